@@ -1,0 +1,17 @@
+/* ONNX adapters: Identity (all opsets) and Dropout (attribute forms before 12, inputs after). */
+#include "identity.h"
+
+static status_t adapt_dropout(const op_adapt_t *a, void *params, error_t *err)
+{
+    dropout_params_t *p = params;
+    status_t st = adapt_float(a, "ratio", 0.5f, &p->ratio, err);
+
+    p->legacy_mask = a->opset < 10;
+    return st;
+}
+
+const op_schema_t op_schemas_identity[] = {
+    {"Identity", 1, OPSET_MAX, NULL, &identity_kernel},
+    {"Dropout", 1, OPSET_MAX, adapt_dropout, &dropout_kernel},
+    {0},
+};

@@ -1,0 +1,64 @@
+#include "identity.h"
+
+static const op_info_t identity_info = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_ALL},
+    .layout = "any",
+};
+
+static const op_info_t dropout_info = {
+    .min_inputs = 1,
+    .max_inputs = 3,
+    .min_outputs = 1,
+    .max_outputs = 2,
+    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_BOOL},
+    .layout = "any",
+};
+
+static status_t identity_infer(op_call_t *call, error_t *err)
+{
+    call->outputs[0] = *call->inputs[0];
+    call->outputs[0].data = NULL;
+    return STATUS_OK;
+}
+
+static status_t dropout_infer(op_call_t *call, error_t *err)
+{
+    const dropout_params_t *p = call->params;
+    const tensor_t *ratio_input = call->n_inputs > 1 ? call->inputs[1] : NULL;
+    const tensor_t *training = call->n_inputs > 2 ? call->inputs[2] : NULL;
+    float ratio = p->ratio;
+
+    if (ratio_input)
+        ratio = *(const float *)ratio_input->data;
+    if (training && *(const bool *)training->data && ratio > 0.0f)
+        return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
+                       "training_mode=true with ratio %g: inferd runs inference only", ratio);
+    call->outputs[0] = *call->inputs[0];
+    call->outputs[0].data = NULL;
+    if (call->n_outputs > 1) {
+        call->outputs[1] = call->outputs[0];
+        call->outputs[1].dtype = p->legacy_mask ? call->inputs[0]->dtype : DTYPE_BOOL;
+    }
+    return STATUS_OK;
+}
+
+const op_kernel_t identity_kernel = {
+    .name = "Identity",
+    .info = &identity_info,
+    .infer = identity_infer,
+    .run = identity_run,
+};
+
+const op_kernel_t dropout_kernel = {
+    .name = "Dropout",
+    .info = &dropout_info,
+    .params_size = sizeof(dropout_params_t),
+    /* ratio and training_mode decide whether the op is supported at all. */
+    .value_inputs = (1u << 1) | (1u << 2),
+    .infer = dropout_infer,
+    .run = dropout_run,
+};

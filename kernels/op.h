@@ -1,0 +1,143 @@
+/*
+ * op.h - what every operator provides. An operator has four parts:
+ *
+ *   prototype  op_kernel_t.infer: checks inputs and params, infers each
+ *              output's dtype and shape and the scratch bytes run needs;
+ *              fails with a message naming op, node and offending value.
+ *   info       op_info_t: input/output counts and the dtypes per input.
+ *   CPU impl   op_kernel_t.run: the computation, normally a thin wrapper
+ *              over a framework-free function on raw buffers.
+ *   adapter    op_schema_t: for an ONNX op type and an opset range, turns
+ *              the node's attributes into the kernel's params struct.
+ *
+ * Life cycle (per node): adapt (once, at import) -> pack (once per compiled
+ * model, optional: pre-packs constant weights) -> infer (once per input
+ * shape: shapes and workspace size) -> run (per inference).
+ *
+ * Files: kernels/<family>/<family>.h (params), <family>_proto.c (infer and
+ * info), <family>_cpu.c (run), <family>_onnx.c (adapters and the schema
+ * table `op_schemas_<family>`, which the build collects into the registry).
+ */
+#ifndef INFERD_OP_H
+#define INFERD_OP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attr.h"
+#include "status.h"
+#include "tensor.h"
+
+/* Opsets of the default ONNX domain that inferd understands. */
+#define OPSET_MIN 1
+#define OPSET_MAX 17
+
+/* Formal inputs an info table describes; variadic ops repeat the last one. */
+#define OP_MAX_FORMAL_INPUTS 8
+
+/* What an adapter sees of a node. */
+typedef struct op_adapt {
+    const char *op_type;
+    const char *node;
+    int opset;            /* the model's opset for the default domain */
+    const attrs_t *attrs; /* lives as long as the model */
+    int n_inputs;         /* as written in the model, omitted optional ones included */
+    int n_outputs;
+} op_adapt_t;
+
+/*
+ * One invocation of a kernel. In infer, inputs[i]->data is non-NULL only
+ * when the value is known while planning (a constant, or an input listed in
+ * value_inputs); outputs get dtype, rank and dims. In run, every present
+ * input and every output has data, and workspace has workspace_size bytes.
+ */
+typedef struct op_call {
+    const char *op_type;
+    const char *node;
+    const void *params; /* the adapter's output */
+    void *state;        /* what pack returned, or NULL */
+    int n_inputs;
+    const tensor_t *const *inputs; /* inputs[i] is NULL for an omitted optional input */
+    int n_outputs;
+    tensor_t *outputs;
+    size_t workspace_size; /* set by infer */
+    void *workspace;
+    int threads; /* threads the kernel may use; 1 means the calling thread only */
+} op_call_t;
+
+typedef struct op_info {
+    int min_inputs;
+    int max_inputs; /* -1: variadic */
+    int min_outputs;
+    int max_outputs;
+    uint32_t input_dtypes[OP_MAX_FORMAL_INPUTS]; /* DTYPE_BIT masks */
+    const char *layout;                          /* activation layout, e.g. "NCHW" or "any" */
+} op_info_t;
+
+typedef struct op_kernel {
+    const char *name;
+    const op_info_t *info;
+    size_t params_size;
+    /* Bit i set: the prototype needs the values of input i (a shape, axes, pads). */
+    uint32_t value_inputs;
+    /* Outputs depend on input shapes only (Shape, Size): always folded when planning. */
+    bool shape_only;
+    status_t (*infer)(op_call_t *call, error_t *err);
+    status_t (*run)(op_call_t *call, error_t *err);
+    /*
+     * Optional. Called once per compiled model when every input in
+     * value_inputs and every weight is constant; *state is owned by the model
+     * and freed with release.
+     */
+    status_t (*pack)(const op_call_t *call, void **state, error_t *err);
+    void (*release)(void *state);
+} op_kernel_t;
+
+typedef status_t (*op_adapt_fn)(const op_adapt_t *node, void *params, error_t *err);
+
+typedef struct op_schema {
+    const char *op_type; /* default ONNX domain */
+    int since_version;   /* first opset this entry covers */
+    int until_version;   /* last opset it covers, inclusive */
+    op_adapt_fn adapt;   /* NULL: the kernel has no params */
+    const op_kernel_t *kernel;
+} op_schema_t;
+
+/*
+ * Records "<op> node '<node>': <message>" in err and returns code. Every
+ * prototype and adapter failure goes through these so messages look alike.
+ */
+status_t op_fail(error_t *err, status_t code, const char *op_type, const char *node,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define op_call_fail(call, err, ...)                                                               \
+    op_fail((err), STATUS_INVALID_ARGUMENT, (call)->op_type, (call)->node, __VA_ARGS__)
+#define op_adapt_fail(a, err, ...)                                                                 \
+    op_fail((err), STATUS_INVALID_MODEL, (a)->op_type, (a)->node, __VA_ARGS__)
+
+/*
+ * Attribute readers for adapters. Each returns STATUS_OK and the default
+ * when the attribute is absent, and fails (naming op, node and attribute)
+ * when it has the wrong type or too many values.
+ */
+status_t adapt_int(const op_adapt_t *a, const char *name, int64_t def, int64_t *out, error_t *err);
+status_t adapt_float(const op_adapt_t *a, const char *name, float def, float *out, error_t *err);
+status_t adapt_string(const op_adapt_t *a, const char *name, const char *def, const char **out,
+                      error_t *err);
+/* *count is -1 when the attribute is absent. */
+status_t adapt_ints(const op_adapt_t *a, const char *name, int max_count, int64_t *out, int *count,
+                    error_t *err);
+status_t adapt_floats(const op_adapt_t *a, const char *name, int max_count, float *out, int *count,
+                      error_t *err);
+/* *out is NULL when the attribute is absent. */
+status_t adapt_tensor(const op_adapt_t *a, const char *name, const tensor_t **out, error_t *err);
+bool adapt_has(const op_adapt_t *a, const char *name);
+
+/* The schema for op_type at opset, or NULL. */
+const op_schema_t *op_registry_find(const char *op_type, int opset);
+
+/* True if some opset of op_type is implemented (for "unsupported opset" messages). */
+bool op_registry_has_op(const char *op_type);
+
+#endif

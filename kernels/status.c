@@ -1,0 +1,58 @@
+#include "status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+status_t error_set(error_t *err, status_t code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = code;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+status_t error_prefix(error_t *err, const char *fmt, ...)
+{
+    char prefix[ERROR_MESSAGE_MAX];
+    char joined[ERROR_MESSAGE_MAX];
+    va_list ap;
+
+    if (!err)
+        return STATUS_INTERNAL;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    snprintf(joined, sizeof joined, "%s: %s", prefix, err->message);
+    memcpy(err->message, joined, sizeof joined);
+    return err->code;
+}
+
+const char *status_name(status_t code)
+{
+    switch (code) {
+    case STATUS_OK:
+        return "OK";
+    case STATUS_INVALID_ARGUMENT:
+        return "INVALID_ARGUMENT";
+    case STATUS_NOT_FOUND:
+        return "NOT_FOUND";
+    case STATUS_UNSUPPORTED:
+        return "UNSUPPORTED";
+    case STATUS_INVALID_MODEL:
+        return "INVALID_MODEL";
+    case STATUS_OUT_OF_MEMORY:
+        return "OUT_OF_MEMORY";
+    case STATUS_LIMIT_EXCEEDED:
+        return "LIMIT_EXCEEDED";
+    case STATUS_IO:
+        return "IO";
+    case STATUS_INTERNAL:
+        return "INTERNAL";
+    }
+    return "UNKNOWN";
+}

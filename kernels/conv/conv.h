@@ -1,0 +1,100 @@
+/*
+ * conv.h - Conv and ConvTranspose on float tensors in NCHW layout (NCW and
+ * NCDHW too): im2col/col2im around cblas_sgemm.
+ *
+ * The geometry of a convolution is always held as 3-D (depth, height,
+ * width); 1-D and 2-D convolutions get leading spatial dims of size 1, so the
+ * framework-free functions below have one loop nest for every rank.
+ */
+#ifndef INFERD_CONV_H
+#define INFERD_CONV_H
+
+#include "op.h"
+
+/* Spatial dims the kernels compute; more is valid ONNX but unsupported. */
+#define CONV_MAX_SPATIAL 3
+
+/* Attribute lists are read up to the largest rank a tensor may have, so a
+ * 4-D convolution is reported as unsupported rather than as a bad model. */
+#define CONV_MAX_ATTR_DIMS TENSOR_MAX_RANK
+
+typedef enum conv_auto_pad {
+    CONV_AUTO_PAD_NOTSET,
+    CONV_AUTO_PAD_SAME_UPPER,
+    CONV_AUTO_PAD_SAME_LOWER,
+    CONV_AUTO_PAD_VALID,
+} conv_auto_pad_t;
+
+/* Attribute lists keep their ONNX length; n_* is -1 when absent. */
+typedef struct conv_params {
+    conv_auto_pad_t auto_pad;
+    int64_t group;
+    int n_kernel_shape, n_strides, n_dilations, n_pads;
+    int64_t kernel_shape[CONV_MAX_ATTR_DIMS];
+    int64_t strides[CONV_MAX_ATTR_DIMS];
+    int64_t dilations[CONV_MAX_ATTR_DIMS];
+    int64_t pads[2 * CONV_MAX_ATTR_DIMS];
+    /* ConvTranspose only. output_shape may include the N and C dims. */
+    int n_output_padding, n_output_shape;
+    int64_t output_padding[CONV_MAX_ATTR_DIMS];
+    int64_t output_shape[CONV_MAX_ATTR_DIMS];
+} conv_params_t;
+
+/*
+ * The sliding window between an image and its columns, 3-D. For Conv the
+ * image is the input and the columns are the output positions; for
+ * ConvTranspose the image is the output and the columns are the input
+ * positions. Image index = col * stride - pad + tap * dilation.
+ */
+typedef struct conv_window {
+    int64_t image[CONV_MAX_SPATIAL];
+    int64_t cols[CONV_MAX_SPATIAL];
+    int64_t kernel[CONV_MAX_SPATIAL];
+    int64_t stride[CONV_MAX_SPATIAL];
+    int64_t dilation[CONV_MAX_SPATIAL];
+    int64_t pad[CONV_MAX_SPATIAL]; /* leading pad; the trailing one follows from the sizes */
+} conv_window_t;
+
+typedef struct conv_geom {
+    int64_t batch;
+    int64_t in_channels;
+    int64_t out_channels;
+    int64_t group;
+    conv_window_t win;
+} conv_geom_t;
+
+extern const op_kernel_t conv_kernel;
+extern const op_kernel_t conv_transpose_kernel;
+
+/*
+ * Validates the call's shapes against params and fills the geometry and the
+ * output shape (prototype, conv_proto.c). Shared by infer and run.
+ */
+status_t conv_resolve(const op_call_t *call, bool transpose, conv_geom_t *g, tensor_t *out,
+                      error_t *err);
+
+/* Framework-free kernels (conv_im2col.c, conv_f32.c). */
+int64_t conv_window_kernel_size(const conv_window_t *w);
+int64_t conv_window_image_size(const conv_window_t *w);
+int64_t conv_window_cols_size(const conv_window_t *w);
+/* True when the columns are the image itself: 1x1 taps, stride 1, no padding. */
+bool conv_window_is_pointwise(const conv_window_t *w);
+/* col[channels * K][P] from image[channels][image size]; padding reads as 0. */
+void conv_im2col(const conv_window_t *w, int64_t channels, const float *image, float *col);
+/* Adds col[channels * K][P] into image[channels][image size]; padding taps are dropped. */
+void conv_col2im(const conv_window_t *w, int64_t channels, const float *col, float *image);
+
+/* Floats of scratch conv_f32 / conv_transpose_f32 need. */
+int64_t conv_f32_workspace(const conv_geom_t *g);
+int64_t conv_transpose_f32_workspace(const conv_geom_t *g);
+/* y = conv(x, w) + b; b may be NULL. col holds conv_f32_workspace floats. */
+void conv_f32(const conv_geom_t *g, const float *x, const float *w, const float *b, float *y,
+              float *col);
+void conv_transpose_f32(const conv_geom_t *g, const float *x, const float *w, const float *b,
+                        float *y, float *col);
+
+/* CPU implementations (conv_cpu.c). */
+status_t conv_run(op_call_t *call, error_t *err);
+status_t conv_transpose_run(op_call_t *call, error_t *err);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * matmul.h - MatMul (numpy matmul: 1-D promotion, broadcast batch dims) and
+ * Gemm (Y = alpha * op(A) * op(B) + beta * C on 2-D operands).
+ */
+#ifndef INFERD_MATMUL_H
+#define INFERD_MATMUL_H
+
+#include "op.h"
+
+/*
+ * Largest M, N or K the kernels accept: cblas takes int dimensions, so a
+ * matrix side beyond INT_MAX cannot be handed to sgemm.
+ */
+#define MATMUL_MAX_DIM INT_MAX
+
+typedef struct gemm_params {
+    float alpha;
+    float beta;
+    bool trans_a;
+    bool trans_b;
+    /* Before opset 7 C broadcasts only when the `broadcast` attribute says so. */
+    bool c_exact_shape;
+} gemm_params_t;
+
+/*
+ * How a MatMul maps onto a batch of 2-D products: Y[b] = A[a_off(b)] x B[b_off(b)]
+ * with A[b] of [m, k], B[b] of [k, n]. Batch strides count whole matrices and
+ * are 0 along a batch dim that operand broadcasts.
+ */
+typedef struct matmul_shape {
+    int64_t m, k, n;
+    int batch_rank;
+    int64_t batch_dims[TENSOR_MAX_RANK];
+    int64_t a_batch_strides[TENSOR_MAX_RANK];
+    int64_t b_batch_strides[TENSOR_MAX_RANK];
+    int64_t batch_count;   /* product of batch_dims */
+    int64_t a_batch_count; /* matrices stored in A */
+    int64_t b_batch_count; /* matrices stored in B */
+    int out_rank;
+    int64_t out_dims[TENSOR_MAX_RANK];
+} matmul_shape_t;
+
+extern const op_kernel_t matmul_kernel;
+extern const op_kernel_t gemm_kernel;
+
+/*
+ * Fills *s from the operand shapes; false (with *why set to a short reason)
+ * when they do not multiply. Shared by the prototype and the CPU code.
+ */
+bool matmul_shape(const tensor_t *a, const tensor_t *b, matmul_shape_t *s, const char **why);
+
+/* CPU implementations (matmul_cpu.c). */
+status_t matmul_run(op_call_t *call, error_t *err);
+status_t gemm_run(op_call_t *call, error_t *err);
+
+/* Y[m, n] = A[m, k] x B[k, n], all row-major and dense; Y is overwritten. */
+void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n);
+void matmul_i32(const int32_t *a, const int32_t *b, int32_t *y, int64_t m, int64_t k, int64_t n);
+void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64_t k, int64_t n);
+
+/*
+ * Y[m, n] = alpha * op(A) x op(B) + beta * C, with op(A) of [m, k] and op(B)
+ * of [k, n]; c (may be NULL) is read at c[i * c_row_stride + j * c_col_stride]
+ * so a broadcast C passes stride 0.
+ */
+void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t m, int64_t k,
+              int64_t n, bool trans_a, bool trans_b, float alpha, float beta, int64_t c_row_stride,
+              int64_t c_col_stride);
+
+#endif

@@ -1,0 +1,163 @@
+#include "matmul.h"
+
+#include <assert.h>
+#include <cblas.h>
+#include <string.h>
+
+void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n)
+{
+    if (m == 0 || n == 0)
+        return;
+    /* BLAS requires lda >= 1, so an empty inner dimension is a plain zero fill. */
+    if (k == 0) {
+        memset(y, 0, (size_t)(m * n) * sizeof *y);
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a, (int)k,
+                b, (int)n, 0.0f, y, (int)n);
+}
+
+/*
+ * Integer products wrap like the unsigned type of the same width (signed
+ * overflow would be undefined behaviour); the i-p-j order keeps the inner
+ * loop a contiguous axpy the compiler vectorises.
+ */
+void matmul_i32(const int32_t *a, const int32_t *b, int32_t *y, int64_t m, int64_t k, int64_t n)
+{
+    for (int64_t i = 0; i < m; i++) {
+        uint32_t *row = (uint32_t *)(y + i * n);
+        memset(row, 0, (size_t)n * sizeof *row);
+        for (int64_t p = 0; p < k; p++) {
+            uint32_t av = (uint32_t)a[i * k + p];
+            const uint32_t *brow = (const uint32_t *)(b + p * n);
+            for (int64_t j = 0; j < n; j++)
+                row[j] += av * brow[j];
+        }
+    }
+}
+
+void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64_t k, int64_t n)
+{
+    for (int64_t i = 0; i < m; i++) {
+        uint64_t *row = (uint64_t *)(y + i * n);
+        memset(row, 0, (size_t)n * sizeof *row);
+        for (int64_t p = 0; p < k; p++) {
+            uint64_t av = (uint64_t)a[i * k + p];
+            const uint64_t *brow = (const uint64_t *)(b + p * n);
+            for (int64_t j = 0; j < n; j++)
+                row[j] += av * brow[j];
+        }
+    }
+}
+
+static void multiply(dtype_t dtype, const void *a, const void *b, void *y, int64_t m, int64_t k,
+                     int64_t n)
+{
+    switch (dtype) {
+    case DTYPE_FLOAT:
+        matmul_f32(a, b, y, m, k, n);
+        break;
+    case DTYPE_INT32:
+        matmul_i32(a, b, y, m, k, n);
+        break;
+    case DTYPE_INT64:
+        matmul_i64(a, b, y, m, k, n);
+        break;
+    default:
+        assert(!"dtype outside matmul_info");
+    }
+}
+
+status_t matmul_run(op_call_t *call, error_t *err)
+{
+    const tensor_t *a = call->inputs[0], *b = call->inputs[1];
+    const char *pa = a->data, *pb = b->data;
+    char *py = call->outputs[0].data;
+    matmul_shape_t s;
+    const char *why;
+    size_t esize = dtype_size(a->dtype);
+    int64_t idx[TENSOR_MAX_RANK] = {0};
+    int64_t a_off = 0, b_off = 0;
+    bool ok = matmul_shape(a, b, &s, &why);
+
+    assert(ok);
+    (void)ok;
+    size_t a_bytes = (size_t)(s.m * s.k) * esize;
+    size_t b_bytes = (size_t)(s.k * s.n) * esize;
+    size_t y_bytes = (size_t)(s.m * s.n) * esize;
+
+    /* B shared by every batch and A not broadcast: the batch is one tall product. */
+    if (s.b_batch_count == 1 && s.a_batch_count == s.batch_count &&
+        s.batch_count * s.m <= MATMUL_MAX_DIM) {
+        multiply(a->dtype, pa, pb, py, s.batch_count * s.m, s.k, s.n);
+        return STATUS_OK;
+    }
+    for (int64_t batch = 0; batch < s.batch_count; batch++) {
+        multiply(a->dtype, pa + (size_t)a_off * a_bytes, pb + (size_t)b_off * b_bytes,
+                 py + (size_t)batch * y_bytes, s.m, s.k, s.n);
+        /* Odometer over the batch dims: no division per batch. */
+        for (int d = s.batch_rank - 1; d >= 0; d--) {
+            a_off += s.a_batch_strides[d];
+            b_off += s.b_batch_strides[d];
+            if (++idx[d] < s.batch_dims[d])
+                break;
+            a_off -= s.a_batch_strides[d] * s.batch_dims[d];
+            b_off -= s.b_batch_strides[d] * s.batch_dims[d];
+            idx[d] = 0;
+        }
+    }
+    return STATUS_OK;
+}
+
+void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t m, int64_t k,
+              int64_t n, bool trans_a, bool trans_b, float alpha, float beta, int64_t c_row_stride,
+              int64_t c_col_stride)
+{
+    float acc_beta = 0.0f;
+
+    if (m == 0 || n == 0)
+        return;
+    if (c && beta != 0.0f) {
+        for (int64_t i = 0; i < m; i++) {
+            const float *crow = c + i * c_row_stride;
+            float *yrow = y + i * n;
+            if (c_col_stride == 0) {
+                float v = beta * crow[0];
+                for (int64_t j = 0; j < n; j++)
+                    yrow[j] = v;
+            } else {
+                for (int64_t j = 0; j < n; j++)
+                    yrow[j] = beta * crow[j];
+            }
+        }
+        acc_beta = 1.0f;
+    }
+    if (k == 0) {
+        if (acc_beta == 0.0f)
+            memset(y, 0, (size_t)(m * n) * sizeof *y);
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a,
+                (int)(trans_a ? m : k), b, (int)(trans_b ? k : n), acc_beta, y, (int)n);
+}
+
+status_t gemm_run(op_call_t *call, error_t *err)
+{
+    const gemm_params_t *p = call->params;
+    const tensor_t *a = call->inputs[0], *b = call->inputs[1];
+    const tensor_t *c = call->n_inputs > 2 ? call->inputs[2] : NULL;
+    const tensor_t *y = &call->outputs[0];
+    int64_t m = y->dims[0], n = y->dims[1];
+    int64_t k = p->trans_a ? a->dims[0] : a->dims[1];
+    int64_t row_stride = 0, col_stride = 0;
+
+    /* C is aligned to [M, N] from the right; a dim of 1 broadcasts (stride 0). */
+    if (c && c->rank >= 1 && c->dims[c->rank - 1] != 1)
+        col_stride = 1;
+    if (c && c->rank == 2 && c->dims[0] != 1)
+        row_stride = c->dims[1];
+    gemm_f32(a->data, b->data, c ? c->data : NULL, y->data, m, k, n, p->trans_a, p->trans_b,
+             p->alpha, p->beta, row_stride, col_stride);
+    return STATUS_OK;
+}

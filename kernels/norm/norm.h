@@ -1,0 +1,57 @@
+/*
+ * norm.h - normalisations: BatchNormalization (inference form),
+ * InstanceNormalization and LayerNormalization.
+ */
+#ifndef INFERD_NORM_H
+#define INFERD_NORM_H
+
+#include "op.h"
+
+typedef struct batchnorm_params {
+    float epsilon;
+    /* Legacy spatial=0 (before opset 9): statistics per C x D1 x ... element, not per channel. */
+    bool per_element;
+} batchnorm_params_t;
+
+typedef struct instancenorm_params {
+    float epsilon;
+} instancenorm_params_t;
+
+typedef struct layernorm_params {
+    int64_t axis;
+    float epsilon;
+} layernorm_params_t;
+
+extern const op_kernel_t batchnorm_kernel;
+extern const op_kernel_t instancenorm_kernel;
+extern const op_kernel_t layernorm_kernel;
+
+/* CPU implementations (norm_cpu.c). */
+status_t batchnorm_run(op_call_t *call, error_t *err);
+status_t instancenorm_run(op_call_t *call, error_t *err);
+status_t layernorm_run(op_call_t *call, error_t *err);
+
+/*
+ * Folds the running statistics into y = x * mul + add:
+ * mul = scale / sqrt(var + eps), add = bias - mean * mul, for count entries.
+ */
+void batchnorm_fold(const float *scale, const float *bias, const float *mean, const float *var,
+                    float epsilon, int64_t count, float *mul, float *add);
+
+/* y[b][c][s] = x[b][c][s] * mul[c] + add[c] for x of [batch, channels, spatial]. */
+void batchnorm_f32(const float *x, float *y, const float *mul, const float *add, int64_t batch,
+                   int64_t channels, int64_t spatial);
+
+/* Normalises each of the batch * channels rows of spatial elements, then scales per channel. */
+void instancenorm_f32(const float *x, float *y, const float *scale, const float *bias,
+                      int64_t batch, int64_t channels, int64_t spatial, float epsilon);
+
+/*
+ * Normalises each of the outer rows of inner elements and applies
+ * y = norm * scale[j] + bias[j] (bias may be NULL). mean and inv_std_dev
+ * (either may be NULL) receive one value per row.
+ */
+void layernorm_f32(const float *x, float *y, const float *scale, const float *bias, int64_t outer,
+                   int64_t inner, float epsilon, float *mean, float *inv_std_dev);
+
+#endif

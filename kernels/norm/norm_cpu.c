@@ -1,0 +1,193 @@
+#include "norm.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+void batchnorm_fold(const float *scale, const float *bias, const float *mean, const float *var,
+                    float epsilon, int64_t count, float *mul, float *add)
+{
+    for (int64_t i = 0; i < count; i++) {
+        mul[i] = scale[i] / sqrtf(var[i] + epsilon);
+        add[i] = bias[i] - mean[i] * mul[i];
+    }
+}
+
+void batchnorm_f32(const float *x, float *y, const float *mul, const float *add, int64_t batch,
+                   int64_t channels, int64_t spatial)
+{
+    for (int64_t b = 0; b < batch; b++) {
+        for (int64_t c = 0; c < channels; c++) {
+            float m = mul[c], a = add[c];
+            for (int64_t s = 0; s < spatial; s++)
+                y[s] = x[s] * m + a;
+            x += spatial;
+            y += spatial;
+        }
+    }
+}
+
+/* y[s] = x[s] * mul[s] + add[s]: the per-element (spatial=0) form, one batch item at a time. */
+static void batchnorm_per_element(const float *x, float *y, const float *mul, const float *add,
+                                  int64_t batch, int64_t count)
+{
+    for (int64_t b = 0; b < batch; b++) {
+        for (int64_t s = 0; s < count; s++)
+            y[s] = x[s] * mul[s] + add[s];
+        x += count;
+        y += count;
+    }
+}
+
+status_t batchnorm_run(op_call_t *call, error_t *err)
+{
+    const batchnorm_params_t *p = call->params;
+    const tensor_t *x = call->inputs[0];
+    int64_t count = tensor_numel(call->inputs[1]);
+    int64_t batch = x->dims[0];
+    float *mul = call->workspace;
+    float *add = mul + count;
+
+    batchnorm_fold(call->inputs[1]->data, call->inputs[2]->data, call->inputs[3]->data,
+                   call->inputs[4]->data, p->epsilon, count, mul, add);
+    if (p->per_element) {
+        batchnorm_per_element(x->data, call->outputs[0].data, mul, add, batch, count);
+    } else {
+        int64_t spatial = 1;
+        for (int i = 2; i < x->rank; i++)
+            spatial *= x->dims[i];
+        batchnorm_f32(x->data, call->outputs[0].data, mul, add, batch, count, spatial);
+    }
+    return STATUS_OK;
+}
+
+/*
+ * Mean and variance of n values, two-pass with double accumulators so large
+ * rows with a big mean do not lose the variance to cancellation.
+ */
+static void row_moments(const float *x, int64_t n, double *mean, double *var)
+{
+    double sum = 0.0, sq = 0.0;
+
+    for (int64_t i = 0; i < n; i++)
+        sum += x[i];
+    *mean = sum / (double)n;
+    for (int64_t i = 0; i < n; i++) {
+        double d = x[i] - *mean;
+        sq += d * d;
+    }
+    *var = sq / (double)n;
+}
+
+void instancenorm_f32(const float *x, float *y, const float *scale, const float *bias,
+                      int64_t batch, int64_t channels, int64_t spatial, float epsilon)
+{
+    for (int64_t b = 0; b < batch; b++) {
+        for (int64_t c = 0; c < channels; c++) {
+            double mean, var;
+            row_moments(x, spatial, &mean, &var);
+            float m = (float)(scale[c] / sqrt(var + epsilon));
+            float a = (float)(bias[c] - mean * m);
+            for (int64_t s = 0; s < spatial; s++)
+                y[s] = x[s] * m + a;
+            x += spatial;
+            y += spatial;
+        }
+    }
+}
+
+status_t instancenorm_run(op_call_t *call, error_t *err)
+{
+    const instancenorm_params_t *p = call->params;
+    const tensor_t *x = call->inputs[0];
+    int64_t spatial = 1;
+
+    for (int i = 2; i < x->rank; i++)
+        spatial *= x->dims[i];
+    instancenorm_f32(x->data, call->outputs[0].data, call->inputs[1]->data, call->inputs[2]->data,
+                     x->dims[0], x->dims[1], spatial, p->epsilon);
+    return STATUS_OK;
+}
+
+void layernorm_f32(const float *x, float *y, const float *scale, const float *bias, int64_t outer,
+                   int64_t inner, float epsilon, float *mean, float *inv_std_dev)
+{
+    for (int64_t r = 0; r < outer; r++) {
+        double mu, var;
+        row_moments(x, inner, &mu, &var);
+        float inv = (float)(1.0 / sqrt(var + epsilon));
+        float m = (float)mu;
+        if (bias) {
+            for (int64_t j = 0; j < inner; j++)
+                y[j] = (x[j] - m) * inv * scale[j] + bias[j];
+        } else {
+            for (int64_t j = 0; j < inner; j++)
+                y[j] = (x[j] - m) * inv * scale[j];
+        }
+        if (mean)
+            mean[r] = m;
+        if (inv_std_dev)
+            inv_std_dev[r] = inv;
+        x += inner;
+        y += inner;
+    }
+}
+
+/*
+ * Returns t's values laid out densely over the normalised dims (the last rank
+ * dims of x, given as dims): t itself when it already is, else a broadcast
+ * copy written to dst.
+ */
+static const float *expand_normalized(const tensor_t *t, int rank, const int64_t *dims,
+                                      int64_t inner, float *dst)
+{
+    int64_t strides[TENSOR_MAX_RANK], idx[TENSOR_MAX_RANK] = {0};
+    int extra = t->rank > rank ? t->rank - rank : 0;
+    const float *src = t->data;
+    int64_t off = 0;
+
+    if (tensor_numel(t) == inner)
+        return src;
+    shape_broadcast_strides(t->rank - extra, t->dims + extra, rank, dims, strides);
+    for (int64_t j = 0; j < inner; j++) {
+        dst[j] = src[off];
+        for (int d = rank - 1; d >= 0; d--) {
+            off += strides[d];
+            if (++idx[d] < dims[d])
+                break;
+            off -= strides[d] * dims[d];
+            idx[d] = 0;
+        }
+    }
+    return dst;
+}
+
+status_t layernorm_run(op_call_t *call, error_t *err)
+{
+    const layernorm_params_t *p = call->params;
+    const tensor_t *x = call->inputs[0];
+    const tensor_t *bias_t = call->n_inputs > 2 ? call->inputs[2] : NULL;
+    float *scratch = call->workspace;
+    float *mean = call->n_outputs > 1 ? call->outputs[1].data : NULL;
+    float *inv = call->n_outputs > 2 ? call->outputs[2].data : NULL;
+    int64_t outer = 1, inner = 1;
+    const float *scale, *bias = NULL;
+    int axis;
+    bool ok = axis_normalize(p->axis, x->rank, false, &axis);
+
+    assert(ok);
+    (void)ok;
+    for (int i = 0; i < x->rank; i++) {
+        if (i < axis)
+            outer *= x->dims[i];
+        else
+            inner *= x->dims[i];
+    }
+    scale = expand_normalized(call->inputs[1], x->rank - axis, x->dims + axis, inner, scratch);
+    if (scale == scratch)
+        scratch += inner;
+    if (bias_t)
+        bias = expand_normalized(bias_t, x->rank - axis, x->dims + axis, inner, scratch);
+    layernorm_f32(x->data, call->outputs[0].data, scale, bias, outer, inner, p->epsilon, mean, inv);
+    return STATUS_OK;
+}

@@ -1,0 +1,79 @@
+/*
+ * ONNX adapters: BatchNormalization (is_test/spatial/consumed_inputs before
+ * 9, training_mode from 14), InstanceNormalization, LayerNormalization (17).
+ */
+#include "norm.h"
+
+static status_t adapt_batchnorm(const op_adapt_t *a, void *params, error_t *err)
+{
+    batchnorm_params_t *p = params;
+    int64_t spatial, training_mode;
+    status_t st;
+
+    if ((st = adapt_float(a, "epsilon", 1e-5f, &p->epsilon, err)) != STATUS_OK ||
+        (st = adapt_int(a, "spatial", 1, &spatial, err)) != STATUS_OK ||
+        (st = adapt_int(a, "training_mode", 0, &training_mode, err)) != STATUS_OK)
+        return st;
+    if (!(p->epsilon >= 0.0f))
+        return op_adapt_fail(a, err, "attribute 'epsilon' must be non-negative, got %g",
+                             p->epsilon);
+    if (spatial != 0 && spatial != 1)
+        return op_adapt_fail(a, err, "attribute 'spatial' must be 0 or 1, got %lld",
+                             (long long)spatial);
+    if (training_mode != 0 && training_mode != 1)
+        return op_adapt_fail(a, err, "attribute 'training_mode' must be 0 or 1, got %lld",
+                             (long long)training_mode);
+    if (training_mode)
+        return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
+                       "training_mode=1 (batch statistics and running_mean/running_var outputs) "
+                       "is not supported: inferd runs inference only");
+    /*
+     * Outputs past Y exist only in training mode. Before opset 7 is_test=0
+     * nominally selects training too, but with Y alone the running
+     * statistics given as inputs are all an inference server can use.
+     */
+    if (a->n_outputs > 1)
+        return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
+                       "%d outputs requested: the mean/var outputs are training statistics and "
+                       "inferd runs inference only (Y alone)",
+                       a->n_outputs);
+    p->per_element = a->opset < 9 && spatial == 0;
+    return STATUS_OK;
+}
+
+static status_t adapt_instancenorm(const op_adapt_t *a, void *params, error_t *err)
+{
+    instancenorm_params_t *p = params;
+    status_t st = adapt_float(a, "epsilon", 1e-5f, &p->epsilon, err);
+
+    if (st == STATUS_OK && !(p->epsilon >= 0.0f))
+        return op_adapt_fail(a, err, "attribute 'epsilon' must be non-negative, got %g",
+                             p->epsilon);
+    return st;
+}
+
+static status_t adapt_layernorm(const op_adapt_t *a, void *params, error_t *err)
+{
+    layernorm_params_t *p = params;
+    int64_t stash_type;
+    status_t st;
+
+    if ((st = adapt_int(a, "axis", -1, &p->axis, err)) != STATUS_OK ||
+        (st = adapt_float(a, "epsilon", 1e-5f, &p->epsilon, err)) != STATUS_OK ||
+        (st = adapt_int(a, "stash_type", DTYPE_FLOAT, &stash_type, err)) != STATUS_OK)
+        return st;
+    if (!(p->epsilon >= 0.0f))
+        return op_adapt_fail(a, err, "attribute 'epsilon' must be non-negative, got %g",
+                             p->epsilon);
+    if (stash_type != DTYPE_FLOAT)
+        return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
+                       "stash_type %lld is not supported (only 1, float)", (long long)stash_type);
+    return STATUS_OK;
+}
+
+const op_schema_t op_schemas_norm[] = {
+    {"BatchNormalization", 1, OPSET_MAX, adapt_batchnorm, &batchnorm_kernel},
+    {"InstanceNormalization", 1, OPSET_MAX, adapt_instancenorm, &instancenorm_kernel},
+    {"LayerNormalization", 17, OPSET_MAX, adapt_layernorm, &layernorm_kernel},
+    {0},
+};

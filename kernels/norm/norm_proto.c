@@ -1,0 +1,186 @@
+#include "norm.h"
+
+static const op_info_t batchnorm_info = {
+    .min_inputs = 5,
+    .max_inputs = 5,
+    .min_outputs = 1,
+    .max_outputs = 5,
+    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .layout = "NCHW",
+};
+
+static const op_info_t instancenorm_info = {
+    .min_inputs = 3,
+    .max_inputs = 3,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .layout = "NCHW",
+};
+
+static const op_info_t layernorm_info = {
+    .min_inputs = 2,
+    .max_inputs = 3,
+    .min_outputs = 1,
+    .max_outputs = 3,
+    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .layout = "any",
+};
+
+#define SHAPE_BUF 96
+
+static void same_as_input(op_call_t *call)
+{
+    call->outputs[0] = *call->inputs[0];
+    call->outputs[0].data = NULL;
+}
+
+static status_t check_data_rank(op_call_t *call, error_t *err)
+{
+    const tensor_t *x = call->inputs[0];
+    char buf[SHAPE_BUF];
+
+    if (x->rank < 2)
+        return op_call_fail(call, err, "input %s must be at least 2-D (N x C x ...)",
+                            shape_format(x->rank, x->dims, buf, sizeof buf));
+    return STATUS_OK;
+}
+
+/* Checks that input `index` (called name) is the 1-D vector [channels]. */
+static status_t check_channel_vector(op_call_t *call, int index, const char *name, error_t *err)
+{
+    const tensor_t *t = call->inputs[index];
+    int64_t channels = call->inputs[0]->dims[1];
+    char buf[SHAPE_BUF];
+
+    if (t->rank != 1 || t->dims[0] != channels)
+        return op_call_fail(call, err, "%s has shape %s, expected [%lld] (the channels of X)", name,
+                            shape_format(t->rank, t->dims, buf, sizeof buf), (long long)channels);
+    return STATUS_OK;
+}
+
+static status_t batchnorm_infer(op_call_t *call, error_t *err)
+{
+    static const char *const names[] = {"X", "scale", "B", "mean", "var"};
+    const batchnorm_params_t *p = call->params;
+    const tensor_t *x = call->inputs[0];
+    int64_t count;
+    char buf[SHAPE_BUF], want[SHAPE_BUF];
+    status_t st = check_data_rank(call, err);
+
+    if (st != STATUS_OK)
+        return st;
+    for (int i = 1; i < 5; i++) {
+        const tensor_t *t = call->inputs[i];
+        if (!p->per_element) {
+            st = check_channel_vector(call, i, names[i], err);
+            if (st != STATUS_OK)
+                return st;
+        } else if (!shape_equal(t->rank, t->dims, x->rank - 1, x->dims + 1)) {
+            return op_call_fail(call, err, "%s has shape %s, expected %s (spatial=0)", names[i],
+                                shape_format(t->rank, t->dims, buf, sizeof buf),
+                                shape_format(x->rank - 1, x->dims + 1, want, sizeof want));
+        }
+    }
+    count = tensor_numel(call->inputs[1]);
+    same_as_input(call);
+    call->workspace_size = 2 * (size_t)count * sizeof(float);
+    return STATUS_OK;
+}
+
+static status_t instancenorm_infer(op_call_t *call, error_t *err)
+{
+    status_t st = check_data_rank(call, err);
+
+    if (st == STATUS_OK)
+        st = check_channel_vector(call, 1, "scale", err);
+    if (st == STATUS_OK)
+        st = check_channel_vector(call, 2, "B", err);
+    if (st != STATUS_OK)
+        return st;
+    same_as_input(call);
+    call->workspace_size = 0;
+    return STATUS_OK;
+}
+
+/*
+ * True if t broadcasts unidirectionally onto the normalised dims of x (those
+ * from axis on); leading dims beyond those must be 1.
+ */
+static bool fits_normalized(const tensor_t *t, const tensor_t *x, int axis)
+{
+    int extra = t->rank - (x->rank - axis);
+
+    for (int i = 0; i < t->rank; i++) {
+        if (i < extra) {
+            if (t->dims[i] != 1)
+                return false;
+        } else if (t->dims[i] != 1 && t->dims[i] != x->dims[axis + i - extra]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static status_t layernorm_infer(op_call_t *call, error_t *err)
+{
+    static const char *const names[] = {"X", "Scale", "B"};
+    const layernorm_params_t *p = call->params;
+    const tensor_t *x = call->inputs[0];
+    int64_t inner = 1;
+    size_t expanded = 0;
+    char buf[SHAPE_BUF], want[SHAPE_BUF];
+    int axis;
+
+    if (!axis_normalize(p->axis, x->rank, false, &axis))
+        return op_call_fail(call, err, "axis %lld is out of range for input %s", (long long)p->axis,
+                            shape_format(x->rank, x->dims, buf, sizeof buf));
+    for (int i = axis; i < x->rank; i++)
+        inner *= x->dims[i];
+    for (int i = 1; i < call->n_inputs; i++) {
+        const tensor_t *t = call->inputs[i];
+        if (!t)
+            continue;
+        if (!fits_normalized(t, x, axis))
+            return op_call_fail(call, err, "%s %s does not broadcast to the normalized shape %s",
+                                names[i], shape_format(t->rank, t->dims, buf, sizeof buf),
+                                shape_format(x->rank - axis, x->dims + axis, want, sizeof want));
+        if (tensor_numel(t) != inner)
+            expanded += (size_t)inner;
+    }
+    same_as_input(call);
+    for (int k = 1; k < call->n_outputs; k++) {
+        tensor_t *stat = &call->outputs[k];
+        stat->dtype = DTYPE_FLOAT;
+        stat->rank = x->rank;
+        for (int i = 0; i < x->rank; i++)
+            stat->dims[i] = i < axis ? x->dims[i] : 1;
+        stat->data = NULL;
+    }
+    call->workspace_size = expanded * sizeof(float);
+    return STATUS_OK;
+}
+
+const op_kernel_t batchnorm_kernel = {
+    .name = "BatchNormalization",
+    .info = &batchnorm_info,
+    .params_size = sizeof(batchnorm_params_t),
+    .infer = batchnorm_infer,
+    .run = batchnorm_run,
+};
+
+const op_kernel_t instancenorm_kernel = {
+    .name = "InstanceNormalization",
+    .info = &instancenorm_info,
+    .params_size = sizeof(instancenorm_params_t),
+    .infer = instancenorm_infer,
+    .run = instancenorm_run,
+};
+
+const op_kernel_t layernorm_kernel = {
+    .name = "LayerNormalization",
+    .info = &layernorm_info,
+    .params_size = sizeof(layernorm_params_t),
+    .infer = layernorm_infer,
+    .run = layernorm_run,
+};

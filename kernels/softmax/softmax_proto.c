@@ -1,0 +1,63 @@
+#include "softmax.h"
+
+static const op_info_t softmax_info = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_FLOAT},
+    .layout = "any",
+};
+
+bool softmax_geometry(const softmax_params_t *p, const tensor_t *x, int64_t *outer, int64_t *n,
+                      int64_t *inner)
+{
+    int axis;
+
+    if (!axis_normalize(p->axis, x->rank, p->coerce_2d, &axis))
+        return false;
+    *outer = 1;
+    *n = 1;
+    *inner = 1;
+    for (int i = 0; i < x->rank; i++) {
+        if (i < axis)
+            *outer *= x->dims[i];
+        else if (i == axis || p->coerce_2d)
+            *n *= x->dims[i];
+        else
+            *inner *= x->dims[i];
+    }
+    return true;
+}
+
+static status_t softmax_infer(op_call_t *call, error_t *err)
+{
+    const softmax_params_t *p = call->params;
+    const tensor_t *x = call->inputs[0];
+    int64_t outer, n, inner;
+    char buf[96];
+
+    if (!softmax_geometry(p, x, &outer, &n, &inner))
+        return op_call_fail(call, err, "axis %lld is out of range for input %s", (long long)p->axis,
+                            shape_format(x->rank, x->dims, buf, sizeof buf));
+    call->outputs[0] = *x;
+    call->outputs[0].data = NULL;
+    call->workspace_size = inner > 1 ? 2 * (size_t)inner * sizeof(float) : 0;
+    return STATUS_OK;
+}
+
+const op_kernel_t softmax_kernel = {
+    .name = "Softmax",
+    .info = &softmax_info,
+    .params_size = sizeof(softmax_params_t),
+    .infer = softmax_infer,
+    .run = softmax_run,
+};
+
+const op_kernel_t log_softmax_kernel = {
+    .name = "LogSoftmax",
+    .info = &softmax_info,
+    .params_size = sizeof(softmax_params_t),
+    .infer = softmax_infer,
+    .run = log_softmax_run,
+};

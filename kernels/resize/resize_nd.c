@@ -1,0 +1,172 @@
+/*
+ * resize_nd.c - N-D resize as a chain of 1-D passes.
+ *
+ * Shrinking axes go first and growing ones last, so no intermediate tensor
+ * is larger than the bigger of input and output. Workspace layout: the
+ * sample tables of every axis, then two ping-pong buffers for the
+ * intermediates.
+ */
+#include "resize.h"
+
+#include <assert.h>
+#include <string.h>
+
+/* Alignment of each workspace region, enough for any element type. */
+#define RESIZE_ALIGN 64
+
+static size_t align_up(size_t n)
+{
+    return (n + RESIZE_ALIGN - 1) / RESIZE_ALIGN * RESIZE_ALIGN;
+}
+
+/* Axes in pass order: shrinking ones, then the rest. Returns the count. */
+static int pass_order(const resize_geom_t *g, int *order)
+{
+    int n = 0;
+    for (int a = 0; a < g->rank; a++)
+        if (g->axis[a].out < g->axis[a].in)
+            order[n++] = a;
+    for (int a = 0; a < g->rank; a++)
+        if (g->axis[a].out >= g->axis[a].in)
+            order[n++] = a;
+    return n;
+}
+
+/* Elements of the largest intermediate: the tensor after each pass but the last. */
+static int64_t largest_stage(const resize_geom_t *g)
+{
+    int order[TENSOR_MAX_RANK];
+    int64_t dims[TENSOR_MAX_RANK], best = 0;
+    int n = pass_order(g, order);
+
+    for (int a = 0; a < g->rank; a++)
+        dims[a] = g->axis[a].in;
+    for (int p = 0; p + 1 < n; p++) {
+        int64_t numel = 1;
+        dims[order[p]] = g->axis[order[p]].out;
+        for (int a = 0; a < g->rank; a++)
+            numel *= dims[a];
+        best = numel > best ? numel : best;
+    }
+    return best;
+}
+
+static size_t samples_bytes(const resize_geom_t *g)
+{
+    int64_t n = 0;
+    for (int a = 0; a < g->rank; a++)
+        n += g->axis[a].out;
+    return align_up((size_t)n * sizeof(resize_sample_t));
+}
+
+size_t resize_workspace(const resize_geom_t *g)
+{
+    return samples_bytes(g) + 2 * align_up((size_t)largest_stage(g) * g->elem_size);
+}
+
+static void pass_nearest(const resize_sample_t *s, int64_t outer, int64_t in, int64_t out,
+                         int64_t inner, size_t elem, const void *extrapolation, const char *x,
+                         char *y)
+{
+    const size_t row = (size_t)inner * elem;
+
+    for (int64_t b = 0; b < outer; b++) {
+        const char *src = x + (size_t)(b * in) * row;
+        char *dst = y + (size_t)(b * out) * row;
+        for (int64_t o = 0; o < out; o++, dst += row) {
+            if (s[o].outside) {
+                for (int64_t i = 0; i < inner; i++)
+                    memcpy(dst + (size_t)i * elem, extrapolation, elem);
+            } else if (row == sizeof(uint32_t)) {
+                /* The innermost axis of a float tensor: a word copy, not a memcpy call. */
+                uint32_t v;
+                memcpy(&v, src + (size_t)s[o].index[0] * row, sizeof v);
+                memcpy(dst, &v, sizeof v);
+            } else {
+                memcpy(dst, src + (size_t)s[o].index[0] * row, row);
+            }
+        }
+    }
+}
+
+static void pass_f32(const resize_sample_t *s, int taps, int64_t outer, int64_t in, int64_t out,
+                     int64_t inner, float extrapolation, const float *x, float *y)
+{
+    for (int64_t b = 0; b < outer; b++) {
+        const float *src = x + b * in * inner;
+        float *dst = y + b * out * inner;
+        for (int64_t o = 0; o < out; o++, dst += inner) {
+            const resize_sample_t *so = &s[o];
+            if (so->outside) {
+                for (int64_t i = 0; i < inner; i++)
+                    dst[i] = extrapolation;
+            } else if (inner == 1) {
+                float v = 0.0f;
+                for (int t = 0; t < taps; t++)
+                    v += so->weight[t] * src[so->index[t]];
+                dst[0] = v;
+            } else {
+                const float *r0 = src + so->index[0] * inner;
+                for (int64_t i = 0; i < inner; i++)
+                    dst[i] = so->weight[0] * r0[i];
+                for (int t = 1; t < taps; t++) {
+                    const float *rt = src + so->index[t] * inner;
+                    const float w = so->weight[t];
+                    for (int64_t i = 0; i < inner; i++)
+                        dst[i] += w * rt[i];
+                }
+            }
+        }
+    }
+}
+
+void resize_nd(const resize_config_t *c, const resize_geom_t *g, const void *extrapolation,
+               const void *x, void *y, void *workspace)
+{
+    resize_sample_t *samples[TENSOR_MAX_RANK];
+    resize_sample_t *next = workspace;
+    char *buf[2];
+    bool skip[TENSOR_MAX_RANK];
+    int order[TENSOR_MAX_RANK], passes = 0, n = pass_order(g, order);
+    int64_t dims[TENSOR_MAX_RANK];
+    const void *src = x;
+
+    assert(c->mode == RESIZE_MODE_NEAREST || g->elem_size == sizeof(float));
+    buf[0] = (char *)workspace + samples_bytes(g);
+    buf[1] = buf[0] + align_up((size_t)largest_stage(g) * g->elem_size);
+    for (int a = 0; a < g->rank; a++) {
+        samples[a] = next;
+        skip[a] = resize_axis_samples(c, &g->axis[a], next);
+        next += g->axis[a].out;
+        dims[a] = g->axis[a].in;
+        passes += !skip[a];
+    }
+    for (int p = 0; p < n; p++) {
+        int a = order[p];
+        int64_t outer = 1, inner = 1;
+        void *dst;
+
+        if (skip[a])
+            continue;
+        dst = --passes == 0 ? y : buf[passes % 2];
+        for (int i = 0; i < a; i++)
+            outer *= dims[i];
+        for (int i = a + 1; i < g->rank; i++)
+            inner *= dims[i];
+        if (c->mode == RESIZE_MODE_NEAREST)
+            pass_nearest(samples[a], outer, dims[a], g->axis[a].out, inner, g->elem_size,
+                         extrapolation, src, dst);
+        else
+            pass_f32(samples[a], resize_taps(c->mode), outer, dims[a], g->axis[a].out, inner,
+                     *(const float *)extrapolation, src, dst);
+        dims[a] = g->axis[a].out;
+        src = dst;
+    }
+    if (src == x) {
+        /* Every axis is an identity. */
+        int64_t numel = 1;
+        for (int a = 0; a < g->rank; a++)
+            numel *= dims[a];
+        memcpy(y, x, (size_t)numel * g->elem_size);
+    }
+}

@@ -1,0 +1,108 @@
+/*
+ * ONNX adapters. Upsample-7 has a scales attribute, Upsample-9 and
+ * Resize-10 a scales input; all three use asymmetric coordinates and the
+ * legacy nearest rounding. Resize-11 adds roi and sizes inputs and the
+ * coordinate, rounding and cubic attributes; Resize-13 only makes roi and
+ * scales optional.
+ */
+#include "resize.h"
+
+#include <string.h>
+
+/* Maps a string attribute to its index in names; fails naming the choices. */
+static status_t adapt_choice(const op_adapt_t *a, const char *name, const char *const *names,
+                             int count, const char *def, int *out, error_t *err)
+{
+    const char *s;
+    status_t st = adapt_string(a, name, def, &s, err);
+
+    if (st)
+        return st;
+    for (int i = 0; i < count; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return STATUS_OK;
+        }
+    return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
+                   "attribute '%s' = '%s' is not supported", name, s);
+}
+
+/* Modes in resize_mode_t order; before opset 11 only the first two exist. */
+static const char *const mode_names[] = {"nearest", "linear", "cubic"};
+
+static status_t adapt_legacy(const op_adapt_t *a, resize_params_t *p, error_t *err)
+{
+    int mode;
+    status_t st = adapt_choice(a, "mode", mode_names, 2, "nearest", &mode, err);
+
+    p->config.mode = (resize_mode_t)mode;
+    p->config.coord = RESIZE_COORD_ASYMMETRIC;
+    p->config.nearest = RESIZE_NEAREST_LEGACY;
+    p->roi_input = -1;
+    p->scales_input = 1;
+    p->sizes_input = -1;
+    return st;
+}
+
+static status_t adapt_upsample_attr(const op_adapt_t *a, void *params, error_t *err)
+{
+    resize_params_t *p = params;
+    status_t st = adapt_legacy(a, p, err);
+
+    p->scales_input = -1;
+    if (st || (st = adapt_floats(a, "scales", TENSOR_MAX_RANK, p->scales, &p->n_scales, err)))
+        return st;
+    if (p->n_scales <= 0)
+        return op_adapt_fail(a, err, "attribute 'scales' is required");
+    return STATUS_OK;
+}
+
+static status_t adapt_scales_input(const op_adapt_t *a, void *params, error_t *err)
+{
+    return adapt_legacy(a, params, err);
+}
+
+static status_t adapt_resize11(const op_adapt_t *a, void *params, error_t *err)
+{
+    static const char *const coord_names[] = {
+        "half_pixel",         "asymmetric",           "align_corners",
+        "pytorch_half_pixel", "tf_half_pixel_for_nn", "tf_crop_and_resize",
+    };
+    static const char *const nearest_names[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
+                                                "ceil"};
+    resize_params_t *p = params;
+    resize_config_t *c = &p->config;
+    int mode, coord, nearest;
+    int64_t exclude;
+    status_t st;
+
+    if ((st = adapt_choice(a, "mode", mode_names, 3, "nearest", &mode, err)) ||
+        (st = adapt_choice(a, "coordinate_transformation_mode", coord_names, 6, "half_pixel",
+                           &coord, err)) ||
+        (st = adapt_choice(a, "nearest_mode", nearest_names, 4, "round_prefer_floor", &nearest,
+                           err)) ||
+        (st = adapt_float(a, "cubic_coeff_a", -0.75f, &c->cubic_coeff_a, err)) ||
+        (st = adapt_int(a, "exclude_outside", 0, &exclude, err)) ||
+        (st = adapt_float(a, "extrapolation_value", 0.0f, &c->extrapolation_value, err)))
+        return st;
+    if (exclude != 0 && exclude != 1)
+        return op_adapt_fail(a, err, "attribute 'exclude_outside' = %lld must be 0 or 1",
+                             (long long)exclude);
+    c->mode = (resize_mode_t)mode;
+    c->coord = (resize_coord_t)coord;
+    c->nearest = (resize_nearest_t)nearest;
+    c->exclude_outside = exclude == 1;
+    p->roi_input = 1;
+    p->scales_input = 2;
+    p->sizes_input = 3;
+    return STATUS_OK;
+}
+
+const op_schema_t op_schemas_resize[] = {
+    {"Upsample", 7, 8, adapt_upsample_attr, &upsample_attr_kernel},
+    {"Upsample", 9, 9, adapt_scales_input, &upsample_kernel},
+    {"Resize", 10, 10, adapt_scales_input, &resize10_kernel},
+    {"Resize", 11, 12, adapt_resize11, &resize11_kernel},
+    {"Resize", 13, OPSET_MAX, adapt_resize11, &resize13_kernel},
+    {0},
+};

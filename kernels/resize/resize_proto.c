@@ -1,0 +1,234 @@
+/*
+ * resize_proto.c - Resize and Upsample prototypes: output sizes from scales
+ * (attribute or input) or sizes, the roi for tf_crop_and_resize, and the
+ * dtypes each mode supports.
+ */
+#include "resize.h"
+
+#include <math.h>
+
+#define RESIZE_INPUT_DTYPES (DTYPES_NUMERIC | DTYPES_BOOL)
+
+/* Upsample-7: scales is an attribute. */
+static const op_info_t upsample_attr_info = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {RESIZE_INPUT_DTYPES},
+    .layout = "any",
+};
+
+/* Upsample-9 and Resize-10: X, scales. */
+static const op_info_t scales_input_info = {
+    .min_inputs = 2,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {RESIZE_INPUT_DTYPES, DTYPES_FLOAT},
+    .layout = "any",
+};
+
+/* Resize-11: X, roi, scales, optional sizes. */
+static const op_info_t resize11_info = {
+    .min_inputs = 3,
+    .max_inputs = 4,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {RESIZE_INPUT_DTYPES, DTYPES_FLOAT, DTYPES_FLOAT, DTYPE_BIT(DTYPE_INT64)},
+    .layout = "any",
+};
+
+/* Resize-13: roi, scales and sizes all optional. */
+static const op_info_t resize13_info = {
+    .min_inputs = 1,
+    .max_inputs = 4,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {RESIZE_INPUT_DTYPES, DTYPES_FLOAT, DTYPES_FLOAT, DTYPE_BIT(DTYPE_INT64)},
+    .layout = "any",
+};
+
+/* Input i if the form has it and the model gave a non-empty tensor. */
+static const tensor_t *given(const op_call_t *call, int i)
+{
+    const tensor_t *t = i >= 0 && i < call->n_inputs ? call->inputs[i] : NULL;
+    return t && tensor_numel(t) > 0 ? t : NULL;
+}
+
+static status_t check_count(const op_call_t *call, const char *name, int64_t count,
+                            int64_t expected, error_t *err)
+{
+    if (count != expected)
+        return op_call_fail(call, err, "'%s' has %lld values, expected %lld for input X of rank %d",
+                            name, (long long)count, (long long)expected, call->inputs[0]->rank);
+    return STATUS_OK;
+}
+
+static status_t from_scales(const op_call_t *call, const float *scales, int count, resize_geom_t *g,
+                            error_t *err)
+{
+    status_t st = check_count(call, "scales", count, g->rank, err);
+
+    for (int a = 0; a < g->rank && !st; a++) {
+        resize_axis_t *ax = &g->axis[a];
+        double s = scales[a], width = s * (double)ax->in;
+
+        if (!(s > 0.0) || !isfinite(s))
+            return op_call_fail(call, err, "scales[%d] = %g must be a positive number", a,
+                                scales[a]);
+        if (width >= (double)TENSOR_MAX_ELEMENTS)
+            return op_fail(err, STATUS_LIMIT_EXCEEDED, call->op_type, call->node,
+                           "scales[%d] = %g makes axis %d too large", a, scales[a], a);
+        ax->scale = s;
+        ax->out_width = width;
+        ax->out = (int64_t)floor(width);
+    }
+    return st;
+}
+
+static status_t from_sizes(const op_call_t *call, const tensor_t *sizes, resize_geom_t *g,
+                           error_t *err)
+{
+    status_t st = check_count(call, "sizes", tensor_numel(sizes), g->rank, err);
+
+    for (int a = 0; a < g->rank && !st; a++) {
+        resize_axis_t *ax = &g->axis[a];
+        int64_t n = tensor_get_index(sizes, a);
+
+        if (n < 0 || n > TENSOR_MAX_ELEMENTS || (ax->in == 0 && n > 0))
+            return op_call_fail(call, err, "sizes[%d] = %lld is invalid for input axis of %lld", a,
+                                (long long)n, (long long)ax->in);
+        ax->out = n;
+        ax->out_width = (double)n;
+        ax->scale = ax->in > 0 ? (double)n / (double)ax->in : 1.0;
+    }
+    return st;
+}
+
+static status_t read_roi(const op_call_t *call, resize_geom_t *g, error_t *err)
+{
+    const resize_params_t *p = call->params;
+    const tensor_t *roi = given(call, p->roi_input);
+    const float *v;
+    status_t st;
+
+    if (p->config.coord != RESIZE_COORD_TF_CROP_AND_RESIZE)
+        return STATUS_OK;
+    if (!roi)
+        return op_call_fail(call, err,
+                            "coordinate_transformation_mode tf_crop_and_resize needs "
+                            "input 'roi'");
+    if ((st = check_count(call, "roi", tensor_numel(roi), 2 * (int64_t)g->rank, err)))
+        return st;
+    v = roi->data;
+    for (int a = 0; a < g->rank; a++) {
+        if (!isfinite(v[a]) || !isfinite(v[g->rank + a]))
+            return op_call_fail(call, err, "roi for axis %d is not finite", a);
+        g->axis[a].roi_start = v[a];
+        g->axis[a].roi_end = v[g->rank + a];
+    }
+    return STATUS_OK;
+}
+
+status_t resize_resolve(const op_call_t *call, resize_geom_t *g, tensor_t *out, error_t *err)
+{
+    const resize_params_t *p = call->params;
+    const tensor_t *x = call->inputs[0];
+    const tensor_t *scales = given(call, p->scales_input), *sizes = given(call, p->sizes_input);
+    char shape[64];
+    int64_t numel;
+    status_t st;
+
+    if (p->config.mode != RESIZE_MODE_NEAREST && x->dtype != DTYPE_FLOAT)
+        return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
+                       "mode %s is implemented for float only, not %s",
+                       p->config.mode == RESIZE_MODE_LINEAR ? "linear" : "cubic",
+                       dtype_name(x->dtype));
+    if (p->config.coord == RESIZE_COORD_TF_CROP_AND_RESIZE && x->dtype != DTYPE_FLOAT)
+        return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
+                       "coordinate_transformation_mode tf_crop_and_resize is implemented for "
+                       "float only, not %s",
+                       dtype_name(x->dtype));
+    g->rank = x->rank;
+    g->elem_size = dtype_size(x->dtype);
+    for (int a = 0; a < x->rank; a++)
+        g->axis[a] = (resize_axis_t){.in = x->dims[a], .roi_start = 0.0, .roi_end = 1.0};
+    if (scales && sizes)
+        return op_call_fail(call, err, "only one of 'scales' and 'sizes' may be given");
+    if (p->n_scales > 0)
+        st = from_scales(call, p->scales, p->n_scales, g, err);
+    else if (scales)
+        st = from_scales(call, scales->data, (int)tensor_numel(scales), g, err);
+    else if (sizes)
+        st = from_sizes(call, sizes, g, err);
+    else
+        st = op_call_fail(call, err, "one of 'scales' and 'sizes' must be given");
+    if (st || (st = read_roi(call, g, err)))
+        return st;
+
+    *out = *x;
+    out->data = NULL;
+    for (int a = 0; a < x->rank; a++)
+        out->dims[a] = g->axis[a].out;
+    if (!shape_valid(out->rank, out->dims, &numel))
+        return op_fail(err, STATUS_LIMIT_EXCEEDED, call->op_type, call->node,
+                       "output shape %s is too large",
+                       shape_format(out->rank, out->dims, shape, sizeof shape));
+    return STATUS_OK;
+}
+
+static status_t resize_infer(op_call_t *call, error_t *err)
+{
+    resize_geom_t g;
+    status_t st = resize_resolve(call, &g, &call->outputs[0], err);
+
+    if (st)
+        return st;
+    call->workspace_size = resize_workspace(&g);
+    return STATUS_OK;
+}
+
+const op_kernel_t upsample_attr_kernel = {
+    .name = "Upsample",
+    .info = &upsample_attr_info,
+    .params_size = sizeof(resize_params_t),
+    .infer = resize_infer,
+    .run = resize_run,
+};
+
+const op_kernel_t upsample_kernel = {
+    .name = "Upsample",
+    .info = &scales_input_info,
+    .params_size = sizeof(resize_params_t),
+    .value_inputs = 1u << 1,
+    .infer = resize_infer,
+    .run = resize_run,
+};
+
+const op_kernel_t resize10_kernel = {
+    .name = "Resize",
+    .info = &scales_input_info,
+    .params_size = sizeof(resize_params_t),
+    .value_inputs = 1u << 1,
+    .infer = resize_infer,
+    .run = resize_run,
+};
+
+const op_kernel_t resize11_kernel = {
+    .name = "Resize",
+    .info = &resize11_info,
+    .params_size = sizeof(resize_params_t),
+    .value_inputs = (1u << 1) | (1u << 2) | (1u << 3),
+    .infer = resize_infer,
+    .run = resize_run,
+};
+
+const op_kernel_t resize13_kernel = {
+    .name = "Resize",
+    .info = &resize13_info,
+    .params_size = sizeof(resize_params_t),
+    .value_inputs = (1u << 1) | (1u << 2) | (1u << 3),
+    .infer = resize_infer,
+    .run = resize_run,
+};

@@ -1,0 +1,152 @@
+/*
+ * resize_sample.c - per-axis sample tables: coordinate transformation, then
+ * the taps and weights of the interpolation at that coordinate.
+ *
+ * The tap layout follows the ONNX reference: with f = ceil(x) - 1 and
+ * r = x - f in (0, 1], linear reads f and f + 1, cubic f - 1 .. f + 2, and
+ * nearest picks f or f + 1. Indices outside the input read the edge.
+ * Coordinates are computed in double like the reference, so rounding ties
+ * fall the same way.
+ */
+#include "resize.h"
+
+#include <assert.h>
+#include <math.h>
+
+int resize_taps(resize_mode_t mode)
+{
+    switch (mode) {
+    case RESIZE_MODE_LINEAR:
+        return 2;
+    case RESIZE_MODE_CUBIC:
+        return 4;
+    default:
+        return 1;
+    }
+}
+
+/* Input coordinate of output index o; *outside for tf_crop_and_resize past the input. */
+static double source_coord(const resize_config_t *c, const resize_axis_t *a, int64_t o,
+                           bool *outside)
+{
+    const double x = (double)o, in = (double)a->in;
+    double roi_len, v;
+
+    *outside = false;
+    switch (c->coord) {
+    case RESIZE_COORD_ASYMMETRIC:
+        return x / a->scale;
+    case RESIZE_COORD_ALIGN_CORNERS:
+        return a->out_width == 1.0 ? 0.0 : x * (in - 1.0) / (a->out_width - 1.0);
+    case RESIZE_COORD_PYTORCH_HALF_PIXEL:
+        return a->out_width == 1.0 ? 0.0 : (x + 0.5) / a->scale - 0.5;
+    case RESIZE_COORD_TF_HALF_PIXEL_FOR_NN:
+        return (x + 0.5) / a->scale;
+    case RESIZE_COORD_TF_CROP_AND_RESIZE:
+        roi_len = a->roi_end - a->roi_start;
+        v = a->out_width == 1.0 ? roi_len * (in - 1.0) / 2.0
+                                : x * roi_len * (in - 1.0) / (a->out_width - 1.0);
+        v += a->roi_start * (in - 1.0);
+        *outside = v < 0.0 || v > in - 1.0;
+        return v;
+    default:
+        return (x + 0.5) / a->scale - 0.5;
+    }
+}
+
+static int64_t clamp_index(int64_t i, int64_t n)
+{
+    return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+/* Offset (0: f, 1: f + 1) of the nearest tap for fraction r in (0, 1]. */
+static int nearest_offset(resize_nearest_t mode, double r)
+{
+    if (r == 1.0)
+        return 1;
+    switch (mode) {
+    case RESIZE_NEAREST_ROUND_PREFER_CEIL:
+        return r >= 0.5;
+    case RESIZE_NEAREST_FLOOR:
+        return 0;
+    case RESIZE_NEAREST_CEIL:
+        return 1;
+    default:
+        return r > 0.5;
+    }
+}
+
+/* Keys cubic convolution weights for taps f - 1 .. f + 2. */
+static void cubic_weights(double a, double r, double *w)
+{
+    double s = r + 1.0, t = 1.0 - r, u = 2.0 - r;
+
+    w[0] = ((a * s - 5.0 * a) * s + 8.0 * a) * s - 4.0 * a;
+    w[1] = ((a + 2.0) * r - (a + 3.0)) * r * r + 1.0;
+    w[2] = ((a + 2.0) * t - (a + 3.0)) * t * t + 1.0;
+    w[3] = ((a * u - 5.0 * a) * u + 8.0 * a) * u - 4.0 * a;
+}
+
+static void fill_sample(const resize_config_t *c, const resize_axis_t *a, double x,
+                        resize_sample_t *s)
+{
+    int64_t f = (int64_t)ceil(x) - 1;
+    double r = x - (double)f, w[RESIZE_MAX_TAPS] = {0};
+    int64_t first = f; /* unclamped index of tap 0 */
+    int taps = resize_taps(c->mode);
+
+    switch (c->mode) {
+    case RESIZE_MODE_NEAREST:
+        if (c->nearest == RESIZE_NEAREST_LEGACY)
+            first = (int64_t)(a->scale < 1.0 ? ceil(x) : floor(x));
+        else
+            first = f + nearest_offset(c->nearest, r);
+        w[0] = 1.0;
+        break;
+    case RESIZE_MODE_LINEAR:
+        w[0] = 1.0 - r;
+        w[1] = r;
+        break;
+    case RESIZE_MODE_CUBIC:
+        first = f - 1;
+        cubic_weights(c->cubic_coeff_a, r, w);
+        if (c->exclude_outside) {
+            double sum = 0.0;
+            for (int t = 0; t < taps; t++) {
+                if (first + t < 0 || first + t >= a->in)
+                    w[t] = 0.0;
+                sum += w[t];
+            }
+            for (int t = 0; t < taps && sum != 0.0; t++)
+                w[t] /= sum;
+        }
+        break;
+    }
+    for (int t = 0; t < RESIZE_MAX_TAPS; t++) {
+        s->index[t] = t < taps ? clamp_index(first + t, a->in) : 0;
+        s->weight[t] = (float)w[t];
+    }
+}
+
+bool resize_axis_samples(const resize_config_t *c, const resize_axis_t *a, resize_sample_t *samples)
+{
+    bool identity = a->in == a->out;
+    int taps = resize_taps(c->mode);
+
+    assert(a->in > 0 || a->out == 0);
+    for (int64_t o = 0; o < a->out; o++) {
+        resize_sample_t *s = &samples[o];
+        double x = source_coord(c, a, o, &s->outside);
+
+        if (s->outside) {
+            /* x may be far out (any roi is allowed): no taps are read. */
+            *s = (resize_sample_t){.outside = true};
+            identity = false;
+            continue;
+        }
+        fill_sample(c, a, x, s);
+        for (int t = 0; t < taps && identity; t++)
+            identity = s->weight[t] == 0.0f || (s->weight[t] == 1.0f && s->index[t] == o);
+    }
+    return identity;
+}

@@ -18,17 +18,23 @@ status_t error_set(error_t *err, status_t code, const char *fmt, ...)
 
 status_t error_prefix(error_t *err, const char *fmt, ...)
 {
-    char prefix[ERROR_MESSAGE_MAX];
-    char joined[ERROR_MESSAGE_MAX];
+    char detail[ERROR_MESSAGE_MAX];
     va_list ap;
+    int used;
 
     if (!err)
         return STATUS_INTERNAL;
+    memcpy(detail, err->message, sizeof detail);
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    used = vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
-    snprintf(joined, sizeof joined, "%s: %s", prefix, err->message);
-    memcpy(err->message, joined, sizeof joined);
+    if (used >= 0 && (size_t)used + 2 < sizeof err->message) {
+        size_t room = sizeof err->message - (size_t)used;
+        err->message[used] = ':';
+        err->message[used + 1] = ' ';
+        memcpy(err->message + used + 2, detail, room - 2);
+        err->message[sizeof err->message - 1] = '\0';
+    }
     return err->code;
 }
 

@@ -1,0 +1,121 @@
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Small allocations share chunks of this size; larger ones get their own. */
+#define ARENA_CHUNK_SIZE (64 * 1024)
+
+struct arena_chunk {
+    arena_chunk_t *next;
+    void *adopted; /* non-NULL: this chunk only records a foreign pointer */
+    size_t used;
+    size_t size;
+    _Alignas(ARENA_ALIGN) unsigned char data[];
+};
+
+void arena_init(arena_t *a)
+{
+    a->chunks = NULL;
+    a->bytes = 0;
+}
+
+void arena_release(arena_t *a)
+{
+    arena_chunk_t *c = a->chunks;
+
+    while (c) {
+        arena_chunk_t *next = c->next;
+        free(c->adopted);
+        free(c);
+        c = next;
+    }
+    arena_init(a);
+}
+
+static arena_chunk_t *chunk_new(size_t size)
+{
+    arena_chunk_t *c = aligned_alloc(ARENA_ALIGN, (sizeof *c + size + ARENA_ALIGN - 1) &
+                                                      ~(size_t)(ARENA_ALIGN - 1));
+    if (!c)
+        return NULL;
+    c->next = NULL;
+    c->adopted = NULL;
+    c->used = 0;
+    c->size = size;
+    return c;
+}
+
+void *arena_alloc(arena_t *a, size_t size)
+{
+    arena_chunk_t *c = a->chunks;
+    size_t rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    void *p;
+
+    if (rounded < size)
+        return NULL;
+    if (rounded == 0)
+        rounded = ARENA_ALIGN;
+    if (!c || c->adopted || c->size - c->used < rounded) {
+        if (rounded > ARENA_CHUNK_SIZE / 4) {
+            /* A big block gets a chunk of its own, behind the current one. */
+            arena_chunk_t *big = chunk_new(rounded);
+            if (!big)
+                return NULL;
+            big->used = rounded;
+            if (c) {
+                big->next = c->next;
+                c->next = big;
+            } else {
+                a->chunks = big;
+            }
+            a->bytes += size;
+            memset(big->data, 0, rounded);
+            return big->data;
+        }
+        c = chunk_new(ARENA_CHUNK_SIZE);
+        if (!c)
+            return NULL;
+        c->next = a->chunks;
+        a->chunks = c;
+    }
+    p = c->data + c->used;
+    c->used += rounded;
+    a->bytes += size;
+    memset(p, 0, rounded);
+    return p;
+}
+
+char *arena_strdup(arena_t *a, const char *s)
+{
+    return arena_memdup(a, s, strlen(s) + 1);
+}
+
+void *arena_memdup(arena_t *a, const void *src, size_t n)
+{
+    void *p = arena_alloc(a, n);
+    if (p && n)
+        memcpy(p, src, n);
+    return p;
+}
+
+int arena_adopt(arena_t *a, void *ptr)
+{
+    arena_chunk_t *c = chunk_new(0);
+
+    if (!c) {
+        free(ptr);
+        return -1;
+    }
+    c->adopted = ptr;
+    /* Insert behind the head so the head keeps serving small allocations. */
+    if (a->chunks) {
+        c->next = a->chunks->next;
+        a->chunks->next = c;
+    } else {
+        c->next = NULL;
+        a->chunks = c;
+    }
+    return 0;
+}

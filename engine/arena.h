@@ -1,0 +1,45 @@
+/*
+ * arena.h - a bump allocator whose allocations are all freed together.
+ *
+ * A model keeps its graph (names, attributes, small constants) in one arena;
+ * a plan keeps its folded constants in another. Nothing allocated from an
+ * arena is freed on its own.
+ */
+#ifndef INFERD_ARENA_H
+#define INFERD_ARENA_H
+
+#include <stddef.h>
+
+/* Every allocation is aligned to this, enough for any SIMD load. */
+#define ARENA_ALIGN 64
+
+typedef struct arena_chunk arena_chunk_t;
+
+typedef struct arena {
+    arena_chunk_t *chunks; /* newest first */
+    size_t bytes;          /* total handed out, for reporting */
+} arena_t;
+
+/* A zeroed arena_t is a valid empty arena. */
+void arena_init(arena_t *a);
+
+/* Frees every allocation and every adopted pointer; a stays usable and empty. */
+void arena_release(arena_t *a);
+
+/* size bytes, ARENA_ALIGN-aligned, zero-filled; NULL when out of memory. */
+void *arena_alloc(arena_t *a, size_t size);
+
+/* A copy of s owned by the arena; NULL when out of memory. */
+char *arena_strdup(arena_t *a, const char *s);
+
+/* A copy of n bytes at src owned by the arena; NULL when out of memory. */
+void *arena_memdup(arena_t *a, const void *src, size_t n);
+
+/*
+ * Takes ownership of ptr (from malloc): it is freed with the arena. Used to
+ * keep large tensor buffers without copying them. Returns 0, or -1 when out
+ * of memory (ptr is then freed at once).
+ */
+int arena_adopt(arena_t *a, void *ptr);
+
+#endif

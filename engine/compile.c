@@ -1,0 +1,283 @@
+/*
+ * compile.c - shape-independent graph passes, run once per model:
+ *
+ *   1. topological sort (a cycle is an error)
+ *   2. constant folding of nodes whose inputs are all constants
+ *   3. removal of Identity and inference-mode Dropout
+ *   4. removal of dead nodes
+ *   5. marking graph inputs whose values shape the plan (value-keyed)
+ *   6. weight packing for kernels that pre-pack
+ */
+#include "graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static status_t topo_sort(graph_t *g, error_t *err)
+{
+    int n = g->n_nodes;
+    int *indegree = calloc((size_t)n + 1, sizeof *indegree);
+    int *edge_start = calloc((size_t)n + 2, sizeof *edge_start);
+    int *edges = NULL, *order = NULL, *fill = NULL;
+    graph_node_t *sorted = NULL;
+    int n_edges = 0, head = 0, tail = 0;
+    status_t st = STATUS_OK;
+
+    if (!indegree || !edge_start)
+        goto oom;
+    /* Edges producer -> consumer, in CSR form indexed by producer. */
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < g->nodes[i].n_inputs; k++) {
+            int v = g->nodes[i].inputs[k];
+            if (v >= 0 && g->values[v].producer >= 0) {
+                edge_start[g->values[v].producer + 1]++;
+                indegree[i]++;
+                n_edges++;
+            }
+        }
+    for (int i = 0; i < n; i++)
+        edge_start[i + 1] += edge_start[i];
+    edges = malloc(((size_t)n_edges + 1) * sizeof *edges);
+    fill = malloc(((size_t)n + 1) * sizeof *fill);
+    order = malloc(((size_t)n + 1) * sizeof *order);
+    sorted = malloc(((size_t)n + 1) * sizeof *sorted);
+    if (!edges || !fill || !order || !sorted)
+        goto oom;
+    memcpy(fill, edge_start, (size_t)n * sizeof *fill);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < g->nodes[i].n_inputs; k++) {
+            int v = g->nodes[i].inputs[k];
+            if (v >= 0 && g->values[v].producer >= 0)
+                edges[fill[g->values[v].producer]++] = i;
+        }
+    for (int i = 0; i < n; i++)
+        if (indegree[i] == 0)
+            order[tail++] = i;
+    while (head < tail) {
+        int u = order[head++];
+        for (int e = edge_start[u]; e < edge_start[u + 1]; e++)
+            if (--indegree[edges[e]] == 0)
+                order[tail++] = edges[e];
+    }
+    if (tail < n) {
+        for (int i = 0; i < n; i++)
+            if (indegree[i] > 0) {
+                st = error_set(err, STATUS_INVALID_MODEL,
+                               "graph has a cycle through %s node '%s'", g->nodes[i].op_type,
+                               g->nodes[i].name);
+                goto cleanup;
+            }
+    }
+    for (int i = 0; i < n; i++)
+        sorted[i] = g->nodes[order[i]];
+    memcpy(g->nodes, sorted, (size_t)n * sizeof *sorted);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < g->nodes[i].n_outputs; k++)
+            g->values[g->nodes[i].outputs[k]].producer = i;
+    goto cleanup;
+oom:
+    st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory sorting the graph");
+cleanup:
+    free(indegree);
+    free(edge_start);
+    free(edges);
+    free(fill);
+    free(order);
+    free(sorted);
+    return st;
+}
+
+/* Gathers a node's inputs as tensors: constants with data, others with their declared type. */
+static void node_inputs(const graph_t *g, const graph_node_t *node, const tensor_t **inputs)
+{
+    for (int k = 0; k < node->n_inputs; k++) {
+        int v = node->inputs[k];
+        inputs[k] = v >= 0 ? g->values[v].constant : NULL;
+    }
+}
+
+static bool all_inputs_constant(const graph_t *g, const graph_node_t *node)
+{
+    for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] >= 0 && !g->values[node->inputs[k]].constant)
+            return false;
+    return true;
+}
+
+static status_t fold_constants(graph_t *g, error_t *err)
+{
+    const tensor_t *inputs[NODE_MAX_INPUTS];
+    tensor_t *outputs = NULL;
+    status_t st = STATUS_OK;
+
+    for (int i = 0; i < g->n_nodes && !st; i++) {
+        graph_node_t *node = &g->nodes[i];
+        if (!all_inputs_constant(g, node))
+            continue;
+        outputs = arena_alloc(&g->arena, ((size_t)node->n_outputs + 1) * sizeof *outputs);
+        if (!outputs)
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        node_inputs(g, node, inputs);
+        st = graph_node_fold(g, node, inputs, outputs, &g->arena, err);
+        if (st)
+            break;
+        for (int k = 0; k < node->n_outputs; k++) {
+            graph_value_t *v = &g->values[node->outputs[k]];
+            v->constant = &outputs[k];
+            v->producer = -1;
+        }
+        node->removed = true;
+    }
+    return st;
+}
+
+/* True for a node that only forwards its first input: Identity, inference Dropout. */
+static bool is_passthrough(const graph_t *g, const graph_node_t *node)
+{
+    if (strcmp(node->op_type, "Identity") == 0)
+        return true;
+    if (strcmp(node->op_type, "Dropout") != 0 || node->n_outputs > 1)
+        return false;
+    if (node->n_inputs > 2 && node->inputs[2] >= 0) {
+        const tensor_t *training = g->values[node->inputs[2]].constant;
+        return training && !*(const bool *)training->data;
+    }
+    return true;
+}
+
+static status_t remove_passthrough(graph_t *g, error_t *err)
+{
+    int *alias = malloc(((size_t)g->n_values + 1) * sizeof *alias);
+
+    if (!alias)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    for (int v = 0; v < g->n_values; v++)
+        alias[v] = v;
+    for (int i = 0; i < g->n_nodes; i++) {
+        graph_node_t *node = &g->nodes[i];
+        if (node->removed || !is_passthrough(g, node) || node->inputs[0] < 0)
+            continue;
+        /* Nodes are sorted, so the input's own alias is already final. */
+        alias[node->outputs[0]] = alias[node->inputs[0]];
+        node->removed = true;
+    }
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_inputs; k++)
+            if (g->nodes[i].inputs[k] >= 0)
+                g->nodes[i].inputs[k] = alias[g->nodes[i].inputs[k]];
+    for (int k = 0; k < g->n_outputs; k++)
+        g->outputs[k] = alias[g->outputs[k]];
+    free(alias);
+    return STATUS_OK;
+}
+
+/*
+ * Marks live nodes (those an output depends on), counts consumers, and
+ * finds the graph inputs whose values a prototype needs while planning.
+ */
+static status_t mark_liveness(graph_t *g, error_t *err)
+{
+    bool *needed = calloc((size_t)g->n_values + 1, sizeof *needed);
+    bool *value_needed = calloc((size_t)g->n_values + 1, sizeof *value_needed);
+
+    if (!needed || !value_needed) {
+        free(needed);
+        free(value_needed);
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    for (int k = 0; k < g->n_outputs; k++)
+        needed[g->outputs[k]] = true;
+    for (int v = 0; v < g->n_values; v++)
+        g->values[v].consumers = 0;
+    for (int i = g->n_nodes - 1; i >= 0; i--) {
+        graph_node_t *node = &g->nodes[i];
+        const op_kernel_t *kernel = node->schema->kernel;
+        bool live = false, feeds_shape = false;
+        if (node->removed)
+            continue;
+        for (int k = 0; k < node->n_outputs; k++) {
+            live |= needed[node->outputs[k]];
+            feeds_shape |= value_needed[node->outputs[k]];
+        }
+        if (!live) {
+            node->removed = true;
+            continue;
+        }
+        for (int k = 0; k < node->n_inputs; k++) {
+            int v = node->inputs[k];
+            if (v < 0)
+                continue;
+            needed[v] = true;
+            g->values[v].consumers++;
+            if ((kernel->value_inputs & (1u << k)) || (feeds_shape && !kernel->shape_only))
+                value_needed[v] = true;
+        }
+    }
+    for (int k = 0; k < g->n_inputs; k++)
+        g->values[g->inputs[k]].value_keyed = value_needed[g->inputs[k]];
+    free(needed);
+    free(value_needed);
+    return STATUS_OK;
+}
+
+static status_t pack_weights(graph_t *g, error_t *err)
+{
+    const tensor_t *inputs[NODE_MAX_INPUTS];
+
+    for (int i = 0; i < g->n_nodes; i++) {
+        graph_node_t *node = &g->nodes[i];
+        const op_kernel_t *kernel = node->schema->kernel;
+        op_call_t call = {0};
+        status_t st;
+        if (node->removed || !kernel->pack)
+            continue;
+        node_inputs(g, node, inputs);
+        call.op_type = node->op_type;
+        call.node = node->name;
+        call.params = node->params;
+        call.n_inputs = node->n_inputs;
+        call.inputs = inputs;
+        call.n_outputs = node->n_outputs;
+        call.threads = 1;
+        st = kernel->pack(&call, &node->state, err);
+        if (st)
+            return st;
+    }
+    return STATUS_OK;
+}
+
+/* Drops removed nodes from the array and renumbers producers. */
+static void compact_nodes(graph_t *g)
+{
+    int kept = 0;
+
+    for (int v = 0; v < g->n_values; v++)
+        if (!g->values[v].constant)
+            g->values[v].producer = -1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        if (g->nodes[i].removed)
+            continue;
+        g->nodes[kept] = g->nodes[i];
+        for (int k = 0; k < g->nodes[kept].n_outputs; k++)
+            g->values[g->nodes[kept].outputs[k]].producer = kept;
+        kept++;
+    }
+    g->n_nodes = kept;
+}
+
+status_t graph_compile(graph_t *g, error_t *err)
+{
+    status_t st = topo_sort(g, err);
+
+    if (!st)
+        st = fold_constants(g, err);
+    if (!st)
+        st = remove_passthrough(g, err);
+    if (!st)
+        st = mark_liveness(g, err);
+    if (!st) {
+        compact_nodes(g);
+        st = pack_weights(g, err);
+    }
+    return st;
+}

@@ -1,0 +1,84 @@
+/*
+ * engine.h - inferd's engine: load an ONNX model, compile it once, run it
+ * from many workers.
+ *
+ *   engine_model_load     import + compile: a model that is immutable after
+ *                         loading and shared by every worker of that model
+ *   engine_context_create one per worker: its arena and scratch
+ *   engine_context_run    plans the model for the inputs' shapes (cached per
+ *                         shape in the model), then executes
+ *
+ * Thread safety: a model may be used by any number of contexts at once; a
+ * context by one thread at a time.
+ */
+#ifndef INFERD_ENGINE_H
+#define INFERD_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "tensor.h"
+
+typedef struct engine_model engine_model_t;
+typedef struct engine_context engine_context_t;
+
+/* A model input or output as declared: dims[i] is -1 where it is dynamic. */
+typedef struct engine_io {
+    const char *name;
+    dtype_t dtype;
+    int rank;
+    int64_t dims[TENSOR_MAX_RANK];
+} engine_io_t;
+
+/* Figures about a loaded model, for logs and benchmarks. */
+typedef struct engine_model_stats {
+    double load_ms;        /* reading and parsing the file */
+    double compile_ms;     /* graph passes and weight packing */
+    size_t weight_bytes;   /* constant tensors the compiled model keeps */
+    int node_count;        /* nodes left after the graph passes */
+    int opset;             /* default-domain opset */
+} engine_model_stats_t;
+
+/*
+ * Loads and compiles the ONNX model at path. External data files resolve
+ * relative to the model's folder. On success the caller owns *out and frees
+ * it with engine_model_free after every context of it is freed.
+ */
+status_t engine_model_load(const char *path, engine_model_t **out, error_t *err);
+
+/* Frees a model; NULL is a no-op. */
+void engine_model_free(engine_model_t *model);
+
+int engine_model_input_count(const engine_model_t *model);
+int engine_model_output_count(const engine_model_t *model);
+/* Borrowed from the model, valid while it lives. */
+const engine_io_t *engine_model_input(const engine_model_t *model, int index);
+const engine_io_t *engine_model_output(const engine_model_t *model, int index);
+const engine_model_stats_t *engine_model_stats(const engine_model_t *model);
+
+/*
+ * Creates an execution context for one worker, running kernels on up to
+ * threads threads. The model must outlive the context. The caller owns
+ * *out and frees it with engine_context_free.
+ */
+status_t engine_context_create(engine_model_t *model, int threads, engine_context_t **out,
+                               error_t *err);
+
+/* Frees a context; NULL is a no-op. */
+void engine_context_free(engine_context_t *ctx);
+
+/*
+ * Runs the model on inputs (n_inputs tensors in the model's input order,
+ * owned by the caller and unchanged). On success *outputs points to
+ * engine_model_output_count tensors owned by the context: their data stays
+ * valid until the next run on ctx or until ctx is freed, and may point into
+ * the model's constants or the caller's inputs.
+ */
+status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n_inputs,
+                            const tensor_t **outputs, error_t *err);
+
+/* Bytes of the arena the context holds (the largest plan it has run). */
+size_t engine_context_arena_bytes(const engine_context_t *ctx);
+
+#endif

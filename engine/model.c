@@ -1,0 +1,205 @@
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void describe(const graph_t *g, int v, const char *name, engine_io_t *io)
+{
+    const graph_value_t *val = &g->values[v];
+
+    io->name = name;
+    io->dtype = val->constant ? val->constant->dtype : val->dtype;
+    io->rank = val->constant ? val->constant->rank : val->rank;
+    if (io->rank < 0)
+        io->rank = 0;
+    for (int d = 0; d < io->rank; d++)
+        io->dims[d] = val->constant ? val->constant->dims[d] : val->dims[d];
+}
+
+status_t engine_model_load(const char *path, engine_model_t **out, error_t *err)
+{
+    engine_model_t *m = calloc(1, sizeof *m);
+    double t0 = now_ms(), t1;
+    status_t st;
+
+    *out = NULL;
+    if (!m)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    pthread_mutex_init(&m->plans_lock, NULL);
+    st = onnx_import(path, &m->graph, err);
+    t1 = now_ms();
+    if (!st)
+        st = graph_compile(m->graph, err);
+    if (st)
+        goto cleanup;
+    m->inputs = arena_alloc(&m->graph->arena, ((size_t)m->graph->n_inputs + 1) * sizeof *m->inputs);
+    m->outputs =
+        arena_alloc(&m->graph->arena, ((size_t)m->graph->n_outputs + 1) * sizeof *m->outputs);
+    if (!m->inputs || !m->outputs) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < m->graph->n_inputs; i++)
+        describe(m->graph, m->graph->inputs[i], m->graph->values[m->graph->inputs[i]].name,
+                 &m->inputs[i]);
+    for (int i = 0; i < m->graph->n_outputs; i++)
+        describe(m->graph, m->graph->outputs[i], m->graph->output_names[i], &m->outputs[i]);
+    m->stats.load_ms = t1 - t0;
+    m->stats.compile_ms = now_ms() - t1;
+    m->stats.weight_bytes = m->graph->weight_bytes;
+    m->stats.node_count = m->graph->n_nodes;
+    m->stats.opset = m->graph->opset;
+    *out = m;
+    m = NULL;
+cleanup:
+    if (st)
+        error_prefix(err, "%s", path);
+    engine_model_free(m);
+    return st;
+}
+
+void engine_model_free(engine_model_t *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < MODEL_PLAN_CACHE_SIZE; i++)
+        plan_release(m->plans[i]);
+    pthread_mutex_destroy(&m->plans_lock);
+    graph_free(m->graph);
+    free(m);
+}
+
+int engine_model_input_count(const engine_model_t *m)
+{
+    return m->graph->n_inputs;
+}
+
+int engine_model_output_count(const engine_model_t *m)
+{
+    return m->graph->n_outputs;
+}
+
+const engine_io_t *engine_model_input(const engine_model_t *m, int index)
+{
+    return index >= 0 && index < m->graph->n_inputs ? &m->inputs[index] : NULL;
+}
+
+const engine_io_t *engine_model_output(const engine_model_t *m, int index)
+{
+    return index >= 0 && index < m->graph->n_outputs ? &m->outputs[index] : NULL;
+}
+
+const engine_model_stats_t *engine_model_stats(const engine_model_t *m)
+{
+    return &m->stats;
+}
+
+/* Remembers the value each symbolic dim takes, to check it is the same everywhere. */
+typedef struct dim_binding {
+    const char *param;
+    int64_t value;
+} dim_binding_t;
+
+status_t model_check_inputs(const engine_model_t *m, const tensor_t *inputs, int n_inputs,
+                            error_t *err)
+{
+    const graph_t *g = m->graph;
+    dim_binding_t bindings[64];
+    int n_bindings = 0;
+    char got[160], want[160];
+
+    if (n_inputs != g->n_inputs)
+        return error_set(err, STATUS_INVALID_ARGUMENT, "model expects %d inputs, got %d",
+                         g->n_inputs, n_inputs);
+    for (int i = 0; i < n_inputs; i++) {
+        const tensor_t *t = &inputs[i];
+        const graph_value_t *decl = &g->values[g->inputs[i]];
+        int64_t numel;
+        if (t->dtype != decl->dtype)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s' has dtype %s, the model expects %s", decl->name,
+                             dtype_name(t->dtype), dtype_name(decl->dtype));
+        if (!shape_valid(t->rank, t->dims, &numel))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s' has an invalid shape %s (limit %lld elements)",
+                             decl->name, shape_format(t->rank, t->dims, got, sizeof got),
+                             (long long)TENSOR_MAX_ELEMENTS);
+        if (decl->rank >= 0 && t->rank != decl->rank)
+            goto shape_mismatch;
+        for (int d = 0; decl->rank >= 0 && d < t->rank; d++) {
+            if (decl->dims[d] != DIM_DYNAMIC && decl->dims[d] != t->dims[d])
+                goto shape_mismatch;
+            if (!decl->dim_params[d])
+                continue;
+            int b = 0;
+            while (b < n_bindings && strcmp(bindings[b].param, decl->dim_params[d]) != 0)
+                b++;
+            if (b == n_bindings && n_bindings < (int)(sizeof bindings / sizeof bindings[0])) {
+                bindings[n_bindings].param = decl->dim_params[d];
+                bindings[n_bindings++].value = t->dims[d];
+            } else if (b < n_bindings && bindings[b].value != t->dims[d]) {
+                return error_set(err, STATUS_INVALID_ARGUMENT,
+                                 "input '%s': dimension '%s' is %lld here but %lld in another "
+                                 "input",
+                                 decl->name, decl->dim_params[d], (long long)t->dims[d],
+                                 (long long)bindings[b].value);
+            }
+        }
+        if (numel > 0 && !t->data)
+            return error_set(err, STATUS_INVALID_ARGUMENT, "input '%s' has no data", decl->name);
+        continue;
+    shape_mismatch:
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s' has shape %s, the model expects %s", decl->name,
+                         shape_format(t->rank, t->dims, got, sizeof got),
+                         shape_format(decl->rank, decl->dims, want, sizeof want));
+    }
+    return STATUS_OK;
+}
+
+status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, plan_t **out, error_t *err)
+{
+    plan_t *plan = NULL;
+    int victim = 0;
+    status_t st;
+
+    pthread_mutex_lock(&m->plans_lock);
+    for (int i = 0; i < MODEL_PLAN_CACHE_SIZE; i++)
+        if (m->plans[i] && plan_matches(m->plans[i], inputs)) {
+            plan = m->plans[i];
+            plan_retain(plan);
+            m->plan_used[i] = ++m->plan_clock;
+            break;
+        }
+    pthread_mutex_unlock(&m->plans_lock);
+    if (plan) {
+        *out = plan;
+        return STATUS_OK;
+    }
+    /* Planning reads only the immutable graph, so it runs outside the lock. */
+    st = plan_build(m->graph, inputs, &plan, err);
+    if (st)
+        return st;
+    pthread_mutex_lock(&m->plans_lock);
+    for (int i = 0; i < MODEL_PLAN_CACHE_SIZE; i++)
+        if (!m->plans[i] || m->plan_used[i] < m->plan_used[victim]) {
+            victim = i;
+            if (!m->plans[i])
+                break;
+        }
+    plan_release(m->plans[victim]);
+    m->plans[victim] = plan;
+    m->plan_used[victim] = ++m->plan_clock;
+    plan_retain(plan);
+    pthread_mutex_unlock(&m->plans_lock);
+    *out = plan;
+    return STATUS_OK;
+}

@@ -1,0 +1,41 @@
+/*
+ * model.h - the engine_model_t behind engine.h: a compiled graph, its
+ * declared inputs and outputs, and the cache of plans per input shape.
+ */
+#ifndef INFERD_MODEL_H
+#define INFERD_MODEL_H
+
+#include <pthread.h>
+
+#include "engine.h"
+#include "graph.h"
+#include "plan.h"
+
+/* Plans kept per model; the least recently used one is dropped beyond this. */
+#define MODEL_PLAN_CACHE_SIZE 16
+
+struct engine_model {
+    graph_t *graph;
+    engine_io_t *inputs;
+    engine_io_t *outputs;
+    engine_model_stats_t stats;
+    pthread_mutex_t plans_lock;
+    plan_t *plans[MODEL_PLAN_CACHE_SIZE];
+    uint64_t plan_used[MODEL_PLAN_CACHE_SIZE];
+    uint64_t plan_clock;
+};
+
+/*
+ * Checks inputs against the declared inputs (dtype, rank, fixed dims,
+ * symbolic dims consistent across inputs, element limits, data present).
+ */
+status_t model_check_inputs(const engine_model_t *m, const tensor_t *inputs, int n_inputs,
+                            error_t *err);
+
+/*
+ * Returns the plan for inputs (validated), building and caching it if
+ * needed. The caller owns the returned reference (plan_release).
+ */
+status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, plan_t **out, error_t *err);
+
+#endif

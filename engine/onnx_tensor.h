@@ -1,0 +1,24 @@
+/*
+ * onnx_tensor.h - conversion between ONNX TensorProto messages and tensor_t.
+ * Engine-private: only the engine sees protobuf-c types.
+ */
+#ifndef INFERD_ONNX_TENSOR_H
+#define INFERD_ONNX_TENSOR_H
+
+#include "arena.h"
+#include "onnx.pb-c.h"
+#include "tensor.h"
+
+/* Largest external data file a model may reference; bounds the read. */
+#define ONNX_EXTERNAL_MAX_BYTES (INT64_C(1) << 36)
+
+/*
+ * Fills *out from tp, with data owned by arena. raw_data is taken over
+ * without a copy (tp->raw_data is left empty). External data is read from
+ * model_dir (NULL: external data is refused); its location must stay inside
+ * model_dir. what names the tensor in messages, e.g. "initializer 'w'".
+ */
+status_t onnx_tensor_convert(Onnx__TensorProto *tp, const char *model_dir, const char *what,
+                             arena_t *arena, tensor_t *out, error_t *err);
+
+#endif

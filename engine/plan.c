@@ -1,0 +1,200 @@
+/*
+ * plan.c - shape inference for given input shapes, plan-time folding of
+ * shape computations, and the arena layout.
+ */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory_plan.h"
+
+static status_t copy_key(plan_t *p, const graph_t *g, const tensor_t *inputs, error_t *err)
+{
+    p->n_inputs = g->n_inputs;
+    p->key = arena_alloc(&p->arena, ((size_t)g->n_inputs + 1) * sizeof *p->key);
+    if (!p->key)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    for (int i = 0; i < g->n_inputs; i++) {
+        p->key[i] = inputs[i];
+        p->key[i].data = NULL;
+        if (!g->values[g->inputs[i]].value_keyed)
+            continue;
+        p->key[i].data = arena_memdup(&p->arena, inputs[i].data, tensor_bytes(&inputs[i]) + 1);
+        if (!p->key[i].data)
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    return STATUS_OK;
+}
+
+/* Homes of constants and inputs, before any node is visited. */
+static void place_sources(plan_t *p, const graph_t *g)
+{
+    for (int v = 0; v < g->n_values; v++)
+        if (g->values[v].constant) {
+            p->values[v].desc = *g->values[v].constant;
+            p->values[v].home = VALUE_CONSTANT;
+        }
+    for (int i = 0; i < g->n_inputs; i++) {
+        plan_value_t *pv = &p->values[g->inputs[i]];
+        pv->desc = p->key[i];
+        /* A value-keyed input is a constant of this plan: its values are in the key. */
+        pv->home = p->key[i].data ? VALUE_CONSTANT : VALUE_INPUT;
+        pv->input = i;
+    }
+}
+
+static bool foldable(const plan_t *p, const graph_node_t *node)
+{
+    bool shape_only = node->schema->kernel->shape_only;
+
+    for (int k = 0; k < node->n_inputs; k++) {
+        int v = node->inputs[k];
+        if (v >= 0 && p->values[v].home != VALUE_CONSTANT && !shape_only)
+            return false;
+    }
+    return true;
+}
+
+/* Visits nodes in order: folds what is known, infers shapes of the rest. */
+static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
+{
+    const tensor_t *inputs[NODE_MAX_INPUTS];
+    tensor_t outputs[NODE_MAX_OUTPUTS];
+
+    p->steps = arena_alloc(&p->arena, ((size_t)g->n_nodes + 1) * sizeof *p->steps);
+    if (!p->steps)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node_t *node = &g->nodes[i];
+        size_t workspace = 0;
+        status_t st;
+        bool fold = foldable(p, node);
+
+        for (int k = 0; k < node->n_inputs; k++)
+            inputs[k] = node->inputs[k] >= 0 ? &p->values[node->inputs[k]].desc : NULL;
+        if (fold)
+            st = graph_node_fold(g, node, inputs, outputs, &p->arena, err);
+        else
+            st = graph_node_infer(g, node, inputs, outputs, &workspace, err);
+        if (st)
+            return st;
+        for (int k = 0; k < node->n_outputs; k++) {
+            plan_value_t *pv = &p->values[node->outputs[k]];
+            pv->desc = outputs[k];
+            pv->home = fold ? VALUE_CONSTANT : VALUE_ARENA;
+        }
+        if (!fold) {
+            p->steps[p->n_steps].node = node;
+            p->steps[p->n_steps].workspace_size = workspace;
+            p->n_steps++;
+        }
+    }
+    return STATUS_OK;
+}
+
+/* Lifetimes of arena values and workspaces, then their offsets. */
+static status_t assign_memory(plan_t *p, const graph_t *g, error_t *err)
+{
+    int *block_of = malloc(((size_t)g->n_values + 1) * sizeof *block_of);
+    memory_block_t *blocks = calloc((size_t)g->n_values + (size_t)p->n_steps + 1, sizeof *blocks);
+    int n_blocks = 0;
+    status_t st;
+
+    if (!block_of || !blocks) {
+        free(block_of);
+        free(blocks);
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    for (int v = 0; v < g->n_values; v++)
+        block_of[v] = -1;
+    for (int s = 0; s < p->n_steps; s++) {
+        const graph_node_t *node = p->steps[s].node;
+        for (int k = 0; k < node->n_inputs; k++) {
+            int v = node->inputs[k];
+            if (v >= 0 && block_of[v] >= 0)
+                blocks[block_of[v]].last = s;
+        }
+        for (int k = 0; k < node->n_outputs; k++) {
+            int v = node->outputs[k];
+            blocks[n_blocks].size = tensor_bytes(&p->values[v].desc);
+            blocks[n_blocks].first = blocks[n_blocks].last = s;
+            block_of[v] = n_blocks++;
+        }
+        if (p->steps[s].workspace_size) {
+            blocks[n_blocks].size = p->steps[s].workspace_size;
+            blocks[n_blocks].first = blocks[n_blocks].last = s;
+            n_blocks++;
+        }
+    }
+    /* Outputs are read after the last step. */
+    for (int k = 0; k < g->n_outputs; k++)
+        if (block_of[g->outputs[k]] >= 0)
+            blocks[block_of[g->outputs[k]]].last = p->n_steps;
+    st = memory_plan_assign(blocks, n_blocks, &p->arena_bytes, err);
+    if (!st) {
+        int b = 0;
+        for (int s = 0; s < p->n_steps; s++) {
+            const graph_node_t *node = p->steps[s].node;
+            for (int k = 0; k < node->n_outputs; k++)
+                p->values[node->outputs[k]].offset = blocks[b++].offset;
+            if (p->steps[s].workspace_size)
+                p->steps[s].workspace_offset = blocks[b++].offset;
+        }
+    }
+    free(block_of);
+    free(blocks);
+    return st;
+}
+
+status_t plan_build(const graph_t *g, const tensor_t *inputs, plan_t **out, error_t *err)
+{
+    plan_t *p = calloc(1, sizeof *p);
+    status_t st;
+
+    *out = NULL;
+    if (!p)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    atomic_init(&p->refs, 1);
+    p->values = arena_alloc(&p->arena, ((size_t)g->n_values + 1) * sizeof *p->values);
+    st = p->values ? copy_key(p, g, inputs, err)
+                   : error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    if (!st) {
+        place_sources(p, g);
+        st = infer_steps(p, g, err);
+    }
+    if (!st)
+        st = assign_memory(p, g, err);
+    if (st) {
+        plan_release(p);
+        return st;
+    }
+    *out = p;
+    return STATUS_OK;
+}
+
+bool plan_matches(const plan_t *p, const tensor_t *inputs)
+{
+    for (int i = 0; i < p->n_inputs; i++) {
+        const tensor_t *k = &p->key[i];
+        if (k->dtype != inputs[i].dtype ||
+            !shape_equal(k->rank, k->dims, inputs[i].rank, inputs[i].dims))
+            return false;
+        if (k->data && memcmp(k->data, inputs[i].data, tensor_bytes(k)) != 0)
+            return false;
+    }
+    return true;
+}
+
+void plan_retain(plan_t *p)
+{
+    atomic_fetch_add(&p->refs, 1);
+}
+
+void plan_release(plan_t *p)
+{
+    if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+        return;
+    arena_release(&p->arena);
+    free(p);
+}

@@ -1,0 +1,61 @@
+/*
+ * plan.h - a compiled model specialised to one set of input shapes (and the
+ * values of value-keyed inputs): every value's shape, the steps left to run
+ * after plan-time folding, and each buffer's place in the arena.
+ *
+ * Plans are immutable and reference counted: the model's cache holds one
+ * reference, each context holds one to the plan it ran last.
+ */
+#ifndef INFERD_PLAN_H
+#define INFERD_PLAN_H
+
+#include <stdatomic.h>
+
+#include "graph.h"
+
+typedef enum value_home {
+    VALUE_UNUSED = 0, /* not needed by any step or output */
+    VALUE_CONSTANT,   /* data known while planning (model or plan constant) */
+    VALUE_INPUT,      /* the caller's input tensor */
+    VALUE_ARENA,      /* a buffer in the context's arena */
+} value_home_t;
+
+typedef struct plan_value {
+    tensor_t desc; /* data set for VALUE_CONSTANT only */
+    value_home_t home;
+    int input;     /* VALUE_INPUT: index among the graph inputs */
+    size_t offset; /* VALUE_ARENA: byte offset in the arena */
+} plan_value_t;
+
+typedef struct plan_step {
+    const graph_node_t *node;
+    size_t workspace_offset;
+    size_t workspace_size;
+} plan_step_t;
+
+typedef struct plan {
+    atomic_int refs;
+    int n_inputs;
+    tensor_t *key; /* input dtypes and shapes; data only for value-keyed inputs */
+    plan_value_t *values; /* one per graph value */
+    plan_step_t *steps;
+    int n_steps;
+    size_t arena_bytes;
+    arena_t arena; /* folded constants, key data, these arrays */
+} plan_t;
+
+/*
+ * Builds the plan of g for inputs (already validated against the model's
+ * declared inputs). The caller owns the returned reference.
+ */
+status_t plan_build(const graph_t *g, const tensor_t *inputs, plan_t **out, error_t *err);
+
+/* True if p was built for inputs' shapes (and value-keyed values). */
+bool plan_matches(const plan_t *p, const tensor_t *inputs);
+
+void plan_retain(plan_t *p);
+
+/* Drops a reference, freeing the plan with the last one; NULL is a no-op. */
+void plan_release(plan_t *p);
+
+#endif

@@ -1,0 +1,37 @@
+/* main.c - the inferd binary: dispatches to a subcommand. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: inferd <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  run    run a model once on tensors from .pb files and write the outputs\n"
+          "  bench  time a model on generated inputs and print one JSON line\n"
+          "\n"
+          "`inferd <command> --help` describes a command's options.\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        return cli_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "bench") == 0)
+        return cli_bench(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "inferd: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

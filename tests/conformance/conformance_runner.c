@@ -1,0 +1,367 @@
+/*
+ * conformance_runner.c - runs the ONNX backend node tests (model.onnx plus
+ * test_data_set_N/input_K.pb and output_K.pb) through the engine and
+ * compares outputs with ONNX's tolerances (rtol 1e-3, atol 1e-7, NaN equal
+ * to NaN).
+ *
+ * Classification of each test:
+ *   passed   every data set matches
+ *   skipped  listed in exceptions.txt, or the engine reports an unsupported
+ *            op/feature and the model uses an op outside required_ops.txt
+ *   failed   anything else, including "unsupported" from a model made only
+ *            of required ops
+ * Prints one line per failure or skip and ends with
+ * "N passed, N failed, N skipped"; exits non-zero if any failed.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "arena.h"
+#include "engine.h"
+#include "onnx.pb-c.h"
+#include "tensor_file.h"
+
+#define RUNNER_RTOL 1e-3
+#define RUNNER_ATOL 1e-7
+#define RUNNER_MAX_LIST 4096
+#define RUNNER_MAX_IO 64
+
+typedef struct word_list {
+    char *words[RUNNER_MAX_LIST];
+    char *notes[RUNNER_MAX_LIST];
+    int count;
+} word_list_t;
+
+typedef struct runner {
+    const char *data_dir;
+    const char *filter;
+    bool verbose;
+    word_list_t required;
+    word_list_t exceptions;
+    int passed, failed, skipped;
+} runner_t;
+
+/* Loads whitespace-separated words; with notes, one "word rest-of-line" per line. */
+static int load_list(const char *path, word_list_t *list, bool with_notes)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        char *save = NULL, *tok;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#')
+            continue;
+        for (tok = strtok_r(line, " \t", &save); tok && list->count < RUNNER_MAX_LIST;
+             tok = strtok_r(NULL, " \t", &save)) {
+            list->words[list->count] = strdup(tok);
+            list->notes[list->count] = strdup(with_notes && save ? save : "");
+            list->count++;
+            if (with_notes)
+                break;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+static const char *list_find(const word_list_t *list, const char *word)
+{
+    for (int i = 0; i < list->count; i++)
+        if (strcmp(list->words[i], word) == 0)
+            return list->notes[i];
+    return NULL;
+}
+
+static void list_free(word_list_t *list)
+{
+    for (int i = 0; i < list->count; i++) {
+        free(list->words[i]);
+        free(list->notes[i]);
+    }
+}
+
+/* True if every node of the model is a required op (false if unreadable). */
+static bool uses_only_required(const runner_t *r, const char *model_path)
+{
+    FILE *f = fopen(model_path, "rb");
+    struct stat st;
+    uint8_t *bytes = NULL;
+    Onnx__ModelProto *m = NULL;
+    bool only = false;
+
+    if (!f)
+        return false;
+    if (fstat(fileno(f), &st) == 0 && (bytes = malloc((size_t)st.st_size + 1)) &&
+        fread(bytes, 1, (size_t)st.st_size, f) == (size_t)st.st_size)
+        m = onnx__model_proto__unpack(NULL, (size_t)st.st_size, bytes);
+    if (m && m->graph) {
+        only = true;
+        for (size_t i = 0; i < m->graph->n_node; i++)
+            only &= list_find(&r->required, m->graph->node[i]->op_type) != NULL;
+    }
+    if (m)
+        onnx__model_proto__free_unpacked(m, NULL);
+    free(bytes);
+    fclose(f);
+    return only;
+}
+
+static bool close_enough(double out, double ref)
+{
+    if (isnan(out) || isnan(ref))
+        return isnan(out) && isnan(ref);
+    if (isinf(out) || isinf(ref))
+        return out == ref;
+    return fabs(out - ref) <= RUNNER_ATOL + RUNNER_RTOL * fabs(ref);
+}
+
+static double element(const tensor_t *t, int64_t i)
+{
+    switch (t->dtype) {
+    case DTYPE_FLOAT:
+        return ((const float *)t->data)[i];
+    case DTYPE_DOUBLE:
+        return ((const double *)t->data)[i];
+    case DTYPE_INT64:
+        return (double)((const int64_t *)t->data)[i];
+    case DTYPE_INT32:
+        return ((const int32_t *)t->data)[i];
+    case DTYPE_UINT64:
+        return (double)((const uint64_t *)t->data)[i];
+    case DTYPE_UINT32:
+        return ((const uint32_t *)t->data)[i];
+    case DTYPE_INT16:
+        return ((const int16_t *)t->data)[i];
+    case DTYPE_UINT16:
+        return ((const uint16_t *)t->data)[i];
+    case DTYPE_INT8:
+        return ((const int8_t *)t->data)[i];
+    default:
+        return ((const uint8_t *)t->data)[i];
+    }
+}
+
+/* Compares one output with its reference; describes the first difference in why. */
+static bool outputs_match(const tensor_t *out, const tensor_t *ref, char *why, size_t size)
+{
+    char a[160], b[160];
+    int64_t n = tensor_numel(ref);
+    bool exact = ref->dtype != DTYPE_FLOAT && ref->dtype != DTYPE_DOUBLE;
+
+    if (out->dtype != ref->dtype) {
+        snprintf(why, size, "dtype %s, expected %s", dtype_name(out->dtype),
+                 dtype_name(ref->dtype));
+        return false;
+    }
+    if (!shape_equal(out->rank, out->dims, ref->rank, ref->dims)) {
+        snprintf(why, size, "shape %s, expected %s", shape_format(out->rank, out->dims, a, sizeof a),
+                 shape_format(ref->rank, ref->dims, b, sizeof b));
+        return false;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        double x = element(out, i), y = element(ref, i);
+        if (exact ? x != y : !close_enough(x, y)) {
+            snprintf(why, size, "element %lld is %.9g, expected %.9g", (long long)i, x, y);
+            return false;
+        }
+    }
+    return true;
+}
+
+static int count_files(const char *dir, const char *prefix)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    int n = 0;
+
+    for (;;) {
+        snprintf(path, sizeof path, "%s/%s_%d.pb", dir, prefix, n);
+        if (stat(path, &st) != 0)
+            return n;
+        n++;
+    }
+}
+
+/* Runs one data set; returns STATUS_OK and sets *match, or the engine's status. */
+static status_t run_data_set(engine_context_t *ctx, const engine_model_t *model, const char *dir,
+                             bool *match, char *why, size_t size, error_t *err)
+{
+    tensor_t inputs[RUNNER_MAX_IO];
+    const tensor_t *outputs;
+    arena_t arena;
+    char path[PATH_MAX];
+    const char *name;
+    int n_in = count_files(dir, "input"), n_out = count_files(dir, "output");
+    status_t st = STATUS_OK;
+
+    arena_init(&arena);
+    *match = false;
+    if (n_in > RUNNER_MAX_IO || n_out != engine_model_output_count(model)) {
+        snprintf(why, size, "%d reference outputs, model has %d", n_out,
+                 engine_model_output_count(model));
+        goto cleanup;
+    }
+    for (int i = 0; i < n_in && !st; i++) {
+        snprintf(path, sizeof path, "%s/input_%d.pb", dir, i);
+        st = tensor_file_read(path, &arena, &inputs[i], &name, err);
+    }
+    if (!st)
+        st = engine_context_run(ctx, inputs, n_in, &outputs, err);
+    if (st)
+        goto cleanup;
+    *match = true;
+    for (int k = 0; k < n_out && *match; k++) {
+        tensor_t ref;
+        snprintf(path, sizeof path, "%s/output_%d.pb", dir, k);
+        st = tensor_file_read(path, &arena, &ref, &name, err);
+        if (st)
+            break;
+        if (!outputs_match(&outputs[k], &ref, why, size)) {
+            char detail[256];
+            snprintf(detail, sizeof detail, "%s", why);
+            snprintf(why, size, "%s output %d: %s", strrchr(dir, '/') + 1, k, detail);
+            *match = false;
+        }
+    }
+cleanup:
+    arena_release(&arena);
+    return st;
+}
+
+static void run_test(runner_t *r, const char *name)
+{
+    char test_dir[PATH_MAX], model_path[PATH_MAX], set_dir[PATH_MAX], why[512] = "";
+    engine_model_t *model = NULL;
+    engine_context_t *ctx = NULL;
+    error_t err = {0};
+    const char *exception = list_find(&r->exceptions, name);
+    status_t st;
+    bool match = true;
+    struct stat sb;
+
+    snprintf(test_dir, sizeof test_dir, "%s/%s", r->data_dir, name);
+    snprintf(model_path, sizeof model_path, "%s/model.onnx", test_dir);
+    if (exception) {
+        printf("SKIP %s: listed exception:%s\n", name, exception);
+        r->skipped++;
+        return;
+    }
+    st = engine_model_load(model_path, &model, &err);
+    if (!st)
+        st = engine_context_create(model, 1, &ctx, &err);
+    for (int set = 0; !st && match; set++) {
+        snprintf(set_dir, sizeof set_dir, "%s/test_data_set_%d", test_dir, set);
+        if (stat(set_dir, &sb) != 0)
+            break;
+        st = run_data_set(ctx, model, set_dir, &match, why, sizeof why, &err);
+    }
+    if (st == STATUS_UNSUPPORTED && !uses_only_required(r, model_path)) {
+        printf("SKIP %s: %s\n", name, err.message);
+        r->skipped++;
+    } else if (st) {
+        printf("FAIL %s: [%s] %s\n", name, status_name(st), err.message);
+        r->failed++;
+    } else if (!match) {
+        printf("FAIL %s: %s\n", name, why);
+        r->failed++;
+    } else {
+        if (r->verbose)
+            printf("PASS %s\n", name);
+        r->passed++;
+    }
+    engine_context_free(ctx);
+    engine_model_free(model);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool selected(const runner_t *r, const char *name)
+{
+    char filters[1024], *save = NULL;
+
+    if (!r->filter)
+        return true;
+    snprintf(filters, sizeof filters, "%s", r->filter);
+    for (char *f = strtok_r(filters, ",", &save); f; f = strtok_r(NULL, ",", &save))
+        if (strncmp(name, f, strlen(f)) == 0)
+            return true;
+    return false;
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: inferd_conformance --data DIR --required FILE --exceptions FILE\n"
+          "                          [--filter PREFIX[,PREFIX...]] [--verbose]\n"
+          "  --data DIR         folder of ONNX node tests (test_*/model.onnx ...)\n"
+          "  --required FILE    ops that must pass (tests/conformance/required_ops.txt)\n"
+          "  --exceptions FILE  tests allowed not to pass, with reasons\n"
+          "  --filter P,...     only tests whose names start with one of these prefixes\n"
+          "  --verbose          also print passing tests\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    runner_t r = {0};
+    const char *required = NULL, *exceptions = NULL;
+    char **names = NULL;
+    int n_names = 0;
+    DIR *dir;
+    struct dirent *e;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--verbose") == 0)
+            r.verbose = true;
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            r.data_dir = argv[++i];
+        else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+            r.filter = argv[++i];
+        else if (strcmp(argv[i], "--required") == 0 && i + 1 < argc)
+            required = argv[++i];
+        else if (strcmp(argv[i], "--exceptions") == 0 && i + 1 < argc)
+            exceptions = argv[++i];
+        else {
+            usage(strcmp(argv[i], "--help") == 0 ? stdout : stderr);
+            return strcmp(argv[i], "--help") == 0 ? 0 : 2;
+        }
+    }
+    if (!r.data_dir || !required || !exceptions) {
+        usage(stderr);
+        return 2;
+    }
+    if (load_list(required, &r.required, false) || load_list(exceptions, &r.exceptions, true))
+        return 2;
+    dir = opendir(r.data_dir);
+    if (!dir) {
+        fprintf(stderr, "cannot open %s\n", r.data_dir);
+        return 2;
+    }
+    names = calloc(RUNNER_MAX_LIST, sizeof *names);
+    while (names && (e = readdir(dir)) && n_names < RUNNER_MAX_LIST)
+        if (strncmp(e->d_name, "test_", 5) == 0 && selected(&r, e->d_name))
+            names[n_names++] = strdup(e->d_name);
+    closedir(dir);
+    qsort(names, (size_t)n_names, sizeof *names, by_name);
+    for (int i = 0; i < n_names; i++) {
+        run_test(&r, names[i]);
+        free(names[i]);
+    }
+    free(names);
+    list_free(&r.required);
+    list_free(&r.exceptions);
+    printf("%d passed, %d failed, %d skipped\n", r.passed, r.failed, r.skipped);
+    return r.failed ? 1 : 0;
+}

@@ -9,13 +9,14 @@
 
 #include <string.h>
 
-/* Maps a string attribute to its index in names; fails naming the choices. */
+/* Maps a string attribute to its index in names (*out is 0 on failure). */
 static status_t adapt_choice(const op_adapt_t *a, const char *name, const char *const *names,
                              int count, const char *def, int *out, error_t *err)
 {
     const char *s;
     status_t st = adapt_string(a, name, def, &s, err);
 
+    *out = 0;
     if (st)
         return st;
     for (int i = 0; i < count; i++)
@@ -35,13 +36,15 @@ static status_t adapt_legacy(const op_adapt_t *a, resize_params_t *p, error_t *e
     int mode;
     status_t st = adapt_choice(a, "mode", mode_names, 2, "nearest", &mode, err);
 
+    if (st)
+        return st;
     p->config.mode = (resize_mode_t)mode;
     p->config.coord = RESIZE_COORD_ASYMMETRIC;
     p->config.nearest = RESIZE_NEAREST_LEGACY;
     p->roi_input = -1;
     p->scales_input = 1;
     p->sizes_input = -1;
-    return st;
+    return STATUS_OK;
 }
 
 static status_t adapt_upsample_attr(const op_adapt_t *a, void *params, error_t *err)

@@ -1,0 +1,142 @@
+#include "binary.h"
+
+#include <stdio.h>
+
+#define SHAPE_TEXT_MAX 192
+
+#define DTYPES_REAL  (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE))
+#define DTYPES_ARITH (DTYPES_REAL | DTYPES_INT)
+#define DTYPES_SIGNED                                                                              \
+    (DTYPES_REAL | DTYPE_BIT(DTYPE_INT8) | DTYPE_BIT(DTYPE_INT16) | DTYPE_BIT(DTYPE_INT32) |       \
+     DTYPE_BIT(DTYPE_INT64))
+#define DTYPES_POW_BASE (DTYPES_REAL | DTYPES_INDEX)
+
+static const op_info_t arith_info = {
+    .min_inputs = 2,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_ARITH, DTYPES_ARITH},
+    .layout = "any",
+};
+
+static const op_info_t pow_info = {
+    .min_inputs = 2,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_POW_BASE, DTYPES_ARITH},
+    .layout = "any",
+};
+
+static const op_info_t prelu_info = {
+    .min_inputs = 2,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_SIGNED, DTYPES_SIGNED},
+    .layout = "any",
+};
+
+static const op_info_t variadic_info = {
+    .min_inputs = 1,
+    .max_inputs = -1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_ARITH},
+    .layout = "any",
+};
+
+/* Every input must have input 0's element type (ONNX's single T). */
+static status_t check_same_dtype(op_call_t *call, error_t *err)
+{
+    for (int i = 0; i < call->n_inputs; i++) {
+        if (!call->inputs[i])
+            return op_call_fail(call, err, "input %d is missing", i);
+        if (call->inputs[i]->dtype != call->inputs[0]->dtype)
+            return op_call_fail(call, err, "input %d has dtype %s but input 0 has %s", i,
+                                dtype_name(call->inputs[i]->dtype),
+                                dtype_name(call->inputs[0]->dtype));
+    }
+    return STATUS_OK;
+}
+
+static void set_output(op_call_t *call, dtype_t dtype)
+{
+    call->outputs[0].dtype = dtype;
+    call->outputs[0].data = NULL;
+    call->workspace_size = 0;
+}
+
+static status_t binary_infer(op_call_t *call, error_t *err)
+{
+    const binary_params_t *p = call->params;
+    status_t st = check_same_dtype(call, err);
+
+    if (st == STATUS_OK)
+        st = bcast_infer_pair(call, &p->legacy, &call->outputs[0], err);
+    if (st == STATUS_OK)
+        set_output(call, call->inputs[0]->dtype);
+    return st;
+}
+
+static status_t pow_infer(op_call_t *call, error_t *err)
+{
+    const binary_params_t *p = call->params;
+    status_t st = bcast_infer_pair(call, &p->legacy, &call->outputs[0], err);
+
+    if (st == STATUS_OK)
+        set_output(call, call->inputs[0]->dtype);
+    return st;
+}
+
+/* PRelu broadcasts slope to X only: the output keeps X's shape. */
+static status_t prelu_infer(op_call_t *call, error_t *err)
+{
+    const tensor_t *x = call->inputs[0], *slope = call->inputs[1];
+    char sx[SHAPE_TEXT_MAX], ss[SHAPE_TEXT_MAX];
+    status_t st = check_same_dtype(call, err);
+
+    if (st == STATUS_OK)
+        st = bcast_infer(call, 2, call->inputs, &call->outputs[0], err);
+    if (st != STATUS_OK)
+        return st;
+    if (!shape_equal(call->outputs[0].rank, call->outputs[0].dims, x->rank, x->dims))
+        return op_call_fail(call, err,
+                            "slope of shape %s does not broadcast to X of shape %s in one "
+                            "direction",
+                            shape_format(slope->rank, slope->dims, ss, sizeof ss),
+                            shape_format(x->rank, x->dims, sx, sizeof sx));
+    set_output(call, x->dtype);
+    return STATUS_OK;
+}
+
+static status_t variadic_infer(op_call_t *call, error_t *err)
+{
+    status_t st = check_same_dtype(call, err);
+
+    if (st == STATUS_OK)
+        st = bcast_infer(call, call->n_inputs, call->inputs, &call->outputs[0], err);
+    if (st == STATUS_OK)
+        set_output(call, call->inputs[0]->dtype);
+    return st;
+}
+
+#define BINARY_KERNEL(var, op_name, info_table, infer_fn, run_fn)                                  \
+    const op_kernel_t var = {                                                                      \
+        .name = op_name,                                                                           \
+        .info = &info_table,                                                                       \
+        .params_size = sizeof(binary_params_t),                                                    \
+        .infer = infer_fn,                                                                         \
+        .run = run_fn,                                                                             \
+    };
+
+BINARY_KERNEL(binary_add_kernel, "Add", arith_info, binary_infer, binary_add_run)
+BINARY_KERNEL(binary_sub_kernel, "Sub", arith_info, binary_infer, binary_sub_run)
+BINARY_KERNEL(binary_mul_kernel, "Mul", arith_info, binary_infer, binary_mul_run)
+BINARY_KERNEL(binary_div_kernel, "Div", arith_info, binary_infer, binary_div_run)
+BINARY_KERNEL(binary_pow_kernel, "Pow", pow_info, pow_infer, binary_pow_run)
+BINARY_KERNEL(binary_prelu_kernel, "PRelu", prelu_info, prelu_infer, binary_prelu_run)
+BINARY_KERNEL(binary_sum_kernel, "Sum", variadic_info, variadic_infer, binary_sum_run)
+BINARY_KERNEL(binary_min_kernel, "Min", variadic_info, variadic_infer, binary_min_run)
+BINARY_KERNEL(binary_max_kernel, "Max", variadic_info, variadic_infer, binary_max_run)

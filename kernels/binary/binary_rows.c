@@ -1,0 +1,133 @@
+/*
+ * binary_rows.c - row kernels of Add, Sub, Mul, Div, Min, Max and PRelu for
+ * every element type, four per op and type (see bcast_kind).
+ */
+#include "binary.h"
+
+/*
+ * Each variant has plain indexing the compiler can vectorise. out may alias
+ * in[0] (Sum, Min and Max accumulate in place), hence no restrict; x and y
+ * are read before o[i] is written.
+ */
+#define DEFINE_ROWS(name, T, EXPR)                                                                 \
+    static void name##_vv(void *out, const void *const *in, int64_t n, const void *ctx)            \
+    {                                                                                              \
+        const T *a = in[0], *b = in[1];                                                            \
+        T *o = out;                                                                                \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            const T x = a[i], y = b[i];                                                            \
+            o[i] = (EXPR);                                                                         \
+        }                                                                                          \
+    }                                                                                              \
+    static void name##_vs(void *out, const void *const *in, int64_t n, const void *ctx)            \
+    {                                                                                              \
+        const T *a = in[0];                                                                        \
+        const T y = *(const T *)in[1];                                                             \
+        T *o = out;                                                                                \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            const T x = a[i];                                                                      \
+            o[i] = (EXPR);                                                                         \
+        }                                                                                          \
+    }                                                                                              \
+    static void name##_sv(void *out, const void *const *in, int64_t n, const void *ctx)            \
+    {                                                                                              \
+        const T x = *(const T *)in[0];                                                             \
+        const T *b = in[1];                                                                        \
+        T *o = out;                                                                                \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            const T y = b[i];                                                                      \
+            o[i] = (EXPR);                                                                         \
+        }                                                                                          \
+    }                                                                                              \
+    static void name##_ss(void *out, const void *const *in, int64_t n, const void *ctx)            \
+    {                                                                                              \
+        const T x = *(const T *)in[0], y = *(const T *)in[1];                                      \
+        const T v = (EXPR);                                                                        \
+        T *o = out;                                                                                \
+        for (int64_t i = 0; i < n; i++)                                                            \
+            o[i] = v;                                                                              \
+    }
+
+/*
+ * X(suffix, C type, wide unsigned type, dtype). Integer arithmetic runs in
+ * the wide unsigned type: it wraps like numpy where signed overflow would be
+ * undefined, and small types would otherwise be promoted to (signed) int.
+ */
+#define FOR_FLOAT_TYPES(X) X(f32, float, float, DTYPE_FLOAT) X(f64, double, double, DTYPE_DOUBLE)
+#define FOR_SIGNED_TYPES(X)                                                                        \
+    X(i8, int8_t, uint32_t, DTYPE_INT8)                                                            \
+    X(i16, int16_t, uint32_t, DTYPE_INT16)                                                         \
+    X(i32, int32_t, uint32_t, DTYPE_INT32)                                                         \
+    X(i64, int64_t, uint64_t, DTYPE_INT64)
+#define FOR_UNSIGNED_TYPES(X)                                                                      \
+    X(u8, uint8_t, uint32_t, DTYPE_UINT8)                                                          \
+    X(u16, uint16_t, uint32_t, DTYPE_UINT16)                                                       \
+    X(u32, uint32_t, uint32_t, DTYPE_UINT32)                                                       \
+    X(u64, uint64_t, uint64_t, DTYPE_UINT64)
+
+/* Min and Max propagate NaN, as numpy's minimum and maximum do. */
+#define DEFINE_FLOAT_ROWS(sfx, T, W, DT)                                                           \
+    DEFINE_ROWS(add_##sfx, T, x + y)                                                               \
+    DEFINE_ROWS(sub_##sfx, T, x - y)                                                               \
+    DEFINE_ROWS(mul_##sfx, T, x *y)                                                                \
+    DEFINE_ROWS(div_##sfx, T, x / y)                                                               \
+    DEFINE_ROWS(min_##sfx, T, (x < y || x != x) ? x : y)                                           \
+    DEFINE_ROWS(max_##sfx, T, (x > y || x != x) ? x : y)                                           \
+    DEFINE_ROWS(prelu_##sfx, T, x < 0 ? x * y : x)
+
+#define DEFINE_INT_ROWS(sfx, T, W)                                                                 \
+    DEFINE_ROWS(add_##sfx, T, (T)((W)x + (W)y))                                                    \
+    DEFINE_ROWS(sub_##sfx, T, (T)((W)x - (W)y))                                                    \
+    DEFINE_ROWS(mul_##sfx, T, (T)((W)x * (W)y))                                                    \
+    DEFINE_ROWS(min_##sfx, T, x < y ? x : y)                                                       \
+    DEFINE_ROWS(max_##sfx, T, x > y ? x : y)
+
+/* Division by zero yields 0 and MIN / -1 wraps, instead of trapping. */
+#define DEFINE_SIGNED_ROWS(sfx, T, W, DT)                                                          \
+    DEFINE_INT_ROWS(sfx, T, W)                                                                     \
+    DEFINE_ROWS(div_##sfx, T, y == 0 ? 0 : y == -1 ? (T)(0 - (W)x) : (T)(x / y))                   \
+    DEFINE_ROWS(prelu_##sfx, T, x < 0 ? (T)((W)x * (W)y) : x)
+
+#define DEFINE_UNSIGNED_ROWS(sfx, T, W, DT)                                                        \
+    DEFINE_INT_ROWS(sfx, T, W)                                                                     \
+    DEFINE_ROWS(div_##sfx, T, y == 0 ? 0 : (T)(x / y))
+
+FOR_FLOAT_TYPES(DEFINE_FLOAT_ROWS)
+FOR_SIGNED_TYPES(DEFINE_SIGNED_ROWS)
+FOR_UNSIGNED_TYPES(DEFINE_UNSIGNED_ROWS)
+
+typedef struct row_set {
+    bcast_row_fn kind[BCAST_KINDS];
+} row_set_t;
+
+#define ROWS(name)                                                                                 \
+    {                                                                                              \
+        {                                                                                          \
+            [BCAST_SS] = name##_ss, [BCAST_SV] = name##_sv, [BCAST_VS] = name##_vs,                \
+            [BCAST_VV] = name##_vv                                                                 \
+        }                                                                                          \
+    }
+#define COMMON_ROWS(sfx)                                                                           \
+    [BINARY_ADD] = ROWS(add_##sfx), [BINARY_SUB] = ROWS(sub_##sfx),                                \
+    [BINARY_MUL] = ROWS(mul_##sfx), [BINARY_DIV] = ROWS(div_##sfx),                                \
+    [BINARY_MIN] = ROWS(min_##sfx), [BINARY_MAX] = ROWS(max_##sfx)
+/* PRelu is defined where a negative x exists: reals and signed integers. */
+#define ENTRY_WITH_PRELU(sfx, T, W, DT)                                                            \
+    [DT] = {COMMON_ROWS(sfx), [BINARY_PRELU] = ROWS(prelu_##sfx)},
+#define ENTRY(sfx, T, W, DT) [DT] = {COMMON_ROWS(sfx)},
+
+/* clang-format off */
+static const row_set_t binary_rows[DTYPE_MAX + 1][BINARY_OP_COUNT] = {
+    FOR_FLOAT_TYPES(ENTRY_WITH_PRELU)
+    FOR_SIGNED_TYPES(ENTRY_WITH_PRELU)
+    FOR_UNSIGNED_TYPES(ENTRY)
+};
+/* clang-format on */
+
+bcast_row_fn binary_row(binary_op_t op, dtype_t t, int kind)
+{
+    if (t < 0 || t > DTYPE_MAX || op < 0 || op >= BINARY_OP_COUNT || kind < 0 ||
+        kind >= BCAST_KINDS)
+        return NULL;
+    return binary_rows[t][op].kind[kind];
+}

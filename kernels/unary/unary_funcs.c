@@ -1,0 +1,153 @@
+/*
+ * unary_funcs.c - the elementwise loops of the unary family, one per op and
+ * element type, on raw buffers.
+ */
+#include "unary.h"
+
+#include <assert.h>
+#include <math.h>
+
+#define DEFINE_UNARY(name, T, EXPR)                                                                \
+    static void name(const void *in, void *out, int64_t n, const unary_params_t *p)                \
+    {                                                                                              \
+        const T *xs = in;                                                                          \
+        T *o = out;                                                                                \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            const T x = xs[i];                                                                     \
+            o[i] = (EXPR);                                                                         \
+        }                                                                                          \
+    }
+
+/* Clamps to [0, 1] keeping NaN, as numpy's clip does. */
+static inline float unit_clamp(float v)
+{
+    return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+}
+
+/* Attributes are read into locals: as far as the compiler knows, y could alias *p. */
+static void leaky_relu_f32(const void *in, void *out, int64_t n, const unary_params_t *p)
+{
+    const float *x = in;
+    float *y = out;
+    const float alpha = p->alpha;
+
+    for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] < 0.0f ? alpha * x[i] : x[i];
+}
+
+static void hard_sigmoid_f32(const void *in, void *out, int64_t n, const unary_params_t *p)
+{
+    const float *x = in;
+    float *y = out;
+    const float alpha = p->alpha, beta = p->beta;
+
+    for (int64_t i = 0; i < n; i++)
+        y[i] = unit_clamp(alpha * x[i] + beta);
+}
+
+/* Relu keeps NaN (numpy's clip(x, 0, inf) does). */
+DEFINE_UNARY(relu_f32, float, x < 0.0f ? 0.0f : x)
+DEFINE_UNARY(sigmoid_f32, float, 1.0f / (1.0f + expf(-x)))
+DEFINE_UNARY(hard_swish_f32, float, x *unit_clamp(x *(1.0f / 6.0f) + 0.5f))
+DEFINE_UNARY(tanh_f32, float, tanhf(x))
+DEFINE_UNARY(erf_f32, float, erff(x))
+DEFINE_UNARY(exp_f32, float, expf(x))
+DEFINE_UNARY(log_f32, float, logf(x))
+DEFINE_UNARY(sqrt_f32, float, sqrtf(x))
+DEFINE_UNARY(abs_f32, float, fabsf(x))
+DEFINE_UNARY(neg_f32, float, -x)
+DEFINE_UNARY(reciprocal_f32, float, 1.0f / x)
+DEFINE_UNARY(floor_f32, float, floorf(x))
+DEFINE_UNARY(ceil_f32, float, ceilf(x))
+
+/*
+ * X(suffix, C type, wide unsigned type, dtype, min, max). Negation runs in
+ * the unsigned type so that -MIN wraps to MIN (as numpy) instead of being
+ * undefined.
+ */
+#define FOR_SIGNED_TYPES(X)                                                                        \
+    X(i8, int8_t, uint32_t, DTYPE_INT8, INT8_MIN, INT8_MAX)                                        \
+    X(i16, int16_t, uint32_t, DTYPE_INT16, INT16_MIN, INT16_MAX)                                   \
+    X(i32, int32_t, uint32_t, DTYPE_INT32, INT32_MIN, INT32_MAX)                                   \
+    X(i64, int64_t, uint64_t, DTYPE_INT64, INT64_MIN, INT64_MAX)
+#define FOR_UNSIGNED_TYPES(X)                                                                      \
+    X(u8, uint8_t, uint32_t, DTYPE_UINT8, 0, UINT8_MAX)                                            \
+    X(u16, uint16_t, uint32_t, DTYPE_UINT16, 0, UINT16_MAX)                                        \
+    X(u32, uint32_t, uint32_t, DTYPE_UINT32, 0, UINT32_MAX)                                        \
+    X(u64, uint64_t, uint64_t, DTYPE_UINT64, 0, UINT64_MAX)
+
+#define DEFINE_SIGNED(sfx, T, W, DT, LO, HI)                                                       \
+    DEFINE_UNARY(relu_##sfx, T, x < 0 ? 0 : x)                                                     \
+    DEFINE_UNARY(abs_##sfx, T, x < 0 ? (T)(0 - (W)x) : x)                                          \
+    DEFINE_UNARY(neg_##sfx, T, (T)(0 - (W)x))
+#define DEFINE_UNSIGNED(sfx, T, W, DT, LO, HI) DEFINE_UNARY(abs_##sfx, T, x)
+FOR_SIGNED_TYPES(DEFINE_SIGNED)
+FOR_UNSIGNED_TYPES(DEFINE_UNSIGNED)
+
+#define SIGNED_ENTRY(sfx, T, W, DT, LO, HI)                                                        \
+    [UNARY_RELU][DT] = relu_##sfx, [UNARY_ABS][DT] = abs_##sfx, [UNARY_NEG][DT] = neg_##sfx,
+#define UNSIGNED_ENTRY(sfx, T, W, DT, LO, HI) [UNARY_ABS][DT] = abs_##sfx,
+
+/* clang-format off */
+static const unary_fn unary_functions[UNARY_OP_COUNT][DTYPE_MAX + 1] = {
+    [UNARY_RELU][DTYPE_FLOAT] = relu_f32,
+    [UNARY_LEAKY_RELU][DTYPE_FLOAT] = leaky_relu_f32,
+    [UNARY_SIGMOID][DTYPE_FLOAT] = sigmoid_f32,
+    [UNARY_HARD_SIGMOID][DTYPE_FLOAT] = hard_sigmoid_f32,
+    [UNARY_HARD_SWISH][DTYPE_FLOAT] = hard_swish_f32,
+    [UNARY_TANH][DTYPE_FLOAT] = tanh_f32,
+    [UNARY_ERF][DTYPE_FLOAT] = erf_f32,
+    [UNARY_EXP][DTYPE_FLOAT] = exp_f32,
+    [UNARY_LOG][DTYPE_FLOAT] = log_f32,
+    [UNARY_SQRT][DTYPE_FLOAT] = sqrt_f32,
+    [UNARY_ABS][DTYPE_FLOAT] = abs_f32,
+    [UNARY_NEG][DTYPE_FLOAT] = neg_f32,
+    [UNARY_RECIPROCAL][DTYPE_FLOAT] = reciprocal_f32,
+    [UNARY_FLOOR][DTYPE_FLOAT] = floor_f32,
+    [UNARY_CEIL][DTYPE_FLOAT] = ceil_f32,
+    FOR_SIGNED_TYPES(SIGNED_ENTRY)
+    FOR_UNSIGNED_TYPES(UNSIGNED_ENTRY)
+};
+/* clang-format on */
+
+unary_fn unary_function(unary_op_t op, dtype_t t)
+{
+    if (op < 0 || op >= UNARY_OP_COUNT || t < 0 || t > DTYPE_MAX)
+        return NULL;
+    return unary_functions[op][t];
+}
+
+typedef void (*clip_fn)(const void *in, void *out, int64_t n, const void *lo, const void *hi);
+
+/* A missing bound is the type's extreme value, which clips nothing. */
+#define DEFINE_CLIP(sfx, T, W, DT, LO, HI)                                                         \
+    static void clip_##sfx(const void *in, void *out, int64_t n, const void *lo_p,                 \
+                           const void *hi_p)                                                       \
+    {                                                                                              \
+        const T *x = in;                                                                           \
+        T *y = out;                                                                                \
+        const T lo = lo_p ? *(const T *)lo_p : (LO);                                               \
+        const T hi = hi_p ? *(const T *)hi_p : (HI);                                               \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            const T v = x[i] < lo ? lo : x[i];                                                     \
+            y[i] = v > hi ? hi : v;                                                                \
+        }                                                                                          \
+    }
+DEFINE_CLIP(f32, float, float, DTYPE_FLOAT, -INFINITY, INFINITY)
+FOR_SIGNED_TYPES(DEFINE_CLIP)
+FOR_UNSIGNED_TYPES(DEFINE_CLIP)
+
+#define CLIP_ENTRY(sfx, T, W, DT, LO, HI) [DT] = clip_##sfx,
+/* clang-format off */
+static const clip_fn clip_functions[DTYPE_MAX + 1] = {
+    [DTYPE_FLOAT] = clip_f32,
+    FOR_SIGNED_TYPES(CLIP_ENTRY)
+    FOR_UNSIGNED_TYPES(CLIP_ENTRY)
+};
+/* clang-format on */
+
+void unary_clip(dtype_t t, const void *x, void *y, int64_t n, const void *lo, const void *hi)
+{
+    assert(t > DTYPE_UNDEFINED && t <= DTYPE_MAX && clip_functions[t] != NULL);
+    clip_functions[t](x, y, n, lo, hi);
+}

@@ -119,6 +119,9 @@ static status_t fold_constants(graph_t *g, error_t *err)
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         node_inputs(g, node, inputs);
         st = graph_node_fold(g, node, inputs, outputs, &g->arena, err);
+        /* Constants that do not fit together are the model's fault, not a caller's. */
+        if (st == STATUS_INVALID_ARGUMENT)
+            st = err->code = STATUS_INVALID_MODEL;
         if (st)
             break;
         for (int k = 0; k < node->n_outputs; k++) {

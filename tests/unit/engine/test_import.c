@@ -1,0 +1,410 @@
+/*
+ * ONNX import and compile: models are built here with protobuf-c, written
+ * to a temporary folder and loaded through the public engine API.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "engine.h"
+#include "onnx.pb-c.h"
+
+#define POOL_MAX 4096
+
+static void *pool[POOL_MAX];
+static int pool_used;
+static char tmp_dir[] = "/tmp/inferd-import-XXXXXX";
+
+/* Zeroed memory that lives until the end of the test. */
+static void *mk(size_t size)
+{
+    void *p = calloc(1, size);
+    if (!p || pool_used == POOL_MAX)
+        abort();
+    pool[pool_used++] = p;
+    return p;
+}
+
+static Onnx__ValueInfoProto *value_info(const char *name, int rank, const int64_t *dims,
+                                        const char *batch_param)
+{
+    Onnx__ValueInfoProto *vi = mk(sizeof *vi);
+    Onnx__TypeProto *type = mk(sizeof *type);
+    Onnx__TypeProto__Tensor *tt = mk(sizeof *tt);
+    Onnx__TensorShapeProto *shape = mk(sizeof *shape);
+
+    onnx__value_info_proto__init(vi);
+    onnx__type_proto__init(type);
+    onnx__type_proto__tensor__init(tt);
+    onnx__tensor_shape_proto__init(shape);
+    vi->name = (char *)name;
+    vi->type = type;
+    type->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+    type->tensor_type = tt;
+    tt->has_elem_type = 1;
+    tt->elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    tt->shape = shape;
+    shape->n_dim = (size_t)rank;
+    shape->dim = mk((size_t)rank * sizeof *shape->dim);
+    for (int d = 0; d < rank; d++) {
+        Onnx__TensorShapeProto__Dimension *dim = mk(sizeof *dim);
+        onnx__tensor_shape_proto__dimension__init(dim);
+        if (d == 0 && batch_param) {
+            dim->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+            dim->dim_param = (char *)batch_param;
+        } else {
+            dim->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+            dim->dim_value = dims[d];
+        }
+        shape->dim[d] = dim;
+    }
+    return vi;
+}
+
+static Onnx__TensorProto *float_tensor(const char *name, int64_t n, const float *values, bool raw)
+{
+    Onnx__TensorProto *t = mk(sizeof *t);
+
+    onnx__tensor_proto__init(t);
+    t->name = (char *)name;
+    t->has_data_type = 1;
+    t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    t->n_dims = 1;
+    t->dims = mk(sizeof *t->dims);
+    t->dims[0] = n;
+    if (!values)
+        return t;
+    if (raw) {
+        t->has_raw_data = 1;
+        t->raw_data.len = (size_t)n * sizeof(float);
+        t->raw_data.data = mk(t->raw_data.len);
+        memcpy(t->raw_data.data, values, t->raw_data.len);
+    } else {
+        t->n_float_data = (size_t)n;
+        t->float_data = mk((size_t)n * sizeof(float));
+        memcpy(t->float_data, values, (size_t)n * sizeof(float));
+    }
+    return t;
+}
+
+static Onnx__NodeProto *node(const char *op, const char *name, const char *in0, const char *in1,
+                             const char *out)
+{
+    Onnx__NodeProto *n = mk(sizeof *n);
+
+    onnx__node_proto__init(n);
+    n->op_type = (char *)op;
+    n->name = (char *)name;
+    n->input = mk(2 * sizeof(char *));
+    n->input[n->n_input++] = (char *)in0;
+    if (in1)
+        n->input[n->n_input++] = (char *)in1;
+    n->output = mk(sizeof(char *));
+    n->output[n->n_output++] = (char *)out;
+    return n;
+}
+
+typedef struct model_spec {
+    int opset;
+    Onnx__NodeProto *nodes[8];
+    int n_nodes;
+    Onnx__TensorProto *inits[4];
+    int n_inits;
+    const char *output;
+} model_spec_t;
+
+/* Writes a model with input x [N,3] (N symbolic) and output spec->output [N,3]. */
+static const char *write_model(const model_spec_t *spec, const char *file)
+{
+    static char path[512];
+    Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+    Onnx__GraphProto g = ONNX__GRAPH_PROTO__INIT;
+    Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT;
+    Onnx__OperatorSetIdProto *opsets[1] = {&opset};
+    Onnx__ValueInfoProto *inputs[1], *outputs[1];
+    const int64_t dims[2] = {0, 3};
+    uint8_t *bytes;
+    size_t size;
+    FILE *f;
+
+    opset.domain = "";
+    opset.has_version = 1;
+    opset.version = spec->opset;
+    m.has_ir_version = 1;
+    m.ir_version = 8;
+    m.n_opset_import = 1;
+    m.opset_import = opsets;
+    m.graph = &g;
+    g.name = "test";
+    g.n_node = (size_t)spec->n_nodes;
+    g.node = (Onnx__NodeProto **)spec->nodes;
+    g.n_initializer = (size_t)spec->n_inits;
+    g.initializer = (Onnx__TensorProto **)spec->inits;
+    inputs[0] = value_info("x", 2, dims, "N");
+    outputs[0] = value_info(spec->output, 2, dims, "N");
+    g.n_input = 1;
+    g.input = inputs;
+    g.n_output = 1;
+    g.output = outputs;
+    size = onnx__model_proto__get_packed_size(&m);
+    bytes = mk(size);
+    onnx__model_proto__pack(&m, bytes);
+    snprintf(path, sizeof path, "%s/%s", tmp_dir, file);
+    f = fopen(path, "wb");
+    fwrite(bytes, 1, size, f);
+    fclose(f);
+    return path;
+}
+
+static status_t load(const char *path, engine_model_t **m, error_t *err)
+{
+    memset(err, 0, sizeof *err);
+    return engine_model_load(path, m, err);
+}
+
+/* Runs m on x = [n,3] filled with 0,1,2,... and returns output element i. */
+static float run_element(engine_model_t *m, int64_t n, int64_t i)
+{
+    float x[64];
+    tensor_t in = {.dtype = DTYPE_FLOAT, .rank = 2, .dims = {n, 3}, .data = x};
+    engine_context_t *ctx = NULL;
+    const tensor_t *out;
+    error_t err;
+    float value = -1e30f;
+
+    for (int k = 0; k < n * 3; k++)
+        x[k] = (float)k;
+    if (engine_context_create(m, 1, &ctx, &err) == STATUS_OK &&
+        engine_context_run(ctx, &in, 1, &out, &err) == STATUS_OK && out[0].dims[0] == n)
+        value = ((const float *)out[0].data)[i];
+    engine_context_free(ctx);
+    return value;
+}
+
+static void test_add_initializer_and_dynamic_batch(void)
+{
+    const float w[3] = {10, 20, 30};
+    model_spec_t spec = {.opset = 13, .output = "y"};
+    engine_model_t *m = NULL;
+    error_t err;
+
+    spec.nodes[spec.n_nodes++] = node("Add", "add", "x", "w", "y");
+    spec.inits[spec.n_inits++] = float_tensor("w", 3, w, false);
+    CHECK(load(write_model(&spec, "add.onnx"), &m, &err) == STATUS_OK);
+    if (!m)
+        return;
+    CHECK(engine_model_input_count(m) == 1);
+    CHECK(engine_model_input(m, 0)->dims[0] == -1);
+    CHECK(engine_model_input(m, 0)->dims[1] == 3);
+    /* Two batch sizes through one model: re-planned per shape. */
+    CHECK_NEAR(run_element(m, 2, 5), 5 + 30, 0);
+    CHECK_NEAR(run_element(m, 4, 10), 10 + 20, 0);
+    engine_model_free(m);
+}
+
+static void test_constant_node_and_raw_data(void)
+{
+    const float w[3] = {2, 3, 4};
+    model_spec_t spec = {.opset = 13, .output = "y"};
+    Onnx__NodeProto *c = node("Constant", "c", "unused", NULL, "k");
+    Onnx__AttributeProto *value = mk(sizeof *value);
+    engine_model_t *m = NULL;
+    error_t err;
+
+    c->n_input = 0;
+    onnx__attribute_proto__init(value);
+    value->name = "value";
+    value->has_type = 1;
+    value->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+    value->t = float_tensor("k", 3, w, true);
+    c->n_attribute = 1;
+    c->attribute = mk(sizeof *c->attribute);
+    c->attribute[0] = value;
+    spec.nodes[spec.n_nodes++] = c;
+    spec.nodes[spec.n_nodes++] = node("Mul", "mul", "x", "k", "y");
+    CHECK(load(write_model(&spec, "const.onnx"), &m, &err) == STATUS_OK);
+    if (m)
+        CHECK_NEAR(run_element(m, 1, 2), 2 * 4, 0);
+    engine_model_free(m);
+}
+
+static void expect_failure(const char *file, const model_spec_t *spec, status_t code,
+                           const char *needle1, const char *needle2)
+{
+    engine_model_t *m = NULL;
+    error_t err;
+    status_t st = load(write_model(spec, file), &m, &err);
+
+    CHECK(st == code);
+    CHECK(m == NULL);
+    if (!strstr(err.message, needle1) || (needle2 && !strstr(err.message, needle2))) {
+        fprintf(stderr, "%s: unexpected message: %s\n", file, err.message);
+        CHECK(false);
+    }
+    engine_model_free(m);
+}
+
+static void test_bad_models(void)
+{
+    const float w[3] = {1, 2, 3}, v[2] = {1, 2};
+    model_spec_t unknown = {.opset = 13, .output = "y"};
+    model_spec_t opset = {.opset = 99, .output = "y"};
+    model_spec_t cycle = {.opset = 13, .output = "a"};
+    model_spec_t missing = {.opset = 13, .output = "y"};
+    model_spec_t mismatch = {.opset = 13, .output = "y"};
+    model_spec_t huge = {.opset = 13, .output = "y"};
+
+    unknown.nodes[unknown.n_nodes++] = node("Frobnicate", "frob_1", "x", NULL, "y");
+    expect_failure("unknown.onnx", &unknown, STATUS_UNSUPPORTED, "Frobnicate", "frob_1");
+
+    opset.nodes[opset.n_nodes++] = node("Relu", "r", "x", NULL, "y");
+    expect_failure("opset.onnx", &opset, STATUS_UNSUPPORTED, "opset 99", NULL);
+
+    cycle.nodes[cycle.n_nodes++] = node("Add", "a_node", "x", "b", "a");
+    cycle.nodes[cycle.n_nodes++] = node("Relu", "b_node", "a", NULL, "b");
+    expect_failure("cycle.onnx", &cycle, STATUS_INVALID_MODEL, "cycle", NULL);
+
+    missing.nodes[missing.n_nodes++] = node("Add", "add_w", "x", "w_missing", "y");
+    expect_failure("missing.onnx", &missing, STATUS_INVALID_MODEL, "w_missing", "add_w");
+
+    /* Two constants that cannot broadcast: found while folding, at compile time. */
+    mismatch.nodes[mismatch.n_nodes++] = node("Add", "bad_add", "w", "v", "s");
+    mismatch.nodes[mismatch.n_nodes++] = node("Add", "out", "x", "s", "y");
+    mismatch.inits[mismatch.n_inits++] = float_tensor("w", 3, w, false);
+    mismatch.inits[mismatch.n_inits++] = float_tensor("v", 2, v, false);
+    expect_failure("mismatch.onnx", &mismatch, STATUS_INVALID_MODEL, "bad_add", NULL);
+
+    huge.nodes[huge.n_nodes++] = node("Add", "add", "x", "w", "y");
+    huge.inits[huge.n_inits++] = float_tensor("w", INT64_C(1) << 40, NULL, false);
+    expect_failure("huge.onnx", &huge, STATUS_INVALID_MODEL, "initializer 'w'", "exceeds");
+}
+
+static void test_truncated_file(void)
+{
+    const float w[3] = {1, 2, 3};
+    model_spec_t spec = {.opset = 13, .output = "y"};
+    const char *path;
+    engine_model_t *m = NULL;
+    error_t err;
+    long size;
+    FILE *f;
+
+    spec.nodes[spec.n_nodes++] = node("Add", "add", "x", "w", "y");
+    spec.inits[spec.n_inits++] = float_tensor("w", 3, w, true);
+    path = write_model(&spec, "truncated.onnx");
+    f = fopen(path, "rb+");
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fclose(f);
+    CHECK(truncate(path, size - 7) == 0);
+    CHECK(load(path, &m, &err) == STATUS_INVALID_MODEL);
+    CHECK(strstr(err.message, "truncated") != NULL);
+    engine_model_free(m);
+}
+
+/* An initializer w stored in an external file at location. */
+static void external_model(model_spec_t *spec, const char *location)
+{
+    Onnx__TensorProto *t = float_tensor("w", 3, NULL, false);
+    Onnx__StringStringEntryProto *entry = mk(sizeof *entry);
+
+    onnx__string_string_entry_proto__init(entry);
+    entry->key = "location";
+    entry->value = (char *)location;
+    t->has_data_location = 1;
+    t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+    t->n_external_data = 1;
+    t->external_data = mk(sizeof *t->external_data);
+    t->external_data[0] = entry;
+    spec->opset = 13;
+    spec->output = "y";
+    spec->nodes[spec->n_nodes++] = node("Add", "add", "x", "w", "y");
+    spec->inits[spec->n_inits++] = t;
+}
+
+static void test_external_data(void)
+{
+    const float w[3] = {100, 200, 300};
+    char path[600], outside[600];
+    model_spec_t ok = {0}, escape = {0}, absolute = {0}, link = {0};
+    engine_model_t *m = NULL;
+    error_t err;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/weights.bin", tmp_dir);
+    f = fopen(path, "wb");
+    fwrite(w, sizeof w, 1, f);
+    fclose(f);
+    external_model(&ok, "weights.bin");
+    CHECK(load(write_model(&ok, "external.onnx"), &m, &err) == STATUS_OK);
+    if (m)
+        CHECK_NEAR(run_element(m, 1, 1), 1 + 200, 0);
+    engine_model_free(m);
+
+    external_model(&escape, "../weights.bin");
+    expect_failure("escape.onnx", &escape, STATUS_INVALID_MODEL, "leaves the model's folder",
+                   NULL);
+    external_model(&absolute, "/etc/passwd");
+    expect_failure("absolute.onnx", &absolute, STATUS_INVALID_MODEL, "relative path", NULL);
+
+    /* A symlink inside the folder that points outside it is refused too. */
+    snprintf(outside, sizeof outside, "%s.outside", tmp_dir);
+    f = fopen(outside, "wb");
+    fwrite(w, sizeof w, 1, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/link.bin", tmp_dir);
+    CHECK(symlink(outside, path) == 0);
+    external_model(&link, "link.bin");
+    expect_failure("link.onnx", &link, STATUS_INVALID_MODEL, "outside the model's folder", NULL);
+    unlink(path);
+    unlink(outside);
+}
+
+static void test_bad_inputs(void)
+{
+    const float w[3] = {1, 2, 3};
+    model_spec_t spec = {.opset = 13, .output = "y"};
+    engine_model_t *m = NULL;
+    engine_context_t *ctx = NULL;
+    const tensor_t *out;
+    int64_t ints[6] = {0};
+    float x[8] = {0};
+    tensor_t wrong_dtype = {.dtype = DTYPE_INT64, .rank = 2, .dims = {2, 3}, .data = ints};
+    tensor_t wrong_dim = {.dtype = DTYPE_FLOAT, .rank = 2, .dims = {2, 4}, .data = x};
+    error_t err;
+
+    spec.nodes[spec.n_nodes++] = node("Add", "add", "x", "w", "y");
+    spec.inits[spec.n_inits++] = float_tensor("w", 3, w, false);
+    CHECK(load(write_model(&spec, "inputs.onnx"), &m, &err) == STATUS_OK);
+    if (!m)
+        return;
+    CHECK(engine_context_create(m, 1, &ctx, &err) == STATUS_OK);
+    CHECK(engine_context_run(ctx, &wrong_dtype, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "dtype int64") != NULL);
+    CHECK(engine_context_run(ctx, &wrong_dim, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "[2,4]") != NULL);
+    CHECK(engine_context_run(ctx, &wrong_dim, 2, &out, &err) == STATUS_INVALID_ARGUMENT);
+    engine_context_free(ctx);
+    engine_model_free(m);
+}
+
+int main(void)
+{
+    char cmd[600];
+
+    if (!mkdtemp(tmp_dir))
+        return 1;
+    test_add_initializer_and_dynamic_batch();
+    test_constant_node_and_raw_data();
+    test_bad_models();
+    test_truncated_file();
+    test_external_data();
+    test_bad_inputs();
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    CHECK(system(cmd) == 0);
+    for (int i = 0; i < pool_used; i++)
+        free(pool[i]);
+    CHECK_DONE();
+}

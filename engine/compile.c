@@ -62,9 +62,8 @@ static status_t topo_sort(graph_t *g, error_t *err)
     if (tail < n) {
         for (int i = 0; i < n; i++)
             if (indegree[i] > 0) {
-                st = error_set(err, STATUS_INVALID_MODEL,
-                               "graph has a cycle through %s node '%s'", g->nodes[i].op_type,
-                               g->nodes[i].name);
+                st = error_set(err, STATUS_INVALID_MODEL, "graph has a cycle through %s node '%s'",
+                               g->nodes[i].op_type, g->nodes[i].name);
                 goto cleanup;
             }
     }

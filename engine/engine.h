@@ -33,11 +33,11 @@ typedef struct engine_io {
 
 /* Figures about a loaded model, for logs and benchmarks. */
 typedef struct engine_model_stats {
-    double load_ms;        /* reading and parsing the file */
-    double compile_ms;     /* graph passes and weight packing */
-    size_t weight_bytes;   /* constant tensors the compiled model keeps */
-    int node_count;        /* nodes left after the graph passes */
-    int opset;             /* default-domain opset */
+    double load_ms;      /* reading and parsing the file */
+    double compile_ms;   /* graph passes and weight packing */
+    size_t weight_bytes; /* constant tensors the compiled model keeps */
+    int node_count;      /* nodes left after the graph passes */
+    int opset;           /* default-domain opset */
 } engine_model_stats_t;
 
 /*

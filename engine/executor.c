@@ -12,11 +12,11 @@ struct engine_context {
     int threads;
     void *arena;
     size_t arena_bytes;
-    tensor_t *values;          /* per graph value, bound for the current plan */
-    tensor_t *outputs;         /* what the last run returned */
+    tensor_t *values;             /* per graph value, bound for the current plan */
+    tensor_t *outputs;            /* what the last run returned */
     const tensor_t **call_inputs; /* scratch: one node's input pointers */
-    tensor_t *call_outputs;    /* scratch: one node's outputs */
-    plan_t *plan;              /* last plan run; outputs may point into its constants */
+    tensor_t *call_outputs;       /* scratch: one node's outputs */
+    plan_t *plan;                 /* last plan run; outputs may point into its constants */
 };
 
 status_t engine_context_create(engine_model_t *model, int threads, engine_context_t **out,

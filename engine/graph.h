@@ -18,8 +18,8 @@
 
 /* Values and nodes a model may have; bounds the work any file can cause. */
 #define GRAPH_MAX_VALUES (1 << 20)
-#define GRAPH_MAX_NODES (1 << 19)
-#define NODE_MAX_INPUTS 1024
+#define GRAPH_MAX_NODES  (1 << 19)
+#define NODE_MAX_INPUTS  1024
 #define NODE_MAX_OUTPUTS 256
 
 /* dims[i] when the model does not fix it. */
@@ -27,14 +27,14 @@
 
 typedef struct graph_value {
     const char *name;
-    dtype_t dtype;                        /* DTYPE_UNDEFINED if not declared */
-    int rank;                             /* -1 if not declared */
-    int64_t dims[TENSOR_MAX_RANK];        /* DIM_DYNAMIC where unknown */
+    dtype_t dtype;                           /* DTYPE_UNDEFINED if not declared */
+    int rank;                                /* -1 if not declared */
+    int64_t dims[TENSOR_MAX_RANK];           /* DIM_DYNAMIC where unknown */
     const char *dim_params[TENSOR_MAX_RANK]; /* symbolic dim names, or NULL */
-    tensor_t *constant;                   /* known at compile time, or NULL */
-    int producer;                         /* node index, or -1 */
-    int consumers;                        /* inputs of live nodes referring to it */
-    bool value_keyed;                     /* a graph input whose values shape the plan */
+    tensor_t *constant;                      /* known at compile time, or NULL */
+    int producer;                            /* node index, or -1 */
+    int consumers;                           /* inputs of live nodes referring to it */
+    bool value_keyed;                        /* a graph input whose values shape the plan */
 } graph_value_t;
 
 typedef struct graph_node {

@@ -129,8 +129,8 @@ status_t model_check_inputs(const engine_model_t *m, const tensor_t *inputs, int
                              dtype_name(t->dtype), dtype_name(decl->dtype));
         if (!shape_valid(t->rank, t->dims, &numel))
             return error_set(err, STATUS_INVALID_ARGUMENT,
-                             "input '%s' has an invalid shape %s (limit %lld elements)",
-                             decl->name, shape_format(t->rank, t->dims, got, sizeof got),
+                             "input '%s' has an invalid shape %s (limit %lld elements)", decl->name,
+                             shape_format(t->rank, t->dims, got, sizeof got),
                              (long long)TENSOR_MAX_ELEMENTS);
         if (decl->rank >= 0 && t->rank != decl->rank)
             goto shape_mismatch;

@@ -113,8 +113,8 @@ status_t graph_node_fold(const graph_t *g, const graph_node_t *node, const tenso
                              node->op_type, node->name);
     }
     if (workspace) {
-        scratch = aligned_alloc(ARENA_ALIGN, (workspace + ARENA_ALIGN - 1) &
-                                                 ~(size_t)(ARENA_ALIGN - 1));
+        scratch =
+            aligned_alloc(ARENA_ALIGN, (workspace + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
         if (!scratch)
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory folding %s node '%s'",
                              node->op_type, node->name);

@@ -186,8 +186,7 @@ static status_t import_initializers(importer_t *im, error_t *err)
 }
 
 /* Copies a declared tensor type (dtype, rank, dims, symbolic names) onto value v. */
-static status_t read_value_info(importer_t *im, const Onnx__ValueInfoProto *vi, int v,
-                                error_t *err)
+static status_t read_value_info(importer_t *im, const Onnx__ValueInfoProto *vi, int v, error_t *err)
 {
     graph_value_t *val = &im->g->values[v];
     const Onnx__TypeProto *type = vi->type;
@@ -213,8 +212,8 @@ static status_t read_value_info(importer_t *im, const Onnx__ValueInfoProto *vi, 
         if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
             if (dim->dim_value < 0 || dim->dim_value > TENSOR_MAX_ELEMENTS)
                 return error_set(err, STATUS_INVALID_MODEL,
-                                 "value '%s': dimension %d is %lld, outside [0, %lld]", vi->name,
-                                 d, (long long)dim->dim_value, (long long)TENSOR_MAX_ELEMENTS);
+                                 "value '%s': dimension %d is %lld, outside [0, %lld]", vi->name, d,
+                                 (long long)dim->dim_value, (long long)TENSOR_MAX_ELEMENTS);
             val->dims[d] = dim->dim_value;
         } else if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
                    dim->dim_param[0]) {
@@ -276,8 +275,8 @@ static status_t import_attribute(importer_t *im, const Onnx__NodeProto *np,
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     if (ap->ref_attr_name && ap->ref_attr_name[0])
         return error_set(err, STATUS_UNSUPPORTED,
-                         "%s node '%s': attribute '%s' refers to a function attribute",
-                         np->op_type, np->name ? np->name : "", ap->name);
+                         "%s node '%s': attribute '%s' refers to a function attribute", np->op_type,
+                         np->name ? np->name : "", ap->name);
     switch (out->type) {
     case ATTR_FLOAT:
         out->f = ap->f;
@@ -332,9 +331,8 @@ static status_t bind_schema(importer_t *im, graph_node_t *n, error_t *err)
     op_adapt_t a;
 
     if (n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
-        return error_set(err, STATUS_UNSUPPORTED,
-                         "unsupported op '%s' of domain '%s' (node '%s')", n->op_type, n->domain,
-                         n->name);
+        return error_set(err, STATUS_UNSUPPORTED, "unsupported op '%s' of domain '%s' (node '%s')",
+                         n->op_type, n->domain, n->name);
     n->schema = op_registry_find(n->op_type, g->opset);
     if (!n->schema) {
         if (op_registry_has_op(n->op_type))
@@ -411,8 +409,8 @@ static status_t import_node(importer_t *im, size_t index, error_t *err)
             for (int k = 0; v >= 0 && k < g->n_inputs; k++)
                 if (g->inputs[k] == v)
                     return error_set(err, STATUS_INVALID_MODEL,
-                                     "%s node '%s': output '%s' is also a graph input",
-                                     n->op_type, n->name, name);
+                                     "%s node '%s': output '%s' is also a graph input", n->op_type,
+                                     n->name, name);
         }
         if (v < 0)
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");

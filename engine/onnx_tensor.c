@@ -89,8 +89,8 @@ static status_t copy_typed_field(const Onnx__TensorProto *tp, const char *what, 
  * Resolves an external data location against model_dir, refusing absolute
  * paths, ".." components and symlinks that lead outside the folder.
  */
-static status_t resolve_external_path(const char *model_dir, const char *location,
-                                      const char *what, char *resolved, error_t *err)
+static status_t resolve_external_path(const char *model_dir, const char *location, const char *what,
+                                      char *resolved, error_t *err)
 {
     char joined[PATH_MAX];
     char dir_real[PATH_MAX];
@@ -99,8 +99,7 @@ static status_t resolve_external_path(const char *model_dir, const char *locatio
 
     if (location[0] == '/' || location[0] == '\0')
         return error_set(err, STATUS_INVALID_MODEL,
-                         "%s: external data location '%s' must be a relative path", what,
-                         location);
+                         "%s: external data location '%s' must be a relative path", what, location);
     while (*p) {
         size_t len = strcspn(p, "/");
         if (len == 2 && p[0] == '.' && p[1] == '.')
@@ -126,8 +125,8 @@ static status_t resolve_external_path(const char *model_dir, const char *locatio
     return STATUS_OK;
 }
 
-static status_t read_external(const Onnx__TensorProto *tp, const char *model_dir,
-                              const char *what, tensor_t *out, size_t bytes, error_t *err)
+static status_t read_external(const Onnx__TensorProto *tp, const char *model_dir, const char *what,
+                              tensor_t *out, size_t bytes, error_t *err)
 {
     const char *location = NULL;
     long long offset = 0, length = -1;
@@ -136,8 +135,7 @@ static status_t read_external(const Onnx__TensorProto *tp, const char *model_dir
     status_t st;
 
     if (!model_dir)
-        return error_set(err, STATUS_INVALID_MODEL, "%s: external data is not allowed here",
-                         what);
+        return error_set(err, STATUS_INVALID_MODEL, "%s: external data is not allowed here", what);
     for (size_t i = 0; i < tp->n_external_data; i++) {
         const Onnx__StringStringEntryProto *e = tp->external_data[i];
         if (!e->key || !e->value)
@@ -165,8 +163,8 @@ static status_t read_external(const Onnx__TensorProto *tp, const char *model_dir
                          strerror(errno));
     if (fseeko(f, (off_t)offset, SEEK_SET) != 0 || fread(out->data, 1, bytes, f) != bytes)
         st = error_set(err, STATUS_INVALID_MODEL,
-                       "%s: external data '%s' is shorter than offset %lld + %zu bytes", what,
-                       path, offset, bytes);
+                       "%s: external data '%s' is shorter than offset %lld + %zu bytes", what, path,
+                       offset, bytes);
     fclose(f);
     return st;
 }

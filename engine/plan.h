@@ -36,7 +36,7 @@ typedef struct plan_step {
 typedef struct plan {
     atomic_int refs;
     int n_inputs;
-    tensor_t *key; /* input dtypes and shapes; data only for value-keyed inputs */
+    tensor_t *key;        /* input dtypes and shapes; data only for value-keyed inputs */
     plan_value_t *values; /* one per graph value */
     plan_step_t *steps;
     int n_steps;

@@ -35,8 +35,7 @@ status_t tensor_file_read(const char *path, arena_t *arena, tensor_t *out, const
     }
     tp = onnx__tensor_proto__unpack(NULL, (size_t)st.st_size, bytes);
     if (!tp) {
-        rc = error_set(err, STATUS_INVALID_ARGUMENT, "'%s' is not a valid TensorProto file",
-                       path);
+        rc = error_set(err, STATUS_INVALID_ARGUMENT, "'%s' is not a valid TensorProto file", path);
         goto cleanup;
     }
     rc = onnx_tensor_convert(tp, NULL, path, arena, out, err);

@@ -34,13 +34,13 @@ typedef enum attr_type {
 typedef struct attr {
     const char *name;
     attr_type_t type;
-    int64_t i;             /* ATTR_INT */
-    float f;               /* ATTR_FLOAT */
-    const char *s;         /* ATTR_STRING, NUL-terminated */
-    size_t count;          /* ATTR_INTS, ATTR_FLOATS */
-    const int64_t *ints;   /* ATTR_INTS */
-    const float *floats;   /* ATTR_FLOATS */
-    const tensor_t *t;     /* ATTR_TENSOR, with its data */
+    int64_t i;           /* ATTR_INT */
+    float f;             /* ATTR_FLOAT */
+    const char *s;       /* ATTR_STRING, NUL-terminated */
+    size_t count;        /* ATTR_INTS, ATTR_FLOATS */
+    const int64_t *ints; /* ATTR_INTS */
+    const float *floats; /* ATTR_FLOATS */
+    const tensor_t *t;   /* ATTR_TENSOR, with its data */
 } attr_t;
 
 typedef struct attrs {

@@ -7,22 +7,14 @@ typedef struct dtype_desc {
 } dtype_desc_t;
 
 static const dtype_desc_t dtype_table[DTYPE_MAX + 1] = {
-    [DTYPE_UNDEFINED] = {0, "undefined", NULL},
-    [DTYPE_FLOAT] = {4, "float", "FP32"},
-    [DTYPE_UINT8] = {1, "uint8", "UINT8"},
-    [DTYPE_INT8] = {1, "int8", "INT8"},
-    [DTYPE_UINT16] = {2, "uint16", "UINT16"},
-    [DTYPE_INT16] = {2, "int16", "INT16"},
-    [DTYPE_INT32] = {4, "int32", "INT32"},
-    [DTYPE_INT64] = {8, "int64", "INT64"},
-    [DTYPE_STRING] = {0, "string", "BYTES"},
-    [DTYPE_BOOL] = {1, "bool", "BOOL"},
-    [DTYPE_FLOAT16] = {0, "float16", "FP16"},
-    [DTYPE_DOUBLE] = {8, "double", "FP64"},
-    [DTYPE_UINT32] = {4, "uint32", "UINT32"},
-    [DTYPE_UINT64] = {8, "uint64", "UINT64"},
-    [DTYPE_COMPLEX64] = {0, "complex64", NULL},
-    [DTYPE_COMPLEX128] = {0, "complex128", NULL},
+    [DTYPE_UNDEFINED] = {0, "undefined", NULL}, [DTYPE_FLOAT] = {4, "float", "FP32"},
+    [DTYPE_UINT8] = {1, "uint8", "UINT8"},      [DTYPE_INT8] = {1, "int8", "INT8"},
+    [DTYPE_UINT16] = {2, "uint16", "UINT16"},   [DTYPE_INT16] = {2, "int16", "INT16"},
+    [DTYPE_INT32] = {4, "int32", "INT32"},      [DTYPE_INT64] = {8, "int64", "INT64"},
+    [DTYPE_STRING] = {0, "string", "BYTES"},    [DTYPE_BOOL] = {1, "bool", "BOOL"},
+    [DTYPE_FLOAT16] = {0, "float16", "FP16"},   [DTYPE_DOUBLE] = {8, "double", "FP64"},
+    [DTYPE_UINT32] = {4, "uint32", "UINT32"},   [DTYPE_UINT64] = {8, "uint64", "UINT64"},
+    [DTYPE_COMPLEX64] = {0, "complex64", NULL}, [DTYPE_COMPLEX128] = {0, "complex128", NULL},
     [DTYPE_BFLOAT16] = {0, "bfloat16", "BF16"},
 };
 

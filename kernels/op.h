@@ -71,7 +71,7 @@ typedef struct op_info {
     int min_inputs;
     int max_inputs; /* -1: variadic */
     int min_outputs;
-    int max_outputs; /* -1: variadic */
+    int max_outputs;                             /* -1: variadic */
     uint32_t input_dtypes[OP_MAX_FORMAL_INPUTS]; /* DTYPE_BIT masks */
     const char *layout;                          /* activation layout, e.g. "NCHW" or "any" */
 } op_info_t;

@@ -110,8 +110,7 @@ const char *shape_format(int rank, const int64_t *dims, char *buf, size_t size)
     buf[0] = '\0';
     used += (size_t)snprintf(buf, size, "[");
     for (int i = 0; i < rank && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, i ? ",%lld" : "%lld",
-                                 (long long)dims[i]);
+        used += (size_t)snprintf(buf + used, size - used, i ? ",%lld" : "%lld", (long long)dims[i]);
     if (used < size)
         snprintf(buf + used, size - used, "]");
     return buf;

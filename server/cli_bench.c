@@ -16,7 +16,7 @@
 #include "engine.h"
 
 #define BENCH_MAX_SHAPE_FLAGS 64
-#define BENCH_MAX_ITERATIONS 1000000
+#define BENCH_MAX_ITERATIONS  1000000
 
 typedef struct bench_args {
     const char *model;
@@ -101,8 +101,9 @@ static int parse_bench_args(int argc, char **argv, bench_args_t *a)
     }
     if (!a->model || a->threads < 1 || a->batch < 1 || a->iterations < 1 ||
         a->iterations > BENCH_MAX_ITERATIONS || a->warmup < 0) {
-        fprintf(stderr, "inferd bench: give --model; threads, batch and iterations must be "
-                        "positive (iterations at most %d)\n",
+        fprintf(stderr,
+                "inferd bench: give --model; threads, batch and iterations must be "
+                "positive (iterations at most %d)\n",
                 BENCH_MAX_ITERATIONS);
         return -1;
     }
@@ -110,8 +111,7 @@ static int parse_bench_args(int argc, char **argv, bench_args_t *a)
 }
 
 /* Decides input i's shape from --shape, --batch and the declared dims. */
-static status_t input_shape(const bench_args_t *a, const engine_io_t *io, tensor_t *t,
-                            error_t *err)
+static status_t input_shape(const bench_args_t *a, const engine_io_t *io, tensor_t *t, error_t *err)
 {
     t->dtype = io->dtype;
     t->rank = io->rank;
@@ -131,8 +131,8 @@ static status_t input_shape(const bench_args_t *a, const engine_io_t *io, tensor
     for (int d = 0; d < t->rank; d++)
         if (t->dims[d] < 0)
             return error_set(err, STATUS_INVALID_ARGUMENT,
-                             "input '%s' has a dynamic dim %d: give --shape %s=d0,d1,...",
-                             io->name, d, io->name);
+                             "input '%s' has a dynamic dim %d: give --shape %s=d0,d1,...", io->name,
+                             d, io->name);
     return STATUS_OK;
 }
 
@@ -224,9 +224,9 @@ int cli_bench(int argc, char **argv)
            "\"throughput_per_s\":%.2f,\"arena_bytes\":%zu,\"weight_bytes\":%zu,"
            "\"load_ms\":%.1f,\"compile_ms\":%.1f}\n",
            args.model, args.threads, (long long)args.batch, args.iterations, times[0],
-           times[args.iterations / 2], times[(args.iterations * 9) / 10 < args.iterations
-                                                  ? (args.iterations * 9) / 10
-                                                  : args.iterations - 1],
+           times[args.iterations / 2],
+           times[(args.iterations * 9) / 10 < args.iterations ? (args.iterations * 9) / 10
+                                                              : args.iterations - 1],
            times[args.iterations - 1], (double)args.batch * args.iterations * 1e3 / total,
            engine_context_arena_bytes(ctx), engine_model_stats(model)->weight_bytes,
            engine_model_stats(model)->load_ms, engine_model_stats(model)->compile_ms);

@@ -26,10 +26,10 @@
 #include "onnx.pb-c.h"
 #include "tensor_file.h"
 
-#define RUNNER_RTOL 1e-3
-#define RUNNER_ATOL 1e-7
+#define RUNNER_RTOL     1e-3
+#define RUNNER_ATOL     1e-7
 #define RUNNER_MAX_LIST 4096
-#define RUNNER_MAX_IO 64
+#define RUNNER_MAX_IO   64
 
 typedef struct word_list {
     char *words[RUNNER_MAX_LIST];
@@ -164,7 +164,8 @@ static bool outputs_match(const tensor_t *out, const tensor_t *ref, char *why, s
         return false;
     }
     if (!shape_equal(out->rank, out->dims, ref->rank, ref->dims)) {
-        snprintf(why, size, "shape %s, expected %s", shape_format(out->rank, out->dims, a, sizeof a),
+        snprintf(why, size, "shape %s, expected %s",
+                 shape_format(out->rank, out->dims, a, sizeof a),
                  shape_format(ref->rank, ref->dims, b, sizeof b));
         return false;
     }

@@ -344,8 +344,7 @@ static void test_external_data(void)
     engine_model_free(m);
 
     external_model(&escape, "../weights.bin");
-    expect_failure("escape.onnx", &escape, STATUS_INVALID_MODEL, "leaves the model's folder",
-                   NULL);
+    expect_failure("escape.onnx", &escape, STATUS_INVALID_MODEL, "leaves the model's folder", NULL);
     external_model(&absolute, "/etc/passwd");
     expect_failure("absolute.onnx", &absolute, STATUS_INVALID_MODEL, "relative path", NULL);
 

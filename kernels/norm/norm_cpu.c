@@ -86,10 +86,16 @@ void instancenorm_f32(const float *x, float *y, const float *scale, const float 
         for (int64_t c = 0; c < channels; c++) {
             double mean, var;
             row_moments(x, spatial, &mean, &var);
+            /*
+             * Centre before scaling: folding the mean into the offset
+             * (x * m + a) loses digits when the mean is large next to the
+             * spread.
+             */
+            float mu = (float)mean;
             float m = (float)(scale[c] / sqrt(var + epsilon));
-            float a = (float)(bias[c] - mean * m);
+            float a = bias[c];
             for (int64_t s = 0; s < spatial; s++)
-                y[s] = x[s] * m + a;
+                y[s] = (x[s] - mu) * m + a;
             x += spatial;
             y += spatial;
         }

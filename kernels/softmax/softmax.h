@@ -16,11 +16,7 @@ typedef struct softmax_params {
 extern const op_kernel_t softmax_kernel;
 extern const op_kernel_t log_softmax_kernel;
 
-/*
- * Views x as [outer, n, inner] with n the normalised extent; false if the
- * axis is out of range. Before opset 13 axis may also equal the rank (each
- * row then holds one element), as the 2-D coercion is defined for it.
- */
+/* Views x as [outer, n, inner] with n the normalised extent; false if the axis is out of range. */
 bool softmax_geometry(const softmax_params_t *p, const tensor_t *x, int64_t *outer, int64_t *n,
                       int64_t *inner);
 

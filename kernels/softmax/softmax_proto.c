@@ -14,7 +14,7 @@ bool softmax_geometry(const softmax_params_t *p, const tensor_t *x, int64_t *out
 {
     int axis;
 
-    if (!axis_normalize(p->axis, x->rank, p->coerce_2d, &axis))
+    if (!axis_normalize(p->axis, x->rank, false, &axis))
         return false;
     *outer = 1;
     *n = 1;

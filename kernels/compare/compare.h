@@ -1,6 +1,7 @@
 /*
- * compare.h - elementwise comparisons with numpy broadcasting (Equal, Less,
- * Greater, LessOrEqual, GreaterOrEqual; output bool) and logical Not.
+ * compare.h - elementwise ops with a bool output and numpy broadcasting:
+ * comparisons (Equal, Less, Greater, LessOrEqual, GreaterOrEqual) and logic
+ * (And, Or, Xor), plus Not.
  */
 #ifndef INFERD_COMPARE_H
 #define INFERD_COMPARE_H
@@ -13,6 +14,9 @@ typedef enum compare_op {
     COMPARE_EQUAL,
     COMPARE_LESS,
     COMPARE_LESS_EQUAL,
+    COMPARE_AND,
+    COMPARE_OR,
+    COMPARE_XOR,
     COMPARE_OP_COUNT,
 } compare_op_t;
 
@@ -26,6 +30,9 @@ extern const op_kernel_t compare_less_kernel;
 extern const op_kernel_t compare_greater_kernel;
 extern const op_kernel_t compare_less_equal_kernel;
 extern const op_kernel_t compare_greater_equal_kernel;
+extern const op_kernel_t compare_and_kernel;
+extern const op_kernel_t compare_or_kernel;
+extern const op_kernel_t compare_xor_kernel;
 extern const op_kernel_t compare_not_kernel;
 
 /* Row kernel (bool output) of op on element type t for a bcast_kind, or NULL. */
@@ -40,6 +47,9 @@ status_t compare_less_run(op_call_t *call, error_t *err);
 status_t compare_greater_run(op_call_t *call, error_t *err);
 status_t compare_less_equal_run(op_call_t *call, error_t *err);
 status_t compare_greater_equal_run(op_call_t *call, error_t *err);
+status_t compare_and_run(op_call_t *call, error_t *err);
+status_t compare_or_run(op_call_t *call, error_t *err);
+status_t compare_xor_run(op_call_t *call, error_t *err);
 status_t compare_not_run(op_call_t *call, error_t *err);
 
 #endif

@@ -55,6 +55,21 @@ status_t compare_greater_equal_run(op_call_t *call, error_t *err)
     return compare_apply(call, COMPARE_LESS_EQUAL, true, err);
 }
 
+status_t compare_and_run(op_call_t *call, error_t *err)
+{
+    return compare_apply(call, COMPARE_AND, false, err);
+}
+
+status_t compare_or_run(op_call_t *call, error_t *err)
+{
+    return compare_apply(call, COMPARE_OR, false, err);
+}
+
+status_t compare_xor_run(op_call_t *call, error_t *err)
+{
+    return compare_apply(call, COMPARE_XOR, false, err);
+}
+
 status_t compare_not_run(op_call_t *call, error_t *err)
 {
     compare_not(call->inputs[0]->data, call->outputs[0].data, tensor_numel(call->inputs[0]));

@@ -1,7 +1,8 @@
 /*
- * ONNX adapters of the compare family. Equal, Less and Greater take the
- * broadcast/axis attributes before opset 7 and numpy broadcasting after;
- * LessOrEqual and GreaterOrEqual (opset 12) and Not have no attributes.
+ * ONNX adapters of the compare family. Equal, Less, Greater, And, Or and
+ * Xor take the broadcast/axis attributes before opset 7 and numpy
+ * broadcasting after; LessOrEqual and GreaterOrEqual (opset 12) and Not
+ * have no attributes.
  */
 #include "compare.h"
 
@@ -20,6 +21,12 @@ const op_schema_t op_schemas_compare[] = {
     {"Greater", 7, OPSET_MAX, NULL, &compare_greater_kernel},
     {"LessOrEqual", 12, OPSET_MAX, NULL, &compare_less_equal_kernel},
     {"GreaterOrEqual", 12, OPSET_MAX, NULL, &compare_greater_equal_kernel},
+    {"And", 1, 6, adapt_legacy, &compare_and_kernel},
+    {"And", 7, OPSET_MAX, NULL, &compare_and_kernel},
+    {"Or", 1, 6, adapt_legacy, &compare_or_kernel},
+    {"Or", 7, OPSET_MAX, NULL, &compare_or_kernel},
+    {"Xor", 1, 6, adapt_legacy, &compare_xor_kernel},
+    {"Xor", 7, OPSET_MAX, NULL, &compare_xor_kernel},
     {"Not", 1, OPSET_MAX, NULL, &compare_not_kernel},
     {0},
 };

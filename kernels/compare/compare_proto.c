@@ -20,6 +20,15 @@ static const op_info_t equal_info = {
     .layout = "any",
 };
 
+static const op_info_t logic_info = {
+    .min_inputs = 2,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_BOOL, DTYPES_BOOL},
+    .layout = "any",
+};
+
 static const op_info_t not_info = {
     .min_inputs = 1,
     .max_inputs = 1,
@@ -70,6 +79,9 @@ COMPARE_KERNEL(compare_greater_kernel, "Greater", order_info, compare_greater_ru
 COMPARE_KERNEL(compare_less_equal_kernel, "LessOrEqual", order_info, compare_less_equal_run)
 COMPARE_KERNEL(compare_greater_equal_kernel, "GreaterOrEqual", order_info,
                compare_greater_equal_run)
+COMPARE_KERNEL(compare_and_kernel, "And", logic_info, compare_and_run)
+COMPARE_KERNEL(compare_or_kernel, "Or", logic_info, compare_or_run)
+COMPARE_KERNEL(compare_xor_kernel, "Xor", logic_info, compare_xor_run)
 
 const op_kernel_t compare_not_kernel = {
     .name = "Not",

@@ -1,6 +1,7 @@
 /*
  * compare_rows.c - row kernels of Equal, Less and LessOrEqual for every
- * element type, four per op and type (see bcast_kind).
+ * element type and of And, Or and Xor for bool, four per op and type (see
+ * bcast_kind).
  */
 #include "compare.h"
 
@@ -66,6 +67,9 @@ FOR_NUMERIC_TYPES(DEFINE_NUMERIC_ROWS)
 
 /* Bool tensors are read as bytes: any nonzero byte is true. */
 DEFINE_ROWS(eq_bool, uint8_t, (x != 0) == (y != 0))
+DEFINE_ROWS(and_bool, uint8_t, x != 0 && y != 0)
+DEFINE_ROWS(or_bool, uint8_t, x != 0 || y != 0)
+DEFINE_ROWS(xor_bool, uint8_t, (x != 0) != (y != 0))
 
 typedef struct row_set {
     bcast_row_fn kind[BCAST_KINDS];
@@ -86,7 +90,8 @@ typedef struct row_set {
 /* clang-format off */
 static const row_set_t compare_rows[DTYPE_MAX + 1][COMPARE_OP_COUNT] = {
     FOR_NUMERIC_TYPES(NUMERIC_ENTRY)
-    [DTYPE_BOOL] = {[COMPARE_EQUAL] = ROWS(eq_bool)},
+    [DTYPE_BOOL] = {[COMPARE_EQUAL] = ROWS(eq_bool), [COMPARE_AND] = ROWS(and_bool),
+                    [COMPARE_OR] = ROWS(or_bool), [COMPARE_XOR] = ROWS(xor_bool)},
 };
 /* clang-format on */
 

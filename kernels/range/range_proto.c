@@ -78,7 +78,7 @@ static status_t range_infer(op_call_t *call, error_t *err)
         count = (double)range_int_count(range_read_int(start), range_read_int(limit), d);
     }
     if (count > (double)TENSOR_MAX_ELEMENTS)
-        return op_call_fail(call, err, "the range has %.0f elements, more than %lld", count,
+        return op_call_fail(call, err, "the range has more than %lld elements",
                             (long long)TENSOR_MAX_ELEMENTS);
     y->dtype = start->dtype;
     y->rank = 1;

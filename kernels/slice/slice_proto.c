@@ -52,6 +52,7 @@ static status_t slice_lists(const op_call_t *call, slice_lists_t *l, error_t *er
     char text[SHAPE_TEXT_MAX];
     status_t st;
 
+    l->has_steps = false;
     if (!p->from_inputs) {
         l->count = p->count;
         memcpy(l->starts, p->starts, sizeof l->starts);

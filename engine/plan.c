@@ -20,9 +20,13 @@ static status_t copy_key(plan_t *p, const graph_t *g, const tensor_t *inputs, er
         p->key[i].data = NULL;
         if (!g->values[g->inputs[i]].value_keyed)
             continue;
-        p->key[i].data = arena_memdup(&p->arena, inputs[i].data, tensor_bytes(&inputs[i]) + 1);
+        size_t bytes = tensor_bytes(&inputs[i]);
+        /* One spare byte so an empty tensor still gets a non-NULL pointer. */
+        p->key[i].data = arena_alloc(&p->arena, bytes + 1);
         if (!p->key[i].data)
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        if (bytes)
+            memcpy(p->key[i].data, inputs[i].data, bytes);
     }
     return STATUS_OK;
 }

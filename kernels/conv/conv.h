@@ -79,11 +79,19 @@ int64_t conv_window_image_size(const conv_window_t *w);
 int64_t conv_window_cols_size(const conv_window_t *w);
 /* True when the columns are the image itself: 1x1 taps, stride 1, no padding. */
 bool conv_window_is_pointwise(const conv_window_t *w);
+/* Columns [*lo, *hi) of a row of n whose image index col * stride + offset is in [0, size). */
+void conv_valid_cols(int64_t offset, int64_t stride, int64_t size, int64_t n, int64_t *lo,
+                     int64_t *hi);
 /* col[channels * K][P] from image[channels][image size]; padding reads as 0. */
 void conv_im2col(const conv_window_t *w, int64_t channels, const float *image, float *col);
 /* Adds col[channels * K][P] into image[channels][image size]; padding taps are dropped. */
 void conv_col2im(const conv_window_t *w, int64_t channels, const float *col, float *image);
 
+/* True for one input and one output channel per group: conv_f32 runs it directly. */
+bool conv_is_depthwise(const conv_geom_t *g);
+/* y = depthwise conv(x, w) + b, no scratch (conv_depthwise.c). */
+void conv_depthwise_f32(const conv_geom_t *g, const float *x, const float *w, const float *b,
+                        float *y);
 /* Floats of scratch conv_f32 / conv_transpose_f32 need. */
 int64_t conv_f32_workspace(const conv_geom_t *g);
 int64_t conv_transpose_f32_workspace(const conv_geom_t *g);

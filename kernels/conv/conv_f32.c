@@ -5,7 +5,8 @@
  * ConvTranspose: col[M/g * K][P] = W_g[C/g][M/g * K]^T x X_g[C/g][P],
  *                then col2im adds the columns into Y_g.
  * A pointwise window (1x1 taps, stride 1, no padding) skips im2col/col2im:
- * the image already is the column matrix.
+ * the image already is the column matrix. A depthwise Conv (one channel in
+ * and out per group) would be a GEMM with one row, so it runs directly.
  */
 #include "conv.h"
 
@@ -14,7 +15,7 @@
 
 int64_t conv_f32_workspace(const conv_geom_t *g)
 {
-    if (conv_window_is_pointwise(&g->win))
+    if (conv_window_is_pointwise(&g->win) || conv_is_depthwise(g))
         return 0;
     return g->in_channels / g->group * conv_window_kernel_size(&g->win) *
            conv_window_cols_size(&g->win);
@@ -47,6 +48,10 @@ void conv_f32(const conv_geom_t *g, const float *x, const float *w, const float 
     const int64_t image = conv_window_image_size(&g->win), p = conv_window_cols_size(&g->win);
     const bool pointwise = conv_window_is_pointwise(&g->win);
 
+    if (!pointwise && conv_is_depthwise(g)) {
+        conv_depthwise_f32(g, x, w, b, y);
+        return;
+    }
     assert(pointwise || col);
     for (int64_t n = 0; n < g->batch; n++) {
         for (int64_t grp = 0; grp < g->group; grp++) {

@@ -36,24 +36,16 @@ bool conv_window_is_pointwise(const conv_window_t *w)
     return true;
 }
 
-/*
- * Columns [*lo, *hi) of a row of n whose image index col * stride + offset
- * lies in [0, size).
- */
-static void valid_cols(int64_t offset, int64_t stride, int64_t size, int64_t n, int64_t *lo,
-                       int64_t *hi)
+void conv_valid_cols(int64_t offset, int64_t stride, int64_t size, int64_t n, int64_t *lo,
+                     int64_t *hi)
 {
     int64_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
     int64_t end = size - offset <= 0 ? 0 : (size - offset - 1) / stride + 1;
 
-    if (first > n)
-        first = n;
-    if (end > n)
-        end = n;
-    if (end < first)
-        end = first;
+    first = first < n ? first : n;
+    end = end < n ? end : n;
     *lo = first;
-    *hi = end;
+    *hi = end > first ? end : first;
 }
 
 static bool in_range(int64_t i, int64_t size)
@@ -98,7 +90,7 @@ static void walk_rows(const conv_window_t *w, int64_t channels, float *image, fl
                 for (int64_t kw = 0; kw < w->kernel[2]; kw++) {
                     int64_t off_w = kw * w->dilation[2] - w->pad[2];
                     int64_t lo, hi;
-                    valid_cols(off_w, w->stride[2], iw_n, ow_n, &lo, &hi);
+                    conv_valid_cols(off_w, w->stride[2], iw_n, ow_n, &lo, &hi);
                     for (int64_t od = 0; od < od_n; od++) {
                         int64_t id = od * w->stride[0] + kd * w->dilation[0] - w->pad[0];
                         for (int64_t oh = 0; oh < oh_n; oh++, col += ow_n) {

@@ -76,6 +76,12 @@ int64_t pool_spans_count(const pool_window_t *w);
 /* Fills out[0] + out[1] + out[2] spans, axis by axis. */
 void pool_spans(const pool_window_t *w, pool_span_t *spans);
 /*
+ * Output columns [*lo, *hi) whose column tap kw lands inside the input row,
+ * and the input column of the first of them (meaningful when *lo < *hi).
+ */
+void pool_tap_columns(const pool_window_t *w, int64_t kw, int64_t *lo, int64_t *hi,
+                      int64_t *first_index);
+/*
  * y[planes][out] = window maxima of x[planes][in]. indices, if not NULL,
  * gets each maximum's flat index into x (row-major, or column-major within a
  * plane when column_major is set); the first maximum wins ties.

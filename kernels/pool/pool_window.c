@@ -33,3 +33,18 @@ void pool_spans(const pool_window_t *w, pool_span_t *spans)
         }
     }
 }
+
+void pool_tap_columns(const pool_window_t *w, int64_t kw, int64_t *lo, int64_t *hi,
+                      int64_t *first_index)
+{
+    const int64_t s = w->stride[2], n = w->out[2];
+    const int64_t offset = kw * w->dilation[2] - w->pad_begin[2]; /* input index at column 0 */
+    int64_t first = offset >= 0 ? 0 : (-offset + s - 1) / s;
+    int64_t end = w->in[2] - offset <= 0 ? 0 : (w->in[2] - offset - 1) / s + 1;
+
+    first = first < n ? first : n;
+    end = end < n ? end : n;
+    *lo = first;
+    *hi = end > first ? end : first;
+    *first_index = first * s + offset;
+}

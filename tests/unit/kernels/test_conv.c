@@ -1,8 +1,8 @@
 /*
- * Unit tests of the conv family: Conv and ConvTranspose (im2col, col2im and
- * the pointwise GEMM path) against naive direct loops, over groups,
- * dilations, strides, asymmetric pads, auto_pad and 1-D to 3-D shapes; and
- * the prototype's failure messages.
+ * Unit tests of the conv family: Conv and ConvTranspose (im2col, col2im,
+ * the pointwise GEMM path and the direct depthwise path) against naive
+ * direct loops, over groups, dilations, strides, asymmetric pads, auto_pad
+ * and 1-D to 3-D shapes; and the prototype's failure messages.
  */
 #include "conv/conv.h"
 
@@ -258,6 +258,27 @@ static void test_conv_3d_depthwise(void)
     check_against_ref("Conv", &r, 3, attrs, 3, true);
 }
 
+static void test_conv_depthwise_strided(void)
+{
+    /* H: 6 + 2 + 1 - 5 = 4, + 1 = 5. W: 9 + 1 + 0 - 3 = 7, 7 / 2 + 1 = 4. */
+    ref_conv_t r = {.n = 2,
+                    .c = 4,
+                    .m = 4,
+                    .group = 4,
+                    .in = {1, 6, 9},
+                    .k = {1, 3, 3},
+                    .s = {1, 1, 2},
+                    .d = {1, 2, 1},
+                    .pad = {0, 2, 1},
+                    .out = {1, 5, 4}};
+    int64_t strides[] = {1, 2}, dilations[] = {2, 1}, pads[] = {2, 1, 1, 0};
+    attr_t attrs[] = {ints_attr("strides", strides, 2),
+                      ints_attr("dilations", dilations, 2),
+                      ints_attr("pads", pads, 4),
+                      {.name = "group", .type = ATTR_INT, .i = 4}};
+    check_against_ref("Conv", &r, 2, attrs, 4, true);
+}
+
 static void test_conv_1d_same_lower(void)
 {
     /* in 10, k 4, s 3: out 4, total pad (4-1)*3+4-10 = 3, SAME_LOWER puts 2 first. */
@@ -395,6 +416,7 @@ int main(void)
     test_conv_2d_groups_dilations();
     test_conv_pointwise();
     test_conv_3d_depthwise();
+    test_conv_depthwise_strided();
     test_conv_1d_same_lower();
     test_conv_transpose_2d();
     test_conv_transpose_pointwise_and_output_shape();

@@ -36,7 +36,7 @@ static status_t binary_apply(op_call_t *call, binary_op_t op, error_t *err)
  * to the output when it already has the output's shape; otherwise input 0
  * is broadcast into the output first.
  */
-static status_t binary_fold(op_call_t *call, binary_op_t op, error_t *err)
+static status_t binary_fold(op_call_t *call, binary_op_t op)
 {
     tensor_t *out = &call->outputs[0];
     int64_t dims[TENSOR_MAX_RANK];
@@ -83,17 +83,17 @@ status_t binary_prelu_run(op_call_t *call, error_t *err)
 
 status_t binary_sum_run(op_call_t *call, error_t *err)
 {
-    return binary_fold(call, BINARY_ADD, err);
+    return binary_fold(call, BINARY_ADD);
 }
 
 status_t binary_min_run(op_call_t *call, error_t *err)
 {
-    return binary_fold(call, BINARY_MIN, err);
+    return binary_fold(call, BINARY_MIN);
 }
 
 status_t binary_max_run(op_call_t *call, error_t *err)
 {
-    return binary_fold(call, BINARY_MAX, err);
+    return binary_fold(call, BINARY_MAX);
 }
 
 status_t binary_pow_run(op_call_t *call, error_t *err)

@@ -1,14 +1,19 @@
 /*
  * cli_run.c - `inferd run`: one inference on TensorProto files.
  *
- * Inputs come either from a folder (input_0.pb, input_1.pb, ... in the
+ * Inputs come either from folders (input_0.pb, input_1.pb, ... in the
  * model's input order, as in ONNX test data) or from NAME=FILE pairs.
- * Outputs are written as output_<i>.pb in the model's output order.
+ * Outputs are written as output_<i>.pb in the model's output order. Several
+ * --input-dir folders run one after another through one compiled model
+ * (re-planned per shape); each one's outputs go to O/<folder name>/.
  */
+#include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "engine.h"
@@ -16,10 +21,13 @@
 
 /* Most --input flags accepted; a model with more inputs uses --input-dir. */
 #define RUN_MAX_INPUT_FLAGS 64
+/* Most --input-dir folders one run takes. */
+#define RUN_MAX_INPUT_DIRS 64
 
 typedef struct run_args {
     const char *model;
-    const char *input_dir;
+    const char *input_dirs[RUN_MAX_INPUT_DIRS];
+    int n_input_dirs;
     const char *output_dir;
     const char *input_flags[RUN_MAX_INPUT_FLAGS];
     int n_input_flags;
@@ -28,11 +36,12 @@ typedef struct run_args {
 
 static void run_usage(FILE *out)
 {
-    fputs("usage: inferd run --model M (--input-dir D | --input NAME=FILE.pb ...)\n"
+    fputs("usage: inferd run --model M (--input-dir D ... | --input NAME=FILE.pb ...)\n"
           "                  [--output-dir O] [--threads N]\n"
           "\n"
           "  --model M          ONNX model file\n"
-          "  --input-dir D      read D/input_<i>.pb for each model input, in input order\n"
+          "  --input-dir D      read D/input_<i>.pb for each model input, in input order;\n"
+          "                     repeatable: outputs of each D then go to O/<name of D>/\n"
           "  --input NAME=FILE  read input NAME from a TensorProto file (repeatable)\n"
           "  --output-dir O     write O/output_<i>.pb for each model output (default: .)\n"
           "  --threads N        threads for kernels (default 1)\n",
@@ -59,7 +68,12 @@ static int parse_run_args(int argc, char **argv, run_args_t *a)
         if (strcmp(flag, "--model") == 0) {
             a->model = value;
         } else if (strcmp(flag, "--input-dir") == 0) {
-            a->input_dir = value;
+            if (a->n_input_dirs == RUN_MAX_INPUT_DIRS) {
+                fprintf(stderr, "inferd run: more than %d --input-dir flags\n",
+                        RUN_MAX_INPUT_DIRS);
+                return -1;
+            }
+            a->input_dirs[a->n_input_dirs++] = value;
         } else if (strcmp(flag, "--output-dir") == 0) {
             a->output_dir = value;
         } else if (strcmp(flag, "--threads") == 0) {
@@ -80,17 +94,17 @@ static int parse_run_args(int argc, char **argv, run_args_t *a)
             return -1;
         }
     }
-    if (!a->model || (!a->input_dir && a->n_input_flags == 0) ||
-        (a->input_dir && a->n_input_flags)) {
+    if (!a->model || (a->n_input_dirs == 0) == (a->n_input_flags == 0)) {
         fprintf(stderr, "inferd run: give --model and either --input-dir or --input\n");
         return -1;
     }
     return 0;
 }
 
-/* Reads every model input into inputs[], from the folder or the NAME=FILE flags. */
-static status_t read_inputs(const run_args_t *a, const engine_model_t *model, arena_t *arena,
-                            tensor_t *inputs, error_t *err)
+/* Reads every model input into inputs[], from input_dir or the NAME=FILE flags. */
+static status_t read_inputs(const run_args_t *a, const char *input_dir,
+                            const engine_model_t *model, arena_t *arena, tensor_t *inputs,
+                            error_t *err)
 {
     int n = engine_model_input_count(model);
     char path[PATH_MAX];
@@ -100,8 +114,8 @@ static status_t read_inputs(const run_args_t *a, const engine_model_t *model, ar
         const engine_io_t *io = engine_model_input(model, i);
         const char *file = NULL;
         status_t st;
-        if (a->input_dir) {
-            snprintf(path, sizeof path, "%s/input_%d.pb", a->input_dir, i);
+        if (input_dir) {
+            snprintf(path, sizeof path, "%s/input_%d.pb", input_dir, i);
             file = path;
         }
         for (int k = 0; k < a->n_input_flags; k++) {
@@ -133,45 +147,76 @@ static status_t read_inputs(const run_args_t *a, const engine_model_t *model, ar
     return STATUS_OK;
 }
 
+/* Where the outputs of input set k go: O, or O/<name of the k-th folder> when there are several. */
+static status_t output_folder(const run_args_t *a, int k, char *out, size_t size, error_t *err)
+{
+    char copy[PATH_MAX];
+
+    snprintf(out, size, "%s", a->output_dir);
+    if (mkdir(out, 0777) != 0 && errno != EEXIST)
+        return error_set(err, STATUS_IO, "cannot create '%s': %s", out, strerror(errno));
+    if (a->n_input_dirs <= 1)
+        return STATUS_OK;
+    snprintf(copy, sizeof copy, "%s", a->input_dirs[k]);
+    snprintf(out, size, "%s/%s", a->output_dir, basename(copy));
+    if (mkdir(out, 0777) != 0 && errno != EEXIST)
+        return error_set(err, STATUS_IO, "cannot create '%s': %s", out, strerror(errno));
+    return STATUS_OK;
+}
+
+/* Runs one input set through ctx and writes its outputs. */
+static status_t run_set(const run_args_t *a, int k, const engine_model_t *model,
+                        engine_context_t *ctx, tensor_t *inputs, error_t *err)
+{
+    const char *input_dir = a->n_input_dirs ? a->input_dirs[k] : NULL;
+    const tensor_t *outputs;
+    char folder[PATH_MAX], path[PATH_MAX];
+    arena_t arena;
+    status_t st;
+
+    arena_init(&arena);
+    st = read_inputs(a, input_dir, model, &arena, inputs, err);
+    if (!st)
+        st = engine_context_run(ctx, inputs, engine_model_input_count(model), &outputs, err);
+    if (!st)
+        st = output_folder(a, k, folder, sizeof folder, err);
+    for (int i = 0; !st && i < engine_model_output_count(model); i++) {
+        snprintf(path, sizeof path, "%s/output_%d.pb", folder, i);
+        st = tensor_file_write(path, engine_model_output(model, i)->name, &outputs[i], err);
+    }
+    if (st && input_dir)
+        error_prefix(err, "%s", input_dir);
+    arena_release(&arena);
+    return st;
+}
+
 int cli_run(int argc, char **argv)
 {
     run_args_t args;
     engine_model_t *model = NULL;
     engine_context_t *ctx = NULL;
     tensor_t *inputs = NULL;
-    const tensor_t *outputs;
-    arena_t arena;
     error_t err = {0};
     status_t st;
-    int rc = 1;
+    int n_sets;
 
-    arena_init(&arena);
     if (parse_run_args(argc, argv, &args) != 0) {
         run_usage(stderr);
         return 2;
     }
+    n_sets = args.n_input_dirs ? args.n_input_dirs : 1;
     st = engine_model_load(args.model, &model, &err);
     if (!st) {
         inputs = calloc((size_t)engine_model_input_count(model) + 1, sizeof *inputs);
-        st = inputs ? read_inputs(&args, model, &arena, inputs, &err)
+        st = inputs ? engine_context_create(model, args.threads, &ctx, &err)
                     : error_set(&err, STATUS_OUT_OF_MEMORY, "out of memory");
     }
-    if (!st)
-        st = engine_context_create(model, args.threads, &ctx, &err);
-    if (!st)
-        st = engine_context_run(ctx, inputs, engine_model_input_count(model), &outputs, &err);
-    for (int k = 0; !st && k < engine_model_output_count(model); k++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/output_%d.pb", args.output_dir, k);
-        st = tensor_file_write(path, engine_model_output(model, k)->name, &outputs[k], &err);
-    }
+    for (int k = 0; !st && k < n_sets; k++)
+        st = run_set(&args, k, model, ctx, inputs, &err);
     if (st)
         fprintf(stderr, "inferd run: %s\n", err.message);
-    else
-        rc = 0;
     engine_context_free(ctx);
     engine_model_free(model);
     free(inputs);
-    arena_release(&arena);
-    return rc;
+    return st ? 1 : 0;
 }

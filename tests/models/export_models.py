@@ -1,13 +1,20 @@
 #!/usr/bin/python3
 """Exports reference models with PyTorch and records PyTorch's outputs.
 
-For each model it writes, under OUTPUT_DIR/<name>/:
-  model.onnx                    exported with torch.onnx (random weights, fixed seed)
-  test_data_set_0/input_0.pb    a random input (fixed seed), ONNX TensorProto
-  test_data_set_0/output_0.pb   PyTorch's output for that input
+Every model has random weights from a fixed seed. For each model it writes,
+under OUTPUT_DIR/<name>/:
+  model.onnx                        exported by torch.onnx (dynamic batch,
+                                    and dynamic sequence for encoders)
+  test_data_set_<k>/input_<i>.pb    inputs of case k (ONNX TensorProto)
+  test_data_set_<k>/output_0.pb     PyTorch's output for case k
+Cases cover batch 1 and 8, and sequence lengths 16, 128 and 384 for the
+encoders, so one compiled model is checked at several shapes.
 
-usage: export_models.py OUTPUT_DIR [MODEL ...]    (default: every model)
+usage: export_models.py OUTPUT_DIR [--ci | --bench | MODEL ...]
+  --ci     the small variants the test suite runs (default)
+  --bench  the full-size models the benchmarks use
 """
+import math
 import os
 import sys
 
@@ -16,17 +23,126 @@ import onnx
 import onnx.numpy_helper
 import torch
 import torchvision
+from torch import nn
 
 SEED = 0
+IMAGE_CASES = [(1,), (8,)]
+ENCODER_CASES = [(1, 16), (8, 16), (1, 128), (8, 128), (1, 384), (8, 384)]
 
 
-def resnet18():
-    return torchvision.models.resnet18(weights=None), (1, 3, 224, 224)
+class Encoder(nn.Module):
+    """A BERT-style encoder in plain torch: embeddings, post-LN layers, GELU via erf."""
+
+    def __init__(self, layers, hidden, heads, ffn, vocab=30522, max_positions=512):
+        super().__init__()
+        self.heads = heads
+        self.token = nn.Embedding(vocab, hidden)
+        self.position = nn.Embedding(max_positions, hidden)
+        self.embed_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.layers = nn.ModuleList(EncoderLayer(hidden, heads, ffn) for _ in range(layers))
+
+    def forward(self, input_ids, attention_mask):
+        seq = input_ids.shape[1]
+        positions = torch.arange(seq, device=input_ids.device).unsqueeze(0)
+        x = self.embed_norm(self.token(input_ids) + self.position(positions))
+        # 0 for tokens to attend to, a large negative number for padding.
+        bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * -10000.0
+        for layer in self.layers:
+            x = layer(x, bias)
+        return x
 
 
+class EncoderLayer(nn.Module):
+    def __init__(self, hidden, heads, ffn):
+        super().__init__()
+        self.heads = heads
+        self.head_dim = hidden // heads
+        self.query = nn.Linear(hidden, hidden)
+        self.key = nn.Linear(hidden, hidden)
+        self.value = nn.Linear(hidden, hidden)
+        self.attn_out = nn.Linear(hidden, hidden)
+        self.attn_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.ffn_in = nn.Linear(hidden, ffn)
+        self.ffn_out = nn.Linear(ffn, hidden)
+        self.ffn_norm = nn.LayerNorm(hidden, eps=1e-12)
+
+    def split_heads(self, x):
+        batch, seq, _ = x.shape
+        return x.view(batch, seq, self.heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, x, bias):
+        q, k, v = self.split_heads(self.query(x)), self.split_heads(self.key(x)), self.split_heads(self.value(x))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim) + bias
+        context = torch.matmul(torch.softmax(scores, dim=-1), v)
+        context = context.transpose(1, 2).reshape(x.shape)
+        x = self.attn_norm(x + self.attn_out(context))
+        h = self.ffn_in(x)
+        h = 0.5 * h * (1.0 + torch.erf(h / math.sqrt(2.0)))
+        return self.ffn_norm(x + self.ffn_out(h))
+
+
+class UpsampleNet(nn.Module):
+    """A small encoder-decoder CNN whose decoder upsamples (nearest, then bilinear).
+
+    Before opset 11 ONNX cannot express PyTorch's bilinear (half-pixel)
+    sampling, so the opset-9 variant upsamples with nearest twice.
+    """
+
+    def __init__(self, bilinear=True):
+        super().__init__()
+        self.down = nn.Sequential(nn.Conv2d(3, 16, 3, stride=2, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                                  nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.BatchNorm2d(32), nn.ReLU())
+        self.up1 = nn.Upsample(scale_factor=2, mode="nearest")
+        self.mid = nn.Sequential(nn.Conv2d(32, 16, 3, padding=1), nn.ReLU())
+        self.up2 = (nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False) if bilinear
+                    else nn.Upsample(scale_factor=2, mode="nearest"))
+        self.head = nn.Conv2d(16, 4, 1)
+
+    def forward(self, x):
+        return self.head(self.up2(self.mid(self.up1(self.down(x)))))
+
+
+def image_model(factory, size=224):
+    def build():
+        return factory(), (3, size, size)
+    return build
+
+
+def encoder_model(layers, hidden, heads, ffn):
+    def build():
+        return Encoder(layers, hidden, heads, ffn), None
+    return build
+
+
+# name: (builder, opset, keep BatchNormalization unfolded, external data)
 MODELS = {
-    "resnet18": resnet18,
+    "resnet18_op13": (image_model(lambda: torchvision.models.resnet18(weights=None)), 13, False, False),
+    "resnet18_op9_bn": (image_model(lambda: torchvision.models.resnet18(weights=None)), 9, True, False),
+    "resnet18_external": (image_model(lambda: torchvision.models.resnet18(weights=None)), 13, False, True),
+    "mobilenet_v2_op13": (image_model(lambda: torchvision.models.mobilenet_v2(weights=None)), 13, False, False),
+    "mobilenet_v2_op11_bn": (image_model(lambda: torchvision.models.mobilenet_v2(weights=None)), 11, True, False),
+    "upsample_op9": (image_model(lambda: UpsampleNet(bilinear=False), 64), 9, True, False),
+    "upsample_op11": (image_model(UpsampleNet, 64), 11, True, False),
+    "upsample_op13": (image_model(UpsampleNet, 64), 13, False, False),
+    "encoder_tiny_op11": (encoder_model(2, 256, 4, 1024), 11, False, False),
+    "encoder_tiny_op13": (encoder_model(2, 256, 4, 1024), 13, False, False),
+    "encoder_tiny_op17": (encoder_model(2, 256, 4, 1024), 17, False, False),
+    "resnet50_op13": (image_model(lambda: torchvision.models.resnet50(weights=None)), 13, False, False),
+    "resnet50_op17": (image_model(lambda: torchvision.models.resnet50(weights=None)), 17, False, False),
+    "mobilenet_v2_op17": (image_model(lambda: torchvision.models.mobilenet_v2(weights=None)), 17, False, False),
+    "resnet18_op17": (image_model(lambda: torchvision.models.resnet18(weights=None)), 17, False, False),
+    "encoder_base_op13": (encoder_model(12, 768, 12, 3072), 13, False, False),
+    "encoder_base_op17": (encoder_model(12, 768, 12, 3072), 17, False, False),
 }
+CI_MODELS = [
+    "resnet18_op13", "resnet18_op9_bn", "resnet18_external", "mobilenet_v2_op13",
+    "mobilenet_v2_op11_bn", "upsample_op9", "upsample_op11", "upsample_op13",
+    "encoder_tiny_op11", "encoder_tiny_op13", "encoder_tiny_op17",
+]
+BENCH_MODELS = [
+    "resnet50_op13", "resnet50_op17", "resnet18_op17", "mobilenet_v2_op17",
+    "encoder_base_op13", "encoder_base_op17",
+]
 
 
 def save_tensor(array, name, path):
@@ -34,34 +150,73 @@ def save_tensor(array, name, path):
         f.write(onnx.numpy_helper.from_array(array, name).SerializeToString())
 
 
+def randomize_batchnorm(model, generator):
+    """Gives BatchNorm layers non-trivial running statistics, so folding them is tested."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=generator) * 0.1)
+            m.running_var.copy_(torch.rand(m.num_features, generator=generator) + 0.5)
+
+
+def image_cases(image_shape, generator):
+    for (batch,) in IMAGE_CASES:
+        yield [("input", torch.rand(batch, *image_shape, generator=generator))]
+
+
+def encoder_cases(generator):
+    for batch, seq in ENCODER_CASES:
+        ids = torch.randint(0, 30522, (batch, seq), generator=generator)
+        mask = torch.ones(batch, seq, dtype=torch.int64)
+        for b in range(batch):
+            mask[b, seq - (b * seq) // (2 * batch):] = 0  # some rows end in padding
+        yield [("input_ids", ids), ("attention_mask", mask)]
+
+
 def export(name, out_dir):
+    builder, opset, keep_bn, external = MODELS[name]
     torch.manual_seed(SEED)
-    model, input_shape = MODELS[name]()
-    model.eval()
-    example = torch.rand(*input_shape, generator=torch.Generator().manual_seed(SEED + 1))
-    model_dir = os.path.join(out_dir, name)
-    data_dir = os.path.join(model_dir, "test_data_set_0")
-    os.makedirs(data_dir, exist_ok=True)
-    torch.onnx.export(
-        model,
-        example,
-        os.path.join(model_dir, "model.onnx"),
-        input_names=["input"],
-        output_names=["output"],
-        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-        opset_version=13,
-    )
+    generator = torch.Generator().manual_seed(SEED + 1)
+    model, image_shape = builder()
     with torch.no_grad():
-        reference = model(example).numpy()
-    save_tensor(example.numpy(), "input", os.path.join(data_dir, "input_0.pb"))
-    save_tensor(reference, "output", os.path.join(data_dir, "output_0.pb"))
+        randomize_batchnorm(model, generator)
+    model.eval()
+    cases = list(image_cases(image_shape, generator) if image_shape else encoder_cases(generator))
+    names = [n for n, _ in cases[0]]
+    if image_shape:
+        dynamic = {"input": {0: "batch"}, "output": {0: "batch"}}
+    else:
+        dynamic = {n: {0: "batch", 1: "sequence"} for n in names}
+        dynamic["output"] = {0: "batch", 1: "sequence"}
+    model_dir = os.path.join(out_dir, name)
+    os.makedirs(model_dir, exist_ok=True)
+    path = os.path.join(model_dir, "model.onnx")
+    torch.onnx.export(
+        model, tuple(t for _, t in cases[0]), path, input_names=names, output_names=["output"],
+        dynamic_axes=dynamic, opset_version=opset,
+        training=torch.onnx.TrainingMode.PRESERVE if keep_bn else torch.onnx.TrainingMode.EVAL,
+        do_constant_folding=not keep_bn,
+    )
+    if external:
+        proto = onnx.load(path)
+        onnx.save_model(proto, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location="weights.bin", size_threshold=1024)
+    for k, case in enumerate(cases):
+        data_dir = os.path.join(model_dir, f"test_data_set_{k}")
+        os.makedirs(data_dir, exist_ok=True)
+        with torch.no_grad():
+            reference = model(*(t for _, t in case)).numpy()
+        for i, (input_name, tensor) in enumerate(case):
+            save_tensor(tensor.numpy(), input_name, os.path.join(data_dir, f"input_{i}.pb"))
+        save_tensor(reference, "output", os.path.join(data_dir, "output_0.pb"))
+    print(f"exported {name} (opset {opset}, {len(cases)} cases)")
 
 
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    names = sys.argv[2:] or sorted(MODELS)
+    args = sys.argv[2:] or ["--ci"]
+    names = CI_MODELS if args == ["--ci"] else BENCH_MODELS if args == ["--bench"] else args
     for name in names:
         if name not in MODELS:
             print(f"unknown model {name}; known: {', '.join(sorted(MODELS))}", file=sys.stderr)

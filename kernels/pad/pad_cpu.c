@@ -30,8 +30,12 @@ size_t pad_workspace_size(int rank, const int64_t *out_dims)
 {
     int64_t total = 0;
 
-    for (int i = 0; i < rank; i++)
+    /* An empty output is never walked, however long its other axes are. */
+    for (int i = 0; i < rank; i++) {
+        if (out_dims[i] == 0)
+            return 0;
         total += out_dims[i];
+    }
     return (size_t)total * sizeof(int64_t);
 }
 
@@ -58,22 +62,26 @@ static int64_t pad_source(pad_mode_t mode, int64_t rel, int64_t from, int64_t le
     return from + (m < len ? m : period - m);
 }
 
+/* One element of the pad region, from the map (constant or a mirrored/edge element). */
+static void pad_element(const pad_plan_t *p, const pad_axis_t *a, int64_t o, char *dst,
+                        const char *src)
+{
+    int64_t es = (int64_t)p->elem_size;
+    memcpy(dst + o * es, a->map[o] < 0 ? p->value : src + a->map[o] * es, p->elem_size);
+}
+
+/* The innermost axis: the pad elements one by one (there are few), the kept middle at once. */
 static void pad_row(const pad_plan_t *p, char *dst, const char *src)
 {
     const pad_axis_t *a = &p->axes[p->rank - 1];
-    size_t es = p->elem_size;
-    int64_t copy_end = a->copy_begin + a->copy_len;
+    int64_t es = (int64_t)p->elem_size, copy_end = a->copy_begin + a->copy_len;
 
-    /* The pad elements one by one (there are few), the kept middle in one copy. */
-    for (int64_t o = 0; o < a->out_dim; o++) {
-        if (o == a->copy_begin && a->copy_len > 0) {
-            memcpy(dst + o * (int64_t)es, src + a->copy_from * (int64_t)es,
-                   (size_t)a->copy_len * es);
-            o = copy_end - 1;
-            continue;
-        }
-        memcpy(dst + o * (int64_t)es, a->map[o] < 0 ? p->value : src + a->map[o] * (int64_t)es, es);
-    }
+    for (int64_t o = 0; o < a->copy_begin; o++)
+        pad_element(p, a, o, dst, src);
+    if (a->copy_len > 0)
+        memcpy(dst + a->copy_begin * es, src + a->copy_from * es, (size_t)(a->copy_len * es));
+    for (int64_t o = copy_end; o < a->out_dim; o++)
+        pad_element(p, a, o, dst, src);
 }
 
 static void pad_axis(const pad_plan_t *p, int axis, char *dst, const char *src)
@@ -104,14 +112,16 @@ void pad_bytes(void *dst, const void *src, size_t elem_size, int rank, const int
         memcpy(dst, src, elem_size);
         return;
     }
+    /* Before any map is written: an empty output has no workspace. */
+    for (int i = 0; i < rank; i++)
+        if (dims[i] + pads[i] + pads[i + rank] == 0)
+            return;
     for (int i = rank - 1; i >= 0; i--) {
         pad_axis_t *a = &p.axes[i];
         int64_t begin = pads[i], end = pads[i + rank];
         int64_t crop_begin = begin < 0 ? -begin : 0, crop_end = end < 0 ? -end : 0;
 
         a->out_dim = dims[i] + begin + end;
-        if (a->out_dim == 0)
-            return;
         a->copy_begin = begin > 0 ? begin : 0;
         a->copy_from = crop_begin;
         a->copy_len = dims[i] - crop_begin - crop_end;

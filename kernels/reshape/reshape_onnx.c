@@ -55,6 +55,16 @@ static status_t adapt_axes_attr(const op_adapt_t *a, void *params, error_t *err)
     return st;
 }
 
+static status_t adapt_unsqueeze_attr(const op_adapt_t *a, void *params, error_t *err)
+{
+    const squeeze_params_t *p = params;
+    status_t st = adapt_axes_attr(a, params, err);
+
+    if (st == STATUS_OK && p->axes_count < 0)
+        return op_adapt_fail(a, err, "attribute 'axes' is missing");
+    return st;
+}
+
 static status_t adapt_squeeze_input(const op_adapt_t *a, void *params, error_t *err)
 {
     squeeze_params_t *p = params;
@@ -79,7 +89,7 @@ const op_schema_t op_schemas_reshape[] = {
     {"Flatten", 1, OPSET_MAX, adapt_flatten, &flatten_kernel},
     {"Squeeze", 1, 12, adapt_axes_attr, &squeeze_kernel},
     {"Squeeze", 13, OPSET_MAX, adapt_squeeze_input, &squeeze_kernel},
-    {"Unsqueeze", 1, 12, adapt_axes_attr, &unsqueeze_kernel},
+    {"Unsqueeze", 1, 12, adapt_unsqueeze_attr, &unsqueeze_kernel},
     {"Unsqueeze", 13, OPSET_MAX, adapt_unsqueeze_input, &unsqueeze_kernel},
     {0},
 };

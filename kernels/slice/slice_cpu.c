@@ -66,7 +66,7 @@ static void slice_walk(const slice_walk_t *w, int axis, char *dst, const char *s
 void slice_bytes(void *dst, const void *src, size_t elem_size, int rank, const int64_t *dims,
                  const slice_window_t *w)
 {
-    int64_t strides[TENSOR_MAX_RANK], dst_step = (int64_t)elem_size;
+    int64_t strides[TENSOR_MAX_RANK], dst_step;
     const char *base = src;
     slice_walk_t walk = {0};
     int inner = rank;

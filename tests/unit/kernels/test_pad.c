@@ -234,6 +234,20 @@ static void test_failures(void)
                 "input 'pads' has shape [3], expected [4]");
 }
 
+/* An empty output needs no workspace, however long its other axes grow. */
+static void test_empty_output(void)
+{
+    int64_t dims[] = {0, 1}, pads[] = {0, 0, 0, (INT64_C(1) << 32) - 1}, four[] = {4};
+    float src[1] = {0};
+    tensor_t x = make(DTYPE_FLOAT, 2, dims, src), p = make(DTYPE_INT64, 1, four, pads), y;
+    const tensor_t *in[2] = {&x, &p};
+    error_t err = {0};
+
+    CHECK(run_op("Pad", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(y.dims[0] == 0 && y.dims[1] == INT64_C(1) << 32);
+    free(y.data);
+}
+
 int main(void)
 {
     check_random("constant");
@@ -242,5 +256,6 @@ int main(void)
     test_small_types();
     test_attribute_form();
     test_failures();
+    test_empty_output();
     CHECK_DONE();
 }

@@ -243,6 +243,8 @@ static void test_unsqueeze(void)
                 "output rank 9 exceeds 8");
     CHECK_FAILS(run_op("Unsqueeze", 13, NULL, 0, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
                 "takes 2 to 2 inputs");
+    CHECK_FAILS(run_op("Unsqueeze", 12, NULL, 0, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+                "attribute 'axes' is missing");
 }
 
 int main(void)

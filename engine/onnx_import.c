@@ -4,20 +4,43 @@
  * Checks everything a later stage relies on: names resolve, each value has
  * one producer, dtypes and shapes are sane, ops are known at the model's
  * opset. Every failure names the node and op (or the tensor) involved.
+ *
+ * The file is mapped, not read, and its top-level messages are unpacked one
+ * at a time: each initializer is unpacked, converted (its raw_data buffer
+ * adopted, not copied) and freed, and its pages of the mapping are dropped
+ * at once. Peak memory is therefore about one copy of the weights.
  */
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): posix_madvise's variant is a no-op in glibc */
+
 #include "graph.h"
 #include "onnx_tensor.h"
+#include "protobuf_wire.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Largest model file accepted: protobuf messages cannot exceed 2 GiB. */
 #define ONNX_MODEL_MAX_BYTES (INT64_C(2) << 30)
+
+/* Field numbers of onnx.proto that the importer walks itself. */
+enum {
+    MODEL_FIELD_IR_VERSION = 1,
+    MODEL_FIELD_GRAPH = 7,
+    MODEL_FIELD_OPSET_IMPORT = 8,
+    GRAPH_FIELD_NODE = 1,
+    GRAPH_FIELD_INITIALIZER = 5,
+    GRAPH_FIELD_INPUT = 11,
+    GRAPH_FIELD_OUTPUT = 12,
+    GRAPH_FIELD_SPARSE_INITIALIZER = 15,
+};
 
 /* Open-addressing map from value name to index, used while importing. */
 typedef struct name_map {
@@ -52,24 +75,42 @@ static int *name_map_slot(const name_map_t *m, const graph_t *g, const char *nam
     return &m->slots[i];
 }
 
+/* Messages unpacked one by one from the model file. */
+typedef struct message_list {
+    ProtobufCMessage **items;
+    size_t count;
+} message_list_t;
+
 typedef struct importer {
     graph_t *g;
-    Onnx__ModelProto *model;
+    const uint8_t *file; /* the mapped model */
+    size_t file_size;
+    const uint8_t *graph_bytes; /* the GraphProto inside it */
+    size_t graph_size;
+    bool has_ir_version;
+    int64_t ir_version;
+    message_list_t opsets;  /* Onnx__OperatorSetIdProto */
+    message_list_t nodes;   /* Onnx__NodeProto */
+    message_list_t inputs;  /* Onnx__ValueInfoProto */
+    message_list_t outputs; /* Onnx__ValueInfoProto */
+    size_t n_initializers;
     name_map_t names;
     char model_dir[PATH_MAX];
 } importer_t;
 
-static status_t read_file(const char *path, uint8_t **data, size_t *size, error_t *err)
+#define LIST_ITEM(list, type, i) ((type *)(list).items[i])
+
+static status_t map_file(const char *path, importer_t *im, error_t *err)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     status_t rc = STATUS_OK;
+    void *map;
 
-    *data = NULL;
-    if (!f)
+    if (fd < 0)
         return error_set(err, errno == ENOENT ? STATUS_NOT_FOUND : STATUS_IO,
                          "cannot open model '%s': %s", path, strerror(errno));
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         rc = error_set(err, STATUS_IO, "model '%s' is not a regular file", path);
         goto cleanup;
     }
@@ -78,20 +119,107 @@ static status_t read_file(const char *path, uint8_t **data, size_t *size, error_
                        path, (long long)st.st_size, (long long)ONNX_MODEL_MAX_BYTES);
         goto cleanup;
     }
-    *size = (size_t)st.st_size;
-    *data = malloc(*size ? *size : 1);
-    if (!*data) {
-        rc = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory reading '%s'", path);
+    if (st.st_size == 0) {
+        rc = error_set(err, STATUS_INVALID_MODEL, "model '%s' is empty", path);
         goto cleanup;
     }
-    if (fread(*data, 1, *size, f) != *size) {
-        rc = error_set(err, STATUS_IO, "cannot read model '%s'", path);
-        free(*data);
-        *data = NULL;
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+        rc = error_set(err, STATUS_IO, "cannot map model '%s': %s", path, strerror(errno));
+        goto cleanup;
     }
+    im->file = map;
+    im->file_size = (size_t)st.st_size;
 cleanup:
-    fclose(f);
+    close(fd);
     return rc;
+}
+
+/* Drops the mapped pages wholly inside [data, data + len) from memory. */
+static void release_pages(const uint8_t *data, size_t len)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)data + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)data + len) & ~(page - 1);
+
+    if (end > start)
+        madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+static status_t list_push(message_list_t *list, ProtobufCMessage *msg, error_t *err)
+{
+    ProtobufCMessage **grown;
+
+    if (!msg)
+        return error_set(err, STATUS_INVALID_MODEL, "corrupt message");
+    grown = realloc(list->items, (list->count + 1) * sizeof *grown);
+    if (!grown) {
+        protobuf_c_message_free_unpacked(msg, NULL);
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    list->items = grown;
+    list->items[list->count++] = msg;
+    return STATUS_OK;
+}
+
+static void list_free(message_list_t *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        protobuf_c_message_free_unpacked(list->items[i], NULL);
+    free(list->items);
+}
+
+/* Walks ModelProto and GraphProto, unpacking everything but the initializers. */
+static status_t scan_model(importer_t *im, const char *path, error_t *err)
+{
+    wire_reader_t r;
+    wire_field_t f;
+    status_t st = STATUS_OK;
+
+    wire_reader_init(&r, im->file, im->file_size);
+    while (!st && wire_next(&r, &f)) {
+        if (f.number == MODEL_FIELD_IR_VERSION && f.type == WIRE_VARINT) {
+            im->has_ir_version = true;
+            im->ir_version = (int64_t)f.varint;
+        } else if (f.number == MODEL_FIELD_GRAPH && f.type == WIRE_BYTES) {
+            im->graph_bytes = f.data;
+            im->graph_size = f.len;
+        } else if (f.number == MODEL_FIELD_OPSET_IMPORT && f.type == WIRE_BYTES) {
+            st = list_push(&im->opsets,
+                           (ProtobufCMessage *)onnx__operator_set_id_proto__unpack(NULL, f.len,
+                                                                                   f.data),
+                           err);
+        }
+    }
+    if (!st && !r.corrupt && im->graph_bytes) {
+        wire_reader_init(&r, im->graph_bytes, im->graph_size);
+        while (!st && wire_next(&r, &f)) {
+            if (f.type != WIRE_BYTES)
+                continue;
+            if (f.number == GRAPH_FIELD_NODE)
+                st = list_push(&im->nodes,
+                               (ProtobufCMessage *)onnx__node_proto__unpack(NULL, f.len, f.data),
+                               err);
+            else if (f.number == GRAPH_FIELD_INPUT)
+                st = list_push(
+                    &im->inputs,
+                    (ProtobufCMessage *)onnx__value_info_proto__unpack(NULL, f.len, f.data), err);
+            else if (f.number == GRAPH_FIELD_OUTPUT)
+                st = list_push(
+                    &im->outputs,
+                    (ProtobufCMessage *)onnx__value_info_proto__unpack(NULL, f.len, f.data), err);
+            else if (f.number == GRAPH_FIELD_INITIALIZER)
+                im->n_initializers++;
+            else if (f.number == GRAPH_FIELD_SPARSE_INITIALIZER)
+                return error_set(err, STATUS_UNSUPPORTED, "sparse initializers are not supported");
+        }
+    }
+    if (st == STATUS_OUT_OF_MEMORY)
+        return st;
+    if (st || r.corrupt || !im->graph_bytes)
+        return error_set(err, STATUS_INVALID_MODEL,
+                         "'%s' is not a valid ONNX model (truncated or corrupt protobuf)", path);
+    return STATUS_OK;
 }
 
 /* Finds the value called name, creating it when create is set. */
@@ -124,22 +252,20 @@ static int lookup_value(importer_t *im, const char *name, bool create)
 
 static status_t read_opset(importer_t *im, error_t *err)
 {
-    const Onnx__ModelProto *m = im->model;
-
     im->g->opset = -1;
-    for (size_t i = 0; i < m->n_opset_import; i++) {
-        const Onnx__OperatorSetIdProto *o = m->opset_import[i];
+    for (size_t i = 0; i < im->opsets.count; i++) {
+        const Onnx__OperatorSetIdProto *o = LIST_ITEM(im->opsets, Onnx__OperatorSetIdProto, i);
         if (!o->domain || o->domain[0] == '\0' || strcmp(o->domain, "ai.onnx") == 0)
             im->g->opset = (int)o->version;
     }
     if (im->g->opset < 0) {
         /* IR version 1-2 models predate opset_import and use opset 1. */
-        if (m->has_ir_version && m->ir_version < 3)
+        if (im->has_ir_version && im->ir_version < 3)
             im->g->opset = 1;
-        else if (m->n_opset_import > 0)
+        else if (im->opsets.count > 0)
             return error_set(err, STATUS_UNSUPPORTED,
                              "model imports only the '%s' domain, which inferd does not support",
-                             m->opset_import[0]->domain);
+                             LIST_ITEM(im->opsets, Onnx__OperatorSetIdProto, 0)->domain);
         else
             return error_set(err, STATUS_INVALID_MODEL, "model imports no opset");
     }
@@ -150,39 +276,57 @@ static status_t read_opset(importer_t *im, error_t *err)
     return STATUS_OK;
 }
 
+/* Converts one initializer; takes over its raw_data buffer. */
+static status_t import_initializer(importer_t *im, Onnx__TensorProto *tp, size_t index,
+                                   error_t *err)
+{
+    graph_t *g = im->g;
+    char what[256];
+    int v;
+    status_t st;
+
+    if (!tp->name || !tp->name[0])
+        return error_set(err, STATUS_INVALID_MODEL, "initializer %zu has no name", index);
+    snprintf(what, sizeof what, "initializer '%s'", tp->name);
+    v = lookup_value(im, tp->name, true);
+    if (v < 0)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    if (g->values[v].constant)
+        return error_set(err, STATUS_INVALID_MODEL, "%s is defined twice", what);
+    g->values[v].constant = arena_alloc(&g->arena, sizeof(tensor_t));
+    if (!g->values[v].constant)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    st = onnx_tensor_convert(tp, im->model_dir, what, &g->arena, g->values[v].constant, err);
+    if (st)
+        return st;
+    g->values[v].dtype = g->values[v].constant->dtype;
+    g->values[v].rank = g->values[v].constant->rank;
+    memcpy(g->values[v].dims, g->values[v].constant->dims, sizeof g->values[v].dims);
+    g->weight_bytes += tensor_bytes(g->values[v].constant);
+    return STATUS_OK;
+}
+
+/* Unpacks, converts and frees the initializers one at a time. */
 static status_t import_initializers(importer_t *im, error_t *err)
 {
-    const Onnx__GraphProto *gp = im->model->graph;
-    graph_t *g = im->g;
+    wire_reader_t r;
+    wire_field_t f;
+    size_t index = 0;
+    status_t st = STATUS_OK;
 
-    if (gp->n_sparse_initializer)
-        return error_set(err, STATUS_UNSUPPORTED, "sparse initializers are not supported");
-    for (size_t i = 0; i < gp->n_initializer; i++) {
-        Onnx__TensorProto *tp = gp->initializer[i];
-        char what[256];
-        int v;
-        status_t st;
-
-        if (!tp->name || !tp->name[0])
-            return error_set(err, STATUS_INVALID_MODEL, "initializer %zu has no name", i);
-        snprintf(what, sizeof what, "initializer '%s'", tp->name);
-        v = lookup_value(im, tp->name, true);
-        if (v < 0)
-            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-        if (g->values[v].constant)
-            return error_set(err, STATUS_INVALID_MODEL, "%s is defined twice", what);
-        g->values[v].constant = arena_alloc(&g->arena, sizeof(tensor_t));
-        if (!g->values[v].constant)
-            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-        st = onnx_tensor_convert(tp, im->model_dir, what, &g->arena, g->values[v].constant, err);
-        if (st)
-            return st;
-        g->values[v].dtype = g->values[v].constant->dtype;
-        g->values[v].rank = g->values[v].constant->rank;
-        memcpy(g->values[v].dims, g->values[v].constant->dims, sizeof g->values[v].dims);
-        g->weight_bytes += tensor_bytes(g->values[v].constant);
+    wire_reader_init(&r, im->graph_bytes, im->graph_size);
+    while (!st && wire_next(&r, &f)) {
+        Onnx__TensorProto *tp;
+        if (f.number != GRAPH_FIELD_INITIALIZER || f.type != WIRE_BYTES)
+            continue;
+        tp = onnx__tensor_proto__unpack(NULL, f.len, f.data);
+        if (!tp)
+            return error_set(err, STATUS_INVALID_MODEL, "initializer %zu is corrupt", index);
+        st = import_initializer(im, tp, index++, err);
+        onnx__tensor_proto__free_unpacked(tp, NULL);
+        release_pages(f.data, f.len);
     }
-    return STATUS_OK;
+    return st;
 }
 
 /* Copies a declared tensor type (dtype, rank, dims, symbolic names) onto value v. */
@@ -227,14 +371,13 @@ static status_t read_value_info(importer_t *im, const Onnx__ValueInfoProto *vi, 
 
 static status_t import_inputs(importer_t *im, error_t *err)
 {
-    const Onnx__GraphProto *gp = im->model->graph;
     graph_t *g = im->g;
 
-    g->inputs = arena_alloc(&g->arena, (gp->n_input + 1) * sizeof(int));
+    g->inputs = arena_alloc(&g->arena, (im->inputs.count + 1) * sizeof(int));
     if (!g->inputs)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    for (size_t i = 0; i < gp->n_input; i++) {
-        const Onnx__ValueInfoProto *vi = gp->input[i];
+    for (size_t i = 0; i < im->inputs.count; i++) {
+        const Onnx__ValueInfoProto *vi = LIST_ITEM(im->inputs, Onnx__ValueInfoProto, i);
         int v;
         status_t st;
 
@@ -362,7 +505,7 @@ static status_t bind_schema(importer_t *im, graph_node_t *n, error_t *err)
 static status_t import_node(importer_t *im, size_t index, error_t *err)
 {
     graph_t *g = im->g;
-    Onnx__NodeProto *np = im->model->graph->node[index];
+    Onnx__NodeProto *np = LIST_ITEM(im->nodes, Onnx__NodeProto, index);
     graph_node_t *n = &g->nodes[index];
     char fallback[32];
     size_t n_outputs = np->n_output;
@@ -423,7 +566,7 @@ static status_t import_node(importer_t *im, size_t index, error_t *err)
 /* Second pass: every input name must be an input, initializer or node output. */
 static status_t link_node_inputs(importer_t *im, size_t index, error_t *err)
 {
-    Onnx__NodeProto *np = im->model->graph->node[index];
+    Onnx__NodeProto *np = LIST_ITEM(im->nodes, Onnx__NodeProto, index);
     graph_node_t *n = &im->g->nodes[index];
 
     for (size_t i = 0; i < np->n_input; i++) {
@@ -446,17 +589,16 @@ static status_t link_node_inputs(importer_t *im, size_t index, error_t *err)
 
 static status_t import_outputs(importer_t *im, error_t *err)
 {
-    const Onnx__GraphProto *gp = im->model->graph;
     graph_t *g = im->g;
 
-    g->outputs = arena_alloc(&g->arena, (gp->n_output + 1) * sizeof(int));
-    g->output_names = arena_alloc(&g->arena, (gp->n_output + 1) * sizeof(char *));
+    g->outputs = arena_alloc(&g->arena, (im->outputs.count + 1) * sizeof(int));
+    g->output_names = arena_alloc(&g->arena, (im->outputs.count + 1) * sizeof(char *));
     if (!g->outputs || !g->output_names)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    if (gp->n_output == 0)
+    if (im->outputs.count == 0)
         return error_set(err, STATUS_INVALID_MODEL, "graph has no outputs");
-    for (size_t i = 0; i < gp->n_output; i++) {
-        const Onnx__ValueInfoProto *vi = gp->output[i];
+    for (size_t i = 0; i < im->outputs.count; i++) {
+        const Onnx__ValueInfoProto *vi = LIST_ITEM(im->outputs, Onnx__ValueInfoProto, i);
         int v = vi->name ? lookup_value(im, vi->name, false) : -1;
         if (v < 0)
             return error_set(err, STATUS_INVALID_MODEL,
@@ -478,35 +620,28 @@ static status_t import_outputs(importer_t *im, error_t *err)
 status_t onnx_import(const char *path, graph_t **out, error_t *err)
 {
     importer_t im = {0};
-    uint8_t *bytes = NULL;
-    size_t size = 0;
     char path_copy[PATH_MAX];
+    size_t n_nodes;
     status_t st;
-    const Onnx__GraphProto *gp;
 
     *out = NULL;
-    st = read_file(path, &bytes, &size, err);
-    if (st)
-        goto cleanup;
-    im.model = onnx__model_proto__unpack(NULL, size, bytes);
-    free(bytes);
-    if (!im.model || !im.model->graph) {
-        st = error_set(err, STATUS_INVALID_MODEL,
-                       "'%s' is not a valid ONNX model (truncated or corrupt protobuf)", path);
-        goto cleanup;
-    }
     snprintf(path_copy, sizeof path_copy, "%s", path);
     snprintf(im.model_dir, sizeof im.model_dir, "%s", dirname(path_copy));
-
-    im.g = calloc(1, sizeof *im.g);
-    gp = im.model->graph;
-    if (!im.g || name_map_init(&im.names, gp->n_initializer + gp->n_input + gp->n_node * 2) != 0) {
-        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    st = map_file(path, &im, err);
+    if (!st)
+        st = scan_model(&im, path, err);
+    if (st)
+        goto cleanup;
+    n_nodes = im.nodes.count;
+    if (n_nodes > GRAPH_MAX_NODES) {
+        st = error_set(err, STATUS_LIMIT_EXCEEDED, "model has %zu nodes, over the %d limit",
+                       n_nodes, GRAPH_MAX_NODES);
         goto cleanup;
     }
-    if (gp->n_node > GRAPH_MAX_NODES) {
-        st = error_set(err, STATUS_LIMIT_EXCEEDED, "model has %zu nodes, over the %d limit",
-                       gp->n_node, GRAPH_MAX_NODES);
+    im.g = calloc(1, sizeof *im.g);
+    if (!im.g ||
+        name_map_init(&im.names, im.n_initializers + im.inputs.count + n_nodes * 2) != 0) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         goto cleanup;
     }
     st = read_opset(&im, err);
@@ -516,16 +651,16 @@ status_t onnx_import(const char *path, graph_t **out, error_t *err)
         st = import_inputs(&im, err);
     if (st)
         goto cleanup;
-    im.g->nodes = calloc(gp->n_node + 1, sizeof *im.g->nodes);
+    im.g->nodes = calloc(n_nodes + 1, sizeof *im.g->nodes);
     if (!im.g->nodes) {
         st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         goto cleanup;
     }
-    for (size_t i = 0; i < gp->n_node && !st; i++) {
+    for (size_t i = 0; i < n_nodes && !st; i++) {
         st = import_node(&im, i, err);
         im.g->n_nodes = (int)i + 1;
     }
-    for (size_t i = 0; i < gp->n_node && !st; i++)
+    for (size_t i = 0; i < n_nodes && !st; i++)
         st = link_node_inputs(&im, i, err);
     if (!st)
         st = import_outputs(&im, err);
@@ -534,8 +669,12 @@ status_t onnx_import(const char *path, graph_t **out, error_t *err)
         im.g = NULL;
     }
 cleanup:
-    if (im.model)
-        onnx__model_proto__free_unpacked(im.model, NULL);
+    list_free(&im.opsets);
+    list_free(&im.nodes);
+    list_free(&im.inputs);
+    list_free(&im.outputs);
+    if (im.file)
+        munmap((void *)im.file, im.file_size);
     free(im.names.slots);
     graph_free(im.g);
     return st;

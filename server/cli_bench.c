@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "arena.h"
@@ -156,6 +157,13 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Peak resident set size of this process so far, in bytes. */
+static long long peak_rss_bytes(void)
+{
+    struct rusage usage;
+    return getrusage(RUSAGE_SELF, &usage) == 0 ? (long long)usage.ru_maxrss * 1024 : -1;
+}
+
 static int compare_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -222,14 +230,14 @@ int cli_bench(int argc, char **argv)
     printf("{\"model\":\"%s\",\"threads\":%d,\"batch\":%lld,\"iterations\":%d,"
            "\"latency_ms\":{\"min\":%.3f,\"median\":%.3f,\"p90\":%.3f,\"max\":%.3f},"
            "\"throughput_per_s\":%.2f,\"arena_bytes\":%zu,\"weight_bytes\":%zu,"
-           "\"load_ms\":%.1f,\"compile_ms\":%.1f}\n",
+           "\"peak_rss_bytes\":%lld,\"load_ms\":%.1f,\"compile_ms\":%.1f}\n",
            args.model, args.threads, (long long)args.batch, args.iterations, times[0],
            times[args.iterations / 2],
            times[(args.iterations * 9) / 10 < args.iterations ? (args.iterations * 9) / 10
                                                               : args.iterations - 1],
            times[args.iterations - 1], (double)args.batch * args.iterations * 1e3 / total,
            engine_context_arena_bytes(ctx), engine_model_stats(model)->weight_bytes,
-           engine_model_stats(model)->load_ms, engine_model_stats(model)->compile_ms);
+           peak_rss_bytes(), engine_model_stats(model)->load_ms, engine_model_stats(model)->compile_ms);
     rc = 0;
 cleanup:
     if (st)

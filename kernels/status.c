@@ -59,6 +59,14 @@ const char *status_name(status_t code)
         return "IO";
     case STATUS_INTERNAL:
         return "INTERNAL";
+    case STATUS_UNAVAILABLE:
+        return "UNAVAILABLE";
+    case STATUS_QUEUE_FULL:
+        return "QUEUE_FULL";
+    case STATUS_DEADLINE_EXCEEDED:
+        return "DEADLINE_EXCEEDED";
+    case STATUS_TOO_LARGE:
+        return "TOO_LARGE";
     }
     return "UNKNOWN";
 }

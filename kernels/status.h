@@ -18,9 +18,13 @@ typedef enum status {
     STATUS_UNSUPPORTED = -3,      /* valid ONNX that inferd does not implement */
     STATUS_INVALID_MODEL = -4,    /* the model file is corrupt or inconsistent */
     STATUS_OUT_OF_MEMORY = -5,
-    STATUS_LIMIT_EXCEEDED = -6, /* a configured limit (size, elements, depth) was hit */
-    STATUS_IO = -7,             /* the operating system refused a read or write */
-    STATUS_INTERNAL = -8,       /* a bug in inferd */
+    STATUS_LIMIT_EXCEEDED = -6,     /* a configured limit (size, elements, depth) was hit */
+    STATUS_IO = -7,                 /* the operating system refused a read or write */
+    STATUS_INTERNAL = -8,           /* a bug in inferd */
+    STATUS_UNAVAILABLE = -9,        /* not ready yet, or draining: try again later */
+    STATUS_QUEUE_FULL = -10,        /* the model's queue is at its limit: try again later */
+    STATUS_DEADLINE_EXCEEDED = -11, /* the request's timeout passed before it ran */
+    STATUS_TOO_LARGE = -12,         /* a request body or message over the size limit */
 } status_t;
 
 /* Longest message an error record keeps; longer ones are truncated. */

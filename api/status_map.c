@@ -1,0 +1,49 @@
+#include "status_map.h"
+
+#include <stddef.h>
+
+typedef struct status_row {
+    status_t status;
+    int http;
+    api_grpc_code_t grpc;
+    bool retryable;
+} status_row_t;
+
+static const status_row_t status_table[] = {
+    {STATUS_OK, 200, API_GRPC_OK, false},
+    {STATUS_INVALID_ARGUMENT, 400, API_GRPC_INVALID_ARGUMENT, false},
+    {STATUS_LIMIT_EXCEEDED, 400, API_GRPC_INVALID_ARGUMENT, false},
+    {STATUS_NOT_FOUND, 404, API_GRPC_NOT_FOUND, false},
+    {STATUS_TOO_LARGE, 413, API_GRPC_RESOURCE_EXHAUSTED, false},
+    {STATUS_UNSUPPORTED, 501, API_GRPC_UNIMPLEMENTED, false},
+    {STATUS_UNAVAILABLE, 503, API_GRPC_UNAVAILABLE, true},
+    {STATUS_QUEUE_FULL, 503, API_GRPC_RESOURCE_EXHAUSTED, true},
+    {STATUS_DEADLINE_EXCEEDED, 503, API_GRPC_DEADLINE_EXCEEDED, true},
+    {STATUS_INVALID_MODEL, 500, API_GRPC_INTERNAL, false},
+    {STATUS_OUT_OF_MEMORY, 500, API_GRPC_INTERNAL, false},
+    {STATUS_IO, 500, API_GRPC_INTERNAL, false},
+    {STATUS_INTERNAL, 500, API_GRPC_INTERNAL, false},
+};
+
+static const status_row_t *find_row(status_t st)
+{
+    for (size_t i = 0; i < sizeof status_table / sizeof status_table[0]; i++)
+        if (status_table[i].status == st)
+            return &status_table[i];
+    return &status_table[sizeof status_table / sizeof status_table[0] - 1];
+}
+
+int api_http_status(status_t st)
+{
+    return find_row(st)->http;
+}
+
+api_grpc_code_t api_grpc_status(status_t st)
+{
+    return find_row(st)->grpc;
+}
+
+bool api_status_retryable(status_t st)
+{
+    return find_row(st)->retryable;
+}

@@ -1,0 +1,86 @@
+/*
+ * batcher.h - a model's dynamic batcher and worker pool.
+ *
+ * Requests wait in per-priority queues. Idle workers take the oldest request
+ * of the highest priority and add compatible ones (same non-batch dims) up
+ * to max_batch_size, preferring a preferred size, waiting at most
+ * max_queue_delay_us for company. Each worker owns an engine context (its
+ * own arena) on the one shared, immutable engine_model_t; the batch's
+ * outputs are split back to each request exactly.
+ */
+#ifndef INFERD_BATCHER_H
+#define INFERD_BATCHER_H
+
+#include <stdint.h>
+
+#include "engine.h"
+#include "request.h"
+
+#define BATCHER_MAX_PREFERRED       16
+#define BATCHER_MAX_PRIORITY_LEVELS 16
+#define BATCHER_MAX_INSTANCES       64
+/* Batch-size histogram buckets: 1, 2, 4, ..., 2^(N-2), and larger. */
+#define BATCHER_HISTOGRAM_BUCKETS 12
+
+typedef struct batcher_config {
+    /* 0: inputs carry no batch dim and every request runs alone. */
+    int max_batch_size;
+    int preferred_batch_sizes[BATCHER_MAX_PREFERRED];
+    int n_preferred;
+    int64_t max_queue_delay_us;
+    int max_queue_size;         /* pending requests beyond this are refused; 0 = unlimited */
+    int64_t default_timeout_us; /* 0 = none; a request may lower it, never raise it */
+    int priority_levels;        /* 1 .. BATCHER_MAX_PRIORITY_LEVELS; 1 is served first */
+    int default_priority;       /* level for requests that name none */
+    int instance_count;         /* workers, each with its own context */
+    int threads_per_instance;   /* kernel threads of each worker */
+} batcher_config_t;
+
+/* Counters since creation; read with batcher_stats. */
+typedef struct batcher_stats {
+    uint64_t success;        /* requests answered with outputs */
+    uint64_t failed_invalid; /* refused or failed as the client's fault */
+    uint64_t failed_queue_full;
+    uint64_t failed_timeout;     /* expired before running */
+    uint64_t failed_unavailable; /* submitted while draining */
+    uint64_t failed_internal;    /* the model failed while running */
+    uint64_t inferences;         /* rows run, summed over requests */
+    uint64_t executions;         /* batches run */
+    uint64_t batch_histogram[BATCHER_HISTOGRAM_BUCKETS];
+    uint64_t queue_us;   /* summed over requests */
+    uint64_t compute_us; /* summed over batches */
+    int pending;         /* requests queued now */
+} batcher_stats_t;
+
+typedef struct batcher batcher_t;
+
+/*
+ * Creates the batcher and starts cfg->instance_count workers on model.
+ * model must outlive the batcher. The caller owns *out (batcher_free).
+ */
+status_t batcher_create(engine_model_t *model, const batcher_config_t *cfg, batcher_t **out,
+                        error_t *err);
+
+/*
+ * Queues req (its inputs in the model's order, each with the batch dim
+ * first when max_batch_size > 0). On STATUS_OK the batcher owns req until
+ * req->done runs, exactly once, on a worker thread. Any other status means
+ * req was not queued, req->done will not run, and the caller still owns it:
+ *   STATUS_INVALID_ARGUMENT   batch dim missing or over max_batch_size
+ *   STATUS_QUEUE_FULL         the queue is full
+ *   STATUS_UNAVAILABLE        the batcher is draining
+ */
+status_t batcher_submit(batcher_t *b, request_t *req, error_t *err);
+
+/*
+ * Stops accepting requests, lets the workers finish everything queued, and
+ * joins them. Safe to call more than once.
+ */
+void batcher_drain(batcher_t *b);
+
+/* Drains, then frees; NULL is a no-op. */
+void batcher_free(batcher_t *b);
+
+void batcher_stats(batcher_t *b, batcher_stats_t *out);
+
+#endif

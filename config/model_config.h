@@ -1,0 +1,90 @@
+/*
+ * model_config.h - a model's configuration: DIR/<model>/config.json in the
+ * repository (optional), completed from the model itself. The schema is
+ * documented in config/model-config.md.
+ */
+#ifndef INFERD_MODEL_CONFIG_H
+#define INFERD_MODEL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "batcher.h"
+#include "engine.h"
+
+#define MODEL_NAME_MAX            128
+#define MODEL_CONFIG_MAX_IO       64
+#define MODEL_CONFIG_MAX_VERSIONS 64
+#define MODEL_CONFIG_MAX_WARMUP   8
+/* Largest config.json read. */
+#define MODEL_CONFIG_MAX_BYTES (1 << 20)
+
+/* A tensor as clients see it: dims exclude the batch dim when max_batch_size > 0. */
+typedef struct model_tensor_config {
+    char name[MODEL_NAME_MAX];
+    dtype_t dtype;
+    int rank;
+    int64_t dims[TENSOR_MAX_RANK]; /* -1 where variable */
+} model_tensor_config_t;
+
+typedef enum version_policy_kind {
+    VERSION_POLICY_LATEST = 0, /* the highest `latest_n` versions (default 1) */
+    VERSION_POLICY_ALL,
+    VERSION_POLICY_SPECIFIC,
+} version_policy_kind_t;
+
+typedef struct version_policy {
+    version_policy_kind_t kind;
+    int latest_n;
+    int64_t versions[MODEL_CONFIG_MAX_VERSIONS]; /* VERSION_POLICY_SPECIFIC */
+    int n_versions;
+} version_policy_t;
+
+/* One warmup run: zero-filled inputs of these dims at this batch size. */
+typedef struct warmup_config {
+    int batch_size;
+    int iterations;
+    /* dims of each model input (excluding the batch dim); rank -1 = declared dims */
+    model_tensor_config_t inputs[MODEL_CONFIG_MAX_IO];
+    int n_inputs;
+} warmup_config_t;
+
+typedef struct model_config {
+    char name[MODEL_NAME_MAX];
+    char platform[32];  /* "onnx" */
+    int max_batch_size; /* 0: no batch dim, no batching */
+    model_tensor_config_t inputs[MODEL_CONFIG_MAX_IO];
+    int n_inputs;
+    model_tensor_config_t outputs[MODEL_CONFIG_MAX_IO];
+    int n_outputs;
+    bool dynamic_batching;     /* false: every request runs alone */
+    batcher_config_t batching; /* queue, priorities, instances (filled even without batching) */
+    version_policy_t version_policy;
+    warmup_config_t warmup[MODEL_CONFIG_MAX_WARMUP];
+    int n_warmup;
+} model_config_t;
+
+/*
+ * Reads config_path (a config.json; NULL or a missing file means all
+ * defaults) for the model called name into *out. Fails with a message
+ * naming the file and the offending field.
+ */
+status_t model_config_load(const char *config_path, const char *name, model_config_t *out,
+                           error_t *err);
+
+/*
+ * Completes cfg from model: inputs/outputs the config leaves out come from
+ * the model; the ones it lists must match the model's names and dtypes and
+ * may only narrow dynamic dims. With max_batch_size > 0 the first dim of
+ * every model input and output must be dynamic; it is the batch dim and is
+ * dropped from the client-visible dims.
+ */
+status_t model_config_complete(model_config_t *cfg, const engine_model_t *model, error_t *err);
+
+/*
+ * The configuration as JSON (the /v2/models/<m>/config body), malloc'd and
+ * NUL-terminated; the caller frees it. NULL when out of memory.
+ */
+char *model_config_to_json(const model_config_t *cfg);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * server_config.h - the settings of `inferd serve`. Each comes, in rising
+ * precedence, from its default, the JSON config file (--config-file), an
+ * environment variable INFERD_<NAME>, and a command-line flag --<name>.
+ */
+#ifndef INFERD_SERVER_CONFIG_H
+#define INFERD_SERVER_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "status.h"
+
+typedef enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON } log_format_t;
+typedef enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG } log_level_t;
+
+typedef enum model_control_mode {
+    MODEL_CONTROL_NONE = 0, /* load everything at start, never change */
+    MODEL_CONTROL_POLL,     /* also rescan the repository every poll interval */
+    MODEL_CONTROL_EXPLICIT, /* load and unload only through the repository API */
+} model_control_mode_t;
+
+typedef struct server_config {
+    char model_repository[PATH_MAX];
+    char bind_address[64];
+    int http_port; /* 0 picks a free port (logged at start) */
+    int grpc_port;
+    int metrics_port; /* 0 picks a free port; -1 disables metrics */
+    int http_threads; /* threads serving HTTP connections */
+    size_t max_body_bytes;
+    int64_t max_tensor_elements;
+    int max_connections;
+    int idle_timeout_secs;
+    log_level_t log_level;
+    log_format_t log_format;
+    model_control_mode_t model_control_mode;
+    int repository_poll_secs;
+    int drain_delay_secs;  /* readiness is false this long before we stop accepting */
+    int exit_timeout_secs; /* most time in-flight work gets after that */
+    char config_file[PATH_MAX];
+} server_config_t;
+
+/*
+ * Fills *out from defaults, the config file, the environment and argv
+ * (the arguments after "serve"). On --help prints the usage to stdout and
+ * returns STATUS_OK with *help set.
+ */
+status_t server_config_parse(int argc, char **argv, server_config_t *out, bool *help, error_t *err);
+
+/* Prints every setting with its flag, environment variable and default. */
+void server_config_usage(FILE *out);
+
+#endif

@@ -10,74 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "op_harness.h"
+#include "ref_broadcast.h"
 
-#define PARAMS_MAX        256
 #define TEST_MAX_ELEMENTS 512
-
-/* Adapter, prototype and CPU implementation of op_type, as the engine calls them. */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, 1};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = 1,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    out->data = malloc(tensor_bytes(out) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* Offset in `in` of output element i under numpy broadcasting, the slow way. */
-static int64_t ref_offset(int64_t i, const tensor_t *out, const tensor_t *in)
-{
-    int64_t offset = 0, stride = 1;
-
-    for (int d = out->rank - 1; d >= 0; d--) {
-        int64_t coord = i % out->dims[d];
-        int src = d - (out->rank - in->rank);
-        i /= out->dims[d];
-        if (src < 0)
-            continue;
-        if (in->dims[src] != 1)
-            offset += coord * stride;
-        stride *= in->dims[src];
-    }
-    return offset;
-}
 
 static float ref_float(binary_op_t op, float x, float y)
 {
@@ -144,20 +80,21 @@ static void test_broadcast_walk(void)
     fill(b_data, TEST_MAX_ELEMENTS, 2);
     for (size_t c = 0; c < sizeof shape_cases / sizeof shape_cases[0]; c++) {
         const shape_case_t *sc = &shape_cases[c];
-        tensor_t a = make(DTYPE_FLOAT, sc->rank_a, sc->a, a_data);
-        tensor_t b = make(DTYPE_FLOAT, sc->rank_b, sc->b, b_data);
+        tensor_t a = harness_tensor(DTYPE_FLOAT, sc->rank_a, sc->a, a_data);
+        tensor_t b = harness_tensor(DTYPE_FLOAT, sc->rank_b, sc->b, b_data);
         const tensor_t *in[2] = {&a, &b};
         for (binary_op_t op = BINARY_ADD; op <= BINARY_MAX; op++) {
             tensor_t out;
             error_t err = {0};
-            status_t st = run_op(op_names[op], 14, NULL, 0, 2, in, &out, &err);
+            status_t st = harness_run(op_names[op], 14, NULL, 0, 2, in, 1, &out, &err);
             CHECK(st == STATUS_OK);
             if (st != STATUS_OK)
                 continue;
             const float *o = out.data;
             for (int64_t i = 0; i < tensor_numel(&out); i++) {
-                float want =
-                    ref_float(op, a_data[ref_offset(i, &out, &a)], b_data[ref_offset(i, &out, &b)]);
+                float want = ref_float(
+                    op, a_data[ref_broadcast_offset(i, out.rank, out.dims, a.rank, a.dims)],
+                    b_data[ref_broadcast_offset(i, out.rank, out.dims, b.rank, b.dims)]);
                 if (o[i] != want) {
                     fprintf(stderr, "case %zu op %s element %lld\n", c, op_names[op], (long long)i);
                     CHECK(o[i] == want);
@@ -172,23 +109,23 @@ static void test_broadcast_walk(void)
 static void test_prelu(void)
 {
     float x[60], slope[5] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f};
-    tensor_t tx = make(DTYPE_FLOAT, 3, (int64_t[]){3, 4, 5}, x);
-    tensor_t ts = make(DTYPE_FLOAT, 1, (int64_t[]){5}, slope);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 3, (int64_t[]){3, 4, 5}, x);
+    tensor_t ts = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){5}, slope);
     const tensor_t *in[2] = {&tx, &ts};
     tensor_t out;
     error_t err = {0};
 
     fill(x, 60, 3);
-    CHECK(run_op("PRelu", 16, NULL, 0, 2, in, &out, &err) == STATUS_OK);
+    CHECK(harness_run("PRelu", 16, NULL, 0, 2, in, 1, &out, &err) == STATUS_OK);
     for (int i = 0; i < 60; i++)
         CHECK(((float *)out.data)[i] == (x[i] < 0 ? x[i] * slope[i % 5] : x[i]));
     free(out.data);
 
     /* slope may not grow X. */
-    tensor_t big = make(DTYPE_FLOAT, 2, (int64_t[]){2, 5}, x);
-    tensor_t small = make(DTYPE_FLOAT, 1, (int64_t[]){5}, slope);
+    tensor_t big = harness_tensor(DTYPE_FLOAT, 2, (int64_t[]){2, 5}, x);
+    tensor_t small = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){5}, slope);
     const tensor_t *bad[2] = {&small, &big};
-    CHECK(run_op("PRelu", 16, NULL, 0, 2, bad, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("PRelu", 16, NULL, 0, 2, bad, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "PRelu node 'n0'") != NULL);
     CHECK(strstr(err.message, "slope of shape [2,5]") != NULL);
     CHECK(strstr(err.message, "X of shape [5]") != NULL);
@@ -198,48 +135,48 @@ static void test_integer_edges(void)
 {
     int32_t a[4] = {INT32_MAX, INT32_MIN, 7, -7};
     int32_t b[4] = {1, -1, 0, 2};
-    tensor_t ta = make(DTYPE_INT32, 1, (int64_t[]){4}, a);
-    tensor_t tb = make(DTYPE_INT32, 1, (int64_t[]){4}, b);
+    tensor_t ta = harness_tensor(DTYPE_INT32, 1, (int64_t[]){4}, a);
+    tensor_t tb = harness_tensor(DTYPE_INT32, 1, (int64_t[]){4}, b);
     const tensor_t *in[2] = {&ta, &tb};
     tensor_t out;
     error_t err = {0};
     const int32_t *o;
 
-    CHECK(run_op("Add", 14, NULL, 0, 2, in, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Add", 14, NULL, 0, 2, in, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == INT32_MIN && o[1] == INT32_MAX && o[2] == 7 && o[3] == -5);
     free(out.data);
 
-    CHECK(run_op("Div", 14, NULL, 0, 2, in, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Div", 14, NULL, 0, 2, in, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == INT32_MAX && o[1] == INT32_MIN && o[2] == 0 && o[3] == -3);
     free(out.data);
 
     uint16_t u[2] = {65535, 300}, v[1] = {65535};
-    tensor_t tu = make(DTYPE_UINT16, 1, (int64_t[]){2}, u);
-    tensor_t tv = make(DTYPE_UINT16, 0, NULL, v);
+    tensor_t tu = harness_tensor(DTYPE_UINT16, 1, (int64_t[]){2}, u);
+    tensor_t tv = harness_tensor(DTYPE_UINT16, 0, NULL, v);
     const tensor_t *uin[2] = {&tu, &tv};
-    CHECK(run_op("Mul", 14, NULL, 0, 2, uin, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Mul", 14, NULL, 0, 2, uin, 1, &out, &err) == STATUS_OK);
     CHECK(((uint16_t *)out.data)[0] == 1);
     CHECK(((uint16_t *)out.data)[1] == (uint16_t)(300u * 65535u));
     free(out.data);
 
     uint8_t p[3] = {200, 10, 3}, q[3] = {100, 20, 0};
-    tensor_t tp = make(DTYPE_UINT8, 1, (int64_t[]){3}, p);
-    tensor_t tq = make(DTYPE_UINT8, 1, (int64_t[]){3}, q);
+    tensor_t tp = harness_tensor(DTYPE_UINT8, 1, (int64_t[]){3}, p);
+    tensor_t tq = harness_tensor(DTYPE_UINT8, 1, (int64_t[]){3}, q);
     const tensor_t *pin[2] = {&tp, &tq};
-    CHECK(run_op("Sub", 14, NULL, 0, 2, pin, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Sub", 14, NULL, 0, 2, pin, 1, &out, &err) == STATUS_OK);
     CHECK(((uint8_t *)out.data)[1] == 246);
     free(out.data);
-    CHECK(run_op("Div", 14, NULL, 0, 2, pin, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Div", 14, NULL, 0, 2, pin, 1, &out, &err) == STATUS_OK);
     CHECK(((uint8_t *)out.data)[0] == 2 && ((uint8_t *)out.data)[2] == 0);
     free(out.data);
 
     int64_t m[3] = {5, -3, 9}, n[3] = {4, -8, 9};
-    tensor_t tm = make(DTYPE_INT64, 1, (int64_t[]){3}, m);
-    tensor_t tn = make(DTYPE_INT64, 1, (int64_t[]){3}, n);
+    tensor_t tm = harness_tensor(DTYPE_INT64, 1, (int64_t[]){3}, m);
+    tensor_t tn = harness_tensor(DTYPE_INT64, 1, (int64_t[]){3}, n);
     const tensor_t *mn[2] = {&tm, &tn};
-    CHECK(run_op("Max", 13, NULL, 0, 2, mn, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Max", 13, NULL, 0, 2, mn, 1, &out, &err) == STATUS_OK);
     CHECK(((int64_t *)out.data)[0] == 5 && ((int64_t *)out.data)[1] == -3);
     free(out.data);
 }
@@ -247,51 +184,51 @@ static void test_integer_edges(void)
 static void test_variadic(void)
 {
     float a[3] = {1, 5, 3}, b[3] = {4, 2, 6}, c[6] = {0, 10, 0, 10, 0, 10}, s[1] = {3.5f};
-    tensor_t ta = make(DTYPE_FLOAT, 1, (int64_t[]){3}, a);
-    tensor_t tb = make(DTYPE_FLOAT, 1, (int64_t[]){3}, b);
-    tensor_t tc = make(DTYPE_FLOAT, 2, (int64_t[]){2, 3}, c);
-    tensor_t ts = make(DTYPE_FLOAT, 0, NULL, s);
+    tensor_t ta = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){3}, a);
+    tensor_t tb = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){3}, b);
+    tensor_t tc = harness_tensor(DTYPE_FLOAT, 2, (int64_t[]){2, 3}, c);
+    tensor_t ts = harness_tensor(DTYPE_FLOAT, 0, NULL, s);
     tensor_t out;
     error_t err = {0};
     const float *o;
 
     /* The first pair is smaller than the output: input 0 is broadcast first. */
     const tensor_t *three[3] = {&ta, &tb, &tc};
-    CHECK(run_op("Sum", 13, NULL, 0, 3, three, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Sum", 13, NULL, 0, 3, three, 1, &out, &err) == STATUS_OK);
     CHECK(out.rank == 2 && out.dims[0] == 2 && out.dims[1] == 3);
     o = out.data;
     for (int i = 0; i < 6; i++)
         CHECK(o[i] == a[i % 3] + b[i % 3] + c[i]);
     free(out.data);
 
-    CHECK(run_op("Max", 13, NULL, 0, 3, three, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Max", 13, NULL, 0, 3, three, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == 4 && o[1] == 10 && o[2] == 6 && o[3] == 10 && o[4] == 5 && o[5] == 10);
     free(out.data);
 
     const tensor_t *scalar_first[2] = {&ts, &tc};
-    CHECK(run_op("Min", 13, NULL, 0, 2, scalar_first, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Min", 13, NULL, 0, 2, scalar_first, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == 0 && o[1] == 3.5f);
     free(out.data);
 
     const tensor_t *one[1] = {&ts};
-    CHECK(run_op("Max", 13, NULL, 0, 1, one, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Max", 13, NULL, 0, 1, one, 1, &out, &err) == STATUS_OK);
     CHECK(out.rank == 0 && ((float *)out.data)[0] == 3.5f);
     free(out.data);
 
     float nan_in[2] = {NAN, 1.0f}, ones[2] = {1.0f, NAN};
-    tensor_t tnan = make(DTYPE_FLOAT, 1, (int64_t[]){2}, nan_in);
-    tensor_t tone = make(DTYPE_FLOAT, 1, (int64_t[]){2}, ones);
+    tensor_t tnan = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){2}, nan_in);
+    tensor_t tone = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){2}, ones);
     const tensor_t *nans[2] = {&tnan, &tone};
-    CHECK(run_op("Max", 13, NULL, 0, 2, nans, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Max", 13, NULL, 0, 2, nans, 1, &out, &err) == STATUS_OK);
     CHECK(isnan(((float *)out.data)[0]) && isnan(((float *)out.data)[1]));
     free(out.data);
 
     const tensor_t *bad[3] = {&ta, &tc, &tb};
-    tensor_t wide = make(DTYPE_FLOAT, 1, (int64_t[]){4}, c);
+    tensor_t wide = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){4}, c);
     bad[2] = &wide;
-    CHECK(run_op("Sum", 13, NULL, 0, 3, bad, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Sum", 13, NULL, 0, 3, bad, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Sum node 'n0': input 2 of shape [4]") != NULL);
     CHECK(strstr(err.message, "[2,3]") != NULL);
 }
@@ -302,31 +239,31 @@ static void test_pow(void)
     int64_t iexp[3] = {3, 2, -1};
     int32_t ibase[4] = {2, -1, 3, 0};
     int32_t ineg[4] = {10, -3, -1, 0};
-    tensor_t tb = make(DTYPE_FLOAT, 1, (int64_t[]){3}, base);
-    tensor_t te = make(DTYPE_INT64, 1, (int64_t[]){3}, iexp);
-    tensor_t ti = make(DTYPE_INT32, 1, (int64_t[]){4}, ibase);
-    tensor_t tn = make(DTYPE_INT32, 1, (int64_t[]){4}, ineg);
+    tensor_t tb = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){3}, base);
+    tensor_t te = harness_tensor(DTYPE_INT64, 1, (int64_t[]){3}, iexp);
+    tensor_t ti = harness_tensor(DTYPE_INT32, 1, (int64_t[]){4}, ibase);
+    tensor_t tn = harness_tensor(DTYPE_INT32, 1, (int64_t[]){4}, ineg);
     tensor_t out;
     error_t err = {0};
 
     const tensor_t *fi[2] = {&tb, &te};
-    CHECK(run_op("Pow", 15, NULL, 0, 2, fi, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Pow", 15, NULL, 0, 2, fi, 1, &out, &err) == STATUS_OK);
     CHECK(out.dtype == DTYPE_FLOAT);
     CHECK(((float *)out.data)[0] == 8.0f && ((float *)out.data)[1] == 9.0f &&
           ((float *)out.data)[2] == 2.0f);
     free(out.data);
 
     const tensor_t *ii[2] = {&ti, &tn};
-    CHECK(run_op("Pow", 15, NULL, 0, 2, ii, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Pow", 15, NULL, 0, 2, ii, 1, &out, &err) == STATUS_OK);
     const int32_t *o = out.data;
     CHECK(o[0] == 1024 && o[1] == -1 && o[2] == 0 && o[3] == 1);
     free(out.data);
 
     /* A real exponent on an integer base saturates instead of overflowing. */
     float big[1] = {100.0f};
-    tensor_t tbig = make(DTYPE_FLOAT, 0, NULL, big);
+    tensor_t tbig = harness_tensor(DTYPE_FLOAT, 0, NULL, big);
     const tensor_t *sat[2] = {&ti, &tbig};
-    CHECK(run_op("Pow", 15, NULL, 0, 2, sat, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Pow", 15, NULL, 0, 2, sat, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == INT32_MAX && o[1] == 1 && o[2] == INT32_MAX && o[3] == 0);
     free(out.data);
@@ -335,8 +272,8 @@ static void test_pow(void)
 static void test_legacy(void)
 {
     static float a_data[120], b_data[12];
-    tensor_t a = make(DTYPE_FLOAT, 4, (int64_t[]){2, 3, 4, 5}, a_data);
-    tensor_t b = make(DTYPE_FLOAT, 2, (int64_t[]){3, 4}, b_data);
+    tensor_t a = harness_tensor(DTYPE_FLOAT, 4, (int64_t[]){2, 3, 4, 5}, a_data);
+    tensor_t b = harness_tensor(DTYPE_FLOAT, 2, (int64_t[]){3, 4}, b_data);
     const tensor_t *in[2] = {&a, &b};
     attr_t attrs[2] = {{.name = "broadcast", .type = ATTR_INT, .i = 1},
                        {.name = "axis", .type = ATTR_INT, .i = 1}};
@@ -345,7 +282,7 @@ static void test_legacy(void)
 
     fill(a_data, 120, 4);
     fill(b_data, 12, 5);
-    CHECK(run_op("Mul", 6, attrs, 2, 2, in, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Mul", 6, attrs, 2, 2, in, 1, &out, &err) == STATUS_OK);
     CHECK(shape_equal(out.rank, out.dims, a.rank, a.dims));
     for (int i = 0; i < 120; i++) {
         int c = i / 20 % 3, h = i / 5 % 4;
@@ -354,31 +291,31 @@ static void test_legacy(void)
     free(out.data);
 
     /* Without axis the match is a suffix: [3,4] against [..,4,5] fails. */
-    CHECK(run_op("Mul", 6, attrs, 1, 2, in, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Mul", 6, attrs, 1, 2, in, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Mul node 'n0': B of shape [3,4] does not match A of shape "
                               "[2,3,4,5] at axis 2") != NULL);
 
     attrs[1].i = 3;
-    CHECK(run_op("Mul", 6, attrs, 2, 2, in, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Mul", 6, attrs, 2, 2, in, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "does not fit into A of shape [2,3,4,5] at axis 3") != NULL);
 
     attrs[1].i = 7;
-    CHECK(run_op("Less", 6, attrs, 2, 2, in, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Less", 6, attrs, 2, 2, in, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Less node 'n0': axis 7 is out of range") != NULL);
 
     /* broadcast=0 requires equal shapes. */
-    CHECK(run_op("Add", 1, NULL, 0, 2, in, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Add", 1, NULL, 0, 2, in, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "shapes [2,3,4,5] and [3,4] differ and attribute broadcast=0") !=
           NULL);
 
     attr_t bad = {.name = "broadcast", .type = ATTR_INT, .i = 2};
-    CHECK(run_op("Add", 6, &bad, 1, 2, in, &out, &err) == STATUS_INVALID_MODEL);
+    CHECK(harness_run("Add", 6, &bad, 1, 2, in, 1, &out, &err) == STATUS_INVALID_MODEL);
     CHECK(strstr(err.message, "attribute 'broadcast' must be 0 or 1, got 2") != NULL);
 
     /* A one-element B is a scalar whatever its rank. */
-    tensor_t one = make(DTYPE_FLOAT, 2, (int64_t[]){1, 1}, b_data);
+    tensor_t one = harness_tensor(DTYPE_FLOAT, 2, (int64_t[]){1, 1}, b_data);
     const tensor_t *scalar[2] = {&a, &one};
-    CHECK(run_op("Sub", 5, attrs, 1, 2, scalar, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Sub", 5, attrs, 1, 2, scalar, 1, &out, &err) == STATUS_OK);
     CHECK(((float *)out.data)[119] == a_data[119] - b_data[0]);
     free(out.data);
 }
@@ -387,27 +324,27 @@ static void test_failures(void)
 {
     float x[12] = {0};
     int32_t y[12] = {0};
-    tensor_t a = make(DTYPE_FLOAT, 2, (int64_t[]){3, 4}, x);
-    tensor_t b = make(DTYPE_FLOAT, 1, (int64_t[]){3}, x);
-    tensor_t c = make(DTYPE_INT32, 2, (int64_t[]){3, 4}, y);
+    tensor_t a = harness_tensor(DTYPE_FLOAT, 2, (int64_t[]){3, 4}, x);
+    tensor_t b = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){3}, x);
+    tensor_t c = harness_tensor(DTYPE_INT32, 2, (int64_t[]){3, 4}, y);
     tensor_t out;
     error_t err = {0};
 
     const tensor_t *shapes[2] = {&a, &b};
-    CHECK(run_op("Add", 14, NULL, 0, 2, shapes, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Add", 14, NULL, 0, 2, shapes, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Add node 'n0': input 1 of shape [3] does not broadcast with "
                               "shape [3,4]") != NULL);
 
     const tensor_t *types[2] = {&a, &c};
-    CHECK(run_op("Div", 14, NULL, 0, 2, types, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Div", 14, NULL, 0, 2, types, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Div node 'n0': input 1 has dtype int32 but input 0 has float") !=
           NULL);
 
     /* A broadcast can exceed the element limit although no input does. */
-    tensor_t tall = make(DTYPE_FLOAT, 2, (int64_t[]){INT64_C(1) << 20, 1}, x);
-    tensor_t wide = make(DTYPE_FLOAT, 2, (int64_t[]){1, INT64_C(1) << 20}, x);
+    tensor_t tall = harness_tensor(DTYPE_FLOAT, 2, (int64_t[]){INT64_C(1) << 20, 1}, x);
+    tensor_t wide = harness_tensor(DTYPE_FLOAT, 2, (int64_t[]){1, INT64_C(1) << 20}, x);
     const tensor_t *huge[2] = {&tall, &wide};
-    CHECK(run_op("Mul", 14, NULL, 0, 2, huge, &out, &err) == STATUS_LIMIT_EXCEEDED);
+    CHECK(harness_run("Mul", 14, NULL, 0, 2, huge, 1, &out, &err) == STATUS_LIMIT_EXCEEDED);
     CHECK(strstr(err.message, "Mul node 'n0': broadcast output shape [1048576,1048576]") != NULL);
 }
 

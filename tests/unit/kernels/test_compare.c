@@ -10,73 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 256
-
-/* Adapter, prototype and CPU implementation of op_type, as the engine calls them. */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, 1};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = 1,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    out->data = malloc(tensor_bytes(out) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* Offset in `in` of output element i under numpy broadcasting, the slow way. */
-static int64_t ref_offset(int64_t i, const tensor_t *out, const tensor_t *in)
-{
-    int64_t offset = 0, stride = 1;
-
-    for (int d = out->rank - 1; d >= 0; d--) {
-        int64_t coord = i % out->dims[d];
-        int src = d - (out->rank - in->rank);
-        i /= out->dims[d];
-        if (src < 0)
-            continue;
-        if (in->dims[src] != 1)
-            offset += coord * stride;
-        stride *= in->dims[src];
-    }
-    return offset;
-}
+#include "op_harness.h"
+#include "ref_broadcast.h"
 
 static bool ref_compare(const char *op, float x, float y)
 {
@@ -112,18 +47,19 @@ static void test_broadcast_kinds(void)
         b_data[i] = (float)(i % 3) - 1.0f;
     }
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        tensor_t a = make(DTYPE_FLOAT, cases[c].rank_a, cases[c].a, a_data);
-        tensor_t b = make(DTYPE_FLOAT, cases[c].rank_b, cases[c].b, b_data);
+        tensor_t a = harness_tensor(DTYPE_FLOAT, cases[c].rank_a, cases[c].a, a_data);
+        tensor_t b = harness_tensor(DTYPE_FLOAT, cases[c].rank_b, cases[c].b, b_data);
         const tensor_t *in[2] = {&a, &b};
         for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
             tensor_t out;
             error_t err = {0};
-            CHECK(run_op(ops[k], 16, NULL, 0, 2, in, &out, &err) == STATUS_OK);
+            CHECK(harness_run(ops[k], 16, NULL, 0, 2, in, 1, &out, &err) == STATUS_OK);
             CHECK(out.dtype == DTYPE_BOOL);
             const bool *o = out.data;
             for (int64_t i = 0; i < tensor_numel(&out); i++) {
-                bool want = ref_compare(ops[k], a_data[ref_offset(i, &out, &a)],
-                                        b_data[ref_offset(i, &out, &b)]);
+                bool want = ref_compare(
+                    ops[k], a_data[ref_broadcast_offset(i, out.rank, out.dims, a.rank, a.dims)],
+                    b_data[ref_broadcast_offset(i, out.rank, out.dims, b.rank, b.dims)]);
                 if (o[i] != want) {
                     fprintf(stderr, "case %zu op %s element %lld\n", c, ops[k], (long long)i);
                     CHECK(o[i] == want);
@@ -138,33 +74,33 @@ static void test_broadcast_kinds(void)
 static void test_nan_and_types(void)
 {
     float x[2] = {NAN, 1.0f}, y[2] = {NAN, NAN};
-    tensor_t tx = make(DTYPE_FLOAT, 1, (int64_t[]){2}, x);
-    tensor_t ty = make(DTYPE_FLOAT, 1, (int64_t[]){2}, y);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){2}, x);
+    tensor_t ty = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){2}, y);
     const tensor_t *in[2] = {&tx, &ty};
     static const char *const ops[] = {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"};
     tensor_t out;
     error_t err = {0};
 
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
-        CHECK(run_op(ops[k], 16, NULL, 0, 2, in, &out, &err) == STATUS_OK);
+        CHECK(harness_run(ops[k], 16, NULL, 0, 2, in, 1, &out, &err) == STATUS_OK);
         CHECK(!((bool *)out.data)[0] && !((bool *)out.data)[1]);
         free(out.data);
     }
 
     /* Bool bytes other than 0 and 1 still count as true. */
     uint8_t p[3] = {2, 0, 1}, q[3] = {1, 0, 0};
-    tensor_t tp = make(DTYPE_BOOL, 1, (int64_t[]){3}, p);
-    tensor_t tq = make(DTYPE_BOOL, 1, (int64_t[]){3}, q);
+    tensor_t tp = harness_tensor(DTYPE_BOOL, 1, (int64_t[]){3}, p);
+    tensor_t tq = harness_tensor(DTYPE_BOOL, 1, (int64_t[]){3}, q);
     const tensor_t *pq[2] = {&tp, &tq};
-    CHECK(run_op("Equal", 13, NULL, 0, 2, pq, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Equal", 13, NULL, 0, 2, pq, 1, &out, &err) == STATUS_OK);
     CHECK(((bool *)out.data)[0] && ((bool *)out.data)[1] && !((bool *)out.data)[2]);
     free(out.data);
 
     uint64_t big[2] = {UINT64_MAX, 1}, small[1] = {2};
-    tensor_t tb = make(DTYPE_UINT64, 1, (int64_t[]){2}, big);
-    tensor_t ts = make(DTYPE_UINT64, 0, NULL, small);
+    tensor_t tb = harness_tensor(DTYPE_UINT64, 1, (int64_t[]){2}, big);
+    tensor_t ts = harness_tensor(DTYPE_UINT64, 0, NULL, small);
     const tensor_t *bs[2] = {&tb, &ts};
-    CHECK(run_op("Greater", 13, NULL, 0, 2, bs, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Greater", 13, NULL, 0, 2, bs, 1, &out, &err) == STATUS_OK);
     CHECK(((bool *)out.data)[0] && !((bool *)out.data)[1]);
     free(out.data);
 }
@@ -172,9 +108,9 @@ static void test_nan_and_types(void)
 static void test_logic(void)
 {
     uint8_t a[4] = {0, 0, 1, 3}, b[4] = {0, 1, 0, 1}, s[1] = {1};
-    tensor_t ta = make(DTYPE_BOOL, 1, (int64_t[]){4}, a);
-    tensor_t tb = make(DTYPE_BOOL, 1, (int64_t[]){4}, b);
-    tensor_t ts = make(DTYPE_BOOL, 0, NULL, s);
+    tensor_t ta = harness_tensor(DTYPE_BOOL, 1, (int64_t[]){4}, a);
+    tensor_t tb = harness_tensor(DTYPE_BOOL, 1, (int64_t[]){4}, b);
+    tensor_t ts = harness_tensor(DTYPE_BOOL, 0, NULL, s);
     const tensor_t *ab[2] = {&ta, &tb};
     const tensor_t *as[2] = {&ta, &ts};
     static const bool want_and[4] = {0, 0, 0, 1}, want_or[4] = {0, 1, 1, 1},
@@ -182,21 +118,21 @@ static void test_logic(void)
     tensor_t out;
     error_t err = {0};
 
-    CHECK(run_op("And", 7, NULL, 0, 2, ab, &out, &err) == STATUS_OK);
+    CHECK(harness_run("And", 7, NULL, 0, 2, ab, 1, &out, &err) == STATUS_OK);
     CHECK(memcmp(out.data, want_and, 4) == 0);
     free(out.data);
-    CHECK(run_op("Or", 7, NULL, 0, 2, ab, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Or", 7, NULL, 0, 2, ab, 1, &out, &err) == STATUS_OK);
     CHECK(memcmp(out.data, want_or, 4) == 0);
     free(out.data);
-    CHECK(run_op("Xor", 7, NULL, 0, 2, ab, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Xor", 7, NULL, 0, 2, ab, 1, &out, &err) == STATUS_OK);
     CHECK(memcmp(out.data, want_xor, 4) == 0);
     free(out.data);
-    CHECK(run_op("Xor", 7, NULL, 0, 2, as, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Xor", 7, NULL, 0, 2, as, 1, &out, &err) == STATUS_OK);
     CHECK(memcmp(out.data, want_xor_true, 4) == 0);
     free(out.data);
 
     const tensor_t *one[1] = {&ta};
-    CHECK(run_op("Not", 1, NULL, 0, 1, one, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Not", 1, NULL, 0, 1, one, 1, &out, &err) == STATUS_OK);
     CHECK(out.dtype == DTYPE_BOOL && out.rank == 1 && out.dims[0] == 4);
     CHECK(((bool *)out.data)[0] && ((bool *)out.data)[1] && !((bool *)out.data)[2] &&
           !((bool *)out.data)[3]);
@@ -206,8 +142,8 @@ static void test_logic(void)
 static void test_legacy(void)
 {
     int32_t a[6] = {1, 2, 3, 4, 5, 6}, b[2] = {2, 5};
-    tensor_t ta = make(DTYPE_INT32, 2, (int64_t[]){2, 3}, a);
-    tensor_t tb = make(DTYPE_INT32, 1, (int64_t[]){2}, b);
+    tensor_t ta = harness_tensor(DTYPE_INT32, 2, (int64_t[]){2, 3}, a);
+    tensor_t tb = harness_tensor(DTYPE_INT32, 1, (int64_t[]){2}, b);
     const tensor_t *in[2] = {&ta, &tb};
     attr_t attrs[2] = {{.name = "broadcast", .type = ATTR_INT, .i = 1},
                        {.name = "axis", .type = ATTR_INT, .i = 0}};
@@ -216,11 +152,11 @@ static void test_legacy(void)
     error_t err = {0};
 
     /* B [2] aligned at axis 0 of A [2,3]: B is swapped to the left of the walk. */
-    CHECK(run_op("Greater", 6, attrs, 2, 2, in, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Greater", 6, attrs, 2, 2, in, 1, &out, &err) == STATUS_OK);
     CHECK(out.rank == 2 && memcmp(out.data, want, 6) == 0);
     free(out.data);
 
-    CHECK(run_op("Greater", 6, NULL, 0, 2, in, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Greater", 6, NULL, 0, 2, in, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Greater node 'n0': shapes [2,3] and [2] differ and attribute "
                               "broadcast=0") != NULL);
 }
@@ -229,18 +165,19 @@ static void test_failures(void)
 {
     int32_t a[3] = {0};
     int64_t b[3] = {0};
-    tensor_t ta = make(DTYPE_INT32, 1, (int64_t[]){3}, a);
-    tensor_t tb = make(DTYPE_INT64, 1, (int64_t[]){3}, b);
-    tensor_t tc = make(DTYPE_INT32, 1, (int64_t[]){2}, a);
+    tensor_t ta = harness_tensor(DTYPE_INT32, 1, (int64_t[]){3}, a);
+    tensor_t tb = harness_tensor(DTYPE_INT64, 1, (int64_t[]){3}, b);
+    tensor_t tc = harness_tensor(DTYPE_INT32, 1, (int64_t[]){2}, a);
     const tensor_t *types[2] = {&ta, &tb};
     const tensor_t *shapes[2] = {&ta, &tc};
     tensor_t out;
     error_t err = {0};
 
-    CHECK(run_op("Equal", 13, NULL, 0, 2, types, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Equal", 13, NULL, 0, 2, types, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Equal node 'n0': input 1 has dtype int64 but input 0 has int32") !=
           NULL);
-    CHECK(run_op("LessOrEqual", 16, NULL, 0, 2, shapes, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("LessOrEqual", 16, NULL, 0, 2, shapes, 1, &out, &err) ==
+          STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message,
                  "LessOrEqual node 'n0': input 1 of shape [2] does not broadcast with shape [3]") !=
           NULL);

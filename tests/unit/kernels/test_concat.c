@@ -10,68 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 512
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them; every input has its data while planning. Output data is malloc'd.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, n_out};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* A failure with the given code whose message contains text. */
-#define CHECK_FAILS(st, err, code, text)                                                           \
-    do {                                                                                           \
-        CHECK((st) == (code));                                                                     \
-        CHECK(strstr((err).message, (text)) != NULL);                                              \
-        if (!strstr((err).message, (text)))                                                        \
-            fprintf(stderr, "  message was: %s\n", (err).message);                                 \
-    } while (0)
+#include "op_harness.h"
 
 /* Concatenation of three int16 tensors [2,3,4] with axis dims 1, 2, 3 on `axis`. */
 static void check_axis(int axis)
@@ -89,12 +28,12 @@ static void check_axis(int axis)
     for (int k = 0; k < 3; k++) {
         memcpy(dims[k], out_dims, sizeof dims[k]);
         dims[k][axis] = sizes[k];
-        x[k] = make(DTYPE_INT16, 3, dims[k], data[k]);
+        x[k] = harness_tensor(DTYPE_INT16, 3, dims[k], data[k]);
         for (int i = 0; i < 72; i++)
             data[k][i] = (int16_t)(1000 * k + i);
     }
     /* A negative axis, to cover the normalisation too. */
-    CHECK(run_op("Concat", 13, &attr, 1, 3, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Concat", 13, &attr, 1, 3, in, 1, &y, &err) == STATUS_OK);
     CHECK(shape_equal(y.rank, y.dims, 3, out_dims));
     out = y.data;
     shape_strides(3, out_dims, out_strides);
@@ -114,8 +53,10 @@ static void test_empty_inputs(void)
 {
     int64_t empty_dims[] = {0}, dims[] = {2, 2}, zero_axis[] = {2, 0}, want[] = {2, 3};
     int64_t data[4] = {1, 2, 3, 4}, more[2] = {5, 6}, more_dims[] = {2, 1};
-    tensor_t e = make(DTYPE_INT64, 1, empty_dims, NULL), a = make(DTYPE_INT64, 2, dims, data);
-    tensor_t z = make(DTYPE_INT64, 2, zero_axis, NULL), b = make(DTYPE_INT64, 2, more_dims, more);
+    tensor_t e = harness_tensor(DTYPE_INT64, 1, empty_dims, NULL),
+             a = harness_tensor(DTYPE_INT64, 2, dims, data);
+    tensor_t z = harness_tensor(DTYPE_INT64, 2, zero_axis, NULL),
+             b = harness_tensor(DTYPE_INT64, 2, more_dims, more);
     const tensor_t *in[4] = {&e, &a, &z, &b};
     const int64_t expected[] = {1, 2, 5, 3, 4, 6};
     attr_t attr = {.name = "axis", .type = ATTR_INT, .i = 1};
@@ -123,12 +64,12 @@ static void test_empty_inputs(void)
     error_t err = {0};
 
     /* The rank-1 empty input is skipped; the [2,0] one contributes nothing. */
-    CHECK(run_op("Concat", 13, &attr, 1, 4, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Concat", 13, &attr, 1, 4, in, 1, &y, &err) == STATUS_OK);
     CHECK(shape_equal(y.rank, y.dims, 2, want));
     CHECK(memcmp(y.data, expected, sizeof expected) == 0);
     free(y.data);
     /* All inputs empty: the output is empty too. */
-    CHECK(run_op("Concat", 13, &attr, 1, 1, in + 2, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Concat", 13, &attr, 1, 1, in + 2, 1, &y, &err) == STATUS_OK);
     CHECK(shape_equal(y.rank, y.dims, 2, zero_axis));
     free(y.data);
 }
@@ -137,15 +78,16 @@ static void test_opsets(void)
 {
     int64_t dims[] = {1, 2};
     float a[2] = {1, 2}, b[2] = {3, 4};
-    tensor_t x0 = make(DTYPE_FLOAT, 2, dims, a), x1 = make(DTYPE_FLOAT, 2, dims, b), y;
+    tensor_t x0 = harness_tensor(DTYPE_FLOAT, 2, dims, a),
+             x1 = harness_tensor(DTYPE_FLOAT, 2, dims, b), y;
     const tensor_t *in[2] = {&x0, &x1};
     error_t err = {0};
 
     /* Opset 1 defaults axis to 1. */
-    CHECK(run_op("Concat", 1, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Concat", 1, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dims[0] == 1 && y.dims[1] == 4 && ((float *)y.data)[2] == 3);
     free(y.data);
-    CHECK_FAILS(run_op("Concat", 4, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+    CHECK_FAILS(harness_run("Concat", 4, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
                 "Concat node 'n0': attribute 'axis' is missing");
 }
 
@@ -154,25 +96,27 @@ static void test_failures(void)
     int64_t dims_a[] = {2, 3}, dims_b[] = {2, 4}, dims_c[] = {2};
     float a[6] = {0}, b[8] = {0};
     int32_t c[2] = {0};
-    tensor_t xa = make(DTYPE_FLOAT, 2, dims_a, a), xb = make(DTYPE_FLOAT, 2, dims_b, b);
-    tensor_t xc = make(DTYPE_INT32, 1, dims_c, c), xs = make(DTYPE_FLOAT, 0, NULL, a), y;
+    tensor_t xa = harness_tensor(DTYPE_FLOAT, 2, dims_a, a),
+             xb = harness_tensor(DTYPE_FLOAT, 2, dims_b, b);
+    tensor_t xc = harness_tensor(DTYPE_INT32, 1, dims_c, c),
+             xs = harness_tensor(DTYPE_FLOAT, 0, NULL, a), y;
     const tensor_t *mismatch[2] = {&xa, &xb}, *mixed[2] = {&xa, &xc}, *rank1[2] = {&xa, &xc};
     const tensor_t *scalars[2] = {&xs, &xs};
     attr_t attr = {.name = "axis", .type = ATTR_INT, .i = 0};
     error_t err = {0};
 
-    CHECK_FAILS(run_op("Concat", 13, &attr, 1, 2, mismatch, 1, &y, &err), err,
+    CHECK_FAILS(harness_run("Concat", 13, &attr, 1, 2, mismatch, 1, &y, &err), err,
                 STATUS_INVALID_ARGUMENT,
                 "input 1 of shape [2,4] does not match input 0 of shape [2,3] outside axis 0");
-    CHECK_FAILS(run_op("Concat", 13, &attr, 1, 2, mixed, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "input 1 has dtype int32, input 0 has float");
+    CHECK_FAILS(harness_run("Concat", 13, &attr, 1, 2, mixed, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "input 1 has dtype int32, input 0 has float");
     xc.dtype = DTYPE_FLOAT;
-    CHECK_FAILS(run_op("Concat", 13, &attr, 1, 2, rank1, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "input 1 of shape [2] does not match");
-    CHECK_FAILS(run_op("Concat", 13, &attr, 1, 2, scalars, 1, &y, &err), err,
+    CHECK_FAILS(harness_run("Concat", 13, &attr, 1, 2, rank1, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "input 1 of shape [2] does not match");
+    CHECK_FAILS(harness_run("Concat", 13, &attr, 1, 2, scalars, 1, &y, &err), err,
                 STATUS_INVALID_ARGUMENT, "cannot concatenate scalars");
     attr.i = 2;
-    CHECK_FAILS(run_op("Concat", 13, &attr, 1, 2, mismatch, 1, &y, &err), err,
+    CHECK_FAILS(harness_run("Concat", 13, &attr, 1, 2, mismatch, 1, &y, &err), err,
                 STATUS_INVALID_ARGUMENT, "axis 2 is out of range for inputs of rank 2");
 }
 

@@ -11,72 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "op_harness.h"
 
-#define PARAMS_MAX 1024
-#define MAX_ATTRS  8
-
-/* Adapter, prototype and CPU implementation of op_type, as the engine calls them. */
-static status_t run_op(const char *op_type, const attr_t *attrs, size_t n_attrs, int n_in,
-                       const tensor_t *const *in, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, 11);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", 11, &attr_list, n_in, 1};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = 1,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, sizeof *out);
-    memset(err, 0, sizeof *err);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    out->data = malloc(tensor_bytes(out) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(int rank, const int64_t *dims, float *data)
-{
-    tensor_t t = {.dtype = DTYPE_FLOAT, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-static float *random_floats(int64_t n, unsigned seed)
-{
-    float *v = malloc((size_t)n * sizeof *v);
-    for (int64_t i = 0; i < n; i++) {
-        seed = seed * 1103515245u + 12345u;
-        v[i] = (float)((seed >> 16) % 2001) / 1000.0f - 1.0f;
-    }
-    return v;
-}
-
-static attr_t ints_attr(const char *name, const int64_t *v, size_t n)
-{
-    return (attr_t){.name = name, .type = ATTR_INTS, .ints = v, .count = n};
-}
+#define MAX_ATTRS 8
 
 /* A convolution described with 3 spatial dims (leading ones are 1 for 1-D and 2-D). */
 typedef struct ref_conv {
@@ -179,9 +116,12 @@ static void check_against_ref(const char *op_type, const ref_conv_t *r, int nd, 
         w_n *= r->k[j];
         y_n *= r->out[j];
     }
-    float *x = random_floats(x_n, 1), *w = random_floats(w_n, 2), *b = random_floats(r->m, 3);
+    float *x = harness_random_floats(x_n, 1), *w = harness_random_floats(w_n, 2),
+          *b = harness_random_floats(r->m, 3);
     float *expect = malloc((size_t)y_n * sizeof *expect);
-    tensor_t tx = make(nd + 2, xd, x), tw = make(nd + 2, wd, w), tb = make(1, bd, b), ty;
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, nd + 2, xd, x),
+             tw = harness_tensor(DTYPE_FLOAT, nd + 2, wd, w),
+             tb = harness_tensor(DTYPE_FLOAT, 1, bd, b), ty;
     const tensor_t *in[] = {&tx, &tw, &tb};
     error_t err;
 
@@ -189,7 +129,7 @@ static void check_against_ref(const char *op_type, const ref_conv_t *r, int nd, 
         ref_conv_transpose_f32(r, x, w, bias ? b : NULL, expect);
     else
         ref_conv_f32(r, x, w, bias ? b : NULL, expect);
-    CHECK(run_op(op_type, attrs, n_attrs, bias ? 3 : 2, in, &ty, &err) == STATUS_OK);
+    CHECK(harness_run(op_type, 11, attrs, n_attrs, bias ? 3 : 2, in, 1, &ty, &err) == STATUS_OK);
     CHECK(shape_equal(ty.rank, ty.dims, nd + 2, yd));
     if (ty.data && shape_equal(ty.rank, ty.dims, nd + 2, yd))
         for (int64_t i = 0; i < y_n; i++)
@@ -215,9 +155,9 @@ static void test_conv_2d_groups_dilations(void)
                     .pad = {0, 1, 0},
                     .out = {1, 4, 8}};
     int64_t strides[] = {2, 1}, dilations[] = {1, 2}, pads[] = {1, 0, 2, 1}, group = 2;
-    attr_t attrs[] = {ints_attr("strides", strides, 2),
-                      ints_attr("dilations", dilations, 2),
-                      ints_attr("pads", pads, 4),
+    attr_t attrs[] = {harness_ints_attr("strides", strides, 2),
+                      harness_ints_attr("dilations", dilations, 2),
+                      harness_ints_attr("pads", pads, 4),
                       {.name = "group", .type = ATTR_INT, .i = group}};
     check_against_ref("Conv", &r, 2, attrs, 4, true);
 }
@@ -252,8 +192,8 @@ static void test_conv_3d_depthwise(void)
                     .pad = {1, 1, 1},
                     .out = {5, 3, 4}};
     int64_t strides[] = {1, 2, 1}, pads[] = {1, 1, 1, 1, 1, 1};
-    attr_t attrs[] = {ints_attr("strides", strides, 3),
-                      ints_attr("pads", pads, 6),
+    attr_t attrs[] = {harness_ints_attr("strides", strides, 3),
+                      harness_ints_attr("pads", pads, 6),
                       {.name = "group", .type = ATTR_INT, .i = 3}};
     check_against_ref("Conv", &r, 3, attrs, 3, true);
 }
@@ -272,9 +212,9 @@ static void test_conv_depthwise_strided(void)
                     .pad = {0, 2, 1},
                     .out = {1, 5, 4}};
     int64_t strides[] = {1, 2}, dilations[] = {2, 1}, pads[] = {2, 1, 1, 0};
-    attr_t attrs[] = {ints_attr("strides", strides, 2),
-                      ints_attr("dilations", dilations, 2),
-                      ints_attr("pads", pads, 4),
+    attr_t attrs[] = {harness_ints_attr("strides", strides, 2),
+                      harness_ints_attr("dilations", dilations, 2),
+                      harness_ints_attr("pads", pads, 4),
                       {.name = "group", .type = ATTR_INT, .i = 4}};
     check_against_ref("Conv", &r, 2, attrs, 4, true);
 }
@@ -293,7 +233,7 @@ static void test_conv_1d_same_lower(void)
                     .pad = {0, 0, 2},
                     .out = {1, 1, 4}};
     int64_t strides[] = {3};
-    attr_t attrs[] = {ints_attr("strides", strides, 1),
+    attr_t attrs[] = {harness_ints_attr("strides", strides, 1),
                       {.name = "auto_pad", .type = ATTR_STRING, .s = "SAME_LOWER"}};
     check_against_ref("Conv", &r, 1, attrs, 2, false);
 }
@@ -313,10 +253,10 @@ static void test_conv_transpose_2d(void)
                     .out = {1, 9, 9}};
     int64_t strides[] = {2, 3}, dilations[] = {2, 1}, pads[] = {1, 0, 0, 2};
     int64_t output_padding[] = {1, 0};
-    attr_t attrs[] = {ints_attr("strides", strides, 2),
-                      ints_attr("dilations", dilations, 2),
-                      ints_attr("pads", pads, 4),
-                      ints_attr("output_padding", output_padding, 2),
+    attr_t attrs[] = {harness_ints_attr("strides", strides, 2),
+                      harness_ints_attr("dilations", dilations, 2),
+                      harness_ints_attr("pads", pads, 4),
+                      harness_ints_attr("output_padding", output_padding, 2),
                       {.name = "group", .type = ATTR_INT, .i = 2}};
     check_against_ref("ConvTranspose", &r, 2, attrs, 5, true);
 }
@@ -334,7 +274,7 @@ static void test_conv_transpose_pointwise_and_output_shape(void)
                     .pad = {0, 0, 0},
                     .out = {1, 2, 5}};
     int64_t output_shape[] = {4, 6};
-    attr_t attrs[] = {ints_attr("output_shape", output_shape, 2)};
+    attr_t attrs[] = {harness_ints_attr("output_shape", output_shape, 2)};
 
     check_against_ref("ConvTranspose", &r, 2, NULL, 0, true);
     /* An output_shape past the full size leaves the extra rows and columns at the bias. */
@@ -348,13 +288,14 @@ static status_t fail_case(const char *op_type, const attr_t *attrs, size_t n_att
                           const int64_t *xd, const int64_t *wd, const int64_t *bd, error_t *err)
 {
     static float data[4096];
-    tensor_t tx = make(rank, xd, data), tw = make(rank, wd, data), tb, ty;
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, rank, xd, data),
+             tw = harness_tensor(DTYPE_FLOAT, rank, wd, data), tb, ty;
     const tensor_t *in[] = {&tx, &tw, &tb};
     status_t st;
 
     if (bd)
-        tb = make(1, bd, data);
-    st = run_op(op_type, attrs, n_attrs, bd ? 3 : 2, in, &ty, err);
+        tb = harness_tensor(DTYPE_FLOAT, 1, bd, data);
+    st = harness_run(op_type, 11, attrs, n_attrs, bd ? 3 : 2, in, 1, &ty, err);
     free(ty.data);
     return st;
 }
@@ -374,7 +315,7 @@ static void test_failures(void)
     CHECK(strstr(err.message, "Conv node 'n0': input X [1,4,5,5] and weights W [6,3,3,3] do "
                               "not agree with group 2") != NULL);
 
-    a = ints_attr("kernel_shape", kernel, 2);
+    a = harness_ints_attr("kernel_shape", kernel, 2);
     CHECK(fail_case("Conv", &a, 1, 4, x, w, NULL, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "attribute 'kernel_shape'[0] = 3 does not match weights W "
                               "[6,2,2,2]") != NULL);
@@ -382,11 +323,11 @@ static void test_failures(void)
     CHECK(fail_case("Conv", &group2, 1, 4, x, w, bias_bad, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Conv node 'n0': bias B [5] must have shape [6]") != NULL);
 
-    a = ints_attr("strides", strides3, 3);
+    a = harness_ints_attr("strides", strides3, 3);
     CHECK(fail_case("Conv", &a, 1, 4, x, w, NULL, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "attribute 'strides' has 3 values, expected 2") != NULL);
 
-    a = ints_attr("dilations", dil0, 2);
+    a = harness_ints_attr("dilations", dil0, 2);
     CHECK(fail_case("Conv", &a, 1, 4, x, w, NULL, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "attribute 'dilations'[0] = 0 is outside") != NULL);
 
@@ -403,7 +344,8 @@ static void test_failures(void)
           NULL);
 
     {
-        attr_t attrs[] = {ints_attr("strides", strides2, 2), ints_attr("output_padding", op2, 2)};
+        attr_t attrs[] = {harness_ints_attr("strides", strides2, 2),
+                          harness_ints_attr("output_padding", op2, 2)};
         CHECK(fail_case("ConvTranspose", attrs, 2, 4, x, wt, NULL, &err) ==
               STATUS_INVALID_ARGUMENT);
         CHECK(strstr(err.message, "ConvTranspose node 'n0': attribute 'output_padding'[0] = 2 "

@@ -11,100 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 512
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them; every input has its data while planning. Output data is malloc'd.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, n_out};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* A failure with the given code whose message contains text. */
-#define CHECK_FAILS(st, err, code, text)                                                           \
-    do {                                                                                           \
-        CHECK((st) == (code));                                                                     \
-        CHECK(strstr((err).message, (text)) != NULL);                                              \
-        if (!strstr((err).message, (text)))                                                        \
-            fprintf(stderr, "  message was: %s\n", (err).message);                                 \
-    } while (0)
-
-/*
- * Like run_op, but the indices are unknown while planning, as for a model
- * input: infer sees them without data, run with it.
- */
-static status_t run_late(const tensor_t *x, const tensor_t *indices, tensor_t *y, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find("Gather", 13);
-    gather_params_t params = {0};
-    tensor_t planned = *indices;
-    const tensor_t *plan_in[2] = {x, &planned}, *run_in[2] = {x, indices};
-    op_call_t call = {.op_type = "Gather",
-                      .node = "late",
-                      .params = &params,
-                      .n_inputs = 2,
-                      .inputs = plan_in,
-                      .n_outputs = 1,
-                      .outputs = y,
-                      .threads = 1};
-    status_t st;
-
-    planned.data = NULL;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    y->data = malloc(tensor_bytes(y) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    call.inputs = run_in;
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    free(y->data);
-    return st;
-}
+#include "op_harness.h"
 
 /* Gathers from a [3,4,5] tensor on `axis` with 2x3 indices and checks every element. */
 static void check_axis(dtype_t dtype, dtype_t index_dtype, int axis)
@@ -114,9 +21,9 @@ static void check_axis(dtype_t dtype, dtype_t index_dtype, int axis)
     int64_t idx64[6] = {0, -1, 2, 1, 1, -2};
     int32_t idx32[6];
     uint64_t src[60]; /* room for 60 elements of any size, aligned for all */
-    tensor_t x = make(dtype, 3, dims, src), y;
-    tensor_t i = make(index_dtype, 2, index_dims,
-                      index_dtype == DTYPE_INT32 ? (void *)idx32 : (void *)idx64);
+    tensor_t x = harness_tensor(dtype, 3, dims, src), y;
+    tensor_t i = harness_tensor(index_dtype, 2, index_dims,
+                                index_dtype == DTYPE_INT32 ? (void *)idx32 : (void *)idx64);
     const tensor_t *in[2] = {&x, &i};
     attr_t attr = {.name = "axis", .type = ATTR_INT, .i = axis};
     error_t err = {0};
@@ -127,7 +34,7 @@ static void check_axis(dtype_t dtype, dtype_t index_dtype, int axis)
         idx32[k] = (int32_t)idx64[k];
     for (size_t k = 0; k < sizeof src; k++)
         ((unsigned char *)src)[k] = (unsigned char)(k * 7 + 3);
-    CHECK(run_op("Gather", 13, &attr, 1, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Gather", 13, &attr, 1, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.rank == 4);
     out = y.data;
     if (axis < 0)
@@ -153,31 +60,35 @@ static void test_failures(void)
     float src[6] = {0};
     int64_t dims[] = {2, 3}, index_dims[] = {3}, bad_late[] = {0, 1, 3};
     int32_t bad_known[] = {-4, 0, 0};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, src), y;
-    tensor_t known = make(DTYPE_INT32, 1, index_dims, bad_known);
-    tensor_t late = make(DTYPE_INT64, 1, index_dims, bad_late);
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, src), y;
+    tensor_t known = harness_tensor(DTYPE_INT32, 1, index_dims, bad_known);
+    tensor_t late = harness_tensor(DTYPE_INT64, 1, index_dims, bad_late);
     const tensor_t *in[2] = {&x, &known};
     attr_t attr = {.name = "axis", .type = ATTR_INT, .i = 1};
     error_t err = {0};
 
-    CHECK_FAILS(run_op("Gather", 13, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Gather", 13, &attr, 1, 2, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT,
                 "Gather node 'n0': index -4 (element 0 of 'indices') is out of range for an "
                 "axis of size 3");
-    CHECK_FAILS(run_late(&x, &late, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "Gather node 'late': index 3 (element 2 of 'indices') is out of range");
+    CHECK_FAILS(
+        harness_run_runtime("Gather", 13, NULL, 0, 2, (const tensor_t *[]){&x, &late}, 1, &y, &err),
+        err, STATUS_INVALID_ARGUMENT,
+        "Gather node 'n0': index 3 (element 2 of 'indices') is out of range");
     attr.i = -3;
-    CHECK_FAILS(run_op("Gather", 13, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "axis -3 is out of range for data of shape [2,3]");
+    CHECK_FAILS(harness_run("Gather", 13, &attr, 1, 2, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "axis -3 is out of range for data of shape [2,3]");
 }
 
 static void test_scalar_index(void)
 {
     int64_t dims[] = {3, 2}, data[6] = {10, 11, 20, 21, 30, 31}, index = -1;
-    tensor_t x = make(DTYPE_INT64, 2, dims, data), i = make(DTYPE_INT64, 0, NULL, &index), y;
+    tensor_t x = harness_tensor(DTYPE_INT64, 2, dims, data),
+             i = harness_tensor(DTYPE_INT64, 0, NULL, &index), y;
     const tensor_t *in[2] = {&x, &i};
     error_t err = {0};
 
-    CHECK(run_op("Gather", 1, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Gather", 1, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.rank == 1 && y.dims[0] == 2);
     CHECK(((int64_t *)y.data)[0] == 30 && ((int64_t *)y.data)[1] == 31);
     free(y.data);

@@ -10,71 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "op_harness.h"
+#include "ref_broadcast.h"
 
-#define PARAMS_MAX        256
 #define TEST_MAX_ELEMENTS 1024
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them. The prototype sees no input data (as for runtime activations), so it
- * cannot depend on values it did not ask for.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "mm0", opset, &attr_list, n_in, 1};
-    tensor_t shapes[4];
-    const tensor_t *shape_only[4];
-    op_call_t call = {.op_type = op_type,
-                      .node = "mm0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = shape_only,
-                      .n_outputs = 1,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    assert(n_in <= 4);
-    memset(out, 0, sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    for (int i = 0; i < n_in; i++) {
-        shape_only[i] = in[i] ? &shapes[i] : NULL;
-        if (in[i]) {
-            shapes[i] = *in[i];
-            shapes[i].data = NULL;
-        }
-    }
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    call.inputs = in;
-    out->data = malloc(tensor_bytes(out) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
 
 static void fill(float *v, int64_t n, unsigned seed)
 {
@@ -82,24 +21,6 @@ static void fill(float *v, int64_t n, unsigned seed)
         seed = seed * 1103515245u + 12345u;
         v[i] = (float)((seed >> 16) % 2001) / 1000.0f - 1.0f;
     }
-}
-
-/* Matrix index of batch b of an operand with batch dims (rank, dims) broadcast to out. */
-static int64_t ref_batch(int64_t b, int out_rank, const int64_t *out, int rank, const int64_t *dims)
-{
-    int64_t offset = 0, stride = 1;
-
-    for (int d = out_rank - 1; d >= 0; d--) {
-        int64_t coord = b % out[d];
-        int src = d - (out_rank - rank);
-        b /= out[d];
-        if (src < 0)
-            continue;
-        if (dims[src] != 1)
-            offset += coord * stride;
-        stride *= dims[src];
-    }
-    return offset;
 }
 
 typedef struct batch_case {
@@ -123,8 +44,8 @@ static void test_batched_float(void)
     for (size_t c = 0; c < sizeof batch_cases / sizeof batch_cases[0]; c++) {
         const batch_case_t *bc = &batch_cases[c];
         static float a[TEST_MAX_ELEMENTS], b[TEST_MAX_ELEMENTS];
-        tensor_t ta = make(DTYPE_FLOAT, bc->rank_a, bc->a, a);
-        tensor_t tb = make(DTYPE_FLOAT, bc->rank_b, bc->b, b);
+        tensor_t ta = harness_tensor(DTYPE_FLOAT, bc->rank_a, bc->a, a);
+        tensor_t tb = harness_tensor(DTYPE_FLOAT, bc->rank_b, bc->b, b);
         const tensor_t *in[] = {&ta, &tb};
         int64_t m = bc->a[bc->rank_a - 2], k = bc->a[bc->rank_a - 1], n = bc->b[bc->rank_b - 1];
         int64_t bdims[4];
@@ -135,13 +56,13 @@ static void test_batched_float(void)
         assert(tensor_numel(&ta) <= TEST_MAX_ELEMENTS && tensor_numel(&tb) <= TEST_MAX_ELEMENTS);
         fill(a, tensor_numel(&ta), 1 + (unsigned)c);
         fill(b, tensor_numel(&tb), 100 + (unsigned)c);
-        CHECK(run_op("MatMul", 13, NULL, 0, 2, in, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("MatMul", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
         CHECK(shape_broadcast(bc->rank_a - 2, bc->a, bc->rank_b - 2, bc->b, &brank, bdims));
         CHECK(y.rank == brank + 2 && y.dims[brank] == m && y.dims[brank + 1] == n);
         int64_t batches = tensor_numel(&y) / (m * n);
         for (int64_t bt = 0; bt < batches; bt++) {
-            int64_t ia = ref_batch(bt, brank, bdims, bc->rank_a - 2, bc->a);
-            int64_t ib = ref_batch(bt, brank, bdims, bc->rank_b - 2, bc->b);
+            int64_t ia = ref_broadcast_offset(bt, brank, bdims, bc->rank_a - 2, bc->a);
+            int64_t ib = ref_broadcast_offset(bt, brank, bdims, bc->rank_b - 2, bc->b);
             for (int64_t i = 0; i < m; i++)
                 for (int64_t j = 0; j < n; j++) {
                     double ref = 0.0;
@@ -164,10 +85,10 @@ static void test_vector_promotion(void)
     fill(b, 24, 8);
     /* [4] x [2,4,3] -> [2,3] */
     {
-        tensor_t ta = make(DTYPE_FLOAT, 1, (const int64_t[]){4}, a);
-        tensor_t tb = make(DTYPE_FLOAT, 3, (const int64_t[]){2, 4, 3}, b);
+        tensor_t ta = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){4}, a);
+        tensor_t tb = harness_tensor(DTYPE_FLOAT, 3, (const int64_t[]){2, 4, 3}, b);
         const tensor_t *in[] = {&ta, &tb};
-        CHECK(run_op("MatMul", 9, NULL, 0, 2, in, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("MatMul", 9, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
         CHECK(y.rank == 2 && y.dims[0] == 2 && y.dims[1] == 3);
         for (int bt = 0; bt < 2; bt++)
             for (int j = 0; j < 3; j++) {
@@ -180,10 +101,10 @@ static void test_vector_promotion(void)
     }
     /* [2,3,4] x [4] -> [2,3] */
     {
-        tensor_t ta = make(DTYPE_FLOAT, 3, (const int64_t[]){2, 3, 4}, a);
-        tensor_t tb = make(DTYPE_FLOAT, 1, (const int64_t[]){4}, b);
+        tensor_t ta = harness_tensor(DTYPE_FLOAT, 3, (const int64_t[]){2, 3, 4}, a);
+        tensor_t tb = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){4}, b);
         const tensor_t *in[] = {&ta, &tb};
-        CHECK(run_op("MatMul", 13, NULL, 0, 2, in, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("MatMul", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
         CHECK(y.rank == 2 && y.dims[0] == 2 && y.dims[1] == 3);
         for (int r = 0; r < 6; r++) {
             double ref = 0.0;
@@ -195,13 +116,13 @@ static void test_vector_promotion(void)
     }
     /* [4] x [4] -> scalar */
     {
-        tensor_t ta = make(DTYPE_FLOAT, 1, (const int64_t[]){4}, a);
-        tensor_t tb = make(DTYPE_FLOAT, 1, (const int64_t[]){4}, b);
+        tensor_t ta = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){4}, a);
+        tensor_t tb = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){4}, b);
         const tensor_t *in[] = {&ta, &tb};
         double ref = 0.0;
         for (int p = 0; p < 4; p++)
             ref += (double)a[p] * b[p];
-        CHECK(run_op("MatMul", 13, NULL, 0, 2, in, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("MatMul", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
         CHECK(y.rank == 0);
         CHECK_NEAR(((float *)y.data)[0], ref, 1e-5);
         free(y.data);
@@ -223,10 +144,10 @@ static void test_integer_and_empty(void)
         b64[i] = 3 * i - 7;
     }
     {
-        tensor_t ta = make(DTYPE_INT32, 3, (const int64_t[]){2, 2, 3}, a32);
-        tensor_t tb = make(DTYPE_INT32, 2, (const int64_t[]){3, 4}, b32);
+        tensor_t ta = harness_tensor(DTYPE_INT32, 3, (const int64_t[]){2, 2, 3}, a32);
+        tensor_t tb = harness_tensor(DTYPE_INT32, 2, (const int64_t[]){3, 4}, b32);
         const tensor_t *in[] = {&ta, &tb};
-        CHECK(run_op("MatMul", 13, NULL, 0, 2, in, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("MatMul", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
         CHECK(y.dtype == DTYPE_INT32 && y.rank == 3 && y.dims[2] == 4);
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++) {
@@ -238,10 +159,10 @@ static void test_integer_and_empty(void)
         free(y.data);
     }
     {
-        tensor_t ta = make(DTYPE_INT64, 2, (const int64_t[]){4, 3}, a64);
-        tensor_t tb = make(DTYPE_INT64, 2, (const int64_t[]){3, 4}, b64);
+        tensor_t ta = harness_tensor(DTYPE_INT64, 2, (const int64_t[]){4, 3}, a64);
+        tensor_t tb = harness_tensor(DTYPE_INT64, 2, (const int64_t[]){3, 4}, b64);
         const tensor_t *in[] = {&ta, &tb};
-        CHECK(run_op("MatMul", 13, NULL, 0, 2, in, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("MatMul", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
         CHECK(y.dtype == DTYPE_INT64);
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++) {
@@ -254,10 +175,10 @@ static void test_integer_and_empty(void)
     }
     /* K = 0: every output is an empty sum. */
     {
-        tensor_t ta = make(DTYPE_FLOAT, 2, (const int64_t[]){2, 0}, fa);
-        tensor_t tb = make(DTYPE_FLOAT, 2, (const int64_t[]){0, 3}, fb);
+        tensor_t ta = harness_tensor(DTYPE_FLOAT, 2, (const int64_t[]){2, 0}, fa);
+        tensor_t tb = harness_tensor(DTYPE_FLOAT, 2, (const int64_t[]){0, 3}, fb);
         const tensor_t *in[] = {&ta, &tb};
-        CHECK(run_op("MatMul", 13, NULL, 0, 2, in, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("MatMul", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
         CHECK(y.rank == 2 && y.dims[0] == 2 && y.dims[1] == 3);
         for (int i = 0; i < 6; i++)
             CHECK(((float *)y.data)[i] == 0.0f);
@@ -297,16 +218,17 @@ static void test_gemm(void)
             {.name = "alpha", .type = ATTR_FLOAT, .f = g->alpha},
             {.name = "beta", .type = ATTR_FLOAT, .f = g->beta},
         };
-        tensor_t ta =
-            make(DTYPE_FLOAT, 2, g->trans_a ? (const int64_t[]){k, m} : (const int64_t[]){m, k}, a);
-        tensor_t tb =
-            make(DTYPE_FLOAT, 2, g->trans_b ? (const int64_t[]){n, k} : (const int64_t[]){k, n}, b);
-        tensor_t tc = make(DTYPE_FLOAT, g->c_rank < 0 ? 0 : g->c_rank, g->c, c);
+        tensor_t ta = harness_tensor(
+            DTYPE_FLOAT, 2, g->trans_a ? (const int64_t[]){k, m} : (const int64_t[]){m, k}, a);
+        tensor_t tb = harness_tensor(
+            DTYPE_FLOAT, 2, g->trans_b ? (const int64_t[]){n, k} : (const int64_t[]){k, n}, b);
+        tensor_t tc = harness_tensor(DTYPE_FLOAT, g->c_rank < 0 ? 0 : g->c_rank, g->c, c);
         const tensor_t *in[] = {&ta, &tb, &tc};
         error_t err = {0};
         tensor_t y;
 
-        CHECK(run_op("Gemm", 13, attrs, 4, g->c_rank < 0 ? 2 : 3, in, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("Gemm", 13, attrs, 4, g->c_rank < 0 ? 2 : 3, in, 1, &y, &err) ==
+              STATUS_OK);
         CHECK(y.rank == 2 && y.dims[0] == m && y.dims[1] == n);
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++) {
@@ -329,67 +251,63 @@ static void test_gemm(void)
     }
 }
 
-/* Runs op_type expecting failure code; the message must contain every needle. */
-static void expect_fail(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                        int n_in, const tensor_t *const *in, status_t code,
-                        const char *const *needles, size_t n_needles)
-{
-    error_t err = {0};
-    tensor_t y;
-    status_t st = run_op(op_type, opset, attrs, n_attrs, n_in, in, &y, &err);
-
-    CHECK(st == code);
-    for (size_t i = 0; i < n_needles; i++) {
-        if (!strstr(err.message, needles[i])) {
-            fprintf(stderr, "message '%s' lacks '%s'\n", err.message, needles[i]);
-            CHECK(strstr(err.message, needles[i]) != NULL);
-        }
-    }
-    if (st == STATUS_OK)
-        free(y.data);
-}
-
 static void test_failures(void)
 {
+    error_t err;
+    tensor_t y;
     float f[64] = {0};
     int32_t i32[64] = {0};
-    tensor_t a23 = make(DTYPE_FLOAT, 2, (const int64_t[]){2, 3}, f);
-    tensor_t b45 = make(DTYPE_FLOAT, 2, (const int64_t[]){4, 5}, f);
-    tensor_t a234 = make(DTYPE_FLOAT, 3, (const int64_t[]){2, 3, 4}, f);
-    tensor_t b345 = make(DTYPE_FLOAT, 3, (const int64_t[]){3, 4, 5}, f);
-    tensor_t i34 = make(DTYPE_INT32, 2, (const int64_t[]){3, 4}, i32);
-    tensor_t scalar = make(DTYPE_FLOAT, 0, NULL, f);
-    tensor_t c7 = make(DTYPE_FLOAT, 1, (const int64_t[]){7}, f);
-    tensor_t b34 = make(DTYPE_FLOAT, 2, (const int64_t[]){3, 4}, f);
-    tensor_t c24 = make(DTYPE_FLOAT, 2, (const int64_t[]){2, 4}, f);
-    tensor_t c4 = make(DTYPE_FLOAT, 1, (const int64_t[]){4}, f);
+    tensor_t a23 = harness_tensor(DTYPE_FLOAT, 2, (const int64_t[]){2, 3}, f);
+    tensor_t b45 = harness_tensor(DTYPE_FLOAT, 2, (const int64_t[]){4, 5}, f);
+    tensor_t a234 = harness_tensor(DTYPE_FLOAT, 3, (const int64_t[]){2, 3, 4}, f);
+    tensor_t b345 = harness_tensor(DTYPE_FLOAT, 3, (const int64_t[]){3, 4, 5}, f);
+    tensor_t i34 = harness_tensor(DTYPE_INT32, 2, (const int64_t[]){3, 4}, i32);
+    tensor_t scalar = harness_tensor(DTYPE_FLOAT, 0, NULL, f);
+    tensor_t c7 = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){7}, f);
+    tensor_t b34 = harness_tensor(DTYPE_FLOAT, 2, (const int64_t[]){3, 4}, f);
+    tensor_t c24 = harness_tensor(DTYPE_FLOAT, 2, (const int64_t[]){2, 4}, f);
+    tensor_t c4 = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){4}, f);
 
-    expect_fail("MatMul", 13, NULL, 0, 2, (const tensor_t *[]){&a23, &b45}, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"MatMul node 'mm0'", "[2,3]", "[4,5]", "inner"}, 4);
-    expect_fail("MatMul", 13, NULL, 0, 2, (const tensor_t *[]){&a234, &b345},
-                STATUS_INVALID_ARGUMENT, (const char *[]){"[2,3,4]", "[3,4,5]", "batch"}, 3);
-    expect_fail("MatMul", 13, NULL, 0, 2, (const tensor_t *[]){&a23, &i34}, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"float", "int32"}, 2);
-    expect_fail("MatMul", 13, NULL, 0, 2, (const tensor_t *[]){&scalar, &b45},
-                STATUS_INVALID_ARGUMENT, (const char *[]){"rank 1 or more"}, 1);
-    expect_fail("Gemm", 13, NULL, 0, 3, (const tensor_t *[]){&a23, &b34, &c7},
-                STATUS_INVALID_ARGUMENT, (const char *[]){"Gemm node 'mm0'", "C [7]", "[2,4]"}, 3);
-    expect_fail("Gemm", 13, NULL, 0, 2, (const tensor_t *[]){&a23, &b45}, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"K=3", "K=4"}, 2);
-    expect_fail("Gemm", 13, NULL, 0, 2, (const tensor_t *[]){&a234, &b34}, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"2-D", "[2,3,4]"}, 2);
-    expect_fail("Gemm", 10, NULL, 0, 2, (const tensor_t *[]){&a23, &b34}, STATUS_INVALID_MODEL,
-                (const char *[]){"C is required before opset 11"}, 1);
-    expect_fail("Gemm", 13, (const attr_t[]){{.name = "transA", .type = ATTR_INT, .i = 2}}, 1, 2,
-                (const tensor_t *[]){&a23, &b34}, STATUS_INVALID_MODEL,
-                (const char *[]){"'transA'", "got 2"}, 2);
+    CHECK_FAILS(harness_run_runtime("MatMul", 13, NULL, 0, 2, (const tensor_t *[]){&a23, &b45}, 1,
+                                    &y, &err),
+                err, STATUS_INVALID_ARGUMENT, "MatMul node 'n0'", "[2,3]", "[4,5]", "inner");
+    CHECK_FAILS(harness_run_runtime("MatMul", 13, NULL, 0, 2, (const tensor_t *[]){&a234, &b345}, 1,
+                                    &y, &err),
+                err, STATUS_INVALID_ARGUMENT, "[2,3,4]", "[3,4,5]", "batch");
+    CHECK_FAILS(harness_run_runtime("MatMul", 13, NULL, 0, 2, (const tensor_t *[]){&a23, &i34}, 1,
+                                    &y, &err),
+                err, STATUS_INVALID_ARGUMENT, "float", "int32");
+    CHECK_FAILS(harness_run_runtime("MatMul", 13, NULL, 0, 2, (const tensor_t *[]){&scalar, &b45},
+                                    1, &y, &err),
+                err, STATUS_INVALID_ARGUMENT, "rank 1 or more");
+    CHECK_FAILS(harness_run_runtime("Gemm", 13, NULL, 0, 3, (const tensor_t *[]){&a23, &b34, &c7},
+                                    1, &y, &err),
+                err, STATUS_INVALID_ARGUMENT, "Gemm node 'n0'", "C [7]", "[2,4]");
+    CHECK_FAILS(
+        harness_run_runtime("Gemm", 13, NULL, 0, 2, (const tensor_t *[]){&a23, &b45}, 1, &y, &err),
+        err, STATUS_INVALID_ARGUMENT, "K=3", "K=4");
+    CHECK_FAILS(
+        harness_run_runtime("Gemm", 13, NULL, 0, 2, (const tensor_t *[]){&a234, &b34}, 1, &y, &err),
+        err, STATUS_INVALID_ARGUMENT, "2-D", "[2,3,4]");
+    CHECK_FAILS(
+        harness_run_runtime("Gemm", 10, NULL, 0, 2, (const tensor_t *[]){&a23, &b34}, 1, &y, &err),
+        err, STATUS_INVALID_MODEL, "C is required before opset 11");
+    CHECK_FAILS(harness_run_runtime("Gemm", 13,
+                                    (const attr_t[]){{.name = "transA", .type = ATTR_INT, .i = 2}},
+                                    1, 2, (const tensor_t *[]){&a23, &b34}, 1, &y, &err),
+                err, STATUS_INVALID_MODEL, "'transA'", "got 2");
     /* Before opset 7, broadcast=0 (the default) requires C to be exactly [M, N]... */
-    expect_fail("Gemm", 6, NULL, 0, 3, (const tensor_t *[]){&a23, &b34, &c4},
-                STATUS_INVALID_ARGUMENT, (const char *[]){"broadcast=0", "[2,4]"}, 2);
+    CHECK_FAILS(harness_run_runtime("Gemm", 6, NULL, 0, 3, (const tensor_t *[]){&a23, &b34, &c4}, 1,
+                                    &y, &err),
+                err, STATUS_INVALID_ARGUMENT, "broadcast=0", "[2,4]");
     /* ...and broadcast=1 lets it broadcast. */
-    expect_fail("Gemm", 6, (const attr_t[]){{.name = "broadcast", .type = ATTR_INT, .i = 1}}, 1, 3,
-                (const tensor_t *[]){&a23, &b34, &c4}, STATUS_OK, NULL, 0);
-    expect_fail("Gemm", 6, NULL, 0, 3, (const tensor_t *[]){&a23, &b34, &c24}, STATUS_OK, NULL, 0);
+    CHECK(harness_run_runtime("Gemm", 6,
+                              (const attr_t[]){{.name = "broadcast", .type = ATTR_INT, .i = 1}}, 1,
+                              3, (const tensor_t *[]){&a23, &b34, &c4}, 1, &y, &err) == STATUS_OK);
+    free(y.data);
+    CHECK(harness_run_runtime("Gemm", 6, NULL, 0, 3, (const tensor_t *[]){&a23, &b34, &c24}, 1, &y,
+                              &err) == STATUS_OK);
+    free(y.data);
 }
 
 int main(void)

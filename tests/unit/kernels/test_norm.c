@@ -12,77 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "op_harness.h"
 
-#define PARAMS_MAX 256
-#define MAX_IO     5
-
-/*
- * Adapter, prototype and CPU implementation of op_type with n_out outputs,
- * as the engine calls them; the prototype sees shapes only.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "nm0", opset, &attr_list, n_in, n_out};
-    tensor_t shapes[MAX_IO];
-    const tensor_t *shape_only[MAX_IO];
-    op_call_t call = {.op_type = op_type,
-                      .node = "nm0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = shape_only,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    assert(n_in <= MAX_IO && n_out <= MAX_IO);
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    for (int i = 0; i < n_in; i++) {
-        shape_only[i] = in[i] ? &shapes[i] : NULL;
-        if (in[i]) {
-            shapes[i] = *in[i];
-            shapes[i].data = NULL;
-        }
-    }
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    call.inputs = in;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static void free_outputs(tensor_t *out, int n_out)
-{
-    for (int k = 0; k < n_out; k++)
-        free(out[k].data);
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
+#define MAX_IO 5
 
 static void fill(float *v, int64_t n, unsigned seed, float lo, float hi)
 {
@@ -97,7 +29,7 @@ static void test_batchnorm(void)
     enum { N = 2, C = 3, S = 20 };
     float x[N * C * S], scale[C * S], bias[C * S], mean[C * S], var[C * S];
     const attr_t eps = {.name = "epsilon", .type = ATTR_FLOAT, .f = 1e-3f};
-    tensor_t tx = make(DTYPE_FLOAT, 4, (const int64_t[]){N, C, 4, 5}, x);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 4, (const int64_t[]){N, C, 4, 5}, x);
     error_t err = {0};
     tensor_t y;
 
@@ -112,9 +44,10 @@ static void test_batchnorm(void)
         tensor_t tv[4];
         float *vals[] = {scale, bias, mean, var};
         for (int i = 0; i < 4; i++)
-            tv[i] = make(DTYPE_FLOAT, 1, (const int64_t[]){C}, vals[i]);
+            tv[i] = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){C}, vals[i]);
         const tensor_t *in[] = {&tx, &tv[0], &tv[1], &tv[2], &tv[3]};
-        CHECK(run_op("BatchNormalization", opsets[o], &eps, 1, 5, in, 1, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("BatchNormalization", opsets[o], &eps, 1, 5, in, 1, &y, &err) ==
+              STATUS_OK);
         for (int i = 0; i < N * C * S; i++) {
             int c = (i / S) % C;
             double ref = (x[i] - mean[c]) / sqrt(var[c] + 1e-3) * scale[c] + bias[c];
@@ -128,9 +61,10 @@ static void test_batchnorm(void)
         tensor_t tv[4];
         float *vals[] = {scale, bias, mean, var};
         for (int i = 0; i < 4; i++)
-            tv[i] = make(DTYPE_FLOAT, 3, (const int64_t[]){C, 4, 5}, vals[i]);
+            tv[i] = harness_tensor(DTYPE_FLOAT, 3, (const int64_t[]){C, 4, 5}, vals[i]);
         const tensor_t *in[] = {&tx, &tv[0], &tv[1], &tv[2], &tv[3]};
-        CHECK(run_op("BatchNormalization", 7, attrs, 2, 5, in, 1, &y, &err) == STATUS_OK);
+        CHECK(harness_run_runtime("BatchNormalization", 7, attrs, 2, 5, in, 1, &y, &err) ==
+              STATUS_OK);
         for (int i = 0; i < N * C * S; i++) {
             int e = i % (C * S);
             double ref = (x[i] - mean[e]) / sqrt(var[e] + 1e-3) * scale[e] + bias[e];
@@ -144,9 +78,9 @@ static void test_instancenorm(void)
 {
     enum { N = 2, C = 3, S = 30 };
     float x[N * C * S], scale[C], bias[C];
-    tensor_t tx = make(DTYPE_FLOAT, 3, (const int64_t[]){N, C, S}, x);
-    tensor_t ts = make(DTYPE_FLOAT, 1, (const int64_t[]){C}, scale);
-    tensor_t tb = make(DTYPE_FLOAT, 1, (const int64_t[]){C}, bias);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 3, (const int64_t[]){N, C, S}, x);
+    tensor_t ts = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){C}, scale);
+    tensor_t tb = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){C}, bias);
     const tensor_t *in[] = {&tx, &ts, &tb};
     error_t err = {0};
     tensor_t y;
@@ -155,7 +89,8 @@ static void test_instancenorm(void)
     fill(x, N * C * S, 9, 1000.0f, 1002.0f);
     fill(scale, C, 10, 0.5f, 2.0f);
     fill(bias, C, 11, -1.0f, 1.0f);
-    CHECK(run_op("InstanceNormalization", 6, NULL, 0, 3, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run_runtime("InstanceNormalization", 6, NULL, 0, 3, in, 1, &y, &err) ==
+          STATUS_OK);
     for (int r = 0; r < N * C; r++) {
         double mean = 0.0, var = 0.0;
         for (int s = 0; s < S; s++)
@@ -178,10 +113,10 @@ static void test_layernorm(void)
     float x[A * INNER], scale[D], bias[INNER];
     const attr_t attrs[] = {{.name = "axis", .type = ATTR_INT, .i = -2},
                             {.name = "epsilon", .type = ATTR_FLOAT, .f = 1e-2f}};
-    tensor_t tx = make(DTYPE_FLOAT, 3, (const int64_t[]){A, B, D}, x);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 3, (const int64_t[]){A, B, D}, x);
     /* Scale [1,4] broadcasts over the normalised [3,4]; B is full size. */
-    tensor_t ts = make(DTYPE_FLOAT, 2, (const int64_t[]){1, D}, scale);
-    tensor_t tb = make(DTYPE_FLOAT, 2, (const int64_t[]){B, D}, bias);
+    tensor_t ts = harness_tensor(DTYPE_FLOAT, 2, (const int64_t[]){1, D}, scale);
+    tensor_t tb = harness_tensor(DTYPE_FLOAT, 2, (const int64_t[]){B, D}, bias);
     error_t err = {0};
     tensor_t out[3];
 
@@ -190,8 +125,8 @@ static void test_layernorm(void)
     fill(bias, INNER, 23, -1.0f, 1.0f);
     for (int with_bias = 0; with_bias < 2; with_bias++) {
         const tensor_t *in[] = {&tx, &ts, &tb};
-        CHECK(run_op("LayerNormalization", 17, attrs, 2, with_bias ? 3 : 2, in, 3, out, &err) ==
-              STATUS_OK);
+        CHECK(harness_run_runtime("LayerNormalization", 17, attrs, 2, with_bias ? 3 : 2, in, 3, out,
+                                  &err) == STATUS_OK);
         CHECK(out[1].rank == 3 && out[1].dims[0] == A && out[1].dims[1] == 1 &&
               out[1].dims[2] == 1);
         CHECK(out[2].dtype == DTYPE_FLOAT && tensor_numel(&out[2]) == A);
@@ -213,38 +148,20 @@ static void test_layernorm(void)
                 CHECK_NEAR(((float *)out[0].data)[r * INNER + j], ref, 1e-5);
             }
         }
-        free_outputs(out, 3);
+        harness_free(out, 3);
     }
-}
-
-/* Runs op_type expecting failure code; the message must contain every needle. */
-static void expect_fail(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                        int n_in, const tensor_t *const *in, int n_out, status_t code,
-                        const char *const *needles, size_t n_needles)
-{
-    error_t err = {0};
-    tensor_t out[MAX_IO];
-    status_t st = run_op(op_type, opset, attrs, n_attrs, n_in, in, n_out, out, &err);
-
-    CHECK(st == code);
-    for (size_t i = 0; i < n_needles; i++) {
-        if (!strstr(err.message, needles[i])) {
-            fprintf(stderr, "message '%s' lacks '%s'\n", err.message, needles[i]);
-            CHECK(strstr(err.message, needles[i]) != NULL);
-        }
-    }
-    if (st == STATUS_OK)
-        free_outputs(out, n_out);
 }
 
 static void test_failures(void)
 {
+    error_t err;
+    tensor_t out[MAX_IO];
     float f[64] = {0};
-    tensor_t x = make(DTYPE_FLOAT, 4, (const int64_t[]){1, 3, 2, 2}, f);
-    tensor_t x1 = make(DTYPE_FLOAT, 1, (const int64_t[]){3}, f);
-    tensor_t v3 = make(DTYPE_FLOAT, 1, (const int64_t[]){3}, f);
-    tensor_t v4 = make(DTYPE_FLOAT, 1, (const int64_t[]){4}, f);
-    tensor_t v2 = make(DTYPE_FLOAT, 1, (const int64_t[]){2}, f);
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 4, (const int64_t[]){1, 3, 2, 2}, f);
+    tensor_t x1 = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){3}, f);
+    tensor_t v3 = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){3}, f);
+    tensor_t v4 = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){4}, f);
+    tensor_t v2 = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){2}, f);
     const tensor_t *bn[] = {&x, &v3, &v3, &v4, &v3};
     const tensor_t *bn_ok[] = {&x, &v3, &v3, &v3, &v3};
     const tensor_t *bn_rank1[] = {&x1, &v3, &v3, &v3, &v3};
@@ -253,24 +170,28 @@ static void test_failures(void)
     const attr_t axis4 = {.name = "axis", .type = ATTR_INT, .i = 4};
     const attr_t neg_eps = {.name = "epsilon", .type = ATTR_FLOAT, .f = -1.0f};
 
-    expect_fail("BatchNormalization", 15, NULL, 0, 5, bn, 1, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"BatchNormalization node 'nm0'", "mean", "[4]", "[3]"}, 4);
-    expect_fail("BatchNormalization", 15, NULL, 0, 5, bn_rank1, 1, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"[3]", "at least 2-D"}, 2);
-    expect_fail("BatchNormalization", 15, &training, 1, 5, bn_ok, 3, STATUS_UNSUPPORTED,
-                (const char *[]){"training_mode=1", "inference only"}, 2);
-    expect_fail("BatchNormalization", 7, NULL, 0, 5, bn_ok, 5, STATUS_UNSUPPORTED,
-                (const char *[]){"5 outputs", "training"}, 2);
-    expect_fail("BatchNormalization", 9, &neg_eps, 1, 5, bn_ok, 1, STATUS_INVALID_MODEL,
-                (const char *[]){"'epsilon'", "-1"}, 2);
-    expect_fail("InstanceNormalization", 6, NULL, 0, 3, (const tensor_t *[]){&x, &v3, &v2}, 1,
-                STATUS_INVALID_ARGUMENT, (const char *[]){"B has shape [2]", "[3]"}, 2);
-    expect_fail("LayerNormalization", 17, &axis4, 1, 2, (const tensor_t *[]){&x, &v2}, 1,
-                STATUS_INVALID_ARGUMENT, (const char *[]){"axis 4", "[1,3,2,2]"}, 2);
-    expect_fail("LayerNormalization", 17, NULL, 0, 2, (const tensor_t *[]){&x, &v3}, 1,
-                STATUS_INVALID_ARGUMENT, (const char *[]){"Scale [3]", "[2]"}, 2);
-    expect_fail("LayerNormalization", 17, &stash, 1, 2, (const tensor_t *[]){&x, &v2}, 1,
-                STATUS_UNSUPPORTED, (const char *[]){"stash_type 11"}, 1);
+    CHECK_FAILS(harness_run_runtime("BatchNormalization", 15, NULL, 0, 5, bn, 1, out, &err), err,
+                STATUS_INVALID_ARGUMENT, "BatchNormalization node 'n0'", "mean", "[4]", "[3]");
+    CHECK_FAILS(harness_run_runtime("BatchNormalization", 15, NULL, 0, 5, bn_rank1, 1, out, &err),
+                err, STATUS_INVALID_ARGUMENT, "[3]", "at least 2-D");
+    CHECK_FAILS(harness_run_runtime("BatchNormalization", 15, &training, 1, 5, bn_ok, 3, out, &err),
+                err, STATUS_UNSUPPORTED, "training_mode=1", "inference only");
+    CHECK_FAILS(harness_run_runtime("BatchNormalization", 7, NULL, 0, 5, bn_ok, 5, out, &err), err,
+                STATUS_UNSUPPORTED, "5 outputs", "training");
+    CHECK_FAILS(harness_run_runtime("BatchNormalization", 9, &neg_eps, 1, 5, bn_ok, 1, out, &err),
+                err, STATUS_INVALID_MODEL, "'epsilon'", "-1");
+    CHECK_FAILS(harness_run_runtime("InstanceNormalization", 6, NULL, 0, 3,
+                                    (const tensor_t *[]){&x, &v3, &v2}, 1, out, &err),
+                err, STATUS_INVALID_ARGUMENT, "B has shape [2]", "[3]");
+    CHECK_FAILS(harness_run_runtime("LayerNormalization", 17, &axis4, 1, 2,
+                                    (const tensor_t *[]){&x, &v2}, 1, out, &err),
+                err, STATUS_INVALID_ARGUMENT, "axis 4", "[1,3,2,2]");
+    CHECK_FAILS(harness_run_runtime("LayerNormalization", 17, NULL, 0, 2,
+                                    (const tensor_t *[]){&x, &v3}, 1, out, &err),
+                err, STATUS_INVALID_ARGUMENT, "Scale [3]", "[2]");
+    CHECK_FAILS(harness_run_runtime("LayerNormalization", 17, &stash, 1, 2,
+                                    (const tensor_t *[]){&x, &v2}, 1, out, &err),
+                err, STATUS_UNSUPPORTED, "stash_type 11");
 }
 
 int main(void)

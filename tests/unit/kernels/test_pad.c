@@ -11,68 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 512
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them; every input has its data while planning. Output data is malloc'd.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, n_out};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* A failure with the given code whose message contains text. */
-#define CHECK_FAILS(st, err, code, text)                                                           \
-    do {                                                                                           \
-        CHECK((st) == (code));                                                                     \
-        CHECK(strstr((err).message, (text)) != NULL);                                              \
-        if (!strstr((err).message, (text)))                                                        \
-            fprintf(stderr, "  message was: %s\n", (err).message);                                 \
-    } while (0)
+#include "op_harness.h"
 
 #define TEST_RANK_MAX 3
 #define TEST_DIM_MAX  5
@@ -128,10 +67,10 @@ static void check_random(const char *mode)
         }
         for (int i = 0; i < 125; i++)
             src[i] = 1000 + i;
-        x = make(DTYPE_INT64, rank, dims, src);
-        p = make(DTYPE_INT64, 1, pads_dims, pads);
-        v = make(DTYPE_INT64, 0, NULL, &value);
-        CHECK(run_op("Pad", 13, &attr, 1, 3, in, 1, &y, &err) == STATUS_OK);
+        x = harness_tensor(DTYPE_INT64, rank, dims, src);
+        p = harness_tensor(DTYPE_INT64, 1, pads_dims, pads);
+        v = harness_tensor(DTYPE_INT64, 0, NULL, &value);
+        CHECK(harness_run("Pad", 13, &attr, 1, 3, in, 1, &y, &err) == STATUS_OK);
         CHECK(shape_equal(y.rank, y.dims, rank, out_dims));
         for (int i = 0; i < rank; i++)
             n *= out_dims[i];
@@ -157,17 +96,18 @@ static void test_small_types(void)
     int64_t dims[] = {2, 3}, pads[] = {0, 2, 1, -1}, pads_dims[] = {4};
     uint8_t src[6] = {1, 2, 3, 4, 5, 6}, value = 9;
     const uint8_t expected[] = {9, 9, 1, 2, 9, 9, 4, 5, 9, 9, 9, 9};
-    tensor_t x = make(DTYPE_UINT8, 2, dims, src), p = make(DTYPE_INT64, 1, pads_dims, pads);
-    tensor_t v = make(DTYPE_UINT8, 0, NULL, &value), y;
+    tensor_t x = harness_tensor(DTYPE_UINT8, 2, dims, src),
+             p = harness_tensor(DTYPE_INT64, 1, pads_dims, pads);
+    tensor_t v = harness_tensor(DTYPE_UINT8, 0, NULL, &value), y;
     const tensor_t *in[3] = {&x, &p, &v};
     error_t err = {0};
 
-    CHECK(run_op("Pad", 11, NULL, 0, 3, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Pad", 11, NULL, 0, 3, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dims[0] == 3 && y.dims[1] == 4);
     CHECK(memcmp(y.data, expected, sizeof expected) == 0);
     free(y.data);
     /* No constant_value: zeros. */
-    CHECK(run_op("Pad", 11, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Pad", 11, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(((uint8_t *)y.data)[0] == 0 && ((uint8_t *)y.data)[2] == 1);
     free(y.data);
 }
@@ -177,29 +117,29 @@ static void test_attribute_form(void)
     int64_t dims[] = {3}, pads[] = {2, 1};
     float src[3] = {1, 2, 3};
     const float reflected[] = {3, 2, 1, 2, 3, 2}, filled[] = {1.5f, 1.5f, 1, 2, 3, 1.5f};
-    tensor_t x = make(DTYPE_FLOAT, 1, dims, src), y;
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 1, dims, src), y;
     const tensor_t *in[1] = {&x};
     attr_t attrs[3] = {{.name = "paddings", .type = ATTR_INTS, .count = 2, .ints = pads},
                        {.name = "mode", .type = ATTR_STRING, .s = "reflect"},
                        {.name = "value", .type = ATTR_FLOAT, .f = 1.5f}};
     error_t err = {0};
 
-    CHECK(run_op("Pad", 1, attrs, 2, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Pad", 1, attrs, 2, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(memcmp(y.data, reflected, sizeof reflected) == 0);
     free(y.data);
     attrs[0].name = "pads";
     attrs[1].s = "constant";
-    CHECK(run_op("Pad", 2, attrs, 3, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Pad", 2, attrs, 3, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(memcmp(y.data, filled, sizeof filled) == 0);
     free(y.data);
-    CHECK_FAILS(run_op("Pad", 2, attrs + 1, 2, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+    CHECK_FAILS(harness_run("Pad", 2, attrs + 1, 2, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
                 "Pad node 'n0': attribute 'pads' is missing");
     attrs[1].s = "wrap";
-    CHECK_FAILS(run_op("Pad", 2, attrs, 3, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+    CHECK_FAILS(harness_run("Pad", 2, attrs, 3, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
                 "unknown mode 'wrap'");
     x.dtype = DTYPE_INT32;
     attrs[1].s = "edge";
-    CHECK_FAILS(run_op("Pad", 2, attrs, 3, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Pad", 2, attrs, 3, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "before opset 11 the data must be float, not int32");
 }
 
@@ -207,8 +147,9 @@ static void test_failures(void)
 {
     int64_t dims[] = {2, 3}, pads[] = {0, 0, 0, 0}, three[] = {3}, four[] = {4};
     float src[6] = {0}, wide[2] = {0};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, src), p = make(DTYPE_INT64, 1, four, pads);
-    tensor_t v = make(DTYPE_FLOAT, 1, (int64_t[]){2}, wide), y;
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, src),
+             p = harness_tensor(DTYPE_INT64, 1, four, pads);
+    tensor_t v = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){2}, wide), y;
     const tensor_t *in[3] = {&x, &p, &v};
     attr_t attr = {.name = "mode", .type = ATTR_STRING, .s = "edge"};
     error_t err = {0};
@@ -216,21 +157,21 @@ static void test_failures(void)
     /* pads is [x0_begin, x1_begin, x0_end, x1_end]: crop 4 of the 3 columns. */
     pads[1] = -2;
     pads[3] = -2;
-    CHECK_FAILS(run_op("Pad", 13, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Pad", 13, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "pads -2 and -2 do not fit axis 1 of size 3");
     /* Cropping all 3 columns leaves edge mode nothing to repeat once it must pad. */
     pads[1] = -3;
     pads[3] = 1;
-    CHECK_FAILS(run_op("Pad", 13, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Pad", 13, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "mode 'edge' cannot pad axis 1: nothing is left of it");
     pads[1] = INT64_MIN;
-    CHECK_FAILS(run_op("Pad", 13, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Pad", 13, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "do not fit axis 1");
     pads[1] = 0;
-    CHECK_FAILS(run_op("Pad", 13, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Pad", 13, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "constant_value must be one float, got float of shape [2]");
-    p = make(DTYPE_INT64, 1, three, pads);
-    CHECK_FAILS(run_op("Pad", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    p = harness_tensor(DTYPE_INT64, 1, three, pads);
+    CHECK_FAILS(harness_run("Pad", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "input 'pads' has shape [3], expected [4]");
 }
 
@@ -239,11 +180,12 @@ static void test_empty_output(void)
 {
     int64_t dims[] = {0, 1}, pads[] = {0, 0, 0, (INT64_C(1) << 32) - 1}, four[] = {4};
     float src[1] = {0};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, src), p = make(DTYPE_INT64, 1, four, pads), y;
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, src),
+             p = harness_tensor(DTYPE_INT64, 1, four, pads), y;
     const tensor_t *in[2] = {&x, &p};
     error_t err = {0};
 
-    CHECK(run_op("Pad", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Pad", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dims[0] == 0 && y.dims[1] == INT64_C(1) << 32);
     free(y.data);
 }

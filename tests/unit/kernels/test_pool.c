@@ -12,78 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 1024
-
-/* Adapter, prototype and CPU implementation of op_type, as the engine calls them. */
-static status_t run_op(const char *op_type, const attr_t *attrs, size_t n_attrs, const tensor_t *x,
-                       int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, 12);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", 12, &attr_list, 1, n_out};
-    const tensor_t *in[] = {x};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = 1,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    memset(err, 0, sizeof *err);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-static float *random_floats(int64_t n, unsigned seed)
-{
-    float *v = malloc((size_t)n * sizeof *v);
-    for (int64_t i = 0; i < n; i++) {
-        seed = seed * 1103515245u + 12345u;
-        v[i] = (float)((seed >> 16) % 2001) / 1000.0f - 1.0f;
-    }
-    return v;
-}
-
-static attr_t ints_attr(const char *name, const int64_t *v, size_t n)
-{
-    return (attr_t){.name = name, .type = ATTR_INTS, .ints = v, .count = n};
-}
-
-static attr_t int_attr(const char *name, int64_t v)
-{
-    return (attr_t){.name = name, .type = ATTR_INT, .i = v};
-}
+#include "op_harness.h"
 
 /* A 2-D pooling window over planes of in[0] x in[1]. */
 typedef struct ref_pool {
@@ -132,14 +61,15 @@ static void check_pool_2d(const char *op_type, const ref_pool_t *r, const attr_t
     int64_t xd[] = {2, r->planes / 2, r->in[0], r->in[1]};
     int64_t yd[] = {2, r->planes / 2, r->out[0], r->out[1]};
     int64_t y_n = r->planes * r->out[0] * r->out[1];
-    float *x = random_floats(r->planes * r->in[0] * r->in[1], 7);
+    float *x = harness_random_floats(r->planes * r->in[0] * r->in[1], 7);
     float *expect = malloc((size_t)y_n * sizeof *expect);
     int64_t *expect_idx = malloc((size_t)y_n * sizeof *expect_idx);
-    tensor_t tx = make(DTYPE_FLOAT, 4, xd, x), out[2];
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 4, xd, x), out[2];
     error_t err;
 
     ref_pool_f32(r, max, include_pad, column_major, x, expect, expect_idx);
-    CHECK(run_op(op_type, attrs, n_attrs, &tx, n_out, out, &err) == STATUS_OK);
+    CHECK(harness_run(op_type, 12, attrs, n_attrs, 1, (const tensor_t *[]){&tx}, n_out, out,
+                      &err) == STATUS_OK);
     CHECK(shape_equal(out[0].rank, out[0].dims, 4, yd));
     if (out[0].data && shape_equal(out[0].rank, out[0].dims, 4, yd)) {
         for (int64_t i = 0; i < y_n; i++)
@@ -169,12 +99,12 @@ static void test_max_pool_indices(void)
                     .pe = {2, 1},
                     .out = {4, 3}};
     int64_t kernel[] = {3, 2}, strides[] = {2, 3}, dilations[] = {2, 1}, pads[] = {1, 0, 2, 1};
-    attr_t attrs[] = {ints_attr("kernel_shape", kernel, 2),
-                      ints_attr("strides", strides, 2),
-                      ints_attr("dilations", dilations, 2),
-                      ints_attr("pads", pads, 4),
-                      int_attr("ceil_mode", 1),
-                      int_attr("storage_order", 1)};
+    attr_t attrs[] = {harness_ints_attr("kernel_shape", kernel, 2),
+                      harness_ints_attr("strides", strides, 2),
+                      harness_ints_attr("dilations", dilations, 2),
+                      harness_ints_attr("pads", pads, 4),
+                      harness_int_attr("ceil_mode", 1),
+                      harness_int_attr("storage_order", 1)};
 
     check_pool_2d("MaxPool", &r, attrs, 5, false, false, 2);
     check_pool_2d("MaxPool", &r, attrs, 6, false, true, 2);
@@ -193,9 +123,9 @@ static void test_average_pool(void)
                     .pe = {1, 1},
                     .out = {4, 3}};
     int64_t kernel[] = {3, 3}, strides[] = {2, 2}, pads[] = {2, 1, 1, 1};
-    attr_t attrs[] = {ints_attr("kernel_shape", kernel, 2), ints_attr("strides", strides, 2),
-                      ints_attr("pads", pads, 4), int_attr("ceil_mode", 1),
-                      int_attr("count_include_pad", 1)};
+    attr_t attrs[] = {harness_ints_attr("kernel_shape", kernel, 2),
+                      harness_ints_attr("strides", strides, 2), harness_ints_attr("pads", pads, 4),
+                      harness_int_attr("ceil_mode", 1), harness_int_attr("count_include_pad", 1)};
 
     check_pool_2d("AveragePool", &r, attrs, 4, false, false, 1);
     check_pool_2d("AveragePool", &r, attrs, 5, true, false, 1);
@@ -207,14 +137,15 @@ static void test_max_pool_int8_same_upper(void)
     int8_t x[] = {-128, -5, 7, 100, -100, 3, 3};
     int8_t expect[] = {-5, 100, 100, 3};
     int64_t xd[] = {1, 1, 7}, kernel[] = {3}, strides[] = {2};
-    attr_t attrs[] = {ints_attr("kernel_shape", kernel, 1),
-                      ints_attr("strides", strides, 1),
+    attr_t attrs[] = {harness_ints_attr("kernel_shape", kernel, 1),
+                      harness_ints_attr("strides", strides, 1),
                       {.name = "auto_pad", .type = ATTR_STRING, .s = "SAME_UPPER"}};
-    tensor_t tx = make(DTYPE_INT8, 3, xd, x), out[2];
+    tensor_t tx = harness_tensor(DTYPE_INT8, 3, xd, x), out[2];
     int64_t expect_idx[] = {1, 3, 3, 5};
     error_t err;
 
-    CHECK(run_op("MaxPool", attrs, 3, &tx, 2, out, &err) == STATUS_OK);
+    CHECK(harness_run("MaxPool", 12, attrs, 3, 1, (const tensor_t *[]){&tx}, 2, out, &err) ==
+          STATUS_OK);
     CHECK(out[0].dtype == DTYPE_INT8 && out[0].dims[2] == 4 && out[1].dtype == DTYPE_INT64);
     for (int i = 0; i < 4 && out[0].data; i++) {
         CHECK(((int8_t *)out[0].data)[i] == expect[i]);
@@ -228,16 +159,18 @@ static void test_global_pools(void)
 {
     int64_t xd[] = {1, 2, 2, 1, 3};
     float x[] = {1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -9};
-    tensor_t tx = make(DTYPE_FLOAT, 5, xd, x), out;
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 5, xd, x), out;
     int64_t yd[] = {1, 2, 1, 1, 1};
     error_t err;
 
-    CHECK(run_op("GlobalAveragePool", NULL, 0, &tx, 1, &out, &err) == STATUS_OK);
+    CHECK(harness_run("GlobalAveragePool", 12, NULL, 0, 1, (const tensor_t *[]){&tx}, 1, &out,
+                      &err) == STATUS_OK);
     CHECK(shape_equal(out.rank, out.dims, 5, yd));
     CHECK_NEAR(((float *)out.data)[0], 3.5, 1e-6);
     CHECK_NEAR(((float *)out.data)[1], -4.0, 1e-6);
     free(out.data);
-    CHECK(run_op("GlobalMaxPool", NULL, 0, &tx, 1, &out, &err) == STATUS_OK);
+    CHECK(harness_run("GlobalMaxPool", 12, NULL, 0, 1, (const tensor_t *[]){&tx}, 1, &out, &err) ==
+          STATUS_OK);
     CHECK_NEAR(((float *)out.data)[0], 6.0, 0);
     CHECK_NEAR(((float *)out.data)[1], -1.0, 0);
     free(out.data);
@@ -247,8 +180,9 @@ static status_t fail_case(const char *op_type, const attr_t *attrs, size_t n_att
                           const int64_t *xd, error_t *err)
 {
     static float data[1024];
-    tensor_t tx = make(DTYPE_FLOAT, rank, xd, data), out[2];
-    status_t st = run_op(op_type, attrs, n_attrs, &tx, 1, out, err);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, rank, xd, data), out[2];
+    status_t st =
+        harness_run(op_type, 12, attrs, n_attrs, 1, (const tensor_t *[]){&tx}, 1, out, err);
     free(out[0].data);
     return st;
 }
@@ -262,23 +196,25 @@ static void test_failures(void)
     CHECK(fail_case("MaxPool", NULL, 0, 4, x, &err) == STATUS_INVALID_MODEL);
     CHECK(strstr(err.message, "MaxPool node 'n0': attribute 'kernel_shape' is required") != NULL);
     {
-        attr_t attrs[] = {ints_attr("kernel_shape", k33, 2), ints_attr("pads", pads_big, 4)};
+        attr_t attrs[] = {harness_ints_attr("kernel_shape", k33, 2),
+                          harness_ints_attr("pads", pads_big, 4)};
         CHECK(fail_case("AveragePool", attrs, 2, 4, x, &err) == STATUS_INVALID_ARGUMENT);
         CHECK(strstr(err.message, "AveragePool node 'n0': attribute 'pads' on spatial axis 0 "
                                   "(3, 0) must be smaller than the kernel extent 3") != NULL);
     }
     {
-        attr_t a = ints_attr("kernel_shape", k3, 1);
+        attr_t a = harness_ints_attr("kernel_shape", k3, 1);
         CHECK(fail_case("MaxPool", &a, 1, 4, x, &err) == STATUS_INVALID_ARGUMENT);
         CHECK(strstr(err.message, "attribute 'kernel_shape' has 1 values, expected 2") != NULL);
     }
     {
-        attr_t attrs[] = {ints_attr("kernel_shape", k33, 2), int_attr("storage_order", 2)};
+        attr_t attrs[] = {harness_ints_attr("kernel_shape", k33, 2),
+                          harness_int_attr("storage_order", 2)};
         CHECK(fail_case("MaxPool", attrs, 2, 4, x, &err) == STATUS_INVALID_MODEL);
         CHECK(strstr(err.message, "attribute 'storage_order' = 2 must be 0 or 1") != NULL);
     }
     {
-        attr_t a = ints_attr("kernel_shape", k1111, 4);
+        attr_t a = harness_ints_attr("kernel_shape", k1111, 4);
         CHECK(fail_case("MaxPool", &a, 1, 6, x6, &err) == STATUS_UNSUPPORTED);
         CHECK(strstr(err.message, "input X [1,1,2,2,2,2]: at most 3 spatial dims") != NULL);
     }

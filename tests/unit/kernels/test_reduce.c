@@ -13,63 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "op_harness.h"
 
-#define PARAMS_MAX 256
 #define N_ELEMENTS 120 /* the [2,3,4,5] test input */
-
-/*
- * Adapter, prototype and CPU implementation, as the engine calls them. The
- * prototype sees the data of value inputs only, as for runtime activations.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "rd0", opset, &attr_list, n_in, 1};
-    tensor_t shapes[2];
-    const tensor_t *planning[2];
-    op_call_t call = {.op_type = op_type,
-                      .node = "rd0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = planning,
-                      .n_outputs = 1,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    assert(n_in <= 2);
-    memset(out, 0, sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    for (int i = 0; i < n_in; i++) {
-        planning[i] = in[i] ? &shapes[i] : NULL;
-        if (in[i]) {
-            shapes[i] = *in[i];
-            if (!(schema->kernel->value_inputs & (1u << i)))
-                shapes[i].data = NULL;
-        }
-    }
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    call.inputs = in;
-    out->data = malloc(tensor_bytes(out) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
 
 static const int64_t dims4[4] = {2, 3, 4, 5};
 
@@ -176,7 +122,8 @@ static void test_against_reference(void)
                     const tensor_t *in[] = {&inputs[t]};
                     error_t err = {0};
                     tensor_t y;
-                    status_t st = run_op(op_cases[oc].op_type, 11, attrs, 2, 1, in, &y, &err);
+                    status_t st =
+                        harness_run_runtime(op_cases[oc].op_type, 11, attrs, 2, 1, in, 1, &y, &err);
                     CHECK(st == STATUS_OK);
                     if (st != STATUS_OK)
                         continue;
@@ -202,22 +149,23 @@ static void test_axes_input(void)
     error_t err = {0};
     tensor_t y;
 
-    CHECK(run_op("ReduceSum", 13, &no_keep, 1, 2, (const tensor_t *[]){&tx, &t_axes}, &y, &err) ==
-          STATUS_OK);
+    CHECK(harness_run_runtime("ReduceSum", 13, &no_keep, 1, 2, (const tensor_t *[]){&tx, &t_axes},
+                              1, &y, &err) == STATUS_OK);
     CHECK(y.rank == 1 && y.dims[0] == 2);
     CHECK(((float *)y.data)[0] == 6.0f && ((float *)y.data)[1] == 15.0f);
     free(y.data);
     /* Empty or omitted axes reduce everything... */
-    CHECK(run_op("ReduceSum", 13, NULL, 0, 2, (const tensor_t *[]){&tx, &t_empty}, &y, &err) ==
-          STATUS_OK);
+    CHECK(harness_run_runtime("ReduceSum", 13, NULL, 0, 2, (const tensor_t *[]){&tx, &t_empty}, 1,
+                              &y, &err) == STATUS_OK);
     CHECK(y.rank == 2 && y.dims[0] == 1 && y.dims[1] == 1 && ((float *)y.data)[0] == 21.0f);
     free(y.data);
-    CHECK(run_op("ReduceSum", 13, NULL, 0, 1, (const tensor_t *[]){&tx}, &y, &err) == STATUS_OK);
+    CHECK(harness_run_runtime("ReduceSum", 13, NULL, 0, 1, (const tensor_t *[]){&tx}, 1, &y,
+                              &err) == STATUS_OK);
     CHECK(y.rank == 2 && ((float *)y.data)[0] == 21.0f);
     free(y.data);
     /* ...unless noop_with_empty_axes passes the input through. */
-    CHECK(run_op("ReduceSum", 13, &noop, 1, 2, (const tensor_t *[]){&tx, &t_empty}, &y, &err) ==
-          STATUS_OK);
+    CHECK(harness_run_runtime("ReduceSum", 13, &noop, 1, 2, (const tensor_t *[]){&tx, &t_empty}, 1,
+                              &y, &err) == STATUS_OK);
     CHECK(shape_equal(y.rank, y.dims, tx.rank, tx.dims));
     CHECK(memcmp(y.data, x, sizeof x) == 0);
     free(y.data);
@@ -233,13 +181,13 @@ static void test_empty_reduction(void)
     error_t err = {0};
     tensor_t y;
 
-    CHECK(run_op("ReduceSum", 11, &attr, 1, 1, in, &y, &err) == STATUS_OK);
+    CHECK(harness_run_runtime("ReduceSum", 11, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(tensor_numel(&y) == 6 && ((float *)y.data)[5] == 0.0f);
     free(y.data);
-    CHECK(run_op("ReduceMax", 13, &attr, 1, 1, in, &y, &err) == STATUS_OK);
+    CHECK(harness_run_runtime("ReduceMax", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(tensor_numel(&y) == 6 && ((float *)y.data)[0] == -INFINITY);
     free(y.data);
-    CHECK(run_op("ReduceMean", 13, &attr, 1, 1, in, &y, &err) == STATUS_OK);
+    CHECK(harness_run_runtime("ReduceMean", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(tensor_numel(&y) == 6 && isnan(((float *)y.data)[3]));
     free(y.data);
 }
@@ -267,40 +215,22 @@ static void test_argmax(void)
             error_t err = {0};
             tensor_t y;
             /* Axis 1 has inner dims after it: the column path. */
-            CHECK(run_op("ArgMax", 12, ax1, 3, 1, in, &y, &err) == STATUS_OK);
+            CHECK(harness_run_runtime("ArgMax", 12, ax1, 3, 1, in, 1, &y, &err) == STATUS_OK);
             CHECK(y.dtype == DTYPE_INT64 && y.rank == 2 && y.dims[0] == 2 && y.dims[1] == 2);
             CHECK(memcmp(y.data, last ? last_ax1 : first_ax1, sizeof first_ax1) == 0);
             free(y.data);
             /* The last axis is contiguous: the row path. */
-            CHECK(run_op("ArgMax", 13, ax2, 2, 1, in, &y, &err) == STATUS_OK);
+            CHECK(harness_run_runtime("ArgMax", 13, ax2, 2, 1, in, 1, &y, &err) == STATUS_OK);
             CHECK(y.rank == 3 && y.dims[2] == 1);
             CHECK(memcmp(y.data, last ? last_ax2 : first_ax2, sizeof first_ax2) == 0);
             free(y.data);
         }
 }
 
-/* Runs op_type expecting failure code; the message must contain every needle. */
-static void expect_fail(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                        int n_in, const tensor_t *const *in, status_t code,
-                        const char *const *needles, size_t n_needles)
-{
-    error_t err = {0};
-    tensor_t y;
-    status_t st = run_op(op_type, opset, attrs, n_attrs, n_in, in, &y, &err);
-
-    CHECK(st == code);
-    for (size_t i = 0; i < n_needles; i++) {
-        if (!strstr(err.message, needles[i])) {
-            fprintf(stderr, "message '%s' lacks '%s'\n", err.message, needles[i]);
-            CHECK(strstr(err.message, needles[i]) != NULL);
-        }
-    }
-    if (st == STATUS_OK)
-        free(y.data);
-}
-
 static void test_failures(void)
 {
+    error_t err;
+    tensor_t y;
     float x[6] = {0};
     int64_t bad_axes[] = {2}, dup_axes[] = {1, -1}, axes2d[] = {0, 1};
     tensor_t tx = {.dtype = DTYPE_FLOAT, .rank = 2, .dims = {2, 3}, .data = x};
@@ -313,20 +243,27 @@ static void test_failures(void)
     const attr_t axis2 = {.name = "axis", .type = ATTR_INT, .i = 2};
     const attr_t axis1 = {.name = "axis", .type = ATTR_INT, .i = 1};
 
-    expect_fail("ReduceMean", 13, &bad, 1, 1, (const tensor_t *[]){&tx}, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"ReduceMean node 'rd0'", "axis 2", "[2,3]"}, 3);
-    expect_fail("ReduceMax", 11, &dup, 1, 1, (const tensor_t *[]){&tx}, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"ReduceMax node 'rd0'", "axis -1", "twice"}, 3);
-    expect_fail("ReduceSum", 13, NULL, 0, 2, (const tensor_t *[]){&tx, &t_bad},
-                STATUS_INVALID_ARGUMENT, (const char *[]){"axis 2", "[2,3]"}, 2);
-    expect_fail("ReduceSum", 13, NULL, 0, 2, (const tensor_t *[]){&tx, &t_2d},
-                STATUS_INVALID_ARGUMENT, (const char *[]){"axes must be 1-D", "[1,2]"}, 2);
-    expect_fail("ReduceMin", 13, &keep2, 1, 1, (const tensor_t *[]){&tx}, STATUS_INVALID_MODEL,
-                (const char *[]){"'keepdims'", "got 2"}, 2);
-    expect_fail("ArgMax", 13, &axis2, 1, 1, (const tensor_t *[]){&tx}, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"ArgMax node 'rd0'", "axis 2", "[2,3]"}, 3);
-    expect_fail("ArgMax", 13, &axis1, 1, 1, (const tensor_t *[]){&empty}, STATUS_INVALID_ARGUMENT,
-                (const char *[]){"[2,0]", "empty"}, 2);
+    CHECK_FAILS(
+        harness_run_runtime("ReduceMean", 13, &bad, 1, 1, (const tensor_t *[]){&tx}, 1, &y, &err),
+        err, STATUS_INVALID_ARGUMENT, "ReduceMean node 'n0'", "axis 2", "[2,3]");
+    CHECK_FAILS(
+        harness_run_runtime("ReduceMax", 11, &dup, 1, 1, (const tensor_t *[]){&tx}, 1, &y, &err),
+        err, STATUS_INVALID_ARGUMENT, "ReduceMax node 'n0'", "axis -1", "twice");
+    CHECK_FAILS(harness_run_runtime("ReduceSum", 13, NULL, 0, 2, (const tensor_t *[]){&tx, &t_bad},
+                                    1, &y, &err),
+                err, STATUS_INVALID_ARGUMENT, "axis 2", "[2,3]");
+    CHECK_FAILS(harness_run_runtime("ReduceSum", 13, NULL, 0, 2, (const tensor_t *[]){&tx, &t_2d},
+                                    1, &y, &err),
+                err, STATUS_INVALID_ARGUMENT, "axes must be 1-D", "[1,2]");
+    CHECK_FAILS(
+        harness_run_runtime("ReduceMin", 13, &keep2, 1, 1, (const tensor_t *[]){&tx}, 1, &y, &err),
+        err, STATUS_INVALID_MODEL, "'keepdims'", "got 2");
+    CHECK_FAILS(
+        harness_run_runtime("ArgMax", 13, &axis2, 1, 1, (const tensor_t *[]){&tx}, 1, &y, &err),
+        err, STATUS_INVALID_ARGUMENT, "ArgMax node 'n0'", "axis 2", "[2,3]");
+    CHECK_FAILS(
+        harness_run_runtime("ArgMax", 13, &axis1, 1, 1, (const tensor_t *[]){&empty}, 1, &y, &err),
+        err, STATUS_INVALID_ARGUMENT, "[2,0]", "empty");
 }
 
 int main(void)

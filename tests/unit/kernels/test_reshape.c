@@ -10,68 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 512
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them; every input has its data while planning. Output data is malloc'd.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, n_out};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* A failure with the given code whose message contains text. */
-#define CHECK_FAILS(st, err, code, text)                                                           \
-    do {                                                                                           \
-        CHECK((st) == (code));                                                                     \
-        CHECK(strstr((err).message, (text)) != NULL);                                              \
-        if (!strstr((err).message, (text)))                                                        \
-            fprintf(stderr, "  message was: %s\n", (err).message);                                 \
-    } while (0)
+#include "op_harness.h"
 
 static bool dims_are(const tensor_t *t, int rank, const int64_t *dims)
 {
@@ -84,14 +23,14 @@ static status_t reshape_to(int n, const int64_t *shape, int64_t allowzero, tenso
 {
     static int8_t data[24];
     int64_t dims[] = {2, 3, 4}, shape_dims[] = {n};
-    tensor_t x = make(DTYPE_INT8, 3, dims, data);
-    tensor_t s = make(DTYPE_INT64, 1, shape_dims, (void *)shape);
+    tensor_t x = harness_tensor(DTYPE_INT8, 3, dims, data);
+    tensor_t s = harness_tensor(DTYPE_INT64, 1, shape_dims, (void *)shape);
     const tensor_t *in[2] = {&x, &s};
     attr_t attr = {.name = "allowzero", .type = ATTR_INT, .i = allowzero};
 
     for (int i = 0; i < 24; i++)
         data[i] = (int8_t)(i - 12);
-    return run_op("Reshape", 14, &attr, 1, 2, in, 1, y, err);
+    return harness_run("Reshape", 14, &attr, 1, 2, in, 1, y, err);
 }
 
 static void test_reshape(void)
@@ -127,14 +66,14 @@ static void test_reshape_allowzero_empty(void)
 {
     int64_t dims[] = {0, 3}, shape[] = {3, 0}, shape_dims[] = {2}, want[] = {3, 0};
     float data[1];
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, data);
-    tensor_t s = make(DTYPE_INT64, 1, shape_dims, shape);
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, data);
+    tensor_t s = harness_tensor(DTYPE_INT64, 1, shape_dims, shape);
     const tensor_t *in[2] = {&x, &s};
     attr_t attr = {.name = "allowzero", .type = ATTR_INT, .i = 1};
     tensor_t y;
     error_t err = {0};
 
-    CHECK(run_op("Reshape", 14, &attr, 1, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Reshape", 14, &attr, 1, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(dims_are(&y, 2, want));
     free(y.data);
 }
@@ -143,18 +82,18 @@ static void test_reshape_attribute_form(void)
 {
     int64_t dims[] = {2, 6}, shape[] = {3, -1}, want[] = {3, 4};
     float data[12] = {0};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, data);
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, data);
     const tensor_t *in[2] = {&x, &x};
     attr_t attr = {.name = "shape", .type = ATTR_INTS, .count = 2, .ints = shape};
     tensor_t y;
     error_t err = {0};
 
-    CHECK(run_op("Reshape", 4, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Reshape", 4, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(dims_are(&y, 2, want));
     free(y.data);
-    CHECK_FAILS(run_op("Reshape", 4, NULL, 0, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+    CHECK_FAILS(harness_run("Reshape", 4, NULL, 0, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
                 "attribute 'shape' is missing");
-    CHECK_FAILS(run_op("Reshape", 13, NULL, 0, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+    CHECK_FAILS(harness_run("Reshape", 13, NULL, 0, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
                 "opset 13 takes 2 to 2 inputs, got 1");
 }
 
@@ -162,28 +101,28 @@ static void test_flatten(void)
 {
     int64_t dims[] = {2, 3, 4, 5}, want0[] = {1, 120}, want_neg[] = {24, 5}, want4[] = {120, 1};
     float data[120] = {0};
-    tensor_t x = make(DTYPE_FLOAT, 4, dims, data), y;
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 4, dims, data), y;
     const tensor_t *in[1] = {&x};
     attr_t attr = {.name = "axis", .type = ATTR_INT, .i = 0};
     error_t err = {0};
 
-    CHECK(run_op("Flatten", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Flatten", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(dims_are(&y, 2, want0));
     free(y.data);
     attr.i = -1;
-    CHECK(run_op("Flatten", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Flatten", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(dims_are(&y, 2, want_neg));
     free(y.data);
     attr.i = 4;
-    CHECK(run_op("Flatten", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Flatten", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(dims_are(&y, 2, want4));
     free(y.data);
     attr.i = 5;
-    CHECK_FAILS(run_op("Flatten", 13, &attr, 1, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "Flatten node 'n0': axis 5 is out of range");
+    CHECK_FAILS(harness_run("Flatten", 13, &attr, 1, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "Flatten node 'n0': axis 5 is out of range");
     attr.i = -5;
-    CHECK_FAILS(run_op("Flatten", 13, &attr, 1, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "axis -5 is out of range for input shape [2,3,4,5]");
+    CHECK_FAILS(harness_run("Flatten", 13, &attr, 1, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "axis -5 is out of range for input shape [2,3,4,5]");
 }
 
 static void test_squeeze(void)
@@ -191,29 +130,29 @@ static void test_squeeze(void)
     int64_t dims[] = {1, 3, 1, 2}, all[] = {3, 2}, axes[] = {-2}, want_axes[] = {1, 3, 2};
     int64_t not_one[] = {1}, repeated[] = {0, -4}, axes_dims[] = {1};
     uint16_t data[6] = {1, 2, 3, 4, 5, 6};
-    tensor_t x = make(DTYPE_UINT16, 4, dims, data), y;
-    tensor_t a = make(DTYPE_INT64, 1, axes_dims, axes);
+    tensor_t x = harness_tensor(DTYPE_UINT16, 4, dims, data), y;
+    tensor_t a = harness_tensor(DTYPE_INT64, 1, axes_dims, axes);
     const tensor_t *in[2] = {&x, &a};
     attr_t attr = {.name = "axes", .type = ATTR_INTS, .count = 1, .ints = axes};
     error_t err = {0};
 
-    CHECK(run_op("Squeeze", 13, NULL, 0, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Squeeze", 13, NULL, 0, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(dims_are(&y, 2, all) && memcmp(y.data, data, sizeof data) == 0);
     free(y.data);
-    CHECK(run_op("Squeeze", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Squeeze", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(dims_are(&y, 3, want_axes));
     free(y.data);
-    CHECK(run_op("Squeeze", 11, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Squeeze", 11, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(dims_are(&y, 3, want_axes));
     free(y.data);
     attr.ints = not_one;
-    CHECK_FAILS(run_op("Squeeze", 11, &attr, 1, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "cannot squeeze axis 1 of input shape [1,3,1,2]");
+    CHECK_FAILS(harness_run("Squeeze", 11, &attr, 1, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "cannot squeeze axis 1 of input shape [1,3,1,2]");
     attr.ints = repeated;
     attr.count = 2;
-    CHECK_FAILS(run_op("Squeeze", 1, &attr, 1, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "axis -4 is repeated");
-    CHECK_FAILS(run_op("Squeeze", 12, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+    CHECK_FAILS(harness_run("Squeeze", 1, &attr, 1, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "axis -4 is repeated");
+    CHECK_FAILS(harness_run("Squeeze", 12, &attr, 1, 2, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
                 "opset 12 takes 1 to 1 inputs, got 2");
 }
 
@@ -222,29 +161,29 @@ static void test_unsqueeze(void)
     int64_t dims[] = {3, 4}, axes[] = {3, 0, -2}, want[] = {1, 3, 4, 1, 1};
     int64_t outside[] = {5}, many[] = {0, 1, 2, 3, 4, 5, 6}, axes_dims[] = {3};
     float data[12] = {0};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, data), y;
-    tensor_t a = make(DTYPE_INT64, 1, axes_dims, axes);
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, data), y;
+    tensor_t a = harness_tensor(DTYPE_INT64, 1, axes_dims, axes);
     const tensor_t *in[2] = {&x, &a};
     attr_t attr = {.name = "axes", .type = ATTR_INTS, .count = 1, .ints = outside};
     error_t err = {0};
 
     /* Unsorted and negative axes index the rank-5 output: 3, 0 and -2 (= 3) collide. */
-    CHECK_FAILS(run_op("Unsqueeze", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "Unsqueeze node 'n0': axis -2 is repeated");
+    CHECK_FAILS(harness_run("Unsqueeze", 13, NULL, 0, 2, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "Unsqueeze node 'n0': axis -2 is repeated");
     axes[2] = -1;
-    CHECK(run_op("Unsqueeze", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Unsqueeze", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(dims_are(&y, 5, want));
     free(y.data);
-    CHECK_FAILS(run_op("Unsqueeze", 11, &attr, 1, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "axis 5 is out of range for rank 3");
+    CHECK_FAILS(harness_run("Unsqueeze", 11, &attr, 1, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "axis 5 is out of range for rank 3");
     attr.ints = many;
     attr.count = 7;
-    CHECK_FAILS(run_op("Unsqueeze", 11, &attr, 1, 1, in, 1, &y, &err), err, STATUS_UNSUPPORTED,
+    CHECK_FAILS(harness_run("Unsqueeze", 11, &attr, 1, 1, in, 1, &y, &err), err, STATUS_UNSUPPORTED,
                 "output rank 9 exceeds 8");
-    CHECK_FAILS(run_op("Unsqueeze", 13, NULL, 0, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
-                "takes 2 to 2 inputs");
-    CHECK_FAILS(run_op("Unsqueeze", 12, NULL, 0, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
-                "attribute 'axes' is missing");
+    CHECK_FAILS(harness_run("Unsqueeze", 13, NULL, 0, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_MODEL, "takes 2 to 2 inputs");
+    CHECK_FAILS(harness_run("Unsqueeze", 12, NULL, 0, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_MODEL, "attribute 'axes' is missing");
 }
 
 int main(void)

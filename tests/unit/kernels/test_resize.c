@@ -14,63 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "op_harness.h"
 
-#define PARAMS_MAX   1024
 #define REF_MAX_RANK 4
 #define REF_MAX_TAPS 4
-
-/* Adapter, prototype and CPU implementation of op_type, as the engine calls them. */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, 1};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = 1,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, sizeof *out);
-    memset(err, 0, sizeof *err);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    out->data = malloc(tensor_bytes(out) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-static attr_t str_attr(const char *name, const char *s)
-{
-    return (attr_t){.name = name, .type = ATTR_STRING, .s = s};
-}
 
 /* The reference's view of a resize. */
 typedef struct ref_resize {
@@ -209,15 +156,16 @@ static void check_resize(ref_resize_t *r, const attr_t *attrs, size_t n_attrs, b
         r->scale[a] = by_sizes ? (double)r->out[a] / (double)r->in[a] : (double)scales[a];
     }
     x = counting_floats(in_n);
-    tx = make(DTYPE_FLOAT, r->rank, r->in, x);
+    tx = harness_tensor(DTYPE_FLOAT, r->rank, r->in, x);
     if (by_sizes) {
-        ts = make(DTYPE_INT64, 1, count, sizes);
+        ts = harness_tensor(DTYPE_INT64, 1, count, sizes);
         in[3] = &ts;
     } else {
-        ts = make(DTYPE_FLOAT, 1, count, scales);
+        ts = harness_tensor(DTYPE_FLOAT, 1, count, scales);
         in[2] = &ts;
     }
-    CHECK(run_op("Resize", 13, attrs, n_attrs, by_sizes ? 4 : 3, in, &ty, &err) == STATUS_OK);
+    CHECK(harness_run("Resize", 13, attrs, n_attrs, by_sizes ? 4 : 3, in, 1, &ty, &err) ==
+          STATUS_OK);
     CHECK(shape_equal(ty.rank, ty.dims, r->rank, r->out));
     for (int64_t i = 0; i < out_n && ty.data && shape_equal(ty.rank, ty.dims, r->rank, r->out);
          i++) {
@@ -234,8 +182,8 @@ static void test_linear_mixed_axes(void)
     /* Axis 0 grows, axis 1 shrinks, axis 2 grows: the shrinking pass runs first. */
     ref_resize_t r = {
         .mode = "linear", .coord = "half_pixel", .rank = 3, .in = {2, 5, 4}, .out = {3, 3, 7}};
-    attr_t attrs[] = {str_attr("mode", "linear"),
-                      str_attr("coordinate_transformation_mode", "align_corners")};
+    attr_t attrs[] = {harness_string_attr("mode", "linear"),
+                      harness_string_attr("coordinate_transformation_mode", "align_corners")};
 
     check_resize(&r, attrs, 1, true);
     r.coord = "align_corners";
@@ -251,8 +199,8 @@ static void test_cubic(void)
                       .in = {1, 2, 4, 5},
                       .out = {1, 2, 6, 3},
                       .scale = {1, 1, 1.5, 0.6}};
-    attr_t attrs[] = {str_attr("mode", "cubic"),
-                      str_attr("coordinate_transformation_mode", "asymmetric"),
+    attr_t attrs[] = {harness_string_attr("mode", "cubic"),
+                      harness_string_attr("coordinate_transformation_mode", "asymmetric"),
                       {.name = "cubic_coeff_a", .type = ATTR_FLOAT, .f = -0.5f},
                       {.name = "exclude_outside", .type = ATTR_INT, .i = 1}};
 
@@ -270,8 +218,8 @@ static void test_pytorch_half_pixel_single_output(void)
                       .rank = 4,
                       .in = {1, 1, 3, 4},
                       .out = {1, 1, 1, 6}};
-    attr_t attrs[] = {str_attr("mode", "linear"),
-                      str_attr("coordinate_transformation_mode", "pytorch_half_pixel")};
+    attr_t attrs[] = {harness_string_attr("mode", "linear"),
+                      harness_string_attr("coordinate_transformation_mode", "pytorch_half_pixel")};
     check_resize(&r, attrs, 2, true);
 }
 
@@ -285,7 +233,7 @@ static void test_nearest_modes(void)
                           .rank = 2,
                           .in = {3, 5},
                           .out = {7, 2}};
-        attr_t attrs[] = {str_attr("nearest_mode", modes[m])};
+        attr_t attrs[] = {harness_string_attr("nearest_mode", modes[m])};
         check_resize(&r, attrs, 1, true);
     }
 }
@@ -297,10 +245,12 @@ static void test_nearest_integer_types(void)
     uint8_t xb[] = {10, 20, 30, 40}, expect_b[] = {10, 20, 10, 20, 30, 40};
     int64_t xbd[] = {2, 2}, sizes_b[] = {3, 2};
     float scales[] = {2.0f, 1.7f};
-    attr_t attrs[] = {str_attr("coordinate_transformation_mode", "asymmetric"),
-                      str_attr("nearest_mode", "round_prefer_ceil")};
-    tensor_t tx = make(DTYPE_INT64, 2, xd, x), ts = make(DTYPE_FLOAT, 1, sd, scales), ty;
-    tensor_t txb = make(DTYPE_UINT8, 2, xbd, xb), tsz = make(DTYPE_INT64, 1, sd, sizes_b);
+    attr_t attrs[] = {harness_string_attr("coordinate_transformation_mode", "asymmetric"),
+                      harness_string_attr("nearest_mode", "round_prefer_ceil")};
+    tensor_t tx = harness_tensor(DTYPE_INT64, 2, xd, x),
+             ts = harness_tensor(DTYPE_FLOAT, 1, sd, scales), ty;
+    tensor_t txb = harness_tensor(DTYPE_UINT8, 2, xbd, xb),
+             tsz = harness_tensor(DTYPE_INT64, 1, sd, sizes_b);
     const tensor_t *in[] = {&tx, NULL, &ts};
     const tensor_t *in_b[] = {&txb, NULL, NULL, &tsz};
     error_t err;
@@ -309,14 +259,14 @@ static void test_nearest_integer_types(void)
      * Rows: x = o / 2 = 0, 0.5, 1, 1.5 -> 0, 1, 1, 1 (ties up, clamped).
      * Columns: x = o / 1.7 = 0, 0.59, 1.18, 1.76, 2.35 -> 0, 1, 1, 2, 2.
      */
-    CHECK(run_op("Resize", 13, attrs, 2, 3, in, &ty, &err) == STATUS_OK);
+    CHECK(harness_run("Resize", 13, attrs, 2, 3, in, 1, &ty, &err) == STATUS_OK);
     CHECK(ty.dtype == DTYPE_INT64 && ty.dims[0] == 4 && ty.dims[1] == 5);
     for (int i = 0; i < 20 && ty.data; i++)
         CHECK(((int64_t *)ty.data)[i] == expect[i]);
     free(ty.data);
 
     /* Rows: x = (o + 0.5) * 2 / 3 - 0.5 = -0.17, 0.5, 1.17 -> 0, 0, 1 (round half down). */
-    CHECK(run_op("Resize", 13, NULL, 0, 4, in_b, &ty, &err) == STATUS_OK);
+    CHECK(harness_run("Resize", 13, NULL, 0, 4, in_b, 1, &ty, &err) == STATUS_OK);
     CHECK(ty.dtype == DTYPE_UINT8 && ty.dims[0] == 3 && ty.dims[1] == 2);
     for (int i = 0; i < 6 && ty.data; i++)
         CHECK(((uint8_t *)ty.data)[i] == expect_b[i]);
@@ -330,18 +280,19 @@ static void test_legacy_forms(void)
     int64_t xd[] = {1, 1, 2, 4}, upd[] = {1, 1, 2, 2}, sd[] = {4};
     float expect_up[] = {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4};
     attr_t scales_attr = {.name = "scales", .type = ATTR_FLOATS, .floats = up_scales, .count = 4};
-    tensor_t tx = make(DTYPE_FLOAT, 4, xd, x), ts = make(DTYPE_FLOAT, 1, sd, down_scales), ty;
-    tensor_t tup = make(DTYPE_FLOAT, 4, upd, up);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 4, xd, x),
+             ts = harness_tensor(DTYPE_FLOAT, 1, sd, down_scales), ty;
+    tensor_t tup = harness_tensor(DTYPE_FLOAT, 4, upd, up);
     const tensor_t *in[] = {&tx, &ts}, *in_up[] = {&tup};
     error_t err;
 
     /* Resize-10 shrinking rounds up: x = 0, 1.67 -> 0, 2. */
-    CHECK(run_op("Resize", 10, NULL, 0, 2, in, &ty, &err) == STATUS_OK);
+    CHECK(harness_run("Resize", 10, NULL, 0, 2, in, 1, &ty, &err) == STATUS_OK);
     CHECK(ty.dims[2] == 1 && ty.dims[3] == 2);
     CHECK(ty.data && ((float *)ty.data)[0] == 1.0f && ((float *)ty.data)[1] == 3.0f);
     free(ty.data);
 
-    CHECK(run_op("Upsample", 7, &scales_attr, 1, 1, in_up, &ty, &err) == STATUS_OK);
+    CHECK(harness_run("Upsample", 7, &scales_attr, 1, 1, in_up, 1, &ty, &err) == STATUS_OK);
     CHECK(ty.dims[2] == 4 && ty.dims[3] == 4);
     for (int i = 0; i < 16 && ty.data; i++)
         CHECK(((float *)ty.data)[i] == expect_up[i]);
@@ -353,23 +304,25 @@ static void test_crop_and_extrapolate_and_identity(void)
     float x[16], roi[] = {0, 0, 0.4f, 0.6f, 1, 1, 1.2f, 1.7f}, ones[] = {1, 1, 1, 1};
     int64_t xd[] = {1, 1, 4, 4}, rd[] = {8}, sd[] = {4}, sizes[] = {1, 1, 3, 3};
     float expect[] = {7.6f, 10, 10, 12.4f, 10, 10, 10, 10, 10};
-    attr_t attrs[] = {str_attr("mode", "linear"),
-                      str_attr("coordinate_transformation_mode", "tf_crop_and_resize"),
+    attr_t attrs[] = {harness_string_attr("mode", "linear"),
+                      harness_string_attr("coordinate_transformation_mode", "tf_crop_and_resize"),
                       {.name = "extrapolation_value", .type = ATTR_FLOAT, .f = 10.0f}};
-    tensor_t tx = make(DTYPE_FLOAT, 4, xd, x), troi = make(DTYPE_FLOAT, 1, rd, roi);
-    tensor_t tsz = make(DTYPE_INT64, 1, sd, sizes), tones = make(DTYPE_FLOAT, 1, sd, ones), ty;
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 4, xd, x),
+             troi = harness_tensor(DTYPE_FLOAT, 1, rd, roi);
+    tensor_t tsz = harness_tensor(DTYPE_INT64, 1, sd, sizes),
+             tones = harness_tensor(DTYPE_FLOAT, 1, sd, ones), ty;
     const tensor_t *in[] = {&tx, &troi, NULL, &tsz}, *in_id[] = {&tx, NULL, &tones};
     error_t err;
 
     for (int i = 0; i < 16; i++)
         x[i] = (float)(i + 1);
-    CHECK(run_op("Resize", 11, attrs, 3, 4, in, &ty, &err) == STATUS_OK);
+    CHECK(harness_run("Resize", 11, attrs, 3, 4, in, 1, &ty, &err) == STATUS_OK);
     for (int i = 0; i < 9 && ty.data; i++)
         CHECK_NEAR(((float *)ty.data)[i], expect[i], 1e-5);
     free(ty.data);
 
     /* Scales of 1 skip every pass: a plain copy. */
-    CHECK(run_op("Resize", 13, attrs, 1, 3, in_id, &ty, &err) == STATUS_OK);
+    CHECK(harness_run("Resize", 13, attrs, 1, 3, in_id, 1, &ty, &err) == STATUS_OK);
     for (int i = 0; i < 16 && ty.data; i++)
         CHECK(((float *)ty.data)[i] == x[i]);
     free(ty.data);
@@ -379,8 +332,8 @@ static status_t fail_case(int opset, const attr_t *attrs, size_t n_attrs, int n_
                           const tensor_t *const *in, error_t *err)
 {
     tensor_t ty;
-    status_t st =
-        run_op(opset < 9 ? "Upsample" : "Resize", opset, attrs, n_attrs, n_in, in, &ty, err);
+    status_t st = harness_run(opset < 9 ? "Upsample" : "Resize", opset, attrs, n_attrs, n_in, in, 1,
+                              &ty, err);
     free(ty.data);
     return st;
 }
@@ -390,12 +343,16 @@ static void test_failures(void)
     float x[16] = {0}, scales[] = {1, 1, -1, 2}, roi[8] = {0};
     int64_t xi[16] = {0}, xd[] = {1, 1, 4, 4}, sd4[] = {4}, sd3[] = {3}, rd[] = {8};
     int64_t sizes[] = {1, -2, 4, 4}, sizes_ok[] = {1, 1, 2, 2};
-    tensor_t tx = make(DTYPE_FLOAT, 4, xd, x), txi = make(DTYPE_INT64, 4, xd, xi);
-    tensor_t ts = make(DTYPE_FLOAT, 1, sd4, scales), ts3 = make(DTYPE_FLOAT, 1, sd3, scales);
-    tensor_t tsz = make(DTYPE_INT64, 1, sd4, sizes), tsz_ok = make(DTYPE_INT64, 1, sd4, sizes_ok);
-    tensor_t troi = make(DTYPE_FLOAT, 1, rd, roi);
-    attr_t linear = str_attr("mode", "linear"), bicubic = str_attr("mode", "bicubic");
-    attr_t crop = str_attr("coordinate_transformation_mode", "tf_crop_and_resize");
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 4, xd, x),
+             txi = harness_tensor(DTYPE_INT64, 4, xd, xi);
+    tensor_t ts = harness_tensor(DTYPE_FLOAT, 1, sd4, scales),
+             ts3 = harness_tensor(DTYPE_FLOAT, 1, sd3, scales);
+    tensor_t tsz = harness_tensor(DTYPE_INT64, 1, sd4, sizes),
+             tsz_ok = harness_tensor(DTYPE_INT64, 1, sd4, sizes_ok);
+    tensor_t troi = harness_tensor(DTYPE_FLOAT, 1, rd, roi);
+    attr_t linear = harness_string_attr("mode", "linear"),
+           bicubic = harness_string_attr("mode", "bicubic");
+    attr_t crop = harness_string_attr("coordinate_transformation_mode", "tf_crop_and_resize");
     error_t err;
 
     {

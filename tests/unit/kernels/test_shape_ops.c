@@ -12,68 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 512
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them; every input has its data while planning. Output data is malloc'd.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, n_out};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* A failure with the given code whose message contains text. */
-#define CHECK_FAILS(st, err, code, text)                                                           \
-    do {                                                                                           \
-        CHECK((st) == (code));                                                                     \
-        CHECK(strstr((err).message, (text)) != NULL);                                              \
-        if (!strstr((err).message, (text)))                                                        \
-            fprintf(stderr, "  message was: %s\n", (err).message);                                 \
-    } while (0)
+#include "op_harness.h"
 
 static void test_shape(void)
 {
@@ -85,7 +24,7 @@ static void test_shape(void)
         {true, true, 1, 3, 1, 2},   {true, true, 10, 2, 0, 0},  {true, true, -10, 10, 0, 4},
     };
     int64_t dims[] = {2, 3, 5, 7};
-    tensor_t x = make(DTYPE_BOOL, 4, dims, NULL), y;
+    tensor_t x = harness_tensor(DTYPE_BOOL, 4, dims, NULL), y;
     const tensor_t *in[1] = {&x};
     const op_schema_t *schema = op_registry_find("Shape", 15);
 
@@ -98,7 +37,7 @@ static void test_shape(void)
             attrs[n++] = (attr_t){.name = "start", .type = ATTR_INT, .i = cases[c].start};
         if (cases[c].has_end)
             attrs[n++] = (attr_t){.name = "end", .type = ATTR_INT, .i = cases[c].end};
-        CHECK(run_op("Shape", 15, attrs, n, 1, in, 1, &y, &err) == STATUS_OK);
+        CHECK(harness_run("Shape", 15, attrs, n, 1, in, 1, &y, &err) == STATUS_OK);
         CHECK(y.dtype == DTYPE_INT64 && y.rank == 1 && y.dims[0] == cases[c].count);
         for (int64_t i = 0; i < y.dims[0]; i++)
             CHECK(((int64_t *)y.data)[i] == dims[cases[c].first + i]);
@@ -111,27 +50,27 @@ static void test_constant(void)
     int64_t dims[] = {2}, ints[] = {4, 5, 6};
     int32_t values[2] = {-3, 8};
     float floats[] = {0.5f, 1.5f};
-    tensor_t t = make(DTYPE_INT32, 1, dims, values), y;
+    tensor_t t = harness_tensor(DTYPE_INT32, 1, dims, values), y;
     attr_t attrs[2] = {{.name = "value", .type = ATTR_TENSOR, .t = &t}};
     error_t err = {0};
 
-    CHECK(run_op("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
     CHECK(y.dtype == DTYPE_INT32 && y.rank == 1 && memcmp(y.data, values, sizeof values) == 0);
     free(y.data);
     attrs[0] = (attr_t){.name = "value_floats", .type = ATTR_FLOATS, .count = 2, .floats = floats};
-    CHECK(run_op("Constant", 12, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Constant", 12, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
     CHECK(y.dtype == DTYPE_FLOAT && y.dims[0] == 2 && ((float *)y.data)[1] == 1.5f);
     free(y.data);
     attrs[0] = (attr_t){.name = "value_int", .type = ATTR_INT, .i = -9};
-    CHECK(run_op("Constant", 12, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Constant", 12, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
     CHECK(y.dtype == DTYPE_INT64 && y.rank == 0 && *(int64_t *)y.data == -9);
     free(y.data);
     attrs[0] = (attr_t){.name = "value_ints", .type = ATTR_INTS, .count = 3, .ints = ints};
-    CHECK(run_op("Constant", 12, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Constant", 12, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
     CHECK(y.dtype == DTYPE_INT64 && y.dims[0] == 3 && ((int64_t *)y.data)[2] == 6);
     free(y.data);
     attrs[0] = (attr_t){.name = "value_float", .type = ATTR_FLOAT, .f = 2.5f};
-    CHECK(run_op("Constant", 12, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Constant", 12, attrs, 1, 0, NULL, 1, &y, &err) == STATUS_OK);
     CHECK(y.dtype == DTYPE_FLOAT && y.rank == 0 && *(float *)y.data == 2.5f);
     free(y.data);
 }
@@ -143,87 +82,90 @@ static void test_constant_failures(void)
                        {.name = "value_int", .type = ATTR_INT, .i = 1}};
     error_t err = {0};
 
-    CHECK_FAILS(run_op("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err, STATUS_UNSUPPORTED,
+    CHECK_FAILS(harness_run("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err,
+                STATUS_UNSUPPORTED,
                 "Constant node 'n0': attribute 'sparse_value': sparse and string constants");
     attrs[0] = (attr_t){.name = "value_strings", .type = ATTR_STRINGS};
-    CHECK_FAILS(run_op("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err, STATUS_UNSUPPORTED,
-                "attribute 'value_strings'");
-    CHECK_FAILS(run_op("Constant", 13, attrs, 2, 0, NULL, 1, &y, &err), err, STATUS_INVALID_MODEL,
-                "needs exactly one value attribute, got 2");
-    CHECK_FAILS(run_op("Constant", 13, NULL, 0, 0, NULL, 1, &y, &err), err, STATUS_INVALID_MODEL,
-                "got 0");
+    CHECK_FAILS(harness_run("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err,
+                STATUS_UNSUPPORTED, "attribute 'value_strings'");
+    CHECK_FAILS(harness_run("Constant", 13, attrs, 2, 0, NULL, 1, &y, &err), err,
+                STATUS_INVALID_MODEL, "needs exactly one value attribute, got 2");
+    CHECK_FAILS(harness_run("Constant", 13, NULL, 0, 0, NULL, 1, &y, &err), err,
+                STATUS_INVALID_MODEL, "got 0");
     attrs[0] = (attr_t){.name = "value", .type = ATTR_TENSOR, .t = &half};
-    CHECK_FAILS(run_op("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err, STATUS_UNSUPPORTED,
-                "attribute 'value' has dtype float16");
+    CHECK_FAILS(harness_run("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err,
+                STATUS_UNSUPPORTED, "attribute 'value' has dtype float16");
     attrs[0] = (attr_t){.name = "value_ints", .type = ATTR_INT, .i = 3};
-    CHECK_FAILS(run_op("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err, STATUS_INVALID_MODEL,
-                "attribute 'value_ints' has the wrong type");
+    CHECK_FAILS(harness_run("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err,
+                STATUS_INVALID_MODEL, "attribute 'value_ints' has the wrong type");
 }
 
 static void test_constant_of_shape(void)
 {
     int64_t shape[] = {2, 0, 3}, shape_dims[] = {3}, value = -5, one[] = {1};
     int64_t big[] = {1, 2, 1, 2, 1, 2, 1, 2, 1}, nine[] = {9};
-    tensor_t s = make(DTYPE_INT64, 1, shape_dims, shape), y;
-    tensor_t v = make(DTYPE_INT64, 1, one, &value);
+    tensor_t s = harness_tensor(DTYPE_INT64, 1, shape_dims, shape), y;
+    tensor_t v = harness_tensor(DTYPE_INT64, 1, one, &value);
     const tensor_t *in[1] = {&s};
     attr_t attr = {.name = "value", .type = ATTR_TENSOR, .t = &v};
     error_t err = {0};
 
-    CHECK(run_op("ConstantOfShape", 9, NULL, 0, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("ConstantOfShape", 9, NULL, 0, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dtype == DTYPE_FLOAT && y.rank == 3 && y.dims[1] == 0);
     free(y.data);
     shape[1] = 4;
-    CHECK(run_op("ConstantOfShape", 9, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("ConstantOfShape", 9, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dtype == DTYPE_INT64 && tensor_numel(&y) == 24);
     CHECK(((int64_t *)y.data)[0] == -5 && ((int64_t *)y.data)[23] == -5);
     free(y.data);
     /* An empty shape makes a scalar. */
     s.dims[0] = 0;
-    CHECK(run_op("ConstantOfShape", 9, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("ConstantOfShape", 9, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.rank == 0 && *(int64_t *)y.data == -5);
     free(y.data);
     s.dims[0] = 3;
     shape[2] = -1;
-    CHECK_FAILS(run_op("ConstantOfShape", 9, NULL, 0, 1, in, 1, &y, &err), err,
+    CHECK_FAILS(harness_run("ConstantOfShape", 9, NULL, 0, 1, in, 1, &y, &err), err,
                 STATUS_INVALID_ARGUMENT,
                 "ConstantOfShape node 'n0': invalid output shape [2,4,-1]");
-    s = make(DTYPE_INT64, 1, nine, big);
-    CHECK_FAILS(run_op("ConstantOfShape", 9, NULL, 0, 1, in, 1, &y, &err), err, STATUS_UNSUPPORTED,
-                "output rank 9 exceeds 8");
+    s = harness_tensor(DTYPE_INT64, 1, nine, big);
+    CHECK_FAILS(harness_run("ConstantOfShape", 9, NULL, 0, 1, in, 1, &y, &err), err,
+                STATUS_UNSUPPORTED, "output rank 9 exceeds 8");
     v.dims[0] = 2;
-    CHECK_FAILS(run_op("ConstantOfShape", 9, &attr, 1, 1, in, 1, &y, &err), err,
+    CHECK_FAILS(harness_run("ConstantOfShape", 9, &attr, 1, 1, in, 1, &y, &err), err,
                 STATUS_INVALID_MODEL, "attribute 'value' must hold one element, not 2");
 }
 
 /* Range over int64 scalars; returns the status and leaves the output in y. */
 static status_t range64(int64_t start, int64_t limit, int64_t delta, tensor_t *y, error_t *err)
 {
-    tensor_t s = make(DTYPE_INT64, 0, NULL, &start), l = make(DTYPE_INT64, 0, NULL, &limit);
-    tensor_t d = make(DTYPE_INT64, 0, NULL, &delta);
+    tensor_t s = harness_tensor(DTYPE_INT64, 0, NULL, &start),
+             l = harness_tensor(DTYPE_INT64, 0, NULL, &limit);
+    tensor_t d = harness_tensor(DTYPE_INT64, 0, NULL, &delta);
     const tensor_t *in[3] = {&s, &l, &d};
 
-    return run_op("Range", 11, NULL, 0, 3, in, 1, y, err);
+    return harness_run("Range", 11, NULL, 0, 3, in, 1, y, err);
 }
 
 static void test_range(void)
 {
     float fs = 1.0f, fl = 2.0f, fd = 0.3f;
     int32_t is = 10, il = 3, id = -3;
-    tensor_t s = make(DTYPE_FLOAT, 0, NULL, &fs), l = make(DTYPE_FLOAT, 0, NULL, &fl);
-    tensor_t d = make(DTYPE_FLOAT, 0, NULL, &fd), y;
+    tensor_t s = harness_tensor(DTYPE_FLOAT, 0, NULL, &fs),
+             l = harness_tensor(DTYPE_FLOAT, 0, NULL, &fl);
+    tensor_t d = harness_tensor(DTYPE_FLOAT, 0, NULL, &fd), y;
     const tensor_t *in[3] = {&s, &l, &d};
     error_t err = {0};
 
     /* ceil((2 - 1) / 0.3) = 4: 1, 1.3, 1.6, 1.9. */
-    CHECK(run_op("Range", 11, NULL, 0, 3, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Range", 11, NULL, 0, 3, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dtype == DTYPE_FLOAT && y.dims[0] == 4);
     CHECK_NEAR(((float *)y.data)[3], 1.9, 1e-6);
     free(y.data);
-    s = make(DTYPE_INT32, 0, NULL, &is);
-    l = make(DTYPE_INT32, 0, NULL, &il);
-    d = make(DTYPE_INT32, 0, NULL, &id);
-    CHECK(run_op("Range", 11, NULL, 0, 3, in, 1, &y, &err) == STATUS_OK);
+    s = harness_tensor(DTYPE_INT32, 0, NULL, &is);
+    l = harness_tensor(DTYPE_INT32, 0, NULL, &il);
+    d = harness_tensor(DTYPE_INT32, 0, NULL, &id);
+    CHECK(harness_run("Range", 11, NULL, 0, 3, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dims[0] == 3 && ((int32_t *)y.data)[2] == 4);
     free(y.data);
     /* Wrong direction: empty. */
@@ -241,13 +183,13 @@ static void test_range(void)
                 "the range has more than 4294967296 elements");
     fs = 0.0f;
     fd = 0.0f;
-    s = make(DTYPE_FLOAT, 0, NULL, &fs);
-    l = make(DTYPE_INT32, 0, NULL, &il);
-    d = make(DTYPE_FLOAT, 0, NULL, &fd);
-    CHECK_FAILS(run_op("Range", 11, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    s = harness_tensor(DTYPE_FLOAT, 0, NULL, &fs);
+    l = harness_tensor(DTYPE_INT32, 0, NULL, &il);
+    d = harness_tensor(DTYPE_FLOAT, 0, NULL, &fd);
+    CHECK_FAILS(harness_run("Range", 11, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "input 'limit' has dtype int32, 'start' has float");
-    l = make(DTYPE_FLOAT, 0, NULL, &fl);
-    CHECK_FAILS(run_op("Range", 11, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    l = harness_tensor(DTYPE_FLOAT, 0, NULL, &fl);
+    CHECK_FAILS(harness_run("Range", 11, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "start 0, limit 2, delta 0 do not make a range");
 }
 

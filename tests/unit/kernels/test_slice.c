@@ -10,68 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 512
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them; every input has its data while planning. Output data is malloc'd.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, n_out};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* A failure with the given code whose message contains text. */
-#define CHECK_FAILS(st, err, code, text)                                                           \
-    do {                                                                                           \
-        CHECK((st) == (code));                                                                     \
-        CHECK(strstr((err).message, (text)) != NULL);                                              \
-        if (!strstr((err).message, (text)))                                                        \
-            fprintf(stderr, "  message was: %s\n", (err).message);                                 \
-    } while (0)
+#include "op_harness.h"
 
 #define AXIS_MAX 16
 
@@ -170,12 +109,12 @@ static void test_random_windows(void)
         shape_strides(rank, dims, strides);
         ref_gather(0, rank, strides, idx, count, src, &cursor);
         list_dims[0] = n;
-        x = make(DTYPE_INT32, rank, dims, src);
-        s = make(DTYPE_INT64, 1, list_dims, starts);
-        e = make(DTYPE_INT64, 1, list_dims, ends);
-        a = make(DTYPE_INT64, 1, list_dims, axes);
-        st = make(DTYPE_INT64, 1, list_dims, steps);
-        CHECK(run_op("Slice", 13, NULL, 0, 5, in, 1, &y, &err) == STATUS_OK);
+        x = harness_tensor(DTYPE_INT32, rank, dims, src);
+        s = harness_tensor(DTYPE_INT64, 1, list_dims, starts);
+        e = harness_tensor(DTYPE_INT64, 1, list_dims, ends);
+        a = harness_tensor(DTYPE_INT64, 1, list_dims, axes);
+        st = harness_tensor(DTYPE_INT64, 1, list_dims, steps);
+        CHECK(harness_run("Slice", 13, NULL, 0, 5, in, 1, &y, &err) == STATUS_OK);
         for (int i = 0; i < rank; i++) {
             CHECK(y.dims[i] == count[i]);
             expected_count *= count[i];
@@ -202,14 +141,14 @@ static void test_clamping(void)
     int64_t dims[] = {5}, one[] = {1};
 
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        tensor_t x = make(DTYPE_INT32, 1, dims, src), y;
-        tensor_t s = make(DTYPE_INT64, 1, one, (void *)&cases[c].start);
-        tensor_t e = make(DTYPE_INT64, 1, one, (void *)&cases[c].end);
-        tensor_t st = make(DTYPE_INT64, 1, one, (void *)&cases[c].step);
+        tensor_t x = harness_tensor(DTYPE_INT32, 1, dims, src), y;
+        tensor_t s = harness_tensor(DTYPE_INT64, 1, one, (void *)&cases[c].start);
+        tensor_t e = harness_tensor(DTYPE_INT64, 1, one, (void *)&cases[c].end);
+        tensor_t st = harness_tensor(DTYPE_INT64, 1, one, (void *)&cases[c].step);
         const tensor_t *in[5] = {&x, &s, &e, NULL, &st};
         error_t err = {0};
 
-        CHECK(run_op("Slice", 13, NULL, 0, 5, in, 1, &y, &err) == STATUS_OK);
+        CHECK(harness_run("Slice", 13, NULL, 0, 5, in, 1, &y, &err) == STATUS_OK);
         CHECK(y.dims[0] == cases[c].count);
         if (cases[c].count > 0)
             CHECK(((int32_t *)y.data)[0] == cases[c].first);
@@ -221,7 +160,7 @@ static void test_attribute_form(void)
 {
     float src[12];
     int64_t dims[] = {3, 4}, starts[] = {1, -3}, ends[] = {1000, -1}, axes[] = {1, 0};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, src), y;
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, src), y;
     const tensor_t *in[1] = {&x};
     attr_t attrs[3] = {{.name = "starts", .type = ATTR_INTS, .count = 2, .ints = starts},
                        {.name = "ends", .type = ATTR_INTS, .count = 2, .ints = ends},
@@ -231,15 +170,15 @@ static void test_attribute_form(void)
     for (int i = 0; i < 12; i++)
         src[i] = (float)i;
     /* Rows 0..1 (starts -3, ends -1 on axis 0), columns 1..3. */
-    CHECK(run_op("Slice", 9, attrs, 3, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Slice", 9, attrs, 3, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dims[0] == 2 && y.dims[1] == 3);
     CHECK(((float *)y.data)[0] == 1 && ((float *)y.data)[5] == 7);
     free(y.data);
     attrs[1].count = 1;
-    CHECK_FAILS(run_op("Slice", 9, attrs, 3, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+    CHECK_FAILS(harness_run("Slice", 9, attrs, 3, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
                 "'starts', 'ends' and 'axes' have 2, 1 and 2 values");
-    CHECK_FAILS(run_op("Slice", 9, attrs + 2, 1, 1, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
-                "attributes 'starts' and 'ends' are required");
+    CHECK_FAILS(harness_run("Slice", 9, attrs + 2, 1, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_MODEL, "attributes 'starts' and 'ends' are required");
 }
 
 static void test_failures(void)
@@ -248,27 +187,29 @@ static void test_failures(void)
     int64_t dims[] = {3, 4}, two[] = {2}, one[] = {1}, three[] = {3};
     int64_t starts[] = {0, 0, 0}, ends[] = {2, 2, 2}, axes[] = {1, -1}, steps[] = {1, 0};
     int32_t axes32[] = {0, 2};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, src), y;
-    tensor_t s = make(DTYPE_INT64, 1, two, starts), e = make(DTYPE_INT64, 1, two, ends);
-    tensor_t a = make(DTYPE_INT64, 1, two, axes), st = make(DTYPE_INT64, 1, two, steps);
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, src), y;
+    tensor_t s = harness_tensor(DTYPE_INT64, 1, two, starts),
+             e = harness_tensor(DTYPE_INT64, 1, two, ends);
+    tensor_t a = harness_tensor(DTYPE_INT64, 1, two, axes),
+             st = harness_tensor(DTYPE_INT64, 1, two, steps);
     const tensor_t *in[5] = {&x, &s, &e, &a, &st};
     error_t err = {0};
 
-    CHECK_FAILS(run_op("Slice", 13, NULL, 0, 4, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Slice", 13, NULL, 0, 4, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "Slice node 'n0': axis -1 is repeated");
     axes[1] = 0;
-    CHECK_FAILS(run_op("Slice", 13, NULL, 0, 5, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Slice", 13, NULL, 0, 5, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "step for axis 0 is 0");
-    a = make(DTYPE_INT32, 1, two, axes32);
-    CHECK_FAILS(run_op("Slice", 13, NULL, 0, 4, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    a = harness_tensor(DTYPE_INT32, 1, two, axes32);
+    CHECK_FAILS(harness_run("Slice", 13, NULL, 0, 4, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "axis 2 is out of range for data of rank 2");
-    e = make(DTYPE_INT64, 1, one, ends);
-    CHECK_FAILS(run_op("Slice", 13, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    e = harness_tensor(DTYPE_INT64, 1, one, ends);
+    CHECK_FAILS(harness_run("Slice", 13, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "input 'ends' has shape [1], expected [2]");
-    s = make(DTYPE_INT64, 1, three, starts);
-    CHECK_FAILS(run_op("Slice", 13, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    s = harness_tensor(DTYPE_INT64, 1, three, starts);
+    CHECK_FAILS(harness_run("Slice", 13, NULL, 0, 3, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "input 'starts' has shape [3] for data of rank 2");
-    CHECK_FAILS(run_op("Slice", 10, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+    CHECK_FAILS(harness_run("Slice", 10, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
                 "opset 10 takes 3 to 5 inputs, got 2");
 }
 

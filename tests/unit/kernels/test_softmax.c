@@ -12,53 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "op_harness.h"
 
-#define PARAMS_MAX    64
 #define TEST_ELEMENTS 120
-
-/* Adapter, prototype and CPU implementation, as the engine calls them. */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       const tensor_t *x, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "sm0", opset, &attr_list, 1, 1};
-    tensor_t shape = *x;
-    const tensor_t *shape_only[] = {&shape};
-    const tensor_t *in[] = {x};
-    op_call_t call = {.op_type = op_type,
-                      .node = "sm0",
-                      .params = &params,
-                      .n_inputs = 1,
-                      .inputs = shape_only,
-                      .n_outputs = 1,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, sizeof *out);
-    shape.data = NULL;
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    call.inputs = in;
-    out->data = malloc(tensor_bytes(out) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
 
 /*
  * Softmax (or its log) of x viewed as [outer, n, inner] along n, the slow
@@ -121,8 +77,9 @@ static void test_against_reference(void)
             error_t err = {0};
             tensor_t y;
             fill(x, TEST_ELEMENTS, 3 + (unsigned)c, 5.0f, offset);
-            status_t st = run_op(take_log ? "LogSoftmax" : "Softmax", ac->opset, &axis,
-                                 ac->has_axis ? 1 : 0, &tx, &y, &err);
+            status_t st = harness_run_runtime(take_log ? "LogSoftmax" : "Softmax", ac->opset, &axis,
+                                              ac->has_axis ? 1 : 0, 1, (const tensor_t *[]){&tx}, 1,
+                                              &y, &err);
             CHECK(st == STATUS_OK);
             if (st != STATUS_OK)
                 continue;
@@ -148,14 +105,18 @@ static void test_failures(void)
     error_t err = {0};
     tensor_t y;
 
-    CHECK(run_op("Softmax", 13, &axis2, 1, &t, &y, &err) == STATUS_INVALID_ARGUMENT);
-    CHECK(strstr(err.message, "Softmax node 'sm0'") && strstr(err.message, "axis 2") &&
+    CHECK(harness_run_runtime("Softmax", 13, &axis2, 1, 1, (const tensor_t *[]){&t}, 1, &y, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "Softmax node 'n0'") && strstr(err.message, "axis 2") &&
           strstr(err.message, "[2,3]"));
-    CHECK(run_op("LogSoftmax", 11, &axis_m3, 1, &t, &y, &err) == STATUS_INVALID_ARGUMENT);
-    CHECK(strstr(err.message, "LogSoftmax node 'sm0'") && strstr(err.message, "axis -3"));
-    CHECK(run_op("Softmax", 13, NULL, 0, &scalar, &y, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run_runtime("LogSoftmax", 11, &axis_m3, 1, 1, (const tensor_t *[]){&t}, 1, &y,
+                              &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "LogSoftmax node 'n0'") && strstr(err.message, "axis -3"));
+    CHECK(harness_run_runtime("Softmax", 13, NULL, 0, 1, (const tensor_t *[]){&scalar}, 1, &y,
+                              &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "axis -1") && strstr(err.message, "[]"));
-    CHECK(run_op("Softmax", 11, &axis2, 1, &t, &y, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run_runtime("Softmax", 11, &axis2, 1, 1, (const tensor_t *[]){&t}, 1, &y, &err) ==
+          STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "axis 2") && strstr(err.message, "[2,3]"));
 }
 

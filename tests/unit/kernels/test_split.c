@@ -9,68 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 512
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them; every input has its data while planning. Output data is malloc'd.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, n_out};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* A failure with the given code whose message contains text. */
-#define CHECK_FAILS(st, err, code, text)                                                           \
-    do {                                                                                           \
-        CHECK((st) == (code));                                                                     \
-        CHECK(strstr((err).message, (text)) != NULL);                                              \
-        if (!strstr((err).message, (text)))                                                        \
-            fprintf(stderr, "  message was: %s\n", (err).message);                                 \
-    } while (0)
+#include "op_harness.h"
 
 #define OUTPUTS_MAX 4
 
@@ -80,8 +19,8 @@ static void check_parts(int opset, const attr_t *attrs, size_t n_attrs, bool siz
 {
     int32_t data[12];
     int64_t dims[] = {2, 6}, split_dims[] = {n};
-    tensor_t x = make(DTYPE_INT32, 2, dims, data);
-    tensor_t s = make(DTYPE_INT64, 1, split_dims, (void *)sizes);
+    tensor_t x = harness_tensor(DTYPE_INT32, 2, dims, data);
+    tensor_t s = harness_tensor(DTYPE_INT64, 1, split_dims, (void *)sizes);
     const tensor_t *in[2] = {&x, &s};
     tensor_t y[OUTPUTS_MAX];
     error_t err = {0};
@@ -89,7 +28,8 @@ static void check_parts(int opset, const attr_t *attrs, size_t n_attrs, bool siz
 
     for (int i = 0; i < 12; i++)
         data[i] = i;
-    CHECK(run_op("Split", opset, attrs, n_attrs, sizes_input ? 2 : 1, in, n, y, &err) == STATUS_OK);
+    CHECK(harness_run("Split", opset, attrs, n_attrs, sizes_input ? 2 : 1, in, n, y, &err) ==
+          STATUS_OK);
     for (int k = 0; k < n; k++) {
         const int32_t *part = y[k].data;
         CHECK(y[k].rank == 2 && y[k].dims[0] == 2 && y[k].dims[1] == sizes[k]);
@@ -120,28 +60,29 @@ static void test_failures(void)
 {
     float data[12] = {0};
     int64_t dims[] = {2, 6}, bad_sum[] = {2, 3}, negative[] = {7, -1}, two[] = {2};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, data), s = make(DTYPE_INT64, 1, two, bad_sum);
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, data),
+             s = harness_tensor(DTYPE_INT64, 1, two, bad_sum);
     const tensor_t *in[2] = {&x, &s};
     attr_t attrs[2] = {{.name = "axis", .type = ATTR_INT, .i = 1},
                        {.name = "split", .type = ATTR_INTS, .count = 2, .ints = bad_sum}};
     tensor_t y[OUTPUTS_MAX];
     error_t err = {0};
 
-    CHECK_FAILS(run_op("Split", 13, attrs, 1, 2, in, 2, y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Split", 13, attrs, 1, 2, in, 2, y, &err), err, STATUS_INVALID_ARGUMENT,
                 "Split node 'n0': split sizes add up to 5, axis 1 has size 6");
     s.data = negative;
-    CHECK_FAILS(run_op("Split", 13, attrs, 1, 2, in, 2, y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Split", 13, attrs, 1, 2, in, 2, y, &err), err, STATUS_INVALID_ARGUMENT,
                 "split size 7 of output 0 does not fit axis 1 of size 6");
-    CHECK_FAILS(run_op("Split", 13, attrs, 1, 2, in, 3, y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Split", 13, attrs, 1, 2, in, 3, y, &err), err, STATUS_INVALID_ARGUMENT,
                 "input 'split' of shape [2] does not give 3 sizes");
-    CHECK_FAILS(run_op("Split", 13, attrs, 1, 1, in, 4, y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Split", 13, attrs, 1, 1, in, 4, y, &err), err, STATUS_INVALID_ARGUMENT,
                 "axis 1 of size 6 does not split into 4 equal parts");
-    CHECK_FAILS(run_op("Split", 11, attrs, 2, 1, in, 3, y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Split", 11, attrs, 2, 1, in, 3, y, &err), err, STATUS_INVALID_ARGUMENT,
                 "attribute 'split' has 2 values for 3 outputs");
-    CHECK_FAILS(run_op("Split", 11, attrs, 2, 2, in, 2, y, &err), err, STATUS_INVALID_MODEL,
+    CHECK_FAILS(harness_run("Split", 11, attrs, 2, 2, in, 2, y, &err), err, STATUS_INVALID_MODEL,
                 "opset 11 takes 1 input, got 2");
     attrs[0].i = 2;
-    CHECK_FAILS(run_op("Split", 13, attrs, 1, 1, in, 2, y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Split", 13, attrs, 1, 1, in, 2, y, &err), err, STATUS_INVALID_ARGUMENT,
                 "axis 2 is out of range for input shape [2,6]");
 }
 

@@ -11,68 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 512
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them; every input has its data while planning. Output data is malloc'd.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, n_out};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* A failure with the given code whose message contains text. */
-#define CHECK_FAILS(st, err, code, text)                                                           \
-    do {                                                                                           \
-        CHECK((st) == (code));                                                                     \
-        CHECK(strstr((err).message, (text)) != NULL);                                              \
-        if (!strstr((err).message, (text)))                                                        \
-            fprintf(stderr, "  message was: %s\n", (err).message);                                 \
-    } while (0)
+#include "op_harness.h"
 
 #define TEST_RANK_MAX 4
 
@@ -124,9 +63,9 @@ static void test_tile_random(void)
         }
         for (size_t i = 0; i < sizeof src; i++)
             ((unsigned char *)src)[i] = (unsigned char)rng();
-        x = make(dtypes[c % 4], rank, dims, src);
-        r = make(DTYPE_INT64, 1, repeats_dims, repeats);
-        CHECK(run_op("Tile", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+        x = harness_tensor(dtypes[c % 4], rank, dims, src);
+        r = harness_tensor(DTYPE_INT64, 1, repeats_dims, repeats);
+        CHECK(harness_run("Tile", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
         for (int i = 0; i < rank; i++)
             CHECK(y.dims[i] == dims[i] * repeats[i]);
         check_modulo(&x, &y);
@@ -139,12 +78,13 @@ static void test_tile_long_repeat(void)
 {
     int64_t dims[] = {1, 3}, repeats[] = {1000, 1}, repeats_dims[] = {2};
     int32_t src[3] = {7, 8, 9};
-    tensor_t x = make(DTYPE_INT32, 2, dims, src), r = make(DTYPE_INT64, 1, repeats_dims, repeats);
+    tensor_t x = harness_tensor(DTYPE_INT32, 2, dims, src),
+             r = harness_tensor(DTYPE_INT64, 1, repeats_dims, repeats);
     tensor_t y;
     const tensor_t *in[2] = {&x, &r};
     error_t err = {0};
 
-    CHECK(run_op("Tile", 6, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Tile", 6, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dims[0] == 1000 && y.dims[1] == 3);
     check_modulo(&x, &y);
     free(y.data);
@@ -163,12 +103,12 @@ static void test_expand(void)
         src[i] = i * 0.5;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         int64_t shape_dims[] = {3};
-        tensor_t x = make(DTYPE_DOUBLE, 3, cases[c][0], src);
-        tensor_t s = make(DTYPE_INT64, 1, shape_dims, (void *)cases[c][1]), y;
+        tensor_t x = harness_tensor(DTYPE_DOUBLE, 3, cases[c][0], src);
+        tensor_t s = harness_tensor(DTYPE_INT64, 1, shape_dims, (void *)cases[c][1]), y;
         const tensor_t *in[2] = {&x, &s};
         error_t err = {0};
 
-        CHECK(run_op("Expand", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+        CHECK(harness_run("Expand", 13, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
         for (int i = 0; i < 3; i++)
             CHECK(y.dims[i] == (cases[c][0][i] > cases[c][1][i] ? cases[c][0][i] : cases[c][1][i]));
         check_modulo(&x, &y);
@@ -181,16 +121,17 @@ static void test_expand_ranks(void)
 {
     int64_t dims[] = {2, 3}, low[] = {3}, high[] = {2, 1, 2, 3}, one[] = {1}, four[] = {4};
     int8_t src[6] = {1, 2, 3, 4, 5, 6};
-    tensor_t x = make(DTYPE_INT8, 2, dims, src), s = make(DTYPE_INT64, 1, one, low), y;
+    tensor_t x = harness_tensor(DTYPE_INT8, 2, dims, src),
+             s = harness_tensor(DTYPE_INT64, 1, one, low), y;
     const tensor_t *in[2] = {&x, &s};
     error_t err = {0};
 
-    CHECK(run_op("Expand", 8, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Expand", 8, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(shape_equal(y.rank, y.dims, 2, dims));
     check_modulo(&x, &y);
     free(y.data);
-    s = make(DTYPE_INT64, 1, four, high);
-    CHECK(run_op("Expand", 8, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
+    s = harness_tensor(DTYPE_INT64, 1, four, high);
+    CHECK(harness_run("Expand", 8, NULL, 0, 2, in, 1, &y, &err) == STATUS_OK);
     CHECK(shape_equal(y.rank, y.dims, 4, high));
     check_modulo(&x, &y);
     free(y.data);
@@ -201,24 +142,26 @@ static void test_failures(void)
     int64_t dims[] = {2, 3}, repeats[] = {2, -1}, shape[] = {4, 3}, two[] = {2}, three[] = {3};
     int64_t huge[] = {INT64_MAX, 1};
     float src[6] = {0};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, src), r = make(DTYPE_INT64, 1, two, repeats), y;
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, src),
+             r = harness_tensor(DTYPE_INT64, 1, two, repeats), y;
     const tensor_t *in[2] = {&x, &r};
     error_t err = {0};
 
-    CHECK_FAILS(run_op("Tile", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Tile", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "Tile node 'n0': repeat -1 for axis 1 is negative");
     r.data = huge;
-    CHECK_FAILS(run_op("Tile", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    CHECK_FAILS(harness_run("Tile", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "repeat 9223372036854775807 for axis 0 of size 2 is too large");
-    r = make(DTYPE_INT64, 1, three, repeats);
-    CHECK_FAILS(run_op("Tile", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    r = harness_tensor(DTYPE_INT64, 1, three, repeats);
+    CHECK_FAILS(harness_run("Tile", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
                 "input 'repeats' has shape [3], expected [2]");
-    r = make(DTYPE_INT64, 1, two, shape);
-    CHECK_FAILS(run_op("Expand", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+    r = harness_tensor(DTYPE_INT64, 1, two, shape);
+    CHECK_FAILS(harness_run("Expand", 13, NULL, 0, 2, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT,
                 "Expand node 'n0': input of shape [2,3] cannot be broadcast to shape [4,3]");
     shape[0] = -1;
-    CHECK_FAILS(run_op("Expand", 13, NULL, 0, 2, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "shape [-1,3] has a negative dim");
+    CHECK_FAILS(harness_run("Expand", 13, NULL, 0, 2, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "shape [-1,3] has a negative dim");
 }
 
 int main(void)

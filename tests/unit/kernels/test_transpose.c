@@ -10,68 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-
-#define PARAMS_MAX 512
-
-/*
- * Adapter, prototype and CPU implementation of op_type, as the engine calls
- * them; every input has its data while planning. Output data is malloc'd.
- */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, int n_out, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, n_out};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = n_out,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, (size_t)n_out * sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    for (int k = 0; k < n_out; k++)
-        out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
-
-/* A failure with the given code whose message contains text. */
-#define CHECK_FAILS(st, err, code, text)                                                           \
-    do {                                                                                           \
-        CHECK((st) == (code));                                                                     \
-        CHECK(strstr((err).message, (text)) != NULL);                                              \
-        if (!strstr((err).message, (text)))                                                        \
-            fprintf(stderr, "  message was: %s\n", (err).message);                                 \
-    } while (0)
+#include "op_harness.h"
 
 static uint32_t rng_state = 12345;
 
@@ -121,8 +60,8 @@ static void check_case(dtype_t dtype, int rank, const int64_t *dims, const int *
     expected = malloc((size_t)n * es + 1);
     for (int64_t i = 0; i < n * (int64_t)es; i++)
         src[i] = (unsigned char)rng();
-    x = make(dtype, rank, dims, src);
-    CHECK(run_op("Transpose", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
+    x = harness_tensor(dtype, rank, dims, src);
+    CHECK(harness_run("Transpose", 13, &attr, 1, 1, in, 1, &y, &err) == STATUS_OK);
     ref_transpose(expected, src, es, rank, dims, perm);
     CHECK(y.rank == rank);
     for (int k = 0; k < rank; k++)
@@ -181,13 +120,13 @@ static void test_default_perm_reverses(void)
 {
     int64_t dims[] = {2, 3, 4};
     float src[24], *out;
-    tensor_t x = make(DTYPE_FLOAT, 3, dims, src), y;
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 3, dims, src), y;
     const tensor_t *in[1] = {&x};
     error_t err = {0};
 
     for (int i = 0; i < 24; i++)
         src[i] = (float)i;
-    CHECK(run_op("Transpose", 1, NULL, 0, 1, in, 1, &y, &err) == STATUS_OK);
+    CHECK(harness_run("Transpose", 1, NULL, 0, 1, in, 1, &y, &err) == STATUS_OK);
     CHECK(y.dims[0] == 4 && y.dims[1] == 3 && y.dims[2] == 2);
     out = y.data;
     /* y[k][j][i] = x[i][j][k] */
@@ -199,20 +138,20 @@ static void test_failures(void)
 {
     int64_t dims[] = {2, 3}, bad_length[] = {0, 1, 2}, repeated[] = {1, 1}, outside[] = {0, 2};
     float src[6] = {0};
-    tensor_t x = make(DTYPE_FLOAT, 2, dims, src), y;
+    tensor_t x = harness_tensor(DTYPE_FLOAT, 2, dims, src), y;
     const tensor_t *in[1] = {&x};
     attr_t attr = {.name = "perm", .type = ATTR_INTS, .count = 3, .ints = bad_length};
     error_t err = {0};
 
-    CHECK_FAILS(run_op("Transpose", 13, &attr, 1, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "Transpose node 'n0': perm has 3 values");
+    CHECK_FAILS(harness_run("Transpose", 13, &attr, 1, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "Transpose node 'n0': perm has 3 values");
     attr.count = 2;
     attr.ints = repeated;
-    CHECK_FAILS(run_op("Transpose", 13, &attr, 1, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "value 1 at position 1");
+    CHECK_FAILS(harness_run("Transpose", 13, &attr, 1, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "value 1 at position 1");
     attr.ints = outside;
-    CHECK_FAILS(run_op("Transpose", 13, &attr, 1, 1, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
-                "value 2 at position 1");
+    CHECK_FAILS(harness_run("Transpose", 13, &attr, 1, 1, in, 1, &y, &err), err,
+                STATUS_INVALID_ARGUMENT, "value 2 at position 1");
 }
 
 int main(void)

@@ -11,57 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "op_harness.h"
 
 #define VECTOR_LENGTH 203
-
-#define PARAMS_MAX 256
-
-/* Adapter, prototype and CPU implementation of op_type, as the engine calls them. */
-static status_t run_op(const char *op_type, int opset, const attr_t *attrs, size_t n_attrs,
-                       int n_in, const tensor_t *const *in, tensor_t *out, error_t *err)
-{
-    const op_schema_t *schema = op_registry_find(op_type, opset);
-    union {
-        max_align_t align;
-        unsigned char bytes[PARAMS_MAX];
-    } params;
-    const attrs_t attr_list = {attrs, n_attrs};
-    const op_adapt_t adapt = {op_type, "n0", opset, &attr_list, n_in, 1};
-    op_call_t call = {.op_type = op_type,
-                      .node = "n0",
-                      .params = &params,
-                      .n_inputs = n_in,
-                      .inputs = in,
-                      .n_outputs = 1,
-                      .outputs = out,
-                      .threads = 1};
-    status_t st;
-
-    memset(out, 0, sizeof *out);
-    CHECK(schema != NULL);
-    if (!schema)
-        return STATUS_NOT_FOUND;
-    assert(schema->kernel->params_size <= sizeof params);
-    memset(&params, 0, sizeof params);
-    if (schema->adapt && (st = schema->adapt(&adapt, &params, err)) != STATUS_OK)
-        return st;
-    if ((st = schema->kernel->infer(&call, err)) != STATUS_OK)
-        return st;
-    out->data = malloc(tensor_bytes(out) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
-    st = schema->kernel->run(&call, err);
-    free(call.workspace);
-    return st;
-}
-
-static tensor_t make(dtype_t dtype, int rank, const int64_t *dims, void *data)
-{
-    tensor_t t = {.dtype = dtype, .rank = rank, .data = data};
-    for (int i = 0; i < rank; i++)
-        t.dims[i] = dims[i];
-    return t;
-}
 
 static float ref_unary(const char *op, float x)
 {
@@ -102,7 +54,7 @@ static void test_float_ops(void)
                                       "Tanh", "Erf",       "Exp",        "Log",         "Sqrt",
                                       "Abs",  "Neg",       "Reciprocal", "Floor",       "Ceil"};
     float x[VECTOR_LENGTH];
-    tensor_t tx = make(DTYPE_FLOAT, 2, (int64_t[]){7, 29}, x);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 2, (int64_t[]){7, 29}, x);
     const tensor_t *in[1] = {&tx};
 
     for (int i = 0; i < VECTOR_LENGTH; i++)
@@ -111,7 +63,7 @@ static void test_float_ops(void)
         bool positive_only = strcmp(ops[k], "Log") == 0 || strcmp(ops[k], "Sqrt") == 0;
         tensor_t out;
         error_t err = {0};
-        CHECK(run_op(ops[k], 14, NULL, 0, 1, in, &out, &err) == STATUS_OK);
+        CHECK(harness_run(ops[k], 14, NULL, 0, 1, in, 1, &out, &err) == STATUS_OK);
         CHECK(out.dtype == DTYPE_FLOAT && out.rank == 2 && out.dims[1] == 29);
         for (int i = 0; i < VECTOR_LENGTH; i++) {
             float want = ref_unary(ops[k], x[i]), got = ((float *)out.data)[i];
@@ -130,7 +82,7 @@ static void test_float_ops(void)
 static void test_attributes(void)
 {
     float x[4] = {-4.0f, -1.0f, 0.0f, 2.0f};
-    tensor_t tx = make(DTYPE_FLOAT, 1, (int64_t[]){4}, x);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){4}, x);
     const tensor_t *in[1] = {&tx};
     attr_t attrs[2] = {{.name = "alpha", .type = ATTR_FLOAT, .f = 0.5f},
                        {.name = "beta", .type = ATTR_FLOAT, .f = 0.25f}};
@@ -138,24 +90,24 @@ static void test_attributes(void)
     error_t err = {0};
     const float *o;
 
-    CHECK(run_op("LeakyRelu", 16, attrs, 1, 1, in, &out, &err) == STATUS_OK);
+    CHECK(harness_run("LeakyRelu", 16, attrs, 1, 1, in, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == -2.0f && o[1] == -0.5f && o[3] == 2.0f);
     free(out.data);
 
-    CHECK(run_op("HardSigmoid", 6, attrs, 2, 1, in, &out, &err) == STATUS_OK);
+    CHECK(harness_run("HardSigmoid", 6, attrs, 2, 1, in, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == 0.0f && o[1] == 0.0f && o[2] == 0.25f && o[3] == 1.0f);
     free(out.data);
 
     attr_t wrong = {.name = "alpha", .type = ATTR_INT, .i = 1};
-    CHECK(run_op("LeakyRelu", 16, &wrong, 1, 1, in, &out, &err) == STATUS_INVALID_MODEL);
+    CHECK(harness_run("LeakyRelu", 16, &wrong, 1, 1, in, 1, &out, &err) == STATUS_INVALID_MODEL);
     CHECK(strstr(err.message, "LeakyRelu node 'n0': attribute 'alpha' must be a float") != NULL);
 
     float nan_in[1] = {NAN};
-    tensor_t tn = make(DTYPE_FLOAT, 0, NULL, nan_in);
+    tensor_t tn = harness_tensor(DTYPE_FLOAT, 0, NULL, nan_in);
     const tensor_t *nan_ins[1] = {&tn};
-    CHECK(run_op("Relu", 14, NULL, 0, 1, nan_ins, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Relu", 14, NULL, 0, 1, nan_ins, 1, &out, &err) == STATUS_OK);
     CHECK(isnan(((float *)out.data)[0]));
     free(out.data);
 }
@@ -166,32 +118,32 @@ static void test_integers(void)
     int32_t b[3] = {INT32_MIN, -3, 4};
     int64_t c[3] = {INT64_MIN, -3, 4};
     uint16_t d[2] = {0, 65535};
-    tensor_t ta = make(DTYPE_INT8, 1, (int64_t[]){4}, a);
-    tensor_t tb = make(DTYPE_INT32, 1, (int64_t[]){3}, b);
-    tensor_t tc = make(DTYPE_INT64, 1, (int64_t[]){3}, c);
-    tensor_t td = make(DTYPE_UINT16, 1, (int64_t[]){2}, d);
+    tensor_t ta = harness_tensor(DTYPE_INT8, 1, (int64_t[]){4}, a);
+    tensor_t tb = harness_tensor(DTYPE_INT32, 1, (int64_t[]){3}, b);
+    tensor_t tc = harness_tensor(DTYPE_INT64, 1, (int64_t[]){3}, c);
+    tensor_t td = harness_tensor(DTYPE_UINT16, 1, (int64_t[]){2}, d);
     tensor_t out;
     error_t err = {0};
 
     const tensor_t *ia[1] = {&ta};
-    CHECK(run_op("Abs", 13, NULL, 0, 1, ia, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Abs", 13, NULL, 0, 1, ia, 1, &out, &err) == STATUS_OK);
     CHECK(((int8_t *)out.data)[0] == INT8_MIN && ((int8_t *)out.data)[1] == 5);
     free(out.data);
 
     const tensor_t *ib[1] = {&tb};
-    CHECK(run_op("Neg", 13, NULL, 0, 1, ib, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Neg", 13, NULL, 0, 1, ib, 1, &out, &err) == STATUS_OK);
     CHECK(((int32_t *)out.data)[0] == INT32_MIN && ((int32_t *)out.data)[1] == 3 &&
           ((int32_t *)out.data)[2] == -4);
     free(out.data);
 
     const tensor_t *ic[1] = {&tc};
-    CHECK(run_op("Relu", 14, NULL, 0, 1, ic, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Relu", 14, NULL, 0, 1, ic, 1, &out, &err) == STATUS_OK);
     CHECK(((int64_t *)out.data)[0] == 0 && ((int64_t *)out.data)[1] == 0 &&
           ((int64_t *)out.data)[2] == 4);
     free(out.data);
 
     const tensor_t *id[1] = {&td};
-    CHECK(run_op("Abs", 13, NULL, 0, 1, id, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Abs", 13, NULL, 0, 1, id, 1, &out, &err) == STATUS_OK);
     CHECK(((uint16_t *)out.data)[1] == 65535);
     free(out.data);
 }
@@ -199,10 +151,10 @@ static void test_integers(void)
 static void test_clip(void)
 {
     float x[5] = {-3.0f, -0.5f, 0.5f, 3.0f, INFINITY};
-    tensor_t tx = make(DTYPE_FLOAT, 1, (int64_t[]){5}, x);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){5}, x);
     float lo[1] = {-1.0f}, hi[1] = {1.0f};
-    tensor_t tlo = make(DTYPE_FLOAT, 0, NULL, lo);
-    tensor_t thi = make(DTYPE_FLOAT, 1, (int64_t[]){1}, hi);
+    tensor_t tlo = harness_tensor(DTYPE_FLOAT, 0, NULL, lo);
+    tensor_t thi = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){1}, hi);
     attr_t attrs[2] = {{.name = "min", .type = ATTR_FLOAT, .f = -1.0f},
                        {.name = "max", .type = ATTR_FLOAT, .f = 1.0f}};
     tensor_t out;
@@ -210,40 +162,40 @@ static void test_clip(void)
     const float *o;
 
     const tensor_t *one[1] = {&tx};
-    CHECK(run_op("Clip", 6, attrs, 2, 1, one, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Clip", 6, attrs, 2, 1, one, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == -1.0f && o[1] == -0.5f && o[2] == 0.5f && o[3] == 1.0f && o[4] == 1.0f);
     free(out.data);
 
     /* Opset 6 defaults are the float limits, not infinities. */
-    CHECK(run_op("Clip", 6, NULL, 0, 1, one, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Clip", 6, NULL, 0, 1, one, 1, &out, &err) == STATUS_OK);
     CHECK(((float *)out.data)[4] == FLT_MAX && ((float *)out.data)[0] == -3.0f);
     free(out.data);
 
     const tensor_t *max_only[3] = {&tx, NULL, &thi};
-    CHECK(run_op("Clip", 13, NULL, 0, 3, max_only, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Clip", 13, NULL, 0, 3, max_only, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == -3.0f && o[3] == 1.0f && o[4] == 1.0f);
     free(out.data);
 
     const tensor_t *min_only[2] = {&tx, &tlo};
-    CHECK(run_op("Clip", 11, NULL, 0, 2, min_only, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Clip", 11, NULL, 0, 2, min_only, 1, &out, &err) == STATUS_OK);
     o = out.data;
     CHECK(o[0] == -1.0f && o[4] == INFINITY);
     free(out.data);
 
     /* min above max: every element becomes max, as numpy's clip does. */
     const tensor_t *crossed[3] = {&tx, &thi, &tlo};
-    CHECK(run_op("Clip", 13, NULL, 0, 3, crossed, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Clip", 13, NULL, 0, 3, crossed, 1, &out, &err) == STATUS_OK);
     for (int i = 0; i < 5; i++)
         CHECK(((float *)out.data)[i] == -1.0f);
     free(out.data);
 
     int8_t ix[4] = {-128, -3, 3, 127}, ilo[1] = {-2};
-    tensor_t tix = make(DTYPE_INT8, 1, (int64_t[]){4}, ix);
-    tensor_t tilo = make(DTYPE_INT8, 0, NULL, ilo);
+    tensor_t tix = harness_tensor(DTYPE_INT8, 1, (int64_t[]){4}, ix);
+    tensor_t tilo = harness_tensor(DTYPE_INT8, 0, NULL, ilo);
     const tensor_t *ints[2] = {&tix, &tilo};
-    CHECK(run_op("Clip", 12, NULL, 0, 2, ints, &out, &err) == STATUS_OK);
+    CHECK(harness_run("Clip", 12, NULL, 0, 2, ints, 1, &out, &err) == STATUS_OK);
     CHECK(((int8_t *)out.data)[0] == -2 && ((int8_t *)out.data)[2] == 3 &&
           ((int8_t *)out.data)[3] == 127);
     free(out.data);
@@ -254,23 +206,23 @@ static void test_clip_failures(void)
     float x[2] = {0}, bounds[2] = {0, 1};
     int32_t ibound[1] = {1};
     int32_t ix[2] = {0};
-    tensor_t tx = make(DTYPE_FLOAT, 1, (int64_t[]){2}, x);
-    tensor_t tvec = make(DTYPE_FLOAT, 1, (int64_t[]){2}, bounds);
-    tensor_t tint = make(DTYPE_INT32, 0, NULL, ibound);
-    tensor_t tix = make(DTYPE_INT32, 1, (int64_t[]){2}, ix);
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){2}, x);
+    tensor_t tvec = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){2}, bounds);
+    tensor_t tint = harness_tensor(DTYPE_INT32, 0, NULL, ibound);
+    tensor_t tix = harness_tensor(DTYPE_INT32, 1, (int64_t[]){2}, ix);
     tensor_t out;
     error_t err = {0};
 
     const tensor_t *vec[2] = {&tx, &tvec};
-    CHECK(run_op("Clip", 13, NULL, 0, 2, vec, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Clip", 13, NULL, 0, 2, vec, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Clip node 'n0': min must be a scalar, got shape [2]") != NULL);
 
     const tensor_t *mixed[3] = {&tx, NULL, &tint};
-    CHECK(run_op("Clip", 13, NULL, 0, 3, mixed, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Clip", 13, NULL, 0, 3, mixed, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "Clip node 'n0': max has dtype int32 but input has float") != NULL);
 
     const tensor_t *legacy_int[1] = {&tix};
-    CHECK(run_op("Clip", 6, NULL, 0, 1, legacy_int, &out, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(harness_run("Clip", 6, NULL, 0, 1, legacy_int, 1, &out, &err) == STATUS_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "need float input, got int32") != NULL);
 }
 

@@ -70,6 +70,13 @@ void shape_strides(int rank, const int64_t *dims, int64_t *strides);
  */
 bool axis_normalize(int64_t axis, int rank, bool inclusive_end, int *out);
 
+/*
+ * Room for shape_format() of any shape: TENSOR_MAX_RANK dims of at most 20
+ * characters each, a comma or bracket after each, the opening bracket and
+ * the NUL.
+ */
+#define SHAPE_TEXT_MAX (TENSOR_MAX_RANK * 21 + 2)
+
 /* Formats a shape as "[1,3,224,224]" into buf (always NUL-terminated). */
 const char *shape_format(int rank, const int64_t *dims, char *buf, size_t size);
 

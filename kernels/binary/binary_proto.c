@@ -2,8 +2,6 @@
 
 #include <stdio.h>
 
-#define SHAPE_TEXT_MAX 192
-
 #define DTYPES_REAL  (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE))
 #define DTYPES_ARITH (DTYPES_REAL | DTYPES_INT)
 #define DTYPES_SIGNED                                                                              \

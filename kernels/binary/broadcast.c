@@ -4,9 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Room for a formatted shape: TENSOR_MAX_RANK dims of up to 20 digits. */
-#define SHAPE_TEXT_MAX 192
-
 void bcast_plan_init(bcast_plan_t *plan, int n_inputs, const tensor_t *const *inputs,
                      const tensor_t *out)
 {

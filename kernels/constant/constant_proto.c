@@ -1,8 +1,5 @@
 #include "constant.h"
 
-/* Room for shape_format() of a TENSOR_MAX_RANK shape with large dims. */
-#define SHAPE_TEXT_MAX 200
-
 static const op_info_t constant_info = {
     .min_inputs = 0,
     .max_inputs = 0,

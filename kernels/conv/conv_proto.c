@@ -62,7 +62,7 @@ static status_t check_attrs(const op_call_t *call, int nd, const tensor_t *w, er
                                 p->n_kernel_shape, nd);
         for (int i = 0; i < nd; i++)
             if (p->kernel_shape[i] != w->dims[2 + i]) {
-                char ws[64];
+                char ws[SHAPE_TEXT_MAX];
                 return op_call_fail(call, err,
                                     "attribute 'kernel_shape'[%d] = %lld does not match weights "
                                     "W %s",
@@ -166,7 +166,7 @@ static status_t check_channels(const op_call_t *call, bool transpose, int64_t *o
     const tensor_t *b = call->n_inputs > 2 ? call->inputs[2] : NULL;
     int64_t c = x->dims[1];
     int64_t per_group = transpose ? w->dims[0] : w->dims[1] * p->group;
-    char xs[64], ws[64];
+    char xs[SHAPE_TEXT_MAX], ws[SHAPE_TEXT_MAX];
 
     if (c < 1 || c % p->group != 0 || per_group != c)
         return op_call_fail(call, err, "input X %s and weights W %s do not agree with group %lld",
@@ -190,7 +190,7 @@ status_t conv_resolve(const op_call_t *call, bool transpose, conv_geom_t *g, ten
                       error_t *err)
 {
     const tensor_t *x = call->inputs[0], *w = call->inputs[1];
-    char xs[64], ws[64];
+    char xs[SHAPE_TEXT_MAX], ws[SHAPE_TEXT_MAX];
     int nd = x->rank - 2;
     int64_t numel;
     status_t st;

@@ -2,9 +2,6 @@
 
 #include <assert.h>
 
-/* Room for shape_format() of a TENSOR_MAX_RANK shape with large dims. */
-#define SHAPE_TEXT_MAX 200
-
 static const op_info_t expand_info = {
     .min_inputs = 2,
     .max_inputs = 2,

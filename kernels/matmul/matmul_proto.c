@@ -80,7 +80,7 @@ static status_t check_sides(op_call_t *call, int64_t m, int64_t k, int64_t n, er
 static status_t set_output(op_call_t *call, dtype_t dtype, int rank, const int64_t *dims,
                            error_t *err)
 {
-    char buf[96];
+    char buf[SHAPE_TEXT_MAX];
     tensor_t *y = &call->outputs[0];
 
     if (!shape_valid(rank, dims, NULL))
@@ -100,7 +100,7 @@ static status_t matmul_infer(op_call_t *call, error_t *err)
     const tensor_t *a = call->inputs[0], *b = call->inputs[1];
     matmul_shape_t s;
     const char *why;
-    char sa[96], sb[96];
+    char sa[SHAPE_TEXT_MAX], sb[SHAPE_TEXT_MAX];
     status_t st;
 
     if (a->dtype != b->dtype)
@@ -122,7 +122,7 @@ static status_t gemm_infer(op_call_t *call, error_t *err)
     const gemm_params_t *p = call->params;
     const tensor_t *a = call->inputs[0], *b = call->inputs[1];
     const tensor_t *c = call->n_inputs > 2 ? call->inputs[2] : NULL;
-    char sa[96], sb[96];
+    char sa[SHAPE_TEXT_MAX], sb[SHAPE_TEXT_MAX];
     int64_t m, k, kb, n;
     status_t st;
 

@@ -27,8 +27,6 @@ static const op_info_t layernorm_info = {
     .layout = "any",
 };
 
-#define SHAPE_BUF 96
-
 static void same_as_input(op_call_t *call)
 {
     call->outputs[0] = *call->inputs[0];
@@ -38,7 +36,7 @@ static void same_as_input(op_call_t *call)
 static status_t check_data_rank(op_call_t *call, error_t *err)
 {
     const tensor_t *x = call->inputs[0];
-    char buf[SHAPE_BUF];
+    char buf[SHAPE_TEXT_MAX];
 
     if (x->rank < 2)
         return op_call_fail(call, err, "input %s must be at least 2-D (N x C x ...)",
@@ -51,7 +49,7 @@ static status_t check_channel_vector(op_call_t *call, int index, const char *nam
 {
     const tensor_t *t = call->inputs[index];
     int64_t channels = call->inputs[0]->dims[1];
-    char buf[SHAPE_BUF];
+    char buf[SHAPE_TEXT_MAX];
 
     if (t->rank != 1 || t->dims[0] != channels)
         return op_call_fail(call, err, "%s has shape %s, expected [%lld] (the channels of X)", name,
@@ -65,7 +63,7 @@ static status_t batchnorm_infer(op_call_t *call, error_t *err)
     const batchnorm_params_t *p = call->params;
     const tensor_t *x = call->inputs[0];
     int64_t count;
-    char buf[SHAPE_BUF], want[SHAPE_BUF];
+    char buf[SHAPE_TEXT_MAX], want[SHAPE_TEXT_MAX];
     status_t st = check_data_rank(call, err);
 
     if (st != STATUS_OK)
@@ -129,7 +127,7 @@ static status_t layernorm_infer(op_call_t *call, error_t *err)
     const tensor_t *x = call->inputs[0];
     int64_t inner = 1;
     size_t expanded = 0;
-    char buf[SHAPE_BUF], want[SHAPE_BUF];
+    char buf[SHAPE_TEXT_MAX], want[SHAPE_TEXT_MAX];
     int axis;
 
     if (!axis_normalize(p->axis, x->rank, false, &axis))

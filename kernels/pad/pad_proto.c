@@ -3,9 +3,6 @@
 #include <assert.h>
 #include <string.h>
 
-/* Room for shape_format() of a TENSOR_MAX_RANK shape with large dims. */
-#define SHAPE_TEXT_MAX 200
-
 static const op_info_t pad_info = {
     .min_inputs = 1, /* 2 from opset 11: the adapter checks the form */
     .max_inputs = 3,

@@ -112,7 +112,7 @@ static status_t pool_axis(const op_call_t *call, int nd, int i, int64_t in, pool
 static status_t check_input(const op_call_t *call, int64_t *planes, error_t *err)
 {
     const tensor_t *x = call->inputs[0];
-    char xs[64];
+    char xs[SHAPE_TEXT_MAX];
 
     if (x->rank < 3)
         return op_call_fail(call, err, "input X %s must have rank >= 3 (N, C, spatial dims)",

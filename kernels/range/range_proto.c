@@ -2,9 +2,6 @@
 
 #include <math.h>
 
-/* Room for shape_format() of a TENSOR_MAX_RANK shape with large dims. */
-#define SHAPE_TEXT_MAX 200
-
 #define RANGE_DTYPES                                                                               \
     (DTYPES_FLOAT | DTYPE_BIT(DTYPE_INT16) | DTYPE_BIT(DTYPE_INT32) | DTYPE_BIT(DTYPE_INT64))
 

@@ -1,7 +1,6 @@
 #include "reduce.h"
 
 #define REDUCE_DTYPES (DTYPES_FLOAT | DTYPES_INDEX)
-#define SHAPE_BUF     96
 
 static const op_info_t reduce_info = {
     .min_inputs = 1,
@@ -36,7 +35,7 @@ status_t reduce_resolve(const op_call_t *call, uint32_t *mask, bool *noop, error
     const tensor_t *x = call->inputs[0];
     const tensor_t *axes = p->axes_input && call->n_inputs > 1 ? call->inputs[1] : NULL;
     int64_t n_axes = p->axes_input ? 0 : p->n_axes;
-    char buf[SHAPE_BUF];
+    char buf[SHAPE_TEXT_MAX];
 
     if (axes) {
         if (axes->rank > 1)
@@ -96,7 +95,7 @@ static status_t argmax_infer(op_call_t *call, error_t *err)
     const tensor_t *x = call->inputs[0];
     tensor_t *y = &call->outputs[0];
     int64_t inner = 1;
-    char buf[SHAPE_BUF];
+    char buf[SHAPE_TEXT_MAX];
     int axis;
 
     if (!axis_normalize(p->axis, x->rank, false, &axis))

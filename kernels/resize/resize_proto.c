@@ -136,7 +136,7 @@ status_t resize_resolve(const op_call_t *call, resize_geom_t *g, tensor_t *out, 
     const resize_params_t *p = call->params;
     const tensor_t *x = call->inputs[0];
     const tensor_t *scales = given(call, p->scales_input), *sizes = given(call, p->sizes_input);
-    char shape[64];
+    char shape[SHAPE_TEXT_MAX];
     int64_t numel;
     status_t st;
 

@@ -3,9 +3,6 @@
 #include <assert.h>
 #include <string.h>
 
-/* Room for shape_format() of a TENSOR_MAX_RANK shape with large dims. */
-#define SHAPE_TEXT_MAX 200
-
 /* Inputs of the opset 10+ form. */
 enum { SLICE_DATA, SLICE_STARTS, SLICE_ENDS, SLICE_AXES, SLICE_STEPS };
 

@@ -35,7 +35,7 @@ static status_t softmax_infer(op_call_t *call, error_t *err)
     const softmax_params_t *p = call->params;
     const tensor_t *x = call->inputs[0];
     int64_t outer, n, inner;
-    char buf[96];
+    char buf[SHAPE_TEXT_MAX];
 
     if (!softmax_geometry(p, x, &outer, &n, &inner))
         return op_call_fail(call, err, "axis %lld is out of range for input %s", (long long)p->axis,

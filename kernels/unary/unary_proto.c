@@ -2,8 +2,6 @@
 
 #include <stdio.h>
 
-#define SHAPE_TEXT_MAX 192
-
 #define DTYPES_SIGNED_INT                                                                          \
     (DTYPE_BIT(DTYPE_INT8) | DTYPE_BIT(DTYPE_INT16) | DTYPE_BIT(DTYPE_INT32) |                     \
      DTYPE_BIT(DTYPE_INT64))

@@ -45,8 +45,9 @@ typedef struct server_config {
 
 /*
  * Fills *out from defaults, the config file, the environment and argv
- * (the arguments after "serve"). On --help prints the usage to stdout and
- * returns STATUS_OK with *help set.
+ * (the arguments after "serve": argv[0] is the first flag, not a program
+ * or command name). On --help prints the usage to stdout and returns
+ * STATUS_OK with *help set. The caller owns *out (plain data).
  */
 status_t server_config_parse(int argc, char **argv, server_config_t *out, bool *help, error_t *err);
 

@@ -1,0 +1,135 @@
+/*
+ * kserve.h - the KServe v2 (Open Inference Protocol) REST codec: infer
+ * requests in, infer responses out, and the JSON bodies of the metadata,
+ * repository-index and statistics endpoints. Nothing here does I/O: the
+ * HTTP front end hands bodies in and sends out what these functions return.
+ *
+ * The binary tensor data extension is supported both ways: the JSON header
+ * is followed by raw little-endian, row-major tensors (this host's byte
+ * order; inferd only targets little-endian machines).
+ */
+#ifndef INFERD_KSERVE_H
+#define INFERD_KSERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batcher.h"
+#include "model_config.h"
+#include "request.h"
+
+/*
+ * Deepest nesting of an input's "data" arrays: nested data has one level
+ * per dim, so a deeper one cannot be row-major tensor data.
+ */
+#define KSERVE_MAX_DATA_DEPTH TENSOR_MAX_RANK
+
+/* How the client wants the outputs of one request sent back. */
+typedef struct kserve_output_prefs {
+    uint64_t binary_mask; /* bit k: model output k goes back as binary data */
+} kserve_output_prefs_t;
+
+/*
+ * Parses an infer request body for the model described by cfg.
+ *
+ * body[0, header_len) is the JSON header (header_len is the value of
+ * Inference-Header-Content-Length, or size when the request has none);
+ * body[header_len, size) is the binary data of the inputs that carry
+ * "binary_data_size", concatenated in the order they appear in "inputs",
+ * and must be consumed exactly. body need not be NUL-terminated.
+ *
+ * req comes from request_create and is still empty. On success it holds
+ * every model input in cfg->inputs order with the shape the client sent
+ * (batch dim first when cfg->max_batch_size > 0), plus id, output_mask,
+ * priority and timeout_us; everything lives in req->arena. *prefs says
+ * which outputs go back binary. Any input holding more than
+ * max_tensor_elements elements (<= 0: only TENSOR_MAX_ELEMENTS applies) is
+ * refused with STATUS_LIMIT_EXCEEDED; every other bad request with
+ * STATUS_INVALID_ARGUMENT and a message naming the field. On failure req
+ * may be half filled: the caller still owns it and frees it (request_free).
+ */
+status_t kserve_parse_infer_request(const char *body, size_t size, size_t header_len,
+                                    const model_config_t *cfg, int64_t max_tensor_elements,
+                                    request_t *req, kserve_output_prefs_t *prefs, error_t *err);
+
+/*
+ * Writes the response to a request that ran successfully: the outputs in
+ * req->output_mask, in the model's order, as JSON or (per prefs) as binary
+ * data appended after the JSON in the same order. model_version may be
+ * NULL. FP32 and FP64 values round-trip exactly; NaN and infinities are
+ * written as NaN, Infinity and -Infinity, as Python's json module reads them.
+ *
+ * On success *body (malloc'd, owned by the caller) holds *size bytes and
+ * *header_len is the JSON length when any output is binary (the value of
+ * Inference-Header-Content-Length), else 0. req is not changed.
+ */
+status_t kserve_write_infer_response(const request_t *req, const model_config_t *cfg,
+                                     const char *model_name, const char *model_version,
+                                     const kserve_output_prefs_t *prefs, char **body, size_t *size,
+                                     size_t *header_len, error_t *err);
+
+/*
+ * The builders below return a malloc'd, NUL-terminated JSON text that the
+ * caller frees, or NULL when out of memory. They borrow their arguments.
+ * Bytes of a string that are not valid UTF-8 are written as '?'.
+ */
+
+/* {"error": message} */
+char *kserve_error_json(const char *message);
+
+/* {"name", "version", "extensions": [...]}; extensions is NULL-terminated. */
+char *kserve_server_metadata_json(const char *name, const char *version,
+                                  const char *const extensions[]);
+
+/*
+ * {"name", "versions": ["1", ...], "platform", "inputs": [{"name",
+ * "datatype", "shape"}], "outputs": [...]}: shapes start with -1 for the
+ * batch dim when cfg->max_batch_size > 0, and variable dims are -1.
+ */
+char *kserve_model_metadata_json(const model_config_t *cfg, const int64_t *versions,
+                                 int n_versions);
+
+typedef enum kserve_model_state {
+    KSERVE_MODEL_READY = 0,
+    KSERVE_MODEL_UNAVAILABLE,
+    KSERVE_MODEL_LOADING,
+    KSERVE_MODEL_UNLOADING,
+} kserve_model_state_t;
+
+/* One row of the repository index. */
+typedef struct kserve_index_entry {
+    const char *name;
+    const char *version; /* NULL: left out */
+    kserve_model_state_t state;
+    const char *reason; /* NULL or "": left out */
+} kserve_index_entry_t;
+
+/* [{"name", "version", "state", "reason"}, ...] (Triton's repository extension) */
+char *kserve_repository_index_json(const kserve_index_entry_t *entries, int n);
+
+/* The numbers behind one model version's statistics. */
+typedef struct kserve_model_stats {
+    const char *name;
+    const char *version; /* NULL: "" */
+    batcher_stats_t stats;
+    int64_t last_inference_ms; /* milliseconds since the epoch; 0 = never */
+    int max_batch_size;        /* bounds the histogram's open-ended last bucket */
+} kserve_model_stats_t;
+
+/*
+ * {"model_stats": [...]} in the shape of Triton's statistics extension.
+ * The batcher measures less than Triton, so some figures are mapped:
+ * success/queue/compute_* counts are the successful requests; queue.ns is
+ * the summed queue time and compute_infer.ns the summed batch compute time
+ * (counted once per batch, not per request); success.ns is their sum;
+ * fail.count sums every failure kind and fail.ns, compute_input.ns and
+ * compute_output.ns are 0 (not measured). batch_stats has one entry per
+ * non-empty histogram bucket, batch_size being the bucket's largest size
+ * (max_batch_size for the last bucket), with counts only.
+ */
+char *kserve_model_stats_json(const kserve_model_stats_t *models, int n);
+
+/* The dtype of a KServe datatype name ("FP32", "INT64" ...); DTYPE_UNDEFINED if none. */
+dtype_t kserve_dtype_from_name(const char *name);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * kserve_repository.c - the body of POST /v2/repository/index (Triton's
+ * model repository extension).
+ */
+#include "kserve.h"
+#include "kserve_internal.h"
+
+static const char *state_name(kserve_model_state_t state)
+{
+    switch (state) {
+    case KSERVE_MODEL_READY:
+        return "READY";
+    case KSERVE_MODEL_LOADING:
+        return "LOADING";
+    case KSERVE_MODEL_UNLOADING:
+        return "UNLOADING";
+    case KSERVE_MODEL_UNAVAILABLE:
+        break;
+    }
+    return "UNAVAILABLE";
+}
+
+static json_t *index_entry(const kserve_index_entry_t *e)
+{
+    json_t *obj = json_object();
+    bool ok = obj != NULL;
+
+    ok = ok && json_object_set_new(obj, "name", kserve_json_string(e->name)) == 0;
+    if (ok && e->version)
+        ok = json_object_set_new(obj, "version", kserve_json_string(e->version)) == 0;
+    ok = ok && json_object_set_new(obj, "state", json_string(state_name(e->state))) == 0;
+    if (ok && e->reason && e->reason[0])
+        ok = json_object_set_new(obj, "reason", kserve_json_string(e->reason)) == 0;
+    if (!ok) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+char *kserve_repository_index_json(const kserve_index_entry_t *entries, int n)
+{
+    json_t *arr = json_array();
+
+    for (int i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, index_entry(&entries[i])) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    return kserve_json_take(arr);
+}

@@ -1,0 +1,612 @@
+/*
+ * kserve_request.c - parsing a KServe v2 infer request (JSON header plus
+ * optional binary tensor data) into a request_t for one model.
+ */
+#include "kserve.h"
+
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include <jansson.h>
+
+/* What parsing one input needs besides the input itself. */
+typedef struct input_ctx {
+    const model_config_t *cfg;
+    int64_t max_elements;
+    const unsigned char *binary; /* the binary section after the JSON */
+    size_t binary_size;
+    size_t binary_used; /* consumed by earlier binary inputs */
+    arena_t *arena;
+} input_ctx_t;
+
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a real number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "unknown";
+}
+
+static int find_tensor(const model_tensor_config_t *tensors, int n, const char *name)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(tensors[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+static uint64_t all_outputs_mask(int n_outputs)
+{
+    return n_outputs >= 64 ? UINT64_MAX : (UINT64_C(1) << n_outputs) - 1;
+}
+
+/* The range JSON integers of an integer dtype must lie in. False for other dtypes. */
+static bool int_range(dtype_t t, int64_t *lo, int64_t *hi)
+{
+    switch (t) {
+    case DTYPE_UINT8:
+        *lo = 0, *hi = UINT8_MAX;
+        return true;
+    case DTYPE_INT8:
+        *lo = INT8_MIN, *hi = INT8_MAX;
+        return true;
+    case DTYPE_UINT16:
+        *lo = 0, *hi = UINT16_MAX;
+        return true;
+    case DTYPE_INT16:
+        *lo = INT16_MIN, *hi = INT16_MAX;
+        return true;
+    case DTYPE_UINT32:
+        *lo = 0, *hi = UINT32_MAX;
+        return true;
+    case DTYPE_INT32:
+        *lo = INT32_MIN, *hi = INT32_MAX;
+        return true;
+    /* jansson holds integers as int64, so UINT64 values over INT64_MAX need binary data. */
+    case DTYPE_UINT64:
+        *lo = 0, *hi = INT64_MAX;
+        return true;
+    case DTYPE_INT64:
+        *lo = INT64_MIN, *hi = INT64_MAX;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void store_int(dtype_t t, void *data, int64_t i, int64_t v)
+{
+    switch (t) {
+    case DTYPE_UINT8:
+        ((uint8_t *)data)[i] = (uint8_t)v;
+        break;
+    case DTYPE_INT8:
+        ((int8_t *)data)[i] = (int8_t)v;
+        break;
+    case DTYPE_UINT16:
+        ((uint16_t *)data)[i] = (uint16_t)v;
+        break;
+    case DTYPE_INT16:
+        ((int16_t *)data)[i] = (int16_t)v;
+        break;
+    case DTYPE_UINT32:
+        ((uint32_t *)data)[i] = (uint32_t)v;
+        break;
+    case DTYPE_INT32:
+        ((int32_t *)data)[i] = (int32_t)v;
+        break;
+    case DTYPE_UINT64:
+        ((uint64_t *)data)[i] = (uint64_t)v;
+        break;
+    default:
+        ((int64_t *)data)[i] = v;
+        break;
+    }
+}
+
+/* Converts one JSON element to element i of data (dtype t), checking type and range. */
+static status_t store_element(const json_t *v, const char *name, dtype_t t, void *data, int64_t i,
+                              error_t *err)
+{
+    const char *dt = dtype_kserve_name(t);
+    int64_t lo, hi;
+
+    if (t == DTYPE_BOOL) {
+        if (!json_is_boolean(v))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s': data[%" PRId64 "] must be true or false for BOOL, got %s",
+                             name, i, json_kind(v));
+        ((uint8_t *)data)[i] = json_is_true(v) ? 1 : 0;
+        return STATUS_OK;
+    }
+    if (t == DTYPE_FLOAT || t == DTYPE_DOUBLE) {
+        double d;
+        if (!json_is_number(v))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s': data[%" PRId64 "] must be a number for %s, got %s", name,
+                             i, dt, json_kind(v));
+        d = json_number_value(v);
+        if (t == DTYPE_DOUBLE) {
+            ((double *)data)[i] = d;
+            return STATUS_OK;
+        }
+        /* Values that round to FLT_MAX are fine; beyond that the float would be infinite. */
+        if (isinf((float)d))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s': data[%" PRId64 "] = %g is out of range for FP32", name, i,
+                             d);
+        ((float *)data)[i] = (float)d;
+        return STATUS_OK;
+    }
+    if (!int_range(t, &lo, &hi))
+        return error_set(err, STATUS_INTERNAL, "input '%s': no JSON conversion for %s", name, dt);
+    if (!json_is_integer(v))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': data[%" PRId64 "] must be an integer for %s, got %s", name, i,
+                         dt, json_kind(v));
+    if (json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': data[%" PRId64 "] = %" PRId64 " is out of range for %s", name,
+                         i, (int64_t)json_integer_value(v), dt);
+    store_int(t, data, i, json_integer_value(v));
+    return STATUS_OK;
+}
+
+/* Counts the leaves of nested data arrays into *count, refusing nesting past the limit. */
+static status_t count_elements(const json_t *data, const char *name, int depth, int64_t *count,
+                               error_t *err)
+{
+    size_t i;
+    const json_t *v;
+
+    if (depth > KSERVE_MAX_DATA_DEPTH)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': data nests deeper than %d levels", name,
+                         KSERVE_MAX_DATA_DEPTH);
+    json_array_foreach(data, i, v)
+    {
+        if (json_is_array(v)) {
+            status_t st = count_elements(v, name, depth + 1, count, err);
+            if (st != STATUS_OK)
+                return st;
+        } else {
+            (*count)++;
+        }
+    }
+    return STATUS_OK;
+}
+
+/* Stores the leaves of data, row-major, from element *next on (count_elements checked them). */
+static status_t store_elements(const json_t *data, const char *name, dtype_t t, void *out,
+                               int64_t *next, error_t *err)
+{
+    size_t i;
+    const json_t *v;
+
+    json_array_foreach(data, i, v)
+    {
+        status_t st = json_is_array(v) ? store_elements(v, name, t, out, next, err)
+                                       : store_element(v, name, t, out, (*next)++, err);
+        if (st != STATUS_OK)
+            return st;
+    }
+    return STATUS_OK;
+}
+
+static status_t parse_json_data(const json_t *data, const char *name, tensor_t *t, int64_t numel,
+                                arena_t *arena, error_t *err)
+{
+    char shape[SHAPE_TEXT_MAX];
+    int64_t count = 0, next = 0;
+    status_t st;
+
+    if (!json_is_array(data))
+        return error_set(err, STATUS_INVALID_ARGUMENT, "input '%s': data must be an array, got %s",
+                         name, json_kind(data));
+    st = count_elements(data, name, 1, &count, err);
+    if (st != STATUS_OK)
+        return st;
+    if (count != numel)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': data has %" PRId64 " elements, shape %s needs %" PRId64, name,
+                         count, shape_format(t->rank, t->dims, shape, sizeof shape), numel);
+    t->data = arena_alloc(arena, (size_t)numel * dtype_size(t->dtype));
+    if (!t->data)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "input '%s': out of memory for its data", name);
+    return store_elements(data, name, t->dtype, t->data, &next, err);
+}
+
+static status_t parse_binary_data(const json_t *size_value, const char *name, tensor_t *t,
+                                  int64_t numel, input_ctx_t *ctx, error_t *err)
+{
+    char shape[SHAPE_TEXT_MAX];
+    size_t need = (size_t)numel * dtype_size(t->dtype);
+    size_t left = ctx->binary_size - ctx->binary_used;
+    json_int_t size;
+
+    if (!json_is_integer(size_value) || json_integer_value(size_value) < 0)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': parameters.binary_data_size must be a non-negative integer",
+                         name);
+    size = json_integer_value(size_value);
+    if ((uint64_t)size != need)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': binary_data_size is %" PRId64 " bytes, shape %s of %s needs "
+                         "%zu",
+                         name, (int64_t)size, shape_format(t->rank, t->dims, shape, sizeof shape),
+                         dtype_kserve_name(t->dtype), need);
+    if (need > left)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': binary_data_size %zu runs past the end of the binary data "
+                         "(%zu bytes left)",
+                         name, need, left);
+    t->data = arena_memdup(ctx->arena, ctx->binary + ctx->binary_used, need);
+    if (!t->data)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "input '%s': out of memory for its data", name);
+    ctx->binary_used += need;
+    /* Any byte may arrive; kernels read BOOL as exactly 0 or 1. */
+    if (t->dtype == DTYPE_BOOL)
+        for (size_t i = 0; i < need; i++)
+            ((uint8_t *)t->data)[i] = ((uint8_t *)t->data)[i] != 0;
+    return STATUS_OK;
+}
+
+/*
+ * Elements of the shape into *numel: LIMIT_EXCEEDED past limit, checked
+ * dim by dim so hostile dims cannot overflow the product.
+ */
+static status_t shape_elements(const tensor_t *t, const char *name, int64_t limit, int64_t *numel,
+                               error_t *err)
+{
+    char shape[SHAPE_TEXT_MAX];
+    int64_t n = 1;
+
+    for (int d = 0; d < t->rank; d++)
+        if (t->dims[d] == 0) {
+            *numel = 0;
+            return STATUS_OK;
+        }
+    for (int d = 0; d < t->rank; d++) {
+        if (t->dims[d] > limit / n)
+            return error_set(err, STATUS_LIMIT_EXCEEDED,
+                             "input '%s': shape %s holds more than the limit of %" PRId64
+                             " elements",
+                             name, shape_format(t->rank, t->dims, shape, sizeof shape), limit);
+        n *= t->dims[d];
+    }
+    *numel = n;
+    return STATUS_OK;
+}
+
+/* Reads "shape" and checks it against the model's declaration tc. */
+static status_t parse_shape(const json_t *in, const char *name, const model_tensor_config_t *tc,
+                            int max_batch_size, tensor_t *t, error_t *err)
+{
+    const json_t *shape = json_object_get(in, "shape");
+    int batch = max_batch_size > 0 ? 1 : 0;
+    int rank = tc->rank + batch;
+    char want[SHAPE_TEXT_MAX];
+    size_t i;
+    const json_t *v;
+
+    if (rank > TENSOR_MAX_RANK)
+        return error_set(err, STATUS_UNSUPPORTED,
+                         "input '%s': rank %d with the batch dim is over the limit of %d", name,
+                         rank, TENSOR_MAX_RANK);
+    if (!json_is_array(shape))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': shape must be an array of integers, got %s", name,
+                         shape ? json_kind(shape) : "nothing");
+    shape_format(tc->rank, tc->dims, want, sizeof want);
+    if (json_array_size(shape) != (size_t)rank)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': shape has rank %zu, the model expects %d (%s%s)", name,
+                         json_array_size(shape), rank, batch ? "batch dim + " : "", want);
+    t->rank = rank;
+    json_array_foreach(shape, i, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s': shape[%zu] must be a non-negative integer", name, i);
+        t->dims[i] = json_integer_value(v);
+    }
+    if (batch && (t->dims[0] < 1 || t->dims[0] > max_batch_size))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         t->dims[0] < 1 ? "input '%s': batch size %" PRId64 " must be at least 1"
+                                        : "input '%s': batch size %" PRId64
+                                          " exceeds max_batch_size %d",
+                         name, t->dims[0], max_batch_size);
+    for (int d = 0; d < tc->rank; d++)
+        if (tc->dims[d] != -1 && t->dims[d + batch] != tc->dims[d])
+            return error_set(
+                err, STATUS_INVALID_ARGUMENT,
+                "input '%s': shape[%d] is %" PRId64 ", the model expects %" PRId64 " (%s%s)", name,
+                d + batch, t->dims[d + batch], tc->dims[d], batch ? "batch dim + " : "", want);
+    return STATUS_OK;
+}
+
+static status_t parse_input(const json_t *in, const char *name, const model_tensor_config_t *tc,
+                            input_ctx_t *ctx, tensor_t *t, error_t *err)
+{
+    const json_t *datatype = json_object_get(in, "datatype");
+    const json_t *params = json_object_get(in, "parameters");
+    const json_t *data = json_object_get(in, "data");
+    const json_t *binary_size = NULL;
+    int64_t numel = 0;
+    status_t st;
+
+    if (!json_is_string(datatype))
+        return error_set(err, STATUS_INVALID_ARGUMENT, "input '%s': datatype must be a string",
+                         name);
+    t->dtype = kserve_dtype_from_name(json_string_value(datatype));
+    if (t->dtype == DTYPE_UNDEFINED)
+        return error_set(err, STATUS_INVALID_ARGUMENT, "input '%s': unknown datatype '%s'", name,
+                         json_string_value(datatype));
+    if (t->dtype != tc->dtype)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': datatype %s does not match the model's %s", name,
+                         json_string_value(datatype), dtype_kserve_name(tc->dtype));
+    if (dtype_size(t->dtype) == 0)
+        return error_set(err, STATUS_UNSUPPORTED, "input '%s': datatype %s is not supported", name,
+                         json_string_value(datatype));
+    st = parse_shape(in, name, tc, ctx->cfg->max_batch_size, t, err);
+    if (st != STATUS_OK)
+        return st;
+    st = shape_elements(t, name, ctx->max_elements, &numel, err);
+    if (st != STATUS_OK)
+        return st;
+    if (params && !json_is_object(params))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': parameters must be an object, got %s", name,
+                         json_kind(params));
+    if (params)
+        binary_size = json_object_get(params, "binary_data_size");
+    if (binary_size && data)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s' has both data and parameters.binary_data_size", name);
+    if (binary_size)
+        return parse_binary_data(binary_size, name, t, numel, ctx, err);
+    if (data)
+        return parse_json_data(data, name, t, numel, ctx->arena, err);
+    return error_set(err, STATUS_INVALID_ARGUMENT,
+                     "input '%s' has neither data nor parameters.binary_data_size", name);
+}
+
+static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *req, error_t *err)
+{
+    const model_config_t *cfg = ctx->cfg;
+    const json_t *inputs = json_object_get(root, "inputs");
+    bool seen[MODEL_CONFIG_MAX_IO] = {false};
+    int first = -1; /* the first input parsed, whose batch dim the others must share */
+    size_t i;
+    const json_t *in;
+
+    if (!json_is_array(inputs))
+        return error_set(err, STATUS_INVALID_ARGUMENT, "inputs must be an array, got %s",
+                         inputs ? json_kind(inputs) : "nothing");
+    json_array_foreach(inputs, i, in)
+    {
+        const json_t *name = json_object_get(in, "name");
+        int k;
+        status_t st;
+
+        if (!json_is_object(in))
+            return error_set(err, STATUS_INVALID_ARGUMENT, "inputs[%zu] must be an object, got %s",
+                             i, json_kind(in));
+        if (!json_is_string(name))
+            return error_set(err, STATUS_INVALID_ARGUMENT, "inputs[%zu].name must be a string", i);
+        k = find_tensor(cfg->inputs, cfg->n_inputs, json_string_value(name));
+        if (k < 0)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "unknown input '%s': model '%s' has no "
+                             "such input",
+                             json_string_value(name), cfg->name);
+        if (seen[k])
+            return error_set(err, STATUS_INVALID_ARGUMENT, "duplicate input '%s'",
+                             json_string_value(name));
+        seen[k] = true;
+        st = parse_input(in, cfg->inputs[k].name, &cfg->inputs[k], ctx, &req->inputs[k], err);
+        if (st != STATUS_OK)
+            return st;
+        if (cfg->max_batch_size > 0 && first >= 0 &&
+            req->inputs[k].dims[0] != req->inputs[first].dims[0])
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s': batch size %" PRId64
+                             " differs from input '%s''s %" PRId64,
+                             cfg->inputs[k].name, req->inputs[k].dims[0], cfg->inputs[first].name,
+                             req->inputs[first].dims[0]);
+        if (first < 0)
+            first = k;
+    }
+    for (int k = 0; k < cfg->n_inputs; k++)
+        if (!seen[k])
+            return error_set(err, STATUS_INVALID_ARGUMENT, "missing input '%s'",
+                             cfg->inputs[k].name);
+    if (ctx->binary_used != ctx->binary_size)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "%zu bytes of binary data left over after the binary inputs",
+                         ctx->binary_size - ctx->binary_used);
+    req->n_inputs = cfg->n_inputs;
+    return STATUS_OK;
+}
+
+/* Request-level "parameters": priority, timeout and binary_data_output. */
+static status_t parse_parameters(const json_t *root, const model_config_t *cfg, request_t *req,
+                                 bool *binary_output, error_t *err)
+{
+    const json_t *params = json_object_get(root, "parameters");
+    const json_t *v;
+    int levels = cfg->batching.priority_levels > 0 ? cfg->batching.priority_levels
+                                                   : BATCHER_MAX_PRIORITY_LEVELS;
+
+    *binary_output = false;
+    if (!params)
+        return STATUS_OK;
+    if (!json_is_object(params))
+        return error_set(err, STATUS_INVALID_ARGUMENT, "parameters must be an object, got %s",
+                         json_kind(params));
+    v = json_object_get(params, "priority");
+    if (v) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "parameters.priority must be an unsigned integer, got %s",
+                             json_is_integer(v) ? "a negative one" : json_kind(v));
+        if (json_integer_value(v) > levels)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "parameters.priority %" PRId64 " is over the model's %d priority "
+                             "levels",
+                             (int64_t)json_integer_value(v), levels);
+        req->priority = (int)json_integer_value(v);
+    }
+    v = json_object_get(params, "timeout");
+    if (v) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "parameters.timeout must be an unsigned integer (microseconds), got "
+                             "%s",
+                             json_is_integer(v) ? "a negative one" : json_kind(v));
+        req->timeout_us = json_integer_value(v);
+    }
+    v = json_object_get(params, "binary_data_output");
+    if (v) {
+        if (!json_is_boolean(v))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "parameters.binary_data_output must be a boolean, got %s",
+                             json_kind(v));
+        *binary_output = json_is_true(v);
+    }
+    return STATUS_OK;
+}
+
+/* "outputs": which outputs to send (all when absent or empty) and which of them binary. */
+static status_t parse_outputs(const json_t *root, const model_config_t *cfg, bool binary_output,
+                              request_t *req, kserve_output_prefs_t *prefs, error_t *err)
+{
+    const json_t *outputs = json_object_get(root, "outputs");
+    size_t i;
+    const json_t *out;
+
+    if (outputs && !json_is_array(outputs))
+        return error_set(err, STATUS_INVALID_ARGUMENT, "outputs must be an array, got %s",
+                         json_kind(outputs));
+    if (json_array_size(outputs) == 0) {
+        req->output_mask = all_outputs_mask(cfg->n_outputs);
+        prefs->binary_mask = binary_output ? req->output_mask : 0;
+        return STATUS_OK;
+    }
+    req->output_mask = 0;
+    prefs->binary_mask = 0;
+    json_array_foreach(outputs, i, out)
+    {
+        const json_t *name = json_object_get(out, "name");
+        const json_t *params = json_object_get(out, "parameters");
+        const json_t *binary = NULL;
+        int k;
+
+        if (!json_is_object(out))
+            return error_set(err, STATUS_INVALID_ARGUMENT, "outputs[%zu] must be an object, got %s",
+                             i, json_kind(out));
+        if (!json_is_string(name))
+            return error_set(err, STATUS_INVALID_ARGUMENT, "outputs[%zu].name must be a string", i);
+        k = find_tensor(cfg->outputs, cfg->n_outputs, json_string_value(name));
+        if (k < 0)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "unknown output '%s': model '%s' has no such output",
+                             json_string_value(name), cfg->name);
+        if (req->output_mask & (UINT64_C(1) << k))
+            return error_set(err, STATUS_INVALID_ARGUMENT, "output '%s' is requested twice",
+                             json_string_value(name));
+        if (params && !json_is_object(params))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "output '%s': parameters must be an object, got %s",
+                             json_string_value(name), json_kind(params));
+        if (params)
+            binary = json_object_get(params, "binary_data");
+        if (binary && !json_is_boolean(binary))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "output '%s': parameters.binary_data must be a boolean, got %s",
+                             json_string_value(name), json_kind(binary));
+        req->output_mask |= UINT64_C(1) << k;
+        if (binary ? json_is_true(binary) : binary_output)
+            prefs->binary_mask |= UINT64_C(1) << k;
+    }
+    return STATUS_OK;
+}
+
+status_t kserve_parse_infer_request(const char *body, size_t size, size_t header_len,
+                                    const model_config_t *cfg, int64_t max_tensor_elements,
+                                    request_t *req, kserve_output_prefs_t *prefs, error_t *err)
+{
+    json_t *root = NULL;
+    json_error_t jerr;
+    const json_t *id;
+    bool binary_output;
+    input_ctx_t ctx = {
+        .cfg = cfg,
+        .max_elements = max_tensor_elements > 0 && max_tensor_elements < TENSOR_MAX_ELEMENTS
+                            ? max_tensor_elements
+                            : TENSOR_MAX_ELEMENTS,
+        .arena = &req->arena,
+    };
+    status_t st;
+
+    prefs->binary_mask = 0;
+    if (header_len > size) {
+        st = error_set(err, STATUS_INVALID_ARGUMENT,
+                       "Inference-Header-Content-Length %zu is larger than the body (%zu bytes)",
+                       header_len, size);
+        goto cleanup;
+    }
+    if (cfg->n_inputs > REQUEST_MAX_TENSORS || cfg->n_outputs > REQUEST_MAX_TENSORS) {
+        st = error_set(err, STATUS_INTERNAL, "model '%s' has more than %d inputs or outputs",
+                       cfg->name, REQUEST_MAX_TENSORS);
+        goto cleanup;
+    }
+    ctx.binary = (const unsigned char *)body + header_len;
+    ctx.binary_size = size - header_len;
+    root = json_loadb(body, header_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        st = error_set(err, STATUS_INVALID_ARGUMENT, "malformed JSON at line %d, column %d: %s",
+                       jerr.line, jerr.column, jerr.text);
+        goto cleanup;
+    }
+    if (!json_is_object(root)) {
+        st = error_set(err, STATUS_INVALID_ARGUMENT, "the request must be a JSON object, got %s",
+                       json_kind(root));
+        goto cleanup;
+    }
+    id = json_object_get(root, "id");
+    if (id && !json_is_string(id)) {
+        st = error_set(err, STATUS_INVALID_ARGUMENT, "id must be a string, got %s", json_kind(id));
+        goto cleanup;
+    }
+    if (id && !(req->id = arena_strdup(&req->arena, json_string_value(id)))) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory copying the request id");
+        goto cleanup;
+    }
+    st = parse_parameters(root, cfg, req, &binary_output, err);
+    if (st == STATUS_OK)
+        st = parse_inputs(root, &ctx, req, err);
+    if (st == STATUS_OK)
+        st = parse_outputs(root, cfg, binary_output, req, prefs, err);
+
+cleanup:
+    json_decref(root);
+    return st;
+}

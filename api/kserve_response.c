@@ -1,0 +1,282 @@
+/*
+ * kserve_response.c - writing a KServe v2 infer response: the JSON header
+ * and, for outputs the client wants binary, the raw tensors after it.
+ *
+ * The text is written by hand rather than through jansson: tensors can
+ * hold millions of elements, FP32 and FP64 need different precisions to
+ * round-trip, and UINT64 values past INT64_MAX must stay exact.
+ */
+#include "kserve.h"
+#include "kserve_internal.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest text of one number: "%.17g" of a double, or a 20-digit integer with its sign. */
+#define NUMBER_TEXT_MAX 32
+/* Bytes guessed per JSON element when sizing the buffer up front. */
+#define JSON_BYTES_PER_ELEMENT 12
+/* Bytes guessed for everything in the response except tensor data. */
+#define JSON_FIXED_BYTES 512
+
+/* A growing byte buffer; after a failed allocation every append is a no-op. */
+typedef struct out_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+} out_buf_t;
+
+static void buf_reserve(out_buf_t *b, size_t extra)
+{
+    size_t cap = b->cap ? b->cap : 256;
+    char *grown;
+
+    if (b->failed || b->cap - b->len >= extra)
+        return;
+    if (extra > SIZE_MAX / 2 - b->len) {
+        b->failed = true;
+        return;
+    }
+    while (cap - b->len < extra)
+        cap *= 2;
+    grown = realloc(b->data, cap);
+    if (!grown) {
+        b->failed = true;
+        return;
+    }
+    b->data = grown;
+    b->cap = cap;
+}
+
+static void buf_append(out_buf_t *b, const void *src, size_t n)
+{
+    if (n == 0)
+        return;
+    buf_reserve(b, n);
+    if (b->failed)
+        return;
+    memcpy(b->data + b->len, src, n);
+    b->len += n;
+}
+
+static void buf_puts(out_buf_t *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+
+/* Formats one short item (a number): longer text is cut at NUMBER_TEXT_MAX - 1 bytes. */
+static void buf_printf(out_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void buf_printf(out_buf_t *b, const char *fmt, ...)
+{
+    char text[NUMBER_TEXT_MAX];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    buf_append(b, text, n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+}
+
+/* s as a JSON string literal: quotes, escapes, invalid UTF-8 bytes as '?'. */
+static void buf_string(out_buf_t *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+
+    buf_puts(b, "\"");
+    for (size_t i = 0; i < n;) {
+        size_t len = kserve_utf8_seq_len(p + i, n - i);
+        if (len == 0) {
+            buf_puts(b, "?");
+            i++;
+        } else if (p[i] == '"' || p[i] == '\\') {
+            buf_append(b, "\\", 1);
+            buf_append(b, p + i++, 1);
+        } else if (p[i] < 0x20) {
+            buf_printf(b, "\\u%04x", p[i++]);
+        } else {
+            buf_append(b, p + i, len);
+            i += len;
+        }
+    }
+    buf_puts(b, "\"");
+}
+
+/* Python's spellings of the values JSON has none for. */
+static void buf_real(out_buf_t *b, double v, int digits)
+{
+    if (isnan(v))
+        buf_puts(b, "NaN");
+    else if (isinf(v))
+        buf_puts(b, v < 0 ? "-Infinity" : "Infinity");
+    else
+        buf_printf(b, "%.*g", digits, v);
+}
+
+static void buf_element(out_buf_t *b, dtype_t t, const void *data, int64_t i)
+{
+    switch (t) {
+    case DTYPE_BOOL:
+        buf_puts(b, ((const uint8_t *)data)[i] ? "true" : "false");
+        break;
+    case DTYPE_FLOAT:
+        /* 9 significant digits identify every float, 17 every double. */
+        buf_real(b, ((const float *)data)[i], 9);
+        break;
+    case DTYPE_DOUBLE:
+        buf_real(b, ((const double *)data)[i], 17);
+        break;
+    case DTYPE_UINT8:
+        buf_printf(b, "%u", (unsigned)((const uint8_t *)data)[i]);
+        break;
+    case DTYPE_INT8:
+        buf_printf(b, "%d", (int)((const int8_t *)data)[i]);
+        break;
+    case DTYPE_UINT16:
+        buf_printf(b, "%u", (unsigned)((const uint16_t *)data)[i]);
+        break;
+    case DTYPE_INT16:
+        buf_printf(b, "%d", (int)((const int16_t *)data)[i]);
+        break;
+    case DTYPE_UINT32:
+        buf_printf(b, "%" PRIu32, ((const uint32_t *)data)[i]);
+        break;
+    case DTYPE_INT32:
+        buf_printf(b, "%" PRId32, ((const int32_t *)data)[i]);
+        break;
+    case DTYPE_UINT64:
+        buf_printf(b, "%" PRIu64, ((const uint64_t *)data)[i]);
+        break;
+    default:
+        buf_printf(b, "%" PRId64, ((const int64_t *)data)[i]);
+        break;
+    }
+}
+
+/* Checks that requested output k was produced with a shape and dtype the codec can send. */
+static status_t check_output(const request_t *req, const model_config_t *cfg, int k, int64_t *numel,
+                             error_t *err)
+{
+    const tensor_t *t = &req->outputs[k];
+
+    if (k >= req->n_outputs)
+        return error_set(err, STATUS_INTERNAL, "output '%s' was requested but not produced",
+                         cfg->outputs[k].name);
+    if (!shape_valid(t->rank, t->dims, numel))
+        return error_set(err, STATUS_INTERNAL, "output '%s' has an invalid shape",
+                         cfg->outputs[k].name);
+    if (!dtype_kserve_name(t->dtype) || dtype_size(t->dtype) == 0)
+        return error_set(err, STATUS_UNSUPPORTED, "output '%s': dtype %s cannot be sent",
+                         cfg->outputs[k].name, dtype_name(t->dtype));
+    if (!t->data && *numel > 0)
+        return error_set(err, STATUS_INTERNAL, "output '%s' has no data", cfg->outputs[k].name);
+    return STATUS_OK;
+}
+
+static void write_output(out_buf_t *b, const tensor_t *t, const char *name, int64_t numel,
+                         bool binary)
+{
+    buf_puts(b, "{\"name\":");
+    buf_string(b, name);
+    buf_puts(b, ",\"datatype\":");
+    buf_string(b, dtype_kserve_name(t->dtype));
+    buf_puts(b, ",\"shape\":[");
+    for (int d = 0; d < t->rank; d++)
+        buf_printf(b, d ? ",%" PRId64 : "%" PRId64, t->dims[d]);
+    if (binary) {
+        buf_puts(b, "],\"parameters\":{\"binary_data_size\":");
+        buf_printf(b, "%zu}}", tensor_bytes(t));
+        return;
+    }
+    buf_puts(b, "],\"data\":[");
+    for (int64_t i = 0; i < numel; i++) {
+        if (i)
+            buf_puts(b, ",");
+        buf_element(b, t->dtype, t->data, i);
+    }
+    buf_puts(b, "]}");
+}
+
+status_t kserve_write_infer_response(const request_t *req, const model_config_t *cfg,
+                                     const char *model_name, const char *model_version,
+                                     const kserve_output_prefs_t *prefs, char **body, size_t *size,
+                                     size_t *header_len, error_t *err)
+{
+    out_buf_t b = {0};
+    int64_t numel[REQUEST_MAX_TENSORS] = {0};
+    uint64_t wanted, binary;
+    size_t guess = JSON_FIXED_BYTES;
+    bool first = true;
+    status_t st = STATUS_OK;
+
+    *body = NULL;
+    *size = 0;
+    *header_len = 0;
+    if (cfg->n_outputs > REQUEST_MAX_TENSORS) {
+        st = error_set(err, STATUS_INTERNAL, "model '%s' has more than %d outputs", cfg->name,
+                       REQUEST_MAX_TENSORS);
+        goto cleanup;
+    }
+    /* Bits past the model's outputs name nothing. */
+    wanted = req->output_mask &
+             (cfg->n_outputs >= 64 ? UINT64_MAX : (UINT64_C(1) << cfg->n_outputs) - 1);
+    binary = wanted & prefs->binary_mask;
+    for (int k = 0; k < cfg->n_outputs; k++) {
+        if (!(wanted & (UINT64_C(1) << k)))
+            continue;
+        st = check_output(req, cfg, k, &numel[k], err);
+        if (st != STATUS_OK)
+            goto cleanup;
+        /* Both forms bounded by TENSOR_MAX_ELEMENTS, so the guess cannot overflow. */
+        guess += (binary & (UINT64_C(1) << k)) ? tensor_bytes(&req->outputs[k])
+                                               : (size_t)numel[k] * JSON_BYTES_PER_ELEMENT;
+    }
+    buf_reserve(&b, guess);
+
+    buf_puts(&b, "{\"model_name\":");
+    buf_string(&b, model_name);
+    if (model_version) {
+        buf_puts(&b, ",\"model_version\":");
+        buf_string(&b, model_version);
+    }
+    if (req->id) {
+        buf_puts(&b, ",\"id\":");
+        buf_string(&b, req->id);
+    }
+    buf_puts(&b, ",\"outputs\":[");
+    for (int k = 0; k < cfg->n_outputs; k++) {
+        if (!(wanted & (UINT64_C(1) << k)))
+            continue;
+        if (!first)
+            buf_puts(&b, ",");
+        first = false;
+        write_output(&b, &req->outputs[k], cfg->outputs[k].name, numel[k],
+                     (binary & (UINT64_C(1) << k)) != 0);
+    }
+    buf_puts(&b, "]}");
+    if (binary)
+        *header_len = b.len;
+    for (int k = 0; k < cfg->n_outputs; k++)
+        if (binary & (UINT64_C(1) << k))
+            buf_append(&b, req->outputs[k].data, tensor_bytes(&req->outputs[k]));
+    if (b.failed) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory writing the response");
+        goto cleanup;
+    }
+    *body = b.data;
+    *size = b.len;
+    b.data = NULL;
+
+cleanup:
+    if (st != STATUS_OK)
+        *header_len = 0;
+    free(b.data);
+    return st;
+}

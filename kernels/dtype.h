@@ -44,6 +44,9 @@ typedef enum dtype {
 /* Every dtype inferd stores with a fixed element size (no strings, no halves). */
 #define DTYPES_ALL (DTYPES_NUMERIC | DTYPES_BOOL | DTYPE_BIT(DTYPE_DOUBLE))
 
+/* Largest dtype_size() of any dtype (int64, uint64, double). */
+#define DTYPE_MAX_SIZE 8
+
 /* Bytes per element, or 0 for dtypes inferd cannot hold in memory. */
 size_t dtype_size(dtype_t t);
 

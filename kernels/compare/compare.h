@@ -6,7 +6,7 @@
 #ifndef INFERD_COMPARE_H
 #define INFERD_COMPARE_H
 
-#include "binary/broadcast.h"
+#include "broadcast.h"
 #include "op.h"
 
 /* Greater and GreaterOrEqual run as Less and LessOrEqual with the operands swapped. */

@@ -104,7 +104,7 @@ static status_t adapt_constant_of_shape(const op_adapt_t *a, void *params, error
     if (tensor_numel(value) != 1)
         return op_adapt_fail(a, err, "attribute 'value' must hold one element, not %lld",
                              (long long)tensor_numel(value));
-    if (dtype_size(value->dtype) > CONSTANT_MAX_ELEMENT_SIZE)
+    if (dtype_size(value->dtype) > DTYPE_MAX_SIZE)
         return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
                        "attribute 'value' has dtype %s", dtype_name(value->dtype));
     p->dtype = value->dtype;

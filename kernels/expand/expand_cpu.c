@@ -1,10 +1,7 @@
-/*
- * Broadcasting a size-1 axis to n is tiling it n times, so Expand runs on
- * tile_bytes from the tile family.
- */
+/* Broadcasting a size-1 axis to n is repeating it n times, so Expand runs on repeat_bytes. */
 #include "expand.h"
 
-#include "tile/tile.h"
+#include "repeat.h"
 
 status_t expand_run(op_call_t *call, error_t *err)
 {
@@ -18,6 +15,6 @@ status_t expand_run(op_call_t *call, error_t *err)
         dims[i] = i < lead ? 1 : x->dims[i - lead];
         repeats[i] = dims[i] == y->dims[i] ? 1 : y->dims[i];
     }
-    tile_bytes(y->data, x->data, dtype_size(x->dtype), y->rank, dims, repeats);
+    repeat_bytes(y->data, x->data, dtype_size(x->dtype), y->rank, dims, repeats);
     return STATUS_OK;
 }

@@ -3,10 +3,7 @@
 #include <assert.h>
 #include <string.h>
 
-#include "constant/constant.h"
-
-/* Largest element a constant fill value can be (int64, double). */
-#define PAD_MAX_ELEMENT_SIZE 8
+#include "fill.h"
 
 /* One output axis: where each output index reads from in the input. */
 typedef struct pad_axis {
@@ -95,7 +92,7 @@ static void pad_axis(const pad_plan_t *p, int axis, char *dst, const char *src)
     for (int64_t o = 0; o < a->out_dim; o++) {
         char *d = dst + o * p->dst_stride[axis];
         if (a->map[o] < 0)
-            constant_fill(d, p->value, p->elem_size, p->dst_stride[axis] / (int64_t)p->elem_size);
+            fill_elements(d, p->value, p->elem_size, p->dst_stride[axis] / (int64_t)p->elem_size);
         else
             pad_axis(p, axis + 1, d, src + a->map[o] * p->src_stride[axis]);
     }
@@ -146,7 +143,7 @@ static void pad_value(const op_call_t *call, unsigned char *value)
     const tensor_t *given = call->n_inputs > 2 ? call->inputs[2] : NULL;
     size_t es = dtype_size(x->dtype);
 
-    memset(value, 0, PAD_MAX_ELEMENT_SIZE);
+    memset(value, 0, DTYPE_MAX_SIZE);
     if (p->from_inputs) {
         if (given)
             memcpy(value, given->data, es);
@@ -164,12 +161,12 @@ status_t pad_run(op_call_t *call, error_t *err)
     const pad_params_t *p = call->params;
     const tensor_t *x = call->inputs[0];
     int64_t pads[2 * TENSOR_MAX_RANK];
-    unsigned char value[PAD_MAX_ELEMENT_SIZE];
+    unsigned char value[DTYPE_MAX_SIZE];
     status_t st = pad_resolve(call, pads, err);
 
     if (st != STATUS_OK)
         return st;
-    assert(dtype_size(x->dtype) <= PAD_MAX_ELEMENT_SIZE);
+    assert(dtype_size(x->dtype) <= DTYPE_MAX_SIZE);
     pad_value(call, value);
     pad_bytes(call->outputs[0].data, x->data, dtype_size(x->dtype), x->rank, x->dims, pads, p->mode,
               value, call->workspace);

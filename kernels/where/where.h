@@ -3,7 +3,7 @@
 #ifndef INFERD_WHERE_H
 #define INFERD_WHERE_H
 
-#include "binary/broadcast.h"
+#include "broadcast.h"
 #include "op.h"
 
 extern const op_kernel_t where_kernel;

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the tile family and of Expand, which runs on tile_bytes:
+ * Unit tests of the tile family and of Expand, which runs on repeat_bytes:
  * random shapes and repeats against a reference that maps each output
  * element back with a modulo, broadcasting in both directions, and the
  * failure messages.

@@ -19,6 +19,11 @@
 #define BATCHER_MAX_PREFERRED       16
 #define BATCHER_MAX_PRIORITY_LEVELS 16
 #define BATCHER_MAX_INSTANCES       64
+/* Rows one batch may hold: bounds each worker's per-batch bookkeeping. */
+#define BATCHER_MAX_BATCH_SIZE 65536
+/* An hour: longer delays are configuration mistakes, and the bound keeps time sums in range. */
+#define BATCHER_MAX_QUEUE_DELAY_US       (INT64_C(3600) * 1000000)
+#define BATCHER_MAX_THREADS_PER_INSTANCE 256
 /* Batch-size histogram buckets: 1, 2, 4, ..., 2^(N-2), and larger. */
 #define BATCHER_HISTOGRAM_BUCKETS 12
 

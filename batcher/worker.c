@@ -1,0 +1,109 @@
+/*
+ * worker.c - a worker thread: take the lead when no other idle worker has
+ * it, form a batch, run it on the worker's own context, answer its requests.
+ */
+#include "batcher_impl.h"
+
+#include <time.h>
+
+/* What a leader's watch over the queue ended with. */
+typedef enum lead_result {
+    LEAD_EXIT,    /* draining and nothing left */
+    LEAD_BATCH,   /* a batch to run */
+    LEAD_EXPIRED, /* requests to answer as expired */
+} lead_result_t;
+
+static struct timespec monotonic_at(int64_t us)
+{
+    struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+    return ts;
+}
+
+/* Called with b->lock held; returns with it held. */
+static lead_result_t lead(batcher_t *b, batcher_batch_t *batch, int64_t *taken_us)
+{
+    for (;;) {
+        int64_t now = request_now_us(), wake_us = 0;
+        struct timespec until;
+
+        switch (batcher_form(&b->queue, &b->cfg, b->draining, now, batch, &wake_us)) {
+        case BATCHER_FORM_BATCH:
+            *taken_us = now;
+            return LEAD_BATCH;
+        case BATCHER_FORM_EXPIRED:
+            *taken_us = now;
+            return LEAD_EXPIRED;
+        case BATCHER_FORM_EMPTY:
+            if (b->draining)
+                return LEAD_EXIT;
+            pthread_cond_wait(&b->arrived, &b->lock);
+            break;
+        case BATCHER_FORM_WAIT:
+            until = monotonic_at(wake_us);
+            pthread_cond_timedwait(&b->arrived, &b->lock, &until);
+            break;
+        }
+    }
+}
+
+/* Sets what every answered request carries, counts them, then calls back: nothing touches them
+ * after. */
+static void answer(batcher_t *b, request_t *const *reqs, int n, int64_t taken_us, bool executed,
+                   int64_t rows)
+{
+    bool batched = b->cfg.max_batch_size > 0;
+
+    for (int i = 0; i < n; i++)
+        reqs[i]->queue_us = taken_us - reqs[i]->enqueue_us;
+    batcher_counters_answered(&b->counters, reqs, n, batched, executed, rows,
+                              n > 0 ? reqs[0]->compute_us : 0);
+    for (int i = 0; i < n; i++)
+        reqs[i]->done(reqs[i]);
+}
+
+static void expire(batcher_t *b, batcher_batch_t *batch, int64_t taken_us)
+{
+    for (int i = 0; i < batch->n_expired; i++) {
+        request_t *req = batch->expired[i];
+        req->compute_us = 0;
+        req->batch_size = 0;
+        req->n_outputs = 0;
+        req->status = error_set(&req->error, STATUS_DEADLINE_EXCEEDED,
+                                "the request waited %lld us in the queue, past its timeout",
+                                (long long)(taken_us - req->enqueue_us));
+    }
+    answer(b, batch->expired, batch->n_expired, taken_us, false, 0);
+}
+
+void *batcher_worker_main(void *arg)
+{
+    batcher_worker_t *w = arg;
+    batcher_t *b = w->b;
+    bool batched = b->cfg.max_batch_size > 0;
+
+    pthread_mutex_lock(&b->lock);
+    for (;;) {
+        int64_t taken_us = 0;
+        lead_result_t result;
+        bool ran;
+
+        while (b->leader_busy)
+            pthread_cond_wait(&b->turn, &b->lock);
+        b->leader_busy = true;
+        result = lead(b, &w->batch, &taken_us);
+        b->leader_busy = false;
+        pthread_cond_signal(&b->turn);
+        if (result == LEAD_EXIT)
+            break;
+        pthread_mutex_unlock(&b->lock);
+        if (result == LEAD_EXPIRED) {
+            expire(b, &w->batch, taken_us);
+        } else {
+            ran = batcher_run(b->model, w->ctx, &w->stage, batched, &w->batch);
+            answer(b, w->batch.reqs, w->batch.n, taken_us, ran, w->batch.rows);
+        }
+        pthread_mutex_lock(&b->lock);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}

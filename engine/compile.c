@@ -2,8 +2,9 @@
  * compile.c - shape-independent graph passes, run once per model:
  *
  *   1. topological sort (a cycle is an error)
- *   2. constant folding of nodes whose inputs are all constants
- *   3. removal of Identity and inference-mode Dropout
+ *   2. removal of Identity and inference-mode Dropout (before folding, so a
+ *      constant passed through is aliased, not copied)
+ *   3. constant folding of nodes whose inputs are all constants
  *   4. removal of dead nodes
  *   5. marking graph inputs whose values shape the plan (value-keyed)
  *   6. weight packing for kernels that pre-pack
@@ -272,9 +273,9 @@ status_t graph_compile(graph_t *g, error_t *err)
     status_t st = topo_sort(g, err);
 
     if (!st)
-        st = fold_constants(g, err);
-    if (!st)
         st = remove_passthrough(g, err);
+    if (!st)
+        st = fold_constants(g, err);
     if (!st)
         st = mark_liveness(g, err);
     if (!st) {

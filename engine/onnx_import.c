@@ -6,9 +6,10 @@
  * opset. Every failure names the node and op (or the tensor) involved.
  *
  * The file is mapped, not read, and its top-level messages are unpacked one
- * at a time: each initializer is unpacked, converted (its raw_data buffer
- * adopted, not copied) and freed, and its pages of the mapping are dropped
- * at once. Peak memory is therefore about one copy of the weights.
+ * at a time. An initializer's raw_data is not unpacked by protobuf-c: the
+ * importer unpacks the rest of the TensorProto and copies the payload
+ * itself, a chunk at a time, dropping each chunk's pages of the mapping as
+ * it goes. Peak memory is therefore one copy of the weights plus a chunk.
  */
 #define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): posix_madvise's variant is a no-op in glibc */
 
@@ -40,7 +41,11 @@ enum {
     GRAPH_FIELD_INPUT = 11,
     GRAPH_FIELD_OUTPUT = 12,
     GRAPH_FIELD_SPARSE_INITIALIZER = 15,
+    TENSOR_FIELD_RAW_DATA = 9,
 };
+
+/* Bytes of raw_data copied between two releases of the mapped pages. */
+#define IMPORT_COPY_CHUNK (1 << 20)
 
 /* Open-addressing map from value name to index, used while importing. */
 typedef struct name_map {
@@ -135,14 +140,18 @@ cleanup:
     return rc;
 }
 
-/* Drops the mapped pages wholly inside [data, data + len) from memory. */
+/*
+ * Drops the mapped pages that hold [data, data + len) from memory. Pages it
+ * shares with neighbouring fields go too: the mapping is private and never
+ * written, so a later read just faults them in again from the file.
+ */
 static void release_pages(const uint8_t *data, size_t len)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t start = ((uintptr_t)data + page - 1) & ~(page - 1);
-    uintptr_t end = ((uintptr_t)data + len) & ~(page - 1);
+    uintptr_t start = (uintptr_t)data & ~(page - 1);
+    uintptr_t end = ((uintptr_t)data + len + page - 1) & ~(page - 1);
 
-    if (end > start)
+    if (len)
         madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
@@ -185,10 +194,9 @@ static status_t scan_model(importer_t *im, const char *path, error_t *err)
             im->graph_bytes = f.data;
             im->graph_size = f.len;
         } else if (f.number == MODEL_FIELD_OPSET_IMPORT && f.type == WIRE_BYTES) {
-            st = list_push(&im->opsets,
-                           (ProtobufCMessage *)onnx__operator_set_id_proto__unpack(NULL, f.len,
-                                                                                   f.data),
-                           err);
+            st = list_push(
+                &im->opsets,
+                (ProtobufCMessage *)onnx__operator_set_id_proto__unpack(NULL, f.len, f.data), err);
         }
     }
     if (!st && !r.corrupt && im->graph_bytes) {
@@ -276,12 +284,27 @@ static status_t read_opset(importer_t *im, error_t *err)
     return STATUS_OK;
 }
 
-/* Converts one initializer; takes over its raw_data buffer. */
-static status_t import_initializer(importer_t *im, Onnx__TensorProto *tp, size_t index,
-                                   error_t *err)
+/* Copies n bytes out of the mapping, dropping the source pages chunk by chunk. */
+static void copy_and_release(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    for (size_t done = 0; done < n; done += IMPORT_COPY_CHUNK) {
+        size_t len = n - done < IMPORT_COPY_CHUNK ? n - done : IMPORT_COPY_CHUNK;
+        memcpy(dst + done, src + done, len);
+        release_pages(src + done, len);
+    }
+}
+
+/*
+ * Converts one initializer. tp was unpacked without its raw_data, which
+ * (when raw is non-NULL) is the raw_len bytes at raw in the mapping.
+ */
+static status_t import_initializer(importer_t *im, Onnx__TensorProto *tp, const uint8_t *raw,
+                                   size_t raw_len, size_t index, error_t *err)
 {
     graph_t *g = im->g;
+    tensor_t *t;
     char what[256];
+    size_t bytes;
     int v;
     status_t st;
 
@@ -293,17 +316,62 @@ static status_t import_initializer(importer_t *im, Onnx__TensorProto *tp, size_t
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     if (g->values[v].constant)
         return error_set(err, STATUS_INVALID_MODEL, "%s is defined twice", what);
-    g->values[v].constant = arena_alloc(&g->arena, sizeof(tensor_t));
-    if (!g->values[v].constant)
+    t = arena_alloc(&g->arena, sizeof *t);
+    if (!t)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    st = onnx_tensor_convert(tp, im->model_dir, what, &g->arena, g->values[v].constant, err);
+    if (!raw) {
+        st = onnx_tensor_convert(tp, im->model_dir, what, &g->arena, t, err);
+    } else {
+        st = onnx_tensor_header(tp, what, t, &bytes, err);
+        if (!st && raw_len != bytes)
+            st = error_set(err, STATUS_INVALID_MODEL,
+                           "%s: raw_data has %zu bytes, its shape needs %zu", what, raw_len, bytes);
+        if (!st && !(t->data = arena_alloc(&g->arena, bytes ? bytes : 1)))
+            st = error_set(err, STATUS_OUT_OF_MEMORY, "%s: out of memory", what);
+        if (!st)
+            copy_and_release(t->data, raw, bytes);
+    }
     if (st)
         return st;
-    g->values[v].dtype = g->values[v].constant->dtype;
-    g->values[v].rank = g->values[v].constant->rank;
-    memcpy(g->values[v].dims, g->values[v].constant->dims, sizeof g->values[v].dims);
-    g->weight_bytes += tensor_bytes(g->values[v].constant);
+    g->values[v].constant = t;
+    g->values[v].dtype = t->dtype;
+    g->values[v].rank = t->rank;
+    memcpy(g->values[v].dims, t->dims, sizeof g->values[v].dims);
+    g->weight_bytes += tensor_bytes(t);
     return STATUS_OK;
+}
+
+/*
+ * Unpacks the TensorProto in [data, data + len) without its raw_data field,
+ * whose payload is returned in *raw / *raw_len (NULL if absent).
+ */
+static Onnx__TensorProto *unpack_without_raw(const uint8_t *data, size_t len, const uint8_t **raw,
+                                             size_t *raw_len)
+{
+    uint8_t *rest = malloc(len + 1);
+    size_t used = 0;
+    wire_reader_t r;
+    wire_field_t f;
+    Onnx__TensorProto *tp = NULL;
+
+    *raw = NULL;
+    *raw_len = 0;
+    if (!rest)
+        return NULL;
+    wire_reader_init(&r, data, len);
+    for (const uint8_t *start = r.pos; wire_next(&r, &f); start = r.pos) {
+        if (f.number == TENSOR_FIELD_RAW_DATA && f.type == WIRE_BYTES) {
+            *raw = f.data;
+            *raw_len = f.len;
+        } else {
+            memcpy(rest + used, start, (size_t)(r.pos - start));
+            used += (size_t)(r.pos - start);
+        }
+    }
+    if (!r.corrupt)
+        tp = onnx__tensor_proto__unpack(NULL, used, rest);
+    free(rest);
+    return tp;
 }
 
 /* Unpacks, converts and frees the initializers one at a time. */
@@ -317,12 +385,14 @@ static status_t import_initializers(importer_t *im, error_t *err)
     wire_reader_init(&r, im->graph_bytes, im->graph_size);
     while (!st && wire_next(&r, &f)) {
         Onnx__TensorProto *tp;
+        const uint8_t *raw;
+        size_t raw_len;
         if (f.number != GRAPH_FIELD_INITIALIZER || f.type != WIRE_BYTES)
             continue;
-        tp = onnx__tensor_proto__unpack(NULL, f.len, f.data);
+        tp = unpack_without_raw(f.data, f.len, &raw, &raw_len);
         if (!tp)
             return error_set(err, STATUS_INVALID_MODEL, "initializer %zu is corrupt", index);
-        st = import_initializer(im, tp, index++, err);
+        st = import_initializer(im, tp, raw, raw_len, index++, err);
         onnx__tensor_proto__free_unpacked(tp, NULL);
         release_pages(f.data, f.len);
     }
@@ -639,8 +709,7 @@ status_t onnx_import(const char *path, graph_t **out, error_t *err)
         goto cleanup;
     }
     im.g = calloc(1, sizeof *im.g);
-    if (!im.g ||
-        name_map_init(&im.names, im.n_initializers + im.inputs.count + n_nodes * 2) != 0) {
+    if (!im.g || name_map_init(&im.names, im.n_initializers + im.inputs.count + n_nodes * 2) != 0) {
         st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         goto cleanup;
     }

@@ -169,11 +169,10 @@ static status_t read_external(const Onnx__TensorProto *tp, const char *model_dir
     return st;
 }
 
-status_t onnx_tensor_convert(Onnx__TensorProto *tp, const char *model_dir, const char *what,
-                             arena_t *arena, tensor_t *out, error_t *err)
+status_t onnx_tensor_header(const Onnx__TensorProto *tp, const char *what, tensor_t *out,
+                            size_t *bytes, error_t *err)
 {
     int64_t numel;
-    size_t bytes;
 
     memset(out, 0, sizeof *out);
     out->dtype = (dtype_t)tp->data_type;
@@ -196,8 +195,18 @@ status_t onnx_tensor_convert(Onnx__TensorProto *tp, const char *model_dir, const
                          shape_format(out->rank, out->dims, shape, sizeof shape),
                          (long long)TENSOR_MAX_ELEMENTS);
     }
-    bytes = (size_t)numel * dtype_size(out->dtype);
+    *bytes = (size_t)numel * dtype_size(out->dtype);
+    return STATUS_OK;
+}
 
+status_t onnx_tensor_convert(Onnx__TensorProto *tp, const char *model_dir, const char *what,
+                             arena_t *arena, tensor_t *out, error_t *err)
+{
+    size_t bytes;
+    status_t st = onnx_tensor_header(tp, what, out, &bytes, err);
+
+    if (st)
+        return st;
     if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
         out->data = arena_alloc(arena, bytes);
         if (!out->data)
@@ -226,5 +235,5 @@ status_t onnx_tensor_convert(Onnx__TensorProto *tp, const char *model_dir, const
     out->data = arena_alloc(arena, bytes ? bytes : 1);
     if (!out->data)
         return error_set(err, STATUS_OUT_OF_MEMORY, "%s: out of memory", what);
-    return copy_typed_field(tp, what, out, (size_t)numel, err);
+    return copy_typed_field(tp, what, out, bytes / dtype_size(out->dtype), err);
 }

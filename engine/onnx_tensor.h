@@ -13,6 +13,13 @@
 #define ONNX_EXTERNAL_MAX_BYTES (INT64_C(1) << 36)
 
 /*
+ * Checks tp's dtype and dims and fills out's dtype, rank and dims (not its
+ * data); *bytes is the size the data must have.
+ */
+status_t onnx_tensor_header(const Onnx__TensorProto *tp, const char *what, tensor_t *out,
+                            size_t *bytes, error_t *err);
+
+/*
  * Fills *out from tp, with data owned by arena. raw_data is taken over
  * without a copy (tp->raw_data is left empty). External data is read from
  * model_dir (NULL: external data is refused); its location must stay inside

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "arena.h"
@@ -157,11 +156,24 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Peak resident set size of this process so far, in bytes. */
+/*
+ * Peak resident set size of this process so far, in bytes, from VmHWM.
+ * getrusage's ru_maxrss is not used: Linux carries it across execve, so it
+ * would report the parent's peak when that was larger.
+ */
 static long long peak_rss_bytes(void)
 {
-    struct rusage usage;
-    return getrusage(RUSAGE_SELF, &usage) == 0 ? (long long)usage.ru_maxrss * 1024 : -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long long kib = -1;
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %lld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib < 0 ? -1 : kib * 1024;
 }
 
 static int compare_double(const void *a, const void *b)
@@ -237,7 +249,8 @@ int cli_bench(int argc, char **argv)
                                                               : args.iterations - 1],
            times[args.iterations - 1], (double)args.batch * args.iterations * 1e3 / total,
            engine_context_arena_bytes(ctx), engine_model_stats(model)->weight_bytes,
-           peak_rss_bytes(), engine_model_stats(model)->load_ms, engine_model_stats(model)->compile_ms);
+           peak_rss_bytes(), engine_model_stats(model)->load_ms,
+           engine_model_stats(model)->compile_ms);
     rc = 0;
 cleanup:
     if (st)

@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""Prints the whole-model table: accuracy against PyTorch and memory figures.
+
+For each exported model folder: the worst max relative error over its test
+data sets (check_model.py), then `inferd bench` at batch 1 (encoders: batch 1,
+sequence 128) for peak RSS, weights, arena, load and compile time. The
+process's own baseline RSS (libraries, allocator) is measured on a one-node
+model and shown so the model's share can be read off: the bound is
+peak RSS - baseline <= weights + 1.5 x arena.
+
+usage: report.py INFERD MODEL_DIR...
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import onnx
+from onnx import TensorProto, helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def bench(inferd, model, extra):
+    out = subprocess.run([inferd, "bench", "--model", model, "--iterations", "3", "--warmup", "1"] + extra,
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def baseline_rss(inferd):
+    node = helper.make_node("Relu", ["x"], ["y"])
+    graph = helper.make_graph([node], "baseline", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "relu.onnx")
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+        return bench(inferd, path, [])["peak_rss_bytes"]
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    inferd = sys.argv[1]
+    base = baseline_rss(inferd)
+    mib = 1 << 20
+    print(f"baseline RSS of the inferd process: {base / mib:.1f} MiB\n")
+    print("| model | opset | max rel. error | peak RSS MiB | RSS - baseline MiB | weights MiB | arena MiB "
+          "| within weights + 1.5 x arena | load ms | compile ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for model_dir in sys.argv[2:]:
+        name = os.path.basename(os.path.normpath(model_dir))
+        check = subprocess.run([sys.executable, os.path.join(HERE, "check_model.py"), inferd, model_dir],
+                               capture_output=True, text=True)
+        worst = re.search(r"worst max relative error (\S+)", check.stdout)
+        model = os.path.join(model_dir, "model.onnx")
+        opset = next(o.version for o in onnx.load(model, load_external_data=False).opset_import
+                     if o.domain in ("", "ai.onnx"))
+        extra = []
+        if name.startswith("encoder"):
+            extra = ["--shape", "input_ids=1,128", "--shape", "attention_mask=1,128"]
+        b = bench(inferd, model, extra)
+        own = b["peak_rss_bytes"] - base
+        ok = own <= b["weight_bytes"] + 1.5 * b["arena_bytes"]
+        print(f"| {name} | {opset} | {worst.group(1) if worst else 'FAILED'} | {b['peak_rss_bytes'] / mib:.1f} "
+              f"| {own / mib:.1f} | {b['weight_bytes'] / mib:.1f} | {b['arena_bytes'] / mib:.1f} | "
+              f"{'yes' if ok else 'NO'} | {b['load_ms']:.0f} | {b['compile_ms']:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,34 +10,24 @@
 #define INFERD_CONV_H
 
 #include "op.h"
+#include "window.h"
 
 /* Spatial dims the kernels compute; more is valid ONNX but unsupported. */
 #define CONV_MAX_SPATIAL 3
 
-/* Attribute lists are read up to the largest rank a tensor may have, so a
- * 4-D convolution is reported as unsupported rather than as a bad model. */
-#define CONV_MAX_ATTR_DIMS TENSOR_MAX_RANK
-
-typedef enum conv_auto_pad {
-    CONV_AUTO_PAD_NOTSET,
-    CONV_AUTO_PAD_SAME_UPPER,
-    CONV_AUTO_PAD_SAME_LOWER,
-    CONV_AUTO_PAD_VALID,
-} conv_auto_pad_t;
-
 /* Attribute lists keep their ONNX length; n_* is -1 when absent. */
 typedef struct conv_params {
-    conv_auto_pad_t auto_pad;
+    window_auto_pad_t auto_pad;
     int64_t group;
     int n_kernel_shape, n_strides, n_dilations, n_pads;
-    int64_t kernel_shape[CONV_MAX_ATTR_DIMS];
-    int64_t strides[CONV_MAX_ATTR_DIMS];
-    int64_t dilations[CONV_MAX_ATTR_DIMS];
-    int64_t pads[2 * CONV_MAX_ATTR_DIMS];
+    int64_t kernel_shape[WINDOW_MAX_ATTR_DIMS];
+    int64_t strides[WINDOW_MAX_ATTR_DIMS];
+    int64_t dilations[WINDOW_MAX_ATTR_DIMS];
+    int64_t pads[2 * WINDOW_MAX_ATTR_DIMS];
     /* ConvTranspose only. output_shape may include the N and C dims. */
     int n_output_padding, n_output_shape;
-    int64_t output_padding[CONV_MAX_ATTR_DIMS];
-    int64_t output_shape[CONV_MAX_ATTR_DIMS];
+    int64_t output_padding[WINDOW_MAX_ATTR_DIMS];
+    int64_t output_shape[WINDOW_MAX_ATTR_DIMS];
 } conv_params_t;
 
 /*

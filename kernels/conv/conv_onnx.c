@@ -1,38 +1,18 @@
 /* ONNX adapters: Conv and ConvTranspose (one attribute form for opsets 1-17). */
 #include "conv.h"
 
-#include <string.h>
-
-static status_t adapt_auto_pad(const op_adapt_t *a, conv_auto_pad_t *out, error_t *err)
-{
-    static const char *const names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
-    const char *s;
-    status_t st = adapt_string(a, "auto_pad", "NOTSET", &s, err);
-
-    if (st)
-        return st;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (conv_auto_pad_t)i;
-            return STATUS_OK;
-        }
-    return op_adapt_fail(a, err,
-                         "attribute 'auto_pad' = '%s' is not one of NOTSET, SAME_UPPER, "
-                         "SAME_LOWER, VALID",
-                         s);
-}
-
 static status_t adapt_common(const op_adapt_t *a, conv_params_t *p, error_t *err)
 {
     status_t st;
 
-    if ((st = adapt_auto_pad(a, &p->auto_pad, err)) ||
+    if ((st = window_adapt_auto_pad(a, &p->auto_pad, err)) ||
         (st = adapt_int(a, "group", 1, &p->group, err)) ||
-        (st = adapt_ints(a, "kernel_shape", CONV_MAX_ATTR_DIMS, p->kernel_shape, &p->n_kernel_shape,
+        (st = adapt_ints(a, "kernel_shape", WINDOW_MAX_ATTR_DIMS, p->kernel_shape,
+                         &p->n_kernel_shape, err)) ||
+        (st = adapt_ints(a, "strides", WINDOW_MAX_ATTR_DIMS, p->strides, &p->n_strides, err)) ||
+        (st = adapt_ints(a, "dilations", WINDOW_MAX_ATTR_DIMS, p->dilations, &p->n_dilations,
                          err)) ||
-        (st = adapt_ints(a, "strides", CONV_MAX_ATTR_DIMS, p->strides, &p->n_strides, err)) ||
-        (st = adapt_ints(a, "dilations", CONV_MAX_ATTR_DIMS, p->dilations, &p->n_dilations, err)) ||
-        (st = adapt_ints(a, "pads", 2 * CONV_MAX_ATTR_DIMS, p->pads, &p->n_pads, err)))
+        (st = adapt_ints(a, "pads", 2 * WINDOW_MAX_ATTR_DIMS, p->pads, &p->n_pads, err)))
         return st;
     p->n_output_padding = -1;
     p->n_output_shape = -1;
@@ -50,10 +30,10 @@ static status_t adapt_conv_transpose(const op_adapt_t *a, void *params, error_t 
     status_t st;
 
     if ((st = adapt_common(a, p, err)) ||
-        (st = adapt_ints(a, "output_padding", CONV_MAX_ATTR_DIMS, p->output_padding,
+        (st = adapt_ints(a, "output_padding", WINDOW_MAX_ATTR_DIMS, p->output_padding,
                          &p->n_output_padding, err)) ||
-        (st = adapt_ints(a, "output_shape", CONV_MAX_ATTR_DIMS, p->output_shape, &p->n_output_shape,
-                         err)))
+        (st = adapt_ints(a, "output_shape", WINDOW_MAX_ATTR_DIMS, p->output_shape,
+                         &p->n_output_shape, err)))
         return st;
     return STATUS_OK;
 }

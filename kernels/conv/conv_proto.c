@@ -6,12 +6,6 @@
 
 #include <limits.h>
 
-/*
- * Largest stride, dilation, pad or output padding accepted. Real models use
- * single digits; the bound keeps every window product far from overflow.
- */
-#define CONV_MAX_WINDOW_ATTR (INT64_C(1) << 20)
-
 static const op_info_t conv_info = {
     .min_inputs = 2,
     .max_inputs = 3,
@@ -26,22 +20,6 @@ typedef struct axis_attrs {
     int64_t kernel, stride, dilation, pad_begin, pad_end, output_padding;
 } axis_attrs_t;
 
-static status_t check_list(const op_call_t *call, const char *name, int count, int expected,
-                           const int64_t *values, int64_t min, error_t *err)
-{
-    if (count <= 0)
-        return STATUS_OK;
-    if (count != expected)
-        return op_call_fail(call, err, "attribute '%s' has %d values, expected %d", name, count,
-                            expected);
-    for (int i = 0; i < count; i++)
-        if (values[i] < min || values[i] > CONV_MAX_WINDOW_ATTR)
-            return op_call_fail(call, err, "attribute '%s'[%d] = %lld is outside [%lld, %lld]",
-                                name, i, (long long)values[i], (long long)min,
-                                (long long)CONV_MAX_WINDOW_ATTR);
-    return STATUS_OK;
-}
-
 static status_t check_attrs(const op_call_t *call, int nd, const tensor_t *w, error_t *err)
 {
     const conv_params_t *p = call->params;
@@ -50,11 +28,14 @@ static status_t check_attrs(const op_call_t *call, int nd, const tensor_t *w, er
     if (p->group < 1)
         return op_call_fail(call, err, "attribute 'group' = %lld must be >= 1",
                             (long long)p->group);
-    if ((st = check_list(call, "strides", p->n_strides, nd, p->strides, 1, err)) ||
-        (st = check_list(call, "dilations", p->n_dilations, nd, p->dilations, 1, err)) ||
-        (st = check_list(call, "pads", p->n_pads, 2 * nd, p->pads, 0, err)) ||
-        (st = check_list(call, "output_padding", p->n_output_padding, nd, p->output_padding, 0,
-                         err)))
+    if ((st = window_check_list(call, "strides", p->n_strides, nd, p->strides, 1, WINDOW_MAX_ATTR,
+                                err)) ||
+        (st = window_check_list(call, "dilations", p->n_dilations, nd, p->dilations, 1,
+                                WINDOW_MAX_ATTR, err)) ||
+        (st = window_check_list(call, "pads", p->n_pads, 2 * nd, p->pads, 0, WINDOW_MAX_ATTR,
+                                err)) ||
+        (st = window_check_list(call, "output_padding", p->n_output_padding, nd, p->output_padding,
+                                0, WINDOW_MAX_ATTR, err)))
         return st;
     if (p->n_kernel_shape > 0) {
         if (p->n_kernel_shape != nd)
@@ -84,18 +65,11 @@ static axis_attrs_t axis_attrs(const conv_params_t *p, int nd, int i, const tens
         .dilation = p->n_dilations > 0 ? p->dilations[i] : 1,
         .output_padding = p->n_output_padding > 0 ? p->output_padding[i] : 0,
     };
-    if (p->auto_pad == CONV_AUTO_PAD_NOTSET && p->n_pads > 0) {
+    if (p->auto_pad == WINDOW_AUTO_PAD_NOTSET && p->n_pads > 0) {
         a.pad_begin = p->pads[i];
         a.pad_end = p->pads[nd + i];
     }
     return a;
-}
-
-/* Splits a SAME total padding; SAME_LOWER puts the odd element first. */
-static void split_same(conv_auto_pad_t mode, int64_t total, axis_attrs_t *a)
-{
-    a->pad_end = mode == CONV_AUTO_PAD_SAME_LOWER ? total / 2 : total - total / 2;
-    a->pad_begin = total - a->pad_end;
 }
 
 static status_t conv_axis(const op_call_t *call, int i, int64_t in, axis_attrs_t *a, int64_t *out,
@@ -104,11 +78,8 @@ static status_t conv_axis(const op_call_t *call, int i, int64_t in, axis_attrs_t
     const conv_params_t *p = call->params;
     int64_t extent = (a->kernel - 1) * a->dilation + 1;
 
-    if (p->auto_pad == CONV_AUTO_PAD_SAME_UPPER || p->auto_pad == CONV_AUTO_PAD_SAME_LOWER) {
-        int64_t n = (in + a->stride - 1) / a->stride;
-        int64_t total = (n - 1) * a->stride + extent - in;
-        split_same(p->auto_pad, total > 0 ? total : 0, a);
-    }
+    if (window_is_same(p->auto_pad))
+        window_same_pads(p->auto_pad, in, a->stride, extent, &a->pad_begin, &a->pad_end);
     if (in + a->pad_begin + a->pad_end < extent)
         return op_call_fail(call, err,
                             "spatial axis %d: kernel extent %lld exceeds the padded input size "
@@ -125,14 +96,13 @@ static status_t conv_transpose_axis(const op_call_t *call, int i, int64_t in, ax
     int nd = call->inputs[0]->rank - 2;
     int64_t extent = (a->kernel - 1) * a->dilation + 1;
     int64_t full = a->stride * (in - 1) + a->output_padding + extent;
-    bool same = p->auto_pad == CONV_AUTO_PAD_SAME_UPPER || p->auto_pad == CONV_AUTO_PAD_SAME_LOWER;
 
     if (a->output_padding >= a->stride && a->output_padding >= a->dilation)
         return op_call_fail(call, err,
                             "attribute 'output_padding'[%d] = %lld must be less than the stride "
                             "or the dilation",
                             i, (long long)a->output_padding);
-    if (p->n_output_shape > 0 || same) {
+    if (p->n_output_shape > 0 || window_is_same(p->auto_pad)) {
         int64_t target =
             p->n_output_shape > 0 ? p->output_shape[p->n_output_shape - nd + i] : in * a->stride;
         /*
@@ -143,9 +113,9 @@ static status_t conv_transpose_axis(const op_call_t *call, int i, int64_t in, ax
         if (target < 1 || target > TENSOR_MAX_ELEMENTS)
             return op_call_fail(call, err, "output size %lld on spatial axis %d is invalid",
                                 (long long)target, i);
-        a->pad_begin = total <= 0                                ? 0
-                       : p->auto_pad == CONV_AUTO_PAD_SAME_UPPER ? total / 2
-                                                                 : total - total / 2;
+        a->pad_begin = total <= 0                                  ? 0
+                       : p->auto_pad == WINDOW_AUTO_PAD_SAME_UPPER ? total / 2
+                                                                   : total - total / 2;
         *out = target;
         return STATUS_OK;
     }

@@ -9,32 +9,22 @@
 #define INFERD_POOL_H
 
 #include "op.h"
+#include "window.h"
 
 /* Spatial dims the kernels compute; more is valid ONNX but unsupported. */
 #define POOL_MAX_SPATIAL 3
 
-/* Attribute lists are read up to the largest tensor rank, so a 4-D pool is
- * reported as unsupported rather than as a bad model. */
-#define POOL_MAX_ATTR_DIMS TENSOR_MAX_RANK
-
-typedef enum pool_auto_pad {
-    POOL_AUTO_PAD_NOTSET,
-    POOL_AUTO_PAD_SAME_UPPER,
-    POOL_AUTO_PAD_SAME_LOWER,
-    POOL_AUTO_PAD_VALID,
-} pool_auto_pad_t;
-
 /* Attribute lists keep their ONNX length; n_* is -1 when absent. */
 typedef struct pool_params {
-    pool_auto_pad_t auto_pad;
+    window_auto_pad_t auto_pad;
     bool ceil_mode;
     bool count_include_pad; /* AveragePool */
     bool column_major;      /* MaxPool storage_order = 1: Indices count down columns first */
     int n_kernel_shape, n_strides, n_dilations, n_pads;
-    int64_t kernel_shape[POOL_MAX_ATTR_DIMS];
-    int64_t strides[POOL_MAX_ATTR_DIMS];
-    int64_t dilations[POOL_MAX_ATTR_DIMS];
-    int64_t pads[2 * POOL_MAX_ATTR_DIMS];
+    int64_t kernel_shape[WINDOW_MAX_ATTR_DIMS];
+    int64_t strides[WINDOW_MAX_ATTR_DIMS];
+    int64_t dilations[WINDOW_MAX_ATTR_DIMS];
+    int64_t pads[2 * WINDOW_MAX_ATTR_DIMS];
 } pool_params_t;
 
 /* Input index of tap k along an axis: out * stride - pad_begin + k * dilation. */

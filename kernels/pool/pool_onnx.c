@@ -6,27 +6,6 @@
  */
 #include "pool.h"
 
-#include <string.h>
-
-static status_t adapt_auto_pad(const op_adapt_t *a, pool_auto_pad_t *out, error_t *err)
-{
-    static const char *const names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
-    const char *s;
-    status_t st = adapt_string(a, "auto_pad", "NOTSET", &s, err);
-
-    if (st)
-        return st;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (pool_auto_pad_t)i;
-            return STATUS_OK;
-        }
-    return op_adapt_fail(a, err,
-                         "attribute 'auto_pad' = '%s' is not one of NOTSET, SAME_UPPER, "
-                         "SAME_LOWER, VALID",
-                         s);
-}
-
 /* Reads a 0/1 attribute. */
 static status_t adapt_flag(const op_adapt_t *a, const char *name, bool *out, error_t *err)
 {
@@ -45,12 +24,12 @@ static status_t adapt_window(const op_adapt_t *a, pool_params_t *p, error_t *err
 {
     status_t st;
 
-    if ((st = adapt_auto_pad(a, &p->auto_pad, err)) ||
+    if ((st = window_adapt_auto_pad(a, &p->auto_pad, err)) ||
         (st = adapt_flag(a, "ceil_mode", &p->ceil_mode, err)) ||
-        (st = adapt_ints(a, "kernel_shape", POOL_MAX_ATTR_DIMS, p->kernel_shape, &p->n_kernel_shape,
-                         err)) ||
-        (st = adapt_ints(a, "strides", POOL_MAX_ATTR_DIMS, p->strides, &p->n_strides, err)) ||
-        (st = adapt_ints(a, "pads", 2 * POOL_MAX_ATTR_DIMS, p->pads, &p->n_pads, err)))
+        (st = adapt_ints(a, "kernel_shape", WINDOW_MAX_ATTR_DIMS, p->kernel_shape,
+                         &p->n_kernel_shape, err)) ||
+        (st = adapt_ints(a, "strides", WINDOW_MAX_ATTR_DIMS, p->strides, &p->n_strides, err)) ||
+        (st = adapt_ints(a, "pads", 2 * WINDOW_MAX_ATTR_DIMS, p->pads, &p->n_pads, err)))
         return st;
     if (p->n_kernel_shape < 0)
         return op_adapt_fail(a, err, "attribute 'kernel_shape' is required");
@@ -64,7 +43,8 @@ static status_t adapt_max_pool(const op_adapt_t *a, void *params, error_t *err)
     status_t st;
 
     if ((st = adapt_window(a, p, err)) ||
-        (st = adapt_ints(a, "dilations", POOL_MAX_ATTR_DIMS, p->dilations, &p->n_dilations, err)) ||
+        (st = adapt_ints(a, "dilations", WINDOW_MAX_ATTR_DIMS, p->dilations, &p->n_dilations,
+                         err)) ||
         (st = adapt_flag(a, "storage_order", &p->column_major, err)))
         return st;
     return STATUS_OK;

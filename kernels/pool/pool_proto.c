@@ -4,9 +4,6 @@
  */
 #include "pool.h"
 
-/* Largest stride, dilation or pad accepted; keeps window arithmetic far from overflow. */
-#define POOL_MAX_WINDOW_ATTR (INT64_C(1) << 20)
-
 static const op_info_t max_pool_info = {
     .min_inputs = 1,
     .max_inputs = 1,
@@ -25,21 +22,6 @@ static const op_info_t average_pool_info = {
     .layout = "NCHW",
 };
 
-static status_t check_list(const op_call_t *call, const char *name, int count, int expected,
-                           const int64_t *values, int64_t min, int64_t max, error_t *err)
-{
-    if (count <= 0)
-        return STATUS_OK;
-    if (count != expected)
-        return op_call_fail(call, err, "attribute '%s' has %d values, expected %d", name, count,
-                            expected);
-    for (int i = 0; i < count; i++)
-        if (values[i] < min || values[i] > max)
-            return op_call_fail(call, err, "attribute '%s'[%d] = %lld is outside [%lld, %lld]",
-                                name, i, (long long)values[i], (long long)min, (long long)max);
-    return STATUS_OK;
-}
-
 static status_t check_attrs(const op_call_t *call, int nd, error_t *err)
 {
     const pool_params_t *p = call->params;
@@ -47,13 +29,13 @@ static status_t check_attrs(const op_call_t *call, int nd, error_t *err)
 
     if (p->n_kernel_shape <= 0)
         return op_call_fail(call, err, "attribute 'kernel_shape' is required");
-    if ((st = check_list(call, "kernel_shape", p->n_kernel_shape, nd, p->kernel_shape, 1,
-                         TENSOR_MAX_ELEMENTS, err)) ||
-        (st = check_list(call, "strides", p->n_strides, nd, p->strides, 1, POOL_MAX_WINDOW_ATTR,
-                         err)) ||
-        (st = check_list(call, "dilations", p->n_dilations, nd, p->dilations, 1,
-                         POOL_MAX_WINDOW_ATTR, err)) ||
-        (st = check_list(call, "pads", p->n_pads, 2 * nd, p->pads, 0, POOL_MAX_WINDOW_ATTR, err)))
+    if ((st = window_check_list(call, "kernel_shape", p->n_kernel_shape, nd, p->kernel_shape, 1,
+                                TENSOR_MAX_ELEMENTS, err)) ||
+        (st = window_check_list(call, "strides", p->n_strides, nd, p->strides, 1, WINDOW_MAX_ATTR,
+                                err)) ||
+        (st = window_check_list(call, "dilations", p->n_dilations, nd, p->dilations, 1,
+                                WINDOW_MAX_ATTR, err)) ||
+        (st = window_check_list(call, "pads", p->n_pads, 2 * nd, p->pads, 0, WINDOW_MAX_ATTR, err)))
         return st;
     return STATUS_OK;
 }
@@ -69,16 +51,12 @@ static status_t pool_axis(const op_call_t *call, int nd, int i, int64_t in, pool
     int64_t extent = (k - 1) * d + 1;
     int64_t pb = 0, pe = 0, out;
 
-    if (p->auto_pad == POOL_AUTO_PAD_SAME_UPPER || p->auto_pad == POOL_AUTO_PAD_SAME_LOWER) {
-        int64_t total;
+    if (window_is_same(p->auto_pad)) {
         out = (in + s - 1) / s;
-        total = (out - 1) * s + extent - in;
-        total = total > 0 ? total : 0;
-        pe = p->auto_pad == POOL_AUTO_PAD_SAME_LOWER ? total / 2 : total - total / 2;
-        pb = total - pe;
+        window_same_pads(p->auto_pad, in, s, extent, &pb, &pe);
     } else {
         int64_t span;
-        if (p->auto_pad == POOL_AUTO_PAD_NOTSET && p->n_pads > 0) {
+        if (p->auto_pad == WINDOW_AUTO_PAD_NOTSET && p->n_pads > 0) {
             pb = p->pads[i];
             pe = p->pads[nd + i];
         }

@@ -19,7 +19,11 @@
 /* Largest config.json read. */
 #define MODEL_CONFIG_MAX_BYTES (1 << 20)
 
-/* A tensor as clients see it: dims exclude the batch dim when max_batch_size > 0. */
+/*
+ * A tensor as clients see it: dims exclude the batch dim when max_batch_size > 0.
+ * Before model_config_complete, dtype is DTYPE_UNDEFINED and rank -1 where
+ * config.json leaves them out.
+ */
 typedef struct model_tensor_config {
     char name[MODEL_NAME_MAX];
     dtype_t dtype;
@@ -44,7 +48,11 @@ typedef struct version_policy {
 typedef struct warmup_config {
     int batch_size;
     int iterations;
-    /* dims of each model input (excluding the batch dim); rank -1 = declared dims */
+    /*
+     * dims of inputs (excluding the batch dim): as loaded, the ones
+     * config.json names; after model_config_complete, every model input in
+     * the model's order, with dtype set and every dim fixed.
+     */
     model_tensor_config_t inputs[MODEL_CONFIG_MAX_IO];
     int n_inputs;
 } warmup_config_t;
@@ -77,13 +85,17 @@ status_t model_config_load(const char *config_path, const char *name, model_conf
  * the model; the ones it lists must match the model's names and dtypes and
  * may only narrow dynamic dims. With max_batch_size > 0 the first dim of
  * every model input and output must be dynamic; it is the batch dim and is
- * dropped from the client-visible dims.
+ * dropped from the client-visible dims. Afterwards inputs[i] and
+ * outputs[i] are the model's i-th input and output, cfg->batching is ready
+ * for batcher_create, and each warmup lists every input with fixed dims.
+ * On failure cfg is unchanged.
  */
 status_t model_config_complete(model_config_t *cfg, const engine_model_t *model, error_t *err);
 
 /*
  * The configuration as JSON (the /v2/models/<m>/config body), malloc'd and
- * NUL-terminated; the caller frees it. NULL when out of memory.
+ * NUL-terminated; the caller frees it. NULL when out of memory. Written as
+ * config.json, model_config_load reads the same configuration back.
  */
 char *model_config_to_json(const model_config_t *cfg);
 

@@ -1,0 +1,187 @@
+/*
+ * model_config_json.c - a model configuration written back as JSON, in the
+ * config.json schema, so that model_config_load reads the same values back.
+ *
+ * Every builder returns a new reference or NULL when out of memory.
+ * json_object_set_new and json_array_append_new take ownership of the value
+ * and fail on NULL, so one check per call covers both allocations.
+ */
+#include <jansson.h>
+
+#include "model_config.h"
+
+static json_t *int_list_json(const int64_t *values, int n)
+{
+    json_t *array = json_array();
+
+    for (int i = 0; array && i < n; i++) {
+        if (json_array_append_new(array, json_integer(values[i]))) {
+            json_decref(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
+/* A tensor; an unknown dtype or rank (a config not yet completed) is left out. */
+static json_t *tensor_json(const model_tensor_config_t *t)
+{
+    json_t *obj = json_object();
+
+    if (!obj || json_object_set_new(obj, "name", json_string(t->name)) ||
+        (dtype_kserve_name(t->dtype) &&
+         json_object_set_new(obj, "data_type", json_string(dtype_kserve_name(t->dtype)))) ||
+        (t->rank >= 0 && json_object_set_new(obj, "dims", int_list_json(t->dims, t->rank)))) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static json_t *tensors_json(const model_tensor_config_t *list, int n)
+{
+    json_t *array = json_array();
+
+    for (int i = 0; array && i < n; i++) {
+        if (json_array_append_new(array, tensor_json(&list[i]))) {
+            json_decref(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
+static json_t *batching_json(const batcher_config_t *b)
+{
+    int64_t sizes[BATCHER_MAX_PREFERRED];
+    json_t *obj = json_object();
+
+    for (int i = 0; i < b->n_preferred; i++)
+        sizes[i] = b->preferred_batch_sizes[i];
+    if (!obj ||
+        json_object_set_new(obj, "preferred_batch_size", int_list_json(sizes, b->n_preferred)) ||
+        json_object_set_new(obj, "max_queue_delay_microseconds",
+                            json_integer(b->max_queue_delay_us)) ||
+        json_object_set_new(obj, "max_queue_size", json_integer(b->max_queue_size)) ||
+        json_object_set_new(obj, "default_timeout_microseconds",
+                            json_integer(b->default_timeout_us)) ||
+        json_object_set_new(obj, "priority_levels", json_integer(b->priority_levels)) ||
+        json_object_set_new(obj, "default_priority_level", json_integer(b->default_priority))) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* All instances as one group. */
+static json_t *instances_json(const batcher_config_t *b)
+{
+    json_t *group = json_object();
+    json_t *array = json_array();
+
+    if (!group || !array || json_object_set_new(group, "count", json_integer(b->instance_count)) ||
+        json_object_set_new(group, "threads", json_integer(b->threads_per_instance)) ||
+        json_array_append(array, group)) {
+        json_decref(array);
+        array = NULL;
+    }
+    json_decref(group);
+    return array;
+}
+
+static json_t *version_policy_json(const version_policy_t *vp)
+{
+    json_t *policy = json_object();
+    json_t *body = json_object();
+    const char *kind = "latest";
+    int failed = !policy || !body;
+
+    if (!failed && vp->kind == VERSION_POLICY_LATEST)
+        failed = json_object_set_new(body, "num_versions", json_integer(vp->latest_n));
+    if (!failed && vp->kind == VERSION_POLICY_ALL)
+        kind = "all";
+    if (!failed && vp->kind == VERSION_POLICY_SPECIFIC) {
+        kind = "specific";
+        failed = json_object_set_new(body, "versions", int_list_json(vp->versions, vp->n_versions));
+    }
+    if (!failed)
+        failed = json_object_set(policy, kind, body);
+    json_decref(body);
+    if (failed) {
+        json_decref(policy);
+        return NULL;
+    }
+    return policy;
+}
+
+static json_t *warmup_json(const warmup_config_t *w)
+{
+    json_t *obj = json_object();
+    json_t *inputs = json_object();
+    int failed = !obj || !inputs ||
+                 json_object_set_new(obj, "batch_size", json_integer(w->batch_size)) ||
+                 json_object_set_new(obj, "iterations", json_integer(w->iterations));
+
+    for (int i = 0; !failed && i < w->n_inputs; i++) {
+        const model_tensor_config_t *t = &w->inputs[i];
+        json_t *spec = json_object();
+
+        if (t->rank < 0) {
+            json_decref(spec);
+            continue;
+        }
+        failed = !spec || json_object_set_new(spec, "dims", int_list_json(t->dims, t->rank)) ||
+                 json_object_set(inputs, t->name, spec);
+        json_decref(spec);
+    }
+    if (!failed)
+        failed = json_object_set(obj, "inputs", inputs);
+    json_decref(inputs);
+    if (failed) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static json_t *warmups_json(const model_config_t *cfg)
+{
+    json_t *array = json_array();
+
+    for (int i = 0; array && i < cfg->n_warmup; i++) {
+        if (json_array_append_new(array, warmup_json(&cfg->warmup[i]))) {
+            json_decref(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
+static json_t *config_json(const model_config_t *cfg)
+{
+    json_t *root = json_object();
+
+    if (!root || json_object_set_new(root, "name", json_string(cfg->name)) ||
+        json_object_set_new(root, "platform", json_string(cfg->platform)) ||
+        json_object_set_new(root, "max_batch_size", json_integer(cfg->max_batch_size)) ||
+        json_object_set_new(root, "input", tensors_json(cfg->inputs, cfg->n_inputs)) ||
+        json_object_set_new(root, "output", tensors_json(cfg->outputs, cfg->n_outputs)) ||
+        (cfg->dynamic_batching &&
+         json_object_set_new(root, "dynamic_batching", batching_json(&cfg->batching))) ||
+        json_object_set_new(root, "instance_group", instances_json(&cfg->batching)) ||
+        json_object_set_new(root, "version_policy", version_policy_json(&cfg->version_policy)) ||
+        (cfg->n_warmup > 0 && json_object_set_new(root, "model_warmup", warmups_json(cfg)))) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+char *model_config_to_json(const model_config_t *cfg)
+{
+    json_t *root = config_json(cfg);
+    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+
+    json_decref(root);
+    return text;
+}

@@ -69,8 +69,7 @@ static int parse_run_args(int argc, char **argv, run_args_t *a)
             a->model = value;
         } else if (strcmp(flag, "--input-dir") == 0) {
             if (a->n_input_dirs == RUN_MAX_INPUT_DIRS) {
-                fprintf(stderr, "inferd run: more than %d --input-dir flags\n",
-                        RUN_MAX_INPUT_DIRS);
+                fprintf(stderr, "inferd run: more than %d --input-dir flags\n", RUN_MAX_INPUT_DIRS);
                 return -1;
             }
             a->input_dirs[a->n_input_dirs++] = value;
@@ -102,9 +101,8 @@ static int parse_run_args(int argc, char **argv, run_args_t *a)
 }
 
 /* Reads every model input into inputs[], from input_dir or the NAME=FILE flags. */
-static status_t read_inputs(const run_args_t *a, const char *input_dir,
-                            const engine_model_t *model, arena_t *arena, tensor_t *inputs,
-                            error_t *err)
+static status_t read_inputs(const run_args_t *a, const char *input_dir, const engine_model_t *model,
+                            arena_t *arena, tensor_t *inputs, error_t *err)
 {
     int n = engine_model_input_count(model);
     char path[PATH_MAX];

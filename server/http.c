@@ -1,0 +1,220 @@
+/*
+ * http.c - the libmicrohttpd daemon: connection life cycle, request bodies
+ * (bounded by max_body_bytes), response helpers.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http_internal.h"
+#include "log.h"
+#include "status_map.h"
+
+/* First allocation for a request body; it doubles from there. */
+#define HTTP_BODY_INITIAL 4096
+
+enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+
+    if (!json)
+        return MHD_NO;
+    resp = MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    rc = MHD_queue_response(call->conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message)
+{
+    char *json = kserve_error_json(message);
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+
+    if (!json)
+        return MHD_NO;
+    resp = MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (api_status_retryable(st)) {
+        char seconds[16];
+        snprintf(seconds, sizeof seconds, "%d", API_RETRY_AFTER_SECS);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
+    rc = MHD_queue_response(call->conn, (unsigned)api_http_status(st), resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* Appends an upload chunk, or notes that the body is over the limit. */
+static void append_body(http_call_t *call, const char *data, size_t len)
+{
+    size_t limit = call->server->cfg->max_body_bytes;
+
+    if (call->too_large || call->size + len > limit) {
+        call->too_large = true;
+        return;
+    }
+    if (call->size + len + 1 > call->cap) {
+        size_t cap = call->cap ? call->cap : HTTP_BODY_INITIAL;
+        char *grown;
+        while (cap < call->size + len + 1)
+            cap *= 2;
+        grown = realloc(call->body, cap);
+        if (!grown) {
+            call->too_large = true;
+            return;
+        }
+        call->body = grown;
+        call->cap = cap;
+    }
+    memcpy(call->body + call->size, data, len);
+    call->size += len;
+    call->body[call->size] = '\0';
+}
+
+/* A new request: its call state; an announced body over the limit is refused now. */
+static http_call_t *start_call(http_server_t *server, struct MHD_Connection *conn)
+{
+    http_call_t *call = calloc(1, sizeof *call);
+    const char *length;
+
+    if (!call)
+        return NULL;
+    call->server = server;
+    call->conn = conn;
+    atomic_init(&call->completed, false);
+    atomic_fetch_add(&server->state->in_flight, 1);
+    length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (length && strtoull(length, NULL, 10) > server->cfg->max_body_bytes)
+        call->too_large = true;
+    return call;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+    http_server_t *server = cls;
+    http_call_t *call = *con_cls;
+    char message[128];
+
+    if (!call) {
+        call = start_call(server, conn);
+        if (!call)
+            return MHD_NO;
+        *con_cls = call;
+        if (!call->too_large)
+            return MHD_YES;
+    }
+    if (call->req)
+        return http_finish_infer(call);
+    if (*upload_size) {
+        append_body(call, upload_data, *upload_size);
+        *upload_size = 0;
+        if (!call->too_large)
+            return MHD_YES;
+    }
+    if (call->too_large) {
+        snprintf(message, sizeof message, "request body exceeds the limit of %zu bytes",
+                 server->cfg->max_body_bytes);
+        return http_respond_error(call, STATUS_TOO_LARGE, message);
+    }
+    return http_route(call, url, method);
+}
+
+/* The response is sent (or the client went away): everything the request held goes. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    http_server_t *server = cls;
+    http_call_t *call = *con_cls;
+
+    if (!call)
+        return;
+    request_free(call->req);
+    repository_release(server->repo, call->model);
+    free(call->body);
+    free(call);
+    *con_cls = NULL;
+    atomic_fetch_sub(&server->state->in_flight, 1);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    char message[512];
+    vsnprintf(message, sizeof message, fmt, ap);
+    log_warn("http: %s", message);
+}
+
+status_t http_server_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
+                           http_server_t **out, error_t *err)
+{
+    http_server_t *server = calloc(1, sizeof *server);
+    struct sockaddr_in addr = {0};
+    const union MHD_DaemonInfo *info;
+
+    *out = NULL;
+    if (!server)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    server->cfg = cfg;
+    server->repo = repo;
+    server->state = state;
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)cfg->http_port);
+    if (inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr) != 1) {
+        free(server);
+        return error_set(err, STATUS_INVALID_ARGUMENT, "bind address '%s' is not an IPv4 address",
+                         cfg->bind_address);
+    }
+    server->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_ERROR_LOG,
+        (uint16_t)cfg->http_port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_secs,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
+    if (!server->daemon) {
+        free(server);
+        return error_set(err, STATUS_IO, "cannot listen for HTTP on %s:%d", cfg->bind_address,
+                         cfg->http_port);
+    }
+    info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info ? info->port : cfg->http_port;
+    *out = server;
+    return STATUS_OK;
+}
+
+int http_server_port(const http_server_t *server)
+{
+    return server->port;
+}
+
+void http_server_quiesce(http_server_t *server)
+{
+    MHD_socket fd = MHD_quiesce_daemon(server->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+void http_server_stop(http_server_t *server)
+{
+    if (!server)
+        return;
+    MHD_stop_daemon(server->daemon);
+    free(server);
+}

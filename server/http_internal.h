@@ -1,0 +1,48 @@
+/*
+ * http_internal.h - what http.c (daemon, connections, bodies, responses)
+ * and http_routes.c (endpoints) share.
+ */
+#ifndef INFERD_HTTP_INTERNAL_H
+#define INFERD_HTTP_INTERNAL_H
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+
+#include "http.h"
+#include "kserve.h"
+
+struct http_server {
+    const server_config_t *cfg;
+    repository_t *repo;
+    server_state_t *state;
+    struct MHD_Daemon *daemon;
+    int port;
+};
+
+/* One HTTP request, from its first byte to the end of its response. */
+typedef struct http_call {
+    http_server_t *server;
+    struct MHD_Connection *conn;
+    char *body; /* malloc'd; grows as the upload arrives */
+    size_t size;
+    size_t cap;
+    bool too_large;        /* the body passed max_body_bytes: answered 413 */
+    served_model_t *model; /* the version an infer request holds */
+    request_t *req;        /* an infer request in the batcher */
+    kserve_output_prefs_t prefs;
+    atomic_bool completed; /* set by the batcher's completion, before the resume */
+} http_call_t;
+
+/* Answers with a JSON body (taken: freed by MHD) and status. */
+enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json);
+
+/* Answers {"error": message} with the status the table gives st. */
+enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message);
+
+/* Handles a complete request (body received): routes it to its endpoint. */
+enum MHD_Result http_route(http_call_t *call, const char *url, const char *method);
+
+/* Sends the response of an infer request whose batch has completed. */
+enum MHD_Result http_finish_infer(http_call_t *call);
+
+#endif

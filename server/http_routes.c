@@ -1,0 +1,418 @@
+/*
+ * http_routes.c - the KServe v2 endpoints: health, metadata, infer,
+ * config, statistics and the repository extension.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "http_internal.h"
+#include "log.h"
+#include "status_map.h"
+
+#define INFERD_NAME    "inferd"
+#define INFERD_VERSION "0.1.0"
+/* Path segments a URL may have; KServe paths have at most seven. */
+#define ROUTE_MAX_SEGMENTS 8
+/* Model versions listed in metadata. */
+#define ROUTE_MAX_VERSIONS 64
+/* Models listed by the statistics and index endpoints. */
+#define ROUTE_MAX_MODELS 1024
+
+static const char *const server_extensions[] = {"binary_tensor_data", "model_repository",
+                                                "statistics", NULL};
+
+/* A parsed /v2/models/<name>[/versions/<v>][/<action>] path. */
+typedef struct model_path {
+    const char *name;
+    int64_t version;    /* -1: not given */
+    const char *action; /* "" for metadata */
+} model_path_t;
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Splits url at '/' into segs (pointing into buf); returns the count or -1. */
+static int split_path(const char *url, char *buf, size_t size, char **segs)
+{
+    int n = 0;
+    char *save = NULL;
+
+    if (snprintf(buf, size, "%s", url) >= (int)size)
+        return -1;
+    for (char *s = strtok_r(buf, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+        if (n == ROUTE_MAX_SEGMENTS)
+            return -1;
+        segs[n++] = s;
+    }
+    return n;
+}
+
+static bool parse_version(const char *text, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (!*text || *end || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+static enum MHD_Result method_not_allowed(http_call_t *call, const char *method, const char *url)
+{
+    char message[256];
+    snprintf(message, sizeof message, "%s is not allowed on %s", method, url);
+    return http_respond_json(call, MHD_HTTP_METHOD_NOT_ALLOWED, kserve_error_json(message));
+}
+
+static enum MHD_Result respond_status_error(http_call_t *call, const error_t *err)
+{
+    return http_respond_error(call, err->code, err->message);
+}
+
+/* Serialises and frees value; NULL when out of memory. */
+static char *json_text(json_t *value)
+{
+    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+    json_decref(value);
+    return text;
+}
+
+static enum MHD_Result health(http_call_t *call, bool ready_probe)
+{
+    bool ok = !ready_probe || atomic_load(&call->server->state->ready);
+    char *json = json_text(json_pack("{s:b}", ready_probe ? "ready" : "live", ok));
+
+    return http_respond_json(call, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, json);
+}
+
+static enum MHD_Result model_ready(http_call_t *call, const model_path_t *p)
+{
+    served_model_t *m = NULL;
+    error_t err = {0};
+    char *json, version[24];
+    status_t st = repository_acquire(call->server->repo, p->name, p->version, &m, &err);
+
+    if (st)
+        return respond_status_error(call, &err);
+    snprintf(version, sizeof version, "%lld", (long long)m->version);
+    json = json_text(json_pack("{s:s,s:s,s:b}", "name", m->name, "version", version, "ready", 1));
+    repository_release(call->server->repo, m);
+    return http_respond_json(call, MHD_HTTP_OK, json);
+}
+
+static enum MHD_Result model_metadata(http_call_t *call, const model_path_t *p)
+{
+    served_model_t *m = NULL;
+    error_t err = {0};
+    int64_t versions[ROUTE_MAX_VERSIONS];
+    int n;
+    char *json;
+
+    if (repository_acquire(call->server->repo, p->name, p->version, &m, &err))
+        return respond_status_error(call, &err);
+    if (p->version >= 0) {
+        versions[0] = m->version;
+        n = 1;
+    } else {
+        n = repository_versions(call->server->repo, p->name, versions, ROUTE_MAX_VERSIONS);
+    }
+    json = kserve_model_metadata_json(&m->config, versions, n);
+    repository_release(call->server->repo, m);
+    return http_respond_json(call, MHD_HTTP_OK, json);
+}
+
+static enum MHD_Result model_config(http_call_t *call, const model_path_t *p)
+{
+    served_model_t *m = NULL;
+    error_t err = {0};
+    char *json;
+
+    if (repository_acquire(call->server->repo, p->name, p->version, &m, &err))
+        return respond_status_error(call, &err);
+    json = model_config_to_json(&m->config);
+    repository_release(call->server->repo, m);
+    return http_respond_json(call, MHD_HTTP_OK, json);
+}
+
+/* Statistics of every ready version, or only those of name (and version). */
+static enum MHD_Result model_stats(http_call_t *call, const char *name, int64_t version)
+{
+    served_model_t **models = calloc(ROUTE_MAX_MODELS, sizeof *models);
+    kserve_model_stats_t *stats = calloc(ROUTE_MAX_MODELS, sizeof *stats);
+    char(*versions)[24] = calloc(ROUTE_MAX_MODELS, sizeof *versions);
+    int n = 0, kept = 0;
+    char *json = NULL;
+    enum MHD_Result rc;
+
+    if (models && stats && versions)
+        n = repository_snapshot(call->server->repo, models, ROUTE_MAX_MODELS);
+    for (int i = 0; i < n; i++) {
+        served_model_t *m = models[i];
+        if ((name && strcmp(m->name, name) != 0) || (version >= 0 && m->version != version))
+            continue;
+        snprintf(versions[kept], sizeof versions[kept], "%lld", (long long)m->version);
+        stats[kept].name = m->name;
+        stats[kept].version = versions[kept];
+        batcher_stats(m->batcher, &stats[kept].stats);
+        stats[kept].last_inference_ms = atomic_load(&m->last_inference_ms);
+        stats[kept].max_batch_size = m->config.max_batch_size;
+        kept++;
+    }
+    if (name && kept == 0 && models && stats && versions) {
+        char message[MODEL_NAME_MAX + 64];
+        snprintf(message, sizeof message, "unknown model '%s' or version", name);
+        rc = http_respond_error(call, STATUS_NOT_FOUND, message);
+    } else {
+        json = kserve_model_stats_json(stats, kept);
+        rc = http_respond_json(call, MHD_HTTP_OK, json);
+    }
+    for (int i = 0; i < n; i++)
+        repository_release(call->server->repo, models[i]);
+    free(models);
+    free(stats);
+    free(versions);
+    return rc;
+}
+
+/* The batcher's completion, on a worker thread: wake the connection up. */
+static void infer_done(request_t *req)
+{
+    http_call_t *call = req->user;
+    atomic_store(&call->completed, true);
+    MHD_resume_connection(call->conn);
+}
+
+static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
+{
+    http_server_t *server = call->server;
+    const char *header =
+        MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, "Inference-Header-Content-Length");
+    size_t header_len = call->size;
+    request_t *req;
+    error_t err = {0};
+    status_t st;
+
+    if (header) {
+        char *end;
+        unsigned long long n = strtoull(header, &end, 10);
+        if (*end || !*header || n > call->size)
+            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
+                                      "Inference-Header-Content-Length must be a number no larger "
+                                      "than the body");
+        header_len = (size_t)n;
+    }
+    st = repository_acquire(server->repo, p->name, p->version, &call->model, &err);
+    if (st)
+        return respond_status_error(call, &err);
+    req = request_create();
+    if (!req)
+        return http_respond_error(call, STATUS_OUT_OF_MEMORY, "out of memory");
+    st = kserve_parse_infer_request(call->body ? call->body : "", call->size, header_len,
+                                    &call->model->config, server->cfg->max_tensor_elements, req,
+                                    &call->prefs, &err);
+    if (st) {
+        request_free(req);
+        atomic_fetch_add(&call->model->rejected, 1);
+        return respond_status_error(call, &err);
+    }
+    req->done = infer_done;
+    req->user = call;
+    call->req = req;
+    /* Suspend first: the completion may resume the connection before submit returns. */
+    MHD_suspend_connection(call->conn);
+    st = batcher_submit(call->model->batcher, req, &err);
+    if (st) {
+        req->status = st;
+        req->error = err;
+        atomic_store(&call->completed, true);
+        MHD_resume_connection(call->conn);
+    }
+    return MHD_YES;
+}
+
+enum MHD_Result http_finish_infer(http_call_t *call)
+{
+    request_t *req = call->req;
+    char version[24], *body = NULL;
+    size_t size = 0, header_len = 0;
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+    error_t err = {0};
+
+    if (!atomic_load(&call->completed))
+        return MHD_YES;
+    if (req->status)
+        return http_respond_error(call, req->status, req->error.message);
+    snprintf(version, sizeof version, "%lld", (long long)call->model->version);
+    if (kserve_write_infer_response(req, &call->model->config, call->model->name, version,
+                                    &call->prefs, &body, &size, &header_len, &err))
+        return respond_status_error(call, &err);
+    atomic_store(&call->model->last_inference_ms, wall_ms());
+    resp = MHD_create_response_from_buffer(size, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    if (header_len) {
+        char value[32];
+        snprintf(value, sizeof value, "%zu", header_len);
+        MHD_add_response_header(resp, "Inference-Header-Content-Length", value);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+    } else {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    }
+    rc = MHD_queue_response(call->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static kserve_model_state_t index_state(model_state_t state)
+{
+    switch (state) {
+    case MODEL_STATE_READY:
+        return KSERVE_MODEL_READY;
+    case MODEL_STATE_LOADING:
+        return KSERVE_MODEL_LOADING;
+    default:
+        return KSERVE_MODEL_UNAVAILABLE;
+    }
+}
+
+/* POST /v2/repository/index, optional body {"ready": true} lists only ready models. */
+static enum MHD_Result repository_index_route(http_call_t *call)
+{
+    repository_entry_t *entries = calloc(ROUTE_MAX_MODELS, sizeof *entries);
+    kserve_index_entry_t *out = calloc(ROUTE_MAX_MODELS, sizeof *out);
+    char(*versions)[24] = calloc(ROUTE_MAX_MODELS, sizeof *versions);
+    bool only_ready = false;
+    int n = 0, kept = 0;
+    enum MHD_Result rc;
+
+    if (call->size) {
+        json_error_t jerr;
+        json_t *body = json_loadb(call->body, call->size, 0, &jerr);
+        json_t *ready = body ? json_object_get(body, "ready") : NULL;
+        if (!body || !json_is_object(body) || (ready && !json_is_boolean(ready))) {
+            json_decref(body);
+            free(entries);
+            free(out);
+            free(versions);
+            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
+                                      "index body must be a JSON object like {\"ready\": true}");
+        }
+        only_ready = ready && json_is_true(ready);
+        json_decref(body);
+    }
+    if (entries && out && versions)
+        n = repository_index(call->server->repo, entries, ROUTE_MAX_MODELS);
+    for (int i = 0; i < n; i++) {
+        if (only_ready && entries[i].state != MODEL_STATE_READY)
+            continue;
+        out[kept].name = entries[i].name;
+        out[kept].version = NULL;
+        if (entries[i].version >= 0) {
+            snprintf(versions[kept], sizeof versions[kept], "%lld", (long long)entries[i].version);
+            out[kept].version = versions[kept];
+        }
+        out[kept].state = index_state(entries[i].state);
+        out[kept].reason = entries[i].reason;
+        kept++;
+    }
+    rc = http_respond_json(call, MHD_HTTP_OK, kserve_repository_index_json(out, kept));
+    free(entries);
+    free(out);
+    free(versions);
+    return rc;
+}
+
+static enum MHD_Result repository_control(http_call_t *call, const char *name, bool load)
+{
+    error_t err = {0};
+    status_t st;
+
+    if (call->size) {
+        json_error_t jerr;
+        json_t *body = json_loadb(call->body, call->size, 0, &jerr);
+        bool ok = body && json_is_object(body);
+        json_decref(body);
+        if (!ok)
+            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
+                                      "load/unload body must be a JSON object");
+    }
+    st = load ? repository_load(call->server->repo, name, &err)
+              : repository_unload(call->server->repo, name, &err);
+    if (st)
+        return respond_status_error(call, &err);
+    return http_respond_json(call, MHD_HTTP_OK, json_text(json_object()));
+}
+
+/* /v2/models/<name>[/versions/<v>][/<action>] */
+static enum MHD_Result model_route(http_call_t *call, char **segs, int n, const char *method,
+                                   const char *url)
+{
+    model_path_t p = {.name = segs[2], .version = -1, .action = ""};
+    int next = 3;
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+
+    if (n >= 5 && strcmp(segs[3], "versions") == 0) {
+        if (!parse_version(segs[4], &p.version))
+            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
+                                      "model version must be a non-negative integer");
+        next = 5;
+    }
+    if (n > next + 1)
+        return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
+    if (n == next + 1)
+        p.action = segs[next];
+    if (strcmp(p.action, "infer") == 0)
+        return post ? infer(call, &p) : method_not_allowed(call, method, url);
+    if (!get)
+        return method_not_allowed(call, method, url);
+    if (!*p.action)
+        return model_metadata(call, &p);
+    if (strcmp(p.action, "ready") == 0)
+        return model_ready(call, &p);
+    if (strcmp(p.action, "config") == 0)
+        return model_config(call, &p);
+    if (strcmp(p.action, "stats") == 0)
+        return model_stats(call, p.name, p.version);
+    return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
+}
+
+enum MHD_Result http_route(http_call_t *call, const char *url, const char *method)
+{
+    char buf[1024], *segs[ROUTE_MAX_SEGMENTS];
+    int n = split_path(url, buf, sizeof buf, segs);
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+
+    if (n < 1 || strcmp(segs[0], "v2") != 0)
+        return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
+    if (n == 1)
+        return get ? http_respond_json(call, MHD_HTTP_OK,
+                                       kserve_server_metadata_json(INFERD_NAME, INFERD_VERSION,
+                                                                   server_extensions))
+                   : method_not_allowed(call, method, url);
+    if (n == 3 && strcmp(segs[1], "health") == 0 &&
+        (strcmp(segs[2], "live") == 0 || strcmp(segs[2], "ready") == 0))
+        return get ? health(call, strcmp(segs[2], "ready") == 0)
+                   : method_not_allowed(call, method, url);
+    if (n == 3 && strcmp(segs[1], "models") == 0 && strcmp(segs[2], "stats") == 0)
+        return get ? model_stats(call, NULL, -1) : method_not_allowed(call, method, url);
+    if (n >= 3 && strcmp(segs[1], "models") == 0)
+        return model_route(call, segs, n, method, url);
+    if (n == 3 && strcmp(segs[1], "repository") == 0 && strcmp(segs[2], "index") == 0)
+        return post ? repository_index_route(call) : method_not_allowed(call, method, url);
+    if (n == 5 && strcmp(segs[1], "repository") == 0 && strcmp(segs[2], "models") == 0 &&
+        (strcmp(segs[4], "load") == 0 || strcmp(segs[4], "unload") == 0))
+        return post ? repository_control(call, segs[3], strcmp(segs[4], "load") == 0)
+                    : method_not_allowed(call, method, url);
+    return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
+}

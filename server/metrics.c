@@ -1,0 +1,273 @@
+#include "metrics.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Model versions one scrape reports. */
+#define METRICS_MAX_MODELS 1024
+
+struct metrics_server {
+    repository_t *repo;
+    struct MHD_Daemon *daemon;
+    int port;
+};
+
+/* A growing text buffer; on allocation failure it stays failed and is dropped. */
+typedef struct text {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+} text_t;
+
+static void text_printf(text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_printf(text_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (t->failed)
+        return;
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(t->data ? t->data + t->len : NULL, t->data ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = true;
+            return;
+        }
+        if (t->data && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap ? t->cap * 2 : 8192;
+        while (cap < t->len + (size_t)n + 1)
+            cap *= 2;
+        char *grown = realloc(t->data, cap);
+        if (!grown) {
+            t->failed = true;
+            return;
+        }
+        t->data = grown;
+        t->cap = cap;
+    }
+}
+
+/* Process CPU seconds and resident bytes, from /proc. */
+static void process_usage(double *cpu_seconds, long long *rss_bytes)
+{
+    FILE *f = fopen("/proc/self/stat", "r");
+    unsigned long utime = 0, stime = 0;
+    long pages = 0;
+
+    *cpu_seconds = 0;
+    *rss_bytes = 0;
+    if (f) {
+        /* Fields 14 and 15 (utime, stime) follow the parenthesised command name. */
+        if (fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                   &stime) == 2)
+            *cpu_seconds = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+        fclose(f);
+    }
+    f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%*s %ld", &pages) == 1)
+            *rss_bytes = (long long)pages * sysconf(_SC_PAGESIZE);
+        fclose(f);
+    }
+}
+
+static void model_metrics(text_t *t, served_model_t *const *models, int n)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } families[] = {
+        {"inferd_request_success_total", "counter", "Requests answered with outputs."},
+        {"inferd_request_failure_total", "counter", "Requests that failed, by reason."},
+        {"inferd_inference_count_total", "counter", "Inferences (batch rows) run."},
+        {"inferd_execution_count_total", "counter", "Model executions (batches) run."},
+        {"inferd_batch_size", "histogram", "Rows per execution."},
+        {"inferd_queue_duration_us_total", "counter", "Microseconds requests spent queued."},
+        {"inferd_compute_duration_us_total", "counter", "Microseconds spent running batches."},
+        {"inferd_pending_requests", "gauge", "Requests queued now."},
+    };
+    batcher_stats_t *stats = calloc((size_t)n + 1, sizeof *stats);
+
+    if (!stats) {
+        t->failed = true;
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        batcher_stats(models[i]->batcher, &stats[i]);
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+        text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help,
+                    families[f].name, families[f].type);
+        for (int i = 0; i < n; i++) {
+            const batcher_stats_t *s = &stats[i];
+            char labels[MODEL_NAME_MAX + 64];
+            snprintf(labels, sizeof labels, "model=\"%s\",version=\"%lld\"", models[i]->name,
+                     (long long)models[i]->version);
+            switch (f) {
+            case 0:
+                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
+                            (unsigned long long)s->success);
+                break;
+            case 1: {
+                const struct {
+                    const char *reason;
+                    uint64_t count;
+                } reasons[] = {
+                    {"invalid", s->failed_invalid + atomic_load(&models[i]->rejected)},
+                    {"queue_full", s->failed_queue_full},
+                    {"timeout", s->failed_timeout},
+                    {"unavailable", s->failed_unavailable},
+                    {"internal", s->failed_internal},
+                };
+                for (size_t r = 0; r < sizeof reasons / sizeof reasons[0]; r++)
+                    text_printf(t, "%s{%s,reason=\"%s\"} %llu\n", families[f].name, labels,
+                                reasons[r].reason, (unsigned long long)reasons[r].count);
+                break;
+            }
+            case 2:
+                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
+                            (unsigned long long)s->inferences);
+                break;
+            case 3:
+                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
+                            (unsigned long long)s->executions);
+                break;
+            case 4: {
+                uint64_t cumulative = 0;
+                for (int b = 0; b < BATCHER_HISTOGRAM_BUCKETS - 1; b++) {
+                    cumulative += s->batch_histogram[b];
+                    text_printf(t, "%s_bucket{%s,le=\"%d\"} %llu\n", families[f].name, labels,
+                                1 << b, (unsigned long long)cumulative);
+                }
+                cumulative += s->batch_histogram[BATCHER_HISTOGRAM_BUCKETS - 1];
+                text_printf(t,
+                            "%s_bucket{%s,le=\"+Inf\"} %llu\n%s_sum{%s} %llu\n%s_count{%s} %llu\n",
+                            families[f].name, labels, (unsigned long long)cumulative,
+                            families[f].name, labels, (unsigned long long)s->inferences,
+                            families[f].name, labels, (unsigned long long)s->executions);
+                break;
+            }
+            case 5:
+                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
+                            (unsigned long long)s->queue_us);
+                break;
+            case 6:
+                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
+                            (unsigned long long)s->compute_us);
+                break;
+            default:
+                text_printf(t, "%s{%s} %d\n", families[f].name, labels, s->pending);
+                break;
+            }
+        }
+    }
+    free(stats);
+}
+
+char *metrics_render(repository_t *repo)
+{
+    served_model_t **models = calloc(METRICS_MAX_MODELS, sizeof *models);
+    text_t t = {0};
+    double cpu;
+    long long rss;
+    int n = models ? repository_snapshot(repo, models, METRICS_MAX_MODELS) : 0;
+
+    model_metrics(&t, models, n);
+    for (int i = 0; i < n; i++)
+        repository_release(repo, models[i]);
+    free(models);
+    process_usage(&cpu, &rss);
+    text_printf(&t,
+                "# HELP process_cpu_seconds_total User and system CPU time.\n"
+                "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.2f\n"
+                "# HELP process_resident_memory_bytes Resident memory.\n"
+                "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %lld\n",
+                cpu, rss);
+    if (t.failed) {
+        free(t.data);
+        return NULL;
+    }
+    return t.data;
+}
+
+static enum MHD_Result on_scrape(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_size, void **con_cls)
+{
+    metrics_server_t *server = cls;
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+    char *body;
+    unsigned status = MHD_HTTP_OK;
+
+    if (strcmp(method, "GET") != 0 || strcmp(url, "/metrics") != 0) {
+        body = strdup("not found: metrics are at GET /metrics\n");
+        status = MHD_HTTP_NOT_FOUND;
+    } else {
+        body = metrics_render(server->repo);
+    }
+    if (!body)
+        return MHD_NO;
+    resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
+    rc = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+status_t metrics_server_start(const server_config_t *cfg, repository_t *repo,
+                              metrics_server_t **out, error_t *err)
+{
+    metrics_server_t *server = calloc(1, sizeof *server);
+    struct sockaddr_in addr = {0};
+    const union MHD_DaemonInfo *info;
+
+    *out = NULL;
+    if (!server)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    server->repo = repo;
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)cfg->metrics_port);
+    inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr);
+    server->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO,
+                                      (uint16_t)cfg->metrics_port, NULL, NULL, on_scrape, server,
+                                      MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_CONNECTION_TIMEOUT,
+                                      (unsigned)cfg->idle_timeout_secs, MHD_OPTION_END);
+    if (!server->daemon) {
+        free(server);
+        return error_set(err, STATUS_IO, "cannot listen for metrics on %s:%d", cfg->bind_address,
+                         cfg->metrics_port);
+    }
+    info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info ? info->port : cfg->metrics_port;
+    *out = server;
+    return STATUS_OK;
+}
+
+int metrics_server_port(const metrics_server_t *server)
+{
+    return server->port;
+}
+
+void metrics_server_stop(metrics_server_t *server)
+{
+    if (!server)
+        return;
+    MHD_stop_daemon(server->daemon);
+    free(server);
+}

@@ -1,0 +1,24 @@
+/*
+ * metrics.h - Prometheus metrics (text exposition format) on their own
+ * port: per model and version, request outcomes by reason, inferences and
+ * executions, a batch-size histogram, queue and compute time, pending
+ * requests; and the process's CPU time and resident memory.
+ */
+#ifndef INFERD_METRICS_H
+#define INFERD_METRICS_H
+
+#include "repository.h"
+#include "server_config.h"
+
+typedef struct metrics_server metrics_server_t;
+
+/* Renders the whole exposition text; malloc'd, the caller frees it. NULL when out of memory. */
+char *metrics_render(repository_t *repo);
+
+/* Serves GET /metrics on cfg->bind_address:cfg->metrics_port (0: any free port). */
+status_t metrics_server_start(const server_config_t *cfg, repository_t *repo,
+                              metrics_server_t **out, error_t *err);
+int metrics_server_port(const metrics_server_t *server);
+void metrics_server_stop(metrics_server_t *server);
+
+#endif

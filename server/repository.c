@@ -1,0 +1,667 @@
+#include "repository.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "log.h"
+
+/* Versions of one model a scan considers. */
+#define REPOSITORY_MAX_VERSIONS 256
+
+/* A tracked model version: loading, ready, or failed with a reason. */
+typedef struct slot {
+    bool used;
+    char name[MODEL_NAME_MAX];
+    int64_t version; /* -1: the model as a whole */
+    model_state_t state;
+    char reason[REPOSITORY_REASON_MAX];
+    served_model_t *model; /* set when ready; holds one reference */
+} slot_t;
+
+struct repository {
+    const server_config_t *cfg;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_mutex_t sync_lock; /* one scan or explicit load/unload at a time */
+    slot_t slots[REPOSITORY_MAX_SLOTS];
+    served_model_t *retired; /* released by the repository, waiting for their last request */
+    bool stopping;
+    bool draining;
+    pthread_t thread;
+    bool thread_started;
+};
+
+static int64_t mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* The slot of (name, version), or NULL. Called with the lock held. */
+static slot_t *find_slot(repository_t *repo, const char *name, int64_t version)
+{
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+        if (repo->slots[i].used && repo->slots[i].version == version &&
+            strcmp(repo->slots[i].name, name) == 0)
+            return &repo->slots[i];
+    return NULL;
+}
+
+/* The slot of (name, version), created if missing; NULL when the table is full. */
+static slot_t *get_slot(repository_t *repo, const char *name, int64_t version)
+{
+    slot_t *s = find_slot(repo, name, version);
+
+    for (int i = 0; !s && i < REPOSITORY_MAX_SLOTS; i++)
+        if (!repo->slots[i].used) {
+            s = &repo->slots[i];
+            memset(s, 0, sizeof *s);
+            s->used = true;
+            snprintf(s->name, sizeof s->name, "%s", name);
+            s->version = version;
+        }
+    return s;
+}
+
+static void set_state(repository_t *repo, const char *name, int64_t version, model_state_t state,
+                      const char *reason)
+{
+    slot_t *s;
+
+    pthread_mutex_lock(&repo->lock);
+    s = get_slot(repo, name, version);
+    if (s) {
+        s->state = state;
+        snprintf(s->reason, sizeof s->reason, "%s", reason);
+    }
+    pthread_mutex_unlock(&repo->lock);
+}
+
+/* Frees a version nobody uses any more (batcher first: it drains its workers). */
+static void free_served(served_model_t *m)
+{
+    if (!m)
+        return;
+    batcher_free(m->batcher);
+    engine_model_free(m->engine);
+    free(m);
+}
+
+void repository_release(repository_t *repo, served_model_t *m)
+{
+    if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
+        return;
+    /* The last reference: the repository's thread frees it, never a worker or HTTP thread. */
+    pthread_mutex_lock(&repo->lock);
+    m->next_retired = repo->retired;
+    repo->retired = m;
+    pthread_cond_signal(&repo->wake);
+    pthread_mutex_unlock(&repo->lock);
+}
+
+/* Takes a ready version out of service; it is freed when its last request ends. */
+static void retire_slot(repository_t *repo, slot_t *s, const char *reason)
+{
+    served_model_t *m = s->model;
+
+    s->model = NULL;
+    s->state = MODEL_STATE_UNAVAILABLE;
+    snprintf(s->reason, sizeof s->reason, "%s", reason);
+    if (m) {
+        log_info("model %s version %lld: %s", m->name, (long long)m->version, reason);
+        pthread_mutex_unlock(&repo->lock);
+        repository_release(repo, m);
+        pthread_mutex_lock(&repo->lock);
+    }
+}
+
+/* Runs each warmup of cfg through a scratch context: plans exist before the first request. */
+static status_t warm_up(served_model_t *m, error_t *err)
+{
+    const model_config_t *cfg = &m->config;
+    engine_context_t *ctx = NULL;
+    tensor_t inputs[MODEL_CONFIG_MAX_IO];
+    arena_t arena;
+    status_t st = STATUS_OK;
+
+    arena_init(&arena);
+    if (cfg->n_warmup)
+        st = engine_context_create(m->engine, cfg->batching.threads_per_instance, &ctx, err);
+    for (int w = 0; !st && w < cfg->n_warmup; w++) {
+        const warmup_config_t *wc = &cfg->warmup[w];
+        const tensor_t *outputs;
+        for (int i = 0; !st && i < cfg->n_inputs; i++) {
+            const model_tensor_config_t *in = &cfg->inputs[i];
+            const model_tensor_config_t *dims = in;
+            tensor_t *t = &inputs[i];
+            for (int k = 0; k < wc->n_inputs; k++)
+                if (strcmp(wc->inputs[k].name, in->name) == 0 && wc->inputs[k].rank >= 0)
+                    dims = &wc->inputs[k];
+            t->dtype = in->dtype;
+            t->rank = 0;
+            if (cfg->max_batch_size > 0)
+                t->dims[t->rank++] = wc->batch_size;
+            for (int d = 0; d < dims->rank && t->rank < TENSOR_MAX_RANK; d++)
+                t->dims[t->rank++] = dims->dims[d];
+            for (int d = 0; d < t->rank; d++)
+                if (t->dims[d] < 0)
+                    st = error_set(err, STATUS_INVALID_ARGUMENT,
+                                   "warmup %d: input '%s' has a variable dim; give its dims", w,
+                                   in->name);
+            if (!st && !shape_valid(t->rank, t->dims, NULL))
+                st = error_set(err, STATUS_INVALID_ARGUMENT, "warmup %d: input '%s' is too large",
+                               w, in->name);
+            if (!st && !(t->data = arena_alloc(&arena, tensor_bytes(t) + 1)))
+                st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        }
+        for (int it = 0; !st && it < wc->iterations; it++)
+            st = engine_context_run(ctx, inputs, cfg->n_inputs, &outputs, err);
+    }
+    engine_context_free(ctx);
+    arena_release(&arena);
+    return st;
+}
+
+/* Loads one version completely: engine, completed config, batcher, warmup. */
+static status_t load_version(repository_t *repo, const char *name, int64_t version,
+                             const model_config_t *base, const char *model_path,
+                             const struct stat *model_st, int64_t config_mtime,
+                             served_model_t **out, error_t *err)
+{
+    served_model_t *m = calloc(1, sizeof *m);
+    status_t st;
+
+    *out = NULL;
+    if (!m)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->version = version;
+    m->config = *base;
+    atomic_init(&m->refs, 1);
+    m->model_mtime_ns = mtime_ns(model_st);
+    m->model_size = (int64_t)model_st->st_size;
+    m->config_mtime_ns = config_mtime;
+    st = engine_model_load(model_path, &m->engine, err);
+    if (!st)
+        st = model_config_complete(&m->config, m->engine, err);
+    if (!st)
+        st = warm_up(m, err);
+    if (!st)
+        st = batcher_create(m->engine, &m->config.batching, &m->batcher, err);
+    if (st) {
+        free_served(m);
+        return st;
+    }
+    *out = m;
+    return STATUS_OK;
+}
+
+static int compare_versions(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Numeric subfolders of dir that hold a model.onnx, ascending. */
+static int list_versions(const char *dir, int64_t *versions, int max)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) && n < max) {
+        char *end, path[PATH_MAX];
+        struct stat st;
+        long long v = strtoll(e->d_name, &end, 10);
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || v < 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s/model.onnx", dir, e->d_name);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            versions[n++] = v;
+    }
+    closedir(d);
+    qsort(versions, (size_t)n, sizeof *versions, compare_versions);
+    return n;
+}
+
+/* Keeps the versions the policy selects, in place; returns how many remain. */
+static int apply_policy(const version_policy_t *p, int64_t *versions, int n)
+{
+    int kept = 0;
+
+    if (p->kind == VERSION_POLICY_ALL)
+        return n;
+    if (p->kind == VERSION_POLICY_LATEST) {
+        int first = n > p->latest_n ? n - p->latest_n : 0;
+        memmove(versions, versions + first, (size_t)(n - first) * sizeof *versions);
+        return n - first;
+    }
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < p->n_versions; k++)
+            if (versions[i] == p->versions[k]) {
+                versions[kept++] = versions[i];
+                break;
+            }
+    return kept;
+}
+
+/* Brings one version in line with the files: load it, reload it if changed, or keep it. */
+static void sync_version(repository_t *repo, const char *name, const char *dir, int64_t version,
+                         const model_config_t *cfg, int64_t config_mtime)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    served_model_t *fresh = NULL, *current = NULL;
+    slot_t *s;
+    error_t err = {0};
+
+    snprintf(path, sizeof path, "%s/%lld/model.onnx", dir, (long long)version);
+    if (stat(path, &st) != 0)
+        return;
+    pthread_mutex_lock(&repo->lock);
+    s = find_slot(repo, name, version);
+    current = s ? s->model : NULL;
+    if (current && current->model_mtime_ns == mtime_ns(&st) &&
+        current->model_size == (int64_t)st.st_size && current->config_mtime_ns == config_mtime) {
+        pthread_mutex_unlock(&repo->lock);
+        return;
+    }
+    pthread_mutex_unlock(&repo->lock);
+    if (!current)
+        set_state(repo, name, version, MODEL_STATE_LOADING, "loading");
+    log_info("model %s version %lld: %s", name, (long long)version,
+             current ? "files changed, reloading" : "loading");
+    if (load_version(repo, name, version, cfg, path, &st, config_mtime, &fresh, &err) !=
+        STATUS_OK) {
+        log_error("model %s version %lld failed to load: %s", name, (long long)version,
+                  err.message);
+        /* A version already serving keeps serving when its replacement fails. */
+        if (!current)
+            set_state(repo, name, version, MODEL_STATE_UNAVAILABLE, err.message);
+        return;
+    }
+    pthread_mutex_lock(&repo->lock);
+    s = get_slot(repo, name, version);
+    if (!s) {
+        pthread_mutex_unlock(&repo->lock);
+        log_error("model %s version %lld: repository table full", name, (long long)version);
+        free_served(fresh);
+        return;
+    }
+    current = s->model;
+    s->model = fresh;
+    s->state = MODEL_STATE_READY;
+    snprintf(s->reason, sizeof s->reason, "%s", "");
+    pthread_mutex_unlock(&repo->lock);
+    log_info("model %s version %lld: ready", name, (long long)version);
+    /* The old version finishes its in-flight requests, then is freed. */
+    repository_release(repo, current);
+}
+
+/* Loads what the policy selects for one model and retires its other versions. */
+static status_t sync_model(repository_t *repo, const char *name, error_t *err)
+{
+    char dir[PATH_MAX], config_path[PATH_MAX];
+    int64_t versions[REPOSITORY_MAX_VERSIONS];
+    model_config_t *cfg = calloc(1, sizeof *cfg);
+    struct stat st;
+    int64_t config_mtime = 0;
+    int n;
+    status_t rc = STATUS_OK;
+
+    if (!cfg)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    snprintf(dir, sizeof dir, "%s/%s", repo->cfg->model_repository, name);
+    snprintf(config_path, sizeof config_path, "%s/config.json", dir);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        rc = error_set(err, STATUS_NOT_FOUND, "model '%s' is not in the repository", name);
+        goto cleanup;
+    }
+    if (stat(config_path, &st) == 0)
+        config_mtime = mtime_ns(&st);
+    rc = model_config_load(config_path, name, cfg, err);
+    if (rc) {
+        log_error("model %s: %s", name, err->message);
+        set_state(repo, name, -1, MODEL_STATE_UNAVAILABLE, err->message);
+        goto cleanup;
+    }
+    n = apply_policy(&cfg->version_policy, versions,
+                     list_versions(dir, versions, REPOSITORY_MAX_VERSIONS));
+    pthread_mutex_lock(&repo->lock);
+    /* Forget a model-level failure and retire versions the policy no longer selects. */
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
+        slot_t *s = &repo->slots[i];
+        bool wanted = false;
+        if (!s->used || strcmp(s->name, name) != 0)
+            continue;
+        for (int k = 0; k < n; k++)
+            wanted |= versions[k] == s->version;
+        if (s->version < 0 || !wanted) {
+            retire_slot(repo, s, "unloaded: no longer in the repository or version policy");
+            s->used = false;
+        }
+    }
+    pthread_mutex_unlock(&repo->lock);
+    if (n == 0) {
+        rc = error_set(err, STATUS_NOT_FOUND,
+                       "model '%s' has no version folder with a model.onnx that its version "
+                       "policy selects",
+                       name);
+        set_state(repo, name, -1, MODEL_STATE_UNAVAILABLE, err->message);
+        goto cleanup;
+    }
+    for (int k = 0; k < n; k++)
+        sync_version(repo, name, dir, versions[k], cfg, config_mtime);
+    pthread_mutex_lock(&repo->lock);
+    for (int k = 0; k < n && !rc; k++) {
+        slot_t *s = find_slot(repo, name, versions[k]);
+        if (s && s->state != MODEL_STATE_READY)
+            rc = error_set(err, STATUS_INVALID_ARGUMENT, "model '%s' version %lld: %s", name,
+                           (long long)versions[k], s->reason);
+    }
+    pthread_mutex_unlock(&repo->lock);
+cleanup:
+    free(cfg);
+    return rc;
+}
+
+/* Names of the model folders in the repository (at most max). */
+static int list_models(const char *root, char (*names)[MODEL_NAME_MAX], int max)
+{
+    DIR *d = opendir(root);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) && n < max) {
+        char path[PATH_MAX];
+        struct stat st;
+        if (e->d_name[0] == '.' || strlen(e->d_name) >= MODEL_NAME_MAX)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", root, e->d_name);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            snprintf(names[n++], MODEL_NAME_MAX, "%s", e->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+void repository_poll(repository_t *repo)
+{
+    char(*names)[MODEL_NAME_MAX] = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX);
+    int n;
+
+    if (!names)
+        return;
+    pthread_mutex_lock(&repo->sync_lock);
+    n = list_models(repo->cfg->model_repository, names, REPOSITORY_MAX_SLOTS);
+    for (int i = 0; i < n; i++) {
+        error_t err;
+        sync_model(repo, names[i], &err);
+    }
+    /* Models whose folder is gone are unloaded. */
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; n >= 0 && i < REPOSITORY_MAX_SLOTS; i++) {
+        slot_t *s = &repo->slots[i];
+        bool present = false;
+        for (int k = 0; s->used && k < n; k++)
+            present |= strcmp(names[k], s->name) == 0;
+        if (s->used && !present) {
+            retire_slot(repo, s, "unloaded: removed from the repository");
+            s->used = false;
+        }
+    }
+    pthread_mutex_unlock(&repo->lock);
+    pthread_mutex_unlock(&repo->sync_lock);
+    free(names);
+}
+
+/* Frees retired versions as their last request ends; rescans in poll mode. */
+static void *repository_thread(void *arg)
+{
+    repository_t *repo = arg;
+    int64_t next_poll = request_now_us() + (int64_t)repo->cfg->repository_poll_secs * 1000000;
+
+    pthread_mutex_lock(&repo->lock);
+    while (!repo->stopping) {
+        served_model_t *retired = repo->retired;
+        repo->retired = NULL;
+        if (retired) {
+            pthread_mutex_unlock(&repo->lock);
+            while (retired) {
+                served_model_t *next = retired->next_retired;
+                free_served(retired);
+                retired = next;
+            }
+            pthread_mutex_lock(&repo->lock);
+            continue;
+        }
+        if (repo->cfg->model_control_mode == MODEL_CONTROL_POLL && !repo->draining &&
+            request_now_us() >= next_poll) {
+            pthread_mutex_unlock(&repo->lock);
+            repository_poll(repo);
+            next_poll = request_now_us() + (int64_t)repo->cfg->repository_poll_secs * 1000000;
+            pthread_mutex_lock(&repo->lock);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&repo->wake, &repo->lock, &until);
+    }
+    pthread_mutex_unlock(&repo->lock);
+    return NULL;
+}
+
+status_t repository_create(const server_config_t *cfg, repository_t **out, error_t *err)
+{
+    repository_t *repo = calloc(1, sizeof *repo);
+    struct stat st;
+
+    *out = NULL;
+    if (!repo)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    if (stat(cfg->model_repository, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        free(repo);
+        return error_set(err, STATUS_NOT_FOUND, "model repository '%s' is not a folder",
+                         cfg->model_repository);
+    }
+    repo->cfg = cfg;
+    pthread_mutex_init(&repo->lock, NULL);
+    pthread_mutex_init(&repo->sync_lock, NULL);
+    pthread_cond_init(&repo->wake, NULL);
+    if (cfg->model_control_mode != MODEL_CONTROL_EXPLICIT)
+        repository_poll(repo);
+    if (pthread_create(&repo->thread, NULL, repository_thread, repo) != 0) {
+        repository_free(repo);
+        return error_set(err, STATUS_INTERNAL, "cannot start the repository thread");
+    }
+    repo->thread_started = true;
+    *out = repo;
+    return STATUS_OK;
+}
+
+void repository_drain(repository_t *repo)
+{
+    pthread_mutex_lock(&repo->lock);
+    repo->draining = true;
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+        if (repo->slots[i].used && repo->slots[i].model)
+            batcher_drain(repo->slots[i].model->batcher);
+    pthread_mutex_unlock(&repo->lock);
+}
+
+void repository_free(repository_t *repo)
+{
+    if (!repo)
+        return;
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+        if (repo->slots[i].used)
+            retire_slot(repo, &repo->slots[i], "unloaded: server stopping");
+    repo->stopping = true;
+    pthread_cond_signal(&repo->wake);
+    pthread_mutex_unlock(&repo->lock);
+    if (repo->thread_started)
+        pthread_join(repo->thread, NULL);
+    /* Anything retired after the thread stopped: every request has ended by now. */
+    while (repo->retired) {
+        served_model_t *next = repo->retired->next_retired;
+        free_served(repo->retired);
+        repo->retired = next;
+    }
+    pthread_cond_destroy(&repo->wake);
+    pthread_mutex_destroy(&repo->sync_lock);
+    pthread_mutex_destroy(&repo->lock);
+    free(repo);
+}
+
+status_t repository_acquire(repository_t *repo, const char *name, int64_t version,
+                            served_model_t **out, error_t *err)
+{
+    slot_t *best = NULL;
+    bool known = false, version_known = false;
+    status_t st = STATUS_OK;
+
+    *out = NULL;
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
+        slot_t *s = &repo->slots[i];
+        if (!s->used || strcmp(s->name, name) != 0)
+            continue;
+        known = true;
+        if (version >= 0 && s->version != version)
+            continue;
+        version_known |= s->version >= 0;
+        if (s->state == MODEL_STATE_READY && (!best || s->version > best->version))
+            best = s;
+    }
+    if (best) {
+        atomic_fetch_add(&best->model->refs, 1);
+        *out = best->model;
+    } else if (!known) {
+        st = error_set(err, STATUS_NOT_FOUND, "unknown model '%s'", name);
+    } else if (version >= 0 && !version_known) {
+        st = error_set(err, STATUS_NOT_FOUND, "model '%s' has no version %lld", name,
+                       (long long)version);
+    } else {
+        st = error_set(err, STATUS_UNAVAILABLE, "model '%s' is not ready", name);
+    }
+    pthread_mutex_unlock(&repo->lock);
+    return st;
+}
+
+static status_t require_explicit(const repository_t *repo, error_t *err)
+{
+    if (repo->cfg->model_control_mode != MODEL_CONTROL_EXPLICIT)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "explicit model load and unload need --model-control-mode explicit");
+    return STATUS_OK;
+}
+
+status_t repository_load(repository_t *repo, const char *name, error_t *err)
+{
+    status_t st = require_explicit(repo, err);
+
+    if (st)
+        return st;
+    pthread_mutex_lock(&repo->sync_lock);
+    st = sync_model(repo, name, err);
+    pthread_mutex_unlock(&repo->sync_lock);
+    return st;
+}
+
+status_t repository_unload(repository_t *repo, const char *name, error_t *err)
+{
+    bool known = false;
+    status_t st = require_explicit(repo, err);
+
+    if (st)
+        return st;
+    pthread_mutex_lock(&repo->sync_lock);
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
+        slot_t *s = &repo->slots[i];
+        if (s->used && strcmp(s->name, name) == 0) {
+            known = true;
+            retire_slot(repo, s, "unloaded");
+        }
+    }
+    pthread_mutex_unlock(&repo->lock);
+    pthread_mutex_unlock(&repo->sync_lock);
+    if (!known)
+        return error_set(err, STATUS_NOT_FOUND, "unknown model '%s'", name);
+    return STATUS_OK;
+}
+
+int repository_index(repository_t *repo, repository_entry_t *entries, int max)
+{
+    char(*names)[MODEL_NAME_MAX] = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX);
+    int n = 0,
+        n_names = names ? list_models(repo->cfg->model_repository, names, REPOSITORY_MAX_SLOTS) : 0;
+
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS && n < max; i++) {
+        const slot_t *s = &repo->slots[i];
+        if (!s->used)
+            continue;
+        snprintf(entries[n].name, sizeof entries[n].name, "%s", s->name);
+        entries[n].version = s->version;
+        entries[n].state = s->state;
+        snprintf(entries[n].reason, sizeof entries[n].reason, "%s", s->reason);
+        n++;
+    }
+    /* Folders with nothing tracked yet (explicit mode before a load). */
+    for (int k = 0; k < n_names && n < max; k++) {
+        bool tracked = false;
+        for (int i = 0; i < REPOSITORY_MAX_SLOTS && !tracked; i++)
+            tracked = repo->slots[i].used && strcmp(repo->slots[i].name, names[k]) == 0;
+        if (tracked)
+            continue;
+        snprintf(entries[n].name, sizeof entries[n].name, "%s", names[k]);
+        entries[n].version = -1;
+        entries[n].state = MODEL_STATE_UNAVAILABLE;
+        snprintf(entries[n].reason, sizeof entries[n].reason, "%s", "not loaded");
+        n++;
+    }
+    pthread_mutex_unlock(&repo->lock);
+    free(names);
+    return n;
+}
+
+int repository_snapshot(repository_t *repo, served_model_t **models, int max)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS && n < max; i++)
+        if (repo->slots[i].used && repo->slots[i].model) {
+            atomic_fetch_add(&repo->slots[i].model->refs, 1);
+            models[n++] = repo->slots[i].model;
+        }
+    pthread_mutex_unlock(&repo->lock);
+    return n;
+}
+
+int repository_versions(repository_t *repo, const char *name, int64_t *versions, int max)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS && n < max; i++)
+        if (repo->slots[i].used && repo->slots[i].state == MODEL_STATE_READY &&
+            strcmp(repo->slots[i].name, name) == 0)
+            versions[n++] = repo->slots[i].version;
+    pthread_mutex_unlock(&repo->lock);
+    qsort(versions, (size_t)n, sizeof *versions, compare_versions);
+    return n;
+}

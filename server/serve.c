@@ -1,0 +1,117 @@
+/*
+ * serve.c - `inferd serve`: starts the repository and the front ends, then
+ * waits for SIGTERM or SIGINT and drains:
+ *
+ *   1. readiness turns false at once (liveness stays true), so the load
+ *      balancer stops sending new work;
+ *   2. the server keeps serving for --drain-delay-secs;
+ *   3. it stops accepting connections and waits, up to --exit-timeout-secs,
+ *      for every accepted request to be answered;
+ *   4. the batchers drain, everything is freed, and the process exits 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "repository.h"
+#include "server_config.h"
+#include "server_state.h"
+
+/* How often the drain checks for in-flight requests. */
+#define SERVE_DRAIN_POLL_MS 20
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* Waits for every accepted request to be answered, at most timeout_secs. */
+static bool wait_in_flight(server_state_t *state, int timeout_secs)
+{
+    for (long waited = 0; waited <= (long)timeout_secs * 1000; waited += SERVE_DRAIN_POLL_MS) {
+        if (atomic_load(&state->in_flight) == 0)
+            return true;
+        sleep_ms(SERVE_DRAIN_POLL_MS);
+    }
+    return atomic_load(&state->in_flight) == 0;
+}
+
+static int wait_for_stop_signal(const sigset_t *signals)
+{
+    int sig = 0;
+    while (sigwait(signals, &sig) != 0)
+        ;
+    return sig;
+}
+
+int cli_serve(int argc, char **argv)
+{
+    server_config_t cfg;
+    server_state_t state;
+    repository_t *repo = NULL;
+    http_server_t *http = NULL;
+    metrics_server_t *metrics = NULL;
+    sigset_t signals;
+    error_t err = {0};
+    bool help = false;
+    status_t st;
+    int sig;
+
+    st = server_config_parse(argc - 1, argv + 1, &cfg, &help, &err);
+    if (st) {
+        fprintf(stderr, "inferd serve: %s\n(see inferd serve --help)\n", err.message);
+        return 2;
+    }
+    if (help)
+        return 0;
+    log_init(cfg.log_level, cfg.log_format);
+    atomic_init(&state.ready, false);
+    atomic_init(&state.draining, false);
+    atomic_init(&state.in_flight, 0);
+    /* Every thread started from here on inherits the mask; only sigwait sees the signals. */
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    st = repository_create(&cfg, &repo, &err);
+    if (!st)
+        st = http_server_start(&cfg, repo, &state, &http, &err);
+    if (!st && cfg.metrics_port >= 0)
+        st = metrics_server_start(&cfg, repo, &metrics, &err);
+    if (st) {
+        log_error("cannot start: %s", err.message);
+        goto cleanup;
+    }
+    atomic_store(&state.ready, true);
+    log_info("ready: http on %s:%d, metrics on %s:%d, repository %s", cfg.bind_address,
+             http_server_port(http), cfg.bind_address, metrics ? metrics_server_port(metrics) : -1,
+             cfg.model_repository);
+
+    sig = wait_for_stop_signal(&signals);
+    atomic_store(&state.draining, true);
+    atomic_store(&state.ready, false);
+    log_info("signal %d: not ready; serving for %d s more, then draining", sig,
+             cfg.drain_delay_secs);
+    sleep_ms((long)cfg.drain_delay_secs * 1000);
+    http_server_quiesce(http);
+    log_info("stopped accepting connections; %d requests in flight", atomic_load(&state.in_flight));
+    if (!wait_in_flight(&state, cfg.exit_timeout_secs))
+        log_warn("exit timeout: %d requests still in flight", atomic_load(&state.in_flight));
+    /* Queued work still completes; its connections resume before the daemon stops. */
+    repository_drain(repo);
+    wait_in_flight(&state, cfg.exit_timeout_secs);
+cleanup:
+    http_server_stop(http);
+    metrics_server_stop(metrics);
+    repository_free(repo);
+    log_info("stopped");
+    return st ? 1 : 0;
+}

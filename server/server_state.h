@@ -1,0 +1,18 @@
+/*
+ * server_state.h - what the front ends and the lifecycle share: whether the
+ * server is ready, whether it is draining, and how many requests are in
+ * flight (accepted and not yet answered).
+ */
+#ifndef INFERD_SERVER_STATE_H
+#define INFERD_SERVER_STATE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+typedef struct server_state {
+    atomic_bool ready;    /* startup finished and not draining */
+    atomic_bool draining; /* a stop signal arrived */
+    atomic_int in_flight; /* requests accepted and not yet answered */
+} server_state_t;
+
+#endif

@@ -36,7 +36,8 @@ typedef struct kserve_output_prefs {
  * Inference-Header-Content-Length, or size when the request has none);
  * body[header_len, size) is the binary data of the inputs that carry
  * "binary_data_size", concatenated in the order they appear in "inputs",
- * and must be consumed exactly. body need not be NUL-terminated.
+ * and must be consumed exactly. body need not be NUL-terminated, and may
+ * be NULL when size is 0.
  *
  * req comes from request_create and is still empty. On success it holds
  * every model input in cfg->inputs order with the shape the client sent

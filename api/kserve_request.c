@@ -578,6 +578,9 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
                        cfg->name, REQUEST_MAX_TENSORS);
         goto cleanup;
     }
+    /* An empty POST may come without a buffer. */
+    if (!body)
+        body = "";
     ctx.binary = (const unsigned char *)body + header_len;
     ctx.binary_size = size - header_len;
     root = json_loadb(body, header_len, JSON_REJECT_DUPLICATES, &jerr);

@@ -1,4 +1,7 @@
-/* shape.h - Shape: the input's dims (optionally a start..end window of them) as int64. */
+/*
+ * shape.h - Shape: the input's dims (optionally a start..end window of them)
+ * as int64; Size: the input's element count as an int64 scalar.
+ */
 #ifndef INFERD_SHAPE_H
 #define INFERD_SHAPE_H
 
@@ -11,11 +14,13 @@ typedef struct shape_params {
 } shape_params_t;
 
 extern const op_kernel_t shape_kernel;
+extern const op_kernel_t size_kernel;
 
 /* The axes [*first, *last) that p selects from a rank-`rank` input, clamped as ONNX says. */
 void shape_window(const shape_params_t *p, int rank, int *first, int *last);
 
-/* CPU implementation (shape_cpu.c). */
+/* CPU implementations (shape_cpu.c). */
 status_t shape_run(op_call_t *call, error_t *err);
+status_t size_run(op_call_t *call, error_t *err);
 
 #endif

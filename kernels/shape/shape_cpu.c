@@ -11,3 +11,9 @@ status_t shape_run(op_call_t *call, error_t *err)
         *y++ = x->dims[i];
     return STATUS_OK;
 }
+
+status_t size_run(op_call_t *call, error_t *err)
+{
+    *(int64_t *)call->outputs[0].data = tensor_numel(call->inputs[0]);
+    return STATUS_OK;
+}

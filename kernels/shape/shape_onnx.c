@@ -1,4 +1,7 @@
-/* ONNX adapters: Shape, with the start/end attributes from opset 15. */
+/*
+ * ONNX adapters: Shape, with the start/end attributes from opset 15, and
+ * Size (opset 13 only widens its input types, so one entry covers 1-17).
+ */
 #include "shape.h"
 
 /* Before opset 15 every dim is returned, which the zeroed params already say. */
@@ -21,5 +24,6 @@ static status_t adapt_shape_window(const op_adapt_t *a, void *params, error_t *e
 const op_schema_t op_schemas_shape[] = {
     {"Shape", 1, 14, adapt_shape, &shape_kernel},
     {"Shape", 15, OPSET_MAX, adapt_shape_window, &shape_kernel},
+    {"Size", 1, OPSET_MAX, NULL, &size_kernel},
     {0},
 };

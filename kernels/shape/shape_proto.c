@@ -1,5 +1,6 @@
 #include "shape.h"
 
+/* Shape and Size: one input of any dtype, of which only the shape is read. */
 static const op_info_t shape_info = {
     .min_inputs = 1,
     .max_inputs = 1,
@@ -34,6 +35,15 @@ static status_t shape_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+static status_t size_infer(op_call_t *call, error_t *err)
+{
+    tensor_t *y = &call->outputs[0];
+
+    y->dtype = DTYPE_INT64;
+    y->rank = 0;
+    return STATUS_OK;
+}
+
 const op_kernel_t shape_kernel = {
     .name = "Shape",
     .info = &shape_info,
@@ -41,4 +51,12 @@ const op_kernel_t shape_kernel = {
     .shape_only = true,
     .infer = shape_infer,
     .run = shape_run,
+};
+
+const op_kernel_t size_kernel = {
+    .name = "Size",
+    .info = &shape_info,
+    .shape_only = true,
+    .infer = size_infer,
+    .run = size_run,
 };

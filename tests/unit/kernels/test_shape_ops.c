@@ -1,6 +1,6 @@
 /*
  * Unit tests of the small shape-producing families: shape (Shape with
- * start/end), constant (Constant in all its attribute forms,
+ * start/end, Size), constant (Constant in all its attribute forms,
  * ConstantOfShape) and range (Range counts, extremes and failures).
  */
 #include "constant/constant.h"
@@ -42,6 +42,35 @@ static void test_shape(void)
         for (int64_t i = 0; i < y.dims[0]; i++)
             CHECK(((int64_t *)y.data)[i] == dims[cases[c].first + i]);
         free(y.data);
+    }
+}
+
+/* Size reads only the shape: the input has no data, as when it is planned. */
+static void test_size(void)
+{
+    static const struct {
+        int rank;
+        int64_t dims[4];
+        int64_t count;
+    } cases[] = {
+        {4, {2, 3, 5, 7}, 210},
+        {0, {0}, 1},
+        {3, {4, 0, 9}, 0},
+    };
+    static const int opsets[] = {1, 12, 13, OPSET_MAX};
+
+    for (size_t o = 0; o < sizeof opsets / sizeof opsets[0]; o++) {
+        const op_schema_t *schema = op_registry_find("Size", opsets[o]);
+        CHECK(schema && schema->kernel->shape_only);
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            tensor_t x = harness_tensor(DTYPE_FLOAT, cases[c].rank, cases[c].dims, NULL), y;
+            error_t err;
+            CHECK(harness_run("Size", opsets[o], NULL, 0, 1, (const tensor_t *[]){&x}, 1, &y,
+                              &err) == STATUS_OK);
+            CHECK(y.dtype == DTYPE_INT64 && y.rank == 0);
+            CHECK(y.data && *(int64_t *)y.data == cases[c].count);
+            harness_free(&y, 1);
+        }
     }
 }
 
@@ -196,6 +225,7 @@ static void test_range(void)
 int main(void)
 {
     test_shape();
+    test_size();
     test_constant();
     test_constant_failures();
     test_constant_of_shape();

@@ -14,6 +14,8 @@ packages=(
   libmicrohttpd-dev libjansson-dev libgrpc-dev
   # tests: HTTP client, conformance data generator, PyTorch references
   libcurl4-openssl-dev python3 python3-numpy python3-onnx python3-torch python3-torchvision
+  # benchmarks: HTTP load generator
+  wrk
 )
 
 sudo_cmd=()

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "engine.h"
@@ -36,6 +37,8 @@ static const char *write_text(const char *file, const char *text, size_t len)
     FILE *f;
 
     snprintf(path, sizeof path, "%s/%s", tmp_dir, file);
+    /* A new file, not a truncated one: ext4 flushes on truncate-and-rewrite. */
+    unlink(path);
     f = fopen(path, "wb");
     if (!f)
         abort();

@@ -51,6 +51,8 @@ static const char *write_file(const char *file, const char *text)
     FILE *f;
 
     snprintf(path, sizeof path, "%s/%s", tmp_dir, file);
+    /* A new file, not a truncated one: ext4 flushes on truncate-and-rewrite. */
+    unlink(path);
     f = fopen(path, "w");
     if (!f)
         abort();

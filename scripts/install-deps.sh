@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs every Debian package inferd needs to build, run and test.
-# This is the only place apt-get package lists live; CI and README call it.
+# Installs the Debian packages inferd needs. This is the only place apt-get
+# package lists live; README, CI and the container image all call it.
+#
+# usage: install-deps.sh [--build | --runtime]
+#   (none)     everything: build, tests and benchmarks
+#   --build    what compiling inferd needs
+#   --runtime  the shared libraries a built inferd links against
 set -euo pipefail
 
-packages=(
+runtime=(libprotobuf-c1 libopenblas0 libmicrohttpd12 libjansson4 ca-certificates)
+build=(
   # toolchain
   build-essential cmake pkg-config git clang-format
   # ONNX model format: onnx.proto and the protobuf-c generator
@@ -12,11 +18,20 @@ packages=(
   libdnnl-dev libsleef-dev libopenblas-dev
   # server front ends
   libmicrohttpd-dev libjansson-dev libgrpc-dev
-  # tests: HTTP client, conformance data generator, PyTorch references
+)
+tests=(
+  # HTTP client, conformance data generator, PyTorch references
   libcurl4-openssl-dev python3 python3-numpy python3-onnx python3-torch python3-torchvision
   # benchmarks: HTTP load generator
   wrk
 )
+
+case "${1:-}" in
+  --runtime) packages=("${runtime[@]}") ;;
+  --build) packages=("${build[@]}") ;;
+  "") packages=("${build[@]}" "${tests[@]}") ;;
+  *) echo "usage: $0 [--build | --runtime]" >&2; exit 2 ;;
+esac
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi

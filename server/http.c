@@ -2,8 +2,6 @@
  * http.c - the libmicrohttpd daemon: connection life cycle, request bodies
  * (bounded by max_body_bytes), response helpers.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +9,7 @@
 #include <unistd.h>
 
 #include "http_internal.h"
+#include "listen_address.h"
 #include "log.h"
 #include "status_map.h"
 
@@ -163,28 +162,25 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 status_t http_server_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
                            http_server_t **out, error_t *err)
 {
-    http_server_t *server = calloc(1, sizeof *server);
-    struct sockaddr_in addr = {0};
+    http_server_t *server;
+    listen_address_t listen;
     const union MHD_DaemonInfo *info;
+    status_t st = listen_address_parse(cfg->bind_address, cfg->http_port, &listen, err);
 
     *out = NULL;
+    if (st)
+        return st;
+    server = calloc(1, sizeof *server);
     if (!server)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     server->cfg = cfg;
     server->repo = repo;
     server->state = state;
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)cfg->http_port);
-    if (inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr) != 1) {
-        free(server);
-        return error_set(err, STATUS_INVALID_ARGUMENT, "bind address '%s' is not an IPv4 address",
-                         cfg->bind_address);
-    }
     server->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
-            MHD_USE_ERROR_LOG,
+            MHD_USE_ERROR_LOG | listen.mhd_flags,
         (uint16_t)cfg->http_port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER,
-        on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE,
+        on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, &listen.addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_secs,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);

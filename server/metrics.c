@@ -1,13 +1,13 @@
 #include "metrics.h"
 
-#include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "listen_address.h"
 
 /* Model versions one scrape reports. */
 #define METRICS_MAX_MODELS 1024
@@ -233,21 +233,23 @@ static enum MHD_Result on_scrape(void *cls, struct MHD_Connection *conn, const c
 status_t metrics_server_start(const server_config_t *cfg, repository_t *repo,
                               metrics_server_t **out, error_t *err)
 {
-    metrics_server_t *server = calloc(1, sizeof *server);
-    struct sockaddr_in addr = {0};
+    metrics_server_t *server;
+    listen_address_t listen;
     const union MHD_DaemonInfo *info;
+    status_t st = listen_address_parse(cfg->bind_address, cfg->metrics_port, &listen, err);
 
     *out = NULL;
+    if (st)
+        return st;
+    server = calloc(1, sizeof *server);
     if (!server)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     server->repo = repo;
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)cfg->metrics_port);
-    inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr);
-    server->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO,
-                                      (uint16_t)cfg->metrics_port, NULL, NULL, on_scrape, server,
-                                      MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_CONNECTION_TIMEOUT,
-                                      (unsigned)cfg->idle_timeout_secs, MHD_OPTION_END);
+    server->daemon =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | listen.mhd_flags,
+                         (uint16_t)cfg->metrics_port, NULL, NULL, on_scrape, server,
+                         MHD_OPTION_SOCK_ADDR, &listen.addr, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)cfg->idle_timeout_secs, MHD_OPTION_END);
     if (!server->daemon) {
         free(server);
         return error_set(err, STATUS_IO, "cannot listen for metrics on %s:%d", cfg->bind_address,

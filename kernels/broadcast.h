@@ -38,6 +38,66 @@ typedef void (*bcast_row_fn)(void *out, const void *const *in, int64_t n, const 
 /* Row kernels for two inputs come in four variants, indexed by bcast_kind. */
 enum { BCAST_SS = 0, BCAST_SV = 1, BCAST_VS = 2, BCAST_VV = 3, BCAST_KINDS = 4 };
 
+/* The four row kernels of one op and element type, indexed by bcast_kind. */
+typedef struct bcast_rows {
+    bcast_row_fn kind[BCAST_KINDS];
+} bcast_rows_t;
+
+/*
+ * Defines name_vv, name_vs, name_sv and name_ss: out[i] of type OUT is EXPR
+ * of x (input 0) and y (input 1), both of type T, for each combination of
+ * advancing (v) and repeated (s) inputs. Each variant has plain indexing the
+ * compiler can vectorise. out may alias in[0] (Sum, Min and Max accumulate
+ * in place), hence no restrict; x and y are read before o[i] is written.
+ */
+#define BCAST_DEFINE_ROWS(name, T, OUT, EXPR)                                                      \
+    static void name##_vv(void *out, const void *const *in, int64_t n, const void *ctx)            \
+    {                                                                                              \
+        const T *a = in[0], *b = in[1];                                                            \
+        OUT *o = out;                                                                              \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            const T x = a[i], y = b[i];                                                            \
+            o[i] = (EXPR);                                                                         \
+        }                                                                                          \
+    }                                                                                              \
+    static void name##_vs(void *out, const void *const *in, int64_t n, const void *ctx)            \
+    {                                                                                              \
+        const T *a = in[0];                                                                        \
+        const T y = *(const T *)in[1];                                                             \
+        OUT *o = out;                                                                              \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            const T x = a[i];                                                                      \
+            o[i] = (EXPR);                                                                         \
+        }                                                                                          \
+    }                                                                                              \
+    static void name##_sv(void *out, const void *const *in, int64_t n, const void *ctx)            \
+    {                                                                                              \
+        const T x = *(const T *)in[0];                                                             \
+        const T *b = in[1];                                                                        \
+        OUT *o = out;                                                                              \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            const T y = b[i];                                                                      \
+            o[i] = (EXPR);                                                                         \
+        }                                                                                          \
+    }                                                                                              \
+    static void name##_ss(void *out, const void *const *in, int64_t n, const void *ctx)            \
+    {                                                                                              \
+        const T x = *(const T *)in[0], y = *(const T *)in[1];                                      \
+        const OUT v = (EXPR);                                                                      \
+        OUT *o = out;                                                                              \
+        for (int64_t i = 0; i < n; i++)                                                            \
+            o[i] = v;                                                                              \
+    }
+
+/* A bcast_rows_t initialiser for the kernels BCAST_DEFINE_ROWS(name, ...) defined. */
+#define BCAST_ROWS(name)                                                                           \
+    {                                                                                              \
+        {                                                                                          \
+            [BCAST_SS] = name##_ss, [BCAST_SV] = name##_sv, [BCAST_VS] = name##_vs,                \
+            [BCAST_VV] = name##_vv                                                                 \
+        }                                                                                          \
+    }
+
 /*
  * Plans the walk of inputs (whose shapes broadcast to out's shape, out
  * contiguous). Inputs may have a lower rank than out.

@@ -4,49 +4,8 @@
  */
 #include "binary.h"
 
-/*
- * Each variant has plain indexing the compiler can vectorise. out may alias
- * in[0] (Sum, Min and Max accumulate in place), hence no restrict; x and y
- * are read before o[i] is written.
- */
-#define DEFINE_ROWS(name, T, EXPR)                                                                 \
-    static void name##_vv(void *out, const void *const *in, int64_t n, const void *ctx)            \
-    {                                                                                              \
-        const T *a = in[0], *b = in[1];                                                            \
-        T *o = out;                                                                                \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            const T x = a[i], y = b[i];                                                            \
-            o[i] = (EXPR);                                                                         \
-        }                                                                                          \
-    }                                                                                              \
-    static void name##_vs(void *out, const void *const *in, int64_t n, const void *ctx)            \
-    {                                                                                              \
-        const T *a = in[0];                                                                        \
-        const T y = *(const T *)in[1];                                                             \
-        T *o = out;                                                                                \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            const T x = a[i];                                                                      \
-            o[i] = (EXPR);                                                                         \
-        }                                                                                          \
-    }                                                                                              \
-    static void name##_sv(void *out, const void *const *in, int64_t n, const void *ctx)            \
-    {                                                                                              \
-        const T x = *(const T *)in[0];                                                             \
-        const T *b = in[1];                                                                        \
-        T *o = out;                                                                                \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            const T y = b[i];                                                                      \
-            o[i] = (EXPR);                                                                         \
-        }                                                                                          \
-    }                                                                                              \
-    static void name##_ss(void *out, const void *const *in, int64_t n, const void *ctx)            \
-    {                                                                                              \
-        const T x = *(const T *)in[0], y = *(const T *)in[1];                                      \
-        const T v = (EXPR);                                                                        \
-        T *o = out;                                                                                \
-        for (int64_t i = 0; i < n; i++)                                                            \
-            o[i] = v;                                                                              \
-    }
+/* Arithmetic rows write the operands' type. */
+#define DEFINE_ROWS(name, T, EXPR) BCAST_DEFINE_ROWS(name, T, T, EXPR)
 
 /*
  * X(suffix, C type, wide unsigned type, dtype). Integer arithmetic runs in
@@ -96,28 +55,17 @@ FOR_FLOAT_TYPES(DEFINE_FLOAT_ROWS)
 FOR_SIGNED_TYPES(DEFINE_SIGNED_ROWS)
 FOR_UNSIGNED_TYPES(DEFINE_UNSIGNED_ROWS)
 
-typedef struct row_set {
-    bcast_row_fn kind[BCAST_KINDS];
-} row_set_t;
-
-#define ROWS(name)                                                                                 \
-    {                                                                                              \
-        {                                                                                          \
-            [BCAST_SS] = name##_ss, [BCAST_SV] = name##_sv, [BCAST_VS] = name##_vs,                \
-            [BCAST_VV] = name##_vv                                                                 \
-        }                                                                                          \
-    }
 #define COMMON_ROWS(sfx)                                                                           \
-    [BINARY_ADD] = ROWS(add_##sfx), [BINARY_SUB] = ROWS(sub_##sfx),                                \
-    [BINARY_MUL] = ROWS(mul_##sfx), [BINARY_DIV] = ROWS(div_##sfx),                                \
-    [BINARY_MIN] = ROWS(min_##sfx), [BINARY_MAX] = ROWS(max_##sfx)
+    [BINARY_ADD] = BCAST_ROWS(add_##sfx), [BINARY_SUB] = BCAST_ROWS(sub_##sfx),                    \
+    [BINARY_MUL] = BCAST_ROWS(mul_##sfx), [BINARY_DIV] = BCAST_ROWS(div_##sfx),                    \
+    [BINARY_MIN] = BCAST_ROWS(min_##sfx), [BINARY_MAX] = BCAST_ROWS(max_##sfx)
 /* PRelu is defined where a negative x exists: reals and signed integers. */
 #define ENTRY_WITH_PRELU(sfx, T, W, DT)                                                            \
-    [DT] = {COMMON_ROWS(sfx), [BINARY_PRELU] = ROWS(prelu_##sfx)},
+    [DT] = {COMMON_ROWS(sfx), [BINARY_PRELU] = BCAST_ROWS(prelu_##sfx)},
 #define ENTRY(sfx, T, W, DT) [DT] = {COMMON_ROWS(sfx)},
 
 /* clang-format off */
-static const row_set_t binary_rows[DTYPE_MAX + 1][BINARY_OP_COUNT] = {
+static const bcast_rows_t binary_rows[DTYPE_MAX + 1][BINARY_OP_COUNT] = {
     FOR_FLOAT_TYPES(ENTRY_WITH_PRELU)
     FOR_SIGNED_TYPES(ENTRY_WITH_PRELU)
     FOR_UNSIGNED_TYPES(ENTRY)

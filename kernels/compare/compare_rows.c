@@ -7,44 +7,8 @@
 
 _Static_assert(sizeof(bool) == 1, "ONNX bool tensors hold one byte per element");
 
-#define DEFINE_ROWS(name, T, EXPR)                                                                 \
-    static void name##_vv(void *out, const void *const *in, int64_t n, const void *ctx)            \
-    {                                                                                              \
-        const T *a = in[0], *b = in[1];                                                            \
-        bool *o = out;                                                                             \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            const T x = a[i], y = b[i];                                                            \
-            o[i] = (EXPR);                                                                         \
-        }                                                                                          \
-    }                                                                                              \
-    static void name##_vs(void *out, const void *const *in, int64_t n, const void *ctx)            \
-    {                                                                                              \
-        const T *a = in[0];                                                                        \
-        const T y = *(const T *)in[1];                                                             \
-        bool *o = out;                                                                             \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            const T x = a[i];                                                                      \
-            o[i] = (EXPR);                                                                         \
-        }                                                                                          \
-    }                                                                                              \
-    static void name##_sv(void *out, const void *const *in, int64_t n, const void *ctx)            \
-    {                                                                                              \
-        const T x = *(const T *)in[0];                                                             \
-        const T *b = in[1];                                                                        \
-        bool *o = out;                                                                             \
-        for (int64_t i = 0; i < n; i++) {                                                          \
-            const T y = b[i];                                                                      \
-            o[i] = (EXPR);                                                                         \
-        }                                                                                          \
-    }                                                                                              \
-    static void name##_ss(void *out, const void *const *in, int64_t n, const void *ctx)            \
-    {                                                                                              \
-        const T x = *(const T *)in[0], y = *(const T *)in[1];                                      \
-        const bool v = (EXPR);                                                                     \
-        bool *o = out;                                                                             \
-        for (int64_t i = 0; i < n; i++)                                                            \
-            o[i] = v;                                                                              \
-    }
+/* Comparison rows write bool. */
+#define DEFINE_ROWS(name, T, EXPR) BCAST_DEFINE_ROWS(name, T, bool, EXPR)
 
 /* X(suffix, C type, dtype) */
 #define FOR_NUMERIC_TYPES(X)                                                                       \
@@ -71,27 +35,16 @@ DEFINE_ROWS(and_bool, uint8_t, x != 0 && y != 0)
 DEFINE_ROWS(or_bool, uint8_t, x != 0 || y != 0)
 DEFINE_ROWS(xor_bool, uint8_t, (x != 0) != (y != 0))
 
-typedef struct row_set {
-    bcast_row_fn kind[BCAST_KINDS];
-} row_set_t;
-
-#define ROWS(name)                                                                                 \
-    {                                                                                              \
-        {                                                                                          \
-            [BCAST_SS] = name##_ss, [BCAST_SV] = name##_sv, [BCAST_VS] = name##_vs,                \
-            [BCAST_VV] = name##_vv                                                                 \
-        }                                                                                          \
-    }
 #define NUMERIC_ENTRY(sfx, T, DT)                                                                  \
-    [DT] = {[COMPARE_EQUAL] = ROWS(eq_##sfx),                                                      \
-            [COMPARE_LESS] = ROWS(lt_##sfx),                                                       \
-            [COMPARE_LESS_EQUAL] = ROWS(le_##sfx)},
+    [DT] = {[COMPARE_EQUAL] = BCAST_ROWS(eq_##sfx),                                                \
+            [COMPARE_LESS] = BCAST_ROWS(lt_##sfx),                                                 \
+            [COMPARE_LESS_EQUAL] = BCAST_ROWS(le_##sfx)},
 
 /* clang-format off */
-static const row_set_t compare_rows[DTYPE_MAX + 1][COMPARE_OP_COUNT] = {
+static const bcast_rows_t compare_rows[DTYPE_MAX + 1][COMPARE_OP_COUNT] = {
     FOR_NUMERIC_TYPES(NUMERIC_ENTRY)
-    [DTYPE_BOOL] = {[COMPARE_EQUAL] = ROWS(eq_bool), [COMPARE_AND] = ROWS(and_bool),
-                    [COMPARE_OR] = ROWS(or_bool), [COMPARE_XOR] = ROWS(xor_bool)},
+    [DTYPE_BOOL] = {[COMPARE_EQUAL] = BCAST_ROWS(eq_bool), [COMPARE_AND] = BCAST_ROWS(and_bool),
+                    [COMPARE_OR] = BCAST_ROWS(or_bool), [COMPARE_XOR] = BCAST_ROWS(xor_bool)},
 };
 /* clang-format on */
 

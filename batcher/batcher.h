@@ -41,20 +41,24 @@ typedef struct batcher_config {
     int threads_per_instance;   /* kernel threads of each worker */
 } batcher_config_t;
 
-/* Counters since creation; read with batcher_stats. */
+/*
+ * Counters since creation; read with batcher_stats. Work counters
+ * (inferences, executions, histogram, queue and compute time) count only
+ * what succeeded, so averages over them describe answered requests.
+ */
 typedef struct batcher_stats {
     uint64_t success;        /* requests answered with outputs */
     uint64_t failed_invalid; /* refused or failed as the client's fault */
     uint64_t failed_queue_full;
     uint64_t failed_timeout;     /* expired before running */
     uint64_t failed_unavailable; /* submitted while draining */
-    uint64_t failed_internal;    /* the model failed while running */
-    uint64_t inferences;         /* rows run, summed over requests */
-    uint64_t executions;         /* batches run */
-    uint64_t batch_histogram[BATCHER_HISTOGRAM_BUCKETS];
-    uint64_t queue_us;   /* summed over requests */
-    uint64_t compute_us; /* summed over batches */
-    int pending;         /* requests queued now */
+    uint64_t failed_internal;    /* anything else: the model failed while running, out of memory */
+    uint64_t inferences;         /* rows of successful requests (1 each without a batch dim) */
+    uint64_t executions;         /* batches the model ran successfully */
+    uint64_t batch_histogram[BATCHER_HISTOGRAM_BUCKETS]; /* those batches by rows */
+    uint64_t queue_us;                                   /* summed over successful requests */
+    uint64_t compute_us;                                 /* summed over successful batches */
+    int pending;                                         /* requests queued now */
 } batcher_stats_t;
 
 typedef struct batcher batcher_t;
@@ -71,15 +75,21 @@ status_t batcher_create(engine_model_t *model, const batcher_config_t *cfg, batc
  * first when max_batch_size > 0). On STATUS_OK the batcher owns req until
  * req->done runs, exactly once, on a worker thread. Any other status means
  * req was not queued, req->done will not run, and the caller still owns it:
- *   STATUS_INVALID_ARGUMENT   batch dim missing or over max_batch_size
+ *   STATUS_INVALID_ARGUMENT   batch dim missing, unequal or outside
+ *                             1..max_batch_size; wrong input count; bad
+ *                             shape, dtype or data; priority outside
+ *                             0..priority_levels; negative timeout; no done
  *   STATUS_QUEUE_FULL         the queue is full
  *   STATUS_UNAVAILABLE        the batcher is draining
+ *   STATUS_OUT_OF_MEMORY
+ * A request the model then rejects gets the engine's status in req->status.
  */
 status_t batcher_submit(batcher_t *b, request_t *req, error_t *err);
 
 /*
  * Stops accepting requests, lets the workers finish everything queued, and
- * joins them. Safe to call more than once.
+ * joins them. Safe to call more than once, from any thread but a worker's
+ * (a completion callback would wait for itself).
  */
 void batcher_drain(batcher_t *b);
 

@@ -82,7 +82,7 @@ batcher_form_result_t batcher_form(batcher_queue_t *q, const batcher_config_t *c
 {
     batcher_node_t *node = batcher_queue_next(q, NULL);
     const request_t *lead = NULL;
-    int64_t limit = 0, rows = 0, oldest = 0;
+    int64_t limit = 0, rows = 0, oldest = 0, first_deadline = INT64_MAX;
     int n = 0, n_at_preferred = 0, take;
     bool full = false;
 
@@ -109,6 +109,8 @@ batcher_form_result_t batcher_form(batcher_queue_t *q, const batcher_config_t *c
             batch->candidates[n++] = node;
             if (req->enqueue_us < oldest)
                 oldest = req->enqueue_us;
+            if (req->deadline_us > 0 && req->deadline_us < first_deadline)
+                first_deadline = req->deadline_us;
             if (preferred(cfg, rows))
                 n_at_preferred = n;
             full = rows == limit;
@@ -124,7 +126,10 @@ batcher_form_result_t batcher_form(batcher_queue_t *q, const batcher_config_t *c
         if (n_at_preferred > 0) {
             take = n_at_preferred;
         } else if (now_us < oldest + cfg->max_queue_delay_us) {
+            /* Wake for an expiry too, so a timed-out request is answered when it expires. */
             *wake_us = oldest + cfg->max_queue_delay_us;
+            if (first_deadline < *wake_us)
+                *wake_us = first_deadline;
             return BATCHER_FORM_WAIT;
         }
     }

@@ -36,7 +36,8 @@ typedef struct batcher_batch {
 
 typedef enum batcher_form_result {
     BATCHER_FORM_EMPTY,   /* nothing is queued */
-    BATCHER_FORM_WAIT,    /* a batch is forming: look again at *wake_us or on a new request */
+    BATCHER_FORM_WAIT,    /* a batch is forming: look again at *wake_us (its delay's end or a
+                             member's deadline) or on a new request */
     BATCHER_FORM_BATCH,   /* batch->reqs hold a batch, now out of the queue */
     BATCHER_FORM_EXPIRED, /* batch->expired hold requests past their deadline, out of the queue */
 } batcher_form_result_t;

@@ -4,6 +4,7 @@
  */
 #include "batcher_impl.h"
 
+#include <inttypes.h>
 #include <time.h>
 
 /* What a leader's watch over the queue ended with. */
@@ -46,8 +47,10 @@ static lead_result_t lead(batcher_t *b, batcher_batch_t *batch, int64_t *taken_u
     }
 }
 
-/* Sets what every answered request carries, counts them, then calls back: nothing touches them
- * after. */
+/*
+ * Sets the queue time of every answered request, counts them, then calls
+ * back: after its callback a request is the front end's, so it comes last.
+ */
 static void answer(batcher_t *b, request_t *const *reqs, int n, int64_t taken_us, bool executed,
                    int64_t rows)
 {
@@ -68,9 +71,10 @@ static void expire(batcher_t *b, batcher_batch_t *batch, int64_t taken_us)
         req->compute_us = 0;
         req->batch_size = 0;
         req->n_outputs = 0;
-        req->status = error_set(&req->error, STATUS_DEADLINE_EXCEEDED,
-                                "the request waited %lld us in the queue, past its timeout",
-                                (long long)(taken_us - req->enqueue_us));
+        req->status =
+            error_set(&req->error, STATUS_DEADLINE_EXCEEDED,
+                      "timed out after %" PRId64 " us in the queue (timeout %" PRId64 " us)",
+                      taken_us - req->enqueue_us, req->deadline_us - req->enqueue_us);
     }
     answer(b, batch->expired, batch->n_expired, taken_us, false, 0);
 }

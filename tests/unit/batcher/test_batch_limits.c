@@ -106,6 +106,32 @@ static void test_default_timeout_caps(engine_model_t *model)
     request_free(raiser.req);
 }
 
+/*
+ * A request with a 20 ms timeout waiting for company under a 2 s delay is
+ * answered when it expires, not when the delay ends.
+ */
+static void test_expiry_while_forming(engine_model_t *model)
+{
+    batcher_config_t cfg = fixture_config(8, 2000000);
+    batcher_t *b = NULL;
+    batcher_stats_t st;
+    job_t job = {0};
+    error_t err;
+
+    fixture_reset();
+    CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
+    fixture_request(&job, 1, 3, 0)->timeout_us = 20000;
+    CHECK(batcher_submit(b, job.req, &err) == STATUS_OK);
+    fixture_wait_completed(1);
+    CHECK(job.req->status == STATUS_DEADLINE_EXCEEDED);
+    CHECK(job.done_us - job.req->enqueue_us >= 20000);
+    CHECK(job.done_us - job.req->enqueue_us < 500000);
+    batcher_stats(b, &st);
+    CHECK(st.failed_timeout == 1 && st.executions == 0);
+    batcher_free(b);
+    request_free(job.req);
+}
+
 /* Queued low, default, high, high behind a busy worker: they run high, high, default, low. */
 static void test_priorities(engine_model_t *model)
 {
@@ -278,6 +304,7 @@ int main(void)
     test_queue_full(model);
     test_request_timeout(model);
     test_default_timeout_caps(model);
+    test_expiry_while_forming(model);
     test_priorities(model);
     test_invalid_requests(model);
     test_drain(model);

@@ -8,7 +8,7 @@
 #   --runtime  the shared libraries a built inferd links against
 set -euo pipefail
 
-runtime=(libprotobuf-c1 libopenblas0 libmicrohttpd12 libjansson4 ca-certificates)
+runtime=(libprotobuf-c1 libopenblas0 libmicrohttpd12 libjansson4 libgrpc29 ca-certificates)
 build=(
   # toolchain
   build-essential cmake pkg-config git clang-format
@@ -22,6 +22,8 @@ build=(
 tests=(
   # HTTP client, conformance data generator, PyTorch references
   libcurl4-openssl-dev python3 python3-numpy python3-onnx python3-torch python3-torchvision
+  # gRPC client tests: Python stubs generated from api/*.proto at test time
+  python3-grpcio python3-grpc-tools
   # benchmarks: HTTP load generator
   wrk
 )

@@ -124,8 +124,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_size) {
         append_body(call, upload_data, *upload_size);
         *upload_size = 0;
-        if (!call->too_large)
-            return MHD_YES;
+        /* MHD takes a response only once the upload has ended: an oversize one is discarded. */
+        return MHD_YES;
     }
     if (call->too_large) {
         snprintf(message, sizeof message, "request body exceeds the limit of %zu bytes",

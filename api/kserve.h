@@ -105,6 +105,9 @@ typedef struct kserve_index_entry {
     const char *reason; /* NULL or "": left out */
 } kserve_index_entry_t;
 
+/* "READY", "UNAVAILABLE", "LOADING" or "UNLOADING". */
+const char *kserve_model_state_name(kserve_model_state_t state);
+
 /* [{"name", "version", "state", "reason"}, ...] (Triton's repository extension) */
 char *kserve_repository_index_json(const kserve_index_entry_t *entries, int n);
 
@@ -129,6 +132,29 @@ typedef struct kserve_model_stats {
  * (max_batch_size for the last bucket), with counts only.
  */
 char *kserve_model_stats_json(const kserve_model_stats_t *models, int n);
+
+/* One entry of Triton's batch_stats: executions of one histogram bucket. */
+typedef struct kserve_batch_figure {
+    uint64_t batch_size; /* the bucket's largest size */
+    uint64_t count;
+} kserve_batch_figure_t;
+
+/*
+ * The figures of Triton's statistics for one model version, mapped from
+ * the batcher's counters as kserve_model_stats_json describes (both
+ * protocols report these). Durations in nanoseconds, saturating.
+ */
+typedef struct kserve_stats_figures {
+    uint64_t success_count;
+    uint64_t success_ns;
+    uint64_t fail_count;
+    uint64_t queue_ns;
+    uint64_t compute_infer_ns;
+    kserve_batch_figure_t batches[BATCHER_HISTOGRAM_BUCKETS]; /* non-empty buckets only */
+    int n_batches;
+} kserve_stats_figures_t;
+
+void kserve_stats_figures(const kserve_model_stats_t *m, kserve_stats_figures_t *out);
 
 /* The dtype of a KServe datatype name ("FP32", "INT64" ...); DTYPE_UNDEFINED if none. */
 dtype_t kserve_dtype_from_name(const char *name);

@@ -5,7 +5,7 @@
 #include "kserve.h"
 #include "kserve_internal.h"
 
-static const char *state_name(kserve_model_state_t state)
+const char *kserve_model_state_name(kserve_model_state_t state)
 {
     switch (state) {
     case KSERVE_MODEL_READY:
@@ -28,7 +28,8 @@ static json_t *index_entry(const kserve_index_entry_t *e)
     ok = ok && json_object_set_new(obj, "name", kserve_json_string(e->name)) == 0;
     if (ok && e->version)
         ok = json_object_set_new(obj, "version", kserve_json_string(e->version)) == 0;
-    ok = ok && json_object_set_new(obj, "state", json_string(state_name(e->state))) == 0;
+    ok = ok &&
+         json_object_set_new(obj, "state", json_string(kserve_model_state_name(e->state))) == 0;
     if (ok && e->reason && e->reason[0])
         ok = json_object_set_new(obj, "reason", kserve_json_string(e->reason)) == 0;
     if (!ok) {

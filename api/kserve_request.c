@@ -3,6 +3,7 @@
  * optional binary tensor data) into a request_t for one model.
  */
 #include "kserve.h"
+#include "kserve_input.h"
 
 #include <float.h>
 #include <inttypes.h>
@@ -41,19 +42,6 @@ static const char *json_kind(const json_t *v)
         return "null";
     }
     return "unknown";
-}
-
-static int find_tensor(const model_tensor_config_t *tensors, int n, const char *name)
-{
-    for (int k = 0; k < n; k++)
-        if (strcmp(tensors[k].name, name) == 0)
-            return k;
-    return -1;
-}
-
-static uint64_t all_outputs_mask(int n_outputs)
-{
-    return n_outputs >= 64 ? UINT64_MAX : (UINT64_C(1) << n_outputs) - 1;
 }
 
 /* The range JSON integers of an integer dtype must lie in. False for other dtypes. */
@@ -239,6 +227,7 @@ static status_t parse_binary_data(const json_t *size_value, const char *name, te
     size_t need = (size_t)numel * dtype_size(t->dtype);
     size_t left = ctx->binary_size - ctx->binary_used;
     json_int_t size;
+    status_t st;
 
     if (!json_is_integer(size_value) || json_integer_value(size_value) < 0)
         return error_set(err, STATUS_INVALID_ARGUMENT,
@@ -256,42 +245,9 @@ static status_t parse_binary_data(const json_t *size_value, const char *name, te
                          "input '%s': binary_data_size %zu runs past the end of the binary data "
                          "(%zu bytes left)",
                          name, need, left);
-    t->data = arena_memdup(ctx->arena, ctx->binary + ctx->binary_used, need);
-    if (!t->data)
-        return error_set(err, STATUS_OUT_OF_MEMORY, "input '%s': out of memory for its data", name);
+    st = kserve_input_copy_raw(name, t, ctx->binary + ctx->binary_used, need, ctx->arena, err);
     ctx->binary_used += need;
-    /* Any byte may arrive; kernels read BOOL as exactly 0 or 1. */
-    if (t->dtype == DTYPE_BOOL)
-        for (size_t i = 0; i < need; i++)
-            ((uint8_t *)t->data)[i] = ((uint8_t *)t->data)[i] != 0;
-    return STATUS_OK;
-}
-
-/*
- * Elements of the shape into *numel: LIMIT_EXCEEDED past limit, checked
- * dim by dim so hostile dims cannot overflow the product.
- */
-static status_t shape_elements(const tensor_t *t, const char *name, int64_t limit, int64_t *numel,
-                               error_t *err)
-{
-    char shape[SHAPE_TEXT_MAX];
-    int64_t n = 1;
-
-    for (int d = 0; d < t->rank; d++)
-        if (t->dims[d] == 0) {
-            *numel = 0;
-            return STATUS_OK;
-        }
-    for (int d = 0; d < t->rank; d++) {
-        if (t->dims[d] > limit / n)
-            return error_set(err, STATUS_LIMIT_EXCEEDED,
-                             "input '%s': shape %s holds more than the limit of %" PRId64
-                             " elements",
-                             name, shape_format(t->rank, t->dims, shape, sizeof shape), limit);
-        n *= t->dims[d];
-    }
-    *numel = n;
-    return STATUS_OK;
+    return st;
 }
 
 /* Reads "shape" and checks it against the model's declaration tc. */
@@ -299,26 +255,17 @@ static status_t parse_shape(const json_t *in, const char *name, const model_tens
                             int max_batch_size, tensor_t *t, error_t *err)
 {
     const json_t *shape = json_object_get(in, "shape");
-    int batch = max_batch_size > 0 ? 1 : 0;
-    int rank = tc->rank + batch;
-    char want[SHAPE_TEXT_MAX];
     size_t i;
     const json_t *v;
+    status_t st;
 
-    if (rank > TENSOR_MAX_RANK)
-        return error_set(err, STATUS_UNSUPPORTED,
-                         "input '%s': rank %d with the batch dim is over the limit of %d", name,
-                         rank, TENSOR_MAX_RANK);
     if (!json_is_array(shape))
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "input '%s': shape must be an array of integers, got %s", name,
                          shape ? json_kind(shape) : "nothing");
-    shape_format(tc->rank, tc->dims, want, sizeof want);
-    if (json_array_size(shape) != (size_t)rank)
-        return error_set(err, STATUS_INVALID_ARGUMENT,
-                         "input '%s': shape has rank %zu, the model expects %d (%s%s)", name,
-                         json_array_size(shape), rank, batch ? "batch dim + " : "", want);
-    t->rank = rank;
+    st = kserve_input_rank(name, tc, max_batch_size, json_array_size(shape), &t->rank, err);
+    if (st != STATUS_OK)
+        return st;
     json_array_foreach(shape, i, v)
     {
         if (!json_is_integer(v) || json_integer_value(v) < 0)
@@ -326,19 +273,7 @@ static status_t parse_shape(const json_t *in, const char *name, const model_tens
                              "input '%s': shape[%zu] must be a non-negative integer", name, i);
         t->dims[i] = json_integer_value(v);
     }
-    if (batch && (t->dims[0] < 1 || t->dims[0] > max_batch_size))
-        return error_set(err, STATUS_INVALID_ARGUMENT,
-                         t->dims[0] < 1 ? "input '%s': batch size %" PRId64 " must be at least 1"
-                                        : "input '%s': batch size %" PRId64
-                                          " exceeds max_batch_size %d",
-                         name, t->dims[0], max_batch_size);
-    for (int d = 0; d < tc->rank; d++)
-        if (tc->dims[d] != -1 && t->dims[d + batch] != tc->dims[d])
-            return error_set(
-                err, STATUS_INVALID_ARGUMENT,
-                "input '%s': shape[%d] is %" PRId64 ", the model expects %" PRId64 " (%s%s)", name,
-                d + batch, t->dims[d + batch], tc->dims[d], batch ? "batch dim + " : "", want);
-    return STATUS_OK;
+    return kserve_input_dims(name, tc, max_batch_size, t, err);
 }
 
 static status_t parse_input(const json_t *in, const char *name, const model_tensor_config_t *tc,
@@ -354,21 +289,13 @@ static status_t parse_input(const json_t *in, const char *name, const model_tens
     if (!json_is_string(datatype))
         return error_set(err, STATUS_INVALID_ARGUMENT, "input '%s': datatype must be a string",
                          name);
-    t->dtype = kserve_dtype_from_name(json_string_value(datatype));
-    if (t->dtype == DTYPE_UNDEFINED)
-        return error_set(err, STATUS_INVALID_ARGUMENT, "input '%s': unknown datatype '%s'", name,
-                         json_string_value(datatype));
-    if (t->dtype != tc->dtype)
-        return error_set(err, STATUS_INVALID_ARGUMENT,
-                         "input '%s': datatype %s does not match the model's %s", name,
-                         json_string_value(datatype), dtype_kserve_name(tc->dtype));
-    if (dtype_size(t->dtype) == 0)
-        return error_set(err, STATUS_UNSUPPORTED, "input '%s': datatype %s is not supported", name,
-                         json_string_value(datatype));
+    st = kserve_input_dtype(name, json_string_value(datatype), tc, &t->dtype, err);
+    if (st != STATUS_OK)
+        return st;
     st = parse_shape(in, name, tc, ctx->cfg->max_batch_size, t, err);
     if (st != STATUS_OK)
         return st;
-    st = shape_elements(t, name, ctx->max_elements, &numel, err);
+    st = kserve_input_elements(t, name, ctx->max_elements, &numel, err);
     if (st != STATUS_OK)
         return st;
     if (params && !json_is_object(params))
@@ -411,7 +338,7 @@ static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *re
                              i, json_kind(in));
         if (!json_is_string(name))
             return error_set(err, STATUS_INVALID_ARGUMENT, "inputs[%zu].name must be a string", i);
-        k = find_tensor(cfg->inputs, cfg->n_inputs, json_string_value(name));
+        k = kserve_find_tensor(cfg->inputs, cfg->n_inputs, json_string_value(name));
         if (k < 0)
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "unknown input '%s': model '%s' has no "
@@ -424,13 +351,9 @@ static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *re
         st = parse_input(in, cfg->inputs[k].name, &cfg->inputs[k], ctx, &req->inputs[k], err);
         if (st != STATUS_OK)
             return st;
-        if (cfg->max_batch_size > 0 && first >= 0 &&
-            req->inputs[k].dims[0] != req->inputs[first].dims[0])
-            return error_set(err, STATUS_INVALID_ARGUMENT,
-                             "input '%s': batch size %" PRId64
-                             " differs from input '%s''s %" PRId64,
-                             cfg->inputs[k].name, req->inputs[k].dims[0], cfg->inputs[first].name,
-                             req->inputs[first].dims[0]);
+        st = kserve_input_same_batch(cfg, req, k, first, err);
+        if (st != STATUS_OK)
+            return st;
         if (first < 0)
             first = k;
     }
@@ -452,8 +375,7 @@ static status_t parse_parameters(const json_t *root, const model_config_t *cfg, 
 {
     const json_t *params = json_object_get(root, "parameters");
     const json_t *v;
-    int levels = cfg->batching.priority_levels > 0 ? cfg->batching.priority_levels
-                                                   : BATCHER_MAX_PRIORITY_LEVELS;
+    status_t st;
 
     *binary_output = false;
     if (!params)
@@ -467,12 +389,9 @@ static status_t parse_parameters(const json_t *root, const model_config_t *cfg, 
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "parameters.priority must be an unsigned integer, got %s",
                              json_is_integer(v) ? "a negative one" : json_kind(v));
-        if (json_integer_value(v) > levels)
-            return error_set(err, STATUS_INVALID_ARGUMENT,
-                             "parameters.priority %" PRId64 " is over the model's %d priority "
-                             "levels",
-                             (int64_t)json_integer_value(v), levels);
-        req->priority = (int)json_integer_value(v);
+        st = kserve_request_priority(cfg, json_integer_value(v), req, err);
+        if (st != STATUS_OK)
+            return st;
     }
     v = json_object_get(params, "timeout");
     if (v) {
@@ -506,7 +425,7 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
         return error_set(err, STATUS_INVALID_ARGUMENT, "outputs must be an array, got %s",
                          json_kind(outputs));
     if (json_array_size(outputs) == 0) {
-        req->output_mask = all_outputs_mask(cfg->n_outputs);
+        req->output_mask = kserve_all_outputs_mask(cfg->n_outputs);
         prefs->binary_mask = binary_output ? req->output_mask : 0;
         return STATUS_OK;
     }
@@ -524,7 +443,7 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
                              i, json_kind(out));
         if (!json_is_string(name))
             return error_set(err, STATUS_INVALID_ARGUMENT, "outputs[%zu].name must be a string", i);
-        k = find_tensor(cfg->outputs, cfg->n_outputs, json_string_value(name));
+        k = kserve_find_tensor(cfg->outputs, cfg->n_outputs, json_string_value(name));
         if (k < 0)
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "unknown output '%s': model '%s' has no such output",
@@ -559,9 +478,7 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
     bool binary_output;
     input_ctx_t ctx = {
         .cfg = cfg,
-        .max_elements = max_tensor_elements > 0 && max_tensor_elements < TENSOR_MAX_ELEMENTS
-                            ? max_tensor_elements
-                            : TENSOR_MAX_ELEMENTS,
+        .max_elements = kserve_element_limit(max_tensor_elements),
         .arena = &req->arena,
     };
     status_t st;

@@ -7,6 +7,7 @@
  * round-trip, and UINT64 values past INT64_MAX must stay exact.
  */
 #include "kserve.h"
+#include "kserve_input.h"
 #include "kserve_internal.h"
 
 #include <inttypes.h>
@@ -160,26 +161,6 @@ static void buf_element(out_buf_t *b, dtype_t t, const void *data, int64_t i)
     }
 }
 
-/* Checks that requested output k was produced with a shape and dtype the codec can send. */
-static status_t check_output(const request_t *req, const model_config_t *cfg, int k, int64_t *numel,
-                             error_t *err)
-{
-    const tensor_t *t = &req->outputs[k];
-
-    if (k >= req->n_outputs)
-        return error_set(err, STATUS_INTERNAL, "output '%s' was requested but not produced",
-                         cfg->outputs[k].name);
-    if (!shape_valid(t->rank, t->dims, numel))
-        return error_set(err, STATUS_INTERNAL, "output '%s' has an invalid shape",
-                         cfg->outputs[k].name);
-    if (!dtype_kserve_name(t->dtype) || dtype_size(t->dtype) == 0)
-        return error_set(err, STATUS_UNSUPPORTED, "output '%s': dtype %s cannot be sent",
-                         cfg->outputs[k].name, dtype_name(t->dtype));
-    if (!t->data && *numel > 0)
-        return error_set(err, STATUS_INTERNAL, "output '%s' has no data", cfg->outputs[k].name);
-    return STATUS_OK;
-}
-
 static void write_output(out_buf_t *b, const tensor_t *t, const char *name, int64_t numel,
                          bool binary)
 {
@@ -231,7 +212,7 @@ status_t kserve_write_infer_response(const request_t *req, const model_config_t 
     for (int k = 0; k < cfg->n_outputs; k++) {
         if (!(wanted & (UINT64_C(1) << k)))
             continue;
-        st = check_output(req, cfg, k, &numel[k], err);
+        st = kserve_output_check(req, cfg, k, &numel[k], err);
         if (st != STATUS_OK)
             goto cleanup;
         /* Both forms bounded by TENSOR_MAX_ELEMENTS, so the guess cannot overflow. */

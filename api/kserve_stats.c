@@ -36,19 +36,48 @@ static bool set_new(json_t *obj, const char *key, json_t *value)
     return value && json_object_set_new(obj, key, value) == 0;
 }
 
-static json_t *inference_stats(const batcher_stats_t *s)
+/* The largest batch size histogram bucket i holds. */
+static uint64_t bucket_batch_size(int i, int max_batch_size)
+{
+    uint64_t last_bound = UINT64_C(1) << (BATCHER_HISTOGRAM_BUCKETS - 2);
+
+    if (i < BATCHER_HISTOGRAM_BUCKETS - 1)
+        return UINT64_C(1) << i;
+    return max_batch_size > 0 && (uint64_t)max_batch_size > last_bound ? (uint64_t)max_batch_size
+                                                                       : last_bound + 1;
+}
+
+void kserve_stats_figures(const kserve_model_stats_t *m, kserve_stats_figures_t *out)
+{
+    const batcher_stats_t *s = &m->stats;
+
+    out->success_count = s->success;
+    out->fail_count = s->failed_invalid + s->failed_queue_full + s->failed_timeout +
+                      s->failed_unavailable + s->failed_internal;
+    out->queue_ns = us_to_ns(s->queue_us);
+    out->compute_infer_ns = us_to_ns(s->compute_us);
+    out->success_ns = out->queue_ns > UINT64_MAX - out->compute_infer_ns
+                          ? UINT64_MAX
+                          : out->queue_ns + out->compute_infer_ns;
+    out->n_batches = 0;
+    for (int i = 0; i < BATCHER_HISTOGRAM_BUCKETS; i++) {
+        if (s->batch_histogram[i] == 0)
+            continue;
+        out->batches[out->n_batches].batch_size = bucket_batch_size(i, m->max_batch_size);
+        out->batches[out->n_batches].count = s->batch_histogram[i];
+        out->n_batches++;
+    }
+}
+
+static json_t *inference_stats(const kserve_stats_figures_t *f)
 {
     json_t *obj = json_object();
-    uint64_t failed = s->failed_invalid + s->failed_queue_full + s->failed_timeout +
-                      s->failed_unavailable + s->failed_internal;
-    uint64_t queue_ns = us_to_ns(s->queue_us), compute_ns = us_to_ns(s->compute_us);
-    uint64_t success_ns = queue_ns > UINT64_MAX - compute_ns ? UINT64_MAX : queue_ns + compute_ns;
-    bool ok = obj && set_new(obj, "success", duration_stat(s->success, success_ns)) &&
-              set_new(obj, "fail", duration_stat(failed, 0)) &&
-              set_new(obj, "queue", duration_stat(s->success, queue_ns)) &&
-              set_new(obj, "compute_input", duration_stat(s->success, 0)) &&
-              set_new(obj, "compute_infer", duration_stat(s->success, compute_ns)) &&
-              set_new(obj, "compute_output", duration_stat(s->success, 0));
+    bool ok = obj && set_new(obj, "success", duration_stat(f->success_count, f->success_ns)) &&
+              set_new(obj, "fail", duration_stat(f->fail_count, 0)) &&
+              set_new(obj, "queue", duration_stat(f->success_count, f->queue_ns)) &&
+              set_new(obj, "compute_input", duration_stat(f->success_count, 0)) &&
+              set_new(obj, "compute_infer", duration_stat(f->success_count, f->compute_infer_ns)) &&
+              set_new(obj, "compute_output", duration_stat(f->success_count, 0));
 
     if (!ok) {
         json_decref(obj);
@@ -57,33 +86,18 @@ static json_t *inference_stats(const batcher_stats_t *s)
     return obj;
 }
 
-/* The largest batch size histogram bucket i holds. */
-static int64_t bucket_batch_size(int i, int max_batch_size)
-{
-    int64_t last_bound = INT64_C(1) << (BATCHER_HISTOGRAM_BUCKETS - 2);
-
-    if (i < BATCHER_HISTOGRAM_BUCKETS - 1)
-        return INT64_C(1) << i;
-    return max_batch_size > last_bound ? max_batch_size : last_bound + 1;
-}
-
-static json_t *batch_stats(const kserve_model_stats_t *m)
+static json_t *batch_stats(const kserve_stats_figures_t *f)
 {
     json_t *arr = json_array();
 
-    for (int i = 0; arr && i < BATCHER_HISTOGRAM_BUCKETS; i++) {
-        uint64_t count = m->stats.batch_histogram[i];
-        json_t *obj;
-        bool ok;
+    for (int i = 0; arr && i < f->n_batches; i++) {
+        uint64_t count = f->batches[i].count;
+        json_t *obj = json_object();
+        bool ok = obj && set_new(obj, "batch_size", count_json(f->batches[i].batch_size)) &&
+                  set_new(obj, "compute_input", duration_stat(count, 0)) &&
+                  set_new(obj, "compute_infer", duration_stat(count, 0)) &&
+                  set_new(obj, "compute_output", duration_stat(count, 0));
 
-        if (count == 0)
-            continue;
-        obj = json_object();
-        ok = obj &&
-             set_new(obj, "batch_size", json_integer(bucket_batch_size(i, m->max_batch_size))) &&
-             set_new(obj, "compute_input", duration_stat(count, 0)) &&
-             set_new(obj, "compute_infer", duration_stat(count, 0)) &&
-             set_new(obj, "compute_output", duration_stat(count, 0));
         if (!ok)
             json_decref(obj);
         /* Appending takes obj over, even when it fails. */
@@ -97,14 +111,18 @@ static json_t *batch_stats(const kserve_model_stats_t *m)
 
 static json_t *model_stat(const kserve_model_stats_t *m)
 {
+    kserve_stats_figures_t f;
     json_t *obj = json_object();
-    bool ok = obj && set_new(obj, "name", kserve_json_string(m->name)) &&
-              set_new(obj, "version", kserve_json_string(m->version ? m->version : "")) &&
-              set_new(obj, "last_inference", json_integer(m->last_inference_ms)) &&
-              set_new(obj, "inference_count", count_json(m->stats.inferences)) &&
-              set_new(obj, "execution_count", count_json(m->stats.executions)) &&
-              set_new(obj, "inference_stats", inference_stats(&m->stats)) &&
-              set_new(obj, "batch_stats", batch_stats(m));
+    bool ok;
+
+    kserve_stats_figures(m, &f);
+    ok = obj && set_new(obj, "name", kserve_json_string(m->name)) &&
+         set_new(obj, "version", kserve_json_string(m->version ? m->version : "")) &&
+         set_new(obj, "last_inference", json_integer(m->last_inference_ms)) &&
+         set_new(obj, "inference_count", count_json(m->stats.inferences)) &&
+         set_new(obj, "execution_count", count_json(m->stats.executions)) &&
+         set_new(obj, "inference_stats", inference_stats(&f)) &&
+         set_new(obj, "batch_stats", batch_stats(&f));
 
     if (!ok) {
         json_decref(obj);

@@ -1,0 +1,174 @@
+/*
+ * kserve_input.c - the input, output and parameter checks both KServe
+ * codecs (REST and gRPC) share.
+ */
+#include "kserve_input.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "kserve.h"
+
+int kserve_find_tensor(const model_tensor_config_t *tensors, int n, const char *name)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(tensors[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+uint64_t kserve_all_outputs_mask(int n_outputs)
+{
+    return n_outputs >= 64 ? UINT64_MAX : (UINT64_C(1) << n_outputs) - 1;
+}
+
+int64_t kserve_element_limit(int64_t max_tensor_elements)
+{
+    return max_tensor_elements > 0 && max_tensor_elements < TENSOR_MAX_ELEMENTS
+               ? max_tensor_elements
+               : TENSOR_MAX_ELEMENTS;
+}
+
+status_t kserve_input_dtype(const char *name, const char *datatype, const model_tensor_config_t *tc,
+                            dtype_t *out, error_t *err)
+{
+    dtype_t t = kserve_dtype_from_name(datatype);
+
+    if (t == DTYPE_UNDEFINED)
+        return error_set(err, STATUS_INVALID_ARGUMENT, "input '%s': unknown datatype '%s'", name,
+                         datatype);
+    if (t != tc->dtype)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': datatype %s does not match the model's %s", name, datatype,
+                         dtype_kserve_name(tc->dtype));
+    if (dtype_size(t) == 0)
+        return error_set(err, STATUS_UNSUPPORTED, "input '%s': datatype %s is not supported", name,
+                         datatype);
+    *out = t;
+    return STATUS_OK;
+}
+
+status_t kserve_input_rank(const char *name, const model_tensor_config_t *tc, int max_batch_size,
+                           size_t n_dims, int *rank, error_t *err)
+{
+    int batch = max_batch_size > 0 ? 1 : 0;
+    char want[SHAPE_TEXT_MAX];
+
+    *rank = tc->rank + batch;
+    if (*rank > TENSOR_MAX_RANK)
+        return error_set(err, STATUS_UNSUPPORTED,
+                         "input '%s': rank %d with the batch dim is over the limit of %d", name,
+                         *rank, TENSOR_MAX_RANK);
+    if (n_dims != (size_t)*rank)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': shape has rank %zu, the model expects %d (%s%s)", name,
+                         n_dims, *rank, batch ? "batch dim + " : "",
+                         shape_format(tc->rank, tc->dims, want, sizeof want));
+    return STATUS_OK;
+}
+
+status_t kserve_input_dims(const char *name, const model_tensor_config_t *tc, int max_batch_size,
+                           const tensor_t *t, error_t *err)
+{
+    int batch = max_batch_size > 0 ? 1 : 0;
+    char want[SHAPE_TEXT_MAX];
+
+    for (int d = 0; d < t->rank; d++)
+        if (t->dims[d] < 0)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s': shape[%d] must be a non-negative integer", name, d);
+    if (batch && (t->dims[0] < 1 || t->dims[0] > max_batch_size))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         t->dims[0] < 1 ? "input '%s': batch size %" PRId64 " must be at least 1"
+                                        : "input '%s': batch size %" PRId64
+                                          " exceeds max_batch_size %d",
+                         name, t->dims[0], max_batch_size);
+    for (int d = 0; d < tc->rank; d++)
+        if (tc->dims[d] != -1 && t->dims[d + batch] != tc->dims[d])
+            return error_set(
+                err, STATUS_INVALID_ARGUMENT,
+                "input '%s': shape[%d] is %" PRId64 ", the model expects %" PRId64 " (%s%s)", name,
+                d + batch, t->dims[d + batch], tc->dims[d], batch ? "batch dim + " : "",
+                shape_format(tc->rank, tc->dims, want, sizeof want));
+    return STATUS_OK;
+}
+
+status_t kserve_input_elements(const tensor_t *t, const char *name, int64_t limit, int64_t *numel,
+                               error_t *err)
+{
+    char shape[SHAPE_TEXT_MAX];
+    int64_t n = 1;
+
+    for (int d = 0; d < t->rank; d++)
+        if (t->dims[d] == 0) {
+            *numel = 0;
+            return STATUS_OK;
+        }
+    for (int d = 0; d < t->rank; d++) {
+        if (t->dims[d] > limit / n)
+            return error_set(err, STATUS_LIMIT_EXCEEDED,
+                             "input '%s': shape %s holds more than the limit of %" PRId64
+                             " elements",
+                             name, shape_format(t->rank, t->dims, shape, sizeof shape), limit);
+        n *= t->dims[d];
+    }
+    *numel = n;
+    return STATUS_OK;
+}
+
+status_t kserve_input_same_batch(const model_config_t *cfg, const request_t *req, int k, int first,
+                                 error_t *err)
+{
+    if (cfg->max_batch_size > 0 && first >= 0 &&
+        req->inputs[k].dims[0] != req->inputs[first].dims[0])
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': batch size %" PRId64 " differs from input '%s''s %" PRId64,
+                         cfg->inputs[k].name, req->inputs[k].dims[0], cfg->inputs[first].name,
+                         req->inputs[first].dims[0]);
+    return STATUS_OK;
+}
+
+status_t kserve_input_copy_raw(const char *name, tensor_t *t, const void *src, size_t size,
+                               arena_t *arena, error_t *err)
+{
+    t->data = arena_memdup(arena, src, size);
+    if (!t->data && size > 0)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "input '%s': out of memory for its data", name);
+    if (t->dtype == DTYPE_BOOL)
+        for (size_t i = 0; i < size; i++)
+            ((uint8_t *)t->data)[i] = ((uint8_t *)t->data)[i] != 0;
+    return STATUS_OK;
+}
+
+status_t kserve_output_check(const request_t *req, const model_config_t *cfg, int k, int64_t *numel,
+                             error_t *err)
+{
+    const tensor_t *t = &req->outputs[k];
+
+    if (k >= req->n_outputs)
+        return error_set(err, STATUS_INTERNAL, "output '%s' was requested but not produced",
+                         cfg->outputs[k].name);
+    if (!shape_valid(t->rank, t->dims, numel))
+        return error_set(err, STATUS_INTERNAL, "output '%s' has an invalid shape",
+                         cfg->outputs[k].name);
+    if (!dtype_kserve_name(t->dtype) || dtype_size(t->dtype) == 0)
+        return error_set(err, STATUS_UNSUPPORTED, "output '%s': dtype %s cannot be sent",
+                         cfg->outputs[k].name, dtype_name(t->dtype));
+    if (!t->data && *numel > 0)
+        return error_set(err, STATUS_INTERNAL, "output '%s' has no data", cfg->outputs[k].name);
+    return STATUS_OK;
+}
+
+status_t kserve_request_priority(const model_config_t *cfg, int64_t priority, request_t *req,
+                                 error_t *err)
+{
+    int levels = cfg->batching.priority_levels > 0 ? cfg->batching.priority_levels
+                                                   : BATCHER_MAX_PRIORITY_LEVELS;
+
+    if (priority > levels)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "parameters.priority %" PRId64 " is over the model's %d priority levels",
+                         priority, levels);
+    req->priority = (int)priority;
+    return STATUS_OK;
+}

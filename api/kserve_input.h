@@ -1,0 +1,88 @@
+/*
+ * kserve_input.h - the checks an infer request's inputs, outputs and
+ * parameters, and a response's outputs, get whatever the wire format (REST JSON in
+ * kserve_request.c, gRPC protobuf in kserve_grpc.c), so both codecs refuse the same requests with
+ * the same messages. Not part of the API the front ends use.
+ */
+#ifndef INFERD_KSERVE_INPUT_H
+#define INFERD_KSERVE_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model_config.h"
+#include "request.h"
+
+/* Index of the tensor called name in tensors[0, n), or -1. */
+int kserve_find_tensor(const model_tensor_config_t *tensors, int n, const char *name);
+
+/* Bits 0 .. n_outputs-1: every output of the model. */
+uint64_t kserve_all_outputs_mask(int n_outputs);
+
+/*
+ * The element limit an input may hold: max_tensor_elements when positive
+ * and below TENSOR_MAX_ELEMENTS, else TENSOR_MAX_ELEMENTS.
+ */
+int64_t kserve_element_limit(int64_t max_tensor_elements);
+
+/*
+ * Checks the client's datatype name of input `name` against the model's
+ * declaration tc and stores the dtype in *out: unknown names, mismatches
+ * (INVALID_ARGUMENT) and dtypes without a fixed size (UNSUPPORTED) fail.
+ */
+status_t kserve_input_dtype(const char *name, const char *datatype, const model_tensor_config_t *tc,
+                            dtype_t *out, error_t *err);
+
+/*
+ * The rank input `name` must have (tc's plus the batch dim when
+ * max_batch_size > 0) into *rank: UNSUPPORTED when that is over
+ * TENSOR_MAX_RANK, INVALID_ARGUMENT when the client sent n_dims dims.
+ */
+status_t kserve_input_rank(const char *name, const model_tensor_config_t *tc, int max_batch_size,
+                           size_t n_dims, int *rank, error_t *err);
+
+/*
+ * Checks t->dims (t->rank from kserve_input_rank) against tc: every dim
+ * non-negative, the batch dim within 1..max_batch_size, fixed dims equal.
+ */
+status_t kserve_input_dims(const char *name, const model_tensor_config_t *tc, int max_batch_size,
+                           const tensor_t *t, error_t *err);
+
+/*
+ * Elements of t's shape into *numel: LIMIT_EXCEEDED past limit, checked dim
+ * by dim so hostile dims cannot overflow the product.
+ */
+status_t kserve_input_elements(const tensor_t *t, const char *name, int64_t limit, int64_t *numel,
+                               error_t *err);
+
+/*
+ * With a batch dim, input k must have the batch size of input first (the
+ * first one parsed; first < 0: k is the first).
+ */
+status_t kserve_input_same_batch(const model_config_t *cfg, const request_t *req, int k, int first,
+                                 error_t *err);
+
+/*
+ * Copies size raw little-endian bytes (exactly tensor_bytes of t) into
+ * t->data in arena. BOOL bytes become exactly 0 or 1: any byte may arrive,
+ * and kernels read BOOL as 0 or 1.
+ */
+status_t kserve_input_copy_raw(const char *name, tensor_t *t, const void *src, size_t size,
+                               arena_t *arena, error_t *err);
+
+/*
+ * Checks that requested output k of a request that ran was produced with a
+ * valid shape, a dtype the protocol can carry, and data; its element count
+ * into *numel.
+ */
+status_t kserve_output_check(const request_t *req, const model_config_t *cfg, int k, int64_t *numel,
+                             error_t *err);
+
+/*
+ * Sets req->priority from a client value already known to be >= 0:
+ * INVALID_ARGUMENT when it is over the model's priority levels.
+ */
+status_t kserve_request_priority(const model_config_t *cfg, int64_t priority, request_t *req,
+                                 error_t *err);
+
+#endif

@@ -134,6 +134,12 @@ status_t adapt_floats(const op_adapt_t *a, const char *name, int max_count, floa
 status_t adapt_tensor(const op_adapt_t *a, const char *name, const tensor_t **out, error_t *err);
 bool adapt_has(const op_adapt_t *a, const char *name);
 
+/*
+ * Prototype of an op whose one output has input 0's dtype and shape and that
+ * needs no workspace (Identity, the elementwise unary ops, Not).
+ */
+status_t op_infer_same_as_input(op_call_t *call, error_t *err);
+
 /* The schema for op_type at opset, or NULL. */
 const op_schema_t *op_registry_find(const char *op_type, int opset);
 

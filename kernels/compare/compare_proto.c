@@ -56,14 +56,6 @@ static status_t compare_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
-static status_t not_infer(op_call_t *call, error_t *err)
-{
-    call->outputs[0] = *call->inputs[0];
-    call->outputs[0].data = NULL;
-    call->workspace_size = 0;
-    return STATUS_OK;
-}
-
 #define COMPARE_KERNEL(var, op_name, info_table, run_fn)                                           \
     const op_kernel_t var = {                                                                      \
         .name = op_name,                                                                           \
@@ -86,6 +78,6 @@ COMPARE_KERNEL(compare_xor_kernel, "Xor", logic_info, compare_xor_run)
 const op_kernel_t compare_not_kernel = {
     .name = "Not",
     .info = &not_info,
-    .infer = not_infer,
+    .infer = op_infer_same_as_input,
     .run = compare_not_run,
 };

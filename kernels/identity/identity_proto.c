@@ -18,13 +18,6 @@ static const op_info_t dropout_info = {
     .layout = "any",
 };
 
-static status_t identity_infer(op_call_t *call, error_t *err)
-{
-    call->outputs[0] = *call->inputs[0];
-    call->outputs[0].data = NULL;
-    return STATUS_OK;
-}
-
 static status_t dropout_infer(op_call_t *call, error_t *err)
 {
     const dropout_params_t *p = call->params;
@@ -49,7 +42,7 @@ static status_t dropout_infer(op_call_t *call, error_t *err)
 const op_kernel_t identity_kernel = {
     .name = "Identity",
     .info = &identity_info,
-    .infer = identity_infer,
+    .infer = op_infer_same_as_input,
     .run = identity_run,
 };
 

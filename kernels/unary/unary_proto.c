@@ -29,14 +29,6 @@ static const op_info_t clip_info = {
     .layout = "any",
 };
 
-static status_t unary_infer(op_call_t *call, error_t *err)
-{
-    call->outputs[0] = *call->inputs[0];
-    call->outputs[0].data = NULL;
-    call->workspace_size = 0;
-    return STATUS_OK;
-}
-
 static status_t clip_infer(op_call_t *call, error_t *err)
 {
     static const char *const bound_names[] = {"input", "min", "max"};
@@ -58,7 +50,7 @@ static status_t clip_infer(op_call_t *call, error_t *err)
             return op_call_fail(call, err, "%s must be a scalar, got shape %s", bound_names[i],
                                 shape_format(bound->rank, bound->dims, text, sizeof text));
     }
-    return unary_infer(call, err);
+    return op_infer_same_as_input(call, err);
 }
 
 #define UNARY_KERNEL(var, op_name, info_table, run_fn)                                             \
@@ -66,7 +58,7 @@ static status_t clip_infer(op_call_t *call, error_t *err)
         .name = op_name,                                                                           \
         .info = &info_table,                                                                       \
         .params_size = sizeof(unary_params_t),                                                     \
-        .infer = unary_infer,                                                                      \
+        .infer = op_infer_same_as_input,                                                           \
         .run = run_fn,                                                                             \
     };
 

@@ -306,7 +306,26 @@ static void sync_version(repository_t *repo, const char *name, const char *dir, 
     repository_release(repo, current);
 }
 
-/* Loads what the policy selects for one model and retires its other versions. */
+/* Forgets a model-level failure of name and retires its versions not in versions[0, n). */
+static void retire_unwanted(repository_t *repo, const char *name, const int64_t *versions, int n)
+{
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
+        slot_t *s = &repo->slots[i];
+        bool wanted = false;
+        if (!s->used || strcmp(s->name, name) != 0)
+            continue;
+        for (int k = 0; k < n; k++)
+            wanted |= versions[k] == s->version;
+        if (s->version < 0 || !wanted) {
+            retire_slot(repo, s, "unloaded: no longer in the repository or version policy");
+            s->used = false;
+        }
+    }
+    pthread_mutex_unlock(&repo->lock);
+}
+
+/* Loads what the policy selects for one model, then retires its other versions. */
 static status_t sync_model(repository_t *repo, const char *name, error_t *err)
 {
     char dir[PATH_MAX], config_path[PATH_MAX];
@@ -335,22 +354,8 @@ static status_t sync_model(repository_t *repo, const char *name, error_t *err)
     }
     n = apply_policy(&cfg->version_policy, versions,
                      list_versions(dir, versions, REPOSITORY_MAX_VERSIONS));
-    pthread_mutex_lock(&repo->lock);
-    /* Forget a model-level failure and retire versions the policy no longer selects. */
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
-        slot_t *s = &repo->slots[i];
-        bool wanted = false;
-        if (!s->used || strcmp(s->name, name) != 0)
-            continue;
-        for (int k = 0; k < n; k++)
-            wanted |= versions[k] == s->version;
-        if (s->version < 0 || !wanted) {
-            retire_slot(repo, s, "unloaded: no longer in the repository or version policy");
-            s->used = false;
-        }
-    }
-    pthread_mutex_unlock(&repo->lock);
     if (n == 0) {
+        retire_unwanted(repo, name, versions, n);
         rc = error_set(err, STATUS_NOT_FOUND,
                        "model '%s' has no version folder with a model.onnx that its version "
                        "policy selects",
@@ -360,6 +365,8 @@ static status_t sync_model(repository_t *repo, const char *name, error_t *err)
     }
     for (int k = 0; k < n; k++)
         sync_version(repo, name, dir, versions[k], cfg, config_mtime);
+    /* Only now: until the new versions are ready, the old ones keep answering. */
+    retire_unwanted(repo, name, versions, n);
     pthread_mutex_lock(&repo->lock);
     for (int k = 0; k < n && !rc; k++) {
         slot_t *s = find_slot(repo, name, versions[k]);

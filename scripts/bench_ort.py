@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""inferd against ONNX Runtime 1.30 on the same models, inputs and threads.
+
+For every model x threads (1, 2) x batch (1, 8) cell it alternates `inferd
+bench` and ONNX Runtime (onnxruntime-node, graph optimization "all") for
+--rounds rounds and reports the median of the per-round medians, and the
+ratio inferd / ORT (below 1 means inferd is faster). Absolute times on a
+shared machine are noisy; the ratio, measured in one run, is the figure.
+
+The models come from tests/models/export_models.py --bench (exported into
+--models if missing). onnxruntime-node is installed with npm into
+build/ort if missing (npm install --ignore-scripts onnxruntime-node@1.30.0).
+
+usage: bench_ort.py [--inferd build/inferd] [--models DIR] [--rounds 3] [--iterations 10]
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ORT_VERSION = "1.30.0"
+MODELS = [
+    ("ResNet-50", "resnet50_op17", {"input": "B,3,224,224"}),
+    ("MobileNetV2", "mobilenet_v2_op17", {"input": "B,3,224,224"}),
+    ("ResNet-18", "resnet18_op17", {"input": "B,3,224,224"}),
+    ("BERT-base encoder, seq 128", "encoder_base_op17", {"input_ids": "B,128", "attention_mask": "B,128"}),
+]
+
+
+def ensure_ort(prefix):
+    if not os.path.isdir(os.path.join(prefix, "node_modules", "onnxruntime-node")):
+        os.makedirs(prefix, exist_ok=True)
+        subprocess.run(["npm", "install", "--ignore-scripts", "--prefix", prefix, f"onnxruntime-node@{ORT_VERSION}"],
+                       check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(prefix, "node_modules")
+
+
+def run_inferd(inferd, model, shapes, threads, iterations):
+    args = [inferd, "bench", "--model", model, "--threads", str(threads), "--iterations", str(iterations),
+            "--warmup", "3"]
+    for name, dims in shapes.items():
+        args += ["--shape", f"{name}={dims}"]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["latency_ms"]["median"]
+
+
+def run_ort(node_path, model, shapes, threads, iterations):
+    spec = ";".join(f"{n}={d}" for n, d in shapes.items())
+    out = subprocess.run(["node", os.path.join(ROOT, "scripts", "ort_bench.js"), model, str(threads), str(iterations),
+                          "3", spec], check=True, capture_output=True, text=True,
+                         env=dict(os.environ, NODE_PATH=node_path)).stdout
+    return json.loads(out)["median"]
+
+
+def cpu_name():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--inferd", default=os.path.join(ROOT, "build", "inferd"))
+    ap.add_argument("--models", default=os.path.join(ROOT, "build", "bench-models"))
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--iterations", type=int, default=10)
+    args = ap.parse_args()
+    node_path = ensure_ort(os.path.join(ROOT, "build", "ort"))
+    missing = [d for _, d, _ in MODELS if not os.path.exists(os.path.join(args.models, d, "model.onnx"))]
+    if missing:
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "models", "export_models.py"), args.models]
+                       + missing, check=True, stdout=subprocess.DEVNULL)
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; ONNX Runtime {ORT_VERSION}; "
+          f"{args.rounds} alternating rounds of {args.iterations} timed runs\n")
+    print("| model | threads | batch | inferd median ms | ORT median ms | inferd / ORT |")
+    print("|---|---|---|---|---|---|")
+    for title, folder, shapes in MODELS:
+        model = os.path.join(args.models, folder, "model.onnx")
+        for threads in (1, 2):
+            for batch in (1, 8):
+                dims = {n: d.replace("B", str(batch)) for n, d in shapes.items()}
+                ours, theirs = [], []
+                for _ in range(args.rounds):
+                    ours.append(run_inferd(args.inferd, model, dims, threads, args.iterations))
+                    theirs.append(run_ort(node_path, model, dims, threads, args.iterations))
+                a, b = statistics.median(ours), statistics.median(theirs)
+                print(f"| {title} | {threads} | {batch} | {a:.1f} | {b:.1f} | {a / b:.2f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,6 +10,7 @@
 int cli_run(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_serve(int argc, char **argv);
+int cli_perf(int argc, char **argv);
 
 /* Parses "d0,d1,..." into dims; returns the rank, or -1 if malformed. */
 int cli_parse_dims(const char *text, int64_t *dims, int max_rank);

@@ -13,6 +13,7 @@ static void usage(FILE *out)
           "  run    run a model once on tensors from .pb files and write the outputs\n"
           "  bench  time a model on generated inputs and print one JSON line\n"
           "  serve  serve a model repository over KServe v2 REST\n"
+          "  perf   load-test a KServe v2 server and report throughput and latency\n"
           "\n"
           "`inferd <command> --help` describes a command's options.\n",
           out);
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
         return cli_bench(argc - 1, argv + 1);
     if (strcmp(argv[1], "serve") == 0)
         return cli_serve(argc - 1, argv + 1);
+    if (strcmp(argv[1], "perf") == 0)
+        return cli_perf(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return 0;

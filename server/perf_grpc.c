@@ -1,0 +1,352 @@
+/*
+ * perf_grpc.c - KServe v2 over gRPC for `inferd perf`, on the gRPC C core
+ * API: ModelMetadata for the inputs, then unary ModelInfer calls with
+ * raw_input_contents. The request is serialised once into a slice every
+ * call references. Each worker has its own channel and, through a local
+ * subchannel pool, its own connection (gRPC would otherwise share one),
+ * plus a completion queue it plucks its calls from.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/time.h>
+
+#include "inference.pb-c.h"
+#include "perf.h"
+
+#define PERF_GRPC_METHOD_METADATA "/inference.GRPCInferenceService/ModelMetadata"
+#define PERF_GRPC_METHOD_INFER    "/inference.GRPCInferenceService/ModelInfer"
+/* Longest wait for the metadata call, connecting included (within --timeout-ms). */
+#define PERF_GRPC_METADATA_TIMEOUT_MS 5000
+/* Room for "HOST:PORT" with IPv6 brackets. */
+#define PERF_GRPC_TARGET_MAX (PERF_HOST_MAX + PERF_PORT_MAX + 4)
+/* Room for a status's details in a message. */
+#define PERF_GRPC_DETAILS_MAX 256
+
+typedef struct grpc_session {
+    const perf_options_t *o;
+    char target[PERF_GRPC_TARGET_MAX];
+    grpc_slice request; /* the serialised ModelInferRequest */
+    bool prepared;
+} grpc_session_t;
+
+typedef struct grpc_client {
+    const grpc_session_t *session;
+    grpc_channel *channel;
+    grpc_completion_queue *cq;
+} grpc_client_t;
+
+/* What one unary call gave back. */
+typedef struct unary_result {
+    bool completed; /* the call ran to a status */
+    grpc_status_code status;
+    char details[PERF_GRPC_DETAILS_MAX];
+    grpc_byte_buffer *response; /* NULL unless asked for and sent; caller destroys */
+} unary_result_t;
+
+static const char *const status_names[] = {
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+};
+
+static const char *status_name(grpc_status_code code)
+{
+    if (code >= 0 && (size_t)code < sizeof status_names / sizeof status_names[0])
+        return status_names[code];
+    return "UNKNOWN";
+}
+
+static void session_close(void *session)
+{
+    grpc_session_t *s = session;
+
+    if (!s)
+        return;
+    if (s->prepared)
+        grpc_slice_unref(s->request);
+    free(s);
+    grpc_shutdown();
+}
+
+static void *session_open(const perf_options_t *o, char *err, size_t size)
+{
+    grpc_session_t *s = calloc(1, sizeof *s);
+    bool v6 = strchr(o->host, ':') != NULL;
+
+    if (!s) {
+        snprintf(err, size, "out of memory");
+        return NULL;
+    }
+    grpc_init();
+    s->o = o;
+    snprintf(s->target, sizeof s->target, "%s%s%s:%s", v6 ? "[" : "", o->host, v6 ? "]" : "",
+             o->port);
+    return s;
+}
+
+static void client_free(void *client)
+{
+    grpc_client_t *c = client;
+
+    if (!c)
+        return;
+    if (c->channel)
+        grpc_channel_destroy(c->channel);
+    if (c->cq) {
+        grpc_completion_queue_shutdown(c->cq);
+        grpc_completion_queue_destroy(c->cq);
+    }
+    free(c);
+}
+
+static void *client_create(void *session, char *err, size_t size)
+{
+    grpc_session_t *s = session;
+    grpc_client_t *c = calloc(1, sizeof *c);
+    grpc_arg args[] = {
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, .value.integer = 1},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, .value.integer = -1},
+    };
+    grpc_channel_args channel_args = {.num_args = sizeof args / sizeof args[0], .args = args};
+    grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+
+    if (!c || !creds) {
+        snprintf(err, size, "out of memory");
+        goto fail;
+    }
+    c->session = s;
+    c->channel = grpc_channel_create(s->target, creds, &channel_args);
+    c->cq = grpc_completion_queue_create_for_pluck(NULL);
+    if (!c->channel || !c->cq) {
+        snprintf(err, size, "cannot create a gRPC channel to %s", s->target);
+        goto fail;
+    }
+    grpc_channel_credentials_release(creds);
+    return c;
+fail:
+    if (creds)
+        grpc_channel_credentials_release(creds);
+    client_free(c);
+    return NULL;
+}
+
+/*
+ * One unary call of method with the serialised request. The deadline
+ * bounds it; the response message is kept only when keep_response.
+ */
+static void unary(grpc_client_t *c, const char *method, grpc_slice request, int timeout_ms,
+                  bool keep_response, unary_result_t *r)
+{
+    gpr_timespec deadline =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
+    grpc_slice method_slice = grpc_slice_from_static_string(method);
+    grpc_call *call = grpc_channel_create_call(c->channel, NULL, GRPC_PROPAGATE_DEFAULTS, c->cq,
+                                               method_slice, NULL, deadline, NULL);
+    grpc_byte_buffer *send = grpc_raw_byte_buffer_create(&request, 1);
+    grpc_metadata_array initial, trailing;
+    grpc_slice details = grpc_empty_slice();
+    grpc_op ops[6];
+    grpc_event ev;
+
+    memset(r, 0, sizeof *r);
+    memset(ops, 0, sizeof ops);
+    grpc_metadata_array_init(&initial);
+    grpc_metadata_array_init(&trailing);
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = send;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &initial;
+    ops[4].op = GRPC_OP_RECV_MESSAGE;
+    ops[4].data.recv_message.recv_message = &r->response;
+    ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+    ops[5].data.recv_status_on_client.trailing_metadata = &trailing;
+    ops[5].data.recv_status_on_client.status = &r->status;
+    ops[5].data.recv_status_on_client.status_details = &details;
+    if (!call || !send ||
+        grpc_call_start_batch(call, ops, sizeof ops / sizeof ops[0], call, NULL) != GRPC_CALL_OK) {
+        r->status = GRPC_STATUS_INTERNAL;
+        snprintf(r->details, sizeof r->details, "cannot start a call to %s", method);
+        goto cleanup;
+    }
+    /* The call's deadline ends the batch; the queue needs no deadline of its own. */
+    ev = grpc_completion_queue_pluck(c->cq, call, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+    r->completed = ev.type == GRPC_OP_COMPLETE && ev.success;
+    if (!r->completed) {
+        r->status = GRPC_STATUS_INTERNAL;
+        snprintf(r->details, sizeof r->details, "the call batch failed");
+    } else
+        snprintf(r->details, sizeof r->details, "%.*s", (int)GRPC_SLICE_LENGTH(details),
+                 (const char *)GRPC_SLICE_START_PTR(details));
+cleanup:
+    if (!keep_response || r->status != GRPC_STATUS_OK) {
+        if (r->response)
+            grpc_byte_buffer_destroy(r->response);
+        r->response = NULL;
+    }
+    grpc_slice_unref(details);
+    grpc_metadata_array_destroy(&initial);
+    grpc_metadata_array_destroy(&trailing);
+    if (send)
+        grpc_byte_buffer_destroy(send);
+    if (call)
+        grpc_call_unref(call);
+}
+
+static bool add_tensors(perf_model_t *m, const Inference__ModelMetadataResponse *md, char *err,
+                        size_t size)
+{
+    for (size_t i = 0; i < md->n_inputs; i++) {
+        const Inference__ModelMetadataResponse__TensorMetadata *t = md->inputs[i];
+        if (t->n_shape > PERF_MAX_RANK) {
+            snprintf(err, size, "metadata input '%s' has rank %zu; perf handles up to %d", t->name,
+                     t->n_shape, PERF_MAX_RANK);
+            return false;
+        }
+        if (!perf_model_add_input(m, t->name, t->datatype, t->shape, (int)t->n_shape, err, size))
+            return false;
+    }
+    for (size_t i = 0; i < md->n_outputs; i++)
+        if (!perf_model_add_output(m, md->outputs[i]->name, err, size))
+            return false;
+    return true;
+}
+
+static bool metadata(void *session, perf_model_t *m, char *err, size_t size)
+{
+    grpc_session_t *s = session;
+    Inference__ModelMetadataRequest req = INFERENCE__MODEL_METADATA_REQUEST__INIT;
+    Inference__ModelMetadataResponse *md = NULL;
+    grpc_client_t *c = client_create(s, err, size);
+    grpc_byte_buffer_reader reader;
+    grpc_slice packed, response;
+    unary_result_t r = {0};
+    bool ok = false;
+
+    if (!c)
+        return false;
+    req.name = (char *)s->o->model;
+    if (s->o->model_version)
+        req.version = (char *)s->o->model_version;
+    packed = grpc_slice_malloc(inference__model_metadata_request__get_packed_size(&req));
+    inference__model_metadata_request__pack(&req, GRPC_SLICE_START_PTR(packed));
+    unary(c, PERF_GRPC_METHOD_METADATA, packed,
+          s->o->timeout_ms < PERF_GRPC_METADATA_TIMEOUT_MS ? s->o->timeout_ms
+                                                           : PERF_GRPC_METADATA_TIMEOUT_MS,
+          true, &r);
+    grpc_slice_unref(packed);
+    if (r.status != GRPC_STATUS_OK) {
+        snprintf(err, size, "%s %s over gRPC: %s: %s",
+                 r.status == GRPC_STATUS_UNAVAILABLE || r.status == GRPC_STATUS_DEADLINE_EXCEEDED
+                     ? "cannot reach"
+                     : "ModelMetadata refused by",
+                 s->target, status_name(r.status), r.details);
+        goto cleanup;
+    }
+    if (!r.response || !grpc_byte_buffer_reader_init(&reader, r.response)) {
+        snprintf(err, size, "ModelMetadata from %s sent no message", s->target);
+        goto cleanup;
+    }
+    response = grpc_byte_buffer_reader_readall(&reader);
+    grpc_byte_buffer_reader_destroy(&reader);
+    md = inference__model_metadata_response__unpack(NULL, GRPC_SLICE_LENGTH(response),
+                                                    GRPC_SLICE_START_PTR(response));
+    grpc_slice_unref(response);
+    if (!md) {
+        snprintf(err, size, "ModelMetadata from %s is not a ModelMetadataResponse", s->target);
+        goto cleanup;
+    }
+    ok = add_tensors(m, md, err, size);
+cleanup:
+    if (md)
+        inference__model_metadata_response__free_unpacked(md, NULL);
+    if (r.response)
+        grpc_byte_buffer_destroy(r.response);
+    client_free(c);
+    return ok;
+}
+
+static bool prepare(void *session, const perf_model_t *m, char *err, size_t size)
+{
+    grpc_session_t *s = session;
+    Inference__ModelInferRequest req = INFERENCE__MODEL_INFER_REQUEST__INIT;
+    Inference__ModelInferRequest__InferInputTensor tensors[PERF_MAX_TENSORS];
+    Inference__ModelInferRequest__InferInputTensor *inputs[PERF_MAX_TENSORS];
+    ProtobufCBinaryData raw[PERF_MAX_TENSORS];
+    int64_t shapes[PERF_MAX_TENSORS][PERF_MAX_RANK];
+    size_t packed_size;
+
+    req.model_name = (char *)s->o->model;
+    if (s->o->model_version)
+        req.model_version = (char *)s->o->model_version;
+    for (int i = 0; i < m->n_inputs; i++) {
+        const perf_input_t *in = &m->inputs[i];
+        Inference__ModelInferRequest__InferInputTensor init =
+            INFERENCE__MODEL_INFER_REQUEST__INFER_INPUT_TENSOR__INIT;
+        tensors[i] = init;
+        tensors[i].name = (char *)in->name;
+        tensors[i].datatype = (char *)in->datatype;
+        memcpy(shapes[i], in->dims, (size_t)in->rank * sizeof in->dims[0]);
+        tensors[i].shape = shapes[i];
+        tensors[i].n_shape = (size_t)in->rank;
+        inputs[i] = &tensors[i];
+        raw[i].data = in->data;
+        raw[i].len = in->size;
+    }
+    req.inputs = inputs;
+    req.n_inputs = (size_t)m->n_inputs;
+    req.raw_input_contents = raw;
+    req.n_raw_input_contents = (size_t)m->n_inputs;
+    packed_size = inference__model_infer_request__get_packed_size(&req);
+    /* gRPC's allocator aborts when memory runs out: the slice is never short. */
+    s->request = grpc_slice_malloc(packed_size);
+    inference__model_infer_request__pack(&req, GRPC_SLICE_START_PTR(s->request));
+    s->prepared = true;
+    return true;
+}
+
+static perf_outcome_t infer(void *client, char *kind, size_t size)
+{
+    grpc_client_t *c = client;
+    unary_result_t r;
+
+    unary(c, PERF_GRPC_METHOD_INFER, c->session->request, c->session->o->timeout_ms, false, &r);
+    if (r.status == GRPC_STATUS_OK)
+        return PERF_OK;
+    snprintf(kind, size, "%s", status_name(r.status));
+    /* No connection, or a full queue: either way a pause before the next try helps. */
+    return r.status == GRPC_STATUS_UNAVAILABLE ? PERF_UNREACHABLE : PERF_FAILED;
+}
+
+const perf_transport_t perf_grpc_transport = {
+    .name = "grpc",
+    .open = session_open,
+    .metadata = metadata,
+    .prepare = prepare,
+    .client_create = client_create,
+    .infer = infer,
+    .client_free = client_free,
+    .close = session_close,
+};

@@ -1,0 +1,351 @@
+/*
+ * perf_httpc.c - a minimal HTTP/1.1 keep-alive client for `inferd perf`.
+ * Non-blocking socket plus poll() against one deadline per exchange, so
+ * a server that is down or stuck gives an error, never a hang.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "perf_httpc.h"
+#include "perf_stats.h"
+
+#define NS_PER_MS 1000000
+
+/* The connection ended before any byte of the answer: the request may be sent again. */
+#define PERF_HTTPC_NOT_ANSWERED (-1)
+
+bool perf_httpc_resolve(const char *host, const char *port, struct sockaddr_storage *addr,
+                        socklen_t *addr_len, char *err, size_t size)
+{
+    struct addrinfo hints, *res = NULL;
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0 || !res || res->ai_addrlen > sizeof *addr) {
+        snprintf(err, size, "cannot resolve %s:%s: %s", host, port,
+                 rc ? gai_strerror(rc) : "no address");
+        if (res)
+            freeaddrinfo(res);
+        return false;
+    }
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    *addr_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return true;
+}
+
+void perf_httpc_init(perf_httpc_t *c, const struct sockaddr_storage *addr, socklen_t addr_len,
+                     int timeout_ms)
+{
+    memset(c, 0, sizeof *c);
+    c->addr = *addr;
+    c->addr_len = addr_len;
+    c->timeout_ms = timeout_ms;
+    c->fd = -1;
+}
+
+static void close_fd(perf_httpc_t *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+void perf_httpc_close(perf_httpc_t *c)
+{
+    if (!c)
+        return;
+    close_fd(c);
+    free(c->buf);
+    c->buf = NULL;
+    c->cap = c->len = 0;
+}
+
+/* 1 when fd is ready for events, 0 when deadline_ns passed first, -1 on error. */
+static int wait_fd(int fd, short events, int64_t deadline_ns)
+{
+    for (;;) {
+        int64_t left = deadline_ns - perf_now_ns();
+        struct pollfd p = {.fd = fd, .events = events};
+        int rc;
+
+        if (left <= 0)
+            return 0;
+        rc = poll(&p, 1, (int)((left + NS_PER_MS - 1) / NS_PER_MS));
+        if (rc > 0)
+            return 1;
+        if (rc < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+static int open_connection(perf_httpc_t *c, int64_t deadline_ns)
+{
+    int64_t start = perf_now_ns();
+    int64_t connect_deadline = start + (int64_t)PERF_HTTPC_CONNECT_TIMEOUT_MS * NS_PER_MS;
+    int one = 1, so_error = 0, ready;
+    socklen_t len = sizeof so_error;
+
+    if (connect_deadline > deadline_ns)
+        connect_deadline = deadline_ns;
+    c->fd = socket(c->addr.ss_family, SOCK_STREAM, 0);
+    if (c->fd < 0 || fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) < 0 ||
+        fcntl(c->fd, F_SETFD, FD_CLOEXEC) < 0) {
+        snprintf(c->error, sizeof c->error, "socket: %s", strerror(errno));
+        goto fail;
+    }
+    /* Requests are small and answered one at a time: Nagle would only add delay. */
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(c->fd, (const struct sockaddr *)&c->addr, c->addr_len) == 0)
+        return PERF_HTTPC_OK;
+    if (errno != EINPROGRESS) {
+        snprintf(c->error, sizeof c->error, "connect: %s", strerror(errno));
+        goto fail;
+    }
+    ready = wait_fd(c->fd, POLLOUT, connect_deadline);
+    if (ready == 0) {
+        snprintf(c->error, sizeof c->error, "connect: no answer within %lld ms",
+                 (long long)((connect_deadline - start) / NS_PER_MS));
+        goto fail;
+    }
+    if (ready < 0 || getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) < 0 || so_error) {
+        snprintf(c->error, sizeof c->error, "connect: %s", strerror(so_error ? so_error : errno));
+        goto fail;
+    }
+    return PERF_HTTPC_OK;
+fail:
+    close_fd(c);
+    return PERF_HTTPC_CONNECT_FAILED;
+}
+
+static int send_all(perf_httpc_t *c, const unsigned char *data, size_t size, int64_t deadline_ns)
+{
+    size_t sent = 0;
+
+    while (sent < size) {
+        ssize_t n = send(c->fd, data + sent, size - sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int ready = wait_fd(c->fd, POLLOUT, deadline_ns);
+            if (ready > 0)
+                continue;
+            if (ready == 0) {
+                snprintf(c->error, sizeof c->error, "send: timed out after %d ms", c->timeout_ms);
+                return PERF_HTTPC_TIMEOUT;
+            }
+        }
+        snprintf(c->error, sizeof c->error, "send: %s", strerror(errno));
+        return errno == EPIPE || errno == ECONNRESET ? PERF_HTTPC_NOT_ANSWERED
+                                                     : PERF_HTTPC_IO_ERROR;
+    }
+    return PERF_HTTPC_OK;
+}
+
+static bool reserve(perf_httpc_t *c, size_t need)
+{
+    size_t cap = c->cap ? c->cap : PERF_HTTPC_INITIAL_BUFFER;
+    unsigned char *grown;
+
+    if (need <= c->cap)
+        return true;
+    while (cap < need)
+        cap *= 2;
+    grown = realloc(c->buf, cap);
+    if (!grown) {
+        snprintf(c->error, sizeof c->error, "out of memory for a %zu-byte response", need);
+        return false;
+    }
+    c->buf = grown;
+    c->cap = cap;
+    return true;
+}
+
+/* Reads more bytes into buf; *eof when the peer closed. */
+static int receive(perf_httpc_t *c, int64_t deadline_ns, bool *eof)
+{
+    *eof = false;
+    if (!reserve(c, c->len + PERF_HTTPC_INITIAL_BUFFER / 4))
+        return PERF_HTTPC_IO_ERROR;
+    for (;;) {
+        ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+        int ready;
+        if (n > 0) {
+            c->len += (size_t)n;
+            return PERF_HTTPC_OK;
+        }
+        if (n == 0) {
+            *eof = true;
+            return PERF_HTTPC_OK;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            snprintf(c->error, sizeof c->error, "receive: %s", strerror(errno));
+            return c->len == 0 && errno == ECONNRESET ? PERF_HTTPC_NOT_ANSWERED
+                                                      : PERF_HTTPC_IO_ERROR;
+        }
+        ready = wait_fd(c->fd, POLLIN, deadline_ns);
+        if (ready == 0) {
+            snprintf(c->error, sizeof c->error, "no answer within %d ms", c->timeout_ms);
+            return PERF_HTTPC_TIMEOUT;
+        }
+        if (ready < 0) {
+            snprintf(c->error, sizeof c->error, "poll: %s", strerror(errno));
+            return PERF_HTTPC_IO_ERROR;
+        }
+    }
+}
+
+/* The head's end (after the blank line), or 0 while incomplete. */
+static size_t head_end(const perf_httpc_t *c)
+{
+    for (size_t i = 3; i < c->len; i++)
+        if (c->buf[i] == '\n' && c->buf[i - 1] == '\r' && c->buf[i - 2] == '\n' &&
+            c->buf[i - 3] == '\r')
+            return i + 1;
+    return 0;
+}
+
+/* Reads status and the headers that frame the body. Content-Length -1: until EOF. */
+static int parse_head(perf_httpc_t *c, size_t end, long long *content_length, bool *close_after)
+{
+    const char *p = (const char *)c->buf, *limit = (const char *)c->buf + end;
+    const char *line_end = memchr(p, '\r', end);
+
+    *content_length = -1;
+    *close_after = false;
+    if (end < 12 || strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ' || p[9] < '1' || p[9] > '5' ||
+        p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9') {
+        snprintf(c->error, sizeof c->error, "not an HTTP/1.x response: '%.40s'", p);
+        return PERF_HTTPC_BAD_RESPONSE;
+    }
+    c->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+    if (p[7] == '0')
+        *close_after = true;
+    for (p = line_end + 2; p < limit - 2; p = line_end + 2) {
+        const char *colon, *value;
+        line_end = memchr(p, '\r', (size_t)(limit - p));
+        colon = memchr(p, ':', (size_t)(line_end - p));
+        if (!colon)
+            continue;
+        for (value = colon + 1; *value == ' ' || *value == '\t'; value++)
+            ;
+        if ((size_t)(colon - p) == 14 && strncasecmp(p, "Content-Length", 14) == 0) {
+            char *num_end;
+            *content_length = strtoll(value, &num_end, 10);
+            if (num_end == value || *content_length < 0) {
+                snprintf(c->error, sizeof c->error, "bad Content-Length '%.20s'", value);
+                return PERF_HTTPC_BAD_RESPONSE;
+            }
+        } else if ((size_t)(colon - p) == 10 && strncasecmp(p, "Connection", 10) == 0) {
+            *close_after = strncasecmp(value, "close", 5) == 0;
+        } else if ((size_t)(colon - p) == 17 && strncasecmp(p, "Transfer-Encoding", 17) == 0 &&
+                   strncasecmp(value, "identity", 8) != 0) {
+            snprintf(c->error, sizeof c->error, "Transfer-Encoding '%.20s' is not supported",
+                     value);
+            return PERF_HTTPC_BAD_RESPONSE;
+        }
+    }
+    if (c->status == 204 || c->status == 304)
+        *content_length = 0;
+    if (*content_length > (long long)PERF_HTTPC_MAX_BODY_BYTES) {
+        snprintf(c->error, sizeof c->error, "a %lld-byte body is over the %zu-byte limit",
+                 *content_length, PERF_HTTPC_MAX_BODY_BYTES);
+        return PERF_HTTPC_BAD_RESPONSE;
+    }
+    return PERF_HTTPC_OK;
+}
+
+static int read_response(perf_httpc_t *c, int64_t deadline_ns)
+{
+    size_t end = 0;
+    long long content_length;
+    bool close_after, eof = false;
+    int r;
+
+    c->len = 0;
+    while (!(end = head_end(c))) {
+        if (c->len >= PERF_HTTPC_MAX_HEAD_BYTES) {
+            snprintf(c->error, sizeof c->error, "response head over %d bytes",
+                     PERF_HTTPC_MAX_HEAD_BYTES);
+            return PERF_HTTPC_BAD_RESPONSE;
+        }
+        r = receive(c, deadline_ns, &eof);
+        if (r != PERF_HTTPC_OK)
+            return r;
+        if (eof) {
+            snprintf(c->error, sizeof c->error, "the server closed the connection %s",
+                     c->len ? "inside the response head" : "without answering");
+            return c->len ? PERF_HTTPC_IO_ERROR : PERF_HTTPC_NOT_ANSWERED;
+        }
+    }
+    r = parse_head(c, end, &content_length, &close_after);
+    if (r != PERF_HTTPC_OK)
+        return r;
+    if (content_length >= 0 && !reserve(c, end + (size_t)content_length))
+        return PERF_HTTPC_IO_ERROR;
+    while (content_length < 0 ? !eof : c->len < end + (size_t)content_length) {
+        if (content_length < 0 && c->len - end > PERF_HTTPC_MAX_BODY_BYTES) {
+            snprintf(c->error, sizeof c->error, "body over %zu bytes", PERF_HTTPC_MAX_BODY_BYTES);
+            return PERF_HTTPC_BAD_RESPONSE;
+        }
+        r = receive(c, deadline_ns, &eof);
+        if (r != PERF_HTTPC_OK)
+            return r;
+        if (eof && content_length >= 0) {
+            snprintf(c->error, sizeof c->error, "the server closed the connection inside the body");
+            return PERF_HTTPC_IO_ERROR;
+        }
+    }
+    c->body = c->buf + end;
+    c->body_size = content_length < 0 ? c->len - end : (size_t)content_length;
+    if (close_after || content_length < 0)
+        close_fd(c);
+    return PERF_HTTPC_OK;
+}
+
+perf_httpc_result_t perf_httpc_exchange(perf_httpc_t *c, const void *request, size_t size)
+{
+    int64_t deadline_ns = perf_now_ns() + (int64_t)c->timeout_ms * NS_PER_MS;
+    int r;
+
+    c->status = 0;
+    c->body = NULL;
+    c->body_size = 0;
+    c->error[0] = '\0';
+    for (int attempt = 0;; attempt++) {
+        bool reused = c->fd >= 0;
+        if (!reused) {
+            r = open_connection(c, deadline_ns);
+            if (r != PERF_HTTPC_OK)
+                return (perf_httpc_result_t)r;
+        }
+        r = send_all(c, request, size, deadline_ns);
+        if (r == PERF_HTTPC_OK)
+            r = read_response(c, deadline_ns);
+        if (r == PERF_HTTPC_OK)
+            return PERF_HTTPC_OK;
+        close_fd(c);
+        /* An idle keep-alive connection the server dropped: it never saw the request. */
+        if (r == PERF_HTTPC_NOT_ANSWERED && reused && attempt == 0)
+            continue;
+        return r == PERF_HTTPC_NOT_ANSWERED ? PERF_HTTPC_IO_ERROR : (perf_httpc_result_t)r;
+    }
+}

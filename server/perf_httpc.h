@@ -1,0 +1,68 @@
+/*
+ * perf_httpc.h - the HTTP/1.1 client of `inferd perf`: one keep-alive
+ * connection over a non-blocking socket, one exchange at a time. It
+ * sends prepared request bytes and reads the status line, the headers
+ * and a Content-Length body; every wait is bounded by the timeout.
+ */
+#ifndef INFERD_PERF_HTTPC_H
+#define INFERD_PERF_HTTPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "perf.h"
+
+/* Longest wait for a connection, within the request's timeout. */
+#define PERF_HTTPC_CONNECT_TIMEOUT_MS 3000
+/* Largest response head (status line and headers). */
+#define PERF_HTTPC_MAX_HEAD_BYTES (64 * 1024)
+/* Largest response body. */
+#define PERF_HTTPC_MAX_BODY_BYTES ((size_t)1 << 30)
+/* First size of the receive buffer; it grows as responses need. */
+#define PERF_HTTPC_INITIAL_BUFFER (64 * 1024)
+
+typedef enum perf_httpc_result {
+    PERF_HTTPC_OK,
+    PERF_HTTPC_CONNECT_FAILED,
+    PERF_HTTPC_TIMEOUT,
+    PERF_HTTPC_IO_ERROR,     /* reset, closed early, out of memory */
+    PERF_HTTPC_BAD_RESPONSE, /* not HTTP/1.x, or too large */
+} perf_httpc_result_t;
+
+typedef struct perf_httpc {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    int timeout_ms;
+    int fd; /* -1: not connected */
+    unsigned char *buf;
+    size_t cap;
+    size_t len;
+    /* The last exchange's answer; body points into buf until the next one. */
+    int status;
+    const unsigned char *body;
+    size_t body_size;
+    char error[PERF_ERROR_MAX]; /* why the last exchange failed */
+} perf_httpc_t;
+
+/* Resolves host and port (TCP); false with a message in err. */
+bool perf_httpc_resolve(const char *host, const char *port, struct sockaddr_storage *addr,
+                        socklen_t *addr_len, char *err, size_t size);
+
+/* Sets c up, not connected yet; perf_httpc_close releases it. */
+void perf_httpc_init(perf_httpc_t *c, const struct sockaddr_storage *addr, socklen_t addr_len,
+                     int timeout_ms);
+
+/*
+ * Sends request (a whole HTTP/1.1 request, the caller's) and reads the
+ * response, connecting first if needed. A kept-alive connection the
+ * server closed before answering is reopened and the request sent once
+ * more: the server never saw it. The connection closes on any failure
+ * and after "Connection: close".
+ */
+perf_httpc_result_t perf_httpc_exchange(perf_httpc_t *c, const void *request, size_t size);
+
+/* Closes the connection and frees the buffer; c may be half set up. */
+void perf_httpc_close(perf_httpc_t *c);
+
+#endif

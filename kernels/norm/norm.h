@@ -1,6 +1,7 @@
 /*
- * norm.h - normalisations: BatchNormalization (inference form),
- * InstanceNormalization and LayerNormalization.
+ * norm.h - normalisations: BatchNormalization (inference form, and the
+ * opset 14+ training form with batch statistics), InstanceNormalization and
+ * LayerNormalization.
  */
 #ifndef INFERD_NORM_H
 #define INFERD_NORM_H
@@ -11,6 +12,12 @@ typedef struct batchnorm_params {
     float epsilon;
     /* Legacy spatial=0 (before opset 9): statistics per C x D1 x ... element, not per channel. */
     bool per_element;
+    /*
+     * training_mode=1 (opset 14+): normalise with the batch's own mean and
+     * variance, and output running statistics blended with momentum.
+     */
+    bool training;
+    float momentum;
 } batchnorm_params_t;
 
 typedef struct instancenorm_params {
@@ -37,6 +44,13 @@ status_t layernorm_run(op_call_t *call, error_t *err);
  */
 void batchnorm_fold(const float *scale, const float *bias, const float *mean, const float *var,
                     float epsilon, int64_t count, float *mul, float *add);
+
+/*
+ * Per-channel mean and population variance of x [batch, channels, spatial],
+ * into mean[c] and var[c].
+ */
+void batchnorm_moments_f32(const float *x, int64_t batch, int64_t channels, int64_t spatial,
+                           float *mean, float *var);
 
 /* y[b][c][s] = x[b][c][s] * mul[c] + add[c] for x of [batch, channels, spatial]. */
 void batchnorm_f32(const float *x, float *y, const float *mul, const float *add, int64_t batch,

@@ -27,6 +27,30 @@ void batchnorm_f32(const float *x, float *y, const float *mul, const float *add,
     }
 }
 
+void batchnorm_moments_f32(const float *x, int64_t batch, int64_t channels, int64_t spatial,
+                           float *mean, float *var)
+{
+    double n = (double)(batch * spatial);
+
+    for (int64_t c = 0; c < channels; c++) {
+        double sum = 0.0, sq = 0.0, m;
+        for (int64_t b = 0; b < batch; b++) {
+            const float *row = x + (b * channels + c) * spatial;
+            for (int64_t s = 0; s < spatial; s++)
+                sum += row[s];
+        }
+        m = n > 0 ? sum / n : 0.0;
+        /* Two passes: the squares are taken about the mean, not about zero. */
+        for (int64_t b = 0; b < batch; b++) {
+            const float *row = x + (b * channels + c) * spatial;
+            for (int64_t s = 0; s < spatial; s++)
+                sq += (row[s] - m) * (row[s] - m);
+        }
+        mean[c] = (float)m;
+        var[c] = n > 0 ? (float)(sq / n) : 0.0f;
+    }
+}
+
 /* y[s] = x[s] * mul[s] + add[s]: the per-element (spatial=0) form, one batch item at a time. */
 static void batchnorm_per_element(const float *x, float *y, const float *mul, const float *add,
                                   int64_t batch, int64_t count)
@@ -47,15 +71,29 @@ status_t batchnorm_run(op_call_t *call, error_t *err)
     int64_t batch = x->dims[0];
     float *mul = call->workspace;
     float *add = mul + count;
+    const float *mean = call->inputs[3]->data, *var = call->inputs[4]->data;
+    int64_t spatial = 1;
 
-    batchnorm_fold(call->inputs[1]->data, call->inputs[2]->data, call->inputs[3]->data,
-                   call->inputs[4]->data, p->epsilon, count, mul, add);
+    for (int i = 2; i < x->rank; i++)
+        spatial *= x->dims[i];
+    if (p->training) {
+        float *batch_mean = add + count, *batch_var = batch_mean + count;
+        batchnorm_moments_f32(x->data, batch, count, spatial, batch_mean, batch_var);
+        /* running = given * momentum + batch * (1 - momentum) */
+        for (int k = 1; k < call->n_outputs; k++) {
+            const float *given = k == 1 ? mean : var, *current = k == 1 ? batch_mean : batch_var;
+            float *running = call->outputs[k].data;
+            for (int64_t c = 0; c < count; c++)
+                running[c] = given[c] * p->momentum + current[c] * (1.0f - p->momentum);
+        }
+        mean = batch_mean;
+        var = batch_var;
+    }
+    batchnorm_fold(call->inputs[1]->data, call->inputs[2]->data, mean, var, p->epsilon, count, mul,
+                   add);
     if (p->per_element) {
         batchnorm_per_element(x->data, call->outputs[0].data, mul, add, batch, count);
     } else {
-        int64_t spatial = 1;
-        for (int i = 2; i < x->rank; i++)
-            spatial *= x->dims[i];
         batchnorm_f32(x->data, call->outputs[0].data, mul, add, batch, count, spatial);
     }
     return STATUS_OK;

@@ -1,6 +1,6 @@
 /*
  * ONNX adapters: BatchNormalization (is_test/spatial/consumed_inputs before
- * 9, training_mode from 14), InstanceNormalization, LayerNormalization (17).
+ * 9, training_mode and momentum from 14), InstanceNormalization, LayerNormalization (17).
  */
 #include "norm.h"
 
@@ -23,19 +23,21 @@ static status_t adapt_batchnorm(const op_adapt_t *a, void *params, error_t *err)
     if (training_mode != 0 && training_mode != 1)
         return op_adapt_fail(a, err, "attribute 'training_mode' must be 0 or 1, got %lld",
                              (long long)training_mode);
-    if (training_mode)
-        return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
-                       "training_mode=1 (batch statistics and running_mean/running_var outputs) "
-                       "is not supported: inferd runs inference only");
+    p->training = training_mode == 1;
+    if ((st = adapt_float(a, "momentum", 0.9f, &p->momentum, err)) != STATUS_OK)
+        return st;
     /*
-     * Outputs past Y exist only in training mode. Before opset 7 is_test=0
-     * nominally selects training too, but with Y alone the running
-     * statistics given as inputs are all an inference server can use.
+     * Before opset 14 the outputs past Y are the old training form (saved
+     * mean and inverse variance besides the running ones), which inferd
+     * does not produce. Before opset 7 is_test=0 nominally selects training
+     * too, but with Y alone the running statistics given as inputs are all
+     * an inference server can use.
      */
-    if (a->n_outputs > 1)
+    if (a->n_outputs > (p->training ? 3 : 1))
         return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
-                       "%d outputs requested: the mean/var outputs are training statistics and "
-                       "inferd runs inference only (Y alone)",
+                       "%d outputs requested: inferd produces Y, plus the running mean and "
+                       "variance with training_mode=1 (opset 14+); the older training outputs "
+                       "are not supported",
                        a->n_outputs);
     p->per_element = a->opset < 9 && spatial == 0;
     return STATUS_OK;

@@ -82,7 +82,13 @@ static status_t batchnorm_infer(op_call_t *call, error_t *err)
     }
     count = tensor_numel(call->inputs[1]);
     same_as_input(call);
-    call->workspace_size = 2 * (size_t)count * sizeof(float);
+    /* Training: the running mean and variance have the shape of the given ones. */
+    for (int k = 1; k < call->n_outputs; k++) {
+        call->outputs[k] = *call->inputs[2 + k];
+        call->outputs[k].data = NULL;
+    }
+    /* mul and add, and in training the batch mean and variance. */
+    call->workspace_size = (p->training ? 4 : 2) * (size_t)count * sizeof(float);
     return STATUS_OK;
 }
 

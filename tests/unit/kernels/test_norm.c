@@ -152,6 +152,52 @@ static void test_layernorm(void)
     }
 }
 
+/* training_mode=1: the batch's own statistics, and running ones blended with momentum. */
+static void test_batchnorm_training(void)
+{
+    enum { N = 2, C = 3, S = 6 };
+    float x[N * C * S], scale[C], bias[C], mean[C], var[C];
+    const attr_t attrs[] = {{.name = "training_mode", .type = ATTR_INT, .i = 1},
+                            {.name = "momentum", .type = ATTR_FLOAT, .f = 0.8f}};
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 3, (const int64_t[]){N, C, S}, x);
+    tensor_t tv[4], out[3];
+    float *vals[] = {scale, bias, mean, var};
+    error_t err = {0};
+
+    fill(x, N * C * S, 11, -2.0f, 5.0f);
+    fill(scale, C, 12, 0.5f, 2.0f);
+    fill(bias, C, 13, -1.0f, 1.0f);
+    fill(mean, C, 14, -1.0f, 1.0f);
+    fill(var, C, 15, 0.1f, 2.0f);
+    for (int i = 0; i < 4; i++)
+        tv[i] = harness_tensor(DTYPE_FLOAT, 1, (const int64_t[]){C}, vals[i]);
+    const tensor_t *in[] = {&tx, &tv[0], &tv[1], &tv[2], &tv[3]};
+    CHECK(harness_run_runtime("BatchNormalization", 15, attrs, 2, 5, in, 3, out, &err) ==
+          STATUS_OK);
+    if (err.code != STATUS_OK)
+        return;
+    for (int c = 0; c < C; c++) {
+        double m = 0, v = 0;
+        for (int b = 0; b < N; b++)
+            for (int s = 0; s < S; s++)
+                m += x[(b * C + c) * S + s];
+        m /= N * S;
+        for (int b = 0; b < N; b++)
+            for (int s = 0; s < S; s++)
+                v += (x[(b * C + c) * S + s] - m) * (x[(b * C + c) * S + s] - m);
+        v /= N * S;
+        CHECK_NEAR(((float *)out[1].data)[c], mean[c] * 0.8 + m * 0.2, 1e-5);
+        CHECK_NEAR(((float *)out[2].data)[c], var[c] * 0.8 + v * 0.2, 1e-5);
+        for (int b = 0; b < N; b++)
+            for (int s = 0; s < S; s++) {
+                int i = (b * C + c) * S + s;
+                double ref = (x[i] - m) / sqrt(v + 1e-5) * scale[c] + bias[c];
+                CHECK_NEAR(((float *)out[0].data)[i], ref, 1e-5);
+            }
+    }
+    harness_free(out, 3);
+}
+
 static void test_failures(void)
 {
     error_t err;
@@ -174,8 +220,8 @@ static void test_failures(void)
                 STATUS_INVALID_ARGUMENT, "BatchNormalization node 'n0'", "mean", "[4]", "[3]");
     CHECK_FAILS(harness_run_runtime("BatchNormalization", 15, NULL, 0, 5, bn_rank1, 1, out, &err),
                 err, STATUS_INVALID_ARGUMENT, "[3]", "at least 2-D");
-    CHECK_FAILS(harness_run_runtime("BatchNormalization", 15, &training, 1, 5, bn_ok, 3, out, &err),
-                err, STATUS_UNSUPPORTED, "training_mode=1", "inference only");
+    CHECK_FAILS(harness_run_runtime("BatchNormalization", 15, &training, 1, 5, bn_ok, 5, out, &err),
+                err, STATUS_UNSUPPORTED, "5 outputs", "training");
     CHECK_FAILS(harness_run_runtime("BatchNormalization", 7, NULL, 0, 5, bn_ok, 5, out, &err), err,
                 STATUS_UNSUPPORTED, "5 outputs", "training");
     CHECK_FAILS(harness_run_runtime("BatchNormalization", 9, &neg_eps, 1, 5, bn_ok, 1, out, &err),
@@ -197,6 +243,7 @@ static void test_failures(void)
 int main(void)
 {
     test_batchnorm();
+    test_batchnorm_training();
     test_instancenorm();
     test_layernorm();
     test_failures();

@@ -128,6 +128,12 @@ status_t kserve_input_same_batch(const model_config_t *cfg, const request_t *req
     return STATUS_OK;
 }
 
+void kserve_input_bool_bytes(void *data, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ((uint8_t *)data)[i] = ((uint8_t *)data)[i] != 0;
+}
+
 status_t kserve_input_copy_raw(const char *name, tensor_t *t, const void *src, size_t size,
                                arena_t *arena, error_t *err)
 {
@@ -135,8 +141,7 @@ status_t kserve_input_copy_raw(const char *name, tensor_t *t, const void *src, s
     if (!t->data && size > 0)
         return error_set(err, STATUS_OUT_OF_MEMORY, "input '%s': out of memory for its data", name);
     if (t->dtype == DTYPE_BOOL)
-        for (size_t i = 0; i < size; i++)
-            ((uint8_t *)t->data)[i] = ((uint8_t *)t->data)[i] != 0;
+        kserve_input_bool_bytes(t->data, size);
     return STATUS_OK;
 }
 

@@ -62,10 +62,12 @@ status_t kserve_input_elements(const tensor_t *t, const char *name, int64_t limi
 status_t kserve_input_same_batch(const model_config_t *cfg, const request_t *req, int k, int first,
                                  error_t *err);
 
+/* Makes each of n BOOL bytes exactly 0 or 1: any byte may arrive, and kernels read 0 or 1. */
+void kserve_input_bool_bytes(void *data, size_t n);
+
 /*
  * Copies size raw little-endian bytes (exactly tensor_bytes of t) into
- * t->data in arena. BOOL bytes become exactly 0 or 1: any byte may arrive,
- * and kernels read BOOL as 0 or 1.
+ * t->data in arena, BOOL bytes made 0 or 1 (kserve_input_bool_bytes).
  */
 status_t kserve_input_copy_raw(const char *name, tensor_t *t, const void *src, size_t size,
                                arena_t *arena, error_t *err);

@@ -12,6 +12,7 @@
 #ifndef INFERD_REQUEST_H
 #define INFERD_REQUEST_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,6 +44,12 @@ struct request {
     int64_t timeout_us;   /* 0 = the model's default */
     request_done_fn done;
     void *user; /* the front end's connection state */
+    /*
+     * Set by the front end, from any thread, when the client gave up (a
+     * cancelled gRPC call): a queued request is then answered without
+     * running. Zeroed by request_create's calloc (a valid false).
+     */
+    atomic_bool cancelled;
 
     /* Set by the batcher. */
     int64_t enqueue_us;  /* monotonic clock at submit */

@@ -5,15 +5,18 @@
  *   1. readiness turns false at once (liveness stays true), so the load
  *      balancer stops sending new work;
  *   2. the server keeps serving for --drain-delay-secs;
- *   3. it stops accepting connections and waits, up to --exit-timeout-secs,
- *      for every accepted request to be answered;
- *   4. the batchers drain, everything is freed, and the process exits 0.
+ *   3. it stops accepting connections (HTTP) and calls (gRPC's
+ *      shutdown-and-notify) and waits, up to --exit-timeout-secs, for every
+ *      accepted request to be answered;
+ *   4. the batchers drain, gRPC streams a client still holds open are
+ *      cancelled, everything is freed, and the process exits 0.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "cli.h"
+#include "grpc_server.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -56,6 +59,7 @@ int cli_serve(int argc, char **argv)
     server_state_t state;
     repository_t *repo = NULL;
     http_server_t *http = NULL;
+    grpc_frontend_t *grpc = NULL;
     metrics_server_t *metrics = NULL;
     sigset_t signals;
     error_t err = {0};
@@ -84,6 +88,8 @@ int cli_serve(int argc, char **argv)
     st = repository_create(&cfg, &repo, &err);
     if (!st)
         st = http_server_start(&cfg, repo, &state, &http, &err);
+    if (!st)
+        st = grpc_frontend_start(&cfg, repo, &state, &grpc, &err);
     if (!st && cfg.metrics_port >= 0)
         st = metrics_server_start(&cfg, repo, &metrics, &err);
     if (st) {
@@ -91,6 +97,8 @@ int cli_serve(int argc, char **argv)
         goto cleanup;
     }
     atomic_store(&state.ready, true);
+    /* Its own line, before "ready:", whose format clients and tests parse. */
+    log_info("grpc on %s:%d", cfg.bind_address, grpc_frontend_port(grpc));
     log_info("ready: http on %s:%d, metrics on %s:%d, repository %s", cfg.bind_address,
              http_server_port(http), cfg.bind_address, metrics ? metrics_server_port(metrics) : -1,
              cfg.model_repository);
@@ -102,6 +110,7 @@ int cli_serve(int argc, char **argv)
              cfg.drain_delay_secs);
     sleep_ms((long)cfg.drain_delay_secs * 1000);
     http_server_quiesce(http);
+    grpc_frontend_quiesce(grpc);
     log_info("stopped accepting connections; %d requests in flight", atomic_load(&state.in_flight));
     if (!wait_in_flight(&state, cfg.exit_timeout_secs))
         log_warn("exit timeout: %d requests still in flight", atomic_load(&state.in_flight));
@@ -110,6 +119,8 @@ int cli_serve(int argc, char **argv)
     wait_in_flight(&state, cfg.exit_timeout_secs);
 cleanup:
     http_server_stop(http);
+    /* After repository_drain: no batcher completion can reach a gRPC call any more. */
+    grpc_frontend_stop(grpc);
     metrics_server_stop(metrics);
     repository_free(repo);
     log_info("stopped");

@@ -1,0 +1,323 @@
+/*
+ * grpc_handlers.c - the unary RPCs that answer at once: health, metadata,
+ * configuration, statistics, the repository extension, and the standard
+ * grpc.health.v1.Health/Check. Each unpacks its request into the call's
+ * arena, builds the response there, and replies.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grpc_internal.h"
+#include "health.pb-c.h"
+
+#define GRPC_SERVER_NAME    "inferd"
+#define GRPC_SERVER_VERSION "0.1.0"
+/* Model versions listed in metadata. */
+#define GRPC_MAX_VERSIONS 64
+/* Models listed by the statistics and index RPCs. */
+#define GRPC_MAX_MODELS 1024
+/* Room for a version number as text. */
+#define GRPC_VERSION_TEXT 24
+
+/* The same list the REST front end advertises: both serve one server. */
+static const char *const server_extensions[] = {"binary_tensor_data", "model_repository",
+                                                "statistics", NULL};
+
+/* The service names Health/Check answers for: the server as a whole, and the KServe service. */
+static const char *const health_services[] = {"", "inference.GRPCInferenceService", NULL};
+
+void grpc_handle_server_live(grpc_unary_t *u)
+{
+    Inference__ServerLiveResponse r = INFERENCE__SERVER_LIVE_RESPONSE__INIT;
+
+    if (!grpc_unary_message(u, &inference__server_live_request__descriptor, &u->arena))
+        return;
+    r.live = 1;
+    grpc_unary_reply(u, &r.base);
+}
+
+void grpc_handle_server_ready(grpc_unary_t *u)
+{
+    Inference__ServerReadyResponse r = INFERENCE__SERVER_READY_RESPONSE__INIT;
+
+    if (!grpc_unary_message(u, &inference__server_ready_request__descriptor, &u->arena))
+        return;
+    r.ready = atomic_load(&u->fe->state->ready);
+    grpc_unary_reply(u, &r.base);
+}
+
+/* The named version (or the server's pick), with a reference; answers the error itself. */
+static served_model_t *acquire(grpc_unary_t *u, const char *name, const char *version,
+                               int64_t *parsed)
+{
+    served_model_t *m = NULL;
+    error_t err = {0};
+
+    if (grpc_parse_version(version, parsed, &err) ||
+        repository_acquire(u->fe->repo, name, *parsed, &m, &err)) {
+        grpc_unary_fail(u, err.code, err.message);
+        return NULL;
+    }
+    return m;
+}
+
+void grpc_handle_model_ready(grpc_unary_t *u)
+{
+    Inference__ModelReadyRequest *q = (Inference__ModelReadyRequest *)grpc_unary_message(
+        u, &inference__model_ready_request__descriptor, &u->arena);
+    Inference__ModelReadyResponse r = INFERENCE__MODEL_READY_RESPONSE__INIT;
+    served_model_t *m = NULL;
+    error_t err = {0};
+    int64_t version;
+    status_t st;
+
+    if (!q)
+        return;
+    st = grpc_parse_version(q->version, &version, &err);
+    if (!st)
+        st = repository_acquire(u->fe->repo, q->name, version, &m, &err);
+    /* A known model that is not ready is an answer, not an error. */
+    if (st && st != STATUS_UNAVAILABLE) {
+        grpc_unary_fail(u, st, err.message);
+        return;
+    }
+    r.ready = m != NULL;
+    repository_release(u->fe->repo, m);
+    grpc_unary_reply(u, &r.base);
+}
+
+void grpc_handle_server_metadata(grpc_unary_t *u)
+{
+    Inference__ServerMetadataResponse *r;
+
+    if (!grpc_unary_message(u, &inference__server_metadata_request__descriptor, &u->arena))
+        return;
+    r = kserve_grpc_server_metadata(GRPC_SERVER_NAME, GRPC_SERVER_VERSION, server_extensions,
+                                    &u->arena);
+    if (!r) {
+        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+        return;
+    }
+    grpc_unary_reply(u, &r->base);
+}
+
+void grpc_handle_model_metadata(grpc_unary_t *u)
+{
+    Inference__ModelMetadataRequest *q = (Inference__ModelMetadataRequest *)grpc_unary_message(
+        u, &inference__model_metadata_request__descriptor, &u->arena);
+    Inference__ModelMetadataResponse *r;
+    int64_t versions[GRPC_MAX_VERSIONS], version;
+    served_model_t *m;
+    int n = 1;
+
+    if (!q || !(m = acquire(u, q->name, q->version, &version)))
+        return;
+    versions[0] = m->version;
+    if (version < 0)
+        n = repository_versions(u->fe->repo, q->name, versions, GRPC_MAX_VERSIONS);
+    r = kserve_grpc_model_metadata(&m->config, versions, n, &u->arena);
+    repository_release(u->fe->repo, m);
+    if (!r) {
+        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+        return;
+    }
+    grpc_unary_reply(u, &r->base);
+}
+
+void grpc_handle_model_config(grpc_unary_t *u)
+{
+    Inference__ModelConfigRequest *q = (Inference__ModelConfigRequest *)grpc_unary_message(
+        u, &inference__model_config_request__descriptor, &u->arena);
+    Inference__ModelConfigResponse *r;
+    served_model_t *m;
+    int64_t version;
+
+    if (!q || !(m = acquire(u, q->name, q->version, &version)))
+        return;
+    r = kserve_grpc_model_config(&m->config, &u->arena);
+    repository_release(u->fe->repo, m);
+    if (!r) {
+        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+        return;
+    }
+    grpc_unary_reply(u, &r->base);
+}
+
+/* Statistics of every ready version, or only those of name (and version). */
+void grpc_handle_model_statistics(grpc_unary_t *u)
+{
+    Inference__ModelStatisticsRequest *q = (Inference__ModelStatisticsRequest *)grpc_unary_message(
+        u, &inference__model_statistics_request__descriptor, &u->arena);
+    served_model_t **models = calloc(GRPC_MAX_MODELS, sizeof *models);
+    kserve_model_stats_t *stats = calloc(GRPC_MAX_MODELS, sizeof *stats);
+    Inference__ModelStatisticsResponse *r = NULL;
+    int64_t version = -1;
+    error_t err = {0};
+    char message[MODEL_NAME_MAX + 64];
+    int n = 0, kept = 0;
+
+    if (!q)
+        goto cleanup;
+    if (!models || !stats) {
+        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    if (grpc_parse_version(q->version, &version, &err)) {
+        grpc_unary_fail(u, err.code, err.message);
+        goto cleanup;
+    }
+    n = repository_snapshot(u->fe->repo, models, GRPC_MAX_MODELS);
+    for (int i = 0; i < n; i++) {
+        served_model_t *m = models[i];
+        char text[GRPC_VERSION_TEXT];
+
+        if ((q->name[0] && strcmp(m->name, q->name) != 0) ||
+            (version >= 0 && m->version != version))
+            continue;
+        snprintf(text, sizeof text, "%lld", (long long)m->version);
+        stats[kept].name = m->name;
+        stats[kept].version = arena_strdup(&u->arena, text);
+        batcher_stats(m->batcher, &stats[kept].stats);
+        stats[kept].last_inference_ms = atomic_load(&m->last_inference_ms);
+        stats[kept].max_batch_size = m->config.max_batch_size;
+        kept++;
+    }
+    if (q->name[0] && kept == 0) {
+        snprintf(message, sizeof message, "unknown model '%s' or version", q->name);
+        grpc_unary_fail(u, STATUS_NOT_FOUND, message);
+        goto cleanup;
+    }
+    r = kserve_grpc_model_stats(stats, kept, &u->arena);
+    if (r)
+        grpc_unary_reply(u, &r->base);
+    else
+        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+
+cleanup:
+    for (int i = 0; i < n; i++)
+        repository_release(u->fe->repo, models[i]);
+    free(models);
+    free(stats);
+}
+
+static kserve_model_state_t index_state(model_state_t state)
+{
+    switch (state) {
+    case MODEL_STATE_READY:
+        return KSERVE_MODEL_READY;
+    case MODEL_STATE_LOADING:
+        return KSERVE_MODEL_LOADING;
+    default:
+        return KSERVE_MODEL_UNAVAILABLE;
+    }
+}
+
+void grpc_handle_repository_index(grpc_unary_t *u)
+{
+    Inference__RepositoryIndexRequest *q = (Inference__RepositoryIndexRequest *)grpc_unary_message(
+        u, &inference__repository_index_request__descriptor, &u->arena);
+    repository_entry_t *entries = calloc(GRPC_MAX_MODELS, sizeof *entries);
+    kserve_index_entry_t *out = calloc(GRPC_MAX_MODELS, sizeof *out);
+    Inference__RepositoryIndexResponse *r = NULL;
+    int n, kept = 0;
+
+    if (!q)
+        goto cleanup;
+    if (!entries || !out) {
+        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    n = repository_index(u->fe->repo, entries, GRPC_MAX_MODELS);
+    for (int i = 0; i < n; i++) {
+        char text[GRPC_VERSION_TEXT];
+
+        if (q->ready && entries[i].state != MODEL_STATE_READY)
+            continue;
+        out[kept].name = entries[i].name;
+        out[kept].version = NULL;
+        if (entries[i].version >= 0) {
+            snprintf(text, sizeof text, "%lld", (long long)entries[i].version);
+            out[kept].version = arena_strdup(&u->arena, text);
+        }
+        out[kept].state = index_state(entries[i].state);
+        out[kept].reason = entries[i].reason;
+        kept++;
+    }
+    r = kserve_grpc_repository_index(out, kept, &u->arena);
+    if (r)
+        grpc_unary_reply(u, &r->base);
+    else
+        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+
+cleanup:
+    free(entries);
+    free(out);
+}
+
+/* Load or unload every version of the named model (explicit model control). */
+static void repository_control(grpc_unary_t *u, const char *name, bool load)
+{
+    error_t err = {0};
+    status_t st;
+
+    st = load ? repository_load(u->fe->repo, name, &err)
+              : repository_unload(u->fe->repo, name, &err);
+    if (st) {
+        grpc_unary_fail(u, st, err.message);
+        return;
+    }
+    if (load) {
+        Inference__RepositoryModelLoadResponse r = INFERENCE__REPOSITORY_MODEL_LOAD_RESPONSE__INIT;
+        grpc_unary_reply(u, &r.base);
+    } else {
+        Inference__RepositoryModelUnloadResponse r =
+            INFERENCE__REPOSITORY_MODEL_UNLOAD_RESPONSE__INIT;
+        grpc_unary_reply(u, &r.base);
+    }
+}
+
+void grpc_handle_repository_load(grpc_unary_t *u)
+{
+    Inference__RepositoryModelLoadRequest *q =
+        (Inference__RepositoryModelLoadRequest *)grpc_unary_message(
+            u, &inference__repository_model_load_request__descriptor, &u->arena);
+
+    if (q)
+        repository_control(u, q->model_name, true);
+}
+
+void grpc_handle_repository_unload(grpc_unary_t *u)
+{
+    Inference__RepositoryModelUnloadRequest *q =
+        (Inference__RepositoryModelUnloadRequest *)grpc_unary_message(
+            u, &inference__repository_model_unload_request__descriptor, &u->arena);
+
+    if (q)
+        repository_control(u, q->model_name, false);
+}
+
+void grpc_handle_health_check(grpc_unary_t *u)
+{
+    Grpc__Health__V1__HealthCheckRequest *q =
+        (Grpc__Health__V1__HealthCheckRequest *)grpc_unary_message(
+            u, &grpc__health__v1__health_check_request__descriptor, &u->arena);
+    Grpc__Health__V1__HealthCheckResponse r = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
+    char message[256];
+    bool known = false;
+
+    if (!q)
+        return;
+    for (int i = 0; health_services[i]; i++)
+        known |= strcmp(q->service, health_services[i]) == 0;
+    if (!known) {
+        /* The health protocol answers NOT_FOUND for a service the server does not have. */
+        snprintf(message, sizeof message, "unknown service '%s'", q->service);
+        grpc_unary_fail(u, STATUS_NOT_FOUND, message);
+        return;
+    }
+    r.status = atomic_load(&u->fe->state->ready)
+                   ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+                   : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+    grpc_unary_reply(u, &r.base);
+}

@@ -1,0 +1,167 @@
+/*
+ * grpc_internal.h - what the gRPC front end's files share: the server
+ * state, completion tags, the unary call state machine and the helpers
+ * that move protobuf-c messages in and out of gRPC byte buffers.
+ *
+ * grpc_server.c    lifecycle, polling threads, method table, unary calls
+ * grpc_handlers.c  the unary RPCs that answer at once
+ * grpc_infer.c     ModelInfer through the batcher
+ * grpc_stream.c    ModelStreamInfer
+ */
+#ifndef INFERD_GRPC_INTERNAL_H
+#define INFERD_GRPC_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <grpc/grpc.h>
+
+#include "grpc_server.h"
+#include "kserve_grpc.h"
+
+/*
+ * What every completion queue event carries: the polling thread calls
+ * complete(tag, ok). Each call state embeds one tag per kind of batch it
+ * can have outstanding.
+ */
+typedef struct grpc_tag {
+    void (*complete)(struct grpc_tag *tag, bool ok);
+} grpc_tag_t;
+
+/* The registered methods; GRPC_METHOD_STREAM_INFER is the only streaming one. */
+typedef enum grpc_method_id {
+    GRPC_METHOD_SERVER_LIVE = 0,
+    GRPC_METHOD_SERVER_READY,
+    GRPC_METHOD_MODEL_READY,
+    GRPC_METHOD_SERVER_METADATA,
+    GRPC_METHOD_MODEL_METADATA,
+    GRPC_METHOD_MODEL_INFER,
+    GRPC_METHOD_STREAM_INFER,
+    GRPC_METHOD_MODEL_CONFIG,
+    GRPC_METHOD_MODEL_STATISTICS,
+    GRPC_METHOD_REPOSITORY_INDEX,
+    GRPC_METHOD_REPOSITORY_LOAD,
+    GRPC_METHOD_REPOSITORY_UNLOAD,
+    GRPC_METHOD_HEALTH_CHECK,
+    GRPC_METHOD_COUNT,
+} grpc_method_id_t;
+
+struct grpc_frontend {
+    const server_config_t *cfg;
+    repository_t *repo;
+    server_state_t *state;
+    grpc_server *server;
+    grpc_completion_queue *cq;
+    void *registered[GRPC_METHOD_COUNT];
+    pthread_t threads[GRPC_FRONTEND_MAX_THREADS];
+    int n_threads;
+    int port;
+    grpc_tag_t shutdown_tag;
+
+    pthread_mutex_t lock; /* guards the fields below */
+    pthread_cond_t changed;
+    bool quiesced;      /* shutdown-and-notify was called */
+    bool shutdown_done; /* its tag came back */
+    int live_calls;     /* call states allocated and not yet freed */
+};
+
+typedef struct grpc_unary grpc_unary_t;
+
+/* Handles a unary call that arrived; must end in grpc_unary_reply or _fail, now or later. */
+typedef void (*grpc_unary_fn)(grpc_unary_t *u);
+
+/*
+ * One unary call, from its request to its release. Two references: the
+ * close notification (RECV_CLOSE_ON_SERVER) and the answer (the handler,
+ * then the batcher for ModelInfer, then the send batch). The last one
+ * frees it.
+ */
+struct grpc_unary {
+    grpc_frontend_t *fe;
+    grpc_method_id_t method;
+    grpc_call *call;
+    gpr_timespec deadline;
+    grpc_metadata_array request_md;
+    grpc_byte_buffer *payload;  /* the request message */
+    grpc_byte_buffer *response; /* the answer, while being sent */
+    grpc_slice status_details;  /* the failure message, while being sent */
+    int cancelled;              /* RECV_CLOSE_ON_SERVER: the client went away or timed out */
+    bool accepted;              /* arrived: counted in state->in_flight */
+    atomic_int refs;
+    grpc_tag_t arrived, closed, sent;
+    arena_t arena;         /* the messages of calls other than ModelInfer */
+    request_t *req;        /* ModelInfer: the request, owned */
+    served_model_t *model; /* ModelInfer: the version it runs on, a reference */
+    /*
+     * ModelInfer: the close watch and the handler run on different threads.
+     * The handler publishes the request before queueing it and then reads
+     * gave_up; the close watch sets gave_up and then reads queued. With
+     * sequentially consistent atomics one of them sees the other, so a
+     * cancellation always reaches a queued request.
+     */
+    _Atomic(request_t *) queued;
+    atomic_bool gave_up;
+};
+
+/*
+ * Tracks a call state being allocated (+1) or freed (-1) in the server's
+ * count; grpc_frontend_stop waits for it to reach zero.
+ */
+void grpc_frontend_call_count(grpc_frontend_t *fe, int delta);
+
+/*
+ * Unpacks u's request message of type desc into arena. On failure answers
+ * INVALID_ARGUMENT (RESOURCE_EXHAUSTED when out of memory) and returns NULL.
+ */
+ProtobufCMessage *grpc_unary_message(grpc_unary_t *u, const ProtobufCMessageDescriptor *desc,
+                                     arena_t *arena);
+
+/* Answers OK with msg (packed now: msg may be freed afterwards). */
+void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg);
+
+/* Answers with the gRPC status the table gives st, and message. */
+void grpc_unary_fail(grpc_unary_t *u, status_t st, const char *message);
+
+/* msg packed into a new byte buffer (the caller destroys it); NULL when out of memory. */
+grpc_byte_buffer *grpc_pack_message(const ProtobufCMessage *msg);
+
+/* The message in bb unpacked into arena; NULL when malformed or out of memory. */
+ProtobufCMessage *grpc_unpack_message(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor *desc,
+                                      arena_t *arena);
+
+/* A request's model version: "" is -1 (the server picks), else a non-negative integer. */
+status_t grpc_parse_version(const char *text, int64_t *out, error_t *err);
+
+/*
+ * Microseconds left before deadline: 0 when there is none (infinite), a
+ * negative number when it has passed, else at least 1.
+ */
+int64_t grpc_deadline_left_us(gpr_timespec deadline);
+
+/* Milliseconds since the epoch, for statistics' last_inference. */
+int64_t grpc_wall_ms(void);
+
+/* The handlers of grpc_handlers.c. */
+void grpc_handle_server_live(grpc_unary_t *u);
+void grpc_handle_server_ready(grpc_unary_t *u);
+void grpc_handle_model_ready(grpc_unary_t *u);
+void grpc_handle_server_metadata(grpc_unary_t *u);
+void grpc_handle_model_metadata(grpc_unary_t *u);
+void grpc_handle_model_config(grpc_unary_t *u);
+void grpc_handle_model_statistics(grpc_unary_t *u);
+void grpc_handle_repository_index(grpc_unary_t *u);
+void grpc_handle_repository_load(grpc_unary_t *u);
+void grpc_handle_repository_unload(grpc_unary_t *u);
+void grpc_handle_health_check(grpc_unary_t *u);
+
+/* ModelInfer (grpc_infer.c): parses, queues, and answers from the batcher's completion. */
+void grpc_handle_model_infer(grpc_unary_t *u);
+
+/*
+ * ModelStreamInfer (grpc_stream.c): asks the server for the next stream
+ * call; false when out of memory or shutting down.
+ */
+bool grpc_stream_arm(grpc_frontend_t *fe);
+
+#endif

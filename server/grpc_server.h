@@ -1,0 +1,52 @@
+/*
+ * grpc_server.h - the KServe v2 gRPC front end (inference.proto's
+ * GRPCInferenceService and grpc.health.v1.Health/Check) on the gRPC C core.
+ *
+ * A few threads poll one completion queue; every call is a small state
+ * machine driven by its completion tags. Handlers never wait for
+ * inference: ModelInfer and each ModelStreamInfer message are queued in the
+ * same batcher as HTTP requests, and the batcher's completion sends the
+ * answer. The prefix is grpc_frontend_ because grpc_server_ belongs to the
+ * gRPC library.
+ */
+#ifndef INFERD_GRPC_SERVER_H
+#define INFERD_GRPC_SERVER_H
+
+#include "repository.h"
+#include "server_config.h"
+#include "server_state.h"
+
+/* Threads polling the completion queue: cfg->http_threads, at most this many. */
+#define GRPC_FRONTEND_MAX_THREADS 16
+
+typedef struct grpc_frontend grpc_frontend_t;
+
+/*
+ * Starts serving on cfg->bind_address:cfg->grpc_port (0: any free port),
+ * receiving messages of at most cfg->max_body_bytes (larger ones fail with
+ * RESOURCE_EXHAUSTED). cfg, repo and state must outlive the front end;
+ * every call counts in state->in_flight from its arrival until its last
+ * byte is sent. The caller owns *out (grpc_frontend_stop).
+ */
+status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
+                             grpc_frontend_t **out, error_t *err);
+
+/* The port actually bound. */
+int grpc_frontend_port(const grpc_frontend_t *fe);
+
+/*
+ * Stops accepting calls (gRPC's shutdown-and-notify): new calls fail with
+ * UNAVAILABLE on the client; calls already accepted, including open
+ * streams, are still served. Safe to call more than once.
+ */
+void grpc_frontend_quiesce(grpc_frontend_t *fe);
+
+/*
+ * Quiesces, cancels the calls still open (streams a client keeps open),
+ * waits for every call to be released, stops the threads and frees. Call
+ * it only once no batcher completion can still reach a call (after
+ * repository_drain). NULL is a no-op.
+ */
+void grpc_frontend_stop(grpc_frontend_t *fe);
+
+#endif

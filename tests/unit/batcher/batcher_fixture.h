@@ -19,6 +19,12 @@
 /* Longest a test waits for completions before calling it a hang. */
 #define FIXTURE_WAIT_US  (INT64_C(4) * 1000000)
 #define FIXTURE_MAX_JOBS 1024
+/*
+ * Scheduling delay a timing bound allows: generous, because on a loaded
+ * machine a woken thread was seen to start 200 ms late. Tests that tell
+ * "ran at once" from "waited out the delay" use delays of twice this or more.
+ */
+#define FIXTURE_SLACK_US (INT64_C(500) * 1000)
 
 static const float fixture_bias[3] = {1, -100, 3};
 
@@ -160,17 +166,17 @@ static inline bool fixture_output_right(const request_t *req, float base, bool d
 }
 
 /*
- * Submits a one-row request of cols columns whose callback holds the worker
- * until fixture_open_gate, and waits until it does: what is submitted next
- * queues behind it.
+ * Submits a request of rows x cols whose callback holds the worker until
+ * fixture_open_gate, and waits until it does: what is submitted next queues
+ * behind it. A full batch of rows does not wait for the queue delay.
  */
-static inline void fixture_block_worker(batcher_t *b, job_t *job, int64_t cols)
+static inline void fixture_block_worker(batcher_t *b, job_t *job, int64_t rows, int64_t cols)
 {
     error_t err;
 
     job->block = true;
     job->tag = -1;
-    CHECK(batcher_submit(b, fixture_request(job, 1, cols, 0), &err) == STATUS_OK);
+    CHECK(batcher_submit(b, fixture_request(job, rows, cols, 0), &err) == STATUS_OK);
     fixture_wait_blocked();
 }
 

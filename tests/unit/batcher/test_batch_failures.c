@@ -23,7 +23,7 @@ static void test_bad_batch_fails_alone(engine_model_t *model)
 
     fixture_reset();
     CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
-    fixture_block_worker(b, &blocker, 3);
+    fixture_block_worker(b, &blocker, 1, 3);
     for (int i = 0; i < 7; i++)
         CHECK(batcher_submit(b, fixture_request(&jobs[i], 1, i == 2 || i == 5 ? 4 : 3, (float)i),
                              &err) == STATUS_OK);

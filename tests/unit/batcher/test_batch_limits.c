@@ -21,7 +21,7 @@ static void test_queue_full(engine_model_t *model)
     cfg.max_queue_size = 2;
     fixture_reset();
     CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
-    fixture_block_worker(b, &blocker, 3);
+    fixture_block_worker(b, &blocker, 1, 3);
     for (int i = 0; i < 2; i++)
         CHECK(batcher_submit(b, fixture_request(&jobs[i], 1, 3, (float)i), &err) == STATUS_OK);
     refused = fixture_request(&jobs[2], 1, 3, 2);
@@ -55,7 +55,7 @@ static void test_request_timeout(engine_model_t *model)
 
     fixture_reset();
     CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
-    fixture_block_worker(b, &blocker, 3);
+    fixture_block_worker(b, &blocker, 1, 3);
     fixture_request(&hasty, 2, 3, 1)->timeout_us = 5000;
     CHECK(batcher_submit(b, hasty.req, &err) == STATUS_OK);
     CHECK(batcher_submit(b, fixture_request(&patient, 2, 3, 2), &err) == STATUS_OK);
@@ -90,7 +90,7 @@ static void test_default_timeout_caps(engine_model_t *model)
     cfg.default_timeout_us = 5000;
     fixture_reset();
     CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
-    fixture_block_worker(b, &blocker, 3);
+    fixture_block_worker(b, &blocker, 1, 3);
     fixture_request(&raiser, 1, 3, 0)->timeout_us = 10000000;
     CHECK(batcher_submit(b, raiser.req, &err) == STATUS_OK);
     CHECK(raiser.req->deadline_us == raiser.req->enqueue_us + 5000);
@@ -98,9 +98,13 @@ static void test_default_timeout_caps(engine_model_t *model)
     fixture_open_gate();
     fixture_wait_completed(2);
     CHECK(raiser.req->status == STATUS_DEADLINE_EXCEEDED);
-    CHECK(blocker.req->status == STATUS_OK);
     batcher_stats(b, &st);
-    CHECK(st.failed_timeout == 1 && st.executions == 1);
+    /* The blocker is under the 5 ms default too: on a loaded machine it may expire first. */
+    if (blocker.req->status == STATUS_OK)
+        CHECK(st.failed_timeout == 1 && st.executions == 1);
+    else
+        CHECK(blocker.req->status == STATUS_DEADLINE_EXCEEDED && st.failed_timeout == 2 &&
+              st.executions == 0);
     batcher_free(b);
     request_free(blocker.req);
     request_free(raiser.req);
@@ -125,7 +129,7 @@ static void test_expiry_while_forming(engine_model_t *model)
     fixture_wait_completed(1);
     CHECK(job.req->status == STATUS_DEADLINE_EXCEEDED);
     CHECK(job.done_us - job.req->enqueue_us >= 20000);
-    CHECK(job.done_us - job.req->enqueue_us < 500000);
+    CHECK(job.done_us - job.req->enqueue_us < FIXTURE_SLACK_US);
     batcher_stats(b, &st);
     CHECK(st.failed_timeout == 1 && st.executions == 0);
     batcher_free(b);
@@ -144,7 +148,7 @@ static void test_priorities(engine_model_t *model)
 
     fixture_reset();
     CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
-    fixture_block_worker(b, &blocker, 3);
+    fixture_block_worker(b, &blocker, 1, 3);
     for (int i = 0; i < 4; i++) {
         jobs[i].tag = i;
         fixture_request(&jobs[i], 1, 3, (float)i)->priority = priorities[i];
@@ -219,6 +223,7 @@ static void test_invalid_requests(engine_model_t *model)
     }
 }
 
+/* Probes sent while the drain starts, 20 ms apart: 4 s at most. */
 #define PROBES 200
 
 typedef struct drainer {
@@ -257,7 +262,7 @@ static void test_drain(engine_model_t *model)
 
     fixture_reset();
     CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
-    fixture_block_worker(b, &blocker, 3);
+    fixture_block_worker(b, &blocker, 1, 3);
     for (int i = 0; i < 6; i++)
         CHECK(batcher_submit(b, fixture_request(&jobs[i], 1, 3, (float)(i + 40)), &err) ==
               STATUS_OK);
@@ -267,7 +272,7 @@ static void test_drain(engine_model_t *model)
         probe_st = batcher_submit(b, fixture_request(&probes[n_probes], 1, 3, 7), &err);
         accepted += probe_st == STATUS_OK;
         n_probes++;
-        fixture_sleep_us(1000);
+        fixture_sleep_us(20000);
     }
     CHECK(probe_st == STATUS_UNAVAILABLE && err.code == STATUS_UNAVAILABLE);
     pthread_mutex_lock(&fixture_lock);

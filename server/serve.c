@@ -11,6 +11,7 @@
  *   4. the batchers drain, gRPC streams a client still holds open are
  *      cancelled, everything is freed, and the process exits 0.
  */
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <time.h>
@@ -45,12 +46,21 @@ static bool wait_in_flight(server_state_t *state, int timeout_secs)
     return atomic_load(&state->in_flight) == 0;
 }
 
-static int wait_for_stop_signal(const sigset_t *signals)
+/* Set by the handler, on whichever thread the kernel picked to run it. */
+static volatile sig_atomic_t stop_signal;
+static sem_t stop_posted;
+
+static void on_stop_signal(int sig)
 {
-    int sig = 0;
-    while (sigwait(signals, &sig) != 0)
+    stop_signal = sig;
+    sem_post(&stop_posted);
+}
+
+static int wait_for_stop_signal(void)
+{
+    while (sem_wait(&stop_posted) != 0)
         ;
-    return sig;
+    return stop_signal;
 }
 
 int cli_serve(int argc, char **argv)
@@ -62,6 +72,7 @@ int cli_serve(int argc, char **argv)
     grpc_frontend_t *grpc = NULL;
     metrics_server_t *metrics = NULL;
     sigset_t signals;
+    struct sigaction action = {0};
     error_t err = {0};
     bool help = false;
     status_t st;
@@ -78,7 +89,18 @@ int cli_serve(int argc, char **argv)
     atomic_init(&state.ready, false);
     atomic_init(&state.draining, false);
     atomic_init(&state.in_flight, 0);
-    /* Every thread started from here on inherits the mask; only sigwait sees the signals. */
+    /*
+     * A handler, not sigwait: threads that libraries start before main
+     * (OpenBLAS) do not block the signals, and the default action taken on
+     * one of them would end the process without a drain. Threads started
+     * from here on inherit the mask, so the signals do not interrupt them.
+     */
+    sem_init(&stop_posted, 0, 0);
+    sigemptyset(&action.sa_mask);
+    action.sa_handler = on_stop_signal;
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
@@ -103,7 +125,8 @@ int cli_serve(int argc, char **argv)
              http_server_port(http), cfg.bind_address, metrics ? metrics_server_port(metrics) : -1,
              cfg.model_repository);
 
-    sig = wait_for_stop_signal(&signals);
+    pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
+    sig = wait_for_stop_signal();
     atomic_store(&state.draining, true);
     atomic_store(&state.ready, false);
     log_info("signal %d: not ready; serving for %d s more, then draining", sig,

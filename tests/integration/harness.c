@@ -431,18 +431,20 @@ static size_t append(char *data, size_t size, size_t count, void *arg)
     return n;
 }
 
-harness_response_t harness_http(const harness_request_t *r)
+struct harness_session {
+    CURL *curl;
+};
+
+/* One call on curl (a fresh handle, or a session's with its open connection). */
+static harness_response_t perform(CURL *curl, const harness_request_t *r)
 {
     harness_response_t out = {0};
     buffer_t body = {0}, headers = {0};
     struct curl_slist *list = NULL;
     bool typed = false;
     char url[1024];
-    CURL *curl = curl_easy_init();
     CURLcode rc;
 
-    if (!curl)
-        abort();
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", r->port, r->path);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
@@ -462,6 +464,7 @@ harness_response_t harness_http(const harness_request_t *r)
     if (!typed)
         list = curl_slist_append(list, "Content-Type: application/json");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, NULL);
     if (strcmp(r->method, "GET") == 0) {
         curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     } else {
@@ -473,6 +476,7 @@ harness_response_t harness_http(const harness_request_t *r)
     out.start_ms = harness_now_ms();
     rc = curl_easy_perform(curl);
     out.end_ms = harness_now_ms();
+    curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &out.connects);
     if (rc == CURLE_OK)
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
     else
@@ -481,9 +485,44 @@ harness_response_t harness_http(const harness_request_t *r)
     out.body = body.data ? body.data : calloc(1, 1);
     out.size = body.len;
     out.headers = headers.data ? headers.data : calloc(1, 1);
+    /* The handle keeps no pointer to the list past the call. */
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(list);
+    return out;
+}
+
+harness_response_t harness_http(const harness_request_t *r)
+{
+    CURL *curl = curl_easy_init();
+    harness_response_t out;
+
+    if (!curl)
+        abort();
+    out = perform(curl, r);
     curl_easy_cleanup(curl);
     return out;
+}
+
+harness_session_t *harness_session_new(void)
+{
+    harness_session_t *session = calloc(1, sizeof *session);
+
+    if (!session || !(session->curl = curl_easy_init()))
+        abort();
+    return session;
+}
+
+harness_response_t harness_session_http(harness_session_t *session, const harness_request_t *r)
+{
+    return perform(session->curl, r);
+}
+
+void harness_session_free(harness_session_t *session)
+{
+    if (!session)
+        return;
+    curl_easy_cleanup(session->curl);
+    free(session);
 }
 
 harness_response_t harness_get(int port, const char *path)
@@ -810,4 +849,18 @@ bool harness_make_affine_model(const char *path, int scale, int bias)
     }
     free(tmp);
     return ok;
+}
+
+int harness_grpc_port(harness_server_t *s)
+{
+    static const char prefix[] = "grpc on 127.0.0.1:";
+    const char *at;
+    int port = -1;
+
+    pthread_mutex_lock(&s->lock);
+    at = s->log ? strstr(s->log, prefix) : NULL;
+    if (at)
+        port = atoi(at + strlen(prefix));
+    pthread_mutex_unlock(&s->lock);
+    return port > 0 ? port : -1;
 }

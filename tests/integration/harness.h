@@ -58,6 +58,9 @@ int harness_http_port(const harness_server_t *s);
 int harness_metrics_port(const harness_server_t *s);
 pid_t harness_pid(const harness_server_t *s);
 
+/* The gRPC port from the server's "grpc on 127.0.0.1:PORT" log line; -1 when absent. */
+int harness_grpc_port(harness_server_t *s);
+
 /* Sends sig to the server without waiting. */
 void harness_signal(harness_server_t *s, int sig);
 
@@ -111,10 +114,21 @@ typedef struct harness_response {
     char *headers;   /* the raw header lines, NUL-terminated */
     double start_ms; /* harness_now_ms() when the call began and ended */
     double end_ms;
+    long connects; /* connections opened for this call: 0 when one was reused */
     char error[256];
 } harness_response_t;
 
 harness_response_t harness_http(const harness_request_t *r);
+
+/*
+ * A client that keeps its connection open between calls (HTTP/1.1
+ * keep-alive), as real clients do. One thread at a time.
+ */
+typedef struct harness_session harness_session_t;
+
+harness_session_t *harness_session_new(void);
+harness_response_t harness_session_http(harness_session_t *session, const harness_request_t *r);
+void harness_session_free(harness_session_t *session);
 
 /* GET path. */
 harness_response_t harness_get(int port, const char *path);

@@ -493,6 +493,64 @@ static void test_stats_and_metrics(harness_server_t *s)
     harness_response_free(&r);
 }
 
+/*
+ * One kept-alive connection carries a mix of calls, as a client session
+ * does: infer (JSON and binary, answered after the connection was
+ * suspended), metadata, and refusals; all on the first connection.
+ */
+static void test_keep_alive(harness_server_t *s)
+{
+    static const char infer[] = "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],"
+                                "\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}";
+    static const char binary[] = "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],"
+                                 "\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":16}}]}"
+                                 "\0\0\x80\x3f\0\0\0\x40\0\0\x40\x40\0\0\x80\x40";
+    char length[64];
+    const char *binary_headers[] = {length, "Content-Type: application/octet-stream", NULL};
+    const struct {
+        const char *method, *path, *body;
+        size_t size;
+        const char *const *headers;
+        long status;
+    } calls[] = {
+        {"POST", "/v2/models/affine/infer", infer, sizeof infer - 1, NULL, 200},
+        {"GET", "/v2/models/affine", NULL, 0, NULL, 200},
+        {"POST", "/v2/models/affine/infer", "{\"inputs\":", 11, NULL, 400},
+        {"POST", "/v2/models/affine/infer", binary, sizeof binary - 1, binary_headers, 200},
+        {"GET", "/v2/models/nosuch", NULL, 0, NULL, 404},
+        {"POST", "/v2/models/affine/infer", infer, sizeof infer - 1, NULL, 200},
+        {"GET", "/v2/models/affine/infer", NULL, 0, NULL, 405},
+        {"GET", "/v2/health/ready", NULL, 0, NULL, 200},
+        {"POST", "/v2/models/affine/infer", infer, sizeof infer - 1, NULL, 200},
+    };
+    harness_session_t *session = harness_session_new();
+    long connects = 0;
+
+    snprintf(length, sizeof length, "Inference-Header-Content-Length: %zu", strlen(binary));
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+            harness_request_t req = {.method = calls[i].method,
+                                     .port = harness_http_port(s),
+                                     .path = calls[i].path,
+                                     .body = calls[i].body,
+                                     .size = calls[i].size,
+                                     .headers = calls[i].headers};
+            harness_response_t r = harness_session_http(session, &req);
+            if (r.status != calls[i].status)
+                fprintf(stderr, "keep-alive call %zu: %ld %s %s\n", i, r.status, r.body, r.error);
+            CHECK(r.status == calls[i].status);
+            if (r.status == 200 && strstr(calls[i].path, "infer")) {
+                json_t *root = harness_json(&r);
+                CHECK(json_number_value(json_array_get(output_data(root, "y"), 3)) == 9);
+                json_decref(root);
+            }
+            connects += r.connects;
+            harness_response_free(&r);
+        }
+    CHECK(connects == 1);
+    harness_session_free(session);
+}
+
 int main(void)
 {
     char *repo;
@@ -522,6 +580,7 @@ int main(void)
         test_versioned_infer(s);
         test_repository_index(s);
         test_stats_and_metrics(s);
+        test_keep_alive(s);
         CHECK(HARNESS_STOP(s) == 0);
     }
     harness_remove_tree(repo);

@@ -8,7 +8,8 @@
  *   queue is flushed, every request gets its exact answer, exit 0;
  *   200 concurrent requests on 2 HTTP threads and one model instance all
  *   succeed;
- *   --log-format json writes one JSON object per line.
+ *   --log-format json writes one JSON object per line;
+ *   SIGTERM the moment the server is ready still drains and exits 0.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +24,8 @@
 #define WIDTH         4
 /* Requests queued when SIGTERM arrives. */
 #define HELD_REQUESTS 8
+/* Servers stopped right after their ready line. */
+#define SIGTERM_ROUNDS 5
 /* Concurrent connections against two HTTP threads. */
 #define MANY_CLIENTS 200
 
@@ -178,6 +181,31 @@ static void test_many_connections(void)
     CHECK(HARNESS_STOP(s) == 0);
 }
 
+/*
+ * SIGTERM the moment the server is ready still drains: the process must
+ * never die of the signal itself, whichever of its threads the kernel
+ * picks to receive it.
+ */
+static void test_immediate_sigterm(void)
+{
+    int died = 0;
+
+    for (int i = 0; i < SIGTERM_ROUNDS; i++) {
+        harness_server_t *s = harness_start(repo, NULL);
+        int code;
+        CHECK(s != NULL);
+        if (!s)
+            return;
+        harness_signal(s, SIGTERM);
+        code = harness_wait_exit(s, 10000);
+        died += code != 0;
+        if (code != 0)
+            fprintf(stderr, "round %d: SIGTERM just after ready: exit %d\n", i, code);
+        CHECK(harness_stop(s, false) == code);
+    }
+    CHECK(died == 0);
+}
+
 /* Every line of the log is a JSON object with ts, level and msg. */
 static void test_json_log(void)
 {
@@ -223,6 +251,7 @@ int main(void)
     test_drain_in_flight();
     test_many_connections();
     test_json_log();
+    test_immediate_sigterm();
     harness_remove_tree(dir);
     free(fast);
     free(held);

@@ -11,6 +11,7 @@
 #ifndef INFERD_BATCHER_H
 #define INFERD_BATCHER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine.h"
@@ -30,6 +31,12 @@
 typedef struct batcher_config {
     /* 0: inputs carry no batch dim and every request runs alone. */
     int max_batch_size;
+    /*
+     * Dynamic batching: queued requests are merged into one execution. When
+     * false each request still carries its batch dim but runs alone, as in
+     * Triton without a dynamic_batching section.
+     */
+    bool combine_requests;
     int preferred_batch_sizes[BATCHER_MAX_PREFERRED];
     int n_preferred;
     int64_t max_queue_delay_us;

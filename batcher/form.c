@@ -59,8 +59,8 @@ static int64_t row_limit(const batcher_config_t *cfg, const request_t *lead)
     int64_t limit = cfg->max_batch_size > 0 ? cfg->max_batch_size : 1;
     int64_t rows = rows_of(cfg, lead);
 
-    if (cfg->max_batch_size == 0)
-        return limit;
+    if (cfg->max_batch_size == 0 || !cfg->combine_requests)
+        return rows;
     for (int i = 0; i < lead->n_inputs; i++) {
         int64_t per_row = tensor_numel(&lead->inputs[i]) / rows;
         if (per_row > 0 && TENSOR_MAX_ELEMENTS / per_row < limit)

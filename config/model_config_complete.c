@@ -183,6 +183,7 @@ status_t model_config_complete(model_config_t *cfg, const engine_model_t *model,
             goto cleanup;
     }
     work->batching.max_batch_size = cfg->max_batch_size;
+    work->batching.combine_requests = cfg->dynamic_batching;
     if (!cfg->dynamic_batching) {
         /* Without dynamic batching no request waits for others to join it. */
         work->batching.max_queue_delay_us = 0;

@@ -180,11 +180,12 @@ static inline void fixture_block_worker(batcher_t *b, job_t *job, int64_t rows, 
     fixture_wait_blocked();
 }
 
-/* A batcher config: one worker, batches up to max_batch, three priority levels. */
+/* A batcher config: one worker, dynamic batches up to max_batch, three priority levels. */
 static inline batcher_config_t fixture_config(int max_batch, int64_t delay_us)
 {
     batcher_config_t cfg = {
         .max_batch_size = max_batch,
+        .combine_requests = true,
         .max_queue_delay_us = delay_us,
         .priority_levels = 3,
         .default_priority = 2,

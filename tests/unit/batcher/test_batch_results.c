@@ -125,6 +125,33 @@ static void test_together_run_once(engine_model_t *model)
         request_free(jobs[i].req);
 }
 
+/* Without dynamic batching each request runs alone, batch dim and all. */
+static void test_not_combined(engine_model_t *model)
+{
+    batcher_config_t cfg = fixture_config(8, 0);
+    batcher_t *b = NULL;
+    batcher_stats_t st;
+    job_t jobs[4] = {0};
+    error_t err;
+
+    cfg.combine_requests = false;
+    fixture_reset();
+    CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
+    for (int i = 0; i < 4; i++)
+        CHECK(batcher_submit(b, fixture_request(&jobs[i], 2, 3, (float)(7 * i)), &err) ==
+              STATUS_OK);
+    fixture_wait_completed(4);
+    batcher_stats(b, &st);
+    CHECK(st.executions == 4 && st.success == 4 && st.inferences == 8);
+    for (int i = 0; i < 4; i++) {
+        CHECK(fixture_output_right(jobs[i].req, (float)(7 * i), false));
+        CHECK(jobs[i].req->batch_size == 2);
+    }
+    batcher_free(b);
+    for (int i = 0; i < 4; i++)
+        request_free(jobs[i].req);
+}
+
 /* Requests of 1, 2, 3, 4 and 6 rows fill a batch of 16 and each gets back its own rows. */
 static void test_rows_split_back(engine_model_t *model)
 {
@@ -215,6 +242,7 @@ int main(void)
     test_concurrent_submitters(model);
     test_together_run_once(model);
     test_rows_split_back(model);
+    test_not_combined(model);
     test_unbatched(model);
     test_output_mask(model);
     engine_model_free(model);

@@ -24,8 +24,9 @@ typedef struct load {
     perf_window_t w;
     atomic_bool stop; /* set when the workers could not all start */
     bool open_loop;
-    pthread_mutex_t lock;  /* the open loop's schedule */
-    double next_offset_ns; /* the next slot, after w.start_ns */
+    pthread_mutex_t lock;     /* the open loop's schedule: */
+    uint64_t slots;           /* slots taken so far */
+    double poisson_offset_ns; /* the next Poisson slot, after w.start_ns */
     uint64_t rng;
 } load_t;
 
@@ -57,14 +58,17 @@ static double uniform(uint64_t *state)
 /* Takes the next send time off the schedule. Called with the lock held. */
 static int64_t take_slot(load_t *l)
 {
-    int64_t slot = l->w.start_ns + (int64_t)l->next_offset_ns;
-    double mean_gap = NS_PER_SEC / l->o->request_rate;
+    double offset_ns;
 
-    if (l->o->distribution == PERF_POISSON)
-        l->next_offset_ns += -log(1.0 - uniform(&l->rng)) * mean_gap;
-    else
-        l->next_offset_ns += mean_gap;
-    return slot;
+    if (l->o->distribution == PERF_POISSON) {
+        offset_ns = l->poisson_offset_ns;
+        l->poisson_offset_ns += -log(1.0 - uniform(&l->rng)) * NS_PER_SEC / l->o->request_rate;
+    } else {
+        /* k x 1e9 / R rather than a running sum: R x D slots fit exactly in D seconds. */
+        offset_ns = (double)l->slots * NS_PER_SEC / l->o->request_rate;
+    }
+    l->slots++;
+    return l->w.start_ns + llround(offset_ns);
 }
 
 /* The next send time; false when the run is over. */
@@ -118,10 +122,8 @@ static void *worker_main(void *arg)
 static void count_unsent(load_t *l)
 {
     pthread_mutex_lock(&l->lock);
-    while (l->w.start_ns + (int64_t)l->next_offset_ns < l->w.end_ns) {
-        take_slot(l);
+    while (take_slot(l) < l->w.end_ns)
         atomic_fetch_add(&l->stats->unsent, 1);
-    }
     pthread_mutex_unlock(&l->lock);
 }
 

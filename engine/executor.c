@@ -97,6 +97,7 @@ static status_t run_step(engine_context_t *ctx, const plan_step_t *step, error_t
         .node = node->name,
         .params = node->params,
         .state = node->state,
+        .prepared = step->prepared,
         .n_inputs = node->n_inputs,
         .inputs = ctx->call_inputs,
         .n_outputs = node->n_outputs,
@@ -123,7 +124,7 @@ status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n
 
     *outputs = NULL;
     if (!st)
-        st = model_get_plan(m, inputs, &plan, err);
+        st = model_get_plan(m, inputs, ctx->threads, &plan, err);
     if (!st)
         st = reserve_arena(ctx, plan->arena_bytes, err);
     if (st) {

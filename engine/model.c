@@ -165,7 +165,8 @@ status_t model_check_inputs(const engine_model_t *m, const tensor_t *inputs, int
     return STATUS_OK;
 }
 
-status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, plan_t **out, error_t *err)
+status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, int threads, plan_t **out,
+                        error_t *err)
 {
     plan_t *plan = NULL;
     int victim = 0;
@@ -173,7 +174,7 @@ status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, plan_t **out,
 
     pthread_mutex_lock(&m->plans_lock);
     for (int i = 0; i < MODEL_PLAN_CACHE_SIZE; i++)
-        if (m->plans[i] && plan_matches(m->plans[i], inputs)) {
+        if (m->plans[i] && plan_matches(m->plans[i], inputs, threads)) {
             plan = m->plans[i];
             plan_retain(plan);
             m->plan_used[i] = ++m->plan_clock;
@@ -185,7 +186,7 @@ status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, plan_t **out,
         return STATUS_OK;
     }
     /* Planning reads only the immutable graph, so it runs outside the lock. */
-    st = plan_build(m->graph, inputs, &plan, err);
+    st = plan_build(m->graph, inputs, threads, &plan, err);
     if (st)
         return st;
     pthread_mutex_lock(&m->plans_lock);

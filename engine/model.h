@@ -33,9 +33,11 @@ status_t model_check_inputs(const engine_model_t *m, const tensor_t *inputs, int
                             error_t *err);
 
 /*
- * Returns the plan for inputs (validated), building and caching it if
- * needed. The caller owns the returned reference (plan_release).
+ * Returns the plan for inputs (validated) at threads kernel threads,
+ * building and caching it if needed. The caller owns the returned
+ * reference (plan_release).
  */
-status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, plan_t **out, error_t *err);
+status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, int threads, plan_t **out,
+                        error_t *err);
 
 #endif

@@ -304,7 +304,7 @@ static status_t import_initializer(importer_t *im, Onnx__TensorProto *tp, const 
     graph_t *g = im->g;
     tensor_t *t;
     char what[256];
-    size_t bytes;
+    size_t bytes = 0;
     int v;
     status_t st;
 

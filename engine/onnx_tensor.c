@@ -202,7 +202,7 @@ status_t onnx_tensor_header(const Onnx__TensorProto *tp, const char *what, tenso
 status_t onnx_tensor_convert(Onnx__TensorProto *tp, const char *model_dir, const char *what,
                              arena_t *arena, tensor_t *out, error_t *err)
 {
-    size_t bytes;
+    size_t bytes = 0;
     status_t st = onnx_tensor_header(tp, what, out, &bytes, err);
 
     if (st)

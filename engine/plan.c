@@ -60,6 +60,28 @@ static bool foldable(const plan_t *p, const graph_node_t *node)
     return true;
 }
 
+/* Shape-specific kernel state for a step, now that every shape is known. */
+static status_t prepare_step(const plan_t *p, const graph_node_t *node, const tensor_t **inputs,
+                             tensor_t *outputs, size_t *workspace, void **prepared, error_t *err)
+{
+    op_call_t call = {
+        .op_type = node->op_type,
+        .node = node->name,
+        .params = node->params,
+        .state = node->state,
+        .n_inputs = node->n_inputs,
+        .inputs = inputs,
+        .n_outputs = node->n_outputs,
+        .outputs = outputs,
+        .workspace_size = *workspace,
+        .threads = p->threads,
+    };
+    status_t st = node->schema->kernel->prepare(&call, prepared, err);
+
+    *workspace = call.workspace_size;
+    return st;
+}
+
 /* Visits nodes in order: folds what is known, infers shapes of the rest. */
 static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
 {
@@ -81,6 +103,9 @@ static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
             st = graph_node_fold(g, node, inputs, outputs, &p->arena, err);
         else
             st = graph_node_infer(g, node, inputs, outputs, &workspace, err);
+        if (!st && !fold && node->schema->kernel->prepare)
+            st = prepare_step(p, node, inputs, outputs, &workspace, &p->steps[p->n_steps].prepared,
+                              err);
         if (st)
             return st;
         for (int k = 0; k < node->n_outputs; k++) {
@@ -151,7 +176,8 @@ static status_t assign_memory(plan_t *p, const graph_t *g, error_t *err)
     return st;
 }
 
-status_t plan_build(const graph_t *g, const tensor_t *inputs, plan_t **out, error_t *err)
+status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_t **out,
+                    error_t *err)
 {
     plan_t *p = calloc(1, sizeof *p);
     status_t st;
@@ -160,6 +186,7 @@ status_t plan_build(const graph_t *g, const tensor_t *inputs, plan_t **out, erro
     if (!p)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     atomic_init(&p->refs, 1);
+    p->threads = threads;
     p->values = arena_alloc(&p->arena, ((size_t)g->n_values + 1) * sizeof *p->values);
     st = p->values ? copy_key(p, g, inputs, err)
                    : error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
@@ -177,8 +204,10 @@ status_t plan_build(const graph_t *g, const tensor_t *inputs, plan_t **out, erro
     return STATUS_OK;
 }
 
-bool plan_matches(const plan_t *p, const tensor_t *inputs)
+bool plan_matches(const plan_t *p, const tensor_t *inputs, int threads)
 {
+    if (p->threads != threads)
+        return false;
     for (int i = 0; i < p->n_inputs; i++) {
         const tensor_t *k = &p->key[i];
         if (k->dtype != inputs[i].dtype ||
@@ -199,6 +228,9 @@ void plan_release(plan_t *p)
 {
     if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
         return;
+    for (int s = 0; s < p->n_steps; s++)
+        if (p->steps[s].prepared)
+            p->steps[s].node->schema->kernel->unprepare(p->steps[s].prepared);
     arena_release(&p->arena);
     free(p);
 }

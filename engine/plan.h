@@ -31,10 +31,12 @@ typedef struct plan_step {
     const graph_node_t *node;
     size_t workspace_offset;
     size_t workspace_size;
+    void *prepared; /* from kernel->prepare, freed with kernel->unprepare */
 } plan_step_t;
 
 typedef struct plan {
     atomic_int refs;
+    int threads; /* kernel threads the plan was prepared for */
     int n_inputs;
     tensor_t *key;        /* input dtypes and shapes; data only for value-keyed inputs */
     plan_value_t *values; /* one per graph value */
@@ -46,12 +48,14 @@ typedef struct plan {
 
 /*
  * Builds the plan of g for inputs (already validated against the model's
- * declared inputs). The caller owns the returned reference.
+ * declared inputs), prepared for kernels running on threads threads. The
+ * caller owns the returned reference.
  */
-status_t plan_build(const graph_t *g, const tensor_t *inputs, plan_t **out, error_t *err);
+status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_t **out,
+                    error_t *err);
 
-/* True if p was built for inputs' shapes (and value-keyed values). */
-bool plan_matches(const plan_t *p, const tensor_t *inputs);
+/* True if p was built for inputs' shapes (and value-keyed values) and threads. */
+bool plan_matches(const plan_t *p, const tensor_t *inputs, int threads);
 
 void plan_retain(plan_t *p);
 

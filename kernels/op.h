@@ -12,7 +12,8 @@
  *
  * Life cycle (per node): adapt (once, at import) -> pack (once per compiled
  * model, optional: pre-packs constant weights) -> infer (once per input
- * shape: shapes and workspace size) -> run (per inference).
+ * shape: shapes and workspace size) -> prepare (once per plan, optional:
+ * shape-specific state such as library primitives) -> run (per inference).
  *
  * Files: kernels/<family>/<family>.h (params), <family>_proto.c (infer and
  * info), <family>_cpu.c (run), <family>_onnx.c (adapters and the schema
@@ -58,6 +59,7 @@ typedef struct op_call {
     const char *node;
     const void *params; /* the adapter's output */
     void *state;        /* what pack returned, or NULL */
+    void *prepared;     /* what prepare returned for this plan, or NULL */
     int n_inputs;
     const tensor_t *const *inputs; /* inputs[i] is NULL for an omitted optional input */
     int n_outputs;
@@ -93,6 +95,15 @@ typedef struct op_kernel {
      */
     status_t (*pack)(const op_call_t *call, void **state, error_t *err);
     void (*release)(void *state);
+    /*
+     * Optional. Called once per plan after infer, with every input and
+     * output shape known and call->threads set to the plan's thread count
+     * (data pointers are NULL except for constants). May raise
+     * call->workspace_size. *prepared is owned by the plan, passed to run
+     * in call->prepared, and freed with unprepare.
+     */
+    status_t (*prepare)(op_call_t *call, void **prepared, error_t *err);
+    void (*unprepare)(void *prepared);
 } op_kernel_t;
 
 typedef status_t (*op_adapt_fn)(const op_adapt_t *node, void *params, error_t *err);

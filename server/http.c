@@ -16,7 +16,9 @@
 /* First allocation for a request body; it doubles from there. */
 #define HTTP_BODY_INITIAL 4096
 
-enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json)
+/* Queues json (taken) with status; Retry-After and Connection: close when asked. */
+static enum MHD_Result respond(http_call_t *call, unsigned status, char *json, bool retry_after,
+                               bool close)
 {
     struct MHD_Response *resp;
     enum MHD_Result rc;
@@ -29,33 +31,34 @@ enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (retry_after) {
+        char seconds[16];
+        snprintf(seconds, sizeof seconds, "%d", API_RETRY_AFTER_SECS);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
+    if (close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     rc = MHD_queue_response(call->conn, status, resp);
     MHD_destroy_response(resp);
     return rc;
 }
 
+enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json)
+{
+    return respond(call, status, json, false, false);
+}
+
 enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message)
 {
-    char *json = kserve_error_json(message);
-    struct MHD_Response *resp;
-    enum MHD_Result rc;
+    return respond(call, (unsigned)api_http_status(st), kserve_error_json(message),
+                   api_status_retryable(st), false);
+}
 
-    if (!json)
-        return MHD_NO;
-    resp = MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(json);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    if (api_status_retryable(st)) {
-        char seconds[16];
-        snprintf(seconds, sizeof seconds, "%d", API_RETRY_AFTER_SECS);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
-    }
-    rc = MHD_queue_response(call->conn, (unsigned)api_http_status(st), resp);
-    MHD_destroy_response(resp);
-    return rc;
+/* 503 with Connection: close, for requests that arrive after the drain delay. */
+static enum MHD_Result respond_closing(http_call_t *call)
+{
+    return respond(call, (unsigned)api_http_status(STATUS_UNAVAILABLE),
+                   kserve_error_json("server is shutting down"), true, true);
 }
 
 /* Appends an upload chunk, or notes that the body is over the limit. */
@@ -116,6 +119,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!call)
             return MHD_NO;
         *con_cls = call;
+        /* Keep-alive connections outlive the listening socket: close them as they ask. */
+        if (atomic_load(&server->state->closing))
+            return respond_closing(call);
         if (!call->too_large)
             return MHD_YES;
     }

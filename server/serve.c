@@ -88,6 +88,7 @@ int cli_serve(int argc, char **argv)
     log_init(cfg.log_level, cfg.log_format);
     atomic_init(&state.ready, false);
     atomic_init(&state.draining, false);
+    atomic_init(&state.closing, false);
     atomic_init(&state.in_flight, 0);
     /*
      * A handler, not sigwait: threads that libraries start before main
@@ -132,6 +133,7 @@ int cli_serve(int argc, char **argv)
     log_info("signal %d: not ready; serving for %d s more, then draining", sig,
              cfg.drain_delay_secs);
     sleep_ms((long)cfg.drain_delay_secs * 1000);
+    atomic_store(&state.closing, true);
     http_server_quiesce(http);
     grpc_frontend_quiesce(grpc);
     log_info("stopped accepting connections; %d requests in flight", atomic_load(&state.in_flight));

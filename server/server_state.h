@@ -12,6 +12,7 @@
 typedef struct server_state {
     atomic_bool ready;    /* startup finished and not draining */
     atomic_bool draining; /* a stop signal arrived */
+    atomic_bool closing;  /* past the drain delay: new requests are refused */
     atomic_int in_flight; /* requests accepted and not yet answered */
 } server_state_t;
 

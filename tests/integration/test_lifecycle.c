@@ -8,6 +8,7 @@
  *   queue is flushed, every request gets its exact answer, exit 0;
  *   200 concurrent requests on 2 HTTP threads and one model instance all
  *   succeed;
+ *   clients that hang up while their requests are queued do no harm;
  *   --log-format json writes one JSON object per line;
  *   SIGTERM the moment the server is ready still drains and exits 0.
  */
@@ -26,6 +27,9 @@
 #define HELD_REQUESTS 8
 /* Servers stopped right after their ready line. */
 #define SIGTERM_ROUNDS 5
+/* Clients that hang up before their answer, and when. */
+#define QUITTERS           4
+#define QUITTER_TIMEOUT_MS 200
 /* Concurrent connections against two HTTP threads. */
 #define MANY_CLIENTS 200
 
@@ -206,6 +210,57 @@ static void test_immediate_sigterm(void)
     CHECK(died == 0);
 }
 
+typedef struct quitter {
+    int port;
+    long status[QUITTERS];
+} quitter_t;
+
+static void quitter_client(int i, void *arg)
+{
+    quitter_t *q = arg;
+    static const char body[] = "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],"
+                               "\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}";
+    harness_request_t req = {.method = "POST",
+                             .port = q->port,
+                             .path = "/v2/models/patient/infer",
+                             .body = body,
+                             .size = sizeof body - 1,
+                             .timeout_ms = QUITTER_TIMEOUT_MS};
+    harness_response_t r = harness_http(&req);
+    q->status[i] = r.status;
+    harness_response_free(&r);
+}
+
+/*
+ * Clients that hang up while their requests wait in the queue: the
+ * requests still complete later, into closed connections, and the server
+ * carries on (under ASan this also checks nothing is used after it is freed).
+ */
+static void test_client_gone(void)
+{
+    harness_server_t *s = harness_start(repo, NULL);
+    quitter_t q = {0};
+    double waited = 0;
+
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    q.port = harness_http_port(s);
+    harness_parallel(QUITTERS, quitter_client, &q);
+    for (int i = 0; i < QUITTERS; i++)
+        CHECK(q.status[i] == 0);
+    while (harness_scrape(s, "inferd_request_success_total", "model=\"patient\",version=\"1\"") !=
+               QUITTERS &&
+           waited < 5000) {
+        harness_sleep_ms(20);
+        waited += 20;
+    }
+    CHECK(harness_scrape(s, "inferd_request_success_total", "model=\"patient\",version=\"1\"") ==
+          QUITTERS);
+    CHECK(affine_ok(harness_http_port(s), "fast", 40));
+    CHECK(HARNESS_STOP(s) == 0);
+}
+
 /* Every line of the log is a JSON object with ts, level and msg. */
 static void test_json_log(void)
 {
@@ -226,7 +281,7 @@ static void test_json_log(void)
 
 int main(void)
 {
-    char *dir, *fast, *held;
+    char *dir, *fast, *held, *patient;
 
     harness_init(WATCHDOG_SECS);
     dir = harness_temp_dir();
@@ -236,8 +291,14 @@ int main(void)
     repo = dir;
     fast = harness_format("%s/fast/1/model.onnx", dir);
     held = harness_format("%s/held/1/model.onnx", dir);
+    patient = harness_format("%s/patient/1/model.onnx", dir);
     CHECK(harness_make_affine_model(fast, 2, 1));
     CHECK(harness_copy_file(fast, held));
+    CHECK(harness_copy_file(fast, patient));
+    /* Requests wait 1 s for company: their clients give up before that. */
+    CHECK(harness_write_config(dir, "patient",
+                               "{\"max_batch_size\": 32, \"dynamic_batching\": "
+                               "{\"max_queue_delay_microseconds\": 1000000}}"));
     /* One instance batching briefly: the many-connections test shares it. */
     CHECK(harness_write_config(dir, "fast",
                                "{\"max_batch_size\": 8, \"dynamic_batching\": "
@@ -251,10 +312,12 @@ int main(void)
     test_drain_in_flight();
     test_many_connections();
     test_json_log();
+    test_client_gone();
     test_immediate_sigterm();
     harness_remove_tree(dir);
     free(fast);
     free(held);
+    free(patient);
     free(dir);
     CHECK_DONE();
 }

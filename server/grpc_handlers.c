@@ -151,6 +151,8 @@ void grpc_handle_model_statistics(grpc_unary_t *u)
         u, &inference__model_statistics_request__descriptor, &u->arena);
     served_model_t **models = calloc(GRPC_MAX_MODELS, sizeof *models);
     kserve_model_stats_t *stats = calloc(GRPC_MAX_MODELS, sizeof *stats);
+    /* u may be gone once the answer is on its way; the references go back after it. */
+    repository_t *repo = u->fe->repo;
     Inference__ModelStatisticsResponse *r = NULL;
     int64_t version = -1;
     error_t err = {0};
@@ -167,7 +169,7 @@ void grpc_handle_model_statistics(grpc_unary_t *u)
         grpc_unary_fail(u, err.code, err.message);
         goto cleanup;
     }
-    n = repository_snapshot(u->fe->repo, models, GRPC_MAX_MODELS);
+    n = repository_snapshot(repo, models, GRPC_MAX_MODELS);
     for (int i = 0; i < n; i++) {
         served_model_t *m = models[i];
         char text[GRPC_VERSION_TEXT];
@@ -196,7 +198,7 @@ void grpc_handle_model_statistics(grpc_unary_t *u)
 
 cleanup:
     for (int i = 0; i < n; i++)
-        repository_release(u->fe->repo, models[i]);
+        repository_release(repo, models[i]);
     free(models);
     free(stats);
 }

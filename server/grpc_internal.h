@@ -117,7 +117,12 @@ void grpc_frontend_call_count(grpc_frontend_t *fe, int delta);
 ProtobufCMessage *grpc_unary_message(grpc_unary_t *u, const ProtobufCMessageDescriptor *desc,
                                      arena_t *arena);
 
-/* Answers OK with msg (packed now: msg may be freed afterwards). */
+/*
+ * Answers OK with msg (packed now: msg may be freed afterwards). The call
+ * may complete and be freed on another thread before this returns: the
+ * caller must not touch u (or its arena) afterwards. The same holds for
+ * grpc_unary_fail and grpc_unary_message's failure.
+ */
 void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg);
 
 /* Answers with the gRPC status the table gives st, and message. */

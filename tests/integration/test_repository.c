@@ -281,16 +281,17 @@ static void test_poll_reload(const char *repo)
     CHECK(wait_answer(&c, 5, "2"));
     CHECK(wait_metadata(port, "affine", "2"));
 
-    /* 3. config.json now serves every version: version 1 is back beside 2. */
+    /*
+     * 3. config.json now serves every version: version 1 is back beside 2.
+     * 4. At the same time a new model folder appears; it goes again after.
+     */
+    CHECK(harness_make_affine_model(late_model, 5, 1));
     CHECK(harness_write_config(repo, "affine",
                                "{\"max_batch_size\": 8, \"version_policy\": {\"all\": {}}}"));
     CHECK(wait_metadata(port, "affine", "1,2"));
     CHECK(infer_y0(port, "/v2/models/affine/versions/1/infer", NULL, 0) == 4);
     CHECK(infer_y0(port, "/v2/models/affine/versions/2/infer", NULL, 0) == 5);
     CHECK(wait_answer(&c, 5, "2"));
-
-    /* 4. A new model folder is picked up, and dropped when it goes. */
-    CHECK(harness_make_affine_model(late_model, 5, 1));
     CHECK(wait_metadata(port, "late", "1"));
     CHECK(infer_y0(port, "/v2/models/late/infer", NULL, 0) == 6);
     harness_remove_tree(late);

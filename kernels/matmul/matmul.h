@@ -8,8 +8,8 @@
 #include "op.h"
 
 /*
- * Largest M, N or K the kernels accept: cblas takes int dimensions, so a
- * matrix side beyond INT_MAX cannot be handed to sgemm.
+ * Largest M, N or K the kernels accept; sides stay within int so that
+ * every index product in the integer kernels fits comfortably in int64.
  */
 #define MATMUL_MAX_DIM INT_MAX
 
@@ -53,8 +53,17 @@ bool matmul_shape(const tensor_t *a, const tensor_t *b, matmul_shape_t *s, const
 status_t matmul_run(op_call_t *call, error_t *err);
 status_t gemm_run(op_call_t *call, error_t *err);
 
+/*
+ * Row-major Y = alpha * op(A) x op(B) + beta * Y on oneDNN's sgemm, run on
+ * threads OpenMP threads (the one thread runtime inferd's kernels share).
+ */
+void matmul_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *y,
+                  int64_t ldy, int threads);
+
 /* Y[m, n] = A[m, k] x B[k, n], all row-major and dense; Y is overwritten. */
-void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n);
+void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n,
+                int threads);
 void matmul_i32(const int32_t *a, const int32_t *b, int32_t *y, int64_t m, int64_t k, int64_t n);
 void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64_t k, int64_t n);
 
@@ -65,6 +74,6 @@ void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64
  */
 void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t m, int64_t k,
               int64_t n, bool trans_a, bool trans_b, float alpha, float beta, int64_t c_row_stride,
-              int64_t c_col_stride);
+              int64_t c_col_stride, int threads);
 
 #endif

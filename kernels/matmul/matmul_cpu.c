@@ -1,10 +1,29 @@
 #include "matmul.h"
 
 #include <assert.h>
-#include <cblas.h>
+#include <dnnl.h>
+#include <omp.h>
 #include <string.h>
 
-void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n)
+void matmul_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *y,
+                  int64_t ldy, int threads)
+{
+    dnnl_status_t st;
+
+    /*
+     * oneDNN's OpenMP build sizes its team from the calling thread's
+     * nthreads ICV, which omp_set_num_threads sets for this thread only.
+     */
+    omp_set_num_threads(threads > 0 ? threads : 1);
+    st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta,
+                    y, ldy);
+    assert(st == dnnl_success);
+    (void)st;
+}
+
+void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n,
+                int threads)
 {
     if (m == 0 || n == 0)
         return;
@@ -13,8 +32,7 @@ void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, 
         memset(y, 0, (size_t)(m * n) * sizeof *y);
         return;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a, (int)k,
-                b, (int)n, 0.0f, y, (int)n);
+    matmul_sgemm(false, false, m, n, k, 1.0f, a, k, b, n, 0.0f, y, n, threads);
 }
 
 /*
@@ -51,11 +69,11 @@ void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64
 }
 
 static void multiply(dtype_t dtype, const void *a, const void *b, void *y, int64_t m, int64_t k,
-                     int64_t n)
+                     int64_t n, int threads)
 {
     switch (dtype) {
     case DTYPE_FLOAT:
-        matmul_f32(a, b, y, m, k, n);
+        matmul_f32(a, b, y, m, k, n, threads);
         break;
     case DTYPE_INT32:
         matmul_i32(a, b, y, m, k, n);
@@ -89,12 +107,12 @@ status_t matmul_run(op_call_t *call, error_t *err)
     /* B shared by every batch and A not broadcast: the batch is one tall product. */
     if (s.b_batch_count == 1 && s.a_batch_count == s.batch_count &&
         s.batch_count * s.m <= MATMUL_MAX_DIM) {
-        multiply(a->dtype, pa, pb, py, s.batch_count * s.m, s.k, s.n);
+        multiply(a->dtype, pa, pb, py, s.batch_count * s.m, s.k, s.n, call->threads);
         return STATUS_OK;
     }
     for (int64_t batch = 0; batch < s.batch_count; batch++) {
         multiply(a->dtype, pa + (size_t)a_off * a_bytes, pb + (size_t)b_off * b_bytes,
-                 py + (size_t)batch * y_bytes, s.m, s.k, s.n);
+                 py + (size_t)batch * y_bytes, s.m, s.k, s.n, call->threads);
         /* Odometer over the batch dims: no division per batch. */
         for (int d = s.batch_rank - 1; d >= 0; d--) {
             a_off += s.a_batch_strides[d];
@@ -111,7 +129,7 @@ status_t matmul_run(op_call_t *call, error_t *err)
 
 void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t m, int64_t k,
               int64_t n, bool trans_a, bool trans_b, float alpha, float beta, int64_t c_row_stride,
-              int64_t c_col_stride)
+              int64_t c_col_stride, int threads)
 {
     float acc_beta = 0.0f;
 
@@ -137,9 +155,8 @@ void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t 
             memset(y, 0, (size_t)(m * n) * sizeof *y);
         return;
     }
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a,
-                (int)(trans_a ? m : k), b, (int)(trans_b ? k : n), acc_beta, y, (int)n);
+    matmul_sgemm(trans_a, trans_b, m, n, k, alpha, a, trans_a ? m : k, b, trans_b ? k : n, acc_beta,
+                 y, n, threads);
 }
 
 status_t gemm_run(op_call_t *call, error_t *err)
@@ -158,6 +175,6 @@ status_t gemm_run(op_call_t *call, error_t *err)
     if (c && c->rank == 2 && c->dims[0] != 1)
         row_stride = c->dims[1];
     gemm_f32(a->data, b->data, c ? c->data : NULL, y->data, m, k, n, p->trans_a, p->trans_b,
-             p->alpha, p->beta, row_stride, col_stride);
+             p->alpha, p->beta, row_stride, col_stride, call->threads);
     return STATUS_OK;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc_security.h>
@@ -22,8 +23,14 @@
 #include "log.h"
 #include "status_map.h"
 
-/* Calls of each unary method requested from the server ahead of their arrival. */
+/* Calls of each method requested from the server ahead of their arrival. */
 #define GRPC_ARMED_PER_METHOD 2
+/*
+ * ModelInfer calls requested ahead: a call that finds none waits in the
+ * core's pending list until an arrival re-arms one, which cost 2-3x the
+ * throughput at 16 concurrent clients with only 2 requested.
+ */
+#define GRPC_ARMED_INFER 32
 /* Unknown-method calls requested ahead, answered UNIMPLEMENTED. */
 #define GRPC_ARMED_UNKNOWN 1
 /* Room for "[address]:port". */
@@ -467,7 +474,9 @@ static status_t arm_all(grpc_frontend_t *fe, error_t *err)
     bool ok = true;
 
     for (int m = 0; ok && m < GRPC_METHOD_COUNT; m++)
-        for (int i = 0; ok && i < GRPC_ARMED_PER_METHOD; i++)
+        for (int i = 0;
+             ok && i < (m == GRPC_METHOD_MODEL_INFER ? GRPC_ARMED_INFER : GRPC_ARMED_PER_METHOD);
+             i++)
             ok = m == GRPC_METHOD_STREAM_INFER ? grpc_stream_arm(fe)
                                                : arm_unary(fe, (grpc_method_id_t)m);
     for (int i = 0; ok && i < GRPC_ARMED_UNKNOWN; i++)
@@ -480,9 +489,19 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
 {
     grpc_frontend_t *fe = calloc(1, sizeof *fe);
     status_t st = STATUS_OK;
-    int threads = cfg->http_threads < 1                           ? 1
-                  : cfg->http_threads > GRPC_FRONTEND_MAX_THREADS ? GRPC_FRONTEND_MAX_THREADS
-                                                                  : cfg->http_threads;
+    /*
+     * More pollers than cores only trade wake-ups: on 2 cores, 4 pollers
+     * spent 1.6x the server CPU per ModelInfer of 1 at the same throughput.
+     */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = cfg->http_threads;
+
+    if (cores > 0 && threads > cores)
+        threads = (int)cores;
+    if (threads > GRPC_FRONTEND_MAX_THREADS)
+        threads = GRPC_FRONTEND_MAX_THREADS;
+    if (threads < 1)
+        threads = 1;
 
     *out = NULL;
     if (!fe)

@@ -16,7 +16,7 @@
 #include "server_config.h"
 #include "server_state.h"
 
-/* Threads polling the completion queue: cfg->http_threads, at most this many. */
+/* Threads polling the completion queue: cfg->http_threads, at most the cores and this many. */
 #define GRPC_FRONTEND_MAX_THREADS 16
 
 typedef struct grpc_frontend grpc_frontend_t;

@@ -24,9 +24,10 @@ void batcher_batch_free(batcher_batch_t *batch)
     batch->reqs = NULL;
 }
 
+/* Past its deadline, or cancelled by the client: answered without running. */
 static bool expired(const request_t *req, int64_t now_us)
 {
-    return req->deadline_us > 0 && now_us >= req->deadline_us;
+    return (req->deadline_us > 0 && now_us >= req->deadline_us) || atomic_load(&req->cancelled);
 }
 
 /* Rows req adds to a batch; without a batch dim every request counts as one. */

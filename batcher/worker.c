@@ -71,10 +71,15 @@ static void expire(batcher_t *b, batcher_batch_t *batch, int64_t taken_us)
         req->compute_us = 0;
         req->batch_size = 0;
         req->n_outputs = 0;
-        req->status =
-            error_set(&req->error, STATUS_DEADLINE_EXCEEDED,
-                      "timed out after %" PRId64 " us in the queue (timeout %" PRId64 " us)",
-                      taken_us - req->enqueue_us, req->deadline_us - req->enqueue_us);
+        if (atomic_load(&req->cancelled))
+            req->status = error_set(&req->error, STATUS_DEADLINE_EXCEEDED,
+                                    "cancelled by the client after %" PRId64 " us in the queue",
+                                    taken_us - req->enqueue_us);
+        else
+            req->status =
+                error_set(&req->error, STATUS_DEADLINE_EXCEEDED,
+                          "timed out after %" PRId64 " us in the queue (timeout %" PRId64 " us)",
+                          taken_us - req->enqueue_us, req->deadline_us - req->enqueue_us);
     }
     answer(b, batch->expired, batch->n_expired, taken_us, false, 0);
 }

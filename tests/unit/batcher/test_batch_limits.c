@@ -78,6 +78,35 @@ static void test_request_timeout(engine_model_t *model)
     request_free(patient.req);
 }
 
+/* A request whose client gave up while it was queued is answered without running. */
+static void test_cancelled(engine_model_t *model)
+{
+    batcher_config_t cfg = fixture_config(0, 0);
+    batcher_t *b = NULL;
+    batcher_stats_t st;
+    job_t blocker = {0}, gone = {0}, kept = {0};
+    error_t err;
+
+    fixture_reset();
+    CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
+    fixture_block_worker(b, &blocker, 1, 3);
+    CHECK(batcher_submit(b, fixture_request(&gone, 2, 3, 1), &err) == STATUS_OK);
+    CHECK(batcher_submit(b, fixture_request(&kept, 2, 3, 2), &err) == STATUS_OK);
+    atomic_store(&gone.req->cancelled, true);
+    fixture_open_gate();
+    fixture_wait_completed(3);
+    CHECK(gone.req->status == STATUS_DEADLINE_EXCEEDED);
+    CHECK(strstr(gone.req->error.message, "cancelled") != NULL);
+    CHECK(gone.req->n_outputs == 0 && gone.calls == 1);
+    CHECK(fixture_output_right(kept.req, 2, false));
+    batcher_stats(b, &st);
+    CHECK(st.failed_timeout == 1 && st.executions == 2 && st.success == 2);
+    batcher_free(b);
+    request_free(blocker.req);
+    request_free(gone.req);
+    request_free(kept.req);
+}
+
 /* A request asking for 10 s cannot raise the model's 5 ms default: it expires too. */
 static void test_default_timeout_caps(engine_model_t *model)
 {
@@ -308,6 +337,7 @@ int main(void)
 
     test_queue_full(model);
     test_request_timeout(model);
+    test_cancelled(model);
     test_default_timeout_caps(model);
     test_expiry_while_forming(model);
     test_priorities(model);

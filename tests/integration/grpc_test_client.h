@@ -3,17 +3,11 @@
  * on the gRPC C core API (grpc/grpc.h), with its own protobuf encoder and
  * field reader so the tests check the wire format (field numbers and
  * types) independently of the project's .proto files.
- *
- * The integration tests are linked with libcurl and jansson only
- * (tests/CMakeLists.txt), so the gRPC core is opened at run time with
- * dlopen and its functions are looked up by name: the declarations still
- * come from the installed headers (__typeof__), so every call is
- * type-checked. Header-only: every function is static.
+ * Header-only: every function is static.
  */
 #ifndef INFERD_GRPC_TEST_CLIENT_H
 #define INFERD_GRPC_TEST_CLIENT_H
 
-#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,64 +24,10 @@
 /* Longest status message kept. */
 #define GTC_DETAILS_MAX 512
 
-/* The gRPC core functions the client uses, looked up once. */
-#define GTC_FUNCTIONS(X)                                                                           \
-    X(grpc_init)                                                                                   \
-    X(grpc_shutdown)                                                                               \
-    X(grpc_insecure_credentials_create)                                                            \
-    X(grpc_channel_credentials_release)                                                            \
-    X(grpc_channel_create)                                                                         \
-    X(grpc_channel_destroy)                                                                        \
-    X(grpc_channel_create_call)                                                                    \
-    X(grpc_call_start_batch)                                                                       \
-    X(grpc_call_cancel)                                                                            \
-    X(grpc_call_unref)                                                                             \
-    X(grpc_completion_queue_create_for_next)                                                       \
-    X(grpc_completion_queue_next)                                                                  \
-    X(grpc_completion_queue_shutdown)                                                              \
-    X(grpc_completion_queue_destroy)                                                               \
-    X(grpc_metadata_array_init)                                                                    \
-    X(grpc_metadata_array_destroy)                                                                 \
-    X(grpc_raw_byte_buffer_create)                                                                 \
-    X(grpc_byte_buffer_destroy)                                                                    \
-    X(grpc_byte_buffer_reader_init)                                                                \
-    X(grpc_byte_buffer_reader_readall)                                                             \
-    X(grpc_byte_buffer_reader_destroy)                                                             \
-    X(grpc_slice_from_copied_buffer)                                                               \
-    X(grpc_slice_from_copied_string)                                                               \
-    X(grpc_slice_unref)                                                                            \
-    X(gpr_now)                                                                                     \
-    X(gpr_time_add)                                                                                \
-    X(gpr_time_from_millis)                                                                        \
-    X(gpr_inf_future)
-
-#define GTC_POINTER(name) __typeof__(name) *name;
-static struct {
-    GTC_FUNCTIONS(GTC_POINTER)
-} gtc;
-#undef GTC_POINTER
-
-/* Opens the gRPC core and starts it; aborts the test when it cannot. */
+/* Starts the gRPC core. */
 static void gtc_init(void)
 {
-    void *lib = dlopen("libgrpc.so", RTLD_NOW), *sym;
-
-    if (!lib)
-        lib = dlopen("libgrpc.so.29", RTLD_NOW);
-    if (!lib) {
-        fprintf(stderr, "grpc_test_client: cannot open the gRPC core: %s\n", dlerror());
-        exit(2);
-    }
-#define GTC_LOOKUP(name)                                                                           \
-    sym = dlsym(lib, #name);                                                                       \
-    memcpy(&gtc.name, &sym, sizeof sym);                                                           \
-    if (!sym) {                                                                                    \
-        fprintf(stderr, "grpc_test_client: the gRPC core has no %s\n", #name);                     \
-        exit(2);                                                                                   \
-    }
-    GTC_FUNCTIONS(GTC_LOOKUP)
-#undef GTC_LOOKUP
-    gtc.grpc_init();
+    grpc_init();
 }
 
 /* ---- protobuf encoding ---- */
@@ -274,20 +214,20 @@ static void gtc_result_free(gtc_result_t *r)
 static grpc_channel *gtc_channel(int port)
 {
     char target[64];
-    grpc_channel_credentials *creds = gtc.grpc_insecure_credentials_create();
+    grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     grpc_channel *ch;
 
     snprintf(target, sizeof target, "127.0.0.1:%d", port);
-    ch = gtc.grpc_channel_create(target, creds, NULL);
-    gtc.grpc_channel_credentials_release(creds);
+    ch = grpc_channel_create(target, creds, NULL);
+    grpc_channel_credentials_release(creds);
     return ch;
 }
 
 static gpr_timespec gtc_deadline(int timeout_ms)
 {
-    return gtc.gpr_time_add(
-        gtc.gpr_now(GPR_CLOCK_REALTIME),
-        gtc.gpr_time_from_millis(timeout_ms > 0 ? timeout_ms : GTC_TIMEOUT_MS, GPR_TIMESPAN));
+    return gpr_time_add(
+        gpr_now(GPR_CLOCK_REALTIME),
+        gpr_time_from_millis(timeout_ms > 0 ? timeout_ms : GTC_TIMEOUT_MS, GPR_TIMESPAN));
 }
 
 /* Starts ops as one batch and waits for it; false when the batch failed. */
@@ -296,19 +236,19 @@ static bool gtc_batch(grpc_call *call, grpc_completion_queue *cq, grpc_op *ops, 
     static char tag;
     grpc_event ev;
 
-    if (gtc.grpc_call_start_batch(call, ops, n, &tag, NULL) != GRPC_CALL_OK)
+    if (grpc_call_start_batch(call, ops, n, &tag, NULL) != GRPC_CALL_OK)
         return false;
-    ev = gtc.grpc_completion_queue_next(cq, gtc.gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
     return ev.type == GRPC_OP_COMPLETE && ev.success;
 }
 
 static void gtc_queue_free(grpc_completion_queue *cq)
 {
-    gtc.grpc_completion_queue_shutdown(cq);
-    while (gtc.grpc_completion_queue_next(cq, gtc.gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+    grpc_completion_queue_shutdown(cq);
+    while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
            GRPC_QUEUE_SHUTDOWN)
         ;
-    gtc.grpc_completion_queue_destroy(cq);
+    grpc_completion_queue_destroy(cq);
 }
 
 /* The bytes of a received message (malloc'd) into *out / *size. */
@@ -319,33 +259,33 @@ static void gtc_take_message(grpc_byte_buffer *bb, unsigned char **out, size_t *
 
     *out = NULL;
     *size = 0;
-    if (!bb || !gtc.grpc_byte_buffer_reader_init(&reader, bb))
+    if (!bb || !grpc_byte_buffer_reader_init(&reader, bb))
         return;
-    slice = gtc.grpc_byte_buffer_reader_readall(&reader);
-    gtc.grpc_byte_buffer_reader_destroy(&reader);
+    slice = grpc_byte_buffer_reader_readall(&reader);
+    grpc_byte_buffer_reader_destroy(&reader);
     *size = GRPC_SLICE_LENGTH(slice);
     *out = malloc(*size + 1);
     if (*out && *size)
         memcpy(*out, GRPC_SLICE_START_PTR(slice), *size);
-    gtc.grpc_slice_unref(slice);
-    gtc.grpc_byte_buffer_destroy(bb);
+    grpc_slice_unref(slice);
+    grpc_byte_buffer_destroy(bb);
 }
 
 static grpc_byte_buffer *gtc_message(const void *data, size_t size)
 {
-    grpc_slice slice = gtc.grpc_slice_from_copied_buffer(data, size);
-    grpc_byte_buffer *bb = gtc.grpc_raw_byte_buffer_create(&slice, 1);
-    gtc.grpc_slice_unref(slice);
+    grpc_slice slice = grpc_slice_from_copied_buffer(data, size);
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
+    grpc_slice_unref(slice);
     return bb;
 }
 
 static grpc_call *gtc_call(grpc_channel *ch, grpc_completion_queue *cq, const char *method,
                            int timeout_ms)
 {
-    grpc_slice path = gtc.grpc_slice_from_copied_string(method);
-    grpc_call *call = gtc.grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, path,
-                                                   NULL, gtc_deadline(timeout_ms), NULL);
-    gtc.grpc_slice_unref(path);
+    grpc_slice path = grpc_slice_from_copied_string(method);
+    grpc_call *call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, path, NULL,
+                                               gtc_deadline(timeout_ms), NULL);
+    grpc_slice_unref(path);
     return call;
 }
 
@@ -354,15 +294,15 @@ static gtc_result_t gtc_unary(grpc_channel *ch, const char *method, const pb_buf
                               int timeout_ms)
 {
     gtc_result_t r = {.status = GRPC_STATUS_UNKNOWN};
-    grpc_completion_queue *cq = gtc.grpc_completion_queue_create_for_next(NULL);
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
     grpc_call *call = gtc_call(ch, cq, method, timeout_ms);
     grpc_byte_buffer *send = gtc_message(msg ? msg->data : NULL, msg ? msg->len : 0), *recv = NULL;
     grpc_metadata_array initial, trailing;
     grpc_slice details;
     grpc_op ops[6];
 
-    gtc.grpc_metadata_array_init(&initial);
-    gtc.grpc_metadata_array_init(&trailing);
+    grpc_metadata_array_init(&initial);
+    grpc_metadata_array_init(&trailing);
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
     ops[1].op = GRPC_OP_SEND_MESSAGE;
@@ -379,15 +319,15 @@ static gtc_result_t gtc_unary(grpc_channel *ch, const char *method, const pb_buf
     if (gtc_batch(call, cq, ops, 6)) {
         snprintf(r.details, sizeof r.details, "%.*s", (int)GRPC_SLICE_LENGTH(details),
                  (const char *)GRPC_SLICE_START_PTR(details));
-        gtc.grpc_slice_unref(details);
+        grpc_slice_unref(details);
         gtc_take_message(recv, &r.body, &r.size);
     } else {
         snprintf(r.details, sizeof r.details, "the call's batch failed");
     }
-    gtc.grpc_byte_buffer_destroy(send);
-    gtc.grpc_metadata_array_destroy(&initial);
-    gtc.grpc_metadata_array_destroy(&trailing);
-    gtc.grpc_call_unref(call);
+    grpc_byte_buffer_destroy(send);
+    grpc_metadata_array_destroy(&initial);
+    grpc_metadata_array_destroy(&trailing);
+    grpc_call_unref(call);
     gtc_queue_free(cq);
     return r;
 }
@@ -400,15 +340,15 @@ static gtc_result_t gtc_unary(grpc_channel *ch, const char *method, const pb_buf
 static int gtc_stream(grpc_channel *ch, const char *method, const pb_buf_t *msgs, int n,
                       gtc_result_t *answers, int max, gtc_result_t *final, int timeout_ms)
 {
-    grpc_completion_queue *cq = gtc.grpc_completion_queue_create_for_next(NULL);
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
     grpc_call *call = gtc_call(ch, cq, method, timeout_ms);
     grpc_metadata_array initial, trailing;
     grpc_slice details;
     grpc_op ops[2];
     int got = 0;
 
-    gtc.grpc_metadata_array_init(&initial);
-    gtc.grpc_metadata_array_init(&trailing);
+    grpc_metadata_array_init(&initial);
+    grpc_metadata_array_init(&trailing);
     memset(final, 0, sizeof *final);
     final->status = GRPC_STATUS_UNKNOWN;
     memset(ops, 0, sizeof ops);
@@ -420,7 +360,7 @@ static int gtc_stream(grpc_channel *ch, const char *method, const pb_buf_t *msgs
         ops[0].op = GRPC_OP_SEND_MESSAGE;
         ops[0].data.send_message.send_message = bb;
         gtc_batch(call, cq, ops, 1);
-        gtc.grpc_byte_buffer_destroy(bb);
+        grpc_byte_buffer_destroy(bb);
     }
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -446,11 +386,11 @@ static int gtc_stream(grpc_channel *ch, const char *method, const pb_buf_t *msgs
     if (gtc_batch(call, cq, ops, 1)) {
         snprintf(final->details, sizeof final->details, "%.*s", (int)GRPC_SLICE_LENGTH(details),
                  (const char *)GRPC_SLICE_START_PTR(details));
-        gtc.grpc_slice_unref(details);
+        grpc_slice_unref(details);
     }
-    gtc.grpc_metadata_array_destroy(&initial);
-    gtc.grpc_metadata_array_destroy(&trailing);
-    gtc.grpc_call_unref(call);
+    grpc_metadata_array_destroy(&initial);
+    grpc_metadata_array_destroy(&trailing);
+    grpc_call_unref(call);
     gtc_queue_free(cq);
     return got;
 }

@@ -642,7 +642,7 @@ static void test_repository_control(const char *repo)
     m = named(2, "nope");
     EXPECT_STATUS(gtc_unary(ch, SERVICE "RepositoryModelLoad", &m, 0), GRPC_STATUS_NOT_FOUND, NULL);
     free(m.data);
-    gtc.grpc_channel_destroy(ch);
+    grpc_channel_destroy(ch);
     CHECK(HARNESS_STOP(s) == 0);
 }
 
@@ -679,7 +679,7 @@ static void test_drain(const char *repo)
     r = gtc_unary(ch, SERVICE "ServerLive", NULL, 2000);
     CHECK(r.status == GRPC_STATUS_UNAVAILABLE || r.status == GRPC_STATUS_DEADLINE_EXCEEDED);
     gtc_result_free(&r);
-    gtc.grpc_channel_destroy(ch);
+    grpc_channel_destroy(ch);
     CHECK(HARNESS_STOP(s) == 0);
 }
 
@@ -704,13 +704,13 @@ int main(void)
         test_stream();
         test_mixed_batching();
         test_statistics();
-        gtc.grpc_channel_destroy(channel);
+        grpc_channel_destroy(channel);
         CHECK(HARNESS_STOP(server) == 0);
         test_repository_control(repo);
         test_drain(repo);
     }
     harness_remove_tree(repo);
     free(repo);
-    gtc.grpc_shutdown();
+    grpc_shutdown();
     CHECK_DONE();
 }

@@ -4,7 +4,8 @@
  *   1. topological sort (a cycle is an error)
  *   2. removal of Identity and inference-mode Dropout (before folding, so a
  *      constant passed through is aliased, not copied)
- *   3. constant folding of nodes whose inputs are all constants
+ *   3. constant folding of nodes whose inputs are all constants, then fusion
+ *      of transformer patterns into internal ops (fuse_match.h)
  *   4. removal of dead nodes
  *   5. marking graph inputs whose values shape the plan (value-keyed)
  *   6. weight packing for kernels that pre-pack
@@ -13,6 +14,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "fuse_match.h"
 
 static status_t topo_sort(graph_t *g, error_t *err)
 {
@@ -276,6 +279,11 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = remove_passthrough(g, err);
     if (!st)
         st = fold_constants(g, err);
+    /* GELU first: the MatMul pass takes a GELU that follows a bias as its epilogue. */
+    if (!st)
+        st = fuse_gelu(g, err);
+    if (!st)
+        st = fuse_matmul(g, err);
     if (!st)
         st = mark_liveness(g, err);
     if (!st) {

@@ -9,20 +9,15 @@
 #include <string.h>
 
 #include "grpc_internal.h"
+#include "server_info.h"
 #include "health.pb-c.h"
 
-#define GRPC_SERVER_NAME    "inferd"
-#define GRPC_SERVER_VERSION "0.1.0"
 /* Model versions listed in metadata. */
 #define GRPC_MAX_VERSIONS 64
 /* Models listed by the statistics and index RPCs. */
 #define GRPC_MAX_MODELS 1024
 /* Room for a version number as text. */
 #define GRPC_VERSION_TEXT 24
-
-/* The same list the REST front end advertises: both serve one server. */
-static const char *const server_extensions[] = {"binary_tensor_data", "model_repository",
-                                                "statistics", NULL};
 
 /* The service names Health/Check answers for: the server as a whole, and the KServe service. */
 static const char *const health_services[] = {"", "inference.GRPCInferenceService", NULL};
@@ -93,7 +88,7 @@ void grpc_handle_server_metadata(grpc_unary_t *u)
 
     if (!grpc_unary_message(u, &inference__server_metadata_request__descriptor, &u->arena))
         return;
-    r = kserve_grpc_server_metadata(GRPC_SERVER_NAME, GRPC_SERVER_VERSION, server_extensions,
+    r = kserve_grpc_server_metadata(SERVER_INFO_NAME, SERVER_INFO_VERSION, server_info_extensions,
                                     &u->arena);
     if (!r) {
         grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");

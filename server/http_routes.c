@@ -11,19 +11,15 @@
 
 #include "http_internal.h"
 #include "log.h"
+#include "server_info.h"
 #include "status_map.h"
 
-#define INFERD_NAME    "inferd"
-#define INFERD_VERSION "0.1.0"
 /* Path segments a URL may have; KServe paths have at most seven. */
 #define ROUTE_MAX_SEGMENTS 8
 /* Model versions listed in metadata. */
 #define ROUTE_MAX_VERSIONS 64
 /* Models listed by the statistics and index endpoints. */
 #define ROUTE_MAX_MODELS 1024
-
-static const char *const server_extensions[] = {"binary_tensor_data", "model_repository",
-                                                "statistics", NULL};
 
 /* A parsed /v2/models/<name>[/versions/<v>][/<action>] path. */
 typedef struct model_path {
@@ -397,8 +393,9 @@ enum MHD_Result http_route(http_call_t *call, const char *url, const char *metho
         return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
     if (n == 1)
         return get ? http_respond_json(call, MHD_HTTP_OK,
-                                       kserve_server_metadata_json(INFERD_NAME, INFERD_VERSION,
-                                                                   server_extensions))
+                                       kserve_server_metadata_json(SERVER_INFO_NAME,
+                                                                   SERVER_INFO_VERSION,
+                                                                   server_info_extensions))
                    : method_not_allowed(call, method, url);
     if (n == 3 && strcmp(segs[1], "health") == 0 &&
         (strcmp(segs[2], "live") == 0 || strcmp(segs[2], "ready") == 0))

@@ -40,8 +40,26 @@ typedef struct matmul_shape {
     int64_t out_dims[TENSOR_MAX_RANK];
 } matmul_shape_t;
 
+/* Epilogues inferd.FusedMatMul applies after adding the bias. */
+typedef enum matmul_act {
+    MATMUL_ACT_NONE,
+    MATMUL_ACT_GELU,
+} matmul_act_t;
+
+/*
+ * inferd.FusedMatMul, an internal op engine/fuse_matmul.c creates (its
+ * schema is not in the registry): Y = act(A x B + bias) with A [..., K],
+ * B [K, N] and bias [N] (a 1-D A gives [N], as in MatMul), the bias and the activation applied
+ * while Y is hot.
+ */
+typedef struct fused_matmul_params {
+    matmul_act_t act;
+} fused_matmul_params_t;
+
 extern const op_kernel_t matmul_kernel;
 extern const op_kernel_t gemm_kernel;
+extern const op_kernel_t fused_matmul_kernel;
+extern const op_schema_t fused_matmul_schema;
 
 /*
  * Fills *s from the operand shapes; false (with *why set to a short reason)
@@ -52,6 +70,7 @@ bool matmul_shape(const tensor_t *a, const tensor_t *b, matmul_shape_t *s, const
 /* CPU implementations (matmul_cpu.c). */
 status_t matmul_run(op_call_t *call, error_t *err);
 status_t gemm_run(op_call_t *call, error_t *err);
+status_t fused_matmul_run(op_call_t *call, error_t *err);
 
 /*
  * Row-major Y = alpha * op(A) x op(B) + beta * Y on oneDNN's sgemm, run on

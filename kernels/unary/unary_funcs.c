@@ -7,6 +7,8 @@
 #include <assert.h>
 #include <math.h>
 
+#include "vmath.h"
+
 #define DEFINE_UNARY(name, T, EXPR)                                                                \
     static void name(const void *in, void *out, int64_t n, const unary_params_t *p)                \
     {                                                                                              \
@@ -50,8 +52,16 @@ DEFINE_UNARY(relu_f32, float, x < 0.0f ? 0.0f : x)
 DEFINE_UNARY(sigmoid_f32, float, 1.0f / (1.0f + expf(-x)))
 DEFINE_UNARY(hard_swish_f32, float, x *unit_clamp(x *(1.0f / 6.0f) + 0.5f))
 DEFINE_UNARY(tanh_f32, float, tanhf(x))
-DEFINE_UNARY(erf_f32, float, erff(x))
-DEFINE_UNARY(exp_f32, float, expf(x))
+
+static void erf_f32(const void *in, void *out, int64_t n, const unary_params_t *p)
+{
+    vmath_erf_f32(in, out, n);
+}
+
+static void exp_f32(const void *in, void *out, int64_t n, const unary_params_t *p)
+{
+    vmath_exp_f32(in, out, n);
+}
 DEFINE_UNARY(log_f32, float, logf(x))
 DEFINE_UNARY(sqrt_f32, float, sqrtf(x))
 DEFINE_UNARY(abs_f32, float, fabsf(x))

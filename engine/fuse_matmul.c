@@ -1,0 +1,81 @@
+/*
+ * fuse_matmul.c - MatMul(A, W) + bias, with W a constant [K, N] matrix and
+ * bias a constant [N] vector (either Add operand), becomes
+ * inferd.FusedMatMul(A, W, bias); an inferd.Gelu that is the product's only
+ * consumer then becomes its epilogue. The bias broadcasts along the last
+ * axis only, so the fused output has the MatMul's shape, as the Add had.
+ */
+#include "fuse_match.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gelu/gelu.h"
+#include "matmul/matmul.h"
+
+static bool is_bias_for(const graph_t *g, int v, const tensor_t *w)
+{
+    const tensor_t *bias = v >= 0 ? g->values[v].constant : NULL;
+
+    return bias && bias->dtype == DTYPE_FLOAT && bias->rank == 1 && bias->dims[0] == w->dims[1];
+}
+
+/* Add(MatMul(A, W), bias) -> FusedMatMul(A, W, bias), at the Add. */
+static status_t fuse_bias(graph_t *g, const int *consumers, graph_node_t *add, error_t *err)
+{
+    fused_matmul_params_t *p;
+
+    for (int side = 0; side < 2; side++) {
+        int product = add->inputs[side], bias = add->inputs[1 - side];
+        graph_node_t *mm = fuse_producer(g, product, "MatMul");
+        const tensor_t *w = mm ? g->values[mm->inputs[1]].constant : NULL;
+        if (!w || w->dtype != DTYPE_FLOAT || w->rank != 2 || consumers[product] != 1 ||
+            !is_bias_for(g, bias, w))
+            continue;
+        p = arena_alloc(&g->arena, sizeof *p);
+        if (!p)
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        p->act = MATMUL_ACT_NONE;
+        mm->removed = true;
+        return fuse_rewrite(g, add, &fused_matmul_schema, p, 3,
+                            (const int[]){mm->inputs[0], mm->inputs[1], bias}, err);
+    }
+    return STATUS_OK;
+}
+
+/* Gelu(FusedMatMul(...)) -> FusedMatMul(...) with the GELU epilogue, at the Gelu. */
+static status_t fuse_activation(graph_t *g, const int *consumers, graph_node_t *gelu, error_t *err)
+{
+    int product = gelu->inputs[0];
+    graph_node_t *mm = fuse_producer(g, product, fused_matmul_schema.op_type);
+    fused_matmul_params_t *p;
+
+    if (!mm || consumers[product] != 1)
+        return STATUS_OK;
+    p = mm->params;
+    if (p->act != MATMUL_ACT_NONE)
+        return STATUS_OK;
+    p->act = MATMUL_ACT_GELU;
+    mm->removed = true;
+    return fuse_rewrite(g, gelu, &fused_matmul_schema, p, mm->n_inputs, mm->inputs, err);
+}
+
+status_t fuse_matmul(graph_t *g, error_t *err)
+{
+    int *consumers = fuse_consumers(g);
+    status_t st = STATUS_OK;
+
+    if (!consumers)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    for (int i = 0; i < g->n_nodes && !st; i++) {
+        graph_node_t *node = &g->nodes[i];
+        if (node->removed)
+            continue;
+        if (strcmp(node->op_type, "Add") == 0 && node->n_inputs == 2)
+            st = fuse_bias(g, consumers, node, err);
+        else if (node->schema == &gelu_schema)
+            st = fuse_activation(g, consumers, node, err);
+    }
+    free(consumers);
+    return st;
+}

@@ -1,0 +1,19 @@
+#include "gelu.h"
+
+static const op_info_t gelu_info = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPE_BIT(DTYPE_FLOAT)},
+    .layout = "any",
+};
+
+const op_kernel_t gelu_kernel = {
+    .name = "inferd.Gelu",
+    .info = &gelu_info,
+    .infer = op_infer_same_as_input,
+    .run = gelu_run,
+};
+
+const op_schema_t gelu_schema = {"inferd.Gelu", OPSET_MIN, OPSET_MAX, NULL, &gelu_kernel};

@@ -1,0 +1,28 @@
+#include "matmul.h"
+
+#include <string.h>
+
+#include "gelu/gelu.h"
+
+status_t fused_matmul_run(op_call_t *call, error_t *err)
+{
+    const fused_matmul_params_t *p = call->params;
+    const tensor_t *a = call->inputs[0], *b = call->inputs[1];
+    const float *bias = call->inputs[2]->data;
+    float *y = call->outputs[0].data;
+    int64_t k = b->dims[0], n = b->dims[1];
+    int64_t m = k ? tensor_numel(a) / k : tensor_numel(&call->outputs[0]) / (n ? n : 1);
+
+    if (m == 0 || n == 0)
+        return STATUS_OK;
+        /* Y starts as the bias rows and sgemm accumulates into it (beta = 1). */
+#pragma omp parallel for num_threads(call->threads) schedule(static)
+    for (int64_t i = 0; i < m; i++)
+        memcpy(y + i * n, bias, (size_t)n * sizeof *y);
+    if (k > 0)
+        matmul_sgemm(false, false, m, n, k, 1.0f, a->data, k, b->data, n, 1.0f, y, n,
+                     call->threads);
+    if (p->act == MATMUL_ACT_GELU)
+        gelu_f32(y, y, m * n, call->threads);
+    return STATUS_OK;
+}

@@ -1,0 +1,124 @@
+/*
+ * vmath.c - the AVX-512 variants take 16 lanes at a time with sleef's
+ * 1-ULP functions and finish the tail with a masked load, the AVX2 ones 8
+ * lanes and a scalar tail, the generic ones are libm loops. The variant is
+ * chosen once per call with __builtin_cpu_supports (cached by libgcc).
+ */
+#include "vmath.h"
+
+#include <immintrin.h>
+#include <math.h>
+#include <sleef.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+#define AVX2   __attribute__((target("avx2,fma")))
+
+/*
+ * sleef.h declares its ISA-specific entry points only when the whole file
+ * is compiled for that ISA (-mavx512f); the library always has them, and
+ * this file compiles for the baseline with per-function targets instead.
+ */
+__m512 Sleef_erff16_u10avx512f(__m512 x);
+__m512 Sleef_expf16_u10avx512f(__m512 x);
+__m256 Sleef_erff8_u10avx2(__m256 x);
+__m256 Sleef_expf8_u10avx2(__m256 x);
+
+static float gelu_scalar(float v)
+{
+    return 0.5f * v * (1.0f + erff(v * (float)M_SQRT1_2));
+}
+
+AVX512 static __m512 gelu16(__m512 v)
+{
+    __m512 e = Sleef_erff16_u10avx512f(_mm512_mul_ps(v, _mm512_set1_ps((float)M_SQRT1_2)));
+    __m512 h = _mm512_mul_ps(v, _mm512_set1_ps(0.5f));
+    return _mm512_fmadd_ps(h, e, h);
+}
+
+AVX2 static __m256 gelu8(__m256 v)
+{
+    __m256 e = Sleef_erff8_u10avx2(_mm256_mul_ps(v, _mm256_set1_ps((float)M_SQRT1_2)));
+    __m256 h = _mm256_mul_ps(v, _mm256_set1_ps(0.5f));
+    return _mm256_fmadd_ps(h, e, h);
+}
+
+/*
+ * One elementwise function in its three variants: FN16 and FN8 map a
+ * vector, FN1 a float.
+ */
+#define VMATH_MAP(name, FN16, FN8, FN1)                                                            \
+    AVX512 static void name##_avx512(const float *x, float *y, int64_t n)                          \
+    {                                                                                              \
+        int64_t i = 0;                                                                             \
+        for (; i + 16 <= n; i += 16)                                                               \
+            _mm512_storeu_ps(y + i, FN16(_mm512_loadu_ps(x + i)));                                 \
+        if (i < n) {                                                                               \
+            __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                        \
+            _mm512_mask_storeu_ps(y + i, m, FN16(_mm512_maskz_loadu_ps(m, x + i)));                \
+        }                                                                                          \
+    }                                                                                              \
+    AVX2 static void name##_avx2(const float *x, float *y, int64_t n)                              \
+    {                                                                                              \
+        int64_t i = 0;                                                                             \
+        for (; i + 8 <= n; i += 8)                                                                 \
+            _mm256_storeu_ps(y + i, FN8(_mm256_loadu_ps(x + i)));                                  \
+        for (; i < n; i++)                                                                         \
+            y[i] = FN1(x[i]);                                                                      \
+    }                                                                                              \
+    void name(const float *x, float *y, int64_t n)                                                 \
+    {                                                                                              \
+        if (__builtin_cpu_supports("avx512f")) {                                                   \
+            name##_avx512(x, y, n);                                                                \
+        } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {              \
+            name##_avx2(x, y, n);                                                                  \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                y[i] = FN1(x[i]);                                                                  \
+        }                                                                                          \
+    }
+
+VMATH_MAP(vmath_erf_f32, Sleef_erff16_u10avx512f, Sleef_erff8_u10avx2, erff)
+VMATH_MAP(vmath_exp_f32, Sleef_expf16_u10avx512f, Sleef_expf8_u10avx2, expf)
+VMATH_MAP(vmath_gelu_f32, gelu16, gelu8, gelu_scalar)
+
+AVX512 static float exp_shift_sum_avx512(const float *x, float *y, int64_t n, float max)
+{
+    __m512 vmax = _mm512_set1_ps(max), acc = _mm512_setzero_ps();
+    int64_t i = 0;
+
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = Sleef_expf16_u10avx512f(_mm512_sub_ps(_mm512_loadu_ps(x + i), vmax));
+        _mm512_storeu_ps(y + i, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        __m512 e = Sleef_expf16_u10avx512f(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), vmax));
+        _mm512_mask_storeu_ps(y + i, m, e);
+        acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(m, e));
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+float vmath_exp_shift_sum_f32(const float *x, float *y, int64_t n, float max)
+{
+    float sum = 0.0f;
+
+    if (__builtin_cpu_supports("avx512f"))
+        return exp_shift_sum_avx512(x, y, n, max);
+    for (int64_t i = 0; i < n; i++) {
+        y[i] = expf(x[i] - max);
+        sum += y[i];
+    }
+    return sum;
+}
+
+float vmath_max_f32(const float *x, int64_t n)
+{
+    float max = x[0];
+
+    /* A plain reduction the compiler vectorises at -O3 (no NaN ordering is promised). */
+    for (int64_t i = 1; i < n; i++)
+        max = x[i] > max ? x[i] : max;
+    return max;
+}

@@ -47,17 +47,30 @@ static arena_chunk_t *chunk_new(size_t size)
     return c;
 }
 
+/*
+ * Blocks of at least ARENA_ALIGN bytes are ARENA_ALIGN-aligned (SIMD loads);
+ * smaller ones (names, index arrays, attribute records) only need
+ * ARENA_SMALL_ALIGN, which keeps a model's thousands of them compact.
+ */
+static size_t alignment_for(size_t size)
+{
+    return size >= ARENA_ALIGN ? ARENA_ALIGN : ARENA_SMALL_ALIGN;
+}
+
 void *arena_alloc(arena_t *a, size_t size)
 {
     arena_chunk_t *c = a->chunks;
-    size_t rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    size_t align = alignment_for(size);
+    size_t rounded = (size + align - 1) & ~(align - 1);
+    size_t start;
     void *p;
 
     if (rounded < size)
         return NULL;
     if (rounded == 0)
-        rounded = ARENA_ALIGN;
-    if (!c || c->adopted || c->size - c->used < rounded) {
+        rounded = align;
+    start = c ? (c->used + align - 1) & ~(align - 1) : 0;
+    if (!c || c->adopted || start > c->size || c->size - start < rounded) {
         if (rounded > ARENA_CHUNK_SIZE / 4) {
             /* A big block gets a chunk of its own, behind the current one. */
             arena_chunk_t *big = chunk_new(rounded);
@@ -79,9 +92,10 @@ void *arena_alloc(arena_t *a, size_t size)
             return NULL;
         c->next = a->chunks;
         a->chunks = c;
+        start = 0;
     }
-    p = c->data + c->used;
-    c->used += rounded;
+    p = c->data + start;
+    c->used = start + rounded;
     a->bytes += size;
     memset(p, 0, rounded);
     return p;

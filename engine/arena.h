@@ -10,8 +10,10 @@
 
 #include <stddef.h>
 
-/* Every allocation is aligned to this, enough for any SIMD load. */
+/* Allocations of this size or more are aligned to it, enough for any SIMD load. */
 #define ARENA_ALIGN 64
+/* Smaller allocations are aligned to this, enough for any scalar type. */
+#define ARENA_SMALL_ALIGN 16
 
 typedef struct arena_chunk arena_chunk_t;
 
@@ -26,7 +28,10 @@ void arena_init(arena_t *a);
 /* Frees every allocation and every adopted pointer; a stays usable and empty. */
 void arena_release(arena_t *a);
 
-/* size bytes, ARENA_ALIGN-aligned, zero-filled; NULL when out of memory. */
+/*
+ * size bytes, zero-filled, ARENA_ALIGN-aligned (ARENA_SMALL_ALIGN when
+ * size < ARENA_ALIGN); NULL when out of memory.
+ */
 void *arena_alloc(arena_t *a, size_t size);
 
 /* A copy of s owned by the arena; NULL when out of memory. */

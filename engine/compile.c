@@ -8,9 +8,12 @@
  *      of transformer patterns into internal ops (fuse_match.h)
  *   4. removal of dead nodes
  *   5. marking graph inputs whose values shape the plan (value-keyed)
- *   6. weight packing for kernels that pre-pack
+ *   6. channels-last rewrite of convolution regions (layout.c), then
+ *      fusion of conv epilogues (fuse_conv.c); liveness is recounted after each
+ *   7. weight packing for kernels that pre-pack
  */
 #include "graph.h"
+#include "layout.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +287,18 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = fuse_gelu(g, err);
     if (!st)
         st = fuse_matmul(g, err);
+    if (!st)
+        st = mark_liveness(g, err);
+    if (!st) {
+        compact_nodes(g);
+        st = graph_layout_channels_last(g, err);
+    }
+    if (!st)
+        st = mark_liveness(g, err);
+    if (!st) {
+        compact_nodes(g);
+        st = graph_fuse_conv(g, err);
+    }
     if (!st)
         st = mark_liveness(g, err);
     if (!st) {

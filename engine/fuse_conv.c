@@ -1,0 +1,171 @@
+/*
+ * fuse_conv.c - compile pass fusing the epilogue of a channels-last
+ * convolution into it, as oneDNN post-ops (kernels/conv/conv_nhwc.h):
+ *
+ *   ConvNHWC -> Add(., R) -> Relu | Clip   becomes   ConvNHWC(sum R, act)
+ *
+ * Each step needs the previous output to have the next node as its only
+ * consumer (and not be a graph output), so no intermediate is observable.
+ * Either the Add or the activation may be absent. Clip fuses when its
+ * bounds are constant. The residual R must have the conv output's shape;
+ * residual Adds that broadcast are not expected in CNNs and fail at planning.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv/conv_nhwc.h"
+#include "layout.h"
+#include "unary/unary.h"
+
+typedef struct fuse_pass {
+    graph_t *g;
+    int *consumer; /* per value: its one consuming node, or -1 */
+    bool *is_output;
+} fuse_pass_t;
+
+/* The one node reading v if v has exactly one consumer and is not a graph output; else -1. */
+static int sole_consumer(const fuse_pass_t *fp, int v)
+{
+    if (v < 0 || fp->is_output[v] || fp->g->values[v].consumers != 1)
+        return -1;
+    return fp->consumer[v];
+}
+
+/* Reads Clip's bounds (attributes or constant inputs); false if not constant. */
+static bool clip_bounds(const graph_t *g, const graph_node_t *node, float *lo, float *hi)
+{
+    const clip_params_t *p = node->params;
+
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    if (p->from_attrs) {
+        *lo = p->min;
+        *hi = p->max;
+        return true;
+    }
+    for (int k = 1; k < node->n_inputs && k < 3; k++) {
+        const tensor_t *t;
+        if (node->inputs[k] < 0)
+            continue;
+        t = g->values[node->inputs[k]].constant;
+        if (!t || t->dtype != DTYPE_FLOAT || tensor_numel(t) != 1)
+            return false;
+        *(k == 1 ? lo : hi) = *(const float *)t->data;
+    }
+    return true;
+}
+
+/* Makes the conv read the residual r as input CONV_NHWC_RESIDUAL. */
+static status_t add_residual(graph_t *g, graph_node_t *conv, int r, error_t *err)
+{
+    int *inputs = arena_alloc(&g->arena, (CONV_NHWC_RESIDUAL + 1) * sizeof *inputs);
+
+    if (!inputs)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory fusing convolutions");
+    for (int k = 0; k <= CONV_NHWC_RESIDUAL; k++)
+        inputs[k] = k < conv->n_inputs ? conv->inputs[k] : -1;
+    inputs[CONV_NHWC_RESIDUAL] = r;
+    conv->inputs = inputs;
+    conv->n_inputs = CONV_NHWC_RESIDUAL + 1;
+    return STATUS_OK;
+}
+
+/*
+ * Absorbs a residual Add after the conv at *conv. The residual may be
+ * computed after the conv, so the fused node takes the Add's place (the
+ * conv's inputs are ready there too) and *conv is updated to point at it.
+ */
+static status_t fuse_add(fuse_pass_t *fp, graph_node_t **conv_at, conv_nhwc_params_t *p,
+                         error_t *err)
+{
+    graph_t *g = fp->g;
+    graph_node_t *conv = *conv_at, *add;
+    int c = sole_consumer(fp, conv->outputs[0]), r;
+    status_t st;
+
+    if (c < 0 || strcmp(g->nodes[c].op_type, "Add") != 0 || g->nodes[c].n_inputs != 2)
+        return STATUS_OK;
+    add = &g->nodes[c];
+    r = add->inputs[0] == conv->outputs[0] ? add->inputs[1] : add->inputs[0];
+    if (r < 0 || r == conv->outputs[0] || g->values[r].constant)
+        return STATUS_OK;
+    if ((st = add_residual(g, conv, r, err)))
+        return st;
+    p->sum = true;
+    conv->outputs[0] = add->outputs[0];
+    *add = *conv;
+    conv->removed = true;
+    *conv_at = add;
+    return STATUS_OK;
+}
+
+/* Absorbs a Relu or constant-bound Clip after conv. */
+static void fuse_activation(fuse_pass_t *fp, graph_node_t *conv, conv_nhwc_params_t *p)
+{
+    graph_t *g = fp->g;
+    int c = sole_consumer(fp, conv->outputs[0]);
+    graph_node_t *act;
+
+    if (c < 0)
+        return;
+    act = &g->nodes[c];
+    if (strcmp(act->op_type, "Relu") == 0) {
+        p->activation = CONV_ACTIVATION_RELU;
+    } else if (strcmp(act->op_type, "Clip") == 0 &&
+               clip_bounds(g, act, &p->clip_min, &p->clip_max)) {
+        p->activation = CONV_ACTIVATION_CLIP;
+    } else {
+        return;
+    }
+    conv->outputs[0] = act->outputs[0];
+    act->removed = true;
+}
+
+static status_t fuse_node(fuse_pass_t *fp, graph_node_t *conv, error_t *err)
+{
+    conv_nhwc_params_t *p = arena_alloc(&fp->g->arena, sizeof *p);
+    status_t st;
+
+    if (!p)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory fusing convolutions");
+    *p = *(const conv_nhwc_params_t *)conv->params;
+    conv->params = p;
+    if (!p->sum && p->activation == CONV_ACTIVATION_NONE) {
+        if ((st = fuse_add(fp, &conv, p, err)))
+            return st;
+    }
+    if (p->activation == CONV_ACTIVATION_NONE)
+        fuse_activation(fp, conv, p);
+    return STATUS_OK;
+}
+
+status_t graph_fuse_conv(graph_t *g, error_t *err)
+{
+    fuse_pass_t fp = {.g = g};
+    status_t st = STATUS_OK;
+
+    fp.consumer = malloc(((size_t)g->n_values + 1) * sizeof *fp.consumer);
+    fp.is_output = calloc((size_t)g->n_values + 1, sizeof *fp.is_output);
+    if (!fp.consumer || !fp.is_output) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory fusing convolutions");
+        goto cleanup;
+    }
+    for (int v = 0; v < g->n_values; v++)
+        fp.consumer[v] = -1;
+    for (int k = 0; k < g->n_outputs; k++)
+        fp.is_output[g->outputs[k]] = true;
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_inputs; k++)
+            if (g->nodes[i].inputs[k] >= 0)
+                fp.consumer[g->nodes[i].inputs[k]] = i;
+    /* A node fused forward lands at a later index and is visited again: its params say so. */
+    for (int i = 0; i < g->n_nodes && !st; i++)
+        if (!g->nodes[i].removed && g->nodes[i].schema == &conv_nhwc_schema)
+            st = fuse_node(&fp, &g->nodes[i], err);
+cleanup:
+    free(fp.consumer);
+    free(fp.is_output);
+    return st;
+}

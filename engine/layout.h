@@ -1,0 +1,24 @@
+/*
+ * layout.h - the channels-last compile pass (layout.c) and the conv fusion
+ * pass (fuse_conv.c), both run by graph_compile after constant folding.
+ */
+#ifndef INFERD_ENGINE_LAYOUT_H
+#define INFERD_ENGINE_LAYOUT_H
+
+#include "graph.h"
+
+/*
+ * Rewrites 2-D convolutions and the elementwise and pooling ops between
+ * them to channels-last twins of their values, with reorders at the edges.
+ * Producers are renumbered; consumer counts must be recomputed after.
+ */
+status_t graph_layout_channels_last(graph_t *g, error_t *err);
+
+/*
+ * Fuses into each ConvNHWC the Add of a residual and a Relu or Clip that
+ * follow it when they are the conv output's only consumers. Needs current
+ * consumer counts; fused nodes are marked removed.
+ */
+status_t graph_fuse_conv(graph_t *g, error_t *err);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * conv_nhwc.h - the engine's channels-last 2-D convolution on oneDNN, with
+ * its fused epilogue. Not an ONNX op: engine/layout.c turns an ONNX Conv into
+ * this node inside a channels-last region and engine/fuse_conv.c folds a
+ * following residual Add and Relu/Clip into it.
+ *
+ * Inputs: 0 X [N, H, W, C] (NHWC), 1 W [M, C/group, kH, kW] (ONNX OIHW,
+ * constant), 2 B [M] (optional), 3 R [N, OH, OW, M] (the residual added
+ * before the activation; present only when params.sum is set).
+ * Output: Y [N, OH, OW, M] = act(conv(X, W) + B (+ R)).
+ */
+#ifndef INFERD_CONV_NHWC_H
+#define INFERD_CONV_NHWC_H
+
+#include "conv.h"
+
+#define CONV_NHWC_OP "ConvNHWC"
+
+/* Input index of the residual R. */
+#define CONV_NHWC_RESIDUAL 3
+
+typedef enum conv_activation {
+    CONV_ACTIVATION_NONE = 0,
+    CONV_ACTIVATION_RELU,
+    CONV_ACTIVATION_CLIP, /* clamp to [clip_min, clip_max] */
+} conv_activation_t;
+
+typedef struct conv_nhwc_params {
+    conv_params_t conv; /* the ONNX Conv's attributes */
+    bool sum;           /* input 3 is added after the bias */
+    conv_activation_t activation;
+    float clip_min, clip_max;
+} conv_nhwc_params_t;
+
+extern const op_kernel_t conv_nhwc_kernel;
+extern const op_schema_t conv_nhwc_schema;
+
+/*
+ * The NCHW geometry of a call on NHWC tensors, through conv_resolve; out
+ * gets the NHWC output shape (conv_nhwc_proto.c).
+ */
+status_t conv_nhwc_resolve(const op_call_t *call, conv_geom_t *g, tensor_t *out, error_t *err);
+
+/* oneDNN implementation (conv_dnnl.c). */
+status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err);
+void conv_nhwc_release(void *state);
+status_t conv_nhwc_prepare(op_call_t *call, void **prepared, error_t *err);
+void conv_nhwc_unprepare(void *prepared);
+status_t conv_nhwc_run(op_call_t *call, error_t *err);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * layout_cpu.c - the reorders: a batched 2-D transpose in square tiles, so
+ * both the reads and the writes of a tile stay within a few cache lines.
+ */
+#include "layout.h"
+
+/* Tile edge in floats: a 16 x 16 tile is 16 cache lines each way. */
+#define LAYOUT_TILE 16
+
+void layout_transpose_f32(int64_t batch, int64_t rows, int64_t cols, const float *src, float *dst,
+                          int threads)
+{
+    const int64_t row_tiles = (rows + LAYOUT_TILE - 1) / LAYOUT_TILE;
+    const int64_t tiles = batch * row_tiles;
+
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t t = 0; t < tiles; t++) {
+        const int64_t n = t / row_tiles, r0 = t % row_tiles * LAYOUT_TILE;
+        const int64_t r1 = r0 + LAYOUT_TILE < rows ? r0 + LAYOUT_TILE : rows;
+        const float *s = src + n * rows * cols;
+        float *d = dst + n * rows * cols;
+
+        for (int64_t c0 = 0; c0 < cols; c0 += LAYOUT_TILE) {
+            const int64_t c1 = c0 + LAYOUT_TILE < cols ? c0 + LAYOUT_TILE : cols;
+            for (int64_t c = c0; c < c1; c++)
+                for (int64_t r = r0; r < r1; r++)
+                    d[c * rows + r] = s[r * cols + c];
+        }
+    }
+}
+
+status_t layout_to_nhwc_run(op_call_t *call, error_t *err)
+{
+    const tensor_t *x = call->inputs[0];
+
+    layout_transpose_f32(x->dims[0], x->dims[1], x->dims[2] * x->dims[3], x->data,
+                         call->outputs[0].data, call->threads);
+    return STATUS_OK;
+}
+
+status_t layout_to_nchw_run(op_call_t *call, error_t *err)
+{
+    const tensor_t *x = call->inputs[0];
+
+    layout_transpose_f32(x->dims[0], x->dims[1] * x->dims[2], x->dims[3], x->data,
+                         call->outputs[0].data, call->threads);
+    return STATUS_OK;
+}

@@ -1,0 +1,132 @@
+/*
+ * pool_nhwc.c - channels-last pooling: each output position reduces the
+ * channel vectors of its window's taps, so the inner loop runs over
+ * contiguous channels and vectorises. Output rows are split over threads.
+ */
+#include "pool_nhwc.h"
+
+#include <math.h>
+
+void pool_max_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t batch, int64_t c,
+                       const float *x, float *y, int threads)
+{
+    const pool_span_t *sh0 = spans + w->out[0], *sw0 = sh0 + w->out[1];
+    const int64_t oh_n = w->out[1], ow_n = w->out[2];
+
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t row = 0; row < batch * oh_n; row++) {
+        const pool_span_t *sh = &sh0[row % oh_n];
+        const float *xn = x + row / oh_n * w->in[1] * w->in[2] * c;
+        float *yr = y + row * ow_n * c;
+        for (int64_t ow = 0; ow < ow_n; ow++) {
+            const pool_span_t *sw = &sw0[ow];
+            float *yo = yr + ow * c;
+            for (int64_t k = 0; k < c; k++)
+                yo[k] = -INFINITY;
+            for (int64_t kh = sh->first; kh < sh->end; kh++) {
+                const int64_t ih = sh->start + kh * w->dilation[1];
+                for (int64_t kw = sw->first; kw < sw->end; kw++) {
+                    const float *xi = xn + (ih * w->in[2] + sw->start + kw * w->dilation[2]) * c;
+                    for (int64_t k = 0; k < c; k++)
+                        yo[k] = xi[k] > yo[k] ? xi[k] : yo[k];
+                }
+            }
+        }
+    }
+}
+
+void pool_average_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t batch,
+                           int64_t c, bool count_include_pad, const float *x, float *y, int threads)
+{
+    const pool_span_t *sh0 = spans + w->out[0], *sw0 = sh0 + w->out[1];
+    const int64_t oh_n = w->out[1], ow_n = w->out[2];
+
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t row = 0; row < batch * oh_n; row++) {
+        const pool_span_t *sh = &sh0[row % oh_n];
+        const float *xn = x + row / oh_n * w->in[1] * w->in[2] * c;
+        float *yr = y + row * ow_n * c;
+        for (int64_t ow = 0; ow < ow_n; ow++) {
+            const pool_span_t *sw = &sw0[ow];
+            const int64_t count = count_include_pad ? sh->padded * sw->padded
+                                                    : (sh->end - sh->first) * (sw->end - sw->first);
+            /* A window entirely in padding averages nothing: 0, not NaN. */
+            const float scale = count > 0 ? 1.0f / (float)count : 0.0f;
+            float *yo = yr + ow * c;
+            for (int64_t k = 0; k < c; k++)
+                yo[k] = 0.0f;
+            for (int64_t kh = sh->first; kh < sh->end; kh++) {
+                const int64_t ih = sh->start + kh * w->dilation[1];
+                for (int64_t kw = sw->first; kw < sw->end; kw++) {
+                    const float *xi = xn + (ih * w->in[2] + sw->start + kw * w->dilation[2]) * c;
+                    for (int64_t k = 0; k < c; k++)
+                        yo[k] += xi[k];
+                }
+            }
+            for (int64_t k = 0; k < c; k++)
+                yo[k] *= scale;
+        }
+    }
+}
+
+void pool_global_average_nhwc_f32(int64_t batch, int64_t size, int64_t c, const float *x, float *y)
+{
+    const float scale = size > 0 ? 1.0f / (float)size : 0.0f;
+
+    for (int64_t n = 0; n < batch; n++, y += c) {
+        for (int64_t k = 0; k < c; k++)
+            y[k] = 0.0f;
+        for (int64_t i = 0; i < size; i++, x += c)
+            for (int64_t k = 0; k < c; k++)
+                y[k] += x[k];
+        for (int64_t k = 0; k < c; k++)
+            y[k] *= scale;
+    }
+}
+
+/* The window and its span tables (in the workspace infer sized). */
+static const pool_span_t *resolve_spans(op_call_t *call, pool_window_t *w, error_t *err)
+{
+    tensor_t shape;
+
+    if (pool_nhwc_resolve(call, w, &shape, err))
+        return NULL;
+    pool_spans(w, call->workspace);
+    return call->workspace;
+}
+
+status_t max_pool_nhwc_run(op_call_t *call, error_t *err)
+{
+    const tensor_t *x = call->inputs[0];
+    pool_window_t w;
+    const pool_span_t *spans = resolve_spans(call, &w, err);
+
+    if (!spans)
+        return err->code;
+    pool_max_nhwc_f32(&w, spans, x->dims[0], x->dims[3], x->data, call->outputs[0].data,
+                      call->threads);
+    return STATUS_OK;
+}
+
+status_t average_pool_nhwc_run(op_call_t *call, error_t *err)
+{
+    const pool_params_t *p = call->params;
+    const tensor_t *x = call->inputs[0];
+    pool_window_t w;
+    const pool_span_t *spans = resolve_spans(call, &w, err);
+
+    if (!spans)
+        return err->code;
+    pool_average_nhwc_f32(&w, spans, x->dims[0], x->dims[3], p->count_include_pad, x->data,
+                          call->outputs[0].data, call->threads);
+    return STATUS_OK;
+}
+
+status_t global_average_pool_nhwc_run(op_call_t *call, error_t *err)
+{
+    const tensor_t *x = call->inputs[0];
+
+    pool_global_average_nhwc_f32(x->dims[0], x->dims[1] * x->dims[2], x->dims[3], x->data,
+                                 call->outputs[0].data);
+    return STATUS_OK;
+}

@@ -295,7 +295,7 @@ void conv_nhwc_release(void *state)
     free(pack);
 }
 
-/* The primitive for the call's real shapes; *scratch gets its scratchpad bytes. */
+/* The primitive for the call's real shapes, with its scratchpad in the workspace if asked. */
 static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_prepared_t **out,
                                  error_t *err)
 {

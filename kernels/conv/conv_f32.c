@@ -12,6 +12,19 @@
 
 #include <assert.h>
 #include <cblas.h>
+#include <pthread.h>
+
+static pthread_once_t blas_threads_once = PTHREAD_ONCE_INIT;
+
+/*
+ * OpenBLAS would start its own thread pool beside the OpenMP threads the
+ * plan runs kernels on; the callers here are the only OpenBLAS users, so
+ * they keep it on the calling thread.
+ */
+static void blas_single_thread(void)
+{
+    openblas_set_num_threads(1);
+}
 
 int64_t conv_f32_workspace(const conv_geom_t *g)
 {
@@ -48,6 +61,7 @@ void conv_f32(const conv_geom_t *g, const float *x, const float *w, const float 
     const int64_t image = conv_window_image_size(&g->win), p = conv_window_cols_size(&g->win);
     const bool pointwise = conv_window_is_pointwise(&g->win);
 
+    pthread_once(&blas_threads_once, blas_single_thread);
     if (!pointwise && conv_is_depthwise(g)) {
         conv_depthwise_f32(g, x, w, b, y);
         return;
@@ -80,6 +94,7 @@ void conv_transpose_f32(const conv_geom_t *g, const float *x, const float *w, co
     const bool pointwise = conv_window_is_pointwise(&g->win);
 
     assert(pointwise || col);
+    pthread_once(&blas_threads_once, blas_single_thread);
     for (int64_t n = 0; n < g->batch; n++) {
         for (int64_t grp = 0; grp < g->group; grp++) {
             const float *xg = x + (n * g->in_channels + grp * cg) * p;

@@ -100,12 +100,37 @@ AVX512 static float exp_shift_sum_avx512(const float *x, float *y, int64_t n, fl
     return _mm512_reduce_add_ps(acc);
 }
 
+AVX2 static float exp_shift_sum_avx2(const float *x, float *y, int64_t n, float max)
+{
+    __m256 vmax = _mm256_set1_ps(max), acc = _mm256_setzero_ps();
+    __m128 half;
+    float sum;
+    int64_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = Sleef_expf8_u10avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmax));
+        _mm256_storeu_ps(y + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    half = _mm_add_ss(half, _mm_movehdup_ps(half));
+    sum = _mm_cvtss_f32(half);
+    for (; i < n; i++) {
+        y[i] = expf(x[i] - max);
+        sum += y[i];
+    }
+    return sum;
+}
+
 float vmath_exp_shift_sum_f32(const float *x, float *y, int64_t n, float max)
 {
     float sum = 0.0f;
 
     if (__builtin_cpu_supports("avx512f"))
         return exp_shift_sum_avx512(x, y, n, max);
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return exp_shift_sum_avx2(x, y, n, max);
     for (int64_t i = 0; i < n; i++) {
         y[i] = expf(x[i] - max);
         sum += y[i];

@@ -242,7 +242,7 @@ static status_t parse_tensors(const parser_t *p, const json_t *root, const char 
                               model_tensor_config_t *out, int *n_out)
 {
     const json_t *list;
-    const json_t *obj;
+    const json_t *obj = NULL;
     char field[FIELD_MAX];
     status_t st;
 
@@ -289,7 +289,7 @@ static status_t parse_batching(const parser_t *p, const json_t *root, model_conf
 {
     const char *parent = "dynamic_batching";
     batcher_config_t *b = &cfg->batching;
-    const json_t *obj;
+    const json_t *obj = NULL;
     const json_t *sizes;
     char field[FIELD_MAX];
     char path[FIELD_MAX];
@@ -304,7 +304,7 @@ static status_t parse_batching(const parser_t *p, const json_t *root, model_conf
         return st;
     member_path(field, parent, "preferred_batch_size");
     for (size_t i = 0; sizes && i < json_array_size(sizes); i++) {
-        int64_t v;
+        int64_t v = 0;
         element_path(path, field, i);
         st = parse_int(p, json_array_get(sizes, i), path, 1, MODEL_CONFIG_MAX_BATCH_SIZE, &v);
         if (st != STATUS_OK)
@@ -338,7 +338,7 @@ static status_t parse_instances(const parser_t *p, const json_t *root, model_con
 {
     const char *key = "instance_group";
     const json_t *groups;
-    const json_t *obj;
+    const json_t *obj = NULL;
     char field[FIELD_MAX];
     int total = 0;
     status_t st;
@@ -392,7 +392,7 @@ static status_t parse_specific(const parser_t *p, const json_t *obj, version_pol
         return fail(p, field, "needs at least one version");
     vp->kind = VERSION_POLICY_SPECIFIC;
     for (size_t i = 0; i < json_array_size(versions); i++) {
-        int64_t v;
+        int64_t v = 0;
         element_path(path, field, i);
         st =
             parse_int(p, json_array_get(versions, i), path, 1, MODEL_CONFIG_MAX_VERSION_NUMBER, &v);
@@ -410,7 +410,7 @@ static status_t parse_version_policy(const parser_t *p, const json_t *root, mode
 {
     const char *parent = "version_policy";
     version_policy_t *vp = &cfg->version_policy;
-    const json_t *obj;
+    const json_t *obj = NULL;
     const json_t *kind;
     status_t st;
 
@@ -485,7 +485,7 @@ static status_t parse_warmup(const parser_t *p, const json_t *root, model_config
 {
     const char *key = "model_warmup";
     const json_t *list;
-    const json_t *obj;
+    const json_t *obj = NULL;
     char field[FIELD_MAX];
     status_t st;
 

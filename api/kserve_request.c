@@ -3,6 +3,7 @@
  * optional binary tensor data) into a request_t for one model.
  */
 #include "kserve.h"
+#include "config_json.h"
 #include "kserve_input.h"
 
 #include <float.h>
@@ -21,28 +22,6 @@ typedef struct input_ctx {
     size_t binary_used; /* consumed by earlier binary inputs */
     arena_t *arena;
 } input_ctx_t;
-
-static const char *json_kind(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-        return "an integer";
-    case JSON_REAL:
-        return "a real number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    case JSON_NULL:
-        return "null";
-    }
-    return "unknown";
-}
 
 /* The range JSON integers of an integer dtype must lie in. False for other dtypes. */
 static bool int_range(dtype_t t, int64_t *lo, int64_t *hi)
@@ -119,7 +98,7 @@ static status_t store_element(const json_t *v, const char *name, dtype_t t, void
         if (!json_is_boolean(v))
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "input '%s': data[%" PRId64 "] must be true or false for BOOL, got %s",
-                             name, i, json_kind(v));
+                             name, i, config_json_type_name(v));
         ((uint8_t *)data)[i] = json_is_true(v) ? 1 : 0;
         return STATUS_OK;
     }
@@ -128,7 +107,7 @@ static status_t store_element(const json_t *v, const char *name, dtype_t t, void
         if (!json_is_number(v))
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "input '%s': data[%" PRId64 "] must be a number for %s, got %s", name,
-                             i, dt, json_kind(v));
+                             i, dt, config_json_type_name(v));
         d = json_number_value(v);
         if (t == DTYPE_DOUBLE) {
             ((double *)data)[i] = d;
@@ -147,7 +126,7 @@ static status_t store_element(const json_t *v, const char *name, dtype_t t, void
     if (!json_is_integer(v))
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "input '%s': data[%" PRId64 "] must be an integer for %s, got %s", name, i,
-                         dt, json_kind(v));
+                         dt, config_json_type_name(v));
     if (json_integer_value(v) < lo || json_integer_value(v) > hi)
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "input '%s': data[%" PRId64 "] = %" PRId64 " is out of range for %s", name,
@@ -206,7 +185,7 @@ static status_t parse_json_data(const json_t *data, const char *name, tensor_t *
 
     if (!json_is_array(data))
         return error_set(err, STATUS_INVALID_ARGUMENT, "input '%s': data must be an array, got %s",
-                         name, json_kind(data));
+                         name, config_json_type_name(data));
     st = count_elements(data, name, 1, &count, err);
     if (st != STATUS_OK)
         return st;
@@ -262,7 +241,7 @@ static status_t parse_shape(const json_t *in, const char *name, const model_tens
     if (!json_is_array(shape))
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "input '%s': shape must be an array of integers, got %s", name,
-                         shape ? json_kind(shape) : "nothing");
+                         shape ? config_json_type_name(shape) : "nothing");
     st = kserve_input_rank(name, tc, max_batch_size, json_array_size(shape), &t->rank, err);
     if (st != STATUS_OK)
         return st;
@@ -301,7 +280,7 @@ static status_t parse_input(const json_t *in, const char *name, const model_tens
     if (params && !json_is_object(params))
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "input '%s': parameters must be an object, got %s", name,
-                         json_kind(params));
+                         config_json_type_name(params));
     if (params)
         binary_size = json_object_get(params, "binary_data_size");
     if (binary_size && data)
@@ -326,7 +305,7 @@ static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *re
 
     if (!json_is_array(inputs))
         return error_set(err, STATUS_INVALID_ARGUMENT, "inputs must be an array, got %s",
-                         inputs ? json_kind(inputs) : "nothing");
+                         inputs ? config_json_type_name(inputs) : "nothing");
     json_array_foreach(inputs, i, in)
     {
         const json_t *name = json_object_get(in, "name");
@@ -335,7 +314,7 @@ static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *re
 
         if (!json_is_object(in))
             return error_set(err, STATUS_INVALID_ARGUMENT, "inputs[%zu] must be an object, got %s",
-                             i, json_kind(in));
+                             i, config_json_type_name(in));
         if (!json_is_string(name))
             return error_set(err, STATUS_INVALID_ARGUMENT, "inputs[%zu].name must be a string", i);
         k = kserve_find_tensor(cfg->inputs, cfg->n_inputs, json_string_value(name));
@@ -382,13 +361,13 @@ static status_t parse_parameters(const json_t *root, const model_config_t *cfg, 
         return STATUS_OK;
     if (!json_is_object(params))
         return error_set(err, STATUS_INVALID_ARGUMENT, "parameters must be an object, got %s",
-                         json_kind(params));
+                         config_json_type_name(params));
     v = json_object_get(params, "priority");
     if (v) {
         if (!json_is_integer(v) || json_integer_value(v) < 0)
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "parameters.priority must be an unsigned integer, got %s",
-                             json_is_integer(v) ? "a negative one" : json_kind(v));
+                             json_is_integer(v) ? "a negative one" : config_json_type_name(v));
         st = kserve_request_priority(cfg, json_integer_value(v), req, err);
         if (st != STATUS_OK)
             return st;
@@ -399,7 +378,7 @@ static status_t parse_parameters(const json_t *root, const model_config_t *cfg, 
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "parameters.timeout must be an unsigned integer (microseconds), got "
                              "%s",
-                             json_is_integer(v) ? "a negative one" : json_kind(v));
+                             json_is_integer(v) ? "a negative one" : config_json_type_name(v));
         req->timeout_us = json_integer_value(v);
     }
     v = json_object_get(params, "binary_data_output");
@@ -407,7 +386,7 @@ static status_t parse_parameters(const json_t *root, const model_config_t *cfg, 
         if (!json_is_boolean(v))
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "parameters.binary_data_output must be a boolean, got %s",
-                             json_kind(v));
+                             config_json_type_name(v));
         *binary_output = json_is_true(v);
     }
     return STATUS_OK;
@@ -423,7 +402,7 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
 
     if (outputs && !json_is_array(outputs))
         return error_set(err, STATUS_INVALID_ARGUMENT, "outputs must be an array, got %s",
-                         json_kind(outputs));
+                         config_json_type_name(outputs));
     if (json_array_size(outputs) == 0) {
         req->output_mask = kserve_all_outputs_mask(cfg->n_outputs);
         prefs->binary_mask = binary_output ? req->output_mask : 0;
@@ -440,7 +419,7 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
 
         if (!json_is_object(out))
             return error_set(err, STATUS_INVALID_ARGUMENT, "outputs[%zu] must be an object, got %s",
-                             i, json_kind(out));
+                             i, config_json_type_name(out));
         if (!json_is_string(name))
             return error_set(err, STATUS_INVALID_ARGUMENT, "outputs[%zu].name must be a string", i);
         k = kserve_find_tensor(cfg->outputs, cfg->n_outputs, json_string_value(name));
@@ -454,13 +433,13 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
         if (params && !json_is_object(params))
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "output '%s': parameters must be an object, got %s",
-                             json_string_value(name), json_kind(params));
+                             json_string_value(name), config_json_type_name(params));
         if (params)
             binary = json_object_get(params, "binary_data");
         if (binary && !json_is_boolean(binary))
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "output '%s': parameters.binary_data must be a boolean, got %s",
-                             json_string_value(name), json_kind(binary));
+                             json_string_value(name), config_json_type_name(binary));
         req->output_mask |= UINT64_C(1) << k;
         if (binary ? json_is_true(binary) : binary_output)
             prefs->binary_mask |= UINT64_C(1) << k;
@@ -508,12 +487,12 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
     }
     if (!json_is_object(root)) {
         st = error_set(err, STATUS_INVALID_ARGUMENT, "the request must be a JSON object, got %s",
-                       json_kind(root));
+                       config_json_type_name(root));
         goto cleanup;
     }
     id = json_object_get(root, "id");
     if (id && !json_is_string(id)) {
-        st = error_set(err, STATUS_INVALID_ARGUMENT, "id must be a string, got %s", json_kind(id));
+        st = error_set(err, STATUS_INVALID_ARGUMENT, "id must be a string, got %s", config_json_type_name(id));
         goto cleanup;
     }
     if (id && !(req->id = arena_strdup(&req->arena, json_string_value(id)))) {

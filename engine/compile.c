@@ -290,6 +290,8 @@ status_t graph_compile(graph_t *g, error_t *err)
     if (!st)
         st = fuse_attention(g, err);
     if (!st)
+        st = fuse_layernorm(g, err);
+    if (!st)
         st = mark_liveness(g, err);
     if (!st) {
         compact_nodes(g);

@@ -53,6 +53,9 @@ status_t fuse_gelu(graph_t *g, error_t *err);
 /* MatMul + Add(bias) [+ inferd.Gelu] -> inferd.FusedMatMul. */
 status_t fuse_matmul(graph_t *g, error_t *err);
 
+/* The decomposed LayerNormalization over the last axis -> LayerNormalization. */
+status_t fuse_layernorm(graph_t *g, error_t *err);
+
 /* MatMul(Q, Kt), scale, [mask Add], Softmax, MatMul(., V) -> inferd.Attention. */
 status_t fuse_attention(graph_t *g, error_t *err);
 

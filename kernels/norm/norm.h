@@ -63,9 +63,10 @@ void instancenorm_f32(const float *x, float *y, const float *scale, const float 
 /*
  * Normalises each of the outer rows of inner elements and applies
  * y = norm * scale[j] + bias[j] (bias may be NULL). mean and inv_std_dev
- * (either may be NULL) receive one value per row.
+ * (either may be NULL) receive one value per row. Rows are shared among
+ * threads OpenMP threads.
  */
 void layernorm_f32(const float *x, float *y, const float *scale, const float *bias, int64_t outer,
-                   int64_t inner, float epsilon, float *mean, float *inv_std_dev);
+                   int64_t inner, float epsilon, float *mean, float *inv_std_dev, int threads);
 
 #endif

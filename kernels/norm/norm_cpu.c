@@ -154,26 +154,28 @@ status_t instancenorm_run(op_call_t *call, error_t *err)
 }
 
 void layernorm_f32(const float *x, float *y, const float *scale, const float *bias, int64_t outer,
-                   int64_t inner, float epsilon, float *mean, float *inv_std_dev)
+                   int64_t inner, float epsilon, float *mean, float *inv_std_dev, int threads)
 {
+    /* Rows are independent; the OpenMP team only forks when there are rows to share. */
+#pragma omp parallel for num_threads(threads) schedule(static) if (outer > 1)
     for (int64_t r = 0; r < outer; r++) {
+        const float *xr = x + r * inner;
+        float *yr = y + r * inner;
         double mu, var;
-        row_moments(x, inner, &mu, &var);
+        row_moments(xr, inner, &mu, &var);
         float inv = (float)(1.0 / sqrt(var + epsilon));
         float m = (float)mu;
         if (bias) {
             for (int64_t j = 0; j < inner; j++)
-                y[j] = (x[j] - m) * inv * scale[j] + bias[j];
+                yr[j] = (xr[j] - m) * inv * scale[j] + bias[j];
         } else {
             for (int64_t j = 0; j < inner; j++)
-                y[j] = (x[j] - m) * inv * scale[j];
+                yr[j] = (xr[j] - m) * inv * scale[j];
         }
         if (mean)
             mean[r] = m;
         if (inv_std_dev)
             inv_std_dev[r] = inv;
-        x += inner;
-        y += inner;
     }
 }
 
@@ -232,6 +234,7 @@ status_t layernorm_run(op_call_t *call, error_t *err)
         scratch += inner;
     if (bias_t)
         bias = expand_normalized(bias_t, x->rank - axis, x->dims + axis, inner, scratch);
-    layernorm_f32(x->data, call->outputs[0].data, scale, bias, outer, inner, p->epsilon, mean, inv);
+    layernorm_f32(x->data, call->outputs[0].data, scale, bias, outer, inner, p->epsilon, mean, inv,
+                  call->threads);
     return STATUS_OK;
 }

@@ -195,60 +195,6 @@ static inline batcher_config_t fixture_config(int max_batch, int64_t delay_us)
     return cfg;
 }
 
-/* Writes a model with input x [N,cols] (dim 1 symbolic when cols_param) and output y. */
-static inline const char *fixture_write(const model_spec_t *spec, const char *file, int64_t cols,
-                                        const char *cols_param)
-{
-    static char path[512];
-    Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
-    Onnx__GraphProto g = ONNX__GRAPH_PROTO__INIT;
-    Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT;
-    Onnx__OperatorSetIdProto *opsets[1] = {&opset};
-    Onnx__ValueInfoProto *inputs[1], *outputs[1];
-    const int64_t dims[2] = {0, cols};
-    uint8_t *bytes;
-    size_t size;
-    FILE *f;
-
-    opset.domain = "";
-    opset.has_version = 1;
-    opset.version = spec->opset;
-    m.has_ir_version = 1;
-    m.ir_version = 8;
-    m.n_opset_import = 1;
-    m.opset_import = opsets;
-    m.graph = &g;
-    g.name = "batcher-test";
-    g.n_node = (size_t)spec->n_nodes;
-    g.node = (Onnx__NodeProto **)spec->nodes;
-    g.n_initializer = (size_t)spec->n_inits;
-    g.initializer = (Onnx__TensorProto **)spec->inits;
-    inputs[0] = value_info("x", 2, dims, "N");
-    outputs[0] = value_info(spec->output, 2, dims, "N");
-    if (cols_param) {
-        for (int k = 0; k < 2; k++) {
-            Onnx__ValueInfoProto *vi = k == 0 ? inputs[0] : outputs[0];
-            Onnx__TensorShapeProto__Dimension *d = vi->type->tensor_type->shape->dim[1];
-            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
-            d->dim_param = (char *)cols_param;
-        }
-    }
-    g.n_input = 1;
-    g.input = inputs;
-    g.n_output = 1;
-    g.output = outputs;
-    size = onnx__model_proto__get_packed_size(&m);
-    bytes = mk(size);
-    onnx__model_proto__pack(&m, bytes);
-    snprintf(path, sizeof path, "%s/%s", tmp_dir, file);
-    f = fopen(path, "wb");
-    if (!f)
-        abort();
-    fwrite(bytes, 1, size, f);
-    fclose(f);
-    return path;
-}
-
 /* Writes and loads spec (input x [N,3], or [N,M] with cols_param); aborts on failure. */
 static inline engine_model_t *fixture_load(const model_spec_t *spec, const char *file,
                                            const char *cols_param)
@@ -259,7 +205,8 @@ static inline engine_model_t *fixture_load(const model_spec_t *spec, const char 
     if (!fixture_dir_made && !mkdtemp(tmp_dir))
         abort();
     fixture_dir_made = true;
-    if (engine_model_load(fixture_write(spec, file, 3, cols_param), &model, &err) != STATUS_OK) {
+    if (engine_model_load(write_model_shaped(spec, file, 3, cols_param), &model, &err) !=
+        STATUS_OK) {
         fprintf(stderr, "%s: %s\n", file, err.message);
         abort();
     }

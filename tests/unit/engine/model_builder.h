@@ -120,8 +120,13 @@ typedef struct model_spec {
     const char *output;
 } model_spec_t;
 
-/* Writes a model with input x [N,3] (N symbolic) and output spec->output [N,3]. */
-static inline const char *write_model(const model_spec_t *spec, const char *file)
+/*
+ * Writes a model with input x [N,cols] (N symbolic; dim 1 symbolic too,
+ * named cols_param, when that is not NULL) and output spec->output of the
+ * same shape.
+ */
+static inline const char *write_model_shaped(const model_spec_t *spec, const char *file,
+                                             int64_t cols, const char *cols_param)
 {
     static char path[512];
     Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
@@ -129,7 +134,7 @@ static inline const char *write_model(const model_spec_t *spec, const char *file
     Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT;
     Onnx__OperatorSetIdProto *opsets[1] = {&opset};
     Onnx__ValueInfoProto *inputs[1], *outputs[1];
-    const int64_t dims[2] = {0, 3};
+    const int64_t dims[2] = {0, cols};
     uint8_t *bytes;
     size_t size;
     FILE *f;
@@ -149,6 +154,12 @@ static inline const char *write_model(const model_spec_t *spec, const char *file
     g.initializer = (Onnx__TensorProto **)spec->inits;
     inputs[0] = value_info("x", 2, dims, "N");
     outputs[0] = value_info(spec->output, 2, dims, "N");
+    for (int k = 0; cols_param && k < 2; k++) {
+        Onnx__ValueInfoProto *vi = k == 0 ? inputs[0] : outputs[0];
+        Onnx__TensorShapeProto__Dimension *d = vi->type->tensor_type->shape->dim[1];
+        d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+        d->dim_param = (char *)cols_param;
+    }
     g.n_input = 1;
     g.input = inputs;
     g.n_output = 1;
@@ -161,6 +172,12 @@ static inline const char *write_model(const model_spec_t *spec, const char *file
     fwrite(bytes, 1, size, f);
     fclose(f);
     return path;
+}
+
+/* Writes a model with input x [N,3] (N symbolic) and output spec->output [N,3]. */
+static inline const char *write_model(const model_spec_t *spec, const char *file)
+{
+    return write_model_shaped(spec, file, 3, NULL);
 }
 
 /* Frees everything mk() handed out. */

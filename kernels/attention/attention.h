@@ -6,9 +6,9 @@
  *
  * with Q [..., S, D], Kt [..., D, T], V [..., T, Dv] and an optional mask
  * broadcasting to the scores [..., S, T]; the batch dims follow MatMul's
- * broadcasting. Each thread computes one S x T score block of one batch
- * entry (one head) at a time in its workspace slice, so the scores are
- * written once and read while still in cache; they never reach the arena.
+ * broadcasting (or the interleaved-heads layout below). Each thread computes one S x T score block
+ * of one batch entry (one head) at a time in its workspace slice, so the scores are written once
+ * and read while still in cache; they never reach the arena.
  */
 #ifndef INFERD_ATTENTION_H
 #define INFERD_ATTENTION_H
@@ -18,13 +18,32 @@
 
 typedef struct attention_params {
     float scale;
+    /*
+     * Heads interleaved, as the projections produce them: Q [B, S, H, D],
+     * K [B, T, H, D] (not transposed), V [B, T, H, Dv] and Y [B, S, H, Dv],
+     * each B and H broadcasting; the transposes around attention vanish.
+     */
+    bool interleaved;
 } attention_params_t;
 
-/* Where the operands of one problem live: shapes from the prototype, shared with run. */
+/* Where one operand's matrix for a batch entry starts and how its rows are spaced. */
+typedef struct attention_operand {
+    int64_t strides[TENSOR_MAX_RANK]; /* elements per step of each batch dim; 0: broadcast */
+    int64_t ld;                       /* elements between rows */
+} attention_operand_t;
+
+/* The problem, from the prototype's shapes, shared with run. */
 typedef struct attention_shape {
-    matmul_shape_t scores;                 /* Q x Kt */
-    matmul_shape_t values;                 /* scores x V */
-    int64_t mask_strides[TENSOR_MAX_RANK]; /* over the scores' dims; 0 where it broadcasts */
+    int batch_rank; /* the scores' batch dims: [..., S, T] */
+    int64_t batch_dims[TENSOR_MAX_RANK];
+    int64_t batch_count;
+    int64_t s, t, d, dv;
+    attention_operand_t q, k, v, y;
+    bool k_trans; /* K is stored [T, D] (interleaved), else Kt [D, T] */
+    /* The mask over the scores' dims [batch..., S, T]; 0 where it broadcasts. */
+    int64_t mask_strides[TENSOR_MAX_RANK];
+    int out_rank;
+    int64_t out_dims[TENSOR_MAX_RANK];
 } attention_shape_t;
 
 extern const op_kernel_t attention_kernel;

@@ -10,40 +10,140 @@ static const op_info_t attention_info = {
     .layout = "any",
 };
 
-bool attention_shape(const op_call_t *call, attention_shape_t *s, const char **why)
+/* Element strides of a MatMul operand's whole matrices over the broadcast batch dims. */
+static void matrix_strides(const matmul_shape_t *ms, const int64_t *batch_strides, int64_t size,
+                           attention_operand_t *op, int64_t ld)
 {
-    const tensor_t *q = call->inputs[0], *kt = call->inputs[1], *v = call->inputs[2];
-    const tensor_t *mask = call->n_inputs > 3 ? call->inputs[3] : NULL;
+    for (int i = 0; i < ms->batch_rank; i++)
+        op->strides[i] = batch_strides[i] * size;
+    op->ld = ld;
+}
+
+/* Q [..., S, D] x Kt [..., D, T], then x V [..., T, Dv], as two broadcast MatMuls. */
+static bool stacked_shape(const tensor_t *q, const tensor_t *kt, const tensor_t *v,
+                          attention_shape_t *s, const char **why)
+{
+    matmul_shape_t sc, sv;
     tensor_t scores = {.dtype = DTYPE_FLOAT};
-    int rank;
-    int64_t dims[TENSOR_MAX_RANK];
 
     if (q->rank < 2 || kt->rank < 2 || v->rank < 2) {
         *why = "Q, Kt and V must have rank 2 or more";
         return false;
     }
-    if (!matmul_shape(q, kt, &s->scores, why))
+    if (!matmul_shape(q, kt, &sc, why))
         return false;
-    scores.rank = s->scores.out_rank;
+    scores.rank = sc.out_rank;
     for (int i = 0; i < scores.rank; i++)
-        scores.dims[i] = s->scores.out_dims[i];
-    if (!matmul_shape(&scores, v, &s->values, why))
+        scores.dims[i] = sc.out_dims[i];
+    if (!matmul_shape(&scores, v, &sv, why))
         return false;
     /* One score block per output batch entry: V may not add batch dims of its own. */
-    if (!shape_equal(s->values.batch_rank, s->values.batch_dims, s->scores.batch_rank,
-                     s->scores.batch_dims)) {
+    if (!shape_equal(sv.batch_rank, sv.batch_dims, sc.batch_rank, sc.batch_dims)) {
         *why = "V broadcasts the scores to more batch entries";
         return false;
     }
-    for (int i = 0; i < scores.rank; i++)
+    s->batch_rank = sc.batch_rank;
+    for (int i = 0; i < sc.batch_rank; i++)
+        s->batch_dims[i] = sc.batch_dims[i];
+    s->s = sc.m;
+    s->t = sc.n;
+    s->d = sc.k;
+    s->dv = sv.n;
+    s->k_trans = false;
+    matrix_strides(&sc, sc.a_batch_strides, sc.m * sc.k, &s->q, sc.k);
+    matrix_strides(&sc, sc.b_batch_strides, sc.k * sc.n, &s->k, sc.n);
+    matrix_strides(&sv, sv.b_batch_strides, sv.k * sv.n, &s->v, sv.n);
+    shape_strides(sv.batch_rank, sv.batch_dims, s->y.strides);
+    for (int i = 0; i < sv.batch_rank; i++)
+        s->y.strides[i] *= sv.m * sv.n;
+    s->y.ld = sv.n;
+    s->out_rank = sv.out_rank;
+    for (int i = 0; i < sv.out_rank; i++)
+        s->out_dims[i] = sv.out_dims[i];
+    return true;
+}
+
+/* Q [B, S, H, D], K [B, T, H, D], V [B, T, H, Dv]: heads interleaved along the rows. */
+static bool interleaved_shape(const tensor_t *q, const tensor_t *k, const tensor_t *v,
+                              attention_shape_t *s, const char **why)
+{
+    const tensor_t *ops[3] = {q, k, v};
+    attention_operand_t *dst[3] = {&s->q, &s->k, &s->v};
+
+    if (q->rank != 4 || k->rank != 4 || v->rank != 4) {
+        *why = "Q, K and V must be 4-D [batch, sequence, heads, size]";
+        return false;
+    }
+    if (q->dims[3] != k->dims[3] || k->dims[1] != v->dims[1]) {
+        *why = "the head sizes or sequence lengths differ";
+        return false;
+    }
+    s->batch_rank = 2;
+    for (int axis = 0; axis < 2; axis++) {
+        /* Batch is dim 0, heads dim 2; each broadcasts from 1. */
+        int dim = axis == 0 ? 0 : 2;
+        int64_t n = 1;
+        for (int i = 0; i < 3; i++) {
+            int64_t e = ops[i]->dims[dim];
+            if (e != 1 && n != 1 && e != n) {
+                *why = "the batch or head counts do not broadcast";
+                return false;
+            }
+            n = e != 1 ? e : n;
+        }
+        s->batch_dims[axis] = n;
+    }
+    for (int i = 0; i < 3; i++) {
+        const int64_t *dims = ops[i]->dims;
+        dst[i]->ld = dims[2] * dims[3];
+        dst[i]->strides[0] = dims[0] == 1 ? 0 : dims[1] * dims[2] * dims[3];
+        dst[i]->strides[1] = dims[2] == 1 ? 0 : dims[3];
+    }
+    s->s = q->dims[1];
+    s->t = k->dims[1];
+    s->d = q->dims[3];
+    s->dv = v->dims[3];
+    s->k_trans = true;
+    s->out_rank = 4;
+    s->out_dims[0] = s->batch_dims[0];
+    s->out_dims[1] = s->s;
+    s->out_dims[2] = s->batch_dims[1];
+    s->out_dims[3] = s->dv;
+    s->y.ld = s->batch_dims[1] * s->dv;
+    s->y.strides[0] = s->s * s->y.ld;
+    s->y.strides[1] = s->dv;
+    return true;
+}
+
+bool attention_shape(const op_call_t *call, attention_shape_t *s, const char **why)
+{
+    const attention_params_t *p = call->params;
+    const tensor_t *mask = call->n_inputs > 3 ? call->inputs[3] : NULL;
+    int rank;
+    int64_t dims[TENSOR_MAX_RANK], scores[TENSOR_MAX_RANK];
+    bool ok = p->interleaved
+                  ? interleaved_shape(call->inputs[0], call->inputs[1], call->inputs[2], s, why)
+                  : stacked_shape(call->inputs[0], call->inputs[1], call->inputs[2], s, why);
+
+    if (!ok)
+        return false;
+    s->batch_count = 1;
+    for (int i = 0; i < s->batch_rank; i++) {
+        s->batch_count *= s->batch_dims[i];
+        scores[i] = s->batch_dims[i];
+    }
+    scores[s->batch_rank] = s->s;
+    scores[s->batch_rank + 1] = s->t;
+    rank = s->batch_rank + 2;
+    for (int i = 0; i < rank; i++)
         s->mask_strides[i] = 0;
     if (mask) {
-        if (!shape_broadcast(scores.rank, scores.dims, mask->rank, mask->dims, &rank, dims) ||
-            !shape_equal(rank, dims, scores.rank, scores.dims)) {
+        if (!shape_broadcast(rank, scores, mask->rank, mask->dims, &rank, dims) ||
+            !shape_equal(rank, dims, s->batch_rank + 2, scores)) {
             *why = "the mask does not broadcast to the scores";
             return false;
         }
-        shape_broadcast_strides(mask->rank, mask->dims, scores.rank, scores.dims, s->mask_strides);
+        shape_broadcast_strides(mask->rank, mask->dims, rank, scores, s->mask_strides);
     }
     return true;
 }
@@ -56,14 +156,15 @@ static status_t attention_infer(op_call_t *call, error_t *err)
 
     if (!attention_shape(call, &s, &why))
         return op_call_fail(call, err, "%s", why);
-    if (s.scores.m > MATMUL_MAX_DIM || s.scores.n > MATMUL_MAX_DIM || s.scores.k > MATMUL_MAX_DIM ||
-        s.values.n > MATMUL_MAX_DIM)
+    if (s.s > MATMUL_MAX_DIM || s.t > MATMUL_MAX_DIM || s.d > MATMUL_MAX_DIM ||
+        s.dv > MATMUL_MAX_DIM || s.y.ld > MATMUL_MAX_DIM || s.q.ld > MATMUL_MAX_DIM ||
+        s.k.ld > MATMUL_MAX_DIM || s.v.ld > MATMUL_MAX_DIM)
         return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node, "matrix sides exceed %d",
                        MATMUL_MAX_DIM);
     y->dtype = DTYPE_FLOAT;
-    y->rank = s.values.out_rank;
+    y->rank = s.out_rank;
     for (int i = 0; i < y->rank; i++)
-        y->dims[i] = s.values.out_dims[i];
+        y->dims[i] = s.out_dims[i];
     y->data = NULL;
     call->workspace_size = 0;
     return STATUS_OK;
@@ -79,7 +180,7 @@ static status_t attention_prepare(op_call_t *call, void **prepared, error_t *err
 
     (void)ok;
     *prepared = NULL;
-    call->workspace_size = (size_t)threads * (size_t)(s.scores.m * s.scores.n) * sizeof(float);
+    call->workspace_size = (size_t)threads * (size_t)(s.s * s.t) * sizeof(float);
     return STATUS_OK;
 }
 

@@ -1,6 +1,7 @@
 /*
  * Unit tests of the internal transformer kernels against naive references:
- * inferd.Attention (broadcast mask, no mask, 1 and 2 threads),
+ * inferd.Attention (broadcast mask, no mask, 1 and 2 threads, stacked and
+ * interleaved heads),
  * inferd.FusedMatMul with and without its GELU epilogue, inferd.Gelu, and
  * the vectorised erf/exp/GELU tails (lengths that are not a multiple of the
  * vector width). These ops have no ONNX schema, so the tests drive the
@@ -98,6 +99,39 @@ static void test_attention(void)
                 CHECK_NEAR(out[i], ref[i], 1e-5);
             free(out);
         }
+    }
+    /* Interleaved heads: the same problem laid out [B, S, H, D], K not transposed. */
+    {
+        float qi[B * S * H * D], ki[B * T * H * D], vi[B * T * H * DV];
+        tensor_t tqi = harness_tensor(DTYPE_FLOAT, 4, (const int64_t[]){B, S, H, D}, qi);
+        tensor_t tki = harness_tensor(DTYPE_FLOAT, 4, (const int64_t[]){B, T, H, D}, ki);
+        tensor_t tvi = harness_tensor(DTYPE_FLOAT, 4, (const int64_t[]){B, T, H, DV}, vi);
+        const tensor_t *ini[] = {&tqi, &tki, &tvi, &tm};
+        const attention_params_t pi = {.scale = 0.5f, .interleaved = true};
+        tensor_t y;
+        float *out;
+
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < H; h++) {
+                for (int i = 0; i < S; i++)
+                    for (int k = 0; k < D; k++)
+                        qi[((b * S + i) * H + h) * D + k] = q[((b * H + h) * S + i) * D + k];
+                for (int j = 0; j < T; j++) {
+                    for (int k = 0; k < D; k++)
+                        ki[((b * T + j) * H + h) * D + k] = kt[((b * H + h) * D + k) * T + j];
+                    for (int c = 0; c < DV; c++)
+                        vi[((b * T + j) * H + h) * DV + c] = v[((b * H + h) * T + j) * DV + c];
+                }
+            }
+        out = run_kernel(&attention_kernel, &pi, 4, ini, 2, &y);
+        CHECK(y.rank == 4 && y.dims[0] == B && y.dims[1] == S && y.dims[2] == H && y.dims[3] == DV);
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < H; h++)
+                for (int i = 0; i < S; i++)
+                    for (int c = 0; c < DV; c++)
+                        CHECK_NEAR(out[((b * S + i) * H + h) * DV + c],
+                                   ref[((b * H + h) * S + i) * DV + c], 1e-5);
+        free(out);
     }
     free(q);
     free(kt);

@@ -6,9 +6,10 @@
  *
  * with Q [..., S, D], Kt [..., D, T], V [..., T, Dv] and an optional mask
  * broadcasting to the scores [..., S, T]; the batch dims follow MatMul's
- * broadcasting (or the interleaved-heads layout below). Each thread computes one S x T score block
- * of one batch entry (one head) at a time in its workspace slice, so the scores are written once
- * and read while still in cache; they never reach the arena.
+ * broadcasting (or the interleaved-heads layout below). Each thread
+ * computes one S x T score block of one batch entry (one head) at a time in
+ * its workspace slice, so the scores are written once and read while still
+ * in cache; they never reach the arena.
  */
 #ifndef INFERD_ATTENTION_H
 #define INFERD_ATTENTION_H

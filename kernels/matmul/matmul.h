@@ -49,8 +49,8 @@ typedef enum matmul_act {
 /*
  * inferd.FusedMatMul, an internal op engine/fuse_matmul.c creates (its
  * schema is not in the registry): Y = act(A x B + bias) with A [..., K],
- * B [K, N] and bias [N] (a 1-D A gives [N], as in MatMul), the bias and the activation applied
- * while Y is hot.
+ * B [K, N] and bias [N] (a 1-D A gives [N], as in MatMul); the bias and
+ * the activation are applied while Y is hot.
  */
 typedef struct fused_matmul_params {
     matmul_act_t act;

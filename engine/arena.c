@@ -1,5 +1,6 @@
 #include "arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 struct arena_chunk {
     arena_chunk_t *next;
     void *adopted; /* non-NULL: this chunk only records a foreign pointer */
+    bool single;   /* holds one large block, which arena_free_block may free */
     size_t used;
     size_t size;
     _Alignas(ARENA_ALIGN) unsigned char data[];
@@ -42,6 +44,7 @@ static arena_chunk_t *chunk_new(size_t size)
         return NULL;
     c->next = NULL;
     c->adopted = NULL;
+    c->single = false;
     c->used = 0;
     c->size = size;
     return c;
@@ -77,6 +80,7 @@ void *arena_alloc(arena_t *a, size_t size)
             if (!big)
                 return NULL;
             big->used = rounded;
+            big->single = true;
             if (c) {
                 big->next = c->next;
                 c->next = big;
@@ -99,6 +103,21 @@ void *arena_alloc(arena_t *a, size_t size)
     a->bytes += size;
     memset(p, 0, rounded);
     return p;
+}
+
+bool arena_free_block(arena_t *a, void *ptr)
+{
+    for (arena_chunk_t **link = &a->chunks; *link; link = &(*link)->next) {
+        arena_chunk_t *c = *link;
+        bool own_chunk = c->adopted ? c->adopted == ptr : c->single && (void *)c->data == ptr;
+        if (!own_chunk)
+            continue;
+        *link = c->next;
+        free(c->adopted);
+        free(c);
+        return true;
+    }
+    return false;
 }
 
 char *arena_strdup(arena_t *a, const char *s)

@@ -8,6 +8,7 @@
 #ifndef INFERD_ARENA_H
 #define INFERD_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Allocations of this size or more are aligned to it, enough for any SIMD load. */
@@ -39,6 +40,13 @@ char *arena_strdup(arena_t *a, const char *s);
 
 /* A copy of n bytes at src owned by the arena; NULL when out of memory. */
 void *arena_memdup(arena_t *a, const void *src, size_t n);
+
+/*
+ * Frees ptr at once if it is a block with a chunk of its own (a large
+ * allocation, or an adopted pointer) and returns true; anything else stays
+ * until the arena goes.
+ */
+bool arena_free_block(arena_t *a, void *ptr);
 
 /*
  * Takes ownership of ptr (from malloc): it is freed with the arena. Used to

@@ -229,6 +229,42 @@ static status_t mark_liveness(graph_t *g, error_t *err)
     return STATUS_OK;
 }
 
+/* True if every live consumer of value v packed it and no longer reads its data. */
+static bool only_packed_uses(const graph_t *g, int v)
+{
+    bool used = false;
+
+    for (int k = 0; k < g->n_outputs; k++)
+        if (g->outputs[k] == v)
+            return false;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node_t *node = &g->nodes[i];
+        for (int k = 0; k < node->n_inputs; k++) {
+            if (node->inputs[k] != v)
+                continue;
+            if (!node->state || !(node->schema->kernel->packed_inputs & (1u << k)))
+                return false;
+            used = true;
+        }
+    }
+    return used;
+}
+
+/*
+ * Frees the constant inputs of node that now live only in packed form (e.g.
+ * convolution weights reordered for oneDNN) once their last consumer has
+ * packed them, so the model holds its weights once, even while packing.
+ */
+static void drop_packed_inputs(graph_t *g, const graph_node_t *node)
+{
+    for (int k = 0; k < node->n_inputs; k++) {
+        int v = node->inputs[k];
+        tensor_t *t = v >= 0 ? g->values[v].constant : NULL;
+        if (t && t->data && only_packed_uses(g, v) && arena_free_block(&g->arena, t->data))
+            t->data = NULL;
+    }
+}
+
 static status_t pack_weights(graph_t *g, error_t *err)
 {
     const tensor_t *inputs[NODE_MAX_INPUTS];
@@ -251,6 +287,7 @@ static status_t pack_weights(graph_t *g, error_t *err)
         st = kernel->pack(&call, &node->state, err);
         if (st)
             return st;
+        drop_packed_inputs(g, node);
     }
     return STATUS_OK;
 }

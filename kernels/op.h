@@ -96,6 +96,12 @@ typedef struct op_kernel {
     status_t (*pack)(const op_call_t *call, void **state, error_t *err);
     void (*release)(void *state);
     /*
+     * Bit i set: once pack has returned a state, infer, prepare and run never
+     * read the data of input i (they use the packed copy), so the engine may
+     * free a constant whose every consumer packed it. Its shape stays.
+     */
+    uint32_t packed_inputs;
+    /*
      * Optional. Called once per plan after infer, with every input and
      * output shape known and call->threads set to the plan's thread count
      * (data pointers are NULL except for constants). May raise

@@ -65,6 +65,8 @@ const op_kernel_t conv_nhwc_kernel = {
     .run = conv_nhwc_run,
     .pack = conv_nhwc_pack,
     .release = conv_nhwc_release,
+    /* The weights live on in the reordered copy pack makes. */
+    .packed_inputs = 1u << 1,
     .prepare = conv_nhwc_prepare,
     .unprepare = conv_nhwc_unprepare,
 };

@@ -136,6 +136,12 @@ static status_t fold_constants(graph_t *g, error_t *err)
             v->producer = -1;
         }
         node->removed = true;
+        /* Its attribute tensors (a Constant's value) now live on in the outputs. */
+        for (size_t a = 0; a < node->attrs.count; a++) {
+            tensor_t *t = (tensor_t *)node->attrs.items[a].t;
+            if (t && t->data && arena_free_block(&g->arena, t->data))
+                t->data = NULL;
+        }
     }
     return st;
 }
@@ -292,6 +298,20 @@ static status_t pack_weights(graph_t *g, error_t *err)
     return STATUS_OK;
 }
 
+/* Frees constants nothing reads any more (e.g. a weight only a folded Transpose used). */
+static void release_dead_constants(graph_t *g)
+{
+    for (int v = 0; v < g->n_values; v++) {
+        tensor_t *t = g->values[v].constant;
+        bool output = false;
+        for (int k = 0; k < g->n_outputs; k++)
+            output |= g->outputs[k] == v;
+        if (t && t->data && g->values[v].consumers == 0 && !output &&
+            arena_free_block(&g->arena, t->data))
+            t->data = NULL;
+    }
+}
+
 /* Drops removed nodes from the array and renumbers producers. */
 static void compact_nodes(graph_t *g)
 {
@@ -346,5 +366,7 @@ status_t graph_compile(graph_t *g, error_t *err)
         compact_nodes(g);
         st = pack_weights(g, err);
     }
+    if (!st)
+        release_dead_constants(g);
     return st;
 }

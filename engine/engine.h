@@ -14,6 +14,7 @@
 #ifndef INFERD_ENGINE_H
 #define INFERD_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,22 @@ void engine_context_free(engine_context_t *ctx);
  */
 status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n_inputs,
                             const tensor_t **outputs, error_t *err);
+
+/* Op types a context's profile tells apart; an op type past these is not counted. */
+#define ENGINE_PROFILE_MAX_OPS 64
+
+/* Time spent in one op type over the runs since profiling was switched on. */
+typedef struct engine_op_time {
+    const char *op_type; /* borrowed from the model */
+    double ms;
+    int64_t calls;
+} engine_op_time_t;
+
+/* Switches per-op timing on or off and clears what was counted. */
+void engine_context_profile(engine_context_t *ctx, bool on);
+
+/* Sets *times to the context's per-op-type totals (owned by ctx) and returns their count. */
+int engine_context_op_times(const engine_context_t *ctx, const engine_op_time_t **times);
 
 /* Bytes of the arena the context holds (the largest plan it has run). */
 size_t engine_context_arena_bytes(const engine_context_t *ctx);

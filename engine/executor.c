@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "model.h"
 
@@ -17,6 +18,9 @@ struct engine_context {
     const tensor_t **call_inputs; /* scratch: one node's input pointers */
     tensor_t *call_outputs;       /* scratch: one node's outputs */
     plan_t *plan;                 /* last plan run; outputs may point into its constants */
+    bool profiling;
+    engine_op_time_t op_times[ENGINE_PROFILE_MAX_OPS];
+    int n_op_times;
 };
 
 status_t engine_context_create(engine_model_t *model, int threads, engine_context_t **out,
@@ -89,6 +93,42 @@ static void bind_values(engine_context_t *ctx, const plan_t *plan, const tensor_
     }
 }
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void engine_context_profile(engine_context_t *ctx, bool on)
+{
+    ctx->profiling = on;
+    ctx->n_op_times = 0;
+}
+
+int engine_context_op_times(const engine_context_t *ctx, const engine_op_time_t **times)
+{
+    *times = ctx->op_times;
+    return ctx->n_op_times;
+}
+
+/* Adds one step's time to its op type's total; types past the table's end are not counted. */
+static void count_op_time(engine_context_t *ctx, const char *op_type, double ms)
+{
+    int k = 0;
+
+    while (k < ctx->n_op_times && strcmp(ctx->op_times[k].op_type, op_type) != 0)
+        k++;
+    if (k == ENGINE_PROFILE_MAX_OPS)
+        return;
+    if (k == ctx->n_op_times) {
+        ctx->op_times[k] = (engine_op_time_t){.op_type = op_type};
+        ctx->n_op_times++;
+    }
+    ctx->op_times[k].ms += ms;
+    ctx->op_times[k].calls++;
+}
+
 static status_t run_step(engine_context_t *ctx, const plan_step_t *step, error_t *err)
 {
     const graph_node_t *node = step->node;
@@ -135,9 +175,12 @@ status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n
     ctx->plan = plan;
     bind_values(ctx, plan, inputs);
     for (int s = 0; s < plan->n_steps; s++) {
+        double t0 = ctx->profiling ? now_ms() : 0;
         st = run_step(ctx, &plan->steps[s], err);
         if (st)
             return st;
+        if (ctx->profiling)
+            count_op_time(ctx, plan->steps[s].node->op_type, now_ms() - t0);
     }
     for (int k = 0; k < g->n_outputs; k++)
         ctx->outputs[k] = ctx->values[g->outputs[k]];

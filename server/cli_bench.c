@@ -26,19 +26,21 @@ typedef struct bench_args {
     int warmup;
     const char *shapes[BENCH_MAX_SHAPE_FLAGS];
     int n_shapes;
+    bool profile;
 } bench_args_t;
 
 static void bench_usage(FILE *out)
 {
     fputs("usage: inferd bench --model M [--threads N] [--batch B] [--shape NAME=d0,d1,...]\n"
-          "                    [--iterations K] [--warmup W]\n"
+          "                    [--iterations K] [--warmup W] [--profile]\n"
           "\n"
           "  --model M              ONNX model file\n"
           "  --threads N            threads for kernels (default 1)\n"
           "  --batch B              size of a dynamic first dim (default 1)\n"
           "  --shape NAME=d0,d1,..  full shape of input NAME (repeatable)\n"
           "  --iterations K         timed runs (default 20)\n"
-          "  --warmup W             untimed runs first (default 3)\n",
+          "  --warmup W             untimed runs first (default 3)\n"
+          "  --profile              time each op type and print the totals to stderr\n",
           out);
 }
 
@@ -76,6 +78,10 @@ static int parse_bench_args(int argc, char **argv, bench_args_t *a)
         if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
             bench_usage(stdout);
             exit(0);
+        }
+        if (strcmp(flag, "--profile") == 0) {
+            a->profile = true;
+            continue;
         }
         if (!value) {
             fprintf(stderr, "inferd bench: %s needs a value\n", flag);
@@ -176,6 +182,31 @@ static long long peak_rss_bytes(void)
     return kib < 0 ? -1 : kib * 1024;
 }
 
+static int compare_op_time(const void *a, const void *b)
+{
+    double x = ((const engine_op_time_t *)a)->ms, y = ((const engine_op_time_t *)b)->ms;
+    return x > y ? -1 : x < y;
+}
+
+/* Prints the per-op-type time of the timed runs, largest first, as ms per run. */
+static void print_profile(engine_context_t *ctx, int iterations)
+{
+    const engine_op_time_t *times;
+    engine_op_time_t sorted[ENGINE_PROFILE_MAX_OPS];
+    int n = engine_context_op_times(ctx, &times);
+    double total = 0;
+
+    memcpy(sorted, times, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, compare_op_time);
+    for (int k = 0; k < n; k++)
+        total += sorted[k].ms;
+    fprintf(stderr, "%-28s %10s %7s %8s\n", "op", "ms/run", "share", "calls");
+    for (int k = 0; k < n; k++)
+        fprintf(stderr, "%-28s %10.3f %6.1f%% %8lld\n", sorted[k].op_type,
+                sorted[k].ms / iterations, 100.0 * sorted[k].ms / total,
+                (long long)(sorted[k].calls / iterations));
+}
+
 static int compare_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -230,6 +261,8 @@ int cli_bench(int argc, char **argv)
         st = engine_context_create(model, args.threads, &ctx, &err);
     for (int i = 0; i < args.warmup && !st; i++)
         st = engine_context_run(ctx, inputs, n_inputs, &outputs, &err);
+    if (!st && args.profile)
+        engine_context_profile(ctx, true);
     for (int i = 0; i < args.iterations && !st; i++) {
         double t0 = now_ms();
         st = engine_context_run(ctx, inputs, n_inputs, &outputs, &err);
@@ -238,6 +271,8 @@ int cli_bench(int argc, char **argv)
     }
     if (st)
         goto cleanup;
+    if (args.profile)
+        print_profile(ctx, args.iterations);
     qsort(times, (size_t)args.iterations, sizeof *times, compare_double);
     printf("{\"model\":\"%s\",\"threads\":%d,\"batch\":%lld,\"iterations\":%d,"
            "\"latency_ms\":{\"min\":%.3f,\"median\":%.3f,\"p90\":%.3f,\"max\":%.3f},"

@@ -69,7 +69,7 @@ bool matmul_shape(const tensor_t *a, const tensor_t *b, matmul_shape_t *s, const
 
 /* CPU implementations (matmul_cpu.c). */
 status_t matmul_run(op_call_t *call, error_t *err);
-status_t gemm_run(op_call_t *call, error_t *err);
+status_t matmul_gemm_run(op_call_t *call, error_t *err);
 status_t fused_matmul_run(op_call_t *call, error_t *err);
 
 /*

@@ -159,7 +159,7 @@ void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t 
                  y, n, threads);
 }
 
-status_t gemm_run(op_call_t *call, error_t *err)
+status_t matmul_gemm_run(op_call_t *call, error_t *err)
 {
     const gemm_params_t *p = call->params;
     const tensor_t *a = call->inputs[0], *b = call->inputs[1];

@@ -175,5 +175,5 @@ const op_kernel_t gemm_kernel = {
     .info = &gemm_info,
     .params_size = sizeof(gemm_params_t),
     .infer = gemm_infer,
-    .run = gemm_run,
+    .run = matmul_gemm_run,
 };

@@ -1,0 +1,98 @@
+/*
+ * gemm.h - single-precision C = epilogue(A x B) with B packed once.
+ *
+ * The weights of MatMul, Gemm and convolution are constant, so B is laid
+ * out once, at pack time, in the panel order the micro-kernel streams; a
+ * run then only touches A, the packed B and C. A is either a dense
+ * row-major matrix or rows produced on demand by a gather callback (a
+ * convolution's patches, read straight from NHWC activations, so no im2col
+ * buffer is ever materialised). The epilogue (bias, residual, activation)
+ * is applied to each tile of C while it is still in cache.
+ *
+ * Life cycle: gemm_b_pack (once, model owns the result) -> gemm_workspace_bytes
+ * (per plan) -> gemm_run (per inference, any number of threads).
+ */
+#ifndef INFERD_GEMM_H
+#define INFERD_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/* Largest m, n or k; index products stay far inside int64. */
+#define GEMM_MAX_DIM ((int64_t)1 << 31)
+
+typedef struct gemm_b gemm_b_t;
+
+/*
+ * Rows [row0, row0 + rows) and columns [k0, k0 + kc) of a virtual A,
+ * written row-major into dst with row stride kc. Called from inside
+ * gemm_run, possibly from several threads at once on disjoint rows.
+ */
+typedef void (*gemm_gather_fn)(const void *ctx, int64_t row0, int64_t rows, int64_t k0,
+                               int64_t kc, float *dst);
+
+/* A [m, k]: dense (gather NULL: data with row stride lda) or gathered. */
+typedef struct gemm_a {
+    const float *data;
+    int64_t lda;
+    gemm_gather_fn gather;
+    const void *gather_ctx;
+} gemm_a_t;
+
+typedef enum gemm_activation {
+    GEMM_ACT_NONE = 0,
+    GEMM_ACT_RELU,
+    GEMM_ACT_CLIP, /* clamp to [clip_min, clip_max] */
+    GEMM_ACT_GELU, /* x * (1 + erf(x / sqrt 2)) / 2 */
+} gemm_activation_t;
+
+/*
+ * C = act(A x B + bias + residual). bias ([n]) and residual ([m, n], row
+ * stride ld_residual) may be NULL; residual may alias C exactly (same
+ * pointer and stride), never partially.
+ */
+typedef struct gemm_epilogue {
+    const float *bias;
+    const float *residual;
+    int64_t ld_residual;
+    gemm_activation_t act;
+    float clip_min, clip_max;
+} gemm_epilogue_t;
+
+/*
+ * Packs B [k, n] once: element (p, j) is b[p * ldb + j], or b[j * ldb + p]
+ * when transposed (B given as [n, k], as ONNX Gemm's transB and a
+ * convolution's OIHW weights). B is only read. The caller owns *out and
+ * frees it with gemm_b_free.
+ */
+status_t gemm_b_pack(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,
+                     gemm_b_t **out, error_t *err);
+
+/* Frees a packed B; NULL is a no-op. */
+void gemm_b_free(gemm_b_t *b);
+
+int64_t gemm_b_k(const gemm_b_t *b);
+int64_t gemm_b_n(const gemm_b_t *b);
+
+/* Bytes the packed B holds (for the model's memory report). */
+size_t gemm_b_bytes(const gemm_b_t *b);
+
+/*
+ * Scratch gemm_run needs for m rows on up to threads threads (a gathered
+ * A's blocks); 0 for a dense A. The caller provides it, normally from the
+ * plan's arena.
+ */
+size_t gemm_workspace_bytes(const gemm_a_t *a, int64_t m, const gemm_b_t *b, int threads);
+
+/*
+ * C [m, n] (row stride ldc) = epilogue(A [m, k] x B), on up to threads
+ * OpenMP threads. workspace holds gemm_workspace_bytes for the same
+ * arguments (may be NULL when that is 0). Nothing is allocated.
+ */
+void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
+              const gemm_epilogue_t *epilogue, void *workspace, int threads);
+
+#endif

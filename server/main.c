@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "thread_policy.h"
 
 static void usage(FILE *out)
 {
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    thread_policy_apply(argv);
     if (strcmp(argv[1], "run") == 0)
         return cli_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0)

@@ -1,0 +1,16 @@
+/*
+ * thread_policy.h - OpenMP's wait policy, fixed before the kernels' thread
+ * runtime starts.
+ */
+#ifndef INFERD_THREAD_POLICY_H
+#define INFERD_THREAD_POLICY_H
+
+/*
+ * Unless the environment already chooses one (OMP_WAIT_POLICY or
+ * GOMP_SPINCOUNT), re-executes this binary with argv and
+ * OMP_WAIT_POLICY=passive. Returns only when it did not re-execute (the
+ * policy was chosen, or exec failed: then the default policy stays).
+ */
+void thread_policy_apply(char **argv);
+
+#endif

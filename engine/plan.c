@@ -122,23 +122,67 @@ static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
     return STATUS_OK;
 }
 
-/* Lifetimes of arena values and workspaces, then their offsets. */
+/* Step index of each value's last reader; n_steps for graph outputs, -1 if none. */
+static void find_last_reads(const plan_t *p, const graph_t *g, int *last_read)
+{
+    for (int v = 0; v < g->n_values; v++)
+        last_read[v] = -1;
+    for (int s = 0; s < p->n_steps; s++) {
+        const graph_node_t *node = p->steps[s].node;
+        for (int k = 0; k < node->n_inputs; k++)
+            if (node->inputs[k] >= 0)
+                last_read[node->inputs[k]] = s;
+    }
+    for (int k = 0; k < g->n_outputs; k++)
+        last_read[g->outputs[k]] = p->n_steps;
+}
+
+/*
+ * The input whose arena block step s may write its output 0 over, or -1:
+ * the kernel allows it for that input, the input dies at this step, and
+ * dtype and byte size match (so the output fits exactly and the kernel sees
+ * identical pointers, never a partial overlap).
+ */
+static int inplace_input(const plan_t *p, int s, const int *block_of, const int *last_read)
+{
+    const graph_node_t *node = p->steps[s].node;
+    const tensor_t *out = &p->values[node->outputs[0]].desc;
+
+    for (int k = 0; k < node->n_inputs; k++) {
+        int v = node->inputs[k];
+        if (!(node->schema->kernel->inplace_inputs & (1u << k)) || v < 0 || block_of[v] < 0 ||
+            last_read[v] != s)
+            continue;
+        const tensor_t *in = &p->values[v].desc;
+        if (in->dtype == out->dtype && tensor_bytes(in) == tensor_bytes(out))
+            return v;
+    }
+    return -1;
+}
+
+/*
+ * Lifetimes of arena values and workspaces, then their offsets. A value an
+ * in-place step overwrites hands its block on to that step's output.
+ */
 static status_t assign_memory(plan_t *p, const graph_t *g, error_t *err)
 {
     int *block_of = malloc(((size_t)g->n_values + 1) * sizeof *block_of);
+    int *last_read = malloc(((size_t)g->n_values + 1) * sizeof *last_read);
+    int *workspace_block = malloc(((size_t)p->n_steps + 1) * sizeof *workspace_block);
     memory_block_t *blocks = calloc((size_t)g->n_values + (size_t)p->n_steps + 1, sizeof *blocks);
     int n_blocks = 0;
-    status_t st;
+    status_t st = STATUS_OK;
 
-    if (!block_of || !blocks) {
-        free(block_of);
-        free(blocks);
-        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    if (!block_of || !last_read || !workspace_block || !blocks) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        goto cleanup;
     }
+    find_last_reads(p, g, last_read);
     for (int v = 0; v < g->n_values; v++)
         block_of[v] = -1;
     for (int s = 0; s < p->n_steps; s++) {
         const graph_node_t *node = p->steps[s].node;
+        int reused = inplace_input(p, s, block_of, last_read);
         for (int k = 0; k < node->n_inputs; k++) {
             int v = node->inputs[k];
             if (v >= 0 && block_of[v] >= 0)
@@ -146,14 +190,19 @@ static status_t assign_memory(plan_t *p, const graph_t *g, error_t *err)
         }
         for (int k = 0; k < node->n_outputs; k++) {
             int v = node->outputs[k];
+            if (k == 0 && reused >= 0) {
+                block_of[v] = block_of[reused];
+                continue;
+            }
             blocks[n_blocks].size = tensor_bytes(&p->values[v].desc);
             blocks[n_blocks].first = blocks[n_blocks].last = s;
             block_of[v] = n_blocks++;
         }
+        workspace_block[s] = -1;
         if (p->steps[s].workspace_size) {
             blocks[n_blocks].size = p->steps[s].workspace_size;
             blocks[n_blocks].first = blocks[n_blocks].last = s;
-            n_blocks++;
+            workspace_block[s] = n_blocks++;
         }
     }
     /* Outputs are read after the last step. */
@@ -161,17 +210,18 @@ static status_t assign_memory(plan_t *p, const graph_t *g, error_t *err)
         if (block_of[g->outputs[k]] >= 0)
             blocks[block_of[g->outputs[k]]].last = p->n_steps;
     st = memory_plan_assign(blocks, n_blocks, &p->arena_bytes, err);
-    if (!st) {
-        int b = 0;
-        for (int s = 0; s < p->n_steps; s++) {
-            const graph_node_t *node = p->steps[s].node;
-            for (int k = 0; k < node->n_outputs; k++)
-                p->values[node->outputs[k]].offset = blocks[b++].offset;
-            if (p->steps[s].workspace_size)
-                p->steps[s].workspace_offset = blocks[b++].offset;
-        }
-    }
+    if (st)
+        goto cleanup;
+    for (int v = 0; v < g->n_values; v++)
+        if (block_of[v] >= 0)
+            p->values[v].offset = blocks[block_of[v]].offset;
+    for (int s = 0; s < p->n_steps; s++)
+        if (workspace_block[s] >= 0)
+            p->steps[s].workspace_offset = blocks[workspace_block[s]].offset;
+cleanup:
     free(block_of);
+    free(last_read);
+    free(workspace_block);
     free(blocks);
     return st;
 }

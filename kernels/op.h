@@ -102,6 +102,13 @@ typedef struct op_kernel {
      */
     uint32_t packed_inputs;
     /*
+     * Bit i set: run is correct when output 0's buffer is input i's buffer
+     * (same pointer; dtype and byte size equal). The memory plan uses it
+     * when nothing reads input i after this node, saving a buffer and the
+     * cache misses of a fresh one.
+     */
+    uint32_t inplace_inputs;
+    /*
      * Optional. Called once per plan after infer, with every input and
      * output shape known and call->threads set to the plan's thread count
      * (data pointers are NULL except for constants). May raise

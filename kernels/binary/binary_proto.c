@@ -120,21 +120,27 @@ static status_t variadic_infer(op_call_t *call, error_t *err)
     return st;
 }
 
-#define BINARY_KERNEL(var, op_name, info_table, infer_fn, run_fn)                                  \
+/*
+ * inplace: inputs the output may overwrite. Two-input ops walk every operand
+ * at the output's index, so either input works; Sum/Min/Max start by copying
+ * input 0 into the output and Pow's row mixes dtypes, so they allow none.
+ */
+#define BINARY_KERNEL(var, op_name, info_table, infer_fn, run_fn, inplace)                         \
     const op_kernel_t var = {                                                                      \
         .name = op_name,                                                                           \
         .info = &info_table,                                                                       \
         .params_size = sizeof(binary_params_t),                                                    \
         .infer = infer_fn,                                                                         \
         .run = run_fn,                                                                             \
+        .inplace_inputs = inplace,                                                                 \
     };
 
-BINARY_KERNEL(binary_add_kernel, "Add", arith_info, binary_infer, binary_add_run)
-BINARY_KERNEL(binary_sub_kernel, "Sub", arith_info, binary_infer, binary_sub_run)
-BINARY_KERNEL(binary_mul_kernel, "Mul", arith_info, binary_infer, binary_mul_run)
-BINARY_KERNEL(binary_div_kernel, "Div", arith_info, binary_infer, binary_div_run)
-BINARY_KERNEL(binary_pow_kernel, "Pow", pow_info, pow_infer, binary_pow_run)
-BINARY_KERNEL(binary_prelu_kernel, "PRelu", prelu_info, prelu_infer, binary_prelu_run)
-BINARY_KERNEL(binary_sum_kernel, "Sum", variadic_info, variadic_infer, binary_sum_run)
-BINARY_KERNEL(binary_min_kernel, "Min", variadic_info, variadic_infer, binary_min_run)
-BINARY_KERNEL(binary_max_kernel, "Max", variadic_info, variadic_infer, binary_max_run)
+BINARY_KERNEL(binary_add_kernel, "Add", arith_info, binary_infer, binary_add_run, 3u)
+BINARY_KERNEL(binary_sub_kernel, "Sub", arith_info, binary_infer, binary_sub_run, 3u)
+BINARY_KERNEL(binary_mul_kernel, "Mul", arith_info, binary_infer, binary_mul_run, 3u)
+BINARY_KERNEL(binary_div_kernel, "Div", arith_info, binary_infer, binary_div_run, 3u)
+BINARY_KERNEL(binary_pow_kernel, "Pow", pow_info, pow_infer, binary_pow_run, 0u)
+BINARY_KERNEL(binary_prelu_kernel, "PRelu", prelu_info, prelu_infer, binary_prelu_run, 1u)
+BINARY_KERNEL(binary_sum_kernel, "Sum", variadic_info, variadic_infer, binary_sum_run, 0u)
+BINARY_KERNEL(binary_min_kernel, "Min", variadic_info, variadic_infer, binary_min_run, 0u)
+BINARY_KERNEL(binary_max_kernel, "Max", variadic_info, variadic_infer, binary_max_run, 0u)

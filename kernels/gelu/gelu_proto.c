@@ -14,6 +14,7 @@ const op_kernel_t gelu_kernel = {
     .info = &gelu_info,
     .infer = op_infer_same_as_input,
     .run = gelu_run,
+    .inplace_inputs = 1u << 0,
 };
 
 const op_schema_t gelu_schema = {"inferd.Gelu", OPSET_MIN, OPSET_MAX, NULL, &gelu_kernel};

@@ -187,4 +187,5 @@ const op_kernel_t layernorm_kernel = {
     .params_size = sizeof(layernorm_params_t),
     .infer = layernorm_infer,
     .run = layernorm_run,
+    .inplace_inputs = 1u << 0, /* each row's moments are taken before it is written */
 };

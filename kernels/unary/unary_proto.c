@@ -60,6 +60,7 @@ static status_t clip_infer(op_call_t *call, error_t *err)
         .params_size = sizeof(unary_params_t),                                                     \
         .infer = op_infer_same_as_input,                                                           \
         .run = run_fn,                                                                             \
+        .inplace_inputs = 1u << 0,                                                                 \
     };
 
 UNARY_KERNEL(unary_relu_kernel, "Relu", signed_info, unary_relu_run)
@@ -84,4 +85,5 @@ const op_kernel_t unary_clip_kernel = {
     .params_size = sizeof(clip_params_t),
     .infer = clip_infer,
     .run = unary_clip_run,
+    .inplace_inputs = 1u << 0,
 };

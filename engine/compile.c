@@ -4,8 +4,9 @@
  *   1. topological sort (a cycle is an error)
  *   2. removal of Identity and inference-mode Dropout (before folding, so a
  *      constant passed through is aliased, not copied)
- *   3. constant folding of nodes whose inputs are all constants, then fusion
- *      of transformer patterns into internal ops (fuse_match.h)
+ *   3. constant folding of nodes whose inputs are all constants, then
+ *      BatchNormalization into Conv and fusion of transformer patterns into
+ *      internal ops (fuse_match.h)
  *   4. removal of dead nodes
  *   5. marking graph inputs whose values shape the plan (value-keyed)
  *   6. channels-last rewrite of convolution regions (layout.c), then
@@ -339,6 +340,8 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = remove_passthrough(g, err);
     if (!st)
         st = fold_constants(g, err);
+    if (!st)
+        st = fuse_batchnorm(g, err);
     /* GELU first: the MatMul pass takes a GELU that follows a bias as its epilogue. */
     if (!st)
         st = fuse_gelu(g, err);

@@ -47,6 +47,9 @@ int fuse_other_input(const graph_node_t *node, int v);
 status_t fuse_rewrite(graph_t *g, graph_node_t *node, const op_schema_t *schema, void *params,
                       int n_inputs, const int *inputs, error_t *err);
 
+/* Conv -> inference BatchNormalization -> Conv with the normalisation folded into W and B. */
+status_t fuse_batchnorm(graph_t *g, error_t *err);
+
 /* x * 0.5 * (1 + erf(x / sqrt 2)) in its exported arrangements -> inferd.Gelu. */
 status_t fuse_gelu(graph_t *g, error_t *err);
 

@@ -247,6 +247,7 @@ const op_kernel_t reshape_kernel = {
     .value_inputs = 1u << 1,
     .infer = reshape_infer,
     .run = reshape_run,
+    .inplace_inputs = 1u << 0,
 };
 
 const op_kernel_t flatten_kernel = {
@@ -255,6 +256,7 @@ const op_kernel_t flatten_kernel = {
     .params_size = sizeof(flatten_params_t),
     .infer = flatten_infer,
     .run = reshape_run,
+    .inplace_inputs = 1u << 0,
 };
 
 const op_kernel_t squeeze_kernel = {
@@ -264,6 +266,7 @@ const op_kernel_t squeeze_kernel = {
     .value_inputs = 1u << 1,
     .infer = squeeze_infer,
     .run = reshape_run,
+    .inplace_inputs = 1u << 0,
 };
 
 const op_kernel_t unsqueeze_kernel = {
@@ -273,4 +276,5 @@ const op_kernel_t unsqueeze_kernel = {
     .value_inputs = 1u << 1,
     .infer = unsqueeze_infer,
     .run = reshape_run,
+    .inplace_inputs = 1u << 0,
 };

@@ -1,47 +1,140 @@
 /*
- * gemm.c - first, plain version of the packed-B GEMM: B stored [n][k] so a
- * dot product reads both operands contiguously. Correct reference for the
- * blocked AVX2 kernels that replace it.
+ * gemm.c - the GEMM driver: packs B into GEMM_NR-column panels, splits C
+ * into tasks (a block of rows x a range of panels) shared among OpenMP
+ * threads, and walks each task block of K by block of K, so that one
+ * panel's K block (GEMM_KC_MAX x GEMM_NR floats, 16 KB) stays in L1 while
+ * the micro-kernel runs down the task's rows, and the task's A block stays
+ * in L2 while it runs across the panels.
  */
 #include "gemm.h"
 
-#include <math.h>
+#include <assert.h>
 #include <omp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm_kernel.h"
+
+/* Longest K block: one panel block (KC x NR floats) fills half of L1. */
+#define GEMM_KC_MAX 512
+/* Most rows per task: the A block (MC x KC floats, 144 KB) sits in L2. */
+#define GEMM_MC_MAX 144
+/* Most panels per task when nothing asks for smaller tasks. */
+#define GEMM_NP_MAX 32
+/* With several threads, at least this many tasks per thread keep them level. */
+#define GEMM_TASKS_PER_THREAD 2
+/* Packed B alignment: each panel row is one 64-byte line. */
+#define GEMM_ALIGN 64
+/* What malloc guarantees (C11); the rest of GEMM_ALIGN is slack. */
+#define GEMM_MALLOC_ALIGN _Alignof(max_align_t)
+
 struct gemm_b {
     int64_t k, n;
-    float *data; /* [n][k] */
+    int64_t panels; /* ceil(n / GEMM_NR) */
+    void *block;    /* the allocation data lies in */
+    float *data;    /* [panels][k][GEMM_NR], columns past n are zero */
 };
+
+/* How gemm_run cuts a product; mc and kc depend on m and k only. */
+typedef struct blocking {
+    int64_t kc, kb; /* K block length, count */
+    int64_t mc, mb; /* rows per task (a multiple of GEMM_MR), row blocks */
+    int64_t np, nb; /* panels per task, panel blocks */
+} blocking_t;
+
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads, blocking_t *bl)
+{
+    int64_t want;
+
+    /* Even K blocks: K = 576 is three blocks of 192, not 256 + 256 + 64. */
+    bl->kb = k > 0 ? ceil_div(k, GEMM_KC_MAX) : 1;
+    bl->kc = ceil_div(k, bl->kb);
+    bl->mb = ceil_div(m, GEMM_MC_MAX);
+    bl->mc = ceil_div(ceil_div(m, bl->mb), GEMM_MR) * GEMM_MR;
+    bl->mb = ceil_div(m, bl->mc);
+    bl->np = min64(panels, GEMM_NP_MAX);
+    want = threads > 1 ? (int64_t)threads * GEMM_TASKS_PER_THREAD : 1;
+    /* Few row blocks (small m): cut N finer so every thread has work. */
+    if (bl->mb * ceil_div(panels, bl->np) < want)
+        bl->np = ceil_div(panels, min64(panels, ceil_div(want, bl->mb)));
+    bl->nb = ceil_div(panels, bl->np);
+}
+
+static gemm_kernel_fn pick_kernel(void)
+{
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return gemm_kernel_avx2;
+    return gemm_kernel_generic;
+}
 
 status_t gemm_b_pack(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,
                      gemm_b_t **out, error_t *err)
 {
-    gemm_b_t *p = calloc(1, sizeof *p);
+    gemm_b_t *p;
+    size_t bytes;
 
     *out = NULL;
-    if (p)
-        p->data = malloc((size_t)(k * n + 1) * sizeof *p->data);
-    if (!p || !p->data) {
-        gemm_b_free(p);
-        return error_set(err, STATUS_OUT_OF_MEMORY, "cannot pack a %lldx%lld GEMM operand",
+    if (k < 0 || n < 0 || k > GEMM_MAX_DIM || n > GEMM_MAX_DIM)
+        return error_set(err, STATUS_INVALID_ARGUMENT, "GEMM operand %lldx%lld is out of range",
                          (long long)k, (long long)n);
-    }
+    p = calloc(1, sizeof *p);
+    if (!p)
+        goto oom;
     p->k = k;
     p->n = n;
-    for (int64_t j = 0; j < n; j++)
-        for (int64_t q = 0; q < k; q++)
-            p->data[j * k + q] = transposed ? b[j * ldb + q] : b[q * ldb + j];
+    p->panels = ceil_div(n, GEMM_NR);
+    bytes = (size_t)(p->panels * k * GEMM_NR) * sizeof *p->data;
+    /*
+     * Aligned by hand within a plain malloc: the engine frees each
+     * original B right after packing it, and a later B of the same size
+     * fits in that hole only if it asks for no more than the original's
+     * aligned_alloc did (glibc's aligned_alloc looks for size + alignment
+     * more), so the packed weights reuse the freed ones' memory instead
+     * of growing the heap by their total.
+     */
+    p->block = malloc(bytes + GEMM_ALIGN - GEMM_MALLOC_ALIGN);
+    if (!p->block)
+        goto oom;
+    assert((uintptr_t)p->block % GEMM_MALLOC_ALIGN == 0);
+    p->data = (float *)(((uintptr_t)p->block + GEMM_ALIGN - 1) & ~(uintptr_t)(GEMM_ALIGN - 1));
+    memset(p->data, 0, bytes);
+    for (int64_t jp = 0; jp < p->panels; jp++) {
+        float *panel = p->data + jp * k * GEMM_NR;
+        int64_t j0 = jp * GEMM_NR, cols = min64(GEMM_NR, n - j0);
+        /* Walk the source along its rows either way. */
+        if (transposed) {
+            for (int64_t j = 0; j < cols; j++)
+                for (int64_t q = 0; q < k; q++)
+                    panel[q * GEMM_NR + j] = b[(j0 + j) * ldb + q];
+        } else {
+            for (int64_t q = 0; q < k; q++)
+                memcpy(panel + q * GEMM_NR, b + q * ldb + j0, (size_t)cols * sizeof *b);
+        }
+    }
     *out = p;
     return STATUS_OK;
+oom:
+    gemm_b_free(p);
+    return error_set(err, STATUS_OUT_OF_MEMORY, "cannot pack a %lldx%lld GEMM operand",
+                     (long long)k, (long long)n);
 }
 
 void gemm_b_free(gemm_b_t *b)
 {
     if (!b)
         return;
-    free(b->data);
+    free(b->block);
     free(b);
 }
 
@@ -57,28 +150,60 @@ int64_t gemm_b_n(const gemm_b_t *b)
 
 size_t gemm_b_bytes(const gemm_b_t *b)
 {
-    return (size_t)(b->k * b->n) * sizeof *b->data;
+    return (size_t)(b->panels * b->k * GEMM_NR) * sizeof *b->data;
 }
 
 size_t gemm_workspace_bytes(const gemm_a_t *a, int64_t m, const gemm_b_t *b, int threads)
 {
-    (void)m;
-    return a->gather ? (size_t)threads * (size_t)b->k * sizeof(float) : 0;
+    blocking_t bl;
+
+    if (!a->gather || m == 0)
+        return 0;
+    plan_blocks(m, b->k, b->panels, threads, &bl);
+    return (size_t)(threads > 1 ? threads : 1) * (size_t)(bl.mc * bl.kc) * sizeof(float);
 }
 
-static float activate(float x, const gemm_epilogue_t *ep)
+/* Task number task of bl: its rows, all of K block by block, its panels. */
+static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
+                     const gemm_epilogue_t *ep, const blocking_t *bl, int64_t task, float *slot,
+                     gemm_kernel_fn kernel)
 {
-    switch (ep->act) {
-    case GEMM_ACT_RELU:
-        return x > 0 ? x : 0;
-    case GEMM_ACT_CLIP:
-        return x < ep->clip_min ? ep->clip_min : x > ep->clip_max ? ep->clip_max : x;
-    case GEMM_ACT_GELU:
-        return 0.5f * x * (1.0f + erff(x * (float)M_SQRT1_2));
-    case GEMM_ACT_NONE:
-        break;
+    int64_t row0 = task / bl->nb * bl->mc, rows = min64(bl->mc, m - row0);
+    int64_t pan0 = task % bl->nb * bl->np, pan1 = min64(pan0 + bl->np, b->panels);
+    gemm_tile_t t = {.act = ep->act, .clip_min = ep->clip_min, .clip_max = ep->clip_max};
+
+    t.ldc = ldc;
+    t.ld_residual = ep->ld_residual;
+    for (int64_t kbi = 0; kbi < bl->kb; kbi++) {
+        int64_t p0 = kbi * bl->kc, kc = min64(bl->kc, b->k - p0);
+        const float *ablock;
+        if (a->gather) {
+            if (kc > 0)
+                a->gather(a->gather_ctx, row0, rows, p0, kc, slot);
+            ablock = slot;
+            t.lda = kc;
+        } else {
+            ablock = a->data + row0 * a->lda + p0;
+            t.lda = a->lda;
+        }
+        t.kc = kc;
+        t.first = kbi == 0;
+        t.last = kbi == bl->kb - 1;
+        for (int64_t jp = pan0; jp < pan1; jp++) {
+            int64_t col = jp * GEMM_NR;
+            t.b = b->data + (jp * b->k + p0) * GEMM_NR;
+            t.nr = (int)min64(GEMM_NR, b->n - col);
+            t.bias = ep->bias ? ep->bias + col : NULL;
+            for (int64_t i = 0; i < rows; i += GEMM_MR) {
+                t.a = ablock + i * t.lda;
+                t.mr = (int)min64(GEMM_MR, rows - i);
+                t.c = c + (row0 + i) * ldc + col;
+                t.residual =
+                    ep->residual ? ep->residual + (row0 + i) * ep->ld_residual + col : NULL;
+                kernel(&t);
+            }
+        }
     }
-    return x;
 }
 
 void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
@@ -86,25 +211,20 @@ void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t
 {
     static const gemm_epilogue_t none = {0};
     const gemm_epilogue_t *ep = epilogue ? epilogue : &none;
+    gemm_kernel_fn kernel = pick_kernel();
+    int team = threads > 1 ? threads : 1;
+    blocking_t bl;
+    int64_t tasks, slot_floats;
 
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t i = 0; i < m; i++) {
-        const float *row = a->data + i * a->lda;
-        if (a->gather) {
-            float *own = (float *)workspace + (int64_t)omp_get_thread_num() * b->k;
-            a->gather(a->gather_ctx, i, 1, 0, b->k, own);
-            row = own;
-        }
-        for (int64_t j = 0; j < b->n; j++) {
-            const float *col = b->data + j * b->k;
-            float sum = 0;
-            for (int64_t q = 0; q < b->k; q++)
-                sum += row[q] * col[q];
-            if (ep->bias)
-                sum += ep->bias[j];
-            if (ep->residual)
-                sum += ep->residual[i * ep->ld_residual + j];
-            c[i * ldc + j] = activate(sum, ep);
-        }
+    if (m == 0 || b->n == 0)
+        return;
+    plan_blocks(m, b->k, b->panels, team, &bl);
+    tasks = bl.mb * bl.nb;
+    slot_floats = bl.mc * bl.kc;
+    assert(!a->gather || workspace);
+#pragma omp parallel for num_threads(team) schedule(dynamic) if (team > 1 && tasks > 1)
+    for (int64_t task = 0; task < tasks; task++) {
+        float *slot = a->gather ? (float *)workspace + omp_get_thread_num() * slot_floats : NULL;
+        run_task(a, m, b, c, ldc, ep, &bl, task, slot, kernel);
     }
 }

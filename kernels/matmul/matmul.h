@@ -67,6 +67,18 @@ extern const op_schema_t fused_matmul_schema;
  */
 bool matmul_shape(const tensor_t *a, const tensor_t *b, matmul_shape_t *s, const char **why);
 
+/*
+ * Pack hooks (matmul_pack.c): a constant float B becomes a gemm_b_t (the
+ * state run finds in call->state) that gemm_run streams, so B is laid out
+ * once per model instead of on every call. Each leaves *state NULL, and
+ * run on its unpacked path, when B is not constant or (Gemm) when alpha or
+ * transA rule the packed path out.
+ */
+status_t matmul_pack(const op_call_t *call, void **state, error_t *err);
+status_t matmul_gemm_pack(const op_call_t *call, void **state, error_t *err);
+status_t fused_matmul_pack(const op_call_t *call, void **state, error_t *err);
+void matmul_release(void *state);
+
 /* CPU implementations (matmul_cpu.c). */
 status_t matmul_run(op_call_t *call, error_t *err);
 status_t matmul_gemm_run(op_call_t *call, error_t *err);

@@ -5,6 +5,8 @@
 #include <omp.h>
 #include <string.h>
 
+#include "gemm/gemm.h"
+
 void matmul_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                   const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *y,
                   int64_t ldy, int threads)
@@ -68,6 +70,21 @@ void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64
     }
 }
 
+/*
+ * Y = epilogue(A x B) for a packed B and a dense A of any batch shape: a
+ * B shared by every batch makes the whole batch one product of count / n
+ * rows.
+ */
+static void run_packed(const gemm_b_t *b, const float *a, float *y, int64_t count,
+                       const gemm_epilogue_t *ep, int threads)
+{
+    const gemm_a_t dense = {.data = a, .lda = gemm_b_k(b)};
+    int64_t n = gemm_b_n(b);
+
+    if (n > 0)
+        gemm_run(&dense, count / n, b, y, n, ep, NULL, threads);
+}
+
 static void multiply(dtype_t dtype, const void *a, const void *b, void *y, int64_t m, int64_t k,
                      int64_t n, int threads)
 {
@@ -96,8 +113,14 @@ status_t matmul_run(op_call_t *call, error_t *err)
     size_t esize = dtype_size(a->dtype);
     int64_t idx[TENSOR_MAX_RANK] = {0};
     int64_t a_off = 0, b_off = 0;
-    bool ok = matmul_shape(a, b, &s, &why);
+    bool ok;
 
+    if (call->state) {
+        run_packed(call->state, a->data, call->outputs[0].data, tensor_numel(&call->outputs[0]),
+                   NULL, call->threads);
+        return STATUS_OK;
+    }
+    ok = matmul_shape(a, b, &s, &why);
     assert(ok);
     (void)ok;
     size_t a_bytes = (size_t)(s.m * s.k) * esize;
@@ -127,6 +150,24 @@ status_t matmul_run(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+/* Y[m, n] = beta * C, C read with the strides gemm_f32 describes. */
+static void fill_scaled_c(const float *c, float *y, int64_t m, int64_t n, float beta,
+                          int64_t c_row_stride, int64_t c_col_stride)
+{
+    for (int64_t i = 0; i < m; i++) {
+        const float *crow = c + i * c_row_stride;
+        float *yrow = y + i * n;
+        if (c_col_stride == 0) {
+            float v = beta * crow[0];
+            for (int64_t j = 0; j < n; j++)
+                yrow[j] = v;
+        } else {
+            for (int64_t j = 0; j < n; j++)
+                yrow[j] = beta * crow[j];
+        }
+    }
+}
+
 void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t m, int64_t k,
               int64_t n, bool trans_a, bool trans_b, float alpha, float beta, int64_t c_row_stride,
               int64_t c_col_stride, int threads)
@@ -136,18 +177,7 @@ void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t 
     if (m == 0 || n == 0)
         return;
     if (c && beta != 0.0f) {
-        for (int64_t i = 0; i < m; i++) {
-            const float *crow = c + i * c_row_stride;
-            float *yrow = y + i * n;
-            if (c_col_stride == 0) {
-                float v = beta * crow[0];
-                for (int64_t j = 0; j < n; j++)
-                    yrow[j] = v;
-            } else {
-                for (int64_t j = 0; j < n; j++)
-                    yrow[j] = beta * crow[j];
-            }
-        }
+        fill_scaled_c(c, y, m, n, beta, c_row_stride, c_col_stride);
         acc_beta = 1.0f;
     }
     if (k == 0) {
@@ -157,6 +187,31 @@ void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t 
     }
     matmul_sgemm(trans_a, trans_b, m, n, k, alpha, a, trans_a ? m : k, b, trans_b ? k : n, acc_beta,
                  y, n, threads);
+}
+
+/*
+ * Y = A x B + beta * C on a packed B (alpha is 1, A not transposed: the
+ * pack hook checked). A [N] or [1, N] C with beta 1 is the epilogue's
+ * bias and an [M, N] one its residual; any other C is broadcast into Y
+ * first and accumulated as a residual aliasing Y.
+ */
+static void run_packed_gemm(const gemm_b_t *b, const float *a, const tensor_t *c, float beta,
+                            float *y, int64_t m, int64_t n, int64_t c_row_stride,
+                            int64_t c_col_stride, int threads)
+{
+    gemm_epilogue_t ep = {0};
+
+    if (c && beta == 1.0f && c_col_stride == 1 && c_row_stride == 0) {
+        ep.bias = c->data;
+    } else if (c && beta == 1.0f && c_col_stride == 1) {
+        ep.residual = c->data;
+        ep.ld_residual = c_row_stride;
+    } else if (c) {
+        fill_scaled_c(c->data, y, m, n, beta, c_row_stride, c_col_stride);
+        ep.residual = y;
+        ep.ld_residual = n;
+    }
+    run_packed(b, a, y, m * n, &ep, threads);
 }
 
 status_t matmul_gemm_run(op_call_t *call, error_t *err)
@@ -174,6 +229,11 @@ status_t matmul_gemm_run(op_call_t *call, error_t *err)
         col_stride = 1;
     if (c && c->rank == 2 && c->dims[0] != 1)
         row_stride = c->dims[1];
+    if (call->state) {
+        run_packed_gemm(call->state, a->data, c && p->beta != 0.0f ? c : NULL, p->beta, y->data, m,
+                        n, row_stride, col_stride, call->threads);
+        return STATUS_OK;
+    }
     gemm_f32(a->data, b->data, c ? c->data : NULL, y->data, m, k, n, p->trans_a, p->trans_b,
              p->alpha, p->beta, row_stride, col_stride, call->threads);
     return STATUS_OK;

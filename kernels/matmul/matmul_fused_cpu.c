@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "gelu/gelu.h"
+#include "gemm/gemm.h"
 
 status_t fused_matmul_run(op_call_t *call, error_t *err)
 {
@@ -15,7 +16,14 @@ status_t fused_matmul_run(op_call_t *call, error_t *err)
 
     if (m == 0 || n == 0)
         return STATUS_OK;
-        /* Y starts as the bias rows and sgemm accumulates into it (beta = 1). */
+    if (call->state) {
+        const gemm_a_t dense = {.data = a->data, .lda = k};
+        const gemm_epilogue_t ep = {
+            .bias = bias, .act = p->act == MATMUL_ACT_GELU ? GEMM_ACT_GELU : GEMM_ACT_NONE};
+        gemm_run(&dense, m, call->state, y, n, &ep, NULL, call->threads);
+        return STATUS_OK;
+    }
+    /* Y starts as the bias rows and sgemm accumulates into it (beta = 1). */
 #pragma omp parallel for num_threads(call->threads) schedule(static)
     for (int64_t i = 0; i < m; i++)
         memcpy(y + i * n, bias, (size_t)n * sizeof *y);

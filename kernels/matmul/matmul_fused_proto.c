@@ -40,6 +40,10 @@ const op_kernel_t fused_matmul_kernel = {
     .params_size = sizeof(fused_matmul_params_t),
     .infer = fused_matmul_infer,
     .run = fused_matmul_run,
+    .pack = fused_matmul_pack,
+    .release = matmul_release,
+    /* B lives on in the packed panels. */
+    .packed_inputs = 1u << 1,
 };
 
 const op_schema_t fused_matmul_schema = {"inferd.FusedMatMul", OPSET_MIN, OPSET_MAX, NULL,

@@ -168,6 +168,10 @@ const op_kernel_t matmul_kernel = {
     .info = &matmul_info,
     .infer = matmul_infer,
     .run = matmul_run,
+    .pack = matmul_pack,
+    .release = matmul_release,
+    /* A constant float 2-D B lives on in the packed panels. */
+    .packed_inputs = 1u << 1,
 };
 
 const op_kernel_t gemm_kernel = {
@@ -176,4 +180,8 @@ const op_kernel_t gemm_kernel = {
     .params_size = sizeof(gemm_params_t),
     .infer = gemm_infer,
     .run = matmul_gemm_run,
+    .pack = matmul_gemm_pack,
+    .release = matmul_release,
+    /* When pack takes B (see matmul_gemm_pack), it lives on in the packed panels. */
+    .packed_inputs = 1u << 1,
 };

@@ -1,0 +1,60 @@
+/*
+ * gemm_kernel.h - the micro-kernel interface shared by the GEMM driver
+ * (gemm.c) and its ISA variants: one call computes a GEMM_MR x GEMM_NR
+ * tile of C over one block of K.
+ */
+#ifndef INFERD_GEMM_KERNEL_H
+#define INFERD_GEMM_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gemm.h"
+
+/*
+ * Tile shape. NR is two AVX2 vectors; MR = 6 rows make 12 accumulators,
+ * enough independent FMA chains to hide the FMA latency on two ports.
+ * The packed B layout depends on NR only.
+ */
+#define GEMM_MR 6
+#define GEMM_NR 16
+
+/*
+ * One tile: C[0..mr, 0..nr) (row stride ldc) gets A[0..mr, 0..kc) (row
+ * stride lda) times the packed panel b (kc rows of GEMM_NR floats, zero
+ * padded past the matrix's last column).
+ *
+ * first: the tile starts from bias + residual (either may be NULL, both
+ * already offset to the tile) instead of from C; the residual may be C
+ * itself, since each element is read before it is written.
+ * last: the activation is applied before the store.
+ * Otherwise C holds the sum of the previous K blocks and is accumulated.
+ *
+ * Rows past mr are computed from row 0 and discarded, so A is never read
+ * beyond its mr rows; columns past nr are never loaded from or stored to C.
+ */
+typedef struct gemm_tile {
+    const float *a;
+    int64_t lda;
+    const float *b;
+    int64_t kc;
+    float *c;
+    int64_t ldc;
+    int mr, nr;
+    bool first, last;
+    const float *bias;
+    const float *residual;
+    int64_t ld_residual;
+    gemm_activation_t act;
+    float clip_min, clip_max;
+} gemm_tile_t;
+
+typedef void (*gemm_kernel_fn)(const gemm_tile_t *t);
+
+/* Plain C, any CPU. */
+void gemm_kernel_generic(const gemm_tile_t *t);
+
+/* AVX2 + FMA; call only where __builtin_cpu_supports says both exist. */
+void gemm_kernel_avx2(const gemm_tile_t *t);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * gemm_kernel_avx2.c - the AVX2 + FMA micro-kernel: a 6 x 16 tile in 12
+ * ymm accumulators. Each step of K loads one 16-float row of the packed B
+ * panel (two aligned loads) and broadcasts one element of each of the six
+ * A rows, straight from A (no packing: the six row streams and the panel
+ * stay in L1 for a block of K). Partial tiles mask their C, bias and
+ * residual accesses; the epilogue runs on the accumulators.
+ */
+#include <immintrin.h>
+#include <math.h>
+
+#include "gemm_kernel.h"
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/*
+ * sleef.h declares its AVX2 entry points only when the whole file is built
+ * with -mavx2; the library always exports them (kernels/vmath.c does the
+ * same).
+ */
+__m256 Sleef_erff8_u10avx2(__m256 x);
+
+AVX2 static inline __m256 activate8(__m256 v, const gemm_tile_t *t)
+{
+    switch (t->act) {
+    case GEMM_ACT_RELU:
+        return _mm256_max_ps(v, _mm256_setzero_ps());
+    case GEMM_ACT_CLIP:
+        return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(t->clip_min)),
+                             _mm256_set1_ps(t->clip_max));
+    case GEMM_ACT_GELU: {
+        __m256 e = Sleef_erff8_u10avx2(_mm256_mul_ps(v, _mm256_set1_ps((float)M_SQRT1_2)));
+        __m256 h = _mm256_mul_ps(v, _mm256_set1_ps(0.5f));
+        return _mm256_fmadd_ps(h, e, h);
+    }
+    case GEMM_ACT_NONE:
+        break;
+    }
+    return v;
+}
+
+/* Lanes of the two column halves that lie inside the tile's nr columns. */
+typedef struct lane_masks {
+    __m256i lo, hi;
+    bool full;
+} lane_masks_t;
+
+/* Finishes row r of the tile from its two accumulators and stores it. */
+AVX2 static inline void finish_row(const gemm_tile_t *t, int r, __m256 lo, __m256 hi,
+                                   const lane_masks_t *m)
+{
+    float *c = t->c + r * t->ldc;
+
+    if (!t->first) {
+        lo = _mm256_add_ps(lo, _mm256_maskload_ps(c, m->lo));
+        hi = _mm256_add_ps(hi, _mm256_maskload_ps(c + 8, m->hi));
+    } else {
+        if (t->bias) {
+            lo = _mm256_add_ps(lo, _mm256_maskload_ps(t->bias, m->lo));
+            hi = _mm256_add_ps(hi, _mm256_maskload_ps(t->bias + 8, m->hi));
+        }
+        if (t->residual) {
+            const float *res = t->residual + r * t->ld_residual;
+            lo = _mm256_add_ps(lo, _mm256_maskload_ps(res, m->lo));
+            hi = _mm256_add_ps(hi, _mm256_maskload_ps(res + 8, m->hi));
+        }
+    }
+    if (t->last) {
+        lo = activate8(lo, t);
+        hi = activate8(hi, t);
+    }
+    if (m->full) {
+        _mm256_storeu_ps(c, lo);
+        _mm256_storeu_ps(c + 8, hi);
+    } else {
+        _mm256_maskstore_ps(c, m->lo, lo);
+        _mm256_maskstore_ps(c + 8, m->hi, hi);
+    }
+}
+
+/* One step of K for row pointer A: broadcast its element p into both halves. */
+#define ROW_STEP(A, LO, HI)                                                                        \
+    do {                                                                                           \
+        __m256 av = _mm256_broadcast_ss((A) + p);                                                  \
+        LO = _mm256_fmadd_ps(av, b0, LO);                                                          \
+        HI = _mm256_fmadd_ps(av, b1, HI);                                                          \
+    } while (0)
+
+AVX2 void gemm_kernel_avx2(const gemm_tile_t *t)
+{
+    const float *a0 = t->a;
+    const float *a1 = t->mr > 1 ? a0 + t->lda : a0;
+    const float *a2 = t->mr > 2 ? a0 + 2 * t->lda : a0;
+    const float *a3 = t->mr > 3 ? a0 + 3 * t->lda : a0;
+    const float *a4 = t->mr > 4 ? a0 + 4 * t->lda : a0;
+    const float *a5 = t->mr > 5 ? a0 + 5 * t->lda : a0;
+    const float *b = t->b;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    lane_masks_t m;
+
+    const int64_t kc = t->kc;
+
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; p++, b += GEMM_NR) {
+        __m256 b0 = _mm256_load_ps(b);
+        __m256 b1 = _mm256_load_ps(b + 8);
+        ROW_STEP(a0, c00, c01);
+        ROW_STEP(a1, c10, c11);
+        ROW_STEP(a2, c20, c21);
+        ROW_STEP(a3, c30, c31);
+        ROW_STEP(a4, c40, c41);
+        ROW_STEP(a5, c50, c51);
+    }
+    m.full = t->nr == GEMM_NR;
+    m.lo = _mm256_cmpgt_epi32(_mm256_set1_epi32(t->nr), lane);
+    m.hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(t->nr - 8), lane);
+    finish_row(t, 0, c00, c01, &m);
+    if (t->mr > 1)
+        finish_row(t, 1, c10, c11, &m);
+    if (t->mr > 2)
+        finish_row(t, 2, c20, c21, &m);
+    if (t->mr > 3)
+        finish_row(t, 3, c30, c31, &m);
+    if (t->mr > 4)
+        finish_row(t, 4, c40, c41, &m);
+    if (t->mr > 5)
+        finish_row(t, 5, c50, c51, &m);
+}

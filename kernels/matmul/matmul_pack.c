@@ -1,0 +1,55 @@
+/*
+ * matmul_pack.c - packs the constant B of MatMul, Gemm and FusedMatMul
+ * into gemm_run's panel layout once per model.
+ */
+#include "gemm/gemm.h"
+#include "matmul.h"
+
+/* B as [k, n] (or [n, k] when transposed), if it is a constant float matrix. */
+static status_t pack_b(const op_call_t *call, bool transposed, void **state, error_t *err)
+{
+    const tensor_t *b = call->inputs[1];
+    gemm_b_t *packed;
+    int64_t k, n;
+    status_t st;
+
+    *state = NULL;
+    if (!b || !b->data || b->dtype != DTYPE_FLOAT || b->rank != 2)
+        return STATUS_OK;
+    k = transposed ? b->dims[1] : b->dims[0];
+    n = transposed ? b->dims[0] : b->dims[1];
+    st = gemm_b_pack(b->data, b->dims[1], transposed, k, n, &packed, err);
+    if (st != STATUS_OK)
+        return error_prefix(err, "%s node '%s'", call->op_type, call->node);
+    *state = packed;
+    return STATUS_OK;
+}
+
+status_t matmul_pack(const op_call_t *call, void **state, error_t *err)
+{
+    return pack_b(call, false, state, err);
+}
+
+status_t matmul_gemm_pack(const op_call_t *call, void **state, error_t *err)
+{
+    const gemm_params_t *p = call->params;
+
+    /*
+     * The packed path computes A x B plus an epilogue: a transposed A or
+     * an alpha other than 1 stays on sgemm, which still reads B.
+     */
+    *state = NULL;
+    if (p->trans_a || p->alpha != 1.0f)
+        return STATUS_OK;
+    return pack_b(call, p->trans_b, state, err);
+}
+
+status_t fused_matmul_pack(const op_call_t *call, void **state, error_t *err)
+{
+    return pack_b(call, false, state, err);
+}
+
+void matmul_release(void *state)
+{
+    gemm_b_free(state);
+}

@@ -237,7 +237,7 @@ static status_t nominal_geometry(const op_call_t *call, conv_geom_t *g, error_t 
     return conv_nhwc_resolve(&c, g, &out, err);
 }
 
-status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err)
+status_t conv_dnnl_pack(const op_call_t *call, void **state, error_t *err)
 {
     const tensor_t *w = call->inputs[1];
     bool has_bias = call->n_inputs > 2 && call->inputs[2];
@@ -279,13 +279,13 @@ status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err)
 cleanup:
     dnnl_primitive_desc_destroy(pd);
     if (st)
-        conv_nhwc_release(pack);
+        conv_dnnl_release(pack);
     else
         *state = pack;
     return st;
 }
 
-void conv_nhwc_release(void *state)
+void conv_dnnl_release(void *state)
 {
     conv_pack_t *pack = state;
 
@@ -333,13 +333,13 @@ static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_pre
 cleanup:
     dnnl_primitive_desc_destroy(pd);
     if (st)
-        conv_nhwc_unprepare(prep);
+        conv_dnnl_unprepare(prep);
     else
         *out = prep;
     return st;
 }
 
-status_t conv_nhwc_prepare(op_call_t *call, void **prepared, error_t *err)
+status_t conv_dnnl_prepare(op_call_t *call, void **prepared, error_t *err)
 {
     conv_prepared_t *prep;
     status_t st = create_primitive(call, true, &prep, err);
@@ -355,7 +355,7 @@ status_t conv_nhwc_prepare(op_call_t *call, void **prepared, error_t *err)
     return STATUS_OK;
 }
 
-void conv_nhwc_unprepare(void *prepared)
+void conv_dnnl_unprepare(void *prepared)
 {
     conv_prepared_t *prep = prepared;
 
@@ -414,7 +414,7 @@ static status_t execute(const op_call_t *call, const conv_prepared_t *prep, erro
     return st;
 }
 
-status_t conv_nhwc_run(op_call_t *call, error_t *err)
+status_t conv_dnnl_run(op_call_t *call, error_t *err)
 {
     const conv_nhwc_params_t *p = call->params;
     conv_prepared_t *own = NULL;
@@ -435,6 +435,6 @@ status_t conv_nhwc_run(op_call_t *call, error_t *err)
         prep = own;
     }
     st = execute(call, prep, err);
-    conv_nhwc_unprepare(own);
+    conv_dnnl_unprepare(own);
     return st;
 }

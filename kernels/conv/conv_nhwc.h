@@ -1,8 +1,8 @@
 /*
- * conv_nhwc.h - the engine's channels-last 2-D convolution on oneDNN, with
- * its fused epilogue. Not an ONNX op: engine/layout.c turns an ONNX Conv into
- * this node inside a channels-last region and engine/fuse_conv.c folds a
- * following residual Add and Relu/Clip into it.
+ * conv_nhwc.h - the engine's channels-last 2-D convolution (oneDNN or an
+ * implicit GEMM), with its fused epilogue. Not an ONNX op: engine/layout.c
+ * turns an ONNX Conv into this node inside a channels-last region and
+ * engine/fuse_conv.c folds a following residual Add and Relu/Clip into it.
  *
  * Inputs: 0 X [N, H, W, C] (NHWC), 1 W [M, C/group, kH, kW] (ONNX OIHW,
  * constant), 2 B [M] (optional), 3 R [N, OH, OW, M] (the residual added
@@ -41,11 +41,38 @@ extern const op_schema_t conv_nhwc_schema;
  */
 status_t conv_nhwc_resolve(const op_call_t *call, conv_geom_t *g, tensor_t *out, error_t *err);
 
-/* oneDNN implementation (conv_dnnl.c). */
+/*
+ * The kernel's hooks (conv_nhwc.c): each convolution runs either on oneDNN
+ * or on the packed-B GEMM, chosen once at pack time from the weights' shape
+ * and the attributes; the state holds that path's packed weights only.
+ */
 status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err);
 void conv_nhwc_release(void *state);
+/* Raises call->workspace_size to the scratch run needs on call->threads. */
+void conv_nhwc_workspace(op_call_t *call, const conv_geom_t *g);
 status_t conv_nhwc_prepare(op_call_t *call, void **prepared, error_t *err);
 void conv_nhwc_unprepare(void *prepared);
 status_t conv_nhwc_run(op_call_t *call, error_t *err);
+
+/*
+ * oneDNN implementation (conv_dnnl.c): call->state is its own packed state,
+ * *prepared a primitive.
+ */
+status_t conv_dnnl_pack(const op_call_t *call, void **state, error_t *err);
+void conv_dnnl_release(void *state);
+status_t conv_dnnl_prepare(op_call_t *call, void **prepared, error_t *err);
+void conv_dnnl_unprepare(void *prepared);
+status_t conv_dnnl_run(op_call_t *call, error_t *err);
+
+/*
+ * Implicit-GEMM implementation (conv_gemm.c), group 1 only: call->state is
+ * the gemm_b_t of the weights as [KH][KW][IC] x OC; nothing is prepared.
+ */
+bool conv_gemm_supports(const conv_nhwc_params_t *p, const tensor_t *w);
+status_t conv_gemm_pack(const op_call_t *call, void **state, error_t *err);
+void conv_gemm_release(void *state);
+/* Scratch bytes conv_gemm_run needs on call->threads threads. */
+size_t conv_gemm_workspace(const op_call_t *call, const conv_geom_t *g);
+status_t conv_gemm_run(op_call_t *call, error_t *err);
 
 #endif

@@ -53,8 +53,11 @@ status_t conv_nhwc_resolve(const op_call_t *call, conv_geom_t *g, tensor_t *out,
 static status_t conv_nhwc_infer(op_call_t *call, error_t *err)
 {
     conv_geom_t g;
+    status_t st = conv_nhwc_resolve(call, &g, &call->outputs[0], err);
 
-    return conv_nhwc_resolve(call, &g, &call->outputs[0], err);
+    if (!st)
+        conv_nhwc_workspace(call, &g);
+    return st;
 }
 
 const op_kernel_t conv_nhwc_kernel = {
@@ -65,7 +68,7 @@ const op_kernel_t conv_nhwc_kernel = {
     .run = conv_nhwc_run,
     .pack = conv_nhwc_pack,
     .release = conv_nhwc_release,
-    /* The weights live on in the reordered copy pack makes. */
+    /* The weights live on in the packed copy pack makes. */
     .packed_inputs = 1u << 1,
     .prepare = conv_nhwc_prepare,
     .unprepare = conv_nhwc_unprepare,

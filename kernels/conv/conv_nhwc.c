@@ -1,0 +1,132 @@
+/*
+ * conv_nhwc.c - which implementation runs a channels-last convolution.
+ *
+ * The choice is made once, at pack time, from the weights' shape and the
+ * attributes only (the activations' shape is not known yet, and a new input
+ * shape must reuse the packed weights), so it is deterministic and the
+ * model holds one packed copy of each convolution's weights: oneDNN's
+ * blocked reorder or the GEMM's packed B, never both.
+ */
+#include "conv_nhwc.h"
+
+#include <stdlib.h>
+
+/*
+ * Fewest input channels a spatial window runs on the GEMM with: below it a
+ * patch row is a handful of short copies and the gather costs more than
+ * oneDNN's direct kernel loses (the 3-channel stems: 7x7 at 55 GFLOP/s on
+ * the GEMM vs 84 on oneDNN, 3x3 26 vs 76).
+ */
+#define CONV_GEMM_MIN_CHANNELS 16
+
+typedef struct conv_nhwc_state {
+    bool gemm;  /* impl is a gemm_b_t (conv_gemm.c), else oneDNN's pack */
+    void *impl; /* the chosen implementation's packed weights */
+} conv_nhwc_state_t;
+
+/*
+ * True when the implicit GEMM beats oneDNN on this layer. Measured per layer
+ * at 1 thread on AVX2 (tests/bench/bench_conv.c, ResNet-18/50, MobileNetV2
+ * at batch 1 and 8): oneDNN's direct 3x3 kernels run at 43-65 GFLOP/s
+ * where the GEMM reaches 70-85, while its 1x1 kernels (80-90) beat the
+ * GEMM's 65-85; so windows larger than one tap go to the GEMM, pointwise
+ * convolutions stay on oneDNN.
+ */
+static bool use_gemm(const op_call_t *call)
+{
+    const tensor_t *w = call->inputs[1];
+
+    return conv_gemm_supports(call->params, w) && w->dims[2] * w->dims[3] > 1 &&
+           w->dims[1] >= CONV_GEMM_MIN_CHANNELS;
+}
+
+/* The call as the chosen implementation sees it: its own state. */
+static op_call_t impl_call(const op_call_t *call)
+{
+    const conv_nhwc_state_t *s = call->state;
+    op_call_t c = *call;
+
+    c.state = s ? s->impl : NULL;
+    return c;
+}
+
+static bool on_gemm(const op_call_t *call)
+{
+    const conv_nhwc_state_t *s = call->state;
+
+    return s && s->gemm;
+}
+
+status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err)
+{
+    conv_nhwc_state_t *s = calloc(1, sizeof *s);
+    status_t st;
+
+    *state = NULL;
+    if (!s)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
+    s->gemm = call->inputs[1] && use_gemm(call);
+    st = s->gemm ? conv_gemm_pack(call, &s->impl, err) : conv_dnnl_pack(call, &s->impl, err);
+    if (st)
+        free(s);
+    else
+        *state = s;
+    return st;
+}
+
+void conv_nhwc_release(void *state)
+{
+    conv_nhwc_state_t *s = state;
+
+    if (!s)
+        return;
+    if (s->gemm)
+        conv_gemm_release(s->impl);
+    else
+        conv_dnnl_release(s->impl);
+    free(s);
+}
+
+void conv_nhwc_workspace(op_call_t *call, const conv_geom_t *g)
+{
+    op_call_t c = impl_call(call);
+    size_t bytes;
+
+    if (!on_gemm(call))
+        return;
+    bytes = conv_gemm_workspace(&c, g);
+    if (bytes > call->workspace_size)
+        call->workspace_size = bytes;
+}
+
+status_t conv_nhwc_prepare(op_call_t *call, void **prepared, error_t *err)
+{
+    op_call_t c = impl_call(call);
+    conv_geom_t g;
+    tensor_t y;
+    status_t st;
+
+    *prepared = NULL;
+    if (on_gemm(call)) {
+        /* The GEMM needs nothing per plan but scratch for the plan's threads. */
+        if ((st = conv_nhwc_resolve(call, &g, &y, err)))
+            return st;
+        conv_nhwc_workspace(call, &g);
+        return STATUS_OK;
+    }
+    st = conv_dnnl_prepare(&c, prepared, err);
+    call->workspace_size = c.workspace_size;
+    return st;
+}
+
+void conv_nhwc_unprepare(void *prepared)
+{
+    conv_dnnl_unprepare(prepared);
+}
+
+status_t conv_nhwc_run(op_call_t *call, error_t *err)
+{
+    op_call_t c = impl_call(call);
+
+    return on_gemm(call) ? conv_gemm_run(&c, err) : conv_dnnl_run(&c, err);
+}

@@ -70,6 +70,7 @@ const op_kernel_t conv_nhwc_kernel = {
     .release = conv_nhwc_release,
     /* The weights live on in the packed copy pack makes. */
     .packed_inputs = 1u << 1,
+    .inplace_inputs = 1u << CONV_NHWC_RESIDUAL, /* both paths add the residual from the output itself */
     .prepare = conv_nhwc_prepare,
     .unprepare = conv_nhwc_unprepare,
 };

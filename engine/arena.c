@@ -1,9 +1,13 @@
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): posix_madvise's variant is a no-op in glibc */
 #include "arena.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Small allocations share chunks of this size; larger ones get their own. */
 #define ARENA_CHUNK_SIZE (64 * 1024)
@@ -105,19 +109,48 @@ void *arena_alloc(arena_t *a, size_t size)
     return p;
 }
 
-bool arena_free_block(arena_t *a, void *ptr)
+/* The chunk that holds ptr as its own block (large or adopted), or NULL. */
+static arena_chunk_t **own_chunk_link(arena_t *a, const void *ptr)
 {
     for (arena_chunk_t **link = &a->chunks; *link; link = &(*link)->next) {
-        arena_chunk_t *c = *link;
-        bool own_chunk = c->adopted ? c->adopted == ptr : c->single && (void *)c->data == ptr;
-        if (!own_chunk)
-            continue;
-        *link = c->next;
-        free(c->adopted);
-        free(c);
-        return true;
+        const arena_chunk_t *c = *link;
+        if (c->adopted ? c->adopted == ptr : c->single && (const void *)c->data == ptr)
+            return link;
     }
-    return false;
+    return NULL;
+}
+
+bool arena_free_block(arena_t *a, void *ptr)
+{
+    arena_chunk_t **link = own_chunk_link(a, ptr);
+    arena_chunk_t *c;
+
+    if (!link)
+        return false;
+    c = *link;
+    *link = c->next;
+    free(c->adopted);
+    free(c);
+    return true;
+}
+
+bool arena_discard_prefix(arena_t *a, void *ptr, size_t bytes)
+{
+    arena_chunk_t **link = own_chunk_link(a, ptr);
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)ptr + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)ptr + bytes) & ~(page - 1);
+
+    if (!link)
+        return false;
+    assert((*link)->adopted || bytes <= (*link)->size);
+    /*
+     * Whole pages strictly inside the block: the allocator's and the
+     * chunk's headers sit before ptr and after the block, never in them.
+     */
+    if (end > start)
+        madvise((void *)start, end - start, MADV_DONTNEED);
+    return true;
 }
 
 char *arena_strdup(arena_t *a, const char *s)

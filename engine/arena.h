@@ -49,6 +49,14 @@ void *arena_memdup(arena_t *a, const void *src, size_t n);
 bool arena_free_block(arena_t *a, void *ptr);
 
 /*
+ * Gives the whole pages among the first bytes of ptr back to the system if
+ * ptr is a block arena_free_block could free; their contents read as zero
+ * afterwards. For a block about to be freed whose data was already copied
+ * elsewhere piecewise. Returns false when ptr is not such a block.
+ */
+bool arena_discard_prefix(arena_t *a, void *ptr, size_t bytes);
+
+/*
  * Takes ownership of ptr (from malloc): it is freed with the arena. Used to
  * keep large tensor buffers without copying them. Returns 0, or -1 when out
  * of memory (ptr is then freed at once).

@@ -16,6 +16,7 @@
 #include "graph.h"
 #include "layout.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,6 +273,51 @@ static void drop_packed_inputs(graph_t *g, const graph_node_t *node)
     }
 }
 
+/* What pack's consumed callback needs: which inputs die after this pack. */
+typedef struct pack_context {
+    graph_t *g;
+    const graph_node_t *node;
+    uint32_t freed_inputs; /* bit k: input k is freed once node has packed it */
+} pack_context_t;
+
+/* True if node's pack is the last use of input k's data: every other reader has packed it. */
+static bool freed_after_pack(const graph_t *g, const graph_node_t *node, int k)
+{
+    uint32_t packed = node->schema->kernel->packed_inputs;
+    int v = node->inputs[k];
+
+    if (v < 0 || k >= 32 || !(packed & (1u << k)) || !g->values[v].constant)
+        return false;
+    for (int o = 0; o < g->n_outputs; o++)
+        if (g->outputs[o] == v)
+            return false;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node_t *other = &g->nodes[i];
+        if (other->removed)
+            continue;
+        for (int j = 0; j < other->n_inputs; j++) {
+            if (other->inputs[j] != v)
+                continue;
+            uint32_t bit = j < 32 ? 1u << j : 0;
+            if (!(other->schema->kernel->packed_inputs & bit) || (other != node && !other->state))
+                return false;
+        }
+    }
+    return true;
+}
+
+static void discard_consumed(const op_call_t *call, int input, size_t bytes)
+{
+    const pack_context_t *pc = call->consumed_ctx;
+    const tensor_t *t;
+
+    if (input < 0 || input >= 32 || !(pc->freed_inputs & (1u << input)))
+        return;
+    t = pc->g->values[pc->node->inputs[input]].constant;
+    assert(bytes <= tensor_bytes(t));
+    arena_discard_prefix(&pc->g->arena, t->data, bytes);
+}
+
 static status_t pack_weights(graph_t *g, error_t *err)
 {
     const tensor_t *inputs[NODE_MAX_INPUTS];
@@ -279,10 +325,14 @@ static status_t pack_weights(graph_t *g, error_t *err)
     for (int i = 0; i < g->n_nodes; i++) {
         graph_node_t *node = &g->nodes[i];
         const op_kernel_t *kernel = node->schema->kernel;
+        pack_context_t pc = {.g = g, .node = node};
         op_call_t call = {0};
         status_t st;
         if (node->removed || !kernel->pack)
             continue;
+        for (int k = 0; k < node->n_inputs && k < 32; k++)
+            if (freed_after_pack(g, node, k))
+                pc.freed_inputs |= 1u << k;
         node_inputs(g, node, inputs);
         call.op_type = node->op_type;
         call.node = node->name;
@@ -291,6 +341,8 @@ static status_t pack_weights(graph_t *g, error_t *err)
         call.inputs = inputs;
         call.n_outputs = node->n_outputs;
         call.threads = 1;
+        call.consumed = discard_consumed;
+        call.consumed_ctx = &pc;
         st = kernel->pack(&call, &node->state, err);
         if (st)
             return st;

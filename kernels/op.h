@@ -67,7 +67,27 @@ typedef struct op_call {
     size_t workspace_size; /* set by infer */
     void *workspace;
     int threads; /* threads the kernel may use; 1 means the calling thread only */
+    /*
+     * pack only, may be NULL: a kernel packing input i may report, as it
+     * goes, how many leading bytes of input i's data it no longer needs
+     * (op_call_consumed). The engine sets it when that input is freed after
+     * this pack anyway, and gives those pages back at once, so a large
+     * weight and its packed copy do not both stay resident while packing.
+     */
+    void (*consumed)(const struct op_call *call, int input, size_t bytes);
+    void *consumed_ctx;
 } op_call_t;
+
+/*
+ * pack: the kernel is done with the first bytes of input i's data (which
+ * may read as zeros afterwards). Call it only for inputs pack copies into
+ * its state, with non-decreasing byte counts.
+ */
+static inline void op_call_consumed(const op_call_t *call, int input, size_t bytes)
+{
+    if (call->consumed)
+        call->consumed(call, input, bytes);
+}
 
 typedef struct op_info {
     int min_inputs;

@@ -2,9 +2,41 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "check.h"
+
+/*
+ * arena_discard_prefix: whole pages inside the prefix of a large block read
+ * as zero afterwards; the rest of the block, its neighbours and freeing it
+ * are unaffected; shared-chunk blocks are refused.
+ */
+static void test_discard_prefix(void)
+{
+    arena_t a;
+    const size_t size = 1 << 20, page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char *big, *small;
+    size_t prefix = size / 2 + 100, first_page, end_page;
+
+    arena_init(&a);
+    small = arena_alloc(&a, 16);
+    big = arena_alloc(&a, size);
+    CHECK(small && big);
+    memset(big, 0xab, size);
+    memset(small, 0xcd, 16);
+    CHECK(!arena_discard_prefix(&a, small, 16));
+    CHECK(arena_discard_prefix(&a, big, prefix));
+    first_page = (page - (uintptr_t)big % page) % page;
+    end_page = ((uintptr_t)big + prefix) / page * page - (uintptr_t)big;
+    CHECK(end_page > first_page);
+    CHECK(big[first_page] == 0 && big[end_page - 1] == 0);
+    CHECK(big[end_page] == 0xab && big[size - 1] == 0xab);
+    CHECK(first_page == 0 || big[first_page - 1] == 0xab);
+    CHECK(small[15] == 0xcd);
+    CHECK(arena_free_block(&a, big));
+    arena_release(&a);
+}
 
 int main(void)
 {
@@ -35,5 +67,6 @@ int main(void)
     CHECK(strcmp(small, "ok") == 0 && first[99] == 7);
     CHECK(arena_alloc(&a, 1 << 20) != NULL);
     arena_release(&a);
+    test_discard_prefix();
     CHECK_DONE();
 }

@@ -51,7 +51,10 @@ AVX2 static inline void finish_row(const gemm_tile_t *t, int r, __m256 lo, __m25
 {
     float *c = t->c + r * t->ldc;
 
-    if (!t->first) {
+    if (!t->first && m->full) {
+        lo = _mm256_add_ps(lo, _mm256_loadu_ps(c));
+        hi = _mm256_add_ps(hi, _mm256_loadu_ps(c + 8));
+    } else if (!t->first) {
         lo = _mm256_add_ps(lo, _mm256_maskload_ps(c, m->lo));
         hi = _mm256_add_ps(hi, _mm256_maskload_ps(c + 8, m->hi));
     } else {
@@ -78,6 +81,13 @@ AVX2 static inline void finish_row(const gemm_tile_t *t, int r, __m256 lo, __m25
     }
 }
 
+/* The one or two cache lines a tile row of GEMM_NR floats spans. */
+AVX2 static inline void prefetch_row(const float *row)
+{
+    _mm_prefetch((const char *)row, _MM_HINT_T0);
+    _mm_prefetch((const char *)(row + GEMM_NR - 1), _MM_HINT_T0);
+}
+
 /* One step of K for row pointer A: broadcast its element p into both halves. */
 #define ROW_STEP(A, LO, HI)                                                                        \
     do {                                                                                           \
@@ -95,6 +105,7 @@ AVX2 void gemm_kernel_avx2(const gemm_tile_t *t)
     const float *a4 = t->mr > 4 ? a0 + 4 * t->lda : a0;
     const float *a5 = t->mr > 5 ? a0 + 5 * t->lda : a0;
     const float *b = t->b;
+    const int64_t kc = t->kc;
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -104,8 +115,15 @@ AVX2 void gemm_kernel_avx2(const gemm_tile_t *t)
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     lane_masks_t m;
 
-    const int64_t kc = t->kc;
-
+    /*
+     * The tile's C rows are read or written last, its residual rows read:
+     * start fetching both now so the epilogue does not wait for them.
+     */
+    for (int r = 0; r < t->mr; r++) {
+        prefetch_row(t->c + r * t->ldc);
+        if (t->first && t->residual)
+            prefetch_row(t->residual + r * t->ld_residual);
+    }
 #pragma GCC unroll 4
     for (int64_t p = 0; p < kc; p++, b += GEMM_NR) {
         __m256 b0 = _mm256_load_ps(b);

@@ -8,7 +8,7 @@
  * which a busy machine inflates (indicative only). Each figure is the
  * best of BENCH_REPEATS calls after a warm-up call.
  *
- * usage: bench_gemm [repeats]
+ * usage: bench_gemm [repeats [max_threads]]
  */
 #include <dnnl.h>
 #include <omp.h>
@@ -97,12 +97,13 @@ static double measure(const operands_t *o, bool ours, int threads, int repeats)
 int main(int argc, char **argv)
 {
     int repeats = argc > 1 ? atoi(argv[1]) : BENCH_REPEATS;
+    int max_threads = argc > 2 ? atoi(argv[2]) : BENCH_MAX_THREADS;
     double result[N_SHAPES][BENCH_MAX_THREADS][2];
     operands_t ops[N_SHAPES];
     error_t err = {0};
 
-    if (repeats < 1) {
-        fprintf(stderr, "usage: %s [repeats]\n", argv[0]);
+    if (repeats < 1 || max_threads < 1 || max_threads > BENCH_MAX_THREADS) {
+        fprintf(stderr, "usage: %s [repeats [max_threads (1 or 2)]]\n", argv[0]);
         return 2;
     }
     for (size_t i = 0; i < N_SHAPES; i++) {
@@ -120,7 +121,8 @@ int main(int argc, char **argv)
     for (int threads = 1; threads <= BENCH_MAX_THREADS; threads++)
         for (size_t i = 0; i < N_SHAPES; i++)
             for (int ours = 0; ours < 2; ours++)
-                result[i][threads - 1][ours] = measure(&ops[i], ours, threads, repeats);
+                result[i][threads - 1][ours] =
+                    threads <= max_threads ? measure(&ops[i], ours, threads, repeats) : 0.0;
     printf("%-8s %5s %5s %5s | %8s %8s | %8s %8s   (GFLOP/s, best of %d)\n", "model", "M", "N", "K",
            "gemm 1t", "dnnl 1t", "gemm 2t", "dnnl 2t", repeats);
     for (size_t i = 0; i < N_SHAPES; i++) {

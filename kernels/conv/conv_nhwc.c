@@ -5,7 +5,8 @@
  * attributes only (the activations' shape is not known yet, and a new input
  * shape must reuse the packed weights), so it is deterministic and the
  * model holds one packed copy of each convolution's weights: oneDNN's
- * blocked reorder or the GEMM's packed B, never both.
+ * blocked reorder, the GEMM's packed B or the Winograd transforms, never
+ * two of them.
  */
 #include "conv_nhwc.h"
 
@@ -19,8 +20,23 @@
  */
 #define CONV_GEMM_MIN_CHANNELS 16
 
+/*
+ * Most bytes a convolution's Winograd weights may take beyond the implicit
+ * GEMM's (16 transform points where the window has 9 taps, so 7/9 of the
+ * original weights more): the weights stay resident, and the model's peak
+ * RSS must stay within its weights and its arena. 1 MiB admits up to
+ * 128 x 128 channels.
+ */
+#define CONV_WINOGRAD_MAX_EXTRA_BYTES ((size_t)1 << 20)
+
+typedef enum conv_path {
+    CONV_PATH_DNNL,     /* conv_dnnl.c */
+    CONV_PATH_GEMM,     /* conv_gemm.c */
+    CONV_PATH_WINOGRAD, /* conv_winograd.c */
+} conv_path_t;
+
 typedef struct conv_nhwc_state {
-    bool gemm;  /* impl is a gemm_b_t (conv_gemm.c), else oneDNN's pack */
+    conv_path_t path;
     void *impl; /* the chosen implementation's packed weights */
 } conv_nhwc_state_t;
 
@@ -40,6 +56,24 @@ static bool use_gemm(const op_call_t *call)
            w->dims[1] >= CONV_GEMM_MIN_CHANNELS;
 }
 
+/* True when Winograd beats the implicit GEMM and its weights fit the cap. */
+static bool use_winograd(const op_call_t *call)
+{
+    const tensor_t *w = call->inputs[1];
+
+    return conv_winograd_supports(call->params, w) && w->dims[1] >= CONV_GEMM_MIN_CHANNELS &&
+           conv_winograd_extra_bytes(w) <= CONV_WINOGRAD_MAX_EXTRA_BYTES;
+}
+
+static conv_path_t pick_path(const op_call_t *call)
+{
+    if (!call->inputs[1])
+        return CONV_PATH_DNNL;
+    if (use_winograd(call))
+        return CONV_PATH_WINOGRAD;
+    return use_gemm(call) ? CONV_PATH_GEMM : CONV_PATH_DNNL;
+}
+
 /* The call as the chosen implementation sees it: its own state. */
 static op_call_t impl_call(const op_call_t *call)
 {
@@ -50,11 +84,11 @@ static op_call_t impl_call(const op_call_t *call)
     return c;
 }
 
-static bool on_gemm(const op_call_t *call)
+static conv_path_t path_of(const op_call_t *call)
 {
     const conv_nhwc_state_t *s = call->state;
 
-    return s && s->gemm;
+    return s ? s->path : CONV_PATH_DNNL;
 }
 
 status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err)
@@ -65,8 +99,18 @@ status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err)
     *state = NULL;
     if (!s)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
-    s->gemm = call->inputs[1] && use_gemm(call);
-    st = s->gemm ? conv_gemm_pack(call, &s->impl, err) : conv_dnnl_pack(call, &s->impl, err);
+    s->path = pick_path(call);
+    switch (s->path) {
+    case CONV_PATH_WINOGRAD:
+        st = conv_winograd_pack(call, &s->impl, err);
+        break;
+    case CONV_PATH_GEMM:
+        st = conv_gemm_pack(call, &s->impl, err);
+        break;
+    default:
+        st = conv_dnnl_pack(call, &s->impl, err);
+        break;
+    }
     if (st)
         free(s);
     else
@@ -80,7 +124,9 @@ void conv_nhwc_release(void *state)
 
     if (!s)
         return;
-    if (s->gemm)
+    if (s->path == CONV_PATH_WINOGRAD)
+        conv_winograd_release(s->impl);
+    else if (s->path == CONV_PATH_GEMM)
         conv_gemm_release(s->impl);
     else
         conv_dnnl_release(s->impl);
@@ -92,9 +138,10 @@ void conv_nhwc_workspace(op_call_t *call, const conv_geom_t *g)
     op_call_t c = impl_call(call);
     size_t bytes;
 
-    if (!on_gemm(call))
+    if (path_of(call) == CONV_PATH_DNNL)
         return;
-    bytes = conv_gemm_workspace(&c, g);
+    bytes = path_of(call) == CONV_PATH_WINOGRAD ? conv_winograd_workspace(&c, g)
+                                                : conv_gemm_workspace(&c, g);
     if (bytes > call->workspace_size)
         call->workspace_size = bytes;
 }
@@ -107,8 +154,8 @@ status_t conv_nhwc_prepare(op_call_t *call, void **prepared, error_t *err)
     status_t st;
 
     *prepared = NULL;
-    if (on_gemm(call)) {
-        /* The GEMM needs nothing per plan but scratch for the plan's threads. */
+    if (path_of(call) != CONV_PATH_DNNL) {
+        /* The GEMMs need nothing per plan but scratch for the plan's threads. */
         if ((st = conv_nhwc_resolve(call, &g, &y, err)))
             return st;
         conv_nhwc_workspace(call, &g);
@@ -128,5 +175,12 @@ status_t conv_nhwc_run(op_call_t *call, error_t *err)
 {
     op_call_t c = impl_call(call);
 
-    return on_gemm(call) ? conv_gemm_run(&c, err) : conv_dnnl_run(&c, err);
+    switch (path_of(call)) {
+    case CONV_PATH_WINOGRAD:
+        return conv_winograd_run(&c, err);
+    case CONV_PATH_GEMM:
+        return conv_gemm_run(&c, err);
+    default:
+        return conv_dnnl_run(&c, err);
+    }
 }

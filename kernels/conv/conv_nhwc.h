@@ -1,8 +1,9 @@
 /*
- * conv_nhwc.h - the engine's channels-last 2-D convolution (oneDNN or an
- * implicit GEMM), with its fused epilogue. Not an ONNX op: engine/layout.c
- * turns an ONNX Conv into this node inside a channels-last region and
- * engine/fuse_conv.c folds a following residual Add and Relu/Clip into it.
+ * conv_nhwc.h - the engine's channels-last 2-D convolution (oneDNN, an
+ * implicit GEMM or Winograd), with its fused epilogue. Not an ONNX op:
+ * engine/layout.c turns an ONNX Conv into this node inside a channels-last
+ * region and engine/fuse_conv.c folds a following residual Add and
+ * Relu/Clip into it.
  *
  * Inputs: 0 X [N, H, W, C] (NHWC), 1 W [M, C/group, kH, kW] (ONNX OIHW,
  * constant), 2 B [M] (optional), 3 R [N, OH, OW, M] (the residual added
@@ -42,9 +43,10 @@ extern const op_schema_t conv_nhwc_schema;
 status_t conv_nhwc_resolve(const op_call_t *call, conv_geom_t *g, tensor_t *out, error_t *err);
 
 /*
- * The kernel's hooks (conv_nhwc.c): each convolution runs either on oneDNN
- * or on the packed-B GEMM, chosen once at pack time from the weights' shape
- * and the attributes; the state holds that path's packed weights only.
+ * The kernel's hooks (conv_nhwc.c): each convolution runs on oneDNN, on the
+ * packed-B GEMM as an implicit GEMM or as Winograd F(2x2, 3x3), chosen once
+ * at pack time from the weights' shape and the attributes; the state holds
+ * that path's packed weights only.
  */
 status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err);
 void conv_nhwc_release(void *state);
@@ -74,5 +76,19 @@ void conv_gemm_release(void *state);
 /* Scratch bytes conv_gemm_run needs on call->threads threads. */
 size_t conv_gemm_workspace(const op_call_t *call, const conv_geom_t *g);
 status_t conv_gemm_run(op_call_t *call, error_t *err);
+
+/*
+ * Winograd F(2x2, 3x3) implementation (conv_winograd.c), 3x3 windows with
+ * stride 1, dilation 1 and group 1 only: call->state holds the 16
+ * transformed weight matrices, each a gemm_b_t; nothing is prepared.
+ */
+bool conv_winograd_supports(const conv_nhwc_params_t *p, const tensor_t *w);
+/* Bytes its packed weights take beyond the implicit GEMM's (16 vs 9 taps). */
+size_t conv_winograd_extra_bytes(const tensor_t *w);
+status_t conv_winograd_pack(const op_call_t *call, void **state, error_t *err);
+void conv_winograd_release(void *state);
+/* Scratch bytes conv_winograd_run needs on call->threads threads. */
+size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g);
+status_t conv_winograd_run(op_call_t *call, error_t *err);
 
 #endif

@@ -1,15 +1,18 @@
 /*
  * bench_conv.c - per-layer CPU time of the channels-last convolution on
- * oneDNN (conv_dnnl.c) and on the implicit GEMM (conv_gemm.c), for the
- * group-1 convolutions of ResNet-18, ResNet-50 and MobileNetV2 at a given
- * batch. Run by hand, never by ctest:
+ * oneDNN (conv_dnnl.c), on the implicit GEMM (conv_gemm.c) and, for 3x3
+ * stride-1 layers, on Winograd (conv_winograd.c), for the group-1
+ * convolutions of ResNet-18, ResNet-50 and MobileNetV2 at a given batch.
+ * Run by hand, never by ctest:
  *
  *   bench_conv [batch [threads [filter]]]
  *
- * Prints GFLOP/s of both and the winner per layer shape, then each model's
- * total group-1 convolution time on either path alone and on the better
- * one per layer. CPU time of the process (best of BENCH_REPEATS), so a
- * second tenant on the machine disturbs it less than wall time would.
+ * Prints direct-convolution GFLOP/s (Winograd's too, so the three compare)
+ * and the winner per layer shape, then each model's total group-1
+ * convolution time on each path alone (Winograd's where it applies, the
+ * GEMM's elsewhere) and on the best one per layer. CPU time of the process
+ * (best of BENCH_REPEATS), so a second tenant on the machine disturbs it
+ * less than wall time would.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +76,11 @@ static double cpu_seconds(void)
 
 typedef status_t (*run_fn)(op_call_t *call, error_t *err);
 
+/* The implementations compared; PATH_WINO only where it applies. */
+enum path { PATH_DNNL, PATH_GEMM, PATH_WINO, PATH_COUNT };
+
+static const char *const path_names[PATH_COUNT] = {"dnnl", "gemm", "wino"};
+
 /* Best CPU seconds of one run of the call. */
 static double time_call(op_call_t *call, run_fn run)
 {
@@ -97,8 +105,25 @@ static double time_call(op_call_t *call, run_fn run)
     return best;
 }
 
-/* Times one layer on both paths; returns 0 on success. */
-static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t_dnnl, double *t_gemm)
+/*
+ * Runs the call on a path with its packed state and scratch of the given
+ * size and returns its best time through *t; returns 0 on success.
+ */
+static int time_packed(op_call_t *call, run_fn run, void *state, size_t workspace, double *t)
+{
+    call->state = state;
+    call->prepared = NULL;
+    call->workspace_size = workspace;
+    call->workspace = malloc(workspace + 1);
+    if (!call->workspace)
+        return 1;
+    *t = time_call(call, run);
+    free(call->workspace);
+    return 0;
+}
+
+/* Times one layer on each path (t[PATH_WINO] < 0: not applicable); returns 0 on success. */
+static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t)
 {
     int64_t oh = (l->hw + 2 * (l->k / 2) - l->k) / l->stride + 1;
     int64_t xd[4] = {batch, l->hw, l->hw, l->ic}, wd[4] = {l->oc, l->ic, l->k, l->k};
@@ -126,10 +151,10 @@ static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t_d
                       .outputs = &y,
                       .threads = threads};
     error_t err = {0};
-    void *dnnl_state = NULL, *gemm_state = NULL, *prepared = NULL;
+    void *dnnl_state = NULL, *gemm_state = NULL, *wino_state = NULL, *prepared = NULL;
     conv_geom_t g;
     tensor_t shape;
-    size_t ws_gemm;
+    bool wino;
     int rc = 1;
 
     memcpy(x.dims, xd, sizeof xd);
@@ -137,6 +162,7 @@ static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t_d
     memcpy(y.dims, yd, sizeof yd);
     b.rank = 1;
     b.dims[0] = bd[0];
+    wino = conv_winograd_supports(&p, &w);
     x.data = calloc((size_t)nx, sizeof(float));
     w.data = calloc((size_t)nw, sizeof(float));
     b.data = calloc((size_t)l->oc, sizeof(float));
@@ -145,24 +171,27 @@ static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t_d
         ((float *)x.data)[i] = (float)(i % 7) * 0.1f;
     for (int64_t i = 0; i < nw; i++)
         ((float *)w.data)[i] = (float)(i % 5) * 0.01f;
-    if (conv_dnnl_pack(&call, &dnnl_state, &err) || conv_gemm_pack(&call, &gemm_state, &err))
+    if (conv_dnnl_pack(&call, &dnnl_state, &err) || conv_gemm_pack(&call, &gemm_state, &err) ||
+        (wino && conv_winograd_pack(&call, &wino_state, &err)))
         goto cleanup;
     call.state = dnnl_state;
     if (conv_dnnl_prepare(&call, &prepared, &err))
         goto cleanup;
     call.prepared = prepared;
     call.workspace = malloc(call.workspace_size + 1);
-    *t_dnnl = time_call(&call, conv_dnnl_run);
+    t[PATH_DNNL] = time_call(&call, conv_dnnl_run);
     free(call.workspace);
-    call.state = gemm_state;
-    call.prepared = NULL;
     if (conv_nhwc_resolve(&call, &g, &shape, &err))
         goto cleanup;
-    ws_gemm = conv_gemm_workspace(&call, &g);
-    call.workspace_size = ws_gemm;
-    call.workspace = malloc(ws_gemm + 1);
-    *t_gemm = time_call(&call, conv_gemm_run);
-    free(call.workspace);
+    call.state = gemm_state; /* the workspace size reads it */
+    if (time_packed(&call, conv_gemm_run, gemm_state, conv_gemm_workspace(&call, &g),
+                    &t[PATH_GEMM]))
+        goto cleanup;
+    t[PATH_WINO] = -1.0;
+    call.state = wino_state;
+    if (wino && time_packed(&call, conv_winograd_run, wino_state,
+                            conv_winograd_workspace(&call, &g), &t[PATH_WINO]))
+        goto cleanup;
     rc = 0;
 cleanup:
     if (rc)
@@ -170,6 +199,7 @@ cleanup:
     conv_dnnl_unprepare(prepared);
     conv_dnnl_release(dnnl_state);
     conv_gemm_release(gemm_state);
+    conv_winograd_release(wino_state);
     free(x.data);
     free(w.data);
     free(b.data);
@@ -183,32 +213,41 @@ int main(int argc, char **argv)
     int threads = argc > 2 ? atoi(argv[2]) : 1;
     const char *filter = argc > 3 ? argv[3] : "";
     const char *models[] = {"resnet18", "resnet50", "mobilenet"};
-    double total[3][3] = {{0}}; /* model x {dnnl, gemm, best} */
+    double total[3][PATH_COUNT + 1] = {{0}}; /* model x {each path alone, best per layer} */
 
-    printf("%-10s %5s %5s %5s %2s %2s %4s | %8s %8s | %6s %6s | %s\n", "model", "hw", "ic", "oc",
-           "k", "s", "n", "dnnl ms", "gemm ms", "dnnlGF", "gemmGF", "winner");
+    printf("%-10s %5s %5s %5s %2s %2s %4s | %8s %8s %8s | %6s %6s %6s | %s\n", "model", "hw", "ic",
+           "oc", "k", "s", "n", "dnnl ms", "gemm ms", "wino ms", "dnnlGF", "gemmGF", "winoGF",
+           "winner");
     for (size_t i = 0; i < N_LAYERS; i++) {
         const layer_t *l = &layers[i];
         int64_t oh = (l->hw + 2 * (l->k / 2) - l->k) / l->stride + 1;
         double flops = 2.0 * (double)(batch * oh * oh * l->oc * l->ic * l->k * l->k);
-        double td, tg;
+        double t[PATH_COUNT];
         int mi = l->model[0] == 'm' ? 2 : strcmp(l->model, "resnet18") == 0 ? 0 : 1;
+        int best = PATH_DNNL;
         if (!strstr(l->model, filter))
             continue;
-        if (bench_layer(l, batch, threads, &td, &tg))
+        if (bench_layer(l, batch, threads, t))
             return 1;
-        total[mi][0] += l->count * td;
-        total[mi][1] += l->count * tg;
-        total[mi][2] += l->count * (td < tg ? td : tg);
-        printf("%-10s %5lld %5lld %5lld %2lld %2lld %4d | %8.3f %8.3f | %6.1f %6.1f | %s\n",
+        for (int k = PATH_GEMM; k < PATH_COUNT; k++)
+            if (t[k] >= 0 && t[k] < t[best])
+                best = k;
+        total[mi][PATH_DNNL] += l->count * t[PATH_DNNL];
+        total[mi][PATH_GEMM] += l->count * t[PATH_GEMM];
+        total[mi][PATH_WINO] += l->count * (t[PATH_WINO] >= 0 ? t[PATH_WINO] : t[PATH_GEMM]);
+        total[mi][PATH_COUNT] += l->count * t[best];
+        printf("%-10s %5lld %5lld %5lld %2lld %2lld %4d | %8.3f %8.3f %8.3f | %6.1f %6.1f %6.1f | "
+               "%s\n",
                l->model, (long long)l->hw, (long long)l->ic, (long long)l->oc, (long long)l->k,
-               (long long)l->stride, l->count, td * 1e3, tg * 1e3, flops / td * 1e-9,
-               flops / tg * 1e-9, td < tg ? "dnnl" : "gemm");
+               (long long)l->stride, l->count, t[PATH_DNNL] * 1e3, t[PATH_GEMM] * 1e3,
+               t[PATH_WINO] * 1e3, flops / t[PATH_DNNL] * 1e-9, flops / t[PATH_GEMM] * 1e-9,
+               t[PATH_WINO] >= 0 ? flops / t[PATH_WINO] * 1e-9 : 0.0, path_names[best]);
         fflush(stdout);
     }
     for (int m = 0; m < 3; m++)
-        if (total[m][0] > 0)
-            printf("%-10s total ms: dnnl %.2f  gemm %.2f  best-per-layer %.2f\n", models[m],
-                   total[m][0] * 1e3, total[m][1] * 1e3, total[m][2] * 1e3);
+        if (total[m][PATH_DNNL] > 0)
+            printf("%-10s total ms: dnnl %.2f  gemm %.2f  wino+gemm %.2f  best-per-layer %.2f\n",
+                   models[m], total[m][PATH_DNNL] * 1e3, total[m][PATH_GEMM] * 1e3,
+                   total[m][PATH_WINO] * 1e3, total[m][PATH_COUNT] * 1e3);
     return 0;
 }

@@ -1,0 +1,93 @@
+/*
+ * conv_winograd_avx2.c - the Winograd F(2x2, 3x3) tile transforms on AVX2:
+ * the same arithmetic as conv_winograd_generic.c with one channel per lane,
+ * 8 channels per step; the last channels short of a vector go to the
+ * generic code.
+ */
+#include <immintrin.h>
+
+#include "conv_winograd.h"
+
+#define AVX2 __attribute__((target("avx2")))
+
+/* Floats per vector. */
+#define LANES 8
+
+AVX2 void conv_winograd_input_avx2(const float *const *src, int64_t c0, int64_t c1, float *dst,
+                                   int64_t plane)
+{
+    int64_t c = c0;
+
+    for (; c + LANES <= c1; c += LANES) {
+        __m256 t[CONV_WINO_POINTS];
+#pragma GCC unroll 4
+        for (int j = 0; j < CONV_WINO_IN; j++) {
+            __m256 d0 = _mm256_loadu_ps(src[j] + c), d1 = _mm256_loadu_ps(src[4 + j] + c);
+            __m256 d2 = _mm256_loadu_ps(src[8 + j] + c), d3 = _mm256_loadu_ps(src[12 + j] + c);
+            t[j] = _mm256_sub_ps(d0, d2);
+            t[4 + j] = _mm256_add_ps(d1, d2);
+            t[8 + j] = _mm256_sub_ps(d2, d1);
+            t[12 + j] = _mm256_sub_ps(d1, d3);
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < CONV_WINO_IN; i++) {
+            const __m256 *row = t + 4 * i;
+            float *out = dst + 4 * i * plane + c;
+            _mm256_storeu_ps(out, _mm256_sub_ps(row[0], row[2]));
+            _mm256_storeu_ps(out + plane, _mm256_add_ps(row[1], row[2]));
+            _mm256_storeu_ps(out + 2 * plane, _mm256_sub_ps(row[2], row[1]));
+            _mm256_storeu_ps(out + 3 * plane, _mm256_sub_ps(row[1], row[3]));
+        }
+    }
+    if (c < c1)
+        conv_winograd_input_generic(src, c, c1, dst, plane);
+}
+
+AVX2 static inline __m256 activate8(__m256 v, const conv_winograd_epilogue_t *ep)
+{
+    if (ep->act == CONV_ACTIVATION_RELU)
+        return _mm256_max_ps(v, _mm256_setzero_ps());
+    if (ep->act == CONV_ACTIVATION_CLIP)
+        return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(ep->clip_min)),
+                             _mm256_set1_ps(ep->clip_max));
+    return v;
+}
+
+AVX2 void conv_winograd_output_avx2(const float *m, int64_t plane, int64_t c0, int64_t c1,
+                                    const conv_winograd_epilogue_t *ep, float *const *out,
+                                    const float *const *res)
+{
+    int64_t c = c0;
+
+    for (; c + LANES <= c1; c += LANES) {
+        __m256 s[2 * CONV_WINO_IN], y[CONV_WINO_OUT * CONV_WINO_OUT];
+        __m256 bias = _mm256_loadu_ps(ep->bias + c);
+#pragma GCC unroll 4
+        for (int j = 0; j < CONV_WINO_IN; j++) {
+            __m256 m0 = _mm256_loadu_ps(m + j * plane + c);
+            __m256 m1 = _mm256_loadu_ps(m + (4 + j) * plane + c);
+            __m256 m2 = _mm256_loadu_ps(m + (8 + j) * plane + c);
+            __m256 m3 = _mm256_loadu_ps(m + (12 + j) * plane + c);
+            s[j] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
+            s[4 + j] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
+        }
+#pragma GCC unroll 2
+        for (int i = 0; i < CONV_WINO_OUT; i++) {
+            const __m256 *row = s + 4 * i;
+            y[2 * i] = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(row[0], row[1]), row[2]), bias);
+            y[2 * i + 1] =
+                _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(row[1], row[2]), row[3]), bias);
+        }
+#pragma GCC unroll 4
+        for (int q = 0; q < CONV_WINO_OUT * CONV_WINO_OUT; q++) {
+            __m256 v = y[q];
+            if (!out[q])
+                continue;
+            if (res[q])
+                v = _mm256_add_ps(v, _mm256_loadu_ps(res[q] + c));
+            _mm256_storeu_ps(out[q] + c, activate8(v, ep));
+        }
+    }
+    if (c < c1)
+        conv_winograd_output_generic(m, plane, c, c1, ep, out, res);
+}

@@ -1,0 +1,70 @@
+/*
+ * conv_winograd_generic.c - the Winograd F(2x2, 3x3) tile transforms in
+ * plain C, one channel at a time: the reference for the vector variants,
+ * and their remainder when the channel count is not a multiple of a vector.
+ */
+#include "conv_winograd.h"
+
+void conv_winograd_input_generic(const float *const *src, int64_t c0, int64_t c1, float *dst,
+                                 int64_t plane)
+{
+    for (int64_t c = c0; c < c1; c++) {
+        float t[CONV_WINO_POINTS];
+        /* B^T d: each column j of d combined down its rows. */
+        for (int j = 0; j < CONV_WINO_IN; j++) {
+            float d0 = src[j][c], d1 = src[4 + j][c], d2 = src[8 + j][c], d3 = src[12 + j][c];
+            t[j] = d0 - d2;
+            t[4 + j] = d1 + d2;
+            t[8 + j] = d2 - d1;
+            t[12 + j] = d1 - d3;
+        }
+        /* (B^T d) B: the same combination along each row. */
+        for (int i = 0; i < CONV_WINO_IN; i++) {
+            const float *row = t + 4 * i;
+            float *out = dst + 4 * i * plane + c;
+            out[0] = row[0] - row[2];
+            out[plane] = row[1] + row[2];
+            out[2 * plane] = row[2] - row[1];
+            out[3 * plane] = row[1] - row[3];
+        }
+    }
+}
+
+static float activate(float v, const conv_winograd_epilogue_t *ep)
+{
+    if (ep->act == CONV_ACTIVATION_RELU)
+        return v > 0.0f ? v : 0.0f;
+    if (ep->act == CONV_ACTIVATION_CLIP)
+        return v < ep->clip_min ? ep->clip_min : v > ep->clip_max ? ep->clip_max : v;
+    return v;
+}
+
+void conv_winograd_output_generic(const float *m, int64_t plane, int64_t c0, int64_t c1,
+                                  const conv_winograd_epilogue_t *ep, float *const *out,
+                                  const float *const *res)
+{
+    for (int64_t c = c0; c < c1; c++) {
+        float s[2 * CONV_WINO_IN], y[CONV_WINO_OUT * CONV_WINO_OUT];
+        /* A^T m: rows (1 1 1 0) and (0 1 -1 -1) down each column j. */
+        for (int j = 0; j < CONV_WINO_IN; j++) {
+            float m0 = m[j * plane + c], m1 = m[(4 + j) * plane + c];
+            float m2 = m[(8 + j) * plane + c], m3 = m[(12 + j) * plane + c];
+            s[j] = m0 + m1 + m2;
+            s[4 + j] = m1 - m2 - m3;
+        }
+        /* (A^T m) A: the same along each of the two rows. */
+        for (int i = 0; i < CONV_WINO_OUT; i++) {
+            const float *row = s + 4 * i;
+            y[2 * i] = row[0] + row[1] + row[2] + ep->bias[c];
+            y[2 * i + 1] = row[1] - row[2] - row[3] + ep->bias[c];
+        }
+        for (int q = 0; q < CONV_WINO_OUT * CONV_WINO_OUT; q++) {
+            float v = y[q];
+            if (!out[q])
+                continue;
+            if (res[q])
+                v += res[q][c];
+            out[q][c] = activate(v, ep);
+        }
+    }
+}

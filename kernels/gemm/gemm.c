@@ -2,15 +2,14 @@
  * gemm.c - the GEMM driver: packs B into GEMM_NR-column panels, splits C
  * into tasks (a block of rows x a range of panels) shared among OpenMP
  * threads, and walks each task block of K by block of K, so that one
- * panel's K block (GEMM_KC_MAX x GEMM_NR floats, 16 KB) stays in L1 while
- * the micro-kernel runs down the task's rows, and the task's A block stays
- * in L2 while it runs across the panels.
+ * panel's K block (GEMM_KC_MAX x GEMM_NR floats, 48 KB) stays in L1/L2
+ * while the micro-kernel runs down the task's rows, and the task's A block
+ * stays in L2 while it runs across the panels.
  */
 #include "gemm.h"
 
 #include <assert.h>
 #include <omp.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +21,7 @@
  * trips, which measured faster than 256 (the block that fits L1).
  */
 #define GEMM_KC_MAX 768
-/* Most rows per task: the A block (MC x KC floats, 144 KB) sits in L2. */
+/* Most rows per task: the A block (MC x KC floats, 432 KB) sits in L2. */
 #define GEMM_MC_MAX 144
 /* Most panels per task when nothing asks for smaller tasks. */
 #define GEMM_NP_MAX 32
@@ -30,13 +29,10 @@
 #define GEMM_TASKS_PER_THREAD 2
 /* Packed B alignment: each panel row is one 64-byte line. */
 #define GEMM_ALIGN 64
-/* What malloc guarantees (C11); the rest of GEMM_ALIGN is slack. */
-#define GEMM_MALLOC_ALIGN _Alignof(max_align_t)
 
 struct gemm_b {
     int64_t k, n;
     int64_t panels; /* ceil(n / GEMM_NR) */
-    void *block;    /* the allocation data lies in */
     float *data;    /* [panels][k][GEMM_NR], columns past n are zero */
 };
 
@@ -99,19 +95,10 @@ status_t gemm_b_pack(const float *b, int64_t ldb, bool transposed, int64_t k, in
     p->n = n;
     p->panels = ceil_div(n, GEMM_NR);
     bytes = (size_t)(p->panels * k * GEMM_NR) * sizeof *p->data;
-    /*
-     * Aligned by hand within a plain malloc: the engine frees each
-     * original B right after packing it, and a later B of the same size
-     * fits in that hole only if it asks for no more than the original's
-     * aligned_alloc did (glibc's aligned_alloc looks for size + alignment
-     * more), so the packed weights reuse the freed ones' memory instead
-     * of growing the heap by their total.
-     */
-    p->block = malloc(bytes + GEMM_ALIGN - GEMM_MALLOC_ALIGN);
-    if (!p->block)
+    /* aligned_alloc wants a multiple of the alignment, and never 0 here. */
+    p->data = aligned_alloc(GEMM_ALIGN, (bytes / GEMM_ALIGN + 1) * GEMM_ALIGN);
+    if (!p->data)
         goto oom;
-    assert((uintptr_t)p->block % GEMM_MALLOC_ALIGN == 0);
-    p->data = (float *)(((uintptr_t)p->block + GEMM_ALIGN - 1) & ~(uintptr_t)(GEMM_ALIGN - 1));
     memset(p->data, 0, bytes);
     for (int64_t jp = 0; jp < p->panels; jp++) {
         float *panel = p->data + jp * k * GEMM_NR;
@@ -138,7 +125,7 @@ void gemm_b_free(gemm_b_t *b)
 {
     if (!b)
         return;
-    free(b->block);
+    free(b->data);
     free(b);
 }
 

@@ -78,11 +78,23 @@ static gemm_kernel_fn pick_kernel(void)
     return gemm_kernel_generic;
 }
 
-status_t gemm_b_pack(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,
-                     gemm_b_t **out, error_t *err)
+/* The source rows read between two progress reports (bounds the extra resident bytes). */
+#define GEMM_PROGRESS_BYTES (256u << 10)
+
+static void report(gemm_progress_fn progress, void *ctx, size_t done, size_t *reported, bool last)
+{
+    if (progress && (last || done - *reported >= GEMM_PROGRESS_BYTES)) {
+        progress(ctx, done);
+        *reported = done;
+    }
+}
+
+status_t gemm_b_pack_progress(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,
+                              gemm_progress_fn progress, void *progress_ctx, gemm_b_t **out,
+                              error_t *err)
 {
     gemm_b_t *p;
-    size_t bytes;
+    size_t bytes, reported = 0;
 
     *out = NULL;
     if (k < 0 || n < 0 || k > GEMM_MAX_DIM || n > GEMM_MAX_DIM)
@@ -100,17 +112,24 @@ status_t gemm_b_pack(const float *b, int64_t ldb, bool transposed, int64_t k, in
     if (!p->data)
         goto oom;
     memset(p->data, 0, bytes);
-    for (int64_t jp = 0; jp < p->panels; jp++) {
-        float *panel = p->data + jp * k * GEMM_NR;
-        int64_t j0 = jp * GEMM_NR, cols = min64(GEMM_NR, n - j0);
-        /* Walk the source along its rows either way. */
-        if (transposed) {
-            for (int64_t j = 0; j < cols; j++)
-                for (int64_t q = 0; q < k; q++)
-                    panel[q * GEMM_NR + j] = b[(j0 + j) * ldb + q];
-        } else {
+    /* Walk the source in memory order either way, so what was read is a prefix of it. */
+    if (transposed) {
+        for (int64_t j = 0; j < n; j++) {
+            float *column = p->data + j / GEMM_NR * k * GEMM_NR + j % GEMM_NR;
             for (int64_t q = 0; q < k; q++)
-                memcpy(panel + q * GEMM_NR, b + q * ldb + j0, (size_t)cols * sizeof *b);
+                column[q * GEMM_NR] = b[j * ldb + q];
+            report(progress, progress_ctx, (size_t)(j * ldb + k) * sizeof *b, &reported,
+                   j == n - 1);
+        }
+    } else {
+        for (int64_t q = 0; q < k; q++) {
+            for (int64_t jp = 0; jp < p->panels; jp++) {
+                int64_t j0 = jp * GEMM_NR, cols = min64(GEMM_NR, n - j0);
+                memcpy(p->data + (jp * k + q) * GEMM_NR, b + q * ldb + j0,
+                       (size_t)cols * sizeof *b);
+            }
+            report(progress, progress_ctx, (size_t)(q * ldb + n) * sizeof *b, &reported,
+                   q == k - 1);
         }
     }
     *out = p;
@@ -119,6 +138,12 @@ oom:
     gemm_b_free(p);
     return error_set(err, STATUS_OUT_OF_MEMORY, "cannot pack a %lldx%lld GEMM operand",
                      (long long)k, (long long)n);
+}
+
+status_t gemm_b_pack(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,
+                     gemm_b_t **out, error_t *err)
+{
+    return gemm_b_pack_progress(b, ldb, transposed, k, n, NULL, NULL, out, err);
 }
 
 void gemm_b_free(gemm_b_t *b)

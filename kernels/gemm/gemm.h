@@ -31,8 +31,8 @@ typedef struct gemm_b gemm_b_t;
  * written row-major into dst with row stride kc. Called from inside
  * gemm_run, possibly from several threads at once on disjoint rows.
  */
-typedef void (*gemm_gather_fn)(const void *ctx, int64_t row0, int64_t rows, int64_t k0,
-                               int64_t kc, float *dst);
+typedef void (*gemm_gather_fn)(const void *ctx, int64_t row0, int64_t rows, int64_t k0, int64_t kc,
+                               float *dst);
 
 /* A [m, k]: dense (gather NULL: data with row stride lda) or gathered. */
 typedef struct gemm_a {
@@ -70,6 +70,18 @@ typedef struct gemm_epilogue {
  */
 status_t gemm_b_pack(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,
                      gemm_b_t **out, error_t *err);
+
+/*
+ * Told how many leading bytes of the source B a pack has finished reading:
+ * called with non-decreasing counts as packing goes, so a caller that
+ * frees the source afterwards can give its pages back early.
+ */
+typedef void (*gemm_progress_fn)(void *ctx, size_t bytes_read);
+
+/* gemm_b_pack reporting its progress through progress (may be NULL). */
+status_t gemm_b_pack_progress(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,
+                              gemm_progress_fn progress, void *progress_ctx, gemm_b_t **out,
+                              error_t *err);
 
 /* Frees a packed B; NULL is a no-op. */
 void gemm_b_free(gemm_b_t *b);

@@ -5,6 +5,11 @@
 #include "gemm/gemm.h"
 #include "matmul.h"
 
+static void b_consumed(void *call, size_t bytes)
+{
+    op_call_consumed(call, 1, bytes);
+}
+
 /* B as [k, n] (or [n, k] when transposed), if it is a constant float matrix. */
 static status_t pack_b(const op_call_t *call, bool transposed, void **state, error_t *err)
 {
@@ -18,7 +23,8 @@ static status_t pack_b(const op_call_t *call, bool transposed, void **state, err
         return STATUS_OK;
     k = transposed ? b->dims[1] : b->dims[0];
     n = transposed ? b->dims[0] : b->dims[1];
-    st = gemm_b_pack(b->data, b->dims[1], transposed, k, n, &packed, err);
+    st = gemm_b_pack_progress(b->data, b->dims[1], transposed, k, n, b_consumed, (void *)call,
+                              &packed, err);
     if (st != STATUS_OK)
         return error_prefix(err, "%s node '%s'", call->op_type, call->node);
     *state = packed;

@@ -527,6 +527,63 @@ static void test_gemm_op(void)
     free(ref);
 }
 
+typedef struct progress_log {
+    size_t last;
+    int calls;
+    bool decreased;
+} progress_log_t;
+
+static void log_progress(void *ctx, size_t bytes)
+{
+    progress_log_t *log = ctx;
+
+    log->decreased |= bytes < log->last;
+    log->last = bytes;
+    log->calls++;
+}
+
+/*
+ * gemm_b_pack_progress reports a growing prefix of the source that ends at
+ * its last element, for either layout, and packs the same panels as
+ * gemm_b_pack: a product through each is identical.
+ */
+static void test_pack_progress(void)
+{
+    const int64_t k = 700, n = 300, ld = 310, m = 7;
+    float *b = malloc((size_t)(k * ld) * sizeof *b), *a = malloc((size_t)(m * k) * sizeof *a);
+    float *c1 = malloc((size_t)(m * n) * sizeof *c1), *c2 = malloc((size_t)(m * n) * sizeof *c2);
+
+    CHECK(b && a && c1 && c2);
+    for (int64_t i = 0; i < k * ld; i++)
+        b[i] = (float)(i % 17) - 8.0f;
+    for (int64_t i = 0; i < m * k; i++)
+        a[i] = (float)(i % 5) - 2.0f;
+    for (int transposed = 0; transposed < 2 && b && a && c1 && c2; transposed++) {
+        /* Transposed, the source is [n][ld] with k used per row. */
+        int64_t rows = transposed ? n : k, used = transposed ? k : n;
+        progress_log_t log = {0};
+        gemm_b_t *plain = NULL, *reported = NULL;
+        gemm_a_t ga = {.data = a, .lda = k};
+        error_t err;
+        CHECK(gemm_b_pack(b, ld, transposed, k, n, &plain, &err) == STATUS_OK);
+        CHECK(gemm_b_pack_progress(b, ld, transposed, k, n, log_progress, &log, &reported, &err) ==
+              STATUS_OK);
+        CHECK(log.calls > 1 && !log.decreased);
+        CHECK(log.last == (size_t)((rows - 1) * ld + used) * sizeof *b);
+        if (plain && reported) {
+            gemm_run(&ga, m, plain, c1, n, NULL, NULL, 1);
+            gemm_run(&ga, m, reported, c2, n, NULL, NULL, 1);
+            CHECK(memcmp(c1, c2, (size_t)(m * n) * sizeof *c1) == 0);
+        }
+        gemm_b_free(plain);
+        gemm_b_free(reported);
+    }
+    free(b);
+    free(a);
+    free(c1);
+    free(c2);
+}
+
 int main(void)
 {
     test_shapes();
@@ -536,5 +593,6 @@ int main(void)
     test_fused_matmul();
     test_matmul_packed();
     test_gemm_op();
+    test_pack_progress();
     CHECK_DONE();
 }

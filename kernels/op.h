@@ -52,7 +52,8 @@ typedef struct op_adapt {
  * One invocation of a kernel. In infer, inputs[i]->data is non-NULL only
  * when the value is known while planning (a constant, or an input listed in
  * value_inputs); outputs get dtype, rank and dims. In run, every present
- * input and every output has data, and workspace has workspace_size bytes.
+ * input and every output has data, and workspace has workspace_size bytes,
+ * 64-byte aligned.
  */
 typedef struct op_call {
     const char *op_type;

@@ -8,8 +8,9 @@
  * broadcasting to the scores [..., S, T]; the batch dims follow MatMul's
  * broadcasting (or the interleaved-heads layout below). Each thread
  * computes one S x T score block of one batch entry (one head) at a time in
- * its workspace slice, so the scores are written once and read while still
- * in cache; they never reach the arena.
+ * its workspace slot, so the scores are written once and read while still
+ * in cache; they never reach the arena. Both products run on the packed-B
+ * GEMM, with K and V packed into the slot per head.
  */
 #ifndef INFERD_ATTENTION_H
 #define INFERD_ATTENTION_H
@@ -52,6 +53,12 @@ extern const op_schema_t attention_schema;
 
 /* Fills *s for the call's inputs; false with *why set when they do not fit together. */
 bool attention_shape(const op_call_t *call, attention_shape_t *s, const char **why);
+
+/* Alignment of each thread's workspace slot and of the parts inside it. */
+#define ATTENTION_ALIGN 64
+
+/* Workspace one thread needs: its score block and packed K and V (attention_cpu.c). */
+size_t attention_slot_bytes(const attention_shape_t *s);
 
 status_t attention_run(op_call_t *call, error_t *err);
 

@@ -170,7 +170,7 @@ static status_t attention_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
-/* One S x T score block per thread. */
+/* One slot per thread: a score block and the packed K and V of one head. */
 static status_t attention_prepare(op_call_t *call, void **prepared, error_t *err)
 {
     attention_shape_t s;
@@ -180,7 +180,7 @@ static status_t attention_prepare(op_call_t *call, void **prepared, error_t *err
 
     (void)ok;
     *prepared = NULL;
-    call->workspace_size = (size_t)threads * (size_t)(s.s * s.t) * sizeof(float);
+    call->workspace_size = (size_t)threads * attention_slot_bytes(&s);
     return STATUS_OK;
 }
 

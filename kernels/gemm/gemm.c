@@ -89,12 +89,44 @@ static void report(gemm_progress_fn progress, void *ctx, size_t done, size_t *re
     }
 }
 
+/* Copies B into p's zeroed panels, walking the source in memory order so what was read is a prefix.
+ */
+static void fill_panels(gemm_b_t *p, const float *b, int64_t ldb, bool transposed,
+                        gemm_progress_fn progress, void *progress_ctx)
+{
+    int64_t k = p->k, n = p->n;
+    size_t reported = 0;
+
+    if (transposed) {
+        for (int64_t j = 0; j < n; j++) {
+            float *column = p->data + j / GEMM_NR * k * GEMM_NR + j % GEMM_NR;
+            for (int64_t q = 0; q < k; q++)
+                column[q * GEMM_NR] = b[j * ldb + q];
+            report(progress, progress_ctx, (size_t)(j * ldb + k) * sizeof *b, &reported,
+                   j == n - 1);
+        }
+        return;
+    }
+    for (int64_t q = 0; q < k; q++) {
+        for (int64_t jp = 0; jp < p->panels; jp++) {
+            int64_t j0 = jp * GEMM_NR, cols = min64(GEMM_NR, n - j0);
+            memcpy(p->data + (jp * k + q) * GEMM_NR, b + q * ldb + j0, (size_t)cols * sizeof *b);
+        }
+        report(progress, progress_ctx, (size_t)(q * ldb + n) * sizeof *b, &reported, q == k - 1);
+    }
+}
+
+static size_t panel_bytes(int64_t k, int64_t n)
+{
+    return (size_t)(ceil_div(n, GEMM_NR) * k * GEMM_NR) * sizeof(float);
+}
+
 status_t gemm_b_pack_progress(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,
                               gemm_progress_fn progress, void *progress_ctx, gemm_b_t **out,
                               error_t *err)
 {
     gemm_b_t *p;
-    size_t bytes, reported = 0;
+    size_t bytes;
 
     *out = NULL;
     if (k < 0 || n < 0 || k > GEMM_MAX_DIM || n > GEMM_MAX_DIM)
@@ -106,38 +138,44 @@ status_t gemm_b_pack_progress(const float *b, int64_t ldb, bool transposed, int6
     p->k = k;
     p->n = n;
     p->panels = ceil_div(n, GEMM_NR);
-    bytes = (size_t)(p->panels * k * GEMM_NR) * sizeof *p->data;
+    bytes = panel_bytes(k, n);
     /* aligned_alloc wants a multiple of the alignment, and never 0 here. */
     p->data = aligned_alloc(GEMM_ALIGN, (bytes / GEMM_ALIGN + 1) * GEMM_ALIGN);
     if (!p->data)
         goto oom;
     memset(p->data, 0, bytes);
-    /* Walk the source in memory order either way, so what was read is a prefix of it. */
-    if (transposed) {
-        for (int64_t j = 0; j < n; j++) {
-            float *column = p->data + j / GEMM_NR * k * GEMM_NR + j % GEMM_NR;
-            for (int64_t q = 0; q < k; q++)
-                column[q * GEMM_NR] = b[j * ldb + q];
-            report(progress, progress_ctx, (size_t)(j * ldb + k) * sizeof *b, &reported,
-                   j == n - 1);
-        }
-    } else {
-        for (int64_t q = 0; q < k; q++) {
-            for (int64_t jp = 0; jp < p->panels; jp++) {
-                int64_t j0 = jp * GEMM_NR, cols = min64(GEMM_NR, n - j0);
-                memcpy(p->data + (jp * k + q) * GEMM_NR, b + q * ldb + j0,
-                       (size_t)cols * sizeof *b);
-            }
-            report(progress, progress_ctx, (size_t)(q * ldb + n) * sizeof *b, &reported,
-                   q == k - 1);
-        }
-    }
+    fill_panels(p, b, ldb, transposed, progress, progress_ctx);
     *out = p;
     return STATUS_OK;
 oom:
     gemm_b_free(p);
     return error_set(err, STATUS_OUT_OF_MEMORY, "cannot pack a %lldx%lld GEMM operand",
                      (long long)k, (long long)n);
+}
+
+/* The handle's place at the start of a gemm_b_pack_into buffer, a whole number of lines. */
+#define GEMM_HANDLE_BYTES ((sizeof(gemm_b_t) + GEMM_ALIGN - 1) / GEMM_ALIGN * GEMM_ALIGN)
+
+size_t gemm_b_pack_size(int64_t k, int64_t n)
+{
+    return GEMM_HANDLE_BYTES + panel_bytes(k, n);
+}
+
+gemm_b_t *gemm_b_pack_into(void *mem, const float *b, int64_t ldb, bool transposed, int64_t k,
+                           int64_t n)
+{
+    gemm_b_t *p = mem;
+
+    assert((uintptr_t)mem % GEMM_ALIGN == 0 && k >= 0 && n >= 0);
+    p->k = k;
+    p->n = n;
+    p->panels = ceil_div(n, GEMM_NR);
+    p->data = (float *)((char *)mem + GEMM_HANDLE_BYTES);
+    /* Only the last panel has columns past n, which the micro-kernel reads as zeros. */
+    if (n % GEMM_NR)
+        memset(p->data + (p->panels - 1) * k * GEMM_NR, 0, (size_t)(k * GEMM_NR) * sizeof(float));
+    fill_panels(p, b, ldb, transposed, NULL, NULL);
+    return p;
 }
 
 status_t gemm_b_pack(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,

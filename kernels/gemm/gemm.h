@@ -83,6 +83,19 @@ status_t gemm_b_pack_progress(const float *b, int64_t ldb, bool transposed, int6
                               gemm_progress_fn progress, void *progress_ctx, gemm_b_t **out,
                               error_t *err);
 
+/* Bytes gemm_b_pack_into needs for a [k, n] B, its handle included. */
+size_t gemm_b_pack_size(int64_t k, int64_t n);
+
+/*
+ * gemm_b_pack into caller memory, for operands known only at run time
+ * (attention's K and V, packed into a workspace): mem holds
+ * gemm_b_pack_size(k, n) bytes and is 64-byte aligned. The returned handle
+ * lives in mem, is valid while mem is, and is never passed to gemm_b_free.
+ * Allocates nothing.
+ */
+gemm_b_t *gemm_b_pack_into(void *mem, const float *b, int64_t ldb, bool transposed, int64_t k,
+                           int64_t n);
+
 /* Frees a packed B; NULL is a no-op. */
 void gemm_b_free(gemm_b_t *b);
 

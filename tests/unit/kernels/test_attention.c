@@ -38,7 +38,8 @@ static float *run_kernel(const op_kernel_t *kernel, const void *params, int n_in
     if (kernel->prepare)
         CHECK(kernel->prepare(&call, &prepared, &err) == STATUS_OK);
     y->data = calloc((size_t)tensor_numel(y) + 1, sizeof(float));
-    call.workspace = malloc(call.workspace_size + 1);
+    /* The engine's workspaces are 64-byte aligned (op.h). */
+    call.workspace = aligned_alloc(64, (call.workspace_size / 64 + 1) * 64);
     CHECK(kernel->run(&call, &err) == STATUS_OK);
     free(call.workspace);
     return y->data;

@@ -545,7 +545,7 @@ static void log_progress(void *ctx, size_t bytes)
 /*
  * gemm_b_pack_progress reports a growing prefix of the source that ends at
  * its last element, for either layout, and packs the same panels as
- * gemm_b_pack: a product through each is identical.
+ * gemm_b_pack and gemm_b_pack_into: a product through each is identical.
  */
 static void test_pack_progress(void)
 {
@@ -575,6 +575,16 @@ static void test_pack_progress(void)
             gemm_run(&ga, m, reported, c2, n, NULL, NULL, 1);
             CHECK(memcmp(c1, c2, (size_t)(m * n) * sizeof *c1) == 0);
         }
+        /* Packed into caller memory (garbage beforehand), the product is the same again. */
+        size_t size = gemm_b_pack_size(k, n);
+        void *mem = aligned_alloc(64, (size / 64 + 1) * 64);
+        CHECK(mem != NULL);
+        if (mem && plain) {
+            memset(mem, 0x7f, size);
+            gemm_run(&ga, m, gemm_b_pack_into(mem, b, ld, transposed, k, n), c2, n, NULL, NULL, 1);
+            CHECK(memcmp(c1, c2, (size_t)(m * n) * sizeof *c1) == 0);
+        }
+        free(mem);
         gemm_b_free(plain);
         gemm_b_free(reported);
     }

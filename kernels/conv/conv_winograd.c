@@ -182,14 +182,18 @@ typedef struct wino_run {
 static int64_t chunk_tiles(int64_t tiles, int64_t ic, int64_t oc, int threads)
 {
     int64_t fit = WINO_CHUNK_BYTES / (CONV_WINO_POINTS * (ic + oc) * (int64_t)sizeof(float));
-    int64_t per_thread = (tiles + threads - 1) / threads;
-    int64_t chunk;
+    int64_t chunks, chunk;
 
     fit = min64(max64(fit, WINO_CHUNK_MIN), WINO_CHUNK_MAX);
-    /* Several threads: every one of them gets a chunk, small or not. */
-    chunk = min64(fit, per_thread);
+    /*
+     * Chunks of even length, as many per thread each: no short last chunk
+     * leaves a thread idle (with several threads, small chunks or not).
+     */
+    chunks = (tiles + fit - 1) / fit;
+    chunks = (chunks + threads - 1) / threads * threads;
+    chunk = (tiles + chunks - 1) / chunks;
     chunk = (chunk + WINO_CHUNK_ROWS - 1) / WINO_CHUNK_ROWS * WINO_CHUNK_ROWS;
-    return min64(chunk, max64(tiles, 1));
+    return max64(1, min64(chunk, tiles));
 }
 
 /* Floats of one thread's scratch: V and M of a chunk, rounded to a cache line. */

@@ -394,7 +394,12 @@ static status_t import_initializers(importer_t *im, error_t *err)
             return error_set(err, STATUS_INVALID_MODEL, "initializer %zu is corrupt", index);
         st = import_initializer(im, tp, raw, raw_len, index++, err);
         onnx__tensor_proto__free_unpacked(tp, NULL);
-        release_pages(f.data, f.len);
+        /*
+         * Everything up to this field's end: a fault maps a window of pages
+         * around it, so reading the next header brought back the tail of the
+         * previous tensor, which releasing this field alone would leave.
+         */
+        release_pages(im->graph_bytes, (size_t)(f.data + f.len - im->graph_bytes));
     }
     return st;
 }
@@ -702,6 +707,13 @@ status_t onnx_import(const char *path, graph_t **out, error_t *err)
         st = scan_model(&im, path, err);
     if (st)
         goto cleanup;
+    /*
+     * The scan faulted in pages all over the file (the kernel maps a window
+     * around each fault); what it kept is unpacked or pointed to, and the
+     * weights are read back below a chunk at a time. Dropping the pages now
+     * keeps them from sitting beside the weights until the file is unmapped.
+     */
+    release_pages(im.file, im.file_size);
     n_nodes = im.nodes.count;
     if (n_nodes > GRAPH_MAX_NODES) {
         st = error_set(err, STATUS_LIMIT_EXCEEDED, "model has %zu nodes, over the %d limit",

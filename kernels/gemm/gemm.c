@@ -116,6 +116,19 @@ static void fill_panels(gemm_b_t *p, const float *b, int64_t ldb, bool transpose
     }
 }
 
+/*
+ * Zeroes the last panel when it has columns past n, which the micro-kernel
+ * reads as zeros; fill_panels writes every other float. Touching only that
+ * panel leaves the rest of a fresh buffer unmapped until it is filled, in
+ * step with the source pages the caller gives back.
+ */
+static void clear_padding(gemm_b_t *p)
+{
+    if (p->n % GEMM_NR)
+        memset(p->data + (p->panels - 1) * p->k * GEMM_NR, 0,
+               (size_t)(p->k * GEMM_NR) * sizeof *p->data);
+}
+
 static size_t panel_bytes(int64_t k, int64_t n)
 {
     return (size_t)(ceil_div(n, GEMM_NR) * k * GEMM_NR) * sizeof(float);
@@ -143,7 +156,7 @@ status_t gemm_b_pack_progress(const float *b, int64_t ldb, bool transposed, int6
     p->data = aligned_alloc(GEMM_ALIGN, (bytes / GEMM_ALIGN + 1) * GEMM_ALIGN);
     if (!p->data)
         goto oom;
-    memset(p->data, 0, bytes);
+    clear_padding(p);
     fill_panels(p, b, ldb, transposed, progress, progress_ctx);
     *out = p;
     return STATUS_OK;
@@ -171,9 +184,7 @@ gemm_b_t *gemm_b_pack_into(void *mem, const float *b, int64_t ldb, bool transpos
     p->n = n;
     p->panels = ceil_div(n, GEMM_NR);
     p->data = (float *)((char *)mem + GEMM_HANDLE_BYTES);
-    /* Only the last panel has columns past n, which the micro-kernel reads as zeros. */
-    if (n % GEMM_NR)
-        memset(p->data + (p->panels - 1) * k * GEMM_NR, 0, (size_t)(k * GEMM_NR) * sizeof(float));
+    clear_padding(p);
     fill_panels(p, b, ldb, transposed, NULL, NULL);
     return p;
 }

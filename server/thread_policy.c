@@ -1,26 +1,38 @@
 /*
  * thread_policy.c - why inferd re-executes itself once at startup.
  *
- * After a parallel region, libgomp's threads by default spin for a while
- * waiting for the next one. A model server shares its few cores with the
- * HTTP and gRPC threads, the other model instances and often other
- * containers; spinning threads then take the cores the work needs. On the
- * 2-core machine this was measured on (scripts/bench_ort.py's models),
- * MobileNetV2 at 2 threads ran in 20-26 ms with the default and 10-11 ms
- * with OMP_WAIT_POLICY=passive. libgomp reads the variable once, when it is
- * loaded, before main runs; the one way to set it from inside the program
- * is to run the program again with it in the environment.
+ * After a parallel region, libgomp's threads spin waiting for the next one,
+ * by default for up to 300000 rounds, then sleep. A model server shares
+ * its few cores with the HTTP and gRPC threads, other model instances and
+ * often other containers, and a long spin takes the cores the work needs;
+ * sleeping at once (OMP_WAIT_POLICY=passive) instead pays a futex wake-up
+ * for every one of a model's many regions. Measured on this project's
+ * 2-core machine, MobileNetV2 at 2 threads, batch 1 (ms):
+ *
+ *   policy                 idle machine   one busy process beside it
+ *   default (long spin)    -              20-26
+ *   passive                11.0           11.1
+ *   GOMP_SPINCOUNT=20000   5.6            14.8
+ *   GOMP_SPINCOUNT=5000    -              25.7
+ *
+ * A short spin keeps most of the idle-machine speed and bounds what a
+ * waiting thread takes from a busy one. libgomp reads these variables once,
+ * when it is loaded, before main runs; the one way to set them from inside
+ * the program is to run the program again with them in the environment.
  */
 #include "thread_policy.h"
 
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Spin rounds before a waiting kernel thread sleeps (tens of microseconds here). */
+#define THREAD_POLICY_SPIN_COUNT "20000"
+
 void thread_policy_apply(char **argv)
 {
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
         return;
-    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0)
+    if (setenv("GOMP_SPINCOUNT", THREAD_POLICY_SPIN_COUNT, 1) != 0)
         return;
     execv("/proc/self/exe", argv);
 }

@@ -7,9 +7,9 @@
 
 /*
  * Unless the environment already chooses one (OMP_WAIT_POLICY or
- * GOMP_SPINCOUNT), re-executes this binary with argv and
- * OMP_WAIT_POLICY=passive. Returns only when it did not re-execute (the
- * policy was chosen, or exec failed: then the default policy stays).
+ * GOMP_SPINCOUNT), re-executes this binary with argv and a short spin
+ * (GOMP_SPINCOUNT). Returns only when it did not re-execute (the policy
+ * was chosen, or exec failed: then libgomp's default stays).
  */
 void thread_policy_apply(char **argv);
 

@@ -287,7 +287,13 @@ void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t
     tasks = bl.mb * bl.nb;
     slot_floats = bl.mc * bl.kc;
     assert(!a->gather || workspace);
-#pragma omp parallel for num_threads(team) schedule(dynamic) if (team > 1 && tasks > 1)
+    /* Without a team, no parallel region at all: even an inactive one costs a call into libgomp. */
+    if (team == 1 || tasks == 1) {
+        for (int64_t task = 0; task < tasks; task++)
+            run_task(a, m, b, c, ldc, ep, &bl, task, workspace, kernel);
+        return;
+    }
+#pragma omp parallel for num_threads(team) schedule(dynamic)
     for (int64_t task = 0; task < tasks; task++) {
         float *slot = a->gather ? (float *)workspace + omp_get_thread_num() * slot_floats : NULL;
         run_task(a, m, b, c, ldc, ep, &bl, task, slot, kernel);

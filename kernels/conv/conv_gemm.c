@@ -11,13 +11,14 @@
  * A pointwise convolution (1x1, stride 1, no padding) needs no gather at
  * all: A is X itself.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, madvise */
 #include "conv_nhwc.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "gemm/gemm.h"
 
@@ -113,13 +114,36 @@ bool conv_gemm_supports(const conv_nhwc_params_t *p, const tensor_t *w)
     return p->conv.group == 1 && w && w->rank == 4;
 }
 
+/* Where gemm_b_pack has got to in the reordered copy, whose read pages go back at once. */
+typedef struct reorder_progress {
+    char *copy;      /* page-aligned mapping */
+    size_t released; /* bytes given back so far, a multiple of the page size */
+} reorder_progress_t;
+
+static void release_read_pages(void *ctx, size_t bytes_read)
+{
+    reorder_progress_t *rp = ctx;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), end = bytes_read / page * page;
+
+    if (end > rp->released) {
+        madvise(rp->copy + rp->released, end - rp->released, MADV_DONTNEED);
+        rp->released = end;
+    }
+}
+
+/* The original weights, told to the engine as read (a pointwise conv packs from them directly). */
+static void weights_read(void *call, size_t bytes_read)
+{
+    op_call_consumed(call, 1, bytes_read);
+}
+
 status_t conv_gemm_pack(const op_call_t *call, void **state, error_t *err)
 {
     const tensor_t *w = call->inputs[1];
     int64_t oc = w ? w->dims[0] : 0, ic = w ? w->dims[1] : 0;
     int64_t taps = w ? w->dims[2] * w->dims[3] : 0, k = taps * ic;
     size_t bytes = (size_t)(oc * k + 1) * sizeof(float);
-    float *hwio;
+    reorder_progress_t rp = {0};
     gemm_b_t *b = NULL;
     status_t st;
 
@@ -127,25 +151,34 @@ status_t conv_gemm_pack(const op_call_t *call, void **state, error_t *err)
     if (!w || !w->data || !conv_gemm_supports(call->params, w))
         return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
                        "weights are not constant 2-D group-1 weights");
+    /* One tap: OIHW is already B transposed. */
+    if (taps == 1) {
+        st = gemm_b_pack_progress(w->data, k, true, k, oc, weights_read, (void *)call, &b, err);
+        if (!st)
+            *state = b;
+        return st;
+    }
     /*
-     * The reordered copy lives only while gemm_b_pack reads it. It is mapped
-     * rather than malloc'd: freeing a large malloc'd block raises glibc's
-     * mmap threshold, after which the model's packed weights and freed
-     * originals share the heap and its peak RSS grows by a third.
+     * The reordered copy lives only while gemm_b_pack reads it, and both it
+     * and the original are given back as they are read, so the layer is
+     * resident about once while it packs. It is mapped rather than
+     * malloc'd so its pages can go back piecewise.
      */
-    hwio = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (hwio == MAP_FAILED)
+    rp.copy = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (rp.copy == MAP_FAILED)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
     /* OIHW -> [OC][KH][KW][IC]: B transposed in the (kh, kw, ic) K order. */
     for (int64_t o = 0; o < oc; o++) {
         const float *src = (const float *)w->data + o * k;
-        float *dst = hwio + o * k;
+        float *dst = (float *)rp.copy + o * k;
         for (int64_t c = 0; c < ic; c++)
             for (int64_t t = 0; t < taps; t++)
                 dst[t * ic + c] = src[c * taps + t];
+        op_call_consumed(call, 1, (size_t)((o + 1) * k) * sizeof(float));
     }
-    st = gemm_b_pack(hwio, k, true, k, oc, &b, err);
-    munmap(hwio, bytes);
+    st = gemm_b_pack_progress((const float *)rp.copy, k, true, k, oc, release_read_pages, &rp, &b,
+                              err);
+    munmap(rp.copy, bytes);
     if (!st)
         *state = b;
     return st;

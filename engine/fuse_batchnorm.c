@@ -61,8 +61,21 @@ static int add_constant(graph_t *g, const char *base, const char *suffix, int ra
     return v;
 }
 
+/*
+ * Frees constant v's data now if the folded Conv was its only reader, so a
+ * model's convolution weights are not held twice until compilation ends.
+ */
+static void release_if_unshared(graph_t *g, const int *consumers, int v)
+{
+    tensor_t *t = g->values[v].constant;
+
+    if (consumers[v] == 1 && t->data && arena_free_block(&g->arena, t->data))
+        t->data = NULL;
+}
+
 /* Conv -> BatchNormalization becomes Conv(X, W', B') writing the normalisation's output. */
-static status_t fold(graph_t *g, graph_node_t *conv, graph_node_t *bn, error_t *err)
+static status_t fold(graph_t *g, const int *consumers, graph_node_t *conv, graph_node_t *bn,
+                     error_t *err)
 {
     const batchnorm_params_t *p = bn->params;
     const tensor_t *w = g->values[conv->inputs[1]].constant;
@@ -91,6 +104,9 @@ static status_t fold(graph_t *g, graph_node_t *conv, graph_node_t *bn, error_t *
     }
     conv->outputs[0] = bn->outputs[0];
     bn->removed = true;
+    release_if_unshared(g, consumers, conv->inputs[1]);
+    if (b)
+        release_if_unshared(g, consumers, conv->inputs[2]);
     return fuse_rewrite(g, conv, conv->schema, conv->params, 3,
                         (const int[]){conv->inputs[0], new_w, new_b}, err);
 }
@@ -135,7 +151,7 @@ status_t fuse_batchnorm(graph_t *g, error_t *err)
             continue;
         conv = foldable_conv(g, consumers, bn);
         if (conv)
-            st = fold(g, conv, bn, err);
+            st = fold(g, consumers, conv, bn, err);
     }
     free(consumers);
     return st;

@@ -95,7 +95,13 @@ void engine_context_profile(engine_context_t *ctx, bool on);
 /* Sets *times to the context's per-op-type totals (owned by ctx) and returns their count. */
 int engine_context_op_times(const engine_context_t *ctx, const engine_op_time_t **times);
 
-/* Bytes of the arena the context holds (the largest plan it has run). */
+/*
+ * Sub-batches the last run on ctx was split into, one per thread (1 when it
+ * was not split: one thread, a batch the plan may not split, or a failure).
+ */
+int engine_context_split_parts(const engine_context_t *ctx);
+
+/* Bytes of the arenas the context holds (the largest plan it has run, and its parts'). */
 size_t engine_context_arena_bytes(const engine_context_t *ctx);
 
 #endif

@@ -1,7 +1,15 @@
 /*
  * executor.c - per-worker execution contexts: bind a plan's values to the
  * arena, the inputs and the constants, then run its steps in order.
+ *
+ * A context with several threads runs a batch its plan computes row by row
+ * (plan_t.batch) as one sub-batch per thread instead, each on a part
+ * context of one thread: the threads then never wait for each other inside
+ * the model, which a layer-by-layer split across threads must do at every
+ * step. The parts' outputs are copied together into the context's own.
  */
+#include <assert.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +29,12 @@ struct engine_context {
     bool profiling;
     engine_op_time_t op_times[ENGINE_PROFILE_MAX_OPS];
     int n_op_times;
+    /* Batch splitting (threads > 1): one single-thread context per part. */
+    engine_context_t **parts;
+    tensor_t *part_inputs; /* [threads][n_inputs] row views of the inputs */
+    void **joined;         /* per output: the parts' rows copied together */
+    size_t *joined_bytes;  /* capacity of each joined buffer */
+    int split_parts;       /* sub-batches of the last run, 1 when not split */
 };
 
 status_t engine_context_create(engine_model_t *model, int threads, engine_context_t **out,
@@ -38,7 +52,17 @@ status_t engine_context_create(engine_model_t *model, int threads, engine_contex
     ctx->outputs = calloc((size_t)g->n_outputs + 1, sizeof *ctx->outputs);
     ctx->call_inputs = calloc(NODE_MAX_INPUTS, sizeof *ctx->call_inputs);
     ctx->call_outputs = calloc(NODE_MAX_OUTPUTS, sizeof *ctx->call_outputs);
-    if (!ctx->values || !ctx->outputs || !ctx->call_inputs || !ctx->call_outputs) {
+    ctx->split_parts = 1;
+    if (ctx->threads > 1) {
+        ctx->parts = calloc((size_t)ctx->threads, sizeof *ctx->parts);
+        ctx->part_inputs =
+            calloc((size_t)ctx->threads * ((size_t)g->n_inputs + 1), sizeof *ctx->part_inputs);
+        ctx->joined = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined);
+        ctx->joined_bytes = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined_bytes);
+    }
+    if (!ctx->values || !ctx->outputs || !ctx->call_inputs || !ctx->call_outputs ||
+        (ctx->threads > 1 &&
+         (!ctx->parts || !ctx->part_inputs || !ctx->joined || !ctx->joined_bytes))) {
         engine_context_free(ctx);
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     }
@@ -51,6 +75,14 @@ void engine_context_free(engine_context_t *ctx)
     if (!ctx)
         return;
     plan_release(ctx->plan);
+    for (int i = 0; ctx->parts && i < ctx->threads; i++)
+        engine_context_free(ctx->parts[i]);
+    for (int k = 0; ctx->joined && k < ctx->model->graph->n_outputs; k++)
+        free(ctx->joined[k]);
+    free(ctx->parts);
+    free(ctx->part_inputs);
+    free(ctx->joined);
+    free(ctx->joined_bytes);
     free(ctx->arena);
     free(ctx->values);
     free(ctx->outputs);
@@ -61,7 +93,17 @@ void engine_context_free(engine_context_t *ctx)
 
 size_t engine_context_arena_bytes(const engine_context_t *ctx)
 {
-    return ctx->arena_bytes;
+    size_t bytes = ctx->arena_bytes;
+
+    for (int i = 0; ctx->parts && i < ctx->threads; i++)
+        if (ctx->parts[i])
+            bytes += ctx->parts[i]->arena_bytes;
+    return bytes;
+}
+
+int engine_context_split_parts(const engine_context_t *ctx)
+{
+    return ctx->split_parts;
 }
 
 static status_t reserve_arena(engine_context_t *ctx, size_t bytes, error_t *err)
@@ -104,6 +146,9 @@ void engine_context_profile(engine_context_t *ctx, bool on)
 {
     ctx->profiling = on;
     ctx->n_op_times = 0;
+    for (int i = 0; ctx->parts && i < ctx->threads; i++)
+        if (ctx->parts[i])
+            engine_context_profile(ctx->parts[i], on);
 }
 
 int engine_context_op_times(const engine_context_t *ctx, const engine_op_time_t **times)
@@ -112,8 +157,8 @@ int engine_context_op_times(const engine_context_t *ctx, const engine_op_time_t 
     return ctx->n_op_times;
 }
 
-/* Adds one step's time to its op type's total; types past the table's end are not counted. */
-static void count_op_time(engine_context_t *ctx, const char *op_type, double ms)
+/* Adds ms over calls to an op type's total; types past the table's end are not counted. */
+static void add_op_time(engine_context_t *ctx, const char *op_type, double ms, int64_t calls)
 {
     int k = 0;
 
@@ -126,7 +171,7 @@ static void count_op_time(engine_context_t *ctx, const char *op_type, double ms)
         ctx->n_op_times++;
     }
     ctx->op_times[k].ms += ms;
-    ctx->op_times[k].calls++;
+    ctx->op_times[k].calls += calls;
 }
 
 static status_t run_step(engine_context_t *ctx, const plan_step_t *step, error_t *err)
@@ -154,6 +199,104 @@ static status_t run_step(engine_context_t *ctx, const plan_step_t *step, error_t
     return node->schema->kernel->run(&call, err);
 }
 
+/* Rows [row0, row0 + rows) of t, a view into its data. */
+static tensor_t row_view(const tensor_t *t, int64_t row0, int64_t rows)
+{
+    tensor_t v = *t;
+    size_t row_bytes = tensor_bytes(t) / (size_t)t->dims[0];
+
+    v.dims[0] = rows;
+    v.data = (char *)t->data + (size_t)row0 * row_bytes;
+    return v;
+}
+
+/* Adds a part's per-op times to the context's (time summed over the threads), then clears them. */
+static void merge_op_times(engine_context_t *ctx, engine_context_t *part)
+{
+    for (int i = 0; i < part->n_op_times; i++)
+        add_op_time(ctx, part->op_times[i].op_type, part->op_times[i].ms, part->op_times[i].calls);
+    part->n_op_times = 0;
+}
+
+/*
+ * Copies output k of every part, in order, into the context's joined buffer
+ * for it, and makes that the context's output k.
+ */
+static status_t join_output(engine_context_t *ctx, int k, int parts, int64_t batch, error_t *err)
+{
+    tensor_t joined = ctx->parts[0]->outputs[k];
+    size_t bytes = 0, at = 0;
+
+    joined.dims[0] = batch;
+    bytes = tensor_bytes(&joined);
+    if (bytes > ctx->joined_bytes[k]) {
+        void *grown = realloc(ctx->joined[k], bytes);
+        if (!grown)
+            return error_set(err, STATUS_OUT_OF_MEMORY, "cannot allocate a %zu-byte output", bytes);
+        ctx->joined[k] = grown;
+        ctx->joined_bytes[k] = bytes;
+    }
+    for (int i = 0; i < parts; i++) {
+        size_t part_bytes = tensor_bytes(&ctx->parts[i]->outputs[k]);
+        assert(at + part_bytes <= bytes);
+        memcpy((char *)ctx->joined[k] + at, ctx->parts[i]->outputs[k].data, part_bytes);
+        at += part_bytes;
+    }
+    joined.data = ctx->joined[k];
+    ctx->outputs[k] = joined;
+    return STATUS_OK;
+}
+
+/*
+ * Runs a batch of plan->batch rows as ctx->threads sub-batches, one per
+ * thread on a single-thread part context, and joins their outputs.
+ */
+static status_t run_split(engine_context_t *ctx, const plan_t *plan, const tensor_t *inputs,
+                          int n_inputs, error_t *err)
+{
+    const graph_t *g = ctx->model->graph;
+    int parts = ctx->threads;
+    status_t st = STATUS_OK;
+    status_t *part_st = calloc((size_t)parts, sizeof *part_st);
+    error_t *part_err = calloc((size_t)parts, sizeof *part_err);
+
+    if (!part_st || !part_err) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < parts && !st; i++) {
+        int64_t row0 = plan->batch * i / parts, row1 = plan->batch * (i + 1) / parts;
+        if (!ctx->parts[i]) {
+            st = engine_context_create(ctx->model, 1, &ctx->parts[i], err);
+            if (!st)
+                engine_context_profile(ctx->parts[i], ctx->profiling);
+        }
+        for (int k = 0; k < n_inputs; k++)
+            ctx->part_inputs[i * n_inputs + k] = row_view(&inputs[k], row0, row1 - row0);
+    }
+    if (st)
+        goto cleanup;
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+    for (int i = 0; i < parts; i++) {
+        const tensor_t *unused;
+        part_st[i] = engine_context_run(ctx->parts[i], &ctx->part_inputs[i * n_inputs], n_inputs,
+                                        &unused, &part_err[i]);
+    }
+    for (int i = 0; i < parts && !st; i++)
+        if (part_st[i]) {
+            *err = part_err[i];
+            st = part_st[i];
+        }
+    for (int k = 0; k < g->n_outputs && !st; k++)
+        st = join_output(ctx, k, parts, plan->batch, err);
+    for (int i = 0; i < parts && !st && ctx->profiling; i++)
+        merge_op_times(ctx, ctx->parts[i]);
+cleanup:
+    free(part_st);
+    free(part_err);
+    return st;
+}
+
 status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n_inputs,
                             const tensor_t **outputs, error_t *err)
 {
@@ -165,6 +308,15 @@ status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n
     *outputs = NULL;
     if (!st)
         st = model_get_plan(m, inputs, ctx->threads, &plan, err);
+    if (!st && ctx->threads > 1 && plan->batch >= ctx->threads) {
+        st = run_split(ctx, plan, inputs, n_inputs, err);
+        plan_release(plan);
+        ctx->split_parts = st ? 1 : ctx->threads;
+        if (!st)
+            *outputs = ctx->outputs;
+        return st;
+    }
+    ctx->split_parts = 1;
     if (!st)
         st = reserve_arena(ctx, plan->arena_bytes, err);
     if (st) {
@@ -180,7 +332,7 @@ status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n
         if (st)
             return st;
         if (ctx->profiling)
-            count_op_time(ctx, plan->steps[s].node->op_type, now_ms() - t0);
+            add_op_time(ctx, plan->steps[s].node->op_type, now_ms() - t0, 1);
     }
     for (int k = 0; k < g->n_outputs; k++)
         ctx->outputs[k] = ctx->values[g->outputs[k]];

@@ -226,6 +226,69 @@ cleanup:
     return st;
 }
 
+/* True if step node keeps the rows of a batch of b apart, by its kernel's word and the shapes. */
+static bool step_keeps_rows(const plan_t *p, const graph_node_t *node, int64_t b)
+{
+    const op_kernel_t *kernel = node->schema->kernel;
+    const tensor_t *inputs[NODE_MAX_INPUTS];
+    tensor_t outputs[NODE_MAX_OUTPUTS];
+    int n_outputs = node->n_outputs;
+    op_call_t call = {.op_type = node->op_type, .node = node->name, .params = node->params};
+
+    if (!kernel->batch_inputs)
+        return false;
+    while (n_outputs > 0 && node->outputs[n_outputs - 1] < 0)
+        n_outputs--;
+    for (int k = 0; k < n_outputs; k++) {
+        if (node->outputs[k] < 0)
+            return false;
+        outputs[k] = p->values[node->outputs[k]].desc;
+        if (outputs[k].rank < 1 || outputs[k].dims[0] != b)
+            return false;
+    }
+    for (int k = 0; k < node->n_inputs; k++) {
+        const plan_value_t *pv = node->inputs[k] >= 0 ? &p->values[node->inputs[k]] : NULL;
+        bool batch_input = k < 32 && (kernel->batch_inputs & (1u << k));
+        inputs[k] = pv ? &pv->desc : NULL;
+        if (!pv)
+            continue;
+        if (pv->home != VALUE_CONSTANT) {
+            /* Data of the batch: split with it, so dim 0 must be the batch. */
+            if (!batch_input || pv->desc.rank < 1 || pv->desc.dims[0] != b)
+                return false;
+        } else if (batch_input && pv->desc.rank >= outputs[0].rank && pv->desc.dims[0] != 1) {
+            /* A constant in a batch position must broadcast over the rows. */
+            return false;
+        }
+    }
+    call.n_inputs = node->n_inputs;
+    call.inputs = inputs;
+    call.n_outputs = n_outputs;
+    call.outputs = outputs;
+    return !kernel->batch_rows || kernel->batch_rows(&call);
+}
+
+/* The batch p may run as sub-batches (see plan_t.batch), or 0. */
+static int64_t separable_batch(const plan_t *p, const graph_t *g)
+{
+    int64_t b = p->n_inputs > 0 && p->key[0].rank > 0 ? p->key[0].dims[0] : 0;
+
+    if (b < 2)
+        return 0;
+    for (int i = 0; i < p->n_inputs; i++)
+        if (p->key[i].data || p->key[i].rank < 1 || p->key[i].dims[0] != b)
+            return 0;
+    for (int k = 0; k < g->n_outputs; k++) {
+        const plan_value_t *pv = &p->values[g->outputs[k]];
+        if (pv->home == VALUE_CONSTANT || pv->desc.rank < 1 || pv->desc.dims[0] != b)
+            return 0;
+    }
+    for (int s = 0; s < p->n_steps; s++)
+        if (!step_keeps_rows(p, p->steps[s].node, b))
+            return 0;
+    return b;
+}
+
 status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_t **out,
                     error_t *err)
 {
@@ -244,8 +307,10 @@ status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_
         place_sources(p, g);
         st = infer_steps(p, g, err);
     }
-    if (!st)
+    if (!st) {
+        p->batch = separable_batch(p, g);
         st = assign_memory(p, g, err);
+    }
     if (st) {
         plan_release(p);
         return st;

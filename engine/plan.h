@@ -43,6 +43,12 @@ typedef struct plan {
     plan_step_t *steps;
     int n_steps;
     size_t arena_bytes;
+    /*
+     * Dim 0 of every input when every step computes it row by row (see
+     * op_kernel_t.batch_inputs), so the batch may run as sub-batches with
+     * the same results; 0 when it may not.
+     */
+    int64_t batch;
     arena_t arena; /* folded constants, key data, these arrays */
 } plan_t;
 

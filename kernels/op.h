@@ -80,6 +80,13 @@ typedef struct op_call {
 } op_call_t;
 
 /*
+ * batch_rows for ops that broadcast numpy-style: dim 0 of an input is the
+ * batch only at the output's rank, so every input not known while planning
+ * (data NULL) must have it; known ones may broadcast.
+ */
+bool op_batch_rows_broadcast(const op_call_t *call);
+
+/*
  * pack: the kernel is done with the first bytes of input i's data (which
  * may read as zeros afterwards). Call it only for inputs pack copies into
  * its state, with non-decreasing byte counts.
@@ -129,6 +136,16 @@ typedef struct op_kernel {
      * cache misses of a fresh one.
      */
     uint32_t inplace_inputs;
+    /*
+     * Bit i set: dim 0 of input i is a batch the op computes row by row:
+     * output row r (along dim 0) depends only on row r of each such input
+     * that has the output's rank, and on the whole of every other input.
+     * With batch_rows (optional) the bits hold only when it returns true
+     * for the call's params and shapes. The engine may then run a batch as
+     * sub-batches, one per thread (engine/plan.c checks every shape).
+     */
+    uint32_t batch_inputs;
+    bool (*batch_rows)(const op_call_t *call);
     /*
      * Optional. Called once per plan after infer, with every input and
      * output shape known and call->threads set to the plan's thread count

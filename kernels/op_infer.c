@@ -8,3 +8,12 @@ status_t op_infer_same_as_input(op_call_t *call, error_t *err)
     call->workspace_size = 0;
     return STATUS_OK;
 }
+
+bool op_batch_rows_broadcast(const op_call_t *call)
+{
+    for (int i = 0; i < call->n_inputs; i++)
+        if (call->inputs[i] && !call->inputs[i]->data &&
+            call->inputs[i]->rank != call->outputs[0].rank)
+            return false;
+    return true;
+}

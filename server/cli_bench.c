@@ -277,7 +277,7 @@ int cli_bench(int argc, char **argv)
     printf("{\"model\":\"%s\",\"threads\":%d,\"batch\":%lld,\"iterations\":%d,"
            "\"latency_ms\":{\"min\":%.3f,\"median\":%.3f,\"p90\":%.3f,\"max\":%.3f},"
            "\"throughput_per_s\":%.2f,\"arena_bytes\":%zu,\"weight_bytes\":%zu,"
-           "\"peak_rss_bytes\":%lld,\"load_ms\":%.1f,\"compile_ms\":%.1f}\n",
+           "\"peak_rss_bytes\":%lld,\"load_ms\":%.1f,\"compile_ms\":%.1f,\"sub_batches\":%d}\n",
            args.model, args.threads, (long long)args.batch, args.iterations, times[0],
            times[args.iterations / 2],
            times[(args.iterations * 9) / 10 < args.iterations ? (args.iterations * 9) / 10
@@ -285,7 +285,7 @@ int cli_bench(int argc, char **argv)
            times[args.iterations - 1], (double)args.batch * args.iterations * 1e3 / total,
            engine_context_arena_bytes(ctx), engine_model_stats(model)->weight_bytes,
            peak_rss_bytes(), engine_model_stats(model)->load_ms,
-           engine_model_stats(model)->compile_ms);
+           engine_model_stats(model)->compile_ms, engine_context_split_parts(ctx));
     rc = 0;
 cleanup:
     if (st)

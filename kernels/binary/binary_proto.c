@@ -121,6 +121,17 @@ static status_t variadic_infer(op_call_t *call, error_t *err)
 }
 
 /*
+ * Rows of a batch stay apart unless the legacy (opset < 7) broadcast lines
+ * B up with an axis, which may be the batch itself.
+ */
+static bool binary_batch_rows(const op_call_t *call)
+{
+    const binary_params_t *p = call->params;
+
+    return !p->legacy.broadcast && op_batch_rows_broadcast(call);
+}
+
+/*
  * inplace: inputs the output may overwrite. Two-input ops walk every operand
  * at the output's index, so either input works; Sum/Min/Max start by copying
  * input 0 into the output and Pow's row mixes dtypes, so they allow none.
@@ -133,6 +144,8 @@ static status_t variadic_infer(op_call_t *call, error_t *err)
         .infer = infer_fn,                                                                         \
         .run = run_fn,                                                                             \
         .inplace_inputs = inplace,                                                                 \
+        .batch_inputs = 3u,                                                                        \
+        .batch_rows = binary_batch_rows,                                                           \
     };
 
 BINARY_KERNEL(binary_add_kernel, "Add", arith_info, binary_infer, binary_add_run, 3u)

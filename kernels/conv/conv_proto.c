@@ -261,6 +261,7 @@ const op_kernel_t conv_kernel = {
     .params_size = sizeof(conv_params_t),
     .infer = conv_infer,
     .run = conv_run,
+    .batch_inputs = 1u << 0,
 };
 
 const op_kernel_t conv_transpose_kernel = {

@@ -46,6 +46,7 @@ const op_kernel_t layout_to_nhwc_kernel = {
     .info = &layout_info,
     .infer = to_nhwc_infer,
     .run = layout_to_nhwc_run,
+    .batch_inputs = 1u << 0,
 };
 
 const op_kernel_t layout_to_nchw_kernel = {
@@ -53,6 +54,7 @@ const op_kernel_t layout_to_nchw_kernel = {
     .info = &layout_info,
     .infer = to_nchw_infer,
     .run = layout_to_nchw_run,
+    .batch_inputs = 1u << 0,
 };
 
 const op_schema_t layout_to_nhwc_schema = {LAYOUT_TO_NHWC_OP, OPSET_MIN, OPSET_MAX, NULL,

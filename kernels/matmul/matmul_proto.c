@@ -174,6 +174,14 @@ const op_kernel_t matmul_kernel = {
     .packed_inputs = 1u << 1,
 };
 
+/* A [M, K] is rows of the batch unless transposed; C then broadcasts or has them too. */
+static bool gemm_batch_rows(const op_call_t *call)
+{
+    const gemm_params_t *p = call->params;
+
+    return !p->trans_a && op_batch_rows_broadcast(call);
+}
+
 const op_kernel_t gemm_kernel = {
     .name = "Gemm",
     .info = &gemm_info,
@@ -184,4 +192,6 @@ const op_kernel_t gemm_kernel = {
     .release = matmul_release,
     /* When pack takes B (see matmul_gemm_pack), it lives on in the packed panels. */
     .packed_inputs = 1u << 1,
+    .batch_inputs = 1u << 0 | 1u << 2,
+    .batch_rows = gemm_batch_rows,
 };

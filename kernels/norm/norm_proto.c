@@ -165,12 +165,22 @@ static status_t layernorm_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+/* Training mode takes its statistics over the batch. */
+static bool batchnorm_batch_rows(const op_call_t *call)
+{
+    const batchnorm_params_t *p = call->params;
+
+    return !p->training;
+}
+
 const op_kernel_t batchnorm_kernel = {
     .name = "BatchNormalization",
     .info = &batchnorm_info,
     .params_size = sizeof(batchnorm_params_t),
     .infer = batchnorm_infer,
     .run = batchnorm_run,
+    .batch_inputs = 1u << 0,
+    .batch_rows = batchnorm_batch_rows,
 };
 
 const op_kernel_t instancenorm_kernel = {

@@ -66,6 +66,7 @@ static const op_kernel_t max_pool_nhwc_kernel = {
     .params_size = sizeof(pool_params_t),
     .infer = window_infer,
     .run = max_pool_nhwc_run,
+    .batch_inputs = 1u << 0,
 };
 
 static const op_kernel_t average_pool_nhwc_kernel = {
@@ -74,6 +75,7 @@ static const op_kernel_t average_pool_nhwc_kernel = {
     .params_size = sizeof(pool_params_t),
     .infer = window_infer,
     .run = average_pool_nhwc_run,
+    .batch_inputs = 1u << 0,
 };
 
 static const op_kernel_t global_average_pool_nhwc_kernel = {
@@ -81,6 +83,7 @@ static const op_kernel_t global_average_pool_nhwc_kernel = {
     .info = &pool_nhwc_info,
     .infer = global_infer,
     .run = global_average_pool_nhwc_run,
+    .batch_inputs = 1u << 0,
 };
 
 const op_schema_t max_pool_nhwc_schema = {MAX_POOL_NHWC_OP, OPSET_MIN, OPSET_MAX, NULL,

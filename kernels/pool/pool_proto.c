@@ -158,12 +158,20 @@ static status_t global_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+/* MaxPool's Indices count over the whole tensor, batch included. */
+static bool max_pool_batch_rows(const op_call_t *call)
+{
+    return call->n_outputs == 1;
+}
+
 const op_kernel_t max_pool_kernel = {
     .name = "MaxPool",
     .info = &max_pool_info,
     .params_size = sizeof(pool_params_t),
     .infer = window_infer,
     .run = max_pool_run,
+    .batch_inputs = 1u << 0,
+    .batch_rows = max_pool_batch_rows,
 };
 
 const op_kernel_t average_pool_kernel = {
@@ -172,6 +180,7 @@ const op_kernel_t average_pool_kernel = {
     .params_size = sizeof(pool_params_t),
     .infer = window_infer,
     .run = average_pool_run,
+    .batch_inputs = 1u << 0,
 };
 
 const op_kernel_t global_max_pool_kernel = {
@@ -179,6 +188,7 @@ const op_kernel_t global_max_pool_kernel = {
     .info = &average_pool_info,
     .infer = global_infer,
     .run = global_max_pool_run,
+    .batch_inputs = 1u << 0,
 };
 
 const op_kernel_t global_average_pool_kernel = {
@@ -186,4 +196,5 @@ const op_kernel_t global_average_pool_kernel = {
     .info = &average_pool_info,
     .infer = global_infer,
     .run = global_average_pool_run,
+    .batch_inputs = 1u << 0,
 };

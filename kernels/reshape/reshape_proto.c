@@ -248,6 +248,8 @@ const op_kernel_t reshape_kernel = {
     .infer = reshape_infer,
     .run = reshape_run,
     .inplace_inputs = 1u << 0,
+    /* Row-major: with dim 0 kept, each row stays one contiguous block. */
+    .batch_inputs = 1u << 0,
 };
 
 const op_kernel_t flatten_kernel = {
@@ -257,6 +259,8 @@ const op_kernel_t flatten_kernel = {
     .infer = flatten_infer,
     .run = reshape_run,
     .inplace_inputs = 1u << 0,
+    /* Row-major: with dim 0 kept, each row stays one contiguous block. */
+    .batch_inputs = 1u << 0,
 };
 
 const op_kernel_t squeeze_kernel = {
@@ -267,6 +271,8 @@ const op_kernel_t squeeze_kernel = {
     .infer = squeeze_infer,
     .run = reshape_run,
     .inplace_inputs = 1u << 0,
+    /* Row-major: with dim 0 kept, each row stays one contiguous block. */
+    .batch_inputs = 1u << 0,
 };
 
 const op_kernel_t unsqueeze_kernel = {
@@ -277,4 +283,6 @@ const op_kernel_t unsqueeze_kernel = {
     .infer = unsqueeze_infer,
     .run = reshape_run,
     .inplace_inputs = 1u << 0,
+    /* Row-major: with dim 0 kept, each row stays one contiguous block. */
+    .batch_inputs = 1u << 0,
 };

@@ -61,6 +61,7 @@ static status_t clip_infer(op_call_t *call, error_t *err)
         .infer = op_infer_same_as_input,                                                           \
         .run = run_fn,                                                                             \
         .inplace_inputs = 1u << 0,                                                                 \
+        .batch_inputs = 1u << 0,                                                                   \
     };
 
 UNARY_KERNEL(unary_relu_kernel, "Relu", signed_info, unary_relu_run)
@@ -86,4 +87,5 @@ const op_kernel_t unary_clip_kernel = {
     .infer = clip_infer,
     .run = unary_clip_run,
     .inplace_inputs = 1u << 0,
+    .batch_inputs = 1u << 0,
 };

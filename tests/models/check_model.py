@@ -6,7 +6,11 @@ model serves every shape (re-planned per shape, never reloaded). Each output
 passes when max|inferd - torch| <= RTOL * max|torch| (the 1e-4 relative
 bound of the whole-model requirement).
 
-usage: check_model.py INFERD MODEL_DIR
+With --threads N, inferd runs with N kernel threads; a batch its plan
+computes row by row then runs as one sub-batch per thread, so the batch-8
+data sets check that split against PyTorch too.
+
+usage: check_model.py INFERD MODEL_DIR [--threads N]
 """
 import glob
 import os
@@ -29,10 +33,11 @@ def load(path):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 5) or (len(sys.argv) == 5 and sys.argv[3] != "--threads"):
         print(__doc__, file=sys.stderr)
         return 2
     inferd, model_dir = sys.argv[1], sys.argv[2]
+    threads = sys.argv[4] if len(sys.argv) == 5 else "1"
     name = os.path.basename(os.path.normpath(model_dir))
     sets = sorted(glob.glob(os.path.join(model_dir, "test_data_set_*")))
     if not sets:
@@ -40,7 +45,8 @@ def main():
         return 1
     worst = 0.0
     with tempfile.TemporaryDirectory() as out_dir:
-        command = [inferd, "run", "--model", os.path.join(model_dir, "model.onnx"), "--output-dir", out_dir]
+        command = [inferd, "run", "--model", os.path.join(model_dir, "model.onnx"), "--output-dir", out_dir,
+                   "--threads", threads]
         for data_dir in sets:
             command += ["--input-dir", data_dir]
         subprocess.run(command, check=True)

@@ -103,9 +103,6 @@ static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
             st = graph_node_fold(g, node, inputs, outputs, &p->arena, err);
         else
             st = graph_node_infer(g, node, inputs, outputs, &workspace, err);
-        if (!st && !fold && node->schema->kernel->prepare)
-            st = prepare_step(p, node, inputs, outputs, &workspace, &p->steps[p->n_steps].prepared,
-                              err);
         if (st)
             return st;
         for (int k = 0; k < node->n_outputs; k++) {
@@ -118,6 +115,29 @@ static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
             p->steps[p->n_steps].workspace_size = workspace;
             p->n_steps++;
         }
+    }
+    return STATUS_OK;
+}
+
+/* Kernel state of every step that has some, now that every shape is known. */
+static status_t prepare_steps(plan_t *p, error_t *err)
+{
+    const tensor_t *inputs[NODE_MAX_INPUTS];
+    tensor_t outputs[NODE_MAX_OUTPUTS];
+
+    for (int s = 0; s < p->n_steps; s++) {
+        plan_step_t *step = &p->steps[s];
+        const graph_node_t *node = step->node;
+        status_t st;
+        if (!node->schema->kernel->prepare)
+            continue;
+        for (int k = 0; k < node->n_inputs; k++)
+            inputs[k] = node->inputs[k] >= 0 ? &p->values[node->inputs[k]].desc : NULL;
+        for (int k = 0; k < node->n_outputs; k++)
+            outputs[k] = p->values[node->outputs[k]].desc;
+        st = prepare_step(p, node, inputs, outputs, &step->workspace_size, &step->prepared, err);
+        if (st)
+            return st;
     }
     return STATUS_OK;
 }
@@ -293,6 +313,7 @@ status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_
                     error_t *err)
 {
     plan_t *p = calloc(1, sizeof *p);
+    bool split_only = false;
     status_t st;
 
     *out = NULL;
@@ -309,8 +330,17 @@ status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_
     }
     if (!st) {
         p->batch = separable_batch(p, g);
-        st = assign_memory(p, g, err);
+        /*
+         * A context with this many threads runs such a batch as sub-batches
+         * of their own plans (executor.c) and never this one: it needs no
+         * kernel state and no arena.
+         */
+        split_only = threads > 1 && p->batch >= threads;
+        if (!split_only)
+            st = prepare_steps(p, err);
     }
+    if (!st && !split_only)
+        st = assign_memory(p, g, err);
     if (st) {
         plan_release(p);
         return st;

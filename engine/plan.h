@@ -46,7 +46,9 @@ typedef struct plan {
     /*
      * Dim 0 of every input when every step computes it row by row (see
      * op_kernel_t.batch_inputs), so the batch may run as sub-batches with
-     * the same results; 0 when it may not.
+     * the same results; 0 when it may not. A plan for threads > 1 with
+     * batch >= threads is only ever split (executor.c): it is built without
+     * kernel state or arena (steps unprepared, arena_bytes 0).
      */
     int64_t batch;
     arena_t arena; /* folded constants, key data, these arrays */

@@ -191,6 +191,9 @@ const op_kernel_t attention_kernel = {
     .infer = attention_infer,
     .run = attention_run,
     .prepare = attention_prepare,
+    /* Q, K, V and the mask: each batch entry attends within itself. */
+    .batch_inputs = 0xfu,
+    .batch_rows = op_batch_rows_broadcast,
 };
 
 const op_schema_t attention_schema = {"inferd.Attention", OPSET_MIN, OPSET_MAX, NULL,

@@ -57,6 +57,7 @@ const op_kernel_t cast_kernel = {
     .params_size = sizeof(cast_params_t),
     .infer = cast_infer,
     .run = cast_run,
+    .batch_inputs = 1u << 0,
 };
 
 const op_kernel_t cast_like_kernel = {

@@ -66,10 +66,26 @@ static status_t gather_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+/*
+ * Rows of the indices are rows of the output when gathering along axis 0
+ * from a known table (an embedding): the output is indices.shape + the
+ * table's other dims.
+ */
+static bool gather_batch_rows(const op_call_t *call)
+{
+    const gather_params_t *p = call->params;
+    const tensor_t *data = call->inputs[0];
+    int axis;
+
+    return data->data && axis_normalize(p->axis, data->rank, false, &axis) && axis == 0;
+}
+
 const op_kernel_t gather_kernel = {
     .name = "Gather",
     .info = &gather_info,
     .params_size = sizeof(gather_params_t),
     .infer = gather_infer,
     .run = gather_run,
+    .batch_inputs = 1u << 1,
+    .batch_rows = gather_batch_rows,
 };

@@ -15,6 +15,7 @@ const op_kernel_t gelu_kernel = {
     .infer = op_infer_same_as_input,
     .run = gelu_run,
     .inplace_inputs = 1u << 0,
+    .batch_inputs = 1u << 0,
 };
 
 const op_schema_t gelu_schema = {"inferd.Gelu", OPSET_MIN, OPSET_MAX, NULL, &gelu_kernel};

@@ -34,6 +34,12 @@ static status_t fused_matmul_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+/* A [..., K] of rank 2 or more keeps its leading dims; a 1-D A has no rows. */
+static bool fused_matmul_batch_rows(const op_call_t *call)
+{
+    return call->inputs[0]->rank >= 2;
+}
+
 const op_kernel_t fused_matmul_kernel = {
     .name = "inferd.FusedMatMul",
     .info = &fused_matmul_info,
@@ -44,6 +50,8 @@ const op_kernel_t fused_matmul_kernel = {
     .release = matmul_release,
     /* B lives on in the packed panels. */
     .packed_inputs = 1u << 1,
+    .batch_inputs = 1u << 0,
+    .batch_rows = fused_matmul_batch_rows,
 };
 
 const op_schema_t fused_matmul_schema = {"inferd.FusedMatMul", OPSET_MIN, OPSET_MAX, NULL,

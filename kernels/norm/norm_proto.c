@@ -173,6 +173,15 @@ static bool batchnorm_batch_rows(const op_call_t *call)
     return !p->training;
 }
 
+/* Rows stay apart when the normalised dims start after the batch. */
+static bool layernorm_batch_rows(const op_call_t *call)
+{
+    const layernorm_params_t *p = call->params;
+    int axis;
+
+    return axis_normalize(p->axis, call->inputs[0]->rank, false, &axis) && axis >= 1;
+}
+
 const op_kernel_t batchnorm_kernel = {
     .name = "BatchNormalization",
     .info = &batchnorm_info,
@@ -198,4 +207,6 @@ const op_kernel_t layernorm_kernel = {
     .infer = layernorm_infer,
     .run = layernorm_run,
     .inplace_inputs = 1u << 0, /* each row's moments are taken before it is written */
+    .batch_inputs = 1u << 0,
+    .batch_rows = layernorm_batch_rows,
 };

@@ -16,9 +16,6 @@
  */
 #include "fuse_match.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 #include "attention/attention.h"
 #include "softmax/softmax.h"
 #include "transpose/transpose.h"
@@ -145,16 +142,5 @@ static status_t fuse_one(graph_t *g, const int *consumers, graph_node_t *softmax
 
 status_t fuse_attention(graph_t *g, error_t *err)
 {
-    int *consumers = fuse_consumers(g);
-    status_t st = STATUS_OK;
-
-    if (!consumers)
-        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    for (int i = 0; i < g->n_nodes && !st; i++) {
-        graph_node_t *node = &g->nodes[i];
-        if (!node->removed && strcmp(node->op_type, "Softmax") == 0)
-            st = fuse_one(g, consumers, node, err);
-    }
-    free(consumers);
-    return st;
+    return fuse_each(g, "Softmax", fuse_one, err);
 }

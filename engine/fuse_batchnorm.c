@@ -17,7 +17,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "norm/norm.h"
@@ -138,21 +137,15 @@ static graph_node_t *foldable_conv(graph_t *g, const int *consumers, const graph
     return conv;
 }
 
+/* The fold at one BatchNormalization, when its Conv allows it. */
+static status_t fold_at(graph_t *g, const int *consumers, graph_node_t *bn, error_t *err)
+{
+    graph_node_t *conv = foldable_conv(g, consumers, bn);
+
+    return conv ? fold(g, consumers, conv, bn, err) : STATUS_OK;
+}
+
 status_t fuse_batchnorm(graph_t *g, error_t *err)
 {
-    int *consumers = fuse_consumers(g);
-    status_t st = STATUS_OK;
-
-    if (!consumers)
-        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    for (int i = 0; i < g->n_nodes && !st; i++) {
-        graph_node_t *bn = &g->nodes[i], *conv;
-        if (bn->removed || strcmp(bn->op_type, "BatchNormalization") != 0)
-            continue;
-        conv = foldable_conv(g, consumers, bn);
-        if (conv)
-            st = fold(g, consumers, conv, bn, err);
-    }
-    free(consumers);
-    return st;
+    return fuse_each(g, "BatchNormalization", fold_at, err);
 }

@@ -11,8 +11,6 @@
 #include "fuse_match.h"
 
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "gelu/gelu.h"
 
@@ -77,32 +75,32 @@ static graph_node_t *match_tail(graph_t *g, const int *consumers, int x, int a,
     return NULL;
 }
 
+/* The pattern around one Erf: its divided argument, the + 1, and the two products. */
+static status_t fuse_at_erf(graph_t *g, const int *consumers, graph_node_t *erf, error_t *err)
+{
+    graph_node_t *div, *add, *inner = NULL, *last;
+    int x, a;
+    status_t st;
+
+    if (consumers[erf->inputs[0]] != 1)
+        return STATUS_OK;
+    x = erf_argument(g, erf->inputs[0]);
+    add = fuse_sole_consumer(g, consumers, erf->outputs[0], "Add");
+    if (x < 0 || !add)
+        return STATUS_OK;
+    a = fuse_other_input(add, erf->outputs[0]);
+    if (!fuse_is_scalar(g, a, 1.0f))
+        return STATUS_OK;
+    last = match_tail(g, consumers, x, add->outputs[0], &inner);
+    if (!last)
+        return STATUS_OK;
+    div = &g->nodes[g->values[erf->inputs[0]].producer];
+    st = fuse_rewrite(g, last, &gelu_schema, NULL, 1, &x, err);
+    div->removed = erf->removed = add->removed = inner->removed = true;
+    return st;
+}
+
 status_t fuse_gelu(graph_t *g, error_t *err)
 {
-    int *consumers = fuse_consumers(g);
-    status_t st = STATUS_OK;
-
-    if (!consumers)
-        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    for (int i = 0; i < g->n_nodes && !st; i++) {
-        graph_node_t *erf = &g->nodes[i], *div, *add, *inner = NULL, *last;
-        int x, a;
-        if (erf->removed || strcmp(erf->op_type, "Erf") != 0 || consumers[erf->inputs[0]] != 1)
-            continue;
-        x = erf_argument(g, erf->inputs[0]);
-        add = fuse_sole_consumer(g, consumers, erf->outputs[0], "Add");
-        if (x < 0 || !add)
-            continue;
-        a = fuse_other_input(add, erf->outputs[0]);
-        if (!fuse_is_scalar(g, a, 1.0f))
-            continue;
-        last = match_tail(g, consumers, x, add->outputs[0], &inner);
-        if (!last)
-            continue;
-        div = &g->nodes[g->values[erf->inputs[0]].producer];
-        st = fuse_rewrite(g, last, &gelu_schema, NULL, 1, &x, err);
-        div->removed = erf->removed = add->removed = inner->removed = true;
-    }
-    free(consumers);
-    return st;
+    return fuse_each(g, "Erf", fuse_at_erf, err);
 }

@@ -11,7 +11,6 @@
  */
 #include "fuse_match.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "norm/norm.h"
@@ -116,16 +115,5 @@ static status_t fuse_one(graph_t *g, const int *consumers, graph_node_t *mean, e
 
 status_t fuse_layernorm(graph_t *g, error_t *err)
 {
-    int *consumers = fuse_consumers(g);
-    status_t st = STATUS_OK;
-
-    if (!consumers)
-        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    for (int i = 0; i < g->n_nodes && !st; i++) {
-        graph_node_t *node = &g->nodes[i];
-        if (!node->removed && strcmp(node->op_type, "ReduceMean") == 0)
-            st = fuse_one(g, consumers, node, err);
-    }
-    free(consumers);
-    return st;
+    return fuse_each(g, "ReduceMean", fuse_one, err);
 }

@@ -24,6 +24,22 @@ int *fuse_consumers(const graph_t *g)
     return count;
 }
 
+status_t fuse_each(graph_t *g, const char *op_type, fuse_match_fn match, error_t *err)
+{
+    int *consumers = fuse_consumers(g);
+    status_t st = STATUS_OK;
+
+    if (!consumers)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    for (int i = 0; i < g->n_nodes && !st; i++) {
+        graph_node_t *node = &g->nodes[i];
+        if (!node->removed && strcmp(node->op_type, op_type) == 0)
+            st = match(g, consumers, node, err);
+    }
+    free(consumers);
+    return st;
+}
+
 graph_node_t *fuse_producer(graph_t *g, int v, const char *op_type)
 {
     int p = v >= 0 ? g->values[v].producer : -1;

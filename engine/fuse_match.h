@@ -25,6 +25,17 @@
  */
 int *fuse_consumers(const graph_t *g);
 
+/* Looks at one live node of a pass's op type and rewrites the pattern ending there, or not. */
+typedef status_t (*fuse_match_fn)(graph_t *g, const int *consumers, graph_node_t *node,
+                                  error_t *err);
+
+/*
+ * The driver of a pass: calls match on every node that is live and of
+ * op_type when the loop reaches it, in topological order, with the
+ * consumer counts taken once before the first (fuse_consumers).
+ */
+status_t fuse_each(graph_t *g, const char *op_type, fuse_match_fn match, error_t *err);
+
 /* The live node producing value v if its op_type is op_type, else NULL. */
 graph_node_t *fuse_producer(graph_t *g, int v, const char *op_type);
 

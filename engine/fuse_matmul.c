@@ -7,9 +7,6 @@
  */
 #include "fuse_match.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 #include "gelu/gelu.h"
 #include "matmul/matmul.h"
 
@@ -25,6 +22,8 @@ static status_t fuse_bias(graph_t *g, const int *consumers, graph_node_t *add, e
 {
     fused_matmul_params_t *p;
 
+    if (add->n_inputs != 2)
+        return STATUS_OK;
     for (int side = 0; side < 2; side++) {
         int product = add->inputs[side], bias = add->inputs[1 - side];
         graph_node_t *mm = fuse_producer(g, product, "MatMul");
@@ -62,20 +61,8 @@ static status_t fuse_activation(graph_t *g, const int *consumers, graph_node_t *
 
 status_t fuse_matmul(graph_t *g, error_t *err)
 {
-    int *consumers = fuse_consumers(g);
-    status_t st = STATUS_OK;
+    status_t st = fuse_each(g, "Add", fuse_bias, err);
 
-    if (!consumers)
-        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    for (int i = 0; i < g->n_nodes && !st; i++) {
-        graph_node_t *node = &g->nodes[i];
-        if (node->removed)
-            continue;
-        if (strcmp(node->op_type, "Add") == 0 && node->n_inputs == 2)
-            st = fuse_bias(g, consumers, node, err);
-        else if (node->schema == &gelu_schema)
-            st = fuse_activation(g, consumers, node, err);
-    }
-    free(consumers);
-    return st;
+    /* Every bias is fused first, so each GELU finds its FusedMatMul. */
+    return st ? st : fuse_each(g, gelu_schema.op_type, fuse_activation, err);
 }

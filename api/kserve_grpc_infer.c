@@ -290,6 +290,7 @@ static status_t parse_inputs(Inference__ModelInferRequest *msg, const model_conf
 {
     bool seen[MODEL_CONFIG_MAX_IO] = {false};
     int first = -1; /* the first input parsed, whose batch dim the others must share */
+    status_t st;
 
     if (msg->n_raw_input_contents > 0 && msg->n_raw_input_contents != msg->n_inputs)
         return error_set(err, STATUS_INVALID_ARGUMENT,
@@ -297,17 +298,11 @@ static status_t parse_inputs(Inference__ModelInferRequest *msg, const model_conf
                          "input, in the order of inputs",
                          msg->n_raw_input_contents, msg->n_inputs);
     for (size_t i = 0; i < msg->n_inputs; i++) {
-        const char *name = msg->inputs[i]->name;
-        int k = kserve_find_tensor(cfg->inputs, cfg->n_inputs, name);
-        status_t st;
+        int k;
 
-        if (k < 0)
-            return error_set(err, STATUS_INVALID_ARGUMENT,
-                             "unknown input '%s': model '%s' has no such input", name, cfg->name);
-        if (seen[k])
-            return error_set(err, STATUS_INVALID_ARGUMENT, "duplicate input '%s'", name);
-        seen[k] = true;
-        st = parse_input(msg, i, k, cfg, max_elements, req, err);
+        st = kserve_input_claim(cfg, msg->inputs[i]->name, seen, &k, err);
+        if (st == STATUS_OK)
+            st = parse_input(msg, i, k, cfg, max_elements, req, err);
         if (st == STATUS_OK)
             st = kserve_input_same_batch(cfg, req, k, first, err);
         if (st != STATUS_OK)
@@ -315,12 +310,10 @@ static status_t parse_inputs(Inference__ModelInferRequest *msg, const model_conf
         if (first < 0)
             first = k;
     }
-    for (int k = 0; k < cfg->n_inputs; k++)
-        if (!seen[k])
-            return error_set(err, STATUS_INVALID_ARGUMENT, "missing input '%s'",
-                             cfg->inputs[k].name);
-    req->n_inputs = cfg->n_inputs;
-    return STATUS_OK;
+    st = kserve_input_all_given(cfg, seen, err);
+    if (st == STATUS_OK)
+        req->n_inputs = cfg->n_inputs;
+    return st;
 }
 
 /* An unsigned integer parameter, sent as int64_param or uint64_param. */

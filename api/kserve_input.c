@@ -116,6 +116,28 @@ status_t kserve_input_elements(const tensor_t *t, const char *name, int64_t limi
     return STATUS_OK;
 }
 
+status_t kserve_input_claim(const model_config_t *cfg, const char *name, bool *seen, int *k,
+                            error_t *err)
+{
+    *k = kserve_find_tensor(cfg->inputs, cfg->n_inputs, name);
+    if (*k < 0)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "unknown input '%s': model '%s' has no such input", name, cfg->name);
+    if (seen[*k])
+        return error_set(err, STATUS_INVALID_ARGUMENT, "duplicate input '%s'", name);
+    seen[*k] = true;
+    return STATUS_OK;
+}
+
+status_t kserve_input_all_given(const model_config_t *cfg, const bool *seen, error_t *err)
+{
+    for (int k = 0; k < cfg->n_inputs; k++)
+        if (!seen[k])
+            return error_set(err, STATUS_INVALID_ARGUMENT, "missing input '%s'",
+                             cfg->inputs[k].name);
+    return STATUS_OK;
+}
+
 status_t kserve_input_same_batch(const model_config_t *cfg, const request_t *req, int k, int first,
                                  error_t *err)
 {

@@ -59,6 +59,17 @@ status_t kserve_input_elements(const tensor_t *t, const char *name, int64_t limi
  * With a batch dim, input k must have the batch size of input first (the
  * first one parsed; first < 0: k is the first).
  */
+/*
+ * Sets *k to the index of input name in cfg and marks it in seen (one flag
+ * per configured input); fails, naming it, when the model has no such input
+ * or the request gave it already.
+ */
+status_t kserve_input_claim(const model_config_t *cfg, const char *name, bool *seen, int *k,
+                            error_t *err);
+
+/* Fails, naming the first one, unless the request gave every configured input. */
+status_t kserve_input_all_given(const model_config_t *cfg, const bool *seen, error_t *err);
+
 status_t kserve_input_same_batch(const model_config_t *cfg, const request_t *req, int k, int first,
                                  error_t *err);
 

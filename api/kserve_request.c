@@ -302,6 +302,7 @@ static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *re
     int first = -1; /* the first input parsed, whose batch dim the others must share */
     size_t i;
     const json_t *in;
+    status_t st;
 
     if (!json_is_array(inputs))
         return error_set(err, STATUS_INVALID_ARGUMENT, "inputs must be an array, got %s",
@@ -310,23 +311,15 @@ static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *re
     {
         const json_t *name = json_object_get(in, "name");
         int k;
-        status_t st;
 
         if (!json_is_object(in))
             return error_set(err, STATUS_INVALID_ARGUMENT, "inputs[%zu] must be an object, got %s",
                              i, config_json_type_name(in));
         if (!json_is_string(name))
             return error_set(err, STATUS_INVALID_ARGUMENT, "inputs[%zu].name must be a string", i);
-        k = kserve_find_tensor(cfg->inputs, cfg->n_inputs, json_string_value(name));
-        if (k < 0)
-            return error_set(err, STATUS_INVALID_ARGUMENT,
-                             "unknown input '%s': model '%s' has no "
-                             "such input",
-                             json_string_value(name), cfg->name);
-        if (seen[k])
-            return error_set(err, STATUS_INVALID_ARGUMENT, "duplicate input '%s'",
-                             json_string_value(name));
-        seen[k] = true;
+        st = kserve_input_claim(cfg, json_string_value(name), seen, &k, err);
+        if (st != STATUS_OK)
+            return st;
         st = parse_input(in, cfg->inputs[k].name, &cfg->inputs[k], ctx, &req->inputs[k], err);
         if (st != STATUS_OK)
             return st;
@@ -336,10 +329,9 @@ static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *re
         if (first < 0)
             first = k;
     }
-    for (int k = 0; k < cfg->n_inputs; k++)
-        if (!seen[k])
-            return error_set(err, STATUS_INVALID_ARGUMENT, "missing input '%s'",
-                             cfg->inputs[k].name);
+    st = kserve_input_all_given(cfg, seen, err);
+    if (st != STATUS_OK)
+        return st;
     if (ctx->binary_used != ctx->binary_size)
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "%zu bytes of binary data left over after the binary inputs",
@@ -492,7 +484,8 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
     }
     id = json_object_get(root, "id");
     if (id && !json_is_string(id)) {
-        st = error_set(err, STATUS_INVALID_ARGUMENT, "id must be a string, got %s", config_json_type_name(id));
+        st = error_set(err, STATUS_INVALID_ARGUMENT, "id must be a string, got %s",
+                       config_json_type_name(id));
         goto cleanup;
     }
     if (id && !(req->id = arena_strdup(&req->arena, json_string_value(id)))) {

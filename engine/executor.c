@@ -32,9 +32,11 @@ struct engine_context {
     /* Batch splitting (threads > 1): one single-thread context per part. */
     engine_context_t **parts;
     tensor_t *part_inputs; /* [threads][n_inputs] row views of the inputs */
-    void **joined;         /* per output: the parts' rows copied together */
-    size_t *joined_bytes;  /* capacity of each joined buffer */
-    int split_parts;       /* sub-batches of the last run, 1 when not split */
+    status_t *part_status; /* per part: its last run's status and error */
+    error_t *part_errors;
+    void **joined;        /* per output: the parts' rows copied together */
+    size_t *joined_bytes; /* capacity of each joined buffer */
+    int split_parts;      /* sub-batches of the last run, 1 when not split */
 };
 
 status_t engine_context_create(engine_model_t *model, int threads, engine_context_t **out,
@@ -57,12 +59,14 @@ status_t engine_context_create(engine_model_t *model, int threads, engine_contex
         ctx->parts = calloc((size_t)ctx->threads, sizeof *ctx->parts);
         ctx->part_inputs =
             calloc((size_t)ctx->threads * ((size_t)g->n_inputs + 1), sizeof *ctx->part_inputs);
+        ctx->part_status = calloc((size_t)ctx->threads, sizeof *ctx->part_status);
+        ctx->part_errors = calloc((size_t)ctx->threads, sizeof *ctx->part_errors);
         ctx->joined = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined);
         ctx->joined_bytes = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined_bytes);
     }
     if (!ctx->values || !ctx->outputs || !ctx->call_inputs || !ctx->call_outputs ||
-        (ctx->threads > 1 &&
-         (!ctx->parts || !ctx->part_inputs || !ctx->joined || !ctx->joined_bytes))) {
+        (ctx->threads > 1 && (!ctx->parts || !ctx->part_inputs || !ctx->part_status ||
+                              !ctx->part_errors || !ctx->joined || !ctx->joined_bytes))) {
         engine_context_free(ctx);
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     }
@@ -81,6 +85,8 @@ void engine_context_free(engine_context_t *ctx)
         free(ctx->joined[k]);
     free(ctx->parts);
     free(ctx->part_inputs);
+    free(ctx->part_status);
+    free(ctx->part_errors);
     free(ctx->joined);
     free(ctx->joined_bytes);
     free(ctx->arena);
@@ -257,13 +263,7 @@ static status_t run_split(engine_context_t *ctx, const plan_t *plan, const tenso
     const graph_t *g = ctx->model->graph;
     int parts = ctx->threads;
     status_t st = STATUS_OK;
-    status_t *part_st = calloc((size_t)parts, sizeof *part_st);
-    error_t *part_err = calloc((size_t)parts, sizeof *part_err);
 
-    if (!part_st || !part_err) {
-        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-        goto cleanup;
-    }
     for (int i = 0; i < parts && !st; i++) {
         int64_t row0 = plan->batch * i / parts, row1 = plan->batch * (i + 1) / parts;
         if (!ctx->parts[i]) {
@@ -275,25 +275,23 @@ static status_t run_split(engine_context_t *ctx, const plan_t *plan, const tenso
             ctx->part_inputs[i * n_inputs + k] = row_view(&inputs[k], row0, row1 - row0);
     }
     if (st)
-        goto cleanup;
+        return st;
 #pragma omp parallel for num_threads(parts) schedule(static, 1)
     for (int i = 0; i < parts; i++) {
         const tensor_t *unused;
-        part_st[i] = engine_context_run(ctx->parts[i], &ctx->part_inputs[i * n_inputs], n_inputs,
-                                        &unused, &part_err[i]);
+        ctx->part_status[i] = engine_context_run(ctx->parts[i], &ctx->part_inputs[i * n_inputs],
+                                                 n_inputs, &unused, &ctx->part_errors[i]);
     }
     for (int i = 0; i < parts && !st; i++)
-        if (part_st[i]) {
-            *err = part_err[i];
-            st = part_st[i];
+        if (ctx->part_status[i]) {
+            if (err)
+                *err = ctx->part_errors[i];
+            st = ctx->part_status[i];
         }
     for (int k = 0; k < g->n_outputs && !st; k++)
         st = join_output(ctx, k, parts, plan->batch, err);
     for (int i = 0; i < parts && !st && ctx->profiling; i++)
         merge_op_times(ctx, ctx->parts[i]);
-cleanup:
-    free(part_st);
-    free(part_err);
     return st;
 }
 

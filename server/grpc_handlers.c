@@ -198,49 +198,25 @@ cleanup:
     free(stats);
 }
 
-static kserve_model_state_t index_state(model_state_t state)
-{
-    switch (state) {
-    case MODEL_STATE_READY:
-        return KSERVE_MODEL_READY;
-    case MODEL_STATE_LOADING:
-        return KSERVE_MODEL_LOADING;
-    default:
-        return KSERVE_MODEL_UNAVAILABLE;
-    }
-}
-
 void grpc_handle_repository_index(grpc_unary_t *u)
 {
     Inference__RepositoryIndexRequest *q = (Inference__RepositoryIndexRequest *)grpc_unary_message(
         u, &inference__repository_index_request__descriptor, &u->arena);
     repository_entry_t *entries = calloc(GRPC_MAX_MODELS, sizeof *entries);
     kserve_index_entry_t *out = calloc(GRPC_MAX_MODELS, sizeof *out);
+    char(*versions)[SERVER_INFO_VERSION_TEXT] =
+        arena_alloc(&u->arena, GRPC_MAX_MODELS * sizeof *versions);
     Inference__RepositoryIndexResponse *r = NULL;
-    int n, kept = 0;
+    int n, kept;
 
     if (!q)
         goto cleanup;
-    if (!entries || !out) {
+    if (!entries || !out || !versions) {
         grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
         goto cleanup;
     }
     n = repository_index(u->fe->repo, entries, GRPC_MAX_MODELS);
-    for (int i = 0; i < n; i++) {
-        char text[GRPC_VERSION_TEXT];
-
-        if (q->ready && entries[i].state != MODEL_STATE_READY)
-            continue;
-        out[kept].name = entries[i].name;
-        out[kept].version = NULL;
-        if (entries[i].version >= 0) {
-            snprintf(text, sizeof text, "%lld", (long long)entries[i].version);
-            out[kept].version = arena_strdup(&u->arena, text);
-        }
-        out[kept].state = index_state(entries[i].state);
-        out[kept].reason = entries[i].reason;
-        kept++;
-    }
+    kept = server_info_index(entries, n, q->ready, out, versions);
     r = kserve_grpc_repository_index(out, kept, &u->arena);
     if (r)
         grpc_unary_reply(u, &r->base);

@@ -143,7 +143,7 @@ static enum MHD_Result model_stats(http_call_t *call, const char *name, int64_t 
 {
     served_model_t **models = calloc(ROUTE_MAX_MODELS, sizeof *models);
     kserve_model_stats_t *stats = calloc(ROUTE_MAX_MODELS, sizeof *stats);
-    char(*versions)[24] = calloc(ROUTE_MAX_MODELS, sizeof *versions);
+    char(*versions)[SERVER_INFO_VERSION_TEXT] = calloc(ROUTE_MAX_MODELS, sizeof *versions);
     int n = 0, kept = 0;
     char *json = NULL;
     enum MHD_Result rc;
@@ -270,24 +270,12 @@ enum MHD_Result http_finish_infer(http_call_t *call)
     return rc;
 }
 
-static kserve_model_state_t index_state(model_state_t state)
-{
-    switch (state) {
-    case MODEL_STATE_READY:
-        return KSERVE_MODEL_READY;
-    case MODEL_STATE_LOADING:
-        return KSERVE_MODEL_LOADING;
-    default:
-        return KSERVE_MODEL_UNAVAILABLE;
-    }
-}
-
 /* POST /v2/repository/index, optional body {"ready": true} lists only ready models. */
 static enum MHD_Result repository_index_route(http_call_t *call)
 {
     repository_entry_t *entries = calloc(ROUTE_MAX_MODELS, sizeof *entries);
     kserve_index_entry_t *out = calloc(ROUTE_MAX_MODELS, sizeof *out);
-    char(*versions)[24] = calloc(ROUTE_MAX_MODELS, sizeof *versions);
+    char(*versions)[SERVER_INFO_VERSION_TEXT] = calloc(ROUTE_MAX_MODELS, sizeof *versions);
     bool only_ready = false;
     int n = 0, kept = 0;
     enum MHD_Result rc;
@@ -309,19 +297,7 @@ static enum MHD_Result repository_index_route(http_call_t *call)
     }
     if (entries && out && versions)
         n = repository_index(call->server->repo, entries, ROUTE_MAX_MODELS);
-    for (int i = 0; i < n; i++) {
-        if (only_ready && entries[i].state != MODEL_STATE_READY)
-            continue;
-        out[kept].name = entries[i].name;
-        out[kept].version = NULL;
-        if (entries[i].version >= 0) {
-            snprintf(versions[kept], sizeof versions[kept], "%lld", (long long)entries[i].version);
-            out[kept].version = versions[kept];
-        }
-        out[kept].state = index_state(entries[i].state);
-        out[kept].reason = entries[i].reason;
-        kept++;
-    }
+    kept = server_info_index(entries, n, only_ready, out, versions);
     rc = http_respond_json(call, MHD_HTTP_OK, kserve_repository_index_json(out, kept));
     free(entries);
     free(out);

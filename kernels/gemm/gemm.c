@@ -174,8 +174,7 @@ size_t gemm_b_pack_size(int64_t k, int64_t n)
     return GEMM_HANDLE_BYTES + panel_bytes(k, n);
 }
 
-gemm_b_t *gemm_b_pack_into(void *mem, const float *b, int64_t ldb, bool transposed, int64_t k,
-                           int64_t n)
+gemm_b_t *gemm_b_layout_into(void *mem, int64_t k, int64_t n)
 {
     gemm_b_t *p = mem;
 
@@ -184,6 +183,14 @@ gemm_b_t *gemm_b_pack_into(void *mem, const float *b, int64_t ldb, bool transpos
     p->n = n;
     p->panels = ceil_div(n, GEMM_NR);
     p->data = (float *)((char *)mem + GEMM_HANDLE_BYTES);
+    return p;
+}
+
+gemm_b_t *gemm_b_pack_into(void *mem, const float *b, int64_t ldb, bool transposed, int64_t k,
+                           int64_t n)
+{
+    gemm_b_t *p = gemm_b_layout_into(mem, k, n);
+
     clear_padding(p);
     fill_panels(p, b, ldb, transposed, NULL, NULL);
     return p;
@@ -211,6 +218,23 @@ int64_t gemm_b_k(const gemm_b_t *b)
 int64_t gemm_b_n(const gemm_b_t *b)
 {
     return b->n;
+}
+
+int64_t gemm_b_panels(const gemm_b_t *b)
+{
+    return b->panels;
+}
+
+const float *gemm_b_panel(const gemm_b_t *b, int64_t p)
+{
+    assert(p >= 0 && p < b->panels);
+    return b->data + p * b->k * GEMM_NR;
+}
+
+float *gemm_b_panel_mut(gemm_b_t *b, int64_t p)
+{
+    assert(p >= 0 && p < b->panels);
+    return b->data + p * b->k * GEMM_NR;
 }
 
 size_t gemm_b_bytes(const gemm_b_t *b)

@@ -96,6 +96,28 @@ size_t gemm_b_pack_size(int64_t k, int64_t n);
 gemm_b_t *gemm_b_pack_into(void *mem, const float *b, int64_t ldb, bool transposed, int64_t k,
                            int64_t n);
 
+/*
+ * Columns per panel of a packed B: it is ceil(n / GEMM_B_PANEL) panels,
+ * each k rows of GEMM_B_PANEL floats, the columns past n zero. Exposed so
+ * an operand derived from another one row by row (a convolution's Winograd
+ * transforms, from its packed taps) can be written in place, panel by
+ * panel, without a dense copy in between.
+ */
+#define GEMM_B_PANEL 16
+
+int64_t gemm_b_panels(const gemm_b_t *b);
+/* Panel p of b, k rows of GEMM_B_PANEL floats; 0 <= p < gemm_b_panels(b). */
+const float *gemm_b_panel(const gemm_b_t *b, int64_t p);
+
+/*
+ * An unfilled [k, n] packed B laid out in mem (gemm_b_pack_size(k, n)
+ * bytes, 64-byte aligned): the caller writes every float of every panel
+ * through gemm_b_panel_mut, zero past column n, before gemm_run reads it.
+ * The handle lives in mem, as with gemm_b_pack_into.
+ */
+gemm_b_t *gemm_b_layout_into(void *mem, int64_t k, int64_t n);
+float *gemm_b_panel_mut(gemm_b_t *b, int64_t p);
+
 /* Frees a packed B; NULL is a no-op. */
 void gemm_b_free(gemm_b_t *b);
 

@@ -17,7 +17,7 @@
  * The packed B layout depends on NR only.
  */
 #define GEMM_MR 6
-#define GEMM_NR 16
+#define GEMM_NR GEMM_B_PANEL
 
 /*
  * One tile: C[0..mr, 0..nr) (row stride ldc) gets A[0..mr, 0..kc) (row

@@ -1,7 +1,8 @@
 /*
  * vmath.c - the AVX-512 variants take 16 lanes at a time with sleef's
  * 1-ULP functions and finish the tail with a masked load, the AVX2 ones 8
- * lanes and a scalar tail, the generic ones are libm loops. The variant is
+ * lanes (sleef's exp, vmath.h's erf and GELU) and a scalar tail, the
+ * generic ones are libm loops. The variant is
  * chosen once per call with __builtin_cpu_supports (cached by libgcc).
  */
 #include "vmath.h"
@@ -20,7 +21,6 @@
  */
 __m512 Sleef_erff16_u10avx512f(__m512 x);
 __m512 Sleef_expf16_u10avx512f(__m512 x);
-__m256 Sleef_erff8_u10avx2(__m256 x);
 __m256 Sleef_expf8_u10avx2(__m256 x);
 
 static float gelu_scalar(float v)
@@ -33,13 +33,6 @@ AVX512 static __m512 gelu16(__m512 v)
     __m512 e = Sleef_erff16_u10avx512f(_mm512_mul_ps(v, _mm512_set1_ps((float)M_SQRT1_2)));
     __m512 h = _mm512_mul_ps(v, _mm512_set1_ps(0.5f));
     return _mm512_fmadd_ps(h, e, h);
-}
-
-AVX2 static __m256 gelu8(__m256 v)
-{
-    __m256 e = Sleef_erff8_u10avx2(_mm256_mul_ps(v, _mm256_set1_ps((float)M_SQRT1_2)));
-    __m256 h = _mm256_mul_ps(v, _mm256_set1_ps(0.5f));
-    return _mm256_fmadd_ps(h, e, h);
 }
 
 /*
@@ -77,9 +70,9 @@ AVX2 static __m256 gelu8(__m256 v)
         }                                                                                          \
     }
 
-VMATH_MAP(vmath_erf_f32, Sleef_erff16_u10avx512f, Sleef_erff8_u10avx2, erff)
+VMATH_MAP(vmath_erf_f32, Sleef_erff16_u10avx512f, vmath_erf8_avx2, erff)
 VMATH_MAP(vmath_exp_f32, Sleef_expf16_u10avx512f, Sleef_expf8_u10avx2, expf)
-VMATH_MAP(vmath_gelu_f32, gelu16, gelu8, gelu_scalar)
+VMATH_MAP(vmath_gelu_f32, gelu16, vmath_gelu8_avx2, gelu_scalar)
 
 AVX512 static float exp_shift_sum_avx512(const float *x, float *y, int64_t n, float max)
 {

@@ -6,6 +6,7 @@
 #ifndef INFERD_VMATH_H
 #define INFERD_VMATH_H
 
+#include <immintrin.h>
 #include <stdint.h>
 
 /* y[i] = erf(x[i]) */
@@ -25,5 +26,82 @@ float vmath_exp_shift_sum_f32(const float *x, float *y, int64_t n, float max);
 
 /* The largest x[i]; n > 0. */
 float vmath_max_f32(const float *x, int64_t n);
+
+/*
+ * erf and the erf GELU on 8 lanes for AVX2 + FMA code, inline so that a
+ * kernel applies them to values still in registers (a call would make it
+ * spill every live ymm register, all caller-saved). About 25 cycles per
+ * vector against 100 for sleef's Sleef_erff8_u10avx2 on Zen 4; at most
+ * 1.9 ulp from erf over all floats (sleef: 1).
+ *
+ * Below VMATH_ERF_SPLIT erf(a) = a + a * P(a^2); above it erf(a) = 1 -
+ * exp(Q(a)), Q fitting log erfc on [VMATH_ERF_SPLIT, VMATH_ERF_SATURATE].
+ * P (relative error 1.6e-8), Q (absolute 8e-9) and the exp polynomial
+ * (relative 1.9e-9 on [-ln 2 / 2, ln 2 / 2]) are minimax fits.
+ */
+/* Where the small-argument polynomial stops: erf(0.921875) = 0.81, erfc still 0.19. */
+#define VMATH_ERF_SPLIT 0.921875f
+/* erfc(3.925) = 2.8e-8, under half an ulp of 1 (2^-25): erf rounds to 1 from here on. */
+#define VMATH_ERF_SATURATE 3.925f
+
+/* exp(y) for y in [-18, -1], the range log erfc takes above VMATH_ERF_SPLIT. */
+__attribute__((target("avx2,fma"))) static inline __m256 vmath_exp_tail8_avx2(__m256 y)
+{
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(y, _mm256_set1_ps(1.44269504f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    /* r = y - n ln 2, with ln 2 split in two so n * ln2_hi is exact. */
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145752f), y);
+    __m256 p = _mm256_set1_ps(0.0013836846f);
+    __m256i scale;
+
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.42860677e-6f), r);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.008374816f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.041668225f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.1666642f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.4999999f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    /* 2^n built in the exponent field: n stays far inside the normal range. */
+    scale = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
+}
+
+__attribute__((target("avx2,fma"))) static inline __m256 vmath_erf8_avx2(__m256 x)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 a = _mm256_min_ps(_mm256_andnot_ps(sign, x), _mm256_set1_ps(VMATH_ERF_SATURATE));
+    __m256 t = _mm256_mul_ps(a, a);
+    __m256 small = _mm256_set1_ps(-0.0005990853f);
+    __m256 q = _mm256_set1_ps(1.6306572e-06f);
+    __m256 big, r;
+
+    small = _mm256_fmadd_ps(small, t, _mm256_set1_ps(0.0049931803f));
+    small = _mm256_fmadd_ps(small, t, _mm256_set1_ps(-0.026766617f));
+    small = _mm256_fmadd_ps(small, t, _mm256_set1_ps(0.11281816f));
+    small = _mm256_fmadd_ps(small, t, _mm256_set1_ps(-0.37612495f));
+    /* P's constant term less 1 (2 / sqrt(pi) - 1), the 1 added exactly as a. */
+    small = _mm256_fmadd_ps(small, t, _mm256_set1_ps(0.1283791f));
+    small = _mm256_fmadd_ps(small, a, a);
+    q = _mm256_fmadd_ps(q, a, _mm256_set1_ps(-4.5893714e-05f));
+    q = _mm256_fmadd_ps(q, a, _mm256_set1_ps(0.00059511245f));
+    q = _mm256_fmadd_ps(q, a, _mm256_set1_ps(-0.004750202f));
+    q = _mm256_fmadd_ps(q, a, _mm256_set1_ps(0.026390247f));
+    q = _mm256_fmadd_ps(q, a, _mm256_set1_ps(-0.11001826f));
+    q = _mm256_fmadd_ps(q, a, _mm256_set1_ps(-0.6318997f));
+    q = _mm256_fmadd_ps(q, a, _mm256_set1_ps(-1.1301857f));
+    q = _mm256_fmadd_ps(q, a, _mm256_set1_ps(0.00030721098f));
+    big = _mm256_sub_ps(_mm256_set1_ps(1.0f), vmath_exp_tail8_avx2(q));
+    r = _mm256_blendv_ps(big, small, _mm256_cmp_ps(a, _mm256_set1_ps(VMATH_ERF_SPLIT), _CMP_LT_OQ));
+    return _mm256_or_ps(r, _mm256_and_ps(x, sign));
+}
+
+/* x / 2 * (1 + erf(x / sqrt(2))) on 8 lanes. */
+__attribute__((target("avx2,fma"))) static inline __m256 vmath_gelu8_avx2(__m256 x)
+{
+    __m256 e = vmath_erf8_avx2(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678f)));
+    __m256 h = _mm256_mul_ps(x, _mm256_set1_ps(0.5f));
+
+    return _mm256_fmadd_ps(h, e, h);
+}
 
 #endif

@@ -7,18 +7,11 @@
  * residual accesses; the epilogue runs on the accumulators.
  */
 #include <immintrin.h>
-#include <math.h>
 
 #include "gemm_kernel.h"
+#include "vmath.h"
 
 #define AVX2 __attribute__((target("avx2,fma")))
-
-/*
- * sleef.h declares its AVX2 entry points only when the whole file is built
- * with -mavx2; the library always exports them (kernels/vmath.c does the
- * same).
- */
-__m256 Sleef_erff8_u10avx2(__m256 x);
 
 AVX2 static inline __m256 activate8(__m256 v, const gemm_tile_t *t)
 {
@@ -28,11 +21,8 @@ AVX2 static inline __m256 activate8(__m256 v, const gemm_tile_t *t)
     case GEMM_ACT_CLIP:
         return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(t->clip_min)),
                              _mm256_set1_ps(t->clip_max));
-    case GEMM_ACT_GELU: {
-        __m256 e = Sleef_erff8_u10avx2(_mm256_mul_ps(v, _mm256_set1_ps((float)M_SQRT1_2)));
-        __m256 h = _mm256_mul_ps(v, _mm256_set1_ps(0.5f));
-        return _mm256_fmadd_ps(h, e, h);
-    }
+    case GEMM_ACT_GELU:
+        return vmath_gelu8_avx2(v);
     case GEMM_ACT_NONE:
         break;
     }

@@ -70,9 +70,12 @@ def main():
     ap.add_argument("--models", default=os.path.join(ROOT, "build", "bench-models"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--iterations", type=int, default=10)
+    ap.add_argument("--only", action="append", metavar="FOLDER",
+                    help="bench only this model folder (repeatable), e.g. resnet50_op17")
     args = ap.parse_args()
+    models = [m for m in MODELS if not args.only or m[1] in args.only]
     node_path = ensure_ort(os.path.join(ROOT, "build", "ort"))
-    missing = [d for _, d, _ in MODELS if not os.path.exists(os.path.join(args.models, d, "model.onnx"))]
+    missing = [d for _, d, _ in models if not os.path.exists(os.path.join(args.models, d, "model.onnx"))]
     if missing:
         subprocess.run([sys.executable, os.path.join(ROOT, "tests", "models", "export_models.py"), args.models]
                        + missing, check=True, stdout=subprocess.DEVNULL)
@@ -80,7 +83,7 @@ def main():
           f"{args.rounds} alternating rounds of {args.iterations} timed runs\n")
     print("| model | threads | batch | inferd median ms | ORT median ms | inferd / ORT |")
     print("|---|---|---|---|---|---|")
-    for title, folder, shapes in MODELS:
+    for title, folder, shapes in models:
         model = os.path.join(args.models, folder, "model.onnx")
         for threads in (1, 2):
             for batch in (1, 8):

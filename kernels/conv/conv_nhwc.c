@@ -5,8 +5,8 @@
  * attributes only (the activations' shape is not known yet, and a new input
  * shape must reuse the packed weights), so it is deterministic and the
  * model holds one packed copy of each convolution's weights: oneDNN's
- * blocked reorder, the GEMM's packed B or the Winograd transforms, never
- * two of them.
+ * blocked reorder or the GEMM's packed B, never both. Winograd runs from
+ * the GEMM's packed B, deriving its transforms in the workspace each run.
  */
 #include "conv_nhwc.h"
 
@@ -20,25 +20,15 @@
  */
 #define CONV_GEMM_MIN_CHANNELS 16
 
-/*
- * Most bytes a convolution's Winograd weights may take beyond the implicit
- * GEMM's (16 transform points where the window has 9 taps, so 7/9 of the
- * original weights more): the weights stay resident, and the model's peak
- * RSS must stay within its weights and its arena. 1 MiB admits up to
- * 128 x 128 channels (ResNet-50: +1.7 MB); 2 MiB adds the 256-channel
- * layers (+11 MB), no cap the 512-channel ones too (+26 MB).
- */
-#define CONV_WINOGRAD_MAX_EXTRA_BYTES ((size_t)1 << 20)
-
 typedef enum conv_path {
     CONV_PATH_DNNL,     /* conv_dnnl.c */
     CONV_PATH_GEMM,     /* conv_gemm.c */
-    CONV_PATH_WINOGRAD, /* conv_winograd.c */
+    CONV_PATH_WINOGRAD, /* conv_winograd.c, on conv_gemm.c's packed weights */
 } conv_path_t;
 
 typedef struct conv_nhwc_state {
     conv_path_t path;
-    void *impl; /* the chosen implementation's packed weights */
+    void *impl; /* the packed weights: oneDNN's, or the GEMM's for the other two */
 } conv_nhwc_state_t;
 
 /*
@@ -58,19 +48,18 @@ static bool use_gemm(const op_call_t *call)
 }
 
 /*
- * True when Winograd beats the implicit GEMM and its weights fit the cap.
- * Measured per layer at 1 thread (tests/bench/bench_conv.c, ResNet-18/50's
- * 3x3 stride-1 layers, batch 1 and 8): Winograd takes 0.55-0.65 of the
- * GEMM's time at 64 to 256 channels (130-155 direct-convolution GFLOP/s
- * against 75-90) and 0.65-0.85 at 512 channels on 7x7 images, so every
- * layer it supports with enough channels for the GEMM gains.
+ * True when Winograd beats the implicit GEMM and its transforms fit the
+ * workspace cap. Measured per layer at 1 thread (tests/bench/bench_conv.c,
+ * ResNet-18/50's 3x3 stride-1 layers, batch 1 and 8): Winograd takes
+ * 0.55-0.65 of the GEMM's time at 64 to 256 channels (130-155
+ * direct-convolution GFLOP/s against 75-90), so every layer it supports
+ * with enough channels for the GEMM gains.
  */
 static bool use_winograd(const op_call_t *call)
 {
     const tensor_t *w = call->inputs[1];
 
-    return conv_winograd_supports(call->params, w) && w->dims[1] >= CONV_GEMM_MIN_CHANNELS &&
-           conv_winograd_extra_bytes(w) <= CONV_WINOGRAD_MAX_EXTRA_BYTES;
+    return use_gemm(call) && conv_winograd_supports(call->params, w) && conv_winograd_fits(w);
 }
 
 static conv_path_t pick_path(const op_call_t *call)
@@ -108,17 +97,10 @@ status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err)
     if (!s)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
     s->path = pick_path(call);
-    switch (s->path) {
-    case CONV_PATH_WINOGRAD:
-        st = conv_winograd_pack(call, &s->impl, err);
-        break;
-    case CONV_PATH_GEMM:
-        st = conv_gemm_pack(call, &s->impl, err);
-        break;
-    default:
+    if (s->path == CONV_PATH_DNNL)
         st = conv_dnnl_pack(call, &s->impl, err);
-        break;
-    }
+    else
+        st = conv_gemm_pack(call, &s->impl, err);
     if (st)
         free(s);
     else
@@ -132,12 +114,10 @@ void conv_nhwc_release(void *state)
 
     if (!s)
         return;
-    if (s->path == CONV_PATH_WINOGRAD)
-        conv_winograd_release(s->impl);
-    else if (s->path == CONV_PATH_GEMM)
-        conv_gemm_release(s->impl);
-    else
+    if (s->path == CONV_PATH_DNNL)
         conv_dnnl_release(s->impl);
+    else
+        conv_gemm_release(s->impl);
     free(s);
 }
 

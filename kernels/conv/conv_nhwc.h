@@ -46,7 +46,7 @@ status_t conv_nhwc_resolve(const op_call_t *call, conv_geom_t *g, tensor_t *out,
  * The kernel's hooks (conv_nhwc.c): each convolution runs on oneDNN, on the
  * packed-B GEMM as an implicit GEMM or as Winograd F(2x2, 3x3), chosen once
  * at pack time from the weights' shape and the attributes; the state holds
- * that path's packed weights only.
+ * one packed copy of the weights (Winograd's is the GEMM's).
  */
 status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err);
 void conv_nhwc_release(void *state);
@@ -79,14 +79,13 @@ status_t conv_gemm_run(op_call_t *call, error_t *err);
 
 /*
  * Winograd F(2x2, 3x3) implementation (conv_winograd.c), 3x3 windows with
- * stride 1, dilation 1 and group 1 only: call->state holds the 16
- * transformed weight matrices, each a gemm_b_t; nothing is prepared.
+ * stride 1, dilation 1 and group 1 only: call->state is the implicit
+ * GEMM's packed weights (conv_gemm_pack), from which each run derives the
+ * 16 transformed weight matrices in its workspace; nothing is prepared.
  */
 bool conv_winograd_supports(const conv_nhwc_params_t *p, const tensor_t *w);
-/* Bytes its packed weights take beyond the implicit GEMM's (16 vs 9 taps). */
-size_t conv_winograd_extra_bytes(const tensor_t *w);
-status_t conv_winograd_pack(const op_call_t *call, void **state, error_t *err);
-void conv_winograd_release(void *state);
+/* True when the transforms of weights w fit the cap on what they add to the workspace. */
+bool conv_winograd_fits(const tensor_t *w);
 /* Scratch bytes conv_winograd_run needs on call->threads threads. */
 size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g);
 status_t conv_winograd_run(op_call_t *call, error_t *err);

@@ -16,21 +16,23 @@
  * (0 1 -1 -1); the 2-D transforms apply them along both axes.
  *
  * The sum over input channels of point xi (one of the 16 transform points)
- * is a matrix product M_xi [tiles x OC] = V_xi [tiles x IC] x U_xi [IC x OC],
- * so the weights' transforms U_xi are packed once for the packed-B GEMM and
- * a run goes chunk of tiles by chunk of tiles: transform the chunk's inputs
- * into V (channels are contiguous in NHWC, so each point is a vector over
- * channels), 16 GEMMs into M, transform M back into the output with bias,
- * residual and activation.
+ * is a matrix product M_xi [tiles x OC] = V_xi [tiles x IC] x U_xi [IC x OC].
+ * The weights stay packed once, as the implicit GEMM's taps (conv_gemm.c:
+ * [KH][KW][IC] x OC in GEMM_B_PANEL-column panels), and each run derives
+ * the 16 U_xi from them into its workspace, panel by panel: that costs
+ * about 8 vector operations per channel pair, against 2 x 16 x tiles
+ * multiply-adds per pair in the GEMMs, and it keeps the 7/9 more floats of
+ * the transforms out of the model's resident weights (they live in the
+ * arena for the step only). Then the run goes chunk of tiles by chunk of
+ * tiles: transform the chunk's inputs into V (channels are contiguous in
+ * NHWC, so each point is a vector over channels), 16 GEMMs into M,
+ * transform M back into the output with bias, residual and activation.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "conv_winograd.h"
 
 #include <assert.h>
 #include <omp.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "gemm/gemm.h"
 
@@ -52,14 +54,16 @@
  */
 #define WINO_CHUNK_ROWS 6
 
-/* Alignment of each thread's scratch (one cache line). */
-#define WINO_ALIGN 64
+/*
+ * Most floats of a run's 16 U_xi: they occupy the arena while the layer
+ * runs, so this bounds what Winograd adds to a plan's memory. 256 x 256
+ * channels (4 MiB) fit; 512-channel layers (16 MiB) stay on the implicit
+ * GEMM.
+ */
+#define WINO_TRANSFORM_MAX_FLOATS ((int64_t)CONV_WINO_POINTS * 256 * 256)
 
-typedef struct conv_winograd {
-    int64_t ic, oc;
-    gemm_b_t *u[CONV_WINO_POINTS]; /* U_xi as [IC] x OC */
-    float *zeros;                  /* max(IC, OC) zeros: padding taps and a missing bias */
-} conv_winograd_t;
+/* Alignment of the workspace's parts (one cache line; packed B wants it). */
+#define WINO_ALIGN 64
 
 static int64_t max64(int64_t a, int64_t b)
 {
@@ -86,91 +90,24 @@ bool conv_winograd_supports(const conv_nhwc_params_t *p, const tensor_t *w)
            all_ones(p->conv.n_dilations, p->conv.dilations);
 }
 
-size_t conv_winograd_extra_bytes(const tensor_t *w)
+bool conv_winograd_fits(const tensor_t *w)
 {
-    return (size_t)((CONV_WINO_POINTS - 9) * w->dims[0] * w->dims[1]) * sizeof(float);
-}
+    int64_t cols = (w->dims[0] + GEMM_B_PANEL - 1) / GEMM_B_PANEL * GEMM_B_PANEL;
 
-/*
- * Point (i, j) of G g G^T for the 3x3 taps g (row stride 3): row i of G
- * times g gives three values, whose dot product with row j of G is U_ij.
- */
-static const float wino_g[CONV_WINO_IN][3] = {
-    {1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
-
-static float weight_point(const float *g, int i, int j)
-{
-    float r[3];
-
-    for (int b = 0; b < 3; b++)
-        r[b] = wino_g[i][0] * g[b] + wino_g[i][1] * g[3 + b] + wino_g[i][2] * g[6 + b];
-    return wino_g[j][0] * r[0] + wino_g[j][1] * r[1] + wino_g[j][2] * r[2];
-}
-
-void conv_winograd_release(void *state)
-{
-    conv_winograd_t *s = state;
-
-    if (!s)
-        return;
-    for (int xi = 0; xi < CONV_WINO_POINTS; xi++)
-        gemm_b_free(s->u[xi]);
-    free(s->zeros);
-    free(s);
-}
-
-status_t conv_winograd_pack(const op_call_t *call, void **state, error_t *err)
-{
-    const tensor_t *w = call->inputs[1];
-    int64_t oc = w ? w->dims[0] : 0, ic = w ? w->dims[1] : 0;
-    size_t bytes = (size_t)(oc * ic + 1) * sizeof(float);
-    conv_winograd_t *s = NULL;
-    float *ut = MAP_FAILED;
-    status_t st = STATUS_OK;
-
-    *state = NULL;
-    if (!w || !w->data || !conv_winograd_supports(call->params, w))
-        return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
-                       "weights are not constant 3x3 stride-1 group-1 weights");
-    s = calloc(1, sizeof *s);
-    if (!s)
-        goto oom;
-    s->ic = ic;
-    s->oc = oc;
-    s->zeros = calloc((size_t)max64(ic, oc), sizeof *s->zeros);
-    /* Mapped, not malloc'd, for the reason conv_gemm_pack gives. */
-    ut = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (!s->zeros || ut == MAP_FAILED)
-        goto oom;
-    /* One point at a time, so the scratch is one point's [OC][IC], not all 16. */
-    for (int xi = 0; xi < CONV_WINO_POINTS && !st; xi++) {
-        for (int64_t o = 0; o < oc; o++)
-            for (int64_t c = 0; c < ic; c++)
-                ut[o * ic + c] = weight_point((const float *)w->data + (o * ic + c) * 9,
-                                              xi / CONV_WINO_IN, xi % CONV_WINO_IN);
-        st = gemm_b_pack(ut, ic, true, ic, oc, &s->u[xi], err);
-    }
-    munmap(ut, bytes);
-    if (st) {
-        conv_winograd_release(s);
-        return st;
-    }
-    *state = s;
-    return STATUS_OK;
-oom:
-    if (ut != MAP_FAILED)
-        munmap(ut, bytes);
-    conv_winograd_release(s);
-    return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
+    return CONV_WINO_POINTS * w->dims[1] * cols <= WINO_TRANSFORM_MAX_FLOATS;
 }
 
 /* One call's geometry in tiles, and what the transforms read and write. */
 typedef struct wino_run {
-    const conv_winograd_t *s;
+    const gemm_b_t *taps;          /* the implicit GEMM's packed weights */
+    gemm_b_t *u[CONV_WINO_POINTS]; /* U_xi as [IC] x OC, in the workspace */
+    const float *zeros;            /* max(IC, OC) zeros: padding taps and a missing bias */
+    int64_t ic, oc;
     const float *x;
     float *y;
     const float *residual; /* NHWC like y, may be y itself; NULL without one */
     conv_winograd_epilogue_t ep;
+    conv_winograd_weight_fn weight;
     conv_winograd_input_fn input;
     conv_winograd_output_fn output;
     int64_t h, w, oh, ow; /* input and output images */
@@ -210,7 +147,9 @@ static void run_geometry(const op_call_t *call, const conv_geom_t *g, wino_run_t
     int threads = call->threads > 1 ? call->threads : 1;
 
     *r = (wino_run_t){
-        .s = call->state,
+        .taps = call->state,
+        .ic = g->in_channels,
+        .oc = g->out_channels,
         .h = win->image[1],
         .w = win->image[2],
         .oh = win->cols[1],
@@ -224,6 +163,18 @@ static void run_geometry(const op_call_t *call, const conv_geom_t *g, wino_run_t
     r->chunk = chunk_tiles(r->tiles, g->in_channels, g->out_channels, threads);
 }
 
+static size_t aligned_size(size_t bytes)
+{
+    return (bytes + WINO_ALIGN - 1) / WINO_ALIGN * WINO_ALIGN;
+}
+
+/* Bytes of the workspace before the threads' scratch: the 16 U_xi, then the zeros. */
+static size_t transform_bytes(int64_t ic, int64_t oc)
+{
+    return CONV_WINO_POINTS * aligned_size(gemm_b_pack_size(ic, oc)) +
+           aligned_size((size_t)max64(ic, oc) * sizeof(float));
+}
+
 size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g)
 {
     wino_run_t r;
@@ -232,9 +183,31 @@ size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g)
     run_geometry(call, g, &r);
     if (r.tiles == 0)
         return 0;
-    return (size_t)(threads * slot_floats(r.chunk, g->in_channels, g->out_channels)) *
-               sizeof(float) +
-           WINO_ALIGN;
+    return WINO_ALIGN + transform_bytes(r.ic, r.oc) +
+           (size_t)(threads * slot_floats(r.chunk, r.ic, r.oc)) * sizeof(float);
+}
+
+/* Panel p of the 16 U_xi from panel p of the packed taps. */
+static void transform_panel(const wino_run_t *r, int64_t p)
+{
+    float *u[CONV_WINO_POINTS];
+
+    for (int xi = 0; xi < CONV_WINO_POINTS; xi++)
+        u[xi] = gemm_b_panel_mut(r->u[xi], p);
+    r->weight(gemm_b_panel(r->taps, p), r->ic, u);
+}
+
+/* Lays the U_xi and the zeros out at the start of the (aligned) workspace; returns what follows. */
+static char *layout_transforms(wino_run_t *r, char *mem)
+{
+    size_t u_bytes = aligned_size(gemm_b_pack_size(r->ic, r->oc));
+    size_t zero_bytes = aligned_size((size_t)max64(r->ic, r->oc) * sizeof(float));
+
+    for (int xi = 0; xi < CONV_WINO_POINTS; xi++, mem += u_bytes)
+        r->u[xi] = gemm_b_layout_into(mem, r->ic, r->oc);
+    memset(mem, 0, zero_bytes);
+    r->zeros = (const float *)mem;
+    return mem + zero_bytes;
 }
 
 /* Tile number t as (image, tile row, tile column). */
@@ -269,7 +242,7 @@ static void tile_next(const wino_run_t *r, tile_pos_t *p)
  */
 static void input_transform(const wino_run_t *r, int64_t t0, int64_t n, float *v)
 {
-    int64_t ic = r->s->ic, plane = r->chunk * ic;
+    int64_t ic = r->ic, plane = r->chunk * ic;
     tile_pos_t p = tile_at(r, t0);
 
     for (int64_t t = 0; t < n; t++, tile_next(r, &p)) {
@@ -280,7 +253,7 @@ static void input_transform(const wino_run_t *r, int64_t t0, int64_t n, float *v
             for (int j = 0; j < CONV_WINO_IN; j++) {
                 int64_t iy = y0 + i, ix = x0 + j;
                 bool inside = iy >= 0 && iy < r->h && ix >= 0 && ix < r->w;
-                src[i * CONV_WINO_IN + j] = inside ? image + (iy * r->w + ix) * ic : r->s->zeros;
+                src[i * CONV_WINO_IN + j] = inside ? image + (iy * r->w + ix) * ic : r->zeros;
             }
         r->input(src, 0, ic, v + t * ic, plane);
     }
@@ -289,7 +262,7 @@ static void input_transform(const wino_run_t *r, int64_t t0, int64_t n, float *v
 /* Y of tiles [t0, t0 + n) from M [16][chunk][OC]; outputs past the edge are dropped. */
 static void output_transform(const wino_run_t *r, int64_t t0, int64_t n, const float *m)
 {
-    int64_t oc = r->s->oc, plane = r->chunk * oc;
+    int64_t oc = r->oc, plane = r->chunk * oc;
     tile_pos_t p = tile_at(r, t0);
 
     for (int64_t t = 0; t < n; t++, tile_next(r, &p)) {
@@ -310,14 +283,13 @@ static void output_transform(const wino_run_t *r, int64_t t0, int64_t n, const f
 /* One chunk on the calling thread: input transform, 16 GEMMs, output transform. */
 static void run_chunk(const wino_run_t *r, int64_t index, float *slot)
 {
-    const conv_winograd_t *s = r->s;
     int64_t t0 = index * r->chunk, n = min64(r->chunk, r->tiles - t0);
-    float *v = slot, *m = slot + CONV_WINO_POINTS * r->chunk * s->ic;
+    float *v = slot, *m = slot + CONV_WINO_POINTS * r->chunk * r->ic;
 
     input_transform(r, t0, n, v);
     for (int xi = 0; xi < CONV_WINO_POINTS; xi++) {
-        gemm_a_t a = {.data = v + xi * r->chunk * s->ic, .lda = s->ic};
-        gemm_run(&a, n, s->u[xi], m + xi * r->chunk * s->oc, s->oc, NULL, NULL, 1);
+        gemm_a_t a = {.data = v + xi * r->chunk * r->ic, .lda = r->ic};
+        gemm_run(&a, n, r->u[xi], m + xi * r->chunk * r->oc, r->oc, NULL, NULL, 1);
     }
     output_transform(r, t0, n, m);
 }
@@ -331,8 +303,9 @@ status_t conv_winograd_run(op_call_t *call, error_t *err)
     conv_geom_t g;
     tensor_t y;
     wino_run_t r;
-    int64_t chunks, slot;
-    float *base;
+    int64_t chunks, slot, panels;
+    char *base;
+    float *scratch;
     status_t st = conv_nhwc_resolve(call, &g, &y, err);
 
     if (st)
@@ -343,29 +316,42 @@ status_t conv_winograd_run(op_call_t *call, error_t *err)
         return STATUS_OK;
     assert(call->workspace_size >= conv_winograd_workspace(call, &g));
     run_geometry(call, &g, &r);
+    assert(gemm_b_k(r.taps) == 9 * r.ic && gemm_b_n(r.taps) == r.oc);
+    base = (char *)(((uintptr_t)call->workspace + WINO_ALIGN - 1) & ~(uintptr_t)(WINO_ALIGN - 1));
+    scratch = (float *)layout_transforms(&r, base);
     r.x = call->inputs[0]->data;
     r.y = call->outputs[0].data;
     r.residual = p->sum ? call->inputs[CONV_NHWC_RESIDUAL]->data : NULL;
-    r.ep = (conv_winograd_epilogue_t){.bias = bias ? bias->data : r.s->zeros,
+    r.ep = (conv_winograd_epilogue_t){.bias = bias ? bias->data : r.zeros,
                                       .act = p->activation,
                                       .clip_min = p->clip_min,
                                       .clip_max = p->clip_max};
+    r.weight = avx2 ? conv_winograd_weight_avx2 : conv_winograd_weight_generic;
     r.input = avx2 ? conv_winograd_input_avx2 : conv_winograd_input_generic;
     r.output = avx2 ? conv_winograd_output_avx2 : conv_winograd_output_generic;
     chunks = (r.tiles + r.chunk - 1) / r.chunk;
-    slot = slot_floats(r.chunk, r.s->ic, r.s->oc);
-    base = (float *)(((uintptr_t)call->workspace + WINO_ALIGN - 1) & ~(uintptr_t)(WINO_ALIGN - 1));
+    slot = slot_floats(r.chunk, r.ic, r.oc);
+    panels = gemm_b_panels(r.taps);
     if (threads == 1 || chunks == 1) {
         /*
          * No parallel region: gemm_run opens its own one-thread region, and
          * nested in another one each costs a team allocation.
          */
+        for (int64_t j = 0; j < panels; j++)
+            transform_panel(&r, j);
         for (int64_t i = 0; i < chunks; i++)
-            run_chunk(&r, i, base);
+            run_chunk(&r, i, scratch);
         return STATUS_OK;
     }
-#pragma omp parallel for num_threads(threads) schedule(dynamic)
-    for (int64_t i = 0; i < chunks; i++)
-        run_chunk(&r, i, base + omp_get_thread_num() * slot);
+    /* Every chunk reads every U_xi: the first loop's barrier keeps them whole. */
+#pragma omp parallel num_threads(threads)
+    {
+#pragma omp for schedule(static)
+        for (int64_t j = 0; j < panels; j++)
+            transform_panel(&r, j);
+#pragma omp for schedule(dynamic)
+        for (int64_t i = 0; i < chunks; i++)
+            run_chunk(&r, i, scratch + omp_get_thread_num() * slot);
+    }
     return STATUS_OK;
 }

@@ -8,6 +8,7 @@
 #define INFERD_CONV_WINOGRAD_H
 
 #include "conv_nhwc.h"
+#include "gemm/gemm.h"
 
 /* Edge of an output tile and of the input tile it reads; transform points. */
 #define CONV_WINO_OUT    2
@@ -40,7 +41,17 @@ typedef void (*conv_winograd_output_fn)(const float *m, int64_t plane, int64_t c
                                         const conv_winograd_epilogue_t *ep, float *const *out,
                                         const float *const *res);
 
+/*
+ * U = G g G^T of one panel of weights: taps is a panel of the implicit
+ * GEMM's packed weights (9 * ic rows of GEMM_B_PANEL floats, tap t =
+ * ky * 3 + kx of input channel c in row t * ic + c, one output channel per
+ * lane), and point xi of channel c goes to row c of u[xi] (ic rows of
+ * GEMM_B_PANEL floats).
+ */
+typedef void (*conv_winograd_weight_fn)(const float *taps, int64_t ic, float *const *u);
+
 /* Plain C, any CPU (conv_winograd_generic.c). */
+void conv_winograd_weight_generic(const float *taps, int64_t ic, float *const *u);
 void conv_winograd_input_generic(const float *const *src, int64_t c0, int64_t c1, float *dst,
                                  int64_t plane);
 void conv_winograd_output_generic(const float *m, int64_t plane, int64_t c0, int64_t c1,
@@ -51,6 +62,7 @@ void conv_winograd_output_generic(const float *m, int64_t plane, int64_t c0, int
  * AVX2, 8 channels per vector, the remainder on the generic code
  * (conv_winograd_avx2.c); call only where __builtin_cpu_supports("avx2").
  */
+void conv_winograd_weight_avx2(const float *taps, int64_t ic, float *const *u);
 void conv_winograd_input_avx2(const float *const *src, int64_t c0, int64_t c1, float *dst,
                               int64_t plane);
 void conv_winograd_output_avx2(const float *m, int64_t plane, int64_t c0, int64_t c1,

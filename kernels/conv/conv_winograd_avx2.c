@@ -91,3 +91,37 @@ AVX2 void conv_winograd_output_avx2(const float *m, int64_t plane, int64_t c0, i
     if (c < c1)
         conv_winograd_output_generic(m, plane, c, c1, ep, out, res);
 }
+
+/* F(2, 3)'s G on three vectors of taps, into out[0..3]. */
+AVX2 static inline void weight_1d8(__m256 g0, __m256 g1, __m256 g2, __m256 *out)
+{
+    __m256 half = _mm256_set1_ps(0.5f);
+    __m256 outer = _mm256_mul_ps(half, _mm256_add_ps(g0, g2)), inner = _mm256_mul_ps(half, g1);
+
+    out[0] = g0;
+    out[1] = _mm256_add_ps(outer, inner);
+    out[2] = _mm256_sub_ps(outer, inner);
+    out[3] = g2;
+}
+
+AVX2 void conv_winograd_weight_avx2(const float *taps, int64_t ic, float *const *u)
+{
+    int64_t slab = ic * GEMM_B_PANEL;
+
+    for (int64_t c = 0; c < ic; c++)
+#pragma GCC unroll 2
+        for (int l = 0; l < GEMM_B_PANEL; l += LANES) {
+            const float *g = taps + c * GEMM_B_PANEL + l;
+            __m256 r[3][CONV_WINO_IN], row[CONV_WINO_IN];
+#pragma GCC unroll 3
+            for (int kx = 0; kx < 3; kx++)
+                weight_1d8(_mm256_loadu_ps(g + kx * slab), _mm256_loadu_ps(g + (3 + kx) * slab),
+                           _mm256_loadu_ps(g + (6 + kx) * slab), r[kx]);
+#pragma GCC unroll 4
+            for (int i = 0; i < CONV_WINO_IN; i++) {
+                weight_1d8(r[0][i], r[1][i], r[2][i], row);
+                for (int j = 0; j < CONV_WINO_IN; j++)
+                    _mm256_storeu_ps(u[i * CONV_WINO_IN + j] + c * GEMM_B_PANEL + l, row[j]);
+            }
+        }
+}

@@ -68,3 +68,38 @@ void conv_winograd_output_generic(const float *m, int64_t plane, int64_t c0, int
         }
     }
 }
+
+/*
+ * F(2, 3)'s G applied to three taps: (g0, (g0 + g1 + g2) / 2,
+ * (g0 - g1 + g2) / 2, g2).
+ */
+static void weight_1d(float g0, float g1, float g2, float *out, int64_t stride)
+{
+    float outer = 0.5f * (g0 + g2), inner = 0.5f * g1;
+
+    out[0] = g0;
+    out[stride] = outer + inner;
+    out[2 * stride] = outer - inner;
+    out[3 * stride] = g2;
+}
+
+void conv_winograd_weight_generic(const float *taps, int64_t ic, float *const *u)
+{
+    int64_t slab = ic * GEMM_B_PANEL;
+
+    for (int64_t c = 0; c < ic; c++)
+        for (int l = 0; l < GEMM_B_PANEL; l++) {
+            const float *g = taps + c * GEMM_B_PANEL + l;
+            float r[CONV_WINO_IN * 3];
+            /* G g: down each column kx of the taps (row i of r at r[i * 3 + kx]). */
+            for (int kx = 0; kx < 3; kx++)
+                weight_1d(g[kx * slab], g[(3 + kx) * slab], g[(6 + kx) * slab], r + kx, 3);
+            /* (G g) G^T: along each row i, into points 4i .. 4i + 3. */
+            for (int i = 0; i < CONV_WINO_IN; i++) {
+                float row[CONV_WINO_IN];
+                weight_1d(r[i * 3], r[i * 3 + 1], r[i * 3 + 2], row, 1);
+                for (int j = 0; j < CONV_WINO_IN; j++)
+                    u[i * CONV_WINO_IN + j][c * GEMM_B_PANEL + l] = row[j];
+            }
+        }
+}

@@ -151,7 +151,7 @@ static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t)
                       .outputs = &y,
                       .threads = threads};
     error_t err = {0};
-    void *dnnl_state = NULL, *gemm_state = NULL, *wino_state = NULL, *prepared = NULL;
+    void *dnnl_state = NULL, *gemm_state = NULL, *prepared = NULL;
     conv_geom_t g;
     tensor_t shape;
     bool wino;
@@ -171,8 +171,7 @@ static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t)
         ((float *)x.data)[i] = (float)(i % 7) * 0.1f;
     for (int64_t i = 0; i < nw; i++)
         ((float *)w.data)[i] = (float)(i % 5) * 0.01f;
-    if (conv_dnnl_pack(&call, &dnnl_state, &err) || conv_gemm_pack(&call, &gemm_state, &err) ||
-        (wino && conv_winograd_pack(&call, &wino_state, &err)))
+    if (conv_dnnl_pack(&call, &dnnl_state, &err) || conv_gemm_pack(&call, &gemm_state, &err))
         goto cleanup;
     call.state = dnnl_state;
     if (conv_dnnl_prepare(&call, &prepared, &err))
@@ -188,8 +187,7 @@ static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t)
                     &t[PATH_GEMM]))
         goto cleanup;
     t[PATH_WINO] = -1.0;
-    call.state = wino_state;
-    if (wino && time_packed(&call, conv_winograd_run, wino_state,
+    if (wino && time_packed(&call, conv_winograd_run, gemm_state,
                             conv_winograd_workspace(&call, &g), &t[PATH_WINO]))
         goto cleanup;
     rc = 0;
@@ -199,7 +197,6 @@ cleanup:
     conv_dnnl_unprepare(prepared);
     conv_dnnl_release(dnnl_state);
     conv_gemm_release(gemm_state);
-    conv_winograd_release(wino_state);
     free(x.data);
     free(w.data);
     free(b.data);

@@ -6,16 +6,20 @@
  * residual, Relu, Clip, a residual that is the output buffer itself), on 1
  * and 2 threads, and a layer large enough to take several chunks. Then the
  * ConvNHWC kernel as the engine drives it (pack, drop the weights, infer,
- * prepare, run) on layers its dispatcher gives to Winograd.
+ * prepare, run) on layers its dispatcher gives to Winograd. The weight
+ * transform G g G^T is checked on its own too, both ISA variants against
+ * the matrix products in double, since the AVX2 machine never runs the
+ * generic one inside a convolution.
  */
+#include "conv/conv_winograd.h"
 #include "conv_harness.h"
 
 /* Largest |y - ref| allowed, relative to the largest |ref| before the activation. */
 #define TOLERANCE 1e-5
 
-static const conv_path_t winograd_path = {"winograd path", conv_winograd_pack,
-                                          conv_winograd_workspace, conv_winograd_run,
-                                          conv_winograd_release};
+/* Winograd runs from the implicit GEMM's packed weights. */
+static const conv_path_t winograd_path = {"winograd path", conv_gemm_pack, conv_winograd_workspace,
+                                          conv_winograd_run, conv_gemm_release};
 
 /* The Winograd path directly, on a case it must support. */
 static void check_winograd(const conv_case_t *t, enum epilogue e, int threads, unsigned seed)
@@ -27,6 +31,43 @@ static void check_winograd(const conv_case_t *t, enum epilogue e, int threads, u
     memcpy(w.dims, wd, sizeof wd);
     CHECK(conv_winograd_supports(&p, &w));
     check_path(&winograd_path, TOLERANCE, t, e, threads, seed);
+}
+
+/* F(2, 3)'s G, as the Winograd literature writes it. */
+static const double wino_g[CONV_WINO_IN][3] = {
+    {1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+
+/* Input channels of the weight transform test: one, and more than a vector's worth. */
+#define WEIGHT_TEST_CHANNELS 5
+
+static void check_weight_transform(conv_winograd_weight_fn fn, const char *what)
+{
+    int64_t ic = WEIGHT_TEST_CHANNELS, rows = 9 * ic;
+    float *taps = harness_random_floats(rows * GEMM_B_PANEL, 11);
+    float *out = malloc((size_t)(CONV_WINO_POINTS * ic * GEMM_B_PANEL) * sizeof *out);
+    float *u[CONV_WINO_POINTS];
+
+    CHECK(taps && out);
+    for (int xi = 0; xi < CONV_WINO_POINTS; xi++)
+        u[xi] = out + xi * ic * GEMM_B_PANEL;
+    fn(taps, ic, u);
+    for (int64_t c = 0; c < ic; c++)
+        for (int l = 0; l < GEMM_B_PANEL; l++)
+            for (int i = 0; i < CONV_WINO_IN; i++)
+                for (int j = 0; j < CONV_WINO_IN; j++) {
+                    double want = 0.0;
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                            want += wino_g[i][ky] * wino_g[j][kx] *
+                                    taps[((ky * 3 + kx) * ic + c) * GEMM_B_PANEL + l];
+                    if (fabs(u[i * CONV_WINO_IN + j][c * GEMM_B_PANEL + l] - want) > 1e-6) {
+                        fprintf(stderr, "%s: point %d,%d channel %lld lane %d\n", what, i, j,
+                                (long long)c, l);
+                        CHECK(false);
+                    }
+                }
+    free(taps);
+    free(out);
 }
 
 /* Image sizes and pads every channel pairing below is run with. */
@@ -50,6 +91,10 @@ static const conv_case_t layers[] = {
 int main(void)
 {
     unsigned seed = 1, round = 0;
+
+    check_weight_transform(conv_winograd_weight_generic, "generic weight transform");
+    if (__builtin_cpu_supports("avx2"))
+        check_weight_transform(conv_winograd_weight_avx2, "avx2 weight transform");
 
     for (size_t ci = 0; ci < N_CHANNELS; ci++)
         for (size_t pi = 0; pi < N_PAD_SETS; pi++)

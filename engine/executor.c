@@ -2,11 +2,13 @@
  * executor.c - per-worker execution contexts: bind a plan's values to the
  * arena, the inputs and the constants, then run its steps in order.
  *
- * A context with several threads runs a batch its plan computes row by row
- * (plan_t.batch) as one sub-batch per thread instead, each on a part
- * context of one thread: the threads then never wait for each other inside
- * the model, which a layer-by-layer split across threads must do at every
- * step. The parts' outputs are copied together into the context's own.
+ * A batch its plan computes row by row (plan_t.batch) may run as
+ * sub-batches instead (plan_t.sub_batches), each on a part context of one
+ * thread: one per thread at least, so the threads never wait for each
+ * other inside the model, which a layer-by-layer split across threads
+ * must do at every step; and more, taken in turn by each thread, where
+ * the whole batch's activations would spill the cache. Each sub-batch's
+ * outputs are copied into the context's own as it completes.
  */
 #include <assert.h>
 #include <omp.h>
@@ -29,12 +31,12 @@ struct engine_context {
     bool profiling;
     engine_op_time_t op_times[ENGINE_PROFILE_MAX_OPS];
     int n_op_times;
-    /* Batch splitting (threads > 1): one single-thread context per part. */
+    /* Sub-batches: one single-thread part context per thread. */
     engine_context_t **parts;
     tensor_t *part_inputs; /* [threads][n_inputs] row views of the inputs */
     status_t *part_status; /* per part: its last run's status and error */
     error_t *part_errors;
-    void **joined;        /* per output: the parts' rows copied together */
+    void **joined;        /* per output: the sub-batches' rows copied together */
     size_t *joined_bytes; /* capacity of each joined buffer */
     int split_parts;      /* sub-batches of the last run, 1 when not split */
 };
@@ -55,18 +57,16 @@ status_t engine_context_create(engine_model_t *model, int threads, engine_contex
     ctx->call_inputs = calloc(NODE_MAX_INPUTS, sizeof *ctx->call_inputs);
     ctx->call_outputs = calloc(NODE_MAX_OUTPUTS, sizeof *ctx->call_outputs);
     ctx->split_parts = 1;
-    if (ctx->threads > 1) {
-        ctx->parts = calloc((size_t)ctx->threads, sizeof *ctx->parts);
-        ctx->part_inputs =
-            calloc((size_t)ctx->threads * ((size_t)g->n_inputs + 1), sizeof *ctx->part_inputs);
-        ctx->part_status = calloc((size_t)ctx->threads, sizeof *ctx->part_status);
-        ctx->part_errors = calloc((size_t)ctx->threads, sizeof *ctx->part_errors);
-        ctx->joined = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined);
-        ctx->joined_bytes = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined_bytes);
-    }
-    if (!ctx->values || !ctx->outputs || !ctx->call_inputs || !ctx->call_outputs ||
-        (ctx->threads > 1 && (!ctx->parts || !ctx->part_inputs || !ctx->part_status ||
-                              !ctx->part_errors || !ctx->joined || !ctx->joined_bytes))) {
+    ctx->parts = calloc((size_t)ctx->threads, sizeof *ctx->parts);
+    ctx->part_inputs =
+        calloc((size_t)ctx->threads * ((size_t)g->n_inputs + 1), sizeof *ctx->part_inputs);
+    ctx->part_status = calloc((size_t)ctx->threads, sizeof *ctx->part_status);
+    ctx->part_errors = calloc((size_t)ctx->threads, sizeof *ctx->part_errors);
+    ctx->joined = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined);
+    ctx->joined_bytes = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined_bytes);
+    if (!ctx->values || !ctx->outputs || !ctx->call_inputs || !ctx->call_outputs || !ctx->parts ||
+        !ctx->part_inputs || !ctx->part_status || !ctx->part_errors || !ctx->joined ||
+        !ctx->joined_bytes) {
         engine_context_free(ctx);
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     }
@@ -224,72 +224,91 @@ static void merge_op_times(engine_context_t *ctx, engine_context_t *part)
     part->n_op_times = 0;
 }
 
-/*
- * Copies output k of every part, in order, into the context's joined buffer
- * for it, and makes that the context's output k.
- */
-static status_t join_output(engine_context_t *ctx, int k, int parts, int64_t batch, error_t *err)
+/* Sizes the joined buffer of each output for the whole batch, as plan lays it out. */
+static status_t reserve_joined(engine_context_t *ctx, const plan_t *plan, error_t *err)
 {
-    tensor_t joined = ctx->parts[0]->outputs[k];
-    size_t bytes = 0, at = 0;
+    const graph_t *g = ctx->model->graph;
 
-    joined.dims[0] = batch;
-    bytes = tensor_bytes(&joined);
-    if (bytes > ctx->joined_bytes[k]) {
-        void *grown = realloc(ctx->joined[k], bytes);
-        if (!grown)
-            return error_set(err, STATUS_OUT_OF_MEMORY, "cannot allocate a %zu-byte output", bytes);
-        ctx->joined[k] = grown;
-        ctx->joined_bytes[k] = bytes;
+    for (int k = 0; k < g->n_outputs; k++) {
+        tensor_t joined = plan->values[g->outputs[k]].desc;
+        size_t bytes = tensor_bytes(&joined);
+        if (bytes > ctx->joined_bytes[k]) {
+            void *grown = realloc(ctx->joined[k], bytes);
+            if (!grown)
+                return error_set(err, STATUS_OUT_OF_MEMORY, "cannot allocate a %zu-byte output",
+                                 bytes);
+            ctx->joined[k] = grown;
+            ctx->joined_bytes[k] = bytes;
+        }
+        joined.data = ctx->joined[k];
+        ctx->outputs[k] = joined;
     }
-    for (int i = 0; i < parts; i++) {
-        size_t part_bytes = tensor_bytes(&ctx->parts[i]->outputs[k]);
-        assert(at + part_bytes <= bytes);
-        memcpy((char *)ctx->joined[k] + at, ctx->parts[i]->outputs[k].data, part_bytes);
-        at += part_bytes;
-    }
-    joined.data = ctx->joined[k];
-    ctx->outputs[k] = joined;
     return STATUS_OK;
 }
 
 /*
- * Runs a batch of plan->batch rows as ctx->threads sub-batches, one per
- * thread on a single-thread part context, and joins their outputs.
+ * Runs sub-batches first, first + step, ... of plan's batch on part, each
+ * copied into the joined outputs as it completes; stops at the first error.
+ */
+static status_t run_sub_batches(engine_context_t *ctx, const plan_t *plan, int part, int first,
+                                int step, const tensor_t *inputs, int n_inputs, error_t *err)
+{
+    const graph_t *g = ctx->model->graph;
+    tensor_t *views = &ctx->part_inputs[part * n_inputs];
+    int n = plan->sub_batches;
+
+    for (int i = first; i < n; i += step) {
+        int64_t row0 = plan->batch * i / n, row1 = plan->batch * (i + 1) / n;
+        const tensor_t *outputs;
+        status_t st;
+        for (int k = 0; k < n_inputs; k++)
+            views[k] = row_view(&inputs[k], row0, row1 - row0);
+        st = engine_context_run(ctx->parts[part], views, n_inputs, &outputs, err);
+        if (st)
+            return st;
+        for (int k = 0; k < g->n_outputs; k++) {
+            size_t row_bytes = tensor_bytes(&ctx->outputs[k]) / (size_t)plan->batch;
+            assert(tensor_bytes(&outputs[k]) == (size_t)(row1 - row0) * row_bytes);
+            memcpy((char *)ctx->outputs[k].data + (size_t)row0 * row_bytes, outputs[k].data,
+                   tensor_bytes(&outputs[k]));
+        }
+    }
+    return STATUS_OK;
+}
+
+/*
+ * Runs a batch of plan->batch rows as plan->sub_batches sub-batches, taken
+ * in turn by up to ctx->threads single-thread part contexts, and joins
+ * their outputs.
  */
 static status_t run_split(engine_context_t *ctx, const plan_t *plan, const tensor_t *inputs,
                           int n_inputs, error_t *err)
 {
-    const graph_t *g = ctx->model->graph;
-    int parts = ctx->threads;
-    status_t st = STATUS_OK;
+    int parts = plan->sub_batches < ctx->threads ? plan->sub_batches : ctx->threads;
+    status_t st = reserve_joined(ctx, plan, err);
 
-    for (int i = 0; i < parts && !st; i++) {
-        int64_t row0 = plan->batch * i / parts, row1 = plan->batch * (i + 1) / parts;
+    for (int i = 0; i < parts && !st; i++)
         if (!ctx->parts[i]) {
             st = engine_context_create(ctx->model, 1, &ctx->parts[i], err);
             if (!st)
                 engine_context_profile(ctx->parts[i], ctx->profiling);
         }
-        for (int k = 0; k < n_inputs; k++)
-            ctx->part_inputs[i * n_inputs + k] = row_view(&inputs[k], row0, row1 - row0);
-    }
     if (st)
         return st;
+    if (parts == 1) {
+        st = run_sub_batches(ctx, plan, 0, 0, 1, inputs, n_inputs, err);
+    } else {
 #pragma omp parallel for num_threads(parts) schedule(static, 1)
-    for (int i = 0; i < parts; i++) {
-        const tensor_t *unused;
-        ctx->part_status[i] = engine_context_run(ctx->parts[i], &ctx->part_inputs[i * n_inputs],
-                                                 n_inputs, &unused, &ctx->part_errors[i]);
+        for (int i = 0; i < parts; i++)
+            ctx->part_status[i] =
+                run_sub_batches(ctx, plan, i, i, parts, inputs, n_inputs, &ctx->part_errors[i]);
+        for (int i = 0; i < parts && !st; i++)
+            if (ctx->part_status[i]) {
+                if (err)
+                    *err = ctx->part_errors[i];
+                st = ctx->part_status[i];
+            }
     }
-    for (int i = 0; i < parts && !st; i++)
-        if (ctx->part_status[i]) {
-            if (err)
-                *err = ctx->part_errors[i];
-            st = ctx->part_status[i];
-        }
-    for (int k = 0; k < g->n_outputs && !st; k++)
-        st = join_output(ctx, k, parts, plan->batch, err);
     for (int i = 0; i < parts && !st && ctx->profiling; i++)
         merge_op_times(ctx, ctx->parts[i]);
     return st;
@@ -306,10 +325,10 @@ status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n
     *outputs = NULL;
     if (!st)
         st = model_get_plan(m, inputs, ctx->threads, &plan, err);
-    if (!st && ctx->threads > 1 && plan->batch >= ctx->threads) {
+    if (!st && plan->sub_batches > 1) {
         st = run_split(ctx, plan, inputs, n_inputs, err);
+        ctx->split_parts = st ? 1 : plan->sub_batches;
         plan_release(plan);
-        ctx->split_parts = st ? 1 : ctx->threads;
         if (!st)
             *outputs = ctx->outputs;
         return st;

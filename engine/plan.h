@@ -46,11 +46,18 @@ typedef struct plan {
     /*
      * Dim 0 of every input when every step computes it row by row (see
      * op_kernel_t.batch_inputs), so the batch may run as sub-batches with
-     * the same results; 0 when it may not. A plan for threads > 1 with
-     * batch >= threads is only ever split (executor.c): it is built without
-     * kernel state or arena (steps unprepared, arena_bytes 0).
+     * the same results; 0 when it may not.
      */
     int64_t batch;
+    /*
+     * How many sub-batches a run cuts such a batch into (executor.c), each
+     * on a plan of its own: one per thread, and more where the whole
+     * batch's activations would spill the cache (plan_sub_batches). A plan
+     * with sub_batches > 1 is built without kernel state (steps
+     * unprepared), and its arena_bytes is only the estimate the choice
+     * was made on: it never runs itself.
+     */
+    int sub_batches;
     arena_t arena; /* folded constants, key data, these arrays */
 } plan_t;
 

@@ -1,16 +1,86 @@
 /*
  * Batch splitting: on two threads, a batch the plan computes row by row runs
  * as two sub-batches, and the joined outputs are exactly those of one
- * unsplit run; a batch that mixes rows (Softmax over the batch here) or
- * meets a constant with a row per sample is never split, and stays right.
+ * unsplit run; a batch whose activations outgrow the cache (made small
+ * here through INFERD_CACHE_BYTES) runs as more sub-batches, on one thread
+ * too, taken in turn; a batch that mixes rows (Softmax over the batch
+ * here) or meets a constant with a row per sample is never split, and
+ * stays right.
  */
 #include <math.h>
+#include <stdlib.h>
+
+#include "cpu_cache.h"
 
 #include "check.h"
 #include "engine.h"
 #include "model_builder.h"
 
 #define BATCH 8
+
+/*
+ * The cache the test pretends to have, and a wide model's rows and
+ * columns: its whole-batch arena (one [WIDE_ROWS, WIDE_COLS] float
+ * tensor, 256 KiB) is four times the one-thread share (half the cache),
+ * so one thread runs 4 sub-batches and two threads, each with half that
+ * share, 8.
+ */
+#define FAKE_CACHE_BYTES "131072"
+#define WIDE_ROWS        64
+#define WIDE_COLS        1024
+
+/* Runs the wide model on x with threads threads into y; returns its sub-batches. */
+static int run_wide(engine_model_t *model, int threads, const float *x, float *y)
+{
+    engine_context_t *ctx = NULL;
+    tensor_t in = {.dtype = DTYPE_FLOAT, .rank = 2, .dims = {WIDE_ROWS, WIDE_COLS}};
+    const tensor_t *out;
+    error_t err;
+    int parts = -1;
+
+    in.data = (void *)x;
+    CHECK(engine_context_create(model, threads, &ctx, &err) == STATUS_OK);
+    if (ctx && engine_context_run(ctx, &in, 1, &out, &err) == STATUS_OK) {
+        CHECK(out[0].dims[0] == WIDE_ROWS && out[0].dims[1] == WIDE_COLS);
+        memcpy(y, out[0].data, (size_t)WIDE_ROWS * WIDE_COLS * sizeof *y);
+        parts = engine_context_split_parts(ctx);
+    }
+    engine_context_free(ctx);
+    return parts;
+}
+
+/* y = relu(x * 2 + w) on [WIDE_ROWS, WIDE_COLS], split by the cache's size. */
+static void test_cache_sized(void)
+{
+    static float w[WIDE_COLS], x[WIDE_ROWS * WIDE_COLS], y[WIDE_ROWS * WIDE_COLS];
+    const float two[1] = {2};
+    model_spec_t spec = {.opset = 13, .output = "y"};
+    engine_model_t *model = NULL;
+    error_t err;
+
+    for (int i = 0; i < WIDE_COLS; i++)
+        w[i] = (float)(i % 5) - 2.0f;
+    for (int i = 0; i < WIDE_ROWS * WIDE_COLS; i++)
+        x[i] = (float)(i % 13) * 0.25f - 1.5f;
+    spec.nodes[spec.n_nodes++] = node("Mul", "mul", "x", "two", "x2");
+    spec.nodes[spec.n_nodes++] = node("Add", "add", "x2", "w", "s");
+    spec.nodes[spec.n_nodes++] = node("Relu", "relu", "s", NULL, "y");
+    spec.inits[spec.n_inits++] = float_tensor("two", 1, two, false);
+    spec.inits[spec.n_inits++] = float_tensor("w", WIDE_COLS, w, true);
+    CHECK(engine_model_load(write_model_shaped(&spec, "wide.onnx", WIDE_COLS, NULL), &model,
+                            &err) == STATUS_OK);
+    if (!model)
+        return;
+    for (int threads = 1; threads <= 2; threads++) {
+        memset(y, 0, sizeof y);
+        CHECK(run_wide(model, threads, x, y) == 4 * threads);
+        for (int i = 0; i < WIDE_ROWS * WIDE_COLS; i++) {
+            float want = x[i] * 2 + w[i % WIDE_COLS];
+            CHECK(y[i] == (want > 0 ? want : 0));
+        }
+    }
+    engine_model_free(model);
+}
 
 /* Runs model on x [rows, 3] with threads threads; copies the output to y. */
 static int run(engine_model_t *model, int threads, const float *x, int64_t rows, float *y)
@@ -50,8 +120,11 @@ int main(void)
     engine_model_t *model;
     char cmd[600];
 
+    /* Before anything reads the cache size, which is read once. */
+    setenv(CPU_CACHE_ENV, FAKE_CACHE_BYTES, 1);
     if (!mkdtemp(tmp_dir))
         return 1;
+    test_cache_sized();
     for (int i = 0; i < BATCH * 3; i++) {
         x[i] = (float)(i % 7) - 2.5f;
         per_row[i] = (float)i;

@@ -252,6 +252,18 @@ size_t gemm_workspace_bytes(const gemm_a_t *a, int64_t m, const gemm_b_t *b, int
     return (size_t)(threads > 1 ? threads : 1) * (size_t)(bl.mc * bl.kc) * sizeof(float);
 }
 
+/*
+ * Rows of the tile that starts with left rows of its block to go: 6, but
+ * 7 or 8 left run as 4 + 3 or 4 + 4 (GEMM_SHORT_MR), not as 6 + a short
+ * tile that costs two thirds of a full one.
+ */
+static int tile_rows(int64_t left)
+{
+    if (left > GEMM_MR && left <= GEMM_MR + 2)
+        return GEMM_SHORT_MR;
+    return (int)min64(GEMM_MR, left);
+}
+
 /* Task number task of bl: its rows, all of K block by block, its panels. */
 static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
                      const gemm_epilogue_t *ep, const blocking_t *bl, int64_t task, float *slot,
@@ -283,9 +295,9 @@ static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, 
             t.b = b->data + (jp * b->k + p0) * GEMM_NR;
             t.nr = (int)min64(GEMM_NR, b->n - col);
             t.bias = ep->bias ? ep->bias + col : NULL;
-            for (int64_t i = 0; i < rows; i += GEMM_MR) {
+            for (int64_t i = 0; i < rows; i += t.mr) {
                 t.a = ablock + i * t.lda;
-                t.mr = (int)min64(GEMM_MR, rows - i);
+                t.mr = tile_rows(rows - i);
                 t.c = c + (row0 + i) * ldc + col;
                 t.residual =
                     ep->residual ? ep->residual + (row0 + i) * ep->ld_residual + col : NULL;

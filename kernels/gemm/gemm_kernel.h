@@ -18,6 +18,12 @@
  */
 #define GEMM_MR 6
 #define GEMM_NR GEMM_B_PANEL
+/*
+ * Rows of the short tile a row block's last rows may use instead: a 4-row
+ * tile takes two thirds of a 6-row one, so 128 rows run as 20 tiles of 6
+ * and 2 of 4 (21.3 tiles' time) rather than 21 of 6 and one of 2 (22).
+ */
+#define GEMM_SHORT_MR 4
 
 /*
  * One tile: C[0..mr, 0..nr) (row stride ldc) gets A[0..mr, 0..kc) (row

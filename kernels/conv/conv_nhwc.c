@@ -52,8 +52,9 @@ static bool use_gemm(const op_call_t *call)
  * workspace cap. Measured per layer at 1 thread (tests/bench/bench_conv.c,
  * ResNet-18/50's 3x3 stride-1 layers, batch 1 and 8): Winograd takes
  * 0.55-0.65 of the GEMM's time at 64 to 256 channels (130-155
- * direct-convolution GFLOP/s against 75-90), so every layer it supports
- * with enough channels for the GEMM gains.
+ * direct-convolution GFLOP/s against 75-90) and 0.7-0.9 at 512 channels
+ * on 7x7 images, so every layer it supports with enough channels for the
+ * GEMM gains (where its images have enough tiles: run_path).
  */
 static bool use_winograd(const op_call_t *call)
 {
@@ -121,6 +122,18 @@ void conv_nhwc_release(void *state)
     free(s);
 }
 
+/*
+ * The path a call with geometry g runs on: a layer packed for Winograd
+ * runs on the GEMM, from the same packed weights, where its images have
+ * too few tiles to pay for deriving the transforms.
+ */
+static conv_path_t run_path(const op_call_t *call, const conv_geom_t *g)
+{
+    conv_path_t path = path_of(call);
+
+    return path == CONV_PATH_WINOGRAD && !conv_winograd_worth(g) ? CONV_PATH_GEMM : path;
+}
+
 void conv_nhwc_workspace(op_call_t *call, const conv_geom_t *g)
 {
     op_call_t c = impl_call(call);
@@ -128,8 +141,8 @@ void conv_nhwc_workspace(op_call_t *call, const conv_geom_t *g)
 
     if (path_of(call) == CONV_PATH_DNNL)
         return;
-    bytes = path_of(call) == CONV_PATH_WINOGRAD ? conv_winograd_workspace(&c, g)
-                                                : conv_gemm_workspace(&c, g);
+    bytes = run_path(call, g) == CONV_PATH_WINOGRAD ? conv_winograd_workspace(&c, g)
+                                                    : conv_gemm_workspace(&c, g);
     if (bytes > call->workspace_size)
         call->workspace_size = bytes;
 }
@@ -162,8 +175,15 @@ void conv_nhwc_unprepare(void *prepared)
 status_t conv_nhwc_run(op_call_t *call, error_t *err)
 {
     op_call_t c = impl_call(call);
+    conv_geom_t g;
+    tensor_t y;
+    status_t st;
 
-    switch (path_of(call)) {
+    if (path_of(call) == CONV_PATH_DNNL)
+        return conv_dnnl_run(&c, err);
+    if ((st = conv_nhwc_resolve(call, &g, &y, err)))
+        return st;
+    switch (run_path(call, &g)) {
     case CONV_PATH_WINOGRAD:
         return conv_winograd_run(&c, err);
     case CONV_PATH_GEMM:

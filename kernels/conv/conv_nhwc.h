@@ -84,8 +84,13 @@ status_t conv_gemm_run(op_call_t *call, error_t *err);
  * 16 transformed weight matrices in its workspace; nothing is prepared.
  */
 bool conv_winograd_supports(const conv_nhwc_params_t *p, const tensor_t *w);
-/* True when the transforms of weights w fit the cap on what they add to the workspace. */
+/*
+ * True when the transforms of weights w fit the cap on what they add to
+ * the workspace, a block of output channels at a time.
+ */
 bool conv_winograd_fits(const tensor_t *w);
+/* True when a call with geometry g has enough tiles to pay for deriving the transforms. */
+bool conv_winograd_worth(const conv_geom_t *g);
 /* Scratch bytes conv_winograd_run needs on call->threads threads. */
 size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g);
 status_t conv_winograd_run(op_call_t *call, error_t *err);

@@ -55,12 +55,32 @@
 #define WINO_CHUNK_ROWS 6
 
 /*
- * Most floats of a run's 16 U_xi: they occupy the arena while the layer
- * runs, so this bounds what Winograd adds to a plan's memory. 256 x 256
- * channels (4 MiB) fit; 512-channel layers (16 MiB) stay on the implicit
- * GEMM.
+ * Most floats of the 16 U_xi a run holds at once: they occupy the arena
+ * while the layer runs, so this bounds what Winograd adds to a plan's
+ * memory. 256 x 256 channels (4 MiB) fit whole; wider layers (ResNet's
+ * 512 x 512, 16 MiB) run block of output channels by block of output
+ * channels, each block's U_xi derived in turn, and each chunk's inputs
+ * transformed again for every block.
  */
 #define WINO_TRANSFORM_MAX_FLOATS ((int64_t)CONV_WINO_POINTS * 256 * 256)
+
+/*
+ * Fewest 2x2 output tiles a run must have: deriving the transforms costs
+ * the same whatever the tile count, so images of fewer tiles run on the
+ * implicit GEMM instead. 16 is the smallest count measured to gain:
+ * ResNet's 7x7x512 layers (16 tiles per image) at 1 thread take 2.99 ms on
+ * Winograd against 3.25 on the GEMM at batch 1, 15.5 against 21.8 at
+ * batch 8 (tests/bench/bench_conv.c).
+ */
+#define WINO_MIN_TILES 16
+
+/*
+ * With several threads, fewer chunks than this per thread leave them
+ * unevenly loaded or idle (ResNet-50's 14x14x256 layers at batch 1 are one
+ * chunk of 49 tiles, its 7x7x512 ones one of 16), so the threads share
+ * each chunk instead, by transform point: 16 equal GEMMs.
+ */
+#define WINO_CHUNKS_PER_THREAD 2
 
 /* Alignment of the workspace's parts (one cache line; packed B wants it). */
 #define WINO_ALIGN 64
@@ -90,19 +110,36 @@ bool conv_winograd_supports(const conv_nhwc_params_t *p, const tensor_t *w)
            all_ones(p->conv.n_dilations, p->conv.dilations);
 }
 
+/* Output channels per block: all of them when their U_xi fit the cap, else whole panels that do. */
+static int64_t block_channels(int64_t ic, int64_t oc)
+{
+    int64_t panels = (oc + GEMM_B_PANEL - 1) / GEMM_B_PANEL;
+    int64_t fit = WINO_TRANSFORM_MAX_FLOATS / (CONV_WINO_POINTS * GEMM_B_PANEL * ic);
+
+    return panels <= fit ? oc : fit * GEMM_B_PANEL;
+}
+
 bool conv_winograd_fits(const tensor_t *w)
 {
-    int64_t cols = (w->dims[0] + GEMM_B_PANEL - 1) / GEMM_B_PANEL * GEMM_B_PANEL;
+    return CONV_WINO_POINTS * GEMM_B_PANEL * w->dims[1] <= WINO_TRANSFORM_MAX_FLOATS;
+}
 
-    return CONV_WINO_POINTS * w->dims[1] * cols <= WINO_TRANSFORM_MAX_FLOATS;
+bool conv_winograd_worth(const conv_geom_t *g)
+{
+    int64_t tiles_y = (g->win.cols[1] + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
+    int64_t tiles_x = (g->win.cols[2] + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
+
+    return g->batch * tiles_y * tiles_x >= WINO_MIN_TILES;
 }
 
 /* One call's geometry in tiles, and what the transforms read and write. */
 typedef struct wino_run {
     const gemm_b_t *taps;          /* the implicit GEMM's packed weights */
-    gemm_b_t *u[CONV_WINO_POINTS]; /* U_xi as [IC] x OC, in the workspace */
+    gemm_b_t *u[CONV_WINO_POINTS]; /* U_xi of the current block, [IC] x its channels */
+    char *u_mem;                   /* where the U_xi are laid out, in the workspace */
     const float *zeros;            /* max(IC, OC) zeros: padding taps and a missing bias */
     int64_t ic, oc;
+    int64_t block; /* output channels per block, a whole number of panels unless all */
     const float *x;
     float *y;
     const float *residual; /* NHWC like y, may be y itself; NULL without one */
@@ -114,6 +151,7 @@ typedef struct wino_run {
     int64_t ph, pw;       /* leading pads */
     int64_t tiles_y, tiles_x, tiles;
     int64_t chunk; /* tiles per chunk */
+    bool by_point; /* the threads share each chunk (WINO_CHUNKS_PER_THREAD) */
 } wino_run_t;
 
 static int64_t chunk_tiles(int64_t tiles, int64_t ic, int64_t oc, int threads)
@@ -160,7 +198,12 @@ static void run_geometry(const op_call_t *call, const conv_geom_t *g, wino_run_t
     r->tiles_y = (r->oh + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
     r->tiles_x = (r->ow + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
     r->tiles = g->batch * r->tiles_y * r->tiles_x;
-    r->chunk = chunk_tiles(r->tiles, g->in_channels, g->out_channels, threads);
+    r->block = block_channels(r->ic, r->oc);
+    r->chunk = chunk_tiles(r->tiles, r->ic, r->block, 1);
+    r->by_point = threads > 1 &&
+                  (r->tiles + r->chunk - 1) / r->chunk < (int64_t)threads * WINO_CHUNKS_PER_THREAD;
+    if (!r->by_point)
+        r->chunk = chunk_tiles(r->tiles, r->ic, r->block, threads);
 }
 
 static size_t aligned_size(size_t bytes)
@@ -168,10 +211,10 @@ static size_t aligned_size(size_t bytes)
     return (bytes + WINO_ALIGN - 1) / WINO_ALIGN * WINO_ALIGN;
 }
 
-/* Bytes of the workspace before the threads' scratch: the 16 U_xi, then the zeros. */
-static size_t transform_bytes(int64_t ic, int64_t oc)
+/* Bytes of the workspace before the threads' scratch: one block's 16 U_xi, then the zeros. */
+static size_t transform_bytes(int64_t ic, int64_t oc, int64_t block)
 {
-    return CONV_WINO_POINTS * aligned_size(gemm_b_pack_size(ic, oc)) +
+    return CONV_WINO_POINTS * aligned_size(gemm_b_pack_size(ic, block)) +
            aligned_size((size_t)max64(ic, oc) * sizeof(float));
 }
 
@@ -183,31 +226,59 @@ size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g)
     run_geometry(call, g, &r);
     if (r.tiles == 0)
         return 0;
-    return WINO_ALIGN + transform_bytes(r.ic, r.oc) +
-           (size_t)(threads * slot_floats(r.chunk, r.ic, r.oc)) * sizeof(float);
+    return WINO_ALIGN + transform_bytes(r.ic, r.oc, r.block) +
+           (size_t)((r.by_point ? 1 : threads) * slot_floats(r.chunk, r.ic, r.block)) *
+               sizeof(float);
 }
 
-/* Panel p of the 16 U_xi from panel p of the packed taps. */
-static void transform_panel(const wino_run_t *r, int64_t p)
+/* Sets aside the U_xi at the start of the (aligned) workspace and zeroes the zeros; returns what
+ * follows. */
+static char *reserve_transforms(wino_run_t *r, char *mem)
+{
+    size_t zero_bytes = aligned_size((size_t)max64(r->ic, r->oc) * sizeof(float));
+
+    r->u_mem = mem;
+    mem += CONV_WINO_POINTS * aligned_size(gemm_b_pack_size(r->ic, r->block));
+    memset(mem, 0, zero_bytes);
+    r->zeros = (const float *)mem;
+    return mem + zero_bytes;
+}
+
+/* A block of output channels: [c0, c0 + cols). */
+typedef struct wino_block {
+    int64_t c0, cols;
+} wino_block_t;
+
+static wino_block_t block_at(const wino_run_t *r, int64_t index)
+{
+    wino_block_t b = {.c0 = index * r->block};
+
+    b.cols = min64(r->block, r->oc - b.c0);
+    return b;
+}
+
+/* Lays out the U_xi of block b (call on one thread). */
+static void layout_block(wino_run_t *r, wino_block_t b)
+{
+    size_t u_bytes = aligned_size(gemm_b_pack_size(r->ic, r->block));
+
+    for (int xi = 0; xi < CONV_WINO_POINTS; xi++)
+        r->u[xi] = gemm_b_layout_into(r->u_mem + xi * u_bytes, r->ic, b.cols);
+}
+
+/* Panel p of block b's 16 U_xi from the matching panel of the packed taps. */
+static void transform_panel(const wino_run_t *r, wino_block_t b, int64_t p)
 {
     float *u[CONV_WINO_POINTS];
 
     for (int xi = 0; xi < CONV_WINO_POINTS; xi++)
         u[xi] = gemm_b_panel_mut(r->u[xi], p);
-    r->weight(gemm_b_panel(r->taps, p), r->ic, u);
+    r->weight(gemm_b_panel(r->taps, b.c0 / GEMM_B_PANEL + p), r->ic, u);
 }
 
-/* Lays the U_xi and the zeros out at the start of the (aligned) workspace; returns what follows. */
-static char *layout_transforms(wino_run_t *r, char *mem)
+static int64_t block_panels(wino_block_t b)
 {
-    size_t u_bytes = aligned_size(gemm_b_pack_size(r->ic, r->oc));
-    size_t zero_bytes = aligned_size((size_t)max64(r->ic, r->oc) * sizeof(float));
-
-    for (int xi = 0; xi < CONV_WINO_POINTS; xi++, mem += u_bytes)
-        r->u[xi] = gemm_b_layout_into(mem, r->ic, r->oc);
-    memset(mem, 0, zero_bytes);
-    r->zeros = (const float *)mem;
-    return mem + zero_bytes;
+    return (b.cols + GEMM_B_PANEL - 1) / GEMM_B_PANEL;
 }
 
 /* Tile number t as (image, tile row, tile column). */
@@ -259,29 +330,35 @@ static void input_transform(const wino_run_t *r, int64_t t0, int64_t n, float *v
     }
 }
 
-/* Y of tiles [t0, t0 + n) from M [16][chunk][OC]; outputs past the edge are dropped. */
-static void output_transform(const wino_run_t *r, int64_t t0, int64_t n, const float *m)
+/*
+ * Block b's channels of Y for tiles [t0, t0 + n) from M [16][chunk][cols];
+ * outputs past the edge are dropped.
+ */
+static void output_transform(const wino_run_t *r, wino_block_t b, int64_t t0, int64_t n,
+                             const float *m)
 {
-    int64_t oc = r->oc, plane = r->chunk * oc;
+    int64_t plane = r->chunk * b.cols;
+    conv_winograd_epilogue_t ep = r->ep;
     tile_pos_t p = tile_at(r, t0);
 
+    ep.bias += b.c0;
     for (int64_t t = 0; t < n; t++, tile_next(r, &p)) {
         float *out[CONV_WINO_OUT * CONV_WINO_OUT];
         const float *res[CONV_WINO_OUT * CONV_WINO_OUT];
         for (int q = 0; q < CONV_WINO_OUT * CONV_WINO_OUT; q++) {
             int64_t oy = p.ty * CONV_WINO_OUT + q / CONV_WINO_OUT;
             int64_t ox = p.tx * CONV_WINO_OUT + q % CONV_WINO_OUT;
-            int64_t at = ((p.b * r->oh + oy) * r->ow + ox) * oc;
+            int64_t at = ((p.b * r->oh + oy) * r->ow + ox) * r->oc + b.c0;
             bool inside = oy < r->oh && ox < r->ow;
             out[q] = inside ? r->y + at : NULL;
             res[q] = inside && r->residual ? r->residual + at : NULL;
         }
-        r->output(m + t * oc, plane, 0, oc, &r->ep, out, res);
+        r->output(m + t * b.cols, plane, 0, b.cols, &ep, out, res);
     }
 }
 
-/* One chunk on the calling thread: input transform, 16 GEMMs, output transform. */
-static void run_chunk(const wino_run_t *r, int64_t index, float *slot)
+/* One chunk of block b on the calling thread: input transform, 16 GEMMs, output transform. */
+static void run_chunk(const wino_run_t *r, wino_block_t b, int64_t index, float *slot)
 {
     int64_t t0 = index * r->chunk, n = min64(r->chunk, r->tiles - t0);
     float *v = slot, *m = slot + CONV_WINO_POINTS * r->chunk * r->ic;
@@ -289,9 +366,61 @@ static void run_chunk(const wino_run_t *r, int64_t index, float *slot)
     input_transform(r, t0, n, v);
     for (int xi = 0; xi < CONV_WINO_POINTS; xi++) {
         gemm_a_t a = {.data = v + xi * r->chunk * r->ic, .lda = r->ic};
-        gemm_run(&a, n, r->u[xi], m + xi * r->chunk * r->oc, r->oc, NULL, NULL, 1);
+        gemm_run(&a, n, r->u[xi], m + xi * r->chunk * b.cols, b.cols, NULL, NULL, 1);
     }
-    output_transform(r, t0, n, m);
+    output_transform(r, b, t0, n, m);
+}
+
+/*
+ * Chunk index of block b shared by the calling team of threads threads
+ * (call from inside the parallel region, on every thread): each transforms
+ * its share of the tiles, then runs its share of the 16 GEMMs, then
+ * transforms its tiles' products back; the loops' barriers order the three.
+ */
+static void run_chunk_by_point(const wino_run_t *r, wino_block_t b, int64_t index, float *slot,
+                               int threads)
+{
+    int64_t t0 = index * r->chunk, n = min64(r->chunk, r->tiles - t0);
+    float *v = slot, *m = slot + CONV_WINO_POINTS * r->chunk * r->ic;
+
+#pragma omp for schedule(static)
+    for (int k = 0; k < threads; k++) {
+        int64_t lo = n * k / threads, hi = n * (k + 1) / threads;
+        input_transform(r, t0 + lo, hi - lo, v + lo * r->ic);
+    }
+#pragma omp for schedule(static)
+    for (int xi = 0; xi < CONV_WINO_POINTS; xi++) {
+        gemm_a_t a = {.data = v + xi * r->chunk * r->ic, .lda = r->ic};
+        gemm_run(&a, n, r->u[xi], m + xi * r->chunk * b.cols, b.cols, NULL, NULL, 1);
+    }
+#pragma omp for schedule(static)
+    for (int k = 0; k < threads; k++) {
+        int64_t lo = n * k / threads, hi = n * (k + 1) / threads;
+        output_transform(r, b, t0 + lo, hi - lo, m + lo * b.cols);
+    }
+}
+
+/* Every block in turn on the team of threads threads (call on every thread of the region). */
+static void run_blocks_parallel(wino_run_t *r, int64_t blocks, int64_t chunks, float *scratch,
+                                int64_t slot, int threads)
+{
+    for (int64_t bi = 0; bi < blocks; bi++) {
+        wino_block_t b = block_at(r, bi);
+#pragma omp single
+        layout_block(r, b);
+        /* Every chunk reads every U_xi: this loop's barrier keeps them whole. */
+#pragma omp for schedule(static)
+        for (int64_t p = 0; p < block_panels(b); p++)
+            transform_panel(r, b, p);
+        if (r->by_point) {
+            for (int64_t i = 0; i < chunks; i++)
+                run_chunk_by_point(r, b, i, scratch, threads);
+        } else {
+#pragma omp for schedule(dynamic)
+            for (int64_t i = 0; i < chunks; i++)
+                run_chunk(r, b, i, scratch + omp_get_thread_num() * slot);
+        }
+    }
 }
 
 status_t conv_winograd_run(op_call_t *call, error_t *err)
@@ -303,7 +432,7 @@ status_t conv_winograd_run(op_call_t *call, error_t *err)
     conv_geom_t g;
     tensor_t y;
     wino_run_t r;
-    int64_t chunks, slot, panels;
+    int64_t chunks, blocks, slot;
     char *base;
     float *scratch;
     status_t st = conv_nhwc_resolve(call, &g, &y, err);
@@ -318,7 +447,7 @@ status_t conv_winograd_run(op_call_t *call, error_t *err)
     run_geometry(call, &g, &r);
     assert(gemm_b_k(r.taps) == 9 * r.ic && gemm_b_n(r.taps) == r.oc);
     base = (char *)(((uintptr_t)call->workspace + WINO_ALIGN - 1) & ~(uintptr_t)(WINO_ALIGN - 1));
-    scratch = (float *)layout_transforms(&r, base);
+    scratch = (float *)reserve_transforms(&r, base);
     r.x = call->inputs[0]->data;
     r.y = call->outputs[0].data;
     r.residual = p->sum ? call->inputs[CONV_NHWC_RESIDUAL]->data : NULL;
@@ -330,28 +459,24 @@ status_t conv_winograd_run(op_call_t *call, error_t *err)
     r.input = avx2 ? conv_winograd_input_avx2 : conv_winograd_input_generic;
     r.output = avx2 ? conv_winograd_output_avx2 : conv_winograd_output_generic;
     chunks = (r.tiles + r.chunk - 1) / r.chunk;
-    slot = slot_floats(r.chunk, r.ic, r.oc);
-    panels = gemm_b_panels(r.taps);
-    if (threads == 1 || chunks == 1) {
+    blocks = (r.oc + r.block - 1) / r.block;
+    slot = slot_floats(r.chunk, r.ic, r.block);
+    if (threads == 1 || (chunks == 1 && !r.by_point)) {
         /*
          * No parallel region: gemm_run opens its own one-thread region, and
          * nested in another one each costs a team allocation.
          */
-        for (int64_t j = 0; j < panels; j++)
-            transform_panel(&r, j);
-        for (int64_t i = 0; i < chunks; i++)
-            run_chunk(&r, i, scratch);
+        for (int64_t bi = 0; bi < blocks; bi++) {
+            wino_block_t b = block_at(&r, bi);
+            layout_block(&r, b);
+            for (int64_t j = 0; j < block_panels(b); j++)
+                transform_panel(&r, b, j);
+            for (int64_t i = 0; i < chunks; i++)
+                run_chunk(&r, b, i, scratch);
+        }
         return STATUS_OK;
     }
-    /* Every chunk reads every U_xi: the first loop's barrier keeps them whole. */
 #pragma omp parallel num_threads(threads)
-    {
-#pragma omp for schedule(static)
-        for (int64_t j = 0; j < panels; j++)
-            transform_panel(&r, j);
-#pragma omp for schedule(dynamic)
-        for (int64_t i = 0; i < chunks; i++)
-            run_chunk(&r, i, scratch + omp_get_thread_num() * slot);
-    }
+    run_blocks_parallel(&r, blocks, chunks, scratch, slot, threads);
     return STATUS_OK;
 }

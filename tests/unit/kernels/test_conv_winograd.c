@@ -75,8 +75,13 @@ static const int64_t sizes[] = {1, 2, 3, 5, 7, 8, 13};
 static const int64_t pad_sets[][4] = {{1, 1, 1, 1}, {0, 0, 0, 0}, {2, 0, 1, 2}, {0, 1, 2, 1}};
 static const int64_t channels[][2] = {{1, 1}, {3, 5}, {8, 8}, {17, 9}, {5, 17}, {64, 24}};
 
-/* Layers the kernel test runs, and one that takes many chunks. */
+/*
+ * Layers the kernel test runs, one that takes many chunks, and one too wide
+ * for its transforms to fit the cap at once (two blocks of output
+ * channels: 128 and a last short one).
+ */
 static const conv_case_t layers[] = {
+    {2, 512, 140, 6, 5, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
     {1, 64, 64, 14, 14, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
     {2, 32, 48, 9, 11, 3, 3, {1, 1}, {1, 1}, {1, 0, 0, 1}},
     {3, 16, 16, 13, 7, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},

@@ -266,7 +266,9 @@ static status_t parse_input(Inference__ModelInferRequest *msg, size_t i, int k,
     st = kserve_input_rank(tc->name, tc, cfg->max_batch_size, in->n_shape, &t->rank, err);
     if (st != STATUS_OK)
         return st;
-    memcpy(t->dims, in->shape, in->n_shape * sizeof *in->shape);
+    /* A scalar's shape unpacks as NULL, which memcpy must not get even for 0 bytes. */
+    if (in->n_shape > 0)
+        memcpy(t->dims, in->shape, in->n_shape * sizeof *in->shape);
     st = kserve_input_dims(tc->name, tc, cfg->max_batch_size, t, err);
     if (st != STATUS_OK)
         return st;

@@ -1,9 +1,9 @@
 /*
  * vmath.c - the AVX-512 variants take 16 lanes at a time with sleef's
  * 1-ULP functions and finish the tail with a masked load, the AVX2 ones 8
- * lanes (sleef's exp, vmath.h's erf and GELU) and a scalar tail, the
- * generic ones are libm loops. The variant is
- * chosen once per call with __builtin_cpu_supports (cached by libgcc).
+ * lanes (sleef's exp, vmath.h's erf, GELU and softmax exp) and a scalar
+ * tail, the generic ones are libm loops. The variant is chosen once per
+ * call with __builtin_cpu_supports (cached by libgcc).
  */
 #include "vmath.h"
 
@@ -101,7 +101,7 @@ AVX2 static float exp_shift_sum_avx2(const float *x, float *y, int64_t n, float 
     int64_t i = 0;
 
     for (; i + 8 <= n; i += 8) {
-        __m256 e = Sleef_expf8_u10avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmax));
+        __m256 e = vmath_exp_neg8_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmax));
         _mm256_storeu_ps(y + i, e);
         acc = _mm256_add_ps(acc, e);
     }

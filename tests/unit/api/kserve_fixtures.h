@@ -161,4 +161,44 @@ static inline int contains_all(const char *haystack, ...)
     return ok;
 }
 
+/*
+ * Checks that a parse returned status (st against the expected one) and
+ * that err's message holds every needle of the NULL-terminated list ap;
+ * each failure is reported with the test's line.
+ */
+static inline void check_error_va(int line, status_t st, const error_t *err, status_t status,
+                                  va_list ap)
+{
+    const char *needle;
+
+    if (st != status) {
+        fprintf(stderr, "line %d: status %s, expected %s (%s)\n", line, status_name(st),
+                status_name(status), err->message);
+        check_failures++;
+    }
+    while ((needle = va_arg(ap, const char *)) != NULL)
+        if (!strstr(err->message, needle)) {
+            fprintf(stderr, "line %d: message \"%s\" lacks \"%s\"\n", line, err->message, needle);
+            check_failures++;
+        }
+}
+
+/* Outputs simple_cfg's model would produce: sum [2,3] = i / 4, count [1], flag [2] = {1, 0}. */
+static inline void fake_simple_outputs(request_t *req, int64_t count_value)
+{
+    float *sum = arena_alloc(&req->arena, 6 * sizeof *sum);
+    int64_t *count = arena_alloc(&req->arena, sizeof *count);
+    uint8_t *flag = arena_alloc(&req->arena, 2);
+
+    for (int i = 0; i < 6; i++)
+        sum[i] = (float)i / 4;
+    *count = count_value;
+    flag[0] = 1;
+    flag[1] = 0;
+    req->n_outputs = 3;
+    req->outputs[0] = (tensor_t){.dtype = DTYPE_FLOAT, .rank = 2, .dims = {2, 3}, .data = sum};
+    req->outputs[1] = (tensor_t){.dtype = DTYPE_INT64, .rank = 1, .dims = {1}, .data = count};
+    req->outputs[2] = (tensor_t){.dtype = DTYPE_BOOL, .rank = 1, .dims = {2}, .data = flag};
+}
+
 #endif

@@ -352,23 +352,6 @@ static void test_id_echo(void)
     request_free(req);
 }
 
-/* Outputs the simple model would produce: sum [2,3], count [1], flag [2]. */
-static void fake_simple_outputs(request_t *req)
-{
-    float *sum = arena_alloc(&req->arena, 6 * sizeof *sum);
-    int64_t *count = arena_alloc(&req->arena, sizeof *count);
-    uint8_t *flag = arena_alloc(&req->arena, 2);
-
-    for (int i = 0; i < 6; i++)
-        sum[i] = (float)i / 4;
-    *count = 6;
-    flag[0] = 1;
-    req->n_outputs = 3;
-    req->outputs[0] = (tensor_t){.dtype = DTYPE_FLOAT, .rank = 2, .dims = {2, 3}, .data = sum};
-    req->outputs[1] = (tensor_t){.dtype = DTYPE_INT64, .rank = 1, .dims = {1}, .data = count};
-    req->outputs[2] = (tensor_t){.dtype = DTYPE_BOOL, .rank = 1, .dims = {2}, .data = flag};
-}
-
 #define SIMPLE_INPUTS                                                                              \
     "\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[2,3],\"data\":[1,2,3,4,5,6]},"   \
     "{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1],\"data\":[1]}]"
@@ -389,7 +372,7 @@ static void test_requested_outputs(void)
                      &req, &prefs, &err) == STATUS_OK);
     CHECK(req->output_mask == 5);
     CHECK(prefs.binary_mask == 0);
-    fake_simple_outputs(req);
+    fake_simple_outputs(req, 6);
     CHECK(kserve_write_infer_response(req, &cfg, "simple", "1", &prefs, &body, &size, &header_len,
                                       &err) == STATUS_OK);
     CHECK(header_len == 0);
@@ -429,7 +412,7 @@ static void test_binary_output_selection(void)
                      &req, &prefs, &err) == STATUS_OK);
     CHECK(req->output_mask == 7);
     CHECK(prefs.binary_mask == 6);
-    fake_simple_outputs(req);
+    fake_simple_outputs(req, 6);
     CHECK(kserve_write_infer_response(req, &cfg, "simple", "1", &prefs, &body, &size, &header_len,
                                       &err) == STATUS_OK);
     CHECK(header_len > 0 && size == header_len + 8 + 2);

@@ -149,9 +149,18 @@ static Inference__DataType data_type(dtype_t t)
     }
 }
 
-static int64_t *dims_copy(const model_tensor_config_t *tc, arena_t *arena)
+/*
+ * The fields ModelInput and ModelOutput share, from tc, copied into the
+ * arena; false when it is out of memory.
+ */
+static bool tensor_fields(const model_tensor_config_t *tc, arena_t *arena, char **name,
+                          Inference__DataType *type, int64_t **dims, size_t *n_dims)
 {
-    return arena_memdup(arena, tc->dims, sizeof tc->dims);
+    *name = kserve_grpc_text(arena, tc->name);
+    *type = data_type(tc->dtype);
+    *dims = arena_memdup(arena, tc->dims, sizeof tc->dims);
+    *n_dims = tc->rank > 0 ? (size_t)tc->rank : 0;
+    return *name && *dims;
 }
 
 static Inference__ModelInput **config_inputs(const model_config_t *cfg, arena_t *arena)
@@ -159,15 +168,10 @@ static Inference__ModelInput **config_inputs(const model_config_t *cfg, arena_t 
     Inference__ModelInput **list = ARENA_ARRAY(arena, cfg->n_inputs + 1, void *);
 
     for (int i = 0; list && i < cfg->n_inputs; i++) {
-        const model_tensor_config_t *tc = &cfg->inputs[i];
         Inference__ModelInput *m;
 
         NEW_MESSAGE(arena, Inference__ModelInput, inference__model_input__init, m);
-        m->name = kserve_grpc_text(arena, tc->name);
-        m->data_type = data_type(tc->dtype);
-        m->dims = dims_copy(tc, arena);
-        m->n_dims = tc->rank > 0 ? (size_t)tc->rank : 0;
-        if (!m->name || !m->dims)
+        if (!tensor_fields(&cfg->inputs[i], arena, &m->name, &m->data_type, &m->dims, &m->n_dims))
             return NULL;
         list[i] = m;
     }
@@ -179,15 +183,10 @@ static Inference__ModelOutput **config_outputs(const model_config_t *cfg, arena_
     Inference__ModelOutput **list = ARENA_ARRAY(arena, cfg->n_outputs + 1, void *);
 
     for (int i = 0; list && i < cfg->n_outputs; i++) {
-        const model_tensor_config_t *tc = &cfg->outputs[i];
         Inference__ModelOutput *m;
 
         NEW_MESSAGE(arena, Inference__ModelOutput, inference__model_output__init, m);
-        m->name = kserve_grpc_text(arena, tc->name);
-        m->data_type = data_type(tc->dtype);
-        m->dims = dims_copy(tc, arena);
-        m->n_dims = tc->rank > 0 ? (size_t)tc->rank : 0;
-        if (!m->name || !m->dims)
+        if (!tensor_fields(&cfg->outputs[i], arena, &m->name, &m->data_type, &m->dims, &m->n_dims))
             return NULL;
         list[i] = m;
     }
@@ -284,14 +283,10 @@ static Inference__ModelWarmup *warmup(const warmup_config_t *w, int index, arena
         NEW_MESSAGE(arena, Inference__ModelWarmup__InputsEntry,
                     inference__model_warmup__inputs_entry__init, e);
         NEW_MESSAGE(arena, Inference__ModelWarmup__Input, inference__model_warmup__input__init, in);
-        e->key = kserve_grpc_text(arena, tc->name);
-        in->data_type = data_type(tc->dtype);
-        in->dims = dims_copy(tc, arena);
-        in->n_dims = (size_t)tc->rank;
+        if (!tensor_fields(tc, arena, &e->key, &in->data_type, &in->dims, &in->n_dims))
+            return NULL;
         in->input_data_type_case = INFERENCE__MODEL_WARMUP__INPUT__INPUT_DATA_TYPE_ZERO_DATA;
         in->zero_data = 1;
-        if (!e->key || !in->dims)
-            return NULL;
         e->value = in;
         m->inputs[m->n_inputs++] = e;
     }

@@ -1,10 +1,11 @@
 /*
  * gemm_kernel_avx2.c - the AVX2 + FMA micro-kernel: a 6 x 16 tile in 12
- * ymm accumulators. Each step of K loads one 16-float row of the packed B
- * panel (two aligned loads) and broadcasts one element of each of the six
- * A rows, straight from A (packing A into interleaved panels measured no
- * faster: the six sequential row streams prefetch well). Partial tiles mask their C, bias and
- * residual accesses; the epilogue runs on the accumulators.
+ * ymm accumulators (4 x 16 in 8 for a block's short last tiles). Each step
+ * of K loads one 16-float row of the packed B panel (two aligned loads)
+ * and broadcasts one element of each of the six A rows, straight from A
+ * (packing A into interleaved panels measured no faster: the six
+ * sequential row streams prefetch well). Partial tiles mask their C, bias
+ * and residual accesses; the epilogue runs on the accumulators.
  */
 #include <immintrin.h>
 
@@ -151,8 +152,10 @@ AVX2 static inline __attribute__((always_inline)) void tile_rows(const gemm_tile
 
 /*
  * Out of line, so the 6-row loop is compiled without knowing mr > 4: GCC
- * then keeps six row pointers rather than indexing five rows off one
- * base, which measured 1% slower.
+ * then keeps six row pointers, the loop of the single 6-row kernel this
+ * replaced, rather than indexing five rows off one base (extra address
+ * arithmetic in the loop; about 1% slower in one A/B, within the noise in
+ * another).
  */
 AVX2 static __attribute__((noinline)) void tile6(const gemm_tile_t *t)
 {

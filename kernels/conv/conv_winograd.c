@@ -75,12 +75,16 @@
 #define WINO_MIN_TILES 16
 
 /*
- * With several threads, fewer chunks than this per thread leave them
- * unevenly loaded or idle (ResNet-50's 14x14x256 layers at batch 1 are one
- * chunk of 49 tiles, its 7x7x512 ones one of 16), so the threads share
- * each chunk instead, by transform point: 16 equal GEMMs.
+ * With several threads, chunks whose busiest thread gets more than this
+ * percentage above an even share of the tiles (chunk lengths round up to
+ * whole micro-kernel rows: 49 tiles on 2 threads split 30 + 19) are shared
+ * by the threads instead, by transform point: 16 equal GEMMs per chunk,
+ * at the cost of three barriers. Measured at batch 1 on 2 threads
+ * (bench_conv 1 2 resnet, best of 3): ResNet-50's 14x14x256 layer 0.74-0.80
+ * ms shared against 0.94-1.38 in chunks, its 7x7x512 one 1.3-2.3 against
+ * 1.9-4.1; the 28x28x128 one (196 tiles, 102 + 94) runs no faster shared.
  */
-#define WINO_CHUNKS_PER_THREAD 2
+#define WINO_IMBALANCE_PERCENT 15
 
 /* Alignment of the workspace's parts (one cache line; packed B wants it). */
 #define WINO_ALIGN 64
@@ -151,7 +155,7 @@ typedef struct wino_run {
     int64_t ph, pw;       /* leading pads */
     int64_t tiles_y, tiles_x, tiles;
     int64_t chunk; /* tiles per chunk */
-    bool by_point; /* the threads share each chunk (WINO_CHUNKS_PER_THREAD) */
+    bool by_point; /* the threads share each chunk (WINO_IMBALANCE_PERCENT) */
 } wino_run_t;
 
 static int64_t chunk_tiles(int64_t tiles, int64_t ic, int64_t oc, int threads)
@@ -199,11 +203,14 @@ static void run_geometry(const op_call_t *call, const conv_geom_t *g, wino_run_t
     r->tiles_x = (r->ow + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
     r->tiles = g->batch * r->tiles_y * r->tiles_x;
     r->block = block_channels(r->ic, r->oc);
-    r->chunk = chunk_tiles(r->tiles, r->ic, r->block, 1);
-    r->by_point = threads > 1 &&
-                  (r->tiles + r->chunk - 1) / r->chunk < (int64_t)threads * WINO_CHUNKS_PER_THREAD;
-    if (!r->by_point)
-        r->chunk = chunk_tiles(r->tiles, r->ic, r->block, threads);
+    r->chunk = chunk_tiles(r->tiles, r->ic, r->block, threads);
+    if (threads > 1) {
+        int64_t chunks = (r->tiles + r->chunk - 1) / r->chunk;
+        int64_t busiest = (chunks + threads - 1) / threads * r->chunk;
+        r->by_point = busiest * threads * 100 > r->tiles * (100 + WINO_IMBALANCE_PERCENT);
+    }
+    if (r->by_point)
+        r->chunk = chunk_tiles(r->tiles, r->ic, r->block, 1);
 }
 
 static size_t aligned_size(size_t bytes)

@@ -96,7 +96,6 @@ AVX512 static float exp_shift_sum_avx512(const float *x, float *y, int64_t n, fl
 AVX2 static float exp_shift_sum_avx2(const float *x, float *y, int64_t n, float max)
 {
     __m256 vmax = _mm256_set1_ps(max), acc = _mm256_setzero_ps();
-    __m128 half;
     float sum;
     int64_t i = 0;
 
@@ -105,10 +104,7 @@ AVX2 static float exp_shift_sum_avx2(const float *x, float *y, int64_t n, float 
         _mm256_storeu_ps(y + i, e);
         acc = _mm256_add_ps(acc, e);
     }
-    half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
-    half = _mm_add_ss(half, _mm_movehdup_ps(half));
-    sum = _mm_cvtss_f32(half);
+    sum = vmath_hsum8_avx2(acc);
     for (; i < n; i++) {
         y[i] = expf(x[i] - max);
         sum += y[i];

@@ -47,6 +47,24 @@ float vmath_max_f32(const float *x, int64_t n);
 /* The most negative y whose exp(y) is still a normal float (2^-126). */
 #define VMATH_EXP_MIN -87.33654f
 
+/* The largest of v's 8 lanes. */
+__attribute__((target("avx2,fma"))) static inline float vmath_hmax8_avx2(__m256 v)
+{
+    __m128 half = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+
+    half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+    return _mm_cvtss_f32(_mm_max_ss(half, _mm_movehdup_ps(half)));
+}
+
+/* The sum of v's 8 lanes. */
+__attribute__((target("avx2,fma"))) static inline float vmath_hsum8_avx2(__m256 v)
+{
+    __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+
+    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    return _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)));
+}
+
 /*
  * exp(y) on 8 lanes for y <= 0 (softmax after its shift, log erfc), at
  * most 2 ulp; 0 below VMATH_EXP_MIN (-inf included), NaN stays NaN. About

@@ -40,7 +40,6 @@ size_t attention_slot_bytes(const attention_shape_t *s)
 AVX2 static float scale_mask_max_avx2(float *row, const float *mask, float scale, int64_t n)
 {
     __m256 vscale = _mm256_set1_ps(scale), vmax = _mm256_set1_ps(-INFINITY);
-    __m128 half;
     float max;
     int64_t j = 0;
 
@@ -50,10 +49,7 @@ AVX2 static float scale_mask_max_avx2(float *row, const float *mask, float scale
         _mm256_storeu_ps(row + j, v);
         vmax = _mm256_max_ps(vmax, v);
     }
-    half = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
-    half = _mm_max_ps(half, _mm_movehl_ps(half, half));
-    half = _mm_max_ss(half, _mm_movehdup_ps(half));
-    max = _mm_cvtss_f32(half);
+    max = vmath_hmax8_avx2(vmax);
     for (; j < n; j++) {
         row[j] = row[j] * scale + (mask ? mask[j] : 0.0f);
         max = row[j] > max ? row[j] : max;

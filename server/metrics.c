@@ -3,6 +3,7 @@
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,19 +85,90 @@ static void process_usage(double *cpu_seconds, long long *rss_bytes)
     }
 }
 
+/* One model's sample of a family: what a family's renderer is given. */
+typedef struct metric_sample {
+    const char *name;   /* the family's */
+    const char *labels; /* model="...",version="..." */
+    const served_model_t *model;
+    const batcher_stats_t *stats;
+    size_t field; /* offset of the family's uint64_t in batcher_stats_t (counters) */
+} metric_sample_t;
+
+typedef void (*metric_render_fn)(text_t *t, const metric_sample_t *m);
+
+/* A counter kept as one uint64_t of batcher_stats_t. */
+static void render_counter(text_t *t, const metric_sample_t *m)
+{
+    uint64_t value;
+
+    memcpy(&value, (const char *)m->stats + m->field, sizeof value);
+    text_printf(t, "%s{%s} %llu\n", m->name, m->labels, (unsigned long long)value);
+}
+
+/* Failures by reason; "invalid" adds the requests the front ends refused before queueing. */
+static void render_failures(text_t *t, const metric_sample_t *m)
+{
+    const batcher_stats_t *s = m->stats;
+    const struct {
+        const char *reason;
+        uint64_t count;
+    } reasons[] = {
+        {"invalid", s->failed_invalid + atomic_load(&m->model->rejected)},
+        {"queue_full", s->failed_queue_full},
+        {"timeout", s->failed_timeout},
+        {"unavailable", s->failed_unavailable},
+        {"internal", s->failed_internal},
+    };
+
+    for (size_t r = 0; r < sizeof reasons / sizeof reasons[0]; r++)
+        text_printf(t, "%s{%s,reason=\"%s\"} %llu\n", m->name, m->labels, reasons[r].reason,
+                    (unsigned long long)reasons[r].count);
+}
+
+/* Rows per execution, in power-of-two buckets. */
+static void render_batch_sizes(text_t *t, const metric_sample_t *m)
+{
+    const batcher_stats_t *s = m->stats;
+    uint64_t cumulative = 0;
+
+    for (int b = 0; b < BATCHER_HISTOGRAM_BUCKETS - 1; b++) {
+        cumulative += s->batch_histogram[b];
+        text_printf(t, "%s_bucket{%s,le=\"%d\"} %llu\n", m->name, m->labels, 1 << b,
+                    (unsigned long long)cumulative);
+    }
+    cumulative += s->batch_histogram[BATCHER_HISTOGRAM_BUCKETS - 1];
+    text_printf(t, "%s_bucket{%s,le=\"+Inf\"} %llu\n%s_sum{%s} %llu\n%s_count{%s} %llu\n", m->name,
+                m->labels, (unsigned long long)cumulative, m->name, m->labels,
+                (unsigned long long)s->inferences, m->name, m->labels,
+                (unsigned long long)s->executions);
+}
+
+static void render_pending(text_t *t, const metric_sample_t *m)
+{
+    text_printf(t, "%s{%s} %d\n", m->name, m->labels, m->stats->pending);
+}
+
 static void model_metrics(text_t *t, served_model_t *const *models, int n)
 {
     static const struct {
         const char *name, *type, *help;
+        metric_render_fn render;
+        size_t field;
     } families[] = {
-        {"inferd_request_success_total", "counter", "Requests answered with outputs."},
-        {"inferd_request_failure_total", "counter", "Requests that failed, by reason."},
-        {"inferd_inference_count_total", "counter", "Inferences (batch rows) run."},
-        {"inferd_execution_count_total", "counter", "Model executions (batches) run."},
-        {"inferd_batch_size", "histogram", "Rows per execution."},
-        {"inferd_queue_duration_us_total", "counter", "Microseconds requests spent queued."},
-        {"inferd_compute_duration_us_total", "counter", "Microseconds spent running batches."},
-        {"inferd_pending_requests", "gauge", "Requests queued now."},
+        {"inferd_request_success_total", "counter", "Requests answered with outputs.",
+         render_counter, offsetof(batcher_stats_t, success)},
+        {"inferd_request_failure_total", "counter", "Requests that failed, by reason.",
+         render_failures, 0},
+        {"inferd_inference_count_total", "counter", "Inferences (batch rows) run.", render_counter,
+         offsetof(batcher_stats_t, inferences)},
+        {"inferd_execution_count_total", "counter", "Model executions (batches) run.",
+         render_counter, offsetof(batcher_stats_t, executions)},
+        {"inferd_batch_size", "histogram", "Rows per execution.", render_batch_sizes, 0},
+        {"inferd_queue_duration_us_total", "counter", "Microseconds requests spent queued.",
+         render_counter, offsetof(batcher_stats_t, queue_us)},
+        {"inferd_compute_duration_us_total", "counter", "Microseconds spent running batches.",
+         render_counter, offsetof(batcher_stats_t, compute_us)},
+        {"inferd_pending_requests", "gauge", "Requests queued now.", render_pending, 0},
     };
     batcher_stats_t *stats = calloc((size_t)n + 1, sizeof *stats);
 
@@ -110,66 +182,15 @@ static void model_metrics(text_t *t, served_model_t *const *models, int n)
         text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help,
                     families[f].name, families[f].type);
         for (int i = 0; i < n; i++) {
-            const batcher_stats_t *s = &stats[i];
             char labels[MODEL_NAME_MAX + 64];
+            metric_sample_t m = {.name = families[f].name,
+                                 .labels = labels,
+                                 .model = models[i],
+                                 .stats = &stats[i],
+                                 .field = families[f].field};
             snprintf(labels, sizeof labels, "model=\"%s\",version=\"%lld\"", models[i]->name,
                      (long long)models[i]->version);
-            switch (f) {
-            case 0:
-                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
-                            (unsigned long long)s->success);
-                break;
-            case 1: {
-                const struct {
-                    const char *reason;
-                    uint64_t count;
-                } reasons[] = {
-                    {"invalid", s->failed_invalid + atomic_load(&models[i]->rejected)},
-                    {"queue_full", s->failed_queue_full},
-                    {"timeout", s->failed_timeout},
-                    {"unavailable", s->failed_unavailable},
-                    {"internal", s->failed_internal},
-                };
-                for (size_t r = 0; r < sizeof reasons / sizeof reasons[0]; r++)
-                    text_printf(t, "%s{%s,reason=\"%s\"} %llu\n", families[f].name, labels,
-                                reasons[r].reason, (unsigned long long)reasons[r].count);
-                break;
-            }
-            case 2:
-                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
-                            (unsigned long long)s->inferences);
-                break;
-            case 3:
-                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
-                            (unsigned long long)s->executions);
-                break;
-            case 4: {
-                uint64_t cumulative = 0;
-                for (int b = 0; b < BATCHER_HISTOGRAM_BUCKETS - 1; b++) {
-                    cumulative += s->batch_histogram[b];
-                    text_printf(t, "%s_bucket{%s,le=\"%d\"} %llu\n", families[f].name, labels,
-                                1 << b, (unsigned long long)cumulative);
-                }
-                cumulative += s->batch_histogram[BATCHER_HISTOGRAM_BUCKETS - 1];
-                text_printf(t,
-                            "%s_bucket{%s,le=\"+Inf\"} %llu\n%s_sum{%s} %llu\n%s_count{%s} %llu\n",
-                            families[f].name, labels, (unsigned long long)cumulative,
-                            families[f].name, labels, (unsigned long long)s->inferences,
-                            families[f].name, labels, (unsigned long long)s->executions);
-                break;
-            }
-            case 5:
-                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
-                            (unsigned long long)s->queue_us);
-                break;
-            case 6:
-                text_printf(t, "%s{%s} %llu\n", families[f].name, labels,
-                            (unsigned long long)s->compute_us);
-                break;
-            default:
-                text_printf(t, "%s{%s} %d\n", families[f].name, labels, s->pending);
-                break;
-            }
+            families[f].render(t, &m);
         }
     }
     free(stats);

@@ -123,15 +123,16 @@ void conv_nhwc_release(void *state)
 }
 
 /*
- * The path a call with geometry g runs on: a layer packed for Winograd
- * runs on the GEMM, from the same packed weights, where its images have
- * too few tiles to pay for deriving the transforms.
+ * The path a call runs on, given its NHWC output's batch and image: a layer
+ * packed for Winograd runs on the GEMM, from the same packed weights, where
+ * its images have too few tiles to pay for deriving the transforms.
  */
-static conv_path_t run_path(const op_call_t *call, const conv_geom_t *g)
+static conv_path_t run_path(const op_call_t *call, int64_t batch, int64_t oh, int64_t ow)
 {
     conv_path_t path = path_of(call);
 
-    return path == CONV_PATH_WINOGRAD && !conv_winograd_worth(g) ? CONV_PATH_GEMM : path;
+    return path == CONV_PATH_WINOGRAD && !conv_winograd_worth(batch, oh, ow) ? CONV_PATH_GEMM
+                                                                             : path;
 }
 
 void conv_nhwc_workspace(op_call_t *call, const conv_geom_t *g)
@@ -141,8 +142,9 @@ void conv_nhwc_workspace(op_call_t *call, const conv_geom_t *g)
 
     if (path_of(call) == CONV_PATH_DNNL)
         return;
-    bytes = run_path(call, g) == CONV_PATH_WINOGRAD ? conv_winograd_workspace(&c, g)
-                                                    : conv_gemm_workspace(&c, g);
+    bytes = run_path(call, g->batch, g->win.cols[1], g->win.cols[2]) == CONV_PATH_WINOGRAD
+                ? conv_winograd_workspace(&c, g)
+                : conv_gemm_workspace(&c, g);
     if (bytes > call->workspace_size)
         call->workspace_size = bytes;
 }
@@ -175,15 +177,9 @@ void conv_nhwc_unprepare(void *prepared)
 status_t conv_nhwc_run(op_call_t *call, error_t *err)
 {
     op_call_t c = impl_call(call);
-    conv_geom_t g;
-    tensor_t y;
-    status_t st;
+    const int64_t *y = call->outputs[0].dims; /* [N, OH, OW, M], as infer made it */
 
-    if (path_of(call) == CONV_PATH_DNNL)
-        return conv_dnnl_run(&c, err);
-    if ((st = conv_nhwc_resolve(call, &g, &y, err)))
-        return st;
-    switch (run_path(call, &g)) {
+    switch (run_path(call, y[0], y[1], y[2])) {
     case CONV_PATH_WINOGRAD:
         return conv_winograd_run(&c, err);
     case CONV_PATH_GEMM:

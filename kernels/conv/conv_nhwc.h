@@ -89,8 +89,11 @@ bool conv_winograd_supports(const conv_nhwc_params_t *p, const tensor_t *w);
  * the workspace, a block of output channels at a time.
  */
 bool conv_winograd_fits(const tensor_t *w);
-/* True when a call with geometry g has enough tiles to pay for deriving the transforms. */
-bool conv_winograd_worth(const conv_geom_t *g);
+/*
+ * True when batch output images of oh x ow have enough tiles to pay for
+ * deriving the transforms.
+ */
+bool conv_winograd_worth(int64_t batch, int64_t oh, int64_t ow);
 /* Scratch bytes conv_winograd_run needs on call->threads threads. */
 size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g);
 status_t conv_winograd_run(op_call_t *call, error_t *err);

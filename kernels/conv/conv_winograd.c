@@ -128,12 +128,12 @@ bool conv_winograd_fits(const tensor_t *w)
     return CONV_WINO_POINTS * GEMM_B_PANEL * w->dims[1] <= WINO_TRANSFORM_MAX_FLOATS;
 }
 
-bool conv_winograd_worth(const conv_geom_t *g)
+bool conv_winograd_worth(int64_t batch, int64_t oh, int64_t ow)
 {
-    int64_t tiles_y = (g->win.cols[1] + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
-    int64_t tiles_x = (g->win.cols[2] + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
+    int64_t tiles_y = (oh + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
+    int64_t tiles_x = (ow + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
 
-    return g->batch * tiles_y * tiles_x >= WINO_MIN_TILES;
+    return batch * tiles_y * tiles_x >= WINO_MIN_TILES;
 }
 
 /* One call's geometry in tiles, and what the transforms read and write. */

@@ -3,15 +3,19 @@
 
 For every model x threads (1, 2) x batch (1, 8) cell it alternates `inferd
 bench` and ONNX Runtime (onnxruntime-node, graph optimization "all") for
---rounds rounds and reports the median of the per-round medians, and the
-ratio inferd / ORT (below 1 means inferd is faster). Absolute times on a
-shared machine are noisy; the ratio, measured in one run, is the figure.
+--rounds rounds and reports each engine's median of its per-round medians,
+and the ratio inferd / ORT (below 1 means inferd is faster): the median of
+the rounds' own ratios. A round's two measurements are taken seconds apart,
+so a neighbour that slows the shared machine for a while slows both; pairing
+them cancels that, where a ratio of the overall medians would not. Absolute
+times on a shared machine are noisy; the ratio, measured in one run, is the
+figure.
 
 The models come from tests/models/export_models.py --bench (exported into
 --models if missing). onnxruntime-node is installed with npm into
 build/ort if missing (npm install --ignore-scripts onnxruntime-node@1.30.0).
 
-usage: bench_ort.py [--inferd build/inferd] [--models DIR] [--rounds 3] [--iterations 10]
+usage: bench_ort.py [--inferd build/inferd] [--models DIR] [--rounds 5] [--iterations 10]
 """
 import argparse
 import json
@@ -68,7 +72,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--inferd", default=os.path.join(ROOT, "build", "inferd"))
     ap.add_argument("--models", default=os.path.join(ROOT, "build", "bench-models"))
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--iterations", type=int, default=10)
     ap.add_argument("--only", action="append", metavar="FOLDER",
                     help="bench only this model folder (repeatable), e.g. resnet50_op17")
@@ -92,8 +96,9 @@ def main():
                 for _ in range(args.rounds):
                     ours.append(run_inferd(args.inferd, model, dims, threads, args.iterations))
                     theirs.append(run_ort(node_path, model, dims, threads, args.iterations))
+                ratio = statistics.median(o / t for o, t in zip(ours, theirs))
                 a, b = statistics.median(ours), statistics.median(theirs)
-                print(f"| {title} | {threads} | {batch} | {a:.1f} | {b:.1f} | {a / b:.2f} |", flush=True)
+                print(f"| {title} | {threads} | {batch} | {a:.1f} | {b:.1f} | {ratio:.2f} |", flush=True)
     return 0
 
 

@@ -29,15 +29,40 @@ static long read_number(const char *path, char *unit)
     return value;
 }
 
+bool cpu_cache_parse_bytes(const char *text, size_t *bytes)
+{
+    size_t value = 0;
+    int shift = 0;
+    const char *c = text;
+
+    for (; *c >= '0' && *c <= '9'; c++) {
+        value = value * 10 + (size_t)(*c - '0');
+        if (value > CPU_CACHE_MAX_BYTES)
+            return false;
+    }
+    if (c == text)
+        return false;
+    if (*c == 'K')
+        shift = 10;
+    else if (*c == 'M')
+        shift = 20;
+    else if (*c == 'G')
+        shift = 30;
+    if (shift)
+        c++;
+    if (*c != '\0' || value == 0 || value > CPU_CACHE_MAX_BYTES >> shift)
+        return false;
+    *bytes = value << shift;
+    return true;
+}
+
 static void read_cache_size(void)
 {
     const char *forced = getenv(CPU_CACHE_ENV);
     long best_level = 0;
 
-    if (forced && strtoll(forced, NULL, 10) > 0) {
-        last_level_bytes = (size_t)strtoll(forced, NULL, 10);
+    if (forced && cpu_cache_parse_bytes(forced, &last_level_bytes))
         return;
-    }
     for (int i = 0; i < CPU_CACHE_MAX_INDEX; i++) {
         char path[96], unit;
         long level, size;

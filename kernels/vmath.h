@@ -28,9 +28,9 @@ float vmath_exp_shift_sum_f32(const float *x, float *y, int64_t n, float max);
 float vmath_max_f32(const float *x, int64_t n);
 
 /*
- * erf and the erf GELU on 8 lanes for AVX2 + FMA code, inline so that a
- * kernel applies them to values still in registers (a call would make it
- * spill every live ymm register, all caller-saved). About 25 cycles per
+ * erf on 8 lanes for AVX2 + FMA code, inline so that a kernel applies it
+ * to values still in registers (a call would make it spill every live ymm
+ * register, all caller-saved). About 25 cycles per
  * vector against 100 for sleef's Sleef_erff8_u10avx2 on Zen 4; at most
  * 1.9 ulp from erf over all floats (sleef: 1).
  *
@@ -123,13 +123,56 @@ __attribute__((target("avx2,fma"))) static inline __m256 vmath_erf8_avx2(__m256 
     return _mm256_or_ps(r, _mm256_and_ps(x, sign));
 }
 
-/* x / 2 * (1 + erf(x / sqrt(2))) on 8 lanes. */
+/*
+ * The GELU's own evaluation, x * Phi(x) with Phi the normal distribution
+ * function: by symmetry Phi(x) = 1 - T(|x|) for x >= 0 and T(|x|) below,
+ * T(a) = erfc(a / sqrt(2)) / 2 its upper tail. T is a piecewise
+ * polynomial: VMATH_GELU_PIECES pieces of width 1 / VMATH_GELU_SCALE, each
+ * a degree-VMATH_GELU_DEGREE polynomial in the position u in [0, 1) within
+ * its piece (Chebyshev fits, 1.2e-8 from T at most with the coefficients
+ * rounded to float). One vpermps per coefficient picks each lane's piece,
+ * so a vector costs 7 FMAs and 7 permutes instead of the erf's two
+ * polynomials and an exp: vmath_gelu_f32 over an array in L1 took 5.2
+ * ns per vector against 10.1 with vmath_erf8_avx2, and the GELU epilogue
+ * of BERT-base's FFN GEMM (128 x 3072 x 768) fell from 8% of the GEMM's
+ * time to 4%.
+ *
+ * The GELU needs T only to within an absolute 1e-7: for x < 0 the result
+ * x T(|x|) then stays within |x| 2^-23, the rounding of 1 + erf that every
+ * float evaluation of x / 2 (1 + erf(x / sqrt(2))) makes; for x >= 0,
+ * x (1 - T) within a few ulp of the result.
+ */
+#define VMATH_GELU_PIECES 8 /* the 8 lanes one vpermps selects from */
+#define VMATH_GELU_DEGREE 6 /* degree 5 misses 1e-7 (fit error 1.7e-7) */
+/* float(1 / 0.7): pieces of width 0.7 cover [0, VMATH_GELU_CLAMP] in 8. */
+#define VMATH_GELU_SCALE 1.42857146f
+/*
+ * |x| is clamped here, inside the last piece (5.59 * VMATH_GELU_SCALE <
+ * 8): T(5.59) = 1.1e-8, so past it x T(|x|) is within |x| 2^-23 of 0.
+ */
+#define VMATH_GELU_CLAMP 5.59f
+
+/* vmath_gelu_tail[k][j]: the coefficient of u^k in piece j's polynomial. */
+extern const float vmath_gelu_tail[VMATH_GELU_DEGREE + 1][VMATH_GELU_PIECES];
+
+/* x / 2 * (1 + erf(x / sqrt(2))) on 8 lanes; NaN stays NaN, -inf gives -inf (not 0). */
 __attribute__((target("avx2,fma"))) static inline __m256 vmath_gelu8_avx2(__m256 x)
 {
-    __m256 e = vmath_erf8_avx2(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678f)));
-    __m256 h = _mm256_mul_ps(x, _mm256_set1_ps(0.5f));
+    const __m256 scale = _mm256_set1_ps(VMATH_GELU_SCALE);
+    /* min returns its second operand when the first is NaN: a NaN x gives a = the clamp. */
+    __m256 a =
+        _mm256_min_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(VMATH_GELU_CLAMP));
+    __m256 piece =
+        _mm256_round_ps(_mm256_mul_ps(a, scale), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    /* u = a * scale - piece in one rounding, so the product's own rounding does not shift u. */
+    __m256 u = _mm256_fmsub_ps(a, scale, piece);
+    __m256i j = _mm256_cvtps_epi32(piece);
+    __m256 t = _mm256_permutevar8x32_ps(_mm256_loadu_ps(vmath_gelu_tail[VMATH_GELU_DEGREE]), j);
 
-    return _mm256_fmadd_ps(h, e, h);
+    for (int k = VMATH_GELU_DEGREE - 1; k >= 0; k--)
+        t = _mm256_fmadd_ps(t, u, _mm256_permutevar8x32_ps(_mm256_loadu_ps(vmath_gelu_tail[k]), j));
+    /* blendv takes t where x's sign bit is set: Phi(x) = T(|x|) for x < 0 (and -0). */
+    return _mm256_mul_ps(x, _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), t), t, x));
 }
 
 #endif

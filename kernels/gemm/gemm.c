@@ -98,7 +98,21 @@ static void fill_panels(gemm_b_t *p, const float *b, int64_t ldb, bool transpose
     size_t reported = 0;
 
     if (transposed) {
-        for (int64_t j = 0; j < n; j++) {
+        int64_t j = 0;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            for (; j + GEMM_TRANSPOSE_BLOCK <= n; j += GEMM_TRANSPOSE_BLOCK) {
+                float *columns = p->data + j / GEMM_NR * k * GEMM_NR + j % GEMM_NR;
+                int64_t q = 0;
+                for (; q + GEMM_TRANSPOSE_BLOCK <= k; q += GEMM_TRANSPOSE_BLOCK)
+                    gemm_transpose_block_avx2(b + j * ldb + q, ldb, columns + q * GEMM_NR, GEMM_NR);
+                for (; q < k; q++)
+                    for (int64_t c = 0; c < GEMM_TRANSPOSE_BLOCK; c++)
+                        columns[q * GEMM_NR + c] = b[(j + c) * ldb + q];
+                report(progress, progress_ctx,
+                       (size_t)((j + GEMM_TRANSPOSE_BLOCK - 1) * ldb + k) * sizeof *b, &reported,
+                       j + GEMM_TRANSPOSE_BLOCK == n);
+            }
+        for (; j < n; j++) {
             float *column = p->data + j / GEMM_NR * k * GEMM_NR + j % GEMM_NR;
             for (int64_t q = 0; q < k; q++)
                 column[q * GEMM_NR] = b[j * ldb + q];

@@ -174,3 +174,27 @@ AVX2 void gemm_kernel_avx2(const gemm_tile_t *t)
     else
         tile_rows(t, GEMM_SHORT_MR);
 }
+
+AVX2 void gemm_transpose_block_avx2(const float *src, int64_t lds, float *dst, int64_t ldd)
+{
+    __m256 r[GEMM_TRANSPOSE_BLOCK], t[GEMM_TRANSPOSE_BLOCK];
+
+    for (int i = 0; i < GEMM_TRANSPOSE_BLOCK; i++)
+        r[i] = _mm256_loadu_ps(src + i * lds);
+    /* Interleave pairs of rows, then pairs of pairs: each 128-bit half holds a 4 x 4 transpose. */
+    for (int i = 0; i < GEMM_TRANSPOSE_BLOCK; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < GEMM_TRANSPOSE_BLOCK; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    /* Rows 0-3 carry the low halves of the result, rows 4-7 the high ones. */
+    for (int i = 0; i < GEMM_TRANSPOSE_BLOCK / 2; i++) {
+        _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+        _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+    }
+}

@@ -44,7 +44,7 @@ status_t conv_nhwc_resolve(const op_call_t *call, conv_geom_t *g, tensor_t *out,
 
 /*
  * The kernel's hooks (conv_nhwc.c): each convolution runs on oneDNN, on the
- * packed-B GEMM as an implicit GEMM or as Winograd F(2x2, 3x3), chosen once
+ * packed-B GEMM as an implicit GEMM or as Winograd, chosen once
  * at pack time from the weights' shape and the attributes; the state holds
  * one packed copy of the weights (Winograd's is the GEMM's).
  */
@@ -78,10 +78,11 @@ size_t conv_gemm_workspace(const op_call_t *call, const conv_geom_t *g);
 status_t conv_gemm_run(op_call_t *call, error_t *err);
 
 /*
- * Winograd F(2x2, 3x3) implementation (conv_winograd.c), 3x3 windows with
- * stride 1, dilation 1 and group 1 only: call->state is the implicit
- * GEMM's packed weights (conv_gemm_pack), from which each run derives the
- * 16 transformed weight matrices in its workspace; nothing is prepared.
+ * Winograd F(2x2, 3x3) and F(4x4, 3x3) implementation (conv_winograd.c),
+ * 3x3 windows with stride 1, dilation 1 and group 1 only: call->state is
+ * the implicit GEMM's packed weights (conv_gemm_pack), from which each run
+ * derives the 16 or 36 transformed weight matrices in its workspace; each
+ * run picks its tile from its output's size; nothing is prepared.
  */
 bool conv_winograd_supports(const conv_nhwc_params_t *p, const tensor_t *w);
 /*

@@ -1,12 +1,13 @@
 /*
  * conv_winograd.c - channels-last 3x3 convolutions (stride 1, dilation 1,
- * group 1) by Winograd's minimal filtering F(2x2, 3x3).
+ * group 1) by Winograd's minimal filtering F(2x2, 3x3) or F(4x4, 3x3).
  *
- * Each 2x2 block of outputs (a tile) comes from a 4x4 block of inputs d as
- * Y = A^T [sum over ic of (G g G^T) . (B^T d B)] A, where . is the
- * elementwise product of 4x4 matrices: 16 multiplies per tile and channel
- * pair instead of the 36 of the direct 3x3 window. With 1-D F(2, 3) on
- * inputs d0..d3 and taps g0..g2 (a correlation, as ONNX Conv is):
+ * F(2x2, 3x3) first: each 2x2 block of outputs (a tile) comes from a 4x4
+ * block of inputs d as Y = A^T [sum over ic of (G g G^T) . (B^T d B)] A,
+ * where . is the elementwise product of 4x4 matrices: 16 multiplies per
+ * tile and channel pair instead of the 36 of the direct 3x3 window. With
+ * 1-D F(2, 3) on inputs d0..d3 and taps g0..g2 (a correlation, as ONNX
+ * Conv is):
  *   m0 = (d0 - d2) g0            m1 = (d1 + d2) (g0 + g1 + g2) / 2
  *   m2 = (d2 - d1) (g0 - g1 + g2) / 2    m3 = (d1 - d3) g2
  *   y0 = m0 + m1 + m2 = d0 g0 + d1 g1 + d2 g2
@@ -27,6 +28,16 @@
  * tiles: transform the chunk's inputs into V (channels are contiguous in
  * NHWC, so each point is a vector over channels), 16 GEMMs into M,
  * transform M back into the output with bias, residual and activation.
+ *
+ * F(4x4, 3x3) (conv_winograd4_generic.c derives its matrices) runs the
+ * same way on 6x6 input tiles: 36 transform points, so 36 U_xi and 36
+ * GEMMs per chunk, for 4x4 output tiles; 36 multiplies per 16 outputs
+ * against F(2x2, 3x3)'s 64, at the cost of costlier transforms and of a
+ * larger rounding error (2.3e-5 of the largest output at 512 input
+ * channels in the unit test, against under 1e-5; on ResNet-50 against
+ * PyTorch 1.1e-6 relative, against 7.8e-7). The driver below serves both tiles through a table of
+ * each one's sizes and transforms (wino_variant_t), and picks F(4x4, 3x3) on the layers with many
+ * tiles (WINO4_MIN_TILES).
  */
 #include "conv_winograd.h"
 
@@ -37,7 +48,8 @@
 #include "gemm/gemm.h"
 
 /*
- * Tiles per chunk. Each chunk streams all 16 packed U_xi (1 MiB at 128
+ * Tiles per chunk (of either size; measured on F(2x2, 3x3) and kept for
+ * F(4x4, 3x3)). Each chunk streams all 16 packed U_xi (1 MiB at 128
  * channels, more than L2) through the GEMMs, so long chunks pay off more
  * than keeping V and M in L2 does: measured at 1 thread on ResNet's 3x3
  * layers, 144 tiles run 64-channel layers 25% faster than 48 and 128- and
@@ -55,14 +67,29 @@
 #define WINO_CHUNK_ROWS 6
 
 /*
- * Most floats of the 16 U_xi a run holds at once: they occupy the arena
- * while the layer runs, so this bounds what Winograd adds to a plan's
- * memory. 256 x 256 channels (4 MiB) fit whole; wider layers (ResNet's
- * 512 x 512, 16 MiB) run block of output channels by block of output
- * channels, each block's U_xi derived in turn, and each chunk's inputs
- * transformed again for every block.
+ * Most floats of the U_xi (16 or 36) a run holds at once: they occupy the
+ * arena while the layer runs, so this bounds what Winograd adds to a plan's
+ * memory. With F(2x2, 3x3), 256 x 256 channels (4 MiB) fit whole; wider
+ * layers (ResNet's 512 x 512, 16 MiB) run block of output channels by
+ * block of output channels, each block's U_xi derived in turn, and each
+ * chunk's inputs transformed again for every block. With F(4x4, 3x3),
+ * 128 x 128 (2.25 MiB) fits whole and 256 x 256 runs in blocks of 112.
  */
 #define WINO_TRANSFORM_MAX_FLOATS ((int64_t)CONV_WINO_POINTS * 256 * 256)
+
+/*
+ * Fewest 4x4 output tiles a run takes F(4x4, 3x3) with, rather than
+ * F(2x2, 3x3): its tiles cost 36 GEMM rows per 16 outputs where
+ * F(2x2, 3x3) pays 64, but its transforms cost more per output, its
+ * partial tiles at the image's edge waste more, and on few tiles the
+ * threads share 36 short GEMMs. Measured per layer (bench_conv, ResNet's
+ * 3x3 stride-1 layers, 1 and 2 threads, batch 1 and 8, ms F(2x2) -> F(4x4)):
+ * 56x56x64 (196 tiles per image) 1.52 -> 1.21 at 1 thread, 0.94 -> 0.65
+ * at 2; 28x28x128 (49) 1.41 -> 0.96 and 0.77 -> 0.52; 14x14x256 (16) at
+ * batch 1 on 2 threads 0.88 -> 1.83, at batch 8 (128) 13.2 -> 11.8 on 1
+ * thread and 6.87 -> 6.43 on 2; 7x7x512 at batch 8 (32) 9.8 -> 11.9 on 2.
+ */
+#define WINO4_MIN_TILES 48
 
 /*
  * Fewest 2x2 output tiles a run must have: deriving the transforms costs
@@ -88,6 +115,39 @@
 
 /* Alignment of the workspace's parts (one cache line; packed B wants it). */
 #define WINO_ALIGN 64
+
+/* One tile size: its edges, its transform points and its transforms on this CPU. */
+typedef struct wino_variant {
+    int out, in, points;
+    conv_winograd_weight_fn weight;
+    conv_winograd_input_fn input;
+    conv_winograd_output_fn output;
+} wino_variant_t;
+
+static const wino_variant_t wino2_generic = {CONV_WINO_OUT,
+                                             CONV_WINO_IN,
+                                             CONV_WINO_POINTS,
+                                             conv_winograd_weight_generic,
+                                             conv_winograd_input_generic,
+                                             conv_winograd_output_generic};
+static const wino_variant_t wino2_avx2 = {CONV_WINO_OUT,
+                                          CONV_WINO_IN,
+                                          CONV_WINO_POINTS,
+                                          conv_winograd_weight_avx2,
+                                          conv_winograd_input_avx2,
+                                          conv_winograd_output_avx2};
+static const wino_variant_t wino4_generic = {CONV_WINO4_OUT,
+                                             CONV_WINO4_IN,
+                                             CONV_WINO4_POINTS,
+                                             conv_winograd4_weight_generic,
+                                             conv_winograd4_input_generic,
+                                             conv_winograd4_output_generic};
+static const wino_variant_t wino4_avx2 = {CONV_WINO4_OUT,
+                                          CONV_WINO4_IN,
+                                          CONV_WINO4_POINTS,
+                                          conv_winograd4_weight_avx2,
+                                          conv_winograd4_input_avx2,
+                                          conv_winograd4_output_avx2};
 
 static int64_t max64(int64_t a, int64_t b)
 {
@@ -115,10 +175,10 @@ bool conv_winograd_supports(const conv_nhwc_params_t *p, const tensor_t *w)
 }
 
 /* Output channels per block: all of them when their U_xi fit the cap, else whole panels that do. */
-static int64_t block_channels(int64_t ic, int64_t oc)
+static int64_t block_channels(int points, int64_t ic, int64_t oc)
 {
     int64_t panels = (oc + GEMM_B_PANEL - 1) / GEMM_B_PANEL;
-    int64_t fit = WINO_TRANSFORM_MAX_FLOATS / (CONV_WINO_POINTS * GEMM_B_PANEL * ic);
+    int64_t fit = WINO_TRANSFORM_MAX_FLOATS / (points * GEMM_B_PANEL * ic);
 
     return panels <= fit ? oc : fit * GEMM_B_PANEL;
 }
@@ -136,21 +196,40 @@ bool conv_winograd_worth(int64_t batch, int64_t oh, int64_t ow)
     return batch * tiles_y * tiles_x >= WINO_MIN_TILES;
 }
 
+/*
+ * The tile a run uses: the one asked for, else F(4x4, 3x3) on runs of
+ * WINO4_MIN_TILES of its tiles or more whose one panel of transforms fits
+ * the cap.
+ */
+static const wino_variant_t *pick_variant(const conv_geom_t *g, conv_winograd_tile_t tile)
+{
+    bool avx2 = __builtin_cpu_supports("avx2");
+    int64_t tiles4 = g->batch * ((g->win.cols[1] + CONV_WINO4_OUT - 1) / CONV_WINO4_OUT) *
+                     ((g->win.cols[2] + CONV_WINO4_OUT - 1) / CONV_WINO4_OUT);
+
+    if (tile == CONV_WINO_TILE_AUTO)
+        tile = tiles4 >= WINO4_MIN_TILES && CONV_WINO4_POINTS * GEMM_B_PANEL * g->in_channels <=
+                                                WINO_TRANSFORM_MAX_FLOATS
+                   ? CONV_WINO_TILE_4
+                   : CONV_WINO_TILE_2;
+    if (tile == CONV_WINO_TILE_4)
+        return avx2 && __builtin_cpu_supports("fma") ? &wino4_avx2 : &wino4_generic;
+    return avx2 ? &wino2_avx2 : &wino2_generic;
+}
+
 /* One call's geometry in tiles, and what the transforms read and write. */
 typedef struct wino_run {
-    const gemm_b_t *taps;          /* the implicit GEMM's packed weights */
-    gemm_b_t *u[CONV_WINO_POINTS]; /* U_xi of the current block, [IC] x its channels */
-    char *u_mem;                   /* where the U_xi are laid out, in the workspace */
-    const float *zeros;            /* max(IC, OC) zeros: padding taps and a missing bias */
+    const wino_variant_t *v;           /* the tile and its transforms */
+    const gemm_b_t *taps;              /* the implicit GEMM's packed weights */
+    gemm_b_t *u[CONV_WINO_MAX_POINTS]; /* U_xi of the current block, [IC] x its channels */
+    char *u_mem;                       /* where the U_xi are laid out, in the workspace */
+    const float *zeros;                /* max(IC, OC) zeros: padding taps and a missing bias */
     int64_t ic, oc;
     int64_t block; /* output channels per block, a whole number of panels unless all */
     const float *x;
     float *y;
     const float *residual; /* NHWC like y, may be y itself; NULL without one */
     conv_winograd_epilogue_t ep;
-    conv_winograd_weight_fn weight;
-    conv_winograd_input_fn input;
-    conv_winograd_output_fn output;
     int64_t h, w, oh, ow; /* input and output images */
     int64_t ph, pw;       /* leading pads */
     int64_t tiles_y, tiles_x, tiles;
@@ -158,9 +237,9 @@ typedef struct wino_run {
     bool by_point; /* the threads share each chunk (WINO_IMBALANCE_PERCENT) */
 } wino_run_t;
 
-static int64_t chunk_tiles(int64_t tiles, int64_t ic, int64_t oc, int threads)
+static int64_t chunk_tiles(int points, int64_t tiles, int64_t ic, int64_t oc, int threads)
 {
-    int64_t fit = WINO_CHUNK_BYTES / (CONV_WINO_POINTS * (ic + oc) * (int64_t)sizeof(float));
+    int64_t fit = WINO_CHUNK_BYTES / (points * (ic + oc) * (int64_t)sizeof(float));
     int64_t chunks, chunk;
 
     fit = min64(max64(fit, WINO_CHUNK_MIN), WINO_CHUNK_MAX);
@@ -176,19 +255,22 @@ static int64_t chunk_tiles(int64_t tiles, int64_t ic, int64_t oc, int threads)
 }
 
 /* Floats of one thread's scratch: V and M of a chunk, rounded to a cache line. */
-static int64_t slot_floats(int64_t chunk, int64_t ic, int64_t oc)
+static int64_t slot_floats(int points, int64_t chunk, int64_t ic, int64_t oc)
 {
     int64_t line = WINO_ALIGN / (int64_t)sizeof(float);
 
-    return (CONV_WINO_POINTS * chunk * (ic + oc) + line - 1) / line * line;
+    return (points * chunk * (ic + oc) + line - 1) / line * line;
 }
 
-static void run_geometry(const op_call_t *call, const conv_geom_t *g, wino_run_t *r)
+static void run_geometry(const op_call_t *call, const conv_geom_t *g, conv_winograd_tile_t tile,
+                         wino_run_t *r)
 {
     const conv_window_t *win = &g->win;
     int threads = call->threads > 1 ? call->threads : 1;
+    const wino_variant_t *v = pick_variant(g, tile);
 
     *r = (wino_run_t){
+        .v = v,
         .taps = call->state,
         .ic = g->in_channels,
         .oc = g->out_channels,
@@ -199,18 +281,18 @@ static void run_geometry(const op_call_t *call, const conv_geom_t *g, wino_run_t
         .ph = win->pad[1],
         .pw = win->pad[2],
     };
-    r->tiles_y = (r->oh + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
-    r->tiles_x = (r->ow + CONV_WINO_OUT - 1) / CONV_WINO_OUT;
+    r->tiles_y = (r->oh + v->out - 1) / v->out;
+    r->tiles_x = (r->ow + v->out - 1) / v->out;
     r->tiles = g->batch * r->tiles_y * r->tiles_x;
-    r->block = block_channels(r->ic, r->oc);
-    r->chunk = chunk_tiles(r->tiles, r->ic, r->block, threads);
+    r->block = block_channels(v->points, r->ic, r->oc);
+    r->chunk = chunk_tiles(v->points, r->tiles, r->ic, r->block, threads);
     if (threads > 1) {
         int64_t chunks = (r->tiles + r->chunk - 1) / r->chunk;
         int64_t busiest = (chunks + threads - 1) / threads * r->chunk;
         r->by_point = busiest * threads * 100 > r->tiles * (100 + WINO_IMBALANCE_PERCENT);
     }
     if (r->by_point)
-        r->chunk = chunk_tiles(r->tiles, r->ic, r->block, 1);
+        r->chunk = chunk_tiles(v->points, r->tiles, r->ic, r->block, 1);
 }
 
 static size_t aligned_size(size_t bytes)
@@ -218,24 +300,30 @@ static size_t aligned_size(size_t bytes)
     return (bytes + WINO_ALIGN - 1) / WINO_ALIGN * WINO_ALIGN;
 }
 
-/* Bytes of the workspace before the threads' scratch: one block's 16 U_xi, then the zeros. */
-static size_t transform_bytes(int64_t ic, int64_t oc, int64_t block)
+/* Bytes of the workspace before the threads' scratch: one block's U_xi, then the zeros. */
+static size_t transform_bytes(int points, int64_t ic, int64_t oc, int64_t block)
 {
-    return CONV_WINO_POINTS * aligned_size(gemm_b_pack_size(ic, block)) +
+    return points * aligned_size(gemm_b_pack_size(ic, block)) +
            aligned_size((size_t)max64(ic, oc) * sizeof(float));
 }
 
-size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g)
+size_t conv_winograd_workspace_tile(const op_call_t *call, const conv_geom_t *g,
+                                    conv_winograd_tile_t tile)
 {
     wino_run_t r;
     int threads = call->threads > 1 ? call->threads : 1;
 
-    run_geometry(call, g, &r);
+    run_geometry(call, g, tile, &r);
     if (r.tiles == 0)
         return 0;
-    return WINO_ALIGN + transform_bytes(r.ic, r.oc, r.block) +
-           (size_t)((r.by_point ? 1 : threads) * slot_floats(r.chunk, r.ic, r.block)) *
+    return WINO_ALIGN + transform_bytes(r.v->points, r.ic, r.oc, r.block) +
+           (size_t)((r.by_point ? 1 : threads) * slot_floats(r.v->points, r.chunk, r.ic, r.block)) *
                sizeof(float);
+}
+
+size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g)
+{
+    return conv_winograd_workspace_tile(call, g, CONV_WINO_TILE_AUTO);
 }
 
 /* Sets aside the U_xi at the start of the (aligned) workspace and zeroes the zeros; returns what
@@ -245,7 +333,7 @@ static char *reserve_transforms(wino_run_t *r, char *mem)
     size_t zero_bytes = aligned_size((size_t)max64(r->ic, r->oc) * sizeof(float));
 
     r->u_mem = mem;
-    mem += CONV_WINO_POINTS * aligned_size(gemm_b_pack_size(r->ic, r->block));
+    mem += r->v->points * aligned_size(gemm_b_pack_size(r->ic, r->block));
     memset(mem, 0, zero_bytes);
     r->zeros = (const float *)mem;
     return mem + zero_bytes;
@@ -269,18 +357,18 @@ static void layout_block(wino_run_t *r, wino_block_t b)
 {
     size_t u_bytes = aligned_size(gemm_b_pack_size(r->ic, r->block));
 
-    for (int xi = 0; xi < CONV_WINO_POINTS; xi++)
+    for (int xi = 0; xi < r->v->points; xi++)
         r->u[xi] = gemm_b_layout_into(r->u_mem + xi * u_bytes, r->ic, b.cols);
 }
 
-/* Panel p of block b's 16 U_xi from the matching panel of the packed taps. */
+/* Panel p of block b's U_xi from the matching panel of the packed taps. */
 static void transform_panel(const wino_run_t *r, wino_block_t b, int64_t p)
 {
-    float *u[CONV_WINO_POINTS];
+    float *u[CONV_WINO_MAX_POINTS];
 
-    for (int xi = 0; xi < CONV_WINO_POINTS; xi++)
+    for (int xi = 0; xi < r->v->points; xi++)
         u[xi] = gemm_b_panel_mut(r->u[xi], p);
-    r->weight(gemm_b_panel(r->taps, b.c0 / GEMM_B_PANEL + p), r->ic, u);
+    r->v->weight(gemm_b_panel(r->taps, b.c0 / GEMM_B_PANEL + p), r->ic, u);
 }
 
 static int64_t block_panels(wino_block_t b)
@@ -315,63 +403,66 @@ static void tile_next(const wino_run_t *r, tile_pos_t *p)
 }
 
 /*
- * V [16][chunk][IC] of tiles [t0, t0 + n): each tile's 4x4 input points,
- * those outside the image read from the zero row.
+ * V [points][chunk][IC] of tiles [t0, t0 + n): each tile's in x in input
+ * points, those outside the image read from the zero row.
  */
 static void input_transform(const wino_run_t *r, int64_t t0, int64_t n, float *v)
 {
     int64_t ic = r->ic, plane = r->chunk * ic;
+    int in = r->v->in, out = r->v->out;
     tile_pos_t p = tile_at(r, t0);
 
     for (int64_t t = 0; t < n; t++, tile_next(r, &p)) {
         const float *image = r->x + p.b * r->h * r->w * ic;
-        const float *src[CONV_WINO_POINTS];
-        int64_t y0 = p.ty * CONV_WINO_OUT - r->ph, x0 = p.tx * CONV_WINO_OUT - r->pw;
-        for (int i = 0; i < CONV_WINO_IN; i++)
-            for (int j = 0; j < CONV_WINO_IN; j++) {
+        const float *src[CONV_WINO_MAX_POINTS];
+        int64_t y0 = p.ty * out - r->ph, x0 = p.tx * out - r->pw;
+        for (int i = 0; i < in; i++)
+            for (int j = 0; j < in; j++) {
                 int64_t iy = y0 + i, ix = x0 + j;
                 bool inside = iy >= 0 && iy < r->h && ix >= 0 && ix < r->w;
-                src[i * CONV_WINO_IN + j] = inside ? image + (iy * r->w + ix) * ic : r->zeros;
+                src[i * in + j] = inside ? image + (iy * r->w + ix) * ic : r->zeros;
             }
-        r->input(src, 0, ic, v + t * ic, plane);
+        r->v->input(src, 0, ic, v + t * ic, plane);
     }
 }
 
 /*
- * Block b's channels of Y for tiles [t0, t0 + n) from M [16][chunk][cols];
+ * Block b's channels of Y for tiles [t0, t0 + n) from M [points][chunk][cols];
  * outputs past the edge are dropped.
  */
 static void output_transform(const wino_run_t *r, wino_block_t b, int64_t t0, int64_t n,
                              const float *m)
 {
     int64_t plane = r->chunk * b.cols;
+    int edge = r->v->out;
     conv_winograd_epilogue_t ep = r->ep;
     tile_pos_t p = tile_at(r, t0);
 
     ep.bias += b.c0;
     for (int64_t t = 0; t < n; t++, tile_next(r, &p)) {
-        float *out[CONV_WINO_OUT * CONV_WINO_OUT];
-        const float *res[CONV_WINO_OUT * CONV_WINO_OUT];
-        for (int q = 0; q < CONV_WINO_OUT * CONV_WINO_OUT; q++) {
-            int64_t oy = p.ty * CONV_WINO_OUT + q / CONV_WINO_OUT;
-            int64_t ox = p.tx * CONV_WINO_OUT + q % CONV_WINO_OUT;
+        float *out[CONV_WINO_MAX_OUTPUTS];
+        const float *res[CONV_WINO_MAX_OUTPUTS];
+        for (int q = 0; q < edge * edge; q++) {
+            int64_t oy = p.ty * edge + q / edge;
+            int64_t ox = p.tx * edge + q % edge;
             int64_t at = ((p.b * r->oh + oy) * r->ow + ox) * r->oc + b.c0;
             bool inside = oy < r->oh && ox < r->ow;
             out[q] = inside ? r->y + at : NULL;
             res[q] = inside && r->residual ? r->residual + at : NULL;
         }
-        r->output(m + t * b.cols, plane, 0, b.cols, &ep, out, res);
+        r->v->output(m + t * b.cols, plane, 0, b.cols, &ep, out, res);
     }
 }
 
-/* One chunk of block b on the calling thread: input transform, 16 GEMMs, output transform. */
+/* One chunk of block b on the calling thread: input transform, a GEMM per point, output transform.
+ */
 static void run_chunk(const wino_run_t *r, wino_block_t b, int64_t index, float *slot)
 {
     int64_t t0 = index * r->chunk, n = min64(r->chunk, r->tiles - t0);
-    float *v = slot, *m = slot + CONV_WINO_POINTS * r->chunk * r->ic;
+    float *v = slot, *m = slot + r->v->points * r->chunk * r->ic;
 
     input_transform(r, t0, n, v);
-    for (int xi = 0; xi < CONV_WINO_POINTS; xi++) {
+    for (int xi = 0; xi < r->v->points; xi++) {
         gemm_a_t a = {.data = v + xi * r->chunk * r->ic, .lda = r->ic};
         gemm_run(&a, n, r->u[xi], m + xi * r->chunk * b.cols, b.cols, NULL, NULL, 1);
     }
@@ -381,14 +472,14 @@ static void run_chunk(const wino_run_t *r, wino_block_t b, int64_t index, float 
 /*
  * Chunk index of block b shared by the calling team of threads threads
  * (call from inside the parallel region, on every thread): each transforms
- * its share of the tiles, then runs its share of the 16 GEMMs, then
+ * its share of the tiles, then runs its share of the points' GEMMs, then
  * transforms its tiles' products back; the loops' barriers order the three.
  */
 static void run_chunk_by_point(const wino_run_t *r, wino_block_t b, int64_t index, float *slot,
                                int threads)
 {
     int64_t t0 = index * r->chunk, n = min64(r->chunk, r->tiles - t0);
-    float *v = slot, *m = slot + CONV_WINO_POINTS * r->chunk * r->ic;
+    float *v = slot, *m = slot + r->v->points * r->chunk * r->ic;
 
 #pragma omp for schedule(static)
     for (int k = 0; k < threads; k++) {
@@ -396,7 +487,7 @@ static void run_chunk_by_point(const wino_run_t *r, wino_block_t b, int64_t inde
         input_transform(r, t0 + lo, hi - lo, v + lo * r->ic);
     }
 #pragma omp for schedule(static)
-    for (int xi = 0; xi < CONV_WINO_POINTS; xi++) {
+    for (int xi = 0; xi < r->v->points; xi++) {
         gemm_a_t a = {.data = v + xi * r->chunk * r->ic, .lda = r->ic};
         gemm_run(&a, n, r->u[xi], m + xi * r->chunk * b.cols, b.cols, NULL, NULL, 1);
     }
@@ -430,12 +521,11 @@ static void run_blocks_parallel(wino_run_t *r, int64_t blocks, int64_t chunks, f
     }
 }
 
-status_t conv_winograd_run(op_call_t *call, error_t *err)
+status_t conv_winograd_run_tile(op_call_t *call, conv_winograd_tile_t tile, error_t *err)
 {
     const conv_nhwc_params_t *p = call->params;
     const tensor_t *bias = call->n_inputs > 2 ? call->inputs[2] : NULL;
     int threads = call->threads > 1 ? call->threads : 1;
-    bool avx2 = __builtin_cpu_supports("avx2");
     conv_geom_t g;
     tensor_t y;
     wino_run_t r;
@@ -450,8 +540,8 @@ status_t conv_winograd_run(op_call_t *call, error_t *err)
         return op_fail(err, STATUS_INTERNAL, call->op_type, call->node, "weights are not packed");
     if (tensor_numel(&call->outputs[0]) == 0)
         return STATUS_OK;
-    assert(call->workspace_size >= conv_winograd_workspace(call, &g));
-    run_geometry(call, &g, &r);
+    assert(call->workspace_size >= conv_winograd_workspace_tile(call, &g, tile));
+    run_geometry(call, &g, tile, &r);
     assert(gemm_b_k(r.taps) == 9 * r.ic && gemm_b_n(r.taps) == r.oc);
     base = (char *)(((uintptr_t)call->workspace + WINO_ALIGN - 1) & ~(uintptr_t)(WINO_ALIGN - 1));
     scratch = (float *)reserve_transforms(&r, base);
@@ -462,12 +552,9 @@ status_t conv_winograd_run(op_call_t *call, error_t *err)
                                       .act = p->activation,
                                       .clip_min = p->clip_min,
                                       .clip_max = p->clip_max};
-    r.weight = avx2 ? conv_winograd_weight_avx2 : conv_winograd_weight_generic;
-    r.input = avx2 ? conv_winograd_input_avx2 : conv_winograd_input_generic;
-    r.output = avx2 ? conv_winograd_output_avx2 : conv_winograd_output_generic;
     chunks = (r.tiles + r.chunk - 1) / r.chunk;
     blocks = (r.oc + r.block - 1) / r.block;
-    slot = slot_floats(r.chunk, r.ic, r.block);
+    slot = slot_floats(r.v->points, r.chunk, r.ic, r.block);
     if (threads == 1 || (chunks == 1 && !r.by_point)) {
         /*
          * No parallel region: gemm_run opens its own one-thread region, and
@@ -486,4 +573,9 @@ status_t conv_winograd_run(op_call_t *call, error_t *err)
 #pragma omp parallel num_threads(threads)
     run_blocks_parallel(&r, blocks, chunks, scratch, slot, threads);
     return STATUS_OK;
+}
+
+status_t conv_winograd_run(op_call_t *call, error_t *err)
+{
+    return conv_winograd_run_tile(call, CONV_WINO_TILE_AUTO, err);
 }

@@ -1,16 +1,17 @@
 /*
  * bench_conv.c - per-layer CPU time of the channels-last convolution on
  * oneDNN (conv_dnnl.c), on the implicit GEMM (conv_gemm.c) and, for 3x3
- * stride-1 layers, on Winograd (conv_winograd.c), for the group-1
+ * stride-1 layers, on Winograd F(2x2, 3x3) and F(4x4, 3x3)
+ * (conv_winograd.c), for the group-1
  * convolutions of ResNet-18, ResNet-50 and MobileNetV2 at a given batch.
  * Run by hand, never by ctest:
  *
  *   bench_conv [batch [threads [filter]]]
  *
- * Prints direct-convolution GFLOP/s (Winograd's too, so the three compare)
+ * Prints direct-convolution GFLOP/s (Winograd's too, so the four compare)
  * and the winner per layer shape, then each model's total group-1
- * convolution time on each path alone (Winograd's where it applies, the
- * GEMM's elsewhere) and on the best one per layer. CPU time of the
+ * convolution time on each path alone (each Winograd tile's where it
+ * applies, the GEMM's elsewhere) and on the best one per layer. CPU time of the
  * process on one thread (best of BENCH_REPEATS), so a second tenant on the
  * machine disturbs it less than wall time would; wall time on several,
  * where CPU time would count the threads' waits too.
@@ -21,6 +22,7 @@
 #include <time.h>
 
 #include "conv/conv_nhwc.h"
+#include "conv/conv_winograd.h"
 
 /* Timed runs per layer and path; the best one counts. */
 #define BENCH_REPEATS 5
@@ -83,10 +85,20 @@ static double cpu_seconds(void)
 
 typedef status_t (*run_fn)(op_call_t *call, error_t *err);
 
-/* The implementations compared; PATH_WINO only where it applies. */
-enum path { PATH_DNNL, PATH_GEMM, PATH_WINO, PATH_COUNT };
+/* The implementations compared; PATH_WINO (F(2x2, 3x3)) and PATH_WINO4 only where they apply. */
+enum path { PATH_DNNL, PATH_GEMM, PATH_WINO, PATH_WINO4, PATH_COUNT };
 
-static const char *const path_names[PATH_COUNT] = {"dnnl", "gemm", "wino"};
+static const char *const path_names[PATH_COUNT] = {"dnnl", "gemm", "wino", "wino4"};
+
+static status_t run_wino2(op_call_t *call, error_t *err)
+{
+    return conv_winograd_run_tile(call, CONV_WINO_TILE_2, err);
+}
+
+static status_t run_wino4(op_call_t *call, error_t *err)
+{
+    return conv_winograd_run_tile(call, CONV_WINO_TILE_4, err);
+}
 
 /* Best CPU seconds of one run of the call. */
 static double time_call(op_call_t *call, run_fn run)
@@ -129,7 +141,7 @@ static int time_packed(op_call_t *call, run_fn run, void *state, size_t workspac
     return 0;
 }
 
-/* Times one layer on each path (t[PATH_WINO] < 0: not applicable); returns 0 on success. */
+/* Times one layer on each path (t[PATH_WINO*] < 0: not applicable); returns 0 on success. */
 static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t)
 {
     int64_t oh = (l->hw + 2 * (l->k / 2) - l->k) / l->stride + 1;
@@ -193,9 +205,12 @@ static int bench_layer(const layer_t *l, int64_t batch, int threads, double *t)
     if (time_packed(&call, conv_gemm_run, gemm_state, conv_gemm_workspace(&call, &g),
                     &t[PATH_GEMM]))
         goto cleanup;
-    t[PATH_WINO] = -1.0;
-    if (wino && time_packed(&call, conv_winograd_run, gemm_state,
-                            conv_winograd_workspace(&call, &g), &t[PATH_WINO]))
+    t[PATH_WINO] = t[PATH_WINO4] = -1.0;
+    if (wino &&
+        (time_packed(&call, run_wino2, gemm_state,
+                     conv_winograd_workspace_tile(&call, &g, CONV_WINO_TILE_2), &t[PATH_WINO]) ||
+         time_packed(&call, run_wino4, gemm_state,
+                     conv_winograd_workspace_tile(&call, &g, CONV_WINO_TILE_4), &t[PATH_WINO4])))
         goto cleanup;
     rc = 0;
 cleanup:
@@ -221,9 +236,9 @@ int main(int argc, char **argv)
 
     if (threads > 1)
         bench_clock = CLOCK_MONOTONIC;
-    printf("%-10s %5s %5s %5s %2s %2s %4s | %8s %8s %8s | %6s %6s %6s | %s\n", "model", "hw", "ic",
-           "oc", "k", "s", "n", "dnnl ms", "gemm ms", "wino ms", "dnnlGF", "gemmGF", "winoGF",
-           "winner");
+    printf("%-10s %5s %5s %5s %2s %2s %4s | %8s %8s %8s %8s | %6s %6s %6s %6s | %s\n", "model",
+           "hw", "ic", "oc", "k", "s", "n", "dnnl ms", "gemm ms", "wino ms", "wino4 ms", "dnnlGF",
+           "gemmGF", "winoGF", "wino4GF", "winner");
     for (size_t i = 0; i < N_LAYERS; i++) {
         const layer_t *l = &layers[i];
         int64_t oh = (l->hw + 2 * (l->k / 2) - l->k) / l->stride + 1;
@@ -241,19 +256,23 @@ int main(int argc, char **argv)
         total[mi][PATH_DNNL] += l->count * t[PATH_DNNL];
         total[mi][PATH_GEMM] += l->count * t[PATH_GEMM];
         total[mi][PATH_WINO] += l->count * (t[PATH_WINO] >= 0 ? t[PATH_WINO] : t[PATH_GEMM]);
+        total[mi][PATH_WINO4] += l->count * (t[PATH_WINO4] >= 0 ? t[PATH_WINO4] : t[PATH_GEMM]);
         total[mi][PATH_COUNT] += l->count * t[best];
-        printf("%-10s %5lld %5lld %5lld %2lld %2lld %4d | %8.3f %8.3f %8.3f | %6.1f %6.1f %6.1f | "
-               "%s\n",
+        printf("%-10s %5lld %5lld %5lld %2lld %2lld %4d | %8.3f %8.3f %8.3f %8.3f | %6.1f %6.1f "
+               "%6.1f %6.1f | %s\n",
                l->model, (long long)l->hw, (long long)l->ic, (long long)l->oc, (long long)l->k,
                (long long)l->stride, l->count, t[PATH_DNNL] * 1e3, t[PATH_GEMM] * 1e3,
-               t[PATH_WINO] * 1e3, flops / t[PATH_DNNL] * 1e-9, flops / t[PATH_GEMM] * 1e-9,
-               t[PATH_WINO] >= 0 ? flops / t[PATH_WINO] * 1e-9 : 0.0, path_names[best]);
+               t[PATH_WINO] * 1e3, t[PATH_WINO4] * 1e3, flops / t[PATH_DNNL] * 1e-9,
+               flops / t[PATH_GEMM] * 1e-9, t[PATH_WINO] >= 0 ? flops / t[PATH_WINO] * 1e-9 : 0.0,
+               t[PATH_WINO4] >= 0 ? flops / t[PATH_WINO4] * 1e-9 : 0.0, path_names[best]);
         fflush(stdout);
     }
     for (int m = 0; m < 3; m++)
         if (total[m][PATH_DNNL] > 0)
-            printf("%-10s total ms: dnnl %.2f  gemm %.2f  wino+gemm %.2f  best-per-layer %.2f\n",
+            printf("%-10s total ms: dnnl %.2f  gemm %.2f  wino+gemm %.2f  wino4+gemm %.2f  "
+                   "best-per-layer %.2f\n",
                    models[m], total[m][PATH_DNNL] * 1e3, total[m][PATH_GEMM] * 1e3,
-                   total[m][PATH_WINO] * 1e3, total[m][PATH_COUNT] * 1e3);
+                   total[m][PATH_WINO] * 1e3, total[m][PATH_WINO4] * 1e3,
+                   total[m][PATH_COUNT] * 1e3);
     return 0;
 }

@@ -30,9 +30,9 @@ float vmath_max_f32(const float *x, int64_t n);
 /*
  * erf on 8 lanes for AVX2 + FMA code, inline so that a kernel applies it
  * to values still in registers (a call would make it spill every live ymm
- * register, all caller-saved). About 25 cycles per
- * vector against 100 for sleef's Sleef_erff8_u10avx2 on Zen 4; at most
- * 1.9 ulp from erf over all floats (sleef: 1).
+ * register, all caller-saved). About 25 cycles per vector against 100 for
+ * sleef's Sleef_erff8_u10avx2 on Zen 4; at most 1.9 ulp from erf over all
+ * floats (sleef: 1).
  *
  * Below VMATH_ERF_SPLIT erf(a) = a + a * P(a^2); above it erf(a) = 1 -
  * exp(Q(a)), Q fitting log erfc on [VMATH_ERF_SPLIT, VMATH_ERF_SATURATE].

@@ -57,7 +57,10 @@ bool attention_shape(const op_call_t *call, attention_shape_t *s, const char **w
 /* Alignment of each thread's workspace slot and of the parts inside it. */
 #define ATTENTION_ALIGN 64
 
-/* Workspace one thread needs: its score block and packed K and V (attention_cpu.c). */
+/*
+ * Workspace one thread needs: its score block, packed K and V, and the S
+ * rows' softmax scales (attention_cpu.c).
+ */
 size_t attention_slot_bytes(const attention_shape_t *s);
 
 status_t attention_run(op_call_t *call, error_t *err);

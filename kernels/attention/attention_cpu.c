@@ -28,7 +28,7 @@ static size_t line_up(size_t bytes)
 size_t attention_slot_bytes(const attention_shape_t *s)
 {
     return line_up((size_t)(s->s * s->t) * sizeof(float)) + line_up(gemm_b_pack_size(s->d, s->t)) +
-           line_up(gemm_b_pack_size(s->t, s->dv));
+           line_up(gemm_b_pack_size(s->t, s->dv)) + line_up((size_t)s->s * sizeof(float));
 }
 
 #define AVX2 __attribute__((target("avx2,fma")))
@@ -54,6 +54,21 @@ AVX2 static float scale_mask_max_avx2(float *row, const float *mask, float scale
         row[j] = row[j] * scale + (mask ? mask[j] : 0.0f);
         max = row[j] > max ? row[j] : max;
     }
+    return max;
+}
+
+/* The largest of row's n elements, 8 lanes at a time and a scalar tail; n > 0. */
+AVX2 static float max_row_avx2(const float *row, int64_t n)
+{
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    float max;
+    int64_t j = 0;
+
+    for (; j + 8 <= n; j += 8)
+        vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(row + j));
+    max = vmath_hmax8_avx2(vmax);
+    for (; j < n; j++)
+        max = row[j] > max ? row[j] : max;
     return max;
 }
 
@@ -95,6 +110,37 @@ static void softmax_row(float *row, const float *mask, int64_t step, float scale
 }
 
 /*
+ * The fast path of attend (AVX2, and a mask that is one row of T floats
+ * for the whole score block, as BERT's padding mask, or none): the scale
+ * goes into the packed K and the mask row is the GEMM's bias, so the
+ * softmax only reads each row for its max; each row's 1 / sum then scales
+ * the S x Dv output instead of the S x T probabilities. Two softmax
+ * passes over the scores instead of three, the first read-only: a
+ * BERT-base head (seq 128, d 64, interleaved heads, one thread) took 59.0
+ * us against 60.4 (best of 200 runs of the op, 5 alternating rounds, CPU
+ * time). With a power-of-two scale (1 / sqrt(64)) the scores are bit for
+ * bit the other path's.
+ */
+static void attend_fast(const attention_shape_t *s, float scale, const float *mask,
+                        const gemm_a_t *qa, gemm_b_t *kt, const gemm_b_t *vb, float *scores,
+                        float *inv, float *y)
+{
+    int64_t rows = s->s, cols = s->t;
+    const gemm_a_t sa = {.data = scores, .lda = cols};
+    const gemm_epilogue_t ep = {.bias = mask};
+
+    scale_row_avx2(gemm_b_panel_mut(kt, 0), scale, gemm_b_panels(kt) * s->d * GEMM_B_PANEL);
+    gemm_run(qa, rows, kt, scores, cols, &ep, NULL, 1);
+    for (int64_t i = 0; i < rows; i++) {
+        float *row = scores + i * cols;
+        inv[i] = 1.0f / vmath_exp_shift_sum_f32(row, row, cols, max_row_avx2(row, cols));
+    }
+    gemm_run(&sa, rows, vb, y, s->y.ld, NULL, NULL, 1);
+    for (int64_t i = 0; i < rows; i++)
+        scale_row_avx2(y + i * s->y.ld, inv[i], s->dv);
+}
+
+/*
  * softmax(scale * Q x Kt + mask) x V for batch entry b, in one thread. K and
  * V are packed into the thread's slot for the GEMM (a few KB per head), and
  * the scores stay there between the two products.
@@ -111,17 +157,22 @@ static void attend(const op_call_t *call, const attention_shape_t *s, int64_t b,
     float *scores = (float *)slot;
     char *k_mem = slot + line_up((size_t)(rows * cols) * sizeof(float));
     char *v_mem = k_mem + line_up(gemm_b_pack_size(s->d, cols));
+    float *inv = (float *)(v_mem + line_up(gemm_b_pack_size(cols, s->dv)));
     /* K stored [T, D] is Kt given transposed. */
-    const gemm_b_t *kt = gemm_b_pack_into(k_mem, k, s->k.ld, s->k_trans, s->d, cols);
+    gemm_b_t *kt = gemm_b_pack_into(k_mem, k, s->k.ld, s->k_trans, s->d, cols);
     const gemm_b_t *vb = gemm_b_pack_into(v_mem, v, s->v.ld, false, cols, s->dv);
     const gemm_a_t qa = {.data = q, .lda = s->q.ld}, sa = {.data = scores, .lda = cols};
+    const float *mask_block =
+        mask ? (const float *)mask->data + batch_offset(s, s->mask_strides, b) : NULL;
 
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        (!mask || (s->mask_strides[r] == 0 && s->mask_strides[r + 1] == 1))) {
+        attend_fast(s, p->scale, mask_block, &qa, kt, vb, scores, inv, y);
+        return;
+    }
     gemm_run(&qa, rows, kt, scores, cols, NULL, NULL, 1);
     for (int64_t i = 0; i < rows; i++) {
-        const float *m = NULL;
-        if (mask)
-            m = (const float *)mask->data + batch_offset(s, s->mask_strides, b) +
-                i * s->mask_strides[r];
+        const float *m = mask ? mask_block + i * s->mask_strides[r] : NULL;
         softmax_row(scores + i * cols, m, s->mask_strides[r + 1], p->scale, cols);
     }
     gemm_run(&sa, rows, vb, y, s->y.ld, NULL, NULL, 1);

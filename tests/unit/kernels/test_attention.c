@@ -45,8 +45,9 @@ static float *run_kernel(const op_kernel_t *kernel, const void *params, int n_in
     return y->data;
 }
 
+/* mask: [B, 1, 1, T], or [B, 1, S, T] when per_row. */
 static void reference_attention(const float *q, const float *kt, const float *v, const float *mask,
-                                float scale, float *y)
+                                bool per_row, float scale, float *y)
 {
     for (int b = 0; b < B; b++)
         for (int h = 0; h < H; h++) {
@@ -58,7 +59,7 @@ static void reference_attention(const float *q, const float *kt, const float *v,
                     double s = 0.0;
                     for (int k = 0; k < D; k++)
                         s += qh[i * D + k] * kh[k * T + j];
-                    p[j] = s * scale + (mask ? mask[b * T + j] : 0.0f);
+                    p[j] = s * scale + (mask ? mask[(per_row ? b * S + i : b) * T + j] : 0.0f);
                     max = p[j] > max ? p[j] : max;
                 }
                 for (int j = 0; j < T; j++)
@@ -90,7 +91,7 @@ static void test_attention(void)
     for (int i = 0; i < B * T; i++)
         mask[i] = i % 3 == 0 ? -10000.0f : 0.0f;
     for (int with_mask = 0; with_mask < 2; with_mask++) {
-        reference_attention(q, kt, v, with_mask ? mask : NULL, p.scale, ref);
+        reference_attention(q, kt, v, with_mask ? mask : NULL, false, p.scale, ref);
         for (int threads = 1; threads <= 2; threads++) {
             tensor_t y;
             float *out = run_kernel(&attention_kernel, &p, with_mask ? 4 : 3, in, threads, &y);
@@ -100,6 +101,39 @@ static void test_attention(void)
                 CHECK_NEAR(out[i], ref[i], 1e-5);
             free(out);
         }
+    }
+    /*
+     * A mask that differs per row ([B, 1, S, T], as a causal one) and a
+     * scale that is not a power of two: the path that applies both to the
+     * scores instead of to the packed K and the GEMM's bias.
+     */
+    {
+        float *rows = harness_random_floats(B * S * T, 5);
+        tensor_t tr = harness_tensor(DTYPE_FLOAT, 4, (const int64_t[]){B, 1, S, T}, rows);
+        const tensor_t *inr[] = {&tq, &tk, &tv, &tr};
+        const attention_params_t pr = {.scale = 0.3f};
+        float ref_rows[B * H * S * DV];
+
+        for (int i = 0; i < B * S * T; i++)
+            rows[i] = i % T > i / T % S + 2 ? -10000.0f : rows[i];
+        reference_attention(q, kt, v, rows, true, pr.scale, ref_rows);
+        for (int threads = 1; threads <= 2; threads++) {
+            tensor_t y;
+            float *out = run_kernel(&attention_kernel, &pr, 4, inr, threads, &y);
+            for (int i = 0; i < B * H * S * DV; i++)
+                CHECK_NEAR(out[i], ref_rows[i], 1e-5);
+            free(out);
+        }
+        /* The same scale with the broadcast mask, on the fast path. */
+        reference_attention(q, kt, v, mask, false, pr.scale, ref_rows);
+        {
+            tensor_t y;
+            float *out = run_kernel(&attention_kernel, &pr, 4, in, 1, &y);
+            for (int i = 0; i < B * H * S * DV; i++)
+                CHECK_NEAR(out[i], ref_rows[i], 1e-5);
+            free(out);
+        }
+        free(rows);
     }
     /* Interleaved heads: the same problem laid out [B, S, H, D], K not transposed. */
     {

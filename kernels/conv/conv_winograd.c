@@ -35,9 +35,10 @@
  * against F(2x2, 3x3)'s 64, at the cost of costlier transforms and of a
  * larger rounding error (2.3e-5 of the largest output at 512 input
  * channels in the unit test, against under 1e-5; on ResNet-50 against
- * PyTorch 1.1e-6 relative, against 7.8e-7). The driver below serves both tiles through a table of
- * each one's sizes and transforms (wino_variant_t), and picks F(4x4, 3x3) on the layers with many
- * tiles (WINO4_MIN_TILES).
+ * PyTorch 1.1e-6 relative, against 7.8e-7). The driver below serves both
+ * tiles through a table of each one's sizes and transforms
+ * (wino_variant_t), and picks F(4x4, 3x3) on the layers with many tiles
+ * (WINO4_MIN_TILES).
  */
 #include "conv_winograd.h"
 

@@ -32,6 +32,16 @@ typedef struct conv_winograd_epilogue {
     float clip_min, clip_max;
 } conv_winograd_epilogue_t;
 
+/* The epilogue's activation of one output, for the generic transforms of both tiles. */
+static inline float conv_winograd_activate(float v, const conv_winograd_epilogue_t *ep)
+{
+    if (ep->act == CONV_ACTIVATION_RELU)
+        return v > 0.0f ? v : 0.0f;
+    if (ep->act == CONV_ACTIVATION_CLIP)
+        return v < ep->clip_min ? ep->clip_min : v > ep->clip_max ? ep->clip_max : v;
+    return v;
+}
+
 /*
  * B^T d B for channels [c0, c1) of one tile: src[p] points at the channels
  * of input point p (row-major, in x in; a zero row for padding); transform

@@ -4,9 +4,7 @@
  * the matrices) with one channel per lane, 8 channels per step; the last
  * channels short of a vector go to the generic code.
  */
-#include <immintrin.h>
-
-#include "conv_winograd.h"
+#include "conv_winograd_avx2.h"
 
 #define AVX2 __attribute__((target("avx2,fma")))
 
@@ -37,12 +35,13 @@ AVX2 void conv_winograd4_input_avx2(const float *const *src, int64_t c0, int64_t
         __m256 t[CONV_WINO4_POINTS];
         /* B^T d: down each column j (row i of t at t[i * 6 + j]). */
 #pragma GCC unroll 6
-        for (int j = 0; j < CONV_WINO4_IN; j++)
+        for (int j = 0; j < CONV_WINO4_IN; j++) {
             input_1d8(_mm256_loadu_ps(src[j] + c), _mm256_loadu_ps(src[6 + j] + c),
                       _mm256_loadu_ps(src[12 + j] + c), _mm256_loadu_ps(src[18 + j] + c),
                       _mm256_loadu_ps(src[24 + j] + c), _mm256_loadu_ps(src[30 + j] + c), t + j,
                       CONV_WINO4_IN);
-            /* (B^T d) B: along each row i, into points 6i .. 6i + 5. */
+        }
+        /* (B^T d) B: along each row i, into points 6i .. 6i + 5. */
 #pragma GCC unroll 6
         for (int i = 0; i < CONV_WINO4_IN; i++) {
             const __m256 *row = t + i * CONV_WINO4_IN;
@@ -67,16 +66,6 @@ AVX2 static inline void output_1d8(__m256 m0, __m256 m1, __m256 m2, __m256 m3, _
     out[t] = _mm256_fmadd_ps(_mm256_set1_ps(2.0f), e, b);
     out[2 * t] = _mm256_fmadd_ps(_mm256_set1_ps(4.0f), c, a);
     out[3 * t] = _mm256_fmadd_ps(_mm256_set1_ps(8.0f), e, _mm256_add_ps(b, m5));
-}
-
-AVX2 static inline __m256 activate8(__m256 v, const conv_winograd_epilogue_t *ep)
-{
-    if (ep->act == CONV_ACTIVATION_RELU)
-        return _mm256_max_ps(v, _mm256_setzero_ps());
-    if (ep->act == CONV_ACTIVATION_CLIP)
-        return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(ep->clip_min)),
-                             _mm256_set1_ps(ep->clip_max));
-    return v;
 }
 
 AVX2 void conv_winograd4_output_avx2(const float *m, int64_t plane, int64_t c0, int64_t c1,
@@ -110,7 +99,7 @@ AVX2 void conv_winograd4_output_avx2(const float *m, int64_t plane, int64_t c0, 
                     continue;
                 if (res[q])
                     v = _mm256_add_ps(v, _mm256_loadu_ps(res[q] + c));
-                _mm256_storeu_ps(out[q] + c, activate8(v, ep));
+                _mm256_storeu_ps(out[q] + c, conv_winograd_activate8(v, ep));
             }
         }
     }

@@ -81,15 +81,6 @@ static void output_1d(const float *in, int64_t s, float *out, int64_t t)
     out[3 * t] = b + 8.0f * e + in[5 * s];
 }
 
-static float activate(float v, const conv_winograd_epilogue_t *ep)
-{
-    if (ep->act == CONV_ACTIVATION_RELU)
-        return v > 0.0f ? v : 0.0f;
-    if (ep->act == CONV_ACTIVATION_CLIP)
-        return v < ep->clip_min ? ep->clip_min : v > ep->clip_max ? ep->clip_max : v;
-    return v;
-}
-
 void conv_winograd4_output_generic(const float *m, int64_t plane, int64_t c0, int64_t c1,
                                    const conv_winograd_epilogue_t *ep, float *const *out,
                                    const float *const *res)
@@ -111,7 +102,7 @@ void conv_winograd4_output_generic(const float *m, int64_t plane, int64_t c0, in
                 continue;
             if (res[q])
                 r += res[q][c];
-            out[q][c] = activate(r, ep);
+            out[q][c] = conv_winograd_activate(r, ep);
         }
     }
 }

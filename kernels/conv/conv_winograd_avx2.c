@@ -4,9 +4,7 @@
  * 8 channels per step; the last channels short of a vector go to the
  * generic code.
  */
-#include <immintrin.h>
-
-#include "conv_winograd.h"
+#include "conv_winograd_avx2.h"
 
 #define AVX2 __attribute__((target("avx2")))
 
@@ -43,16 +41,6 @@ AVX2 void conv_winograd_input_avx2(const float *const *src, int64_t c0, int64_t 
         conv_winograd_input_generic(src, c, c1, dst, plane);
 }
 
-AVX2 static inline __m256 activate8(__m256 v, const conv_winograd_epilogue_t *ep)
-{
-    if (ep->act == CONV_ACTIVATION_RELU)
-        return _mm256_max_ps(v, _mm256_setzero_ps());
-    if (ep->act == CONV_ACTIVATION_CLIP)
-        return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(ep->clip_min)),
-                             _mm256_set1_ps(ep->clip_max));
-    return v;
-}
-
 AVX2 void conv_winograd_output_avx2(const float *m, int64_t plane, int64_t c0, int64_t c1,
                                     const conv_winograd_epilogue_t *ep, float *const *out,
                                     const float *const *res)
@@ -85,7 +73,7 @@ AVX2 void conv_winograd_output_avx2(const float *m, int64_t plane, int64_t c0, i
                 continue;
             if (res[q])
                 v = _mm256_add_ps(v, _mm256_loadu_ps(res[q] + c));
-            _mm256_storeu_ps(out[q] + c, activate8(v, ep));
+            _mm256_storeu_ps(out[q] + c, conv_winograd_activate8(v, ep));
         }
     }
     if (c < c1)

@@ -30,15 +30,6 @@ void conv_winograd_input_generic(const float *const *src, int64_t c0, int64_t c1
     }
 }
 
-static float activate(float v, const conv_winograd_epilogue_t *ep)
-{
-    if (ep->act == CONV_ACTIVATION_RELU)
-        return v > 0.0f ? v : 0.0f;
-    if (ep->act == CONV_ACTIVATION_CLIP)
-        return v < ep->clip_min ? ep->clip_min : v > ep->clip_max ? ep->clip_max : v;
-    return v;
-}
-
 void conv_winograd_output_generic(const float *m, int64_t plane, int64_t c0, int64_t c1,
                                   const conv_winograd_epilogue_t *ep, float *const *out,
                                   const float *const *res)
@@ -64,7 +55,7 @@ void conv_winograd_output_generic(const float *m, int64_t plane, int64_t c0, int
                 continue;
             if (res[q])
                 v += res[q][c];
-            out[q][c] = activate(v, ep);
+            out[q][c] = conv_winograd_activate(v, ep);
         }
     }
 }

@@ -8,9 +8,13 @@
  * which a busy machine inflates (indicative only). Each figure is the
  * best of BENCH_REPEATS calls after a warm-up call.
  *
+ * The first line is one core's FMA peak, measured from registers, which
+ * the GEMM's figures can reach at best.
+ *
  * usage: bench_gemm [repeats [max_threads]]
  */
 #include <dnnl.h>
+#include <immintrin.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +81,56 @@ static void call(const operands_t *o, bool ours, int threads)
     }
 }
 
+/*
+ * Multiply-adds per peak measurement: 12 independent chains of 8-lane
+ * FMAs, enough to fill both FMA pipes through their latency, and long
+ * enough (about 0.1 s) to swamp the clock's resolution.
+ */
+#define PEAK_STEPS 20000000L
+
+/*
+ * The core's FMA throughput in GFLOP/s, from registers alone: the ceiling
+ * the GEMM figures below are read against. CPU time, best of repeats.
+ */
+__attribute__((target("avx2,fma"))) static double fma_peak(int repeats)
+{
+    double best = 1e30;
+
+    for (int r = 0; r < repeats; r++) {
+        __m256 m = _mm256_set1_ps(1.0000001f), k = _mm256_set1_ps(1e-7f);
+        __m256 c0 = _mm256_set1_ps(0.0f), c1 = _mm256_set1_ps(1.0f), c2 = _mm256_set1_ps(2.0f);
+        __m256 c3 = _mm256_set1_ps(3.0f), c4 = _mm256_set1_ps(4.0f), c5 = _mm256_set1_ps(5.0f);
+        __m256 c6 = _mm256_set1_ps(6.0f), c7 = _mm256_set1_ps(7.0f), c8 = _mm256_set1_ps(8.0f);
+        __m256 c9 = _mm256_set1_ps(9.0f), c10 = _mm256_set1_ps(10.0f), c11 = _mm256_set1_ps(11.0f);
+        volatile float sink;
+        double t0 = now(CLOCK_THREAD_CPUTIME_ID), dt;
+        for (long i = 0; i < PEAK_STEPS; i++) {
+            c0 = _mm256_fmadd_ps(c0, m, k);
+            c1 = _mm256_fmadd_ps(c1, m, k);
+            c2 = _mm256_fmadd_ps(c2, m, k);
+            c3 = _mm256_fmadd_ps(c3, m, k);
+            c4 = _mm256_fmadd_ps(c4, m, k);
+            c5 = _mm256_fmadd_ps(c5, m, k);
+            c6 = _mm256_fmadd_ps(c6, m, k);
+            c7 = _mm256_fmadd_ps(c7, m, k);
+            c8 = _mm256_fmadd_ps(c8, m, k);
+            c9 = _mm256_fmadd_ps(c9, m, k);
+            c10 = _mm256_fmadd_ps(c10, m, k);
+            c11 = _mm256_fmadd_ps(c11, m, k);
+        }
+        dt = now(CLOCK_THREAD_CPUTIME_ID) - t0;
+        /* Every chain feeds the result, so none is optimised away. */
+        c0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
+                           _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(c6, c7)));
+        c0 = _mm256_add_ps(c0, _mm256_add_ps(_mm256_add_ps(c8, c9), _mm256_add_ps(c10, c11)));
+        sink = _mm256_cvtss_f32(c0);
+        (void)sink;
+        if (dt < best)
+            best = dt;
+    }
+    return 12.0 * 16.0 * (double)PEAK_STEPS / best * 1e-9;
+}
+
 /* Best GFLOP/s over repeats calls. */
 static double measure(const operands_t *o, bool ours, int threads, int repeats)
 {
@@ -123,6 +177,8 @@ int main(int argc, char **argv)
             for (int ours = 0; ours < 2; ours++)
                 result[i][threads - 1][ours] =
                     threads <= max_threads ? measure(&ops[i], ours, threads, repeats) : 0.0;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        printf("one core's FMA peak (AVX2, registers only): %.1f GFLOP/s\n", fma_peak(repeats));
     printf("%-8s %5s %5s %5s | %8s %8s | %8s %8s   (GFLOP/s, best of %d)\n", "model", "M", "N", "K",
            "gemm 1t", "dnnl 1t", "gemm 2t", "dnnl 2t", repeats);
     for (size_t i = 0; i < N_SHAPES; i++) {

@@ -149,10 +149,27 @@ float vmath_exp_shift_sum_f32(const float *x, float *y, int64_t n, float max)
     return sum;
 }
 
+/* The largest of x's n elements, 8 lanes at a time and a scalar tail; n > 0. */
+__attribute__((target("avx2,fma"))) static float max_avx2(const float *x, int64_t n)
+{
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    float max;
+    int64_t i = 0;
+
+    for (; i + 8 <= n; i += 8)
+        vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + i));
+    max = vmath_hmax8_avx2(vmax);
+    for (; i < n; i++)
+        max = x[i] > max ? x[i] : max;
+    return max;
+}
+
 float vmath_max_f32(const float *x, int64_t n)
 {
     float max = x[0];
 
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return max_avx2(x, n);
     /* A plain reduction the compiler vectorises at -O3 (no NaN ordering is promised). */
     for (int64_t i = 1; i < n; i++)
         max = x[i] > max ? x[i] : max;

@@ -57,21 +57,6 @@ AVX2 static float scale_mask_max_avx2(float *row, const float *mask, float scale
     return max;
 }
 
-/* The largest of row's n elements, 8 lanes at a time and a scalar tail; n > 0. */
-AVX2 static float max_row_avx2(const float *row, int64_t n)
-{
-    __m256 vmax = _mm256_set1_ps(-INFINITY);
-    float max;
-    int64_t j = 0;
-
-    for (; j + 8 <= n; j += 8)
-        vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(row + j));
-    max = vmath_hmax8_avx2(vmax);
-    for (; j < n; j++)
-        max = row[j] > max ? row[j] : max;
-    return max;
-}
-
 /* row *= k, 8 lanes at a time and a scalar tail. */
 AVX2 static void scale_row_avx2(float *row, float k, int64_t n)
 {
@@ -133,7 +118,7 @@ static void attend_fast(const attention_shape_t *s, float scale, const float *ma
     gemm_run(qa, rows, kt, scores, cols, &ep, NULL, 1);
     for (int64_t i = 0; i < rows; i++) {
         float *row = scores + i * cols;
-        inv[i] = 1.0f / vmath_exp_shift_sum_f32(row, row, cols, max_row_avx2(row, cols));
+        inv[i] = 1.0f / vmath_exp_shift_sum_f32(row, row, cols, vmath_max_f32(row, cols));
     }
     gemm_run(&sa, rows, vb, y, s->y.ld, NULL, NULL, 1);
     for (int64_t i = 0; i < rows; i++)

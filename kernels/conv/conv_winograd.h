@@ -32,14 +32,24 @@ typedef struct conv_winograd_epilogue {
     float clip_min, clip_max;
 } conv_winograd_epilogue_t;
 
-/* The epilogue's activation of one output, for the generic transforms of both tiles. */
-static inline float conv_winograd_activate(float v, const conv_winograd_epilogue_t *ep)
+/*
+ * The end of the epilogue for output channel c of one tile point, in the
+ * generic transforms of both tiles: v (bias already added) plus the
+ * residual res[c] when res is not NULL, then the activation, stored to
+ * out[c]; nothing when out is NULL (past the image's edge).
+ */
+static inline void conv_winograd_store(float v, float *out, const float *res, int64_t c,
+                                       const conv_winograd_epilogue_t *ep)
 {
+    if (!out)
+        return;
+    if (res)
+        v += res[c];
     if (ep->act == CONV_ACTIVATION_RELU)
-        return v > 0.0f ? v : 0.0f;
-    if (ep->act == CONV_ACTIVATION_CLIP)
-        return v < ep->clip_min ? ep->clip_min : v > ep->clip_max ? ep->clip_max : v;
-    return v;
+        v = v > 0.0f ? v : 0.0f;
+    else if (ep->act == CONV_ACTIVATION_CLIP)
+        v = v < ep->clip_min ? ep->clip_min : v > ep->clip_max ? ep->clip_max : v;
+    out[c] = v;
 }
 
 /*

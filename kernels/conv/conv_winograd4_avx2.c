@@ -94,12 +94,7 @@ AVX2 void conv_winograd4_output_avx2(const float *m, int64_t plane, int64_t c0, 
             output_1d8(row[0], row[1], row[2], row[3], row[4], row[5], y, 1);
             for (int j = 0; j < CONV_WINO4_OUT; j++) {
                 int q = i * CONV_WINO4_OUT + j;
-                __m256 v = _mm256_add_ps(y[j], bias);
-                if (!out[q])
-                    continue;
-                if (res[q])
-                    v = _mm256_add_ps(v, _mm256_loadu_ps(res[q] + c));
-                _mm256_storeu_ps(out[q] + c, conv_winograd_activate8(v, ep));
+                conv_winograd_store8(_mm256_add_ps(y[j], bias), out[q], res[q], c, ep);
             }
         }
     }

@@ -97,12 +97,7 @@ void conv_winograd4_output_generic(const float *m, int64_t plane, int64_t c0, in
         for (int i = 0; i < CONV_WINO4_OUT; i++)
             output_1d(s + i * CONV_WINO4_IN, 1, y + i * CONV_WINO4_OUT, 1);
         for (int q = 0; q < CONV_WINO4_OUT * CONV_WINO4_OUT; q++) {
-            float r = y[q] + ep->bias[c];
-            if (!out[q])
-                continue;
-            if (res[q])
-                r += res[q][c];
-            out[q][c] = conv_winograd_activate(r, ep);
+            conv_winograd_store(y[q] + ep->bias[c], out[q], res[q], c, ep);
         }
     }
 }

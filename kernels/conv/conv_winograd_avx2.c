@@ -68,12 +68,7 @@ AVX2 void conv_winograd_output_avx2(const float *m, int64_t plane, int64_t c0, i
         }
 #pragma GCC unroll 4
         for (int q = 0; q < CONV_WINO_OUT * CONV_WINO_OUT; q++) {
-            __m256 v = y[q];
-            if (!out[q])
-                continue;
-            if (res[q])
-                v = _mm256_add_ps(v, _mm256_loadu_ps(res[q] + c));
-            _mm256_storeu_ps(out[q] + c, conv_winograd_activate8(v, ep));
+            conv_winograd_store8(y[q], out[q], res[q], c, ep);
         }
     }
     if (c < c1)

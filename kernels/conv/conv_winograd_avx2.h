@@ -10,16 +10,21 @@
 
 #include "conv_winograd.h"
 
-/* conv_winograd_activate on 8 channels; inlined into AVX2 callers only. */
-__attribute__((target("avx2"))) static inline __m256
-conv_winograd_activate8(__m256 v, const conv_winograd_epilogue_t *ep)
+/* conv_winograd_store on output channels c .. c + 7; inlined into AVX2 callers only. */
+__attribute__((target("avx2"))) static inline void
+conv_winograd_store8(__m256 v, float *out, const float *res, int64_t c,
+                     const conv_winograd_epilogue_t *ep)
 {
+    if (!out)
+        return;
+    if (res)
+        v = _mm256_add_ps(v, _mm256_loadu_ps(res + c));
     if (ep->act == CONV_ACTIVATION_RELU)
-        return _mm256_max_ps(v, _mm256_setzero_ps());
-    if (ep->act == CONV_ACTIVATION_CLIP)
-        return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(ep->clip_min)),
-                             _mm256_set1_ps(ep->clip_max));
-    return v;
+        v = _mm256_max_ps(v, _mm256_setzero_ps());
+    else if (ep->act == CONV_ACTIVATION_CLIP)
+        v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(ep->clip_min)),
+                          _mm256_set1_ps(ep->clip_max));
+    _mm256_storeu_ps(out + c, v);
 }
 
 #endif

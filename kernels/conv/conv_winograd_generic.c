@@ -50,12 +50,7 @@ void conv_winograd_output_generic(const float *m, int64_t plane, int64_t c0, int
             y[2 * i + 1] = row[1] - row[2] - row[3] + ep->bias[c];
         }
         for (int q = 0; q < CONV_WINO_OUT * CONV_WINO_OUT; q++) {
-            float v = y[q];
-            if (!out[q])
-                continue;
-            if (res[q])
-                v += res[q][c];
-            out[q][c] = conv_winograd_activate(v, ep);
+            conv_winograd_store(y[q], out[q], res[q], c, ep);
         }
     }
 }

@@ -15,20 +15,25 @@
 #define LAYOUT_NARROW_COLUMNS 4096
 
 /*
- * A transpose with fewer rows than a tile (an image's 3 or 4 channels into
- * channels-last): each pixel's rows are written as one short run, the
- * sources read as rows streams, and the work split along the columns, of
- * which there are many, rather than the rows. The row count a constant
- * once inlined, so the inner loop unrolls.
+ * Rows [r0, r1) x columns [c0, c1) of one image's transpose, column by
+ * column: each column's rows are written as one short run. Inlined, so a
+ * constant row range unrolls.
  */
-static inline __attribute__((always_inline)) void
-narrow_columns(const float *s, float *d, int64_t rows, int64_t cols, int64_t c0, int64_t c1)
+static inline __attribute__((always_inline)) void transpose_block(const float *s, float *d,
+                                                                  int64_t rows, int64_t cols,
+                                                                  int64_t r0, int64_t r1,
+                                                                  int64_t c0, int64_t c1)
 {
     for (int64_t c = c0; c < c1; c++)
-        for (int64_t r = 0; r < rows; r++)
+        for (int64_t r = r0; r < r1; r++)
             d[c * rows + r] = s[r * cols + c];
 }
 
+/*
+ * A transpose with fewer rows than a tile (an image's 3 or 4 channels into
+ * channels-last): the sources are read as rows streams and the work is
+ * split along the columns, of which there are many, rather than the rows.
+ */
 static void transpose_narrow(int64_t batch, int64_t rows, int64_t cols, const float *src,
                              float *dst, int threads)
 {
@@ -43,37 +48,39 @@ static void transpose_narrow(int64_t batch, int64_t rows, int64_t cols, const fl
         float *d = dst + n * rows * cols;
 
         if (rows == 3)
-            narrow_columns(s, d, 3, cols, c0, c1);
+            transpose_block(s, d, 3, cols, 0, 3, c0, c1);
         else
-            narrow_columns(s, d, rows, cols, c0, c1);
+            transpose_block(s, d, rows, cols, 0, rows, c0, c1);
+    }
+}
+
+/* Square tiles, split among threads by bands of LAYOUT_TILE rows. */
+static void transpose_tiled(int64_t batch, int64_t rows, int64_t cols, const float *src, float *dst,
+                            int threads)
+{
+    const int64_t row_tiles = (rows + LAYOUT_TILE - 1) / LAYOUT_TILE;
+    const int64_t tasks = batch * row_tiles;
+
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t t = 0; t < tasks; t++) {
+        const int64_t n = t / row_tiles, r0 = t % row_tiles * LAYOUT_TILE;
+        const int64_t r1 = r0 + LAYOUT_TILE < rows ? r0 + LAYOUT_TILE : rows;
+        const float *s = src + n * rows * cols;
+        float *d = dst + n * rows * cols;
+
+        for (int64_t c0 = 0; c0 < cols; c0 += LAYOUT_TILE)
+            transpose_block(s, d, rows, cols, r0, r1, c0,
+                            c0 + LAYOUT_TILE < cols ? c0 + LAYOUT_TILE : cols);
     }
 }
 
 void layout_transpose_f32(int64_t batch, int64_t rows, int64_t cols, const float *src, float *dst,
                           int threads)
 {
-    const int64_t row_tiles = (rows + LAYOUT_TILE - 1) / LAYOUT_TILE;
-
-    if (rows < LAYOUT_TILE && cols > rows) {
+    if (rows < LAYOUT_TILE && cols > rows)
         transpose_narrow(batch, rows, cols, src, dst, threads);
-        return;
-    }
-    const int64_t tiles = batch * row_tiles;
-
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (int64_t t = 0; t < tiles; t++) {
-        const int64_t n = t / row_tiles, r0 = t % row_tiles * LAYOUT_TILE;
-        const int64_t r1 = r0 + LAYOUT_TILE < rows ? r0 + LAYOUT_TILE : rows;
-        const float *s = src + n * rows * cols;
-        float *d = dst + n * rows * cols;
-
-        for (int64_t c0 = 0; c0 < cols; c0 += LAYOUT_TILE) {
-            const int64_t c1 = c0 + LAYOUT_TILE < cols ? c0 + LAYOUT_TILE : cols;
-            for (int64_t c = c0; c < c1; c++)
-                for (int64_t r = r0; r < r1; r++)
-                    d[c * rows + r] = s[r * cols + c];
-        }
-    }
+    else
+        transpose_tiled(batch, rows, cols, src, dst, threads);
 }
 
 status_t layout_to_nhwc_run(op_call_t *call, error_t *err)

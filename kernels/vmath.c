@@ -3,13 +3,15 @@
  * 1-ULP functions and finish the tail with a masked load, the AVX2 ones 8
  * lanes (sleef's exp, vmath.h's erf, GELU and softmax exp) and a scalar
  * tail, the generic ones are libm loops. The variant is chosen once per
- * call with __builtin_cpu_supports (cached by libgcc).
+ * call from cpu_isa().
  */
 #include "vmath.h"
 
 #include <immintrin.h>
 #include <math.h>
 #include <sleef.h>
+
+#include "cpu_isa.h"
 
 #define AVX512 __attribute__((target("avx512f")))
 #define AVX2   __attribute__((target("avx2,fma")))
@@ -82,9 +84,10 @@ AVX512 static __m512 gelu16(__m512 v)
     }                                                                                              \
     void name(const float *x, float *y, int64_t n)                                                 \
     {                                                                                              \
-        if (__builtin_cpu_supports("avx512f")) {                                                   \
+        cpu_isa_t isa = cpu_isa();                                                                 \
+        if (isa >= CPU_ISA_AVX512) {                                                               \
             name##_avx512(x, y, n);                                                                \
-        } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {              \
+        } else if (isa >= CPU_ISA_AVX2) {                                                          \
             name##_avx2(x, y, n);                                                                  \
         } else {                                                                                   \
             for (int64_t i = 0; i < n; i++)                                                        \
@@ -138,9 +141,9 @@ float vmath_exp_shift_sum_f32(const float *x, float *y, int64_t n, float max)
 {
     float sum = 0.0f;
 
-    if (__builtin_cpu_supports("avx512f"))
+    if (cpu_isa() >= CPU_ISA_AVX512)
         return exp_shift_sum_avx512(x, y, n, max);
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (cpu_isa() >= CPU_ISA_AVX2)
         return exp_shift_sum_avx2(x, y, n, max);
     for (int64_t i = 0; i < n; i++) {
         y[i] = expf(x[i] - max);
@@ -168,7 +171,7 @@ float vmath_max_f32(const float *x, int64_t n)
 {
     float max = x[0];
 
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (cpu_isa() >= CPU_ISA_AVX2)
         return max_avx2(x, n);
     /* A plain reduction the compiler vectorises at -O3 (no NaN ordering is promised). */
     for (int64_t i = 1; i < n; i++)

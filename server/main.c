@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cpu_isa.h"
 #include "thread_policy.h"
 
 /*
@@ -33,8 +34,14 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    error_t err = {0};
+
     if (argc < 2) {
         usage(stderr);
+        return 2;
+    }
+    if (cpu_isa_check_env(&err) != STATUS_OK) {
+        fprintf(stderr, "inferd: %s\n", err.message);
         return 2;
     }
     thread_policy_apply(argv);

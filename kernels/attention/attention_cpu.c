@@ -5,6 +5,7 @@
 #include <math.h>
 #include <omp.h>
 
+#include "cpu_isa.h"
 #include "gemm/gemm.h"
 #include "vmath.h"
 
@@ -78,7 +79,7 @@ AVX2 static void scale_row_avx2(float *row, float k, int64_t n)
  */
 static void softmax_row(float *row, const float *mask, int64_t step, float scale, int64_t n)
 {
-    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    bool avx2 = cpu_isa() >= CPU_ISA_AVX2;
     float max, inv;
 
     if (avx2 && (!mask || step == 1)) {
@@ -150,7 +151,7 @@ static void attend(const op_call_t *call, const attention_shape_t *s, int64_t b,
     const float *mask_block =
         mask ? (const float *)mask->data + batch_offset(s, s->mask_strides, b) : NULL;
 
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+    if (cpu_isa() >= CPU_ISA_AVX2 &&
         (!mask || (s->mask_strides[r] == 0 && s->mask_strides[r + 1] == 1))) {
         attend_fast(s, p->scale, mask_block, &qa, kt, vb, scores, inv, y);
         return;

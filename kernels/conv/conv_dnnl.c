@@ -24,6 +24,8 @@
 
 #include <dnnl.h>
 
+#include "cpu_isa.h"
+
 /* Image edge of the nominal input pack chooses the weight format with. */
 #define CONV_DNNL_NOMINAL_SIZE 32
 
@@ -46,6 +48,7 @@ static pthread_once_t cpu_engine_once = PTHREAD_ONCE_INIT;
 
 static void cpu_engine_init(void)
 {
+    (void)cpu_isa(); /* hands INFERD_MAX_ISA's cap to oneDNN before its first primitive */
     cpu_engine_status = dnnl_engine_create(&cpu_engine, dnnl_cpu, 0);
 }
 

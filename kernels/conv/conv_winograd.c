@@ -46,6 +46,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "cpu_isa.h"
 #include "gemm/gemm.h"
 
 /*
@@ -204,7 +205,7 @@ bool conv_winograd_worth(int64_t batch, int64_t oh, int64_t ow)
  */
 static const wino_variant_t *pick_variant(const conv_geom_t *g, conv_winograd_tile_t tile)
 {
-    bool avx2 = __builtin_cpu_supports("avx2");
+    bool avx2 = cpu_isa() >= CPU_ISA_AVX2;
     int64_t tiles4 = g->batch * ((g->win.cols[1] + CONV_WINO4_OUT - 1) / CONV_WINO4_OUT) *
                      ((g->win.cols[2] + CONV_WINO4_OUT - 1) / CONV_WINO4_OUT);
 
@@ -214,7 +215,7 @@ static const wino_variant_t *pick_variant(const conv_geom_t *g, conv_winograd_ti
                    ? CONV_WINO_TILE_4
                    : CONV_WINO_TILE_2;
     if (tile == CONV_WINO_TILE_4)
-        return avx2 && __builtin_cpu_supports("fma") ? &wino4_avx2 : &wino4_generic;
+        return avx2 ? &wino4_avx2 : &wino4_generic;
     return avx2 ? &wino2_avx2 : &wino2_generic;
 }
 

@@ -90,7 +90,7 @@ void conv_winograd_output_generic(const float *m, int64_t plane, int64_t c0, int
 
 /*
  * F(2x2, 3x3) on AVX2, 8 channels per vector, the remainder on the generic
- * code (conv_winograd_avx2.c); call only where __builtin_cpu_supports("avx2").
+ * code (conv_winograd_avx2.c); call only where cpu_isa() >= CPU_ISA_AVX2.
  */
 void conv_winograd_weight_avx2(const float *taps, int64_t ic, float *const *u);
 void conv_winograd_input_avx2(const float *const *src, int64_t c0, int64_t c1, float *dst,

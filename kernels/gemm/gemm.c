@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_isa.h"
 #include "gemm_kernel.h"
 
 /*
@@ -73,7 +74,7 @@ static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads, block
 
 static gemm_kernel_fn pick_kernel(void)
 {
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (cpu_isa() >= CPU_ISA_AVX2)
         return gemm_kernel_avx2;
     return gemm_kernel_generic;
 }
@@ -99,7 +100,7 @@ static void fill_panels(gemm_b_t *p, const float *b, int64_t ldb, bool transpose
 
     if (transposed) {
         int64_t j = 0;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        if (cpu_isa() >= CPU_ISA_AVX2)
             for (; j + GEMM_TRANSPOSE_BLOCK <= n; j += GEMM_TRANSPOSE_BLOCK) {
                 float *columns = p->data + j / GEMM_NR * k * GEMM_NR + j % GEMM_NR;
                 int64_t q = 0;

@@ -60,7 +60,7 @@ typedef void (*gemm_kernel_fn)(const gemm_tile_t *t);
 /* Plain C, any CPU. */
 void gemm_kernel_generic(const gemm_tile_t *t);
 
-/* AVX2 + FMA; call only where __builtin_cpu_supports says both exist. */
+/* AVX2 + FMA; call only where cpu_isa() >= CPU_ISA_AVX2. */
 void gemm_kernel_avx2(const gemm_tile_t *t);
 
 /*

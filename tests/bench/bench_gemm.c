@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "cpu_isa.h"
 #include "gemm/gemm.h"
 
 #define BENCH_REPEATS     10
@@ -177,7 +178,7 @@ int main(int argc, char **argv)
             for (int ours = 0; ours < 2; ours++)
                 result[i][threads - 1][ours] =
                     threads <= max_threads ? measure(&ops[i], ours, threads, repeats) : 0.0;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (cpu_isa() >= CPU_ISA_AVX2)
         printf("one core's FMA peak (AVX2, registers only): %.1f GFLOP/s\n", fma_peak(repeats));
     printf("%-8s %5s %5s %5s | %8s %8s | %8s %8s   (GFLOP/s, best of %d)\n", "model", "M", "N", "K",
            "gemm 1t", "dnnl 1t", "gemm 2t", "dnnl 2t", repeats);

@@ -14,6 +14,7 @@
  */
 #include "conv/conv_winograd.h"
 #include "conv_harness.h"
+#include "cpu_isa.h"
 
 /* Largest |y - ref| allowed, relative to the largest |ref| before the activation. */
 #define TOLERANCE 1e-5
@@ -152,10 +153,10 @@ int main(void)
                            "generic F(2x2, 3x3) weight transform");
     check_weight_transform(conv_winograd4_weight_generic, CONV_WINO4_IN, wino4_g,
                            "generic F(4x4, 3x3) weight transform");
-    if (__builtin_cpu_supports("avx2"))
+    if (cpu_isa() >= CPU_ISA_AVX2)
         check_weight_transform(conv_winograd_weight_avx2, CONV_WINO_IN, wino2_g,
                                "avx2 F(2x2, 3x3) weight transform");
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (cpu_isa() >= CPU_ISA_AVX2)
         check_weight_transform(conv_winograd4_weight_avx2, CONV_WINO4_IN, wino4_g,
                                "avx2 F(4x4, 3x3) weight transform");
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_isa.h"
 #include "gemm/gemm_kernel.h"
 #include "matmul/matmul.h"
 #include "op_harness.h"
@@ -264,7 +265,7 @@ static void test_generic_kernel(void)
     float c_gen[GEMM_MR * LD], c_avx[GEMM_MR * LD];
     int bad = 0;
 
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    if (cpu_isa() < CPU_ISA_AVX2)
         return;
     a = harness_random_floats(GEMM_MR * KC, 41);
     b_src = harness_random_floats(KC * GEMM_NR, 42);

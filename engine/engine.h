@@ -59,6 +59,19 @@ const engine_io_t *engine_model_output(const engine_model_t *model, int index);
 const engine_model_stats_t *engine_model_stats(const engine_model_t *model);
 
 /*
+ * Layers that run on reference code (an unoptimised library loop) in the
+ * plans built so far, counted once per plan. Each is also reported
+ * through the warning handler when its plan is built.
+ */
+int engine_model_reference_layers(const engine_model_t *model);
+
+/* Receives the engine's warnings, one line each, from any thread. */
+typedef void (*engine_warn_fn)(const char *message);
+
+/* Sets where warnings go; NULL restores the default, stderr. */
+void engine_set_warning_handler(engine_warn_fn fn);
+
+/*
  * Creates an execution context for one worker, running kernels on up to
  * threads threads. The model must outlive the context. The caller owns
  * *out and frees it with engine_context_free.
@@ -79,12 +92,24 @@ void engine_context_free(engine_context_t *ctx);
 status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n_inputs,
                             const tensor_t **outputs, error_t *err);
 
-/* Op types a context's profile tells apart; an op type past these is not counted. */
+/*
+ * Op types and implementations a context's profile tells apart; a pair
+ * past these is not counted.
+ */
 #define ENGINE_PROFILE_MAX_OPS 64
 
-/* Time spent in one op type over the runs since profiling was switched on. */
+/* Longest implementation name a profile keeps. */
+#define ENGINE_IMPL_MAX 48
+
+/*
+ * Time spent in one op type on one implementation (oneDNN's name for its
+ * primitive, or inferd's kernel and ISA) over the runs since profiling was
+ * switched on.
+ */
 typedef struct engine_op_time {
     const char *op_type; /* borrowed from the model */
+    char impl[ENGINE_IMPL_MAX];
+    bool reference; /* impl is reference code */
     double ms;
     int64_t calls;
 } engine_op_time_t;
@@ -92,7 +117,10 @@ typedef struct engine_op_time {
 /* Switches per-op timing on or off and clears what was counted. */
 void engine_context_profile(engine_context_t *ctx, bool on);
 
-/* Sets *times to the context's per-op-type totals (owned by ctx) and returns their count. */
+/*
+ * Sets *times to the context's totals per op type and implementation (owned
+ * by ctx) and returns their count.
+ */
 int engine_context_op_times(const engine_context_t *ctx, const engine_op_time_t **times);
 
 /*

@@ -12,6 +12,7 @@
  */
 #include <assert.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -163,21 +164,37 @@ int engine_context_op_times(const engine_context_t *ctx, const engine_op_time_t 
     return ctx->n_op_times;
 }
 
-/* Adds ms over calls to an op type's total; types past the table's end are not counted. */
-static void add_op_time(engine_context_t *ctx, const char *op_type, double ms, int64_t calls)
+/*
+ * Adds ms over calls to the total of an op type on an implementation; pairs
+ * past the table's end are not counted.
+ */
+static void add_op_time(engine_context_t *ctx, const engine_op_time_t *t)
 {
     int k = 0;
 
-    while (k < ctx->n_op_times && strcmp(ctx->op_times[k].op_type, op_type) != 0)
+    while (k < ctx->n_op_times && (strcmp(ctx->op_times[k].op_type, t->op_type) != 0 ||
+                                   strcmp(ctx->op_times[k].impl, t->impl) != 0))
         k++;
     if (k == ENGINE_PROFILE_MAX_OPS)
         return;
     if (k == ctx->n_op_times) {
-        ctx->op_times[k] = (engine_op_time_t){.op_type = op_type};
+        ctx->op_times[k] = *t;
+        ctx->op_times[k].ms = 0;
+        ctx->op_times[k].calls = 0;
         ctx->n_op_times++;
     }
-    ctx->op_times[k].ms += ms;
-    ctx->op_times[k].calls += calls;
+    ctx->op_times[k].ms += t->ms;
+    ctx->op_times[k].calls += t->calls;
+}
+
+/* Adds one run of a step to the profile. */
+static void add_step_time(engine_context_t *ctx, const plan_step_t *step, double ms)
+{
+    engine_op_time_t t = {
+        .op_type = step->node->op_type, .reference = step->reference, .ms = ms, .calls = 1};
+
+    snprintf(t.impl, sizeof t.impl, "%s", step->impl);
+    add_op_time(ctx, &t);
 }
 
 static status_t run_step(engine_context_t *ctx, const plan_step_t *step, error_t *err)
@@ -220,7 +237,7 @@ static tensor_t row_view(const tensor_t *t, int64_t row0, int64_t rows)
 static void merge_op_times(engine_context_t *ctx, engine_context_t *part)
 {
     for (int i = 0; i < part->n_op_times; i++)
-        add_op_time(ctx, part->op_times[i].op_type, part->op_times[i].ms, part->op_times[i].calls);
+        add_op_time(ctx, &part->op_times[i]);
     part->n_op_times = 0;
 }
 
@@ -349,7 +366,7 @@ status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n
         if (st)
             return st;
         if (ctx->profiling)
-            add_op_time(ctx, plan->steps[s].node->op_type, now_ms() - t0, 1);
+            add_step_time(ctx, &plan->steps[s], now_ms() - t0);
     }
     for (int k = 0; k < g->n_outputs; k++)
         ctx->outputs[k] = ctx->values[g->outputs[k]];

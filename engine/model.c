@@ -1,5 +1,6 @@
 #include "model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +35,11 @@ status_t engine_model_load(const char *path, engine_model_t **out, error_t *err)
     if (!m)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     pthread_mutex_init(&m->plans_lock, NULL);
+    m->path = strdup(path);
+    if (!m->path) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        goto cleanup;
+    }
     st = onnx_import(path, &m->graph, err);
     t1 = now_ms();
     if (!st)
@@ -74,6 +80,7 @@ void engine_model_free(engine_model_t *m)
         plan_release(m->plans[i]);
     pthread_mutex_destroy(&m->plans_lock);
     graph_free(m->graph);
+    free(m->path);
     free(m);
 }
 
@@ -100,6 +107,51 @@ const engine_io_t *engine_model_output(const engine_model_t *m, int index)
 const engine_model_stats_t *engine_model_stats(const engine_model_t *m)
 {
     return &m->stats;
+}
+
+int engine_model_reference_layers(const engine_model_t *m)
+{
+    return atomic_load(&((engine_model_t *)m)->reference_layers);
+}
+
+static void warn_stderr(const char *message)
+{
+    fprintf(stderr, "inferd: warning: %s\n", message);
+}
+
+static _Atomic(engine_warn_fn) warn_handler = warn_stderr;
+
+void engine_set_warning_handler(engine_warn_fn fn)
+{
+    atomic_store(&warn_handler, fn ? fn : warn_stderr);
+}
+
+/*
+ * Counts a new plan's steps on reference code and names each in a warning:
+ * such a layer can run hundreds of times slower than it should, and that
+ * must never go unseen.
+ */
+static void report_reference_steps(engine_model_t *m, const plan_t *p)
+{
+    char message[ERROR_MESSAGE_MAX], shape[160];
+
+    if (p->reference_steps == 0)
+        return;
+    atomic_fetch_add(&m->reference_layers, p->reference_steps);
+    for (int s = 0; s < p->n_steps; s++) {
+        const plan_step_t *step = &p->steps[s];
+        const graph_node_t *node = step->node;
+        const tensor_t *out;
+        if (!step->reference)
+            continue;
+        out = &p->values[node->outputs[0]].desc;
+        snprintf(message, sizeof message,
+                 "%s: node '%s' (%s) runs on reference code (%s) for output shape %s, %d "
+                 "threads: no faster implementation takes it",
+                 m->path, node->name, node->op_type, step->impl,
+                 shape_format(out->rank, out->dims, shape, sizeof shape), p->threads);
+        atomic_load (&warn_handler)(message);
+    }
 }
 
 /* Remembers the value each symbolic dim takes, to check it is the same everywhere. */
@@ -189,6 +241,7 @@ status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, int threads, 
     st = plan_build(m->graph, inputs, threads, &plan, err);
     if (st)
         return st;
+    report_reference_steps(m, plan);
     pthread_mutex_lock(&m->plans_lock);
     for (int i = 0; i < MODEL_PLAN_CACHE_SIZE; i++)
         if (!m->plans[i] || m->plan_used[i] < m->plan_used[victim]) {

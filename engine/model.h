@@ -6,6 +6,7 @@
 #define INFERD_MODEL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "engine.h"
 #include "graph.h"
@@ -19,6 +20,8 @@ struct engine_model {
     engine_io_t *inputs;
     engine_io_t *outputs;
     engine_model_stats_t stats;
+    char *path;                  /* as loaded, for warnings */
+    atomic_int reference_layers; /* steps on reference code in the plans built */
     pthread_mutex_t plans_lock;
     plan_t *plans[MODEL_PLAN_CACHE_SIZE];
     uint64_t plan_used[MODEL_PLAN_CACHE_SIZE];

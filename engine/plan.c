@@ -4,6 +4,7 @@
  */
 #include "plan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,26 +71,29 @@ static bool foldable(const plan_t *p, const graph_node_t *node)
     return true;
 }
 
-/* Shape-specific kernel state for a step, now that every shape is known. */
-static status_t prepare_step(const plan_t *p, const graph_node_t *node, const tensor_t **inputs,
-                             tensor_t *outputs, size_t *workspace, void **prepared, error_t *err)
+/* A step's call while planning: shapes and constants only. */
+static op_call_t plan_call(const plan_t *p, const plan_step_t *step, const tensor_t **inputs,
+                           tensor_t *outputs)
 {
-    op_call_t call = {
+    const graph_node_t *node = step->node;
+
+    for (int k = 0; k < node->n_inputs; k++)
+        inputs[k] = node->inputs[k] >= 0 ? &p->values[node->inputs[k]].desc : NULL;
+    for (int k = 0; k < node->n_outputs; k++)
+        outputs[k] = p->values[node->outputs[k]].desc;
+    return (op_call_t){
         .op_type = node->op_type,
         .node = node->name,
         .params = node->params,
         .state = node->state,
+        .prepared = step->prepared,
         .n_inputs = node->n_inputs,
         .inputs = inputs,
         .n_outputs = node->n_outputs,
         .outputs = outputs,
-        .workspace_size = *workspace,
+        .workspace_size = step->workspace_size,
         .threads = p->threads,
     };
-    status_t st = node->schema->kernel->prepare(&call, prepared, err);
-
-    *workspace = call.workspace_size;
-    return st;
 }
 
 /* Visits nodes in order: folds what is known, infers shapes of the rest. */
@@ -129,7 +133,10 @@ static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
     return STATUS_OK;
 }
 
-/* Kernel state of every step that has some, now that every shape is known. */
+/*
+ * Kernel state of every step that has some, now that every shape is known,
+ * and the implementation each step runs on.
+ */
 static status_t prepare_steps(plan_t *p, error_t *err)
 {
     const tensor_t *inputs[NODE_MAX_INPUTS];
@@ -137,17 +144,20 @@ static status_t prepare_steps(plan_t *p, error_t *err)
 
     for (int s = 0; s < p->n_steps; s++) {
         plan_step_t *step = &p->steps[s];
-        const graph_node_t *node = step->node;
-        status_t st;
-        if (!node->schema->kernel->prepare)
-            continue;
-        for (int k = 0; k < node->n_inputs; k++)
-            inputs[k] = node->inputs[k] >= 0 ? &p->values[node->inputs[k]].desc : NULL;
-        for (int k = 0; k < node->n_outputs; k++)
-            outputs[k] = p->values[node->outputs[k]].desc;
-        st = prepare_step(p, node, inputs, outputs, &step->workspace_size, &step->prepared, err);
-        if (st)
-            return st;
+        const op_kernel_t *kernel = step->node->schema->kernel;
+        op_call_t call = plan_call(p, step, inputs, outputs);
+        if (kernel->prepare) {
+            status_t st = kernel->prepare(&call, &step->prepared, err);
+            step->workspace_size = call.workspace_size;
+            if (st)
+                return st;
+            call.prepared = step->prepared;
+        }
+        if (kernel->describe)
+            step->reference = kernel->describe(&call, step->impl, sizeof step->impl);
+        else
+            snprintf(step->impl, sizeof step->impl, "inferd");
+        p->reference_steps += step->reference;
     }
     return STATUS_OK;
 }

@@ -155,6 +155,16 @@ typedef struct op_kernel {
      */
     status_t (*prepare)(op_call_t *call, void **prepared, error_t *err);
     void (*unprepare)(void *prepared);
+    /*
+     * Optional. Writes which implementation the call runs into impl (size
+     * bytes): a library's name for its primitive, or which of inferd's own
+     * kernels and at which ISA; returns true when that is reference code,
+     * an unoptimised loop that runs only because nothing faster takes
+     * these shapes. Called once per plan after prepare, with state,
+     * prepared and every shape set. Without it the op runs on inferd's own
+     * kernel, named "inferd".
+     */
+    bool (*describe)(const op_call_t *call, char *impl, size_t size);
 } op_kernel_t;
 
 typedef status_t (*op_adapt_fn)(const op_adapt_t *node, void *params, error_t *err);

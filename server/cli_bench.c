@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "cli.h"
+#include "cpu_isa.h"
 #include "engine.h"
 
 #define BENCH_MAX_SHAPE_FLAGS 64
@@ -40,7 +41,8 @@ static void bench_usage(FILE *out)
           "  --shape NAME=d0,d1,..  full shape of input NAME (repeatable)\n"
           "  --iterations K         timed runs (default 20)\n"
           "  --warmup W             untimed runs first (default 3)\n"
-          "  --profile              time each op type and print the totals to stderr\n",
+          "  --profile              time each op type per implementation and print the totals to "
+          "stderr\n",
           out);
 }
 
@@ -200,11 +202,13 @@ static void print_profile(engine_context_t *ctx, int iterations)
     qsort(sorted, (size_t)n, sizeof *sorted, compare_op_time);
     for (int k = 0; k < n; k++)
         total += sorted[k].ms;
-    fprintf(stderr, "%-28s %10s %7s %8s\n", "op", "ms/run", "share", "calls");
+    fprintf(stderr, "%-24s %-34s %10s %7s %8s\n", "op", "implementation", "ms/run", "share",
+            "calls");
     for (int k = 0; k < n; k++)
-        fprintf(stderr, "%-28s %10.3f %6.1f%% %8lld\n", sorted[k].op_type,
+        fprintf(stderr, "%-24s %-34s %10.3f %6.1f%% %8lld%s\n", sorted[k].op_type, sorted[k].impl,
                 sorted[k].ms / iterations, 100.0 * sorted[k].ms / total,
-                (long long)(sorted[k].calls / iterations));
+                (long long)(sorted[k].calls / iterations),
+                sorted[k].reference ? "  REFERENCE CODE" : "");
 }
 
 static int compare_double(const void *a, const void *b)
@@ -277,7 +281,8 @@ int cli_bench(int argc, char **argv)
     printf("{\"model\":\"%s\",\"threads\":%d,\"batch\":%lld,\"iterations\":%d,"
            "\"latency_ms\":{\"min\":%.3f,\"median\":%.3f,\"p90\":%.3f,\"max\":%.3f},"
            "\"throughput_per_s\":%.2f,\"arena_bytes\":%zu,\"weight_bytes\":%zu,"
-           "\"peak_rss_bytes\":%lld,\"load_ms\":%.1f,\"compile_ms\":%.1f,\"sub_batches\":%d}\n",
+           "\"peak_rss_bytes\":%lld,\"load_ms\":%.1f,\"compile_ms\":%.1f,\"sub_batches\":%d,"
+           "\"reference_layers\":%d,\"isa\":\"%s\"}\n",
            args.model, args.threads, (long long)args.batch, args.iterations, times[0],
            times[args.iterations / 2],
            times[(args.iterations * 9) / 10 < args.iterations ? (args.iterations * 9) / 10
@@ -285,7 +290,8 @@ int cli_bench(int argc, char **argv)
            times[args.iterations - 1], (double)args.batch * args.iterations * 1e3 / total,
            engine_context_arena_bytes(ctx), engine_model_stats(model)->weight_bytes,
            peak_rss_bytes(), engine_model_stats(model)->load_ms,
-           engine_model_stats(model)->compile_ms, engine_context_split_parts(ctx));
+           engine_model_stats(model)->compile_ms, engine_context_split_parts(ctx),
+           engine_model_reference_layers(model), cpu_isa_name(cpu_isa()));
     rc = 0;
 cleanup:
     if (st)

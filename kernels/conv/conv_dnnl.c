@@ -2,14 +2,17 @@
  * conv_dnnl.c - the channels-last convolution on oneDNN primitives.
  *
  * pack (once per model) reorders the constant OIHW weights into the blocked
- * format oneDNN's convolution picks for them. That choice is made with a
- * nominal input (batch 1, CONV_DNNL_NOMINAL_SIZE square, the real channel
- * counts and window): for fp32 the weight format follows the channel
- * blocking, not the image size, and fixing it here is what lets a new input
- * shape reuse the packed weights. prepare (once per plan) then creates the
- * primitive for the real shapes with that weight format forced and the
- * plan's thread count, its scratchpad in the step's workspace. run executes
- * it on the caller's buffers.
+ * format oneDNN's convolution picks for a nominal input (batch 1,
+ * CONV_DNNL_NOMINAL_SIZE square, the real channel counts and window), and
+ * the plain weights are freed. prepare (once per plan) creates the
+ * primitive for the real shapes with the weight format left to oneDNN and
+ * the plan's thread count, its scratchpad in the step's workspace, and runs
+ * it on a copy of the weights in the format it chose (pick_weights): on
+ * AVX2 that is nearly always the nominal one, while on AVX-512 the format
+ * follows the image size too, and forcing the nominal one would leave
+ * oneDNN only its reference code. Every primitive's implementation is
+ * recorded (conv_dnnl_describe) so that reference code never runs unseen.
+ * run executes it on the caller's buffers.
  *
  * oneDNN's Debian build runs on OpenMP and sizes its work split by
  * omp_get_max_threads(), so prepare and run set the calling thread's
@@ -17,8 +20,10 @@
  */
 #include "conv_nhwc.h"
 
+#include <assert.h>
 #include <omp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,14 +37,41 @@
 /* Bytes packed weights are aligned to (oneDNN's own buffers use 64). */
 #define CONV_DNNL_ALIGN 64
 
+/*
+ * Blocked formats of one convolution's weights resident at once: one per
+ * format the plans in use want (a model's plans rarely want more than two).
+ */
+#define CONV_DNNL_MAX_FORMATS 4
+
+/* Longest implementation description kept ("onednn brg:avx512_core" and the like). */
+#define CONV_DNNL_IMPL_MAX 48
+
+/* The weights packed in one blocked format. */
+typedef struct conv_weights {
+    dnnl_memory_desc_t md;
+    void *data; /* NULL: the slot is empty */
+    int users;  /* prepared primitives running on this copy */
+} conv_weights_t;
+
+/*
+ * A model's packed state of one convolution, shared by every plan: the
+ * copies of the weights in the formats those plans' primitives want.
+ * lock guards formats while plans are prepared and freed concurrently;
+ * runs read a copy their primitive holds a use of, without the lock.
+ */
 typedef struct conv_pack {
-    dnnl_memory_desc_t weights_md; /* the blocked format of weights */
-    void *weights;
+    pthread_mutex_t lock;
+    conv_weights_t formats[CONV_DNNL_MAX_FORMATS];
+    int reorders; /* copies made so far, the first one included */
 } conv_pack_t;
 
 typedef struct conv_prepared {
     dnnl_primitive_t primitive;
-    dnnl_memory_desc_t src_md, weights_md, bias_md, dst_md, scratch_md;
+    conv_pack_t *pack;
+    conv_weights_t *weights; /* the copy in the primitive's format; one use held */
+    dnnl_memory_desc_t src_md, bias_md, dst_md, scratch_md;
+    char impl[CONV_DNNL_IMPL_MAX];
+    bool reference; /* oneDNN's reference code: the only implementation for this shape */
 } conv_prepared_t;
 
 static dnnl_engine_t cpu_engine;
@@ -240,16 +272,55 @@ static status_t nominal_geometry(const op_call_t *call, conv_geom_t *g, error_t 
     return conv_nhwc_resolve(&c, g, &out, err);
 }
 
-status_t conv_dnnl_pack(const op_call_t *call, void **state, error_t *err)
+/* Frees a slot's copy and marks the slot empty. */
+static void drop_format(conv_weights_t *f)
+{
+    free(f->data);
+    *f = (conv_weights_t){0};
+}
+
+/*
+ * Fills an empty slot of pack with the weights in format md, reordered from
+ * src (plain ONNX weights, or another slot's copy, in format src_md).
+ */
+static status_t add_format(const op_call_t *call, conv_pack_t *pack, const dnnl_memory_desc_t *md,
+                           const dnnl_memory_desc_t *src_md, const void *src, conv_weights_t **out,
+                           error_t *err)
+{
+    conv_weights_t *f = NULL;
+    size_t bytes = dnnl_memory_desc_get_size(md);
+    status_t st;
+
+    for (int i = 0; i < CONV_DNNL_MAX_FORMATS && !f; i++)
+        if (!pack->formats[i].data)
+            f = &pack->formats[i];
+    if (!f)
+        return op_fail(err, STATUS_LIMIT_EXCEEDED, call->op_type, call->node,
+                       "more than %d weight formats in use at once", CONV_DNNL_MAX_FORMATS);
+    f->data = aligned_alloc(CONV_DNNL_ALIGN,
+                            (bytes + CONV_DNNL_ALIGN - 1) & ~(size_t)(CONV_DNNL_ALIGN - 1));
+    if (!f->data)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
+    f->md = *md;
+    if ((st = reorder_weights(call, src_md, md, src, f->data, err))) {
+        drop_format(f);
+        return st;
+    }
+    pack->reorders++;
+    *out = f;
+    return STATUS_OK;
+}
+
+status_t conv_dnnl_pack_as(const op_call_t *call, int format_tag, void **state, error_t *err)
 {
     const tensor_t *w = call->inputs[1];
     bool has_bias = call->n_inputs > 2 && call->inputs[2];
-    dnnl_memory_desc_t any_md, plain_md;
+    dnnl_memory_desc_t md, plain_md;
     dnnl_primitive_desc_t pd = NULL;
     conv_pack_t *pack = NULL;
+    conv_weights_t *f;
     conv_shapes_t s;
     conv_geom_t g;
-    size_t bytes;
     status_t st;
 
     *state = NULL;
@@ -258,34 +329,32 @@ status_t conv_dnnl_pack(const op_call_t *call, void **state, error_t *err)
     if ((st = nominal_geometry(call, &g, err)))
         return st;
     conv_shapes(&g, &s);
-    if (dnnl_memory_desc_init_by_tag(&any_md, s.weights_ndims, s.weights, dnnl_f32,
-                                     dnnl_format_tag_any) != dnnl_success ||
+    if (dnnl_memory_desc_init_by_tag(&md, s.weights_ndims, s.weights, dnnl_f32,
+                                     (dnnl_format_tag_t)format_tag) != dnnl_success ||
         plain_weights_md(&g, &plain_md) != dnnl_success)
         return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
                        "cannot describe the weights");
-    if ((st = create_pd(call, &g, has_bias, &any_md, false, &pd, err)))
-        return st;
+    if (format_tag == dnnl_format_tag_any) {
+        if ((st = create_pd(call, &g, has_bias, &md, false, &pd, err)))
+            return st;
+        md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        dnnl_primitive_desc_destroy(pd);
+    }
     pack = calloc(1, sizeof *pack);
-    if (!pack) {
-        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
-        goto cleanup;
-    }
-    pack->weights_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    bytes = dnnl_memory_desc_get_size(&pack->weights_md);
-    pack->weights = aligned_alloc(CONV_DNNL_ALIGN,
-                                  (bytes + CONV_DNNL_ALIGN - 1) & ~(size_t)(CONV_DNNL_ALIGN - 1));
-    if (!pack->weights) {
-        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
-        goto cleanup;
-    }
-    st = reorder_weights(call, &plain_md, &pack->weights_md, w->data, pack->weights, err);
-cleanup:
-    dnnl_primitive_desc_destroy(pd);
+    if (!pack)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
+    pthread_mutex_init(&pack->lock, NULL);
+    st = add_format(call, pack, &md, &plain_md, w->data, &f, err);
     if (st)
         conv_dnnl_release(pack);
     else
         *state = pack;
     return st;
+}
+
+status_t conv_dnnl_pack(const op_call_t *call, void **state, error_t *err)
+{
+    return conv_dnnl_pack_as(call, dnnl_format_tag_any, state, err);
 }
 
 void conv_dnnl_release(void *state)
@@ -294,18 +363,107 @@ void conv_dnnl_release(void *state)
 
     if (!pack)
         return;
-    free(pack->weights);
+    for (int i = 0; i < CONV_DNNL_MAX_FORMATS; i++) {
+        assert(pack->formats[i].users == 0);
+        drop_format(&pack->formats[i]);
+    }
+    pthread_mutex_destroy(&pack->lock);
     free(pack);
 }
 
-/* The primitive for the call's real shapes, with its scratchpad in the workspace if asked. */
+/* True for oneDNN's reference implementations ("ref:any", "ref_int8:any", ...). */
+static bool impl_is_reference(const char *impl)
+{
+    return strncmp(impl, "ref", 3) == 0;
+}
+
+static const char *impl_name(const_dnnl_primitive_desc_t pd)
+{
+    const char *impl = NULL;
+
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl)
+        return "unknown";
+    return impl;
+}
+
+/* The slot of pack holding format md, or NULL. */
+static conv_weights_t *find_format(conv_pack_t *pack, const dnnl_memory_desc_t *md)
+{
+    for (int i = 0; i < CONV_DNNL_MAX_FORMATS; i++)
+        if (pack->formats[i].data && dnnl_memory_desc_equal(&pack->formats[i].md, md))
+            return &pack->formats[i];
+    return NULL;
+}
+
+/*
+ * Picks the weights for primitive descriptor *pd (created with weights
+ * format any) under pack->lock, and may replace *pd:
+ *   - the format oneDNN chose is packed already: that copy;
+ *   - a packed format is accepted by the same implementation: that copy,
+ *     with a descriptor forcing it (no second copy for a format that only
+ *     differs in a way the implementation does not care about);
+ *   - otherwise a new copy in the chosen format, reordered from a packed
+ *     one; copies no plan uses any more are dropped then, so the resident
+ *     weights stay one copy per format in use.
+ * The weights' format depends on the real shape: on AVX-512, oneDNN's brgconv
+ * blocks output channels per shape (Acdb64a, Acdb48a, ...), and forcing
+ * another format there leaves only its reference implementation.
+ */
+static status_t pick_weights(op_call_t *call, const conv_geom_t *g, bool has_bias,
+                             bool user_scratchpad, conv_pack_t *pack, dnnl_primitive_desc_t *pd,
+                             conv_weights_t **out, error_t *err)
+{
+    const dnnl_memory_desc_t want = *dnnl_primitive_desc_query_md(*pd, dnnl_query_weights_md, 0);
+    const char *impl = impl_name(*pd);
+    conv_weights_t *f = find_format(pack, &want), *src = NULL;
+    error_t ignored;
+    status_t st;
+
+    for (int i = 0; i < CONV_DNNL_MAX_FORMATS && !f; i++) {
+        dnnl_primitive_desc_t forced = NULL;
+        if (!pack->formats[i].data)
+            continue;
+        src = &pack->formats[i];
+        if (create_pd(call, g, has_bias, &src->md, user_scratchpad, &forced, &ignored))
+            continue;
+        if (strcmp(impl_name(forced), impl) == 0) {
+            dnnl_primitive_desc_destroy(*pd);
+            *pd = forced;
+            f = src;
+        } else {
+            dnnl_primitive_desc_destroy(forced);
+        }
+    }
+    if (!f) {
+        if (!src)
+            return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
+                           "weights are not packed");
+        if ((st = add_format(call, pack, &want, &src->md, src->data, &f, err)))
+            return st;
+        for (int i = 0; i < CONV_DNNL_MAX_FORMATS; i++)
+            if (&pack->formats[i] != f && pack->formats[i].users == 0)
+                drop_format(&pack->formats[i]);
+    }
+    f->users++;
+    *out = f;
+    return STATUS_OK;
+}
+
+/*
+ * The primitive for the call's real shapes, with its scratchpad in the
+ * workspace if asked: oneDNN's best implementation for them (created with
+ * weights format any), on a packed copy of the weights in the format it
+ * wants. *out holds a use of that copy until conv_dnnl_unprepare.
+ */
 static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_prepared_t **out,
                                  error_t *err)
 {
-    const conv_pack_t *pack = call->state;
+    conv_pack_t *pack = call->state;
     bool has_bias = call->n_inputs > 2 && call->inputs[2];
     dnnl_primitive_desc_t pd = NULL;
+    dnnl_memory_desc_t any_md;
     conv_prepared_t *prep = NULL;
+    conv_shapes_t s;
     conv_geom_t g;
     tensor_t y;
     dnnl_status_t ds;
@@ -317,15 +475,27 @@ static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_pre
     if (!pack)
         return op_fail(err, STATUS_INTERNAL, call->op_type, call->node, "weights are not packed");
     omp_set_num_threads(call->threads);
-    if ((st = create_pd(call, &g, has_bias, &pack->weights_md, user_scratchpad, &pd, err)))
+    conv_shapes(&g, &s);
+    if (dnnl_memory_desc_init_by_tag(&any_md, s.weights_ndims, s.weights, dnnl_f32,
+                                     dnnl_format_tag_any) != dnnl_success)
+        return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
+                       "cannot describe the weights");
+    if ((st = create_pd(call, &g, has_bias, &any_md, user_scratchpad, &pd, err)))
         return st;
     prep = calloc(1, sizeof *prep);
     if (!prep) {
         st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory preparing a convolution");
         goto cleanup;
     }
+    pthread_mutex_lock(&pack->lock);
+    st = pick_weights(call, &g, has_bias, user_scratchpad, pack, &pd, &prep->weights, err);
+    pthread_mutex_unlock(&pack->lock);
+    if (st)
+        goto cleanup;
+    prep->pack = pack;
+    snprintf(prep->impl, sizeof prep->impl, "onednn %s", impl_name(pd));
+    prep->reference = impl_is_reference(impl_name(pd));
     prep->src_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-    prep->weights_md = pack->weights_md;
     prep->dst_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     if (has_bias)
         prep->bias_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1);
@@ -364,8 +534,34 @@ void conv_dnnl_unprepare(void *prepared)
 
     if (!prep)
         return;
+    if (prep->weights) {
+        pthread_mutex_lock(&prep->pack->lock);
+        assert(prep->weights->users > 0);
+        prep->weights->users--;
+        pthread_mutex_unlock(&prep->pack->lock);
+    }
     dnnl_primitive_destroy(prep->primitive);
     free(prep);
+}
+
+void conv_dnnl_pack_info(void *state, int *formats, int *reorders)
+{
+    conv_pack_t *pack = state;
+
+    pthread_mutex_lock(&pack->lock);
+    *formats = 0;
+    for (int i = 0; i < CONV_DNNL_MAX_FORMATS; i++)
+        *formats += pack->formats[i].data != NULL;
+    *reorders = pack->reorders;
+    pthread_mutex_unlock(&pack->lock);
+}
+
+bool conv_dnnl_describe(const op_call_t *call, char *impl, size_t size)
+{
+    const conv_prepared_t *prep = call->prepared;
+
+    snprintf(impl, size, "%s", prep ? prep->impl : "onednn (unprepared)");
+    return prep && prep->reference;
 }
 
 /* Memory objects of one execution, over the call's buffers. */
@@ -373,7 +569,6 @@ void conv_dnnl_unprepare(void *prepared)
 
 static status_t execute(const op_call_t *call, const conv_prepared_t *prep, error_t *err)
 {
-    const conv_pack_t *pack = call->state;
     const tensor_t *bias = call->n_inputs > 2 ? call->inputs[2] : NULL;
     dnnl_exec_arg_t args[CONV_DNNL_MAX_ARGS];
     dnnl_memory_t mem[CONV_DNNL_MAX_ARGS] = {0};
@@ -389,7 +584,7 @@ static status_t execute(const op_call_t *call, const conv_prepared_t *prep, erro
     ds = dnnl_memory_create(&mem[n++], &prep->src_md, engine, call->inputs[0]->data);
     args[n].arg = DNNL_ARG_WEIGHTS;
     if (ds == dnnl_success)
-        ds = dnnl_memory_create(&mem[n++], &prep->weights_md, engine, pack->weights);
+        ds = dnnl_memory_create(&mem[n++], &prep->weights->md, engine, prep->weights->data);
     args[n].arg = DNNL_ARG_DST;
     if (ds == dnnl_success)
         ds = dnnl_memory_create(&mem[n++], &prep->dst_md, engine, call->outputs[0].data);

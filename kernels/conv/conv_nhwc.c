@@ -10,7 +10,10 @@
  */
 #include "conv_nhwc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "cpu_isa.h"
 
 /*
  * Fewest input channels a spatial window runs on the GEMM with: below it a
@@ -172,6 +175,24 @@ status_t conv_nhwc_prepare(op_call_t *call, void **prepared, error_t *err)
 void conv_nhwc_unprepare(void *prepared)
 {
     conv_dnnl_unprepare(prepared);
+}
+
+bool conv_nhwc_describe(const op_call_t *call, char *impl, size_t size)
+{
+    op_call_t c = impl_call(call);
+    const int64_t *y = call->outputs[0].dims;
+    const char *isa = cpu_isa_name(cpu_isa());
+
+    switch (run_path(call, y[0], y[1], y[2])) {
+    case CONV_PATH_WINOGRAD:
+        snprintf(impl, size, "inferd winograd:%s", isa);
+        return false;
+    case CONV_PATH_GEMM:
+        snprintf(impl, size, "inferd implicit gemm:%s", isa);
+        return false;
+    default:
+        return conv_dnnl_describe(&c, impl, size);
+    }
 }
 
 status_t conv_nhwc_run(op_call_t *call, error_t *err)

@@ -54,6 +54,7 @@ void conv_nhwc_release(void *state);
 void conv_nhwc_workspace(op_call_t *call, const conv_geom_t *g);
 status_t conv_nhwc_prepare(op_call_t *call, void **prepared, error_t *err);
 void conv_nhwc_unprepare(void *prepared);
+bool conv_nhwc_describe(const op_call_t *call, char *impl, size_t size);
 status_t conv_nhwc_run(op_call_t *call, error_t *err);
 
 /*
@@ -61,6 +62,22 @@ status_t conv_nhwc_run(op_call_t *call, error_t *err);
  * *prepared a primitive.
  */
 status_t conv_dnnl_pack(const op_call_t *call, void **state, error_t *err);
+/*
+ * conv_dnnl_pack with the weights packed in oneDNN format tag format_tag (a
+ * dnnl_format_tag_t) instead of the one oneDNN picks: lets a test start
+ * from a format the real shapes' best implementation does not take.
+ */
+status_t conv_dnnl_pack_as(const op_call_t *call, int format_tag, void **state, error_t *err);
+/*
+ * How many copies of the weights (one per format) state holds now, and how
+ * many reorders made copies since it was packed.
+ */
+void conv_dnnl_pack_info(void *state, int *formats, int *reorders);
+/*
+ * The implementation a prepared call runs (op_kernel_t.describe): oneDNN's
+ * name for it; true when that is oneDNN's reference code.
+ */
+bool conv_dnnl_describe(const op_call_t *call, char *impl, size_t size);
 void conv_dnnl_release(void *state);
 status_t conv_dnnl_prepare(op_call_t *call, void **prepared, error_t *err);
 void conv_dnnl_unprepare(void *prepared);

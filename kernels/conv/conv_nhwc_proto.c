@@ -75,6 +75,7 @@ const op_kernel_t conv_nhwc_kernel = {
     .batch_inputs = 1u << 0 | 1u << CONV_NHWC_RESIDUAL,
     .prepare = conv_nhwc_prepare,
     .unprepare = conv_nhwc_unprepare,
+    .describe = conv_nhwc_describe,
 };
 
 const op_schema_t conv_nhwc_schema = {CONV_NHWC_OP, OPSET_MIN, OPSET_MAX, NULL, &conv_nhwc_kernel};

@@ -175,4 +175,32 @@ __attribute__((target("avx2,fma"))) static inline __m256 vmath_gelu8_avx2(__m256
     return _mm256_mul_ps(x, _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), t), t, x));
 }
 
+/*
+ * vmath_gelu8_avx2 on 16 lanes for AVX-512 code (F and DQ), step for step
+ * the same operations, so each lane's result is bit for bit the 8-lane
+ * one. The 8-entry coefficient rows are loaded into both halves; the lane
+ * indices (0 to 7) select from the low one.
+ */
+__attribute__((target("avx512f,avx512dq,fma"))) static inline __m512 vmath_gelu16_avx512(__m512 x)
+{
+    const __m512 scale = _mm512_set1_ps(VMATH_GELU_SCALE);
+    __m512 a =
+        _mm512_min_ps(_mm512_andnot_ps(_mm512_set1_ps(-0.0f), x), _mm512_set1_ps(VMATH_GELU_CLAMP));
+    __m512 piece =
+        _mm512_roundscale_ps(_mm512_mul_ps(a, scale), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 u = _mm512_fmsub_ps(a, scale, piece);
+    __m512i j = _mm512_cvtps_epi32(piece);
+    /* The lanes whose sign bit is set, where Phi(x) = T(|x|) (as the blendv above). */
+    __mmask16 negative = _mm512_movepi32_mask(_mm512_castps_si512(x));
+    __m512 t = _mm512_permutexvar_ps(
+        j, _mm512_broadcast_f32x8(_mm256_loadu_ps(vmath_gelu_tail[VMATH_GELU_DEGREE])));
+
+    for (int k = VMATH_GELU_DEGREE - 1; k >= 0; k--)
+        t = _mm512_fmadd_ps(
+            t, u,
+            _mm512_permutexvar_ps(j, _mm512_broadcast_f32x8(_mm256_loadu_ps(vmath_gelu_tail[k]))));
+    return _mm512_mul_ps(x,
+                         _mm512_mask_blend_ps(negative, _mm512_sub_ps(_mm512_set1_ps(1.0f), t), t));
+}
+
 #endif

@@ -40,7 +40,7 @@ struct gemm_b {
 /* How gemm_run cuts a product; mc and kc depend on m and k only. */
 typedef struct blocking {
     int64_t kc, kb; /* K block length, count */
-    int64_t mc, mb; /* rows per task (a multiple of GEMM_MR), row blocks */
+    int64_t mc, mb; /* rows per task (a multiple of the kernel's mr), row blocks */
     int64_t np, nb; /* panels per task, panel blocks */
 } blocking_t;
 
@@ -54,7 +54,7 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads, blocking_t *bl)
+static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads, int mr, blocking_t *bl)
 {
     int64_t want;
 
@@ -62,7 +62,7 @@ static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads, block
     bl->kb = k > 0 ? ceil_div(k, GEMM_KC_MAX) : 1;
     bl->kc = ceil_div(k, bl->kb);
     bl->mb = ceil_div(m, GEMM_MC_MAX);
-    bl->mc = ceil_div(ceil_div(m, bl->mb), GEMM_MR) * GEMM_MR;
+    bl->mc = ceil_div(ceil_div(m, bl->mb), mr) * mr;
     bl->mb = ceil_div(m, bl->mc);
     bl->np = min64(panels, GEMM_NP_MAX);
     want = threads > 1 ? (int64_t)threads * GEMM_TASKS_PER_THREAD : 1;
@@ -72,11 +72,21 @@ static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads, block
     bl->nb = ceil_div(panels, bl->np);
 }
 
-static gemm_kernel_fn pick_kernel(void)
+/*
+ * The micro-kernel for the dispatch level. cpu_isa() is read once, so
+ * gemm_workspace_bytes and gemm_run plan with the same kernel's mr.
+ */
+static const gemm_micro_t *pick_kernel(void)
 {
+    static const gemm_micro_t generic = {gemm_kernel_generic, GEMM_MR, GEMM_SHORT_MR};
+    static const gemm_micro_t avx2 = {gemm_kernel_avx2, GEMM_MR, GEMM_SHORT_MR};
+    static const gemm_micro_t avx512 = {gemm_kernel_avx512, GEMM_AVX512_MR, GEMM_AVX512_SHORT_MR};
+
+    if (cpu_isa() >= CPU_ISA_AVX512)
+        return &avx512;
     if (cpu_isa() >= CPU_ISA_AVX2)
-        return gemm_kernel_avx2;
-    return gemm_kernel_generic;
+        return &avx2;
+    return &generic;
 }
 
 /* The source rows read between two progress reports (bounds the extra resident bytes). */
@@ -263,26 +273,27 @@ size_t gemm_workspace_bytes(const gemm_a_t *a, int64_t m, const gemm_b_t *b, int
 
     if (!a->gather || m == 0)
         return 0;
-    plan_blocks(m, b->k, b->panels, threads, &bl);
+    plan_blocks(m, b->k, b->panels, threads, pick_kernel()->mr, &bl);
     return (size_t)(threads > 1 ? threads : 1) * (size_t)(bl.mc * bl.kc) * sizeof(float);
 }
 
 /*
- * Rows of the tile that starts with left rows of its block to go: 6, but
- * 7 or 8 left run as 4 + 3 or 4 + 4 (GEMM_SHORT_MR), not as 6 + a short
- * tile that costs two thirds of a full one.
+ * Rows of the tile that starts with left rows of its block to go: the
+ * kernel's mr, but a short tile first when mr + 1 to 2 mr - short_mr rows
+ * are left. With the AVX2 kernel's 6 and 4, 7 or 8 left run as 4 + 3 or
+ * 4 + 4, not as 6 + a short tile that costs two thirds of a full one.
  */
-static int tile_rows(int64_t left)
+static int tile_rows(const gemm_micro_t *k, int64_t left)
 {
-    if (left > GEMM_MR && left <= GEMM_MR + 2)
-        return GEMM_SHORT_MR;
-    return (int)min64(GEMM_MR, left);
+    if (left > k->mr && left <= 2 * k->mr - k->short_mr)
+        return k->short_mr;
+    return (int)min64(k->mr, left);
 }
 
 /* Task number task of bl: its rows, all of K block by block, its panels. */
 static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
                      const gemm_epilogue_t *ep, const blocking_t *bl, int64_t task, float *slot,
-                     gemm_kernel_fn kernel)
+                     const gemm_micro_t *kernel)
 {
     int64_t row0 = task / bl->nb * bl->mc, rows = min64(bl->mc, m - row0);
     int64_t pan0 = task % bl->nb * bl->np, pan1 = min64(pan0 + bl->np, b->panels);
@@ -312,11 +323,11 @@ static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, 
             t.bias = ep->bias ? ep->bias + col : NULL;
             for (int64_t i = 0; i < rows; i += t.mr) {
                 t.a = ablock + i * t.lda;
-                t.mr = tile_rows(rows - i);
+                t.mr = tile_rows(kernel, rows - i);
                 t.c = c + (row0 + i) * ldc + col;
                 t.residual =
                     ep->residual ? ep->residual + (row0 + i) * ep->ld_residual + col : NULL;
-                kernel(&t);
+                kernel->fn(&t);
             }
         }
     }
@@ -327,14 +338,14 @@ void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t
 {
     static const gemm_epilogue_t none = {0};
     const gemm_epilogue_t *ep = epilogue ? epilogue : &none;
-    gemm_kernel_fn kernel = pick_kernel();
+    const gemm_micro_t *kernel = pick_kernel();
     int team = threads > 1 ? threads : 1;
     blocking_t bl;
     int64_t tasks, slot_floats;
 
     if (m == 0 || b->n == 0)
         return;
-    plan_blocks(m, b->k, b->panels, team, &bl);
+    plan_blocks(m, b->k, b->panels, team, kernel->mr, &bl);
     tasks = bl.mb * bl.nb;
     slot_floats = bl.mc * bl.kc;
     assert(!a->gather || workspace);

@@ -1,7 +1,8 @@
 /*
  * gemm_kernel.h - the micro-kernel interface shared by the GEMM driver
- * (gemm.c) and its ISA variants: one call computes a GEMM_MR x GEMM_NR
- * tile of C over one block of K.
+ * (gemm.c) and its ISA variants: one call computes a tile of up to the
+ * kernel's own row count (gemm_micro_t's mr) x GEMM_NR columns of C over
+ * one block of K.
  */
 #ifndef INFERD_GEMM_KERNEL_H
 #define INFERD_GEMM_KERNEL_H
@@ -12,9 +13,9 @@
 #include "gemm.h"
 
 /*
- * Tile shape. NR is two AVX2 vectors; MR = 6 rows make 12 accumulators,
- * enough independent FMA chains to hide the FMA latency on two ports.
- * The packed B layout depends on NR only.
+ * Tile shape of the generic and AVX2 kernels. NR is two AVX2 vectors;
+ * MR = 6 rows make 12 accumulators, enough independent FMA chains to hide
+ * the FMA latency on two ports. The packed B layout depends on NR only.
  */
 #define GEMM_MR 6
 #define GEMM_NR GEMM_B_PANEL
@@ -24,6 +25,19 @@
  * and 2 of 4 (21.3 tiles' time) rather than 21 of 6 and one of 2 (22).
  */
 #define GEMM_SHORT_MR 4
+/*
+ * The AVX-512 kernel's tile: NR is one zmm vector, so 12 rows take 12 of
+ * the 32 accumulators. Each K step loads one B row for 12 FMAs (6 with
+ * the AVX2 tile) and each tile's fixed costs (epilogue, C lines, loop
+ * start) spread over twice the rows.
+ */
+#define GEMM_AVX512_MR 12
+/*
+ * Its short tile: it computes any row count at about that count's cost
+ * (down to 4 rows, where the FMA latency starts to show), so 13 to 16
+ * rows left run as 8 + 5..8 rather than 12 + a latency-bound 1..4.
+ */
+#define GEMM_AVX512_SHORT_MR 8
 
 /*
  * One tile: C[0..mr, 0..nr) (row stride ldc) gets A[0..mr, 0..kc) (row
@@ -62,6 +76,24 @@ void gemm_kernel_generic(const gemm_tile_t *t);
 
 /* AVX2 + FMA; call only where cpu_isa() >= CPU_ISA_AVX2. */
 void gemm_kernel_avx2(const gemm_tile_t *t);
+
+/*
+ * AVX-512 F, BW, DQ and VL + FMA, tiles of up to GEMM_AVX512_MR rows; call
+ * only where cpu_isa() >= CPU_ISA_AVX512.
+ */
+void gemm_kernel_avx512(const gemm_tile_t *t);
+
+/*
+ * A micro-kernel with the row counts the driver should cut a row block
+ * into: tiles of mr rows (the most the kernel takes), except that a block
+ * ending with mr + 1 to 2 mr - short_mr rows runs them as a short_mr tile
+ * and the rest, when the kernel computes those two tiles faster than a
+ * full one and a very short one.
+ */
+typedef struct gemm_micro {
+    gemm_kernel_fn fn;
+    int mr, short_mr;
+} gemm_micro_t;
 
 /*
  * Side of the blocks gemm_transpose_block_avx2 transposes: one 8-lane

@@ -8,8 +8,9 @@
  * which a busy machine inflates (indicative only). Each figure is the
  * best of BENCH_REPEATS calls after a warm-up call.
  *
- * The first line is one core's FMA peak, measured from registers, which
- * the GEMM's figures can reach at best.
+ * The first lines are the dispatch level (INFERD_MAX_ISA caps it) and one
+ * core's FMA peak at each vector width the CPU has, measured from
+ * registers, which the GEMM's figures can reach at best.
  *
  * usage: bench_gemm [repeats [max_threads]]
  */
@@ -132,6 +133,48 @@ __attribute__((target("avx2,fma"))) static double fma_peak(int repeats)
     return 12.0 * 16.0 * (double)PEAK_STEPS / best * 1e-9;
 }
 
+/*
+ * fma_peak with 16-lane FMAs: twice the AVX2 figure where the core has
+ * 512-bit FMA pipes (Zen 5), the same where it splits them in two (Zen 4).
+ */
+__attribute__((target("avx512f"))) static double fma_peak512(int repeats)
+{
+    double best = 1e30;
+
+    for (int r = 0; r < repeats; r++) {
+        __m512 m = _mm512_set1_ps(1.0000001f), k = _mm512_set1_ps(1e-7f);
+        __m512 c0 = _mm512_set1_ps(0.0f), c1 = _mm512_set1_ps(1.0f), c2 = _mm512_set1_ps(2.0f);
+        __m512 c3 = _mm512_set1_ps(3.0f), c4 = _mm512_set1_ps(4.0f), c5 = _mm512_set1_ps(5.0f);
+        __m512 c6 = _mm512_set1_ps(6.0f), c7 = _mm512_set1_ps(7.0f), c8 = _mm512_set1_ps(8.0f);
+        __m512 c9 = _mm512_set1_ps(9.0f), c10 = _mm512_set1_ps(10.0f), c11 = _mm512_set1_ps(11.0f);
+        volatile float sink;
+        double t0 = now(CLOCK_THREAD_CPUTIME_ID), dt;
+        for (long i = 0; i < PEAK_STEPS; i++) {
+            c0 = _mm512_fmadd_ps(c0, m, k);
+            c1 = _mm512_fmadd_ps(c1, m, k);
+            c2 = _mm512_fmadd_ps(c2, m, k);
+            c3 = _mm512_fmadd_ps(c3, m, k);
+            c4 = _mm512_fmadd_ps(c4, m, k);
+            c5 = _mm512_fmadd_ps(c5, m, k);
+            c6 = _mm512_fmadd_ps(c6, m, k);
+            c7 = _mm512_fmadd_ps(c7, m, k);
+            c8 = _mm512_fmadd_ps(c8, m, k);
+            c9 = _mm512_fmadd_ps(c9, m, k);
+            c10 = _mm512_fmadd_ps(c10, m, k);
+            c11 = _mm512_fmadd_ps(c11, m, k);
+        }
+        dt = now(CLOCK_THREAD_CPUTIME_ID) - t0;
+        c0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c0, c1), _mm512_add_ps(c2, c3)),
+                           _mm512_add_ps(_mm512_add_ps(c4, c5), _mm512_add_ps(c6, c7)));
+        c0 = _mm512_add_ps(c0, _mm512_add_ps(_mm512_add_ps(c8, c9), _mm512_add_ps(c10, c11)));
+        sink = _mm512_reduce_add_ps(c0);
+        (void)sink;
+        if (dt < best)
+            best = dt;
+    }
+    return 12.0 * 32.0 * (double)PEAK_STEPS / best * 1e-9;
+}
+
 /* Best GFLOP/s over repeats calls. */
 static double measure(const operands_t *o, bool ours, int threads, int repeats)
 {
@@ -178,8 +221,12 @@ int main(int argc, char **argv)
             for (int ours = 0; ours < 2; ours++)
                 result[i][threads - 1][ours] =
                     threads <= max_threads ? measure(&ops[i], ours, threads, repeats) : 0.0;
+    printf("gemm kernels: %s\n", cpu_isa_name(cpu_isa()));
     if (cpu_isa() >= CPU_ISA_AVX2)
         printf("one core's FMA peak (AVX2, registers only): %.1f GFLOP/s\n", fma_peak(repeats));
+    if (cpu_isa() >= CPU_ISA_AVX512)
+        printf("one core's FMA peak (AVX-512, registers only): %.1f GFLOP/s\n",
+               fma_peak512(repeats));
     printf("%-8s %5s %5s %5s | %8s %8s | %8s %8s   (GFLOP/s, best of %d)\n", "model", "M", "N", "K",
            "gemm 1t", "dnnl 1t", "gemm 2t", "dnnl 2t", repeats);
     for (size_t i = 0; i < N_SHAPES; i++) {

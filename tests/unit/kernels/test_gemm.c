@@ -1,10 +1,11 @@
 /*
  * Unit tests of the packed-B GEMM (kernels/gemm) against a naive
- * double-accumulating reference: edge sizes around the 6 x 16 tile and the
- * K, row and panel blocks, plain and transposed B, strided A and C, a
- * gathered A, every epilogue (residual aliasing C included), one and two
- * threads. Then MatMul, Gemm and inferd.FusedMatMul through their pack
- * hooks, on the packed and the unpacked paths.
+ * double-accumulating reference: edge sizes around the 6 x 16 (AVX2) and
+ * 12 x 16 (AVX-512) tiles and the K, row and panel blocks, plain and
+ * transposed B, strided A and C, a gathered A, every epilogue (residual
+ * aliasing C included), one and two threads; each vector micro-kernel
+ * against the portable one. Then MatMul, Gemm and inferd.FusedMatMul
+ * through their pack hooks, on the packed and the unpacked paths.
  */
 #include "gemm/gemm.h"
 
@@ -25,7 +26,8 @@
 /* Relative error allowed per sqrt(k) of the accumulation. */
 #define TOLERANCE 2e-6
 
-static const int64_t sizes_m[] = {1, 2, 5, 6, 7, 13, 17, 100, 150, 257};
+/* 13, 14 and 16 end a block on the AVX-512 kernel's short tile (8 + 5, 6, 8). */
+static const int64_t sizes_m[] = {1, 2, 5, 6, 7, 13, 14, 16, 17, 100, 150, 257};
 static const int64_t sizes_n[] = {1, 2, 15, 16, 17, 31, 33, 100, 530};
 static const int64_t sizes_k[] = {0, 1, 2, 5, 16, 17, 100, 257, 513, 1100};
 
@@ -252,28 +254,45 @@ static void test_no_epilogue_and_empty(void)
 }
 
 /*
- * The portable micro-kernel (which this CPU never dispatches to when it
- * has AVX2) against the AVX2 one, tile by tile: every mr and nr, each
- * first/last combination and activation.
+ * The portable kernel on a tile of any height: it takes at most GEMM_MR
+ * rows, and computes each row on its own, so a taller tile runs as a
+ * stack of tiles of up to GEMM_MR rows.
  */
-static void test_generic_kernel(void)
+static void generic_rows(const gemm_tile_t *tile)
 {
-    enum { KC = 37, LD = 20 };
-    /* Packed panels are 64-byte aligned; the AVX2 kernel relies on it. */
+    for (int r0 = 0; r0 < tile->mr; r0 += GEMM_MR) {
+        gemm_tile_t t = *tile;
+        t.a += r0 * t.lda;
+        t.c += r0 * t.ldc;
+        t.residual += r0 * t.ld_residual;
+        t.mr = tile->mr - r0 < GEMM_MR ? tile->mr - r0 : GEMM_MR;
+        gemm_kernel_generic(&t);
+    }
+}
+
+/*
+ * A vector micro-kernel against the portable one (which this CPU never
+ * dispatches to when it has AVX2), tile by tile: every mr up to max_mr and
+ * every nr, each first/last combination and activation. C is compared
+ * whole, so a write outside the tile's rows and columns counts too.
+ */
+static void check_kernel(const char *name, gemm_kernel_fn kernel, int max_mr)
+{
+    enum { KC = 37, LD = 20, ROWS = GEMM_AVX512_MR };
+    /* Packed panels are 64-byte aligned; the vector kernels rely on it. */
     static _Alignas(64) float b[KC * GEMM_NR];
     float *a, *b_src, *bias, *res, *start;
-    float c_gen[GEMM_MR * LD], c_avx[GEMM_MR * LD];
+    float c_gen[ROWS * LD], c_vec[ROWS * LD];
     int bad = 0;
 
-    if (cpu_isa() < CPU_ISA_AVX2)
-        return;
-    a = harness_random_floats(GEMM_MR * KC, 41);
+    assert(max_mr <= ROWS);
+    a = harness_random_floats(ROWS * KC, 41);
     b_src = harness_random_floats(KC * GEMM_NR, 42);
     bias = harness_random_floats(GEMM_NR, 43);
-    res = harness_random_floats(GEMM_MR * LD, 44);
-    start = harness_random_floats(GEMM_MR * LD, 45);
+    res = harness_random_floats(ROWS * LD, 44);
+    start = harness_random_floats(ROWS * LD, 45);
     memcpy(b, b_src, sizeof b);
-    for (int mr = 1; mr <= GEMM_MR; mr++)
+    for (int mr = 1; mr <= max_mr; mr++)
         for (int nr = 1; nr <= GEMM_NR; nr++)
             for (int flags = 0; flags < 4; flags++)
                 for (int act = GEMM_ACT_NONE; act <= GEMM_ACT_GELU; act++) {
@@ -293,18 +312,24 @@ static void test_generic_kernel(void)
                                      .clip_min = CLIP_MIN,
                                      .clip_max = CLIP_MAX};
                     memcpy(c_gen, start, sizeof c_gen);
-                    memcpy(c_avx, start, sizeof c_avx);
+                    memcpy(c_vec, start, sizeof c_vec);
                     t.c = c_gen;
-                    gemm_kernel_generic(&t);
-                    t.c = c_avx;
-                    gemm_kernel_avx2(&t);
-                    for (int i = 0; i < GEMM_MR * LD; i++) {
+                    generic_rows(&t);
+                    t.c = c_vec;
+                    kernel(&t);
+                    for (int i = 0; i < ROWS * LD; i++) {
                         bool inside = i / LD < mr && i % LD < nr;
-                        if (!inside && (c_gen[i] != start[i] || c_avx[i] != start[i]))
+                        if (!inside && (c_gen[i] != start[i] || c_vec[i] != start[i]))
                             bad++;
                         if (inside &&
-                            !(fabsf(c_gen[i] - c_avx[i]) <= 1e-5f * (1.0f + fabsf(c_gen[i]))))
-                            bad++;
+                            !(fabsf(c_gen[i] - c_vec[i]) <= 1e-5f * (1.0f + fabsf(c_gen[i])))) {
+                            if (bad++ < 5)
+                                fprintf(stderr,
+                                        "%s: mr=%d nr=%d first=%d last=%d act=%d: C[%d,%d] = "
+                                        "%.9g, generic %.9g\n",
+                                        name, mr, nr, t.first, t.last, act, i / LD, i % LD,
+                                        c_vec[i], c_gen[i]);
+                        }
                     }
                 }
     CHECK(bad == 0);
@@ -313,6 +338,15 @@ static void test_generic_kernel(void)
     free(bias);
     free(res);
     free(start);
+}
+
+/* Each vector kernel the CPU can run against the portable one. */
+static void test_kernels(void)
+{
+    if (cpu_isa() >= CPU_ISA_AVX2)
+        check_kernel("avx2", gemm_kernel_avx2, GEMM_MR);
+    if (cpu_isa() >= CPU_ISA_AVX512)
+        check_kernel("avx512", gemm_kernel_avx512, GEMM_AVX512_MR);
 }
 
 /* Reference Y = act(A [m,k] x B [k,n] (+ bias)) in double. */
@@ -600,7 +634,7 @@ int main(void)
     test_shapes();
     test_epilogues();
     test_no_epilogue_and_empty();
-    test_generic_kernel();
+    test_kernels();
     test_fused_matmul();
     test_matmul_packed();
     test_gemm_op();

@@ -1,0 +1,175 @@
+/*
+ * gemm_kernel_avx512.c - the AVX-512 micro-kernel: tiles of up to
+ * GEMM_AVX512_MR (12) rows x 16 columns, one zmm accumulator per row. Each
+ * step of K loads the 16-float row of the packed B panel once (one aligned
+ * load) and multiplies it by one element of each A row, broadcast by the
+ * FMA itself from A ({1to16}), so a step is 12 FMAs and one load.
+ *
+ * Every row count from 1 to 12 has its own loop (a tile of r rows then
+ * costs about r rows' time, where the AVX2 kernel rounds up to 4 or 6), so
+ * the driver's last tiles of a block are not padded. Column tails use a
+ * lane mask on C, bias and residual; the epilogue runs on the accumulators.
+ */
+#include <immintrin.h>
+
+#include "gemm_kernel.h"
+#include "vmath.h"
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+
+AVX512 static inline __m512 activate16(__m512 v, const gemm_tile_t *t)
+{
+    switch (t->act) {
+    case GEMM_ACT_RELU:
+        return _mm512_max_ps(v, _mm512_setzero_ps());
+    case GEMM_ACT_CLIP:
+        return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(t->clip_min)),
+                             _mm512_set1_ps(t->clip_max));
+    case GEMM_ACT_GELU:
+        return vmath_gelu16_avx512(v);
+    case GEMM_ACT_NONE:
+        break;
+    }
+    return v;
+}
+
+/*
+ * Finishes row r of the tile from its accumulator and stores it; lanes
+ * holds the columns inside nr. A full row takes plain loads and stores of
+ * C, the common case.
+ */
+AVX512 static inline void finish_row(const gemm_tile_t *t, int r, __m512 v, __mmask16 lanes)
+{
+    float *c = t->c + r * t->ldc;
+    const bool full = t->nr == GEMM_NR;
+
+    if (!t->first) {
+        v = _mm512_add_ps(v, full ? _mm512_loadu_ps(c) : _mm512_maskz_loadu_ps(lanes, c));
+    } else {
+        if (t->bias)
+            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(lanes, t->bias));
+        if (t->residual)
+            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(lanes, t->residual + r * t->ld_residual));
+    }
+    if (t->last)
+        v = activate16(v, t);
+    if (full)
+        _mm512_storeu_ps(c, v);
+    else
+        _mm512_mask_storeu_ps(c, lanes, v);
+}
+
+/* The one or two cache lines a tile row of GEMM_NR floats spans. */
+AVX512 static inline void prefetch_row(const float *row)
+{
+    _mm_prefetch((const char *)row, _MM_HINT_T0);
+    _mm_prefetch((const char *)(row + GEMM_NR - 1), _MM_HINT_T0);
+}
+
+/*
+ * Row R of the tile (R < ROWS, else nothing): its A row is row R % 3 of
+ * group g, G##g[(R % 3) * lda], so the loop addresses 12 rows from 4
+ * pointers and lda instead of holding 12 pointers (more than the free
+ * general registers).
+ */
+#define ROW_STEP(R, G, OFF)                                                                        \
+    do {                                                                                           \
+        if (ROWS > (R))                                                                            \
+            c##R = _mm512_fmadd_ps(_mm512_set1_ps((G)[OFF]), bv, c##R);                            \
+    } while (0)
+
+#define ROW_FINISH(R)                                                                              \
+    do {                                                                                           \
+        if (ROWS > (R))                                                                            \
+            finish_row(t, R, c##R, lanes);                                                         \
+    } while (0)
+
+/*
+ * The tile on ROWS rows, ROWS == t->mr (a constant once inlined, so the
+ * unused rows' code disappears).
+ */
+AVX512 static inline __attribute__((always_inline)) void tile_body(const gemm_tile_t *t,
+                                                                   const int ROWS)
+{
+    const int64_t lda = t->lda, kc = t->kc;
+    /* Groups of three rows; a group past the tile's rows is never read. */
+    const float *g0 = t->a;
+    const float *g1 = ROWS > 3 ? g0 + 3 * lda : g0;
+    const float *g2 = ROWS > 6 ? g0 + 6 * lda : g0;
+    const float *g3 = ROWS > 9 ? g0 + 9 * lda : g0;
+    const float *b = t->b;
+    const __mmask16 lanes = (__mmask16)((1u << t->nr) - 1);
+    __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
+    __m512 c3 = _mm512_setzero_ps(), c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps();
+    __m512 c6 = _mm512_setzero_ps(), c7 = _mm512_setzero_ps(), c8 = _mm512_setzero_ps();
+    __m512 c9 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+
+    /*
+     * The tile's C rows are read or written last, its residual rows read:
+     * start fetching both now so the epilogue does not wait for them.
+     */
+    for (int r = 0; r < ROWS; r++) {
+        prefetch_row(t->c + r * t->ldc);
+        if (t->first && t->residual)
+            prefetch_row(t->residual + r * t->ld_residual);
+    }
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; p++, b += GEMM_NR, g0++, g1++, g2++, g3++) {
+        __m512 bv = _mm512_load_ps(b);
+        ROW_STEP(0, g0, 0);
+        ROW_STEP(1, g0, lda);
+        ROW_STEP(2, g0, 2 * lda);
+        ROW_STEP(3, g1, 0);
+        ROW_STEP(4, g1, lda);
+        ROW_STEP(5, g1, 2 * lda);
+        ROW_STEP(6, g2, 0);
+        ROW_STEP(7, g2, lda);
+        ROW_STEP(8, g2, 2 * lda);
+        ROW_STEP(9, g3, 0);
+        ROW_STEP(10, g3, lda);
+        ROW_STEP(11, g3, 2 * lda);
+    }
+    ROW_FINISH(0);
+    ROW_FINISH(1);
+    ROW_FINISH(2);
+    ROW_FINISH(3);
+    ROW_FINISH(4);
+    ROW_FINISH(5);
+    ROW_FINISH(6);
+    ROW_FINISH(7);
+    ROW_FINISH(8);
+    ROW_FINISH(9);
+    ROW_FINISH(10);
+    ROW_FINISH(11);
+}
+
+/* One loop per row count, each out of line so each gets its own register allocation. */
+#define TILE(R)                                                                                    \
+    AVX512 static __attribute__((noinline)) void tile##R(const gemm_tile_t *t)                     \
+    {                                                                                              \
+        tile_body(t, R);                                                                           \
+    }
+TILE(1)
+TILE(2)
+TILE(3)
+TILE(4)
+TILE(5)
+TILE(6)
+TILE(7)
+TILE(8)
+TILE(9)
+TILE(10)
+TILE(11)
+TILE(12)
+
+_Static_assert(GEMM_AVX512_MR == 12, "one tile function per row count up to GEMM_AVX512_MR");
+_Static_assert(GEMM_NR == 16, "a tile row is one zmm vector");
+
+AVX512 void gemm_kernel_avx512(const gemm_tile_t *t)
+{
+    static void (*const tiles[GEMM_AVX512_MR + 1])(const gemm_tile_t *) = {
+        NULL, tile1, tile2, tile3, tile4, tile5, tile6, tile7, tile8, tile9, tile10, tile11, tile12,
+    };
+
+    tiles[t->mr](t);
+}

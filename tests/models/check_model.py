@@ -10,6 +10,10 @@ With --threads N, inferd runs with N kernel threads; a batch its plan
 computes row by row then runs as one sub-batch per thread, so the batch-8
 data sets check that split against PyTorch too.
 
+The check also fails when inferd warns that a layer ran on reference code
+(an unoptimised library loop: right answers, but up to hundreds of times
+slower), so no model test passes on a path no one would deploy.
+
 usage: check_model.py INFERD MODEL_DIR [--threads N]
 """
 import glob
@@ -49,7 +53,15 @@ def main():
                    "--threads", threads]
         for data_dir in sets:
             command += ["--input-dir", data_dir]
-        subprocess.run(command, check=True)
+        run = subprocess.run(command, stderr=subprocess.PIPE, text=True)
+        sys.stderr.write(run.stderr)
+        if run.returncode != 0:
+            print(f"{name}: inferd run exited {run.returncode}")
+            return 1
+        slow = [line for line in run.stderr.splitlines() if "runs on reference code" in line]
+        if slow:
+            print(f"{name}: {len(slow)} layer(s) ran on reference code")
+            return 1
         for data_dir in sets:
             case = os.path.basename(data_dir)
             got_dir = os.path.join(out_dir, case) if len(sets) > 1 else out_dir

@@ -137,7 +137,7 @@ MODELS = {
 CI_MODELS = [
     "resnet18_op13", "resnet18_op9_bn", "resnet18_external", "mobilenet_v2_op13",
     "mobilenet_v2_op11_bn", "upsample_op9", "upsample_op11", "upsample_op13",
-    "encoder_tiny_op11", "encoder_tiny_op13", "encoder_tiny_op17",
+    "encoder_tiny_op11", "encoder_tiny_op13", "encoder_tiny_op17", "resnet50_op13",
 ]
 BENCH_MODELS = [
     "resnet50_op13", "resnet50_op17", "resnet18_op17", "mobilenet_v2_op17",

@@ -15,7 +15,15 @@ The models come from tests/models/export_models.py --bench (exported into
 --models if missing). onnxruntime-node is installed with npm into
 build/ort if missing (npm install --ignore-scripts onnxruntime-node@1.30.0).
 
+The output starts with the CPU's model name and the vector ISA flags
+/proc/cpuinfo lists. Every cell runs at the machine's native ISA; with
+--isa avx2 the whole table is measured again with inferd capped at AVX2
+(INFERD_MAX_ISA=avx2, which caps oneDNN too), so one AVX-512 machine gives
+both tables. ORT runs uncapped in both: the reference is what a user of
+ORT gets on that machine.
+
 usage: bench_ort.py [--inferd build/inferd] [--models DIR] [--rounds 5] [--iterations 10]
+                    [--isa avx2] [--only FOLDER]
 """
 import argparse
 import json
@@ -43,13 +51,22 @@ def ensure_ort(prefix):
     return os.path.join(prefix, "node_modules")
 
 
-def run_inferd(inferd, model, shapes, threads, iterations):
+def run_inferd(inferd, model, shapes, threads, iterations, isa):
     args = [inferd, "bench", "--model", model, "--threads", str(threads), "--iterations", str(iterations),
             "--warmup", "3"]
     for name, dims in shapes.items():
         args += ["--shape", f"{name}={dims}"]
-    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    return json.loads(out)["latency_ms"]["median"]
+    env = dict(os.environ)
+    env.pop("INFERD_MAX_ISA", None)
+    if isa:
+        env["INFERD_MAX_ISA"] = isa
+    run = subprocess.run(args, check=True, capture_output=True, text=True, env=env)
+    result = json.loads(run.stdout)
+    if result["reference_layers"]:
+        # a figure taken on reference code would be meaningless: show why and stop
+        sys.stderr.write(run.stderr)
+        raise SystemExit(f"{model}: {result['reference_layers']} layer(s) ran on reference code")
+    return result["latency_ms"]["median"], result["isa"]
 
 
 def run_ort(node_path, model, shapes, threads, iterations):
@@ -60,12 +77,41 @@ def run_ort(node_path, model, shapes, threads, iterations):
     return json.loads(out)["median"]
 
 
-def cpu_name():
+def cpu_info():
+    """The CPU's model name, family/model numbers and its vector ISA flags."""
+    fields = {}
     with open("/proc/cpuinfo") as f:
         for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
+            if ":" in line:
+                key, value = (part.strip() for part in line.split(":", 1))
+                fields.setdefault(key, value)
+            elif fields:
+                break
+    name = fields.get("model name", platform.processor())
+    ident = f"family {fields.get('cpu family', '?')} model {fields.get('model', '?')}"
+    flags = [f for f in fields.get("flags", "").split()
+             if f in ("sse4_2", "avx", "avx2", "fma", "f16c") or f.startswith("avx512") or f.startswith("amx")
+             or f in ("avx_vnni", "avx_vnni_int8")]
+    return name, ident, flags
+
+
+def bench_table(args, models, node_path, isa):
+    """Prints one table: every model x threads x batch cell, inferd at isa (None: native)."""
+    print("| model | threads | batch | inferd ISA | inferd median ms | ORT median ms | inferd / ORT |")
+    print("|---|---|---|---|---|---|---|")
+    for title, folder, shapes in models:
+        model = os.path.join(args.models, folder, "model.onnx")
+        for threads in (1, 2):
+            for batch in (1, 8):
+                dims = {n: d.replace("B", str(batch)) for n, d in shapes.items()}
+                ours, theirs = [], []
+                for _ in range(args.rounds):
+                    ms, level = run_inferd(args.inferd, model, dims, threads, args.iterations, isa)
+                    ours.append(ms)
+                    theirs.append(run_ort(node_path, model, dims, threads, args.iterations))
+                ratio = statistics.median(o / t for o, t in zip(ours, theirs))
+                a, b = statistics.median(ours), statistics.median(theirs)
+                print(f"| {title} | {threads} | {batch} | {level} | {a:.1f} | {b:.1f} | {ratio:.2f} |", flush=True)
 
 
 def main():
@@ -76,6 +122,8 @@ def main():
     ap.add_argument("--iterations", type=int, default=10)
     ap.add_argument("--only", action="append", metavar="FOLDER",
                     help="bench only this model folder (repeatable), e.g. resnet50_op17")
+    ap.add_argument("--isa", choices=["avx2", "generic"],
+                    help="after the native table, measure again with inferd capped at this ISA")
     args = ap.parse_args()
     models = [m for m in MODELS if not args.only or m[1] in args.only]
     node_path = ensure_ort(os.path.join(ROOT, "build", "ort"))
@@ -83,22 +131,13 @@ def main():
     if missing:
         subprocess.run([sys.executable, os.path.join(ROOT, "tests", "models", "export_models.py"), args.models]
                        + missing, check=True, stdout=subprocess.DEVNULL)
-    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; ONNX Runtime {ORT_VERSION}; "
-          f"{args.rounds} alternating rounds of {args.iterations} timed runs\n")
-    print("| model | threads | batch | inferd median ms | ORT median ms | inferd / ORT |")
-    print("|---|---|---|---|---|---|")
-    for title, folder, shapes in models:
-        model = os.path.join(args.models, folder, "model.onnx")
-        for threads in (1, 2):
-            for batch in (1, 8):
-                dims = {n: d.replace("B", str(batch)) for n, d in shapes.items()}
-                ours, theirs = [], []
-                for _ in range(args.rounds):
-                    ours.append(run_inferd(args.inferd, model, dims, threads, args.iterations))
-                    theirs.append(run_ort(node_path, model, dims, threads, args.iterations))
-                ratio = statistics.median(o / t for o, t in zip(ours, theirs))
-                a, b = statistics.median(ours), statistics.median(theirs)
-                print(f"| {title} | {threads} | {batch} | {a:.1f} | {b:.1f} | {ratio:.2f} |", flush=True)
+    name, ident, flags = cpu_info()
+    print(f"CPU: {name} ({ident}), {os.cpu_count()} cores; flags: {' '.join(flags)}")
+    print(f"ONNX Runtime {ORT_VERSION}; {args.rounds} alternating rounds of {args.iterations} timed runs\n")
+    bench_table(args, models, node_path, None)
+    if args.isa:
+        print(f"\ninferd capped at {args.isa} (INFERD_MAX_ISA={args.isa}); ORT native\n")
+        bench_table(args, models, node_path, args.isa)
     return 0
 
 

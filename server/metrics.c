@@ -148,6 +148,12 @@ static void render_pending(text_t *t, const metric_sample_t *m)
     text_printf(t, "%s{%s} %d\n", m->name, m->labels, m->stats->pending);
 }
 
+static void render_reference_layers(text_t *t, const metric_sample_t *m)
+{
+    text_printf(t, "%s{%s} %d\n", m->name, m->labels,
+                m->model->engine ? engine_model_reference_layers(m->model->engine) : 0);
+}
+
 static void model_metrics(text_t *t, served_model_t *const *models, int n)
 {
     static const struct {
@@ -169,6 +175,9 @@ static void model_metrics(text_t *t, served_model_t *const *models, int n)
         {"inferd_compute_duration_us_total", "counter", "Microseconds spent running batches.",
          render_counter, offsetof(batcher_stats_t, compute_us)},
         {"inferd_pending_requests", "gauge", "Requests queued now.", render_pending, 0},
+        {"inferd_reference_layers", "gauge",
+         "Layers of the model's plans so far that run on reference code (should be 0).",
+         render_reference_layers, 0},
     };
     batcher_stats_t *stats = calloc((size_t)n + 1, sizeof *stats);
 

@@ -63,6 +63,12 @@ static int wait_for_stop_signal(void)
     return stop_signal;
 }
 
+/* The engine's warnings (a layer on reference code) go to the server's log. */
+static void engine_warning(const char *message)
+{
+    log_warn("%s", message);
+}
+
 int cli_serve(int argc, char **argv)
 {
     server_config_t cfg;
@@ -86,6 +92,7 @@ int cli_serve(int argc, char **argv)
     if (help)
         return 0;
     log_init(cfg.log_level, cfg.log_format);
+    engine_set_warning_handler(engine_warning);
     atomic_init(&state.ready, false);
     atomic_init(&state.draining, false);
     atomic_init(&state.closing, false);

@@ -23,6 +23,16 @@
  */
 #define CONV_GEMM_MIN_CHANNELS 16
 
+/*
+ * Most input channels a Winograd layer has on AVX-512. Measured per layer on
+ * an AMD EPYC Zen 5 (full-width AVX-512, tests/bench/bench_conv, ResNet-18
+ * and ResNet-50, 1 thread): oneDNN's brgconv runs the 3x3 layers at 200-220
+ * GFLOP/s, and Winograd still beats it up to 256 channels (0.46-0.85 ms
+ * against 1.05-1.46), but not at 512 channels on 7x7 images (1.55-1.72 ms
+ * against 1.11-1.17 at batch 1, 9.75 against 8.76 at batch 8).
+ */
+#define CONV_WINO_AVX512_MAX_CHANNELS 256
+
 typedef enum conv_path {
     CONV_PATH_DNNL,     /* conv_dnnl.c */
     CONV_PATH_GEMM,     /* conv_gemm.c */
@@ -35,19 +45,30 @@ typedef struct conv_nhwc_state {
 } conv_nhwc_state_t;
 
 /*
- * True when the implicit GEMM beats oneDNN on this layer. Measured per layer
- * at 1 thread on AVX2 (tests/bench/bench_conv.c, ResNet-18/50, MobileNetV2
- * at batch 1 and 8): oneDNN's direct 3x3 kernels run at 43-65 GFLOP/s
- * where the GEMM reaches 70-85, while its 1x1 kernels (80-90) beat the
- * GEMM's 65-85; so windows larger than one tap go to the GEMM, pointwise
- * convolutions stay on oneDNN.
+ * True when the implicit GEMM could run this layer with enough channels to
+ * pay for gathering its patches.
  */
-static bool use_gemm(const op_call_t *call)
+static bool gemm_fits(const op_call_t *call)
 {
     const tensor_t *w = call->inputs[1];
 
     return conv_gemm_supports(call->params, w) && w->dims[2] * w->dims[3] > 1 &&
            w->dims[1] >= CONV_GEMM_MIN_CHANNELS;
+}
+
+/*
+ * True when the implicit GEMM beats oneDNN on this layer. Measured per layer
+ * at 1 thread on AVX2 (tests/bench/bench_conv.c, ResNet-18/50, MobileNetV2
+ * at batch 1 and 8): oneDNN's direct 3x3 kernels run at 43-65 GFLOP/s
+ * where the GEMM reaches 70-85, while its 1x1 kernels (80-90) beat the
+ * GEMM's 65-85; so windows larger than one tap go to the GEMM, pointwise
+ * convolutions stay on oneDNN. On AVX-512 oneDNN's brgconv wins every
+ * layer the GEMM could take (200-220 GFLOP/s against 140-170 on a Zen 5,
+ * ResNet-18/50 at batch 1 and 8), so the GEMM only serves Winograd there.
+ */
+static bool use_gemm(const op_call_t *call)
+{
+    return gemm_fits(call) && cpu_isa() < CPU_ISA_AVX512;
 }
 
 /*
@@ -63,7 +84,9 @@ static bool use_winograd(const op_call_t *call)
 {
     const tensor_t *w = call->inputs[1];
 
-    return use_gemm(call) && conv_winograd_supports(call->params, w) && conv_winograd_fits(w);
+    if (cpu_isa() >= CPU_ISA_AVX512 && w->dims[1] > CONV_WINO_AVX512_MAX_CHANNELS)
+        return false;
+    return gemm_fits(call) && conv_winograd_supports(call->params, w) && conv_winograd_fits(w);
 }
 
 static conv_path_t pick_path(const op_call_t *call)

@@ -1,5 +1,9 @@
 #include "attention.h"
 
+#include <stdio.h>
+
+#include "gemm/gemm.h"
+
 static const op_info_t attention_info = {
     .min_inputs = 3,
     .max_inputs = 4,
@@ -184,6 +188,13 @@ static status_t attention_prepare(op_call_t *call, void **prepared, error_t *err
     return STATUS_OK;
 }
 
+/* Both products of every head run on inferd's GEMM. */
+static bool attention_describe(const op_call_t *call, char *impl, size_t size)
+{
+    snprintf(impl, size, "inferd gemm:%s", gemm_isa_name());
+    return false;
+}
+
 const op_kernel_t attention_kernel = {
     .name = "inferd.Attention",
     .info = &attention_info,
@@ -191,6 +202,7 @@ const op_kernel_t attention_kernel = {
     .infer = attention_infer,
     .run = attention_run,
     .prepare = attention_prepare,
+    .describe = attention_describe,
     /* Q, K, V and the mask: each batch entry attends within itself. */
     .batch_inputs = 0xfu,
     .batch_rows = op_batch_rows_broadcast,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "cpu_isa.h"
+#include "gemm/gemm.h"
 
 /*
  * Fewest input channels a spatial window runs on the GEMM with: below it a
@@ -211,7 +212,7 @@ bool conv_nhwc_describe(const op_call_t *call, char *impl, size_t size)
         snprintf(impl, size, "inferd winograd:%s", isa);
         return false;
     case CONV_PATH_GEMM:
-        snprintf(impl, size, "inferd implicit gemm:%s", isa);
+        snprintf(impl, size, "inferd implicit gemm:%s", gemm_isa_name());
         return false;
     default:
         return conv_dnnl_describe(&c, impl, size);

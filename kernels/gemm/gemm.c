@@ -78,15 +78,22 @@ static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads, int m
  */
 static const gemm_micro_t *pick_kernel(void)
 {
-    static const gemm_micro_t generic = {gemm_kernel_generic, GEMM_MR, GEMM_SHORT_MR};
-    static const gemm_micro_t avx2 = {gemm_kernel_avx2, GEMM_MR, GEMM_SHORT_MR};
-    static const gemm_micro_t avx512 = {gemm_kernel_avx512, GEMM_AVX512_MR, GEMM_AVX512_SHORT_MR};
+    static const gemm_micro_t generic = {gemm_kernel_generic, GEMM_MR, GEMM_SHORT_MR,
+                                         CPU_ISA_GENERIC};
+    static const gemm_micro_t avx2 = {gemm_kernel_avx2, GEMM_MR, GEMM_SHORT_MR, CPU_ISA_AVX2};
+    static const gemm_micro_t avx512 = {gemm_kernel_avx512, GEMM_AVX512_MR, GEMM_AVX512_SHORT_MR,
+                                        CPU_ISA_AVX512};
 
     if (cpu_isa() >= CPU_ISA_AVX512)
         return &avx512;
     if (cpu_isa() >= CPU_ISA_AVX2)
         return &avx2;
     return &generic;
+}
+
+const char *gemm_isa_name(void)
+{
+    return cpu_isa_name(pick_kernel()->isa);
 }
 
 /* The source rows read between two progress reports (bounds the extra resident bytes). */

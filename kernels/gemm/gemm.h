@@ -142,4 +142,7 @@ size_t gemm_workspace_bytes(const gemm_a_t *a, int64_t m, const gemm_b_t *b, int
 void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
               const gemm_epilogue_t *epilogue, void *workspace, int threads);
 
+/* The instruction set of the micro-kernel gemm_run runs on ("avx512", "avx2", "generic"). */
+const char *gemm_isa_name(void);
+
 #endif

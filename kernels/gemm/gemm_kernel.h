@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu_isa.h"
 #include "gemm.h"
 
 /*
@@ -93,6 +94,7 @@ void gemm_kernel_avx512(const gemm_tile_t *t);
 typedef struct gemm_micro {
     gemm_kernel_fn fn;
     int mr, short_mr;
+    cpu_isa_t isa; /* what fn needs */
 } gemm_micro_t;
 
 /*

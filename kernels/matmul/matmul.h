@@ -75,6 +75,12 @@ bool matmul_shape(const tensor_t *a, const tensor_t *b, matmul_shape_t *s, const
  * transA rule the packed path out.
  */
 status_t matmul_pack(const op_call_t *call, void **state, error_t *err);
+/*
+ * op_kernel_t.describe of MatMul, Gemm and FusedMatMul: inferd's GEMM on a
+ * packed B (and its ISA), oneDNN's sgemm on a float B known only at run
+ * time, a plain loop for integers.
+ */
+bool matmul_describe(const op_call_t *call, char *impl, size_t size);
 status_t matmul_gemm_pack(const op_call_t *call, void **state, error_t *err);
 status_t fused_matmul_pack(const op_call_t *call, void **state, error_t *err);
 void matmul_release(void *state);

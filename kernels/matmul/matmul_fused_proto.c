@@ -48,6 +48,7 @@ const op_kernel_t fused_matmul_kernel = {
     .run = fused_matmul_run,
     .pack = fused_matmul_pack,
     .release = matmul_release,
+    .describe = matmul_describe,
     /* B lives on in the packed panels. */
     .packed_inputs = 1u << 1,
     .batch_inputs = 1u << 0,

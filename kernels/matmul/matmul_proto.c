@@ -1,5 +1,9 @@
 #include "matmul.h"
 
+#include <stdio.h>
+
+#include "gemm/gemm.h"
+
 #define MATMUL_DTYPES (DTYPES_FLOAT | DTYPES_INDEX)
 
 static const op_info_t matmul_info = {
@@ -163,6 +167,17 @@ static status_t gemm_infer(op_call_t *call, error_t *err)
     return set_output(call, a->dtype, 2, (const int64_t[]){m, n}, err);
 }
 
+bool matmul_describe(const op_call_t *call, char *impl, size_t size)
+{
+    if (call->state)
+        snprintf(impl, size, "inferd gemm:%s", gemm_isa_name());
+    else if (call->inputs[0]->dtype == DTYPE_FLOAT)
+        snprintf(impl, size, "onednn sgemm");
+    else
+        snprintf(impl, size, "inferd");
+    return false;
+}
+
 const op_kernel_t matmul_kernel = {
     .name = "MatMul",
     .info = &matmul_info,
@@ -170,6 +185,7 @@ const op_kernel_t matmul_kernel = {
     .run = matmul_run,
     .pack = matmul_pack,
     .release = matmul_release,
+    .describe = matmul_describe,
     /* A constant float 2-D B lives on in the packed panels. */
     .packed_inputs = 1u << 1,
 };
@@ -190,6 +206,7 @@ const op_kernel_t gemm_kernel = {
     .run = matmul_gemm_run,
     .pack = matmul_gemm_pack,
     .release = matmul_release,
+    .describe = matmul_describe,
     /* When pack takes B (see matmul_gemm_pack), it lives on in the packed panels. */
     .packed_inputs = 1u << 1,
     .batch_inputs = 1u << 0 | 1u << 2,

@@ -37,31 +37,27 @@
 /* Bytes packed weights are aligned to (oneDNN's own buffers use 64). */
 #define CONV_DNNL_ALIGN 64
 
-/*
- * Blocked formats of one convolution's weights resident at once: one per
- * format the plans in use want (a model's plans rarely want more than two).
- */
-#define CONV_DNNL_MAX_FORMATS 4
-
 /* Longest implementation description kept ("onednn brg:avx512_core" and the like). */
 #define CONV_DNNL_IMPL_MAX 48
 
 /* The weights packed in one blocked format. */
 typedef struct conv_weights {
     dnnl_memory_desc_t md;
-    void *data; /* NULL: the slot is empty */
-    int users;  /* prepared primitives running on this copy */
+    void *data;
+    int users; /* prepared primitives running on this copy */
+    struct conv_weights *next;
 } conv_weights_t;
 
 /*
- * A model's packed state of one convolution, shared by every plan: the
- * copies of the weights in the formats those plans' primitives want.
- * lock guards formats while plans are prepared and freed concurrently;
- * runs read a copy their primitive holds a use of, without the lock.
+ * A model's packed state of one convolution, shared by every plan: one copy
+ * of the weights per format the plans' primitives want (never more than
+ * the few blockings oneDNN chooses among; nearly always one). lock guards
+ * the list while plans are prepared and freed concurrently; runs read a
+ * copy their primitive holds a use of, without the lock.
  */
 typedef struct conv_pack {
     pthread_mutex_t lock;
-    conv_weights_t formats[CONV_DNNL_MAX_FORMATS];
+    conv_weights_t *formats;
     int reorders; /* copies made so far, the first one included */
 } conv_pack_t;
 
@@ -272,40 +268,48 @@ static status_t nominal_geometry(const op_call_t *call, conv_geom_t *g, error_t 
     return conv_nhwc_resolve(&c, g, &out, err);
 }
 
-/* Frees a slot's copy and marks the slot empty. */
-static void drop_format(conv_weights_t *f)
+/* Frees every copy of list that no primitive uses, except keep. */
+static void drop_unused(conv_weights_t **list, const conv_weights_t *keep)
 {
-    free(f->data);
-    *f = (conv_weights_t){0};
+    while (*list) {
+        conv_weights_t *f = *list;
+        if (f == keep || f->users > 0) {
+            list = &f->next;
+            continue;
+        }
+        *list = f->next;
+        free(f->data);
+        free(f);
+    }
 }
 
 /*
- * Fills an empty slot of pack with the weights in format md, reordered from
- * src (plain ONNX weights, or another slot's copy, in format src_md).
+ * Adds a copy of the weights in format md to pack, reordered from src
+ * (plain ONNX weights, or another copy, in format src_md).
  */
 static status_t add_format(const op_call_t *call, conv_pack_t *pack, const dnnl_memory_desc_t *md,
                            const dnnl_memory_desc_t *src_md, const void *src, conv_weights_t **out,
                            error_t *err)
 {
-    conv_weights_t *f = NULL;
     size_t bytes = dnnl_memory_desc_get_size(md);
+    conv_weights_t *f = calloc(1, sizeof *f);
     status_t st;
 
-    for (int i = 0; i < CONV_DNNL_MAX_FORMATS && !f; i++)
-        if (!pack->formats[i].data)
-            f = &pack->formats[i];
-    if (!f)
-        return op_fail(err, STATUS_LIMIT_EXCEEDED, call->op_type, call->node,
-                       "more than %d weight formats in use at once", CONV_DNNL_MAX_FORMATS);
-    f->data = aligned_alloc(CONV_DNNL_ALIGN,
-                            (bytes + CONV_DNNL_ALIGN - 1) & ~(size_t)(CONV_DNNL_ALIGN - 1));
-    if (!f->data)
+    if (f)
+        f->data = aligned_alloc(CONV_DNNL_ALIGN,
+                                (bytes + CONV_DNNL_ALIGN - 1) & ~(size_t)(CONV_DNNL_ALIGN - 1));
+    if (!f || !f->data) {
+        free(f);
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
+    }
     f->md = *md;
     if ((st = reorder_weights(call, src_md, md, src, f->data, err))) {
-        drop_format(f);
+        free(f->data);
+        free(f);
         return st;
     }
+    f->next = pack->formats;
+    pack->formats = f;
     pack->reorders++;
     *out = f;
     return STATUS_OK;
@@ -363,10 +367,9 @@ void conv_dnnl_release(void *state)
 
     if (!pack)
         return;
-    for (int i = 0; i < CONV_DNNL_MAX_FORMATS; i++) {
-        assert(pack->formats[i].users == 0);
-        drop_format(&pack->formats[i]);
-    }
+    for (const conv_weights_t *f = pack->formats; f; f = f->next)
+        assert(f->users == 0);
+    drop_unused(&pack->formats, NULL);
     pthread_mutex_destroy(&pack->lock);
     free(pack);
 }
@@ -386,12 +389,12 @@ static const char *impl_name(const_dnnl_primitive_desc_t pd)
     return impl;
 }
 
-/* The slot of pack holding format md, or NULL. */
+/* The copy of the weights in format md, or NULL. */
 static conv_weights_t *find_format(conv_pack_t *pack, const dnnl_memory_desc_t *md)
 {
-    for (int i = 0; i < CONV_DNNL_MAX_FORMATS; i++)
-        if (pack->formats[i].data && dnnl_memory_desc_equal(&pack->formats[i].md, md))
-            return &pack->formats[i];
+    for (conv_weights_t *f = pack->formats; f; f = f->next)
+        if (dnnl_memory_desc_equal(&f->md, md))
+            return f;
     return NULL;
 }
 
@@ -419,11 +422,8 @@ static status_t pick_weights(op_call_t *call, const conv_geom_t *g, bool has_bia
     error_t ignored;
     status_t st;
 
-    for (int i = 0; i < CONV_DNNL_MAX_FORMATS && !f; i++) {
+    for (src = pack->formats; src && !f; src = src->next) {
         dnnl_primitive_desc_t forced = NULL;
-        if (!pack->formats[i].data)
-            continue;
-        src = &pack->formats[i];
         if (create_pd(call, g, has_bias, &src->md, user_scratchpad, &forced, &ignored))
             continue;
         if (strcmp(impl_name(forced), impl) == 0) {
@@ -435,14 +435,13 @@ static status_t pick_weights(op_call_t *call, const conv_geom_t *g, bool has_bia
         }
     }
     if (!f) {
+        src = pack->formats;
         if (!src)
             return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
                            "weights are not packed");
         if ((st = add_format(call, pack, &want, &src->md, src->data, &f, err)))
             return st;
-        for (int i = 0; i < CONV_DNNL_MAX_FORMATS; i++)
-            if (&pack->formats[i] != f && pack->formats[i].users == 0)
-                drop_format(&pack->formats[i]);
+        drop_unused(&pack->formats, f);
     }
     f->users++;
     *out = f;
@@ -550,8 +549,8 @@ void conv_dnnl_pack_info(void *state, int *formats, int *reorders)
 
     pthread_mutex_lock(&pack->lock);
     *formats = 0;
-    for (int i = 0; i < CONV_DNNL_MAX_FORMATS; i++)
-        *formats += pack->formats[i].data != NULL;
+    for (const conv_weights_t *f = pack->formats; f; f = f->next)
+        (*formats)++;
     *reorders = pack->reorders;
     pthread_mutex_unlock(&pack->lock);
 }

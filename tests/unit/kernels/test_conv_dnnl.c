@@ -143,6 +143,49 @@ static void check_default_pack(const conv_case_t *t, enum epilogue e, unsigned s
     data_free(&d);
 }
 
+/* Images of one layer that the plans of a model serving several sizes would see at once. */
+#define N_SIZES 5
+
+/*
+ * One packed layer, several plans alive at once (each image size, batch 1
+ * and 3): on AVX-512 they want different formats, each gets its copy, all
+ * run right, and every copy goes once its plans are gone.
+ */
+static void check_shapes_at_once(unsigned seed)
+{
+    static const int64_t sizes[N_SIZES] = {56, 28, 14, 9, 7};
+    conv_case_t t[N_SIZES];
+    conv_data_t d[N_SIZES];
+    const tensor_t *in[N_SIZES][4];
+    op_call_t call[N_SIZES];
+    void *prepared[N_SIZES], *weights[N_SIZES], *state = NULL;
+    error_t err = {0};
+    int formats, reorders;
+
+    for (int i = 0; i < N_SIZES; i++) {
+        t[i] = (conv_case_t){i % 2 ? 3 : 1, 64, 256, sizes[i], sizes[i], 1, 1, {1, 1}, {1, 1}, {0}};
+        data_init(&d[i], &t[i], EPI_BIAS_RELU, seed); /* same seed: the same weights */
+        call[i] = data_call(&d[i], EPI_BIAS_RELU, in[i], 1);
+    }
+    CHECK(conv_dnnl_pack(&call[0], &state, &err) == STATUS_OK);
+    for (int i = 0; i < N_SIZES; i++) {
+        weights[i] = d[i].w.data;
+        d[i].w.data = NULL;
+        call[i].state = state;
+        prepared[i] = prepare_and_run(&d[i], &call[i], &t[i], EPI_BIAS_RELU, 1 + i % 2);
+    }
+    conv_dnnl_pack_info(state, &formats, &reorders);
+    CHECK(formats >= 1 && formats <= N_SIZES && reorders == formats);
+    printf("%d image sizes at once: %d weight format(s)\n", N_SIZES, formats);
+    for (int i = 0; i < N_SIZES; i++)
+        conv_dnnl_unprepare(prepared[i]);
+    conv_dnnl_release(state);
+    for (int i = 0; i < N_SIZES; i++) {
+        d[i].w.data = weights[i];
+        data_free(&d[i]);
+    }
+}
+
 static const conv_case_t cases[] = {
     /* ResNet-50's bottleneck 1x1s: the layers brgconv blocks per image on AVX-512 */
     {1, 64, 256, 56, 56, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},
@@ -164,5 +207,6 @@ int main(void)
         check_recovery(&cases[i], EPI_BIAS_SUM_RELU, seed += 7);
         check_default_pack(&cases[i], (enum epilogue)((i + 3) % EPI_COUNT), seed += 7);
     }
+    check_shapes_at_once(seed += 7);
     CHECK_DONE();
 }

@@ -94,6 +94,33 @@ __attribute__((target("avx2,fma"))) static inline __m256 vmath_exp_neg8_avx2(__m
     return _mm256_andnot_ps(_mm256_cmp_ps(y, _mm256_set1_ps(VMATH_EXP_MIN), _CMP_LT_OQ), p);
 }
 
+/*
+ * vmath_exp_neg8_avx2 on 16 lanes: the same operations in the same order,
+ * so each lane's result is the same.
+ */
+__attribute__((target("avx512f,avx512dq,fma"))) static inline __m512
+vmath_exp_neg16_avx512(__m512 y)
+{
+    __m512 x = _mm512_max_ps(_mm512_set1_ps(VMATH_EXP_MIN), y);
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145752f), x);
+    __m512 p = _mm512_set1_ps(0.0013836846f);
+    __m512i scale;
+
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.42860677e-6f), r);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.008374816f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.041668225f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.1666642f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.4999999f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    scale = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    p = _mm512_mul_ps(p, _mm512_castsi512_ps(scale));
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_set1_ps(VMATH_EXP_MIN), _CMP_NLT_UQ),
+                               p);
+}
+
 __attribute__((target("avx2,fma"))) static inline __m256 vmath_erf8_avx2(__m256 x)
 {
     const __m256 sign = _mm256_set1_ps(-0.0f);

@@ -115,6 +115,26 @@ void conv_winograd4_output_avx2(const float *m, int64_t plane, int64_t c0, int64
                                 const conv_winograd_epilogue_t *ep, float *const *out,
                                 const float *const *res);
 
+/*
+ * F(2x2, 3x3) on AVX-512, 16 channels per vector, the last channels under a
+ * lane mask (conv_winograd_avx512.c); call only where
+ * cpu_isa() >= CPU_ISA_AVX512.
+ */
+void conv_winograd_weight_avx512(const float *taps, int64_t ic, float *const *u);
+void conv_winograd_input_avx512(const float *const *src, int64_t c0, int64_t c1, float *dst,
+                                int64_t plane);
+void conv_winograd_output_avx512(const float *m, int64_t plane, int64_t c0, int64_t c1,
+                                 const conv_winograd_epilogue_t *ep, float *const *out,
+                                 const float *const *res);
+
+/* F(4x4, 3x3) on AVX-512 (conv_winograd4_avx512.c), the same way. */
+void conv_winograd4_weight_avx512(const float *taps, int64_t ic, float *const *u);
+void conv_winograd4_input_avx512(const float *const *src, int64_t c0, int64_t c1, float *dst,
+                                 int64_t plane);
+void conv_winograd4_output_avx512(const float *m, int64_t plane, int64_t c0, int64_t c1,
+                                  const conv_winograd_epilogue_t *ep, float *const *out,
+                                  const float *const *res);
+
 /* Output tile edge of a run: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3). */
 typedef enum conv_winograd_tile {
     CONV_WINO_TILE_AUTO = 0, /* the one the layer's image size runs faster on */

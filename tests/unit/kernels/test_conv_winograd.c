@@ -8,9 +8,12 @@
  * and 2 threads, and a layer large enough to take several chunks. Then the
  * ConvNHWC kernel as the engine drives it (pack, drop the weights, infer,
  * prepare, run) on layers its dispatcher gives to Winograd. The weight
- * transforms G g G^T are checked on their own too, both ISA variants of
- * both tiles against the matrix products in double, since the AVX2 machine
- * never runs the generic ones inside a convolution.
+ * transforms G g G^T are checked on their own too, every ISA variant of
+ * both tiles the CPU runs against the matrix products in double, since a
+ * vector machine never runs the generic ones inside a convolution; and the
+ * input and output transforms of each vector variant against the generic
+ * ones, on channel ranges that start and end off a vector (the AVX-512
+ * variants' masked last step) with every epilogue and skipped outputs.
  */
 #include "conv/conv_winograd.h"
 #include "conv_harness.h"
@@ -118,19 +121,124 @@ static void check_weight_transform(conv_winograd_weight_fn fn, int in, const dou
     free(out);
 }
 
+/* One tile size's input and output transforms (a vector variant's or the generic ones). */
+typedef struct transforms {
+    const char *what;
+    int in, out;
+    conv_winograd_input_fn input;
+    conv_winograd_output_fn output;
+} transforms_t;
+
+/* Channels of the transform comparison: past two 16-lane vectors plus a tail. */
+#define TRANSFORM_TEST_CHANNELS 45
+/* Largest difference to the generic transforms allowed (FMA rounds differently). */
+#define TRANSFORM_TOLERANCE 1e-5f
+
+/* Channel ranges [c0, c1) compared: whole vectors, a tail only, both ends off a vector. */
+static const int64_t transform_ranges[][2] = {{0, 32}, {0, 7}, {3, 45}, {17, 40}};
+
+static void check_close(const float *got, const float *want, int64_t n, const char *what,
+                        const char *part)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (fabsf(got[i] - want[i]) > TRANSFORM_TOLERANCE * (1.0f + fabsf(want[i]))) {
+            fprintf(stderr, "%s: %s float %lld: %g, generic %g\n", what, part, (long long)i,
+                    (double)got[i], (double)want[i]);
+            CHECK(false);
+        }
+}
+
+/*
+ * v's input and output transforms against ref's (the generic ones of the
+ * same tile) on the same data: outputs outside [c0, c1) must stay as they
+ * were (a masked tail writes nothing past c1), every epilogue, the
+ * residual read from the output itself for odd outputs, and output 1
+ * skipped (NULL, past the image's edge).
+ */
+static void check_transforms(const transforms_t *v, const transforms_t *ref, unsigned seed)
+{
+    int64_t nc = TRANSFORM_TEST_CHANNELS, points = v->in * v->in, outs = v->out * v->out;
+    float *src = harness_random_floats(points * nc, seed);
+    float *m = harness_random_floats(points * nc, seed + 1);
+    float *bias = harness_random_floats(nc, seed + 2);
+    float *res = harness_random_floats(outs * nc, seed + 3);
+    float *got = malloc((size_t)(points * nc) * sizeof *got);
+    float *want = malloc((size_t)(points * nc) * sizeof *want);
+    const float *rows[CONV_WINO_MAX_POINTS];
+
+    CHECK(src && m && bias && res && got && want);
+    for (int i = 0; i < points; i++)
+        rows[i] = src + i * nc;
+    for (size_t ri = 0; ri < sizeof transform_ranges / sizeof transform_ranges[0]; ri++) {
+        int64_t c0 = transform_ranges[ri][0], c1 = transform_ranges[ri][1];
+        /* Input: point xi of channel c at [xi * nc + c]; untouched floats keep the fill. */
+        for (int64_t i = 0; i < points * nc; i++)
+            got[i] = want[i] = -7.0f;
+        v->input(rows, c0, c1, got, nc);
+        ref->input(rows, c0, c1, want, nc);
+        check_close(got, want, points * nc, v->what, "input transform");
+        for (int act = CONV_ACTIVATION_NONE; act <= CONV_ACTIVATION_CLIP; act++) {
+            conv_winograd_epilogue_t ep = {
+                .bias = bias, .act = (conv_activation_t)act, .clip_min = -0.5f, .clip_max = 0.7f};
+            float *out_got[CONV_WINO_MAX_OUTPUTS], *out_want[CONV_WINO_MAX_OUTPUTS];
+            const float *res_got[CONV_WINO_MAX_OUTPUTS], *res_want[CONV_WINO_MAX_OUTPUTS];
+            for (int q = 0; q < outs; q++) {
+                bool skipped = q == 1, in_place = q % 2 == 1;
+                for (int64_t c = 0; c < nc; c++)
+                    got[q * nc + c] = want[q * nc + c] = in_place ? res[q * nc + c] : -7.0f;
+                out_got[q] = skipped ? NULL : got + q * nc;
+                out_want[q] = skipped ? NULL : want + q * nc;
+                res_got[q] = in_place                      ? out_got[q]
+                             : act == CONV_ACTIVATION_RELU ? NULL
+                                                           : res + q * nc;
+                res_want[q] = in_place ? out_want[q] : res_got[q];
+            }
+            v->output(m, nc, c0, c1, &ep, out_got, res_got);
+            ref->output(m, nc, c0, c1, &ep, out_want, res_want);
+            check_close(got, want, outs * nc, v->what, "output transform");
+        }
+    }
+    free(src);
+    free(m);
+    free(bias);
+    free(res);
+    free(got);
+    free(want);
+}
+
+static const transforms_t wino2_generic = {"generic F(2x2, 3x3)", CONV_WINO_IN, CONV_WINO_OUT,
+                                           conv_winograd_input_generic,
+                                           conv_winograd_output_generic};
+static const transforms_t wino4_generic = {"generic F(4x4, 3x3)", CONV_WINO4_IN, CONV_WINO4_OUT,
+                                           conv_winograd4_input_generic,
+                                           conv_winograd4_output_generic};
+static const transforms_t vector_transforms[][2] = {
+    {{"avx2 F(2x2, 3x3)", CONV_WINO_IN, CONV_WINO_OUT, conv_winograd_input_avx2,
+      conv_winograd_output_avx2},
+     {"avx512 F(2x2, 3x3)", CONV_WINO_IN, CONV_WINO_OUT, conv_winograd_input_avx512,
+      conv_winograd_output_avx512}},
+    {{"avx2 F(4x4, 3x3)", CONV_WINO4_IN, CONV_WINO4_OUT, conv_winograd4_input_avx2,
+      conv_winograd4_output_avx2},
+     {"avx512 F(4x4, 3x3)", CONV_WINO4_IN, CONV_WINO4_OUT, conv_winograd4_input_avx512,
+      conv_winograd4_output_avx512}},
+};
+
 /* Image sizes and pads every channel pairing below is run with. */
 static const int64_t sizes[] = {1, 2, 3, 5, 7, 8, 13};
 static const int64_t pad_sets[][4] = {{1, 1, 1, 1}, {0, 0, 0, 0}, {2, 0, 1, 2}, {0, 1, 2, 1}};
 static const int64_t channels[][2] = {{1, 1}, {3, 5}, {8, 8}, {17, 9}, {5, 17}, {64, 24}};
 
 /*
- * Layers the kernel test runs, one that takes many chunks, one too wide
- * for its transforms to fit the cap at once (two blocks of output
- * channels: 128 and a last short one), and images large enough for the
+ * Layers the kernel test runs, one that takes many chunks, two too wide
+ * for their transforms to fit the cap at once: the first, of few tiles,
+ * runs panel by panel (a last short panel of 12 channels), the second on
+ * F(2x2, 3x3) has too many tiles for that and runs in two blocks of output
+ * channels (128 and a last short one); and images large enough for the
  * automatic choice to take F(4x4, 3x3), their edges not multiples of 4.
  */
 static const conv_case_t layers[] = {
     {2, 512, 140, 6, 5, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
+    {1, 512, 140, 24, 23, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
     {1, 24, 40, 57, 57, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
     {2, 64, 32, 30, 30, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
     {1, 128, 136, 28, 30, 3, 3, {1, 1}, {1, 1}, {0, 1, 1, 0}},
@@ -159,6 +267,20 @@ int main(void)
     if (cpu_isa() >= CPU_ISA_AVX2)
         check_weight_transform(conv_winograd4_weight_avx2, CONV_WINO4_IN, wino4_g,
                                "avx2 F(4x4, 3x3) weight transform");
+    if (cpu_isa() >= CPU_ISA_AVX512) {
+        check_weight_transform(conv_winograd_weight_avx512, CONV_WINO_IN, wino2_g,
+                               "avx512 F(2x2, 3x3) weight transform");
+        check_weight_transform(conv_winograd4_weight_avx512, CONV_WINO4_IN, wino4_g,
+                               "avx512 F(4x4, 3x3) weight transform");
+    }
+    /* [tile][0] is the AVX2 variant, [tile][1] the AVX-512 one. */
+    for (int tile = 0; tile < 2; tile++) {
+        const transforms_t *ref = tile == 0 ? &wino2_generic : &wino4_generic;
+        if (cpu_isa() >= CPU_ISA_AVX2)
+            check_transforms(&vector_transforms[tile][0], ref, seed += 7);
+        if (cpu_isa() >= CPU_ISA_AVX512)
+            check_transforms(&vector_transforms[tile][1], ref, seed += 7);
+    }
 
     for (size_t ci = 0; ci < N_CHANNELS; ci++)
         for (size_t pi = 0; pi < N_PAD_SETS; pi++)

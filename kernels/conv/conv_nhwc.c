@@ -24,16 +24,6 @@
  */
 #define CONV_GEMM_MIN_CHANNELS 16
 
-/*
- * Most input channels a Winograd layer has on AVX-512. Measured per layer on
- * an AMD EPYC Zen 5 (full-width AVX-512, tests/bench/bench_conv, ResNet-18
- * and ResNet-50, 1 thread): oneDNN's brgconv runs the 3x3 layers at 200-220
- * GFLOP/s, and Winograd still beats it up to 256 channels (0.46-0.85 ms
- * against 1.05-1.46), but not at 512 channels on 7x7 images (1.55-1.72 ms
- * against 1.11-1.17 at batch 1, 9.75 against 8.76 at batch 8).
- */
-#define CONV_WINO_AVX512_MAX_CHANNELS 256
-
 typedef enum conv_path {
     CONV_PATH_DNNL,     /* conv_dnnl.c */
     CONV_PATH_GEMM,     /* conv_gemm.c */
@@ -79,14 +69,17 @@ static bool use_gemm(const op_call_t *call)
  * 0.55-0.65 of the GEMM's time at 64 to 256 channels (130-155
  * direct-convolution GFLOP/s against 75-90) and 0.7-0.9 at 512 channels
  * on 7x7 images, so every layer it supports with enough channels for the
- * GEMM gains (where its images have enough tiles: run_path).
+ * GEMM gains (where its images have enough tiles: run_path). On AVX-512
+ * (a Zen 5, AVX-512 transforms, ResNet-18's layers) it beats oneDNN's
+ * brgconv by 1.5-2x from 56x56x64 to 14x14x256 and on 7x7x512 at batch 8
+ * (4.4 against 8.4 ms), and loses only on 7x7x512 at batch 1 (1.25 against
+ * 0.98 ms): a layer keeps one packed copy of its weights, so it cannot
+ * switch per batch, and Winograd keeps it.
  */
 static bool use_winograd(const op_call_t *call)
 {
     const tensor_t *w = call->inputs[1];
 
-    if (cpu_isa() >= CPU_ISA_AVX512 && w->dims[1] > CONV_WINO_AVX512_MAX_CHANNELS)
-        return false;
     return gemm_fits(call) && conv_winograd_supports(call->params, w) && conv_winograd_fits(w);
 }
 

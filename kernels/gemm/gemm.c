@@ -1,10 +1,11 @@
 /*
  * gemm.c - the GEMM driver: packs B into GEMM_NR-column panels, splits C
  * into tasks (a block of rows x a range of panels) shared among OpenMP
- * threads, and walks each task block of K by block of K, so that one
- * panel's K block (GEMM_KC_MAX x GEMM_NR floats, 48 KB) stays in L1/L2
- * while the micro-kernel runs down the task's rows, and the task's A block
- * stays in L2 while it runs across the panels.
+ * threads, and walks each task block of K by block of K, so that the K
+ * block of the panels one tile spans (one or two panels of kc_max x
+ * GEMM_NR floats) stays in L1/L2 while the micro-kernel runs down the
+ * task's rows, and the task's A block stays in L2 while it runs across the
+ * panels.
  */
 #include "gemm.h"
 
@@ -17,13 +18,25 @@
 #include "gemm_kernel.h"
 
 /*
- * Longest K block. A panel block (KC x NR floats, 48 KB) then lives in L2
- * rather than L1, but the longer tile halves the epilogues and C round
- * trips, which measured faster than 256 (the block that fits L1).
+ * Longest K block of the generic and AVX2 kernels. A panel block (KC x NR
+ * floats, 48 KB) then lives in L2 rather than L1, but the longer tile
+ * halves the epilogues and C round trips, which measured faster than 256
+ * (the block that fits L1).
  */
 #define GEMM_KC_MAX 768
 /* Most rows per task: the A block (MC x KC floats, 432 KB) sits in L2. */
 #define GEMM_MC_MAX 144
+/*
+ * The AVX-512 kernel's K block: twice as long, so K = 3072 runs as two
+ * blocks rather than four (half the C round trips and epilogues). Its
+ * panel pair (KC x 2 NR floats, 192 KB) and the A block (811 KB at 132
+ * rows) still share a Zen 5's 1 MB L2. Measured at 1 thread against 768
+ * (GFLOP/s, median of 4 alternated runs): 128x768x3072 198 -> 201,
+ * 1024x768x3072 192 -> 199, 49x512x4608 197 -> 206; K <= 1536 unchanged.
+ * Fewer rows per task (72 or 96) with it measured within the noise.
+ */
+#define GEMM_AVX512_KC_MAX 1536
+#define GEMM_AVX512_MC_MAX 144
 /* Most panels per task when nothing asks for smaller tasks. */
 #define GEMM_NP_MAX 32
 /* With several threads, at least this many tasks per thread keep them level. */
@@ -54,21 +67,28 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads, int mr, blocking_t *bl)
+static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads,
+                        const gemm_micro_t *kernel, blocking_t *bl)
 {
-    int64_t want;
+    int64_t want, mr = kernel->mr, step = kernel->panels;
 
     /* Even K blocks: K = 576 is three blocks of 192, not 256 + 256 + 64. */
-    bl->kb = k > 0 ? ceil_div(k, GEMM_KC_MAX) : 1;
+    bl->kb = k > 0 ? ceil_div(k, kernel->kc_max) : 1;
     bl->kc = ceil_div(k, bl->kb);
-    bl->mb = ceil_div(m, GEMM_MC_MAX);
+    bl->mb = ceil_div(m, kernel->mc_max);
     bl->mc = ceil_div(ceil_div(m, bl->mb), mr) * mr;
     bl->mb = ceil_div(m, bl->mc);
     bl->np = min64(panels, GEMM_NP_MAX);
     want = threads > 1 ? (int64_t)threads * GEMM_TASKS_PER_THREAD : 1;
-    /* Few row blocks (small m): cut N finer so every thread has work. */
-    if (bl->mb * ceil_div(panels, bl->np) < want)
+    /*
+     * Few row blocks (small m): cut N finer so every thread has work, in
+     * whole tiles of the kernel's panels, so that only a task at the end
+     * of N has an odd panel to run alone.
+     */
+    if (bl->mb * ceil_div(panels, bl->np) < want) {
         bl->np = ceil_div(panels, min64(panels, ceil_div(want, bl->mb)));
+        bl->np = min64(panels, ceil_div(bl->np, step) * step);
+    }
     bl->nb = ceil_div(panels, bl->np);
 }
 
@@ -78,11 +98,27 @@ static void plan_blocks(int64_t m, int64_t k, int64_t panels, int threads, int m
  */
 static const gemm_micro_t *pick_kernel(void)
 {
-    static const gemm_micro_t generic = {gemm_kernel_generic, GEMM_MR, GEMM_SHORT_MR,
-                                         CPU_ISA_GENERIC};
-    static const gemm_micro_t avx2 = {gemm_kernel_avx2, GEMM_MR, GEMM_SHORT_MR, CPU_ISA_AVX2};
-    static const gemm_micro_t avx512 = {gemm_kernel_avx512, GEMM_AVX512_MR, GEMM_AVX512_SHORT_MR,
-                                        CPU_ISA_AVX512};
+    static const gemm_micro_t generic = {.fn = gemm_kernel_generic,
+                                         .mr = GEMM_MR,
+                                         .short_mr = GEMM_SHORT_MR,
+                                         .panels = 1,
+                                         .kc_max = GEMM_KC_MAX,
+                                         .mc_max = GEMM_MC_MAX,
+                                         .isa = CPU_ISA_GENERIC};
+    static const gemm_micro_t avx2 = {.fn = gemm_kernel_avx2,
+                                      .mr = GEMM_MR,
+                                      .short_mr = GEMM_SHORT_MR,
+                                      .panels = 1,
+                                      .kc_max = GEMM_KC_MAX,
+                                      .mc_max = GEMM_MC_MAX,
+                                      .isa = CPU_ISA_AVX2};
+    static const gemm_micro_t avx512 = {.fn = gemm_kernel_avx512,
+                                        .mr = GEMM_AVX512_MR,
+                                        .short_mr = GEMM_AVX512_SHORT_MR,
+                                        .panels = GEMM_AVX512_PANELS,
+                                        .kc_max = GEMM_AVX512_KC_MAX,
+                                        .mc_max = GEMM_AVX512_MC_MAX,
+                                        .isa = CPU_ISA_AVX512};
 
     if (cpu_isa() >= CPU_ISA_AVX512)
         return &avx512;
@@ -280,7 +316,7 @@ size_t gemm_workspace_bytes(const gemm_a_t *a, int64_t m, const gemm_b_t *b, int
 
     if (!a->gather || m == 0)
         return 0;
-    plan_blocks(m, b->k, b->panels, threads, pick_kernel()->mr, &bl);
+    plan_blocks(m, b->k, b->panels, threads, pick_kernel(), &bl);
     return (size_t)(threads > 1 ? threads : 1) * (size_t)(bl.mc * bl.kc) * sizeof(float);
 }
 
@@ -307,6 +343,7 @@ static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, 
     gemm_tile_t t = {.act = ep->act, .clip_min = ep->clip_min, .clip_max = ep->clip_max};
 
     t.ldc = ldc;
+    t.ldp = b->k * GEMM_NR;
     t.ld_residual = ep->ld_residual;
     for (int64_t kbi = 0; kbi < bl->kb; kbi++) {
         int64_t p0 = kbi * bl->kc, kc = min64(bl->kc, b->k - p0);
@@ -323,10 +360,11 @@ static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, 
         t.kc = kc;
         t.first = kbi == 0;
         t.last = kbi == bl->kb - 1;
-        for (int64_t jp = pan0; jp < pan1; jp++) {
-            int64_t col = jp * GEMM_NR;
+        /* The kernel's panels per tile, as long as the task has that many left. */
+        for (int64_t jp = pan0; jp < pan1; jp += kernel->panels) {
+            int64_t col = jp * GEMM_NR, step = min64(kernel->panels, pan1 - jp);
             t.b = b->data + (jp * b->k + p0) * GEMM_NR;
-            t.nr = (int)min64(GEMM_NR, b->n - col);
+            t.nr = (int)min64(step * GEMM_NR, b->n - col);
             t.bias = ep->bias ? ep->bias + col : NULL;
             for (int64_t i = 0; i < rows; i += t.mr) {
                 t.a = ablock + i * t.lda;
@@ -352,7 +390,7 @@ void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t
 
     if (m == 0 || b->n == 0)
         return;
-    plan_blocks(m, b->k, b->panels, team, kernel->mr, &bl);
+    plan_blocks(m, b->k, b->panels, team, kernel, &bl);
     tasks = bl.mb * bl.nb;
     slot_floats = bl.mc * bl.kc;
     assert(!a->gather || workspace);

@@ -1,8 +1,8 @@
 /*
  * gemm_kernel.h - the micro-kernel interface shared by the GEMM driver
  * (gemm.c) and its ISA variants: one call computes a tile of up to the
- * kernel's own row count (gemm_micro_t's mr) x GEMM_NR columns of C over
- * one block of K.
+ * kernel's own row count (gemm_micro_t's mr) x its panels (one or two) x
+ * GEMM_NR columns of C over one block of K.
  */
 #ifndef INFERD_GEMM_KERNEL_H
 #define INFERD_GEMM_KERNEL_H
@@ -39,11 +39,25 @@
  * rows left run as 8 + 5..8 rather than 12 + a latency-bound 1..4.
  */
 #define GEMM_AVX512_SHORT_MR 8
+/*
+ * Panels an AVX-512 tile spans: 12 rows x 32 columns in 24 accumulators,
+ * each A element broadcast once for two FMAs, so a K step is 24 FMAs for
+ * 2 B loads and 12 broadcasts where the one-panel tile took 12 FMAs for
+ * 1 + 12 loads, which held it below the FMA pipes. On a Zen 5 (EPYC,
+ * 512-bit FMAs, one thread, median of 5 alternated runs of bench_gemm)
+ * BERT-base's GEMMs went from 187, 168 and 151 GFLOP/s (M = 128; N x K
+ * 768 x 768, 3072 x 768, 768 x 3072) to 214, 203 and 206 (the last with
+ * gemm.c's longer AVX-512 K block), ResNet-50's by 13-28%. 14 x 32 (28
+ * accumulators) measured no faster than 12 x 32.
+ */
+#define GEMM_AVX512_PANELS 2
 
 /*
  * One tile: C[0..mr, 0..nr) (row stride ldc) gets A[0..mr, 0..kc) (row
  * stride lda) times the packed panel b (kc rows of GEMM_NR floats, zero
- * padded past the matrix's last column).
+ * padded past the matrix's last column). A kernel of two panels also takes
+ * GEMM_NR < nr <= 2 GEMM_NR: columns GEMM_NR.. then come from the next
+ * panel, whose rows are ldp floats past b's (a packed B's k x GEMM_NR).
  *
  * first: the tile starts from bias + residual (either may be NULL, both
  * already offset to the tile) instead of from C; the residual may be C
@@ -58,6 +72,7 @@ typedef struct gemm_tile {
     const float *a;
     int64_t lda;
     const float *b;
+    int64_t ldp; /* read only when nr > GEMM_NR */
     int64_t kc;
     float *c;
     int64_t ldc;
@@ -79,8 +94,8 @@ void gemm_kernel_generic(const gemm_tile_t *t);
 void gemm_kernel_avx2(const gemm_tile_t *t);
 
 /*
- * AVX-512 F, BW, DQ and VL + FMA, tiles of up to GEMM_AVX512_MR rows; call
- * only where cpu_isa() >= CPU_ISA_AVX512.
+ * AVX-512 F, BW, DQ and VL + FMA, tiles of up to GEMM_AVX512_MR rows and
+ * GEMM_AVX512_PANELS panels; call only where cpu_isa() >= CPU_ISA_AVX512.
  */
 void gemm_kernel_avx512(const gemm_tile_t *t);
 
@@ -89,11 +104,15 @@ void gemm_kernel_avx512(const gemm_tile_t *t);
  * into: tiles of mr rows (the most the kernel takes), except that a block
  * ending with mr + 1 to 2 mr - short_mr rows runs them as a short_mr tile
  * and the rest, when the kernel computes those two tiles faster than a
- * full one and a very short one.
+ * full one and a very short one. A tile spans up to panels adjacent panels
+ * (nr up to panels x GEMM_NR); a task's odd last panel runs alone.
+ * kc_max and mc_max bound the K blocks and the rows per task.
  */
 typedef struct gemm_micro {
     gemm_kernel_fn fn;
     int mr, short_mr;
+    int panels;
+    int kc_max, mc_max;
     cpu_isa_t isa; /* what fn needs */
 } gemm_micro_t;
 

@@ -1,9 +1,11 @@
 /*
  * gemm_kernel_avx512.c - the AVX-512 micro-kernel: tiles of up to
- * GEMM_AVX512_MR (12) rows x 16 columns, one zmm accumulator per row. Each
- * step of K loads the 16-float row of the packed B panel once (one aligned
- * load) and multiplies it by one element of each A row, broadcast by the
- * FMA itself from A ({1to16}), so a step is 12 FMAs and one load.
+ * GEMM_AVX512_MR (12) rows x 32 columns (two adjacent panels), two zmm
+ * accumulators per row. Each step of K loads the 16-float row of each
+ * packed B panel once (two aligned loads) and broadcasts one element of
+ * each A row once for its two FMAs, so a step is 24 FMAs for 14 loads.
+ * A single panel (a task's odd last one) runs a 12 x 16 tile, one
+ * accumulator per row, its FMAs broadcasting A themselves ({1to16}).
  *
  * Every row count from 1 to 12 has its own loop (a tile of r rows then
  * costs about r rows' time, where the AVX2 kernel rounds up to 4 or 6), so
@@ -34,22 +36,24 @@ AVX512 static inline __m512 activate16(__m512 v, const gemm_tile_t *t)
 }
 
 /*
- * Finishes row r of the tile from its accumulator and stores it; lanes
- * holds the columns inside nr. A full row takes plain loads and stores of
- * C, the common case.
+ * Finishes the 16 columns from col of row r of the tile from their
+ * accumulator and stores them; lanes holds the columns inside nr, all of
+ * them when full. A full row takes plain loads and stores of C, the common
+ * case.
  */
-AVX512 static inline void finish_row(const gemm_tile_t *t, int r, __m512 v, __mmask16 lanes)
+AVX512 static inline void finish_row(const gemm_tile_t *t, int r, int col, __m512 v,
+                                     __mmask16 lanes, bool full)
 {
-    float *c = t->c + r * t->ldc;
-    const bool full = t->nr == GEMM_NR;
+    float *c = t->c + r * t->ldc + col;
 
     if (!t->first) {
         v = _mm512_add_ps(v, full ? _mm512_loadu_ps(c) : _mm512_maskz_loadu_ps(lanes, c));
     } else {
         if (t->bias)
-            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(lanes, t->bias));
+            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(lanes, t->bias + col));
         if (t->residual)
-            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(lanes, t->residual + r * t->ld_residual));
+            v = _mm512_add_ps(v,
+                              _mm512_maskz_loadu_ps(lanes, t->residual + r * t->ld_residual + col));
     }
     if (t->last)
         v = activate16(v, t);
@@ -81,7 +85,7 @@ AVX512 static inline void prefetch_row(const float *row)
 #define ROW_FINISH(R)                                                                              \
     do {                                                                                           \
         if (ROWS > (R))                                                                            \
-            finish_row(t, R, c##R, lanes);                                                         \
+            finish_row(t, R, 0, c##R, lanes, full);                                                \
     } while (0)
 
 /*
@@ -99,6 +103,7 @@ AVX512 static inline __attribute__((always_inline)) void tile_body(const gemm_ti
     const float *g3 = ROWS > 9 ? g0 + 9 * lda : g0;
     const float *b = t->b;
     const __mmask16 lanes = (__mmask16)((1u << t->nr) - 1);
+    const bool full = t->nr == GEMM_NR;
     __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
     __m512 c3 = _mm512_setzero_ps(), c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps();
     __m512 c6 = _mm512_setzero_ps(), c7 = _mm512_setzero_ps(), c8 = _mm512_setzero_ps();
@@ -143,11 +148,106 @@ AVX512 static inline __attribute__((always_inline)) void tile_body(const gemm_ti
     ROW_FINISH(11);
 }
 
-/* One loop per row count, each out of line so each gets its own register allocation. */
+/*
+ * Row R of the two-panel tile: one broadcast of its A element, kept in a
+ * register, for the FMAs of both panels (two embedded broadcasts would
+ * load it twice, and loads are what this tile saves). The K loop unrolled
+ * by 4 instead of 2 measured no faster.
+ */
+#define ROW_STEP2(R, G, OFF)                                                                       \
+    do {                                                                                           \
+        if (ROWS > (R)) {                                                                          \
+            const __m512 av = _mm512_set1_ps((G)[OFF]);                                            \
+            c##R = _mm512_fmadd_ps(av, b0, c##R);                                                  \
+            d##R = _mm512_fmadd_ps(av, b1, d##R);                                                  \
+        }                                                                                          \
+    } while (0)
+
+#define ROW_FINISH2(R)                                                                             \
+    do {                                                                                           \
+        if (ROWS > (R)) {                                                                          \
+            finish_row(t, R, 0, c##R, 0xffff, true);                                               \
+            finish_row(t, R, GEMM_NR, d##R, lanes, full);                                          \
+        }                                                                                          \
+    } while (0)
+
+/*
+ * The tile of ROWS rows (== t->mr) on two panels: columns 0..15 from t->b,
+ * 16..nr-1 from t->b + t->ldp (GEMM_NR < nr <= 2 GEMM_NR), 24 accumulators
+ * c (first panel) and d (second) at 12 rows, plus the two B rows and the
+ * broadcast: 27 of the 32 zmm registers.
+ */
+AVX512 static inline __attribute__((always_inline)) void tile2_body(const gemm_tile_t *t,
+                                                                    const int ROWS)
+{
+    const int64_t lda = t->lda, kc = t->kc, ldp = t->ldp;
+    const float *g0 = t->a;
+    const float *g1 = ROWS > 3 ? g0 + 3 * lda : g0;
+    const float *g2 = ROWS > 6 ? g0 + 6 * lda : g0;
+    const float *g3 = ROWS > 9 ? g0 + 9 * lda : g0;
+    const float *b = t->b;
+    const int nr2 = t->nr - GEMM_NR;
+    const __mmask16 lanes = (__mmask16)((1u << nr2) - 1);
+    const bool full = nr2 == GEMM_NR;
+    __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
+    __m512 c3 = _mm512_setzero_ps(), c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps();
+    __m512 c6 = _mm512_setzero_ps(), c7 = _mm512_setzero_ps(), c8 = _mm512_setzero_ps();
+    __m512 c9 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps(), d2 = _mm512_setzero_ps();
+    __m512 d3 = _mm512_setzero_ps(), d4 = _mm512_setzero_ps(), d5 = _mm512_setzero_ps();
+    __m512 d6 = _mm512_setzero_ps(), d7 = _mm512_setzero_ps(), d8 = _mm512_setzero_ps();
+    __m512 d9 = _mm512_setzero_ps(), d10 = _mm512_setzero_ps(), d11 = _mm512_setzero_ps();
+
+    for (int r = 0; r < ROWS; r++) {
+        prefetch_row(t->c + r * t->ldc);
+        prefetch_row(t->c + r * t->ldc + GEMM_NR);
+        if (t->first && t->residual) {
+            prefetch_row(t->residual + r * t->ld_residual);
+            prefetch_row(t->residual + r * t->ld_residual + GEMM_NR);
+        }
+    }
+#pragma GCC unroll 2
+    for (int64_t p = 0; p < kc; p++, b += GEMM_NR, g0++, g1++, g2++, g3++) {
+        const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + ldp);
+        ROW_STEP2(0, g0, 0);
+        ROW_STEP2(1, g0, lda);
+        ROW_STEP2(2, g0, 2 * lda);
+        ROW_STEP2(3, g1, 0);
+        ROW_STEP2(4, g1, lda);
+        ROW_STEP2(5, g1, 2 * lda);
+        ROW_STEP2(6, g2, 0);
+        ROW_STEP2(7, g2, lda);
+        ROW_STEP2(8, g2, 2 * lda);
+        ROW_STEP2(9, g3, 0);
+        ROW_STEP2(10, g3, lda);
+        ROW_STEP2(11, g3, 2 * lda);
+    }
+    ROW_FINISH2(0);
+    ROW_FINISH2(1);
+    ROW_FINISH2(2);
+    ROW_FINISH2(3);
+    ROW_FINISH2(4);
+    ROW_FINISH2(5);
+    ROW_FINISH2(6);
+    ROW_FINISH2(7);
+    ROW_FINISH2(8);
+    ROW_FINISH2(9);
+    ROW_FINISH2(10);
+    ROW_FINISH2(11);
+}
+
+/*
+ * One loop per row count and panel count, each out of line so each gets
+ * its own register allocation.
+ */
 #define TILE(R)                                                                                    \
     AVX512 static __attribute__((noinline)) void tile##R(const gemm_tile_t *t)                     \
     {                                                                                              \
         tile_body(t, R);                                                                           \
+    }                                                                                              \
+    AVX512 static __attribute__((noinline)) void tile2_##R(const gemm_tile_t *t)                   \
+    {                                                                                              \
+        tile2_body(t, R);                                                                          \
     }
 TILE(1)
 TILE(2)
@@ -163,13 +263,17 @@ TILE(11)
 TILE(12)
 
 _Static_assert(GEMM_AVX512_MR == 12, "one tile function per row count up to GEMM_AVX512_MR");
-_Static_assert(GEMM_NR == 16, "a tile row is one zmm vector");
+_Static_assert(GEMM_AVX512_PANELS == 2, "tiles of one and of two panels");
+_Static_assert(GEMM_NR == 16, "a tile row is one zmm vector per panel");
 
 AVX512 void gemm_kernel_avx512(const gemm_tile_t *t)
 {
-    static void (*const tiles[GEMM_AVX512_MR + 1])(const gemm_tile_t *) = {
-        NULL, tile1, tile2, tile3, tile4, tile5, tile6, tile7, tile8, tile9, tile10, tile11, tile12,
+    static void (*const tiles[2][GEMM_AVX512_MR + 1])(const gemm_tile_t *) = {
+        {NULL, tile1, tile2, tile3, tile4, tile5, tile6, tile7, tile8, tile9, tile10, tile11,
+         tile12},
+        {NULL, tile2_1, tile2_2, tile2_3, tile2_4, tile2_5, tile2_6, tile2_7, tile2_8, tile2_9,
+         tile2_10, tile2_11, tile2_12},
     };
 
-    tiles[t->mr](t);
+    tiles[t->nr > GEMM_NR][t->mr](t);
 }

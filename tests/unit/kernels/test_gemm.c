@@ -1,11 +1,12 @@
 /*
  * Unit tests of the packed-B GEMM (kernels/gemm) against a naive
  * double-accumulating reference: edge sizes around the 6 x 16 (AVX2) and
- * 12 x 16 (AVX-512) tiles and the K, row and panel blocks, plain and
- * transposed B, strided A and C, a gathered A, every epilogue (residual
- * aliasing C included), one and two threads; each vector micro-kernel
- * against the portable one. Then MatMul, Gemm and inferd.FusedMatMul
- * through their pack hooks, on the packed and the unpacked paths.
+ * 12 x 32 (AVX-512, two panels; 12 x 16 for an odd last one) tiles and the
+ * K, row and panel blocks, plain and transposed B, strided A and C, a
+ * gathered A, every epilogue (residual aliasing C included), one and two
+ * threads; each vector micro-kernel against the portable one. Then MatMul,
+ * Gemm and inferd.FusedMatMul through their pack hooks, on the packed and
+ * the unpacked paths.
  */
 #include "gemm/gemm.h"
 
@@ -28,7 +29,11 @@
 
 /* 13, 14 and 16 end a block on the AVX-512 kernel's short tile (8 + 5, 6, 8). */
 static const int64_t sizes_m[] = {1, 2, 5, 6, 7, 13, 14, 16, 17, 100, 150, 257};
-static const int64_t sizes_n[] = {1, 2, 15, 16, 17, 31, 33, 100, 530};
+/*
+ * Two-panel tiles: 17, 31 and 63 end on a second panel of 1 and 15
+ * columns, 33 and 100 on an odd panel run alone, 530 on a pair again.
+ */
+static const int64_t sizes_n[] = {1, 2, 15, 16, 17, 31, 33, 63, 100, 530};
 static const int64_t sizes_k[] = {0, 1, 2, 5, 16, 17, 100, 257, 513, 1100};
 
 #define COUNT(a) ((int64_t)(sizeof(a) / sizeof((a)[0])))
@@ -264,49 +269,70 @@ static void generic_rows(const gemm_tile_t *tile)
         gemm_tile_t t = *tile;
         t.a += r0 * t.lda;
         t.c += r0 * t.ldc;
-        t.residual += r0 * t.ld_residual;
+        t.residual = t.residual ? t.residual + r0 * t.ld_residual : NULL;
         t.mr = tile->mr - r0 < GEMM_MR ? tile->mr - r0 : GEMM_MR;
         gemm_kernel_generic(&t);
     }
 }
 
 /*
+ * generic_rows on a tile of any width: each GEMM_NR columns from their own
+ * panel, ldp floats after the previous one.
+ */
+static void generic_tile(const gemm_tile_t *tile)
+{
+    for (int col = 0; col < tile->nr; col += GEMM_NR) {
+        gemm_tile_t t = *tile;
+        t.b += col / GEMM_NR * t.ldp;
+        t.c += col;
+        t.bias = t.bias ? t.bias + col : NULL;
+        t.residual = t.residual ? t.residual + col : NULL;
+        t.nr = tile->nr - col < GEMM_NR ? tile->nr - col : GEMM_NR;
+        generic_rows(&t);
+    }
+}
+
+/*
  * A vector micro-kernel against the portable one (which this CPU never
  * dispatches to when it has AVX2), tile by tile: every mr up to max_mr and
- * every nr, each first/last combination and activation. C is compared
- * whole, so a write outside the tile's rows and columns counts too.
+ * every nr up to panels x GEMM_NR (the second panel some rows past the
+ * first's kc, as in a packed B whose k exceeds the K block), each
+ * first/last combination and activation, with and without bias and
+ * residual. C is compared whole, so a write outside the tile's rows and
+ * columns counts too.
  */
-static void check_kernel(const char *name, gemm_kernel_fn kernel, int max_mr)
+static void check_kernel(const char *name, gemm_kernel_fn kernel, int max_mr, int panels)
 {
-    enum { KC = 37, LD = 20, ROWS = GEMM_AVX512_MR };
+    enum { KC = 37, LDP = (KC + 3) * GEMM_NR, LD = 2 * GEMM_NR + 4, ROWS = GEMM_AVX512_MR };
     /* Packed panels are 64-byte aligned; the vector kernels rely on it. */
-    static _Alignas(64) float b[KC * GEMM_NR];
+    static _Alignas(64) float b[2 * LDP];
     float *a, *b_src, *bias, *res, *start;
     float c_gen[ROWS * LD], c_vec[ROWS * LD];
     int bad = 0;
 
-    assert(max_mr <= ROWS);
+    assert(max_mr <= ROWS && panels <= 2);
     a = harness_random_floats(ROWS * KC, 41);
-    b_src = harness_random_floats(KC * GEMM_NR, 42);
-    bias = harness_random_floats(GEMM_NR, 43);
+    b_src = harness_random_floats(2 * LDP, 42);
+    bias = harness_random_floats(2 * GEMM_NR, 43);
     res = harness_random_floats(ROWS * LD, 44);
     start = harness_random_floats(ROWS * LD, 45);
     memcpy(b, b_src, sizeof b);
     for (int mr = 1; mr <= max_mr; mr++)
-        for (int nr = 1; nr <= GEMM_NR; nr++)
-            for (int flags = 0; flags < 4; flags++)
+        for (int nr = 1; nr <= panels * GEMM_NR; nr++)
+            for (int flags = 0; flags < 8; flags++)
                 for (int act = GEMM_ACT_NONE; act <= GEMM_ACT_GELU; act++) {
                     gemm_tile_t t = {.a = a,
                                      .lda = KC,
                                      .b = b,
+                                     .ldp = LDP,
                                      .kc = KC,
                                      .ldc = LD,
                                      .mr = mr,
                                      .nr = nr,
                                      .first = flags & 1,
                                      .last = flags & 2,
-                                     .bias = bias,
-                                     .residual = res,
+                                     .bias = flags & 4 ? NULL : bias,
+                                     .residual = flags & 4 ? NULL : res,
                                      .ld_residual = LD,
                                      .act = (gemm_activation_t)act,
                                      .clip_min = CLIP_MIN,
@@ -314,7 +340,7 @@ static void check_kernel(const char *name, gemm_kernel_fn kernel, int max_mr)
                     memcpy(c_gen, start, sizeof c_gen);
                     memcpy(c_vec, start, sizeof c_vec);
                     t.c = c_gen;
-                    generic_rows(&t);
+                    generic_tile(&t);
                     t.c = c_vec;
                     kernel(&t);
                     for (int i = 0; i < ROWS * LD; i++) {
@@ -344,9 +370,9 @@ static void check_kernel(const char *name, gemm_kernel_fn kernel, int max_mr)
 static void test_kernels(void)
 {
     if (cpu_isa() >= CPU_ISA_AVX2)
-        check_kernel("avx2", gemm_kernel_avx2, GEMM_MR);
+        check_kernel("avx2", gemm_kernel_avx2, GEMM_MR, 1);
     if (cpu_isa() >= CPU_ISA_AVX512)
-        check_kernel("avx512", gemm_kernel_avx512, GEMM_AVX512_MR);
+        check_kernel("avx512", gemm_kernel_avx512, GEMM_AVX512_MR, GEMM_AVX512_PANELS);
 }
 
 /* Reference Y = act(A [m,k] x B [k,n] (+ bias)) in double. */

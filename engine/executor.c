@@ -187,6 +187,8 @@ static void add_op_time(engine_context_t *ctx, const engine_op_time_t *t)
     ctx->op_times[k].calls += t->calls;
 }
 
+_Static_assert(ENGINE_IMPL_MAX == OP_IMPL_MAX, "a profile entry keeps a step's whole name");
+
 /* Adds one run of a step to the profile. */
 static void add_step_time(engine_context_t *ctx, const plan_step_t *step, double ms)
 {

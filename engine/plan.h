@@ -27,16 +27,13 @@ typedef struct plan_value {
     size_t offset; /* VALUE_ARENA: byte offset in the arena */
 } plan_value_t;
 
-/* Longest implementation name a step keeps (op_kernel_t.describe). */
-#define PLAN_IMPL_MAX 48
-
 typedef struct plan_step {
     const graph_node_t *node;
     size_t workspace_offset;
     size_t workspace_size;
-    void *prepared;           /* from kernel->prepare, freed with kernel->unprepare */
-    char impl[PLAN_IMPL_MAX]; /* which implementation runs it */
-    bool reference;           /* that implementation is reference code */
+    void *prepared;         /* from kernel->prepare, freed with kernel->unprepare */
+    char impl[OP_IMPL_MAX]; /* which implementation runs it (op_kernel_t.describe) */
+    bool reference;         /* that implementation is reference code */
 } plan_step_t;
 
 typedef struct plan {

@@ -35,6 +35,9 @@
 #define OPSET_MIN 1
 #define OPSET_MAX 17
 
+/* Longest implementation name op_kernel_t.describe writes, its terminator included. */
+#define OP_IMPL_MAX 48
+
 /* Formal inputs an info table describes; variadic ops repeat the last one. */
 #define OP_MAX_FORMAL_INPUTS 8
 
@@ -157,7 +160,7 @@ typedef struct op_kernel {
     void (*unprepare)(void *prepared);
     /*
      * Optional. Writes which implementation the call runs into impl (size
-     * bytes): a library's name for its primitive, or which of inferd's own
+     * bytes, OP_IMPL_MAX): a library's name for its primitive, or which of inferd's own
      * kernels and at which ISA; returns true when that is reference code,
      * an unoptimised loop that runs only because nothing faster takes
      * these shapes. Called once per plan after prepare, with state,

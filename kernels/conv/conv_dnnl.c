@@ -37,9 +37,6 @@
 /* Bytes packed weights are aligned to (oneDNN's own buffers use 64). */
 #define CONV_DNNL_ALIGN 64
 
-/* Longest implementation description kept ("onednn brg:avx512_core" and the like). */
-#define CONV_DNNL_IMPL_MAX 48
-
 /* The weights packed in one blocked format. */
 typedef struct conv_weights {
     dnnl_memory_desc_t md;
@@ -66,7 +63,7 @@ typedef struct conv_prepared {
     conv_pack_t *pack;
     conv_weights_t *weights; /* the copy in the primitive's format; one use held */
     dnnl_memory_desc_t src_md, bias_md, dst_md, scratch_md;
-    char impl[CONV_DNNL_IMPL_MAX];
+    char impl[OP_IMPL_MAX];
     bool reference; /* oneDNN's reference code: the only implementation for this shape */
 } conv_prepared_t;
 

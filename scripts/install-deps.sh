@@ -8,7 +8,9 @@
 #   --runtime  the shared libraries a built inferd links against
 set -euo pipefail
 
-runtime=(libprotobuf-c1 libopenblas0 libmicrohttpd12 libjansson4 libgrpc29 ca-certificates)
+# Every shared library the binary links (tests/deploy checks with ldd inside the image).
+runtime=(libprotobuf-c1 libopenblas0 libmicrohttpd12 libjansson4 libgrpc29 libdnnl2 libsleef3 libgomp1
+         ca-certificates)
 build=(
   # toolchain
   build-essential cmake pkg-config git clang-format
@@ -26,6 +28,10 @@ tests=(
   python3-grpcio python3-grpc-tools
   # benchmarks: HTTP load generator
   wrk
+  # deployment tests: nginx in front of replicas, real containers under podman
+  # (runc: crun fails on this machine kind's hybrid cgroup layout), Compose,
+  # and debootstrap for base images (no container registry is reachable)
+  nginx podman runc podman-compose debootstrap
 )
 
 case "${1:-}" in

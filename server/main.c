@@ -27,6 +27,7 @@ static void usage(FILE *out)
           "  bench  time a model on generated inputs and print one JSON line\n"
           "  serve  serve a model repository over KServe v2 REST\n"
           "  perf   load-test a KServe v2 server and report throughput and latency\n"
+          "  health exit 0 when the server on this host is ready, else 1\n"
           "\n"
           "`inferd <command> --help` describes a command's options.\n",
           out);
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
         return cli_serve(argc - 1, argv + 1);
     if (strcmp(argv[1], "perf") == 0)
         return cli_perf(argc - 1, argv + 1);
+    if (strcmp(argv[1], "health") == 0)
+        return cli_health(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return 0;

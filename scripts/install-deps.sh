@@ -13,7 +13,7 @@ runtime=(libprotobuf-c1 libopenblas0 libmicrohttpd12 libjansson4 libgrpc29 libdn
          ca-certificates)
 build=(
   # toolchain
-  build-essential cmake pkg-config git clang-format
+  build-essential cmake pkg-config
   # ONNX model format: onnx.proto and the protobuf-c generator
   libonnx-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   # math libraries
@@ -22,6 +22,8 @@ build=(
   libmicrohttpd-dev libjansson-dev libgrpc-dev
 )
 tests=(
+  # development tools, not needed to compile (the image's build stage leaves them out)
+  git clang-format
   # HTTP client, conformance data generator, PyTorch references
   libcurl4-openssl-dev python3 python3-numpy python3-onnx python3-torch python3-torchvision
   # gRPC client tests: Python stubs generated from api/*.proto at test time

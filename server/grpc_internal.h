@@ -61,9 +61,19 @@ struct grpc_frontend {
 
     pthread_mutex_t lock; /* guards the fields below */
     pthread_cond_t changed;
-    bool quiesced;      /* shutdown-and-notify was called */
+    bool quiescing;     /* grpc_frontend_quiesce has started */
     bool shutdown_done; /* its tag came back */
     int live_calls;     /* call states allocated and not yet freed */
+    /*
+     * The hold before shutdown-and-notify (grpc_frontend_quiesce): while
+     * holding, unary answers are parked instead of sent, so that clients
+     * waiting for them send nothing new when the shutdown starts.
+     */
+    bool holding;
+    int unanswered;            /* unary calls arrived and not yet answered (parked ones included) */
+    int n_parked;              /* answers parked */
+    struct grpc_unary *parked; /* their calls, linked by next_parked */
+    int64_t last_arrival_ms;   /* monotonic time of the last unary arrival */
 };
 
 typedef struct grpc_unary grpc_unary_t;
@@ -86,8 +96,11 @@ struct grpc_unary {
     grpc_byte_buffer *payload;  /* the request message */
     grpc_byte_buffer *response; /* the answer, while being sent */
     grpc_slice status_details;  /* the failure message, while being sent */
-    int cancelled;              /* RECV_CLOSE_ON_SERVER: the client went away or timed out */
-    bool accepted;              /* arrived: counted in state->in_flight */
+    grpc_status_code code;      /* the answer's status, once decided */
+    bool has_details;           /* status_details is the answer's message */
+    struct grpc_unary *next_parked;
+    int cancelled; /* RECV_CLOSE_ON_SERVER: the client went away or timed out */
+    bool accepted; /* arrived: counted in state->in_flight */
     atomic_int refs;
     grpc_tag_t arrived, closed, sent;
     arena_t arena;         /* the messages of calls other than ModelInfer */

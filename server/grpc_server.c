@@ -35,6 +35,15 @@
 #define GRPC_ARMED_UNKNOWN 1
 /* Room for "[address]:port". */
 #define GRPC_ADDRESS_MAX 96
+/*
+ * The hold before the shutdown (grpc_frontend_quiesce): it ends once every
+ * call that arrived is answered or parked and none arrived for
+ * GRPC_HOLD_QUIET_MS, or after GRPC_HOLD_MAX_MS whatever the clients do,
+ * checking every GRPC_HOLD_POLL_MS.
+ */
+#define GRPC_HOLD_QUIET_MS 50
+#define GRPC_HOLD_MAX_MS   1000
+#define GRPC_HOLD_POLL_MS  5
 
 typedef struct grpc_method {
     const char *path;
@@ -93,6 +102,25 @@ int64_t grpc_wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits on fe->changed (fe->lock held) for at most ms milliseconds. */
+static void wait_changed_ms(grpc_frontend_t *fe, long ms)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (ms % 1000) * 1000000;
+    until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000;
+    until.tv_nsec %= 1000000000;
+    pthread_cond_timedwait(&fe->changed, &fe->lock, &until);
 }
 
 int64_t grpc_deadline_left_us(gpr_timespec deadline)
@@ -223,6 +251,10 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
     }
     u->accepted = true;
     atomic_fetch_add(&u->fe->state->in_flight, 1);
+    pthread_mutex_lock(&u->fe->lock);
+    u->fe->unanswered++;
+    u->fe->last_arrival_ms = monotonic_ms();
+    pthread_mutex_unlock(&u->fe->lock);
     if (!arm_unary(u->fe, u->method))
         log_warn("grpc: cannot request the next %s call", methods[u->method].path);
     atomic_init(&u->refs, 2);
@@ -264,7 +296,8 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
     return true;
 }
 
-static void unary_send(grpc_unary_t *u, grpc_status_code code, const char *message)
+/* Starts sending u's answer: its response if any, u->code and its details. */
+static void unary_start_send(grpc_unary_t *u)
 {
     grpc_op ops[3];
     size_t n = 0;
@@ -276,18 +309,42 @@ static void unary_send(grpc_unary_t *u, grpc_status_code code, const char *messa
         ops[n].op = GRPC_OP_SEND_MESSAGE;
         ops[n++].data.send_message.send_message = u->response;
     }
-    if (message) {
-        grpc_slice_unref(u->status_details);
-        u->status_details = grpc_slice_from_copied_string(message);
-    }
     ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
-    ops[n].data.send_status_from_server.status = code;
-    ops[n++].data.send_status_from_server.status_details = message ? &u->status_details : NULL;
+    ops[n].data.send_status_from_server.status = u->code;
+    ops[n++].data.send_status_from_server.status_details =
+        u->has_details ? &u->status_details : NULL;
     rc = grpc_call_start_batch(u->call, ops, n, &u->sent, NULL);
     if (rc != GRPC_CALL_OK) {
         log_warn("grpc: %s: cannot send the answer (%d)", methods[u->method].path, rc);
         unary_release(u);
     }
+}
+
+/* Sends u's answer now, or parks it while the front end holds answers back. */
+static void unary_send(grpc_unary_t *u, grpc_status_code code, const char *message)
+{
+    grpc_frontend_t *fe = u->fe;
+    bool park;
+
+    u->code = code;
+    if (message) {
+        grpc_slice_unref(u->status_details);
+        u->status_details = grpc_slice_from_copied_string(message);
+        u->has_details = true;
+    }
+    pthread_mutex_lock(&fe->lock);
+    park = fe->holding;
+    if (park) {
+        u->next_parked = fe->parked;
+        fe->parked = u;
+        fe->n_parked++;
+        pthread_cond_broadcast(&fe->changed);
+    } else {
+        fe->unanswered--;
+    }
+    pthread_mutex_unlock(&fe->lock);
+    if (!park)
+        unary_start_send(u);
 }
 
 void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg)
@@ -540,25 +597,99 @@ int grpc_frontend_port(const grpc_frontend_t *fe)
     return fe->port;
 }
 
+/* True when every unary call that arrived is parked and none arrived for GRPC_HOLD_QUIET_MS. */
+static bool hold_settled_locked(const grpc_frontend_t *fe, int64_t now)
+{
+    return fe->unanswered == fe->n_parked && now - fe->last_arrival_ms >= GRPC_HOLD_QUIET_MS;
+}
+
+/*
+ * Why the hold. Once shutdown-and-notify has begun, the gRPC core answers
+ * CANCELLED to every call whose stream arrives before its GOAWAY reaches
+ * that connection, and neither clients nor nginx retry CANCELLED. So
+ * answers are held back first: a client waiting for one sends nothing new,
+ * and once every client is waiting, the shutdown starts with no call on
+ * the wire. The parked answers then go out, and the clients' next calls
+ * meet the GOAWAY or a closed port, which they and nginx retry elsewhere.
+ * Clients with more calls in flight than they have answers pending can
+ * still meet the race; the hold ends after GRPC_HOLD_MAX_MS regardless.
+ */
 void grpc_frontend_quiesce(grpc_frontend_t *fe)
 {
+    grpc_unary_t *parked;
+    int64_t start = monotonic_ms();
+
     pthread_mutex_lock(&fe->lock);
-    if (fe->server && !fe->quiesced) {
-        fe->quiesced = true;
-        grpc_server_shutdown_and_notify(fe->server, fe->cq, &fe->shutdown_tag);
+    if (!fe->server || fe->quiescing) {
+        pthread_mutex_unlock(&fe->lock);
+        return;
     }
+    fe->quiescing = true;
+    fe->holding = true;
+    for (int64_t now = start; !hold_settled_locked(fe, now) && now - start < GRPC_HOLD_MAX_MS;
+         now = monotonic_ms())
+        wait_changed_ms(fe, GRPC_HOLD_POLL_MS);
     pthread_mutex_unlock(&fe->lock);
+    grpc_server_shutdown_and_notify(fe->server, fe->cq, &fe->shutdown_tag);
+    pthread_mutex_lock(&fe->lock);
+    fe->holding = false;
+    parked = fe->parked;
+    fe->parked = NULL;
+    fe->unanswered -= fe->n_parked;
+    fe->n_parked = 0;
+    pthread_mutex_unlock(&fe->lock);
+    while (parked) {
+        grpc_unary_t *next = parked->next_parked;
+        unary_start_send(parked);
+        parked = next;
+    }
+}
+
+/* True once the core has finished every call and inferd has released every call state. */
+static bool drained_locked(const grpc_frontend_t *fe)
+{
+    return fe->shutdown_done && fe->live_calls == 0;
+}
+
+bool grpc_frontend_drain(grpc_frontend_t *fe, int timeout_secs)
+{
+    struct timespec deadline;
+    bool drained;
+
+    if (!fe->server)
+        return true;
+    grpc_frontend_quiesce(fe);
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_secs;
+    pthread_mutex_lock(&fe->lock);
+    while (!drained_locked(fe))
+        if (pthread_cond_timedwait(&fe->changed, &fe->lock, &deadline) != 0)
+            break;
+    drained = drained_locked(fe);
+    pthread_mutex_unlock(&fe->lock);
+    return drained;
 }
 
 void grpc_frontend_stop(grpc_frontend_t *fe)
 {
+    bool drained;
+
     if (!fe)
         return;
     if (fe->server) {
         grpc_frontend_quiesce(fe);
-        grpc_server_cancel_all_calls(fe->server);
         pthread_mutex_lock(&fe->lock);
-        while (!fe->shutdown_done || fe->live_calls > 0)
+        drained = drained_locked(fe);
+        pthread_mutex_unlock(&fe->lock);
+        /*
+         * Only calls that outlived the drain are cancelled (streams a client
+         * keeps open): a call the core had accepted but inferd had not yet
+         * picked up would otherwise end CANCELLED, which clients do not retry.
+         */
+        if (!drained)
+            grpc_server_cancel_all_calls(fe->server);
+        pthread_mutex_lock(&fe->lock);
+        while (!drained_locked(fe))
             pthread_cond_wait(&fe->changed, &fe->lock);
         pthread_mutex_unlock(&fe->lock);
         grpc_server_destroy(fe->server);

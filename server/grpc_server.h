@@ -35,17 +35,29 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
 int grpc_frontend_port(const grpc_frontend_t *fe);
 
 /*
- * Stops accepting calls (gRPC's shutdown-and-notify): new calls fail with
- * UNAVAILABLE on the client; calls already accepted, including open
- * streams, are still served. Safe to call more than once.
+ * Stops accepting calls: holds answers back until the clients have nothing
+ * on the wire (at most a second; see grpc_server.c), then gRPC's
+ * shutdown-and-notify (GOAWAY, the port closed), then sends what it held.
+ * Clients see their later calls fail with UNAVAILABLE; calls already
+ * accepted, including open streams, are still served. Safe to call more
+ * than once, from one thread.
  */
 void grpc_frontend_quiesce(grpc_frontend_t *fe);
 
 /*
- * Quiesces, cancels the calls still open (streams a client keeps open),
- * waits for every call to be released, stops the threads and frees. Call
- * it only once no batcher completion can still reach a call (after
- * repository_drain). NULL is a no-op.
+ * Quiesces, then waits at most timeout_secs for every call to finish:
+ * those in flight, and those the core accepted before the quiesce but
+ * inferd has not picked up yet, which inferd's in-flight count cannot see.
+ * Call it while the batchers still run, so that those calls are served.
+ * True when every call finished in time.
+ */
+bool grpc_frontend_drain(grpc_frontend_t *fe, int timeout_secs);
+
+/*
+ * Quiesces, cancels the calls still open if a drain did not finish them
+ * (streams a client keeps open), waits for every call to be released,
+ * stops the threads and frees. Call it only once no batcher completion can
+ * still reach a call (after repository_drain). NULL is a no-op.
  */
 void grpc_frontend_stop(grpc_frontend_t *fe);
 

@@ -146,6 +146,9 @@ int cli_serve(int argc, char **argv)
     log_info("stopped accepting connections; %d requests in flight", atomic_load(&state.in_flight));
     if (!wait_in_flight(&state, cfg.exit_timeout_secs))
         log_warn("exit timeout: %d requests still in flight", atomic_load(&state.in_flight));
+    /* gRPC calls accepted before the quiesce but not picked up yet run now, on live batchers. */
+    if (!grpc_frontend_drain(grpc, cfg.exit_timeout_secs))
+        log_warn("exit timeout: gRPC calls still open are cancelled");
     /* Queued work still completes; its connections resume before the daemon stops. */
     repository_drain(repo);
     wait_in_flight(&state, cfg.exit_timeout_secs);

@@ -2,15 +2,18 @@
 # Installs the Debian packages inferd needs. This is the only place apt-get
 # package lists live; README, CI and the container image all call it.
 #
-# usage: install-deps.sh [--build | --runtime]
-#   (none)     everything: build, tests and benchmarks
-#   --build    what compiling inferd needs
-#   --runtime  the shared libraries a built inferd links against
+# usage: install-deps.sh [--build | --runtime | --load-balancer]
+#   (none)           everything: build, tests and benchmarks
+#   --build          what compiling inferd needs
+#   --runtime        the shared libraries a built inferd links against
+#   --load-balancer  nginx, for docker/nginx.Dockerfile
 set -euo pipefail
 
 # Every shared library the binary links (tests/deploy checks with ldd inside the image).
 runtime=(libprotobuf-c1 libopenblas0 libmicrohttpd12 libjansson4 libgrpc29 libdnnl2 libsleef3 libgomp1
          ca-certificates)
+# Debian's nginx has the gRPC proxy module (grpc_pass).
+load_balancer=(nginx)
 build=(
   # toolchain
   build-essential cmake pkg-config
@@ -32,15 +35,18 @@ tests=(
   wrk
   # deployment tests: nginx in front of replicas, real containers under podman
   # (runc: crun fails on this machine kind's hybrid cgroup layout), Compose,
+  # with the CNI plugin that lets Compose services find each other by name,
   # and debootstrap for base images (no container registry is reachable)
-  nginx podman runc podman-compose debootstrap
+  "${load_balancer[@]}" podman runc podman-compose golang-github-containernetworking-plugin-dnsname
+  debootstrap
 )
 
 case "${1:-}" in
   --runtime) packages=("${runtime[@]}") ;;
   --build) packages=("${build[@]}") ;;
+  --load-balancer) packages=("${load_balancer[@]}") ;;
   "") packages=("${build[@]}" "${tests[@]}") ;;
-  *) echo "usage: $0 [--build | --runtime]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build | --runtime | --load-balancer]" >&2; exit 2 ;;
 esac
 
 sudo_cmd=()

@@ -559,8 +559,7 @@ static status_t parse_root(const parser_t *p, const json_t *root, model_config_t
     if (st == STATUS_OK)
         st = member_string(p, root, "", "name", name, sizeof name);
     if (st == STATUS_OK && name[0] && strcmp(name, cfg->name) != 0)
-        return fail(p, "name", "\"%s\" differs from the model's folder name \"%s\"", name,
-                    cfg->name);
+        return fail(p, "name", "\"%s\" differs from the model's name \"%s\"", name, cfg->name);
     if (st == STATUS_OK)
         st = member_string(p, root, "", "platform", cfg->platform, sizeof cfg->platform);
     if (st == STATUS_OK && strcmp(cfg->platform, "onnx") != 0)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config_json.h"
+#include "model_config.h"
 #include "tensor.h"
 
 /* Largest --config-file read. */
@@ -39,6 +40,8 @@
 #define DEFAULT_MAX_TENSOR_ELEMENTS 268435456
 _Static_assert(DEFAULT_MAX_TENSOR_ELEMENTS <= TENSOR_MAX_ELEMENTS,
                "the default tensor element limit must not exceed the engine's");
+_Static_assert(SERVER_CONFIG_NAME_MAX == MODEL_NAME_MAX,
+               "--model-name must hold exactly the names a model may have");
 /* Enum settings are stored through an int. */
 _Static_assert(sizeof(log_level_t) == sizeof(int) && sizeof(log_format_t) == sizeof(int) &&
                    sizeof(model_control_mode_t) == sizeof(int),
@@ -93,7 +96,14 @@ static const setting_t settings[] = {
      FIELD(model_repository),
      .metavar = "DIR",
      .required = true,
-     .help = "DIR/<model>/<version>/model.onnx, optional DIR/<model>/config.json"},
+     .help = "DIR/<model>/<version>/model.onnx [DIR/<model>/config.json], or one DIR/<name>.onnx "
+             "[DIR/config.json]"},
+    {.name = "model-name",
+     .kind = SETTING_STRING,
+     FIELD(model_name),
+     .metavar = "NAME",
+     .help = "name of the model of a single-model DIR, served as version 1; unset: the file name "
+             "without .onnx"},
     {.name = "config-file",
      .kind = SETTING_STRING,
      FIELD(config_file),

@@ -14,6 +14,9 @@
 
 #include "status.h"
 
+/* Longest model name + 1; equals MODEL_NAME_MAX (checked in server_config.c). */
+#define SERVER_CONFIG_NAME_MAX 128
+
 typedef enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON } log_format_t;
 typedef enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG } log_level_t;
 
@@ -25,6 +28,7 @@ typedef enum model_control_mode {
 
 typedef struct server_config {
     char model_repository[PATH_MAX];
+    char model_name[SERVER_CONFIG_NAME_MAX]; /* the single-model layout's name; "" = the file's */
     char bind_address[64];
     int http_port; /* 0 picks a free port (logged at start) */
     int grpc_port;

@@ -14,6 +14,9 @@
 
 /* Versions of one model a scan considers. */
 #define REPOSITORY_MAX_VERSIONS 256
+/* What the single-model layout looks for in the root, and the version it serves it as. */
+#define SINGLE_MODEL_SUFFIX  ".onnx"
+#define SINGLE_MODEL_VERSION 1
 
 /* A tracked model version: loading, ready, or failed with a reason. */
 typedef struct slot {
@@ -24,6 +27,25 @@ typedef struct slot {
     char reason[REPOSITORY_REASON_MAX];
     served_model_t *model; /* set when ready; holds one reference */
 } slot_t;
+
+/*
+ * What the repository root holds, read by one scan: model folders
+ * (DIR/<model>/<version>/model.onnx), or the single-model layout, exactly
+ * one DIR/<file>.onnx served as one model. Owned by the caller of
+ * scan_layout; names has room for REPOSITORY_MAX_SLOTS.
+ */
+typedef struct layout {
+    char (*names)[MODEL_NAME_MAX]; /* the model folders, or the single model's name */
+    int n;
+    char single_file[PATH_MAX]; /* the single model's file; "" for model folders */
+} layout_t;
+
+/* Where one model's files are. */
+typedef struct model_files {
+    char config_path[PATH_MAX];
+    char dir[PATH_MAX];      /* a model folder: its versions are dir/<n>/model.onnx */
+    const char *single_file; /* or the single-model layout's file, version 1 (NULL) */
+} model_files_t;
 
 struct repository {
     const server_config_t *cfg;
@@ -232,6 +254,28 @@ static int list_versions(const char *dir, int64_t *versions, int max)
     return n;
 }
 
+/* The versions of a model that have a model file, ascending. */
+static int model_versions(const model_files_t *files, int64_t *versions, int max)
+{
+    struct stat st;
+
+    if (!files->single_file)
+        return list_versions(files->dir, versions, max);
+    if (max < 1 || stat(files->single_file, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    versions[0] = SINGLE_MODEL_VERSION;
+    return 1;
+}
+
+/* The model file of one version. */
+static void version_path(const model_files_t *files, int64_t version, char *path, size_t size)
+{
+    if (files->single_file)
+        snprintf(path, size, "%s", files->single_file);
+    else
+        snprintf(path, size, "%s/%lld/model.onnx", files->dir, (long long)version);
+}
+
 /* Keeps the versions the policy selects, in place; returns how many remain. */
 static int apply_policy(const version_policy_t *p, int64_t *versions, int n)
 {
@@ -254,8 +298,8 @@ static int apply_policy(const version_policy_t *p, int64_t *versions, int n)
 }
 
 /* Brings one version in line with the files: load it, reload it if changed, or keep it. */
-static void sync_version(repository_t *repo, const char *name, const char *dir, int64_t version,
-                         const model_config_t *cfg, int64_t config_mtime)
+static void sync_version(repository_t *repo, const char *name, const model_files_t *files,
+                         int64_t version, const model_config_t *cfg, int64_t config_mtime)
 {
     char path[PATH_MAX];
     struct stat st;
@@ -263,7 +307,7 @@ static void sync_version(repository_t *repo, const char *name, const char *dir, 
     slot_t *s;
     error_t err = {0};
 
-    snprintf(path, sizeof path, "%s/%lld/model.onnx", dir, (long long)version);
+    version_path(files, version, path, sizeof path);
     if (stat(path, &st) != 0)
         return;
     pthread_mutex_lock(&repo->lock);
@@ -325,10 +369,35 @@ static void retire_unwanted(repository_t *repo, const char *name, const int64_t 
     pthread_mutex_unlock(&repo->lock);
 }
 
-/* Loads what the policy selects for one model, then retires its other versions. */
-static status_t sync_model(repository_t *repo, const char *name, error_t *err)
+/* Where model name's files are in layout. */
+static status_t locate_model(const server_config_t *cfg, const layout_t *layout, const char *name,
+                             model_files_t *out, error_t *err)
 {
-    char dir[PATH_MAX], config_path[PATH_MAX];
+    struct stat st;
+
+    memset(out, 0, sizeof *out);
+    if (layout->single_file[0]) {
+        if (strcmp(name, layout->names[0]) != 0)
+            return error_set(err, STATUS_NOT_FOUND,
+                             "model '%s' is not in the repository (it holds the single model '%s')",
+                             name, layout->names[0]);
+        out->single_file = layout->single_file;
+        snprintf(out->config_path, sizeof out->config_path, "%s/config.json",
+                 cfg->model_repository);
+        return STATUS_OK;
+    }
+    snprintf(out->dir, sizeof out->dir, "%s/%s", cfg->model_repository, name);
+    if (stat(out->dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return error_set(err, STATUS_NOT_FOUND, "model '%s' is not in the repository", name);
+    snprintf(out->config_path, sizeof out->config_path, "%s/config.json", out->dir);
+    return STATUS_OK;
+}
+
+/* Loads what the policy selects for one model of layout, then retires its other versions. */
+static status_t sync_model(repository_t *repo, const layout_t *layout, const char *name,
+                           error_t *err)
+{
+    model_files_t files;
     int64_t versions[REPOSITORY_MAX_VERSIONS];
     model_config_t *cfg = calloc(1, sizeof *cfg);
     struct stat st;
@@ -338,33 +407,36 @@ static status_t sync_model(repository_t *repo, const char *name, error_t *err)
 
     if (!cfg)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    snprintf(dir, sizeof dir, "%s/%s", repo->cfg->model_repository, name);
-    snprintf(config_path, sizeof config_path, "%s/config.json", dir);
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        rc = error_set(err, STATUS_NOT_FOUND, "model '%s' is not in the repository", name);
+    rc = locate_model(repo->cfg, layout, name, &files, err);
+    if (rc)
         goto cleanup;
-    }
-    if (stat(config_path, &st) == 0)
+    if (stat(files.config_path, &st) == 0)
         config_mtime = mtime_ns(&st);
-    rc = model_config_load(config_path, name, cfg, err);
+    rc = model_config_load(files.config_path, name, cfg, err);
     if (rc) {
         log_error("model %s: %s", name, err->message);
         set_state(repo, name, -1, MODEL_STATE_UNAVAILABLE, err->message);
         goto cleanup;
     }
     n = apply_policy(&cfg->version_policy, versions,
-                     list_versions(dir, versions, REPOSITORY_MAX_VERSIONS));
+                     model_versions(&files, versions, REPOSITORY_MAX_VERSIONS));
     if (n == 0) {
         retire_unwanted(repo, name, versions, n);
-        rc = error_set(err, STATUS_NOT_FOUND,
-                       "model '%s' has no version folder with a model.onnx that its version "
-                       "policy selects",
-                       name);
+        if (files.single_file)
+            rc = error_set(err, STATUS_NOT_FOUND,
+                           "model '%s': its version policy does not select version %d, the only "
+                           "version of a single-model repository",
+                           name, SINGLE_MODEL_VERSION);
+        else
+            rc = error_set(err, STATUS_NOT_FOUND,
+                           "model '%s' has no version folder with a model.onnx that its version "
+                           "policy selects",
+                           name);
         set_state(repo, name, -1, MODEL_STATE_UNAVAILABLE, err->message);
         goto cleanup;
     }
     for (int k = 0; k < n; k++)
-        sync_version(repo, name, dir, versions[k], cfg, config_mtime);
+        sync_version(repo, name, &files, versions[k], cfg, config_mtime);
     /* Only now: until the new versions are ready, the old ones keep answering. */
     retire_unwanted(repo, name, versions, n);
     pthread_mutex_lock(&repo->lock);
@@ -380,56 +452,134 @@ cleanup:
     return rc;
 }
 
-/* Names of the model folders in the repository (at most max). */
-static int list_models(const char *root, char (*names)[MODEL_NAME_MAX], int max)
+static bool has_suffix(const char *text, const char *suffix)
 {
-    DIR *d = opendir(root);
-    struct dirent *e;
-    int n = 0;
-
-    if (!d)
-        return -1;
-    while ((e = readdir(d)) && n < max) {
-        char path[PATH_MAX];
-        struct stat st;
-        if (e->d_name[0] == '.' || strlen(e->d_name) >= MODEL_NAME_MAX)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", root, e->d_name);
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            snprintf(names[n++], MODEL_NAME_MAX, "%s", e->d_name);
-    }
-    closedir(d);
-    return n;
+    size_t n = strlen(text), k = strlen(suffix);
+    return n >= k && strcmp(text + n - k, suffix) == 0;
 }
 
-void repository_poll(repository_t *repo)
+/*
+ * Reads the root of cfg's repository into *out (out->names must have room
+ * for REPOSITORY_MAX_SLOTS). Hidden entries are skipped. A root without a
+ * .onnx file is a repository of model folders: each subfolder is a model.
+ * A root with exactly one is the single-model layout: that file is version
+ * 1 of the model named by --model-name (default: the file name without
+ * .onnx), DIR/config.json is its configuration, and subfolders are not
+ * models. More than one .onnx file, or one beside a subfolder laid out as a
+ * model (holding <number>/model.onnx), is ambiguous: an error naming them,
+ * and out->n is 0.
+ */
+static status_t scan_layout(const server_config_t *cfg, layout_t *out, error_t *err)
 {
-    char(*names)[MODEL_NAME_MAX] = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX);
-    int n;
+    const char *root = cfg->model_repository;
+    char files[2][NAME_MAX + 1] = {"", ""};
+    char path[PATH_MAX];
+    int n_files = 0;
+    size_t stem;
+    DIR *d;
+    struct dirent *e;
 
-    if (!names)
-        return;
-    pthread_mutex_lock(&repo->sync_lock);
-    n = list_models(repo->cfg->model_repository, names, REPOSITORY_MAX_SLOTS);
-    for (int i = 0; i < n; i++) {
-        error_t err;
-        sync_model(repo, names[i], &err);
+    out->n = 0;
+    out->single_file[0] = '\0';
+    d = opendir(root);
+    if (!d)
+        return error_set(err, STATUS_NOT_FOUND, "cannot read the model repository '%s': %s", root,
+                         strerror(errno));
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", root, e->d_name);
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISREG(st.st_mode) && has_suffix(e->d_name, SINGLE_MODEL_SUFFIX)) {
+            if (n_files < 2)
+                snprintf(files[n_files], sizeof files[n_files], "%s", e->d_name);
+            n_files++;
+        } else if (S_ISDIR(st.st_mode) && strlen(e->d_name) < MODEL_NAME_MAX &&
+                   out->n < REPOSITORY_MAX_SLOTS) {
+            snprintf(out->names[out->n++], MODEL_NAME_MAX, "%s", e->d_name);
+        }
     }
-    /* Models whose folder is gone are unloaded. */
+    closedir(d);
+    if (n_files == 0)
+        return STATUS_OK;
+    if (n_files > 1) {
+        out->n = 0;
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "model repository '%s' is ambiguous: it holds %d %s files (%s, %s%s); a "
+                         "single-model repository holds exactly one, a repository of several "
+                         "models keeps each in <model>/<version>/model.onnx",
+                         root, n_files, SINGLE_MODEL_SUFFIX, files[0], files[1],
+                         n_files > 2 ? ", ..." : "");
+    }
+    for (int i = 0; i < out->n; i++) {
+        int64_t versions[REPOSITORY_MAX_VERSIONS];
+        snprintf(path, sizeof path, "%s/%s", root, out->names[i]);
+        if (list_versions(path, versions, REPOSITORY_MAX_VERSIONS) > 0) {
+            const char *folder = out->names[i];
+            out->n = 0;
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "model repository '%s' is ambiguous: it holds the model file %s and "
+                             "the model folder %s/; keep either model folders "
+                             "(<model>/<version>/model.onnx) or one model file",
+                             root, files[0], folder);
+        }
+    }
+    stem = strlen(files[0]) - strlen(SINGLE_MODEL_SUFFIX);
+    if (!cfg->model_name[0] && stem >= MODEL_NAME_MAX) {
+        out->n = 0;
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "model file name %s is too long for a model name; give --model-name",
+                         files[0]);
+    }
+    if (cfg->model_name[0])
+        snprintf(out->names[0], MODEL_NAME_MAX, "%s", cfg->model_name);
+    else
+        snprintf(out->names[0], MODEL_NAME_MAX, "%.*s", (int)stem, files[0]);
+    out->n = 1;
+    snprintf(out->single_file, sizeof out->single_file, "%s/%s", root, files[0]);
+    return STATUS_OK;
+}
+
+/* Unloads the models layout no longer holds. Called with the sync lock held. */
+static void retire_absent(repository_t *repo, const layout_t *layout)
+{
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; n >= 0 && i < REPOSITORY_MAX_SLOTS; i++) {
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
         slot_t *s = &repo->slots[i];
         bool present = false;
-        for (int k = 0; s->used && k < n; k++)
-            present |= strcmp(names[k], s->name) == 0;
+        for (int k = 0; s->used && k < layout->n; k++)
+            present |= strcmp(layout->names[k], s->name) == 0;
         if (s->used && !present) {
             retire_slot(repo, s, "unloaded: removed from the repository");
             s->used = false;
         }
     }
     pthread_mutex_unlock(&repo->lock);
+}
+
+void repository_poll(repository_t *repo)
+{
+    layout_t layout = {.names = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX)};
+    error_t err = {0};
+
+    if (!layout.names)
+        return;
+    pthread_mutex_lock(&repo->sync_lock);
+    if (scan_layout(repo->cfg, &layout, &err) != STATUS_OK) {
+        /* What is loaded keeps serving until the root can be read and is unambiguous again. */
+        log_error("%s", err.message);
+        goto cleanup;
+    }
+    for (int i = 0; i < layout.n; i++) {
+        error_t model_err;
+        sync_model(repo, &layout, layout.names[i], &model_err);
+    }
+    retire_absent(repo, &layout);
+cleanup:
     pthread_mutex_unlock(&repo->sync_lock);
-    free(names);
+    free(layout.names);
 }
 
 /* Frees retired versions as their last request ends; rescans in poll mode. */
@@ -472,16 +622,25 @@ static void *repository_thread(void *arg)
 status_t repository_create(const server_config_t *cfg, repository_t **out, error_t *err)
 {
     repository_t *repo = calloc(1, sizeof *repo);
+    layout_t layout = {.names = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX)};
     struct stat st;
+    status_t rc;
 
     *out = NULL;
-    if (!repo)
-        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    if (stat(cfg->model_repository, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        free(repo);
-        return error_set(err, STATUS_NOT_FOUND, "model repository '%s' is not a folder",
-                         cfg->model_repository);
+    if (!repo || !layout.names) {
+        rc = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        goto fail;
     }
+    if (stat(cfg->model_repository, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        rc = error_set(err, STATUS_NOT_FOUND, "model repository '%s' is not a folder",
+                       cfg->model_repository);
+        goto fail;
+    }
+    /* An ambiguous root stops the start; later, a poll that finds one changes nothing. */
+    rc = scan_layout(cfg, &layout, err);
+    if (rc)
+        goto fail;
+    free(layout.names);
     repo->cfg = cfg;
     pthread_mutex_init(&repo->lock, NULL);
     pthread_mutex_init(&repo->sync_lock, NULL);
@@ -495,6 +654,10 @@ status_t repository_create(const server_config_t *cfg, repository_t **out, error
     repo->thread_started = true;
     *out = repo;
     return STATUS_OK;
+fail:
+    free(layout.names);
+    free(repo);
+    return rc;
 }
 
 void repository_drain(repository_t *repo)
@@ -577,13 +740,20 @@ static status_t require_explicit(const repository_t *repo, error_t *err)
 
 status_t repository_load(repository_t *repo, const char *name, error_t *err)
 {
+    layout_t layout = {.names = NULL};
     status_t st = require_explicit(repo, err);
 
     if (st)
         return st;
+    layout.names = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX);
+    if (!layout.names)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     pthread_mutex_lock(&repo->sync_lock);
-    st = sync_model(repo, name, err);
+    st = scan_layout(repo->cfg, &layout, err);
+    if (!st)
+        st = sync_model(repo, &layout, name, err);
     pthread_mutex_unlock(&repo->sync_lock);
+    free(layout.names);
     return st;
 }
 
@@ -612,9 +782,13 @@ status_t repository_unload(repository_t *repo, const char *name, error_t *err)
 
 int repository_index(repository_t *repo, repository_entry_t *entries, int max)
 {
-    char(*names)[MODEL_NAME_MAX] = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX);
-    int n = 0,
-        n_names = names ? list_models(repo->cfg->model_repository, names, REPOSITORY_MAX_SLOTS) : 0;
+    layout_t layout = {.names = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX)};
+    error_t err;
+    int n = 0;
+
+    /* An unreadable or ambiguous root lists what is tracked only (layout.n is 0). */
+    if (layout.names)
+        scan_layout(repo->cfg, &layout, &err);
 
     pthread_mutex_lock(&repo->lock);
     for (int i = 0; i < REPOSITORY_MAX_SLOTS && n < max; i++) {
@@ -627,21 +801,21 @@ int repository_index(repository_t *repo, repository_entry_t *entries, int max)
         snprintf(entries[n].reason, sizeof entries[n].reason, "%s", s->reason);
         n++;
     }
-    /* Folders with nothing tracked yet (explicit mode before a load). */
-    for (int k = 0; k < n_names && n < max; k++) {
+    /* Models with nothing tracked yet (explicit mode before a load). */
+    for (int k = 0; k < layout.n && n < max; k++) {
         bool tracked = false;
         for (int i = 0; i < REPOSITORY_MAX_SLOTS && !tracked; i++)
-            tracked = repo->slots[i].used && strcmp(repo->slots[i].name, names[k]) == 0;
+            tracked = repo->slots[i].used && strcmp(repo->slots[i].name, layout.names[k]) == 0;
         if (tracked)
             continue;
-        snprintf(entries[n].name, sizeof entries[n].name, "%s", names[k]);
+        snprintf(entries[n].name, sizeof entries[n].name, "%s", layout.names[k]);
         entries[n].version = -1;
         entries[n].state = MODEL_STATE_UNAVAILABLE;
         snprintf(entries[n].reason, sizeof entries[n].reason, "%s", "not loaded");
         n++;
     }
     pthread_mutex_unlock(&repo->lock);
-    free(names);
+    free(layout.names);
     return n;
 }
 

@@ -5,6 +5,13 @@
  * files and unloads removed ones (poll mode), or loads and unloads on
  * request (explicit mode).
  *
+ * The single-model layout (what KServe's storage initializer leaves in
+ * /mnt/models) is also a repository: a DIR holding exactly one .onnx file,
+ * optionally with DIR/config.json, serves it as version 1 of the model
+ * named by --model-name (default: the file name without .onnx). A DIR with
+ * several .onnx files, or with one beside a model folder, is ambiguous: the
+ * server does not start, and a later poll that finds it changes nothing.
+ *
  * Requests hold a reference to the version they use (repository_acquire /
  * repository_release). A version that is replaced or removed stops being
  * handed out at once, keeps serving the requests that hold it, and is freed

@@ -16,6 +16,7 @@
 /* Every setting: its flag without dashes and its environment variable. */
 static const char *const names[][2] = {
     {"model-repository", "INFERD_MODEL_REPOSITORY"},
+    {"model-name", "INFERD_MODEL_NAME"},
     {"config-file", "INFERD_CONFIG_FILE"},
     {"bind-address", "INFERD_BIND_ADDRESS"},
     {"http-port", "INFERD_HTTP_PORT"},
@@ -88,6 +89,7 @@ static void test_defaults(void)
     clear_env();
     CHECK(parse(&c, &err, "--model-repository", "/models", NULL) == STATUS_OK);
     CHECK(strcmp(c.model_repository, "/models") == 0);
+    CHECK(c.model_name[0] == '\0');
     CHECK(strcmp(c.bind_address, "0.0.0.0") == 0);
     CHECK(c.http_port == 8000 && c.grpc_port == 8001 && c.metrics_port == 8002);
     CHECK(c.http_threads == 4);
@@ -137,6 +139,10 @@ static void test_precedence(void)
     CHECK(strcmp(c.model_repository, "/from-env") == 0);
     CHECK(parse(&c, &err, "--model-repository=/from-flag", "--http-port", "0", NULL) == STATUS_OK);
     CHECK(strcmp(c.model_repository, "/from-flag") == 0 && c.http_port == 0);
+    setenv("INFERD_MODEL_NAME", "from-env", 1);
+    CHECK(parse(&c, &err, NULL) == STATUS_OK && strcmp(c.model_name, "from-env") == 0);
+    CHECK(parse(&c, &err, "--model-name", "from-flag", NULL) == STATUS_OK);
+    CHECK(strcmp(c.model_name, "from-flag") == 0);
 
     /* --config-file beats INFERD_CONFIG_FILE; the last flag wins */
     write_file("other.json", "{\"http_port\": 9100}");
@@ -197,6 +203,14 @@ static const bad_case_t bad_cases[] = {
      {"--model-control-mode", "auto", "explicit"}},
     {{"--bind-address", "localhost"}, NULL, NULL, NULL, {"--bind-address", "localhost"}},
     {{"--model-repository="}, NULL, NULL, NULL, {"--model-repository", "empty"}},
+    {{"--model-name", ""}, NULL, NULL, NULL, {"--model-name", "empty"}},
+    {{"--model-name",
+      "a-name-of-128-bytes-is-one-too-long-for-a-model-name-"
+      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
+     NULL,
+     NULL,
+     NULL,
+     {"--model-name", "longer than 127 bytes"}},
     {{"--no-such-flag", "1"}, NULL, NULL, NULL, {"--no-such-flag", "unknown"}},
     {{"--http-port"}, NULL, NULL, NULL, {"--http-port", "needs a value"}},
     {{"serve"}, NULL, NULL, NULL, {"serve", "unexpected"}},

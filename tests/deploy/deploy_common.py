@@ -201,9 +201,9 @@ def nginx_binary():
 class Nginx:
     """nginx on loopback with docker/nginx.conf's proxy rules, the replicas as upstreams.
 
-    The shipped file names the Compose services (inferd-1:8000 ...) and
-    listens on 8000/8001; only those addresses and ports are replaced, so the
-    retry rules under test are the shipped ones.
+    The shipped file names the Compose replicas' loopback ports
+    (127.0.0.1:8010 ...) and listens on 8000/8001; only those addresses and
+    ports are replaced, so the retry rules under test are the shipped ones.
     """
 
     def __init__(self, replicas, workdir):

@@ -111,16 +111,16 @@ static int64_t monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits on fe->changed (fe->lock held) for at most ms milliseconds. */
-static void wait_changed_ms(grpc_frontend_t *fe, long ms)
+/* The CLOCK_REALTIME time ms milliseconds from now (pthread_cond_timedwait's clock). */
+static struct timespec realtime_after_ms(long ms)
 {
-    struct timespec until;
+    struct timespec t;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += (ms % 1000) * 1000000;
-    until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000;
-    until.tv_nsec %= 1000000000;
-    pthread_cond_timedwait(&fe->changed, &fe->lock, &until);
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += (ms % 1000) * 1000000;
+    t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000;
+    t.tv_nsec %= 1000000000;
+    return t;
 }
 
 int64_t grpc_deadline_left_us(gpr_timespec deadline)
@@ -627,8 +627,10 @@ void grpc_frontend_quiesce(grpc_frontend_t *fe)
     fe->quiescing = true;
     fe->holding = true;
     for (int64_t now = start; !hold_settled_locked(fe, now) && now - start < GRPC_HOLD_MAX_MS;
-         now = monotonic_ms())
-        wait_changed_ms(fe, GRPC_HOLD_POLL_MS);
+         now = monotonic_ms()) {
+        struct timespec until = realtime_after_ms(GRPC_HOLD_POLL_MS);
+        pthread_cond_timedwait(&fe->changed, &fe->lock, &until);
+    }
     pthread_mutex_unlock(&fe->lock);
     grpc_server_shutdown_and_notify(fe->server, fe->cq, &fe->shutdown_tag);
     pthread_mutex_lock(&fe->lock);
@@ -651,7 +653,7 @@ static bool drained_locked(const grpc_frontend_t *fe)
     return fe->shutdown_done && fe->live_calls == 0;
 }
 
-bool grpc_frontend_drain(grpc_frontend_t *fe, int timeout_secs)
+bool grpc_frontend_drain(grpc_frontend_t *fe, long timeout_ms)
 {
     struct timespec deadline;
     bool drained;
@@ -659,8 +661,7 @@ bool grpc_frontend_drain(grpc_frontend_t *fe, int timeout_secs)
     if (!fe->server)
         return true;
     grpc_frontend_quiesce(fe);
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_secs;
+    deadline = realtime_after_ms(timeout_ms);
     pthread_mutex_lock(&fe->lock);
     while (!drained_locked(fe))
         if (pthread_cond_timedwait(&fe->changed, &fe->lock, &deadline) != 0)

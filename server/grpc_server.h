@@ -45,13 +45,13 @@ int grpc_frontend_port(const grpc_frontend_t *fe);
 void grpc_frontend_quiesce(grpc_frontend_t *fe);
 
 /*
- * Quiesces, then waits at most timeout_secs for every call to finish:
+ * Quiesces, then waits at most timeout_ms for every call to finish:
  * those in flight, and those the core accepted before the quiesce but
  * inferd has not picked up yet, which inferd's in-flight count cannot see.
  * Call it while the batchers still run, so that those calls are served.
  * True when every call finished in time.
  */
-bool grpc_frontend_drain(grpc_frontend_t *fe, int timeout_secs);
+bool grpc_frontend_drain(grpc_frontend_t *fe, long timeout_ms);
 
 /*
  * Quiesces, cancels the calls still open if a drain did not finish them

@@ -35,15 +35,29 @@ static void sleep_ms(long ms)
         ;
 }
 
-/* Waits for every accepted request to be answered, at most timeout_secs. */
-static bool wait_in_flight(server_state_t *state, int timeout_secs)
+static int64_t monotonic_ms(void)
 {
-    for (long waited = 0; waited <= (long)timeout_secs * 1000; waited += SERVE_DRAIN_POLL_MS) {
-        if (atomic_load(&state->in_flight) == 0)
-            return true;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline_ms (monotonic), 0 once it has passed. */
+static long left_ms(int64_t deadline_ms)
+{
+    int64_t left = deadline_ms - monotonic_ms();
+    return left > 0 ? (long)left : 0;
+}
+
+/* Waits for every accepted request to be answered, until deadline_ms (monotonic). */
+static bool wait_in_flight(server_state_t *state, int64_t deadline_ms)
+{
+    while (atomic_load(&state->in_flight) != 0) {
+        if (left_ms(deadline_ms) == 0)
+            return false;
         sleep_ms(SERVE_DRAIN_POLL_MS);
     }
-    return atomic_load(&state->in_flight) == 0;
+    return true;
 }
 
 /* Set by the handler, on whichever thread the kernel picked to run it. */
@@ -83,6 +97,7 @@ int cli_serve(int argc, char **argv)
     bool help = false;
     status_t st;
     int sig;
+    int64_t drain_deadline_ms;
 
     st = server_config_parse(argc - 1, argv + 1, &cfg, &help, &err);
     if (st) {
@@ -141,17 +156,19 @@ int cli_serve(int argc, char **argv)
              cfg.drain_delay_secs);
     sleep_ms((long)cfg.drain_delay_secs * 1000);
     atomic_store(&state.closing, true);
+    /* One deadline for the whole drain, so that it never takes longer than the exit timeout. */
+    drain_deadline_ms = monotonic_ms() + (int64_t)cfg.exit_timeout_secs * 1000;
     http_server_quiesce(http);
     grpc_frontend_quiesce(grpc);
     log_info("stopped accepting connections; %d requests in flight", atomic_load(&state.in_flight));
-    if (!wait_in_flight(&state, cfg.exit_timeout_secs))
+    if (!wait_in_flight(&state, drain_deadline_ms))
         log_warn("exit timeout: %d requests still in flight", atomic_load(&state.in_flight));
     /* gRPC calls accepted before the quiesce but not picked up yet run now, on live batchers. */
-    if (!grpc_frontend_drain(grpc, cfg.exit_timeout_secs))
+    if (!grpc_frontend_drain(grpc, left_ms(drain_deadline_ms)))
         log_warn("exit timeout: gRPC calls still open are cancelled");
     /* Queued work still completes; its connections resume before the daemon stops. */
     repository_drain(repo);
-    wait_in_flight(&state, cfg.exit_timeout_secs);
+    wait_in_flight(&state, drain_deadline_ms);
 cleanup:
     http_server_stop(http);
     /* After repository_drain: no batcher completion can reach a gRPC call any more. */

@@ -41,6 +41,8 @@ struct grpc_frontend {
     const server_config_t *cfg;
     repository_t *repo;
     server_state_t *state;
+    tls_store_t *tls;                /* NULL: plain text */
+    atomic_uint_fast64_t tls_served; /* the generation the core last took */
     grpc_server *server;
     grpc_completion_queue *cq;
     void *registered[KSERVE_GRPC_METHOD_COUNT];

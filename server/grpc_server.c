@@ -501,16 +501,76 @@ static void format_address(const char *host, int port, char *buf, size_t size)
         snprintf(buf, size, "%s:%d", host, port);
 }
 
+/*
+ * The core's certificate-config fetcher, called at every handshake (and
+ * once when the port is added): a new config once the store's generation
+ * has moved on, else UNCHANGED. The core takes the config it is given.
+ */
+static grpc_ssl_certificate_config_reload_status
+fetch_certificates(void *user_data, grpc_ssl_server_certificate_config **config)
+{
+    grpc_frontend_t *fe = user_data;
+    grpc_ssl_pem_key_cert_pair pair;
+    tls_pem_t pem;
+    error_t err = {0};
+
+    if (tls_store_generation(fe->tls) == atomic_load(&fe->tls_served))
+        return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
+    if (tls_store_pem(fe->tls, &pem, &err)) {
+        log_warn("grpc: cannot take the new TLS certificate: %s", err.message);
+        return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
+    }
+    pair.private_key = pem.private_key;
+    pair.cert_chain = pem.cert_chain;
+    /*
+     * The core asserts that a fetched config has root certificates even when
+     * it asks for no client certificate. Without client authentication it
+     * never uses them: the server's own chain stands in.
+     */
+    *config = grpc_ssl_server_certificate_config_create(
+        pem.client_ca ? pem.client_ca : pem.cert_chain, &pair, 1);
+    if (*config)
+        atomic_store(&fe->tls_served, pem.generation);
+    tls_pem_free(&pem);
+    return *config ? GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW
+                   : GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
+}
+
+/* TLS credentials whose certificates come from fe->tls, with its client authentication. */
+static grpc_server_credentials *tls_credentials(grpc_frontend_t *fe)
+{
+    grpc_ssl_client_certificate_request_type request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+    grpc_ssl_server_credentials_options *options;
+
+    switch (tls_store_client_auth(fe->tls)) {
+    case TLS_CLIENT_AUTH_NONE:
+        break;
+    case TLS_CLIENT_AUTH_REQUEST:
+        request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+        break;
+    case TLS_CLIENT_AUTH_REQUIRE:
+        request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+        break;
+    }
+    options = grpc_ssl_server_credentials_create_options_using_config_fetcher(
+        request, fetch_certificates, fe);
+    return options ? grpc_ssl_server_credentials_create_with_options(options) : NULL;
+}
+
 static status_t listen_on(grpc_frontend_t *fe, error_t *err)
 {
-    grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    grpc_server_credentials *creds =
+        fe->tls ? tls_credentials(fe) : grpc_insecure_server_credentials_create();
     char address[GRPC_ADDRESS_MAX];
 
     format_address(fe->cfg->bind_address, fe->cfg->grpc_port, address, sizeof address);
+    if (!creds)
+        return error_set(err, STATUS_INTERNAL, "cannot create the gRPC TLS credentials");
     fe->port = grpc_server_add_http2_port(fe->server, address, creds);
     grpc_server_credentials_release(creds);
     if (fe->port <= 0)
-        return error_set(err, STATUS_IO, "cannot listen for gRPC on %s", address);
+        return error_set(err, STATUS_IO, "cannot listen for gRPC%s on %s",
+                         fe->tls ? " over TLS" : "", address);
     return STATUS_OK;
 }
 
@@ -563,7 +623,7 @@ static status_t arm_all(grpc_frontend_t *fe, error_t *err)
 }
 
 status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
-                             grpc_frontend_t **out, error_t *err)
+                             tls_store_t *tls, grpc_frontend_t **out, error_t *err)
 {
     grpc_frontend_t *fe = calloc(1, sizeof *fe);
     status_t st = STATUS_OK;
@@ -588,6 +648,8 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     fe->cfg = cfg;
     fe->repo = repo;
     fe->state = state;
+    fe->tls = tls;
+    atomic_init(&fe->tls_served, 0);
     fe->shutdown_tag.complete = shutdown_complete;
     pthread_mutex_init(&fe->lock, NULL);
     pthread_cond_init(&fe->changed, NULL);

@@ -213,14 +213,18 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 }
 
 status_t http_server_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
-                           http_server_t **out, error_t *err)
+                           tls_store_t *tls, http_server_t **out, error_t *err)
 {
     http_server_t *server;
     listen_address_t listen;
     const union MHD_DaemonInfo *info;
+    struct MHD_OptionItem tls_options[TLS_MHD_OPTIONS_MAX];
+    unsigned tls_flags;
     status_t st = listen_address_parse(cfg->bind_address, cfg->http_port, &listen, err);
 
     *out = NULL;
+    if (!st)
+        st = tls_mhd_options(tls, &tls_flags, tls_options, err);
     if (st)
         return st;
     server = calloc(1, sizeof *server);
@@ -231,12 +235,13 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
     server->state = state;
     server->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
-            MHD_USE_ERROR_LOG | listen.mhd_flags,
+            MHD_USE_ERROR_LOG | listen.mhd_flags | tls_flags,
         (uint16_t)cfg->http_port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER,
         on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, &listen.addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_secs,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_ARRAY, tls_options,
+        MHD_OPTION_END);
     if (!server->daemon) {
         free(server);
         return error_set(err, STATUS_IO, "cannot listen for HTTP on %s:%d", cfg->bind_address,

@@ -228,8 +228,10 @@ def test_server_tls(pki, repo, reference):
         check(s.stop() == 0, "server exit code")
 
 
-def test_client_auth_required(pki, repo, reference):
-    s = Server(repo, *tls_args(pki, "server1", "--tls-ca-file", pki.path("ca1", "crt"),
+def test_client_auth_required(pki, repo, reference, tmp):
+    client_cas = os.path.join(tmp, "client-cas.pem")
+    replace(pki.path("ca1", "crt"), client_cas)
+    s = Server(repo, *tls_args(pki, "server1", "--tls-ca-file", client_cas,
                                 "--tls-client-auth", "require", "--metrics-tls", "true"))
     try:
         x = mlp_rows(2, seed=12)
@@ -276,6 +278,21 @@ def test_client_auth_required(pki, repo, reference):
         check(code == 0, "inferd health with a client certificate: %d %s" % (code, err))
         code, err = health("--http-port", port, "--scheme", "https")
         check(code == 1, "inferd health without one: %d %s" % (code, err))
+
+        # The client CAs reload too: with the other CA's file, the clients swap places.
+        mark = s.lines()
+        replace(pki.path("ca2", "crt"), client_cas)
+        s.signal(signal.SIGHUP)
+        check(s.wait_log("SIGHUP: TLS reloaded", RELOAD_TIMEOUT_S, mark), "CA reload logged")
+        check(refused(lambda: https_get(s.http_port, pki, "ca1", "/v2", "client1")),
+              "after the CA reload, the first CA's client is refused over HTTPS")
+        check(not refused(lambda: https_get(s.http_port, pki, "ca1", "/v2", "rogue")),
+              "after the CA reload, the other CA's client gets in over HTTPS")
+        for who, want in (("client1", grpc.StatusCode.UNAVAILABLE), ("rogue", grpc.StatusCode.OK)):
+            ch = channel(s.grpc_port, pki, "ca1", who)
+            check(grpc_status(lambda: grpc_infer(ch, x)) == want,
+                  "after the CA reload, gRPC client %s: %s" % (who, want))
+            ch.close()
     finally:
         check(s.stop() == 0, "server exit code")
 
@@ -464,7 +481,7 @@ def main():
         test_startup_errors(pki, repo, tmp)
         test_sighup_without_tls(repo)
         test_server_tls(pki, repo, reference)
-        test_client_auth_required(pki, repo, reference)
+        test_client_auth_required(pki, repo, reference, tmp)
         test_client_auth_requested(pki, repo, reference)
         test_reload(pki, repo, reference, tmp)
     finally:

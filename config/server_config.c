@@ -5,6 +5,12 @@
  * variable (INFERD_HTTP_PORT) and the config-file key (http_port) are
  * derived from that name. Defaults are text and go through the same parser
  * as every other source, so a default cannot escape validation.
+ *
+ * The restricted-API settings are lists: the flag may repeat, the
+ * environment variable holds entries separated by white space, the config
+ * file a string or an array of strings. The entries of one source replace
+ * those of a lower one as a whole. Their values are secrets, so no message
+ * quotes them.
  */
 #include "server_config.h"
 
@@ -44,7 +50,8 @@ _Static_assert(SERVER_CONFIG_NAME_MAX == MODEL_NAME_MAX,
                "--model-name must hold exactly the names a model may have");
 /* Enum settings are stored through an int. */
 _Static_assert(sizeof(log_level_t) == sizeof(int) && sizeof(log_format_t) == sizeof(int) &&
-                   sizeof(model_control_mode_t) == sizeof(int),
+                   sizeof(model_control_mode_t) == sizeof(int) &&
+                   sizeof(tls_client_auth_t) == sizeof(int),
                "enums must be int-sized");
 
 #define TEXT_(x) #x
@@ -57,7 +64,17 @@ typedef enum setting_kind {
     SETTING_STRING,
     SETTING_ADDRESS, /* a string holding a numeric IPv4 or IPv6 address */
     SETTING_ENUM,
+    SETTING_BOOL,       /* "true" or "false" (a JSON boolean in the config file) */
+    SETTING_RESTRICTED, /* restricted-API entries, a list (restricted_api.h) */
 } setting_kind_t;
+
+/* Where a value came from, in rising precedence. */
+typedef enum source_rank {
+    RANK_DEFAULT = 0,
+    RANK_FILE,
+    RANK_ENV,
+    RANK_FLAG,
+} source_rank_t;
 
 typedef struct setting {
     const char *name; /* the flag without its dashes */
@@ -70,6 +87,7 @@ typedef struct setting {
     bool locates_file;          /* --config-file: read before the others, never from the file */
     int64_t min, max;           /* numeric kinds */
     const char *const *choices; /* SETTING_ENUM: NULL-terminated, index = enum value */
+    restricted_api_protocol_t protocol; /* SETTING_RESTRICTED */
     const char *help;
 } setting_t;
 
@@ -81,6 +99,13 @@ static const char *const log_format_names[] = {
     [LOG_FORMAT_JSON] = "json",
     NULL,
 };
+static const char *const client_auth_names[] = {
+    [TLS_CLIENT_AUTH_NONE] = "none",
+    [TLS_CLIENT_AUTH_REQUEST] = "request",
+    [TLS_CLIENT_AUTH_REQUIRE] = "require",
+    NULL,
+};
+static const char *const bool_names[] = {"false", "true", NULL};
 static const char *const control_mode_names[] = {
     [MODEL_CONTROL_NONE] = "none",
     [MODEL_CONTROL_POLL] = "poll",
@@ -222,6 +247,46 @@ static const setting_t settings[] = {
      .min = 0,
      .max = SECONDS_LIMIT,
      .help = "then, most seconds in-flight requests get to finish"},
+    {.name = "tls-cert-file",
+     .kind = SETTING_STRING,
+     FIELD(tls_cert_file),
+     .metavar = "PATH",
+     .help = "PEM chain, server certificate first: HTTPS and gRPC TLS (reread on SIGHUP)"},
+    {.name = "tls-key-file",
+     .kind = SETTING_STRING,
+     FIELD(tls_key_file),
+     .metavar = "PATH",
+     .help = "its PEM private key, unencrypted (reread on SIGHUP)"},
+    {.name = "tls-ca-file",
+     .kind = SETTING_STRING,
+     FIELD(tls_ca_file),
+     .metavar = "PATH",
+     .help = "PEM CAs that client certificates must chain to (reread on SIGHUP)"},
+    {.name = "tls-client-auth",
+     .kind = SETTING_ENUM,
+     FIELD(tls_client_auth),
+     .default_text = "none",
+     .choices = client_auth_names,
+     .help = "client certificates: none; request (one shown must verify); require"},
+    {.name = "metrics-tls",
+     .kind = SETTING_BOOL,
+     FIELD(metrics_tls),
+     .default_text = "false",
+     .choices = bool_names,
+     .help = "serve the metrics port over TLS too, with the same certificate and client auth"},
+    {.name = "http-restricted-api",
+     .kind = SETTING_RESTRICTED,
+     FIELD(http_restricted_api),
+     .metavar = "CATEGORIES:HEADER=VALUE",
+     .protocol = RESTRICTED_API_HTTP,
+     .help = "requests to these categories need this header, else 403 (repeatable)"},
+    {.name = "grpc-restricted-protocol",
+     .kind = SETTING_RESTRICTED,
+     FIELD(grpc_restricted_protocol),
+     .metavar = "CATEGORIES:KEY=VALUE",
+     .protocol = RESTRICTED_API_GRPC,
+     .help = "calls to these categories need this metadata key, else PERMISSION_DENIED "
+             "(repeatable)"},
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -305,12 +370,35 @@ static status_t parse_string(const setting_t *s, const char *text, const char *s
     return STATUS_OK;
 }
 
-/* Parses text for s and stores it in cfg; source says where text came from. */
+/*
+ * Adds restricted-API entries; the first from a higher-ranked source drops
+ * those of lower ones. The message never quotes text: it holds secrets.
+ */
+static status_t apply_restricted(const setting_t *s, const char *text, const char *source,
+                                 source_rank_t rank, restricted_api_t *r, error_t *err)
+{
+    status_t st;
+
+    if ((int)rank > r->source_rank) {
+        restricted_api_clear(r);
+        r->source_rank = (int)rank;
+    }
+    st = restricted_api_add(r, s->protocol, text, err);
+    if (st != STATUS_OK)
+        error_prefix(err, "--%s (from %s)", s->name, source);
+    return st;
+}
+
+/*
+ * Parses text for s and stores it in cfg; source says where text came
+ * from, rank how it ranks.
+ */
 static status_t setting_apply(const setting_t *s, const char *text, const char *source,
-                              server_config_t *cfg, error_t *err)
+                              source_rank_t rank, server_config_t *cfg, error_t *err)
 {
     void *field = field_of(s, cfg);
     int64_t v = 0;
+    int choice = 0;
     status_t st;
 
     switch (s->kind) {
@@ -329,6 +417,13 @@ static status_t setting_apply(const setting_t *s, const char *text, const char *
         return STATUS_OK;
     case SETTING_ENUM:
         return parse_choice(s, text, source, (int *)field, err);
+    case SETTING_BOOL:
+        st = parse_choice(s, text, source, &choice, err);
+        if (st == STATUS_OK)
+            *(bool *)field = choice != 0;
+        return st;
+    case SETTING_RESTRICTED:
+        return apply_restricted(s, text, source, rank, field, err);
     case SETTING_STRING:
     case SETTING_ADDRESS:
         return parse_string(s, text, source, field, err);
@@ -395,7 +490,7 @@ static status_t apply_flags(int argc, char **argv, server_config_t *cfg, error_t
         if (s->locates_file)
             continue;
         snprintf(source, sizeof source, "flag --%s", s->name);
-        st = setting_apply(s, value, source, cfg, err);
+        st = setting_apply(s, value, source, RANK_FLAG, cfg, err);
         if (st != STATUS_OK)
             return st;
     }
@@ -417,7 +512,7 @@ static status_t apply_env(server_config_t *cfg, error_t *err)
         if (!value)
             continue;
         snprintf(source, sizeof source, "environment variable %s", name);
-        st = setting_apply(&settings[i], value, source, cfg, err);
+        st = setting_apply(&settings[i], value, source, RANK_ENV, cfg, err);
         if (st != STATUS_OK)
             return st;
     }
@@ -438,6 +533,35 @@ static const setting_t *find_key(const char *key)
     return NULL;
 }
 
+/* A restricted-API key of the config file: a string, or an array of strings. */
+static status_t apply_file_list(const setting_t *s, const char *path, const char *key,
+                                const json_t *value, const char *source, server_config_t *cfg,
+                                error_t *err)
+{
+    size_t i;
+    const json_t *item;
+    status_t st;
+
+    if (json_is_string(value))
+        return setting_apply(s, json_string_value(value), source, RANK_FILE, cfg, err);
+    if (!json_is_array(value) || json_array_size(value) == 0)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "config file %s: key \"%s\" must be a string or a non-empty array of "
+                         "strings, not %s",
+                         path, key, config_json_type_name(value));
+    json_array_foreach(value, i, item)
+    {
+        if (!json_is_string(item))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "config file %s: key \"%s\": item %zu must be a string, not %s", path,
+                             key, i, config_json_type_name(item));
+        st = setting_apply(s, json_string_value(item), source, RANK_FILE, cfg, err);
+        if (st != STATUS_OK)
+            return st;
+    }
+    return STATUS_OK;
+}
+
 static status_t apply_file_value(const char *path, const char *key, const json_t *value,
                                  server_config_t *cfg, error_t *err)
 {
@@ -449,16 +573,24 @@ static status_t apply_file_value(const char *path, const char *key, const json_t
     if (!s)
         return error_set(err, STATUS_INVALID_ARGUMENT, "config file %s: unknown key \"%s\"", path,
                          key);
+    snprintf(source, sizeof source, "config file %s", path);
+    if (s->kind == SETTING_RESTRICTED)
+        return apply_file_list(s, path, key, value, source, cfg, err);
+    if (s->kind == SETTING_BOOL && json_is_boolean(value))
+        return setting_apply(s, json_is_true(value) ? "true" : "false", source, RANK_FILE, cfg,
+                             err);
     numeric = s->kind == SETTING_INT || s->kind == SETTING_INT64 || s->kind == SETTING_SIZE;
     if (numeric ? !json_is_integer(value) : !json_is_string(value))
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "config file %s: key \"%s\" must be %s, not %s", path, key,
-                         numeric ? "an integer" : "a string", config_json_type_name(value));
-    snprintf(source, sizeof source, "config file %s", path);
+                         numeric                   ? "an integer"
+                         : s->kind == SETTING_BOOL ? "true or false"
+                                                   : "a string",
+                         config_json_type_name(value));
     if (!numeric)
-        return setting_apply(s, json_string_value(value), source, cfg, err);
+        return setting_apply(s, json_string_value(value), source, RANK_FILE, cfg, err);
     snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
-    return setting_apply(s, text, source, cfg, err);
+    return setting_apply(s, text, source, RANK_FILE, cfg, err);
 }
 
 static status_t apply_file(const char *path, server_config_t *cfg, error_t *err)
@@ -520,7 +652,36 @@ static status_t locate_file(int argc, char **argv, server_config_t *cfg, bool *h
     }
     if (!path)
         return STATUS_OK;
-    return setting_apply(file_setting, path, source, cfg, err);
+    return setting_apply(file_setting, path, source, RANK_FLAG, cfg, err);
+}
+
+/* The TLS settings that only make sense together. */
+static status_t check_tls(const server_config_t *cfg, error_t *err)
+{
+    bool cert = cfg->tls_cert_file[0], key = cfg->tls_key_file[0], ca = cfg->tls_ca_file[0];
+
+    if (cert != key)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "--tls-cert-file and --tls-key-file go together: %s is set, %s is not",
+                         cert ? "--tls-cert-file" : "--tls-key-file",
+                         cert ? "--tls-key-file" : "--tls-cert-file");
+    if (cfg->tls_client_auth != TLS_CLIENT_AUTH_NONE && !cert)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "--tls-client-auth %s needs TLS: set --tls-cert-file and --tls-key-file",
+                         client_auth_names[cfg->tls_client_auth]);
+    if (cfg->tls_client_auth != TLS_CLIENT_AUTH_NONE && !ca)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "--tls-client-auth %s needs --tls-ca-file, the CAs client certificates "
+                         "must chain to",
+                         client_auth_names[cfg->tls_client_auth]);
+    if (ca && cfg->tls_client_auth == TLS_CLIENT_AUTH_NONE)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "--tls-ca-file only verifies client certificates: set --tls-client-auth "
+                         "request or require (it is none)");
+    if (cfg->metrics_tls && !cert)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "--metrics-tls needs --tls-cert-file and --tls-key-file");
+    return STATUS_OK;
 }
 
 status_t server_config_parse(int argc, char **argv, server_config_t *out, bool *help, error_t *err)
@@ -532,7 +693,8 @@ status_t server_config_parse(int argc, char **argv, server_config_t *out, bool *
     for (size_t i = 0; i < N_SETTINGS; i++) {
         if (!settings[i].default_text)
             continue;
-        st = setting_apply(&settings[i], settings[i].default_text, "the default", out, err);
+        st = setting_apply(&settings[i], settings[i].default_text, "the default", RANK_DEFAULT, out,
+                           err);
         if (st != STATUS_OK)
             return st;
     }
@@ -563,7 +725,7 @@ status_t server_config_parse(int argc, char **argv, server_config_t *out, bool *
                          "--%s is required (flag, environment variable %s or config file)",
                          settings[i].name, env);
     }
-    return STATUS_OK;
+    return check_tls(out, err);
 }
 
 /* Writes "--name VALUE" and returns its length. */
@@ -571,7 +733,7 @@ static int usage_flag(FILE *out, const setting_t *s)
 {
     int n = fprintf(out, "  --%s ", s->name);
 
-    if (s->kind != SETTING_ENUM)
+    if (s->kind != SETTING_ENUM && s->kind != SETTING_BOOL)
         return n + fprintf(out, "%s", s->metavar);
     for (int i = 0; s->choices[i]; i++)
         n += fprintf(out, "%s%s", i ? "|" : "", s->choices[i]);
@@ -587,6 +749,9 @@ void server_config_usage(FILE *out)
           "Each setting comes from, in rising precedence: its default, the JSON config file\n"
           "(--config-file; keys are the flag names with underscores, e.g. \"http_port\"), its\n"
           "environment variable, and its flag (--name VALUE or --name=VALUE).\n"
+          "The restricted-API settings take several entries: repeat the flag, separate them\n"
+          "with spaces in the environment variable, or give an array in the config file.\n"
+          "Their categories: " RESTRICTED_API_CATEGORY_LIST ".\n"
           "\n",
           out);
     for (size_t i = 0; i < N_SETTINGS; i++) {

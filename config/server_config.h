@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "restricted_api.h"
 #include "status.h"
 
 /* Longest model name + 1; equals MODEL_NAME_MAX (checked in server_config.c). */
@@ -25,6 +26,13 @@ typedef enum model_control_mode {
     MODEL_CONTROL_POLL,     /* also rescan the repository every poll interval */
     MODEL_CONTROL_EXPLICIT, /* load and unload only through the repository API */
 } model_control_mode_t;
+
+/* Whether TLS clients must show a certificate that chains to --tls-ca-file. */
+typedef enum tls_client_auth {
+    TLS_CLIENT_AUTH_NONE = 0, /* none asked for */
+    TLS_CLIENT_AUTH_REQUEST,  /* asked for; one that is shown must verify */
+    TLS_CLIENT_AUTH_REQUIRE,  /* a verified certificate or no connection */
+} tls_client_auth_t;
 
 typedef struct server_config {
     char model_repository[PATH_MAX];
@@ -45,6 +53,14 @@ typedef struct server_config {
     int drain_delay_secs;  /* readiness is false this long before we stop accepting */
     int exit_timeout_secs; /* most time in-flight work gets after that */
     char config_file[PATH_MAX];
+    /* TLS on the HTTP and gRPC ports when tls_cert_file is set (the metrics port: metrics_tls). */
+    char tls_cert_file[PATH_MAX]; /* PEM chain, the server's certificate first */
+    char tls_key_file[PATH_MAX];  /* its PEM private key, unencrypted */
+    char tls_ca_file[PATH_MAX];   /* PEM CAs client certificates must chain to */
+    tls_client_auth_t tls_client_auth;
+    bool metrics_tls;
+    restricted_api_t http_restricted_api;      /* categories and their headers (values secret) */
+    restricted_api_t grpc_restricted_protocol; /* the same for gRPC metadata */
 } server_config_t;
 
 /*
@@ -55,7 +71,10 @@ typedef struct server_config {
  */
 status_t server_config_parse(int argc, char **argv, server_config_t *out, bool *help, error_t *err);
 
-/* Prints every setting with its flag, environment variable and default. */
+/*
+ * Prints every setting with its flag, environment variable and default
+ * (never a restricted-API value: they have no default).
+ */
 void server_config_usage(FILE *out);
 
 #endif

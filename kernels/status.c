@@ -67,6 +67,8 @@ const char *status_name(status_t code)
         return "DEADLINE_EXCEEDED";
     case STATUS_TOO_LARGE:
         return "TOO_LARGE";
+    case STATUS_PERMISSION_DENIED:
+        return "PERMISSION_DENIED";
     }
     return "UNKNOWN";
 }

@@ -11,7 +11,7 @@ set -euo pipefail
 
 # Every shared library the binary links (tests/deploy checks with ldd inside the image).
 runtime=(libprotobuf-c1 libopenblas0 libmicrohttpd12 libjansson4 libgrpc29 libdnnl2 libsleef3 libgomp1
-         ca-certificates)
+         libgnutls30 ca-certificates)
 # Debian's nginx has the gRPC proxy module (grpc_pass).
 load_balancer=(nginx)
 build=(
@@ -21,8 +21,8 @@ build=(
   libonnx-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   # math libraries
   libdnnl-dev libsleef-dev libopenblas-dev
-  # server front ends
-  libmicrohttpd-dev libjansson-dev libgrpc-dev
+  # server front ends; GnuTLS for HTTPS certificates (libmicrohttpd serves TLS with it)
+  libmicrohttpd-dev libjansson-dev libgrpc-dev libgnutls28-dev
 )
 tests=(
   # development tools, not needed to compile (the image's build stage leaves them out)
@@ -31,6 +31,8 @@ tests=(
   libcurl4-openssl-dev python3 python3-numpy python3-onnx python3-torch python3-torchvision
   # gRPC client tests: Python stubs generated from api/*.proto at test time
   python3-grpcio python3-grpc-tools
+  # TLS tests: certificates generated at test time, curl as an HTTPS client
+  openssl curl
   # benchmarks: HTTP load generator
   wrk
   # deployment tests: nginx in front of replicas, real containers under podman

@@ -19,6 +19,7 @@
 
 #include "grpc_server.h"
 #include "kserve_grpc.h"
+#include "kserve_routes.h"
 
 /*
  * What every completion queue event carries: the polling thread calls
@@ -29,31 +30,22 @@ typedef struct grpc_tag {
     void (*complete)(struct grpc_tag *tag, bool ok);
 } grpc_tag_t;
 
-/* The registered methods; GRPC_METHOD_STREAM_INFER is the only streaming one. */
-typedef enum grpc_method_id {
-    GRPC_METHOD_SERVER_LIVE = 0,
-    GRPC_METHOD_SERVER_READY,
-    GRPC_METHOD_MODEL_READY,
-    GRPC_METHOD_SERVER_METADATA,
-    GRPC_METHOD_MODEL_METADATA,
-    GRPC_METHOD_MODEL_INFER,
-    GRPC_METHOD_STREAM_INFER,
-    GRPC_METHOD_MODEL_CONFIG,
-    GRPC_METHOD_MODEL_STATISTICS,
-    GRPC_METHOD_REPOSITORY_INDEX,
-    GRPC_METHOD_REPOSITORY_LOAD,
-    GRPC_METHOD_REPOSITORY_UNLOAD,
-    GRPC_METHOD_HEALTH_CHECK,
-    GRPC_METHOD_COUNT,
-} grpc_method_id_t;
+/*
+ * The registered methods are api/kserve_routes.c's table (paths and
+ * restricted-API categories); KSERVE_GRPC_MODEL_STREAM_INFER is the only
+ * streaming one.
+ */
+typedef kserve_grpc_method_id_t grpc_method_id_t;
 
 struct grpc_frontend {
     const server_config_t *cfg;
     repository_t *repo;
     server_state_t *state;
+    tls_store_t *tls;                /* NULL: plain text */
+    atomic_uint_fast64_t tls_served; /* the generation the core last took */
     grpc_server *server;
     grpc_completion_queue *cq;
-    void *registered[GRPC_METHOD_COUNT];
+    void *registered[KSERVE_GRPC_METHOD_COUNT];
     pthread_t threads[GRPC_FRONTEND_MAX_THREADS];
     int n_threads;
     int port;
@@ -156,6 +148,17 @@ status_t grpc_parse_version(const char *text, int64_t *out, error_t *err);
  * negative number when it has passed, else at least 1.
  */
 int64_t grpc_deadline_left_us(gpr_timespec deadline);
+
+/* Room for a PERMISSION_DENIED message: the category and the metadata key. */
+#define GRPC_DENIED_MESSAGE_MAX (RESTRICTED_API_HEADER_MAX + 128)
+
+/*
+ * Whether a call to method with request metadata md may run: its category
+ * is open, or md holds the configured key and value. On false, message
+ * (size bytes) says what is missing, never the value.
+ */
+bool grpc_frontend_allowed(const grpc_frontend_t *fe, grpc_method_id_t method,
+                           const grpc_metadata_array *md, char *message, size_t size);
 
 /* Milliseconds since the epoch, for statistics' last_inference. */
 int64_t grpc_wall_ms(void);

@@ -5,6 +5,7 @@
  * handler run) -> answer sent -> released when both the answer and the
  * close notification are back.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stddef.h>
@@ -45,36 +46,21 @@
 #define GRPC_HOLD_MAX_MS   1000
 #define GRPC_HOLD_POLL_MS  5
 
-typedef struct grpc_method {
-    const char *path;
-    grpc_unary_fn handle; /* NULL for the streaming method */
-} grpc_method_t;
-
-static const grpc_method_t methods[GRPC_METHOD_COUNT] = {
-    [GRPC_METHOD_SERVER_LIVE] = {"/inference.GRPCInferenceService/ServerLive",
-                                 grpc_handle_server_live},
-    [GRPC_METHOD_SERVER_READY] = {"/inference.GRPCInferenceService/ServerReady",
-                                  grpc_handle_server_ready},
-    [GRPC_METHOD_MODEL_READY] = {"/inference.GRPCInferenceService/ModelReady",
-                                 grpc_handle_model_ready},
-    [GRPC_METHOD_SERVER_METADATA] = {"/inference.GRPCInferenceService/ServerMetadata",
-                                     grpc_handle_server_metadata},
-    [GRPC_METHOD_MODEL_METADATA] = {"/inference.GRPCInferenceService/ModelMetadata",
-                                    grpc_handle_model_metadata},
-    [GRPC_METHOD_MODEL_INFER] = {"/inference.GRPCInferenceService/ModelInfer",
-                                 grpc_handle_model_infer},
-    [GRPC_METHOD_STREAM_INFER] = {"/inference.GRPCInferenceService/ModelStreamInfer", NULL},
-    [GRPC_METHOD_MODEL_CONFIG] = {"/inference.GRPCInferenceService/ModelConfig",
-                                  grpc_handle_model_config},
-    [GRPC_METHOD_MODEL_STATISTICS] = {"/inference.GRPCInferenceService/ModelStatistics",
-                                      grpc_handle_model_statistics},
-    [GRPC_METHOD_REPOSITORY_INDEX] = {"/inference.GRPCInferenceService/RepositoryIndex",
-                                      grpc_handle_repository_index},
-    [GRPC_METHOD_REPOSITORY_LOAD] = {"/inference.GRPCInferenceService/RepositoryModelLoad",
-                                     grpc_handle_repository_load},
-    [GRPC_METHOD_REPOSITORY_UNLOAD] = {"/inference.GRPCInferenceService/RepositoryModelUnload",
-                                       grpc_handle_repository_unload},
-    [GRPC_METHOD_HEALTH_CHECK] = {"/grpc.health.v1.Health/Check", grpc_handle_health_check},
+/* Each method's handler; NULL for the streaming one (grpc_stream.c). */
+static const grpc_unary_fn handlers[KSERVE_GRPC_METHOD_COUNT] = {
+    [KSERVE_GRPC_SERVER_LIVE] = grpc_handle_server_live,
+    [KSERVE_GRPC_SERVER_READY] = grpc_handle_server_ready,
+    [KSERVE_GRPC_MODEL_READY] = grpc_handle_model_ready,
+    [KSERVE_GRPC_SERVER_METADATA] = grpc_handle_server_metadata,
+    [KSERVE_GRPC_MODEL_METADATA] = grpc_handle_model_metadata,
+    [KSERVE_GRPC_MODEL_INFER] = grpc_handle_model_infer,
+    [KSERVE_GRPC_MODEL_STREAM_INFER] = NULL,
+    [KSERVE_GRPC_MODEL_CONFIG] = grpc_handle_model_config,
+    [KSERVE_GRPC_MODEL_STATISTICS] = grpc_handle_model_statistics,
+    [KSERVE_GRPC_REPOSITORY_INDEX] = grpc_handle_repository_index,
+    [KSERVE_GRPC_REPOSITORY_LOAD] = grpc_handle_repository_load,
+    [KSERVE_GRPC_REPOSITORY_UNLOAD] = grpc_handle_repository_unload,
+    [KSERVE_GRPC_HEALTH_CHECK] = grpc_handle_health_check,
 };
 
 /* A call to a method the server does not have: answered UNIMPLEMENTED. */
@@ -242,6 +228,7 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
 {
     grpc_unary_t *u = (grpc_unary_t *)((char *)tag - offsetof(grpc_unary_t, arrived));
     grpc_op op = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER};
+    char message[GRPC_DENIED_MESSAGE_MAX];
     grpc_call_error rc;
 
     if (!ok) {
@@ -256,15 +243,20 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
     u->fe->last_arrival_ms = monotonic_ms();
     pthread_mutex_unlock(&u->fe->lock);
     if (!arm_unary(u->fe, u->method))
-        log_warn("grpc: cannot request the next %s call", methods[u->method].path);
+        log_warn("grpc: cannot request the next %s call", kserve_grpc_methods[u->method].path);
     atomic_init(&u->refs, 2);
     op.data.recv_close_on_server.cancelled = &u->cancelled;
     rc = grpc_call_start_batch(u->call, &op, 1, &u->closed, NULL);
     if (rc != GRPC_CALL_OK) {
-        log_warn("grpc: %s: cannot watch for the close (%d)", methods[u->method].path, rc);
+        log_warn("grpc: %s: cannot watch for the close (%d)", kserve_grpc_methods[u->method].path,
+                 rc);
         unary_release(u);
     }
-    methods[u->method].handle(u);
+    if (!grpc_frontend_allowed(u->fe, u->method, &u->request_md, message, sizeof message)) {
+        grpc_unary_fail(u, STATUS_PERMISSION_DENIED, message);
+        return;
+    }
+    handlers[u->method](u);
 }
 
 static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
@@ -315,7 +307,7 @@ static void unary_start_send(grpc_unary_t *u)
         u->has_details ? &u->status_details : NULL;
     rc = grpc_call_start_batch(u->call, ops, n, &u->sent, NULL);
     if (rc != GRPC_CALL_OK) {
-        log_warn("grpc: %s: cannot send the answer (%d)", methods[u->method].path, rc);
+        log_warn("grpc: %s: cannot send the answer (%d)", kserve_grpc_methods[u->method].path, rc);
         unary_release(u);
     }
 }
@@ -373,6 +365,33 @@ ProtobufCMessage *grpc_unary_message(grpc_unary_t *u, const ProtobufCMessageDesc
         grpc_unary_fail(u, STATUS_INVALID_ARGUMENT, message);
     }
     return msg;
+}
+
+bool grpc_frontend_allowed(const grpc_frontend_t *fe, grpc_method_id_t method,
+                           const grpc_metadata_array *md, char *message, size_t size)
+{
+    const restricted_api_t *rules = &fe->cfg->grpc_restricted_protocol;
+    restricted_api_category_t category = kserve_grpc_methods[method].category;
+    const char *key = restricted_api_header(rules, category);
+    size_t key_len;
+
+    if (!key)
+        return true;
+    key_len = strlen(key);
+    /* The first entry with the key counts; the core delivers keys in lower case. */
+    for (size_t i = 0; i < md->count; i++) {
+        const grpc_metadata *m = &md->metadata[i];
+        if (GRPC_SLICE_LENGTH(m->key) != key_len ||
+            memcmp(GRPC_SLICE_START_PTR(m->key), key, key_len) != 0)
+            continue;
+        if (restricted_api_allows(rules, category, (const char *)GRPC_SLICE_START_PTR(m->value),
+                                  GRPC_SLICE_LENGTH(m->value)))
+            return true;
+        break;
+    }
+    snprintf(message, size, "the %s API is restricted: it needs metadata '%s'",
+             restricted_api_category_name(category), key);
+    return false;
 }
 
 /* ---- unknown methods ---- */
@@ -482,16 +501,76 @@ static void format_address(const char *host, int port, char *buf, size_t size)
         snprintf(buf, size, "%s:%d", host, port);
 }
 
+/*
+ * The core's certificate-config fetcher, called at every handshake (and
+ * once when the port is added): a new config once the store's generation
+ * has moved on, else UNCHANGED. The core takes the config it is given.
+ */
+static grpc_ssl_certificate_config_reload_status
+fetch_certificates(void *user_data, grpc_ssl_server_certificate_config **config)
+{
+    grpc_frontend_t *fe = user_data;
+    grpc_ssl_pem_key_cert_pair pair;
+    tls_pem_t pem;
+    error_t err = {0};
+
+    if (tls_store_generation(fe->tls) == atomic_load(&fe->tls_served))
+        return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
+    if (tls_store_pem(fe->tls, &pem, &err)) {
+        log_warn("grpc: cannot take the new TLS certificate: %s", err.message);
+        return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
+    }
+    pair.private_key = pem.private_key;
+    pair.cert_chain = pem.cert_chain;
+    /*
+     * The core asserts that a fetched config has root certificates even when
+     * it asks for no client certificate. Without client authentication it
+     * never uses them: the server's own chain stands in.
+     */
+    *config = grpc_ssl_server_certificate_config_create(
+        pem.client_ca ? pem.client_ca : pem.cert_chain, &pair, 1);
+    if (*config)
+        atomic_store(&fe->tls_served, pem.generation);
+    tls_pem_free(&pem);
+    return *config ? GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW
+                   : GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
+}
+
+/* TLS credentials whose certificates come from fe->tls, with its client authentication. */
+static grpc_server_credentials *tls_credentials(grpc_frontend_t *fe)
+{
+    grpc_ssl_client_certificate_request_type request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+    grpc_ssl_server_credentials_options *options;
+
+    switch (tls_store_client_auth(fe->tls)) {
+    case TLS_CLIENT_AUTH_NONE:
+        break;
+    case TLS_CLIENT_AUTH_REQUEST:
+        request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+        break;
+    case TLS_CLIENT_AUTH_REQUIRE:
+        request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+        break;
+    }
+    options = grpc_ssl_server_credentials_create_options_using_config_fetcher(
+        request, fetch_certificates, fe);
+    return options ? grpc_ssl_server_credentials_create_with_options(options) : NULL;
+}
+
 static status_t listen_on(grpc_frontend_t *fe, error_t *err)
 {
-    grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    grpc_server_credentials *creds =
+        fe->tls ? tls_credentials(fe) : grpc_insecure_server_credentials_create();
     char address[GRPC_ADDRESS_MAX];
 
     format_address(fe->cfg->bind_address, fe->cfg->grpc_port, address, sizeof address);
+    if (!creds)
+        return error_set(err, STATUS_INTERNAL, "cannot create the gRPC TLS credentials");
     fe->port = grpc_server_add_http2_port(fe->server, address, creds);
     grpc_server_credentials_release(creds);
     if (fe->port <= 0)
-        return error_set(err, STATUS_IO, "cannot listen for gRPC on %s", address);
+        return error_set(err, STATUS_IO, "cannot listen for gRPC%s on %s",
+                         fe->tls ? " over TLS" : "", address);
     return STATUS_OK;
 }
 
@@ -514,14 +593,16 @@ static status_t create_server(grpc_frontend_t *fe, error_t *err)
     if (!fe->server)
         return error_set(err, STATUS_INTERNAL, "cannot create the gRPC server");
     grpc_server_register_completion_queue(fe->server, fe->cq, NULL);
-    for (int m = 0; m < GRPC_METHOD_COUNT; m++) {
+    for (int m = 0; m < KSERVE_GRPC_METHOD_COUNT; m++) {
+        assert(kserve_grpc_methods[m].streaming == (handlers[m] == NULL));
         fe->registered[m] = grpc_server_register_method(
-            fe->server, methods[m].path, NULL,
-            methods[m].handle ? GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER : GRPC_SRM_PAYLOAD_NONE,
+            fe->server, kserve_grpc_methods[m].path, NULL,
+            kserve_grpc_methods[m].streaming ? GRPC_SRM_PAYLOAD_NONE
+                                             : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
             0);
         if (!fe->registered[m])
             return error_set(err, STATUS_INTERNAL, "cannot register the gRPC method %s",
-                             methods[m].path);
+                             kserve_grpc_methods[m].path);
     }
     return listen_on(fe, err);
 }
@@ -530,19 +611,19 @@ static status_t arm_all(grpc_frontend_t *fe, error_t *err)
 {
     bool ok = true;
 
-    for (int m = 0; ok && m < GRPC_METHOD_COUNT; m++)
+    for (int m = 0; ok && m < KSERVE_GRPC_METHOD_COUNT; m++)
         for (int i = 0;
-             ok && i < (m == GRPC_METHOD_MODEL_INFER ? GRPC_ARMED_INFER : GRPC_ARMED_PER_METHOD);
+             ok && i < (m == KSERVE_GRPC_MODEL_INFER ? GRPC_ARMED_INFER : GRPC_ARMED_PER_METHOD);
              i++)
-            ok = m == GRPC_METHOD_STREAM_INFER ? grpc_stream_arm(fe)
-                                               : arm_unary(fe, (grpc_method_id_t)m);
+            ok = kserve_grpc_methods[m].streaming ? grpc_stream_arm(fe)
+                                                  : arm_unary(fe, (grpc_method_id_t)m);
     for (int i = 0; ok && i < GRPC_ARMED_UNKNOWN; i++)
         ok = arm_unknown(fe);
     return ok ? STATUS_OK : error_set(err, STATUS_OUT_OF_MEMORY, "cannot request gRPC calls");
 }
 
 status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
-                             grpc_frontend_t **out, error_t *err)
+                             tls_store_t *tls, grpc_frontend_t **out, error_t *err)
 {
     grpc_frontend_t *fe = calloc(1, sizeof *fe);
     status_t st = STATUS_OK;
@@ -567,6 +648,8 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     fe->cfg = cfg;
     fe->repo = repo;
     fe->state = state;
+    fe->tls = tls;
+    atomic_init(&fe->tls_served, 0);
     fe->shutdown_tag.complete = shutdown_complete;
     pthread_mutex_init(&fe->lock, NULL);
     pthread_cond_init(&fe->changed, NULL);

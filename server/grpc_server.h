@@ -15,6 +15,7 @@
 #include "repository.h"
 #include "server_config.h"
 #include "server_state.h"
+#include "tls.h"
 
 /* Threads polling the completion queue: cfg->http_threads, at most the cores and this many. */
 #define GRPC_FRONTEND_MAX_THREADS 16
@@ -23,13 +24,15 @@ typedef struct grpc_frontend grpc_frontend_t;
 
 /*
  * Starts serving on cfg->bind_address:cfg->grpc_port (0: any free port),
+ * over TLS from tls unless it is NULL (the core asks for the current
+ * certificate at every handshake, so reloads apply to new connections),
  * receiving messages of at most cfg->max_body_bytes (larger ones fail with
- * RESOURCE_EXHAUSTED). cfg, repo and state must outlive the front end;
+ * RESOURCE_EXHAUSTED). cfg, repo, state and tls must outlive the front end;
  * every call counts in state->in_flight from its arrival until its last
  * byte is sent. The caller owns *out (grpc_frontend_stop).
  */
 status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
-                             grpc_frontend_t **out, error_t *err);
+                             tls_store_t *tls, grpc_frontend_t **out, error_t *err);
 
 /* The port actually bound. */
 int grpc_frontend_port(const grpc_frontend_t *fe);

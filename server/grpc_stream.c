@@ -47,6 +47,7 @@ struct grpc_stream {
     gpr_timespec deadline;
     grpc_metadata_array request_md;
     grpc_byte_buffer *incoming; /* the message the outstanding read fills */
+    grpc_slice status_details;  /* PERMISSION_DENIED's message, while it is sent */
     int cancelled;              /* RECV_CLOSE_ON_SERVER */
     grpc_tag_t arrived, closed, read, written, finished;
 
@@ -75,6 +76,7 @@ static void stream_free(grpc_stream_t *s)
         grpc_byte_buffer_destroy(s->incoming);
     if (s->in_write)
         grpc_byte_buffer_destroy(s->in_write);
+    grpc_slice_unref(s->status_details);
     while (s->head) {
         stream_answer_t *a = s->head;
         s->head = a->next;
@@ -409,9 +411,26 @@ static void stream_closed(grpc_tag_t *tag, bool ok)
     release_unlock(s);
 }
 
+/* Ends a stream the restricted APIs refuse: PERMISSION_DENIED, nothing read. Lock held. */
+static void deny_locked(grpc_stream_t *s, const char *message)
+{
+    grpc_op ops[2];
+
+    memset(ops, 0, sizeof ops);
+    s->read_done = true;
+    s->finishing = true;
+    s->status_details = grpc_slice_from_copied_string(message);
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[1].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[1].data.send_status_from_server.status = GRPC_STATUS_PERMISSION_DENIED;
+    ops[1].data.send_status_from_server.status_details = &s->status_details;
+    start_locked(s, ops, 2, &s->finished, "status");
+}
+
 static void stream_arrived(grpc_tag_t *tag, bool ok)
 {
     grpc_stream_t *s = (grpc_stream_t *)((char *)tag - offsetof(grpc_stream_t, arrived));
+    char message[GRPC_DENIED_MESSAGE_MAX];
     grpc_op ops[2];
 
     if (!ok) {
@@ -427,6 +446,12 @@ static void stream_arrived(grpc_tag_t *tag, bool ok)
     ops[0].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
     ops[0].data.recv_close_on_server.cancelled = &s->cancelled;
     start_locked(s, ops, 1, &s->closed, "close watch");
+    if (!grpc_frontend_allowed(s->fe, KSERVE_GRPC_MODEL_STREAM_INFER, &s->request_md, message,
+                               sizeof message)) {
+        deny_locked(s, message);
+        release_unlock(s);
+        return;
+    }
     /* Headers go out at once, so a client waiting for them before writing can proceed. */
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
@@ -455,12 +480,13 @@ bool grpc_stream_arm(grpc_frontend_t *fe)
     s->read.complete = stream_read;
     s->written.complete = stream_written;
     s->finished.complete = stream_finished;
+    s->status_details = grpc_empty_slice();
     pthread_mutex_init(&s->lock, NULL);
     grpc_metadata_array_init(&s->request_md);
     grpc_frontend_call_count(fe, 1);
-    rc = grpc_server_request_registered_call(fe->server, fe->registered[GRPC_METHOD_STREAM_INFER],
-                                             &s->call, &s->deadline, &s->request_md, NULL, fe->cq,
-                                             fe->cq, &s->arrived);
+    rc = grpc_server_request_registered_call(
+        fe->server, fe->registered[KSERVE_GRPC_MODEL_STREAM_INFER], &s->call, &s->deadline,
+        &s->request_md, NULL, fe->cq, fe->cq, &s->arrived);
     if (rc != GRPC_CALL_OK) {
         s->call = NULL;
         stream_free(s);

@@ -66,6 +66,8 @@ static void append_body(http_call_t *call, const char *data, size_t len)
 {
     size_t limit = call->server->cfg->max_body_bytes;
 
+    if (call->denied)
+        return;
     if (call->too_large || call->size + len > limit) {
         call->too_large = true;
         return;
@@ -88,8 +90,49 @@ static void append_body(http_call_t *call, const char *data, size_t len)
     call->body[call->size] = '\0';
 }
 
-/* A new request: its call state; an announced body over the limit is refused now. */
-static http_call_t *start_call(http_server_t *server, struct MHD_Connection *conn)
+/*
+ * Whether the request may reach its route: the route's category is open,
+ * or the request has the header with the configured value. The value is
+ * never logged.
+ */
+static bool allowed(const http_call_t *call)
+{
+    const restricted_api_t *rules = &call->server->cfg->http_restricted_api;
+    restricted_api_category_t category;
+    const char *header, *value = NULL;
+    size_t len = 0;
+
+    if (call->route.route == KSERVE_ROUTE_COUNT)
+        return true;
+    category = kserve_routes[call->route.route].category;
+    header = restricted_api_header(rules, category);
+    if (!header)
+        return true;
+    if (MHD_lookup_connection_value_n(call->conn, MHD_HEADER_KIND, header, strlen(header), &value,
+                                      &len) != MHD_YES)
+        value = NULL;
+    return restricted_api_allows(rules, category, value, len);
+}
+
+/* 403 for a restricted route: names the category and the header it needs, never the value. */
+static enum MHD_Result respond_denied(http_call_t *call)
+{
+    restricted_api_category_t category = kserve_routes[call->route.route].category;
+    char message[RESTRICTED_API_HEADER_MAX + 128];
+
+    snprintf(message, sizeof message, "the %s API is restricted: it needs header '%s'",
+             restricted_api_category_name(category),
+             restricted_api_header(&call->server->cfg->http_restricted_api, category));
+    return http_respond_error(call, STATUS_PERMISSION_DENIED, message);
+}
+
+/*
+ * A new request: its call state and route; an announced body over the
+ * limit is refused now, and so is a restricted route without its header
+ * (the body of either is discarded, not kept).
+ */
+static http_call_t *start_call(http_server_t *server, struct MHD_Connection *conn, const char *url,
+                               const char *method)
 {
     http_call_t *call = calloc(1, sizeof *call);
     const char *length;
@@ -103,6 +146,8 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
     length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length && strtoull(length, NULL, 10) > server->cfg->max_body_bytes)
         call->too_large = true;
+    kserve_route_find(url, method, &call->route);
+    call->denied = !allowed(call);
     return call;
 }
 
@@ -115,14 +160,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     char message[128];
 
     if (!call) {
-        call = start_call(server, conn);
+        call = start_call(server, conn, url, method);
         if (!call)
             return MHD_NO;
         *con_cls = call;
         /* Keep-alive connections outlive the listening socket: close them as they ask. */
         if (atomic_load(&server->state->closing))
             return respond_closing(call);
-        if (!call->too_large)
+        if (!call->too_large && !call->denied)
             return MHD_YES;
     }
     if (call->req)
@@ -133,6 +178,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* MHD takes a response only once the upload has ended: an oversize one is discarded. */
         return MHD_YES;
     }
+    if (call->denied)
+        return respond_denied(call);
     if (call->too_large) {
         snprintf(message, sizeof message, "request body exceeds the limit of %zu bytes",
                  server->cfg->max_body_bytes);
@@ -166,14 +213,18 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 }
 
 status_t http_server_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
-                           http_server_t **out, error_t *err)
+                           tls_store_t *tls, http_server_t **out, error_t *err)
 {
     http_server_t *server;
     listen_address_t listen;
     const union MHD_DaemonInfo *info;
+    struct MHD_OptionItem tls_options[TLS_MHD_OPTIONS_MAX];
+    unsigned tls_flags;
     status_t st = listen_address_parse(cfg->bind_address, cfg->http_port, &listen, err);
 
     *out = NULL;
+    if (!st)
+        st = tls_mhd_options(tls, &tls_flags, tls_options, err);
     if (st)
         return st;
     server = calloc(1, sizeof *server);
@@ -184,12 +235,13 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
     server->state = state;
     server->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
-            MHD_USE_ERROR_LOG | listen.mhd_flags,
+            MHD_USE_ERROR_LOG | listen.mhd_flags | tls_flags,
         (uint16_t)cfg->http_port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER,
         on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, &listen.addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_secs,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_ARRAY, tls_options,
+        MHD_OPTION_END);
     if (!server->daemon) {
         free(server);
         return error_set(err, STATUS_IO, "cannot listen for HTTP on %s:%d", cfg->bind_address,

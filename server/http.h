@@ -11,15 +11,17 @@
 #include "repository.h"
 #include "server_config.h"
 #include "server_state.h"
+#include "tls.h"
 
 typedef struct http_server http_server_t;
 
 /*
- * Starts serving on cfg->bind_address:cfg->http_port (0: any free port).
- * cfg, repo and state must outlive the server. The caller owns *out.
+ * Starts serving on cfg->bind_address:cfg->http_port (0: any free port),
+ * over TLS from tls unless it is NULL. cfg, repo, state and tls must
+ * outlive the server. The caller owns *out.
  */
 status_t http_server_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
-                           http_server_t **out, error_t *err);
+                           tls_store_t *tls, http_server_t **out, error_t *err);
 
 /* The port actually bound. */
 int http_server_port(const http_server_t *server);

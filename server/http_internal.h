@@ -10,6 +10,7 @@
 
 #include "http.h"
 #include "kserve.h"
+#include "kserve_routes.h"
 
 struct http_server {
     const server_config_t *cfg;
@@ -26,9 +27,11 @@ typedef struct http_call {
     char *body; /* malloc'd; grows as the upload arrives */
     size_t size;
     size_t cap;
-    bool too_large;        /* the body passed max_body_bytes: answered 413 */
-    served_model_t *model; /* the version an infer request holds */
-    request_t *req;        /* an infer request in the batcher */
+    bool too_large;             /* the body passed max_body_bytes: answered 413 */
+    bool denied;                /* a restricted route without its header: answered 403 */
+    kserve_route_match_t route; /* found when the headers arrived */
+    served_model_t *model;      /* the version an infer request holds */
+    request_t *req;             /* an infer request in the batcher */
     kserve_output_prefs_t prefs;
     atomic_bool completed; /* set by the batcher's completion, before the resume */
 } http_call_t;
@@ -39,7 +42,7 @@ enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json
 /* Answers {"error": message} with the status the table gives st. */
 enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message);
 
-/* Handles a complete request (body received): routes it to its endpoint. */
+/* Handles a complete request (body received): calls its route's handler. */
 enum MHD_Result http_route(http_call_t *call, const char *url, const char *method);
 
 /* Sends the response of an infer request whose batch has completed. */

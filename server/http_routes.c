@@ -1,7 +1,9 @@
 /*
  * http_routes.c - the KServe v2 endpoints: health, metadata, infer,
- * config, statistics and the repository extension.
+ * config, statistics and the repository extension, one handler per route
+ * of api/kserve_routes.c's table.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,41 +16,24 @@
 #include "server_info.h"
 #include "status_map.h"
 
-/* Path segments a URL may have; KServe paths have at most seven. */
-#define ROUTE_MAX_SEGMENTS 8
 /* Model versions listed in metadata. */
 #define ROUTE_MAX_VERSIONS 64
 /* Models listed by the statistics and index endpoints. */
 #define ROUTE_MAX_MODELS 1024
 
-/* A parsed /v2/models/<name>[/versions/<v>][/<action>] path. */
+/* The model a route names, if any: /v2/models/<name>[/versions/<v>]/... */
 typedef struct model_path {
     const char *name;
-    int64_t version;    /* -1: not given */
-    const char *action; /* "" for metadata */
+    int64_t version; /* -1: not given */
 } model_path_t;
+
+typedef enum MHD_Result (*route_fn)(http_call_t *call, const model_path_t *p);
 
 static int64_t wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Splits url at '/' into segs (pointing into buf); returns the count or -1. */
-static int split_path(const char *url, char *buf, size_t size, char **segs)
-{
-    int n = 0;
-    char *save = NULL;
-
-    if (snprintf(buf, size, "%s", url) >= (int)size)
-        return -1;
-    for (char *s = strtok_r(buf, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
-        if (n == ROUTE_MAX_SEGMENTS)
-            return -1;
-        segs[n++] = s;
-    }
-    return n;
 }
 
 static bool parse_version(const char *text, int64_t *out)
@@ -79,6 +64,13 @@ static char *json_text(json_t *value)
     char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
     json_decref(value);
     return text;
+}
+
+static enum MHD_Result route_server_metadata(http_call_t *call, const model_path_t *p)
+{
+    return http_respond_json(
+        call, MHD_HTTP_OK,
+        kserve_server_metadata_json(SERVER_INFO_NAME, SERVER_INFO_VERSION, server_info_extensions));
 }
 
 static enum MHD_Result health(http_call_t *call, bool ready_probe)
@@ -270,8 +262,28 @@ enum MHD_Result http_finish_infer(http_call_t *call)
     return rc;
 }
 
+static enum MHD_Result route_server_live(http_call_t *call, const model_path_t *p)
+{
+    return health(call, false);
+}
+
+static enum MHD_Result route_server_ready(http_call_t *call, const model_path_t *p)
+{
+    return health(call, true);
+}
+
+static enum MHD_Result route_all_stats(http_call_t *call, const model_path_t *p)
+{
+    return model_stats(call, NULL, -1);
+}
+
+static enum MHD_Result route_model_stats(http_call_t *call, const model_path_t *p)
+{
+    return model_stats(call, p->name, p->version);
+}
+
 /* POST /v2/repository/index, optional body {"ready": true} lists only ready models. */
-static enum MHD_Result repository_index_route(http_call_t *call)
+static enum MHD_Result route_repository_index(http_call_t *call, const model_path_t *p)
 {
     repository_entry_t *entries = calloc(ROUTE_MAX_MODELS, sizeof *entries);
     kserve_index_entry_t *out = calloc(ROUTE_MAX_MODELS, sizeof *out);
@@ -326,66 +338,43 @@ static enum MHD_Result repository_control(http_call_t *call, const char *name, b
     return http_respond_json(call, MHD_HTTP_OK, json_text(json_object()));
 }
 
-/* /v2/models/<name>[/versions/<v>][/<action>] */
-static enum MHD_Result model_route(http_call_t *call, char **segs, int n, const char *method,
-                                   const char *url)
+static enum MHD_Result route_repository_load(http_call_t *call, const model_path_t *p)
 {
-    model_path_t p = {.name = segs[2], .version = -1, .action = ""};
-    int next = 3;
-    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
-
-    if (n >= 5 && strcmp(segs[3], "versions") == 0) {
-        if (!parse_version(segs[4], &p.version))
-            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
-                                      "model version must be a non-negative integer");
-        next = 5;
-    }
-    if (n > next + 1)
-        return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
-    if (n == next + 1)
-        p.action = segs[next];
-    if (strcmp(p.action, "infer") == 0)
-        return post ? infer(call, &p) : method_not_allowed(call, method, url);
-    if (!get)
-        return method_not_allowed(call, method, url);
-    if (!*p.action)
-        return model_metadata(call, &p);
-    if (strcmp(p.action, "ready") == 0)
-        return model_ready(call, &p);
-    if (strcmp(p.action, "config") == 0)
-        return model_config(call, &p);
-    if (strcmp(p.action, "stats") == 0)
-        return model_stats(call, p.name, p.version);
-    return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
+    return repository_control(call, p->name, true);
 }
+
+static enum MHD_Result route_repository_unload(http_call_t *call, const model_path_t *p)
+{
+    return repository_control(call, p->name, false);
+}
+
+static const route_fn handlers[KSERVE_ROUTE_COUNT] = {
+    [KSERVE_ROUTE_SERVER_METADATA] = route_server_metadata,
+    [KSERVE_ROUTE_SERVER_LIVE] = route_server_live,
+    [KSERVE_ROUTE_SERVER_READY] = route_server_ready,
+    [KSERVE_ROUTE_ALL_STATS] = route_all_stats,
+    [KSERVE_ROUTE_MODEL_METADATA] = model_metadata,
+    [KSERVE_ROUTE_MODEL_READY] = model_ready,
+    [KSERVE_ROUTE_MODEL_CONFIG] = model_config,
+    [KSERVE_ROUTE_MODEL_STATS] = route_model_stats,
+    [KSERVE_ROUTE_MODEL_INFER] = infer,
+    [KSERVE_ROUTE_REPOSITORY_INDEX] = route_repository_index,
+    [KSERVE_ROUTE_REPOSITORY_LOAD] = route_repository_load,
+    [KSERVE_ROUTE_REPOSITORY_UNLOAD] = route_repository_unload,
+};
 
 enum MHD_Result http_route(http_call_t *call, const char *url, const char *method)
 {
-    char buf[1024], *segs[ROUTE_MAX_SEGMENTS];
-    int n = split_path(url, buf, sizeof buf, segs);
-    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    const kserve_route_match_t *m = &call->route;
+    model_path_t p = {.name = m->model, .version = -1};
 
-    if (n < 1 || strcmp(segs[0], "v2") != 0)
+    if (m->route == KSERVE_ROUTE_COUNT)
         return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
-    if (n == 1)
-        return get ? http_respond_json(call, MHD_HTTP_OK,
-                                       kserve_server_metadata_json(SERVER_INFO_NAME,
-                                                                   SERVER_INFO_VERSION,
-                                                                   server_info_extensions))
-                   : method_not_allowed(call, method, url);
-    if (n == 3 && strcmp(segs[1], "health") == 0 &&
-        (strcmp(segs[2], "live") == 0 || strcmp(segs[2], "ready") == 0))
-        return get ? health(call, strcmp(segs[2], "ready") == 0)
-                   : method_not_allowed(call, method, url);
-    if (n == 3 && strcmp(segs[1], "models") == 0 && strcmp(segs[2], "stats") == 0)
-        return get ? model_stats(call, NULL, -1) : method_not_allowed(call, method, url);
-    if (n >= 3 && strcmp(segs[1], "models") == 0)
-        return model_route(call, segs, n, method, url);
-    if (n == 3 && strcmp(segs[1], "repository") == 0 && strcmp(segs[2], "index") == 0)
-        return post ? repository_index_route(call) : method_not_allowed(call, method, url);
-    if (n == 5 && strcmp(segs[1], "repository") == 0 && strcmp(segs[2], "models") == 0 &&
-        (strcmp(segs[4], "load") == 0 || strcmp(segs[4], "unload") == 0))
-        return post ? repository_control(call, segs[3], strcmp(segs[4], "load") == 0)
-                    : method_not_allowed(call, method, url);
-    return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
+    if (!m->method_ok)
+        return method_not_allowed(call, method, url);
+    if (m->version && !parse_version(m->version, &p.version))
+        return http_respond_error(call, STATUS_INVALID_ARGUMENT,
+                                  "model version must be a non-negative integer");
+    assert(handlers[m->route]);
+    return handlers[m->route](call, &p);
 }

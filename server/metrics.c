@@ -260,26 +260,30 @@ static enum MHD_Result on_scrape(void *cls, struct MHD_Connection *conn, const c
     return rc;
 }
 
-status_t metrics_server_start(const server_config_t *cfg, repository_t *repo,
+status_t metrics_server_start(const server_config_t *cfg, repository_t *repo, tls_store_t *tls,
                               metrics_server_t **out, error_t *err)
 {
     metrics_server_t *server;
     listen_address_t listen;
     const union MHD_DaemonInfo *info;
+    struct MHD_OptionItem tls_options[TLS_MHD_OPTIONS_MAX];
+    unsigned tls_flags;
     status_t st = listen_address_parse(cfg->bind_address, cfg->metrics_port, &listen, err);
 
     *out = NULL;
+    if (!st)
+        st = tls_mhd_options(tls, &tls_flags, tls_options, err);
     if (st)
         return st;
     server = calloc(1, sizeof *server);
     if (!server)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     server->repo = repo;
-    server->daemon =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | listen.mhd_flags,
-                         (uint16_t)cfg->metrics_port, NULL, NULL, on_scrape, server,
-                         MHD_OPTION_SOCK_ADDR, &listen.addr, MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned)cfg->idle_timeout_secs, MHD_OPTION_END);
+    server->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | listen.mhd_flags | tls_flags,
+        (uint16_t)cfg->metrics_port, NULL, NULL, on_scrape, server, MHD_OPTION_SOCK_ADDR,
+        &listen.addr, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_secs,
+        MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
     if (!server->daemon) {
         free(server);
         return error_set(err, STATUS_IO, "cannot listen for metrics on %s:%d", cfg->bind_address,

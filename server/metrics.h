@@ -9,14 +9,18 @@
 
 #include "repository.h"
 #include "server_config.h"
+#include "tls.h"
 
 typedef struct metrics_server metrics_server_t;
 
 /* Renders the whole exposition text; malloc'd, the caller frees it. NULL when out of memory. */
 char *metrics_render(repository_t *repo);
 
-/* Serves GET /metrics on cfg->bind_address:cfg->metrics_port (0: any free port). */
-status_t metrics_server_start(const server_config_t *cfg, repository_t *repo,
+/*
+ * Serves GET /metrics on cfg->bind_address:cfg->metrics_port (0: any free
+ * port), over TLS from tls unless it is NULL; tls must outlive the server.
+ */
+status_t metrics_server_start(const server_config_t *cfg, repository_t *repo, tls_store_t *tls,
                               metrics_server_t **out, error_t *err);
 int metrics_server_port(const metrics_server_t *server);
 void metrics_server_stop(metrics_server_t *server);

@@ -1,8 +1,11 @@
 /*
- * perf_httpc.c - a minimal HTTP/1.1 keep-alive client for `inferd perf`.
- * Non-blocking socket plus poll() against one deadline per exchange, so
- * a server that is down or stuck gives an error, never a hang.
+ * perf_httpc.c - a minimal HTTP/1.1 keep-alive client for `inferd perf`
+ * and `inferd health`. Non-blocking socket plus poll() against one
+ * deadline per exchange, so a server that is down or stuck gives an
+ * error, never a hang. With TLS, GnuTLS runs over the same non-blocking
+ * socket and the same waits.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,6 +17,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include <gnutls/x509.h>
 
 #include "perf_httpc.h"
 #include "perf_stats.h"
@@ -56,8 +61,19 @@ void perf_httpc_init(perf_httpc_t *c, const struct sockaddr_storage *addr, sockl
     c->fd = -1;
 }
 
+void perf_httpc_use_tls(perf_httpc_t *c, const perf_httpc_tls_t *tls)
+{
+    c->tls = tls;
+}
+
 static void close_fd(perf_httpc_t *c)
 {
+    if (c->session) {
+        /* One try at close_notify; the socket is non-blocking and closes next anyway. */
+        gnutls_bye(c->session, GNUTLS_SHUT_WR);
+        gnutls_deinit(c->session);
+        c->session = NULL;
+    }
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -91,6 +107,83 @@ static int wait_fd(int fd, short events, int64_t deadline_ns)
     }
 }
 
+/* The poll events GnuTLS waits for after GNUTLS_E_AGAIN. */
+static short tls_events(gnutls_session_t session)
+{
+    return gnutls_record_get_direction(session) ? POLLOUT : POLLIN;
+}
+
+/* True when name is a numeric address, which SNI must not carry. */
+static bool is_address(const char *name)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
+}
+
+/* Why the server's certificate did not verify, into c->error. */
+static void describe_verify_failure(perf_httpc_t *c)
+{
+    gnutls_datum_t why = {NULL, 0};
+    unsigned status = gnutls_session_get_verify_cert_status(c->session);
+
+    if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &why, 0) >= 0) {
+        snprintf(c->error, sizeof c->error, "TLS: the server's certificate: %s",
+                 (const char *)why.data);
+        gnutls_free(why.data);
+    } else {
+        snprintf(c->error, sizeof c->error, "TLS: the server's certificate did not verify");
+    }
+}
+
+/* The TLS handshake on the connected socket, within the deadline. */
+static int tls_handshake(perf_httpc_t *c, int64_t deadline_ns)
+{
+    const perf_httpc_tls_t *tls = c->tls;
+    int ret = gnutls_init(&c->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
+
+    if (ret < 0) {
+        c->session = NULL;
+        snprintf(c->error, sizeof c->error, "TLS: %s", gnutls_strerror(ret));
+        return PERF_HTTPC_CONNECT_FAILED;
+    }
+    ret = gnutls_set_default_priority(c->session);
+    if (ret >= 0)
+        ret = gnutls_credentials_set(c->session, GNUTLS_CRD_CERTIFICATE, tls->credentials);
+    if (ret >= 0 && tls->server_name && !is_address(tls->server_name))
+        ret = gnutls_server_name_set(c->session, GNUTLS_NAME_DNS, tls->server_name,
+                                     strlen(tls->server_name));
+    if (ret < 0) {
+        snprintf(c->error, sizeof c->error, "TLS: %s", gnutls_strerror(ret));
+        return PERF_HTTPC_CONNECT_FAILED;
+    }
+    if (tls->verify)
+        gnutls_session_set_verify_cert(c->session, tls->server_name, 0);
+    gnutls_transport_set_int(c->session, c->fd);
+    for (;;) {
+        int ready;
+        ret = gnutls_handshake(c->session);
+        if (ret >= 0)
+            return PERF_HTTPC_OK;
+        if (ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal(ret))
+            break;
+        ready = wait_fd(c->fd, tls_events(c->session), deadline_ns);
+        if (ready == 0) {
+            snprintf(c->error, sizeof c->error, "TLS handshake: no answer within %d ms",
+                     c->timeout_ms);
+            return PERF_HTTPC_TIMEOUT;
+        }
+        if (ready < 0) {
+            snprintf(c->error, sizeof c->error, "poll: %s", strerror(errno));
+            return PERF_HTTPC_CONNECT_FAILED;
+        }
+    }
+    if (ret == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
+        describe_verify_failure(c);
+    else
+        snprintf(c->error, sizeof c->error, "TLS handshake: %s", gnutls_strerror(ret));
+    return PERF_HTTPC_CONNECT_FAILED;
+}
+
 static int open_connection(perf_httpc_t *c, int64_t deadline_ns)
 {
     int64_t start = perf_now_ns();
@@ -109,7 +202,7 @@ static int open_connection(perf_httpc_t *c, int64_t deadline_ns)
     /* Requests are small and answered one at a time: Nagle would only add delay. */
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (connect(c->fd, (const struct sockaddr *)&c->addr, c->addr_len) == 0)
-        return PERF_HTTPC_OK;
+        goto connected;
     if (errno != EINPROGRESS) {
         snprintf(c->error, sizeof c->error, "connect: %s", strerror(errno));
         goto fail;
@@ -124,10 +217,63 @@ static int open_connection(perf_httpc_t *c, int64_t deadline_ns)
         snprintf(c->error, sizeof c->error, "connect: %s", strerror(so_error ? so_error : errno));
         goto fail;
     }
+connected:
+    if (c->tls) {
+        int r = tls_handshake(c, deadline_ns);
+        if (r != PERF_HTTPC_OK) {
+            close_fd(c);
+            return r;
+        }
+    }
     return PERF_HTTPC_OK;
 fail:
     close_fd(c);
     return PERF_HTTPC_CONNECT_FAILED;
+}
+
+/*
+ * send() or, over TLS, gnutls_record_send(): bytes sent, or -1 with errno
+ * set (EAGAIN: wait for *events; EPROTO: a TLS failure, told in c->error).
+ */
+static ssize_t send_some(perf_httpc_t *c, const unsigned char *data, size_t size, short *events)
+{
+    ssize_t n;
+
+    *events = POLLOUT;
+    if (!c->session)
+        return send(c->fd, data, size, MSG_NOSIGNAL);
+    n = gnutls_record_send(c->session, data, size);
+    if (n >= 0)
+        return n;
+    *events = tls_events(c->session);
+    if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED)
+        snprintf(c->error, sizeof c->error, "send: TLS: %s", gnutls_strerror((int)n));
+    errno = n == GNUTLS_E_AGAIN ? EAGAIN : n == GNUTLS_E_INTERRUPTED ? EINTR : EPROTO;
+    return -1;
+}
+
+/*
+ * recv() or, over TLS, gnutls_record_recv(): bytes read, 0 at the end, or
+ * -1 with errno set as send_some does. A TLS peer that closes without
+ * close_notify ends the stream like a plain one.
+ */
+static ssize_t recv_some(perf_httpc_t *c, unsigned char *buf, size_t size, short *events)
+{
+    ssize_t n;
+
+    *events = POLLIN;
+    if (!c->session)
+        return recv(c->fd, buf, size, 0);
+    n = gnutls_record_recv(c->session, buf, size);
+    if (n >= 0)
+        return n;
+    if (n == GNUTLS_E_PREMATURE_TERMINATION)
+        return 0;
+    *events = tls_events(c->session);
+    if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED)
+        snprintf(c->error, sizeof c->error, "receive: TLS: %s", gnutls_strerror((int)n));
+    errno = n == GNUTLS_E_AGAIN ? EAGAIN : n == GNUTLS_E_INTERRUPTED ? EINTR : EPROTO;
+    return -1;
 }
 
 static int send_all(perf_httpc_t *c, const unsigned char *data, size_t size, int64_t deadline_ns)
@@ -135,7 +281,8 @@ static int send_all(perf_httpc_t *c, const unsigned char *data, size_t size, int
     size_t sent = 0;
 
     while (sent < size) {
-        ssize_t n = send(c->fd, data + sent, size - sent, MSG_NOSIGNAL);
+        short events;
+        ssize_t n = send_some(c, data + sent, size - sent, &events);
         if (n > 0) {
             sent += (size_t)n;
             continue;
@@ -143,7 +290,7 @@ static int send_all(perf_httpc_t *c, const unsigned char *data, size_t size, int
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int ready = wait_fd(c->fd, POLLOUT, deadline_ns);
+            int ready = wait_fd(c->fd, events, deadline_ns);
             if (ready > 0)
                 continue;
             if (ready == 0) {
@@ -151,7 +298,8 @@ static int send_all(perf_httpc_t *c, const unsigned char *data, size_t size, int
                 return PERF_HTTPC_TIMEOUT;
             }
         }
-        snprintf(c->error, sizeof c->error, "send: %s", strerror(errno));
+        if (errno != EPROTO)
+            snprintf(c->error, sizeof c->error, "send: %s", strerror(errno));
         return errno == EPIPE || errno == ECONNRESET ? PERF_HTTPC_NOT_ANSWERED
                                                      : PERF_HTTPC_IO_ERROR;
     }
@@ -184,7 +332,8 @@ static int receive(perf_httpc_t *c, int64_t deadline_ns, bool *eof)
     if (!reserve(c, c->len + PERF_HTTPC_INITIAL_BUFFER / 4))
         return PERF_HTTPC_IO_ERROR;
     for (;;) {
-        ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+        short events;
+        ssize_t n = recv_some(c, c->buf + c->len, c->cap - c->len, &events);
         int ready;
         if (n > 0) {
             c->len += (size_t)n;
@@ -197,11 +346,12 @@ static int receive(perf_httpc_t *c, int64_t deadline_ns, bool *eof)
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            snprintf(c->error, sizeof c->error, "receive: %s", strerror(errno));
+            if (errno != EPROTO)
+                snprintf(c->error, sizeof c->error, "receive: %s", strerror(errno));
             return c->len == 0 && errno == ECONNRESET ? PERF_HTTPC_NOT_ANSWERED
                                                       : PERF_HTTPC_IO_ERROR;
         }
-        ready = wait_fd(c->fd, POLLIN, deadline_ns);
+        ready = wait_fd(c->fd, events, deadline_ns);
         if (ready == 0) {
             snprintf(c->error, sizeof c->error, "no answer within %d ms", c->timeout_ms);
             return PERF_HTTPC_TIMEOUT;

@@ -1,8 +1,9 @@
 /*
- * perf_httpc.h - the HTTP/1.1 client of `inferd perf`: one keep-alive
- * connection over a non-blocking socket, one exchange at a time. It
- * sends prepared request bytes and reads the status line, the headers
- * and a Content-Length body; every wait is bounded by the timeout.
+ * perf_httpc.h - the HTTP/1.1 client of `inferd perf` and `inferd health`:
+ * one keep-alive connection over a non-blocking socket, optionally TLS
+ * (GnuTLS), one exchange at a time. It sends prepared request bytes and
+ * reads the status line, the headers and a Content-Length body; every wait
+ * (the TLS handshake included) is bounded by the timeout.
  */
 #ifndef INFERD_PERF_HTTPC_H
 #define INFERD_PERF_HTTPC_H
@@ -10,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+
+#include <gnutls/gnutls.h>
 
 #include "perf.h"
 
@@ -30,11 +33,23 @@ typedef enum perf_httpc_result {
     PERF_HTTPC_BAD_RESPONSE, /* not HTTP/1.x, or too large */
 } perf_httpc_result_t;
 
+/*
+ * TLS for a client's connections; the caller owns it (and the
+ * credentials) for as long as the client is used.
+ */
+typedef struct perf_httpc_tls {
+    gnutls_certificate_credentials_t credentials; /* trust and any client certificate */
+    const char *server_name; /* the server's host name or address: SNI, and checked when verify */
+    bool verify;             /* the server's chain must verify against the credentials' trust */
+} perf_httpc_tls_t;
+
 typedef struct perf_httpc {
     struct sockaddr_storage addr;
     socklen_t addr_len;
     int timeout_ms;
-    int fd; /* -1: not connected */
+    int fd;                      /* -1: not connected */
+    const perf_httpc_tls_t *tls; /* NULL: plain HTTP */
+    gnutls_session_t session;    /* the connection's TLS session, or NULL */
     unsigned char *buf;
     size_t cap;
     size_t len;
@@ -52,6 +67,9 @@ bool perf_httpc_resolve(const char *host, const char *port, struct sockaddr_stor
 /* Sets c up, not connected yet; perf_httpc_close releases it. */
 void perf_httpc_init(perf_httpc_t *c, const struct sockaddr_storage *addr, socklen_t addr_len,
                      int timeout_ms);
+
+/* Speaks TLS on c's later connections (tls is borrowed); NULL goes back to plain HTTP. */
+void perf_httpc_use_tls(perf_httpc_t *c, const perf_httpc_tls_t *tls);
 
 /*
  * Sends request (a whole HTTP/1.1 request, the caller's) and reads the

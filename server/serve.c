@@ -1,6 +1,8 @@
 /*
  * serve.c - `inferd serve`: starts the repository and the front ends, then
- * waits for SIGTERM or SIGINT and drains:
+ * waits for signals. SIGHUP reloads the TLS certificate, key and CAs (new
+ * handshakes get them; open connections go on; a bad file is logged and
+ * the current material kept). SIGTERM or SIGINT drains:
  *
  *   1. readiness turns false at once (liveness stays true), so the load
  *      balancer stops sending new work;
@@ -24,6 +26,7 @@
 #include "repository.h"
 #include "server_config.h"
 #include "server_state.h"
+#include "tls.h"
 
 /* How often the drain checks for in-flight requests. */
 #define SERVE_DRAIN_POLL_MS 20
@@ -60,21 +63,47 @@ static bool wait_in_flight(server_state_t *state, int64_t deadline_ms)
     return true;
 }
 
-/* Set by the handler, on whichever thread the kernel picked to run it. */
+/* Set by the handlers, on whichever thread the kernel picked to run them. */
 static volatile sig_atomic_t stop_signal;
-static sem_t stop_posted;
+static volatile sig_atomic_t reload_requested;
+static sem_t signal_posted;
 
 static void on_stop_signal(int sig)
 {
     stop_signal = sig;
-    sem_post(&stop_posted);
+    sem_post(&signal_posted);
 }
 
-static int wait_for_stop_signal(void)
+static void on_reload_signal(int sig)
 {
-    while (sem_wait(&stop_posted) != 0)
+    reload_requested = 1;
+    sem_post(&signal_posted);
+}
+
+/* Waits for a signal: the stop signal's number, or 0 when it was a reload request. */
+static int wait_for_signal(void)
+{
+    while (sem_wait(&signal_posted) != 0)
         ;
     return stop_signal;
+}
+
+/* SIGHUP: reads the TLS files again; on failure the server keeps what it has. */
+static void reload_tls(tls_store_t *tls)
+{
+    char description[PATH_MAX * 2 + 256];
+    error_t err = {0};
+
+    if (!tls) {
+        log_info("SIGHUP: TLS is off, nothing to reload");
+        return;
+    }
+    if (tls_store_reload(tls, &err)) {
+        log_error("SIGHUP: TLS reload failed, keeping the current certificate: %s", err.message);
+        return;
+    }
+    tls_store_describe(tls, description, sizeof description);
+    log_info("SIGHUP: TLS reloaded: %s", description);
 }
 
 /* The engine's warnings (a layer on reference code) go to the server's log. */
@@ -91,6 +120,8 @@ int cli_serve(int argc, char **argv)
     http_server_t *http = NULL;
     grpc_frontend_t *grpc = NULL;
     metrics_server_t *metrics = NULL;
+    tls_store_t *tls = NULL;
+    char description[PATH_MAX * 2 + 256];
     sigset_t signals;
     struct sigaction action = {0};
     error_t err = {0};
@@ -117,29 +148,44 @@ int cli_serve(int argc, char **argv)
      * (OpenBLAS) do not block the signals, and the default action taken on
      * one of them would end the process without a drain. Threads started
      * from here on inherit the mask, so the signals do not interrupt them.
+     * SIGHUP's default would end the process: it is handled from the start.
      */
-    sem_init(&stop_posted, 0, 0);
+    sem_init(&signal_posted, 0, 0);
     sigemptyset(&action.sa_mask);
     action.sa_handler = on_stop_signal;
     action.sa_flags = SA_RESTART;
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGINT, &action, NULL);
+    action.sa_handler = on_reload_signal;
+    sigaction(SIGHUP, &action, NULL);
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    st = repository_create(&cfg, &repo, &err);
+    st = tls_store_create(&cfg, &tls, &err);
     if (!st)
-        st = http_server_start(&cfg, repo, &state, &http, &err);
+        st = repository_create(&cfg, &repo, &err);
     if (!st)
-        st = grpc_frontend_start(&cfg, repo, &state, &grpc, &err);
+        st = http_server_start(&cfg, repo, &state, tls, &http, &err);
+    if (!st)
+        st = grpc_frontend_start(&cfg, repo, &state, tls, &grpc, &err);
     if (!st && cfg.metrics_port >= 0)
-        st = metrics_server_start(&cfg, repo, &metrics, &err);
+        st = metrics_server_start(&cfg, repo, cfg.metrics_tls ? tls : NULL, &metrics, &err);
     if (st) {
         log_error("cannot start: %s", err.message);
         goto cleanup;
+    }
+    if (tls) {
+        tls_store_describe(tls, description, sizeof description);
+        log_info("tls on http, grpc%s (client certificates: %s): %s",
+                 cfg.metrics_tls && metrics ? " and metrics" : "",
+                 cfg.tls_client_auth == TLS_CLIENT_AUTH_REQUIRE   ? "required"
+                 : cfg.tls_client_auth == TLS_CLIENT_AUTH_REQUEST ? "requested"
+                                                                  : "not asked for",
+                 description);
     }
     atomic_store(&state.ready, true);
     /* Its own line, before "ready:", whose format clients and tests parse. */
@@ -149,7 +195,12 @@ int cli_serve(int argc, char **argv)
              cfg.model_repository);
 
     pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
-    sig = wait_for_stop_signal();
+    while ((sig = wait_for_signal()) == 0) {
+        if (reload_requested) {
+            reload_requested = 0;
+            reload_tls(tls);
+        }
+    }
     atomic_store(&state.draining, true);
     atomic_store(&state.ready, false);
     log_info("signal %d: not ready; serving for %d s more, then draining", sig,
@@ -175,6 +226,8 @@ cleanup:
     grpc_frontend_stop(grpc);
     metrics_server_stop(metrics);
     repository_free(repo);
+    /* After every daemon and the gRPC server: their handshakes read it. */
+    tls_store_free(tls);
     log_info("stopped");
     return st ? 1 : 0;
 }

@@ -33,9 +33,16 @@ static const char *const names[][2] = {
     {"repository-poll-secs", "INFERD_REPOSITORY_POLL_SECS"},
     {"drain-delay-secs", "INFERD_DRAIN_DELAY_SECS"},
     {"exit-timeout-secs", "INFERD_EXIT_TIMEOUT_SECS"},
+    {"tls-cert-file", "INFERD_TLS_CERT_FILE"},
+    {"tls-key-file", "INFERD_TLS_KEY_FILE"},
+    {"tls-ca-file", "INFERD_TLS_CA_FILE"},
+    {"tls-client-auth", "INFERD_TLS_CLIENT_AUTH"},
+    {"metrics-tls", "INFERD_METRICS_TLS"},
+    {"http-restricted-api", "INFERD_HTTP_RESTRICTED_API"},
+    {"grpc-restricted-protocol", "INFERD_GRPC_RESTRICTED_PROTOCOL"},
 };
 #define N_NAMES  (int)(sizeof names / sizeof names[0])
-#define MAX_ARGS 8
+#define MAX_ARGS 12
 
 static char tmp_dir[] = "/tmp/inferd-config-test-XXXXXX";
 
@@ -101,6 +108,12 @@ static void test_defaults(void)
     CHECK(c.model_control_mode == MODEL_CONTROL_NONE);
     CHECK(c.repository_poll_secs == 15 && c.drain_delay_secs == 5 && c.exit_timeout_secs == 30);
     CHECK(c.config_file[0] == '\0');
+    CHECK(c.tls_cert_file[0] == '\0' && c.tls_key_file[0] == '\0' && c.tls_ca_file[0] == '\0');
+    CHECK(c.tls_client_auth == TLS_CLIENT_AUTH_NONE && !c.metrics_tls);
+    for (int k = RESTRICTED_API_UNSET; k < RESTRICTED_API_CATEGORY_COUNT; k++) {
+        CHECK(!restricted_api_header(&c.http_restricted_api, (restricted_api_category_t)k));
+        CHECK(!restricted_api_header(&c.grpc_restricted_protocol, (restricted_api_category_t)k));
+    }
 }
 
 static void test_precedence(void)
@@ -232,6 +245,59 @@ static const bad_case_t bad_cases[] = {
      NULL,
      NULL,
      {"/nonexistent/x.json", "cannot open"}},
+    /* TLS settings that only work together */
+    {{"--tls-cert-file", "c.pem"}, NULL, NULL, NULL, {"--tls-key-file", "go together"}},
+    {{"--tls-key-file", "k.pem"}, NULL, NULL, NULL, {"--tls-cert-file", "go together"}},
+    {{"--tls-client-auth", "require", "--tls-ca-file", "ca.pem"},
+     NULL,
+     NULL,
+     NULL,
+     {"--tls-client-auth require", "needs TLS"}},
+    {{"--tls-cert-file", "c.pem", "--tls-key-file", "k.pem", "--tls-client-auth", "request"},
+     NULL,
+     NULL,
+     NULL,
+     {"--tls-client-auth request", "--tls-ca-file"}},
+    {{"--tls-cert-file", "c.pem", "--tls-key-file", "k.pem", "--tls-ca-file", "ca.pem"},
+     NULL,
+     NULL,
+     NULL,
+     {"--tls-ca-file", "--tls-client-auth", "none"}},
+    {{"--metrics-tls", "true"}, NULL, NULL, NULL, {"--metrics-tls", "--tls-cert-file"}},
+    {{"--metrics-tls", "yes"}, NULL, NULL, NULL, {"--metrics-tls", "\"yes\"", "false, true"}},
+    {{"--tls-client-auth", "optional"},
+     NULL,
+     NULL,
+     NULL,
+     {"--tls-client-auth", "none, request, require"}},
+    {{NULL}, NULL, NULL, "{\"metrics_tls\": 1}", {"metrics_tls", "true or false"}},
+    /* restricted APIs: each source names itself and never the value */
+    {{"--http-restricted-api", "trace:k=v4lue"},
+     NULL,
+     NULL,
+     NULL,
+     {"--http-restricted-api (from flag", "unknown category 'trace'"}},
+    {{"--http-restricted-api", "inference:a=v4lue", "--http-restricted-api", "inference:b=v4lue"},
+     NULL,
+     NULL,
+     NULL,
+     {"--http-restricted-api", "entries 1 and 2"}},
+    {{NULL},
+     "INFERD_GRPC_RESTRICTED_PROTOCOL",
+     "inference:grpc-key=v4lue",
+     NULL,
+     {"environment variable INFERD_GRPC_RESTRICTED_PROTOCOL", "reserved"}},
+    {{NULL},
+     NULL,
+     NULL,
+     "{\"http_restricted_api\": [\"health:k=v4lue\", 7]}",
+     {"http_restricted_api", "item 1", "an integer"}},
+    {{NULL}, NULL, NULL, "{\"http_restricted_api\": []}", {"http_restricted_api", "non-empty"}},
+    {{NULL},
+     NULL,
+     NULL,
+     "{\"grpc_restricted_protocol\": \"health=v4lue\"}",
+     {"--grpc-restricted-protocol (from config file", "no ':'"}},
 };
 
 static void test_errors(void)
@@ -258,6 +324,8 @@ static void test_errors(void)
             setenv(b->env_name, b->env_value, 1);
         st = server_config_parse(argc, argv, &c, &help, &err);
         CHECK(st != STATUS_OK);
+        /* restricted-API values are secrets: no message quotes them */
+        CHECK(!strstr(err.message, "v4lue"));
         for (int j = 0; j < 3 && b->expect[j]; j++) {
             if (!strstr(err.message, b->expect[j])) {
                 fprintf(stderr, "case %zu: \"%s\" not in: %s\n", i, b->expect[j], err.message);
@@ -265,6 +333,59 @@ static void test_errors(void)
             }
         }
     }
+    clear_env();
+}
+
+/* TLS settings and restricted-API lists from every source. */
+static void test_tls_and_restricted(void)
+{
+    server_config_t c;
+    error_t err;
+    char path[256];
+
+    clear_env();
+    CHECK(parse(&c, &err, "--model-repository", "m", "--tls-cert-file", "/c.pem", "--tls-key-file",
+                "/k.pem", "--tls-ca-file", "/ca.pem", "--tls-client-auth", "require",
+                "--metrics-tls=true", NULL) == STATUS_OK);
+    CHECK(strcmp(c.tls_cert_file, "/c.pem") == 0 && strcmp(c.tls_key_file, "/k.pem") == 0);
+    CHECK(strcmp(c.tls_ca_file, "/ca.pem") == 0);
+    CHECK(c.tls_client_auth == TLS_CLIENT_AUTH_REQUIRE && c.metrics_tls);
+
+    snprintf(path, sizeof path, "%s",
+             write_file("tls.json",
+                        "{\"tls_cert_file\": \"/f.pem\", \"tls_key_file\": \"/fk.pem\","
+                        " \"metrics_tls\": true,"
+                        " \"http_restricted_api\": [\"model-repository:k=1\","
+                        " \"inference:i=2\"],"
+                        " \"grpc_restricted_protocol\": \"health:h=3 statistics:s=4\"}"));
+    CHECK(parse(&c, &err, "--model-repository", "m", "--config-file", path, NULL) == STATUS_OK);
+    CHECK(strcmp(c.tls_cert_file, "/f.pem") == 0 && c.metrics_tls);
+    CHECK(restricted_api_allows(&c.http_restricted_api, RESTRICTED_API_MODEL_REPOSITORY, "1", 1));
+    CHECK(restricted_api_allows(&c.http_restricted_api, RESTRICTED_API_INFERENCE, "2", 1));
+    CHECK(restricted_api_allows(&c.grpc_restricted_protocol, RESTRICTED_API_HEALTH, "3", 1));
+    CHECK(restricted_api_allows(&c.grpc_restricted_protocol, RESTRICTED_API_STATISTICS, "4", 1));
+    CHECK(!restricted_api_header(&c.grpc_restricted_protocol, RESTRICTED_API_INFERENCE));
+
+    /* the environment's entries replace the file's as a whole; flags replace both */
+    setenv("INFERD_HTTP_RESTRICTED_API", "statistics:e=5 metadata:e=5", 1);
+    setenv("INFERD_METRICS_TLS", "false", 1);
+    CHECK(parse(&c, &err, "--model-repository", "m", "--config-file", path, NULL) == STATUS_OK);
+    CHECK(!c.metrics_tls);
+    CHECK(!restricted_api_header(&c.http_restricted_api, RESTRICTED_API_MODEL_REPOSITORY));
+    CHECK(restricted_api_allows(&c.http_restricted_api, RESTRICTED_API_STATISTICS, "5", 1));
+    CHECK(restricted_api_allows(&c.http_restricted_api, RESTRICTED_API_METADATA, "5", 1));
+    /* the gRPC list, not in the environment, keeps the file's */
+    CHECK(restricted_api_allows(&c.grpc_restricted_protocol, RESTRICTED_API_HEALTH, "3", 1));
+    CHECK(parse(&c, &err, "--model-repository", "m", "--config-file", path, "--http-restricted-api",
+                "health:f=6", "--http-restricted-api=logging:g=7", NULL) == STATUS_OK);
+    CHECK(!restricted_api_header(&c.http_restricted_api, RESTRICTED_API_STATISTICS));
+    CHECK(restricted_api_allows(&c.http_restricted_api, RESTRICTED_API_HEALTH, "6", 1));
+    CHECK(restricted_api_allows(&c.http_restricted_api, RESTRICTED_API_LOGGING, "7", 1));
+    CHECK(c.http_restricted_api.entries == 2);
+    /* a category the environment restricts may be restricted again by a flag */
+    CHECK(parse(&c, &err, "--model-repository", "m", "--http-restricted-api", "statistics:x=8",
+                NULL) == STATUS_OK);
+    CHECK(restricted_api_allows(&c.http_restricted_api, RESTRICTED_API_STATISTICS, "8", 1));
     clear_env();
 }
 
@@ -286,7 +407,7 @@ static void test_help(void)
     error_t err;
     bool help = false;
     FILE *f = tmpfile();
-    char text[8192];
+    char text[16384];
     size_t n;
 
     clear_env();
@@ -327,6 +448,7 @@ int main(void)
     test_defaults();
     test_precedence();
     test_errors();
+    test_tls_and_restricted();
     test_required();
     test_help();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);

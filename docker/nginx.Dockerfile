@@ -7,7 +7,7 @@ COPY scripts/install-deps.sh /usr/local/share/inferd/install-deps.sh
 RUN /usr/local/share/inferd/install-deps.sh --load-balancer \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY docker/nginx.conf /etc/nginx/nginx.conf
-# nginx, reloaded when a replica comes back at another address.
+# nginx, its resolver pointed at the container network's DNS.
 COPY docker/nginx-entrypoint.sh /usr/local/bin/nginx-entrypoint
 EXPOSE 8000 8001
 # SIGQUIT: nginx finishes the requests it is proxying, then exits.

@@ -15,7 +15,6 @@ import collections
 import http.client
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -201,9 +200,12 @@ def nginx_binary():
 class Nginx:
     """nginx on loopback with docker/nginx.conf's proxy rules, the replicas as upstreams.
 
-    The shipped file names the Compose replicas' loopback ports
-    (127.0.0.1:8010 ...) and listens on 8000/8001; only those addresses and
-    ports are replaced, so the retry rules under test are the shipped ones.
+    The shipped file names the replicas by the Compose service name in a
+    variable, resolved at request time through the container network's DNS;
+    here that name becomes an upstream group of the loopback replicas (with
+    max_fails=0: addresses resolved per request keep no failure state
+    either), and the listen ports and log files change. Nothing else does,
+    so the retry rules under test are the shipped ones.
     """
 
     def __init__(self, replicas, workdir):
@@ -249,20 +251,25 @@ class Nginx:
 
 
 def render_nginx_conf(conf, replicas, http_port, grpc_port, prefix):
-    """docker/nginx.conf for loopback: upstream servers, listen ports, and files under prefix."""
-    def servers(port_of):
-        return "".join("        server 127.0.0.1:%d max_fails=1 fail_timeout=2s;\n" % port_of(r) for r in replicas)
+    """docker/nginx.conf for loopback: the replicas, listen ports, and files under prefix."""
+    def group(name, port_of):
+        servers = "".join("        server 127.0.0.1:%d max_fails=0;\n" % port_of(r) for r in replicas)
+        return "    upstream %s {\n%s    }\n" % (name, servers)
 
-    conf = re.sub(r"(upstream inferd_http \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers(lambda r: r.http_port), conf)
-    conf = re.sub(r"(upstream inferd_grpc \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers(lambda r: r.grpc_port), conf)
-    conf = re.sub(r"listen 8000;", "listen 127.0.0.1:%d;" % http_port, conf)
-    conf = re.sub(r"listen 8001 http2;", "listen 127.0.0.1:%d http2;" % grpc_port, conf)
-    conf = conf.replace("/dev/stdout", os.path.join(prefix, "logs", "access.log"))
-    conf = conf.replace("/dev/stderr", os.path.join(prefix, "logs", "error.log"))
-    for needle in ("server 127.0.0.1:%d" % replicas[0].http_port, "listen 127.0.0.1:%d;" % http_port,
-                   "listen 127.0.0.1:%d http2;" % grpc_port):
+    wanted = ("include /etc/nginx/resolver.conf;", "set $inferd_http inferd:8000;", "set $inferd_grpc inferd:8001;",
+              "listen 8000;", "listen 8001 http2;")
+    for needle in wanted:
         if needle not in conf:
             raise RuntimeError("docker/nginx.conf no longer has the shape this test renders (%s)" % needle)
+    conf = conf.replace("    include /etc/nginx/resolver.conf;\n",
+                        group("inferd_test_http", lambda r: r.http_port) +
+                        group("inferd_test_grpc", lambda r: r.grpc_port))
+    conf = conf.replace("set $inferd_http inferd:8000;", "set $inferd_http inferd_test_http;")
+    conf = conf.replace("set $inferd_grpc inferd:8001;", "set $inferd_grpc inferd_test_grpc;")
+    conf = conf.replace("listen 8000;", "listen 127.0.0.1:%d;" % http_port)
+    conf = conf.replace("listen 8001 http2;", "listen 127.0.0.1:%d http2;" % grpc_port)
+    conf = conf.replace("/dev/stdout", os.path.join(prefix, "logs", "access.log"))
+    conf = conf.replace("/dev/stderr", os.path.join(prefix, "logs", "error.log"))
     return conf
 
 

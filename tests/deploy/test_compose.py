@@ -24,7 +24,7 @@ import time
 import deploy_common as dc
 import test_container as tc
 
-REPLICAS = ("inferd-1", "inferd-2", "inferd-3")
+REPLICAS = 3  # compose.yaml: the service "inferd" with deploy.replicas 3
 HTTP_CLIENTS, GRPC_CLIENTS = 2, 2
 ANSWERS_PER_STEP = 100
 # Seconds podman waits for a replica's drain (compose.yaml: drain delay 2 s, exit timeout 30 s).
@@ -90,7 +90,7 @@ def main():
         compose_file = os.path.join(context, "docker", "compose.yaml")
         up = True
         compose(project, compose_file, env, "up", "-d", "--no-build")
-        names = {s: "%s_%s_1" % (project, s) for s in REPLICAS}
+        names = {"inferd #%d" % i: "%s_inferd_%d" % (project, i) for i in range(1, REPLICAS + 1)}
         for service, name in names.items():
             if not wait_healthy(name):
                 raise RuntimeError("%s did not become ready:\n%s" % (service, tc.podman("logs", name, check_rc=False).stderr))
@@ -114,7 +114,7 @@ def main():
         clients = []
         ok, wrong, failed = outcomes.snapshot()
         print("rolling restart of %d containers in %.1f s under load:\n%s"
-              % (len(REPLICAS), rolling_s, outcomes.report()), flush=True)
+              % (REPLICAS, rolling_s, outcomes.report()), flush=True)
         if wrong or failed:
             problems.append("the rolling restart had %d wrong outputs and %d failed requests" % (wrong, failed))
         if problems:

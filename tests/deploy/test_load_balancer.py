@@ -26,8 +26,6 @@ REPLICAS = 3
 HTTP_CLIENTS, GRPC_CLIENTS = 3, 3
 # Right answers on each protocol between steps, so each step meets live traffic.
 ANSWERS_PER_STEP = 100
-# docker/nginx.conf's fail_timeout.
-NGINX_FAIL_TIMEOUT_S = 2
 
 
 def main():
@@ -67,9 +65,6 @@ def main():
                 problems.append("the rolling restart had %d wrong outputs and %d failed requests"
                                 % (wrong, failed))
 
-            # nginx keeps a replica that refused or failed a request out of rotation for
-            # fail_timeout (docker/nginx.conf); the kill must not meet the restarted ones still out.
-            time.sleep(NGINX_FAIL_TIMEOUT_S + 1)
             killed = dc.Outcomes()
             for c in clients:
                 c.outcomes = killed

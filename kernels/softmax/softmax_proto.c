@@ -9,6 +9,15 @@ static const op_info_t softmax_info = {
     .layout = "any",
 };
 
+static const op_info_t hardmax_info = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE)},
+    .layout = "any",
+};
+
 bool softmax_geometry(const softmax_params_t *p, const tensor_t *x, int64_t *outer, int64_t *n,
                       int64_t *inner)
 {
@@ -46,6 +55,20 @@ static status_t softmax_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+static status_t hardmax_infer(op_call_t *call, error_t *err)
+{
+    int64_t outer, n, inner;
+    status_t st = softmax_infer(call, err);
+
+    if (st != STATUS_OK)
+        return st;
+    /* softmax_infer has checked the axis. */
+    if (!softmax_geometry(call->params, call->inputs[0], &outer, &n, &inner))
+        return op_call_fail(call, err, "axis is out of range");
+    call->workspace_size = (size_t)inner * (sizeof(int64_t) + dtype_size(call->inputs[0]->dtype));
+    return STATUS_OK;
+}
+
 const op_kernel_t softmax_kernel = {
     .name = "Softmax",
     .info = &softmax_info,
@@ -60,4 +83,12 @@ const op_kernel_t log_softmax_kernel = {
     .params_size = sizeof(softmax_params_t),
     .infer = softmax_infer,
     .run = log_softmax_run,
+};
+
+const op_kernel_t hardmax_kernel = {
+    .name = "Hardmax",
+    .info = &hardmax_info,
+    .params_size = sizeof(softmax_params_t),
+    .infer = hardmax_infer,
+    .run = hardmax_run,
 };

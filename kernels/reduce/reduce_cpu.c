@@ -4,6 +4,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "vmath.h"
+
+/* Elements of ReduceLogSumExp's exp per vmath call: 2 KiB of doubles, in L1. */
+#define REDUCE_CHUNK 256
+
 void reduce_geometry(int rank, const int64_t *dims, uint32_t mask, reduce_geom_t *g)
 {
     int64_t stride = 1;
@@ -172,22 +177,31 @@ static void reduce_walk(const reduce_geom_t *g, const reduce_ctx_t *ctx, const v
         }                                                                                          \
     }                                                                                              \
                                                                                                    \
-    /* sum += exp(x - shift), in double; ctx->out holds the shifts as T. */                        \
+    /*                                                                                             \
+     * sum += exp(x - shift) in double, ctx->out holding the shifts as T; the                      \
+     * differences go through vmath's exp a chunk at a time.                                       \
+     */                                                                                            \
     static void lse_block_##SUF(const reduce_ctx_t *ctx, bool rows, const void *in, int64_t off,   \
                                 int64_t n)                                                         \
     {                                                                                              \
         const T *x = in, *shift = (const T *)ctx->out + off;                                       \
         double *sum = ctx->sum + off;                                                              \
-        if (rows) {                                                                                \
-            const double s = (double)*shift;                                                       \
-            double acc = 0.0;                                                                      \
-            for (int64_t i = 0; i < n; i++)                                                        \
-                acc += exp((double)x[i] - s);                                                      \
-            *sum += acc;                                                                           \
-            return;                                                                                \
+        double t[REDUCE_CHUNK];                                                                    \
+        for (int64_t i0 = 0; i0 < n; i0 += REDUCE_CHUNK) {                                         \
+            const int64_t m = n - i0 < REDUCE_CHUNK ? n - i0 : REDUCE_CHUNK;                       \
+            for (int64_t j = 0; j < m; j++)                                                        \
+                t[j] = (double)x[i0 + j] - (double)shift[rows ? 0 : i0 + j];                       \
+            vmath_exp_f64(t, t, m);                                                                \
+            if (rows) {                                                                            \
+                double acc = 0.0;                                                                  \
+                for (int64_t j = 0; j < m; j++)                                                    \
+                    acc += t[j];                                                                   \
+                *sum += acc;                                                                       \
+            } else {                                                                               \
+                for (int64_t j = 0; j < m; j++)                                                    \
+                    sum[i0 + j] += t[j];                                                           \
+            }                                                                                      \
         }                                                                                          \
-        for (int64_t i = 0; i < n; i++)                                                            \
-            sum[i] += exp((double)x[i] - (double)shift[i]);                                        \
     }                                                                                              \
                                                                                                    \
     static void reduce_##SUF(reduce_op_t op, const T *in, T *out, const reduce_geom_t *g,          \

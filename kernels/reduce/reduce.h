@@ -54,6 +54,7 @@ extern const op_kernel_t reduce_mean_kernel;
 extern const op_kernel_t reduce_max_kernel;
 extern const op_kernel_t reduce_min_kernel;
 extern const op_kernel_t reduce_sum_square_kernel;
+extern const op_kernel_t reduce_sum_square_axes_input_kernel;
 extern const op_kernel_t reduce_l1_kernel;
 extern const op_kernel_t reduce_l1_axes_input_kernel;
 extern const op_kernel_t reduce_l2_kernel;

@@ -1,8 +1,8 @@
 /*
  * ONNX adapters: Reduce* with the axes attribute (ReduceSum before 13, the
  * others through 17), with the axes input and noop_with_empty_axes
- * (ReduceSum from 13; ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp and
- * ReduceProd from 18), and ArgMax and ArgMin (select_last_index from 12).
+ * (ReduceSum from 13; ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp,
+ * ReduceProd and ReduceSumSquare from 18), and ArgMax and ArgMin (select_last_index from 12).
  * Versions 11 and 13 of the Reduce* ops only added dtypes and negative-axis
  * wording; they keep their own entries with the same adapter.
  */
@@ -61,7 +61,8 @@ const op_schema_t op_schemas_reduce[] = {
     {"ReduceMean", 1, OPSET_MAX, adapt_axes_attribute, &reduce_mean_kernel},
     {"ReduceMax", 1, OPSET_MAX, adapt_axes_attribute, &reduce_max_kernel},
     {"ReduceMin", 1, OPSET_MAX, adapt_axes_attribute, &reduce_min_kernel},
-    {"ReduceSumSquare", 1, OPSET_MAX, adapt_axes_attribute, &reduce_sum_square_kernel},
+    {"ReduceSumSquare", 1, 17, adapt_axes_attribute, &reduce_sum_square_kernel},
+    {"ReduceSumSquare", 18, OPSET_MAX, adapt_axes_input, &reduce_sum_square_axes_input_kernel},
     {"ReduceL1", 1, 10, adapt_axes_attribute, &reduce_l1_kernel},
     {"ReduceL1", 11, 12, adapt_axes_attribute, &reduce_l1_kernel},
     {"ReduceL1", 13, 17, adapt_axes_attribute, &reduce_l1_kernel},

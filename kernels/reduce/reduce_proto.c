@@ -165,6 +165,8 @@ REDUCE_KERNEL(reduce_log_sum_kernel, "ReduceLogSum", reduce_infer, reduce_log_su
 REDUCE_KERNEL(reduce_log_sum_exp_kernel, "ReduceLogSumExp", log_sum_exp_infer,
               reduce_log_sum_exp_run);
 REDUCE_KERNEL(reduce_prod_kernel, "ReduceProd", reduce_infer, reduce_prod_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_sum_square_axes_input_kernel, "ReduceSumSquare", reduce_infer,
+                         reduce_sum_square_run);
 REDUCE_AXES_INPUT_KERNEL(reduce_l1_axes_input_kernel, "ReduceL1", reduce_infer, reduce_l1_run);
 REDUCE_AXES_INPUT_KERNEL(reduce_l2_axes_input_kernel, "ReduceL2", reduce_infer, reduce_l2_run);
 REDUCE_AXES_INPUT_KERNEL(reduce_log_sum_axes_input_kernel, "ReduceLogSum", reduce_infer,

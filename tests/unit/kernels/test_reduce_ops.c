@@ -4,7 +4,7 @@
  * double, int64 and uint32 over negative axes, with and without keepdims,
  * against a per-element reference; ReduceLogSumExp at magnitudes where a
  * plain exp overflows; ArgMin's ties and dtypes; and (once OPSET_MAX
- * reaches 18) the axes input and noop_with_empty_axes.
+ * reaches 18) the axes input and noop_with_empty_axes, ReduceSumSquare's too.
  */
 #include "reduce/reduce.h"
 
@@ -58,6 +58,7 @@ static double reference(reduce_op_t op, const double *x, uint32_t mask, int64_t 
             acc += fabs(x[i]);
             break;
         case REDUCE_L2:
+        case REDUCE_SUM_SQUARE:
             acc += x[i] * x[i];
             break;
         case REDUCE_LOG_SUM_EXP:
@@ -224,6 +225,13 @@ static void test_argmin(void)
 }
 
 #if OPSET_MAX >= 18
+/* ReduceSumSquare joins the others at opset 18 (it has its own test at 1-17, test_reduce.c). */
+static const op_case_t opset18_cases[] = {
+    {"ReduceL1", REDUCE_L1},          {"ReduceL2", REDUCE_L2},
+    {"ReduceLogSum", REDUCE_LOG_SUM}, {"ReduceLogSumExp", REDUCE_LOG_SUM_EXP},
+    {"ReduceProd", REDUCE_PROD},      {"ReduceSumSquare", REDUCE_SUM_SQUARE},
+};
+
 /* From opset 18 the axes are input 1: given, empty (all, or the input with noop_with_empty_axes).
  */
 static void test_axes_input(void)
@@ -241,8 +249,8 @@ static void test_axes_input(void)
 
     for (int i = 0; i < N_ELEMENTS; i++)
         x[i] = 0.1 * (i + 1);
-    for (size_t c = 0; c < sizeof op_cases / sizeof op_cases[0]; c++) {
-        const op_case_t *oc = &op_cases[c];
+    for (size_t c = 0; c < sizeof opset18_cases / sizeof opset18_cases[0]; c++) {
+        const op_case_t *oc = &opset18_cases[c];
         CHECK(harness_run_runtime(oc->op_type, 18, &flat, 1, 2, given, 1, &out, &err) == STATUS_OK);
         CHECK(out.rank == 2 && out.dims[0] == 2 && out.dims[1] == 3);
         for (int64_t o = 0; out.data && o < 6; o++)

@@ -80,17 +80,40 @@ DEFINE_UNARY(ceil_f32, float, ceilf(x))
 /* X(op) for each of them */
 #define FOR_VMATH_OPS(X)                                                                           \
     X(cos, COS)                                                                                    \
-    X(sin, SIN) X(tan, TAN) X(acos, ACOS) X(asin, ASIN) X(atan, ATAN) X(cosh, COSH) X(sinh, SINH)  \
-        X(acosh, ACOSH) X(asinh, ASINH) X(atanh, ATANH)
+    X(sin, SIN)                                                                                    \
+    X(tan, TAN)                                                                                    \
+    X(acos, ACOS)                                                                                  \
+    X(asin, ASIN) X(atan, ATAN) X(cosh, COSH) X(sinh, SINH) X(acosh, ACOSH) X(asinh, ASINH)        \
+        X(atanh, ATANH)
 #define DEFINE_VMATH_BOTH(op, OP) DEFINE_VMATH(op, f32, float) DEFINE_VMATH(op, f64, double)
 FOR_VMATH_OPS(DEFINE_VMATH_BOTH)
 
 /*
- * Round halves to even: nearbyint in the default rounding mode, which
- * inferd never changes. Sign keeps NaN (numpy's sign does).
+ * Round halves to even inline instead of a libm call per element (the
+ * baseline ISA has no vector round instruction): below ROUND_F32_EXACT,
+ * |x| + 2^23 has no fraction bits left and the addition itself rounds (to
+ * nearest even, the default mode, which inferd never changes); subtracting
+ * 2^23 again is exact. From there on every float is an integer already,
+ * and NaN and infinities pass through. copysign keeps the sign of -0.4 ->
+ * -0, as numpy's round does. Sign keeps NaN (numpy's sign does).
  */
-DEFINE_UNARY(round_f32, float, nearbyintf(x))
-DEFINE_UNARY(round_f64, double, nearbyint(x))
+#define ROUND_F32_EXACT 0x1p23f /* floats at or above 2^23 have no fraction bits */
+#define ROUND_F64_EXACT 0x1p52  /* doubles at or above 2^52 have no fraction bits */
+
+static inline float round_even_f32(float x)
+{
+    const float r = copysignf((fabsf(x) + ROUND_F32_EXACT) - ROUND_F32_EXACT, x);
+    return fabsf(x) < ROUND_F32_EXACT ? r : x;
+}
+
+static inline double round_even_f64(double x)
+{
+    const double r = copysign((fabs(x) + ROUND_F64_EXACT) - ROUND_F64_EXACT, x);
+    return fabs(x) < ROUND_F64_EXACT ? r : x;
+}
+
+DEFINE_UNARY(round_f32, float, round_even_f32(x))
+DEFINE_UNARY(round_f64, double, round_even_f64(x))
 DEFINE_UNARY(sign_f32, float, x > 0 ? 1.0f : x < 0 ? -1.0f : x)
 DEFINE_UNARY(sign_f64, double, x > 0 ? 1.0 : x < 0 ? -1.0 : x)
 

@@ -157,25 +157,28 @@ static void test_activations_float_extremes(void)
     }
 }
 
-/* Round halves to even, in both types. */
+/* Round halves to even, in both types, also just above where every value is an integer. */
 static void test_round(void)
 {
-    static const double x[] = {0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, -2.5001, 1e20};
-    static const double want[] = {0, 2, 2, -0.0, -2, -2, 2, -3, 1e20};
-    float xf[9];
-    tensor_t td = harness_tensor(DTYPE_DOUBLE, 1, (int64_t[]){9}, (void *)x);
-    tensor_t tf = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){9}, xf);
+    enum { N = 12 };
+    static const double x[N] = {0.5,    1.5,     2.5,  -0.5,      -1.5,       -2.5,
+                                2.4999, -2.5001, 1e20, 8388609.0, 0.49999997, 4503599627370497.0};
+    static const double want[N] = {0, 2,  2,    -0.0,      -2, -2,
+                                   2, -3, 1e20, 8388609.0, 0,  4503599627370497.0};
+    float xf[N];
+    tensor_t td = harness_tensor(DTYPE_DOUBLE, 1, (int64_t[]){N}, (void *)x);
+    tensor_t tf = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){N}, xf);
     tensor_t od, of;
 
-    for (int i = 0; i < 9; i++)
+    for (int i = 0; i < N; i++)
         xf[i] = (float)x[i];
     double *yd = run_one("Round", 11, NULL, 0, &td, &od);
     float *yf = run_one("Round", 11, NULL, 0, &tf, &of);
-    for (int i = 0; yd && yf && i < 9; i++) {
+    for (int i = 0; yd && yf && i < N; i++) {
         CHECK(yd[i] == want[i]);
         CHECK(yf[i] == (float)want[i]);
     }
-    CHECK(yd && signbit(yd[3]));
+    CHECK(yd && signbit(yd[3]) && yf && signbit(yf[3]));
     harness_free(&od, 1);
     harness_free(&of, 1);
 }

@@ -96,6 +96,55 @@ status_t binary_max_run(op_call_t *call, error_t *err)
     return binary_fold(call, BINARY_MAX);
 }
 
+/* Mean: the inputs' sum, then one division by their count. */
+status_t binary_mean_run(op_call_t *call, error_t *err)
+{
+    tensor_t *out = &call->outputs[0];
+    const int64_t n = tensor_numel(out);
+
+    binary_fold(call, BINARY_ADD);
+    if (out->dtype == DTYPE_FLOAT) {
+        float *y = out->data;
+        const float count = (float)call->n_inputs;
+        for (int64_t i = 0; i < n; i++)
+            y[i] /= count;
+    } else {
+        double *y = out->data;
+        const double count = call->n_inputs;
+        assert(out->dtype == DTYPE_DOUBLE); /* mean_info admits float and double */
+        for (int64_t i = 0; i < n; i++)
+            y[i] /= count;
+    }
+    return STATUS_OK;
+}
+
+status_t binary_mod_run(op_call_t *call, error_t *err)
+{
+    const binary_params_t *p = call->params;
+    return binary_apply(call, p->fmod ? BINARY_FMOD : BINARY_MOD, err);
+}
+
+status_t binary_bit_shift_run(op_call_t *call, error_t *err)
+{
+    const binary_params_t *p = call->params;
+    return binary_apply(call, p->shift_left ? BINARY_SHIFT_LEFT : BINARY_SHIFT_RIGHT, err);
+}
+
+status_t binary_bitwise_and_run(op_call_t *call, error_t *err)
+{
+    return binary_apply(call, BINARY_BITWISE_AND, err);
+}
+
+status_t binary_bitwise_or_run(op_call_t *call, error_t *err)
+{
+    return binary_apply(call, BINARY_BITWISE_OR, err);
+}
+
+status_t binary_bitwise_xor_run(op_call_t *call, error_t *err)
+{
+    return binary_apply(call, BINARY_BITWISE_XOR, err);
+}
+
 status_t binary_pow_run(op_call_t *call, error_t *err)
 {
     const binary_params_t *p = call->params;

@@ -8,6 +8,9 @@
     (DTYPES_REAL | DTYPE_BIT(DTYPE_INT8) | DTYPE_BIT(DTYPE_INT16) | DTYPE_BIT(DTYPE_INT32) |       \
      DTYPE_BIT(DTYPE_INT64))
 #define DTYPES_POW_BASE (DTYPES_REAL | DTYPES_INDEX)
+#define DTYPES_UNSIGNED                                                                            \
+    (DTYPE_BIT(DTYPE_UINT8) | DTYPE_BIT(DTYPE_UINT16) | DTYPE_BIT(DTYPE_UINT32) |                  \
+     DTYPE_BIT(DTYPE_UINT64))
 
 static const op_info_t arith_info = {
     .min_inputs = 2,
@@ -42,6 +45,33 @@ static const op_info_t variadic_info = {
     .min_outputs = 1,
     .max_outputs = 1,
     .input_dtypes = {DTYPES_ARITH},
+    .layout = "any",
+};
+
+static const op_info_t shift_info = {
+    .min_inputs = 2,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_UNSIGNED, DTYPES_UNSIGNED},
+    .layout = "any",
+};
+
+static const op_info_t bitwise_info = {
+    .min_inputs = 2,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_INT, DTYPES_INT},
+    .layout = "any",
+};
+
+static const op_info_t mean_info = {
+    .min_inputs = 1,
+    .max_inputs = -1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_REAL},
     .layout = "any",
 };
 
@@ -86,6 +116,18 @@ static status_t pow_infer(op_call_t *call, error_t *err)
     if (st == STATUS_OK)
         set_output(call, call->inputs[0]->dtype);
     return st;
+}
+
+/* Python's remainder is for integers only: the spec requires fmod=1 on floats. */
+static status_t mod_infer(op_call_t *call, error_t *err)
+{
+    const binary_params_t *p = call->params;
+    dtype_t t = call->inputs[0]->dtype;
+
+    if (!p->fmod && (t == DTYPE_FLOAT || t == DTYPE_DOUBLE))
+        return op_call_fail(call, err, "fmod=0 on %s inputs: floating-point Mod needs fmod=1",
+                            dtype_name(t));
+    return binary_infer(call, err);
 }
 
 /* PRelu broadcasts slope to X only: the output keeps X's shape. */
@@ -157,3 +199,13 @@ BINARY_KERNEL(binary_prelu_kernel, "PRelu", prelu_info, prelu_infer, binary_prel
 BINARY_KERNEL(binary_sum_kernel, "Sum", variadic_info, variadic_infer, binary_sum_run, 0u)
 BINARY_KERNEL(binary_min_kernel, "Min", variadic_info, variadic_infer, binary_min_run, 0u)
 BINARY_KERNEL(binary_max_kernel, "Max", variadic_info, variadic_infer, binary_max_run, 0u)
+BINARY_KERNEL(binary_mean_kernel, "Mean", mean_info, variadic_infer, binary_mean_run, 0u)
+BINARY_KERNEL(binary_mod_kernel, "Mod", arith_info, mod_infer, binary_mod_run, 3u)
+BINARY_KERNEL(binary_bit_shift_kernel, "BitShift", shift_info, binary_infer, binary_bit_shift_run,
+              3u)
+BINARY_KERNEL(binary_bitwise_and_kernel, "BitwiseAnd", bitwise_info, binary_infer,
+              binary_bitwise_and_run, 3u)
+BINARY_KERNEL(binary_bitwise_or_kernel, "BitwiseOr", bitwise_info, binary_infer,
+              binary_bitwise_or_run, 3u)
+BINARY_KERNEL(binary_bitwise_xor_kernel, "BitwiseXor", bitwise_info, binary_infer,
+              binary_bitwise_xor_run, 3u)

@@ -1,8 +1,11 @@
 /*
- * binary_rows.c - row kernels of Add, Sub, Mul, Div, Min, Max and PRelu for
- * every element type, four per op and type (see bcast_kind).
+ * binary_rows.c - row kernels of Add, Sub, Mul, Div, Min, Max, PRelu and
+ * Mod for every element type and of the shifts and bitwise ops for the
+ * integer types, four per op and type (see bcast_kind).
  */
 #include "binary.h"
+
+#include <math.h>
 
 /* Arithmetic rows write the operands' type. */
 #define DEFINE_ROWS(name, T, EXPR) BCAST_DEFINE_ROWS(name, T, T, EXPR)
@@ -12,7 +15,8 @@
  * the wide unsigned type: it wraps like numpy where signed overflow would be
  * undefined, and small types would otherwise be promoted to (signed) int.
  */
-#define FOR_FLOAT_TYPES(X) X(f32, float, float, DTYPE_FLOAT) X(f64, double, double, DTYPE_DOUBLE)
+#define FOR_FLOAT_TYPES(X)                                                                         \
+    X(f32, float, float, DTYPE_FLOAT, fmodf) X(f64, double, double, DTYPE_DOUBLE, fmod)
 #define FOR_SIGNED_TYPES(X)                                                                        \
     X(i8, int8_t, uint32_t, DTYPE_INT8)                                                            \
     X(i16, int16_t, uint32_t, DTYPE_INT16)                                                         \
@@ -25,7 +29,8 @@
     X(u64, uint64_t, uint64_t, DTYPE_UINT64)
 
 /* Min and Max propagate NaN, as numpy's minimum and maximum do. */
-#define DEFINE_FLOAT_ROWS(sfx, T, W, DT)                                                           \
+#define DEFINE_FLOAT_ROWS(sfx, T, W, DT, FMOD)                                                     \
+    DEFINE_ROWS(fmod_##sfx, T, FMOD(x, y))                                                         \
     DEFINE_ROWS(add_##sfx, T, x + y)                                                               \
     DEFINE_ROWS(sub_##sfx, T, x - y)                                                               \
     DEFINE_ROWS(mul_##sfx, T, x *y)                                                                \
@@ -35,20 +40,36 @@
     DEFINE_ROWS(prelu_##sfx, T, x < 0 ? x * y : x)
 
 #define DEFINE_INT_ROWS(sfx, T, W)                                                                 \
+    DEFINE_ROWS(and_##sfx, T, x &y)                                                                \
+    DEFINE_ROWS(or_##sfx, T, x | y)                                                                \
+    DEFINE_ROWS(xor_##sfx, T, x ^ y)                                                               \
     DEFINE_ROWS(add_##sfx, T, (T)((W)x + (W)y))                                                    \
     DEFINE_ROWS(sub_##sfx, T, (T)((W)x - (W)y))                                                    \
     DEFINE_ROWS(mul_##sfx, T, (T)((W)x * (W)y))                                                    \
     DEFINE_ROWS(min_##sfx, T, x < y ? x : y)                                                       \
     DEFINE_ROWS(max_##sfx, T, x > y ? x : y)
 
-/* Division by zero yields 0 and MIN / -1 wraps, instead of trapping. */
+/*
+ * Division by zero yields 0 and MIN / -1 wraps, instead of trapping; a
+ * remainder by 0 or -1 is 0. Python's remainder moves C's onto the
+ * divisor's side when their signs differ.
+ */
 #define DEFINE_SIGNED_ROWS(sfx, T, W, DT)                                                          \
     DEFINE_INT_ROWS(sfx, T, W)                                                                     \
+    DEFINE_ROWS(fmod_##sfx, T, y == 0 || y == -1 ? 0 : (T)(x % y))                                 \
+    DEFINE_ROWS(mod_##sfx, T,                                                                      \
+                y == 0 || y == -1                        ? 0                                       \
+                : (x % y != 0 && (x % y < 0) != (y < 0)) ? (T)(x % y + y)                          \
+                                                         : (T)(x % y))                             \
     DEFINE_ROWS(div_##sfx, T, y == 0 ? 0 : y == -1 ? (T)(0 - (W)x) : (T)(x / y))                   \
     DEFINE_ROWS(prelu_##sfx, T, x < 0 ? (T)((W)x * (W)y) : x)
 
+/* BitShift is unsigned only; shifts by the width or more give 0 instead of being undefined. */
 #define DEFINE_UNSIGNED_ROWS(sfx, T, W, DT)                                                        \
     DEFINE_INT_ROWS(sfx, T, W)                                                                     \
+    DEFINE_ROWS(shl_##sfx, T, y >= 8 * sizeof(T) ? 0 : (T)((W)x << y))                             \
+    DEFINE_ROWS(shr_##sfx, T, y >= 8 * sizeof(T) ? 0 : (T)(x >> y))                                \
+    DEFINE_ROWS(fmod_##sfx, T, y == 0 ? 0 : (T)(x % y))                                            \
     DEFINE_ROWS(div_##sfx, T, y == 0 ? 0 : (T)(x / y))
 
 FOR_FLOAT_TYPES(DEFINE_FLOAT_ROWS)
@@ -59,16 +80,30 @@ FOR_UNSIGNED_TYPES(DEFINE_UNSIGNED_ROWS)
     [BINARY_ADD] = BCAST_ROWS(add_##sfx), [BINARY_SUB] = BCAST_ROWS(sub_##sfx),                    \
     [BINARY_MUL] = BCAST_ROWS(mul_##sfx), [BINARY_DIV] = BCAST_ROWS(div_##sfx),                    \
     [BINARY_MIN] = BCAST_ROWS(min_##sfx), [BINARY_MAX] = BCAST_ROWS(max_##sfx)
-/* PRelu is defined where a negative x exists: reals and signed integers. */
-#define ENTRY_WITH_PRELU(sfx, T, W, DT)                                                            \
-    [DT] = {COMMON_ROWS(sfx), [BINARY_PRELU] = BCAST_ROWS(prelu_##sfx)},
-#define ENTRY(sfx, T, W, DT) [DT] = {COMMON_ROWS(sfx)},
+#define INT_ROWS(sfx)                                                                              \
+    [BINARY_FMOD] = BCAST_ROWS(fmod_##sfx), [BINARY_BITWISE_AND] = BCAST_ROWS(and_##sfx),          \
+    [BINARY_BITWISE_OR] = BCAST_ROWS(or_##sfx), [BINARY_BITWISE_XOR] = BCAST_ROWS(xor_##sfx)
+/*
+ * PRelu is defined where a negative x exists: reals and signed integers.
+ * Python's remainder differs from C's only there too (for unsigned types
+ * the two coincide, so BINARY_MOD takes the fmod rows).
+ */
+#define FLOAT_ENTRY(sfx, T, W, DT, FMOD)                                                           \
+    [DT] = {COMMON_ROWS(sfx), [BINARY_PRELU] = BCAST_ROWS(prelu_##sfx),                            \
+            [BINARY_FMOD] = BCAST_ROWS(fmod_##sfx)},
+#define SIGNED_ENTRY(sfx, T, W, DT)                                                                \
+    [DT] = {COMMON_ROWS(sfx), INT_ROWS(sfx), [BINARY_PRELU] = BCAST_ROWS(prelu_##sfx),             \
+            [BINARY_MOD] = BCAST_ROWS(mod_##sfx)},
+#define UNSIGNED_ENTRY(sfx, T, W, DT)                                                              \
+    [DT] = {COMMON_ROWS(sfx), INT_ROWS(sfx), [BINARY_MOD] = BCAST_ROWS(fmod_##sfx),                \
+            [BINARY_SHIFT_LEFT] = BCAST_ROWS(shl_##sfx),                                           \
+            [BINARY_SHIFT_RIGHT] = BCAST_ROWS(shr_##sfx)},
 
 /* clang-format off */
 static const bcast_rows_t binary_rows[DTYPE_MAX + 1][BINARY_OP_COUNT] = {
-    FOR_FLOAT_TYPES(ENTRY_WITH_PRELU)
-    FOR_SIGNED_TYPES(ENTRY_WITH_PRELU)
-    FOR_UNSIGNED_TYPES(ENTRY)
+    FOR_FLOAT_TYPES(FLOAT_ENTRY)
+    FOR_SIGNED_TYPES(SIGNED_ENTRY)
+    FOR_UNSIGNED_TYPES(UNSIGNED_ENTRY)
 };
 /* clang-format on */
 

@@ -4,6 +4,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "vmath.h"
+
+/* Elements of ReduceLogSumExp's exp per vmath call: 2 KiB of doubles, in L1. */
+#define REDUCE_CHUNK 256
+
 void reduce_geometry(int rank, const int64_t *dims, uint32_t mask, reduce_geom_t *g)
 {
     int64_t stride = 1;
@@ -45,14 +50,23 @@ static int64_t geom_numel(const reduce_geom_t *g, bool kept_only)
     return n;
 }
 
+/* What a block folds into: the output, and for ReduceLogSumExp the sums of exp. */
+typedef struct reduce_ctx {
+    reduce_op_t op;
+    void *out;   /* the reduced output, or for ReduceLogSumExp the shifts (the maxima) */
+    double *sum; /* ReduceLogSumExp: sum of exp(x - shift) per output element */
+} reduce_ctx_t;
+
 /*
- * Folds one contiguous run of n input elements into the output: a reduced
- * run (rows) collapses into *out, a kept run adds element-wise into out[0..n).
+ * Folds one contiguous run of n input elements into the output elements
+ * from index off: a reduced run (rows) collapses into element off, a kept
+ * run folds element-wise into off..off+n.
  */
-typedef void (*reduce_block_fn)(reduce_op_t op, bool rows, const void *in, void *out, int64_t n);
+typedef void (*reduce_block_fn)(const reduce_ctx_t *ctx, bool rows, const void *in, int64_t off,
+                                int64_t n);
 
 /* Walks the input in order, one innermost run at a time, tracking the output offset. */
-static void reduce_walk(const reduce_geom_t *g, reduce_op_t op, const void *in, void *out,
+static void reduce_walk(const reduce_geom_t *g, const reduce_ctx_t *ctx, const void *in,
                         size_t esize, reduce_block_fn block)
 {
     int last = g->rank - 1;
@@ -62,8 +76,7 @@ static void reduce_walk(const reduce_geom_t *g, reduce_op_t op, const void *in, 
     for (int d = 0; d < last; d++)
         blocks *= g->dims[d];
     for (int64_t b = 0; b < blocks; b++) {
-        block(op, g->reduced[last], (const char *)in + (size_t)(b * n) * esize,
-              (char *)out + (size_t)out_off * esize, n);
+        block(ctx, g->reduced[last], (const char *)in + (size_t)(b * n) * esize, out_off, n);
         for (int d = last - 1; d >= 0; d--) {
             out_off += g->out_strides[d];
             if (++idx[d] < g->dims[d])
@@ -74,98 +87,47 @@ static void reduce_walk(const reduce_geom_t *g, reduce_op_t op, const void *in, 
     }
 }
 
-static void block_f32(reduce_op_t op, bool rows, const void *in, void *out, int64_t n)
-{
-    const float *x = in;
-    float *y = out;
-
-    if (rows) {
-        double acc = 0.0;
-        float m = *y;
-        switch (op) {
-        case REDUCE_SUM:
-        case REDUCE_MEAN:
-            for (int64_t i = 0; i < n; i++)
-                acc += x[i];
-            *y += (float)acc;
-            break;
-        case REDUCE_SUM_SQUARE:
-            for (int64_t i = 0; i < n; i++)
-                acc += (double)x[i] * x[i];
-            *y += (float)acc;
-            break;
-        case REDUCE_MAX:
-            for (int64_t i = 0; i < n; i++)
-                m = x[i] > m ? x[i] : m;
-            *y = m;
-            break;
-        case REDUCE_MIN:
-            for (int64_t i = 0; i < n; i++)
-                m = x[i] < m ? x[i] : m;
-            *y = m;
-            break;
-        }
-        return;
-    }
-    switch (op) {
-    case REDUCE_SUM:
-    case REDUCE_MEAN:
-        for (int64_t i = 0; i < n; i++)
-            y[i] += x[i];
-        break;
-    case REDUCE_SUM_SQUARE:
-        for (int64_t i = 0; i < n; i++)
-            y[i] += x[i] * x[i];
-        break;
-    case REDUCE_MAX:
-        for (int64_t i = 0; i < n; i++)
-            y[i] = x[i] > y[i] ? x[i] : y[i];
-        break;
-    case REDUCE_MIN:
-        for (int64_t i = 0; i < n; i++)
-            y[i] = x[i] < y[i] ? x[i] : y[i];
-        break;
-    }
-}
-
-void reduce_f32(reduce_op_t op, const float *in, float *out, const reduce_geom_t *g)
-{
-    int64_t n_out = geom_numel(g, true);
-    float init = op == REDUCE_MAX ? -INFINITY : op == REDUCE_MIN ? INFINITY : 0.0f;
-
-    for (int64_t i = 0; i < n_out; i++)
-        out[i] = init;
-    if (geom_numel(g, false) > 0)
-        reduce_walk(g, op, in, out, sizeof *in, block_f32);
-    /* An empty mean is 0/0, NaN, as numpy gives. */
-    if (op == REDUCE_MEAN)
-        for (int64_t i = 0; i < n_out; i++)
-            out[i] = (float)(out[i] / (double)g->count);
-}
-
 /*
- * Integer reductions. Sums run in the unsigned type of the same width so an
- * overflow wraps instead of being undefined; the mean of an empty set is 0.
+ * The loops of one element type T. Sums accumulate in A: double for the
+ * floating types (a reduced row adds in double, then rounds once), the
+ * unsigned type of T's width for integers, so an overflow wraps instead of
+ * being undefined. ABS is |x| in A. ReduceL1 and ReduceSum share the sum
+ * loops on |x|; ReduceL2, ReduceSumSquare the sums of squares; ReduceLogSum,
+ * ReduceMean and ReduceSum the plain sums.
  */
-#define DEFINE_INT_REDUCE(T, U, SUF, LOWEST, HIGHEST)                                              \
-    static void block_##SUF(reduce_op_t op, bool rows, const void *in, void *out, int64_t n)       \
+#define DEFINE_REDUCE(T, A, SUF, LOWEST, HIGHEST, ABS, MEAN)                                       \
+    static void block_##SUF(const reduce_ctx_t *ctx, bool rows, const void *in, int64_t off,       \
+                            int64_t n)                                                             \
     {                                                                                              \
         const T *x = in;                                                                           \
-        T *y = out;                                                                                \
+        T *y = (T *)ctx->out + off;                                                                \
         if (rows) {                                                                                \
-            U acc = 0;                                                                             \
+            A acc = 0;                                                                             \
             T m = *y;                                                                              \
-            switch (op) {                                                                          \
+            switch (ctx->op) {                                                                     \
             case REDUCE_SUM:                                                                       \
             case REDUCE_MEAN:                                                                      \
+            case REDUCE_LOG_SUM:                                                                   \
                 for (int64_t i = 0; i < n; i++)                                                    \
-                    acc += (U)x[i];                                                                \
-                *y = (T)((U)*y + acc);                                                             \
+                    acc += (A)x[i];                                                                \
+                *y = (T)((A)*y + acc);                                                             \
+                break;                                                                             \
+            case REDUCE_L1:                                                                        \
+                for (int64_t i = 0; i < n; i++)                                                    \
+                    acc += ABS(A, x[i]);                                                           \
+                *y = (T)((A)*y + acc);                                                             \
                 break;                                                                             \
             case REDUCE_SUM_SQUARE:                                                                \
+            case REDUCE_L2:                                                                        \
                 for (int64_t i = 0; i < n; i++)                                                    \
-                    acc += (U)x[i] * (U)x[i];                                                      \
-                *y = (T)((U)*y + acc);                                                             \
+                    acc += (A)x[i] * (A)x[i];                                                      \
+                *y = (T)((A)*y + acc);                                                             \
+                break;                                                                             \
+            case REDUCE_PROD:                                                                      \
+                acc = 1;                                                                           \
+                for (int64_t i = 0; i < n; i++)                                                    \
+                    acc *= (A)x[i];                                                                \
+                *y = (T)((A)*y * acc);                                                             \
                 break;                                                                             \
             case REDUCE_MAX:                                                                       \
                 for (int64_t i = 0; i < n; i++)                                                    \
@@ -177,18 +139,30 @@ void reduce_f32(reduce_op_t op, const float *in, float *out, const reduce_geom_t
                     m = x[i] < m ? x[i] : m;                                                       \
                 *y = m;                                                                            \
                 break;                                                                             \
+            case REDUCE_LOG_SUM_EXP:                                                               \
+                assert(!"ReduceLogSumExp folds through lse_block");                                \
             }                                                                                      \
             return;                                                                                \
         }                                                                                          \
-        switch (op) {                                                                              \
+        switch (ctx->op) {                                                                         \
         case REDUCE_SUM:                                                                           \
         case REDUCE_MEAN:                                                                          \
+        case REDUCE_LOG_SUM:                                                                       \
             for (int64_t i = 0; i < n; i++)                                                        \
-                y[i] = (T)((U)y[i] + (U)x[i]);                                                     \
+                y[i] = (T)((A)y[i] + (A)x[i]);                                                     \
+            break;                                                                                 \
+        case REDUCE_L1:                                                                            \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                y[i] = (T)((A)y[i] + ABS(A, x[i]));                                                \
             break;                                                                                 \
         case REDUCE_SUM_SQUARE:                                                                    \
+        case REDUCE_L2:                                                                            \
             for (int64_t i = 0; i < n; i++)                                                        \
-                y[i] = (T)((U)y[i] + (U)x[i] * (U)x[i]);                                           \
+                y[i] = (T)((A)y[i] + (A)x[i] * (A)x[i]);                                           \
+            break;                                                                                 \
+        case REDUCE_PROD:                                                                          \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                y[i] = (T)((A)y[i] * (A)x[i]);                                                     \
             break;                                                                                 \
         case REDUCE_MAX:                                                                           \
             for (int64_t i = 0; i < n; i++)                                                        \
@@ -198,24 +172,123 @@ void reduce_f32(reduce_op_t op, const float *in, float *out, const reduce_geom_t
             for (int64_t i = 0; i < n; i++)                                                        \
                 y[i] = x[i] < y[i] ? x[i] : y[i];                                                  \
             break;                                                                                 \
+        case REDUCE_LOG_SUM_EXP:                                                                   \
+            assert(!"ReduceLogSumExp folds through lse_block");                                    \
         }                                                                                          \
     }                                                                                              \
                                                                                                    \
-    void reduce_##SUF(reduce_op_t op, const T *in, T *out, const reduce_geom_t *g)                 \
+    /*                                                                                             \
+     * sum += exp(x - shift) in double, ctx->out holding the shifts as T; the                      \
+     * differences go through vmath's exp a chunk at a time.                                       \
+     */                                                                                            \
+    static void lse_block_##SUF(const reduce_ctx_t *ctx, bool rows, const void *in, int64_t off,   \
+                                int64_t n)                                                         \
     {                                                                                              \
-        int64_t n_out = geom_numel(g, true);                                                       \
-        T init = op == REDUCE_MAX ? (LOWEST) : op == REDUCE_MIN ? (HIGHEST) : 0;                   \
+        const T *x = in, *shift = (const T *)ctx->out + off;                                       \
+        double *sum = ctx->sum + off;                                                              \
+        double t[REDUCE_CHUNK];                                                                    \
+        for (int64_t i0 = 0; i0 < n; i0 += REDUCE_CHUNK) {                                         \
+            const int64_t m = n - i0 < REDUCE_CHUNK ? n - i0 : REDUCE_CHUNK;                       \
+            for (int64_t j = 0; j < m; j++)                                                        \
+                t[j] = (double)x[i0 + j] - (double)shift[rows ? 0 : i0 + j];                       \
+            vmath_exp_f64(t, t, m);                                                                \
+            if (rows) {                                                                            \
+                double acc = 0.0;                                                                  \
+                for (int64_t j = 0; j < m; j++)                                                    \
+                    acc += t[j];                                                                   \
+                *sum += acc;                                                                       \
+            } else {                                                                               \
+                for (int64_t j = 0; j < m; j++)                                                    \
+                    sum[i0 + j] += t[j];                                                           \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+                                                                                                   \
+    static void reduce_##SUF(reduce_op_t op, const T *in, T *out, const reduce_geom_t *g,          \
+                             double *sum)                                                          \
+    {                                                                                              \
+        const int64_t n_out = geom_numel(g, true);                                                 \
+        const bool lse = op == REDUCE_LOG_SUM_EXP;                                                 \
+        const reduce_ctx_t ctx = {.op = lse ? REDUCE_MAX : op, .out = out, .sum = sum};            \
+        const T init = ctx.op == REDUCE_MAX    ? (LOWEST)                                          \
+                       : ctx.op == REDUCE_MIN  ? (HIGHEST)                                         \
+                       : ctx.op == REDUCE_PROD ? 1                                                 \
+                                               : 0;                                                \
         for (int64_t i = 0; i < n_out; i++)                                                        \
             out[i] = init;                                                                         \
         if (geom_numel(g, false) > 0)                                                              \
-            reduce_walk(g, op, in, out, sizeof *in, block_##SUF);                                  \
-        if (op == REDUCE_MEAN)                                                                     \
+            reduce_walk(g, &ctx, in, sizeof *in, block_##SUF);                                     \
+        switch (op) {                                                                              \
+        case REDUCE_MEAN:                                                                          \
             for (int64_t i = 0; i < n_out; i++)                                                    \
-                out[i] = g->count ? (T)(out[i] / g->count) : 0;                                    \
+                out[i] = MEAN(T, out[i], g->count);                                                \
+            break;                                                                                 \
+        case REDUCE_L2:                                                                            \
+            for (int64_t i = 0; i < n_out; i++)                                                    \
+                out[i] = (T)sqrt((double)out[i]);                                                  \
+            break;                                                                                 \
+        case REDUCE_LOG_SUM:                                                                       \
+            for (int64_t i = 0; i < n_out; i++)                                                    \
+                out[i] = (T)log((double)out[i]);                                                   \
+            break;                                                                                 \
+        case REDUCE_LOG_SUM_EXP:                                                                   \
+            /* Shift by the maximum so exp cannot overflow; an infinite or NaN one by 0. */        \
+            for (int64_t i = 0; i < n_out; i++) {                                                  \
+                if (!isfinite((double)out[i]))                                                     \
+                    out[i] = 0;                                                                    \
+                sum[i] = 0.0;                                                                      \
+            }                                                                                      \
+            if (geom_numel(g, false) > 0)                                                          \
+                reduce_walk(g, &ctx, in, sizeof *in, lse_block_##SUF);                             \
+            for (int64_t i = 0; i < n_out; i++)                                                    \
+                out[i] = (T)((double)out[i] + log(sum[i]));                                        \
+            break;                                                                                 \
+        default:                                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
     }
 
-DEFINE_INT_REDUCE(int32_t, uint32_t, i32, INT32_MIN, INT32_MAX)
-DEFINE_INT_REDUCE(int64_t, uint64_t, i64, INT64_MIN, INT64_MAX)
+/* An empty mean is 0/0: NaN for floats, as numpy gives, and 0 for integers. */
+#define MEAN_REAL(T, v, count) (T)((double)(v) / (double)(count))
+#define MEAN_INT(T, v, count)  ((count) ? (T)((v) / (count)) : 0)
+
+#define ABS_REAL(A, v)     fabs((double)(v))
+#define ABS_SIGNED(A, v)   ((v) < 0 ? 0 - (A)(v) : (A)(v))
+#define ABS_UNSIGNED(A, v) ((A)(v))
+
+DEFINE_REDUCE(float, double, f32, -INFINITY, INFINITY, ABS_REAL, MEAN_REAL)
+DEFINE_REDUCE(double, double, f64, -INFINITY, INFINITY, ABS_REAL, MEAN_REAL)
+DEFINE_REDUCE(int32_t, uint32_t, i32, INT32_MIN, INT32_MAX, ABS_SIGNED, MEAN_INT)
+DEFINE_REDUCE(int64_t, uint64_t, i64, INT64_MIN, INT64_MAX, ABS_SIGNED, MEAN_INT)
+DEFINE_REDUCE(uint32_t, uint32_t, u32, 0, UINT32_MAX, ABS_UNSIGNED, MEAN_INT)
+DEFINE_REDUCE(uint64_t, uint64_t, u64, 0, UINT64_MAX, ABS_UNSIGNED, MEAN_INT)
+
+void reduce_dtype(reduce_op_t op, dtype_t t, const void *in, void *out, const reduce_geom_t *g,
+                  double *sum)
+{
+    switch (t) {
+    case DTYPE_FLOAT:
+        reduce_f32(op, in, out, g, sum);
+        break;
+    case DTYPE_DOUBLE:
+        reduce_f64(op, in, out, g, sum);
+        break;
+    case DTYPE_INT32:
+        reduce_i32(op, in, out, g, sum);
+        break;
+    case DTYPE_INT64:
+        reduce_i64(op, in, out, g, sum);
+        break;
+    case DTYPE_UINT32:
+        reduce_u32(op, in, out, g, sum);
+        break;
+    case DTYPE_UINT64:
+        reduce_u64(op, in, out, g, sum);
+        break;
+    default:
+        assert(!"dtype outside the reduce info tables");
+    }
+}
 
 static status_t run(op_call_t *call, reduce_op_t op)
 {
@@ -234,19 +307,7 @@ static status_t run(op_call_t *call, reduce_op_t op)
         return STATUS_OK;
     }
     reduce_geometry(x->rank, x->dims, mask, &g);
-    switch (x->dtype) {
-    case DTYPE_FLOAT:
-        reduce_f32(op, x->data, y, &g);
-        break;
-    case DTYPE_INT32:
-        reduce_i32(op, x->data, y, &g);
-        break;
-    case DTYPE_INT64:
-        reduce_i64(op, x->data, y, &g);
-        break;
-    default:
-        assert(!"dtype outside reduce_info");
-    }
+    reduce_dtype(op, x->dtype, x->data, y, &g, call->workspace);
     return STATUS_OK;
 }
 
@@ -273,4 +334,29 @@ status_t reduce_min_run(op_call_t *call, error_t *err)
 status_t reduce_sum_square_run(op_call_t *call, error_t *err)
 {
     return run(call, REDUCE_SUM_SQUARE);
+}
+
+status_t reduce_l1_run(op_call_t *call, error_t *err)
+{
+    return run(call, REDUCE_L1);
+}
+
+status_t reduce_l2_run(op_call_t *call, error_t *err)
+{
+    return run(call, REDUCE_L2);
+}
+
+status_t reduce_log_sum_run(op_call_t *call, error_t *err)
+{
+    return run(call, REDUCE_LOG_SUM);
+}
+
+status_t reduce_log_sum_exp_run(op_call_t *call, error_t *err)
+{
+    return run(call, REDUCE_LOG_SUM_EXP);
+}
+
+status_t reduce_prod_run(op_call_t *call, error_t *err)
+{
+    return run(call, REDUCE_PROD);
 }

@@ -1,7 +1,10 @@
 /*
  * ONNX adapters: Reduce* with the axes attribute (ReduceSum before 13, the
- * others through 17), ReduceSum with the axes input and noop_with_empty_axes
- * from 13, and ArgMax (select_last_index from 12).
+ * others through 17), with the axes input and noop_with_empty_axes
+ * (ReduceSum from 13; ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp,
+ * ReduceProd and ReduceSumSquare from 18), and ArgMax and ArgMin (select_last_index from 12).
+ * Versions 11 and 13 of the Reduce* ops only added dtypes and negative-axis
+ * wording; they keep their own entries with the same adapter.
  */
 #include "reduce.h"
 
@@ -58,7 +61,32 @@ const op_schema_t op_schemas_reduce[] = {
     {"ReduceMean", 1, OPSET_MAX, adapt_axes_attribute, &reduce_mean_kernel},
     {"ReduceMax", 1, OPSET_MAX, adapt_axes_attribute, &reduce_max_kernel},
     {"ReduceMin", 1, OPSET_MAX, adapt_axes_attribute, &reduce_min_kernel},
-    {"ReduceSumSquare", 1, OPSET_MAX, adapt_axes_attribute, &reduce_sum_square_kernel},
+    {"ReduceSumSquare", 1, 17, adapt_axes_attribute, &reduce_sum_square_kernel},
+    {"ReduceSumSquare", 18, OPSET_MAX, adapt_axes_input, &reduce_sum_square_axes_input_kernel},
+    {"ReduceL1", 1, 10, adapt_axes_attribute, &reduce_l1_kernel},
+    {"ReduceL1", 11, 12, adapt_axes_attribute, &reduce_l1_kernel},
+    {"ReduceL1", 13, 17, adapt_axes_attribute, &reduce_l1_kernel},
+    {"ReduceL1", 18, OPSET_MAX, adapt_axes_input, &reduce_l1_axes_input_kernel},
+    {"ReduceL2", 1, 10, adapt_axes_attribute, &reduce_l2_kernel},
+    {"ReduceL2", 11, 12, adapt_axes_attribute, &reduce_l2_kernel},
+    {"ReduceL2", 13, 17, adapt_axes_attribute, &reduce_l2_kernel},
+    {"ReduceL2", 18, OPSET_MAX, adapt_axes_input, &reduce_l2_axes_input_kernel},
+    {"ReduceLogSum", 1, 10, adapt_axes_attribute, &reduce_log_sum_kernel},
+    {"ReduceLogSum", 11, 12, adapt_axes_attribute, &reduce_log_sum_kernel},
+    {"ReduceLogSum", 13, 17, adapt_axes_attribute, &reduce_log_sum_kernel},
+    {"ReduceLogSum", 18, OPSET_MAX, adapt_axes_input, &reduce_log_sum_axes_input_kernel},
+    {"ReduceLogSumExp", 1, 10, adapt_axes_attribute, &reduce_log_sum_exp_kernel},
+    {"ReduceLogSumExp", 11, 12, adapt_axes_attribute, &reduce_log_sum_exp_kernel},
+    {"ReduceLogSumExp", 13, 17, adapt_axes_attribute, &reduce_log_sum_exp_kernel},
+    {"ReduceLogSumExp", 18, OPSET_MAX, adapt_axes_input, &reduce_log_sum_exp_axes_input_kernel},
+    {"ReduceProd", 1, 10, adapt_axes_attribute, &reduce_prod_kernel},
+    {"ReduceProd", 11, 12, adapt_axes_attribute, &reduce_prod_kernel},
+    {"ReduceProd", 13, 17, adapt_axes_attribute, &reduce_prod_kernel},
+    {"ReduceProd", 18, OPSET_MAX, adapt_axes_input, &reduce_prod_axes_input_kernel},
     {"ArgMax", 1, OPSET_MAX, adapt_argmax, &argmax_kernel},
+    {"ArgMin", 1, 10, adapt_argmax, &argmin_kernel},
+    {"ArgMin", 11, 11, adapt_argmax, &argmin_kernel},
+    {"ArgMin", 12, 12, adapt_argmax, &argmin_kernel},
+    {"ArgMin", 13, OPSET_MAX, adapt_argmax, &argmin_kernel},
     {0},
 };

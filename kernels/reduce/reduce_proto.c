@@ -1,6 +1,11 @@
 #include "reduce.h"
 
-#define REDUCE_DTYPES (DTYPES_FLOAT | DTYPES_INDEX)
+/* The dtypes of the Reduce* ops' spec (float16 and bfloat16 aside). */
+#define REDUCE_DTYPES                                                                              \
+    (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE) | DTYPES_INDEX | DTYPE_BIT(DTYPE_UINT32) |             \
+     DTYPE_BIT(DTYPE_UINT64))
+/* ArgMax and ArgMin take every numeric type. */
+#define ARG_DTYPES (DTYPES_NUMERIC | DTYPE_BIT(DTYPE_DOUBLE))
 
 static const op_info_t reduce_info = {
     .min_inputs = 1,
@@ -20,12 +25,12 @@ static const op_info_t reduce_axes_input_info = {
     .layout = "any",
 };
 
-static const op_info_t argmax_info = {
+static const op_info_t arg_info = {
     .min_inputs = 1,
     .max_inputs = 1,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {REDUCE_DTYPES},
+    .input_dtypes = {ARG_DTYPES},
     .layout = "any",
 };
 
@@ -89,7 +94,17 @@ static status_t reduce_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
-static status_t argmax_infer(op_call_t *call, error_t *err)
+/* ReduceLogSumExp: reduce_infer, and a double per output element for the sums of exp. */
+static status_t log_sum_exp_infer(op_call_t *call, error_t *err)
+{
+    status_t st = reduce_infer(call, err);
+
+    if (st == STATUS_OK)
+        call->workspace_size = (size_t)tensor_numel(&call->outputs[0]) * sizeof(double);
+    return st;
+}
+
+static status_t arg_infer(op_call_t *call, error_t *err)
 {
     const argmax_params_t *p = call->params;
     const tensor_t *x = call->inputs[0];
@@ -102,7 +117,7 @@ static status_t argmax_infer(op_call_t *call, error_t *err)
         return op_call_fail(call, err, "axis %lld is out of range for input %s", (long long)p->axis,
                             shape_format(x->rank, x->dims, buf, sizeof buf));
     if (x->dims[axis] == 0)
-        return op_call_fail(call, err, "axis %lld of input %s is empty: no maximum to select",
+        return op_call_fail(call, err, "axis %lld of input %s is empty: no element to select",
                             (long long)p->axis, shape_format(x->rank, x->dims, buf, sizeof buf));
     y->dtype = DTYPE_INT64;
     y->rank = 0;
@@ -119,35 +134,62 @@ static status_t argmax_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
-#define REDUCE_KERNEL(var, op_name, run_fn)                                                        \
+#define REDUCE_KERNEL(var, op_name, infer_fn, run_fn)                                              \
     const op_kernel_t var = {                                                                      \
         .name = op_name,                                                                           \
         .info = &reduce_info,                                                                      \
         .params_size = sizeof(reduce_params_t),                                                    \
-        .infer = reduce_infer,                                                                     \
+        .infer = infer_fn,                                                                         \
         .run = run_fn,                                                                             \
     }
 
-REDUCE_KERNEL(reduce_sum_kernel, "ReduceSum", reduce_sum_run);
-REDUCE_KERNEL(reduce_mean_kernel, "ReduceMean", reduce_mean_run);
-REDUCE_KERNEL(reduce_max_kernel, "ReduceMax", reduce_max_run);
-REDUCE_KERNEL(reduce_min_kernel, "ReduceMin", reduce_min_run);
-REDUCE_KERNEL(reduce_sum_square_kernel, "ReduceSumSquare", reduce_sum_square_run);
+/* The axes decide the output shape. */
+#define REDUCE_AXES_INPUT_KERNEL(var, op_name, infer_fn, run_fn)                                   \
+    const op_kernel_t var = {                                                                      \
+        .name = op_name,                                                                           \
+        .info = &reduce_axes_input_info,                                                           \
+        .params_size = sizeof(reduce_params_t),                                                    \
+        .value_inputs = 1u << 1,                                                                   \
+        .infer = infer_fn,                                                                         \
+        .run = run_fn,                                                                             \
+    }
 
-const op_kernel_t reduce_sum_axes_input_kernel = {
-    .name = "ReduceSum",
-    .info = &reduce_axes_input_info,
-    .params_size = sizeof(reduce_params_t),
-    /* The axes decide the output shape. */
-    .value_inputs = 1u << 1,
-    .infer = reduce_infer,
-    .run = reduce_sum_run,
-};
+REDUCE_KERNEL(reduce_sum_kernel, "ReduceSum", reduce_infer, reduce_sum_run);
+REDUCE_KERNEL(reduce_mean_kernel, "ReduceMean", reduce_infer, reduce_mean_run);
+REDUCE_KERNEL(reduce_max_kernel, "ReduceMax", reduce_infer, reduce_max_run);
+REDUCE_KERNEL(reduce_min_kernel, "ReduceMin", reduce_infer, reduce_min_run);
+REDUCE_KERNEL(reduce_sum_square_kernel, "ReduceSumSquare", reduce_infer, reduce_sum_square_run);
+REDUCE_KERNEL(reduce_l1_kernel, "ReduceL1", reduce_infer, reduce_l1_run);
+REDUCE_KERNEL(reduce_l2_kernel, "ReduceL2", reduce_infer, reduce_l2_run);
+REDUCE_KERNEL(reduce_log_sum_kernel, "ReduceLogSum", reduce_infer, reduce_log_sum_run);
+REDUCE_KERNEL(reduce_log_sum_exp_kernel, "ReduceLogSumExp", log_sum_exp_infer,
+              reduce_log_sum_exp_run);
+REDUCE_KERNEL(reduce_prod_kernel, "ReduceProd", reduce_infer, reduce_prod_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_sum_square_axes_input_kernel, "ReduceSumSquare", reduce_infer,
+                         reduce_sum_square_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_l1_axes_input_kernel, "ReduceL1", reduce_infer, reduce_l1_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_l2_axes_input_kernel, "ReduceL2", reduce_infer, reduce_l2_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_log_sum_axes_input_kernel, "ReduceLogSum", reduce_infer,
+                         reduce_log_sum_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_log_sum_exp_axes_input_kernel, "ReduceLogSumExp", log_sum_exp_infer,
+                         reduce_log_sum_exp_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_prod_axes_input_kernel, "ReduceProd", reduce_infer,
+                         reduce_prod_run);
+
+REDUCE_AXES_INPUT_KERNEL(reduce_sum_axes_input_kernel, "ReduceSum", reduce_infer, reduce_sum_run);
 
 const op_kernel_t argmax_kernel = {
     .name = "ArgMax",
-    .info = &argmax_info,
+    .info = &arg_info,
     .params_size = sizeof(argmax_params_t),
-    .infer = argmax_infer,
+    .infer = arg_infer,
     .run = argmax_run,
+};
+
+const op_kernel_t argmin_kernel = {
+    .name = "ArgMin",
+    .info = &arg_info,
+    .params_size = sizeof(argmax_params_t),
+    .infer = arg_infer,
+    .run = argmin_run,
 };

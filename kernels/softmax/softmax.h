@@ -1,7 +1,7 @@
 /*
- * softmax.h - Softmax and LogSoftmax. Before opset 13 the input is coerced
- * to 2-D at axis ([d0*..*d(axis-1), d(axis)*..*d(n-1)]) and each row is
- * normalised; from 13 only the single dim at axis is.
+ * softmax.h - Softmax, LogSoftmax and Hardmax. Before opset 13 the input is
+ * coerced to 2-D at axis ([d0*..*d(axis-1), d(axis)*..*d(n-1)]) and each
+ * row is normalised; from 13 only the single dim at axis is.
  */
 #ifndef INFERD_SOFTMAX_H
 #define INFERD_SOFTMAX_H
@@ -15,6 +15,7 @@ typedef struct softmax_params {
 
 extern const op_kernel_t softmax_kernel;
 extern const op_kernel_t log_softmax_kernel;
+extern const op_kernel_t hardmax_kernel;
 
 /* Views x as [outer, n, inner] with n the normalised extent; false if the axis is out of range. */
 bool softmax_geometry(const softmax_params_t *p, const tensor_t *x, int64_t *outer, int64_t *n,
@@ -23,6 +24,8 @@ bool softmax_geometry(const softmax_params_t *p, const tensor_t *x, int64_t *out
 /* CPU implementations (softmax_cpu.c). */
 status_t softmax_run(op_call_t *call, error_t *err);
 status_t log_softmax_run(op_call_t *call, error_t *err);
+/* hardmax_cpu.c; workspace: inner int64 indices, then inner elements of x's type. */
+status_t hardmax_run(op_call_t *call, error_t *err);
 
 /*
  * Normalises x viewed as [outer, n, inner] along n. workspace holds

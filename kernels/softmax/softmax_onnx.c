@@ -1,4 +1,7 @@
-/* ONNX adapters: Softmax and LogSoftmax, 2-D coercion before opset 13, single axis from 13. */
+/*
+ * ONNX adapters: Softmax, LogSoftmax and Hardmax, 2-D coercion before opset
+ * 13, single axis from 13 (Hardmax's version 11 only reworded axis).
+ */
 #include "softmax.h"
 
 static status_t adapt_legacy(const op_adapt_t *a, void *params, error_t *err)
@@ -22,5 +25,8 @@ const op_schema_t op_schemas_softmax[] = {
     {"Softmax", 13, OPSET_MAX, adapt_single_axis, &softmax_kernel},
     {"LogSoftmax", 1, 12, adapt_legacy, &log_softmax_kernel},
     {"LogSoftmax", 13, OPSET_MAX, adapt_single_axis, &log_softmax_kernel},
+    {"Hardmax", 1, 10, adapt_legacy, &hardmax_kernel},
+    {"Hardmax", 11, 12, adapt_legacy, &hardmax_kernel},
+    {"Hardmax", 13, OPSET_MAX, adapt_single_axis, &hardmax_kernel},
     {0},
 };

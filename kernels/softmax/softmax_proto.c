@@ -1,11 +1,22 @@
 #include "softmax.h"
 
+#include <assert.h>
+
 static const op_info_t softmax_info = {
     .min_inputs = 1,
     .max_inputs = 1,
     .min_outputs = 1,
     .max_outputs = 1,
     .input_dtypes = {DTYPES_FLOAT},
+    .layout = "any",
+};
+
+static const op_info_t hardmax_info = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE)},
     .layout = "any",
 };
 
@@ -46,6 +57,21 @@ static status_t softmax_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+static status_t hardmax_infer(op_call_t *call, error_t *err)
+{
+    int64_t outer = 1, n = 1, inner = 1;
+    bool ok;
+    status_t st = softmax_infer(call, err);
+
+    if (st != STATUS_OK)
+        return st;
+    ok = softmax_geometry(call->params, call->inputs[0], &outer, &n, &inner);
+    assert(ok); /* softmax_infer has checked the axis */
+    (void)ok;
+    call->workspace_size = (size_t)inner * (sizeof(int64_t) + dtype_size(call->inputs[0]->dtype));
+    return STATUS_OK;
+}
+
 const op_kernel_t softmax_kernel = {
     .name = "Softmax",
     .info = &softmax_info,
@@ -60,4 +86,12 @@ const op_kernel_t log_softmax_kernel = {
     .params_size = sizeof(softmax_params_t),
     .infer = softmax_infer,
     .run = log_softmax_run,
+};
+
+const op_kernel_t hardmax_kernel = {
+    .name = "Hardmax",
+    .info = &hardmax_info,
+    .params_size = sizeof(softmax_params_t),
+    .infer = hardmax_infer,
+    .run = hardmax_run,
 };

@@ -1,6 +1,7 @@
 /*
  * unary_funcs.c - the elementwise loops of the unary family, one per op and
- * element type, on raw buffers.
+ * element type, on raw buffers; the activations of unary_act.c are looked
+ * up through unary_activation.
  */
 #include "unary.h"
 
@@ -70,6 +71,72 @@ DEFINE_UNARY(reciprocal_f32, float, 1.0f / x)
 DEFINE_UNARY(floor_f32, float, floorf(x))
 DEFINE_UNARY(ceil_f32, float, ceilf(x))
 
+/* The circular and hyperbolic functions map whole arrays through vmath. */
+#define DEFINE_VMATH(op, sfx, T)                                                                   \
+    static void op##_##sfx(const void *in, void *out, int64_t n, const unary_params_t *p)          \
+    {                                                                                              \
+        vmath_##op##_##sfx(in, out, n);                                                            \
+    }
+/* X(op) for each of them */
+#define FOR_VMATH_OPS(X)                                                                           \
+    X(cos, COS)                                                                                    \
+    X(sin, SIN)                                                                                    \
+    X(tan, TAN)                                                                                    \
+    X(acos, ACOS)                                                                                  \
+    X(asin, ASIN) X(atan, ATAN) X(cosh, COSH) X(sinh, SINH) X(acosh, ACOSH) X(asinh, ASINH)        \
+        X(atanh, ATANH)
+#define DEFINE_VMATH_BOTH(op, OP) DEFINE_VMATH(op, f32, float) DEFINE_VMATH(op, f64, double)
+FOR_VMATH_OPS(DEFINE_VMATH_BOTH)
+
+/*
+ * Round halves to even inline instead of a libm call per element (the
+ * baseline ISA has no vector round instruction): below ROUND_F32_EXACT,
+ * |x| + 2^23 has no fraction bits left and the addition itself rounds (to
+ * nearest even, the default mode, which inferd never changes); subtracting
+ * 2^23 again is exact. From there on every float is an integer already,
+ * and NaN and infinities pass through. copysign keeps the sign of -0.4 ->
+ * -0, as numpy's round does. Sign keeps NaN (numpy's sign does).
+ */
+#define ROUND_F32_EXACT 0x1p23f /* floats at or above 2^23 have no fraction bits */
+#define ROUND_F64_EXACT 0x1p52  /* doubles at or above 2^52 have no fraction bits */
+
+static inline float round_even_f32(float x)
+{
+    const float r = copysignf((fabsf(x) + ROUND_F32_EXACT) - ROUND_F32_EXACT, x);
+    return fabsf(x) < ROUND_F32_EXACT ? r : x;
+}
+
+static inline double round_even_f64(double x)
+{
+    const double r = copysign((fabs(x) + ROUND_F64_EXACT) - ROUND_F64_EXACT, x);
+    return fabs(x) < ROUND_F64_EXACT ? r : x;
+}
+
+DEFINE_UNARY(round_f32, float, round_even_f32(x))
+DEFINE_UNARY(round_f64, double, round_even_f64(x))
+DEFINE_UNARY(sign_f32, float, x > 0 ? 1.0f : x < 0 ? -1.0f : x)
+DEFINE_UNARY(sign_f64, double, x > 0 ? 1.0 : x < 0 ? -1.0 : x)
+
+/* IsNaN and IsInf write bool. */
+#define DEFINE_TESTS(sfx, T)                                                                       \
+    static void is_nan_##sfx(const void *in, void *out, int64_t n, const unary_params_t *p)        \
+    {                                                                                              \
+        const T *x = in;                                                                           \
+        bool *y = out;                                                                             \
+        for (int64_t i = 0; i < n; i++)                                                            \
+            y[i] = x[i] != x[i];                                                                   \
+    }                                                                                              \
+    static void is_inf_##sfx(const void *in, void *out, int64_t n, const unary_params_t *p)        \
+    {                                                                                              \
+        const T *x = in;                                                                           \
+        bool *y = out;                                                                             \
+        const bool negative = p->detect_negative, positive = p->detect_positive;                   \
+        for (int64_t i = 0; i < n; i++)                                                            \
+            y[i] = (positive && x[i] == (T)INFINITY) || (negative && x[i] == -(T)INFINITY);        \
+    }
+DEFINE_TESTS(f32, float)
+DEFINE_TESTS(f64, double)
+
 /*
  * X(suffix, C type, wide unsigned type, dtype, min, max). Negation runs in
  * the unsigned type so that -MIN wraps to MIN (as numpy) instead of being
@@ -88,15 +155,25 @@ DEFINE_UNARY(ceil_f32, float, ceilf(x))
 
 #define DEFINE_SIGNED(sfx, T, W, DT, LO, HI)                                                       \
     DEFINE_UNARY(relu_##sfx, T, x < 0 ? 0 : x)                                                     \
+    DEFINE_UNARY(sign_##sfx, T, (T)((x > 0) - (x < 0)))                                            \
+    DEFINE_UNARY(bitwise_not_##sfx, T, (T)~x)                                                      \
     DEFINE_UNARY(abs_##sfx, T, x < 0 ? (T)(0 - (W)x) : x)                                          \
     DEFINE_UNARY(neg_##sfx, T, (T)(0 - (W)x))
-#define DEFINE_UNSIGNED(sfx, T, W, DT, LO, HI) DEFINE_UNARY(abs_##sfx, T, x)
+#define DEFINE_UNSIGNED(sfx, T, W, DT, LO, HI)                                                     \
+    DEFINE_UNARY(abs_##sfx, T, x)                                                                  \
+    DEFINE_UNARY(sign_##sfx, T, (T)(x > 0))                                                        \
+    DEFINE_UNARY(bitwise_not_##sfx, T, (T)~x)
 FOR_SIGNED_TYPES(DEFINE_SIGNED)
 FOR_UNSIGNED_TYPES(DEFINE_UNSIGNED)
 
 #define SIGNED_ENTRY(sfx, T, W, DT, LO, HI)                                                        \
-    [UNARY_RELU][DT] = relu_##sfx, [UNARY_ABS][DT] = abs_##sfx, [UNARY_NEG][DT] = neg_##sfx,
-#define UNSIGNED_ENTRY(sfx, T, W, DT, LO, HI) [UNARY_ABS][DT] = abs_##sfx,
+    [UNARY_RELU][DT] = relu_##sfx, [UNARY_ABS][DT] = abs_##sfx, [UNARY_NEG][DT] = neg_##sfx,       \
+    [UNARY_SIGN][DT] = sign_##sfx, [UNARY_BITWISE_NOT][DT] = bitwise_not_##sfx,
+#define UNSIGNED_ENTRY(sfx, T, W, DT, LO, HI)                                                      \
+    [UNARY_ABS][DT] = abs_##sfx, [UNARY_SIGN][DT] = sign_##sfx,                                    \
+    [UNARY_BITWISE_NOT][DT] = bitwise_not_##sfx,
+#define VMATH_ENTRY(op, OP)                                                                        \
+    [UNARY_##OP][DTYPE_FLOAT] = op##_f32, [UNARY_##OP][DTYPE_DOUBLE] = op##_f64,
 
 /* clang-format off */
 static const unary_fn unary_functions[UNARY_OP_COUNT][DTYPE_MAX + 1] = {
@@ -115,6 +192,15 @@ static const unary_fn unary_functions[UNARY_OP_COUNT][DTYPE_MAX + 1] = {
     [UNARY_RECIPROCAL][DTYPE_FLOAT] = reciprocal_f32,
     [UNARY_FLOOR][DTYPE_FLOAT] = floor_f32,
     [UNARY_CEIL][DTYPE_FLOAT] = ceil_f32,
+    FOR_VMATH_OPS(VMATH_ENTRY)
+    [UNARY_ROUND][DTYPE_FLOAT] = round_f32,
+    [UNARY_ROUND][DTYPE_DOUBLE] = round_f64,
+    [UNARY_SIGN][DTYPE_FLOAT] = sign_f32,
+    [UNARY_SIGN][DTYPE_DOUBLE] = sign_f64,
+    [UNARY_IS_NAN][DTYPE_FLOAT] = is_nan_f32,
+    [UNARY_IS_NAN][DTYPE_DOUBLE] = is_nan_f64,
+    [UNARY_IS_INF][DTYPE_FLOAT] = is_inf_f32,
+    [UNARY_IS_INF][DTYPE_DOUBLE] = is_inf_f64,
     FOR_SIGNED_TYPES(SIGNED_ENTRY)
     FOR_UNSIGNED_TYPES(UNSIGNED_ENTRY)
 };
@@ -124,7 +210,7 @@ unary_fn unary_function(unary_op_t op, dtype_t t)
 {
     if (op < 0 || op >= UNARY_OP_COUNT || t < 0 || t > DTYPE_MAX)
         return NULL;
-    return unary_functions[op][t];
+    return unary_functions[op][t] ? unary_functions[op][t] : unary_activation(op, t);
 }
 
 typedef void (*clip_fn)(const void *in, void *out, int64_t n, const void *lo, const void *hi);

@@ -16,9 +16,14 @@
         .layout = "any",                                                                           \
     };
 
+#define DTYPES_REAL (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE))
+
 UNARY_INFO(float_info, DTYPES_FLOAT)
+UNARY_INFO(real_info, DTYPES_REAL)
 UNARY_INFO(signed_info, DTYPES_FLOAT | DTYPES_SIGNED_INT)
 UNARY_INFO(numeric_info, DTYPES_NUMERIC)
+UNARY_INFO(all_numeric_info, DTYPES_NUMERIC | DTYPES_REAL)
+UNARY_INFO(int_info, DTYPES_INT)
 
 static const op_info_t clip_info = {
     .min_inputs = 1,
@@ -53,6 +58,16 @@ static status_t clip_infer(op_call_t *call, error_t *err)
     return op_infer_same_as_input(call, err);
 }
 
+/* IsInf and IsNaN: input 0's shape, bool elements. */
+static status_t test_infer(op_call_t *call, error_t *err)
+{
+    status_t st = op_infer_same_as_input(call, err);
+
+    if (st == STATUS_OK)
+        call->outputs[0].dtype = DTYPE_BOOL;
+    return st;
+}
+
 #define UNARY_KERNEL(var, op_name, info_table, run_fn)                                             \
     const op_kernel_t var = {                                                                      \
         .name = op_name,                                                                           \
@@ -79,6 +94,43 @@ UNARY_KERNEL(unary_neg_kernel, "Neg", signed_info, unary_neg_run)
 UNARY_KERNEL(unary_reciprocal_kernel, "Reciprocal", float_info, unary_reciprocal_run)
 UNARY_KERNEL(unary_floor_kernel, "Floor", float_info, unary_floor_run)
 UNARY_KERNEL(unary_ceil_kernel, "Ceil", float_info, unary_ceil_run)
+UNARY_KERNEL(unary_cos_kernel, "Cos", real_info, unary_cos_run)
+UNARY_KERNEL(unary_sin_kernel, "Sin", real_info, unary_sin_run)
+UNARY_KERNEL(unary_tan_kernel, "Tan", real_info, unary_tan_run)
+UNARY_KERNEL(unary_acos_kernel, "Acos", real_info, unary_acos_run)
+UNARY_KERNEL(unary_asin_kernel, "Asin", real_info, unary_asin_run)
+UNARY_KERNEL(unary_atan_kernel, "Atan", real_info, unary_atan_run)
+UNARY_KERNEL(unary_cosh_kernel, "Cosh", real_info, unary_cosh_run)
+UNARY_KERNEL(unary_sinh_kernel, "Sinh", real_info, unary_sinh_run)
+UNARY_KERNEL(unary_acosh_kernel, "Acosh", real_info, unary_acosh_run)
+UNARY_KERNEL(unary_asinh_kernel, "Asinh", real_info, unary_asinh_run)
+UNARY_KERNEL(unary_atanh_kernel, "Atanh", real_info, unary_atanh_run)
+UNARY_KERNEL(unary_round_kernel, "Round", real_info, unary_round_run)
+UNARY_KERNEL(unary_sign_kernel, "Sign", all_numeric_info, unary_sign_run)
+UNARY_KERNEL(unary_elu_kernel, "Elu", real_info, unary_elu_run)
+UNARY_KERNEL(unary_selu_kernel, "Selu", real_info, unary_selu_run)
+UNARY_KERNEL(unary_celu_kernel, "Celu", float_info, unary_celu_run)
+UNARY_KERNEL(unary_softplus_kernel, "Softplus", real_info, unary_softplus_run)
+UNARY_KERNEL(unary_softsign_kernel, "Softsign", real_info, unary_softsign_run)
+UNARY_KERNEL(unary_thresholded_relu_kernel, "ThresholdedRelu", real_info,
+             unary_thresholded_relu_run)
+UNARY_KERNEL(unary_shrink_kernel, "Shrink", all_numeric_info, unary_shrink_run)
+UNARY_KERNEL(unary_mish_kernel, "Mish", real_info, unary_mish_run)
+UNARY_KERNEL(unary_bitwise_not_kernel, "BitwiseNot", int_info, unary_bitwise_not_run)
+
+/* The bool output cannot take the input's buffer. */
+#define TEST_KERNEL(var, op_name, run_fn)                                                          \
+    const op_kernel_t var = {                                                                      \
+        .name = op_name,                                                                           \
+        .info = &real_info,                                                                        \
+        .params_size = sizeof(unary_params_t),                                                     \
+        .infer = test_infer,                                                                       \
+        .run = run_fn,                                                                             \
+        .batch_inputs = 1u << 0,                                                                   \
+    };
+
+TEST_KERNEL(unary_is_inf_kernel, "IsInf", unary_is_inf_run)
+TEST_KERNEL(unary_is_nan_kernel, "IsNaN", unary_is_nan_run)
 
 const op_kernel_t unary_clip_kernel = {
     .name = "Clip",

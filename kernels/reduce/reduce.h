@@ -18,7 +18,7 @@ typedef enum reduce_op {
 typedef struct reduce_params {
     int64_t axes[TENSOR_MAX_RANK];
     int n_axes;      /* -1 or 0: no axes given */
-    bool axes_input; /* axes come from input 1 (ReduceSum from opset 13) */
+    bool axes_input; /* axes come from input 1 (ReduceSum from opset 13, the others from 18) */
     bool keepdims;
     bool noop_with_empty_axes;
 } reduce_params_t;
@@ -48,6 +48,11 @@ extern const op_kernel_t reduce_mean_kernel;
 extern const op_kernel_t reduce_max_kernel;
 extern const op_kernel_t reduce_min_kernel;
 extern const op_kernel_t reduce_sum_square_kernel;
+/* The same reductions with the axes as input 1 (ReduceSum from 13, the others from 18). */
+extern const op_kernel_t reduce_mean_axes_input_kernel;
+extern const op_kernel_t reduce_max_axes_input_kernel;
+extern const op_kernel_t reduce_min_axes_input_kernel;
+extern const op_kernel_t reduce_sum_square_axes_input_kernel;
 extern const op_kernel_t argmax_kernel;
 
 /*

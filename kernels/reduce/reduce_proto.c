@@ -134,15 +134,23 @@ REDUCE_KERNEL(reduce_max_kernel, "ReduceMax", reduce_max_run);
 REDUCE_KERNEL(reduce_min_kernel, "ReduceMin", reduce_min_run);
 REDUCE_KERNEL(reduce_sum_square_kernel, "ReduceSumSquare", reduce_sum_square_run);
 
-const op_kernel_t reduce_sum_axes_input_kernel = {
-    .name = "ReduceSum",
-    .info = &reduce_axes_input_info,
-    .params_size = sizeof(reduce_params_t),
-    /* The axes decide the output shape. */
-    .value_inputs = 1u << 1,
-    .infer = reduce_infer,
-    .run = reduce_sum_run,
-};
+/* From ReduceSum-13 and the others' opset 18: the axes decide the output shape. */
+#define REDUCE_AXES_INPUT_KERNEL(var, op_name, run_fn)                                             \
+    const op_kernel_t var = {                                                                      \
+        .name = op_name,                                                                           \
+        .info = &reduce_axes_input_info,                                                           \
+        .params_size = sizeof(reduce_params_t),                                                    \
+        .value_inputs = 1u << 1,                                                                   \
+        .infer = reduce_infer,                                                                     \
+        .run = run_fn,                                                                             \
+    }
+
+REDUCE_AXES_INPUT_KERNEL(reduce_sum_axes_input_kernel, "ReduceSum", reduce_sum_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_mean_axes_input_kernel, "ReduceMean", reduce_mean_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_max_axes_input_kernel, "ReduceMax", reduce_max_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_min_axes_input_kernel, "ReduceMin", reduce_min_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_sum_square_axes_input_kernel, "ReduceSumSquare",
+                         reduce_sum_square_run);
 
 const op_kernel_t argmax_kernel = {
     .name = "ArgMax",

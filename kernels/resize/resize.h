@@ -1,5 +1,5 @@
 /*
- * resize.h - Resize (opsets 10, 11, 13) and Upsample (opsets 7, 9).
+ * resize.h - Resize (opsets 10, 11, 13, 18, 19) and Upsample (opsets 7, 9).
  *
  * Every supported interpolation is separable, so an N-D resize is one 1-D
  * pass per axis whose size or sampling changes. Each pass reads a table with,
@@ -27,7 +27,15 @@ typedef enum resize_coord {
     RESIZE_COORD_PYTORCH_HALF_PIXEL,
     RESIZE_COORD_TF_HALF_PIXEL_FOR_NN,
     RESIZE_COORD_TF_CROP_AND_RESIZE,
+    RESIZE_COORD_HALF_PIXEL_SYMMETRIC, /* opset 19 */
 } resize_coord_t;
+
+/* Resize-18: how `sizes` on several axes is met. */
+typedef enum resize_aspect {
+    RESIZE_ASPECT_STRETCH,     /* each axis to its size */
+    RESIZE_ASPECT_NOT_LARGER,  /* one scale, the smallest of sizes / input dims */
+    RESIZE_ASPECT_NOT_SMALLER, /* one scale, the largest */
+} resize_aspect_t;
 
 typedef enum resize_nearest {
     RESIZE_NEAREST_ROUND_PREFER_FLOOR,
@@ -52,6 +60,10 @@ typedef struct resize_params {
     resize_config_t config;
     /* Formal input index of roi, scales and sizes, -1 where the form has none. */
     int roi_input, scales_input, sizes_input;
+    /* Resize-18: the axes scales, sizes and roi name (n_axes <= 0: every axis, in order). */
+    int n_axes;
+    int64_t axes[TENSOR_MAX_RANK];
+    resize_aspect_t aspect;
     /* Upsample before opset 9 carries its scales as an attribute; 0 otherwise. */
     int n_scales;
     float scales[TENSOR_MAX_RANK];
@@ -82,7 +94,7 @@ extern const op_kernel_t upsample_attr_kernel;
 extern const op_kernel_t upsample_kernel;
 extern const op_kernel_t resize10_kernel;
 extern const op_kernel_t resize11_kernel;
-extern const op_kernel_t resize13_kernel;
+extern const op_kernel_t resize13_kernel; /* and 18, 19: same inputs */
 
 /*
  * Validates the call (scales or sizes, roi, modes against the dtype) and

@@ -49,6 +49,10 @@ static double source_coord(const resize_config_t *c, const resize_axis_t *a, int
         v += a->roi_start * (in - 1.0);
         *outside = v < 0.0 || v > in - 1.0;
         return v;
+    case RESIZE_COORD_HALF_PIXEL_SYMMETRIC:
+        /* Half pixel, shifted so the rounding of the output size is shared by both ends. */
+        v = in / 2.0 * (1.0 - (double)a->out / a->out_width);
+        return v + (x + 0.5) / a->scale - 0.5;
     default:
         return (x + 0.5) / a->scale - 0.5;
     }

@@ -117,6 +117,16 @@ def reduce_cases():
                 one(f"{op}-{v} empty axes noop", v, op, x, consts={"A": ints()},
                     extra_inputs=["A"], noop_with_empty_axes=1),
             ]
+    # The decomposed layer norm engine/fuse_layernorm.c rewrites, with -18's axes inputs.
+    ln = [node("ReduceMean", ["X", "A"], ["m"]), node("Sub", ["X", "m"], ["d"]),
+          node("Pow", ["d", "two"], ["d2"]), node("ReduceMean", ["d2", "A"], ["v"]),
+          node("Add", ["v", "eps"], ["ve"]), node("Sqrt", ["ve"], ["s"]),
+          node("Div", ["d", "s"], ["n"]), node("Mul", ["n", "gamma"], ["ng"]),
+          node("Add", ["ng", "beta"], ["Y0"])]
+    cases.append(Case("ReduceMean-18 layer norm pattern", 18, ln, {"X": rand(4, 6, 32)},
+                      [("Y0", np.float32)],
+                      {"A": ints(-1), "two": np.array(2, np.float32),
+                       "eps": np.array(1e-5, np.float32), "gamma": rand(32), "beta": rand(32)}))
     xi = RNG.integers(-50, 50, (3, 5)).astype(np.int64)
     cases.append(one("ReduceMax-18 int64 axes [0]", 18, "ReduceMax", xi, consts={"A": ints(0)},
                      extra_inputs=["A"]))
@@ -301,9 +311,29 @@ def groupnorm_cases():
     return cases
 
 
+def col2im_cases():
+    def case(name, image, block, channels=2, batch=2, **attrs):
+        pads = attrs.get("pads", [0] * (2 * len(image)))
+        dil = attrs.get("dilations", [1] * len(image))
+        strides = attrs.get("strides", [1] * len(image))
+        blocks = [(i + pads[d] + pads[d + len(image)] - (dil[d] * (b - 1) + 1)) // strides[d] + 1
+                  for d, (i, b) in enumerate(zip(image, block))]
+        x = rand(batch, channels * int(np.prod(block)), int(np.prod(blocks)))
+        return one(f"Col2Im-18 {name}", 18, "Col2Im", x,
+                   consts={"I": ints(*image), "B": ints(*block)}, extra_inputs=["I", "B"],
+                   **attrs)
+    return [
+        case("5x5 block 2x2", [5, 5], [2, 2]),
+        case("6x7 block 3x2 strides pads dilations", [6, 7], [3, 2], strides=[2, 1],
+             pads=[1, 0, 2, 1], dilations=[1, 2]),
+        case("1-D", [9], [3], strides=[2], pads=[1, 1]),
+        case("3-D", [4, 3, 5], [2, 2, 3], channels=1, batch=1),
+    ]
+
+
 def all_cases():
     return (reduce_cases() + split_cases() + pad_cases() + resize_cases() + cast_cases() +
-            type_bump_cases() + pool_cases() + gelu_cases() + groupnorm_cases())
+            type_bump_cases() + pool_cases() + gelu_cases() + groupnorm_cases() + col2im_cases())
 
 
 def ensure_ort(build_dir):

@@ -228,6 +228,16 @@ def cast_cases():
     return cases
 
 
+def refusal_cases():
+    """What inferd has no schema for must fail naming the op and the opset."""
+    x = rand(1, 1, 2, 2)
+    return [
+        one("Upsample at opset 18 refused", 18, "Upsample", x, consts={"S": np.ones(4, np.float32)},
+            extra_inputs=["S"], refused="op 'Upsample' (node '#0') is not supported at opset 18"),
+        one("opset 22 refused", 22, "Relu", x, refused="inferd supports opsets 1 to 21"),
+    ]
+
+
 def type_bump_cases():
     """Versions that only add float8/4-bit types: the in-scope types must still work."""
     x = rand(2, 3, 4)
@@ -333,7 +343,8 @@ def col2im_cases():
 
 def all_cases():
     return (reduce_cases() + split_cases() + pad_cases() + resize_cases() + cast_cases() +
-            type_bump_cases() + pool_cases() + gelu_cases() + groupnorm_cases() + col2im_cases())
+            type_bump_cases() + pool_cases() + gelu_cases() + groupnorm_cases() + col2im_cases() +
+            refusal_cases())
 
 
 def ensure_ort(build_dir):

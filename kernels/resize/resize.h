@@ -3,8 +3,9 @@
  *
  * Every supported interpolation is separable, so an N-D resize is one 1-D
  * pass per axis whose size or sampling changes. Each pass reads a table with,
- * per output index, the input indices and weights of its taps; the tables
- * and the intermediate tensors live in the workspace.
+ * per output index, the input indices and weights of its taps (at most
+ * RESIZE_MAX_TAPS, or with antialias a span of the axis's window); the
+ * tables and the intermediate tensors live in the workspace.
  */
 #ifndef INFERD_RESIZE_H
 #define INFERD_RESIZE_H
@@ -54,6 +55,12 @@ typedef struct resize_config {
     float cubic_coeff_a;
     bool exclude_outside;
     float extrapolation_value;
+    /*
+     * Resize-18 antialias for linear and cubic: when shrinking an axis the
+     * filter is stretched by 1 / scale, so each output averages every input
+     * it covers (resize_axis_spans), not just 2 or 4 neighbours.
+     */
+    bool antialias;
 } resize_config_t;
 
 typedef struct resize_params {
@@ -75,6 +82,7 @@ typedef struct resize_axis {
     double scale;     /* out / in as the model states it (scales may not divide exactly) */
     double out_width; /* in * scale: the length the coordinate transforms divide by */
     double roi_start, roi_end;
+    int64_t window; /* antialias: taps per output (resize_antialias_window), else 0 */
 } resize_axis_t;
 
 typedef struct resize_geom {
@@ -89,6 +97,16 @@ typedef struct resize_sample {
     float weight[RESIZE_MAX_TAPS];
     bool outside; /* tf_crop_and_resize outside the input: the extrapolation value */
 } resize_sample_t;
+
+/*
+ * Where one output index reads from with antialias: `count` consecutive
+ * input indices from `first` (all inside the input), whose weights are
+ * `count` of the axis's window-sized weight rows.
+ */
+typedef struct resize_span {
+    int64_t first, count;
+    bool outside; /* tf_crop_and_resize outside the input: the extrapolation value */
+} resize_span_t;
 
 extern const op_kernel_t upsample_attr_kernel;
 extern const op_kernel_t upsample_kernel;
@@ -110,6 +128,14 @@ int resize_taps(resize_mode_t mode);
  */
 bool resize_axis_samples(const resize_config_t *c, const resize_axis_t *a,
                          resize_sample_t *samples);
+/* Taps per output of an antialiased axis: the stretched filter's support, both sides. */
+int64_t resize_antialias_window(const resize_config_t *c, const resize_axis_t *a);
+/*
+ * Fills a->out spans and a->out rows of a->window weights for one
+ * antialiased axis; returns true when the axis is an identity.
+ */
+bool resize_axis_spans(const resize_config_t *c, const resize_axis_t *a, resize_span_t *spans,
+                       float *weights);
 /* Bytes of workspace resize_nd needs. */
 size_t resize_workspace(const resize_geom_t *g);
 /*

@@ -4,7 +4,7 @@
  * legacy nearest rounding. Resize-11 adds roi and sizes inputs and the
  * coordinate, rounding and cubic attributes; Resize-13 only makes roi and
  * scales optional. Resize-18 adds `axes`, `keep_aspect_ratio_policy` and
- * `antialias` (refused: not implemented), Resize-19 the coordinate mode
+ * `antialias` (linear and cubic), Resize-19 the coordinate mode
  * half_pixel_symmetric.
  */
 #include "resize.h"
@@ -126,10 +126,8 @@ static status_t adapt_resize18(const op_adapt_t *a, void *params, error_t *err)
     if (antialias != 0 && antialias != 1)
         return op_adapt_fail(a, err, "attribute 'antialias' = %lld must be 0 or 1",
                              (long long)antialias);
-    /* Antialiasing changes only linear and cubic downscaling. */
-    if (antialias == 1 && p->config.mode != RESIZE_MODE_NEAREST)
-        return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
-                       "attribute 'antialias' = 1 is not supported");
+    /* Antialiasing changes only linear and cubic; nearest ignores it. */
+    p->config.antialias = antialias == 1;
     p->aspect = (resize_aspect_t)aspect;
     return STATUS_OK;
 }

@@ -241,6 +241,17 @@ status_t resize_resolve(const op_call_t *call, resize_geom_t *g, tensor_t *out, 
         st = op_call_fail(call, err, "one of 'scales' and 'sizes' must be given");
     if (st || (st = read_roi(call, axes, n_axes, g, err)))
         return st;
+    if (p->config.antialias && p->config.mode != RESIZE_MODE_NEAREST) {
+        for (int a = 0; a < x->rank; a++) {
+            resize_axis_t *ax = &g->axis[a];
+            ax->window = resize_antialias_window(&p->config, ax);
+            /* A tiny scale stretches the filter over the whole axis: bound the weight table. */
+            if (ax->window > TENSOR_MAX_ELEMENTS / (ax->out > 0 ? ax->out : 1))
+                return op_fail(err, STATUS_LIMIT_EXCEEDED, call->op_type, call->node,
+                               "antialias over axis %d (scale %g) needs too many taps", a,
+                               ax->scale);
+        }
+    }
 
     *out = *x;
     out->data = NULL;

@@ -178,14 +178,33 @@ def resize_cases():
             consts={"Z": ints(5)}, extra_inputs=["", "", "Z"]),
         one("Resize-18 axes [-1, -2] sizes cubic", 18, "Resize", x, mode="cubic",
             axes=[-1, -2], consts={"Z": ints(5, 9)}, extra_inputs=["", "", "Z"]),
-        one("Resize-18 antialias=1 linear refused", 18, "Resize", x, mode="linear", antialias=1,
-            consts={"S": f32(1, 1, 0.5, 0.5)}, extra_inputs=["", "S"],
-            refused="Resize node"),
         one("Resize-18 tf_crop_and_resize axes roi", 18, "Resize", x, mode="linear",
             coordinate_transformation_mode="tf_crop_and_resize", axes=[2, 3],
             consts={"R": f32(0.1, 0.2, 0.9, 0.7), "Z": ints(4, 5)},
             extra_inputs=["R", "", "Z"]),
     ]
+    big = rand(1, 2, 23, 17)
+    for mode in ("linear", "cubic"):
+        for exclude in (0, 1):
+            cases += [
+                one(f"Resize-18 antialias {mode} scales 0.5 exclude_outside {exclude}", 18,
+                    "Resize", big, mode=mode, antialias=1, exclude_outside=exclude,
+                    consts={"S": f32(1, 1, 0.5, 0.5)}, extra_inputs=["", "S"]),
+                one(f"Resize-18 antialias {mode} sizes 7x4 exclude_outside {exclude}", 18,
+                    "Resize", big, mode=mode, antialias=1, exclude_outside=exclude,
+                    consts={"Z": ints(1, 2, 7, 4)}, extra_inputs=["", "", "Z"]),
+            ]
+        cases += [
+            one(f"Resize-18 antialias {mode} up and down", 18, "Resize", big, mode=mode,
+                antialias=1, consts={"S": f32(1, 1, 1.7, 0.3)}, extra_inputs=["", "S"]),
+            one(f"Resize-18 antialias {mode} axes [2, 3] pytorch_half_pixel", 18, "Resize", big,
+                mode=mode, antialias=1, axes=[2, 3],
+                coordinate_transformation_mode="pytorch_half_pixel",
+                consts={"Z": ints(5, 6)}, extra_inputs=["", "", "Z"]),
+            one(f"Resize-19 antialias {mode} half_pixel_symmetric", 19, "Resize", big, mode=mode,
+                antialias=1, coordinate_transformation_mode="half_pixel_symmetric",
+                consts={"S": f32(1, 1, 0.45, 0.6)}, extra_inputs=["", "S"]),
+        ]
     for policy in ("stretch", "not_larger", "not_smaller"):
         for mode in ("nearest", "linear"):
             cases.append(one(f"Resize-18 sizes {policy} {mode}", 18, "Resize", x, mode=mode,

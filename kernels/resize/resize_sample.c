@@ -154,8 +154,13 @@ static double antialias_support(const resize_config_t *c, const resize_axis_t *a
 
 int64_t resize_antialias_window(const resize_config_t *c, const resize_axis_t *a)
 {
+    double support = antialias_support(c, a);
+
     assert(c->antialias && c->mode != RESIZE_MODE_NEAREST);
-    return 2 * (int64_t)ceil(antialias_support(c, a)) + 1;
+    /* Bounded before converting: a tiny scale must fail the caller's size check, not overflow. */
+    if (support > (double)TENSOR_MAX_ELEMENTS)
+        support = (double)TENSOR_MAX_ELEMENTS;
+    return 2 * (int64_t)ceil(support) + 1;
 }
 
 /*

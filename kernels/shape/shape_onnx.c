@@ -1,6 +1,6 @@
 /*
  * ONNX adapters: Shape, with the start/end attributes from opset 15, and
- * Size (opset 13 only widens its input types, so one entry covers 1-17).
+ * Size (opsets 13, 19 and 21 only widen its input types).
  */
 #include "shape.h"
 

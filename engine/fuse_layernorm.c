@@ -7,7 +7,8 @@
  *
  * (eps, gamma and beta constants, gamma and beta on either side) becomes
  * one LayerNormalization(x, gamma, beta) with axis -1 and that epsilon,
- * the opset 17 kernel, whatever the model's opset.
+ * the opset 17 kernel, whatever the model's opset. From opset 18 the axes
+ * are a constant input, which matches too.
  */
 #include "fuse_match.h"
 
@@ -30,13 +31,21 @@ enum {
     LN_NODES,
 };
 
-/* ReduceMean over the last axis only, keeping it, with axes as an attribute. */
-static bool is_last_axis_mean(const graph_node_t *node)
+/*
+ * ReduceMean over the last axis only, keeping it, with axes as an attribute
+ * or (opset 18) as a constant input.
+ */
+static bool is_last_axis_mean(const graph_t *g, const graph_node_t *node)
 {
     const reduce_params_t *p = node->params;
+    const tensor_t *axes;
 
-    return node->n_inputs == 1 && !p->axes_input && p->n_axes == 1 && p->axes[0] == -1 &&
-           p->keepdims;
+    if (!p->keepdims)
+        return false;
+    if (!p->axes_input)
+        return node->n_inputs == 1 && p->n_axes == 1 && p->axes[0] == -1;
+    axes = node->n_inputs == 2 && node->inputs[1] >= 0 ? g->values[node->inputs[1]].constant : NULL;
+    return axes && axes->data && tensor_numel(axes) == 1 && tensor_get_index(axes, 0) == -1;
 }
 
 /* The live node reading v as input k with op_type, else NULL. */
@@ -74,7 +83,7 @@ static status_t fuse_one(graph_t *g, const int *consumers, graph_node_t *mean, e
     layernorm_params_t *p;
     float eps;
 
-    if (!is_last_axis_mean(mean) || consumers[mean->outputs[0]] != 1)
+    if (!is_last_axis_mean(g, mean) || consumers[mean->outputs[0]] != 1)
         return STATUS_OK;
     n[LN_SUB] = fuse_sole_consumer(g, consumers, mean->outputs[0], "Sub");
     if (!n[LN_SUB] || n[LN_SUB]->inputs[0] != x || consumers[n[LN_SUB]->outputs[0]] != 2)
@@ -84,7 +93,7 @@ static status_t fuse_one(graph_t *g, const int *consumers, graph_node_t *mean, e
     if (!n[LN_POW] || !n[LN_DIV] || !fuse_is_scalar(g, n[LN_POW]->inputs[1], 2.0f))
         return STATUS_OK;
     n[LN_VAR] = fuse_sole_consumer(g, consumers, n[LN_POW]->outputs[0], "ReduceMean");
-    if (!n[LN_VAR] || !is_last_axis_mean(n[LN_VAR]))
+    if (!n[LN_VAR] || !is_last_axis_mean(g, n[LN_VAR]))
         return STATUS_OK;
     n[LN_ADD_EPS] = fuse_sole_consumer(g, consumers, n[LN_VAR]->outputs[0], "Add");
     if (!n[LN_ADD_EPS])

@@ -14,7 +14,9 @@ static status_t adapt_legacy(const op_adapt_t *a, void *params, error_t *err)
 
 const op_schema_t op_schemas_compare[] = {
     {"Equal", 1, 6, adapt_legacy, &compare_equal_kernel},
-    {"Equal", 7, OPSET_MAX, NULL, &compare_equal_kernel},
+    /* Equal-19 adds only string inputs, which the kernel refuses by dtype. */
+    {"Equal", 7, 18, NULL, &compare_equal_kernel},
+    {"Equal", 19, OPSET_MAX, NULL, &compare_equal_kernel},
     {"Less", 1, 6, adapt_legacy, &compare_less_kernel},
     {"Less", 7, OPSET_MAX, NULL, &compare_less_kernel},
     {"Greater", 1, 6, adapt_legacy, &compare_greater_kernel},

@@ -113,7 +113,15 @@ static status_t adapt_constant_of_shape(const op_adapt_t *a, void *params, error
 }
 
 const op_schema_t op_schemas_constant[] = {
-    {"Constant", 1, OPSET_MAX, adapt_constant, &constant_kernel},
-    {"ConstantOfShape", 9, OPSET_MAX, adapt_constant_of_shape, &constant_of_shape_kernel},
+    /*
+     * Constant-19/21 and ConstantOfShape-20/21 add only float8, bfloat16
+     * and 4-bit values, which reading the value tensor refuses.
+     */
+    {"Constant", 1, 18, adapt_constant, &constant_kernel},
+    {"Constant", 19, 20, adapt_constant, &constant_kernel},
+    {"Constant", 21, OPSET_MAX, adapt_constant, &constant_kernel},
+    {"ConstantOfShape", 9, 19, adapt_constant_of_shape, &constant_of_shape_kernel},
+    {"ConstantOfShape", 20, 20, adapt_constant_of_shape, &constant_of_shape_kernel},
+    {"ConstantOfShape", 21, OPSET_MAX, adapt_constant_of_shape, &constant_of_shape_kernel},
     {0},
 };

@@ -1,4 +1,4 @@
-/* ONNX adapters: Conv and ConvTranspose (one attribute form for opsets 1-17). */
+/* ONNX adapters: Conv and ConvTranspose (one attribute form for opsets 1-21). */
 #include "conv.h"
 
 static status_t adapt_common(const op_adapt_t *a, conv_params_t *p, error_t *err)

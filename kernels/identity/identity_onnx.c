@@ -11,7 +11,10 @@ static status_t adapt_dropout(const op_adapt_t *a, void *params, error_t *err)
 }
 
 const op_schema_t op_schemas_identity[] = {
-    {"Identity", 1, OPSET_MAX, NULL, &identity_kernel},
+    /* Identity-19 and -21 add only float8 and 4-bit types, which import refuses. */
+    {"Identity", 1, 18, NULL, &identity_kernel},
+    {"Identity", 19, 20, NULL, &identity_kernel},
+    {"Identity", 21, OPSET_MAX, NULL, &identity_kernel},
     {"Dropout", 1, OPSET_MAX, adapt_dropout, &dropout_kernel},
     {0},
 };

@@ -1,7 +1,7 @@
 /*
  * norm.h - normalisations: BatchNormalization (inference form, and the
- * opset 14+ training form with batch statistics), InstanceNormalization and
- * LayerNormalization.
+ * opset 14+ training form with batch statistics), InstanceNormalization,
+ * LayerNormalization and GroupNormalization.
  */
 #ifndef INFERD_NORM_H
 #define INFERD_NORM_H
@@ -29,7 +29,15 @@ typedef struct layernorm_params {
     float epsilon;
 } layernorm_params_t;
 
+typedef struct groupnorm_params {
+    float epsilon;
+    int64_t num_groups;
+    /* Opset 21: scale and bias hold one value per channel; opset 18: one per group. */
+    bool per_channel;
+} groupnorm_params_t;
+
 extern const op_kernel_t batchnorm_kernel;
+extern const op_kernel_t groupnorm_kernel;
 extern const op_kernel_t instancenorm_kernel;
 extern const op_kernel_t layernorm_kernel;
 
@@ -37,6 +45,7 @@ extern const op_kernel_t layernorm_kernel;
 status_t batchnorm_run(op_call_t *call, error_t *err);
 status_t instancenorm_run(op_call_t *call, error_t *err);
 status_t layernorm_run(op_call_t *call, error_t *err);
+status_t groupnorm_run(op_call_t *call, error_t *err);
 
 /*
  * Folds the running statistics into y = x * mul + add:
@@ -59,6 +68,16 @@ void batchnorm_f32(const float *x, float *y, const float *mul, const float *add,
 /* Normalises each of the batch * channels rows of spatial elements, then scales per channel. */
 void instancenorm_f32(const float *x, float *y, const float *scale, const float *bias,
                       int64_t batch, int64_t channels, int64_t spatial, float epsilon);
+
+/*
+ * GroupNormalization of x [batch, channels, spatial]: the channels form
+ * groups consecutive blocks (groups divides channels), each normalised over
+ * its channels and positions together, then y = norm * scale + bias with
+ * scale and bias indexed by channel (per_channel) or by group.
+ */
+void groupnorm_f32(const float *x, float *y, const float *scale, const float *bias, int64_t batch,
+                   int64_t channels, int64_t spatial, int64_t groups, bool per_channel,
+                   float epsilon);
 
 /*
  * Normalises each of the outer rows of inner elements and applies

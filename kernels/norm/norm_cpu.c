@@ -171,6 +171,42 @@ status_t instancenorm_run(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+void groupnorm_f32(const float *x, float *y, const float *scale, const float *bias, int64_t batch,
+                   int64_t channels, int64_t spatial, int64_t groups, bool per_channel,
+                   float epsilon)
+{
+    const int64_t group_channels = channels / groups, row = group_channels * spatial;
+
+    assert(groups > 0 && channels % groups == 0);
+    for (int64_t r = 0; r < batch * groups; r++, x += row, y += row) {
+        const int64_t g = r % groups;
+        double mean, var;
+        row_moments(x, row, &mean, &var);
+        const float mu = (float)mean, inv = (float)(1.0 / sqrt(var + epsilon));
+        for (int64_t k = 0; k < group_channels; k++) {
+            const int64_t i = per_channel ? g * group_channels + k : g;
+            const float m = scale[i] * inv, a = bias[i];
+            const float *xc = x + k * spatial;
+            float *yc = y + k * spatial;
+            for (int64_t s = 0; s < spatial; s++)
+                yc[s] = (xc[s] - mu) * m + a;
+        }
+    }
+}
+
+status_t groupnorm_run(op_call_t *call, error_t *err)
+{
+    const groupnorm_params_t *p = call->params;
+    const tensor_t *x = call->inputs[0];
+    int64_t spatial = 1;
+
+    for (int i = 2; i < x->rank; i++)
+        spatial *= x->dims[i];
+    groupnorm_f32(x->data, call->outputs[0].data, call->inputs[1]->data, call->inputs[2]->data,
+                  x->dims[0], x->dims[1], spatial, p->num_groups, p->per_channel, p->epsilon);
+    return STATUS_OK;
+}
+
 void layernorm_f32(const float *x, float *y, const float *scale, const float *bias, int64_t outer,
                    int64_t inner, float epsilon, float *mean, float *inv_std_dev, int threads)
 {

@@ -1,6 +1,8 @@
 /*
  * ONNX adapters: BatchNormalization (is_test/spatial/consumed_inputs before
- * 9, training_mode and momentum from 14), InstanceNormalization, LayerNormalization (17).
+ * 9, training_mode and momentum from 14), InstanceNormalization, LayerNormalization (17),
+ * GroupNormalization (18: scale and bias per group; 21: per channel, and
+ * stash_type).
  */
 #include "norm.h"
 
@@ -73,9 +75,37 @@ static status_t adapt_layernorm(const op_adapt_t *a, void *params, error_t *err)
     return STATUS_OK;
 }
 
+static status_t adapt_groupnorm(const op_adapt_t *a, void *params, error_t *err)
+{
+    groupnorm_params_t *p = params;
+    int64_t stash_type;
+    status_t st;
+
+    if (!adapt_has(a, "num_groups"))
+        return op_adapt_fail(a, err, "attribute 'num_groups' is required");
+    if ((st = adapt_float(a, "epsilon", 1e-5f, &p->epsilon, err)) != STATUS_OK ||
+        (st = adapt_int(a, "num_groups", 0, &p->num_groups, err)) != STATUS_OK ||
+        (st = adapt_int(a, "stash_type", DTYPE_FLOAT, &stash_type, err)) != STATUS_OK)
+        return st;
+    if (!(p->epsilon >= 0.0f))
+        return op_adapt_fail(a, err, "attribute 'epsilon' must be non-negative, got %g",
+                             p->epsilon);
+    if (p->num_groups < 1)
+        return op_adapt_fail(a, err, "attribute 'num_groups' must be positive, got %lld",
+                             (long long)p->num_groups);
+    /* Opset 18 has no stash_type; from 21 it names the statistics' type, float here. */
+    if (stash_type != DTYPE_FLOAT)
+        return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
+                       "stash_type %lld is not supported (only 1, float)", (long long)stash_type);
+    p->per_channel = a->opset >= 21;
+    return STATUS_OK;
+}
+
 const op_schema_t op_schemas_norm[] = {
     {"BatchNormalization", 1, OPSET_MAX, adapt_batchnorm, &batchnorm_kernel},
     {"InstanceNormalization", 1, OPSET_MAX, adapt_instancenorm, &instancenorm_kernel},
     {"LayerNormalization", 17, OPSET_MAX, adapt_layernorm, &layernorm_kernel},
+    {"GroupNormalization", 18, 20, adapt_groupnorm, &groupnorm_kernel},
+    {"GroupNormalization", 21, OPSET_MAX, adapt_groupnorm, &groupnorm_kernel},
     {0},
 };

@@ -18,6 +18,15 @@ static const op_info_t instancenorm_info = {
     .layout = "NCHW",
 };
 
+static const op_info_t groupnorm_info = {
+    .min_inputs = 3,
+    .max_inputs = 3,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .layout = "NCHW",
+};
+
 static const op_info_t layernorm_info = {
     .min_inputs = 2,
     .max_inputs = 3,
@@ -102,6 +111,36 @@ static status_t instancenorm_infer(op_call_t *call, error_t *err)
         st = check_channel_vector(call, 2, "B", err);
     if (st != STATUS_OK)
         return st;
+    same_as_input(call);
+    call->workspace_size = 0;
+    return STATUS_OK;
+}
+
+static status_t groupnorm_infer(op_call_t *call, error_t *err)
+{
+    static const char *const names[] = {"X", "scale", "bias"};
+    const groupnorm_params_t *p = call->params;
+    const tensor_t *x;
+    int64_t channels, want;
+    char buf[SHAPE_TEXT_MAX];
+    status_t st = check_data_rank(call, err);
+
+    if (st != STATUS_OK)
+        return st;
+    x = call->inputs[0];
+    channels = x->dims[1];
+    if (channels % p->num_groups != 0)
+        return op_call_fail(call, err, "num_groups %lld does not divide the %lld channels of X %s",
+                            (long long)p->num_groups, (long long)channels,
+                            shape_format(x->rank, x->dims, buf, sizeof buf));
+    want = p->per_channel ? channels : p->num_groups;
+    for (int i = 1; i < 3; i++) {
+        const tensor_t *t = call->inputs[i];
+        if (t->rank != 1 || t->dims[0] != want)
+            return op_call_fail(call, err, "%s has shape %s, expected [%lld] (the %s)", names[i],
+                                shape_format(t->rank, t->dims, buf, sizeof buf), (long long)want,
+                                p->per_channel ? "channels of X" : "groups");
+    }
     same_as_input(call);
     call->workspace_size = 0;
     return STATUS_OK;
@@ -198,6 +237,14 @@ const op_kernel_t instancenorm_kernel = {
     .params_size = sizeof(instancenorm_params_t),
     .infer = instancenorm_infer,
     .run = instancenorm_run,
+};
+
+const op_kernel_t groupnorm_kernel = {
+    .name = "GroupNormalization",
+    .info = &groupnorm_info,
+    .params_size = sizeof(groupnorm_params_t),
+    .infer = groupnorm_infer,
+    .run = groupnorm_run,
 };
 
 const op_kernel_t layernorm_kernel = {

@@ -1,7 +1,7 @@
 /*
  * pad.h - Pad: grows (or, with negative pads, crops) each axis of a tensor
- * of any fixed-size dtype, filling with a constant, the edge values or a
- * reflection of the interior.
+ * of any fixed-size dtype, filling with a constant, the edge values, a
+ * reflection of the interior or (opset 19) the axis repeated periodically.
  */
 #ifndef INFERD_PAD_H
 #define INFERD_PAD_H
@@ -12,11 +12,13 @@ typedef enum pad_mode {
     PAD_CONSTANT,
     PAD_REFLECT,
     PAD_EDGE,
+    PAD_WRAP,
 } pad_mode_t;
 
 typedef struct pad_params {
     pad_mode_t mode;
     bool from_inputs;                  /* opset 11+: pads and constant_value are inputs 1 and 2 */
+    bool axes_input;                   /* opset 18+: input 3 lists the axes the pads apply to */
     int64_t pads[2 * TENSOR_MAX_RANK]; /* [x1_begin, x2_begin, ..., x1_end, x2_end, ...] */
     int pads_count;
     float value; /* before opset 11 */

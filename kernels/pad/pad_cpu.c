@@ -40,7 +40,7 @@ size_t pad_workspace_size(int rank, const int64_t *out_dims)
  * Input index for output index `rel` positions past the start of the kept
  * (cropped) range of length len starting at `from`. Reflection is periodic
  * with period 2 * (len - 1), which is what numpy's repeated reflection gives
- * for pads longer than the axis.
+ * for pads longer than the axis; wrap is periodic with period len.
  */
 static int64_t pad_source(pad_mode_t mode, int64_t rel, int64_t from, int64_t len)
 {
@@ -50,6 +50,10 @@ static int64_t pad_source(pad_mode_t mode, int64_t rel, int64_t from, int64_t le
         return from + rel;
     if (mode == PAD_CONSTANT)
         return -1;
+    if (mode == PAD_WRAP) {
+        m = rel % len;
+        return from + (m < 0 ? m + len : m);
+    }
     if (mode == PAD_EDGE || len == 1)
         return from + (rel < 0 ? 0 : len - 1);
     period = 2 * (len - 1);

@@ -1,7 +1,8 @@
 /*
  * ONNX adapters: Pad with the pads as the `paddings` (opset 1) or `pads`
- * (opsets 2-10) attribute and a float `value`, and with pads and
- * constant_value as inputs (opset 11 on).
+ * (opsets 2-10) attribute and a float `value`, with pads and
+ * constant_value as inputs (opset 11 on), the optional axes input (18 on)
+ * and mode "wrap" (19 on). Pad-21 only adds 4-bit types.
  */
 #include "pad.h"
 
@@ -20,8 +21,10 @@ static status_t adapt_mode(const op_adapt_t *a, pad_params_t *p, error_t *err)
         p->mode = PAD_REFLECT;
     else if (strcmp(mode, "edge") == 0)
         p->mode = PAD_EDGE;
+    else if (strcmp(mode, "wrap") == 0 && a->opset >= 19)
+        p->mode = PAD_WRAP;
     else
-        return op_adapt_fail(a, err, "unknown mode '%s'", mode);
+        return op_adapt_fail(a, err, "unknown mode '%s' at opset %d", mode, a->opset);
     return STATUS_OK;
 }
 
@@ -47,14 +50,26 @@ static status_t adapt_pad_input(const op_adapt_t *a, void *params, error_t *err)
 {
     pad_params_t *p = params;
 
-    if (a->n_inputs < 2)
+    if (a->n_inputs < 2 || a->n_inputs > 3)
         return op_adapt_fail(a, err, "opset %d takes 2 or 3 inputs, got %d", a->opset, a->n_inputs);
     p->from_inputs = true;
     return adapt_mode(a, p, err);
 }
 
+static status_t adapt_pad_axes(const op_adapt_t *a, void *params, error_t *err)
+{
+    pad_params_t *p = params;
+
+    if (a->n_inputs < 2)
+        return op_adapt_fail(a, err, "opset %d takes 2 to 4 inputs, got %d", a->opset, a->n_inputs);
+    p->from_inputs = true;
+    p->axes_input = true;
+    return adapt_mode(a, p, err);
+}
+
 const op_schema_t op_schemas_pad[] = {
     {"Pad", 1, 10, adapt_pad_attr, &pad_kernel},
-    {"Pad", 11, OPSET_MAX, adapt_pad_input, &pad_kernel},
+    {"Pad", 11, 17, adapt_pad_input, &pad_kernel},
+    {"Pad", 18, OPSET_MAX, adapt_pad_axes, &pad_kernel},
     {0},
 };

@@ -5,10 +5,11 @@
 
 static const op_info_t pad_info = {
     .min_inputs = 1, /* 2 from opset 11: the adapter checks the form */
-    .max_inputs = 3,
+    .max_inputs = 4, /* 3 before opset 18: the adapter checks that too */
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_ALL, DTYPE_BIT(DTYPE_INT64), DTYPES_ALL},
+    .input_dtypes = {DTYPES_ALL, DTYPE_BIT(DTYPE_INT64), DTYPES_ALL,
+                     DTYPE_BIT(DTYPE_INT32) | DTYPE_BIT(DTYPE_INT64)},
     .layout = "any",
 };
 
@@ -16,7 +17,45 @@ static const char *const pad_mode_names[] = {
     [PAD_CONSTANT] = "constant",
     [PAD_REFLECT] = "reflect",
     [PAD_EDGE] = "edge",
+    [PAD_WRAP] = "wrap",
 };
+
+/*
+ * Pad-18's axes input: spreads the 2 * n_axes given pads (begin values,
+ * then end values, in the order of axes) over every axis, 0 elsewhere.
+ */
+static status_t pad_spread_axes(const op_call_t *call, const tensor_t *t, const tensor_t *axes,
+                                int64_t *pads, error_t *err)
+{
+    int rank = call->inputs[0]->rank;
+    int64_t n_axes = tensor_numel(axes);
+    uint32_t seen = 0;
+    char text[SHAPE_TEXT_MAX];
+
+    assert(axes->data);
+    if (axes->rank != 1 || n_axes > rank)
+        return op_call_fail(call, err, "input 'axes' has shape %s, expected [k] with k <= %d",
+                            shape_format(axes->rank, axes->dims, text, sizeof text), rank);
+    if (t->rank != 1 || t->dims[0] != 2 * n_axes)
+        return op_call_fail(call, err, "input 'pads' has shape %s, expected [%lld] for %lld axes",
+                            shape_format(t->rank, t->dims, text, sizeof text),
+                            (long long)(2 * n_axes), (long long)n_axes);
+    for (int i = 0; i < 2 * rank; i++)
+        pads[i] = 0;
+    for (int64_t k = 0; k < n_axes; k++) {
+        int64_t value = tensor_get_index(axes, k);
+        int axis;
+        if (!axis_normalize(value, rank, false, &axis))
+            return op_call_fail(call, err, "axis %lld is out of range for rank %d",
+                                (long long)value, rank);
+        if (seen & (1u << axis))
+            return op_call_fail(call, err, "axis %lld is listed twice", (long long)value);
+        seen |= 1u << axis;
+        pads[axis] = tensor_get_index(t, k);
+        pads[axis + rank] = tensor_get_index(t, k + n_axes);
+    }
+    return STATUS_OK;
+}
 
 status_t pad_resolve(const op_call_t *call, int64_t *pads, error_t *err)
 {
@@ -24,8 +63,14 @@ status_t pad_resolve(const op_call_t *call, int64_t *pads, error_t *err)
     const tensor_t *x = call->inputs[0];
     int rank = x->rank;
     char text[SHAPE_TEXT_MAX];
+    const tensor_t *axes = p->axes_input && call->n_inputs > 3 ? call->inputs[3] : NULL;
+    status_t st;
 
-    if (p->from_inputs) {
+    if (axes) {
+        assert(call->inputs[1]->data);
+        if ((st = pad_spread_axes(call, call->inputs[1], axes, pads, err)) != STATUS_OK)
+            return st;
+    } else if (p->from_inputs) {
         const tensor_t *t = call->inputs[1];
         assert(t->data);
         if (t->rank != 1 || t->dims[0] != 2 * rank)
@@ -90,7 +135,7 @@ const op_kernel_t pad_kernel = {
     .name = "Pad",
     .info = &pad_info,
     .params_size = sizeof(pad_params_t),
-    .value_inputs = 1u << 1,
+    .value_inputs = 1u << 1 | 1u << 3,
     .infer = pad_infer,
     .run = pad_run,
 };

@@ -1,8 +1,9 @@
 /*
  * ONNX adapters: MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool.
  * Later opsets only add attributes (storage_order at 8, ceil_mode and
- * dilations at 10) with defaults that keep the older meaning, so one entry
- * per op reads them all.
+ * dilations at 10; AveragePool's dilations at 19) with defaults that keep
+ * the older meaning. MaxPool reads them all in one entry; AveragePool reads
+ * dilations only from 19, where the attribute exists.
  */
 #include "pool.h"
 
@@ -61,9 +62,20 @@ static status_t adapt_average_pool(const op_adapt_t *a, void *params, error_t *e
     return STATUS_OK;
 }
 
+static status_t adapt_average_pool_dilated(const op_adapt_t *a, void *params, error_t *err)
+{
+    pool_params_t *p = params;
+    status_t st = adapt_average_pool(a, params, err);
+
+    if (st != STATUS_OK)
+        return st;
+    return adapt_ints(a, "dilations", WINDOW_MAX_ATTR_DIMS, p->dilations, &p->n_dilations, err);
+}
+
 const op_schema_t op_schemas_pool[] = {
     {"MaxPool", 1, OPSET_MAX, adapt_max_pool, &max_pool_kernel},
-    {"AveragePool", 1, OPSET_MAX, adapt_average_pool, &average_pool_kernel},
+    {"AveragePool", 1, 18, adapt_average_pool, &average_pool_kernel},
+    {"AveragePool", 19, OPSET_MAX, adapt_average_pool_dilated, &average_pool_kernel},
     {"GlobalMaxPool", 1, OPSET_MAX, NULL, &global_max_pool_kernel},
     {"GlobalAveragePool", 1, OPSET_MAX, NULL, &global_average_pool_kernel},
     {0},

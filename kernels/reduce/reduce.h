@@ -54,6 +54,10 @@ extern const op_kernel_t reduce_mean_kernel;
 extern const op_kernel_t reduce_max_kernel;
 extern const op_kernel_t reduce_min_kernel;
 extern const op_kernel_t reduce_sum_square_kernel;
+/* The reductions with the axes as input 1 (ReduceSum from 13, the others from 18). */
+extern const op_kernel_t reduce_mean_axes_input_kernel;
+extern const op_kernel_t reduce_max_axes_input_kernel;
+extern const op_kernel_t reduce_min_axes_input_kernel;
 extern const op_kernel_t reduce_sum_square_axes_input_kernel;
 extern const op_kernel_t reduce_l1_kernel;
 extern const op_kernel_t reduce_l1_axes_input_kernel;

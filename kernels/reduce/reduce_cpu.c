@@ -301,7 +301,12 @@ static status_t run(op_call_t *call, reduce_op_t op)
 
     assert(st == STATUS_OK);
     (void)st;
-    if (noop) {
+    /*
+     * noop_with_empty_axes passes the input through, but ReduceSumSquare
+     * still squares it (as the ONNX reference does): that is a reduction
+     * over no axis, which mask 0 gives.
+     */
+    if (noop && op != REDUCE_SUM_SQUARE) {
         if (tensor_bytes(x))
             memcpy(y, x->data, tensor_bytes(x));
         return STATUS_OK;

@@ -1,10 +1,11 @@
 /*
  * ONNX adapters: Reduce* with the axes attribute (ReduceSum before 13, the
  * others through 17), with the axes input and noop_with_empty_axes
- * (ReduceSum from 13; ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp,
- * ReduceProd and ReduceSumSquare from 18), and ArgMax and ArgMin (select_last_index from 12).
- * Versions 11 and 13 of the Reduce* ops only added dtypes and negative-axis
- * wording; they keep their own entries with the same adapter.
+ * (ReduceSum from 13, the others from 18), and ArgMax and ArgMin
+ * (select_last_index from 12). Versions 11 and 13 of the Reduce* ops only
+ * added dtypes and negative-axis wording; they keep their own entries with
+ * the same adapter. ReduceMax-20 and ReduceMin-20 only add bool inputs,
+ * which the kernels refuse by dtype.
  */
 #include "reduce.h"
 
@@ -58,9 +59,14 @@ static status_t adapt_argmax(const op_adapt_t *a, void *params, error_t *err)
 const op_schema_t op_schemas_reduce[] = {
     {"ReduceSum", 1, 12, adapt_axes_attribute, &reduce_sum_kernel},
     {"ReduceSum", 13, OPSET_MAX, adapt_axes_input, &reduce_sum_axes_input_kernel},
-    {"ReduceMean", 1, OPSET_MAX, adapt_axes_attribute, &reduce_mean_kernel},
-    {"ReduceMax", 1, OPSET_MAX, adapt_axes_attribute, &reduce_max_kernel},
-    {"ReduceMin", 1, OPSET_MAX, adapt_axes_attribute, &reduce_min_kernel},
+    {"ReduceMean", 1, 17, adapt_axes_attribute, &reduce_mean_kernel},
+    {"ReduceMean", 18, OPSET_MAX, adapt_axes_input, &reduce_mean_axes_input_kernel},
+    {"ReduceMax", 1, 17, adapt_axes_attribute, &reduce_max_kernel},
+    {"ReduceMax", 18, 19, adapt_axes_input, &reduce_max_axes_input_kernel},
+    {"ReduceMax", 20, OPSET_MAX, adapt_axes_input, &reduce_max_axes_input_kernel},
+    {"ReduceMin", 1, 17, adapt_axes_attribute, &reduce_min_kernel},
+    {"ReduceMin", 18, 19, adapt_axes_input, &reduce_min_axes_input_kernel},
+    {"ReduceMin", 20, OPSET_MAX, adapt_axes_input, &reduce_min_axes_input_kernel},
     {"ReduceSumSquare", 1, 17, adapt_axes_attribute, &reduce_sum_square_kernel},
     {"ReduceSumSquare", 18, OPSET_MAX, adapt_axes_input, &reduce_sum_square_axes_input_kernel},
     {"ReduceL1", 1, 10, adapt_axes_attribute, &reduce_l1_kernel},

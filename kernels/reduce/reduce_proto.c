@@ -177,6 +177,10 @@ REDUCE_AXES_INPUT_KERNEL(reduce_prod_axes_input_kernel, "ReduceProd", reduce_inf
                          reduce_prod_run);
 
 REDUCE_AXES_INPUT_KERNEL(reduce_sum_axes_input_kernel, "ReduceSum", reduce_infer, reduce_sum_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_mean_axes_input_kernel, "ReduceMean", reduce_infer,
+                         reduce_mean_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_max_axes_input_kernel, "ReduceMax", reduce_infer, reduce_max_run);
+REDUCE_AXES_INPUT_KERNEL(reduce_min_axes_input_kernel, "ReduceMin", reduce_infer, reduce_min_run);
 
 const op_kernel_t argmax_kernel = {
     .name = "ArgMax",

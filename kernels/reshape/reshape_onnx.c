@@ -85,11 +85,17 @@ static status_t adapt_unsqueeze_input(const op_adapt_t *a, void *params, error_t
 
 const op_schema_t op_schemas_reshape[] = {
     {"Reshape", 1, 4, adapt_reshape_attr, &reshape_kernel},
-    {"Reshape", 5, OPSET_MAX, adapt_reshape_input, &reshape_kernel},
-    {"Flatten", 1, OPSET_MAX, adapt_flatten, &flatten_kernel},
+    /* The versions from 19 on add only float8 and 4-bit types, which import refuses. */
+    {"Reshape", 5, 18, adapt_reshape_input, &reshape_kernel},
+    {"Reshape", 19, 20, adapt_reshape_input, &reshape_kernel},
+    {"Reshape", 21, OPSET_MAX, adapt_reshape_input, &reshape_kernel},
+    {"Flatten", 1, 20, adapt_flatten, &flatten_kernel},
+    {"Flatten", 21, OPSET_MAX, adapt_flatten, &flatten_kernel},
     {"Squeeze", 1, 12, adapt_axes_attr, &squeeze_kernel},
-    {"Squeeze", 13, OPSET_MAX, adapt_squeeze_input, &squeeze_kernel},
+    {"Squeeze", 13, 20, adapt_squeeze_input, &squeeze_kernel},
+    {"Squeeze", 21, OPSET_MAX, adapt_squeeze_input, &squeeze_kernel},
     {"Unsqueeze", 1, 12, adapt_unsqueeze_attr, &unsqueeze_kernel},
-    {"Unsqueeze", 13, OPSET_MAX, adapt_unsqueeze_input, &unsqueeze_kernel},
+    {"Unsqueeze", 13, 20, adapt_unsqueeze_input, &unsqueeze_kernel},
+    {"Unsqueeze", 21, OPSET_MAX, adapt_unsqueeze_input, &unsqueeze_kernel},
     {0},
 };

@@ -1,10 +1,11 @@
 /*
- * resize.h - Resize (opsets 10, 11, 13) and Upsample (opsets 7, 9).
+ * resize.h - Resize (opsets 10, 11, 13, 18, 19) and Upsample (opsets 7, 9).
  *
  * Every supported interpolation is separable, so an N-D resize is one 1-D
  * pass per axis whose size or sampling changes. Each pass reads a table with,
- * per output index, the input indices and weights of its taps; the tables
- * and the intermediate tensors live in the workspace.
+ * per output index, the input indices and weights of its taps (at most
+ * RESIZE_MAX_TAPS, or with antialias a span of the axis's window); the
+ * tables and the intermediate tensors live in the workspace.
  */
 #ifndef INFERD_RESIZE_H
 #define INFERD_RESIZE_H
@@ -27,7 +28,15 @@ typedef enum resize_coord {
     RESIZE_COORD_PYTORCH_HALF_PIXEL,
     RESIZE_COORD_TF_HALF_PIXEL_FOR_NN,
     RESIZE_COORD_TF_CROP_AND_RESIZE,
+    RESIZE_COORD_HALF_PIXEL_SYMMETRIC, /* opset 19 */
 } resize_coord_t;
+
+/* Resize-18: how `sizes` on several axes is met. */
+typedef enum resize_aspect {
+    RESIZE_ASPECT_STRETCH,     /* each axis to its size */
+    RESIZE_ASPECT_NOT_LARGER,  /* one scale, the smallest of sizes / input dims */
+    RESIZE_ASPECT_NOT_SMALLER, /* one scale, the largest */
+} resize_aspect_t;
 
 typedef enum resize_nearest {
     RESIZE_NEAREST_ROUND_PREFER_FLOOR,
@@ -46,12 +55,22 @@ typedef struct resize_config {
     float cubic_coeff_a;
     bool exclude_outside;
     float extrapolation_value;
+    /*
+     * Resize-18 antialias for linear and cubic: when shrinking an axis the
+     * filter is stretched by 1 / scale, so each output averages every input
+     * it covers (resize_axis_spans), not just 2 or 4 neighbours.
+     */
+    bool antialias;
 } resize_config_t;
 
 typedef struct resize_params {
     resize_config_t config;
     /* Formal input index of roi, scales and sizes, -1 where the form has none. */
     int roi_input, scales_input, sizes_input;
+    /* Resize-18: the axes scales, sizes and roi name (n_axes <= 0: every axis, in order). */
+    int n_axes;
+    int64_t axes[TENSOR_MAX_RANK];
+    resize_aspect_t aspect;
     /* Upsample before opset 9 carries its scales as an attribute; 0 otherwise. */
     int n_scales;
     float scales[TENSOR_MAX_RANK];
@@ -63,6 +82,7 @@ typedef struct resize_axis {
     double scale;     /* out / in as the model states it (scales may not divide exactly) */
     double out_width; /* in * scale: the length the coordinate transforms divide by */
     double roi_start, roi_end;
+    int64_t window; /* antialias: taps per output (resize_antialias_window), else 0 */
 } resize_axis_t;
 
 typedef struct resize_geom {
@@ -78,11 +98,21 @@ typedef struct resize_sample {
     bool outside; /* tf_crop_and_resize outside the input: the extrapolation value */
 } resize_sample_t;
 
+/*
+ * Where one output index reads from with antialias: `count` consecutive
+ * input indices from `first` (all inside the input), whose weights are
+ * `count` of the axis's window-sized weight rows.
+ */
+typedef struct resize_span {
+    int64_t first, count;
+    bool outside; /* tf_crop_and_resize outside the input: the extrapolation value */
+} resize_span_t;
+
 extern const op_kernel_t upsample_attr_kernel;
 extern const op_kernel_t upsample_kernel;
 extern const op_kernel_t resize10_kernel;
 extern const op_kernel_t resize11_kernel;
-extern const op_kernel_t resize13_kernel;
+extern const op_kernel_t resize13_kernel; /* and 18, 19: same inputs */
 
 /*
  * Validates the call (scales or sizes, roi, modes against the dtype) and
@@ -98,6 +128,14 @@ int resize_taps(resize_mode_t mode);
  */
 bool resize_axis_samples(const resize_config_t *c, const resize_axis_t *a,
                          resize_sample_t *samples);
+/* Taps per output of an antialiased axis: the stretched filter's support, both sides. */
+int64_t resize_antialias_window(const resize_config_t *c, const resize_axis_t *a);
+/*
+ * Fills a->out spans and a->out rows of a->window weights for one
+ * antialiased axis; returns true when the axis is an identity.
+ */
+bool resize_axis_spans(const resize_config_t *c, const resize_axis_t *a, resize_span_t *spans,
+                       float *weights);
 /* Bytes of workspace resize_nd needs. */
 size_t resize_workspace(const resize_geom_t *g);
 /*

@@ -51,12 +51,21 @@ static int64_t largest_stage(const resize_geom_t *g)
     return best;
 }
 
+/* One axis's table: samples, or (antialias) spans then their weight rows. */
+static size_t axis_table_bytes(const resize_axis_t *a)
+{
+    if (a->window > 0)
+        return align_up((size_t)a->out * sizeof(resize_span_t)) +
+               align_up((size_t)(a->out * a->window) * sizeof(float));
+    return align_up((size_t)a->out * sizeof(resize_sample_t));
+}
+
 static size_t samples_bytes(const resize_geom_t *g)
 {
-    int64_t n = 0;
+    size_t n = 0;
     for (int a = 0; a < g->rank; a++)
-        n += g->axis[a].out;
-    return align_up((size_t)n * sizeof(resize_sample_t));
+        n += axis_table_bytes(&g->axis[a]);
+    return n;
 }
 
 size_t resize_workspace(const resize_geom_t *g)
@@ -120,11 +129,33 @@ static void pass_f32(const resize_sample_t *s, int taps, int64_t outer, int64_t 
     }
 }
 
+/* An antialiased axis: each output a weighted sum over its span. */
+static void pass_span_f32(const resize_span_t *s, const float *weights, int64_t window,
+                          int64_t outer, int64_t in, int64_t out, int64_t inner,
+                          float extrapolation, const float *x, float *y)
+{
+    for (int64_t b = 0; b < outer; b++) {
+        const float *src = x + b * in * inner;
+        float *dst = y + b * out * inner;
+        for (int64_t o = 0; o < out; o++, dst += inner) {
+            const resize_span_t *so = &s[o];
+            const float *w = weights + o * window;
+            for (int64_t i = 0; i < inner; i++)
+                dst[i] = so->outside ? extrapolation : 0.0f;
+            for (int64_t t = 0; t < so->count; t++) {
+                const float *rt = src + (so->first + t) * inner;
+                for (int64_t i = 0; i < inner; i++)
+                    dst[i] += w[t] * rt[i];
+            }
+        }
+    }
+}
+
 void resize_nd(const resize_config_t *c, const resize_geom_t *g, const void *extrapolation,
                const void *x, void *y, void *workspace)
 {
-    resize_sample_t *samples[TENSOR_MAX_RANK];
-    resize_sample_t *next = workspace;
+    void *tables[TENSOR_MAX_RANK];
+    char *next = workspace;
     char *buf[2];
     bool skip[TENSOR_MAX_RANK];
     int order[TENSOR_MAX_RANK], passes = 0, n = pass_order(g, order);
@@ -135,9 +166,15 @@ void resize_nd(const resize_config_t *c, const resize_geom_t *g, const void *ext
     buf[0] = (char *)workspace + samples_bytes(g);
     buf[1] = buf[0] + align_up((size_t)largest_stage(g) * g->elem_size);
     for (int a = 0; a < g->rank; a++) {
-        samples[a] = next;
-        skip[a] = resize_axis_samples(c, &g->axis[a], next);
-        next += g->axis[a].out;
+        const resize_axis_t *ax = &g->axis[a];
+        tables[a] = next;
+        if (ax->window > 0)
+            skip[a] = resize_axis_spans(
+                c, ax, tables[a],
+                (float *)(next + align_up((size_t)ax->out * sizeof(resize_span_t))));
+        else
+            skip[a] = resize_axis_samples(c, ax, tables[a]);
+        next += axis_table_bytes(ax);
         dims[a] = g->axis[a].in;
         passes += !skip[a];
     }
@@ -153,11 +190,17 @@ void resize_nd(const resize_config_t *c, const resize_geom_t *g, const void *ext
             outer *= dims[i];
         for (int i = a + 1; i < g->rank; i++)
             inner *= dims[i];
-        if (c->mode == RESIZE_MODE_NEAREST)
-            pass_nearest(samples[a], outer, dims[a], g->axis[a].out, inner, g->elem_size,
+        if (g->axis[a].window > 0)
+            pass_span_f32(tables[a],
+                          (const float *)((const char *)tables[a] +
+                                          align_up((size_t)g->axis[a].out * sizeof(resize_span_t))),
+                          g->axis[a].window, outer, dims[a], g->axis[a].out, inner,
+                          *(const float *)extrapolation, src, dst);
+        else if (c->mode == RESIZE_MODE_NEAREST)
+            pass_nearest(tables[a], outer, dims[a], g->axis[a].out, inner, g->elem_size,
                          extrapolation, src, dst);
         else
-            pass_f32(samples[a], resize_taps(c->mode), outer, dims[a], g->axis[a].out, inner,
+            pass_f32(tables[a], resize_taps(c->mode), outer, dims[a], g->axis[a].out, inner,
                      *(const float *)extrapolation, src, dst);
         dims[a] = g->axis[a].out;
         src = dst;

@@ -3,7 +3,9 @@
  * Resize-10 a scales input; all three use asymmetric coordinates and the
  * legacy nearest rounding. Resize-11 adds roi and sizes inputs and the
  * coordinate, rounding and cubic attributes; Resize-13 only makes roi and
- * scales optional.
+ * scales optional. Resize-18 adds `axes`, `keep_aspect_ratio_policy` and
+ * `antialias` (linear and cubic), Resize-19 the coordinate mode
+ * half_pixel_symmetric.
  */
 #include "resize.h"
 
@@ -44,6 +46,8 @@ static status_t adapt_legacy(const op_adapt_t *a, resize_params_t *p, error_t *e
     p->roi_input = -1;
     p->scales_input = 1;
     p->sizes_input = -1;
+    p->n_axes = -1;
+    p->aspect = RESIZE_ASPECT_STRETCH;
     return STATUS_OK;
 }
 
@@ -67,10 +71,12 @@ static status_t adapt_scales_input(const op_adapt_t *a, void *params, error_t *e
 
 static status_t adapt_resize11(const op_adapt_t *a, void *params, error_t *err)
 {
+    /* In resize_coord_t order; the last one from opset 19. */
     static const char *const coord_names[] = {
-        "half_pixel",         "asymmetric",           "align_corners",
-        "pytorch_half_pixel", "tf_half_pixel_for_nn", "tf_crop_and_resize",
+        "half_pixel",           "asymmetric",         "align_corners",        "pytorch_half_pixel",
+        "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric",
     };
+    const int coord_count = a->opset >= 19 ? 7 : 6;
     static const char *const nearest_names[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
                                                 "ceil"};
     resize_params_t *p = params;
@@ -80,8 +86,8 @@ static status_t adapt_resize11(const op_adapt_t *a, void *params, error_t *err)
     status_t st;
 
     if ((st = adapt_choice(a, "mode", mode_names, 3, "nearest", &mode, err)) ||
-        (st = adapt_choice(a, "coordinate_transformation_mode", coord_names, 6, "half_pixel",
-                           &coord, err)) ||
+        (st = adapt_choice(a, "coordinate_transformation_mode", coord_names, coord_count,
+                           "half_pixel", &coord, err)) ||
         (st = adapt_choice(a, "nearest_mode", nearest_names, 4, "round_prefer_floor", &nearest,
                            err)) ||
         (st = adapt_float(a, "cubic_coeff_a", -0.75f, &c->cubic_coeff_a, err)) ||
@@ -98,6 +104,31 @@ static status_t adapt_resize11(const op_adapt_t *a, void *params, error_t *err)
     p->roi_input = 1;
     p->scales_input = 2;
     p->sizes_input = 3;
+    p->n_axes = -1;
+    p->aspect = RESIZE_ASPECT_STRETCH;
+    return STATUS_OK;
+}
+
+static status_t adapt_resize18(const op_adapt_t *a, void *params, error_t *err)
+{
+    static const char *const aspect_names[] = {"stretch", "not_larger", "not_smaller"};
+    resize_params_t *p = params;
+    int64_t antialias;
+    int aspect;
+    status_t st;
+
+    if ((st = adapt_resize11(a, params, err)) ||
+        (st = adapt_int(a, "antialias", 0, &antialias, err)) ||
+        (st = adapt_choice(a, "keep_aspect_ratio_policy", aspect_names, 3, "stretch", &aspect,
+                           err)) ||
+        (st = adapt_ints(a, "axes", TENSOR_MAX_RANK, p->axes, &p->n_axes, err)))
+        return st;
+    if (antialias != 0 && antialias != 1)
+        return op_adapt_fail(a, err, "attribute 'antialias' = %lld must be 0 or 1",
+                             (long long)antialias);
+    /* Antialiasing changes only linear and cubic; nearest ignores it. */
+    p->config.antialias = antialias == 1;
+    p->aspect = (resize_aspect_t)aspect;
     return STATUS_OK;
 }
 
@@ -106,6 +137,7 @@ const op_schema_t op_schemas_resize[] = {
     {"Upsample", 9, 9, adapt_scales_input, &upsample_kernel},
     {"Resize", 10, 10, adapt_scales_input, &resize10_kernel},
     {"Resize", 11, 12, adapt_resize11, &resize11_kernel},
-    {"Resize", 13, OPSET_MAX, adapt_resize11, &resize13_kernel},
+    {"Resize", 13, 17, adapt_resize11, &resize13_kernel},
+    {"Resize", 18, OPSET_MAX, adapt_resize18, &resize13_kernel},
     {0},
 };

@@ -49,6 +49,10 @@ static double source_coord(const resize_config_t *c, const resize_axis_t *a, int
         v += a->roi_start * (in - 1.0);
         *outside = v < 0.0 || v > in - 1.0;
         return v;
+    case RESIZE_COORD_HALF_PIXEL_SYMMETRIC:
+        /* Half pixel, shifted so the rounding of the output size is shared by both ends. */
+        v = in / 2.0 * (1.0 - (double)a->out / a->out_width);
+        return v + (x + 0.5) / a->scale - 0.5;
     default:
         return (x + 0.5) / a->scale - 0.5;
     }
@@ -126,6 +130,100 @@ static void fill_sample(const resize_config_t *c, const resize_axis_t *a, double
         s->index[t] = t < taps ? clamp_index(first + t, a->in) : 0;
         s->weight[t] = (float)w[t];
     }
+}
+
+/* The antialias filters at distance x (in filter units) from the sample. */
+static double antialias_filter(const resize_config_t *c, double x)
+{
+    const double a = c->cubic_coeff_a;
+
+    x = fabs(x);
+    if (c->mode == RESIZE_MODE_LINEAR)
+        return x < 1.0 ? 1.0 - x : 0.0;
+    if (x < 1.0)
+        return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+    return x < 2.0 ? ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a : 0.0;
+}
+
+/* Half the filter's width in input indices: stretched by 1 / scale when shrinking. */
+static double antialias_support(const resize_config_t *c, const resize_axis_t *a)
+{
+    double half = c->mode == RESIZE_MODE_CUBIC ? 2.0 : 1.0;
+    return a->scale < 1.0 ? half / a->scale : half;
+}
+
+int64_t resize_antialias_window(const resize_config_t *c, const resize_axis_t *a)
+{
+    double support = antialias_support(c, a);
+
+    assert(c->antialias && c->mode != RESIZE_MODE_NEAREST);
+    /* Bounded before converting: a tiny scale must fail the caller's size check, not overflow. */
+    if (support > (double)TENSOR_MAX_ELEMENTS)
+        support = (double)TENSOR_MAX_ELEMENTS;
+    return 2 * (int64_t)ceil(support) + 1;
+}
+
+/*
+ * One output's span. Taps run over [floor(center - support + 0.5),
+ * floor(center + support + 0.5)) around center = coordinate + 0.5; those
+ * outside the input are dropped (exclude_outside) or fold onto the edge tap
+ * they would clamp to, and the weights are normalised to sum to 1.
+ */
+static void fill_span(const resize_config_t *c, const resize_axis_t *a, double x, resize_span_t *s,
+                      float *w)
+{
+    const double support = antialias_support(c, a), center = x + 0.5;
+    const double unit = a->scale < 1.0 ? a->scale : 1.0; /* input index -> filter distance */
+    int64_t lo = (int64_t)floor(center - support + 0.5),
+            hi = (int64_t)floor(center + support + 0.5);
+    int64_t lo_in, hi_in;
+    double total = 0.0;
+
+    if (hi - lo > a->window)
+        hi = lo + a->window;
+    if (hi < lo)
+        hi = lo;
+    lo_in = lo < 0 ? 0 : lo > a->in ? a->in : lo;
+    hi_in = hi < 0 ? 0 : hi > a->in ? a->in : hi;
+    s->first = lo_in;
+    s->count = hi_in - lo_in;
+    for (int64_t t = 0; t < a->window; t++)
+        w[t] = 0.0f;
+    if (s->count == 0)
+        return;
+    for (int64_t i = lo; i < hi; i++) {
+        double v;
+        if ((i < 0 || i >= a->in) && c->exclude_outside)
+            continue;
+        v = antialias_filter(c, ((double)i - center + 0.5) * unit);
+        total += v;
+        w[(i < lo_in ? lo_in : i >= hi_in ? hi_in - 1 : i) - lo_in] += (float)v;
+    }
+    for (int64_t t = 0; t < s->count && total != 0.0; t++)
+        w[t] = (float)(w[t] / total);
+}
+
+bool resize_axis_spans(const resize_config_t *c, const resize_axis_t *a, resize_span_t *spans,
+                       float *weights)
+{
+    bool identity = a->in == a->out;
+
+    assert(a->window > 0 && (a->in > 0 || a->out == 0));
+    for (int64_t o = 0; o < a->out; o++) {
+        resize_span_t *s = &spans[o];
+        float *w = weights + o * a->window;
+        double x = source_coord(c, a, o, &s->outside);
+
+        if (s->outside) {
+            *s = (resize_span_t){.outside = true};
+            identity = false;
+            continue;
+        }
+        fill_span(c, a, x, s, w);
+        for (int64_t t = 0; t < s->count && identity; t++)
+            identity = w[t] == 0.0f || (w[t] == 1.0f && s->first + t == o);
+    }
+    return identity;
 }
 
 bool resize_axis_samples(const resize_config_t *c, const resize_axis_t *a, resize_sample_t *samples)

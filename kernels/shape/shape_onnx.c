@@ -1,6 +1,6 @@
 /*
  * ONNX adapters: Shape, with the start/end attributes from opset 15, and
- * Size (opset 13 only widens its input types, so one entry covers 1-17).
+ * Size (opsets 13, 19 and 21 only widen its input types).
  */
 #include "shape.h"
 
@@ -23,7 +23,12 @@ static status_t adapt_shape_window(const op_adapt_t *a, void *params, error_t *e
 
 const op_schema_t op_schemas_shape[] = {
     {"Shape", 1, 14, adapt_shape, &shape_kernel},
-    {"Shape", 15, OPSET_MAX, adapt_shape_window, &shape_kernel},
-    {"Size", 1, OPSET_MAX, NULL, &size_kernel},
+    /* Shape-19/21 and Size-19/21 add only float8 and 4-bit inputs, which import refuses. */
+    {"Shape", 15, 18, adapt_shape_window, &shape_kernel},
+    {"Shape", 19, 20, adapt_shape_window, &shape_kernel},
+    {"Shape", 21, OPSET_MAX, adapt_shape_window, &shape_kernel},
+    {"Size", 1, 18, NULL, &size_kernel},
+    {"Size", 19, 20, NULL, &size_kernel},
+    {"Size", 21, OPSET_MAX, NULL, &size_kernel},
     {0},
 };

@@ -8,6 +8,11 @@ typedef struct split_params {
     int64_t axis;
     const int64_t *split; /* the `split` attribute (in attribute storage), or NULL */
     int split_count;
+    /*
+     * Split-18's `num_outputs`, or 0: parts of ceil(dim / num_outputs), the
+     * last one smaller when the axis does not divide evenly.
+     */
+    int64_t num_outputs;
 } split_params_t;
 
 extern const op_kernel_t split_kernel;

@@ -1,7 +1,8 @@
 /*
  * ONNX adapters: Split. The sizes are the `split` attribute in opsets 2-12
- * and input 1 from opset 13; opset 1 allows either. Without them the axis
- * is split equally.
+ * and input 1 from opset 13; opset 1 allows either. Opset 18 adds
+ * `num_outputs` (ceil-sized parts, the last one smaller). Without any of
+ * them the axis is split equally.
  */
 #include "split.h"
 
@@ -32,8 +33,24 @@ static status_t adapt_split_input(const op_adapt_t *a, void *params, error_t *er
     return adapt_int(a, "axis", 0, &p->axis, err);
 }
 
+static status_t adapt_split_num_outputs(const op_adapt_t *a, void *params, error_t *err)
+{
+    split_params_t *p = params;
+    status_t st = adapt_split_input(a, params, err);
+
+    if (st != STATUS_OK)
+        return st;
+    if ((st = adapt_int(a, "num_outputs", 0, &p->num_outputs, err)) != STATUS_OK)
+        return st;
+    if (adapt_has(a, "num_outputs") && p->num_outputs < 1)
+        return op_adapt_fail(a, err, "attribute 'num_outputs' must be positive, got %lld",
+                             (long long)p->num_outputs);
+    return STATUS_OK;
+}
+
 const op_schema_t op_schemas_split[] = {
     {"Split", 1, 12, adapt_split_attr, &split_kernel},
-    {"Split", 13, OPSET_MAX, adapt_split_input, &split_kernel},
+    {"Split", 13, 17, adapt_split_input, &split_kernel},
+    {"Split", 18, OPSET_MAX, adapt_split_num_outputs, &split_kernel},
     {0},
 };

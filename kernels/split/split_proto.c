@@ -11,7 +11,10 @@ static const op_info_t split_info = {
     .layout = "any",
 };
 
-/* Part k's size along the axis: from input 1, the attribute, or an equal share. */
+/*
+ * Part k's size along the axis: from input 1, the `split` attribute, a
+ * ceil-sized chunk of num_outputs, or an equal share.
+ */
 static int64_t split_part(const op_call_t *call, const tensor_t *split, int64_t dim, int k)
 {
     const split_params_t *p = call->params;
@@ -20,6 +23,11 @@ static int64_t split_part(const op_call_t *call, const tensor_t *split, int64_t 
         return tensor_get_index(split, k);
     if (p->split)
         return p->split[k];
+    if (p->num_outputs > 0) {
+        int64_t chunk = (dim + p->num_outputs - 1) / p->num_outputs;
+        int64_t start = chunk * k;
+        return start >= dim ? 0 : (dim - start < chunk ? dim - start : chunk);
+    }
     return dim / call->n_outputs;
 }
 
@@ -36,7 +44,9 @@ static status_t split_infer(op_call_t *call, error_t *err)
         return op_call_fail(call, err, "axis %lld is out of range for input shape %s",
                             (long long)p->axis, shape_format(x->rank, x->dims, text, sizeof text));
     dim = x->dims[axis];
-    if (split) {
+    if (split && p->num_outputs > 0) {
+        return op_call_fail(call, err, "takes input 'split' or attribute 'num_outputs', not both");
+    } else if (split) {
         assert(split->data);
         if (split->rank != 1 || split->dims[0] != call->n_outputs)
             return op_call_fail(call, err, "input 'split' of shape %s does not give %d sizes",
@@ -45,7 +55,10 @@ static status_t split_infer(op_call_t *call, error_t *err)
     } else if (p->split && p->split_count != call->n_outputs) {
         return op_call_fail(call, err, "attribute 'split' has %d values for %d outputs",
                             p->split_count, call->n_outputs);
-    } else if (!p->split && dim % call->n_outputs != 0) {
+    } else if (p->num_outputs > 0 && p->num_outputs != call->n_outputs) {
+        return op_call_fail(call, err, "attribute 'num_outputs' is %lld for %d outputs",
+                            (long long)p->num_outputs, call->n_outputs);
+    } else if (!p->split && p->num_outputs == 0 && dim % call->n_outputs != 0) {
         return op_call_fail(call, err, "axis %d of size %lld does not split into %d equal parts",
                             axis, (long long)dim, call->n_outputs);
     }

@@ -8,6 +8,8 @@ static status_t adapt_transpose(const op_adapt_t *a, void *params, error_t *err)
 }
 
 const op_schema_t op_schemas_transpose[] = {
-    {"Transpose", 1, OPSET_MAX, adapt_transpose, &transpose_kernel},
+    /* Transpose-21 adds only 4-bit types, which import refuses. */
+    {"Transpose", 1, 20, adapt_transpose, &transpose_kernel},
+    {"Transpose", 21, OPSET_MAX, adapt_transpose, &transpose_kernel},
     {0},
 };

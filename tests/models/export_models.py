@@ -10,6 +10,10 @@ under OUTPUT_DIR/<name>/:
 Cases cover batch 1 and 8, and sequence lengths 16, 128 and 384 for the
 encoders, so one compiled model is checked at several shapes.
 
+Models at an opset past what Debian's torch exports (17) are exported at 17
+and brought to their opset by upgrade_opset, the rewrite PyTorch 2's
+exporter makes: reduce axes become inputs, Split gets num_outputs.
+
 usage: export_models.py OUTPUT_DIR [--ci | --bench | MODEL ...]
   --ci     the small variants the test suite runs (default)
   --bench  the full-size models the benchmarks use
@@ -22,10 +26,17 @@ import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
+import torch.nn.functional as F
 import torchvision
+from onnx import helper
 from torch import nn
 
 SEED = 0
+# The newest opset Debian's torch.onnx (1.13) exports.
+TORCH_MAX_OPSET = 17
+# Ops whose axes attribute became an input at opset 18 (ReduceSum did at 13).
+REDUCE_AXES_INPUT_18 = {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSumSquare", "ReduceL1",
+                        "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceProd"}
 IMAGE_CASES = [(1,), (8,)]
 ENCODER_CASES = [(1, 16), (8, 16), (1, 128), (8, 128), (1, 384), (8, 384)]
 
@@ -102,6 +113,26 @@ class UpsampleNet(nn.Module):
         return self.head(self.up2(self.mid(self.up1(self.down(x)))))
 
 
+class Opset18Net(nn.Module):
+    """A small CNN over the ops opsets 18-21 changed: GroupNorm, GELU, reflect
+    padding, an equal Split, bilinear Resize, ReduceMean and ReduceMax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.norm = nn.GroupNorm(4, 16)
+        self.conv2 = nn.Conv2d(8, 8, 3, stride=2)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        y = F.gelu(self.norm(self.conv1(x)))
+        y = F.pad(y, (1, 2, 1, 0), mode="reflect")
+        a, b = torch.split(y, 8, dim=1)
+        a = F.interpolate(self.conv2(a), scale_factor=2, mode="bilinear", align_corners=False)
+        features = torch.cat([a.mean(dim=(2, 3)), b.amax(dim=(2, 3))], 1)
+        return self.fc(features).softmax(-1)
+
+
 def image_model(factory, size=224):
     def build():
         return factory(), (3, size, size)
@@ -133,11 +164,14 @@ MODELS = {
     "resnet18_op17": (image_model(lambda: torchvision.models.resnet18(weights=None)), 17, False, False),
     "encoder_base_op13": (encoder_model(12, 768, 12, 3072), 13, False, False),
     "encoder_base_op17": (encoder_model(12, 768, 12, 3072), 17, False, False),
+    "opset18_net_op18": (image_model(Opset18Net, 32), 18, False, False),
+    "opset18_net_op21": (image_model(Opset18Net, 32), 21, False, False),
 }
 CI_MODELS = [
     "resnet18_op13", "resnet18_op9_bn", "resnet18_external", "mobilenet_v2_op13",
     "mobilenet_v2_op11_bn", "upsample_op9", "upsample_op11", "upsample_op13",
     "encoder_tiny_op11", "encoder_tiny_op13", "encoder_tiny_op17", "resnet50_op13",
+    "opset18_net_op18", "opset18_net_op21",
 ]
 BENCH_MODELS = [
     "resnet50_op13", "resnet50_op17", "resnet18_op17", "mobilenet_v2_op17",
@@ -172,6 +206,30 @@ def encoder_cases(generator):
         yield [("input_ids", ids), ("attention_mask", mask)]
 
 
+def upgrade_opset(path, opset):
+    """Rewrites a model torch exported at TORCH_MAX_OPSET for a later opset.
+    Only two changes between 17 and 21 are not covered by defaults that keep
+    the old meaning: reduce axes as an input (18) and Split's num_outputs (18,
+    which wants it or the split input)."""
+    proto = onnx.load(path)
+    graph = proto.graph
+    for i, node in enumerate(graph.node):
+        if node.op_type in REDUCE_AXES_INPUT_18:
+            axes = [a for a in node.attribute if a.name == "axes"]
+            if axes:
+                name = f"{node.name or node.op_type}_{i}_axes"
+                graph.initializer.append(onnx.numpy_helper.from_array(
+                    np.array(axes[0].ints, dtype=np.int64), name))
+                node.input.append(name)
+                node.attribute.remove(axes[0])
+        elif node.op_type == "Split" and len(node.input) < 2:
+            node.attribute.append(helper.make_attribute("num_outputs", len(node.output)))
+    for entry in proto.opset_import:
+        if entry.domain in ("", "ai.onnx"):
+            entry.version = opset
+    onnx.save(proto, path)
+
+
 def export(name, out_dir):
     builder, opset, keep_bn, external = MODELS[name]
     torch.manual_seed(SEED)
@@ -192,10 +250,12 @@ def export(name, out_dir):
     path = os.path.join(model_dir, "model.onnx")
     torch.onnx.export(
         model, tuple(t for _, t in cases[0]), path, input_names=names, output_names=["output"],
-        dynamic_axes=dynamic, opset_version=opset,
+        dynamic_axes=dynamic, opset_version=min(opset, TORCH_MAX_OPSET),
         training=torch.onnx.TrainingMode.PRESERVE if keep_bn else torch.onnx.TrainingMode.EVAL,
         do_constant_folding=not keep_bn,
     )
+    if opset > TORCH_MAX_OPSET:
+        upgrade_opset(path, opset)
     if external:
         proto = onnx.load(path)
         onnx.save_model(proto, path, save_as_external_data=True, all_tensors_to_one_file=True,

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the norm family against naive references: BatchNormalization
  * (per-channel and the legacy spatial=0 form), InstanceNormalization,
- * LayerNormalization with broadcast Scale/B and its Mean/InvStdDev outputs;
+ * LayerNormalization with broadcast Scale/B and its Mean/InvStdDev outputs,
+ * GroupNormalization (scale and bias per group at 18, per channel at 21);
  * training-mode rejection and prototype failure messages.
  */
 #include "norm/norm.h"
@@ -198,6 +199,47 @@ static void test_batchnorm_training(void)
     harness_free(out, 3);
 }
 
+static void test_groupnorm(void)
+{
+    enum { N = 2, C = 6, S = 10, G = 3, K = C / G };
+    float x[N * C * S], scale[C], bias[C];
+    const attr_t attrs[] = {{.name = "num_groups", .type = ATTR_INT, .i = G},
+                            {.name = "epsilon", .type = ATTR_FLOAT, .f = 1e-3f}};
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 4, (const int64_t[]){N, C, 2, 5}, x);
+    error_t err = {0};
+    tensor_t y;
+
+    fill(x, N * C * S, 11, -2.0f, 4.0f);
+    fill(scale, C, 12, 0.5f, 2.0f);
+    fill(bias, C, 13, -1.0f, 1.0f);
+    for (int per_channel = 0; per_channel <= 1; per_channel++) {
+        int64_t count = per_channel ? C : G;
+        tensor_t ts = harness_tensor(DTYPE_FLOAT, 1, &count, scale);
+        tensor_t tb = harness_tensor(DTYPE_FLOAT, 1, &count, bias);
+        const tensor_t *in[] = {&tx, &ts, &tb};
+        CHECK(harness_run_runtime("GroupNormalization", per_channel ? 21 : 18, attrs, 2, 3, in, 1,
+                                  &y, &err) == STATUS_OK);
+        for (int n = 0; n < N; n++) {
+            for (int g = 0; g < G; g++) {
+                const float *xg = x + (n * C + g * K) * S;
+                double mean = 0.0, var = 0.0;
+                for (int i = 0; i < K * S; i++)
+                    mean += xg[i];
+                mean /= K * S;
+                for (int i = 0; i < K * S; i++)
+                    var += (xg[i] - mean) * (xg[i] - mean);
+                var /= K * S;
+                for (int i = 0; i < K * S; i++) {
+                    int at = per_channel ? g * K + i / S : g;
+                    double ref = (xg[i] - mean) / sqrt(var + 1e-3) * scale[at] + bias[at];
+                    CHECK_NEAR(((float *)y.data)[(n * C + g * K) * S + i], ref, 1e-5);
+                }
+            }
+        }
+        free(y.data);
+    }
+}
+
 static void test_failures(void)
 {
     error_t err;
@@ -238,6 +280,23 @@ static void test_failures(void)
     CHECK_FAILS(harness_run_runtime("LayerNormalization", 17, &stash, 1, 2,
                                     (const tensor_t *[]){&x, &v2}, 1, out, &err),
                 err, STATUS_UNSUPPORTED, "stash_type 11");
+    {
+        const attr_t groups2 = {.name = "num_groups", .type = ATTR_INT, .i = 2};
+        const attr_t groups3 = {.name = "num_groups", .type = ATTR_INT, .i = 3};
+        CHECK_FAILS(harness_run_runtime("GroupNormalization", 18, &groups2, 1, 3,
+                                        (const tensor_t *[]){&x, &v2, &v2}, 1, out, &err),
+                    err, STATUS_INVALID_ARGUMENT, "GroupNormalization node", "num_groups 2",
+                    "3 channels");
+        CHECK_FAILS(harness_run_runtime("GroupNormalization", 18, &groups3, 1, 3,
+                                        (const tensor_t *[]){&x, &v2, &v3}, 1, out, &err),
+                    err, STATUS_INVALID_ARGUMENT, "scale has shape [2]", "[3] (the groups)");
+        CHECK_FAILS(harness_run_runtime("GroupNormalization", 21, &groups3, 1, 3,
+                                        (const tensor_t *[]){&x, &v3, &v4}, 1, out, &err),
+                    err, STATUS_INVALID_ARGUMENT, "bias has shape [4]", "channels of X");
+        CHECK_FAILS(harness_run_runtime("GroupNormalization", 18, NULL, 0, 3,
+                                        (const tensor_t *[]){&x, &v3, &v3}, 1, out, &err),
+                    err, STATUS_INVALID_MODEL, "'num_groups' is required");
+    }
 }
 
 int main(void)
@@ -246,6 +305,7 @@ int main(void)
     test_batchnorm_training();
     test_instancenorm();
     test_layernorm();
+    test_groupnorm();
     test_failures();
     CHECK_DONE();
 }

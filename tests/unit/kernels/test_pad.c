@@ -1,8 +1,9 @@
 /*
  * Unit tests of the pad family: random pads (negative ones crop, reflect
- * pads longer than the axis) in the three modes against a reference that
- * maps each output element back by repeated reflection, the attribute form,
- * and the failure messages.
+ * pads longer than the axis) in the four modes (wrap from opset 19) against
+ * a reference that maps each output element back by repeated reflection or
+ * wrapping, the attribute form, Pad-18's axes input, and the failure
+ * messages.
  */
 #include "pad/pad.h"
 
@@ -36,6 +37,11 @@ static int64_t ref_source(const char *mode, int64_t o, int64_t dim, int64_t begi
         return from + rel;
     if (strcmp(mode, "constant") == 0)
         return -1;
+    if (strcmp(mode, "wrap") == 0) {
+        while (rel < 0)
+            rel += len;
+        return from + rel % len;
+    }
     if (strcmp(mode, "edge") == 0 || len == 1)
         return from + (rel < 0 ? 0 : len - 1);
     while (rel < 0 || rel >= len)
@@ -43,7 +49,7 @@ static int64_t ref_source(const char *mode, int64_t o, int64_t dim, int64_t begi
     return from + rel;
 }
 
-static void check_random(const char *mode)
+static void check_random(const char *mode, int opset)
 {
     for (int c = 0; c < 300; c++) {
         int rank = 1 + (int)(rng() % TEST_RANK_MAX);
@@ -70,7 +76,7 @@ static void check_random(const char *mode)
         x = harness_tensor(DTYPE_INT64, rank, dims, src);
         p = harness_tensor(DTYPE_INT64, 1, pads_dims, pads);
         v = harness_tensor(DTYPE_INT64, 0, NULL, &value);
-        CHECK(harness_run("Pad", 13, &attr, 1, 3, in, 1, &y, &err) == STATUS_OK);
+        CHECK(harness_run("Pad", opset, &attr, 1, 3, in, 1, &y, &err) == STATUS_OK);
         CHECK(shape_equal(y.rank, y.dims, rank, out_dims));
         for (int i = 0; i < rank; i++)
             n *= out_dims[i];
@@ -143,6 +149,34 @@ static void test_attribute_form(void)
                 "before opset 11 the data must be float, not int32");
 }
 
+/* Pad-18: pads for the listed axes only, the others unpadded. */
+static void test_axes_input(void)
+{
+    int64_t dims[] = {2, 3}, pads[] = {1, 2}, axes[] = {-1}, one[] = {1}, two[] = {2};
+    int64_t twice[] = {1, -1}, src[6] = {1, 2, 3, 4, 5, 6};
+    int64_t want[] = {3, 1, 2, 3, 1, 2, 6, 4, 5, 6, 4, 5};
+    tensor_t x = harness_tensor(DTYPE_INT64, 2, dims, src),
+             p = harness_tensor(DTYPE_INT64, 1, two, pads),
+             a = harness_tensor(DTYPE_INT64, 1, one, axes), y;
+    const tensor_t *in[4] = {&x, &p, NULL, &a};
+    attr_t attr = {.name = "mode", .type = ATTR_STRING, .s = "wrap"};
+    error_t err = {0};
+
+    CHECK(harness_run("Pad", 19, &attr, 1, 4, in, 1, &y, &err) == STATUS_OK);
+    CHECK(y.rank == 2 && y.dims[0] == 2 && y.dims[1] == 6);
+    for (int i = 0; i < 12 && y.data; i++)
+        CHECK(((int64_t *)y.data)[i] == want[i]);
+    free(y.data);
+    CHECK_FAILS(harness_run("Pad", 18, &attr, 1, 4, in, 1, &y, &err), err, STATUS_INVALID_MODEL,
+                "Pad node 'n0'", "unknown mode 'wrap' at opset 18");
+    a = harness_tensor(DTYPE_INT64, 1, two, twice);
+    CHECK_FAILS(harness_run("Pad", 18, NULL, 0, 4, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+                "input 'pads' has shape [2], expected [4] for 2 axes");
+    p = harness_tensor(DTYPE_INT64, 1, (int64_t[]){4}, (int64_t[]){0, 0, 0, 0});
+    CHECK_FAILS(harness_run("Pad", 18, NULL, 0, 4, in, 1, &y, &err), err, STATUS_INVALID_ARGUMENT,
+                "axis -1 is listed twice");
+}
+
 static void test_failures(void)
 {
     int64_t dims[] = {2, 3}, pads[] = {0, 0, 0, 0}, three[] = {3}, four[] = {4};
@@ -192,10 +226,13 @@ static void test_empty_output(void)
 
 int main(void)
 {
-    check_random("constant");
-    check_random("edge");
-    check_random("reflect");
+    check_random("constant", 13);
+    check_random("edge", 13);
+    check_random("reflect", 13);
+    check_random("reflect", 19);
+    check_random("wrap", 19);
     test_small_types();
+    test_axes_input();
     test_attribute_form();
     test_failures();
     test_empty_output();

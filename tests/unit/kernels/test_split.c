@@ -1,6 +1,7 @@
 /*
- * Unit tests of the split family: the three ways to give the sizes (equal,
- * attribute, input), zero-size parts, and the failure messages.
+ * Unit tests of the split family: the ways to give the sizes (equal,
+ * attribute, input, Split-18's num_outputs), zero-size parts, and the
+ * failure messages.
  */
 #include "split/split.h"
 
@@ -54,6 +55,15 @@ static void test_forms(void)
     /* Opset 1 takes the sizes as an attribute or as input 1. */
     check_parts(1, attrs, 2, false, 3, uneven);
     check_parts(1, &axis, 1, true, 2, empty_last);
+    /* Opset 18: num_outputs parts of ceil(6 / n), the last one smaller (or empty). */
+    {
+        int64_t four[] = {2, 2, 2, 0}, halves[] = {3, 3}, given[] = {4, 2};
+        attr_t n_attrs[2] = {axis, {.name = "num_outputs", .type = ATTR_INT, .i = 4}};
+        check_parts(18, n_attrs, 2, false, 4, four);
+        n_attrs[1].i = 2;
+        check_parts(18, n_attrs, 2, false, 2, halves);
+        check_parts(18, &axis, 1, true, 2, given);
+    }
 }
 
 static void test_failures(void)
@@ -81,6 +91,16 @@ static void test_failures(void)
                 "attribute 'split' has 2 values for 3 outputs");
     CHECK_FAILS(harness_run("Split", 11, attrs, 2, 2, in, 2, y, &err), err, STATUS_INVALID_MODEL,
                 "opset 11 takes 1 input, got 2");
+    {
+        attr_t n_attrs[2] = {attrs[0], {.name = "num_outputs", .type = ATTR_INT, .i = 3}};
+        CHECK_FAILS(harness_run("Split", 18, n_attrs, 2, 1, in, 2, y, &err), err,
+                    STATUS_INVALID_ARGUMENT, "attribute 'num_outputs' is 3 for 2 outputs");
+        CHECK_FAILS(harness_run("Split", 18, n_attrs, 2, 2, in, 3, y, &err), err,
+                    STATUS_INVALID_ARGUMENT, "takes input 'split' or attribute 'num_outputs'");
+        n_attrs[1].i = 0;
+        CHECK_FAILS(harness_run("Split", 18, n_attrs, 2, 1, in, 2, y, &err), err,
+                    STATUS_INVALID_MODEL, "'num_outputs' must be positive, got 0");
+    }
     attrs[0].i = 2;
     CHECK_FAILS(harness_run("Split", 13, attrs, 1, 1, in, 2, y, &err), err, STATUS_INVALID_ARGUMENT,
                 "axis 2 is out of range for input shape [2,6]");

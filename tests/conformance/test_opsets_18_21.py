@@ -1,0 +1,484 @@
+#!/usr/bin/python3
+"""Opsets 18-21: small one-op models per changed op, inferd against ONNX Runtime.
+
+Debian's onnx 1.12 knows opsets up to 17 and has no node test data past it,
+so each case is built here with onnx.helper, opset_import set to the new
+version, and written without onnx's checker. ONNX Runtime (onnxruntime-node
+ORT_VERSION, installed with npm into BUILD/ort if missing, as
+scripts/bench_ort.py does) runs every case once (ort_run.js); `inferd run`
+runs each case from TensorProto input files. Integer, bool and shape outputs
+must be equal; float outputs within RTOL of the largest reference value.
+Cases marked refused must make inferd fail with a message naming the op.
+
+usage: test_opsets_18_21.py INFERD BUILD_DIR
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+from onnx import TensorProto, helper
+
+ORT_VERSION = "1.30.0"
+RTOL = 1e-5
+HERE = os.path.dirname(os.path.abspath(__file__))
+# IR version 8 (onnx 1.12's) is enough for ONNX Runtime at these opsets.
+IR_VERSION = 8
+
+NP_TO_ORT = {
+    np.float32: "float32", np.float64: "float64", np.int8: "int8", np.uint8: "uint8",
+    np.int16: "int16", np.uint16: "uint16", np.int32: "int32", np.uint32: "uint32",
+    np.int64: "int64", np.uint64: "uint64", np.bool_: "bool",
+}
+ORT_TO_NP = {v: k for k, v in NP_TO_ORT.items()}
+NP_TO_ONNX = {
+    np.float32: TensorProto.FLOAT, np.float64: TensorProto.DOUBLE, np.int8: TensorProto.INT8,
+    np.uint8: TensorProto.UINT8, np.int16: TensorProto.INT16, np.uint16: TensorProto.UINT16,
+    np.int32: TensorProto.INT32, np.uint32: TensorProto.UINT32, np.int64: TensorProto.INT64,
+    np.uint64: TensorProto.UINT64, np.bool_: TensorProto.BOOL,
+}
+
+RNG = np.random.default_rng(18)
+
+
+def rand(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+def ints(*values):
+    return np.array(values, dtype=np.int64)
+
+
+class Case:
+    """One model: nodes, runtime inputs, constant initializers, typed outputs."""
+
+    def __init__(self, name, opset, nodes, inputs, outputs, consts=None, refused=None):
+        self.name, self.opset, self.nodes = name, opset, nodes
+        self.ort_nodes = nodes          # what ONNX Runtime runs, when it refuses the case as is
+        self.expected = None            # outputs computed here, when ONNX Runtime cannot run it
+        self.inputs = inputs            # name -> array, fed at run time
+        self.outputs = outputs          # [(name, numpy dtype)]
+        self.consts = consts or {}      # name -> array, initializers
+        self.refused = refused          # text inferd's error must contain, or None
+
+    def model(self, nodes=None):
+        graph = helper.make_graph(
+            nodes or self.nodes, self.name,
+            [helper.make_tensor_value_info(n, NP_TO_ONNX[a.dtype.type], a.shape)
+             for n, a in self.inputs.items()],
+            [helper.make_tensor_value_info(n, NP_TO_ONNX[t], None) for n, t in self.outputs],
+            [onnx.numpy_helper.from_array(a, n) for n, a in self.consts.items()])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)],
+                                 ir_version=IR_VERSION, producer_name="test_opsets_18_21")
+
+
+def node(op, inputs, outputs, **attrs):
+    return helper.make_node(op, inputs, outputs, **attrs)
+
+
+def one(name, opset, op, x, out_dtype=None, consts=None, extra_inputs=(), n_out=1, refused=None,
+        **attrs):
+    """A one-node case: X (a runtime input) and the named constants, in order."""
+    consts = consts or {}
+    names = ["X"] + list(extra_inputs)
+    outs = [f"Y{k}" for k in range(n_out)]
+    dtype = out_dtype or x.dtype.type
+    return Case(name, opset, [node(op, names, outs, **attrs)], {"X": x},
+                [(o, dtype) for o in outs], consts, refused)
+
+
+def without_saturate(case):
+    """ONNX Runtime refuses `saturate` on casts to non-float8 types, where the
+    spec says it has no effect: it runs the same node without it."""
+    case.ort_nodes = [helper.make_node(n.op_type, n.input, n.output,
+                                       **{a.name: helper.get_attribute_value(a)
+                                          for a in n.attribute if a.name != "saturate"})
+                      for n in case.nodes]
+    return case
+
+
+def reduce_cases():
+    cases = []
+    x = rand(2, 3, 4)
+    for op in ("ReduceMean", "ReduceMax", "ReduceMin", "ReduceSumSquare"):
+        versions = (18, 20) if op in ("ReduceMax", "ReduceMin") else (18,)
+        for v in versions:
+            cases += [
+                one(f"{op}-{v} axes [1]", v, op, x, consts={"A": ints(1)}, extra_inputs=["A"]),
+                one(f"{op}-{v} axes [-1,0] keepdims 0", v, op, x, consts={"A": ints(-1, 0)},
+                    extra_inputs=["A"], keepdims=0),
+                one(f"{op}-{v} no axes", v, op, x),
+                one(f"{op}-{v} empty axes", v, op, x, consts={"A": ints()}, extra_inputs=["A"]),
+                one(f"{op}-{v} empty axes noop", v, op, x, consts={"A": ints()},
+                    extra_inputs=["A"], noop_with_empty_axes=1),
+            ]
+    # The decomposed layer norm engine/fuse_layernorm.c rewrites, with -18's axes inputs.
+    ln = [node("ReduceMean", ["X", "A"], ["m"]), node("Sub", ["X", "m"], ["d"]),
+          node("Pow", ["d", "two"], ["d2"]), node("ReduceMean", ["d2", "A"], ["v"]),
+          node("Add", ["v", "eps"], ["ve"]), node("Sqrt", ["ve"], ["s"]),
+          node("Div", ["d", "s"], ["n"]), node("Mul", ["n", "gamma"], ["ng"]),
+          node("Add", ["ng", "beta"], ["Y0"])]
+    cases.append(Case("ReduceMean-18 layer norm pattern", 18, ln, {"X": rand(4, 6, 32)},
+                      [("Y0", np.float32)],
+                      {"A": ints(-1), "two": np.array(2, np.float32),
+                       "eps": np.array(1e-5, np.float32), "gamma": rand(32), "beta": rand(32)}))
+    xi = RNG.integers(-50, 50, (3, 5)).astype(np.int64)
+    cases.append(one("ReduceMax-18 int64 axes [0]", 18, "ReduceMax", xi, consts={"A": ints(0)},
+                     extra_inputs=["A"]))
+    return cases
+
+
+def split_cases():
+    x = rand(7, 4)
+    return [
+        one("Split-18 num_outputs 3 of 7 (3, 3, 1)", 18, "Split", x, n_out=3, num_outputs=3),
+        one("Split-18 num_outputs 2 axis -1", 18, "Split", x, n_out=2, num_outputs=2, axis=-1),
+        one("Split-18 num_outputs 4 of 7 (2, 2, 2, 1)", 18, "Split", x, n_out=4, num_outputs=4),
+        one("Split-18 split input", 18, "Split", x, n_out=2, consts={"S": ints(5, 2)},
+            extra_inputs=["S"]),
+    ]
+
+
+def pad_cases():
+    x = rand(2, 3, 4)
+    xi = np.arange(12, dtype=np.int32).reshape(3, 4)
+    cases = []
+    for mode in ("constant", "reflect", "edge"):
+        cases.append(one(f"Pad-18 axes [2, 0] {mode}", 18, "Pad", x, mode=mode,
+                         consts={"P": ints(1, 1, 2, 0), "A": ints(2, 0)},
+                         extra_inputs=["P", "", "A"]))
+    cases += [
+        one("Pad-18 axes [-1] constant_value", 18, "Pad", x,
+            consts={"P": ints(2, 3), "V": np.array(1.5, np.float32), "A": ints(-1)},
+            extra_inputs=["P", "V", "A"]),
+        one("Pad-18 no axes", 18, "Pad", x, consts={"P": ints(0, 1, 0, 1, 0, 2)},
+            extra_inputs=["P"]),
+        one("Pad-19 wrap", 19, "Pad", x, mode="wrap", consts={"P": ints(0, 2, 3, 0, 1, 5)},
+            extra_inputs=["P"]),
+        one("Pad-19 wrap axes [1] int32", 19, "Pad", xi, mode="wrap",
+            consts={"P": ints(2, 3), "A": ints(1)}, extra_inputs=["P", "", "A"]),
+        one("Pad-21 reflect", 21, "Pad", x, mode="reflect", consts={"P": ints(0, 1, 2, 0, 2, 1)},
+            extra_inputs=["P"]),
+    ]
+    return cases
+
+
+def resize_cases():
+    x = rand(1, 2, 6, 8)
+    f32 = lambda *v: np.array(v, dtype=np.float32)
+    cases = [
+        one("Resize-18 axes [2, 3] scales linear", 18, "Resize", x, mode="linear",
+            axes=[2, 3], consts={"S": f32(0.5, 1.5)}, extra_inputs=["", "S"]),
+        one("Resize-18 axes [3] sizes nearest", 18, "Resize", x, axes=[3],
+            consts={"Z": ints(5)}, extra_inputs=["", "", "Z"]),
+        one("Resize-18 axes [-1, -2] sizes cubic", 18, "Resize", x, mode="cubic",
+            axes=[-1, -2], consts={"Z": ints(5, 9)}, extra_inputs=["", "", "Z"]),
+        one("Resize-18 tf_crop_and_resize axes roi", 18, "Resize", x, mode="linear",
+            coordinate_transformation_mode="tf_crop_and_resize", axes=[2, 3],
+            consts={"R": f32(0.1, 0.2, 0.9, 0.7), "Z": ints(4, 5)},
+            extra_inputs=["R", "", "Z"]),
+    ]
+    big = rand(1, 2, 23, 17)
+    for mode in ("linear", "cubic"):
+        for exclude in (0, 1):
+            cases += [
+                one(f"Resize-18 antialias {mode} scales 0.5 exclude_outside {exclude}", 18,
+                    "Resize", big, mode=mode, antialias=1, exclude_outside=exclude,
+                    consts={"S": f32(1, 1, 0.5, 0.5)}, extra_inputs=["", "S"]),
+                one(f"Resize-18 antialias {mode} sizes 7x4 exclude_outside {exclude}", 18,
+                    "Resize", big, mode=mode, antialias=1, exclude_outside=exclude,
+                    consts={"Z": ints(1, 2, 7, 4)}, extra_inputs=["", "", "Z"]),
+            ]
+        cases += [
+            one(f"Resize-18 antialias {mode} up and down", 18, "Resize", big, mode=mode,
+                antialias=1, consts={"S": f32(1, 1, 1.7, 0.3)}, extra_inputs=["", "S"]),
+            one(f"Resize-18 antialias {mode} axes [2, 3] pytorch_half_pixel", 18, "Resize", big,
+                mode=mode, antialias=1, axes=[2, 3],
+                coordinate_transformation_mode="pytorch_half_pixel",
+                consts={"Z": ints(5, 6)}, extra_inputs=["", "", "Z"]),
+            one(f"Resize-19 antialias {mode} half_pixel_symmetric", 19, "Resize", big, mode=mode,
+                antialias=1, coordinate_transformation_mode="half_pixel_symmetric",
+                consts={"S": f32(1, 1, 0.45, 0.6)}, extra_inputs=["", "S"]),
+        ]
+    for policy in ("stretch", "not_larger", "not_smaller"):
+        for mode in ("nearest", "linear"):
+            cases.append(one(f"Resize-18 sizes {policy} {mode}", 18, "Resize", x, mode=mode,
+                             keep_aspect_ratio_policy=policy, axes=[2, 3],
+                             consts={"Z": ints(3, 5)}, extra_inputs=["", "", "Z"]))
+        cases.append(one(f"Resize-18 sizes {policy} every axis", 18, "Resize", x,
+                         keep_aspect_ratio_policy=policy, consts={"Z": ints(1, 2, 9, 10)},
+                         extra_inputs=["", "", "Z"]))
+    for mode in ("nearest", "linear", "cubic"):
+        cases.append(one(f"Resize-19 half_pixel_symmetric {mode} down", 19, "Resize", x,
+                         mode=mode, coordinate_transformation_mode="half_pixel_symmetric",
+                         consts={"S": f32(1, 1, 0.6, 0.7)}, extra_inputs=["", "S"]))
+        cases.append(one(f"Resize-19 half_pixel_symmetric {mode} up", 19, "Resize", x,
+                         mode=mode, coordinate_transformation_mode="half_pixel_symmetric",
+                         consts={"Z": ints(1, 2, 9, 13)}, extra_inputs=["", "", "Z"]))
+    return cases
+
+
+def cast_cases():
+    # Inside every target's range: out-of-range float to integer casts are undefined.
+    x = np.clip(rand(3, 4) * 50 + 120, 0.5, 250.5).astype(np.float32)
+    cases = []
+    for v in (19, 21):
+        for saturate in (0, 1):
+            cases += [
+                without_saturate(one(f"Cast-{v} float->int32 saturate {saturate}", v, "Cast", x,
+                                     np.int32, to=TensorProto.INT32, saturate=saturate)),
+                without_saturate(one(f"Cast-{v} float->uint8 saturate {saturate}", v, "Cast", x,
+                                     np.uint8, to=TensorProto.UINT8, saturate=saturate)),
+                without_saturate(one(f"Cast-{v} float->double saturate {saturate}", v, "Cast",
+                                     x, np.float64, to=TensorProto.DOUBLE, saturate=saturate)),
+            ]
+        cases.append(one(f"CastLike-{v} float->int64", v, "CastLike", x, np.int64,
+                         consts={"T": ints(0)}, extra_inputs=["T"]))
+        cases.append(without_saturate(one(
+            f"CastLike-{v} saturate 0 float->float64", v, "CastLike", x, np.float64,
+            consts={"T": np.zeros(1, np.float64)}, extra_inputs=["T"], saturate=0)))
+    cases.append(one("Cast-19 to float8e4m3fn refused", 19, "Cast", x, np.float32, to=17,
+                     refused="float8"))
+    return cases
+
+
+def refusal_cases():
+    """What inferd has no schema for must fail naming the op and the opset."""
+    x = rand(1, 1, 2, 2)
+    return [
+        one("Upsample at opset 18 refused", 18, "Upsample", x, consts={"S": np.ones(4, np.float32)},
+            extra_inputs=["S"], refused="op 'Upsample' (node '#0') is not supported at opset 18"),
+        one("opset 22 refused", 22, "Relu", x, refused="inferd supports opsets 1 to 21"),
+    ]
+
+
+def type_bump_cases():
+    """Versions that only add float8/4-bit types: the in-scope types must still work."""
+    x = rand(2, 3, 4)
+    xi = RNG.integers(-9, 9, (2, 1, 4)).astype(np.int64)
+    cases = []
+    for v in (19, 21):
+        cases += [
+            one(f"Identity-{v}", v, "Identity", x),
+            one(f"Reshape-{v}", v, "Reshape", x, consts={"S": ints(4, -1)}, extra_inputs=["S"]),
+            one(f"Shape-{v} start 1", v, "Shape", x, np.int64, start=1),
+            one(f"Size-{v}", v, "Size", x, np.int64),
+            Case(f"Constant-{v} int32", v, [node("Constant", [], ["C"], value=onnx.numpy_helper.from_array(
+                np.arange(6, dtype=np.int32).reshape(2, 3), "c")), node("Add", ["X", "C"], ["Y0"])],
+                {"X": np.ones((2, 3), np.int32)}, [("Y0", np.int32)]),
+        ]
+    cases += [
+        one("Equal-19 int64", 19, "Equal", xi, np.bool_, consts={"B": ints(0, 1, -1, 3)},
+            extra_inputs=["B"]),
+        one("Flatten-21", 21, "Flatten", x, axis=2),
+        one("Squeeze-21", 21, "Squeeze", xi, consts={"A": ints(1)}, extra_inputs=["A"]),
+        one("Unsqueeze-21", 21, "Unsqueeze", xi, consts={"A": ints(0, -1)}, extra_inputs=["A"]),
+        one("Transpose-21", 21, "Transpose", x, perm=[2, 0, 1]),
+    ]
+    for v in (20, 21):
+        for dtype in (np.int32, np.float64, np.int8, np.bool_):
+            value = onnx.numpy_helper.from_array(np.array([1], dtype=dtype), "v")
+            shape_in = np.array([2, 3], np.int64)
+            cases.append(Case(f"ConstantOfShape-{v} {np.dtype(dtype).name}", v,
+                              [node("ConstantOfShape", ["X"], ["Y0"], value=value)],
+                              {"X": shape_in}, [("Y0", dtype)]))
+    return cases
+
+
+def pool_cases():
+    x = rand(1, 2, 9, 10)
+    cases = []
+    for include in (0, 1):
+        cases += [
+            one(f"AveragePool-19 dilations 2 pads include_pad {include}", 19, "AveragePool", x,
+                kernel_shape=[3, 3], dilations=[2, 2], pads=[1, 1, 1, 1],
+                count_include_pad=include),
+            one(f"AveragePool-19 dilations [1, 3] strides 2 include_pad {include}", 19,
+                "AveragePool", x, kernel_shape=[2, 3], dilations=[1, 3], strides=[2, 2],
+                count_include_pad=include),
+        ]
+    cases += [
+        one("AveragePool-19 dilations ceil_mode", 19, "AveragePool", x, kernel_shape=[2, 2],
+            dilations=[2, 2], strides=[2, 2], ceil_mode=1),
+        one("AveragePool-19 no dilations", 19, "AveragePool", x, kernel_shape=[3, 3],
+            pads=[1, 1, 1, 1]),
+    ]
+    return cases
+
+
+def gelu_cases():
+    x = rand(3, 50) * 3
+    exact = one("Gelu-20 none double", 20, "Gelu", x.astype(np.float64))
+    # ONNX Runtime has no double Erf to expand Gelu into: the exact form, in double.
+    exact.expected = [np.array([0.5 * v * (1.0 + math.erf(v / math.sqrt(2.0)))
+                                for v in x.astype(np.float64).ravel()]).reshape(x.shape)]
+    return [
+        one("Gelu-20 none", 20, "Gelu", x),
+        one("Gelu-20 tanh", 20, "Gelu", x, approximate="tanh"),
+        exact,
+        one("Gelu-20 tanh double", 20, "Gelu", x.astype(np.float64), approximate="tanh"),
+    ]
+
+
+def groupnorm_cases():
+    x = rand(2, 6, 5, 4) * 2 + 1
+    cases = []
+    for groups in (1, 2, 3, 6):
+        cases.append(one(f"GroupNormalization-18 groups {groups}", 18, "GroupNormalization", x,
+                         consts={"S": rand(groups), "B": rand(groups)}, extra_inputs=["S", "B"],
+                         num_groups=groups))
+        cases.append(one(f"GroupNormalization-21 groups {groups}", 21, "GroupNormalization", x,
+                         consts={"S": rand(6), "B": rand(6)}, extra_inputs=["S", "B"],
+                         num_groups=groups, epsilon=1e-3))
+    cases.append(one("GroupNormalization-18 rank 3", 18, "GroupNormalization", rand(3, 4, 7),
+                     consts={"S": rand(2), "B": rand(2)}, extra_inputs=["S", "B"], num_groups=2))
+    return cases
+
+
+def col2im_cases():
+    def case(name, image, block, channels=2, batch=2, **attrs):
+        pads = attrs.get("pads", [0] * (2 * len(image)))
+        dil = attrs.get("dilations", [1] * len(image))
+        strides = attrs.get("strides", [1] * len(image))
+        blocks = [(i + pads[d] + pads[d + len(image)] - (dil[d] * (b - 1) + 1)) // strides[d] + 1
+                  for d, (i, b) in enumerate(zip(image, block))]
+        x = rand(batch, channels * int(np.prod(block)), int(np.prod(blocks)))
+        return one(f"Col2Im-18 {name}", 18, "Col2Im", x,
+                   consts={"I": ints(*image), "B": ints(*block)}, extra_inputs=["I", "B"],
+                   **attrs)
+    return [
+        case("5x5 block 2x2", [5, 5], [2, 2]),
+        case("6x7 block 3x2 strides pads dilations", [6, 7], [3, 2], strides=[2, 1],
+             pads=[1, 0, 2, 1], dilations=[1, 2]),
+        case("1-D", [9], [3], strides=[2], pads=[1, 1]),
+        case("3-D", [4, 3, 5], [2, 2, 3], channels=1, batch=1),
+    ]
+
+
+def all_cases():
+    return (reduce_cases() + split_cases() + pad_cases() + resize_cases() + cast_cases() +
+            type_bump_cases() + pool_cases() + gelu_cases() + groupnorm_cases() + col2im_cases() +
+            refusal_cases())
+
+
+def ensure_ort(build_dir):
+    prefix = os.path.join(build_dir, "ort")
+    if not os.path.isdir(os.path.join(prefix, "node_modules", "onnxruntime-node")):
+        os.makedirs(prefix, exist_ok=True)
+        subprocess.run(["npm", "install", "--ignore-scripts", "--prefix", prefix,
+                        f"onnxruntime-node@{ORT_VERSION}"], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(prefix, "node_modules")
+
+
+def write_case(case, d):
+    os.makedirs(d)
+    with open(os.path.join(d, "model.onnx"), "wb") as f:
+        f.write(case.model().SerializeToString())
+    with open(os.path.join(d, "model_ort.onnx"), "wb") as f:
+        f.write(case.model(case.ort_nodes).SerializeToString())
+    specs = []
+    for i, (name, a) in enumerate(case.inputs.items()):
+        with open(os.path.join(d, f"input_{i}.bin"), "wb") as f:
+            f.write(np.ascontiguousarray(a).tobytes())
+        with open(os.path.join(d, f"input_{i}.pb"), "wb") as f:
+            f.write(onnx.numpy_helper.from_array(a, name).SerializeToString())
+        specs.append({"name": name, "type": NP_TO_ORT[a.dtype.type], "dims": list(a.shape),
+                      "file": f"input_{i}.bin"})
+    return {"dir": d, "inputs": specs}
+
+
+def load_pb(path):
+    t = TensorProto()
+    with open(path, "rb") as f:
+        t.ParseFromString(f.read())
+    return onnx.numpy_helper.to_array(t)
+
+
+def ort_outputs(d):
+    ort_dir = os.path.join(d, "ort")
+    if os.path.exists(os.path.join(ort_dir, "error.txt")):
+        with open(os.path.join(ort_dir, "error.txt")) as f:
+            return None, f.read().strip()
+    with open(os.path.join(ort_dir, "outputs.json")) as f:
+        specs = json.load(f)
+    outs = []
+    for s in specs:
+        a = np.fromfile(os.path.join(ort_dir, s["file"]), dtype=ORT_TO_NP[s["type"]])
+        outs.append(a.reshape(s["dims"]))
+    return outs, None
+
+
+def compare(want, got):
+    """None when got matches want, else what differs."""
+    if got.shape != want.shape:
+        return f"shape {got.shape}, ONNX Runtime {want.shape}"
+    if got.dtype != want.dtype:
+        return f"dtype {got.dtype}, ONNX Runtime {want.dtype}"
+    if want.dtype.kind in "fc":
+        scale = float(np.max(np.abs(want))) if want.size else 0.0
+        err = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
+        if not err <= RTOL * max(scale, 1e-30):
+            return f"max |diff| {err:.3e} over max |ref| {scale:.3e} (bound {RTOL:g} relative)"
+        return None
+    if not np.array_equal(got, want):
+        return f"values differ: got {got.ravel()[:8]}, ONNX Runtime {want.ravel()[:8]}"
+    return None
+
+
+def run_inferd(inferd, case, d):
+    out_dir = os.path.join(d, "inferd")
+    command = [inferd, "run", "--model", os.path.join(d, "model.onnx"), "--output-dir", out_dir]
+    for i, name in enumerate(case.inputs):
+        command += ["--input", f"{name}={os.path.join(d, f'input_{i}.pb')}"]
+    run = subprocess.run(command, capture_output=True, text=True)
+    if run.returncode != 0:
+        return None, run.stderr.strip()
+    return [load_pb(os.path.join(out_dir, f"output_{k}.pb")) for k in range(len(case.outputs))], None
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    inferd, build_dir = sys.argv[1], sys.argv[2]
+    node_path = ensure_ort(build_dir)
+    cases = all_cases()
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        dirs = [os.path.join(tmp, f"case_{i:03d}") for i in range(len(cases))]
+        manifest = [write_case(c, d) for c, d in zip(cases, dirs)]
+        with open(os.path.join(tmp, "cases.json"), "w") as f:
+            json.dump(manifest, f)
+        env = dict(os.environ, NODE_PATH=node_path)
+        subprocess.run(["node", os.path.join(HERE, "ort_run.js"), tmp], check=True, env=env)
+        for case, d in zip(cases, dirs):
+            got, error = run_inferd(inferd, case, d)
+            if case.refused:
+                ok = got is None and case.refused in error
+                print(f"{'ok  ' if ok else 'FAIL'} {case.name}: "
+                      f"{'refused: ' + error.splitlines()[-1] if got is None else 'inferd ran it'}")
+                failures += not ok
+                continue
+            want, ort_error = (case.expected, None) if case.expected else ort_outputs(d)
+            problems = []
+            if ort_error:
+                problems.append(f"ONNX Runtime refused it: {ort_error.splitlines()[0]}")
+            if error:
+                problems.append(f"inferd failed: {error.splitlines()[-1]}")
+            if not problems:
+                problems = [f"output {k}: {p}" for k, (w, g) in enumerate(zip(want, got))
+                            if (p := compare(w, g))]
+            print(f"{'FAIL' if problems else 'ok  '} {case.name}" +
+                  ("".join(f"\n     {p}" for p in problems)))
+            failures += bool(problems)
+    print(f"{len(cases) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

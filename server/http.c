@@ -158,7 +158,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&server->state->in_flight, 1);
 }
 
-static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+/* MHD's own messages; its printf-style format is passed on. */
+__attribute__((format(printf, 2, 0))) static void on_mhd_error(void *cls, const char *fmt,
+                                                               va_list ap)
 {
     char message[512];
     vsnprintf(message, sizeof message, fmt, ap);

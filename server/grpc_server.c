@@ -5,6 +5,7 @@
  * handler run) -> answer sent -> released when both the answer and the
  * close notification are back.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stddef.h>
@@ -147,8 +148,10 @@ status_t grpc_parse_version(const char *text, int64_t *out, error_t *err)
     *out = -1;
     if (!text[0])
         return STATUS_OK;
+    errno = 0;
     v = strtoll(text, &end, 10);
-    if (*end || v < 0 || text[0] < '0' || text[0] > '9')
+    /* Digits only, and no more than fit: strtoll would read "99999999999999999999" as INT64_MAX. */
+    if (*end || v < 0 || text[0] < '0' || text[0] > '9' || errno == ERANGE)
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "model version '%s' must be a non-negative integer", text);
     *out = v;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "http_internal.h"
+#include "http_request.h"
 #include "listen_address.h"
 #include "log.h"
 #include "status_map.h"
@@ -101,7 +102,7 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
     atomic_init(&call->completed, false);
     atomic_fetch_add(&server->state->in_flight, 1);
     length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (length && strtoull(length, NULL, 10) > server->cfg->max_body_bytes)
+    if (http_body_announced_over(length, server->cfg->max_body_bytes))
         call->too_large = true;
     return call;
 }

@@ -10,22 +10,20 @@
 #include <jansson.h>
 
 #include "http_internal.h"
+#include "http_request.h"
 #include "log.h"
 #include "server_info.h"
 #include "status_map.h"
 
-/* Path segments a URL may have; KServe paths have at most seven. */
-#define ROUTE_MAX_SEGMENTS 8
 /* Model versions listed in metadata. */
 #define ROUTE_MAX_VERSIONS 64
 /* Models listed by the statistics and index endpoints. */
 #define ROUTE_MAX_MODELS 1024
 
-/* A parsed /v2/models/<name>[/versions/<v>][/<action>] path. */
+/* The model a /v2/models/<name>[/versions/<v>]/... path names. */
 typedef struct model_path {
     const char *name;
-    int64_t version;    /* -1: not given */
-    const char *action; /* "" for metadata */
+    int64_t version; /* -1: not given */
 } model_path_t;
 
 static int64_t wall_ms(void)
@@ -33,32 +31,6 @@ static int64_t wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Splits url at '/' into segs (pointing into buf); returns the count or -1. */
-static int split_path(const char *url, char *buf, size_t size, char **segs)
-{
-    int n = 0;
-    char *save = NULL;
-
-    if (snprintf(buf, size, "%s", url) >= (int)size)
-        return -1;
-    for (char *s = strtok_r(buf, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
-        if (n == ROUTE_MAX_SEGMENTS)
-            return -1;
-        segs[n++] = s;
-    }
-    return n;
-}
-
-static bool parse_version(const char *text, int64_t *out)
-{
-    char *end;
-    long long v = strtoll(text, &end, 10);
-    if (!*text || *end || v < 0)
-        return false;
-    *out = v;
-    return true;
 }
 
 static enum MHD_Result method_not_allowed(http_call_t *call, const char *method, const char *url)
@@ -196,15 +168,10 @@ static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
     error_t err = {0};
     status_t st;
 
-    if (header) {
-        char *end;
-        unsigned long long n = strtoull(header, &end, 10);
-        if (*end || !*header || n > call->size)
-            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
-                                      "Inference-Header-Content-Length must be a number no larger "
-                                      "than the body");
-        header_len = (size_t)n;
-    }
+    if (header && !http_header_length(header, call->size, &header_len))
+        return http_respond_error(call, STATUS_INVALID_ARGUMENT,
+                                  "Inference-Header-Content-Length must be a number no larger "
+                                  "than the body");
     st = repository_acquire(server->repo, p->name, p->version, &call->model, &err);
     if (st)
         return respond_status_error(call, &err);
@@ -326,66 +293,51 @@ static enum MHD_Result repository_control(http_call_t *call, const char *name, b
     return http_respond_json(call, MHD_HTTP_OK, json_text(json_object()));
 }
 
-/* /v2/models/<name>[/versions/<v>][/<action>] */
-static enum MHD_Result model_route(http_call_t *call, char **segs, int n, const char *method,
-                                   const char *url)
-{
-    model_path_t p = {.name = segs[2], .version = -1, .action = ""};
-    int next = 3;
-    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
-
-    if (n >= 5 && strcmp(segs[3], "versions") == 0) {
-        if (!parse_version(segs[4], &p.version))
-            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
-                                      "model version must be a non-negative integer");
-        next = 5;
-    }
-    if (n > next + 1)
-        return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
-    if (n == next + 1)
-        p.action = segs[next];
-    if (strcmp(p.action, "infer") == 0)
-        return post ? infer(call, &p) : method_not_allowed(call, method, url);
-    if (!get)
-        return method_not_allowed(call, method, url);
-    if (!*p.action)
-        return model_metadata(call, &p);
-    if (strcmp(p.action, "ready") == 0)
-        return model_ready(call, &p);
-    if (strcmp(p.action, "config") == 0)
-        return model_config(call, &p);
-    if (strcmp(p.action, "stats") == 0)
-        return model_stats(call, p.name, p.version);
-    return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
-}
-
 enum MHD_Result http_route(http_call_t *call, const char *url, const char *method)
 {
-    char buf[1024], *segs[ROUTE_MAX_SEGMENTS];
-    int n = split_path(url, buf, sizeof buf, segs);
-    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    http_route_t r;
+    model_path_t p;
 
-    if (n < 1 || strcmp(segs[0], "v2") != 0)
+    http_route_parse(url, method, &r);
+    p.name = r.model;
+    p.version = r.version;
+    if (r.endpoint == HTTP_ENDPOINT_NONE)
         return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
-    if (n == 1)
-        return get ? http_respond_json(call, MHD_HTTP_OK,
-                                       kserve_server_metadata_json(SERVER_INFO_NAME,
-                                                                   SERVER_INFO_VERSION,
-                                                                   server_info_extensions))
-                   : method_not_allowed(call, method, url);
-    if (n == 3 && strcmp(segs[1], "health") == 0 &&
-        (strcmp(segs[2], "live") == 0 || strcmp(segs[2], "ready") == 0))
-        return get ? health(call, strcmp(segs[2], "ready") == 0)
-                   : method_not_allowed(call, method, url);
-    if (n == 3 && strcmp(segs[1], "models") == 0 && strcmp(segs[2], "stats") == 0)
-        return get ? model_stats(call, NULL, -1) : method_not_allowed(call, method, url);
-    if (n >= 3 && strcmp(segs[1], "models") == 0)
-        return model_route(call, segs, n, method, url);
-    if (n == 3 && strcmp(segs[1], "repository") == 0 && strcmp(segs[2], "index") == 0)
-        return post ? repository_index_route(call) : method_not_allowed(call, method, url);
-    if (n == 5 && strcmp(segs[1], "repository") == 0 && strcmp(segs[2], "models") == 0 &&
-        (strcmp(segs[4], "load") == 0 || strcmp(segs[4], "unload") == 0))
-        return post ? repository_control(call, segs[3], strcmp(segs[4], "load") == 0)
-                    : method_not_allowed(call, method, url);
+    if (r.endpoint == HTTP_ENDPOINT_BAD_VERSION)
+        return http_respond_error(call, STATUS_INVALID_ARGUMENT,
+                                  "model version must be a non-negative integer");
+    if (!r.method_allowed)
+        return method_not_allowed(call, method, url);
+    switch (r.endpoint) {
+    case HTTP_ENDPOINT_SERVER_METADATA:
+        return http_respond_json(call, MHD_HTTP_OK,
+                                 kserve_server_metadata_json(SERVER_INFO_NAME, SERVER_INFO_VERSION,
+                                                             server_info_extensions));
+    case HTTP_ENDPOINT_HEALTH_LIVE:
+        return health(call, false);
+    case HTTP_ENDPOINT_HEALTH_READY:
+        return health(call, true);
+    case HTTP_ENDPOINT_STATS:
+        return model_stats(call, NULL, -1);
+    case HTTP_ENDPOINT_MODEL_METADATA:
+        return model_metadata(call, &p);
+    case HTTP_ENDPOINT_MODEL_READY:
+        return model_ready(call, &p);
+    case HTTP_ENDPOINT_MODEL_CONFIG:
+        return model_config(call, &p);
+    case HTTP_ENDPOINT_MODEL_STATS:
+        return model_stats(call, p.name, p.version);
+    case HTTP_ENDPOINT_MODEL_INFER:
+        return infer(call, &p);
+    case HTTP_ENDPOINT_REPOSITORY_INDEX:
+        return repository_index_route(call);
+    case HTTP_ENDPOINT_REPOSITORY_LOAD:
+        return repository_control(call, p.name, true);
+    case HTTP_ENDPOINT_REPOSITORY_UNLOAD:
+        return repository_control(call, p.name, false);
+    case HTTP_ENDPOINT_NONE:
+    case HTTP_ENDPOINT_BAD_VERSION:
+        break;
+    }
     return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
 }

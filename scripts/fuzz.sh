@@ -9,7 +9,8 @@
 #   --seconds N        fuzz each target for N seconds (default 30)
 #   --timeout-secs T   an input that runs longer is a hang (default 10)
 #   --no-build         use the fuzzers already built in build-fuzz
-#   TARGET             http, rest_infer, grpc, model, config, tensor_file (default: all)
+#   TARGET             http, rest_infer, grpc, model, model_run, config, tensor_file
+#                      (default: all)
 #
 # Per target, under build-fuzz/fuzz/TARGET/: corpus/ (what the fuzzer has
 # learnt, kept between runs; the committed seeds and reproducers are read
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --seconds) seconds="$2"; shift 2 ;;
     --timeout-secs) timeout_secs="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac

@@ -500,6 +500,9 @@ def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     corpus = {"http": http_seeds(), "rest_infer": rest_seeds(), "grpc": grpc_seeds(),
               "model": model_seeds(), "tensor_file": tensor_seeds(), "config": config_seeds()}
+    # The run harness starts from the models that load without external files.
+    corpus["model_run"] = {name: data for name, data in corpus["model"].items()
+                           if not name.startswith("external")}
     for target, files in corpus.items():
         write_all(root, "corpus", target, files)
     for target, files in known_reproducers().items():

@@ -22,12 +22,6 @@
 
 #include "fuse_match.h"
 
-/*
- * Bytes a folded node may make beyond what its constant inputs hold. Past
- * it the node runs in the plan instead (see fold_grows).
- */
-#define COMPILE_FOLD_MAX_GROWTH ((size_t)16 << 20)
-
 static status_t topo_sort(graph_t *g, error_t *err)
 {
     int n = g->n_nodes;
@@ -118,25 +112,6 @@ static bool all_inputs_constant(const graph_t *g, const graph_node_t *node)
     return true;
 }
 
-/*
- * True when folding node would make far more bytes than its constant inputs
- * hold (ConstantOfShape, Expand, Tile, Range from a few numbers): such a
- * node is left to the plan, so that loading a model costs about what its
- * file holds. outputs has the shapes graph_node_infer gave.
- */
-static bool fold_grows(const graph_node_t *node, const tensor_t **inputs, const tensor_t *outputs,
-                       size_t workspace)
-{
-    size_t in_bytes = 0, out_bytes = workspace;
-
-    for (int k = 0; k < node->n_inputs; k++)
-        if (inputs[k])
-            in_bytes += tensor_bytes(inputs[k]);
-    for (int k = 0; k < node->n_outputs; k++)
-        out_bytes += tensor_bytes(&outputs[k]);
-    return out_bytes > in_bytes && out_bytes - in_bytes > COMPILE_FOLD_MAX_GROWTH;
-}
-
 static status_t fold_constants(graph_t *g, error_t *err)
 {
     const tensor_t *inputs[NODE_MAX_INPUTS];
@@ -153,7 +128,8 @@ static status_t fold_constants(graph_t *g, error_t *err)
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         node_inputs(g, node, inputs);
         st = graph_node_infer(g, node, inputs, outputs, &workspace, err);
-        if (!st && fold_grows(node, inputs, outputs, workspace))
+        /* Left to the plan: loading costs about what the file holds. */
+        if (!st && graph_node_fold_grows(node, inputs, outputs, workspace))
             continue;
         if (!st)
             st = graph_node_fold(g, node, inputs, outputs, &g->arena, err);

@@ -134,23 +134,23 @@ static status_t map_file(const char *path, importer_t *im, error_t *err)
 
     if (fd < 0)
         return error_set(err, errno == ENOENT ? STATUS_NOT_FOUND : STATUS_IO,
-                         "cannot open model '%s': %s", path, strerror(errno));
+                         "cannot open the model: %s", strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = error_set(err, STATUS_IO, "model '%s' is not a regular file", path);
+        rc = error_set(err, STATUS_IO, "the model is not a regular file");
         goto cleanup;
     }
     if (st.st_size > ONNX_MODEL_MAX_BYTES) {
-        rc = error_set(err, STATUS_LIMIT_EXCEEDED, "model '%s' is %lld bytes, over the %lld limit",
-                       path, (long long)st.st_size, (long long)ONNX_MODEL_MAX_BYTES);
+        rc = error_set(err, STATUS_LIMIT_EXCEEDED, "the model is %lld bytes, over the %lld limit",
+                       (long long)st.st_size, (long long)ONNX_MODEL_MAX_BYTES);
         goto cleanup;
     }
     if (st.st_size == 0) {
-        rc = error_set(err, STATUS_INVALID_MODEL, "model '%s' is empty", path);
+        rc = error_set(err, STATUS_INVALID_MODEL, "the file is empty");
         goto cleanup;
     }
     map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
-        rc = error_set(err, STATUS_IO, "cannot map model '%s': %s", path, strerror(errno));
+        rc = error_set(err, STATUS_IO, "cannot map the model: %s", strerror(errno));
         goto cleanup;
     }
     im->file = map;
@@ -238,7 +238,7 @@ static status_t check_value_info_bytes(const uint8_t *data, size_t len, const ch
  * initializers. Counts are checked as they are read, so a file of many tiny
  * messages is refused before they are unpacked.
  */
-static status_t scan_model(importer_t *im, const char *path, error_t *err)
+static status_t scan_model(importer_t *im, error_t *err)
 {
     wire_reader_t r;
     wire_field_t f;
@@ -306,7 +306,7 @@ static status_t scan_model(importer_t *im, const char *path, error_t *err)
         return st;
     if (st || r.corrupt || !im->graph_bytes)
         return error_set(err, STATUS_INVALID_MODEL,
-                         "'%s' is not a valid ONNX model (truncated or corrupt protobuf)", path);
+                         "not a valid ONNX model (truncated or corrupt protobuf)");
     return STATUS_OK;
 }
 
@@ -827,7 +827,7 @@ status_t onnx_import(const char *path, graph_t **out, error_t *err)
     snprintf(im.model_dir, sizeof im.model_dir, "%s", dirname(path_copy));
     st = map_file(path, &im, err);
     if (!st)
-        st = scan_model(&im, path, err);
+        st = scan_model(&im, err);
     if (st)
         goto cleanup;
     /*

@@ -80,7 +80,8 @@ static bool write_model(const char *path)
     for (int i = 0; i < 4; i++) {
         bool ids = i == 1 || i == 3;
         value_info(&vis[i], &types[i], &tts[i], &shapes[i], dims[i], dim_lists[i], names[i],
-                   ids ? ONNX__TENSOR_PROTO__DATA_TYPE__INT64 : ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT,
+                   ids ? ONNX__TENSOR_PROTO__DATA_TYPE__INT64
+                       : ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT,
                    "batch", ids ? "len" : NULL, 4);
     }
     relu.op_type = "Relu";

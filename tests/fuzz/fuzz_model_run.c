@@ -18,6 +18,8 @@
 
 /* Elements of all inputs together past which a model is only loaded, not run. */
 #define FUZZ_RUN_MAX_INPUT_ELEMENTS (1 << 16)
+/* INFERD_MAX_PLAN_BYTES for the runs. */
+#define FUZZ_RUN_MAX_PLAN "256M"
 
 static char model_path[PATH_MAX];
 
@@ -32,6 +34,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     snprintf(model_path, sizeof model_path, "%s/model.onnx", fuzz_scratch_dir());
     engine_set_warning_handler(ignore_warning);
+    /*
+     * Plans are capped below scripts/fuzz.sh's 512 MiB allocation limit, as
+     * a server on a small machine would be: a model asking for more is
+     * refused, and only an allocation past the cap is a finding.
+     */
+    setenv("INFERD_MAX_PLAN_BYTES", FUZZ_RUN_MAX_PLAN, 1);
     return 0;
 }
 

@@ -15,7 +15,8 @@
 #include "fuzz_util.h"
 #include "kserve.h"
 
-/* --max-tensor-elements the server runs with unless told otherwise; the small one tests the limit. */
+/* --max-tensor-elements the server runs with unless told otherwise; the small one tests the limit.
+ */
 #define FUZZ_LIMIT_DEFAULT 0
 #define FUZZ_LIMIT_SMALL   16
 

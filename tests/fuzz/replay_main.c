@@ -50,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
-    return "max_allocation_size_mb=" STRINGIFY(REPLAY_MAX_ALLOCATION_MB)
-        ":allocator_may_return_null=0";
+    return "max_allocation_size_mb=" STRINGIFY(
+        REPLAY_MAX_ALLOCATION_MB) ":allocator_may_return_null=0";
 }
 #else
 /* glibc's own allocator, which no header declares. */

@@ -213,7 +213,7 @@ def broken_models(example_repo):
                                 "1/weights.bin": bytes(4096)},
                                "has 4096 bytes, fewer than offset 0 + 17179869184"),
         "bad_nesting": ({"1/model.onnx": nested_model(40)}, "deeper than"),
-        "bad_empty": ({"1/model.onnx": b""}, "is empty"),
+        "bad_empty": ({"1/model.onnx": b""}, "the file is empty"),
         "bad_config": ({"config.json": b"{\"max_batch_size\": ", "1/model.onnx": mlp},
                        "config.json"),
     }

@@ -391,7 +391,9 @@ static long peak_rss_bytes(void)
 /*
  * Folding that would make far more than its constants hold (ConstantOfShape
  * of [8192, 8192]: 256 MiB from 16 bytes) is left to the plan: loading
- * keeps to about what the file holds, which the peak RSS shows.
+ * keeps to about what the file holds, which the peak RSS shows. Running it
+ * needs a 256 MiB plan, over the 64 MiB main() allows (INFERD_MAX_PLAN_BYTES):
+ * refused before anything that size is allocated.
  */
 static void test_fold_growth(void)
 {
@@ -412,6 +414,17 @@ static void test_fold_growth(void)
     before = peak_rss_bytes();
     CHECK(load(write_model(&spec, "fold_growth.onnx"), &m, &err) == STATUS_OK);
     CHECK(peak_rss_bytes() - before < 64L << 20);
+    if (m) {
+        engine_context_t *ctx = NULL;
+        const tensor_t *out;
+        float x[3] = {0};
+        tensor_t in = {.dtype = DTYPE_FLOAT, .rank = 2, .dims = {1, 3}, .data = x};
+        CHECK(engine_context_create(m, 1, &ctx, &err) == STATUS_OK);
+        CHECK(engine_context_run(ctx, &in, 1, &out, &err) == STATUS_LIMIT_EXCEEDED);
+        CHECK(strstr(err.message, "INFERD_MAX_PLAN_BYTES") != NULL);
+        CHECK(peak_rss_bytes() - before < 64L << 20);
+        engine_context_free(ctx);
+    }
     engine_model_free(m);
 }
 
@@ -449,6 +462,8 @@ int main(void)
 
     if (!mkdtemp(tmp_dir))
         return 1;
+    /* Read once, at the first plan: test_fold_growth's model needs more. */
+    setenv("INFERD_MAX_PLAN_BYTES", "64M", 1);
     test_add_initializer_and_dynamic_batch();
     test_constant_node_and_raw_data();
     test_bad_models();

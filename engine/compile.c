@@ -120,13 +120,19 @@ static status_t fold_constants(graph_t *g, error_t *err)
 
     for (int i = 0; i < g->n_nodes && !st; i++) {
         graph_node_t *node = &g->nodes[i];
+        size_t workspace = 0;
         if (!all_inputs_constant(g, node))
             continue;
         outputs = arena_alloc(&g->arena, ((size_t)node->n_outputs + 1) * sizeof *outputs);
         if (!outputs)
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         node_inputs(g, node, inputs);
-        st = graph_node_fold(g, node, inputs, outputs, &g->arena, err);
+        st = graph_node_infer(g, node, inputs, outputs, &workspace, err);
+        /* Left to the plan: loading costs about what the file holds. */
+        if (!st && graph_node_fold_grows(node, inputs, outputs, workspace))
+            continue;
+        if (!st)
+            st = graph_node_fold(g, node, inputs, outputs, &g->arena, err);
         /* Constants that do not fit together are the model's fault, not a caller's. */
         if (st == STATUS_INVALID_ARGUMENT)
             st = err->code = STATUS_INVALID_MODEL;
@@ -333,6 +339,8 @@ static status_t pack_weights(graph_t *g, error_t *err)
         for (int k = 0; k < node->n_inputs && k < 32; k++)
             if (freed_after_pack(g, node, k))
                 pc.freed_inputs |= 1u << k;
+        /* Slots past n_inputs must not hold the previous node's (import checked the counts). */
+        memset(inputs, 0, sizeof inputs);
         node_inputs(g, node, inputs);
         call.op_type = node->op_type;
         call.node = node->name;

@@ -117,6 +117,13 @@ static status_t reserve_arena(engine_context_t *ctx, size_t bytes, error_t *err)
 {
     void *grown;
 
+    /*
+     * Even a plan that needs no bytes (every value empty or constant) gets
+     * an arena: values and workspaces point into it, and pointer
+     * arithmetic on NULL is undefined.
+     */
+    if (bytes < ARENA_ALIGN)
+        bytes = ARENA_ALIGN;
     if (bytes <= ctx->arena_bytes)
         return STATUS_OK;
     grown = aligned_alloc(ARENA_ALIGN, (bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));

@@ -100,4 +100,19 @@ status_t graph_node_infer(const graph_t *g, const graph_node_t *node, const tens
 status_t graph_node_fold(const graph_t *g, const graph_node_t *node, const tensor_t **inputs,
                          tensor_t *outputs, arena_t *arena, error_t *err);
 
+/*
+ * Bytes a folded node may make beyond what its known inputs hold. A node
+ * whose fold would grow more (ConstantOfShape, Expand, Tile or Range from a
+ * few numbers) runs as a step instead, at compile time and in plans, so a
+ * model cannot have a few bytes of file folded into gigabytes.
+ */
+#define GRAPH_FOLD_MAX_GROWTH ((size_t)16 << 20)
+
+/*
+ * True when folding node (outputs and workspace as graph_node_infer gave
+ * them) would grow past GRAPH_FOLD_MAX_GROWTH.
+ */
+bool graph_node_fold_grows(const graph_node_t *node, const tensor_t **inputs,
+                           const tensor_t *outputs, size_t workspace);
+
 #endif

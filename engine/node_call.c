@@ -95,6 +95,19 @@ status_t graph_node_infer(const graph_t *g, const graph_node_t *node, const tens
     return STATUS_OK;
 }
 
+bool graph_node_fold_grows(const graph_node_t *node, const tensor_t **inputs,
+                           const tensor_t *outputs, size_t workspace)
+{
+    size_t in_bytes = 0, out_bytes = workspace;
+
+    for (int k = 0; k < node->n_inputs; k++)
+        if (inputs[k])
+            in_bytes += tensor_bytes(inputs[k]);
+    for (int k = 0; k < node->n_outputs; k++)
+        out_bytes += tensor_bytes(&outputs[k]);
+    return out_bytes > in_bytes && out_bytes - in_bytes > GRAPH_FOLD_MAX_GROWTH;
+}
+
 status_t graph_node_fold(const graph_t *g, const graph_node_t *node, const tensor_t **inputs,
                          tensor_t *outputs, arena_t *arena, error_t *err)
 {

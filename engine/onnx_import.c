@@ -17,6 +17,7 @@
 #include "onnx_tensor.h"
 #include "protobuf_wire.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -46,6 +47,25 @@ enum {
 
 /* Bytes of raw_data copied between two releases of the mapped pages. */
 #define IMPORT_COPY_CHUNK (1 << 20)
+
+/*
+ * Deepest nesting of recursive messages (a graph in a node's attribute, a
+ * sequence type's element type) in what protobuf-c unpacks. Real models
+ * nest a few levels; protobuf-c recurses once per level, so a deeper file
+ * could exhaust the loading thread's stack.
+ */
+#define IMPORT_MAX_NESTING 32
+/* Attributes of one node; ONNX ops have at most a dozen. */
+#define NODE_MAX_ATTRIBUTES 256
+/* Opset imports of one model (one per domain). */
+#define IMPORT_MAX_OPSETS 64
+
+/* NodeProto and GraphProto field numbers the scan counts before unpacking. */
+enum {
+    NODE_FIELD_INPUT = 1,
+    NODE_FIELD_OUTPUT = 2,
+    NODE_FIELD_ATTRIBUTE = 5,
+};
 
 /* Open-addressing map from value name to index, used while importing. */
 typedef struct name_map {
@@ -114,23 +134,23 @@ static status_t map_file(const char *path, importer_t *im, error_t *err)
 
     if (fd < 0)
         return error_set(err, errno == ENOENT ? STATUS_NOT_FOUND : STATUS_IO,
-                         "cannot open model '%s': %s", path, strerror(errno));
+                         "cannot open the model: %s", strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = error_set(err, STATUS_IO, "model '%s' is not a regular file", path);
+        rc = error_set(err, STATUS_IO, "the model is not a regular file");
         goto cleanup;
     }
     if (st.st_size > ONNX_MODEL_MAX_BYTES) {
-        rc = error_set(err, STATUS_LIMIT_EXCEEDED, "model '%s' is %lld bytes, over the %lld limit",
-                       path, (long long)st.st_size, (long long)ONNX_MODEL_MAX_BYTES);
+        rc = error_set(err, STATUS_LIMIT_EXCEEDED, "the model is %lld bytes, over the %lld limit",
+                       (long long)st.st_size, (long long)ONNX_MODEL_MAX_BYTES);
         goto cleanup;
     }
     if (st.st_size == 0) {
-        rc = error_set(err, STATUS_INVALID_MODEL, "model '%s' is empty", path);
+        rc = error_set(err, STATUS_INVALID_MODEL, "the file is empty");
         goto cleanup;
     }
     map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
-        rc = error_set(err, STATUS_IO, "cannot map model '%s': %s", path, strerror(errno));
+        rc = error_set(err, STATUS_IO, "cannot map the model: %s", strerror(errno));
         goto cleanup;
     }
     im->file = map;
@@ -178,11 +198,51 @@ static void list_free(message_list_t *list)
     free(list->items);
 }
 
-/* Walks ModelProto and GraphProto, unpacking everything but the initializers. */
-static status_t scan_model(importer_t *im, const char *path, error_t *err)
+/*
+ * Checks a NodeProto's counts and nesting before protobuf-c unpacks it, so
+ * no node costs more memory or stack than its limits allow; index counts
+ * the nodes.
+ */
+static status_t check_node_bytes(const uint8_t *data, size_t len, size_t index, error_t *err)
+{
+    long inputs = wire_count_field(data, len, NODE_FIELD_INPUT);
+    long outputs = wire_count_field(data, len, NODE_FIELD_OUTPUT);
+    long attributes = wire_count_field(data, len, NODE_FIELD_ATTRIBUTE);
+
+    if (inputs < 0 || !wire_nesting_ok(data, len, WIRE_MSG_NODE, IMPORT_MAX_NESTING))
+        return error_set(err, STATUS_INVALID_MODEL,
+                         "node %zu is corrupt or nests graphs or types deeper than %d levels",
+                         index, IMPORT_MAX_NESTING);
+    if (inputs > NODE_MAX_INPUTS || outputs > NODE_MAX_OUTPUTS || attributes > NODE_MAX_ATTRIBUTES)
+        return error_set(err, STATUS_LIMIT_EXCEEDED,
+                         "node %zu has %ld inputs, %ld outputs and %ld attributes, over the limits "
+                         "of %d, %d and %d",
+                         index, inputs, outputs, attributes, NODE_MAX_INPUTS, NODE_MAX_OUTPUTS,
+                         NODE_MAX_ATTRIBUTES);
+    return STATUS_OK;
+}
+
+/* Checks a graph input or output's ValueInfoProto before it is unpacked. */
+static status_t check_value_info_bytes(const uint8_t *data, size_t len, const char *kind,
+                                       size_t index, error_t *err)
+{
+    if (!wire_nesting_ok(data, len, WIRE_MSG_VALUE_INFO, IMPORT_MAX_NESTING))
+        return error_set(err, STATUS_INVALID_MODEL,
+                         "graph %s %zu is corrupt or nests types deeper than %d levels", kind,
+                         index, IMPORT_MAX_NESTING);
+    return STATUS_OK;
+}
+
+/*
+ * Walks ModelProto and GraphProto, unpacking everything but the
+ * initializers. Counts are checked as they are read, so a file of many tiny
+ * messages is refused before they are unpacked.
+ */
+static status_t scan_model(importer_t *im, error_t *err)
 {
     wire_reader_t r;
     wire_field_t f;
+    size_t values = 0;
     status_t st = STATUS_OK;
 
     wire_reader_init(&r, im->file, im->file_size);
@@ -194,6 +254,9 @@ static status_t scan_model(importer_t *im, const char *path, error_t *err)
             im->graph_bytes = f.data;
             im->graph_size = f.len;
         } else if (f.number == MODEL_FIELD_OPSET_IMPORT && f.type == WIRE_BYTES) {
+            if (im->opsets.count == IMPORT_MAX_OPSETS)
+                return error_set(err, STATUS_LIMIT_EXCEEDED, "model imports more than %d opsets",
+                                 IMPORT_MAX_OPSETS);
             st = list_push(
                 &im->opsets,
                 (ProtobufCMessage *)onnx__operator_set_id_proto__unpack(NULL, f.len, f.data), err);
@@ -204,29 +267,46 @@ static status_t scan_model(importer_t *im, const char *path, error_t *err)
         while (!st && wire_next(&r, &f)) {
             if (f.type != WIRE_BYTES)
                 continue;
-            if (f.number == GRAPH_FIELD_NODE)
+            if (f.number == GRAPH_FIELD_NODE) {
+                if (im->nodes.count == GRAPH_MAX_NODES)
+                    return error_set(err, STATUS_LIMIT_EXCEEDED, "model has more than %d nodes",
+                                     GRAPH_MAX_NODES);
+                st = check_node_bytes(f.data, f.len, im->nodes.count, err);
+                if (st)
+                    return st;
                 st = list_push(&im->nodes,
                                (ProtobufCMessage *)onnx__node_proto__unpack(NULL, f.len, f.data),
                                err);
-            else if (f.number == GRAPH_FIELD_INPUT)
+            } else if (f.number == GRAPH_FIELD_INPUT || f.number == GRAPH_FIELD_OUTPUT) {
+                bool input = f.number == GRAPH_FIELD_INPUT;
+                message_list_t *list = input ? &im->inputs : &im->outputs;
+                if (++values > GRAPH_MAX_VALUES)
+                    return error_set(err, STATUS_LIMIT_EXCEEDED,
+                                     "model has more than %d inputs, outputs and initializers",
+                                     GRAPH_MAX_VALUES);
+                st = check_value_info_bytes(f.data, f.len, input ? "input" : "output", list->count,
+                                            err);
+                if (st)
+                    return st;
                 st = list_push(
-                    &im->inputs,
-                    (ProtobufCMessage *)onnx__value_info_proto__unpack(NULL, f.len, f.data), err);
-            else if (f.number == GRAPH_FIELD_OUTPUT)
-                st = list_push(
-                    &im->outputs,
-                    (ProtobufCMessage *)onnx__value_info_proto__unpack(NULL, f.len, f.data), err);
-            else if (f.number == GRAPH_FIELD_INITIALIZER)
+                    list, (ProtobufCMessage *)onnx__value_info_proto__unpack(NULL, f.len, f.data),
+                    err);
+            } else if (f.number == GRAPH_FIELD_INITIALIZER) {
+                if (++values > GRAPH_MAX_VALUES)
+                    return error_set(err, STATUS_LIMIT_EXCEEDED,
+                                     "model has more than %d inputs, outputs and initializers",
+                                     GRAPH_MAX_VALUES);
                 im->n_initializers++;
-            else if (f.number == GRAPH_FIELD_SPARSE_INITIALIZER)
+            } else if (f.number == GRAPH_FIELD_SPARSE_INITIALIZER) {
                 return error_set(err, STATUS_UNSUPPORTED, "sparse initializers are not supported");
+            }
         }
     }
     if (st == STATUS_OUT_OF_MEMORY)
         return st;
     if (st || r.corrupt || !im->graph_bytes)
         return error_set(err, STATUS_INVALID_MODEL,
-                         "'%s' is not a valid ONNX model (truncated or corrupt protobuf)", path);
+                         "not a valid ONNX model (truncated or corrupt protobuf)");
     return STATUS_OK;
 }
 
@@ -542,11 +622,51 @@ static status_t import_attribute(importer_t *im, const Onnx__NodeProto *np,
     return STATUS_OK;
 }
 
-/* Resolves the op's schema at the model's opset and runs its adapter. */
+/* "2", "2 to 3" or "1 or more" (max < 0: variadic), for messages. */
+static const char *count_range(int min, int max, char *buf, size_t size)
+{
+    if (max < 0)
+        snprintf(buf, size, "%d or more", min);
+    else if (min == max)
+        snprintf(buf, size, "%d", min);
+    else
+        snprintf(buf, size, "%d to %d", min, max);
+    return buf;
+}
+
+/*
+ * Checks a node's input and output counts against its op's info table, and
+ * that every required input is given: before this, nothing may read the
+ * node's inputs (graph passes, folding and packing index them freely).
+ * Adapters narrow the counts further where an opset changed them.
+ */
+static status_t check_arity(const graph_t *g, const graph_node_t *n, error_t *err)
+{
+    const op_info_t *info = n->schema->kernel->info;
+    char range[32];
+
+    if (n->n_inputs < info->min_inputs || (info->max_inputs >= 0 && n->n_inputs > info->max_inputs))
+        return op_fail(err, STATUS_INVALID_MODEL, n->op_type, n->name,
+                       "has %d inputs, opset %d takes %s", n->n_inputs, g->opset,
+                       count_range(info->min_inputs, info->max_inputs, range, sizeof range));
+    if (n->n_outputs < info->min_outputs ||
+        (info->max_outputs >= 0 && n->n_outputs > info->max_outputs))
+        return op_fail(err, STATUS_INVALID_MODEL, n->op_type, n->name,
+                       "has %d outputs, opset %d gives %s", n->n_outputs, g->opset,
+                       count_range(info->min_outputs, info->max_outputs, range, sizeof range));
+    for (int i = 0; i < info->min_inputs; i++)
+        if (n->inputs[i] < 0)
+            return op_fail(err, STATUS_INVALID_MODEL, n->op_type, n->name,
+                           "required input %d is missing (empty name)", i);
+    return STATUS_OK;
+}
+
+/* Resolves the op's schema at the model's opset, checks its arity and runs its adapter. */
 static status_t bind_schema(importer_t *im, graph_node_t *n, error_t *err)
 {
     graph_t *g = im->g;
     op_adapt_t a;
+    status_t st;
 
     if (n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
         return error_set(err, STATUS_UNSUPPORTED, "unsupported op '%s' of domain '%s' (node '%s')",
@@ -560,6 +680,9 @@ static status_t bind_schema(importer_t *im, graph_node_t *n, error_t *err)
         return error_set(err, STATUS_UNSUPPORTED, "unsupported op '%s' (node '%s')", n->op_type,
                          n->name);
     }
+    st = check_arity(g, n, err);
+    if (st)
+        return st;
     if (n->schema->kernel->params_size) {
         n->params = arena_alloc(&g->arena, n->schema->kernel->params_size);
         if (!n->params)
@@ -704,7 +827,7 @@ status_t onnx_import(const char *path, graph_t **out, error_t *err)
     snprintf(im.model_dir, sizeof im.model_dir, "%s", dirname(path_copy));
     st = map_file(path, &im, err);
     if (!st)
-        st = scan_model(&im, path, err);
+        st = scan_model(&im, err);
     if (st)
         goto cleanup;
     /*
@@ -715,11 +838,7 @@ status_t onnx_import(const char *path, graph_t **out, error_t *err)
      */
     release_pages(im.file, im.file_size);
     n_nodes = im.nodes.count;
-    if (n_nodes > GRAPH_MAX_NODES) {
-        st = error_set(err, STATUS_LIMIT_EXCEEDED, "model has %zu nodes, over the %d limit",
-                       n_nodes, GRAPH_MAX_NODES);
-        goto cleanup;
-    }
+    assert(n_nodes <= GRAPH_MAX_NODES);
     im.g = calloc(1, sizeof *im.g);
     if (!im.g || name_map_init(&im.names, im.n_initializers + im.inputs.count + n_nodes * 2) != 0) {
         st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");

@@ -1,10 +1,12 @@
 #include "onnx_tensor.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Copies n typed values into dst, converting each to the element type. */
 #define COPY_CONVERTED(dst_type, dst, src, n)                                                      \
@@ -13,76 +15,107 @@
             ((dst_type *)(dst))[i_] = (dst_type)(src)[i_];                                         \
     } while (0)
 
-static status_t copy_typed_field(const Onnx__TensorProto *tp, const char *what, tensor_t *out,
-                                 size_t numel, error_t *err)
+/*
+ * How many values tp holds in the typed field that carries dtype (ONNX
+ * puts the small integer types and BOOL in int32_data, UINT32 in
+ * uint64_data); false for a dtype no typed field carries here.
+ */
+static bool typed_count(const Onnx__TensorProto *tp, dtype_t dtype, size_t *have)
 {
-    size_t have;
+    switch (dtype) {
+    case DTYPE_FLOAT:
+        *have = tp->n_float_data;
+        return true;
+    case DTYPE_INT64:
+        *have = tp->n_int64_data;
+        return true;
+    case DTYPE_DOUBLE:
+        *have = tp->n_double_data;
+        return true;
+    case DTYPE_UINT32:
+    case DTYPE_UINT64:
+        *have = tp->n_uint64_data;
+        return true;
+    case DTYPE_INT32:
+    case DTYPE_INT16:
+    case DTYPE_UINT16:
+    case DTYPE_INT8:
+    case DTYPE_UINT8:
+    case DTYPE_BOOL:
+        *have = tp->n_int32_data;
+        return true;
+    default:
+        return false;
+    }
+}
 
+/*
+ * Copies numel values of out->dtype from tp's typed field into out->data,
+ * which holds numel elements; typed_count has said the field has exactly
+ * numel, and numel > 0 (an empty field may have a NULL array).
+ */
+static void copy_typed(const Onnx__TensorProto *tp, tensor_t *out, size_t numel)
+{
+    assert(numel > 0);
     switch (out->dtype) {
     case DTYPE_FLOAT:
-        have = tp->n_float_data;
-        if (have == numel)
-            memcpy(out->data, tp->float_data, numel * sizeof(float));
+        memcpy(out->data, tp->float_data, numel * sizeof(float));
         break;
     case DTYPE_INT64:
-        have = tp->n_int64_data;
-        if (have == numel)
-            memcpy(out->data, tp->int64_data, numel * sizeof(int64_t));
+        memcpy(out->data, tp->int64_data, numel * sizeof(int64_t));
         break;
     case DTYPE_DOUBLE:
-        have = tp->n_double_data;
-        if (have == numel)
-            memcpy(out->data, tp->double_data, numel * sizeof(double));
+        memcpy(out->data, tp->double_data, numel * sizeof(double));
         break;
     case DTYPE_UINT32:
-        have = tp->n_uint64_data;
-        if (have == numel)
-            COPY_CONVERTED(uint32_t, out->data, tp->uint64_data, numel);
+        COPY_CONVERTED(uint32_t, out->data, tp->uint64_data, numel);
         break;
     case DTYPE_UINT64:
-        have = tp->n_uint64_data;
-        if (have == numel)
-            memcpy(out->data, tp->uint64_data, numel * sizeof(uint64_t));
+        memcpy(out->data, tp->uint64_data, numel * sizeof(uint64_t));
         break;
     case DTYPE_INT32:
-        have = tp->n_int32_data;
-        if (have == numel)
-            memcpy(out->data, tp->int32_data, numel * sizeof(int32_t));
+        memcpy(out->data, tp->int32_data, numel * sizeof(int32_t));
         break;
     case DTYPE_INT16:
-        have = tp->n_int32_data;
-        if (have == numel)
-            COPY_CONVERTED(int16_t, out->data, tp->int32_data, numel);
+        COPY_CONVERTED(int16_t, out->data, tp->int32_data, numel);
         break;
     case DTYPE_UINT16:
-        have = tp->n_int32_data;
-        if (have == numel)
-            COPY_CONVERTED(uint16_t, out->data, tp->int32_data, numel);
+        COPY_CONVERTED(uint16_t, out->data, tp->int32_data, numel);
         break;
     case DTYPE_INT8:
-        have = tp->n_int32_data;
-        if (have == numel)
-            COPY_CONVERTED(int8_t, out->data, tp->int32_data, numel);
+        COPY_CONVERTED(int8_t, out->data, tp->int32_data, numel);
         break;
     case DTYPE_UINT8:
-        have = tp->n_int32_data;
-        if (have == numel)
-            COPY_CONVERTED(uint8_t, out->data, tp->int32_data, numel);
+        COPY_CONVERTED(uint8_t, out->data, tp->int32_data, numel);
         break;
     case DTYPE_BOOL:
-        have = tp->n_int32_data;
-        if (have == numel)
-            for (size_t i = 0; i < numel; i++)
-                ((uint8_t *)out->data)[i] = tp->int32_data[i] != 0;
+        for (size_t i = 0; i < numel; i++)
+            ((uint8_t *)out->data)[i] = tp->int32_data[i] != 0;
         break;
     default:
-        return error_set(err, STATUS_UNSUPPORTED, "%s: dtype %s is not supported", what,
-                         dtype_name(out->dtype));
+        assert(!"typed_count accepted a dtype copy_typed does not know");
+        break;
     }
-    if (have != numel)
-        return error_set(err, STATUS_INVALID_MODEL, "%s: holds %zu values, its shape needs %zu",
-                         what, have, numel);
-    return STATUS_OK;
+}
+
+/*
+ * Reads an external data offset or length: decimal digits only (strtoll
+ * would take "-1", " 5" or "5x", and saturate on overflow).
+ */
+static bool parse_size(const char *text, long long *out)
+{
+    long long n = 0;
+
+    if (!*text)
+        return false;
+    for (const char *p = text; *p; p++) {
+        int digit = *p - '0';
+        if (digit < 0 || digit > 9 || n > (LLONG_MAX - digit) / 10)
+            return false;
+        n = n * 10 + digit;
+    }
+    *out = n;
+    return true;
 }
 
 /*
@@ -125,35 +158,53 @@ static status_t resolve_external_path(const char *model_dir, const char *locatio
     return STATUS_OK;
 }
 
+/*
+ * Reads the external data of tp (bytes bytes) into a new arena block
+ * (*data). Everything is checked before the allocation: the keys, the
+ * location (inside model_dir), and that the file is a regular file holding
+ * offset + bytes, so a reference to more data than exists allocates
+ * nothing.
+ */
 static status_t read_external(const Onnx__TensorProto *tp, const char *model_dir, const char *what,
-                              tensor_t *out, size_t bytes, error_t *err)
+                              arena_t *arena, size_t bytes, void **data, error_t *err)
 {
     const char *location = NULL;
     long long offset = 0, length = -1;
     char path[PATH_MAX];
+    struct stat info;
     FILE *f = NULL;
     status_t st;
 
+    *data = NULL;
     if (!model_dir)
         return error_set(err, STATUS_INVALID_MODEL, "%s: external data is not allowed here", what);
+    if (tp->n_external_data > ONNX_EXTERNAL_MAX_KEYS)
+        return error_set(err, STATUS_INVALID_MODEL,
+                         "%s: external data has %zu keys, over the limit of %d", what,
+                         tp->n_external_data, ONNX_EXTERNAL_MAX_KEYS);
     for (size_t i = 0; i < tp->n_external_data; i++) {
         const Onnx__StringStringEntryProto *e = tp->external_data[i];
         if (!e->key || !e->value)
             continue;
         if (strcmp(e->key, "location") == 0)
             location = e->value;
-        else if (strcmp(e->key, "offset") == 0)
-            offset = strtoll(e->value, NULL, 10);
-        else if (strcmp(e->key, "length") == 0)
-            length = strtoll(e->value, NULL, 10);
+        else if (strcmp(e->key, "offset") == 0 && !parse_size(e->value, &offset))
+            return error_set(err, STATUS_INVALID_MODEL,
+                             "%s: external data offset '%.32s' is not a number of bytes", what,
+                             e->value);
+        else if (strcmp(e->key, "length") == 0 && !parse_size(e->value, &length))
+            return error_set(err, STATUS_INVALID_MODEL,
+                             "%s: external data length '%.32s' is not a number of bytes", what,
+                             e->value);
     }
     if (!location)
         return error_set(err, STATUS_INVALID_MODEL, "%s: external data has no location", what);
-    if (offset < 0 || (length >= 0 && (unsigned long long)length != bytes) ||
+    if ((length >= 0 && (unsigned long long)length != bytes) ||
         (long long)bytes > ONNX_EXTERNAL_MAX_BYTES)
         return error_set(err, STATUS_INVALID_MODEL,
-                         "%s: external data offset %lld / length %lld do not fit %zu bytes", what,
-                         offset, length, bytes);
+                         "%s: external data length %lld does not match the %zu bytes its shape "
+                         "needs (at most %lld)",
+                         what, length, bytes, (long long)ONNX_EXTERNAL_MAX_BYTES);
     st = resolve_external_path(model_dir, location, what, path, err);
     if (st)
         return st;
@@ -161,10 +212,27 @@ static status_t read_external(const Onnx__TensorProto *tp, const char *model_dir
     if (!f)
         return error_set(err, STATUS_IO, "%s: cannot open external data '%s': %s", what, path,
                          strerror(errno));
-    if (fseeko(f, (off_t)offset, SEEK_SET) != 0 || fread(out->data, 1, bytes, f) != bytes)
+    if (fstat(fileno(f), &info) != 0 || !S_ISREG(info.st_mode)) {
+        st = error_set(err, STATUS_INVALID_MODEL, "%s: external data '%s' is not a regular file",
+                       what, path);
+        goto cleanup;
+    }
+    /* offset <= 2^63 - 1 and bytes <= ONNX_EXTERNAL_MAX_BYTES: the sum cannot overflow. */
+    if ((unsigned long long)info.st_size < (unsigned long long)offset + bytes) {
         st = error_set(err, STATUS_INVALID_MODEL,
-                       "%s: external data '%s' is shorter than offset %lld + %zu bytes", what, path,
-                       offset, bytes);
+                       "%s: external data '%s' has %lld bytes, fewer than offset %lld + %zu", what,
+                       path, (long long)info.st_size, offset, bytes);
+        goto cleanup;
+    }
+    *data = arena_alloc(arena, bytes ? bytes : 1);
+    if (!*data) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "%s: out of memory", what);
+        goto cleanup;
+    }
+    if (fseeko(f, (off_t)offset, SEEK_SET) != 0 || fread(*data, 1, bytes, f) != bytes)
+        st = error_set(err, STATUS_IO, "%s: cannot read %zu bytes at offset %lld of '%s'", what,
+                       bytes, offset, path);
+cleanup:
     fclose(f);
     return st;
 }
@@ -202,17 +270,13 @@ status_t onnx_tensor_header(const Onnx__TensorProto *tp, const char *what, tenso
 status_t onnx_tensor_convert(Onnx__TensorProto *tp, const char *model_dir, const char *what,
                              arena_t *arena, tensor_t *out, error_t *err)
 {
-    size_t bytes = 0;
+    size_t bytes = 0, numel, have;
     status_t st = onnx_tensor_header(tp, what, out, &bytes, err);
 
     if (st)
         return st;
-    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
-        out->data = arena_alloc(arena, bytes);
-        if (!out->data)
-            return error_set(err, STATUS_OUT_OF_MEMORY, "%s: out of memory", what);
-        return read_external(tp, model_dir, what, out, bytes, err);
-    }
+    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+        return read_external(tp, model_dir, what, arena, bytes, &out->data, err);
     if (tp->has_raw_data) {
         if (tp->raw_data.len != bytes)
             return error_set(err, STATUS_INVALID_MODEL,
@@ -232,8 +296,18 @@ status_t onnx_tensor_convert(Onnx__TensorProto *tp, const char *model_dir, const
             return error_set(err, STATUS_OUT_OF_MEMORY, "%s: out of memory", what);
         return STATUS_OK;
     }
+    /* The values must be there before their room is allocated: dims alone prove nothing. */
+    numel = bytes / dtype_size(out->dtype);
+    if (!typed_count(tp, out->dtype, &have))
+        return error_set(err, STATUS_UNSUPPORTED, "%s: dtype %s is not supported", what,
+                         dtype_name(out->dtype));
+    if (have != numel)
+        return error_set(err, STATUS_INVALID_MODEL, "%s: holds %zu values, its shape needs %zu",
+                         what, have, numel);
     out->data = arena_alloc(arena, bytes ? bytes : 1);
     if (!out->data)
         return error_set(err, STATUS_OUT_OF_MEMORY, "%s: out of memory", what);
-    return copy_typed_field(tp, what, out, bytes / dtype_size(out->dtype), err);
+    if (numel > 0)
+        copy_typed(tp, out, numel);
+    return STATUS_OK;
 }

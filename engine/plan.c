@@ -4,9 +4,12 @@
  */
 #include "plan.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cpu_cache.h"
 #include "memory_plan.h"
@@ -19,6 +22,26 @@
  * / 8.9 / 9.3, best at the 12 MB batch; ResNet-50 93 / 81 / 79 / 85.
  */
 #define PLAN_CACHE_SHARE_DIVISOR 2
+
+static size_t max_bytes = SIZE_MAX;
+static pthread_once_t max_bytes_once = PTHREAD_ONCE_INIT;
+
+static void read_max_bytes(void)
+{
+    const char *forced = getenv(PLAN_MAX_BYTES_ENV);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+
+    if (pages > 0 && page > 0 && (uint64_t)pages < SIZE_MAX / (uint64_t)page)
+        max_bytes = (size_t)pages * (size_t)page / 2;
+    if (forced)
+        cpu_cache_parse_bytes(forced, &max_bytes);
+}
+
+size_t plan_max_bytes(void)
+{
+    pthread_once(&max_bytes_once, read_max_bytes);
+    return max_bytes;
+}
 
 static status_t copy_key(plan_t *p, const graph_t *g, const tensor_t *inputs, error_t *err)
 {
@@ -113,10 +136,21 @@ static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
 
         for (int k = 0; k < node->n_inputs; k++)
             inputs[k] = node->inputs[k] >= 0 ? &p->values[node->inputs[k]].desc : NULL;
-        if (fold)
+        st = graph_node_infer(g, node, inputs, outputs, &workspace, err);
+        /* A fold that would make far more than it reads runs as a step, in the arena. */
+        if (!st && fold && !node->schema->kernel->shape_only &&
+            graph_node_fold_grows(node, inputs, outputs, workspace))
+            fold = false;
+        if (!st && fold) {
+            for (int k = 0; k < node->n_outputs; k++)
+                p->folded_bytes += tensor_bytes(&outputs[k]);
+            if (p->folded_bytes > plan_max_bytes())
+                return error_set(err, STATUS_LIMIT_EXCEEDED,
+                                 "%s node '%s': the plan for these input shapes folds over %zu "
+                                 "bytes of constants (%s)",
+                                 node->op_type, node->name, plan_max_bytes(), PLAN_MAX_BYTES_ENV);
             st = graph_node_fold(g, node, inputs, outputs, &p->arena, err);
-        else
-            st = graph_node_infer(g, node, inputs, outputs, &workspace, err);
+        }
         if (st)
             return st;
         for (int k = 0; k < node->n_outputs; k++) {
@@ -405,6 +439,13 @@ status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_
     }
     if (!st && !split_only)
         st = assign_memory(p, g, err);
+    /* A split plan's arena is only an estimate: its sub-batch plans are checked themselves. */
+    if (!st && !split_only && p->arena_bytes > plan_max_bytes() - p->folded_bytes)
+        st = error_set(err, STATUS_LIMIT_EXCEEDED,
+                       "the plan for these input shapes needs %zu bytes of activations and "
+                       "workspaces and %zu of folded constants, over the %zu allowed (%s, or half "
+                       "the memory)",
+                       p->arena_bytes, p->folded_bytes, plan_max_bytes(), PLAN_MAX_BYTES_ENV);
     if (st) {
         plan_release(p);
         return st;

@@ -45,6 +45,7 @@ typedef struct plan {
     plan_step_t *steps;
     int n_steps;
     size_t arena_bytes;
+    size_t folded_bytes; /* constants folded into the plan's own arena */
     /*
      * Dim 0 of every input when every step computes it row by row (see
      * op_kernel_t.batch_inputs), so the batch may run as sub-batches with
@@ -65,9 +66,24 @@ typedef struct plan {
 } plan_t;
 
 /*
+ * Environment variable capping the bytes one plan may take (its arena of
+ * activations and workspaces plus the constants it folds): a number of
+ * bytes with an optional K, M or G suffix, as cpu_cache_parse_bytes reads
+ * it. Without it (or with a value that does not parse), half the
+ * machine's physical memory: a model that asks for more for one request
+ * is refused with STATUS_LIMIT_EXCEEDED rather than left to exhaust the
+ * memory every other model needs too.
+ */
+#define PLAN_MAX_BYTES_ENV "INFERD_MAX_PLAN_BYTES"
+
+/* The cap PLAN_MAX_BYTES_ENV describes; read once, safe from any thread. */
+size_t plan_max_bytes(void);
+
+/*
  * Builds the plan of g for inputs (already validated against the model's
  * declared inputs), prepared for kernels running on threads threads. The
- * caller owns the returned reference.
+ * caller owns the returned reference. Fails with STATUS_LIMIT_EXCEEDED
+ * when the plan would take more than plan_max_bytes().
  */
 status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_t **out,
                     error_t *err);

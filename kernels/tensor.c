@@ -25,10 +25,17 @@ bool shape_valid(int rank, const int64_t *dims, int64_t *numel)
     for (int i = 0; i < rank; i++) {
         if (dims[i] < 0 || dims[i] > TENSOR_MAX_ELEMENTS)
             return false;
-        if (dims[i] == 0)
+        if (dims[i] == 0) {
             empty = true;
-        else if (!empty && (n *= dims[i]) > TENSOR_MAX_ELEMENTS)
+            continue;
+        }
+        /*
+         * The non-zero dims of an empty tensor are bounded too, so strides
+         * stay in range. Divide first: n and dims[i] are each up to 2^32.
+         */
+        if (n > TENSOR_MAX_ELEMENTS / dims[i])
             return false;
+        n *= dims[i];
     }
     if (numel)
         *numel = empty ? 0 : n;

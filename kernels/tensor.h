@@ -39,7 +39,8 @@ size_t tensor_bytes(const tensor_t *t);
 
 /*
  * Checks rank and dims: rank in [0, TENSOR_MAX_RANK], every dim >= 0 and the
- * product within TENSOR_MAX_ELEMENTS. Stores the product in *numel.
+ * product of the non-zero dims within TENSOR_MAX_ELEMENTS (so an empty
+ * tensor's strides are in range too). Stores the product in *numel.
  */
 bool shape_valid(int rank, const int64_t *dims, int64_t *numel);
 

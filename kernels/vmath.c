@@ -20,10 +20,12 @@
  * sleef.h declares its ISA-specific entry points only when the whole file
  * is compiled for that ISA (-mavx512f); the library always has them, and
  * this file compiles for the baseline with per-function targets instead.
+ * The declarations carry the same targets: clang refuses a vector argument
+ * whose ABI the baseline would change (GCC accepts either form).
  */
-__m512 Sleef_erff16_u10avx512f(__m512 x);
-__m512 Sleef_expf16_u10avx512f(__m512 x);
-__m256 Sleef_expf8_u10avx2(__m256 x);
+AVX512 __m512 Sleef_erff16_u10avx512f(__m512 x);
+AVX512 __m512 Sleef_expf16_u10avx512f(__m512 x);
+AVX2 __m256 Sleef_expf8_u10avx2(__m256 x);
 
 /*
  * The GELU's tail table (vmath.h, vmath_gelu8_avx2): Chebyshev fits of

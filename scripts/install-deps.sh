@@ -27,6 +27,9 @@ build=(
 tests=(
   # development tools, not needed to compile (the image's build stage leaves them out)
   git clang-format
+  # fuzzing (scripts/fuzz.sh): clang 14 with its libFuzzer and sanitizer runtimes, its
+  # OpenMP runtime (find_package(OpenMP) under clang), llvm-symbolizer for readable reports
+  clang libclang-rt-14-dev libomp-dev llvm
   # HTTP client, conformance data generator, PyTorch references
   libcurl4-openssl-dev python3 python3-numpy python3-onnx python3-torch python3-torchvision
   # gRPC client tests: Python stubs generated from api/*.proto at test time

@@ -6,6 +6,7 @@
  * close notification are back.
  */
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stddef.h>
@@ -133,8 +134,10 @@ status_t grpc_parse_version(const char *text, int64_t *out, error_t *err)
     *out = -1;
     if (!text[0])
         return STATUS_OK;
+    errno = 0;
     v = strtoll(text, &end, 10);
-    if (*end || v < 0 || text[0] < '0' || text[0] > '9')
+    /* Digits only, and no more than fit: strtoll would read "99999999999999999999" as INT64_MAX. */
+    if (*end || v < 0 || text[0] < '0' || text[0] > '9' || errno == ERANGE)
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "model version '%s' must be a non-negative integer", text);
     *out = v;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "http_internal.h"
+#include "http_request.h"
 #include "listen_address.h"
 #include "log.h"
 #include "status_map.h"
@@ -144,7 +145,7 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
     atomic_init(&call->completed, false);
     atomic_fetch_add(&server->state->in_flight, 1);
     length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (length && strtoull(length, NULL, 10) > server->cfg->max_body_bytes)
+    if (http_body_announced_over(length, server->cfg->max_body_bytes))
         call->too_large = true;
     kserve_route_find(url, method, &call->route);
     call->denied = !allowed(call);
@@ -205,7 +206,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&server->state->in_flight, 1);
 }
 
-static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+/* MHD's own messages; its printf-style format is passed on. */
+__attribute__((format(printf, 2, 0))) static void on_mhd_error(void *cls, const char *fmt,
+                                                               va_list ap)
 {
     char message[512];
     vsnprintf(message, sizeof message, fmt, ap);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "http_internal.h"
+#include "http_request.h"
 #include "log.h"
 #include "server_info.h"
 #include "status_map.h"
@@ -188,15 +189,10 @@ static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
     error_t err = {0};
     status_t st;
 
-    if (header) {
-        char *end;
-        unsigned long long n = strtoull(header, &end, 10);
-        if (*end || !*header || n > call->size)
-            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
-                                      "Inference-Header-Content-Length must be a number no larger "
-                                      "than the body");
-        header_len = (size_t)n;
-    }
+    if (header && !http_header_length(header, call->size, &header_len))
+        return http_respond_error(call, STATUS_INVALID_ARGUMENT,
+                                  "Inference-Header-Content-Length must be a number no larger "
+                                  "than the body");
     st = repository_acquire(server->repo, p->name, p->version, &call->model, &err);
     if (st)
         return respond_status_error(call, &err);

@@ -2,6 +2,8 @@
  * matmul_pack.c - packs the constant B of MatMul, Gemm and FusedMatMul
  * into gemm_run's panel layout once per model.
  */
+#include <assert.h>
+
 #include "gemm/gemm.h"
 #include "matmul.h"
 
@@ -13,12 +15,15 @@ static void b_consumed(void *call, size_t bytes)
 /* B as [k, n] (or [n, k] when transposed), if it is a constant float matrix. */
 static status_t pack_b(const op_call_t *call, bool transposed, void **state, error_t *err)
 {
-    const tensor_t *b = call->inputs[1];
+    const tensor_t *b;
     gemm_b_t *packed;
     int64_t k, n;
     status_t st;
 
     *state = NULL;
+    /* Import refuses a MatMul, Gemm or FusedMatMul with fewer inputs. */
+    assert(call->n_inputs >= 2);
+    b = call->inputs[1];
     if (!b || !b->data || b->dtype != DTYPE_FLOAT || b->rank != 2)
         return STATUS_OK;
     k = transposed ? b->dims[1] : b->dims[0];

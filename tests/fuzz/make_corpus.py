@@ -1,0 +1,516 @@
+#!/usr/bin/python3
+"""Writes the seed corpus of every fuzz harness (tests/fuzz/corpus/<target>/).
+
+Seeds are small valid inputs of each entry point plus a few edge cases, so
+the fuzzers start from the shapes real clients and files have. The input
+formats are described at the top of each tests/fuzz/fuzz_<target>.c.
+ONNX seeds use Debian's python3-onnx; protobuf messages of api/*.proto are
+encoded by hand (wire format), so no generated stubs are needed.
+
+Writes the known reproducers too (tests/fuzz/regressions/<target>/), the
+ones that were made by hand rather than found by a fuzzer: see
+KNOWN_REPRODUCERS below.
+
+usage: make_corpus.py [OUTPUT_DIR]   (default: the folder of this script)
+"""
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+# ---- protobuf wire format ---------------------------------------------------
+
+def varint(n):
+    n &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def field_varint(number, value):
+    return varint(number << 3) + varint(value)
+
+
+def field_bytes(number, data):
+    if isinstance(data, str):
+        data = data.encode()
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def field_double(number, value):
+    return varint(number << 3 | 1) + struct.pack("<d", value)
+
+
+def packed_varints(number, values):
+    return field_bytes(number, b"".join(varint(v) for v in values))
+
+
+def packed_floats(number, values):
+    return field_bytes(number, struct.pack("<%df" % len(values), *values))
+
+
+# ---- KServe request messages (api/inference.proto) ------------------------
+
+def infer_parameter(kind, value):
+    """InferParameter: bool_param 1, int64_param 2, string_param 3, double 4, uint64 5."""
+    if kind == "bool":
+        return field_varint(1, int(value))
+    if kind == "int64":
+        return field_varint(2, value)
+    if kind == "string":
+        return field_bytes(3, value)
+    if kind == "double":
+        return field_double(4, value)
+    return field_varint(5, value)
+
+
+def map_entry(number, key, value_message):
+    return field_bytes(number, field_bytes(1, key) + field_bytes(2, value_message))
+
+
+def infer_input(name, datatype, shape, contents=None, parameters=()):
+    msg = field_bytes(1, name) + field_bytes(2, datatype) + packed_varints(3, shape)
+    for key, kind, value in parameters:
+        msg += map_entry(4, key, infer_parameter(kind, value))
+    if contents is not None:
+        msg += field_bytes(5, contents)
+    return msg
+
+
+def model_infer_request(model, inputs, outputs=(), raw=(), version="", request_id="",
+                        parameters=()):
+    msg = field_bytes(1, model)
+    if version:
+        msg += field_bytes(2, version)
+    if request_id:
+        msg += field_bytes(3, request_id)
+    for key, kind, value in parameters:
+        msg += map_entry(4, key, infer_parameter(kind, value))
+    for i in inputs:
+        msg += field_bytes(5, i)
+    for name, binary in outputs:
+        out = field_bytes(1, name)
+        if binary is not None:
+            out += map_entry(2, "binary_data", infer_parameter("bool", binary))
+        msg += field_bytes(6, out)
+    for r in raw:
+        msg += field_bytes(7, r)
+    return msg
+
+
+# fuzz_grpc.c's byte 0: the message, in its requests[] order.
+GRPC_MODEL_INFER, GRPC_SERVER_LIVE, GRPC_SERVER_READY, GRPC_MODEL_READY = 0, 1, 2, 3
+GRPC_SERVER_METADATA, GRPC_MODEL_METADATA, GRPC_MODEL_CONFIG, GRPC_MODEL_STATISTICS = 4, 5, 6, 7
+GRPC_REPOSITORY_INDEX, GRPC_REPOSITORY_LOAD, GRPC_REPOSITORY_UNLOAD, GRPC_HEALTH = 8, 9, 10, 11
+# fuzz_util.h's configs.
+CFG_SIMPLE, CFG_BATCHED, CFG_DTYPES, CFG_IMAGE = 0, 1, 2, 3
+
+
+def grpc_seeds():
+    seeds = {}
+
+    def infer(name, cfg, msg, small_limit=False):
+        seeds[name] = bytes([GRPC_MODEL_INFER, cfg | (4 if small_limit else 0)]) + msg
+
+    simple_typed = model_infer_request("simple", [
+        infer_input("x", "FP32", [2, 3], packed_floats(6, [0.5, 1, 2, 3, 4, 5])),
+        infer_input("y", "INT64", [3], packed_varints(3, [1, 2, 3])),
+    ], outputs=[("sum", None)], request_id="req-1",
+        parameters=[("priority", "int64", 1), ("timeout", "uint64", 1000)])
+    infer("infer_simple_typed", CFG_SIMPLE, simple_typed)
+    simple_raw = model_infer_request("simple", [
+        infer_input("x", "FP32", [2, 3]), infer_input("y", "INT64", [2]),
+    ], raw=[struct.pack("<6f", *range(6)), struct.pack("<2q", 7, -7)], version="1")
+    infer("infer_simple_raw", CFG_SIMPLE, simple_raw)
+    infer("infer_simple_raw_small_limit", CFG_SIMPLE, simple_raw, small_limit=True)
+    batched = model_infer_request("batched", [
+        infer_input("x", "FP32", [2, 3], packed_floats(6, [1] * 6)),
+        infer_input("mask", "BOOL", [2, 2], packed_varints(1, [1, 0, 0, 1])),
+    ], outputs=[("y", True)])
+    infer("infer_batched", CFG_BATCHED, batched)
+    typed = {
+        "BOOL": packed_varints(1, [1, 0, 1, 1]), "UINT8": packed_varints(4, [0, 1, 254, 255]),
+        "INT8": packed_varints(2, [0, 1, 127, (1 << 64) - 128]),
+        "UINT16": packed_varints(4, [0, 1, 2, 65535]), "INT16": packed_varints(2, [-1 & ((1 << 64) - 1), 1, 2, 3]),
+        "UINT32": packed_varints(4, [0, 1, 2, 1 << 31]), "INT32": packed_varints(2, [0, 1, 2, 3]),
+        "UINT64": packed_varints(5, [0, 1, 1 << 63, 3]), "INT64": packed_varints(3, [0, 1, 2, 3]),
+        "FP32": packed_floats(6, [0, 1.5, -2, 1e30]),
+        "FP64": field_bytes(7, struct.pack("<4d", 0, 1, 2, 3)),
+    }
+    infer("infer_dtypes_typed", CFG_DTYPES, model_infer_request(
+        "dtypes", [infer_input(dt, dt, [4], typed[dt]) for dt in typed]))
+    sizes = {"BOOL": 1, "UINT8": 1, "INT8": 1, "UINT16": 2, "INT16": 2, "UINT32": 4, "INT32": 4,
+             "UINT64": 8, "INT64": 8, "FP32": 4, "FP64": 8}
+    infer("infer_dtypes_raw", CFG_DTYPES, model_infer_request(
+        "dtypes", [infer_input(dt, dt, [4]) for dt in sizes],
+        raw=[bytes(range(4 * sizes[dt])) for dt in sizes]))
+    infer("infer_image_raw", CFG_IMAGE, model_infer_request(
+        "image", [infer_input("image", "UINT8", [1, 2, 2, 3])], raw=[bytes(range(12))]))
+    infer("infer_empty_tensor", CFG_IMAGE, model_infer_request(
+        "image", [infer_input("image", "UINT8", [1, 0, 2, 3])], raw=[b""]))
+    infer("infer_bytes_contents", CFG_SIMPLE, model_infer_request("simple", [
+        infer_input("x", "BYTES", [2, 3], field_bytes(8, b"abc")),
+        infer_input("y", "INT64", [1], packed_varints(3, [1]))]))
+    for kind, name in ((GRPC_MODEL_READY, "model_ready"), (GRPC_MODEL_METADATA, "model_metadata"),
+                       (GRPC_MODEL_CONFIG, "model_config"), (GRPC_MODEL_STATISTICS, "model_stats")):
+        seeds[name] = bytes([kind]) + field_bytes(1, "mlp") + field_bytes(2, "1")
+        seeds[name + "_no_version"] = bytes([kind]) + field_bytes(1, "mlp")
+    seeds["model_ready_bad_version"] = bytes([GRPC_MODEL_READY]) + field_bytes(1, "mlp") + \
+        field_bytes(2, "99999999999999999999")
+    seeds["model_ready_utf8"] = bytes([GRPC_MODEL_READY]) + field_bytes(1, b"m\xc3\xa9\xff")
+    for kind, name in ((GRPC_SERVER_LIVE, "server_live"), (GRPC_SERVER_READY, "server_ready"),
+                       (GRPC_SERVER_METADATA, "server_metadata")):
+        seeds[name] = bytes([kind])
+    seeds["repository_index"] = bytes([GRPC_REPOSITORY_INDEX]) + field_bytes(1, "") + \
+        field_varint(2, 1)
+    load_params = field_bytes(3, field_bytes(1, "config") + field_bytes(2, field_bytes(3, "{}")))
+    seeds["repository_load"] = bytes([GRPC_REPOSITORY_LOAD]) + field_bytes(2, "cnn") + load_params
+    seeds["repository_unload"] = bytes([GRPC_REPOSITORY_UNLOAD]) + field_bytes(2, "cnn")
+    seeds["health"] = bytes([GRPC_HEALTH]) + field_bytes(1, "inference.GRPCInferenceService")
+    return seeds
+
+
+# ---- REST infer requests ----------------------------------------------------
+
+def rest_seeds():
+    seeds = {}
+
+    def json_case(name, cfg, body, small_limit=False):
+        seeds[name] = bytes([cfg | (8 if small_limit else 0)]) + json.dumps(body).encode()
+
+    def binary_case(name, cfg, header, data, header_len=None):
+        text = json.dumps(header).encode()
+        n = len(text) if header_len is None else header_len
+        seeds[name] = bytes([cfg | 4, n & 0xFF, n >> 8]) + text + data
+
+    simple = {"id": "42", "inputs": [
+        {"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [[1, 2, 3], [4, 5, 6.5]]},
+        {"name": "y", "shape": [2], "datatype": "INT64", "data": [1, -2]}],
+        "outputs": [{"name": "sum"}, {"name": "count", "parameters": {"binary_data": True}}],
+        "parameters": {"priority": 1, "timeout": 5000}}
+    json_case("simple_json", CFG_SIMPLE, simple)
+    json_case("simple_json_small_limit", CFG_SIMPLE, simple, small_limit=True)
+    json_case("simple_flat", CFG_SIMPLE, {"inputs": [
+        {"name": "y", "shape": [0], "datatype": "INT64", "data": []},
+        {"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [1, 2, 3, 4, 5, 6]}],
+        "parameters": {"binary_data_output": True}})
+    binary_case("simple_binary", CFG_SIMPLE, {"inputs": [
+        {"name": "x", "shape": [2, 3], "datatype": "FP32", "parameters": {"binary_data_size": 24}},
+        {"name": "y", "shape": [1], "datatype": "INT64", "parameters": {"binary_data_size": 8}}],
+        "outputs": [{"name": "sum", "parameters": {"binary_data": True}}]},
+        struct.pack("<6f", *range(6)) + struct.pack("<q", 3))
+    binary_case("simple_binary_mixed", CFG_SIMPLE, {"inputs": [
+        {"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [0, 0, 0, 0, 0, 0]},
+        {"name": "y", "shape": [2], "datatype": "INT64", "parameters": {"binary_data_size": 16}}]},
+        struct.pack("<2q", 1, 2))
+    binary_case("header_longer_than_body", CFG_SIMPLE, {"inputs": []}, b"", header_len=400)
+    json_case("batched", CFG_BATCHED, {"inputs": [
+        {"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [[1, 2, 3], [4, 5, 6]]},
+        {"name": "mask", "shape": [2, 1], "datatype": "BOOL", "data": [[True], [False]]}]})
+    binary_case("batched_binary_bool", CFG_BATCHED, {"inputs": [
+        {"name": "x", "shape": [1, 3], "datatype": "FP32", "parameters": {"binary_data_size": 12}},
+        {"name": "mask", "shape": [1, 3], "datatype": "BOOL", "parameters": {"binary_data_size": 3}}]},
+        struct.pack("<3f", 1, 2, 3) + b"\x00\x01\x07")
+    values = {"BOOL": [True, False, True, True], "UINT8": [0, 1, 254, 255], "INT8": [-128, 0, 1, 127],
+              "UINT16": [0, 1, 2, 65535], "INT16": [-32768, 0, 1, 32767],
+              "UINT32": [0, 1, 2, 4294967295], "INT32": [-2147483648, 0, 1, 2147483647],
+              "UINT64": [0, 1, 2, 9223372036854775807],
+              "INT64": [-9223372036854775808, 0, 1, 9223372036854775807],
+              "FP32": [0, 1.5, -3.4e38, 1e-45], "FP64": [0, 1e308, -1e-308, 2.5]}
+    json_case("dtypes_json", CFG_DTYPES, {"inputs": [
+        {"name": dt, "shape": [4], "datatype": dt, "data": values[dt]} for dt in values]})
+    json_case("image_nested", CFG_IMAGE, {"inputs": [
+        {"name": "image", "shape": [1, 2, 1, 3], "datatype": "UINT8",
+         "data": [[[[1, 2, 3]], [[4, 5, 6]]]]}]})
+    json_case("too_deep", CFG_IMAGE, {"inputs": [
+        {"name": "image", "shape": [1, 1, 1, 3], "datatype": "UINT8",
+         "data": [[[[[[[[[[1, 2, 3]]]]]]]]]]}]})
+    json_case("huge_shape", CFG_IMAGE, {"inputs": [
+        {"name": "image", "shape": [8, 4294967296, 4294967296, 3], "datatype": "UINT8",
+         "data": []}]})
+    seeds["not_json"] = b"\x00{\"inputs\": [}"
+    return seeds
+
+
+# ---- HTTP request lines and headers ----------------------------------------
+
+def http_seeds():
+    def case(method, url, header_len=None, content_length=None, body=b""):
+        lines = [method.encode(), url.encode() if isinstance(url, str) else url]
+        lines.append(b"" if header_len is None else header_len.encode())
+        lines.append(b"" if content_length is None else content_length.encode())
+        return b"\n".join(lines) + b"\n" + body
+
+    body = b'{"inputs":[]}' + bytes(16)
+    return {
+        "server_metadata": case("GET", "/v2"),
+        "health_live": case("GET", "/v2/health/live"),
+        "health_ready": case("GET", "/v2/health/ready"),
+        "stats": case("GET", "/v2/models/stats"),
+        "model_metadata": case("GET", "/v2/models/mlp"),
+        "model_version_ready": case("GET", "/v2/models/mlp/versions/1/ready"),
+        "model_config": case("GET", "/v2/models/cnn/config"),
+        "model_stats": case("GET", "/v2/models/mlp/versions/3/stats"),
+        "infer_binary": case("POST", "/v2/models/mlp/infer", "13", str(len(body)), body),
+        "infer_header_too_long": case("POST", "/v2/models/mlp/infer", "99", "4", b"abcd"),
+        "infer_header_signed": case("POST", "/v2/models/mlp/infer", "-0", "4", b"abcd"),
+        "infer_header_overflow": case("POST", "/v2/models/mlp/infer", "18446744073709551617", "0"),
+        "infer_wrong_method": case("GET", "/v2/models/mlp/infer"),
+        "index": case("POST", "/v2/repository/index", None, "15", b'{"ready": true}'),
+        "load": case("POST", "/v2/repository/models/cnn/load", None, "2", b"{}"),
+        "unload": case("POST", "/v2/repository/models/cnn/unload"),
+        "escaped": case("GET", "/v2/models/a%2Fb/ready?verbose=1"),
+        "escaped_nul": case("GET", "/v2/models/a%00b/ready"),
+        "slashes": case("GET", "//v2///models/m//versions//7/"),
+        "bad_version": case("GET", "/v2/models/m/versions/99999999999999999999"),
+        "too_many_segments": case("GET", "/v2/models/m/versions/1/ready/a/b/c"),
+        "delete": case("DELETE", "/v2/models/m"),
+        "content_length_huge": case("POST", "/v2/models/m/infer", None, "99999999999999999999999"),
+    }
+
+
+# ---- ONNX models ------------------------------------------------------------
+
+def model_bytes(nodes, inputs, outputs, initializers=(), opset=13, ir_version=8):
+    graph = helper.make_graph(nodes, "seed", inputs, outputs, initializer=list(initializers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = ir_version
+    return model.SerializeToString()
+
+
+def float_input(name, dims):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, dims)
+
+
+def weights(name, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+
+
+def no_data(name, data_type, dims):
+    """A TensorProto with a type and dims but no values (helper.make_tensor refuses one)."""
+    t = TensorProto()
+    t.name = name
+    t.data_type = data_type
+    t.dims.extend(dims)
+    return t
+
+
+def external(name, data_type, dims, location, offset=None, length=None):
+    t = no_data(name, data_type, dims)
+    t.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", location), ("offset", offset), ("length", length)):
+        if value is not None:
+            entry = t.external_data.add()
+            entry.key = key
+            entry.value = str(value)
+    return t
+
+
+def model_seeds():
+    seeds = {}
+    seeds["mlp"] = model_bytes(
+        [helper.make_node("MatMul", ["x", "w1"], ["h"]), helper.make_node("Add", ["h", "b1"], ["a"]),
+         helper.make_node("Relu", ["a"], ["r"]), helper.make_node("Gemm", ["r", "w2", "b2"], ["y"]),
+         helper.make_node("Softmax", ["y"], ["p"], axis=-1)],
+        [float_input("x", ["batch", 8])], [float_input("p", ["batch", 3])],
+        [weights("w1", (8, 6)), weights("b1", (6,), 1), weights("w2", (6, 3), 2),
+         weights("b2", (3,), 3)])
+    seeds["cnn"] = model_bytes(
+        [helper.make_node("Conv", ["x", "k", "kb"], ["c"], pads=[1, 1, 1, 1]),
+         helper.make_node("BatchNormalization", ["c", "s", "bb", "m", "v"], ["n"]),
+         helper.make_node("Relu", ["n"], ["r"]),
+         helper.make_node("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+         helper.make_node("GlobalAveragePool", ["p"], ["g"]),
+         helper.make_node("Flatten", ["g"], ["y"])],
+        [float_input("x", ["batch", 2, 8, 8])], [float_input("y", ["batch", 4])],
+        [weights("k", (4, 2, 3, 3)), weights("kb", (4,), 1), weights("s", (4,), 2),
+         weights("bb", (4,), 3), weights("m", (4,), 4),
+         numpy_helper.from_array(np.ones(4, np.float32), "v")])
+    shape = numpy_helper.from_array(np.array([0, -1], np.int64), "shape")
+    seeds["reshape_transpose"] = model_bytes(
+        [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 1]),
+         helper.make_node("Reshape", ["t", "shape"], ["y"])],
+        [float_input("x", ["batch", 3, 4])], [float_input("y", ["batch", 12])], [shape])
+    seeds["constant_typed"] = model_bytes(
+        [helper.make_node("Constant", [], ["c"], value=helper.make_tensor(
+            "c", TensorProto.FLOAT, [2, 2], [1.0, 2.0, 3.0, 4.0])),
+         helper.make_node("Mul", ["x", "c"], ["y"])],
+        [float_input("x", [2, 2])], [float_input("y", [2, 2])])
+    seeds["constant_int64_slice"] = model_bytes(
+        [helper.make_node("Constant", [], ["starts"], value=helper.make_tensor(
+            "starts", TensorProto.INT64, [1], [1])),
+         helper.make_node("Constant", [], ["ends"], value=helper.make_tensor(
+            "ends", TensorProto.INT64, [1], [3])),
+         helper.make_node("Slice", ["x", "starts", "ends"], ["y"])],
+        [float_input("x", [4])], [float_input("y", [2])])
+    seeds["zero_element_initializer"] = model_bytes(
+        [helper.make_node("Concat", ["x", "e"], ["y"], axis=0)],
+        [float_input("x", [3])], [float_input("y", [3])],
+        [helper.make_tensor("e", TensorProto.FLOAT, [0], [])])
+    seeds["external_data"] = model_bytes(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        [float_input("x", ["batch", 4])], [float_input("y", ["batch", 4])],
+        [external("w", TensorProto.FLOAT, [4, 4], "weights.bin", 64, 64)])
+    seeds["external_data_subdir"] = model_bytes(
+        [helper.make_node("Add", ["x", "w"], ["y"])],
+        [float_input("x", [16])], [float_input("y", [16])],
+        [external("w", TensorProto.FLOAT, [16], "sub/w.bin")])
+    seeds["external_data_escapes"] = model_bytes(
+        [helper.make_node("Add", ["x", "w"], ["y"])],
+        [float_input("x", [4])], [float_input("y", [4])],
+        [external("w", TensorProto.FLOAT, [4], "link.bin")])
+    seeds["int_ops"] = model_bytes(
+        [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("Cast", ["s"], ["f"], to=1),
+         helper.make_node("Gather", ["f", "i"], ["g"], axis=0),
+         helper.make_node("Where", ["c", "x", "g"], ["y"])],
+        [float_input("x", [2, 3]), helper.make_tensor_value_info("c", TensorProto.BOOL, [2, 3])],
+        [float_input("y", [2, 3])],
+        [numpy_helper.from_array(np.array(1, np.int64), "i")])
+    seeds["opset_7_gemm"] = model_bytes(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1, alpha=0.5)],
+        [float_input("x", [2, 3])], [float_input("y", [2, 2])],
+        [weights("w", (2, 3)), weights("b", (2,), 1)], opset=7, ir_version=3)
+    return seeds
+
+
+# ---- TensorProto files ------------------------------------------------------
+
+def tensor_seeds():
+    def t(array, name="t"):
+        return numpy_helper.from_array(array, name).SerializeToString()
+
+    seeds = {
+        "float_raw": t(np.arange(12, dtype=np.float32).reshape(3, 4), "input_0"),
+        "int64_raw": t(np.array([-1, 0, 1 << 40], np.int64)),
+        "bool": t(np.array([True, False, True])),
+        "uint8_image": t(np.arange(24, dtype=np.uint8).reshape(1, 2, 4, 3)),
+        "double": t(np.array([1.5, -2.25], np.float64)),
+        "scalar": t(np.array(3.0, np.float32)),
+        "zero_elements_raw": t(np.zeros((2, 0), np.float32)),
+    }
+    typed = [
+        helper.make_tensor("f", TensorProto.FLOAT, [2, 2], [1, 2, 3, 4]),
+        helper.make_tensor("i", TensorProto.INT32, [3], [1, -2, 3]),
+        helper.make_tensor("u", TensorProto.UINT64, [2], [1, 1 << 63]),
+        helper.make_tensor("h", TensorProto.INT16, [2], [-300, 300]),
+        helper.make_tensor("d", TensorProto.DOUBLE, [1], [0.5]),
+    ]
+    for tensor in typed:
+        seeds["typed_" + tensor.name] = tensor.SerializeToString()
+    return seeds
+
+
+# ---- config.json --------------------------------------------------------------
+
+def config_seeds():
+    full = {
+        "name": "m", "platform": "onnx", "max_batch_size": 8,
+        "input": [{"name": "x", "data_type": "FP32", "dims": [4]},
+                  {"name": "ids", "data_type": "INT64", "dims": [-1]}],
+        "output": [{"name": "y", "data_type": "FP32", "dims": [4]}],
+        "dynamic_batching": {"preferred_batch_size": [4, 8], "max_queue_delay_microseconds": 2000,
+                             "max_queue_size": 256, "default_timeout_microseconds": 1000000,
+                             "priority_levels": 2, "default_priority_level": 2},
+        "instance_group": [{"count": 2, "threads": 2}],
+        "version_policy": {"latest": {"num_versions": 2}},
+        "model_warmup": [{"batch_size": 8, "iterations": 3,
+                          "inputs": {"x": {"dims": [4]}, "ids": {"dims": [16]}}}],
+    }
+    seeds = {
+        "empty_object": {},
+        "full": full,
+        "no_batching": {"max_batch_size": 0, "input": [{"name": "ids", "dims": [-1, 7]}]},
+        "all_versions": {"version_policy": {"all": {}}, "instance_group": [{"count": 1}]},
+        "specific_versions": {"version_policy": {"specific": {"versions": [1, 3]}},
+                              "dynamic_batching": {}, "max_batch_size": 4},
+        "wrong_dtype": {"input": [{"name": "x", "data_type": "INT8"}]},
+        "unknown_key": {"max_batch": 3},
+    }
+    out = {name: json.dumps(value, indent=1).encode() for name, value in seeds.items()}
+    out["duplicate_key"] = b'{"max_batch_size": 1, "max_batch_size": 2}'
+    out["not_object"] = b"[1, 2, 3]"
+    return out
+
+
+# ---- reproducers made by hand ------------------------------------------------
+
+def known_reproducers():
+    """The problems of issue 18 that were found before the harnesses were in the tree."""
+    model = {}
+    tensor = {}
+    # A Constant FLOAT [2^31, 2] with no data: a 68-byte model that asked for 16 GiB.
+    model["constant-16gib-no-data.onnx"] = model_bytes(
+        [helper.make_node("Constant", [], ["y"], value=no_data(
+            "c", TensorProto.FLOAT, [1 << 31, 2]))],
+        [], [float_input("y", [1 << 31, 2])])
+    # The same declared size as a tensor file.
+    tensor["float-16gib-no-data.pb"] = no_data("", TensorProto.FLOAT, [1 << 31, 2]).SerializeToString()
+    # External data declaring 16 GiB of a 4 KiB file.
+    model["external-16gib.onnx"] = model_bytes(
+        [helper.make_node("Add", ["x", "w"], ["y"])],
+        [float_input("x", [1 << 31, 2])], [float_input("y", [1 << 31, 2])],
+        [external("w", TensorProto.FLOAT, [1 << 31, 2], "weights.bin")])
+    # Zero elements and no data at all: memcpy(dst, NULL, 0).
+    model["zero-elements-no-data.onnx"] = model_bytes(
+        [helper.make_node("Constant", [], ["c"], value=helper.make_tensor(
+            "c", TensorProto.FLOAT, [0, 3], [])),
+         helper.make_node("Concat", ["x", "c", "e"], ["y"], axis=0)],
+        [float_input("x", [1, 3])], [float_input("y", [1, 3])],
+        [helper.make_tensor("e", TensorProto.FLOAT, [0, 3], [])])
+    tensor["zero-elements-no-data.pb"] = no_data("", TensorProto.INT64, [4, 0]).SerializeToString()
+    # MatMul and Gemm with one input, after a model whose MatMul packed a weight: the
+    # pack step read the stale second slot of its input array.
+    model["matmul-one-input-1-two-inputs.onnx"] = seed_two_input_matmul()
+    model["matmul-one-input-2-one-input.onnx"] = model_bytes(
+        [helper.make_node("MatMul", ["x"], ["y"])], [float_input("x", [2, 8])],
+        [float_input("y", [2, 8])])
+    model["gemm-one-input.onnx"] = model_bytes(
+        [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Gemm", ["h"], ["y"])],
+        [float_input("x", [2, 8])], [float_input("y", [2, 8])], [weights("w", (8, 8))])
+    return {"model": model, "tensor_file": tensor}
+
+
+def seed_two_input_matmul():
+    return model_bytes([helper.make_node("MatMul", ["x", "w"], ["y"])],
+                       [float_input("x", [2, 8])], [float_input("y", [2, 8])],
+                       [weights("w", (8, 8))])
+
+
+def write_all(root, kind, target, files):
+    folder = os.path.join(root, kind, target)
+    os.makedirs(folder, exist_ok=True)
+    for name, data in sorted(files.items()):
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    corpus = {"http": http_seeds(), "rest_infer": rest_seeds(), "grpc": grpc_seeds(),
+              "model": model_seeds(), "tensor_file": tensor_seeds(), "config": config_seeds()}
+    # The run harness starts from the models that load without external files.
+    corpus["model_run"] = {name: data for name, data in corpus["model"].items()
+                           if not name.startswith("external")}
+    for target, files in corpus.items():
+        write_all(root, "corpus", target, files)
+    for target, files in known_reproducers().items():
+        write_all(root, "regressions", target, files)
+    print("wrote %d seeds and %d reproducers under %s" % (
+        sum(len(f) for f in corpus.values()),
+        sum(len(f) for f in known_reproducers().values()), root))
+
+
+if __name__ == "__main__":
+    main()

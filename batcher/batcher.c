@@ -158,6 +158,16 @@ cleanup:
     return st;
 }
 
+void batcher_hurry(batcher_t *b)
+{
+    if (!b || !b->sync_ready)
+        return;
+    pthread_mutex_lock(&b->lock);
+    b->hurrying = true;
+    pthread_cond_broadcast(&b->arrived);
+    pthread_mutex_unlock(&b->lock);
+}
+
 void batcher_drain(batcher_t *b)
 {
     if (!b || !b->sync_ready)

@@ -94,6 +94,14 @@ status_t batcher_create(engine_model_t *model, const batcher_config_t *cfg, batc
 status_t batcher_submit(batcher_t *b, request_t *req, error_t *err);
 
 /*
+ * From now on queued requests run as soon as a worker is free, without
+ * waiting out the queue delay for company; submissions are still taken.
+ * A stopping server calls this before it waits for answers, so that a long
+ * max_queue_delay cannot outlast the exit timeout. NULL is a no-op.
+ */
+void batcher_hurry(batcher_t *b);
+
+/*
  * Stops accepting requests, lets the workers finish everything queued, and
  * joins them. Safe to call more than once, from any thread but a worker's
  * (a completion callback would wait for itself).

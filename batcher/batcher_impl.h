@@ -2,7 +2,7 @@
  * batcher_impl.h - the batcher_t behind batcher.h, shared by the public
  * entry points (batcher.c) and the worker threads (worker.c).
  *
- * Locking: `lock` guards the queue, `draining` and `leader_busy`. At most
+ * Locking: `lock` guards the queue, `draining`, `hurrying` and `leader_busy`. At most
  * one idle worker, the leader, forms the next batch, waiting on `arrived`
  * for requests or for its batch's delay; the other idle workers wait on
  * `turn` to lead next. Completion callbacks and the engine run with no lock
@@ -37,6 +37,7 @@ struct batcher {
     pthread_cond_t turn;    /* the other idle workers' wait: the leader left */
     batcher_queue_t queue;
     bool draining;
+    bool hurrying; /* batches run as soon as they form, without waiting for company */
     bool leader_busy;
 
     pthread_mutex_t drain_lock; /* one drain at a time joins the workers, once */

@@ -660,6 +660,15 @@ fail:
     return rc;
 }
 
+void repository_hurry(repository_t *repo)
+{
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+        if (repo->slots[i].used && repo->slots[i].model)
+            batcher_hurry(repo->slots[i].model->batcher);
+    pthread_mutex_unlock(&repo->lock);
+}
+
 void repository_drain(repository_t *repo)
 {
     pthread_mutex_lock(&repo->lock);

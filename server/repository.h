@@ -109,6 +109,9 @@ int repository_snapshot(repository_t *repo, served_model_t **models, int max);
 /* Versions of name that are ready, ascending; returns the count. */
 int repository_versions(repository_t *repo, const char *name, int64_t *versions, int max);
 
+/* Every batcher runs what it holds at once, without waiting for company (batcher_hurry). */
+void repository_hurry(repository_t *repo);
+
 /* Stops serving: drains every batcher (queued requests still complete). */
 void repository_drain(repository_t *repo);
 

@@ -8,7 +8,8 @@
  *      balancer stops sending new work;
  *   2. the server keeps serving for --drain-delay-secs;
  *   3. it stops accepting connections (HTTP) and calls (gRPC's
- *      shutdown-and-notify) and waits, up to --exit-timeout-secs, for every
+ *      shutdown-and-notify), runs queued requests without waiting out their
+ *      queue delay, and waits, up to --exit-timeout-secs, for every
  *      accepted request to be answered;
  *   4. the batchers drain, gRPC streams a client still holds open are
  *      cancelled, everything is freed, and the process exits 0.
@@ -212,6 +213,8 @@ int cli_serve(int argc, char **argv)
     http_server_quiesce(http);
     grpc_frontend_quiesce(grpc);
     log_info("stopped accepting connections; %d requests in flight", atomic_load(&state.in_flight));
+    /* Queued requests run now: a long queue delay must not hold their answers past the deadline. */
+    repository_hurry(repo);
     if (!wait_in_flight(&state, drain_deadline_ms))
         log_warn("exit timeout: %d requests still in flight", atomic_load(&state.in_flight));
     /* gRPC calls accepted before the quiesce but not picked up yet run now, on live batchers. */

@@ -129,6 +129,35 @@ static void test_lone_request_waits_delay(engine_model_t *model)
     request_free(job.req);
 }
 
+/*
+ * A hurried batcher (a stopping server) runs a waiting request at once,
+ * and takes and runs later submissions without a delay too.
+ */
+static void test_hurry(engine_model_t *model)
+{
+    const int64_t delay = 10 * 1000 * 1000;
+    batcher_config_t cfg = fixture_config(8, delay);
+    batcher_t *b = NULL;
+    job_t jobs[2] = {0};
+    error_t err;
+
+    fixture_reset();
+    CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
+    CHECK(batcher_submit(b, fixture_request(&jobs[0], 2, 3, 5), &err) == STATUS_OK);
+    fixture_sleep_us(20000);
+    batcher_hurry(b);
+    fixture_wait_completed(1);
+    CHECK(batcher_submit(b, fixture_request(&jobs[1], 1, 3, 7), &err) == STATUS_OK);
+    fixture_wait_completed(2);
+    CHECK(fixture_output_right(jobs[0].req, 5, false));
+    CHECK(fixture_output_right(jobs[1].req, 7, false));
+    for (int i = 0; i < 2; i++)
+        CHECK(jobs[i].req->queue_us < 20000 + FIXTURE_SLACK_US);
+    batcher_free(b);
+    for (int i = 0; i < 2; i++)
+        request_free(jobs[i].req);
+}
+
 #define TRICKLE 40
 
 /*
@@ -170,6 +199,7 @@ int main(void)
     test_largest_preferred(fixed);
     test_lone_request_waits_delay(fixed);
     test_trickle_bounded(fixed);
+    test_hurry(fixed);
     engine_model_free(fixed);
     engine_model_free(cols);
     fixture_cleanup();

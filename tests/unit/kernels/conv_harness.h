@@ -164,8 +164,13 @@ static inline void data_init(conv_data_t *d, const conv_case_t *t, enum epilogue
     assert(d->y.data && d->expect);
     d->scale = ref_conv(t, &d->params, d->x.data, d->w.data, has_bias(e) ? d->b.data : NULL,
                         d->r.data, d->expect);
+}
+
+/* Y as a run must find it: R's values when the sum is in place (Y is also R). */
+static inline void data_reset_output(conv_data_t *d, enum epilogue e)
+{
     if (e == EPI_INPLACE_SUM)
-        memcpy(d->y.data, d->r.data, (size_t)ny * sizeof(float));
+        memcpy(d->y.data, d->r.data, (size_t)tensor_numel(&d->r) * sizeof(float));
 }
 
 static inline void data_free(conv_data_t *d)
@@ -240,11 +245,14 @@ static inline void *harness_workspace(size_t bytes)
     return p;
 }
 
-/* path on case t: pack, workspace, run, compared with the reference. */
-static inline void check_path(const conv_path_t *path, double tolerance, const conv_case_t *t,
-                              enum epilogue e, int threads, unsigned seed)
+/*
+ * path on case t with operands d (data_init with the same t and e): pack,
+ * workspace, run, compared with the reference. d can serve several runs:
+ * the reference is the costly part (minutes under the sanitizers).
+ */
+static inline void check_path_on(const conv_path_t *path, double tolerance, const conv_case_t *t,
+                                 enum epilogue e, int threads, conv_data_t *d)
 {
-    conv_data_t d;
     const tensor_t *in[4];
     op_call_t call;
     error_t err = {0};
@@ -252,8 +260,8 @@ static inline void check_path(const conv_path_t *path, double tolerance, const c
     tensor_t y;
     void *packed = NULL;
 
-    data_init(&d, t, e, seed);
-    call = data_call(&d, e, in, threads);
+    data_reset_output(d, e);
+    call = data_call(d, e, in, threads);
     CHECK(path->pack(&call, &packed, &err) == STATUS_OK);
     call.state = packed;
     CHECK(conv_nhwc_resolve(&call, &g, &y, &err) == STATUS_OK);
@@ -263,24 +271,37 @@ static inline void check_path(const conv_path_t *path, double tolerance, const c
     CHECK(path->run(&call, &err) == STATUS_OK);
     if (err.message[0])
         fprintf(stderr, "%s\n", err.message);
-    check_output(&d, tolerance, path->name, t, e, threads);
+    check_output(d, tolerance, path->name, t, e, threads);
     free(call.workspace);
     path->release(packed);
+}
+
+/* path on case t with fresh random operands from seed. */
+static inline void check_path(const conv_path_t *path, double tolerance, const conv_case_t *t,
+                              enum epilogue e, int threads, unsigned seed)
+{
+    conv_data_t d;
+
+    data_init(&d, t, e, seed);
+    check_path_on(path, tolerance, t, e, threads, &d);
     data_free(&d);
 }
 
-/* The ConvNHWC kernel as the engine runs it; W's data is gone once packed. */
-static inline void check_kernel(double tolerance, const conv_case_t *t, enum epilogue e,
-                                int threads, unsigned seed)
+/*
+ * The ConvNHWC kernel as the engine runs it, on operands d (as for
+ * check_path_on); W's data is gone once packed.
+ */
+static inline void check_kernel_on(double tolerance, const conv_case_t *t, enum epilogue e,
+                                   int threads, conv_data_t *dp)
 {
     const op_kernel_t *k = &conv_nhwc_kernel;
-    conv_data_t d;
+    conv_data_t d = *dp;
     const tensor_t *in[4];
     op_call_t call;
     error_t err = {0};
     void *weights, *y_data, *prepared = NULL;
 
-    data_init(&d, t, e, seed);
+    data_reset_output(&d, e);
     call = data_call(&d, e, in, 1);
     CHECK(k->pack(&call, &call.state, &err) == STATUS_OK);
     CHECK(k->packed_inputs & (1u << 1));
@@ -303,6 +324,16 @@ static inline void check_kernel(double tolerance, const conv_case_t *t, enum epi
     k->unprepare(prepared);
     k->release(call.state);
     d.w.data = weights;
+}
+
+/* The ConvNHWC kernel on case t with fresh random operands from seed. */
+static inline void check_kernel(double tolerance, const conv_case_t *t, enum epilogue e,
+                                int threads, unsigned seed)
+{
+    conv_data_t d;
+
+    data_init(&d, t, e, seed);
+    check_kernel_on(tolerance, t, e, threads, &d);
     data_free(&d);
 }
 

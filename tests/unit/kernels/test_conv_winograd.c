@@ -64,18 +64,29 @@ static const double path_tolerance[] = {TOLERANCE, TOLERANCE4, TOLERANCE4};
 #define N_TILE_PATHS 2
 #define N_PATHS      (sizeof winograd_paths / sizeof winograd_paths[0])
 
-/* The first n Winograd paths directly, on a case they must support. */
-static void check_winograd(const conv_case_t *t, enum epilogue e, int threads, unsigned seed,
-                           size_t n)
+/*
+ * The first n Winograd paths directly, on a case they must support, on
+ * 1 .. CONV_HARNESS_MAX_THREADS threads; then the ConvNHWC kernel too if
+ * asked. One set of operands (one reference) serves every run.
+ */
+static void check_winograd(const conv_case_t *t, enum epilogue e, unsigned seed, size_t n,
+                           bool kernel)
 {
     conv_nhwc_params_t p = case_params(t, e);
     int64_t wd[4] = {t->m, t->c, 3, 3};
     tensor_t w = {.dtype = DTYPE_FLOAT, .rank = 4};
+    conv_data_t d;
 
     memcpy(w.dims, wd, sizeof wd);
     CHECK(conv_winograd_supports(&p, &w));
-    for (size_t i = 0; i < n; i++)
-        check_path(&winograd_paths[i], path_tolerance[i], t, e, threads, seed);
+    data_init(&d, t, e, seed);
+    for (int threads = 1; threads <= CONV_HARNESS_MAX_THREADS; threads++) {
+        for (size_t i = 0; i < n; i++)
+            check_path_on(&winograd_paths[i], path_tolerance[i], t, e, threads, &d);
+        if (kernel)
+            check_kernel_on(TOLERANCE4, t, e, threads, &d);
+    }
+    data_free(&d);
 }
 
 /* F(2, 3)'s G, as the Winograd literature writes it. */
@@ -299,15 +310,11 @@ int main(void)
                 round++;
                 if (case_oh(&t) < 1 || case_ow(&t) < 1)
                     continue;
-                for (int threads = 1; threads <= CONV_HARNESS_MAX_THREADS; threads++)
-                    check_winograd(&t, (enum epilogue)(round % EPI_COUNT), threads, seed += 7,
-                                   N_TILE_PATHS);
+                check_winograd(&t, (enum epilogue)(round % EPI_COUNT), seed += 7, N_TILE_PATHS,
+                               false);
             }
     for (size_t i = 0; i < N_LAYERS; i++)
         for (int e = 0; e < EPI_COUNT; e++)
-            for (int threads = 1; threads <= CONV_HARNESS_MAX_THREADS; threads++) {
-                check_winograd(&layers[i], (enum epilogue)e, threads, seed += 7, N_PATHS);
-                check_kernel(TOLERANCE4, &layers[i], (enum epilogue)e, threads, seed += 7);
-            }
+            check_winograd(&layers[i], (enum epilogue)e, seed += 7, N_PATHS, true);
     CHECK_DONE();
 }

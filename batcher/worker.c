@@ -27,7 +27,8 @@ static lead_result_t lead(batcher_t *b, batcher_batch_t *batch, int64_t *taken_u
         int64_t now = request_now_us(), wake_us = 0;
         struct timespec until;
 
-        switch (batcher_form(&b->queue, &b->cfg, b->draining || b->hurrying, now, batch, &wake_us)) {
+        switch (
+            batcher_form(&b->queue, &b->cfg, b->draining || b->hurrying, now, batch, &wake_us)) {
         case BATCHER_FORM_BATCH:
             *taken_us = now;
             return LEAD_BATCH;

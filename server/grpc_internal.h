@@ -91,8 +91,9 @@ struct grpc_unary {
     grpc_status_code code;      /* the answer's status, once decided */
     bool has_details;           /* status_details is the answer's message */
     struct grpc_unary *next_parked;
-    int cancelled; /* RECV_CLOSE_ON_SERVER: the client went away or timed out */
-    bool accepted; /* arrived: counted in state->in_flight */
+    int cancelled;      /* RECV_CLOSE_ON_SERVER: the client went away or timed out */
+    bool accepted;      /* arrived: counted in state->in_flight */
+    int64_t arrived_us; /* response_now_us() when the core handed the call over */
     atomic_int refs;
     grpc_tag_t arrived, closed, sent;
     arena_t arena;         /* the messages of calls other than ModelInfer */

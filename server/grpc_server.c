@@ -240,6 +240,7 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
         return;
     }
     u->accepted = true;
+    u->arrived_us = response_now_us();
     atomic_fetch_add(&u->fe->state->in_flight, 1);
     pthread_mutex_lock(&u->fe->lock);
     u->fe->unanswered++;
@@ -321,6 +322,7 @@ static void unary_send(grpc_unary_t *u, grpc_status_code code, const char *messa
     grpc_frontend_t *fe = u->fe;
     bool park;
 
+    response_count_grpc(&fe->state->responses, (int)code);
     u->code = code;
     if (message) {
         grpc_slice_unref(u->status_details);
@@ -342,6 +344,13 @@ static void unary_send(grpc_unary_t *u, grpc_status_code code, const char *messa
         unary_start_send(u);
 }
 
+/* A ModelInfer call on a model is answered with st: counts its server time. */
+static void infer_answered(grpc_unary_t *u, status_t st)
+{
+    if (u->model && u->method == KSERVE_GRPC_MODEL_INFER)
+        response_durations_add(&u->model->durations, st, response_now_us() - u->arrived_us);
+}
+
 void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg)
 {
     u->response = grpc_pack_message(msg);
@@ -349,11 +358,13 @@ void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg)
         grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory packing the response");
         return;
     }
+    infer_answered(u, STATUS_OK);
     unary_send(u, GRPC_STATUS_OK, NULL);
 }
 
 void grpc_unary_fail(grpc_unary_t *u, status_t st, const char *message)
 {
+    infer_answered(u, st);
     unary_send(u, (grpc_status_code)api_grpc_status(st), message);
 }
 
@@ -434,6 +445,7 @@ static void unknown_arrived(grpc_tag_t *tag, bool ok)
              (int)GRPC_SLICE_LENGTH(c->details.method),
              (const char *)GRPC_SLICE_START_PTR(c->details.method));
     c->status_details = grpc_slice_from_copied_string(message);
+    response_count_grpc(&c->fe->state->responses, GRPC_STATUS_UNIMPLEMENTED);
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
     ops[1].op = GRPC_OP_RECV_CLOSE_ON_SERVER;

@@ -171,6 +171,7 @@ static void finish_if_done_locked(grpc_stream_t *s)
     if (s->finishing || !s->read_done || s->pending > 0 || s->writing || s->head)
         return;
     s->finishing = true;
+    response_count_grpc(&s->fe->state->responses, GRPC_STATUS_OK);
     op.data.send_status_from_server.status = GRPC_STATUS_OK;
     start_locked(s, &op, 1, &s->finished, "status");
 }
@@ -420,6 +421,7 @@ static void deny_locked(grpc_stream_t *s, const char *message)
     s->read_done = true;
     s->finishing = true;
     s->status_details = grpc_slice_from_copied_string(message);
+    response_count_grpc(&s->fe->state->responses, GRPC_STATUS_PERMISSION_DENIED);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
     ops[1].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
     ops[1].data.send_status_from_server.status = GRPC_STATUS_PERMISSION_DENIED;

@@ -39,9 +39,21 @@ static enum MHD_Result respond(http_call_t *call, unsigned status, char *json, b
     }
     if (close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    rc = MHD_queue_response(call->conn, status, resp);
+    rc = http_queue_response(call, status, resp);
     MHD_destroy_response(resp);
     return rc;
+}
+
+enum MHD_Result http_queue_response(http_call_t *call, unsigned status, struct MHD_Response *resp)
+{
+    response_count_http(&call->server->state->responses, status);
+    return MHD_queue_response(call->conn, status, resp);
+}
+
+void http_infer_answered(http_call_t *call, status_t st)
+{
+    if (call->model && call->route.route == KSERVE_ROUTE_MODEL_INFER)
+        response_durations_add(&call->model->durations, st, response_now_us() - call->arrived_us);
 }
 
 enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json)
@@ -51,6 +63,7 @@ enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json
 
 enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message)
 {
+    http_infer_answered(call, st);
     return respond(call, (unsigned)api_http_status(st), kserve_error_json(message),
                    api_status_retryable(st), false);
 }
@@ -142,7 +155,8 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
         return NULL;
     call->server = server;
     call->conn = conn;
-    atomic_init(&call->completed, false);
+    call->arrived_us = response_now_us();
+    atomic_init(&call->phase, HTTP_INFER_QUEUED);
     atomic_fetch_add(&server->state->in_flight, 1);
     length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (http_body_announced_over(length, server->cfg->max_body_bytes))

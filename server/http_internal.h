@@ -20,6 +20,17 @@ struct http_server {
     int port;
 };
 
+/*
+ * Where a queued infer request stands between the batcher's worker and
+ * the connection: the worker resumes the connection only if the handler
+ * has already suspended it, so neither waits for the other.
+ */
+typedef enum http_infer_phase {
+    HTTP_INFER_QUEUED = 0, /* in the batcher; the connection is not suspended yet */
+    HTTP_INFER_SUSPENDED,  /* the connection waits for the completion */
+    HTTP_INFER_COMPLETED,  /* the completion came: req holds the answer */
+} http_infer_phase_t;
+
 /* One HTTP request, from its first byte to the end of its response. */
 typedef struct http_call {
     http_server_t *server;
@@ -33,8 +44,15 @@ typedef struct http_call {
     served_model_t *model;      /* the version an infer request holds */
     request_t *req;             /* an infer request in the batcher */
     kserve_output_prefs_t prefs;
-    atomic_bool completed; /* set by the batcher's completion, before the resume */
+    atomic_int phase;   /* http_infer_phase_t of req */
+    int64_t arrived_us; /* response_now_us() when the headers were read */
 } http_call_t;
+
+/* Queues resp with status on call's connection, counting the status. */
+enum MHD_Result http_queue_response(http_call_t *call, unsigned status, struct MHD_Response *resp);
+
+/* An infer request on a model is answered with st: counts its server time. */
+void http_infer_answered(http_call_t *call, status_t st);
 
 /* Answers with a JSON body (taken: freed by MHD) and status. */
 enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json);

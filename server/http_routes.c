@@ -171,12 +171,12 @@ static enum MHD_Result model_stats(http_call_t *call, const char *name, int64_t 
     return rc;
 }
 
-/* The batcher's completion, on a worker thread: wake the connection up. */
+/* The batcher's completion, on a worker thread: wakes the connection up if it already sleeps. */
 static void infer_done(request_t *req)
 {
     http_call_t *call = req->user;
-    atomic_store(&call->completed, true);
-    MHD_resume_connection(call->conn);
+    if (atomic_exchange(&call->phase, HTTP_INFER_COMPLETED) == HTTP_INFER_SUSPENDED)
+        MHD_resume_connection(call->conn);
 }
 
 static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
@@ -188,6 +188,7 @@ static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
     request_t *req;
     error_t err = {0};
     status_t st;
+    int expected;
 
     if (header && !http_header_length(header, call->size, &header_len))
         return http_respond_error(call, STATUS_INVALID_ARGUMENT,
@@ -209,16 +210,17 @@ static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
     }
     req->done = infer_done;
     req->user = call;
-    call->req = req;
-    /* Suspend first: the completion may resume the connection before submit returns. */
-    MHD_suspend_connection(call->conn);
     st = batcher_submit(call->model->batcher, req, &err);
     if (st) {
-        req->status = st;
-        req->error = err;
-        atomic_store(&call->completed, true);
-        MHD_resume_connection(call->conn);
+        /* Refused (a full queue, a draining model): answered now, without a trip through MHD. */
+        request_free(req);
+        return respond_status_error(call, &err);
     }
+    call->req = req;
+    MHD_suspend_connection(call->conn);
+    expected = HTTP_INFER_QUEUED;
+    if (!atomic_compare_exchange_strong(&call->phase, &expected, HTTP_INFER_SUSPENDED))
+        MHD_resume_connection(call->conn); /* it completed before the suspend */
     return MHD_YES;
 }
 
@@ -231,7 +233,7 @@ enum MHD_Result http_finish_infer(http_call_t *call)
     enum MHD_Result rc;
     error_t err = {0};
 
-    if (!atomic_load(&call->completed))
+    if (atomic_load(&call->phase) != HTTP_INFER_COMPLETED)
         return MHD_YES;
     if (req->status)
         return http_respond_error(call, req->status, req->error.message);
@@ -253,7 +255,8 @@ enum MHD_Result http_finish_infer(http_call_t *call)
     } else {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     }
-    rc = MHD_queue_response(call->conn, MHD_HTTP_OK, resp);
+    http_infer_answered(call, STATUS_OK);
+    rc = http_queue_response(call, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     return rc;
 }

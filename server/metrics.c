@@ -15,6 +15,7 @@
 
 struct metrics_server {
     repository_t *repo;
+    server_state_t *state;
     struct MHD_Daemon *daemon;
     int port;
 };
@@ -125,6 +126,32 @@ static void render_failures(text_t *t, const metric_sample_t *m)
                     (unsigned long long)reasons[r].count);
 }
 
+/* Server time of infer requests by outcome (response_stats.h), cumulative buckets per outcome. */
+static void render_durations(text_t *t, const metric_sample_t *m)
+{
+    const response_durations_t *d = &m->model->durations;
+
+    for (int o = 0; o < RESPONSE_OUTCOMES; o++) {
+        const char *outcome = response_outcome_name((response_outcome_t)o);
+        uint64_t cumulative = 0;
+
+        for (int b = 0; b <= RESPONSE_DURATION_BOUNDS; b++) {
+            cumulative += atomic_load_explicit(&d->buckets[o][b], memory_order_relaxed);
+            if (b < RESPONSE_DURATION_BOUNDS)
+                text_printf(t, "%s_bucket{%s,outcome=\"%s\",le=\"%lld\"} %llu\n", m->name,
+                            m->labels, outcome, (long long)response_duration_bounds_us[b],
+                            (unsigned long long)cumulative);
+            else
+                text_printf(t, "%s_bucket{%s,outcome=\"%s\",le=\"+Inf\"} %llu\n", m->name,
+                            m->labels, outcome, (unsigned long long)cumulative);
+        }
+        text_printf(t, "%s_sum{%s,outcome=\"%s\"} %llu\n%s_count{%s,outcome=\"%s\"} %llu\n",
+                    m->name, m->labels, outcome,
+                    (unsigned long long)atomic_load_explicit(&d->sum_us[o], memory_order_relaxed),
+                    m->name, m->labels, outcome, (unsigned long long)cumulative);
+    }
+}
+
 /* Rows per execution, in power-of-two buckets. */
 static void render_batch_sizes(text_t *t, const metric_sample_t *m)
 {
@@ -175,6 +202,8 @@ static void model_metrics(text_t *t, served_model_t *const *models, int n)
         {"inferd_compute_duration_us_total", "counter", "Microseconds spent running batches.",
          render_counter, offsetof(batcher_stats_t, compute_us)},
         {"inferd_pending_requests", "gauge", "Requests queued now.", render_pending, 0},
+        {"inferd_request_duration_us", "histogram",
+         "Server time of infer requests, arrival to answer, by outcome.", render_durations, 0},
         {"inferd_reference_layers", "gauge",
          "Layers of the model's plans so far that run on reference code (should be 0).",
          render_reference_layers, 0},
@@ -205,7 +234,49 @@ static void model_metrics(text_t *t, served_model_t *const *models, int n)
     free(stats);
 }
 
-char *metrics_render(repository_t *repo)
+/* Answers by HTTP status and gRPC code, whatever the route. */
+static void response_metrics(text_t *t, server_state_t *state)
+{
+    static const char *const grpc_names[RESPONSE_GRPC_CODES] = {
+        "OK",
+        "CANCELLED",
+        "UNKNOWN",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+        "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED",
+        "FAILED_PRECONDITION",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNIMPLEMENTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+        "DATA_LOSS",
+        "UNAUTHENTICATED",
+    };
+    const response_counts_t *c = &state->responses;
+
+    text_printf(t, "# HELP inferd_http_responses_total HTTP responses by status.\n"
+                   "# TYPE inferd_http_responses_total counter\n");
+    for (int i = 0; i <= RESPONSE_HTTP_CODES; i++) {
+        unsigned long long n = atomic_load_explicit(&c->http[i], memory_order_relaxed);
+        if (i < RESPONSE_HTTP_CODES)
+            text_printf(t, "inferd_http_responses_total{code=\"%u\"} %llu\n",
+                        response_http_codes[i], n);
+        else
+            text_printf(t, "inferd_http_responses_total{code=\"other\"} %llu\n", n);
+    }
+    text_printf(t, "# HELP inferd_grpc_responses_total gRPC calls answered, by status code.\n"
+                   "# TYPE inferd_grpc_responses_total counter\n");
+    for (int i = 0; i <= RESPONSE_GRPC_CODES; i++)
+        text_printf(t, "inferd_grpc_responses_total{code=\"%s\"} %llu\n",
+                    i < RESPONSE_GRPC_CODES ? grpc_names[i] : "other",
+                    (unsigned long long)atomic_load_explicit(&c->grpc[i], memory_order_relaxed));
+}
+
+char *metrics_render(repository_t *repo, server_state_t *state)
 {
     served_model_t **models = calloc(METRICS_MAX_MODELS, sizeof *models);
     text_t t = {0};
@@ -217,6 +288,8 @@ char *metrics_render(repository_t *repo)
     for (int i = 0; i < n; i++)
         repository_release(repo, models[i]);
     free(models);
+    if (state)
+        response_metrics(&t, state);
     process_usage(&cpu, &rss);
     text_printf(&t,
                 "# HELP process_cpu_seconds_total User and system CPU time.\n"
@@ -245,7 +318,7 @@ static enum MHD_Result on_scrape(void *cls, struct MHD_Connection *conn, const c
         body = strdup("not found: metrics are at GET /metrics\n");
         status = MHD_HTTP_NOT_FOUND;
     } else {
-        body = metrics_render(server->repo);
+        body = metrics_render(server->repo, server->state);
     }
     if (!body)
         return MHD_NO;
@@ -260,8 +333,8 @@ static enum MHD_Result on_scrape(void *cls, struct MHD_Connection *conn, const c
     return rc;
 }
 
-status_t metrics_server_start(const server_config_t *cfg, repository_t *repo, tls_store_t *tls,
-                              metrics_server_t **out, error_t *err)
+status_t metrics_server_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,
+                              tls_store_t *tls, metrics_server_t **out, error_t *err)
 {
     metrics_server_t *server;
     listen_address_t listen;
@@ -279,6 +352,7 @@ status_t metrics_server_start(const server_config_t *cfg, repository_t *repo, tl
     if (!server)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     server->repo = repo;
+    server->state = state;
     server->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | listen.mhd_flags | tls_flags,
         (uint16_t)cfg->metrics_port, NULL, NULL, on_scrape, server, MHD_OPTION_SOCK_ADDR,

@@ -29,6 +29,7 @@
 #include "batcher.h"
 #include "engine.h"
 #include "model_config.h"
+#include "response_stats.h"
 #include "server_config.h"
 
 /* Model versions the repository tracks at once (loaded, loading or failed). */
@@ -51,6 +52,7 @@ typedef struct served_model {
     atomic_int refs;
     _Atomic int64_t last_inference_ms; /* wall clock of the last success, 0 = none */
     _Atomic uint64_t rejected;         /* requests refused before queueing (malformed) */
+    response_durations_t durations;    /* server time of its infer requests, by outcome */
     int64_t model_mtime_ns;            /* to notice changed files */
     int64_t model_size;
     int64_t config_mtime_ns;

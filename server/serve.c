@@ -116,7 +116,7 @@ static void engine_warning(const char *message)
 int cli_serve(int argc, char **argv)
 {
     server_config_t cfg;
-    server_state_t state;
+    server_state_t state = {0};
     repository_t *repo = NULL;
     http_server_t *http = NULL;
     grpc_frontend_t *grpc = NULL;
@@ -174,7 +174,7 @@ int cli_serve(int argc, char **argv)
     if (!st)
         st = grpc_frontend_start(&cfg, repo, &state, tls, &grpc, &err);
     if (!st && cfg.metrics_port >= 0)
-        st = metrics_server_start(&cfg, repo, cfg.metrics_tls ? tls : NULL, &metrics, &err);
+        st = metrics_server_start(&cfg, repo, &state, cfg.metrics_tls ? tls : NULL, &metrics, &err);
     if (st) {
         log_error("cannot start: %s", err.message);
         goto cleanup;

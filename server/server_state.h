@@ -1,7 +1,7 @@
 /*
  * server_state.h - what the front ends and the lifecycle share: whether the
  * server is ready, whether it is draining, and how many requests are in
- * flight (accepted and not yet answered).
+ * flight (accepted and not yet answered), and what they answered.
  */
 #ifndef INFERD_SERVER_STATE_H
 #define INFERD_SERVER_STATE_H
@@ -9,11 +9,14 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "response_stats.h"
+
 typedef struct server_state {
-    atomic_bool ready;    /* startup finished and not draining */
-    atomic_bool draining; /* a stop signal arrived */
-    atomic_bool closing;  /* past the drain delay: new requests are refused */
-    atomic_int in_flight; /* requests accepted and not yet answered */
+    atomic_bool ready;           /* startup finished and not draining */
+    atomic_bool draining;        /* a stop signal arrived */
+    atomic_bool closing;         /* past the drain delay: new requests are refused */
+    atomic_int in_flight;        /* requests accepted and not yet answered */
+    response_counts_t responses; /* answers by HTTP status and gRPC code */
 } server_state_t;
 
 #endif

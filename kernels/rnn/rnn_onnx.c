@@ -79,7 +79,8 @@ static status_t adapt_direction(const op_adapt_t *a, rnn_params_t *p, error_t *e
  * activations, activation_alpha and activation_beta. The alphas are
  * consumed in list order by the functions that take one, and the betas
  * likewise. A bidirectional layer lists its forward functions, then its
- * reverse ones; a list of one direction's serves both.
+ * reverse ones (all of them: the spec and ONNX Runtime refuse one
+ * direction's list for both).
  */
 static status_t adapt_activations(const op_adapt_t *a, rnn_params_t *p, const rnn_act_kind_t *def,
                                   error_t *err)
@@ -101,11 +102,11 @@ static status_t adapt_activations(const op_adapt_t *a, rnn_params_t *p, const rn
                 p->acts[d][k] = (rnn_act_t){.kind = def[k]};
         return STATUS_OK;
     }
-    if (n_names != per_dir && n_names != per_dir * dirs)
+    if (n_names != per_dir * dirs)
         return op_adapt_fail(a, err,
-                             "attribute 'activations' lists %d functions; a %s layer takes %d%s",
-                             n_names, dirs == 2 ? "bidirectional" : "one-direction", per_dir * dirs,
-                             dirs == 2 ? " (or one direction's, for both)" : "");
+                             "attribute 'activations' lists %d functions; a %s layer takes %d",
+                             n_names, dirs == 2 ? "bidirectional" : "one-direction",
+                             per_dir * dirs);
     for (int i = 0; i < n_names; i++) {
         int t = 0;
         rnn_act_t *act = &p->acts[i / per_dir][i % per_dir];
@@ -124,9 +125,6 @@ static status_t adapt_activations(const op_adapt_t *a, rnn_params_t *p, const rn
         if (act_table[t].takes_beta && used_beta < n_betas)
             act->beta = betas[used_beta++];
     }
-    if (n_names == per_dir)
-        for (int k = 0; k < per_dir; k++)
-            p->acts[1][k] = p->acts[0][k];
     return STATUS_OK;
 }
 

@@ -149,9 +149,15 @@ RNN_TARGET static inline V v_tanh(V x)
  * tile of one row) waits on each FMA's result.
  */
 #define ONE_ROW_PANELS 8
-/* Rows and panels of the tile for two rows or more: up to 4 x 4 accumulators. */
-#define TILE_ROWS   4
+/*
+ * The tile for two rows or more: up to TILE_ROWS rows, so that a batch of
+ * 8 reads R once per step (R streams from L2 or L3 at batch sizes where
+ * the product is bound by that), and as many panels as keep the
+ * accumulators within TILE_ACCS of the 32 registers, at most TILE_PANELS.
+ */
+#define TILE_ROWS   8
 #define TILE_PANELS 4
+#define TILE_ACCS   24
 
 /* One row against NP panels (a constant once inlined) from panel p. */
 RNN_TARGET static inline __attribute__((always_inline)) void
@@ -213,6 +219,12 @@ RNN_TARGET static inline __attribute__((always_inline)) void tile(const float *a
             _mm512_storeu_ps(out + r * ldo + j * GEMM_B_PANEL, acc[r][j]);
 }
 
+/* Panels a tile of rows rows takes. */
+static int tile_panels(int rows)
+{
+    return TILE_ACCS / rows < TILE_PANELS ? TILE_ACCS / rows : TILE_PANELS;
+}
+
 RNN_TARGET static void tile_rows(const float *a, int64_t lda, int rows, const gemm_b_t *b,
                                  int64_t p, int np, float *out, int64_t ldo)
 {
@@ -221,22 +233,27 @@ RNN_TARGET static void tile_rows(const float *a, int64_t lda, int rows, const ge
     case (R)*8 + (N):                                                                              \
         tile(a, lda, b, p, out, ldo, R, N);                                                        \
         break
+#define RNN_TILE_ROWS(R)                                                                           \
+    RNN_TILE_CASE(R, 1);                                                                           \
+    RNN_TILE_CASE(R, 2);                                                                           \
+    RNN_TILE_CASE(R, 3)
     switch (rows * 8 + np) {
-        RNN_TILE_CASE(2, 1);
-        RNN_TILE_CASE(2, 2);
-        RNN_TILE_CASE(2, 3);
+        RNN_TILE_ROWS(2);
+        RNN_TILE_ROWS(3);
+        RNN_TILE_ROWS(4);
+        RNN_TILE_ROWS(5);
+        RNN_TILE_ROWS(6);
+        RNN_TILE_ROWS(7);
+        RNN_TILE_ROWS(8);
         RNN_TILE_CASE(2, 4);
-        RNN_TILE_CASE(3, 1);
-        RNN_TILE_CASE(3, 2);
-        RNN_TILE_CASE(3, 3);
         RNN_TILE_CASE(3, 4);
-        RNN_TILE_CASE(4, 1);
-        RNN_TILE_CASE(4, 2);
-        RNN_TILE_CASE(4, 3);
         RNN_TILE_CASE(4, 4);
+        RNN_TILE_CASE(5, 4);
+        RNN_TILE_CASE(6, 4);
     default:
         break;
     }
+#undef RNN_TILE_ROWS
 #undef RNN_TILE_CASE
 }
 
@@ -245,11 +262,11 @@ RNN_TARGET static void gemv_avx512(const float *a, int64_t lda, int64_t m, const
 {
     int64_t r = 0;
 
-    /* Rows four at a time, then a last two or three together; a lone row takes the chains. */
+    /* Rows eight at a time, then the rest together; a lone row takes the chains. */
     for (; m - r >= 2; r += TILE_ROWS) {
-        int rows = m - r < TILE_ROWS ? (int)(m - r) : TILE_ROWS;
-        for (int64_t p = p0; p < p1; p += TILE_PANELS) {
-            int np = p1 - p < TILE_PANELS ? (int)(p1 - p) : TILE_PANELS;
+        int rows = m - r < TILE_ROWS ? (int)(m - r) : TILE_ROWS, most = tile_panels(rows);
+        for (int64_t p = p0; p < p1; p += most) {
+            int np = p1 - p < most ? (int)(p1 - p) : most;
             tile_rows(a + r * lda, lda, rows, b, p, np, out + r * ldo + p * GEMM_B_PANEL, ldo);
         }
     }

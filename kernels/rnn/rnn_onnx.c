@@ -103,10 +103,9 @@ static status_t adapt_activations(const op_adapt_t *a, rnn_params_t *p, const rn
         return STATUS_OK;
     }
     if (n_names != per_dir * dirs)
-        return op_adapt_fail(a, err,
-                             "attribute 'activations' lists %d functions; a %s layer takes %d",
-                             n_names, dirs == 2 ? "bidirectional" : "one-direction",
-                             per_dir * dirs);
+        return op_adapt_fail(
+            a, err, "attribute 'activations' lists %d functions; a %s layer takes %d", n_names,
+            dirs == 2 ? "bidirectional" : "one-direction", per_dir * dirs);
     for (int i = 0; i < n_names; i++) {
         int t = 0;
         rnn_act_t *act = &p->acts[i / per_dir][i % per_dir];

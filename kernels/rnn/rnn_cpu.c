@@ -21,10 +21,15 @@
 #define RNN_ALIGN 64
 /*
  * Multiply-adds per step of the recurrent product below which the step
- * loop stays on one thread: under it the per-step barrier (about a
- * microsecond with two threads) costs more than the halved product saves.
+ * loop stays on one thread. A split step loop meets at a barrier every
+ * step, so whenever another process holds one of the team's cores, every
+ * step waits for it: an LSTM of 256 units at batch 1 (262k per step), 100
+ * steps on the 2 cores of a shared Zen 5 VM, took 0.93 ms at best on two
+ * threads against 1.15 ms on one, but 44 ms in the median against 1.3 ms
+ * while other jobs ran. From here on a step is long enough (tens of
+ * microseconds) that a second core's L2 and bandwidth pay for that risk.
  */
-#define RNN_PARALLEL_MIN_MACS ((int64_t)1 << 16)
+#define RNN_PARALLEL_MIN_MACS ((int64_t)1 << 20)
 
 /* Byte offsets of the workspace's buffers, and the row strides (floats) of its matrices. */
 typedef struct layout {

@@ -221,8 +221,10 @@ def case(name, op, seq=5, batch=2, inp=3, hidden=4, opset=14, direction="forward
     g, dirs = GATES[op], 2 if direction == "bidirectional" else 1
     values = {
         "X": rand(*((batch, seq, inp) if layout else (seq, batch, inp)), dtype=dtype),
-        "W": rand(dirs, g * hidden, inp, scale=0.5, dtype=dtype),
-        "R": rand(dirs, g * hidden, hidden, scale=0.5, dtype=dtype),
+        # PyTorch's initial scale: gate inputs of order 1 whatever the sizes, so
+        # float32 rounding in large sums stays within the bound.
+        "W": rand(dirs, g * hidden, inp, scale=inp ** -0.5, dtype=dtype),
+        "R": rand(dirs, g * hidden, hidden, scale=hidden ** -0.5, dtype=dtype),
     }
     if bias:
         values["B"] = rand(dirs, 2 * g * hidden, scale=0.5, dtype=dtype)
@@ -275,6 +277,10 @@ def all_cases():
             case(f"{op} hidden 70 batch 1", op, seq=9, batch=1, inp=33, hidden=70),
             case(f"{op} hidden 160 batch 2", op, seq=4, batch=2, inp=8, hidden=160),
             case(f"{op} input size 1, sequence 1", op, seq=1, inp=1),
+            # Over 2^20 multiply-adds a step: on two threads the step loop splits the units.
+            case(f"{op} two-thread step loop", op, seq=3, batch=8, inp=16,
+                 hidden={"LSTM": 192, "GRU": 224, "RNN": 384}[op], direction="bidirectional",
+                 lens=[3, 0, 2, 3, 1, 3, 2, 3], h0=True),
         ]
     cases += [
         case("LSTM peepholes", "LSTM", peep=True, h0=True, c0=True, batch=3),
@@ -293,6 +299,8 @@ def all_cases():
         case("GRU linear_before_reset clip hidden 100 batch 3", "GRU", linear_before_reset=1,
              clip=0.8, seq=4, batch=3, inp=10, hidden=100, h0=True),
         case("GRU linear_before_reset no bias", "GRU", linear_before_reset=1, bias=False),
+        case("GRU linear_before_reset two-thread step loop", "GRU", linear_before_reset=1, seq=3,
+             batch=8, inp=16, hidden=224, lens=[1, 3, 3, 2, 0, 3, 3, 3], c0=False),
         case("GRU opset 3 linear_before_reset", "GRU", opset=3, linear_before_reset=1,
              ort_opset=7, ort_attrs={"hidden_size": 4, "linear_before_reset": 1}),
     ]

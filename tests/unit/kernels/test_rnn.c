@@ -170,25 +170,29 @@ static void check_layer(const char *op, int opset, const attr_t *attrs, size_t n
 
 /*
  * A bidirectional layer with every optional input: sizes that split into
- * a full and a partial block of units (72 = 32 + 32 + 8) over two threads,
- * rows past their length (0 included), batch 5 (the product's 5-row tile).
+ * a full and a partial block of units (72 = 32 + 32 + 8), rows past their
+ * length (0 included), batch 5 (the product's 5-row tile). hidden is the
+ * size for LSTM, GRU and RNN in turn (72, 72, 72 or, large enough for the
+ * step loop to take two threads, 192, 224, 384 at batch 8).
  */
-static void test_layers(void)
+static void check_cells(int64_t seq, int64_t batch, int64_t input, const int64_t *hidden_of,
+                        const int32_t *lens)
 {
-    static const int64_t seq = 4, batch = 5, input = 6, hidden = 72;
-    static const int32_t lens[5] = {4, 0, 2, 3, 1};
     const struct {
         const char *op;
         int gates;
         bool lbr;
-    } cells[] = {{"LSTM", 4, false}, {"GRU", 3, false}, {"GRU", 3, true}, {"RNN", 1, false}};
+        int size;
+    } cells[] = {
+        {"LSTM", 4, false, 0}, {"GRU", 3, false, 1}, {"GRU", 3, true, 1}, {"RNN", 1, false, 2}};
 
     for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
         for (int layout = 0; layout < 2; layout++) {
             int g = cells[c].gates;
+            int64_t hidden = hidden_of[cells[c].size];
             bool lstm = g == 4;
             layer_t l = {0};
-            int32_t lens_copy[5];
+            int32_t lens_copy[8];
             attr_t attrs[] = {harness_string_attr("direction", "bidirectional"),
                               harness_int_attr("layout", layout),
                               harness_int_attr("linear_before_reset", cells[c].lbr),
@@ -204,7 +208,8 @@ static void test_layers(void)
                              0.15f);
             layer_set(&l, RNN_IN_B, DTYPE_FLOAT, 2, (int64_t[]){2, 2 * g * hidden}, 4);
             layer_set(&l, RNN_IN_SEQ_LENS, DTYPE_INT32, 1, (int64_t[]){batch}, 0);
-            memcpy(lens_copy, lens, sizeof lens);
+            assert(batch <= 8);
+            memcpy(lens_copy, lens, (size_t)batch * sizeof *lens);
             l.f32[RNN_IN_SEQ_LENS].data = l.f64[RNN_IN_SEQ_LENS].data = lens_copy;
             layer_set(&l, RNN_IN_INITIAL_H, DTYPE_FLOAT, 3,
                       layout ? (int64_t[]){batch, 2, hidden} : (int64_t[]){2, batch, hidden}, 5);
@@ -219,6 +224,15 @@ static void test_layers(void)
             layer_free(&l);
         }
     }
+}
+
+static void test_layers(void)
+{
+    static const int32_t lens5[5] = {4, 0, 2, 3, 1}, lens8[8] = {3, 0, 2, 3, 1, 3, 2, 3};
+
+    check_cells(4, 5, 6, (const int64_t[]){72, 72, 72}, lens5);
+    /* Over RNN_PARALLEL_MIN_MACS (2^20) a step: the run's two threads split the units. */
+    check_cells(3, 8, 16, (const int64_t[]){192, 224, 384}, lens8);
 }
 
 /* Y, Y_h and Y_c shapes for layouts 0 and 1; an omitted initial state means zeros. */

@@ -12,7 +12,10 @@
  * are zero too (as ONNX Runtime).
  */
 #include <assert.h>
+#include <immintrin.h>
 #include <omp.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "rnn.h"
@@ -21,19 +24,45 @@
 #define RNN_ALIGN 64
 /*
  * Multiply-adds per step of the recurrent product below which the step
- * loop stays on one thread. A split step loop meets at a barrier every
- * step, so whenever another process holds one of the team's cores, every
- * step waits for it: an LSTM of 256 units at batch 1 (262k per step), 100
- * steps on the 2 cores of a shared Zen 5 VM, took 0.93 ms at best on two
- * threads against 1.15 ms on one, but 44 ms in the median against 1.3 ms
- * while other jobs ran. From here on a step is long enough (tens of
- * microseconds) that a second core's L2 and bandwidth pay for that risk.
+ * loop stays on one thread: threads meet every step, and each meeting
+ * costs more than half a small step saves once another process holds one
+ * of the cores. Measured on the 2 cores of a shared Zen 5 VM (other jobs
+ * running), 100 steps of an LSTM of 256 units: at batch 1 (262k a step),
+ * 1.3 ms in the median on one thread, 44 ms on two with a barrier a step
+ * (the claims below did not exist yet); at batch 8 (2.1M), 4.9 ms on one,
+ * 6.5 ms on two with the claims (2.8 ms at best, 4.2 on one).
  */
 #define RNN_PARALLEL_MIN_MACS ((int64_t)1 << 20)
 
+/* Most threads one step loop takes (shares of a step). */
+#define RNN_MAX_TEAM 64
+
+/*
+ * The work of a step is cut into shares, one per thread of the team: share
+ * k owns a run of whole blocks of hidden units, computes their columns of
+ * each product and their units of the new state for every row. A GRU
+ * without linear_before_reset takes two stages a step (its second product
+ * reads r (.) H of every unit), the other cells one.
+ *
+ * Stages follow each other without a barrier: a thread claims its own
+ * share of a stage, then any share no one has claimed yet, and waits only
+ * for the stage's claimed shares to be done. A thread that another process
+ * keeps off its core holds no one up unless it stopped inside a share: the
+ * others take its shares, where a barrier would make every step wait for
+ * it (on a shared machine, at most steps).
+ */
+typedef struct step_sync {
+    _Atomic int64_t claimed[RNN_MAX_TEAM]; /* the last stage share k was claimed for */
+    _Atomic int64_t done;                  /* shares finished, over all stages */
+} step_sync_t;
+
+/* Spins on a share still running before yielding the core to it (it may be waiting for this one).
+ */
+#define RNN_SPINS_BEFORE_YIELD 4096
+
 /* Byte offsets of the workspace's buffers, and the row strides (floats) of its matrices. */
 typedef struct layout {
-    size_t xw, gates, gates_h, h0, h1, c, rh, weights, total;
+    size_t xw, gates, gates_h, h0, h1, c, rh, sync, weights, total;
     int64_t ldxw; /* dirs x G x H */
     int64_t ldg;  /* the recurrent product's columns, whole panels */
     int64_t ldgh; /* GRU's second product (unit order), whole panels */
@@ -82,6 +111,8 @@ static void plan_layout(const op_call_t *call, const rnn_dims_t *d, layout_t *l)
     at += p->cell == RNN_CELL_LSTM ? floats(d->batch * d->hidden) : 0;
     l->rh = at;
     at += split_rh(p) ? floats(d->batch * d->hidden) : 0;
+    l->sync = at;
+    at += round_up(sizeof(step_sync_t));
     l->weights = at;
     /* Weights pack did not take are packed here by each run. */
     at += call->state ? 0 : round_up(rnn_weights_bytes(call));
@@ -117,6 +148,7 @@ typedef struct direction {
     const float *xw;
     float *gates, *gates_h, *h[2], *c, *rh;
     float *y; /* Y's data, or NULL */
+    step_sync_t *sync;
 } direction_t;
 
 static int64_t row_len(const direction_t *dt, int64_t b)
@@ -163,29 +195,37 @@ static void row_at(const direction_t *dt, int64_t s, int64_t b, const float *h_p
     row->gates_h = dt->gates_h ? dt->gates_h + b * dt->l->ldgh : NULL;
 }
 
-/*
- * The step loop on thread tid of team: the thread owns a run of whole
- * blocks of hidden units, computes their columns of each product and
- * their units of the new state for every row. Called inside a parallel
- * region of team threads, or alone with team 1 (the barriers then bind to
- * the one thread and do nothing).
- */
-static void direction_steps(const direction_t *dt, int tid, int team)
+/* Share k of stage stage: phase 0 (the only one, or GRU's first pass) or 1 (GRU's second). */
+static void run_share(const direction_t *dt, int k, int team, int64_t stage)
 {
     const rnn_dims_t *d = dt->d;
     const int64_t hidden = d->hidden, blocks = (hidden + RNN_BLOCK - 1) / RNN_BLOCK;
-    const int64_t u0 = blocks * tid / team * RNN_BLOCK;
-    const int64_t u1_full = blocks * (tid + 1) / team * RNN_BLOCK;
+    const int64_t u0 = blocks * k / team * RNN_BLOCK;
+    const int64_t u1_full = blocks * (k + 1) / team * RNN_BLOCK;
     const int64_t u1 = u1_full < hidden ? u1_full : hidden;
     const bool split = split_rh(dt->p);
     const int r_gates = split ? 2 : d->gates;
-    /* Block-major columns: the thread's blocks are a run of whole panels (rnn.h). */
-    const int64_t p0 = u0 * r_gates / GEMM_B_PANEL;
-    const int64_t p1 = (u1 * r_gates + GEMM_B_PANEL - 1) / GEMM_B_PANEL;
-    const int64_t ph0 = u0 / GEMM_B_PANEL, ph1 = (u1 + GEMM_B_PANEL - 1) / GEMM_B_PANEL;
+    const int64_t s = split ? stage / 2 : stage;
+    const int phase = split ? (int)(stage % 2) : 0;
+    const float *h_prev = dt->h[s % 2];
+    float *h_new = dt->h[(s + 1) % 2];
+    rnn_cell_row_t row;
     rnn_cell_fn cell;
-    int cur = 0;
 
+    if (u0 >= u1)
+        return;
+    if (phase == 1) {
+        /* Block-major columns of h in unit order: the share's units are whole panels. */
+        dt->ops->gemv(dt->rh, hidden, d->batch, dt->wt->rh[dt->dir], u0 / GEMM_B_PANEL,
+                      (u1 + GEMM_B_PANEL - 1) / GEMM_B_PANEL, dt->gates_h, dt->l->ldgh);
+        for (int64_t b = 0; b < d->batch; b++) {
+            if (s >= row_len(dt, b))
+                continue;
+            row_at(dt, s, b, h_prev, h_new, &row);
+            dt->ops->gru_update(&dt->args, &row, u0, u1);
+        }
+        return;
+    }
     switch (dt->p->cell) {
     case RNN_CELL_LSTM:
         cell = dt->ops->lstm;
@@ -197,40 +237,46 @@ static void direction_steps(const direction_t *dt, int tid, int team)
         cell = dt->ops->rnn;
         break;
     }
-    for (int64_t s = 0; s < dt->steps; s++) {
-        const float *h_prev = dt->h[cur];
-        float *h_new = dt->h[cur ^ 1];
-        rnn_cell_row_t row;
-        if (u0 < u1)
-            dt->ops->gemv(h_prev, hidden, d->batch, dt->wt->r[dt->dir], p0, p1, dt->gates,
-                          dt->l->ldg);
-        for (int64_t b = 0; b < d->batch; b++) {
-            row_at(dt, s, b, h_prev, h_new, &row);
-            if (s < row_len(dt, b)) {
-                cell(&dt->args, &row, u0, u1);
-            } else if (u0 < u1) {
-                /* Past its length: the state carries over; r (.) H is only read, not used. */
-                memcpy(row.h_new + u0, row.h_prev + u0, (size_t)(u1 - u0) * sizeof(float));
-                if (split)
-                    memset(row.rh + u0, 0, (size_t)(u1 - u0) * sizeof(float));
+    /* Block-major columns: the share's blocks are a run of whole panels (rnn.h). */
+    dt->ops->gemv(h_prev, hidden, d->batch, dt->wt->r[dt->dir], u0 * r_gates / GEMM_B_PANEL,
+                  (u1 * r_gates + GEMM_B_PANEL - 1) / GEMM_B_PANEL, dt->gates, dt->l->ldg);
+    for (int64_t b = 0; b < d->batch; b++) {
+        row_at(dt, s, b, h_prev, h_new, &row);
+        if (s < row_len(dt, b)) {
+            cell(&dt->args, &row, u0, u1);
+        } else {
+            /* Past its length: the state carries over; r (.) H is only read, not used. */
+            memcpy(row.h_new + u0, row.h_prev + u0, (size_t)(u1 - u0) * sizeof(float));
+            if (split)
+                memset(row.rh + u0, 0, (size_t)(u1 - u0) * sizeof(float));
+        }
+    }
+}
+
+/* Every stage on thread tid of team; with team 1, simply each share in turn. */
+static void run_stages(const direction_t *dt, step_sync_t *sync, int tid, int team)
+{
+    const int64_t stages = dt->steps * (split_rh(dt->p) ? 2 : 1);
+
+    for (int64_t stage = 0; stage < stages; stage++) {
+        int spins = 0;
+        for (int i = 0; i < team; i++) {
+            int k = (tid + i) % team;
+            int64_t before = stage - 1;
+            if (team == 1 || atomic_compare_exchange_strong(&sync->claimed[k], &before, stage)) {
+                run_share(dt, k, team, stage);
+                /* Release: the share's writes are seen by whoever sees the count. */
+                atomic_fetch_add_explicit(&sync->done, 1, memory_order_release);
             }
         }
-        if (split) {
-            /* Every unit's r (.) H(t-1) before the product that reads them all. */
-#pragma omp barrier
-            if (u0 < u1)
-                dt->ops->gemv(dt->rh, hidden, d->batch, dt->wt->rh[dt->dir], ph0, ph1, dt->gates_h,
-                              dt->l->ldgh);
-            for (int64_t b = 0; b < d->batch; b++) {
-                if (s >= row_len(dt, b))
-                    continue;
-                row_at(dt, s, b, h_prev, h_new, &row);
-                dt->ops->gru_update(&dt->args, &row, u0, u1);
+        while (atomic_load_explicit(&sync->done, memory_order_acquire) < (stage + 1) * team) {
+            if (++spins < RNN_SPINS_BEFORE_YIELD) {
+                _mm_pause();
+            } else {
+                sched_yield();
+                spins = 0;
             }
         }
-        /* Every unit of H(t) before the next step's product reads them all. */
-#pragma omp barrier
-        cur ^= 1;
     }
 }
 
@@ -242,6 +288,8 @@ static int step_team(const rnn_dims_t *d, int threads)
 
     if (threads <= 1 || macs < RNN_PARALLEL_MIN_MACS)
         return 1;
+    if (threads > RNN_MAX_TEAM)
+        threads = RNN_MAX_TEAM;
     return (int)(blocks < threads ? blocks : threads);
 }
 
@@ -266,11 +314,15 @@ static void run_direction(direction_t *dt, const op_call_t *call)
         else if (dt->c)
             memset(dt->c + b * d->hidden, 0, row_bytes);
     }
+    atomic_init(&dt->sync->done, 0);
+    for (int k = 0; k < RNN_MAX_TEAM; k++)
+        atomic_init(&dt->sync->claimed[k], -1);
     if (team > 1) {
+        /* Shares are fixed before the team starts, however many threads it gets. */
 #pragma omp parallel num_threads(team)
-        direction_steps(dt, omp_get_thread_num(), omp_get_num_threads());
+        run_stages(dt, dt->sync, omp_get_thread_num(), team);
     } else {
-        direction_steps(dt, 0, 1);
+        run_stages(dt, dt->sync, 0, 1);
     }
     h_final = dt->h[dt->steps % 2];
     for (int64_t b = 0; b < d->batch; b++) {
@@ -340,6 +392,7 @@ status_t rnn_run(op_call_t *call, error_t *err)
             .c = p->cell == RNN_CELL_LSTM ? (float *)(ws + l.c) : NULL,
             .rh = split_rh(p) ? (float *)(ws + l.rh) : NULL,
             .y = y,
+            .sync = (step_sync_t *)(ws + l.sync),
         };
         if (lens) {
             dt.steps = 0;

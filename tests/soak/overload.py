@@ -10,7 +10,8 @@ sustain, must refuse the excess at once instead of queueing it.
 
 It fails when the server's own figures (inferd_request_duration_us, the
 server time from a request's arrival to its answer, outcome="queue_full")
-show a refusal that took over 1 ms, when no request was refused, when the
+show more than 0.1 % of refusals taking over 1 ms, when the client could
+not send at the offered rate, when no request was refused, when the
 server's count of refusals differs from the client's, when any request
 fails otherwise, when the server's RSS grows past a bound during the
 overload, or when it dies. The requests answered per second under
@@ -42,16 +43,25 @@ import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-# A refusal (queue full) must be answered within this much server time.
+# Refusals (queue full) must be answered within this much server time ...
 REFUSAL_BOUND_US = 1000
+# ... this share of them at least: on a machine whose cores the load generator shares, a
+# thread preempted mid-request now and then waits out another's time slice.
+REFUSAL_SHARE = 0.999
 # Requests the model may hold queued; the rest are refused.
 QUEUE_CAP = 8
 # The overload offers this many times the sustainable rate.
 OVERLOAD_FACTOR = 10
+# Client workers (threads, each with its connection) of the open loop: enough for the
+# answered requests' latency at the offered rate, few enough not to crowd a small machine.
+MAX_IN_FLIGHT = 64
 # RSS may grow by at most this much over its value before the overload.
 RSS_BOUND_BYTES = 64 << 20
-# The slow model: rows x width input through width x hidden and hidden x width weights.
-ROWS, WIDTH, HIDDEN, LAYERS = 8, 256, 2048, 3
+# The slow model: rows x width input through width x hidden and hidden x width weights,
+# layers times (64 MiB of weights: milliseconds per request, a few hundred requests/s on
+# one instance, so that ten times that is a rate a load generator sharing a small machine
+# can still send).
+ROWS, WIDTH, HIDDEN, LAYERS = 8, 256, 2048, 16
 
 
 def slow_model(path):
@@ -168,20 +178,26 @@ def main():
             before = durations(server.metrics_port, "queue_full")
             watch = RssWatch(server.proc.pid)
             run = perf(target + ["--request-rate", str(OVERLOAD_FACTOR * sustainable),
-                                 "--max-in-flight", "256", "--duration", str(args.seconds),
+                                 "--max-in-flight", str(MAX_IN_FLIGHT), "--duration", str(args.seconds),
                                  "--timeout-ms", "10000"])
             peak = watch.stop()
             buckets, count, total = diff(durations(server.metrics_port, "queue_full"), before)
             within = buckets.get(str(REFUSAL_BOUND_US), 0)
             refused = run["errors_by_kind"].get(refused_kind, 0)
             other = {k: v for k, v in run["errors_by_kind"].items() if k != refused_kind}
-            print("%s at %.0f requests/s for %.0f s: %d sent, %d answered (%.0f/s), %d refused; "
-                  "server time of refusals: %d of %d within %d us, mean %.0f us; RSS %.1f MiB "
-                  "before, peak %.1f MiB" % (
+            slowest = next((le for le in sorted(buckets, key=lambda k: float(k))
+                            if buckets[le] >= count), "+Inf")
+            print("%s at %.0f requests/s for %.0f s: %d sent (%d not sent in time), %d answered "
+                  "(%.0f/s), %d refused; server time of refusals: %d of %d within %d us, all "
+                  "within %s us, mean %.0f us; RSS %.1f MiB before, peak %.1f MiB" % (
                       name, OVERLOAD_FACTOR * sustainable, args.seconds, run["requests"],
-                      run["successes"], run["successes"] / run["duration_s"], refused, within,
-                      count, REFUSAL_BOUND_US, total / count if count else 0,
+                      run["unsent_requests"], run["successes"],
+                      run["successes"] / run["duration_s"], refused, within, count,
+                      REFUSAL_BOUND_US, slowest, total / count if count else 0,
                       rss_before / 2**20, peak / 2**20), flush=True)
+            check(run["unsent_requests"] <= 0.01 * run["requests"],
+                  "%s: the client could not keep up (%d requests not sent in time): the offered "
+                  "load was less than %dx" % (name, run["unsent_requests"], OVERLOAD_FACTOR))
             report["runs"].append({"protocol": name, "offered_rps": OVERLOAD_FACTOR * sustainable,
                                    "perf": run, "refusals": count, "within_bound": within,
                                    "refusal_buckets": buckets, "refusal_sum_us": total,
@@ -195,8 +211,10 @@ def main():
             if sanitized:
                 print("sanitizer build: the %d us bound is not enforced" % REFUSAL_BOUND_US)
             else:
-                check(within == count, "%s: %d of %d refusals took over %d us of server time"
-                      % (name, count - within, count, REFUSAL_BOUND_US))
+                check(within >= REFUSAL_SHARE * count,
+                      "%s: %d of %d refusals took over %d us of server time (at most %.1f %% may)"
+                      % (name, count - within, count, REFUSAL_BOUND_US,
+                         100 * (1 - REFUSAL_SHARE)))
     finally:
         code = server.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,53 @@
+/*
+ * random_stream.c - splitmix64 (Steele, Lea and Flood): a 64-bit counter
+ * advanced by the golden-ratio constant, finalised by two
+ * multiply-xorshift rounds. Fast, stateless across calls and good enough
+ * for sampling; not for cryptography.
+ */
+#include "random.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#define SPLITMIX_GAMMA UINT64_C(0x9e3779b97f4a7c15)
+
+static uint64_t next(random_stream_t *s)
+{
+    uint64_t z = (s->state += SPLITMIX_GAMMA);
+
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+void random_stream_init(random_stream_t *s, bool seeded, float seed)
+{
+    static atomic_uint_fast64_t counter;
+
+    if (seeded) {
+        uint32_t bits;
+        memcpy(&bits, &seed, sizeof bits);
+        s->state = bits;
+    } else {
+        /* Each unseeded call starts 2^40 draws past the previous one, from a clock-mixed origin. */
+        const uint64_t n = atomic_fetch_add(&counter, 1);
+        s->state = (uint64_t)time(NULL) * SPLITMIX_GAMMA + (n << 40);
+    }
+    (void)next(s);
+}
+
+double random_uniform(random_stream_t *s)
+{
+    return (double)(next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+double random_normal(random_stream_t *s)
+{
+    const double two_pi = 6.28318530717958647692;
+    /* 1 - u is in (0, 1], so the logarithm is finite. */
+    const double u1 = 1.0 - random_uniform(s), u2 = random_uniform(s);
+
+    return sqrt(-2.0 * log(u1)) * cos(two_pi * u2);
+}

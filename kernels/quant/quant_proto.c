@@ -264,8 +264,10 @@ static status_t matmul_common(op_call_t *call, const tensor_t *a, const tensor_t
         rank = zp->rank;
         for (int d = 0; d < rank; d++)
             dims[d] = zp->dims[d];
-        if (!side && rank == 1) {
-            dims[1] = 1;
+        /* A vector of a's zero points is per row ([M, 1]), of b's per column ([1, N]). */
+        if (rank == 1) {
+            dims[side ? 1 : 0] = zp->dims[0];
+            dims[side ? 0 : 1] = 1;
             rank = 2;
         }
         if (op->rank < 2 || !shape_broadcast(op->rank, op->dims, rank, dims, &out_rank, out) ||

@@ -86,7 +86,9 @@ status_t quant_layout_resolve(op_call_t *call, const tensor_t *x, const tensor_t
     l->inner = tensor_numel(x);
     l->block = 1;
     l->outer_step = l->axis_step = l->inner_step = 0;
-    if (zero_point && !shape_equal(zero_point->rank, zero_point->dims, scale->rank, scale->dims))
+    /* One value each is per tensor whether written as a scalar or as [1]. */
+    if (zero_point && !(tensor_numel(zero_point) == 1 && tensor_numel(scale) == 1) &&
+        !shape_equal(zero_point->rank, zero_point->dims, scale->rank, scale->dims))
         return op_call_fail(call, err, "zero point %s must have the scale's shape %s",
                             shape_format(zero_point->rank, zero_point->dims, a, sizeof a),
                             shape_format(scale->rank, scale->dims, b, sizeof b));

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SPLITMIX_GAMMA UINT64_C(0x9e3779b97f4a7c15)
 
@@ -31,9 +32,17 @@ void random_stream_init(random_stream_t *s, bool seeded, float seed)
         memcpy(&bits, &seed, sizeof bits);
         s->state = bits;
     } else {
-        /* Each unseeded call starts 2^40 draws past the previous one, from a clock-mixed origin. */
+        /*
+         * Each unseeded call starts 2^40 draws past the previous one in this
+         * process, from an origin mixing the clock's nanoseconds and the
+         * process id, so that processes started together differ too.
+         */
         const uint64_t n = atomic_fetch_add(&counter, 1);
-        s->state = (uint64_t)time(NULL) * SPLITMIX_GAMMA + (n << 40);
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        s->state =
+            ((uint64_t)now.tv_sec * UINT64_C(1000000000) + (uint64_t)now.tv_nsec) * SPLITMIX_GAMMA ^
+            ((uint64_t)getpid() << 32) ^ (n << 40);
     }
     (void)next(s);
 }

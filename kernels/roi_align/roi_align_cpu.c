@@ -28,7 +28,8 @@ static bool bilinear_taps(double y, double x, int64_t h, int64_t w, int64_t at[4
     int64_t y0, x0, y1, x1;
     double ly, lx;
 
-    if (y < -1.0 || y > (double)h || x < -1.0 || x > (double)w)
+    /* Written so that NaN (from hostile boxes) counts as outside too. */
+    if (!(y >= -1.0 && y <= (double)h && x >= -1.0 && x <= (double)w))
         return false;
     y = y <= 0 ? 0 : y;
     x = x <= 0 ? 0 : x;
@@ -59,6 +60,18 @@ static bool bilinear_taps(double y, double x, int64_t h, int64_t w, int64_t at[4
     return true;
 }
 
+/*
+ * Samples per bin side for a bin of the given size: its ceiling, bounded
+ * (in double, before converting) so that a hostile box cannot make the
+ * sample loops unbounded; NaN and negative sizes take none.
+ */
+static int64_t sample_count(double bin)
+{
+    const double c = ceil(bin);
+
+    return c > 0 ? (c < (double)ROI_ALIGN_MAX_SIDE ? (int64_t)c : ROI_ALIGN_MAX_SIDE) : 0;
+}
+
 void roi_align_region(const roi_align_params_t *p, dtype_t t, const void *x, int64_t c, int64_t h,
                       int64_t w, const double *box, void *y)
 {
@@ -76,11 +89,8 @@ void roi_align_region(const roi_align_params_t *p, dtype_t t, const void *x, int
     }
     bin_h = rh / (double)oh;
     bin_w = rw / (double)ow;
-    grid_h = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)ceil(rh / (double)oh);
-    grid_w = p->sampling_ratio > 0 ? p->sampling_ratio : (int64_t)ceil(rw / (double)ow);
-    /* A hostile box must not make the sample loops unbounded. */
-    grid_h = grid_h < 0 ? 0 : grid_h > ROI_ALIGN_MAX_SIDE ? ROI_ALIGN_MAX_SIDE : grid_h;
-    grid_w = grid_w < 0 ? 0 : grid_w > ROI_ALIGN_MAX_SIDE ? ROI_ALIGN_MAX_SIDE : grid_w;
+    grid_h = p->sampling_ratio > 0 ? p->sampling_ratio : sample_count(rh / (double)oh);
+    grid_w = p->sampling_ratio > 0 ? p->sampling_ratio : sample_count(rw / (double)ow);
     count = grid_h * grid_w > 1 ? grid_h * grid_w : 1;
     for (int64_t ch = 0; ch < c; ch++) {
         const int64_t plane = ch * h * w;

@@ -15,6 +15,12 @@
 
 /* Largest output grid side and sampling ratio: far above any detector's. */
 #define ROI_ALIGN_MAX_SIDE (INT64_C(1) << 16)
+/*
+ * Most samples per bin side when sampling_ratio is 0 and the box's size
+ * decides (a box from the request could otherwise ask for 2^32 samples per
+ * bin): a bin 1024 pixels across is still sampled every pixel.
+ */
+#define ROI_ALIGN_MAX_ADAPTIVE 1024
 
 typedef struct roi_align_params {
     bool max_mode;

@@ -61,15 +61,15 @@ static bool bilinear_taps(double y, double x, int64_t h, int64_t w, int64_t at[4
 }
 
 /*
- * Samples per bin side for a bin of the given size: its ceiling, bounded
- * (in double, before converting) so that a hostile box cannot make the
- * sample loops unbounded; NaN and negative sizes take none.
+ * Samples per bin side for a bin of the given size: its ceiling, bounded by
+ * ROI_ALIGN_MAX_ADAPTIVE (in double, before converting); NaN and negative
+ * sizes take none.
  */
 static int64_t sample_count(double bin)
 {
     const double c = ceil(bin);
 
-    return c > 0 ? (c < (double)ROI_ALIGN_MAX_SIDE ? (int64_t)c : ROI_ALIGN_MAX_SIDE) : 0;
+    return c > 0 ? (c < (double)ROI_ALIGN_MAX_ADAPTIVE ? (int64_t)c : ROI_ALIGN_MAX_ADAPTIVE) : 0;
 }
 
 void roi_align_region(const roi_align_params_t *p, dtype_t t, const void *x, int64_t c, int64_t h,

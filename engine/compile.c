@@ -121,7 +121,8 @@ static status_t fold_constants(graph_t *g, error_t *err)
     for (int i = 0; i < g->n_nodes && !st; i++) {
         graph_node_t *node = &g->nodes[i];
         size_t workspace = 0;
-        if (!all_inputs_constant(g, node))
+        /* A random op draws anew on every run, so it is never folded. */
+        if (!all_inputs_constant(g, node) || node->schema->kernel->random)
             continue;
         outputs = arena_alloc(&g->arena, ((size_t)node->n_outputs + 1) * sizeof *outputs);
         if (!outputs)

@@ -86,6 +86,8 @@ static bool foldable(const plan_t *p, const graph_node_t *node)
 {
     bool shape_only = node->schema->kernel->shape_only;
 
+    if (node->schema->kernel->random)
+        return false;
     for (int k = 0; k < node->n_inputs; k++) {
         int v = node->inputs[k];
         if (v >= 0 && p->values[v].home != VALUE_CONSTANT && !shape_only)

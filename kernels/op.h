@@ -121,6 +121,11 @@ typedef struct op_kernel {
     uint32_t value_inputs;
     /* Outputs depend on input shapes only (Shape, Size): always folded when planning. */
     bool shape_only;
+    /*
+     * Outputs are drawn at random (RandomUniform, Bernoulli, ...): never
+     * folded, even with every input known, so each run draws anew.
+     */
+    bool random;
     status_t (*infer)(op_call_t *call, error_t *err);
     status_t (*run)(op_call_t *call, error_t *err);
     /*

@@ -131,7 +131,7 @@ void engine_set_warning_handler(engine_warn_fn fn)
  * such a layer can run hundreds of times slower than it should, and that
  * must never go unseen.
  */
-static void report_reference_steps(engine_model_t *m, const plan_t *p)
+void model_report_plan(engine_model_t *m, const plan_t *p)
 {
     char message[ERROR_MESSAGE_MAX], shape[160];
 
@@ -241,7 +241,7 @@ status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, int threads, 
     st = plan_build(m->graph, inputs, threads, &plan, err);
     if (st)
         return st;
-    report_reference_steps(m, plan);
+    model_report_plan(m, plan);
     pthread_mutex_lock(&m->plans_lock);
     for (int i = 0; i < MODEL_PLAN_CACHE_SIZE; i++)
         if (!m->plans[i] || m->plan_used[i] < m->plan_used[victim]) {

@@ -40,6 +40,9 @@ status_t model_check_inputs(const engine_model_t *m, const tensor_t *inputs, int
  * building and caching it if needed. The caller owns the returned
  * reference (plan_release).
  */
+/* Counts and reports (warning handler) a new plan's steps on reference code. */
+void model_report_plan(engine_model_t *m, const plan_t *p);
+
 status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, int threads, plan_t **out,
                         error_t *err);
 

@@ -42,8 +42,8 @@ status_t subgraph_run(const op_call_t *call, int graph, const tensor_t *inputs, 
 /* Sub-contexts of the control-flow nodes a context ran (subgraph.c); NULL is a no-op. */
 void subgraph_contexts_free(engine_context_t *ctx);
 
-/* Per node of ctx's graph, the contexts its subgraphs run on (NULL until it first runs). */
-engine_context_t ***engine_context_bodies(engine_context_t *ctx);
+/* Per node of ctx's graph, subgraph.c's record of its subgraphs' contexts (NULL until it runs). */
+void **engine_context_bodies(engine_context_t *ctx);
 int engine_context_threads(const engine_context_t *ctx);
 engine_model_t *engine_context_model(const engine_context_t *ctx);
 

@@ -44,8 +44,8 @@ struct engine_context {
     /* Segments (segment.h): per depth, its plan, arena and dynamic buffers. */
     exec_segment_t **segments;
     int n_segments;
-    tensor_t *key;              /* scratch: a continuation's key (per cross value) */
-    engine_context_t ***bodies; /* per node: contexts of its subgraphs (subgraph.c) */
+    tensor_t *key; /* scratch: a continuation's key (per cross value) */
+    void **bodies; /* per node: its subgraphs' contexts (subgraph.c) */
 };
 
 status_t engine_context_create(engine_model_t *model, int threads, engine_context_t **out,
@@ -138,7 +138,7 @@ int engine_context_split_parts(const engine_context_t *ctx)
     return ctx->split_parts;
 }
 
-engine_context_t ***engine_context_bodies(engine_context_t *ctx)
+void **engine_context_bodies(engine_context_t *ctx)
 {
     return ctx->bodies;
 }

@@ -26,6 +26,14 @@ struct engine_model {
     plan_t *plans[MODEL_PLAN_CACHE_SIZE];
     uint64_t plan_used[MODEL_PLAN_CACHE_SIZE];
     uint64_t plan_clock;
+    /*
+     * A subgraph's model (If branch, Loop or Scan body): its graph belongs
+     * to the model's, and its inputs come from the op, which checked them.
+     * The model's own owns every subgraph model, at all depths.
+     */
+    bool subgraph;
+    engine_model_t **submodels;
+    int n_submodels;
 };
 
 /*

@@ -920,8 +920,12 @@ static status_t import_bodies(importer_t *im, const Onnx__NodeProto *np, graph_n
                               error_t *err)
 {
     graph_t *g = im->g;
+    const op_schema_t *schema = op_registry_find(n->op_type, g->opset);
     int count = 0;
 
+    /* Only control flow reads its graphs; an unknown op is refused by bind_schema. */
+    if (!schema || !schema->kernel->subgraphs || (n->domain[0] && strcmp(n->domain, "ai.onnx")))
+        return STATUS_OK;
     for (size_t i = 0; i < n->attrs.count; i++)
         count += n->attrs.items[i].type == ATTR_GRAPH;
     if (count == 0)

@@ -164,6 +164,12 @@ typedef struct op_kernel {
      * known (engine/segment.h).
      */
     uint32_t dynamic_outputs;
+    /*
+     * Control flow: the engine imports the node's graph attributes as
+     * subgraphs (attr_t.graph) and the kernel runs them (run_subgraph).
+     * Other ops' graph attributes are ignored.
+     */
+    bool subgraphs;
     status_t (*infer)(op_call_t *call, error_t *err);
     status_t (*run)(op_call_t *call, error_t *err);
     /*

@@ -60,6 +60,7 @@ const op_kernel_t if_kernel = {
     .info = &control_info,
     .params_size = sizeof(if_params_t),
     .dynamic_outputs = ALL_OUTPUTS,
+    .subgraphs = true,
     .infer = if_infer,
     .run = if_run,
 };
@@ -69,6 +70,7 @@ const op_kernel_t loop_kernel = {
     .info = &control_info,
     .params_size = sizeof(loop_params_t),
     .dynamic_outputs = ALL_OUTPUTS,
+    .subgraphs = true,
     .infer = loop_infer,
     .run = loop_run,
 };
@@ -78,6 +80,7 @@ const op_kernel_t scan_kernel = {
     .info = &control_info,
     .params_size = sizeof(scan_params_t),
     .dynamic_outputs = ALL_OUTPUTS,
+    .subgraphs = true,
     .infer = scan_infer,
     .run = scan_run,
 };

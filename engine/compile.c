@@ -503,8 +503,8 @@ static status_t inline_constant_ifs(graph_t *g, error_t *err)
     status_t st = STATUS_OK;
 
     for (int round = 0; round < GRAPH_MAX_DEPTH && !st; round++) {
-        int n = g->n_nodes, inlined = 0;
-        int *alias = malloc(((size_t)g->n_values + 1) * sizeof *alias);
+        int n = g->n_nodes, n_values = g->n_values, inlined = 0;
+        int *alias = malloc(((size_t)n_values + 1) * sizeof *alias);
         if (!alias)
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         for (int v = 0; v < g->n_values; v++)
@@ -518,19 +518,22 @@ static status_t inline_constant_ifs(graph_t *g, error_t *err)
             inlined++;
         }
         if (!st && inlined) {
-            /* An output may alias a value that is itself an inlined If's output. */
-            for (int v = 0; v < g->n_values; v++) {
+            /* Only values from before this round are aliased; an alias may chain through an If. */
+            for (int v = 0; v < n_values; v++) {
                 int a = v, hops = 0;
-                while (alias[a] != a && hops++ < g->n_values)
+                while (a < n_values && alias[a] != a && hops++ < n_values)
                     a = alias[a];
                 alias[v] = a;
             }
             for (int j = 0; j < g->n_nodes; j++)
-                for (int k = 0; k < g->nodes[j].n_inputs; k++)
-                    if (g->nodes[j].inputs[k] >= 0)
-                        g->nodes[j].inputs[k] = alias[g->nodes[j].inputs[k]];
+                for (int k = 0; k < g->nodes[j].n_inputs; k++) {
+                    int v = g->nodes[j].inputs[k];
+                    if (v >= 0 && v < n_values)
+                        g->nodes[j].inputs[k] = alias[v];
+                }
             for (int k = 0; k < g->n_outputs; k++)
-                g->outputs[k] = alias[g->outputs[k]];
+                if (g->outputs[k] < n_values)
+                    g->outputs[k] = alias[g->outputs[k]];
         }
         free(alias);
         if (st || !inlined)

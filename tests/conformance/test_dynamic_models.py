@@ -14,7 +14,8 @@ fed by values computed while running; a detector (TopK + NonMaxSuppression
 with branches of different shapes; Loop with carried values that change
 shape, scan outputs and outer-scope reads; nested control flow; Scan.
 
-usage: test_dynamic_models.py INFERD_CONFORMANCE BUILD_DIR
+usage: test_dynamic_models.py INFERD_CONFORMANCE BUILD_DIR [KEEP_DIR]
+(KEEP_DIR: write the tests there and keep them, for a debugger)
 """
 import json
 import os
@@ -124,7 +125,7 @@ def dynamic_models():
         [{"X": floats(5, 6), "K": RNG.integers(0, 4, 600)},
          {"X": floats(5, 6), "K": RNG.integers(0, 6, 600)},
          {"X": np.round(floats(5, 6) * 2) / 2, "K": RNG.integers(0, 4, 600)},
-         {"X": floats(5, 6), "K": np.zeros(600, np.int64)}],
+         {"X": floats(5, 6), "K": np.ones(600, np.int64)}],
         opset=13))
     # Unique and Compress feeding arithmetic and each other.
     models.append(Model(
@@ -182,8 +183,136 @@ def detector_model():
                  inits=inits)
 
 
+def graph(name, nodes, inputs, outputs, inits=None):
+    return helper.make_graph(nodes, name, inputs, outputs, inits or [])
+
+
+def vad_model():
+    """Voice-activity style gate: frame energy decides, per input, which branch runs.
+
+    The speech branch runs a small conv + GRU-free recurrence stand-in (MatMul
+    over frames) and gives [frames, 8]; the silence branch gives [1, 8] zeros.
+    Both read outer-scope values (the frames, the weights)."""
+    frames, width = 20, 16
+    w = RNG.standard_normal((width, 8)).astype(np.float32)
+    speech = graph("speech", [
+        node("MatMul", ["frames", "W"], ["h"]), node("Tanh", ["h"], ["act"]),
+        node("ReduceMean", ["act"], ["level"], axes=[1], keepdims=1),
+        node("Mul", ["act", "level"], ["out"])], [], [vi("out", F)])
+    silence = graph("silence", [
+        node("ConstantOfShape", ["zshape"], ["out0"],
+             value=helper.make_tensor("z", F, [1], [0.0]))], [], [vi("out0", F)])
+    nodes = [
+        node("Reshape", ["X", "fshape"], ["frames"]),
+        node("Mul", ["frames", "frames"], ["sq"]),
+        node("ReduceMean", ["sq"], ["energy"], keepdims=0),
+        node("Greater", ["energy", "threshold"], ["is_speech"]),
+        node("If", ["is_speech"], ["Y"], then_branch=speech, else_branch=silence),
+        node("Shape", ["Y"], ["yshape"]),
+    ]
+    inits = [onnx.numpy_helper.from_array(a, n) for n, a in [
+        ("fshape", np.array([frames, width], np.int64)), ("W", w),
+        ("threshold", np.array(0.05, np.float32)), ("zshape", np.array([1, 8], np.int64))]]
+    loud = lambda: (RNG.standard_normal(frames * width) * 0.5).astype(np.float32)
+    quiet = lambda: (RNG.standard_normal(frames * width) * 0.01).astype(np.float32)
+    return Model("vad_data_dependent_if", nodes, [vi("X", F, [frames * width])],
+                 [vi("Y", F), vi("yshape", I64)],
+                 [{"X": loud()}, {"X": quiet()}, {"X": loud()}, {"X": quiet()}], opset=12,
+                 inits=inits)
+
+
+def loop_models():
+    models = []
+    # Carried value that grows each iteration (Concat), a scan output, outer-scope reads,
+    # and a trip count plus a condition computed in the body.
+    body = graph("body", [
+        node("Add", ["acc", "step"], ["acc2"]),                      # step: outer scope
+        node("Cast", ["i"], ["fi"], to=F),
+        node("Unsqueeze", ["fi"], ["fi1"], axes=[0]),
+        node("Concat", ["seq", "fi1"], ["seq2"], axis=0),            # grows by one
+        node("Mul", ["acc2", "fi"], ["scan"]),
+        node("ReduceSum", ["acc2"], ["total"], keepdims=0),
+        node("Less", ["total", "limit"], ["cond_out"]),              # limit: outer scope
+    ], [vi("i", I64, []), vi("cond", B, []), vi("acc", F, [3]), vi("seq", F, None)],
+        [vi("cond_out", B, []), vi("acc2", F), vi("seq2", F), vi("scan", F)])
+    models.append(Model(
+        "loop_growing_carried_scan_outer",
+        [node("Loop", ["M", "c0", "A0", "S0"], ["A", "S", "scans"], body=body)],
+        [vi("M", I64, []), vi("c0", B, []), vi("A0", F, [3]), vi("step", F, [3]),
+         vi("limit", F, [])],
+        [vi("A", F), vi("S", F), vi("scans", F)],
+        [{"M": np.array(5, np.int64), "c0": np.array(True), "A0": floats(3),
+          "step": floats(3, lo=0.1), "limit": np.array(100, np.float32)},
+         {"M": np.array(50, np.int64), "c0": np.array(True), "A0": floats(3),
+          "step": floats(3, lo=0.5), "limit": np.array(6, np.float32)},
+         {"M": np.array(1, np.int64), "c0": np.array(True), "A0": floats(3),
+          "step": floats(3), "limit": np.array(1, np.float32)}],
+        opset=12, inits=[onnx.numpy_helper.from_array(np.zeros(0, np.float32), "S0")]))
+    # Nested control flow: an If inside a Loop body, reading the loop's counter and an
+    # outer-scope value two levels up; branches of different shapes.
+    then_g = graph("even", [node("Mul", ["x_in", "scale"], ["r"])], [], [vi("r", F)])
+    else_g = graph("odd", [node("Concat", ["x_in", "x_in"], ["r2"], axis=0)], [], [vi("r2", F)])
+    body2 = graph("body2", [
+        node("Mod", ["i", "two"], ["m"]), node("Equal", ["m", "zero"], ["even"]),
+        node("Identity", ["x"], ["x_in"]),
+        node("If", ["even"], ["y"], then_branch=then_g, else_branch=else_g),
+        node("ReduceSum", ["y"], ["s"], keepdims=1),
+        node("Add", ["x", "s"], ["x2"]),
+        node("Identity", ["cond"], ["cond2"]),
+    ], [vi("i", I64, []), vi("cond", B, []), vi("x", F, None)],
+        [vi("cond2", B, []), vi("x2", F), vi("y_last", F)] if False else
+        [vi("cond2", B, []), vi("x2", F)],
+        [onnx.numpy_helper.from_array(np.array(2, np.int64), "two"),
+         onnx.numpy_helper.from_array(np.array(0, np.int64), "zero")])
+    models.append(Model(
+        "loop_nested_if",
+        [node("Loop", ["M", "", "X0"], ["X"], body=body2)],
+        [vi("M", I64, []), vi("X0", F, ["n"]), vi("scale", F, [])], [vi("X", F)],
+        [{"M": np.array(4, np.int64), "X0": floats(3), "scale": np.array(0.5, np.float32)},
+         {"M": np.array(7, np.int64), "X0": floats(5), "scale": np.array(-1.0, np.float32)},
+         {"M": np.array(4, np.int64), "X0": floats(3), "scale": np.array(0.5, np.float32)}],
+        opset=13))
+    return models
+
+
+def scan_models():
+    # Scan-9+: a running sum over axis 1 of one input, reversed over axis 0 of another,
+    # scan outputs along axes 1 and -1 (reversed), a state read from the outer scope.
+    body = graph("sbody", [
+        node("Add", ["state", "a"], ["state2"]),
+        node("Mul", ["state2", "bias"], ["o1"]),                     # bias: outer scope
+        node("Add", ["b", "a"], ["o2"]),
+    ], [vi("state", F, [4]), vi("a", F, [4]), vi("b", F, [4])],
+        [vi("state2", F, [4]), vi("o1", F, [4]), vi("o2", F, [4])])
+    nodes = [node("Scan", ["S0", "A", "Bx"], ["S", "O1", "O2"], body=body, num_scan_inputs=2,
+                  scan_input_axes=[1, 0], scan_input_directions=[0, 1],
+                  scan_output_axes=[1, -1], scan_output_directions=[0, 1])]
+    models = [Model("scan_axes_directions", nodes,
+                    [vi("S0", F, [4]), vi("A", F, [4, "t"]), vi("Bx", F, ["t", 4]),
+                     vi("bias", F, [4])],
+                    [vi("S", F), vi("O1", F), vi("O2", F)],
+                    [{"S0": floats(4), "A": floats(4, 6), "Bx": floats(6, 4), "bias": floats(4)},
+                     {"S0": floats(4), "A": floats(4, 2), "Bx": floats(2, 4), "bias": floats(4)},
+                     {"S0": floats(4), "A": floats(4, 6), "Bx": floats(6, 4), "bias": floats(4)}],
+                    opset=16)]
+    return models
+
+
+def constant_if_model():
+    """An If on a constant condition: the compiler inlines the branch it takes."""
+    then_g = graph("t", [node("Relu", ["X"], ["r"]), node("Add", ["r", "one"], ["o"])], [],
+                   [vi("o", F)], [onnx.numpy_helper.from_array(np.array(1, np.float32), "one")])
+    else_g = graph("e", [node("Neg", ["X"], ["o2"])], [], [vi("o2", F)])
+    return Model("constant_if_inlined",
+                 [node("If", ["flag"], ["Y"], then_branch=then_g, else_branch=else_g),
+                  node("Mul", ["Y", "Y"], ["Z"])],
+                 [vi("X", F, [2, 3])], [vi("Z", F)], [{"X": floats(2, 3)}, {"X": floats(2, 3)}],
+                 opset=13, inits=[onnx.numpy_helper.from_array(np.array(True), "flag")])
+
+
 def all_models():
-    return dynamic_models() + [detector_model()]
+    return (dynamic_models() + [detector_model(), vad_model(), constant_if_model()] +
+            loop_models() + scan_models())
 
 
 def write_test(model, d):
@@ -226,13 +355,21 @@ def finish_test(model, d):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
     runner, build_dir = sys.argv[1], sys.argv[2]
     node_path = base.ensure_ort(build_dir)
     models = all_models()
+    if len(sys.argv) == 4:
+        os.makedirs(sys.argv[3])
+        return run_all(runner, node_path, models, sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:
+        return run_all(runner, node_path, models, tmp)
+
+
+def run_all(runner, node_path, models, tmp):
+    if True:
         data = os.path.join(tmp, "node")
         manifest = []
         for m in models:

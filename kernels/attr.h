@@ -41,6 +41,14 @@ typedef struct attr {
     const int64_t *ints; /* ATTR_INTS */
     const float *floats; /* ATTR_FLOATS */
     const tensor_t *t;   /* ATTR_TENSOR, with its data */
+    /*
+     * ATTR_GRAPH: the subgraph's index among the node's subgraphs (what
+     * op_call_t.run_subgraph takes) and its formal input and output counts
+     * (outer-scope values it reads are not counted).
+     */
+    int graph;
+    int graph_inputs;
+    int graph_outputs;
 } attr_t;
 
 typedef struct attrs {

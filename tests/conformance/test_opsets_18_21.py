@@ -635,10 +635,50 @@ def ops3_cases():
             sampling_cases() + quant_cases() + einsum_cases() + tfidf_cases())
 
 
+def control_flow_cases():
+    """If, Loop and Scan at 19 and 21 (versions that only added types), with subgraphs
+    that read the outer scope."""
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    cases = []
+    for v in (19, 21):
+        then_g = helper.make_graph([node("Add", ["X", "X"], ["t"])], "then", [],
+                                   [vi("t", f, None)])
+        else_g = helper.make_graph([node("Concat", ["X", "X"], ["e"], axis=0)], "else", [],
+                                   [vi("e", f, None)])
+        for flag in (True, False):
+            cases.append(Case(f"If-{v} cond {flag} (branch shapes differ)", v,
+                              [node("ReduceSum", ["X"], ["s"], keepdims=0),
+                               node("Greater", ["s", "z"], ["c"]) if flag else
+                               node("Less", ["s", "z"], ["c"]),
+                               node("If", ["c"], ["Y0"], then_branch=then_g, else_branch=else_g)],
+                              {"X": np.abs(rand(2, 3))}, [("Y0", np.float32)],
+                              {"z": np.array(0, np.float32)}))
+        body = helper.make_graph(
+            [node("Add", ["a", "X"], ["a2"]), node("Identity", ["c"], ["c2"]),
+             node("Cast", ["i"], ["fi"], to=f), node("Mul", ["a2", "fi"], ["sc"])], "body",
+            [vi("i", TensorProto.INT64, []), vi("c", TensorProto.BOOL, []), vi("a", f, None)],
+            [vi("c2", TensorProto.BOOL, []), vi("a2", f, None), vi("sc", f, None)])
+        cases.append(Case(f"Loop-{v} carried and scan outputs", v,
+                          [node("Loop", ["M", "", "A0"], ["Y0", "Y1"], body=body)],
+                          {"A0": rand(2, 3)}, [("Y0", np.float32), ("Y1", np.float32)],
+                          {"M": np.array(4, np.int64), "X": rand(2, 3)}))
+        sbody = helper.make_graph(
+            [node("Add", ["s", "x"], ["s2"]), node("Mul", ["s2", "x"], ["o"])], "sbody",
+            [vi("s", f, [3]), vi("x", f, [3])], [vi("s2", f, [3]), vi("o", f, [3])])
+        cases.append(Case(f"Scan-{v} axis 1 reversed", v,
+                          [node("Scan", ["S0", "X"], ["Y0", "Y1"], body=sbody, num_scan_inputs=1,
+                                scan_input_axes=[1], scan_input_directions=[1],
+                                scan_output_axes=[-1])],
+                          {"X": rand(3, 5)}, [("Y0", np.float32), ("Y1", np.float32)],
+                          {"S0": rand(3)}))
+    return cases
+
+
 def all_cases():
     return (reduce_cases() + split_cases() + pad_cases() + resize_cases() + cast_cases() +
             type_bump_cases() + pool_cases() + gelu_cases() + groupnorm_cases() + col2im_cases() +
-            refusal_cases() + ops3_cases())
+            refusal_cases() + ops3_cases() + control_flow_cases())
 
 
 def ensure_ort(build_dir):

@@ -11,6 +11,8 @@ must be equal; float outputs within RTOL of the largest reference value.
 Cases marked refused must make inferd fail with a message naming the op.
 
 usage: test_opsets_18_21.py INFERD BUILD_DIR
+       test_opsets_18_21.py --install-ort BUILD_DIR   (only installs ONNX Runtime: ctest's
+                                                       fixture, so tests never race to install)
   CASES=Text1,Text2 in the environment runs only the cases whose names
   contain one of them.
 """
@@ -760,6 +762,9 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
+    if sys.argv[1] == "--install-ort":
+        ensure_ort(sys.argv[2])
+        return 0
     inferd, build_dir = sys.argv[1], sys.argv[2]
     node_path = ensure_ort(build_dir)
     cases = all_cases()

@@ -45,6 +45,8 @@ void subgraph_contexts_free(engine_context_t *ctx);
 /* Per node of ctx's graph, subgraph.c's record of its subgraphs' contexts (NULL until it runs). */
 void **engine_context_bodies(engine_context_t *ctx);
 int engine_context_threads(const engine_context_t *ctx);
+/* engine_context_set_deadline's value: 0 when there is none. */
+int64_t engine_context_deadline(const engine_context_t *ctx);
 engine_model_t *engine_context_model(const engine_context_t *ctx);
 
 #endif

@@ -44,8 +44,9 @@ struct engine_context {
     /* Segments (segment.h): per depth, its plan, arena and dynamic buffers. */
     exec_segment_t **segments;
     int n_segments;
-    tensor_t *key; /* scratch: a continuation's key (per cross value) */
-    void **bodies; /* per node: its subgraphs' contexts (subgraph.c) */
+    tensor_t *key;       /* scratch: a continuation's key (per cross value) */
+    void **bodies;       /* per node: its subgraphs' contexts (subgraph.c) */
+    int64_t deadline_us; /* engine_context_set_deadline; 0: none */
 };
 
 status_t engine_context_create(engine_model_t *model, int threads, engine_context_t **out,
@@ -146,6 +147,16 @@ void **engine_context_bodies(engine_context_t *ctx)
 int engine_context_threads(const engine_context_t *ctx)
 {
     return ctx->threads;
+}
+
+void engine_context_set_deadline(engine_context_t *ctx, int64_t deadline_us)
+{
+    ctx->deadline_us = deadline_us;
+}
+
+int64_t engine_context_deadline(const engine_context_t *ctx)
+{
+    return ctx->deadline_us;
 }
 
 engine_model_t *engine_context_model(const engine_context_t *ctx)

@@ -8,12 +8,21 @@
  * Loop's iterations run the body's cached plan on a warm arena: what an
  * iteration costs beyond the body's steps is binding its inputs, matching
  * the last plan (shapes, and the values it is keyed by) and the kernel's
- * copies of carried values.
+ * copies of carried values. Each start checks the context's deadline
+ * (engine_context_set_deadline), so a loop cannot outrun its request.
  */
 #include "exec.h"
 
 #include <assert.h>
 #include <stdlib.h>
+#include <time.h>
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* One subgraph of a node, as one context runs it. */
 typedef struct subgraph_slot {
@@ -31,6 +40,7 @@ status_t subgraph_run(const op_call_t *call, int graph, const tensor_t *inputs, 
     ptrdiff_t index = node - m->graph->nodes;
     const graph_t *body;
     subgraph_slot_t *slots, *slot;
+    int64_t deadline;
     status_t st;
 
     assert(index >= 0 && index < m->graph->n_nodes);
@@ -53,6 +63,12 @@ status_t subgraph_run(const op_call_t *call, int graph, const tensor_t *inputs, 
         if (st)
             return st;
     }
+    deadline = engine_context_deadline(ec->ctx);
+    if (deadline && now_us() > deadline)
+        return op_fail(err, STATUS_DEADLINE_EXCEEDED, call->op_type, call->node,
+                       "the deadline passed while it ran (subgraph %d not started)", graph);
+    /* Nested control flow answers to the same deadline. */
+    engine_context_set_deadline(slot->ctx, deadline);
     for (int i = 0; i < n_inputs; i++)
         slot->inputs[i] = inputs[i];
     for (int i = body->n_formal_inputs; i < body->n_inputs; i++)

@@ -22,7 +22,8 @@ about the server.
 usage: overload.py [--seconds S] [--report FILE]
 
 Under the sanitizers (INFERD_SANITIZED=1) every request costs several
-times more, so the 1 ms bound is reported but not enforced.
+times more and freed memory sits in ASan's quarantine, so the 1 ms and
+RSS bounds are reported but not enforced.
 Environment: INFERD_BINARY, INFERD_EXAMPLE_REPOSITORY, INFERD_PROTO_DIR.
 """
 import argparse
@@ -206,11 +207,13 @@ def main():
             check(count == refused, "%s: server counted %d refusals, the client %d"
                   % (name, count, refused))
             check(not other, "%s: errors other than refusals: %s" % (name, other))
-            check(peak - rss_before <= RSS_BOUND_BYTES, "%s: RSS grew %.1f MiB (bound %.0f MiB)"
-                  % (name, (peak - rss_before) / 2**20, RSS_BOUND_BYTES / 2**20))
             if sanitized:
-                print("sanitizer build: the %d us bound is not enforced" % REFUSAL_BOUND_US)
+                # ASan keeps freed memory in quarantine (up to 256 MiB) and slows every request.
+                print("sanitizer build: the %d us and %.0f MiB bounds are not enforced"
+                      % (REFUSAL_BOUND_US, RSS_BOUND_BYTES / 2**20))
             else:
+                check(peak - rss_before <= RSS_BOUND_BYTES, "%s: RSS grew %.1f MiB (bound %.0f MiB)"
+                      % (name, (peak - rss_before) / 2**20, RSS_BOUND_BYTES / 2**20))
                 check(within >= REFUSAL_SHARE * count,
                       "%s: %d of %d refusals took over %d us of server time (at most %.1f %% may)"
                       % (name, count - within, count, REFUSAL_BOUND_US,

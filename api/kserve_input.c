@@ -98,13 +98,20 @@ status_t kserve_input_elements(const tensor_t *t, const char *name, int64_t limi
 {
     char shape[SHAPE_TEXT_MAX];
     int64_t n = 1;
+    bool empty = false;
 
-    for (int d = 0; d < t->rank; d++)
-        if (t->dims[d] == 0) {
-            *numel = 0;
-            return STATUS_OK;
-        }
+    if (limit > TENSOR_MAX_ELEMENTS)
+        limit = TENSOR_MAX_ELEMENTS;
     for (int d = 0; d < t->rank; d++) {
+        /*
+         * An empty tensor's other dims are held to the limit too: strides
+         * over them must stay in range ([1, 0, 5e13] is refused, as
+         * shape_valid refuses it).
+         */
+        if (t->dims[d] == 0) {
+            empty = true;
+            continue;
+        }
         if (t->dims[d] > limit / n)
             return error_set(err, STATUS_LIMIT_EXCEEDED,
                              "input '%s': shape %s holds more than the limit of %" PRId64
@@ -112,7 +119,7 @@ status_t kserve_input_elements(const tensor_t *t, const char *name, int64_t limi
                              name, shape_format(t->rank, t->dims, shape, sizeof shape), limit);
         n *= t->dims[d];
     }
-    *numel = n;
+    *numel = empty ? 0 : n;
     return STATUS_OK;
 }
 

@@ -49,8 +49,9 @@ status_t kserve_input_dims(const char *name, const model_tensor_config_t *tc, in
                            const tensor_t *t, error_t *err);
 
 /*
- * Elements of t's shape into *numel: LIMIT_EXCEEDED past limit, checked dim
- * by dim so hostile dims cannot overflow the product.
+ * Elements of t's shape into *numel: LIMIT_EXCEEDED when the product of its
+ * non-zero dims passes limit (capped at TENSOR_MAX_ELEMENTS), even for an
+ * empty tensor; checked dim by dim so hostile dims cannot overflow it.
  */
 status_t kserve_input_elements(const tensor_t *t, const char *name, int64_t limit, int64_t *numel,
                                error_t *err);

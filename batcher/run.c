@@ -44,6 +44,23 @@ static status_t stage_input(const engine_model_t *model, batcher_stage_t *stage,
     return STATUS_OK;
 }
 
+/*
+ * When a batch's run may give up (in a loop: engine_context_set_deadline):
+ * once every request in it is past its deadline, 0 if any has none.
+ */
+static int64_t batch_deadline(const batcher_batch_t *batch)
+{
+    int64_t latest = 0;
+
+    for (int r = 0; r < batch->n; r++) {
+        if (batch->reqs[r]->deadline_us == 0)
+            return 0;
+        if (batch->reqs[r]->deadline_us > latest)
+            latest = batch->reqs[r]->deadline_us;
+    }
+    return latest;
+}
+
 /* Runs the model once for the whole batch; *outs then belong to ctx. */
 static status_t execute(const engine_model_t *model, engine_context_t *ctx, batcher_stage_t *stage,
                         bool batched, const batcher_batch_t *batch, const tensor_t **outs,
@@ -63,6 +80,7 @@ static status_t execute(const engine_model_t *model, engine_context_t *ctx, batc
         }
         inputs = staged;
     }
+    engine_context_set_deadline(ctx, batch_deadline(batch));
     st = engine_context_run(ctx, inputs, lead->n_inputs, outs, err);
     if (st || !batched)
         return st;

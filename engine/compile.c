@@ -17,6 +17,7 @@
 #include "layout.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,7 +122,11 @@ static status_t fold_constants(graph_t *g, error_t *err)
     for (int i = 0; i < g->n_nodes && !st; i++) {
         graph_node_t *node = &g->nodes[i];
         size_t workspace = 0;
-        if (!all_inputs_constant(g, node))
+        /*
+         * A random op draws anew on every run; control flow runs subgraphs,
+         * which only a context can (a constant If is inlined): never folded.
+         */
+        if (node->n_bodies > 0 || node->schema->kernel->random || !all_inputs_constant(g, node))
             continue;
         outputs = arena_alloc(&g->arena, ((size_t)node->n_outputs + 1) * sizeof *outputs);
         if (!outputs)
@@ -392,6 +397,196 @@ static void compact_nodes(graph_t *g)
     g->n_nodes = kept;
 }
 
+/* Reads a constant If condition (one bool); false when cond is not one. */
+static bool constant_condition(const graph_t *g, const graph_node_t *node, bool *value)
+{
+    const tensor_t *cond = node->inputs[0] >= 0 ? g->values[node->inputs[0]].constant : NULL;
+
+    if (!cond || !cond->data || cond->dtype != DTYPE_BOOL || tensor_numel(cond) != 1)
+        return false;
+    *value = *(const bool *)cond->data;
+    return true;
+}
+
+/*
+ * Replaces If node at index i, whose condition is constant, by the nodes
+ * of the branch it takes: the branch's values become values of g (its
+ * outer-scope reads the values they read), its nodes are appended, and
+ * whatever read the If's outputs reads the branch's instead. Nodes are
+ * left unsorted.
+ */
+static status_t inline_branch(graph_t *g, int i, bool taken, int *alias, error_t *err)
+{
+    graph_node_t *node = &g->nodes[i];
+    const attr_t *attr = attrs_find(&node->attrs, taken ? "then_branch" : "else_branch");
+    const graph_t *br;
+    int *map = NULL;
+    graph_node_t *grown;
+    status_t st = STATUS_OK;
+
+    assert(attr && attr->type == ATTR_GRAPH && attr->graph < node->n_bodies);
+    br = node->bodies[attr->graph];
+    if (br->n_outputs != node->n_outputs)
+        return op_fail(err, STATUS_INVALID_MODEL, node->op_type, node->name,
+                       "the branch taken has %d outputs, the node %d", br->n_outputs,
+                       node->n_outputs);
+    if (g->n_nodes + br->n_nodes > GRAPH_MAX_NODES)
+        return error_set(err, STATUS_LIMIT_EXCEEDED,
+                         "If node '%s': inlining its branch makes "
+                         "more than %d nodes",
+                         node->name, GRAPH_MAX_NODES);
+    map = malloc(((size_t)br->n_values + 1) * sizeof *map);
+    grown = realloc(g->nodes, ((size_t)g->n_nodes + br->n_nodes + 1) * sizeof *grown);
+    if (grown)
+        g->nodes = grown;
+    if (!map || !grown) {
+        st =
+            error_set(err, STATUS_OUT_OF_MEMORY, "out of memory inlining If node '%s'", node->name);
+        goto cleanup;
+    }
+    node = &g->nodes[i];
+    for (int u = 0; u < br->n_values; u++)
+        map[u] = -1;
+    for (int k = br->n_formal_inputs; k < br->n_inputs; k++)
+        map[br->inputs[k]] = node->inputs[br->outer_inputs[k - br->n_formal_inputs]];
+    for (int u = 0; u < br->n_values; u++) {
+        char name[256];
+        int v;
+        if (map[u] >= 0)
+            continue;
+        snprintf(name, sizeof name, "%s/%s", node->name, br->values[u].name);
+        v = graph_add_value(g, name);
+        if (v < 0) {
+            st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory inlining If node '%s'",
+                           node->name);
+            goto cleanup;
+        }
+        {
+            const char *own_name = g->values[v].name;
+            g->values[v] = br->values[u];
+            g->values[v].name = own_name;
+            g->values[v].producer = -1;
+        }
+        map[u] = v;
+    }
+    for (int j = 0; j < br->n_nodes; j++) {
+        graph_node_t *copy = &g->nodes[g->n_nodes];
+        *copy = br->nodes[j];
+        copy->inputs = arena_alloc(&g->arena, ((size_t)copy->n_inputs + 1) * sizeof(int));
+        copy->outputs = arena_alloc(&g->arena, ((size_t)copy->n_outputs + 1) * sizeof(int));
+        if (!copy->inputs || !copy->outputs) {
+            st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory inlining If node '%s'",
+                           g->nodes[i].name);
+            goto cleanup;
+        }
+        for (int k = 0; k < copy->n_inputs; k++)
+            copy->inputs[k] = br->nodes[j].inputs[k] >= 0 ? map[br->nodes[j].inputs[k]] : -1;
+        for (int k = 0; k < copy->n_outputs; k++) {
+            copy->outputs[k] = map[br->nodes[j].outputs[k]];
+            g->values[copy->outputs[k]].producer = g->n_nodes;
+        }
+        g->n_nodes++;
+    }
+    node = &g->nodes[i];
+    for (int k = 0; k < node->n_outputs; k++)
+        alias[node->outputs[k]] = map[br->outputs[k]];
+    node->removed = true;
+cleanup:
+    free(map);
+    return st;
+}
+
+/*
+ * Folds every If whose condition is a constant into the branch it takes,
+ * then re-sorts and folds again (the branch may hold constant Ifs too),
+ * at most GRAPH_MAX_DEPTH rounds, one per nesting level.
+ */
+static status_t inline_constant_ifs(graph_t *g, error_t *err)
+{
+    status_t st = STATUS_OK;
+
+    for (int round = 0; round < GRAPH_MAX_DEPTH && !st; round++) {
+        int n = g->n_nodes, n_values = g->n_values, inlined = 0;
+        int *alias = malloc(((size_t)n_values + 1) * sizeof *alias);
+        if (!alias)
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        for (int v = 0; v < g->n_values; v++)
+            alias[v] = v;
+        for (int i = 0; i < n && !st; i++) {
+            bool taken;
+            if (g->nodes[i].removed || strcmp(g->nodes[i].op_type, "If") != 0 ||
+                !constant_condition(g, &g->nodes[i], &taken))
+                continue;
+            st = inline_branch(g, i, taken, alias, err);
+            inlined++;
+        }
+        if (!st && inlined) {
+            /* Only values from before this round are aliased; an alias may chain through an If. */
+            for (int v = 0; v < n_values; v++) {
+                int a = v, hops = 0;
+                while (a < n_values && alias[a] != a && hops++ < n_values)
+                    a = alias[a];
+                alias[v] = a;
+            }
+            for (int j = 0; j < g->n_nodes; j++)
+                for (int k = 0; k < g->nodes[j].n_inputs; k++) {
+                    int v = g->nodes[j].inputs[k];
+                    if (v >= 0 && v < n_values)
+                        g->nodes[j].inputs[k] = alias[v];
+                }
+            for (int k = 0; k < g->n_outputs; k++)
+                if (g->outputs[k] < n_values)
+                    g->outputs[k] = alias[g->outputs[k]];
+        }
+        free(alias);
+        if (st || !inlined)
+            break;
+        st = topo_sort(g, err);
+        if (!st)
+            st = remove_passthrough(g, err);
+        if (!st)
+            st = fold_constants(g, err);
+    }
+    return st;
+}
+
+/*
+ * Compiles the subgraphs of g's live nodes with the same passes. An outer
+ * value a subgraph reads that is constant becomes a constant inside it
+ * (and leaves its inputs), so folding and weight packing reach into it.
+ */
+static status_t compile_subgraphs(graph_t *g, error_t *err)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node_t *node = &g->nodes[i];
+        for (int b = 0; b < node->n_bodies; b++) {
+            graph_t *body = node->bodies[b];
+            int kept = body->n_formal_inputs;
+            status_t st;
+            for (int k = body->n_formal_inputs; k < body->n_inputs; k++) {
+                int at = body->outer_inputs[k - body->n_formal_inputs];
+                const tensor_t *c = g->values[node->inputs[at]].constant;
+                graph_value_t *val = &body->values[body->inputs[k]];
+                if (c && c->data) {
+                    tensor_t *copy = arena_memdup(&body->arena, c, sizeof *c);
+                    if (!copy)
+                        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+                    val->constant = copy;
+                    val->dtype = c->dtype;
+                    continue;
+                }
+                body->outer_inputs[kept - body->n_formal_inputs] = at;
+                body->inputs[kept++] = body->inputs[k];
+            }
+            body->n_inputs = kept;
+            st = graph_compile(body, err);
+            if (st)
+                return error_prefix(err, "%s node '%s'", node->op_type, node->name);
+        }
+    }
+    return STATUS_OK;
+}
+
 status_t graph_compile(graph_t *g, error_t *err)
 {
     status_t st = topo_sort(g, err);
@@ -400,6 +595,8 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = remove_passthrough(g, err);
     if (!st)
         st = fold_constants(g, err);
+    if (!st)
+        st = inline_constant_ifs(g, err);
     if (!st)
         st = fuse_batchnorm(g, err);
     /* GELU first: the MatMul pass takes a GELU that follows a bias as its epilogue. */
@@ -431,5 +628,7 @@ status_t graph_compile(graph_t *g, error_t *err)
     }
     if (!st)
         release_dead_constants(g);
+    if (!st)
+        st = compile_subgraphs(g, err);
     return st;
 }

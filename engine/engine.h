@@ -83,6 +83,16 @@ status_t engine_context_create(engine_model_t *model, int threads, engine_contex
 void engine_context_free(engine_context_t *ctx);
 
 /*
+ * Runs on ctx from now on fail with STATUS_DEADLINE_EXCEEDED when a
+ * control-flow node (a Loop's iteration, a Scan's step, an If's branch)
+ * would start after deadline_us (CLOCK_MONOTONIC, microseconds); 0: no
+ * deadline. A model without control flow runs to its end: only a loop can
+ * make one run's time depend on the data, and a request's time limit must
+ * hold against a trip count it (or the model) chose.
+ */
+void engine_context_set_deadline(engine_context_t *ctx, int64_t deadline_us);
+
+/*
  * Runs the model on inputs (n_inputs tensors in the model's input order,
  * owned by the caller and unchanged). On success *outputs points to
  * engine_model_output_count tensors owned by the context: their data stays

@@ -17,7 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "model.h"
+#include "exec.h"
+#include "segment.h"
 
 struct engine_context {
     engine_model_t *model;
@@ -40,6 +41,12 @@ struct engine_context {
     void **joined;        /* per output: the sub-batches' rows copied together */
     size_t *joined_bytes; /* capacity of each joined buffer */
     int split_parts;      /* sub-batches of the last run, 1 when not split */
+    /* Segments (segment.h): per depth, its plan, arena and dynamic buffers. */
+    exec_segment_t **segments;
+    int n_segments;
+    tensor_t *key;       /* scratch: a continuation's key (per cross value) */
+    void **bodies;       /* per node: its subgraphs' contexts (subgraph.c) */
+    int64_t deadline_us; /* engine_context_set_deadline; 0: none */
 };
 
 status_t engine_context_create(engine_model_t *model, int threads, engine_context_t **out,
@@ -65,9 +72,11 @@ status_t engine_context_create(engine_model_t *model, int threads, engine_contex
     ctx->part_errors = calloc((size_t)ctx->threads, sizeof *ctx->part_errors);
     ctx->joined = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined);
     ctx->joined_bytes = calloc((size_t)g->n_outputs + 1, sizeof *ctx->joined_bytes);
-    if (!ctx->values || !ctx->outputs || !ctx->call_inputs || !ctx->call_outputs || !ctx->parts ||
-        !ctx->part_inputs || !ctx->part_status || !ctx->part_errors || !ctx->joined ||
-        !ctx->joined_bytes) {
+    ctx->key = calloc((size_t)g->n_values + 1, sizeof *ctx->key);
+    ctx->bodies = calloc((size_t)g->n_nodes + 1, sizeof *ctx->bodies);
+    if (!ctx->key || !ctx->bodies || !ctx->values || !ctx->outputs || !ctx->call_inputs ||
+        !ctx->call_outputs || !ctx->parts || !ctx->part_inputs || !ctx->part_status ||
+        !ctx->part_errors || !ctx->joined || !ctx->joined_bytes) {
         engine_context_free(ctx);
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     }
@@ -79,6 +88,20 @@ void engine_context_free(engine_context_t *ctx)
 {
     if (!ctx)
         return;
+    subgraph_contexts_free(ctx);
+    for (int d = 0; ctx->segments && d < ctx->n_segments; d++) {
+        exec_segment_t *seg = ctx->segments[d];
+        if (!seg)
+            continue;
+        plan_release(seg->plan);
+        free(seg->arena);
+        for (size_t b = 0; b < sizeof seg->buffers / sizeof seg->buffers[0]; b++)
+            free(seg->buffers[b].data);
+        free(seg);
+    }
+    free(ctx->segments);
+    free(ctx->key);
+    free(ctx->bodies);
     plan_release(ctx->plan);
     for (int i = 0; ctx->parts && i < ctx->threads; i++)
         engine_context_free(ctx->parts[i]);
@@ -102,6 +125,9 @@ size_t engine_context_arena_bytes(const engine_context_t *ctx)
 {
     size_t bytes = ctx->arena_bytes;
 
+    for (int d = 1; d < ctx->n_segments; d++)
+        if (ctx->segments[d])
+            bytes += ctx->segments[d]->arena_bytes;
     for (int i = 0; ctx->parts && i < ctx->threads; i++)
         if (ctx->parts[i])
             bytes += ctx->parts[i]->arena_bytes;
@@ -113,7 +139,89 @@ int engine_context_split_parts(const engine_context_t *ctx)
     return ctx->split_parts;
 }
 
-static status_t reserve_arena(engine_context_t *ctx, size_t bytes, error_t *err)
+void **engine_context_bodies(engine_context_t *ctx)
+{
+    return ctx->bodies;
+}
+
+int engine_context_threads(const engine_context_t *ctx)
+{
+    return ctx->threads;
+}
+
+void engine_context_set_deadline(engine_context_t *ctx, int64_t deadline_us)
+{
+    ctx->deadline_us = deadline_us;
+}
+
+int64_t engine_context_deadline(const engine_context_t *ctx)
+{
+    return ctx->deadline_us;
+}
+
+engine_model_t *engine_context_model(const engine_context_t *ctx)
+{
+    return ctx->model;
+}
+
+/* The segment record at depth, created on first use; NULL when out of memory. */
+static exec_segment_t *segment_at(engine_context_t *ctx, int depth, error_t *err)
+{
+    if (depth >= ctx->n_segments) {
+        int cap = ctx->n_segments ? ctx->n_segments * 2 : 4;
+        exec_segment_t **grown;
+        while (cap <= depth)
+            cap *= 2;
+        grown = realloc(ctx->segments, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+            return NULL;
+        }
+        memset(grown + ctx->n_segments, 0, (size_t)(cap - ctx->n_segments) * sizeof *grown);
+        ctx->segments = grown;
+        ctx->n_segments = cap;
+    }
+    if (!ctx->segments[depth] && !(ctx->segments[depth] = calloc(1, sizeof **ctx->segments)))
+        error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    return ctx->segments[depth];
+}
+
+void *exec_buffer(const op_call_t *call, int slot, size_t bytes, error_t *err)
+{
+    exec_call_t *ec = call->engine;
+    exec_buffer_t *b;
+    size_t want;
+    void *grown;
+
+    assert(slot >= 0 && slot < NODE_MAX_OUTPUTS + OP_MAX_SCRATCH);
+    b = &ec->segment->buffers[slot];
+    if (b->data && bytes <= b->bytes)
+        return b->data;
+    if (bytes > plan_max_bytes()) {
+        op_fail(err, STATUS_LIMIT_EXCEEDED, call->op_type, call->node,
+                "output or scratch %d needs %zu bytes, over the %zu allowed (%s, or half the "
+                "memory)",
+                slot, bytes, plan_max_bytes(), PLAN_MAX_BYTES_ENV);
+        return NULL;
+    }
+    /* Doubling keeps a buffer grown row by row (Loop's scan outputs) linear in time. */
+    want = b->bytes * 2 > bytes && b->bytes * 2 <= plan_max_bytes() ? b->bytes * 2 : bytes;
+    want = (want + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    grown = aligned_alloc(ARENA_ALIGN, want ? want : ARENA_ALIGN);
+    if (!grown) {
+        op_fail(err, STATUS_OUT_OF_MEMORY, call->op_type, call->node,
+                "cannot allocate %zu bytes for output or scratch %d", want, slot);
+        return NULL;
+    }
+    if (b->data && b->bytes)
+        memcpy(grown, b->data, b->bytes);
+    free(b->data);
+    b->data = grown;
+    b->bytes = want;
+    return grown;
+}
+
+static status_t reserve_arena(void **arena, size_t *arena_bytes, size_t bytes, error_t *err)
 {
     void *grown;
 
@@ -124,14 +232,14 @@ static status_t reserve_arena(engine_context_t *ctx, size_t bytes, error_t *err)
      */
     if (bytes < ARENA_ALIGN)
         bytes = ARENA_ALIGN;
-    if (bytes <= ctx->arena_bytes)
+    if (bytes <= *arena_bytes)
         return STATUS_OK;
     grown = aligned_alloc(ARENA_ALIGN, (bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
     if (!grown)
         return error_set(err, STATUS_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena", bytes);
-    free(ctx->arena);
-    ctx->arena = grown;
-    ctx->arena_bytes = bytes;
+    free(*arena);
+    *arena = grown;
+    *arena_bytes = bytes;
     return STATUS_OK;
 }
 
@@ -206,9 +314,16 @@ static void add_step_time(engine_context_t *ctx, const plan_step_t *step, double
     add_op_time(ctx, &t);
 }
 
-static status_t run_step(engine_context_t *ctx, const plan_step_t *step, error_t *err)
+/*
+ * Runs one step with the arena at arena. A dynamic step's outputs get their
+ * shapes and buffers as it runs (exec_buffer, in segment's buffers), which
+ * the context's values then take.
+ */
+static status_t run_step(engine_context_t *ctx, const plan_step_t *step, void *arena,
+                         exec_segment_t *segment, error_t *err)
 {
     const graph_node_t *node = step->node;
+    exec_call_t ec = {.ctx = ctx, .segment = segment, .node = node};
     op_call_t call = {
         .op_type = node->op_type,
         .node = node->name,
@@ -220,15 +335,101 @@ static status_t run_step(engine_context_t *ctx, const plan_step_t *step, error_t
         .n_outputs = node->n_outputs,
         .outputs = ctx->call_outputs,
         .workspace_size = step->workspace_size,
-        .workspace = (char *)ctx->arena + step->workspace_offset,
+        .workspace = (char *)arena + step->workspace_offset,
         .threads = ctx->threads,
     };
+    uint32_t dynamic = node->schema->kernel->dynamic_outputs;
+    status_t st;
 
     for (int k = 0; k < node->n_inputs; k++)
         ctx->call_inputs[k] = node->inputs[k] >= 0 ? &ctx->values[node->inputs[k]] : NULL;
     for (int k = 0; k < node->n_outputs; k++)
         ctx->call_outputs[k] = ctx->values[node->outputs[k]];
-    return node->schema->kernel->run(&call, err);
+    if (!step->dynamic)
+        return node->schema->kernel->run(&call, err);
+    call.buffer = exec_buffer;
+    call.run_subgraph = subgraph_run;
+    call.engine = &ec;
+    for (int k = 0; k < node->n_outputs; k++)
+        if (k < 32 && (dynamic & (1u << k)))
+            ctx->call_outputs[k].data = NULL;
+    st = node->schema->kernel->run(&call, err);
+    for (int k = 0; !st && k < node->n_outputs; k++) {
+        if (k >= 32 || !(dynamic & (1u << k)))
+            continue;
+        if (!ctx->call_outputs[k].data)
+            return op_fail(err, STATUS_INTERNAL, node->op_type, node->name,
+                           "output %d was given no shape or buffer", k);
+        ctx->values[node->outputs[k]] = ctx->call_outputs[k];
+    }
+    return st;
+}
+
+/* Runs plan's steps on arena, timing them when profiling. */
+static status_t run_steps(engine_context_t *ctx, const plan_t *plan, void *arena,
+                          exec_segment_t *segment, error_t *err)
+{
+    for (int s = 0; s < plan->n_steps; s++) {
+        double t0 = ctx->profiling ? now_ms() : 0;
+        status_t st = run_step(ctx, &plan->steps[s], arena, segment, err);
+        if (st)
+            return st;
+        if (ctx->profiling)
+            add_step_time(ctx, &plan->steps[s], now_ms() - t0);
+    }
+    return STATUS_OK;
+}
+
+/* Binds the values a continuation's nodes compute to its arena or constants. */
+static void bind_segment(engine_context_t *ctx, const plan_t *plan, void *arena)
+{
+    const graph_t *g = ctx->model->graph;
+
+    for (int i = plan->first_node; i < plan->end_node; i++) {
+        const graph_node_t *node = &g->nodes[i];
+        for (int k = 0; k < node->n_outputs; k++) {
+            int v = node->outputs[k];
+            const plan_value_t *pv = &plan->values[v];
+            ctx->values[v] = pv->desc;
+            if (pv->home == VALUE_ARENA)
+                ctx->values[v].data = (char *)arena + pv->offset;
+        }
+    }
+}
+
+/*
+ * Runs the segments after root, each planned for what the one before it
+ * learnt (segment.h): the continuation for the cross values' shapes (and
+ * small values) comes from its parent's cache or is planned now.
+ */
+static status_t run_continuations(engine_context_t *ctx, const plan_t *root, error_t *err)
+{
+    const graph_t *g = ctx->model->graph;
+    const plan_t *parent = root;
+
+    for (int depth = 1; parent->end_node < g->n_nodes; depth++) {
+        exec_segment_t *seg = segment_at(ctx, depth, err);
+        plan_t *next;
+        status_t st;
+        if (!seg)
+            return STATUS_OUT_OF_MEMORY;
+        for (int c = 0; c < parent->n_cross; c++)
+            ctx->key[c] = ctx->values[parent->cross[c]];
+        st = segment_next(ctx->model, (plan_t *)parent, ctx->key, &next, err);
+        if (st)
+            return st;
+        plan_release(seg->plan);
+        seg->plan = next;
+        st = reserve_arena(&seg->arena, &seg->arena_bytes, next->arena_bytes, err);
+        if (st)
+            return st;
+        bind_segment(ctx, next, seg->arena);
+        st = run_steps(ctx, next, seg->arena, seg, err);
+        if (st)
+            return st;
+        parent = next;
+    }
+    return STATUS_OK;
 }
 
 /* Rows [row0, row0 + rows) of t, a view into its data. */
@@ -346,11 +547,17 @@ status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n
     engine_model_t *m = ctx->model;
     const graph_t *g = m->graph;
     plan_t *plan = NULL;
+    exec_segment_t *root;
     status_t st = model_check_inputs(m, inputs, n_inputs, err);
 
     *outputs = NULL;
-    if (!st)
+    /* The plan of the last run, when it fits, without the model's lock (a loop body's case). */
+    if (!st && ctx->plan && plan_matches(ctx->plan, inputs, ctx->threads)) {
+        plan = ctx->plan;
+        plan_retain(plan);
+    } else if (!st) {
         st = model_get_plan(m, inputs, ctx->threads, &plan, err);
+    }
     if (!st && plan->sub_batches > 1) {
         st = run_split(ctx, plan, inputs, n_inputs, err);
         ctx->split_parts = st ? 1 : plan->sub_batches;
@@ -361,22 +568,26 @@ status_t engine_context_run(engine_context_t *ctx, const tensor_t *inputs, int n
     }
     ctx->split_parts = 1;
     if (!st)
-        st = reserve_arena(ctx, plan->arena_bytes, err);
+        st = reserve_arena(&ctx->arena, &ctx->arena_bytes, plan->arena_bytes, err);
     if (st) {
         plan_release(plan);
         return st;
     }
-    plan_release(ctx->plan);
-    ctx->plan = plan;
-    bind_values(ctx, plan, inputs);
-    for (int s = 0; s < plan->n_steps; s++) {
-        double t0 = ctx->profiling ? now_ms() : 0;
-        st = run_step(ctx, &plan->steps[s], err);
-        if (st)
-            return st;
-        if (ctx->profiling)
-            add_step_time(ctx, &plan->steps[s], now_ms() - t0);
+    if (plan != ctx->plan) {
+        plan_release(ctx->plan);
+        ctx->plan = plan;
+    } else {
+        plan_release(plan);
     }
+    bind_values(ctx, plan, inputs);
+    root = segment_at(ctx, 0, err);
+    if (!root)
+        return STATUS_OUT_OF_MEMORY;
+    st = run_steps(ctx, plan, ctx->arena, root, err);
+    if (!st && plan->end_node < g->n_nodes)
+        st = run_continuations(ctx, plan, err);
+    if (st)
+        return st;
     for (int k = 0; k < g->n_outputs; k++)
         ctx->outputs[k] = ctx->values[g->outputs[k]];
     *outputs = ctx->outputs;

@@ -12,6 +12,9 @@ void graph_free(graph_t *g)
         if (n->state && n->schema && n->schema->kernel->release)
             n->schema->kernel->release(n->state);
     }
+    for (int i = 0; i < g->n_subgraphs; i++)
+        graph_free(g->subgraphs[i]);
+    free(g->subgraphs);
     free(g->values);
     free(g->nodes);
     arena_release(&g->arena);

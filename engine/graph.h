@@ -21,9 +21,15 @@
 #define GRAPH_MAX_NODES  (1 << 19)
 #define NODE_MAX_INPUTS  1024
 #define NODE_MAX_OUTPUTS 256
+/* Nesting of subgraphs (a Loop in an If in a Loop ...) a model may have. */
+#define GRAPH_MAX_DEPTH 16
+/* Subgraphs (If branches, Loop and Scan bodies) one model may have, at all depths. */
+#define GRAPH_MAX_SUBGRAPHS 4096
 
 /* dims[i] when the model does not fix it. */
 #define DIM_DYNAMIC (-1)
+
+struct engine_model;
 
 typedef struct graph_value {
     const char *name;
@@ -50,6 +56,15 @@ typedef struct graph_node {
     void *params;
     void *state; /* from kernel->pack, freed with kernel->release */
     bool removed;
+    /*
+     * Subgraph attributes (If branches, Loop and Scan bodies), indexed by
+     * their attr_t.graph; owned by the graph (graph_t.subgraphs). The
+     * outer-scope values they read are inputs of this node after its
+     * formal ones (n_implicit of them), so passes and plans see them.
+     */
+    struct graph **bodies;
+    int n_bodies;
+    int n_implicit;
 } graph_node_t;
 
 typedef struct graph {
@@ -66,6 +81,20 @@ typedef struct graph {
     int n_outputs;
     int opset;
     size_t weight_bytes;
+    /* Every subgraph of this graph's nodes, owned and freed with it. */
+    struct graph **subgraphs;
+    int n_subgraphs;
+    /*
+     * In a subgraph: its inputs are the n_formal_inputs the op gives, then
+     * the outer-scope values it reads, inputs[n_formal_inputs + i] coming
+     * from input outer_inputs[i] of the node that owns it. depth is its
+     * nesting (0 for the model's graph).
+     */
+    int n_formal_inputs;
+    int *outer_inputs;
+    int depth;
+    /* The compiled subgraph's runner (engine/subgraph.c), set after compiling. */
+    struct engine_model *model;
 } graph_t;
 
 /* Frees everything the graph holds, including packed kernel state; NULL is a no-op. */

@@ -25,6 +25,59 @@ static void describe(const graph_t *g, int v, const char *name, engine_io_t *io)
         io->dims[d] = val->constant ? val->constant->dims[d] : val->dims[d];
 }
 
+/* Fills a model's input and output descriptions from its graph. */
+static status_t describe_io(engine_model_t *m, error_t *err)
+{
+    graph_t *g = m->graph;
+
+    m->inputs = arena_alloc(&g->arena, ((size_t)g->n_inputs + 1) * sizeof *m->inputs);
+    m->outputs = arena_alloc(&g->arena, ((size_t)g->n_outputs + 1) * sizeof *m->outputs);
+    if (!m->inputs || !m->outputs)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    for (int i = 0; i < g->n_inputs; i++)
+        describe(g, g->inputs[i], g->values[g->inputs[i]].name, &m->inputs[i]);
+    for (int i = 0; i < g->n_outputs; i++)
+        describe(g, g->outputs[i], g->output_names[i], &m->outputs[i]);
+    return STATUS_OK;
+}
+
+/*
+ * Gives every subgraph of g's nodes (and theirs, at every depth) a model
+ * of its own, with its own plan cache, owned by root.
+ */
+static status_t wrap_subgraphs(engine_model_t *root, graph_t *g, error_t *err)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int b = 0; b < g->nodes[i].n_bodies; b++) {
+            graph_t *body = g->nodes[i].bodies[b];
+            engine_model_t **grown, *sub;
+            status_t st;
+            if (body->model)
+                continue;
+            grown = realloc(root->submodels, ((size_t)root->n_submodels + 1) * sizeof *grown);
+            if (!grown)
+                return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+            root->submodels = grown;
+            sub = calloc(1, sizeof *sub);
+            if (!sub)
+                return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+            pthread_mutex_init(&sub->plans_lock, NULL);
+            root->submodels[root->n_submodels++] = sub;
+            sub->subgraph = true;
+            sub->graph = body;
+            sub->path = strdup(root->path);
+            if (!sub->path)
+                return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+            st = describe_io(sub, err);
+            if (!st)
+                st = wrap_subgraphs(root, body, err);
+            if (st)
+                return st;
+            body->model = sub;
+        }
+    return STATUS_OK;
+}
+
 status_t engine_model_load(const char *path, engine_model_t **out, error_t *err)
 {
     engine_model_t *m = calloc(1, sizeof *m);
@@ -46,18 +99,11 @@ status_t engine_model_load(const char *path, engine_model_t **out, error_t *err)
         st = graph_compile(m->graph, err);
     if (st)
         goto cleanup;
-    m->inputs = arena_alloc(&m->graph->arena, ((size_t)m->graph->n_inputs + 1) * sizeof *m->inputs);
-    m->outputs =
-        arena_alloc(&m->graph->arena, ((size_t)m->graph->n_outputs + 1) * sizeof *m->outputs);
-    if (!m->inputs || !m->outputs) {
-        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    st = describe_io(m, err);
+    if (!st)
+        st = wrap_subgraphs(m, m->graph, err);
+    if (st)
         goto cleanup;
-    }
-    for (int i = 0; i < m->graph->n_inputs; i++)
-        describe(m->graph, m->graph->inputs[i], m->graph->values[m->graph->inputs[i]].name,
-                 &m->inputs[i]);
-    for (int i = 0; i < m->graph->n_outputs; i++)
-        describe(m->graph, m->graph->outputs[i], m->graph->output_names[i], &m->outputs[i]);
     m->stats.load_ms = t1 - t0;
     m->stats.compile_ms = now_ms() - t1;
     m->stats.weight_bytes = m->graph->weight_bytes;
@@ -79,7 +125,11 @@ void engine_model_free(engine_model_t *m)
     for (int i = 0; i < MODEL_PLAN_CACHE_SIZE; i++)
         plan_release(m->plans[i]);
     pthread_mutex_destroy(&m->plans_lock);
-    graph_free(m->graph);
+    for (int i = 0; i < m->n_submodels; i++)
+        engine_model_free(m->submodels[i]);
+    free(m->submodels);
+    if (!m->subgraph)
+        graph_free(m->graph);
     free(m->path);
     free(m);
 }
@@ -131,7 +181,7 @@ void engine_set_warning_handler(engine_warn_fn fn)
  * such a layer can run hundreds of times slower than it should, and that
  * must never go unseen.
  */
-static void report_reference_steps(engine_model_t *m, const plan_t *p)
+void model_report_plan(engine_model_t *m, const plan_t *p)
 {
     char message[ERROR_MESSAGE_MAX], shape[160];
 
@@ -171,6 +221,9 @@ status_t model_check_inputs(const engine_model_t *m, const tensor_t *inputs, int
     if (n_inputs != g->n_inputs)
         return error_set(err, STATUS_INVALID_ARGUMENT, "model expects %d inputs, got %d",
                          g->n_inputs, n_inputs);
+    /* A subgraph's inputs are an op's values, shaped as the op's semantics allow. */
+    if (m->subgraph)
+        return STATUS_OK;
     for (int i = 0; i < n_inputs; i++) {
         const tensor_t *t = &inputs[i];
         const graph_value_t *decl = &g->values[g->inputs[i]];
@@ -241,7 +294,7 @@ status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, int threads, 
     st = plan_build(m->graph, inputs, threads, &plan, err);
     if (st)
         return st;
-    report_reference_steps(m, plan);
+    model_report_plan(m, plan);
     pthread_mutex_lock(&m->plans_lock);
     for (int i = 0; i < MODEL_PLAN_CACHE_SIZE; i++)
         if (!m->plans[i] || m->plan_used[i] < m->plan_used[victim]) {

@@ -26,6 +26,14 @@ struct engine_model {
     plan_t *plans[MODEL_PLAN_CACHE_SIZE];
     uint64_t plan_used[MODEL_PLAN_CACHE_SIZE];
     uint64_t plan_clock;
+    /*
+     * A subgraph's model (If branch, Loop or Scan body): its graph belongs
+     * to the model's, and its inputs come from the op, which checked them.
+     * The model's own owns every subgraph model, at all depths.
+     */
+    bool subgraph;
+    engine_model_t **submodels;
+    int n_submodels;
 };
 
 /*
@@ -40,6 +48,9 @@ status_t model_check_inputs(const engine_model_t *m, const tensor_t *inputs, int
  * building and caching it if needed. The caller owns the returned
  * reference (plan_release).
  */
+/* Counts and reports (warning handler) a new plan's steps on reference code. */
+void model_report_plan(engine_model_t *m, const plan_t *p);
+
 status_t model_get_plan(engine_model_t *m, const tensor_t *inputs, int threads, plan_t **out,
                         error_t *err);
 

@@ -4,6 +4,7 @@
  */
 #include "graph.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,11 @@ status_t graph_node_infer(const graph_t *g, const graph_node_t *node, const tens
     for (int k = 0; k < node->n_outputs; k++) {
         char shape[160];
         int64_t numel;
+        /* Only its run knows its shape, and a control-flow op's dtype may wait for it too. */
+        if (k < 32 && (kernel->dynamic_outputs & (1u << k))) {
+            outputs[k].data = NULL;
+            continue;
+        }
         if (dtype_size(outputs[k].dtype) == 0)
             return op_fail(err, STATUS_INTERNAL, node->op_type, node->name,
                            "output %d has no dtype after inference", k);
@@ -108,34 +114,88 @@ bool graph_node_fold_grows(const graph_node_t *node, const tensor_t **inputs,
     return out_bytes > in_bytes && out_bytes - in_bytes > GRAPH_FOLD_MAX_GROWTH;
 }
 
+/* Buffers a folding dynamic op asks for (op_call_t.buffer), in the folding arena. */
+typedef struct fold_buffers {
+    arena_t *arena;
+    void *data[NODE_MAX_OUTPUTS + OP_MAX_SCRATCH];
+    size_t bytes[NODE_MAX_OUTPUTS + OP_MAX_SCRATCH];
+} fold_buffers_t;
+
+/* A buffer that grows is copied into a new block: the arena frees nothing on its own. */
+static void *fold_buffer(const op_call_t *call, int slot, size_t bytes, error_t *err)
+{
+    fold_buffers_t *fb = call->engine;
+    void *grown;
+
+    assert(slot >= 0 && slot < NODE_MAX_OUTPUTS + OP_MAX_SCRATCH);
+    if (fb->data[slot] && bytes <= fb->bytes[slot])
+        return fb->data[slot];
+    grown = arena_alloc(fb->arena, bytes ? bytes : 1);
+    if (!grown) {
+        error_set(err, STATUS_OUT_OF_MEMORY, "out of memory folding %s node '%s'", call->op_type,
+                  call->node);
+        return NULL;
+    }
+    if (fb->data[slot] && fb->bytes[slot])
+        memcpy(grown, fb->data[slot], fb->bytes[slot]);
+    fb->data[slot] = grown;
+    fb->bytes[slot] = bytes;
+    return grown;
+}
+
 status_t graph_node_fold(const graph_t *g, const graph_node_t *node, const tensor_t **inputs,
                          tensor_t *outputs, arena_t *arena, error_t *err)
 {
     op_call_t call;
     size_t workspace = 0;
     void *scratch = NULL;
+    fold_buffers_t *buffers = NULL;
+    uint32_t dynamic = node->schema->kernel->dynamic_outputs;
     status_t st = graph_node_infer(g, node, inputs, outputs, &workspace, err);
 
+    assert(node->n_bodies == 0);
     if (st)
         return st;
-    for (int k = 0; k < node->n_outputs; k++) {
-        size_t bytes = tensor_bytes(&outputs[k]);
-        outputs[k].data = arena_alloc(arena, bytes ? bytes : 1);
-        if (!outputs[k].data)
+    if (dynamic) {
+        buffers = calloc(1, sizeof *buffers);
+        if (!buffers)
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory folding %s node '%s'",
                              node->op_type, node->name);
+        buffers->arena = arena;
+    }
+    for (int k = 0; k < node->n_outputs; k++) {
+        if (k < 32 && (dynamic & (1u << k)))
+            continue;
+        size_t bytes = tensor_bytes(&outputs[k]);
+        outputs[k].data = arena_alloc(arena, bytes ? bytes : 1);
+        if (!outputs[k].data) {
+            free(buffers);
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory folding %s node '%s'",
+                             node->op_type, node->name);
+        }
     }
     if (workspace) {
         scratch =
             aligned_alloc(ARENA_ALIGN, (workspace + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
-        if (!scratch)
+        if (!scratch) {
+            free(buffers);
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory folding %s node '%s'",
                              node->op_type, node->name);
+        }
     }
     call_init(&call, node, inputs, outputs);
     call.workspace = scratch;
     call.workspace_size = workspace;
+    if (buffers) {
+        call.buffer = fold_buffer;
+        call.engine = buffers;
+    }
     st = node->schema->kernel->run(&call, err);
+    for (int k = 0; !st && k < node->n_outputs; k++)
+        if (!outputs[k].data)
+            st = op_fail(err, STATUS_INTERNAL, node->op_type, node->name,
+                         "output %d was given no buffer", k);
     free(scratch);
+    free(buffers);
     return st;
 }

@@ -121,6 +121,17 @@ typedef struct importer {
     size_t n_initializers;
     name_map_t names;
     char model_dir[PATH_MAX];
+    /*
+     * A subgraph's scope: the scope it sits in, and the outer values it
+     * reads (implicit[i] here stands for outer[i] in parent), which become
+     * its inputs after the formal ones.
+     */
+    struct importer *parent;
+    int *implicit;
+    int *outer;
+    int n_implicit;
+    int cap_implicit;
+    int *subgraphs; /* the root scope's count of subgraphs, shared by every scope */
 } importer_t;
 
 #define LIST_ITEM(list, type, i) ((type *)(list).items[i])
@@ -338,6 +349,47 @@ static int lookup_value(importer_t *im, const char *name, bool create)
     return index;
 }
 
+/*
+ * Finds name in the scopes around im's subgraph and makes it a value of
+ * im (an implicit input, read from the outer scope), declared as there.
+ * Returns its index here, -1 when no scope has it, or -2 when out of memory.
+ */
+static int resolve_outer(importer_t *im, const char *name)
+{
+    const graph_value_t *o;
+    graph_value_t *val;
+    int outer, v;
+
+    if (!im->parent)
+        return -1;
+    outer = lookup_value(im->parent, name, false);
+    if (outer < 0)
+        outer = resolve_outer(im->parent, name);
+    if (outer < 0)
+        return outer;
+    if (im->n_implicit == im->cap_implicit) {
+        int cap = im->cap_implicit ? im->cap_implicit * 2 : 8;
+        int *implicit = realloc(im->implicit, (size_t)cap * sizeof *implicit);
+        int *outer_grown = implicit ? realloc(im->outer, (size_t)cap * sizeof *outer_grown) : NULL;
+        if (implicit)
+            im->implicit = implicit;
+        if (!outer_grown)
+            return -2;
+        im->outer = outer_grown;
+        im->cap_implicit = cap;
+    }
+    v = lookup_value(im, name, true);
+    if (v < 0)
+        return -2;
+    o = &im->parent->g->values[outer];
+    val = &im->g->values[v];
+    val->dtype = o->constant ? o->constant->dtype : o->dtype;
+    val->rank = -1;
+    im->implicit[im->n_implicit] = v;
+    im->outer[im->n_implicit++] = outer;
+    return v;
+}
+
 static status_t read_opset(importer_t *im, error_t *err)
 {
     im->g->opset = -1;
@@ -551,7 +603,9 @@ static status_t import_inputs(importer_t *im, error_t *err)
         st = read_value_info(im, vi, v, err);
         if (st)
             return st;
-        if (g->values[v].dtype == DTYPE_UNDEFINED || dtype_size(g->values[v].dtype) == 0)
+        /* A subgraph's formal inputs may leave their type to the op that feeds them. */
+        if ((g->values[v].dtype == DTYPE_UNDEFINED && !im->parent) ||
+            (g->values[v].dtype != DTYPE_UNDEFINED && dtype_size(g->values[v].dtype) == 0))
             return error_set(err, STATUS_UNSUPPORTED, "graph input '%s' has dtype %s", vi->name,
                              dtype_name(g->values[v].dtype));
         g->inputs[g->n_inputs++] = v;
@@ -778,17 +832,208 @@ static status_t import_node(importer_t *im, size_t index, error_t *err)
     return STATUS_OK;
 }
 
+static status_t import_node(importer_t *im, size_t index, error_t *err);
+static status_t link_node_inputs(importer_t *im, size_t index, error_t *err);
+static status_t import_outputs(importer_t *im, error_t *err);
+
+/*
+ * Imports a subgraph attribute (an If branch, a Loop or Scan body) into a
+ * graph of its own. Names it does not define resolve in the scopes around
+ * it and become its inputs after the formal ones; *out's outer_inputs then
+ * holds, per such input, the value of parent's graph it reads (which
+ * add_implicit_inputs turns into the owning node's input positions).
+ */
+static status_t import_subgraph(importer_t *parent, const Onnx__GraphProto *gp, const char *what,
+                                graph_t **out, error_t *err)
+{
+    importer_t im = {0};
+    graph_t *g;
+    size_t values = gp->n_initializer + gp->n_input + gp->n_output;
+    status_t st = STATUS_OK;
+
+    *out = NULL;
+    if (parent->g->depth + 1 > GRAPH_MAX_DEPTH)
+        return error_set(err, STATUS_LIMIT_EXCEEDED, "%s nests subgraphs deeper than %d levels",
+                         what, GRAPH_MAX_DEPTH);
+    if (++*parent->subgraphs > GRAPH_MAX_SUBGRAPHS)
+        return error_set(err, STATUS_LIMIT_EXCEEDED, "model has more than %d subgraphs",
+                         GRAPH_MAX_SUBGRAPHS);
+    if (gp->n_node > GRAPH_MAX_NODES || values > GRAPH_MAX_VALUES)
+        return error_set(err, STATUS_LIMIT_EXCEEDED, "%s has more than %d nodes or %d values", what,
+                         GRAPH_MAX_NODES, GRAPH_MAX_VALUES);
+    if (gp->n_sparse_initializer)
+        return error_set(err, STATUS_UNSUPPORTED, "%s: sparse initializers are not supported",
+                         what);
+    im.parent = parent;
+    im.subgraphs = parent->subgraphs;
+    snprintf(im.model_dir, sizeof im.model_dir, "%s", parent->model_dir);
+    /* Borrowed from the unpacked node: these lists are not freed here. */
+    im.nodes.items = (ProtobufCMessage **)gp->node;
+    im.nodes.count = gp->n_node;
+    im.inputs.items = (ProtobufCMessage **)gp->input;
+    im.inputs.count = gp->n_input;
+    im.outputs.items = (ProtobufCMessage **)gp->output;
+    im.outputs.count = gp->n_output;
+    g = im.g = calloc(1, sizeof *im.g);
+    if (!g || name_map_init(&im.names, values + gp->n_node * 2) != 0) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    g->opset = parent->g->opset;
+    g->depth = parent->g->depth + 1;
+    for (size_t i = 0; i < gp->n_initializer && !st; i++)
+        st = import_initializer(&im, gp->initializer[i], NULL, 0, i, err);
+    if (!st)
+        st = import_inputs(&im, err);
+    if (st)
+        goto cleanup;
+    g->n_formal_inputs = g->n_inputs;
+    g->nodes = calloc(gp->n_node + 1, sizeof *g->nodes);
+    if (!g->nodes) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < gp->n_node && !st; i++) {
+        st = import_node(&im, i, err);
+        g->n_nodes = (int)i + 1;
+    }
+    for (size_t i = 0; i < gp->n_node && !st; i++)
+        st = link_node_inputs(&im, i, err);
+    if (!st)
+        st = import_outputs(&im, err);
+    if (st)
+        goto cleanup;
+    /* The outer values it reads are inputs after the formal ones. */
+    {
+        int *inputs =
+            arena_alloc(&g->arena, ((size_t)g->n_inputs + im.n_implicit + 1) * sizeof *inputs);
+        g->outer_inputs = arena_alloc(&g->arena, ((size_t)im.n_implicit + 1) * sizeof(int));
+        if (!inputs || !g->outer_inputs) {
+            st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+            goto cleanup;
+        }
+        memcpy(inputs, g->inputs, (size_t)g->n_inputs * sizeof *inputs);
+        for (int i = 0; i < im.n_implicit; i++) {
+            inputs[g->n_inputs + i] = im.implicit[i];
+            g->outer_inputs[i] = im.outer[i];
+        }
+        g->inputs = inputs;
+        g->n_inputs += im.n_implicit;
+    }
+    *out = g;
+    im.g = NULL;
+cleanup:
+    if (st)
+        error_prefix(err, "%s", what);
+    free(im.names.slots);
+    free(im.implicit);
+    free(im.outer);
+    graph_free(im.g);
+    return st;
+}
+
+/* Imports node n's subgraph attributes (np's), owned by im's graph. */
+static status_t import_bodies(importer_t *im, const Onnx__NodeProto *np, graph_node_t *n,
+                              error_t *err)
+{
+    graph_t *g = im->g;
+    const op_schema_t *schema = op_registry_find(n->op_type, g->opset);
+    int count = 0;
+
+    /* Only control flow reads its graphs; an unknown op is refused by bind_schema. */
+    if (!schema || !schema->kernel->subgraphs || (n->domain[0] && strcmp(n->domain, "ai.onnx")))
+        return STATUS_OK;
+    for (size_t i = 0; i < n->attrs.count; i++)
+        count += n->attrs.items[i].type == ATTR_GRAPH;
+    if (count == 0)
+        return STATUS_OK;
+    n->bodies = arena_alloc(&g->arena, (size_t)count * sizeof *n->bodies);
+    if (!n->bodies)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    for (size_t i = 0; i < n->attrs.count; i++) {
+        attr_t *attr = (attr_t *)&n->attrs.items[i];
+        graph_t *sub, **grown;
+        char what[256];
+        status_t st;
+        if (attr->type != ATTR_GRAPH)
+            continue;
+        if (!np->attribute[i]->g)
+            return op_fail(err, STATUS_INVALID_MODEL, n->op_type, n->name,
+                           "attribute '%s' has no graph", attr->name);
+        snprintf(what, sizeof what, "%s node '%s' attribute '%s'", n->op_type, n->name, attr->name);
+        st = import_subgraph(im, np->attribute[i]->g, what, &sub, err);
+        if (st)
+            return st;
+        grown = realloc(g->subgraphs, ((size_t)g->n_subgraphs + 1) * sizeof *grown);
+        if (!grown) {
+            graph_free(sub);
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        }
+        g->subgraphs = grown;
+        g->subgraphs[g->n_subgraphs++] = sub;
+        attr->graph = n->n_bodies;
+        attr->graph_inputs = sub->n_formal_inputs;
+        attr->graph_outputs = sub->n_outputs;
+        n->bodies[n->n_bodies++] = sub;
+    }
+    return STATUS_OK;
+}
+
+/*
+ * Appends the outer values n's subgraphs read to n's inputs (each once),
+ * so every pass and plan sees n depend on them, and points each
+ * subgraph's outer_inputs at those input positions.
+ */
+static status_t add_implicit_inputs(importer_t *im, graph_node_t *n, error_t *err)
+{
+    int total = n->n_inputs, *inputs;
+
+    for (int b = 0; b < n->n_bodies; b++)
+        total += n->bodies[b]->n_inputs - n->bodies[b]->n_formal_inputs;
+    if (total == n->n_inputs)
+        return STATUS_OK;
+    if (total > NODE_MAX_INPUTS)
+        return op_fail(err, STATUS_LIMIT_EXCEEDED, n->op_type, n->name,
+                       "its subgraphs read %d outer values, over the %d inputs a node may have",
+                       total - n->n_inputs, NODE_MAX_INPUTS);
+    inputs = arena_alloc(&im->g->arena, ((size_t)total + 1) * sizeof *inputs);
+    if (!inputs)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    memcpy(inputs, n->inputs, (size_t)n->n_inputs * sizeof *inputs);
+    total = n->n_inputs;
+    for (int b = 0; b < n->n_bodies; b++) {
+        graph_t *body = n->bodies[b];
+        for (int i = 0; i < body->n_inputs - body->n_formal_inputs; i++) {
+            int v = body->outer_inputs[i], at = n->n_inputs;
+            while (at < total && inputs[at] != v)
+                at++;
+            if (at == total)
+                inputs[total++] = v;
+            body->outer_inputs[i] = at;
+        }
+    }
+    n->n_implicit = total - n->n_inputs;
+    n->n_inputs = total;
+    n->inputs = inputs;
+    return STATUS_OK;
+}
+
 /* Second pass: every input name must be an input, initializer or node output. */
 static status_t link_node_inputs(importer_t *im, size_t index, error_t *err)
 {
     Onnx__NodeProto *np = LIST_ITEM(im->nodes, Onnx__NodeProto, index);
     graph_node_t *n = &im->g->nodes[index];
+    status_t st;
 
     for (size_t i = 0; i < np->n_input; i++) {
         const char *name = np->input[i];
         int v = -1;
         if (name && name[0]) {
             v = lookup_value(im, name, false);
+            if (v < 0)
+                v = resolve_outer(im, name);
+            if (v == -2)
+                return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
             /* Values exist only as inputs, initializers or node outputs. */
             if (v < 0) {
                 return error_set(err, STATUS_INVALID_MODEL,
@@ -799,7 +1044,12 @@ static status_t link_node_inputs(importer_t *im, size_t index, error_t *err)
         }
         n->inputs[i] = v;
     }
-    return bind_schema(im, n, err);
+    st = import_bodies(im, np, n, err);
+    if (!st)
+        st = bind_schema(im, n, err);
+    if (!st)
+        st = add_implicit_inputs(im, n, err);
+    return st;
 }
 
 static status_t import_outputs(importer_t *im, error_t *err)
@@ -815,6 +1065,10 @@ static status_t import_outputs(importer_t *im, error_t *err)
     for (size_t i = 0; i < im->outputs.count; i++) {
         const Onnx__ValueInfoProto *vi = LIST_ITEM(im->outputs, Onnx__ValueInfoProto, i);
         int v = vi->name ? lookup_value(im, vi->name, false) : -1;
+        if (v < 0 && vi->name)
+            v = resolve_outer(im, vi->name);
+        if (v == -2)
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         if (v < 0)
             return error_set(err, STATUS_INVALID_MODEL,
                              "graph output '%s' is not produced by any node, input or initializer",
@@ -837,8 +1091,10 @@ status_t onnx_import(const char *path, graph_t **out, error_t *err)
     importer_t im = {0};
     char path_copy[PATH_MAX];
     size_t n_nodes;
+    int subgraphs = 0;
     status_t st;
 
+    im.subgraphs = &subgraphs;
     *out = NULL;
     snprintf(path_copy, sizeof path_copy, "%s", path);
     snprintf(im.model_dir, sizeof im.model_dir, "%s", dirname(path_copy));

@@ -4,6 +4,7 @@
  */
 #include "plan.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,9 +53,10 @@ static status_t copy_key(plan_t *p, const graph_t *g, const tensor_t *inputs, er
     for (int i = 0; i < g->n_inputs; i++) {
         p->key[i] = inputs[i];
         p->key[i].data = NULL;
-        if (!g->values[g->inputs[i]].value_keyed)
-            continue;
         size_t bytes = tensor_bytes(&inputs[i]);
+        /* A large one stays run-time data: planning waits for what is computed from it. */
+        if (!g->values[g->inputs[i]].value_keyed || bytes > PLAN_KEY_VALUE_MAX_BYTES)
+            continue;
         /* One spare byte so an empty tensor still gets a non-NULL pointer. */
         p->key[i].data = arena_alloc(&p->arena, bytes + 1);
         if (!p->key[i].data)
@@ -86,6 +88,9 @@ static bool foldable(const plan_t *p, const graph_node_t *node)
 {
     bool shape_only = node->schema->kernel->shape_only;
 
+    /* Random ops draw anew on every run; control flow runs subgraphs, which only a context can. */
+    if (node->schema->kernel->random || node->n_bodies > 0)
+        return false;
     for (int k = 0; k < node->n_inputs; k++) {
         int v = node->inputs[k];
         if (v >= 0 && p->values[v].home != VALUE_CONSTANT && !shape_only)
@@ -119,21 +124,67 @@ static op_call_t plan_call(const plan_t *p, const plan_step_t *step, const tenso
     };
 }
 
-/* Visits nodes in order: folds what is known, infers shapes of the rest. */
+/*
+ * The first input of node whose values its prototype needs but this plan
+ * does not know (computed while running), or -1.
+ */
+static int unknown_value_input(const plan_t *p, const graph_node_t *node)
+{
+    uint32_t wanted = node->schema->kernel->value_inputs;
+
+    for (int k = 0; k < node->n_inputs && k < 32; k++)
+        if ((wanted & (1u << k)) && node->inputs[k] >= 0 &&
+            p->values[node->inputs[k]].home != VALUE_CONSTANT)
+            return k;
+    return -1;
+}
+
+/* Bits of node's present outputs whose shapes only its run knows. */
+static uint32_t dynamic_bits(const graph_node_t *node)
+{
+    uint32_t bits = node->schema->kernel->dynamic_outputs, present = 0;
+
+    for (int k = 0; k < node->n_outputs && k < 32; k++)
+        present |= 1u << k;
+    return bits & present;
+}
+
+/*
+ * Visits nodes in order from p->first_node: folds what is known, infers
+ * shapes of the rest. Stops (setting p->end_node) after a step whose output
+ * shapes depend on values, or before a node that needs values only the run
+ * computes (segment.h); a static model goes through to the end.
+ */
 static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
 {
     const tensor_t *inputs[NODE_MAX_INPUTS];
     tensor_t outputs[NODE_MAX_OUTPUTS];
 
-    p->steps = arena_alloc(&p->arena, ((size_t)g->n_nodes + 1) * sizeof *p->steps);
+    p->steps =
+        arena_alloc(&p->arena, ((size_t)(g->n_nodes - p->first_node) + 1) * sizeof *p->steps);
     if (!p->steps)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    for (int i = 0; i < g->n_nodes; i++) {
+    p->end_node = g->n_nodes;
+    for (int i = p->first_node; i < g->n_nodes; i++) {
         const graph_node_t *node = &g->nodes[i];
         size_t workspace = 0;
         status_t st;
-        bool fold = foldable(p, node);
+        bool fold = foldable(p, node), dynamic;
+        int unknown = unknown_value_input(p, node);
 
+        if (unknown >= 0 && i == p->first_node) {
+            const plan_value_t *pv = &p->values[node->inputs[unknown]];
+            return op_fail(err, STATUS_LIMIT_EXCEEDED, node->op_type, node->name,
+                           "needs the values of input %d ('%s', %zu bytes) to plan, but they "
+                           "are computed while running and over the %d bytes a plan may be "
+                           "keyed by",
+                           unknown, g->values[node->inputs[unknown]].name, tensor_bytes(&pv->desc),
+                           PLAN_KEY_VALUE_MAX_BYTES);
+        }
+        if (unknown >= 0) {
+            p->end_node = i;
+            break;
+        }
         for (int k = 0; k < node->n_inputs; k++)
             inputs[k] = node->inputs[k] >= 0 ? &p->values[node->inputs[k]].desc : NULL;
         st = graph_node_infer(g, node, inputs, outputs, &workspace, err);
@@ -153,15 +204,24 @@ static status_t infer_steps(plan_t *p, const graph_t *g, error_t *err)
         }
         if (st)
             return st;
+        dynamic = !fold && dynamic_bits(node);
         for (int k = 0; k < node->n_outputs; k++) {
             plan_value_t *pv = &p->values[node->outputs[k]];
             pv->desc = outputs[k];
             pv->home = fold ? VALUE_CONSTANT : VALUE_ARENA;
+            if (dynamic && (dynamic_bits(node) & (1u << k)))
+                pv->home = VALUE_DYNAMIC;
         }
         if (!fold) {
             p->steps[p->n_steps].node = node;
             p->steps[p->n_steps].workspace_size = workspace;
+            p->steps[p->n_steps].dynamic = dynamic || node->n_bodies > 0;
             p->n_steps++;
+        }
+        /* What reads a dynamic output is planned once its shape is known. */
+        if (dynamic) {
+            p->end_node = i + 1;
+            break;
         }
     }
     return STATUS_OK;
@@ -207,8 +267,9 @@ static void find_last_reads(const plan_t *p, const graph_t *g, int *last_read)
             if (node->inputs[k] >= 0)
                 last_read[node->inputs[k]] = s;
     }
-    for (int k = 0; k < g->n_outputs; k++)
-        last_read[g->outputs[k]] = p->n_steps;
+    for (int v = 0; v < g->n_values; v++)
+        if (p->live_after[v])
+            last_read[v] = p->n_steps;
 }
 
 /*
@@ -222,6 +283,8 @@ static int inplace_input(const plan_t *p, int s, const int *block_of, const int 
     const graph_node_t *node = p->steps[s].node;
     const tensor_t *out = &p->values[node->outputs[0]].desc;
 
+    if (p->values[node->outputs[0]].home != VALUE_ARENA)
+        return -1;
     for (int k = 0; k < node->n_inputs; k++) {
         int v = node->inputs[k];
         if (!(node->schema->kernel->inplace_inputs & (1u << k)) || v < 0 || block_of[v] < 0 ||
@@ -264,6 +327,8 @@ static status_t assign_memory(plan_t *p, const graph_t *g, error_t *err)
         }
         for (int k = 0; k < node->n_outputs; k++) {
             int v = node->outputs[k];
+            if (p->values[v].home != VALUE_ARENA)
+                continue;
             if (k == 0 && reused >= 0) {
                 block_of[v] = block_of[reused];
                 continue;
@@ -279,10 +344,10 @@ static status_t assign_memory(plan_t *p, const graph_t *g, error_t *err)
             workspace_block[s] = n_blocks++;
         }
     }
-    /* Outputs are read after the last step. */
-    for (int k = 0; k < g->n_outputs; k++)
-        if (block_of[g->outputs[k]] >= 0)
-            blocks[block_of[g->outputs[k]]].last = p->n_steps;
+    /* Outputs, and what later segments read, are read after the last step. */
+    for (int v = 0; v < g->n_values; v++)
+        if (p->live_after[v] && block_of[v] >= 0)
+            blocks[block_of[v]].last = p->n_steps;
     st = memory_plan_assign(blocks, n_blocks, &p->arena_bytes, err);
     if (st)
         goto cleanup;
@@ -347,8 +412,12 @@ static int64_t separable_batch(const plan_t *p, const graph_t *g)
 {
     int64_t b = p->n_inputs > 0 && p->key[0].rank > 0 ? p->key[0].dims[0] : 0;
 
-    if (b < 2)
+    /* Segmented plans and dynamic steps are not split (their shapes vary per sub-batch). */
+    if (b < 2 || p->end_node < g->n_nodes || p->first_node > 0)
         return 0;
+    for (int s = 0; s < p->n_steps; s++)
+        if (p->steps[s].dynamic)
+            return 0;
     for (int i = 0; i < p->n_inputs; i++)
         if (p->key[i].data || p->key[i].rank < 1 || p->key[i].dims[0] != b)
             return 0;
@@ -403,26 +472,92 @@ static int plan_sub_batches(const plan_t *p, const graph_t *g, int threads)
     return (int)n;
 }
 
-status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_t **out,
-                    error_t *err)
+/* A new plan holding one reference, with its values array; NULL when out of memory. */
+static plan_t *plan_new(const graph_t *g, int threads)
 {
     plan_t *p = calloc(1, sizeof *p);
-    bool split_only = false;
-    status_t st;
 
-    *out = NULL;
     if (!p)
-        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        return NULL;
     atomic_init(&p->refs, 1);
+    pthread_mutex_init(&p->next_lock, NULL);
     p->threads = threads;
-    p->values = arena_alloc(&p->arena, ((size_t)g->n_values + 1) * sizeof *p->values);
-    st = p->values ? copy_key(p, g, inputs, err)
-                   : error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
-    if (!st) {
-        place_sources(p, g);
-        st = infer_steps(p, g, err);
-    }
     p->sub_batches = 1;
+    p->values = arena_alloc(&p->arena, ((size_t)g->n_values + 1) * sizeof *p->values);
+    p->live_after = arena_alloc(&p->arena, (size_t)g->n_values + 1);
+    if (!p->values || !p->live_after) {
+        plan_release(p);
+        return NULL;
+    }
+    return p;
+}
+
+/*
+ * Marks what outlives the segment (graph outputs, values nodes past
+ * end_node read) and, when the segment is not the last, lists the cross
+ * values that key its continuation: those the run computes (not constants
+ * or graph inputs, which the plan's own key fixes) that later nodes read.
+ * A cross value's data keys the continuation too when a later prototype
+ * needs it, directly or through what it computes (as mark_liveness in
+ * compile.c finds for graph inputs).
+ */
+static status_t find_cross_values(plan_t *p, const graph_t *g, error_t *err)
+{
+    bool *needed, *read;
+
+    for (int k = 0; k < g->n_outputs; k++)
+        p->live_after[g->outputs[k]] = true;
+    if (p->end_node >= g->n_nodes)
+        return STATUS_OK;
+    needed = calloc((size_t)g->n_values + 1, sizeof *needed);
+    read = calloc((size_t)g->n_values + 1, sizeof *read);
+    p->cross = arena_alloc(&p->arena, ((size_t)g->n_values + 1) * sizeof *p->cross);
+    p->cross_data = arena_alloc(&p->arena, (size_t)g->n_values + 1);
+    if (!needed || !read || !p->cross || !p->cross_data) {
+        free(needed);
+        free(read);
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    for (int i = g->n_nodes - 1; i >= p->end_node; i--) {
+        const graph_node_t *node = &g->nodes[i];
+        const op_kernel_t *kernel = node->schema->kernel;
+        bool feeds_shape = false;
+        for (int k = 0; k < node->n_outputs; k++)
+            feeds_shape |= needed[node->outputs[k]];
+        for (int k = 0; k < node->n_inputs; k++) {
+            int v = node->inputs[k];
+            if (v < 0)
+                continue;
+            p->live_after[v] = read[v] = true;
+            if ((k < 32 && (kernel->value_inputs & (1u << k))) ||
+                (feeds_shape && !kernel->shape_only))
+                needed[v] = true;
+        }
+    }
+    for (int v = 0; v < g->n_values; v++) {
+        value_home_t home = p->values[v].home;
+        bool computed = home == VALUE_ARENA || home == VALUE_DYNAMIC || home == VALUE_BOUND;
+        if (!computed || !read[v])
+            continue;
+        p->cross_data[p->n_cross] = needed[v];
+        p->cross[p->n_cross++] = v;
+    }
+    free(needed);
+    free(read);
+    return STATUS_OK;
+}
+
+/*
+ * Plans the segment from p->first_node, values placed: steps, kernel state,
+ * arena layout, and the limit check. Consumes p on failure.
+ */
+static status_t plan_segment(plan_t *p, const graph_t *g, plan_t **out, error_t *err)
+{
+    bool split_only = false;
+    status_t st = infer_steps(p, g, err);
+
+    if (!st)
+        st = find_cross_values(p, g, err);
     if (!st) {
         p->batch = separable_batch(p, g);
         /*
@@ -432,7 +567,7 @@ status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_
          * only sizes the choice.
          */
         if (p->batch > 0 && !(st = assign_memory(p, g, err)))
-            p->sub_batches = plan_sub_batches(p, g, threads);
+            p->sub_batches = plan_sub_batches(p, g, p->threads);
         split_only = p->sub_batches > 1;
         if (!st && !split_only)
             st = prepare_steps(p, err);
@@ -452,6 +587,69 @@ status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_
     }
     *out = p;
     return STATUS_OK;
+}
+
+status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_t **out,
+                    error_t *err)
+{
+    plan_t *p = plan_new(g, threads);
+    status_t st;
+
+    *out = NULL;
+    if (!p)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    st = copy_key(p, g, inputs, err);
+    if (st) {
+        plan_release(p);
+        return st;
+    }
+    place_sources(p, g);
+    return plan_segment(p, g, out, err);
+}
+
+status_t plan_continue(const graph_t *g, const plan_t *parent, const tensor_t *key, plan_t **out,
+                       error_t *err)
+{
+    plan_t *p = plan_new(g, parent->threads);
+
+    *out = NULL;
+    assert(parent->end_node < g->n_nodes && parent->n_cross >= 0);
+    if (!p)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    p->first_node = parent->end_node;
+    p->n_inputs = parent->n_cross;
+    p->key = arena_alloc(&p->arena, ((size_t)parent->n_cross + 1) * sizeof *p->key);
+    if (!p->key) {
+        plan_release(p);
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    /* What the earlier segments computed is bound by them: this plan only reads it. */
+    memcpy(p->values, parent->values, (size_t)g->n_values * sizeof *p->values);
+    for (int v = 0; v < g->n_values; v++)
+        if (p->values[v].home == VALUE_ARENA || p->values[v].home == VALUE_DYNAMIC) {
+            p->values[v].home = VALUE_BOUND;
+            p->values[v].desc.data = NULL;
+        }
+    for (int c = 0; c < parent->n_cross; c++) {
+        plan_value_t *pv = &p->values[parent->cross[c]];
+        size_t bytes = tensor_bytes(&key[c]);
+        p->key[c] = key[c];
+        p->key[c].data = NULL;
+        pv->desc = p->key[c];
+        if (!parent->cross_data[c] || bytes > PLAN_KEY_VALUE_MAX_BYTES)
+            continue;
+        /* Small values later prototypes need: constants of this plan, like value-keyed inputs. */
+        p->key[c].data = arena_alloc(&p->arena, bytes + 1);
+        if (!p->key[c].data) {
+            plan_release(p);
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        }
+        if (bytes)
+            memcpy(p->key[c].data, key[c].data, bytes);
+        pv->desc.data = p->key[c].data;
+        pv->home = VALUE_CONSTANT;
+    }
+    return plan_segment(p, g, out, err);
 }
 
 bool plan_matches(const plan_t *p, const tensor_t *inputs, int threads)
@@ -481,6 +679,9 @@ void plan_release(plan_t *p)
     for (int s = 0; s < p->n_steps; s++)
         if (p->steps[s].prepared)
             p->steps[s].node->schema->kernel->unprepare(p->steps[s].prepared);
+    for (int i = 0; i < PLAN_MAX_CONTINUATIONS; i++)
+        plan_release(p->next[i]);
+    pthread_mutex_destroy(&p->next_lock);
     arena_release(&p->arena);
     free(p);
 }

@@ -9,6 +9,7 @@
 #ifndef INFERD_PLAN_H
 #define INFERD_PLAN_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "graph.h"
@@ -18,6 +19,8 @@ typedef enum value_home {
     VALUE_CONSTANT,   /* data known while planning (model or plan constant) */
     VALUE_INPUT,      /* the caller's input tensor */
     VALUE_ARENA,      /* a buffer in the context's arena */
+    VALUE_DYNAMIC,    /* output of the plan's dynamic step: shape and data set as it runs */
+    VALUE_BOUND,      /* a continuation's view of a value an earlier segment computed */
 } value_home_t;
 
 typedef struct plan_value {
@@ -34,13 +37,35 @@ typedef struct plan_step {
     void *prepared;         /* from kernel->prepare, freed with kernel->unprepare */
     char impl[OP_IMPL_MAX]; /* which implementation runs it (op_kernel_t.describe) */
     bool reference;         /* that implementation is reference code */
+    /*
+     * Its kernel gets the engine's buffer and subgraph services: it has
+     * dynamic outputs (then it is the plan's last step) or subgraphs.
+     */
+    bool dynamic;
 } plan_step_t;
 
-typedef struct plan {
+/* Continuations one segment keeps (segment.h), the least recently used dropped beyond. */
+#define PLAN_MAX_CONTINUATIONS 16
+
+/*
+ * Largest value (bytes) a plan is keyed by: a value-keyed graph input, or a
+ * value computed while running that the rest of the graph needs to plan
+ * (a shape, a count, a Range limit). Larger values stay run-time data; a
+ * node that needs one to plan fails with STATUS_LIMIT_EXCEEDED.
+ */
+#define PLAN_KEY_VALUE_MAX_BYTES 4096
+
+typedef struct plan plan_t;
+
+struct plan {
     atomic_int refs;
     int threads; /* kernel threads the plan was prepared for */
+    /*
+     * Entries of key: the graph inputs for a root plan, the parent's
+     * crossing values (parent->cross) for a continuation.
+     */
     int n_inputs;
-    tensor_t *key;        /* input dtypes and shapes; data only for value-keyed inputs */
+    tensor_t *key;        /* dtypes and shapes; data only for the values the plan is keyed by */
     plan_value_t *values; /* one per graph value */
     plan_step_t *steps;
     int n_steps;
@@ -62,8 +87,24 @@ typedef struct plan {
      */
     int sub_batches;
     int reference_steps; /* steps whose implementation is reference code */
-    arena_t arena;       /* folded constants, key data, these arrays */
-} plan_t;
+    /*
+     * The segment of the graph this plan covers (segment.h): nodes
+     * [first_node, end_node). A static model's plan covers all of them.
+     * When end_node < n_nodes, the rest is planned at run time for the
+     * shapes (and small values) of the cross values, which the run learnt.
+     */
+    int first_node;
+    int end_node;
+    int n_cross;
+    int *cross;       /* values computed so far that nodes past end_node read */
+    bool *cross_data; /* per cross value: its data (when small) keys the continuation */
+    bool *live_after; /* per graph value: read past end_node or a graph output */
+    pthread_mutex_t next_lock;
+    plan_t *next[PLAN_MAX_CONTINUATIONS];
+    uint64_t next_used[PLAN_MAX_CONTINUATIONS];
+    uint64_t next_clock;
+    arena_t arena; /* folded constants, key data, these arrays */
+};
 
 /*
  * Environment variable capping the bytes one plan may take (its arena of
@@ -90,6 +131,17 @@ status_t plan_build(const graph_t *g, const tensor_t *inputs, int threads, plan_
 
 /* True if p was built for inputs' shapes (and value-keyed values) and threads. */
 bool plan_matches(const plan_t *p, const tensor_t *inputs, int threads);
+
+/*
+ * Builds the continuation of parent (parent->end_node < g->n_nodes) for key:
+ * one tensor per parent->cross value, as the run left it (shape and data).
+ * The plan starts from parent's values, copies the data of the cross values
+ * it is keyed by (parent->cross_data, at most PLAN_KEY_VALUE_MAX_BYTES) and
+ * plans the next segment. Its constants may point into parent's (and its
+ * ancestors'), so whoever runs it holds them too (segment.h).
+ */
+status_t plan_continue(const graph_t *g, const plan_t *parent, const tensor_t *key, plan_t **out,
+                       error_t *err);
 
 void plan_retain(plan_t *p);
 

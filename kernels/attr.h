@@ -42,6 +42,14 @@ typedef struct attr {
     const float *floats; /* ATTR_FLOATS */
     const char *const *strings; /* ATTR_STRINGS, each NUL-terminated */
     const tensor_t *t;   /* ATTR_TENSOR, with its data */
+    /*
+     * ATTR_GRAPH: the subgraph's index among the node's subgraphs (what
+     * op_call_t.run_subgraph takes) and its formal input and output counts
+     * (outer-scope values it reads are not counted).
+     */
+    int graph;
+    int graph_inputs;
+    int graph_outputs;
 } attr_t;
 
 typedef struct attrs {

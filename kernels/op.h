@@ -84,7 +84,41 @@ typedef struct op_call {
      */
     void (*consumed)(const struct op_call *call, int input, size_t bytes);
     void *consumed_ctx;
+    /*
+     * run only, set by the engine for kernels with dynamic_outputs or
+     * subgraphs (NULL otherwise). buffer returns slot's buffer of at least
+     * bytes (64-byte aligned), owned by the engine: slots below n_outputs
+     * back the dynamic outputs (op_call_output), the next OP_MAX_SCRATCH are
+     * scratch (op_call_scratch). A buffer that grows keeps its leading
+     * bytes; buffers live until the node runs again in the same context, so
+     * a steady workload allocates nothing.
+     */
+    void *(*buffer)(const struct op_call *call, int slot, size_t bytes, error_t *err);
+    /*
+     * Control-flow kernels only: runs the node's subgraph graph (the
+     * adapter's op_adapt graph index) on its n_inputs formal inputs; the
+     * engine adds the outer-scope values the subgraph reads. *outputs (one
+     * per subgraph output, owned by the engine) stay valid until the next
+     * run of the same subgraph from this call.
+     */
+    status_t (*run_subgraph)(const struct op_call *call, int graph, const tensor_t *inputs,
+                             int n_inputs, const tensor_t **outputs, error_t *err);
+    void *engine; /* the engine's context for buffer and run_subgraph */
 } op_call_t;
+
+/* Scratch slots op_call_scratch offers a kernel. */
+#define OP_MAX_SCRATCH 8
+
+/*
+ * Gives dynamic output k the shape (rank, dims) and a buffer for it. May be
+ * called again with more elements (the buffer grows, keeping what was
+ * written). Fails with STATUS_LIMIT_EXCEEDED past TENSOR_MAX_ELEMENTS or
+ * the plan byte limit, naming op, node and output.
+ */
+status_t op_call_output(op_call_t *call, int k, int rank, const int64_t *dims, error_t *err);
+
+/* Scratch slot (< OP_MAX_SCRATCH) of at least bytes, kept across growth; NULL on failure. */
+void *op_call_scratch(op_call_t *call, int slot, size_t bytes, error_t *err);
 
 /*
  * batch_rows for ops that broadcast numpy-style: dim 0 of an input is the
@@ -121,6 +155,26 @@ typedef struct op_kernel {
     uint32_t value_inputs;
     /* Outputs depend on input shapes only (Shape, Size): always folded when planning. */
     bool shape_only;
+    /*
+     * Outputs are drawn at random (RandomUniform, Bernoulli, ...): never
+     * folded, even with every input known, so each run draws anew.
+     */
+    bool random;
+    /*
+     * Bit k set: output k's shape depends on the input values (NonZero,
+     * Unique, If, Loop ...). infer sets its dtype (DTYPE_UNDEFINED if not
+     * known yet), its rank and the dims it can (0 for the others); run
+     * gives it its shape and buffer with op_call_output. The plan ends
+     * after such a step and the engine plans the rest once the shapes are
+     * known (engine/segment.h).
+     */
+    uint32_t dynamic_outputs;
+    /*
+     * Control flow: the engine imports the node's graph attributes as
+     * subgraphs (attr_t.graph) and the kernel runs them (run_subgraph).
+     * Other ops' graph attributes are ignored.
+     */
+    bool subgraphs;
     status_t (*infer)(op_call_t *call, error_t *err);
     status_t (*run)(op_call_t *call, error_t *err);
     /*
@@ -215,6 +269,12 @@ status_t adapt_strings(const op_adapt_t *a, const char *name, int max_count, con
 /* *out is NULL when the attribute is absent. */
 status_t adapt_tensor(const op_adapt_t *a, const char *name, const tensor_t **out, error_t *err);
 bool adapt_has(const op_adapt_t *a, const char *name);
+/*
+ * A subgraph attribute (If branch, Loop or Scan body), which must be
+ * present: *out carries the index run_subgraph takes and the subgraph's
+ * formal input and output counts, for the adapter to check.
+ */
+status_t adapt_graph(const op_adapt_t *a, const char *name, const attr_t **out, error_t *err);
 
 /*
  * Prototype of an op whose one output has input 0's dtype and shape and that

@@ -121,3 +121,14 @@ bool adapt_has(const op_adapt_t *a, const char *name)
 {
     return attrs_find(a->attrs, name) != NULL;
 }
+
+status_t adapt_graph(const op_adapt_t *a, const char *name, const attr_t **out, error_t *err)
+{
+    status_t st;
+    const attr_t *attr = find_typed(a, name, ATTR_GRAPH, "a graph", &st, err);
+
+    *out = attr;
+    if (!st && !attr)
+        return op_adapt_fail(a, err, "attribute '%s' (a graph) is missing", name);
+    return st;
+}

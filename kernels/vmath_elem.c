@@ -18,12 +18,14 @@
 /*
  * sleef.h declares its ISA-specific entry points only when the whole file
  * is compiled for that ISA; the library always has them (see vmath.c).
+ * Each declaration carries its ISA: clang refuses vector arguments whose
+ * ABI the file's own target does not have.
  */
 #define DECLARE_SLEEF(fn)                                                                          \
-    __m512 Sleef_##fn##f16_u10avx512f(__m512 x);                                                   \
-    __m256 Sleef_##fn##f8_u10avx2(__m256 x);                                                       \
-    __m512d Sleef_##fn##d8_u10avx512f(__m512d x);                                                  \
-    __m256d Sleef_##fn##d4_u10avx2(__m256d x);
+    AVX512 __m512 Sleef_##fn##f16_u10avx512f(__m512 x);                                            \
+    AVX2 __m256 Sleef_##fn##f8_u10avx2(__m256 x);                                                  \
+    AVX512 __m512d Sleef_##fn##d8_u10avx512f(__m512d x);                                           \
+    AVX2 __m256d Sleef_##fn##d4_u10avx2(__m256d x);
 
 /* X(vmath name, sleef name, libm float function, libm double function) */
 #define FOR_ELEMENTARY(X)                                                                          \
@@ -44,8 +46,8 @@
 
 #define DECLARE_ENTRY(name, sl, f1, d1) DECLARE_SLEEF(sl)
 FOR_ELEMENTARY(DECLARE_ENTRY)
-__m512d Sleef_expd8_u10avx512f(__m512d x);
-__m256d Sleef_expd4_u10avx2(__m256d x);
+AVX512 __m512d Sleef_expd8_u10avx512f(__m512d x);
+AVX2 __m256d Sleef_expd4_u10avx2(__m256d x);
 
 /* One function over floats: 16 lanes, 8 lanes or one at a time. */
 #define MAP_F32(name, FN16, FN8, FN1)                                                              \

@@ -14,6 +14,8 @@
  *   4. the batchers drain, gRPC streams a client still holds open are
  *      cancelled, everything is freed, and the process exits 0.
  */
+#include <errno.h>
+#include <malloc.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +31,13 @@
 #include "server_state.h"
 #include "tls.h"
 
+/*
+ * How often the main thread, otherwise idle, trims the allocator
+ * (release_free_memory): often enough that a busy server's freed pages do
+ * not pile up between trims (at 10 s they swung RSS by 3 MB), and a trim
+ * of heaps this size takes well under a millisecond.
+ */
+#define SERVE_TRIM_INTERVAL_MS 1000
 /* How often the drain checks for in-flight requests. */
 #define SERVE_DRAIN_POLL_MS 20
 
@@ -81,12 +90,37 @@ static void on_reload_signal(int sig)
     sem_post(&signal_posted);
 }
 
-/* Waits for a signal: the stop signal's number, or 0 when it was a reload request. */
+/*
+ * Waits for a signal: the stop signal's number, 0 when it was a reload
+ * request, -1 when SERVE_TRIM_INTERVAL_MS passed without one.
+ */
 static int wait_for_signal(void)
 {
-    while (sem_wait(&signal_posted) != 0)
-        ;
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)(SERVE_TRIM_INTERVAL_MS % 1000) * 1000000;
+    until.tv_sec += SERVE_TRIM_INTERVAL_MS / 1000 + until.tv_nsec / 1000000000;
+    until.tv_nsec %= 1000000000;
+    while (sem_timedwait(&signal_posted, &until) != 0)
+        if (errno == ETIMEDOUT)
+            return -1;
     return stop_signal;
+}
+
+/*
+ * Hands the allocator's free pages back to the kernel. glibc keeps the
+ * freed pages of its per-thread arenas resident, and request-sized buffers
+ * freed between long-lived allocations (on threads the gRPC core adds
+ * under load, too) leave them scattered where its own trimming of the
+ * heap's top never reaches: the soak (docs/soak.md) saw RSS creep by 4 %
+ * over 900,000 requests while live memory stayed flat.
+ */
+static void release_free_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 /* SIGHUP: reads the TLS files again; on failure the server keeps what it has. */
@@ -196,7 +230,9 @@ int cli_serve(int argc, char **argv)
              cfg.model_repository);
 
     pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
-    while ((sig = wait_for_signal()) == 0) {
+    while ((sig = wait_for_signal()) <= 0) {
+        if (sig < 0)
+            release_free_memory();
         if (reload_requested) {
             reload_requested = 0;
             reload_tls(tls);

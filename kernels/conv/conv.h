@@ -63,6 +63,12 @@ extern const op_kernel_t conv_transpose_kernel;
 status_t conv_resolve(const op_call_t *call, bool transpose, conv_geom_t *g, tensor_t *out,
                       error_t *err);
 
+/*
+ * Reads Conv's attributes (auto_pad, group, kernel_shape, strides,
+ * dilations, pads) into p (conv_onnx.c); ConvInteger and QLinearConv share it.
+ */
+status_t conv_adapt_attrs(const op_adapt_t *a, conv_params_t *p, error_t *err);
+
 /* Framework-free kernels (conv_im2col.c, conv_f32.c). */
 int64_t conv_window_kernel_size(const conv_window_t *w);
 int64_t conv_window_image_size(const conv_window_t *w);

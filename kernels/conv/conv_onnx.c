@@ -1,7 +1,7 @@
 /* ONNX adapters: Conv and ConvTranspose (one attribute form for opsets 1-21). */
 #include "conv.h"
 
-static status_t adapt_common(const op_adapt_t *a, conv_params_t *p, error_t *err)
+status_t conv_adapt_attrs(const op_adapt_t *a, conv_params_t *p, error_t *err)
 {
     status_t st;
 
@@ -21,7 +21,7 @@ static status_t adapt_common(const op_adapt_t *a, conv_params_t *p, error_t *err
 
 static status_t adapt_conv(const op_adapt_t *a, void *params, error_t *err)
 {
-    return adapt_common(a, params, err);
+    return conv_adapt_attrs(a, params, err);
 }
 
 static status_t adapt_conv_transpose(const op_adapt_t *a, void *params, error_t *err)
@@ -29,7 +29,7 @@ static status_t adapt_conv_transpose(const op_adapt_t *a, void *params, error_t 
     conv_params_t *p = params;
     status_t st;
 
-    if ((st = adapt_common(a, p, err)) ||
+    if ((st = conv_adapt_attrs(a, p, err)) ||
         (st = adapt_ints(a, "output_padding", WINDOW_MAX_ATTR_DIMS, p->output_padding,
                          &p->n_output_padding, err)) ||
         (st = adapt_ints(a, "output_shape", WINDOW_MAX_ATTR_DIMS, p->output_shape,

@@ -11,6 +11,10 @@ must be equal; float outputs within RTOL of the largest reference value.
 Cases marked refused must make inferd fail with a message naming the op.
 
 usage: test_opsets_18_21.py INFERD BUILD_DIR
+       test_opsets_18_21.py --install-ort BUILD_DIR   (only installs ONNX Runtime: ctest's
+                                                       fixture, so tests never race to install)
+  CASES=Text1,Text2 in the environment runs only the cases whose names
+  contain one of them.
 """
 import json
 import math
@@ -360,10 +364,323 @@ def col2im_cases():
     ]
 
 
+def u8(shape, lo=0, hi=255):
+    return RNG.integers(lo, hi + 1, shape).astype(np.uint8)
+
+
+def i8(shape, lo=-128, hi=127):
+    return RNG.integers(lo, hi + 1, shape).astype(np.int8)
+
+
+def f32(*values):
+    return np.array(values, dtype=np.float32)
+
+
+def with_expected(case, f):
+    """Outputs computed here from X, for what ONNX Runtime cannot run: Det on float64 (no
+    kernel), Einsum broadcasting '...' dims of different sizes (numpy allows it, ORT does not)."""
+    case.expected = [f(case.inputs["X"]).astype(case.outputs[0][1])]
+    return case
+
+
+def index_cases():
+    """GatherElements, GatherND, ScatterElements and ScatterND (reductions max/min at 18)."""
+    x = rand(3, 4)
+    idx = np.array([[0, 2, -1, 1], [2, 0, 0, -3]], np.int64)
+    upd = rand(2, 4)
+    cases = [
+        one("GatherElements-18 axis 0 negative indices", 18, "GatherElements", x,
+            consts={"I": idx}, extra_inputs=["I"]),
+        one("GatherElements-18 axis -1", 18, "GatherElements", x,
+            consts={"I": np.array([[3, 0], [-1, 1], [2, 2]], np.int64)}, extra_inputs=["I"],
+            axis=-1),
+        one("GatherND-18 batch_dims 1", 18, "GatherND", rand(2, 3, 4),
+            consts={"I": np.array([[[1], [0]], [[2], [-1]]], np.int64)}, extra_inputs=["I"],
+            batch_dims=1),
+        one("GatherND-18 pairs", 18, "GatherND", rand(3, 4, 2),
+            consts={"I": np.array([[0, 1], [2, -1], [1, 3]], np.int64)}, extra_inputs=["I"]),
+    ]
+    for red in ("none", "add", "mul", "max", "min"):
+        cases.append(one(f"ScatterElements-18 reduction {red}", 18, "ScatterElements", x,
+                         consts={"I": idx if red != "none" else np.array(
+                             [[0, 2, 1, 1], [2, 0, 0, 2]], np.int64), "U": upd},
+                         extra_inputs=["I", "U"], reduction=red))
+        xi = RNG.integers(-20, 20, (4, 3)).astype(np.int64)
+        cases.append(one(f"ScatterND-18 int64 reduction {red}", 18, "ScatterND", xi,
+                         consts={"I": np.array([[1], [3], [1]] if red != "none" else
+                                               [[1], [3], [0]], np.int64),
+                                 "U": RNG.integers(-5, 5, (3, 3)).astype(np.int64)},
+                         extra_inputs=["I", "U"], reduction=red))
+    cases.append(one("ScatterElements-18 axis 1 max", 18, "ScatterElements", x,
+                     consts={"I": np.array([[1, 1], [0, 3], [2, 2]], np.int64), "U": rand(3, 2)},
+                     extra_inputs=["I", "U"], axis=1, reduction="max"))
+    return cases
+
+
+def layout_norm_cases():
+    """DepthToSpace, SpaceToDepth, ReverseSequence, LRN, MVN, Det, MaxUnpool, Lp ops."""
+    x = rand(2, 8, 3, 2)
+    cases = [one(f"DepthToSpace-18 {m}", 18, "DepthToSpace", x, blocksize=2, mode=m)
+             for m in ("DCR", "CRD")]
+    cases += [
+        one("SpaceToDepth-18", 18, "SpaceToDepth", rand(1, 3, 4, 6), blocksize=2),
+        one("ReverseSequence-18 batch major", 18, "ReverseSequence", rand(3, 5, 2),
+            consts={"L": ints(5, 0, 3)}, extra_inputs=["L"], time_axis=1, batch_axis=0),
+        one("LRN-18 size 3", 18, "LRN", rand(2, 5, 3, 3), size=3, alpha=0.01, beta=0.6, bias=2.0),
+        one("LRN-18 size 5", 18, "LRN", rand(1, 6, 2, 2), size=5),
+        one("MeanVarianceNormalization-18", 18, "MeanVarianceNormalization", rand(2, 3, 4, 5)),
+        one("MeanVarianceNormalization-18 axes [1, -1]", 18, "MeanVarianceNormalization",
+            rand(2, 3, 4), axes=[1, -1]),
+        one("Det-18 batch", 18, "Det", rand(3, 4, 4)),
+        with_expected(one("Det-18 float64 2x2", 18, "Det", rand(2, 2).astype(np.float64)),
+                      lambda x: np.array(np.linalg.det(x))),
+        one("MaxUnpool-18", 18, "MaxUnpool", f32(1, 2, 3, 4).reshape(1, 1, 2, 2),
+            consts={"I": np.array([[[[5, 7], [13, 15]]]], np.int64)}, extra_inputs=["I"],
+            kernel_shape=[2, 2], strides=[2, 2]),
+        one("LpNormalization-18 p 1 axis 1", 18, "LpNormalization", rand(2, 3, 4), axis=1, p=1),
+        one("LpNormalization-18 p 2", 18, "LpNormalization", rand(3, 5)),
+        one("GlobalLpPool-18 p 3", 18, "GlobalLpPool", rand(2, 3, 4, 5), p=3),
+        one("LpPool-18 p 2 pads", 18, "LpPool", rand(1, 2, 6, 7), kernel_shape=[3, 2],
+            strides=[2, 1], pads=[1, 0, 1, 1]),
+        one("LpPool-18 ceil_mode dilations p 1", 18, "LpPool", rand(1, 2, 7, 7),
+            kernel_shape=[2, 2], strides=[2, 2], dilations=[2, 1], ceil_mode=1, p=1),
+    ]
+    return cases
+
+
+def loss_cases():
+    cases = []
+    x = rand(3, 5, 2)
+    t = np.array([[0, 4], [2, -1], [1, 3]], np.int64)
+    w = np.abs(rand(5)) + 0.1
+    for red in ("none", "sum", "mean"):
+        cases.append(one(f"NegativeLogLikelihoodLoss-18 {red} weights ignore -1", 18,
+                         "NegativeLogLikelihoodLoss", x, consts={"T": t, "W": w},
+                         extra_inputs=["T", "W"], reduction=red, ignore_index=-1))
+        cases.append(Case(f"SoftmaxCrossEntropyLoss-18 {red} log_prob", 18,
+                          [node("SoftmaxCrossEntropyLoss", ["X", "T", "W"], ["Y0", "Y1"],
+                                reduction=red, ignore_index=-1)],
+                          {"X": x}, [("Y0", np.float32), ("Y1", np.float32)], {"T": t, "W": w}))
+    cases.append(one("SoftmaxCrossEntropyLoss-18 [N, C] int32 targets", 18,
+                     "SoftmaxCrossEntropyLoss", rand(4, 3),
+                     consts={"T": np.array([0, 2, 1, 1], np.int32)}, extra_inputs=["T"]))
+    return cases
+
+
+def signal_cases():
+    cases = []
+    real = rand(2, 8, 1)
+    cplx = rand(2, 5, 2)
+    for n in (None, 6, 12):
+        extra = {"N": ints(n)[0:1].reshape(())} if n else {}
+        names = ["N"] if n else []
+        cases.append(one(f"DFT-20 real dft_length {n}", 20, "DFT", real, consts=extra,
+                         extra_inputs=names))
+        cases.append(one(f"DFT-20 real onesided dft_length {n}", 20, "DFT", real, consts=extra,
+                         extra_inputs=names, onesided=1))
+    cases += [
+        one("DFT-20 complex inverse axis 1", 20, "DFT", cplx,
+            consts={"A": np.array(1, np.int64)}, extra_inputs=["", "A"], inverse=1),
+        one("DFT-20 complex axis 0 of [4, 3, 2]", 20, "DFT", rand(4, 3, 2),
+            consts={"A": np.array(0, np.int64)}, extra_inputs=["", "A"]),
+        one("DFT-17 axis 2 of [2, 3, 7, 1]", 18, "DFT", rand(2, 3, 7, 1), axis=2),
+        one("STFT-18 window", 18, "STFT", rand(1, 64, 1),
+            consts={"S": np.array(8, np.int64), "W": np.hanning(16).astype(np.float32)},
+            extra_inputs=["S", "W"]),
+        one("STFT-18 frame_length two-sided", 18, "STFT", rand(2, 40, 1),
+            consts={"S": np.array(5, np.int64), "L": np.array(10, np.int64)},
+            extra_inputs=["S", "", "L"], onesided=0),
+    ]
+    for op in ("HannWindow", "HammingWindow", "BlackmanWindow"):
+        for periodic in (0, 1):
+            cases.append(one(f"{op}-18 periodic {periodic}", 18, op, np.array(10, np.int64),
+                             np.float32, periodic=periodic))
+    cases.append(one("HannWindow-18 double", 18, "HannWindow", np.array(7, np.int32), np.float64,
+                     output_datatype=TensorProto.DOUBLE))
+    cases.append(one("MelWeightMatrix-18", 18, "MelWeightMatrix", np.array(8, np.int64),
+                     np.float32,
+                     consts={"D": np.array(64, np.int64), "R": np.array(16000, np.int64),
+                             "L": np.array(0, np.float32), "U": np.array(8000, np.float32)},
+                     extra_inputs=["D", "R", "L", "U"]))
+    return cases
+
+
+def sampling_cases():
+    """GridSample-20 (2-D and 3-D) and RoiAlign."""
+    cases = []
+    x = rand(1, 2, 4, 5)
+    grid = (RNG.uniform(-1.2, 1.2, (1, 3, 3, 2))).astype(np.float32)
+    for mode in ("linear", "nearest", "cubic"):
+        for pad in ("zeros", "border", "reflection"):
+            for align in (0, 1):
+                cases.append(one(f"GridSample-20 {mode} {pad} align {align}", 20, "GridSample", x,
+                                 consts={"G": grid}, extra_inputs=["G"], mode=mode,
+                                 padding_mode=pad, align_corners=align))
+    x3 = rand(1, 2, 3, 4, 5)
+    grid3 = (RNG.uniform(-1.1, 1.1, (1, 2, 3, 2, 3))).astype(np.float32)
+    for mode in ("linear", "nearest"):
+        cases.append(one(f"GridSample-20 3-D {mode}", 20, "GridSample", x3, consts={"G": grid3},
+                         extra_inputs=["G"], mode=mode))
+    xr = rand(2, 3, 8, 8)
+    rois = f32(0, 0, 7, 7, 1, 2, 5, 6.5, 2.5, 1, 6, 3, -2, -1, 3, 9).reshape(4, 4)
+    b = ints(0, 1, 1, 0)
+    for mode in ("avg", "max"):
+        for ctm in ("half_pixel", "output_half_pixel"):
+            cases.append(one(f"RoiAlign-18 {mode} {ctm}", 18, "RoiAlign", xr,
+                             consts={"R": rois, "B": b}, extra_inputs=["R", "B"], mode=mode,
+                             coordinate_transformation_mode=ctm, output_height=3,
+                             output_width=2, sampling_ratio=2 if mode == "avg" else 0,
+                             spatial_scale=0.9))
+    return cases
+
+
+def quant_cases():
+    x = (rand(2, 6) * 40).astype(np.float32)
+    cases = [
+        one("QuantizeLinear-19 uint8", 19, "QuantizeLinear", x, np.uint8,
+            consts={"S": np.array(0.37, np.float32), "Z": np.array(128, np.uint8)},
+            extra_inputs=["S", "Z"]),
+        one("QuantizeLinear-19 per axis int8", 19, "QuantizeLinear", x, np.int8,
+            consts={"S": np.abs(rand(6)) + 0.1, "Z": i8(6, -10, 10)}, extra_inputs=["S", "Z"]),
+        one("QuantizeLinear-21 blocked int8", 21, "QuantizeLinear", x, np.int8,
+            consts={"S": np.abs(rand(2, 2)) + 0.1, "Z": i8((2, 2), -5, 5)},
+            extra_inputs=["S", "Z"], axis=1, block_size=3),
+        one("QuantizeLinear-21 int16", 21, "QuantizeLinear", x * 100, np.int16,
+            consts={"S": np.array(0.05, np.float32), "Z": np.array(7, np.int16)},
+            extra_inputs=["S", "Z"]),
+        one("DequantizeLinear-19 per axis uint8", 19, "DequantizeLinear", u8((3, 4)), np.float32,
+            consts={"S": np.abs(rand(3)) + 0.1, "Z": u8(3)}, extra_inputs=["S", "Z"], axis=0),
+        one("DequantizeLinear-21 blocked int8", 21, "DequantizeLinear", i8((4, 6)), np.float32,
+            consts={"S": np.abs(rand(4, 3)) + 0.1, "Z": i8((4, 3), -3, 3)},
+            extra_inputs=["S", "Z"], axis=1, block_size=2),
+        one("DequantizeLinear-21 int32", 21, "DequantizeLinear",
+            RNG.integers(-1000, 1000, (5,)).astype(np.int32), np.float32,
+            consts={"S": np.array(0.25, np.float32)}, extra_inputs=["S"]),
+        Case("DynamicQuantizeLinear-18", 18,
+             [node("DynamicQuantizeLinear", ["X"], ["Y0", "Y1", "Y2"])], {"X": rand(3, 4) * 3},
+             [("Y0", np.uint8), ("Y1", np.float32), ("Y2", np.uint8)]),
+        one("MatMulInteger-18 per-column b zero point", 18, "MatMulInteger", u8((2, 3, 4)),
+            np.int32, consts={"B": u8((4, 5)), "AZ": np.array(12, np.uint8), "BZ": u8(5)},
+            extra_inputs=["B", "AZ", "BZ"]),
+        one("MatMulInteger-18 int8", 18, "MatMulInteger", i8((3, 4)), np.int32,
+            consts={"B": i8((4, 2))}, extra_inputs=["B"]),
+        Case("QLinearMatMul-21", 21,
+             [node("QLinearMatMul", ["X", "AS", "AZ", "B", "BS", "BZ", "YS", "YZ"], ["Y0"])],
+             {"X": u8((2, 3, 4))}, [("Y0", np.uint8)],
+             {"AS": np.array(0.02, np.float32), "AZ": np.array(120, np.uint8), "B": u8((4, 5)),
+              "BS": np.array(0.03, np.float32), "BZ": np.array(130, np.uint8),
+              "YS": np.array(0.05, np.float32), "YZ": np.array(100, np.uint8)}),
+        one("ConvInteger-18 pads strides", 18, "ConvInteger", u8((1, 2, 5, 5)), np.int32,
+            consts={"W": u8((3, 2, 3, 3)), "XZ": np.array(100, np.uint8),
+                    "WZ": np.array(50, np.uint8)},
+            extra_inputs=["W", "XZ", "WZ"], pads=[1, 1, 1, 1], strides=[2, 2]),
+        Case("QLinearConv-18 per-channel int8 weights and bias", 18,
+             [node("QLinearConv", ["X", "XS", "XZ", "W", "WS", "WZ", "YS", "YZ", "B"], ["Y0"],
+                   pads=[1, 1, 1, 1])],
+             {"X": u8((1, 2, 4, 4))}, [("Y0", np.uint8)],
+             {"XS": np.array(0.02, np.float32), "XZ": np.array(128, np.uint8),
+              "W": i8((3, 2, 3, 3), -60, 60), "WS": f32(0.01, 0.02, 0.005),
+              "WZ": np.zeros(3, np.int8), "YS": np.array(0.1, np.float32),
+              "YZ": np.array(90, np.uint8),
+              "B": RNG.integers(-500, 500, (3,)).astype(np.int32)}),
+    ]
+    return cases
+
+
+def einsum_cases():
+    """Einsum (opset 12, unchanged at 18): the strided walk and the matmul lowering."""
+    case_b = []
+
+    def two(eq, a, b, name=None):
+        case_b[:] = [b]
+        return one(f"Einsum-18 {name or eq}", 18, "Einsum", a, consts={"B": b},
+                   extra_inputs=["B"], equation=eq)
+    cases = [
+        two("bij,bjk->bik", rand(3, 4, 5), rand(3, 5, 2)),
+        two("ij,jk", rand(4, 5), rand(5, 3), "ij,jk implicit"),
+        with_expected(two("...ij,...jk->...ik", rand(2, 1, 3, 4), rand(5, 4, 2), "ellipsis broadcast"),
+                      lambda a: np.einsum("...ij,...jk->...ik", a, case_b[0])),
+        two("bhqd,bhkd->bhqk", rand(2, 3, 4, 8), rand(2, 3, 5, 8), "attention scores"),
+        two("ij,ij->ij", rand(3, 4), rand(3, 4), "hadamard"),
+        two("i,j->ij", rand(4), rand(3), "outer"),
+        two("ijk,ikl->jl", rand(2, 3, 4), rand(2, 4, 5), "two contractions"),
+        two("ii,ij->j", rand(3, 3), rand(3, 4), "diagonal operand"),
+        two("ij,jk->ik", RNG.integers(-9, 9, (3, 4)).astype(np.int32),
+            RNG.integers(-9, 9, (4, 2)).astype(np.int32), "int32"),
+        two("ij,jk->ki", rand(3, 4).astype(np.float64), rand(4, 2).astype(np.float64),
+            "float64 transposed output"),
+        one("Einsum-18 trace", 18, "Einsum", rand(4, 4), equation="ii"),
+        one("Einsum-18 batch diagonal", 18, "Einsum", rand(2, 3, 3), equation="...ii->...i"),
+        one("Einsum-18 sum all", 18, "Einsum", rand(3, 4), equation="ij->"),
+        Case("Einsum-18 three operands", 18,
+             [node("Einsum", ["X", "B", "C"], ["Y0"], equation="ij,jk,kl->il")],
+             {"X": rand(2, 3)}, [("Y0", np.float32)], {"B": rand(3, 4), "C": rand(4, 5)}),
+    ]
+    return cases
+
+
+def tfidf_cases():
+    x = np.array([[1, 1, 3, 3, 3, 7], [8, 6, 7, 5, 6, 8]], np.int64)
+    attrs = dict(min_gram_length=1, max_gram_length=2, max_skip_count=2,
+                 ngram_counts=[0, 4], ngram_indexes=[6, 5, 4, 3, 2, 1, 0],
+                 pool_int64s=[2, 3, 5, 4, 5, 6, 7, 8, 6, 7])
+    cases = []
+    for mode in ("TF", "IDF", "TFIDF"):
+        cases.append(one(f"TfIdfVectorizer-18 {mode} weights, permuted indexes", 18,
+                         "TfIdfVectorizer", x, np.float32, mode=mode,
+                         weights=[0.5, 1.5, 2.0, 0.25, 3.0, 1.0, 0.75], **attrs))
+    return cases
+
+
+def ops3_cases():
+    return (index_cases() + layout_norm_cases() + loss_cases() + signal_cases() +
+            sampling_cases() + quant_cases() + einsum_cases() + tfidf_cases())
+
+
+def control_flow_cases():
+    """If, Loop and Scan at 19 and 21 (versions that only added types), with subgraphs
+    that read the outer scope."""
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    cases = []
+    for v in (19, 21):
+        then_g = helper.make_graph([node("Add", ["X", "X"], ["t"])], "then", [],
+                                   [vi("t", f, None)])
+        else_g = helper.make_graph([node("Concat", ["X", "X"], ["e"], axis=0)], "else", [],
+                                   [vi("e", f, None)])
+        for flag in (True, False):
+            cases.append(Case(f"If-{v} cond {flag} (branch shapes differ)", v,
+                              [node("ReduceSum", ["X"], ["s"], keepdims=0),
+                               node("Greater", ["s", "z"], ["c"]) if flag else
+                               node("Less", ["s", "z"], ["c"]),
+                               node("If", ["c"], ["Y0"], then_branch=then_g, else_branch=else_g)],
+                              {"X": np.abs(rand(2, 3))}, [("Y0", np.float32)],
+                              {"z": np.array(0, np.float32)}))
+        body = helper.make_graph(
+            [node("Add", ["a", "X"], ["a2"]), node("Identity", ["c"], ["c2"]),
+             node("Cast", ["i"], ["fi"], to=f), node("Mul", ["a2", "fi"], ["sc"])], "body",
+            [vi("i", TensorProto.INT64, []), vi("c", TensorProto.BOOL, []), vi("a", f, None)],
+            [vi("c2", TensorProto.BOOL, []), vi("a2", f, None), vi("sc", f, None)])
+        cases.append(Case(f"Loop-{v} carried and scan outputs", v,
+                          [node("Loop", ["M", "", "A0"], ["Y0", "Y1"], body=body)],
+                          {"A0": rand(2, 3)}, [("Y0", np.float32), ("Y1", np.float32)],
+                          {"M": np.array(4, np.int64), "X": rand(2, 3)}))
+        sbody = helper.make_graph(
+            [node("Add", ["s", "x"], ["s2"]), node("Mul", ["s2", "x"], ["o"])], "sbody",
+            [vi("s", f, [3]), vi("x", f, [3])], [vi("s2", f, [3]), vi("o", f, [3])])
+        cases.append(Case(f"Scan-{v} axis 1 reversed", v,
+                          [node("Scan", ["S0", "X"], ["Y0", "Y1"], body=sbody, num_scan_inputs=1,
+                                scan_input_axes=[1], scan_input_directions=[1],
+                                scan_output_axes=[-1])],
+                          {"X": rand(3, 5)}, [("Y0", np.float32), ("Y1", np.float32)],
+                          {"S0": rand(3)}))
+    return cases
+
+
 def all_cases():
     return (reduce_cases() + split_cases() + pad_cases() + resize_cases() + cast_cases() +
             type_bump_cases() + pool_cases() + gelu_cases() + groupnorm_cases() + col2im_cases() +
-            refusal_cases())
+            refusal_cases() + ops3_cases() + control_flow_cases())
 
 
 def ensure_ort(build_dir):
@@ -445,9 +762,15 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
+    if sys.argv[1] == "--install-ort":
+        ensure_ort(sys.argv[2])
+        return 0
     inferd, build_dir = sys.argv[1], sys.argv[2]
     node_path = ensure_ort(build_dir)
     cases = all_cases()
+    if os.environ.get("CASES"):
+        wanted = os.environ["CASES"].split(",")
+        cases = [c for c in cases if any(w in c.name for w in wanted)]
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
         dirs = [os.path.join(tmp, f"case_{i:03d}") for i in range(len(cases))]

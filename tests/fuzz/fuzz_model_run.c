@@ -12,12 +12,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine.h"
 #include "fuzz_util.h"
 
 /* Elements of all inputs together past which a model is only loaded, not run. */
 #define FUZZ_RUN_MAX_INPUT_ELEMENTS (1 << 16)
+/* One run's deadline (engine_context_set_deadline), well inside libFuzzer's -timeout. */
+#define FUZZ_RUN_DEADLINE_US 1000000
+
+static int64_t fuzz_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 /* INFERD_MAX_PLAN_BYTES for the runs. */
 #define FUZZ_RUN_MAX_PLAN "256M"
 
@@ -96,6 +106,8 @@ static void run(engine_model_t *model)
     }
     if (engine_context_create(model, 1, &ctx, &err) != STATUS_OK)
         goto cleanup;
+    /* As a request's timeout would: a Loop of 2^24 iterations stops instead of hanging. */
+    engine_context_set_deadline(ctx, fuzz_now_us() + FUZZ_RUN_DEADLINE_US);
     if (engine_context_run(ctx, inputs, n, &outputs, &err) == STATUS_OK) {
         for (int k = 0; k < engine_model_output_count(model); k++) {
             int64_t numel;

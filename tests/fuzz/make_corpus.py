@@ -382,6 +382,59 @@ def model_seeds():
         [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1, alpha=0.5)],
         [float_input("x", [2, 3])], [float_input("y", [2, 2])],
         [weights("w", (2, 3)), weights("b", (2,), 1)], opset=7, ir_version=3)
+    # Control flow and data-dependent shapes (engine/segment.h): subgraph import with
+    # outer-scope reads, nesting, Loop-carried values, and shapes learnt while running.
+    f, i64, b = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
+    vi = helper.make_tensor_value_info
+    then_g = helper.make_graph([helper.make_node("Add", ["x", "x"], ["t"])], "then", [],
+                               [vi("t", f, None)])
+    else_g = helper.make_graph([helper.make_node("Concat", ["x", "x"], ["e"], axis=0)], "else",
+                               [], [vi("e", f, None)])
+    seeds["if_outer_scope"] = model_bytes(
+        [helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+         helper.make_node("Greater", ["s", "z"], ["c"]),
+         helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)],
+        [float_input("x", [2, 3])], [float_input("y", None)],
+        [numpy_helper.from_array(np.array(0, np.float32), "z")])
+    inner_if = helper.make_node("If", ["cc"], ["r"], then_branch=then_g, else_branch=else_g)
+    body = helper.make_graph(
+        [helper.make_node("Greater", ["i", "one"], ["cc"]), inner_if,
+         helper.make_node("ReduceSum", ["r"], ["rs"], keepdims=1),
+         helper.make_node("Add", ["a", "rs"], ["a2"]),
+         helper.make_node("Concat", ["a2", "a2"], ["grow"], axis=0),
+         helper.make_node("Identity", ["c"], ["c2"])], "body",
+        [vi("i", i64, []), vi("c", b, []), vi("a", f, None)],
+        [vi("c2", b, []), vi("grow", f, None), vi("a2", f, None)],
+        [numpy_helper.from_array(np.array(1, np.int64), "one")])
+    seeds["loop_nested_if"] = model_bytes(
+        [helper.make_node("Loop", ["m", "", "a0"], ["y", "scan"], body=body)],
+        [float_input("a0", [1]), float_input("x", [2, 3])], [float_input("y", None)],
+        [numpy_helper.from_array(np.array(3, np.int64), "m")])
+    sbody = helper.make_graph(
+        [helper.make_node("Add", ["s", "e"], ["s2"]), helper.make_node("Mul", ["s2", "e"], ["o"])],
+        "sbody", [vi("s", f, [3]), vi("e", f, [3])], [vi("s2", f, [3]), vi("o", f, [3])])
+    seeds["scan_axis"] = model_bytes(
+        [helper.make_node("Scan", ["s0", "x"], ["y", "ys"], body=sbody, num_scan_inputs=1,
+                          scan_input_axes=[1], scan_output_directions=[1])],
+        [float_input("s0", [3]), float_input("x", [3, 4])], [float_input("y", None)])
+    seeds["nonzero_range"] = model_bytes(
+        [helper.make_node("NonZero", ["x"], ["nz"]), helper.make_node("Shape", ["nz"], ["s"]),
+         helper.make_node("Gather", ["s", "one"], ["n"], axis=0),
+         helper.make_node("Range", ["zero", "n", "one"], ["r"]),
+         helper.make_node("TopK", ["x", "k"], ["v", "vi"], axis=-1),
+         helper.make_node("Unique", ["r"], ["u"]),
+         helper.make_node("Compress", ["x", "c"], ["y"], axis=1)],
+        [float_input("x", [2, 3]), vi("c", b, [3])], [vi("u", i64, None), float_input("y", None)],
+        [numpy_helper.from_array(np.array(1, np.int64), "one"),
+         numpy_helper.from_array(np.array(0, np.int64), "zero"),
+         numpy_helper.from_array(np.array([2], np.int64), "k")])
+    seeds["nms"] = model_bytes(
+        [helper.make_node("NonMaxSuppression", ["boxes", "scores", "m", "iou"], ["sel"],
+                          center_point_box=1)],
+        [float_input("boxes", [1, 4, 4]), float_input("scores", [1, 2, 4])],
+        [vi("sel", i64, None)],
+        [numpy_helper.from_array(np.array([3], np.int64), "m"),
+         numpy_helper.from_array(np.array([0.5], np.float32), "iou")])
     return seeds
 
 

@@ -115,8 +115,11 @@ static perf_run_t perf_wait(perf_child_t *c, int limit_ms)
         kill(c->pid, SIGKILL);
         waitpid(c->pid, &status, 0);
         fprintf(stderr, "perf did not finish within %d ms\n", limit_ms);
-    } else if (WIFEXITED(status))
+    } else if (WIFEXITED(status)) {
         r.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        fprintf(stderr, "perf died of signal %d\n", WTERMSIG(status));
+    }
     r.ms = harness_now_ms() - c->start_ms;
     r.out = read_all(c->out_path);
     r.err = read_all(c->err_path);
@@ -386,14 +389,21 @@ static void test_server_stops(harness_server_t *s, const char *url)
 {
     const char *args[] = {"--url",      url, "--model",      "mlp",  "--concurrency", "2",
                           "--duration", "2", "--timeout-ms", "2000", "--output-json", NULL};
+    double before = success_count(s);
     perf_child_t c = perf_start(args);
     perf_run_t r;
 
-    harness_sleep_ms(700);
+    /* Under load (or the sanitizers) perf may take a while to read the metadata and start. */
+    for (int waited = 0; success_count(s) <= before && waited < PERF_GRACE_MS; waited += 20)
+        harness_sleep_ms(20);
+    harness_sleep_ms(200);
     /* A crash rather than a drain: a drain may keep serving busy keep-alive connections. */
     harness_signal(s, SIGKILL);
     CHECK(harness_stop(s, false) == 128 + SIGKILL);
     r = perf_wait(&c, 2000 + PERF_GRACE_MS);
+    if (r.exit_code != 0)
+        fprintf(stderr, "perf after the server died: exit %d\n%s\n", r.exit_code,
+                r.err ? r.err : "");
     CHECK(r.exit_code == 0);
     CHECK(report_number(&r, "requests") > 0);
     CHECK(report_number(&r, "errors") > 0);

@@ -270,6 +270,12 @@ static void test_element_limit(void)
                  "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\","
                  "\"shape\":[9223372036854775807],\"data\":[]}]}",
                  STATUS_LIMIT_EXCEEDED, "input 'y'");
+    /* An empty tensor's other dims too (fuzz_rest_infer: empty-tensor-huge-dim). */
+    tensor_cfg(&cfg.inputs[1], "y", DTYPE_INT64, 2, INT64_C(-1), INT64_C(-1));
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\","
+                 "\"shape\":[0,55555555555551],\"data\":[]}]}",
+                 STATUS_LIMIT_EXCEEDED, "input 'y'");
     batched_cfg(&cfg);
     EXPECT_ERROR(&cfg,
                  "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,3],"

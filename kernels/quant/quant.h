@@ -1,0 +1,88 @@
+/*
+ * quant.h - the linear quantization ops of the default domain, on int8 and
+ * uint8 (int16/uint16 too where opset 21 allows them):
+ *   QuantizeLinear        y = saturate(round_half_even(x / scale) + zero_point)
+ *   DequantizeLinear      y = (x - zero_point) * scale
+ *                         scale and zero_point per tensor, per axis (13) or
+ *                         per block along the axis (21)
+ *   DynamicQuantizeLinear uint8 y, scale and zero point from x's range
+ *   MatMulInteger         int32 (a - a_zp) x (b - b_zp), per-row / per-column
+ *                         zero points
+ *   ConvInteger           int32 conv(x - x_zp, w - w_zp), per-channel w_zp
+ *   QLinearMatMul         requantized: saturate(round(acc * sa * sb / sy) + zy)
+ *   QLinearConv           likewise, with an int32 bias added to acc
+ * The integer products run as int32 GEMMs (matmul_i32) on operands widened
+ * with their zero points subtracted; padding therefore contributes 0.
+ */
+#ifndef INFERD_QUANT_H
+#define INFERD_QUANT_H
+
+#include "op.h"
+
+#include "conv/conv.h"
+
+/* The quantized dtypes (opset 21's int16/uint16 included). */
+#define QUANT_DTYPES                                                                               \
+    (DTYPE_BIT(DTYPE_INT8) | DTYPE_BIT(DTYPE_UINT8) | DTYPE_BIT(DTYPE_INT16) |                     \
+     DTYPE_BIT(DTYPE_UINT16))
+#define QUANT_DTYPES_8 (DTYPE_BIT(DTYPE_INT8) | DTYPE_BIT(DTYPE_UINT8))
+
+typedef struct quant_params {
+    int64_t axis;         /* per-axis and blocked scales (opset 13+; default 1) */
+    int64_t block_size;   /* opset 21; 0: per tensor or per axis */
+    dtype_t output_dtype; /* QuantizeLinear 21; DTYPE_UNDEFINED: the zero point's, else uint8 */
+    bool wide_dtypes;     /* opset 21: int16 and uint16 too */
+    conv_params_t conv;   /* ConvInteger and QLinearConv */
+} quant_params_t;
+
+extern const op_kernel_t quantize_linear_kernel;
+extern const op_kernel_t dequantize_linear_kernel;
+extern const op_kernel_t dynamic_quantize_linear_kernel;
+extern const op_kernel_t matmul_integer_kernel;
+extern const op_kernel_t qlinear_matmul_kernel;
+extern const op_kernel_t conv_integer_kernel;
+extern const op_kernel_t qlinear_conv_kernel;
+
+/*
+ * How each element of x finds its scale and zero point: x viewed as
+ * [outer, dim, inner] around the axis, element (o, a, r) takes index
+ * o * outer_step + (a / block) * axis_step + r * inner_step. Per tensor:
+ * every step 0; per axis: axis_step 1; blocked (scale of x's rank, its
+ * axis dim ceil(dim / block)): the scale's own row-major steps.
+ */
+typedef struct quant_layout {
+    int64_t outer, dim, inner;
+    int64_t block;
+    int64_t outer_step, axis_step, inner_step;
+} quant_layout_t;
+
+/*
+ * Checks scale (and zero point, may be NULL) against x for axis and
+ * block_size and fills the layout (quant_proto.c); fails naming the call.
+ */
+status_t quant_layout_resolve(op_call_t *call, const tensor_t *x, const tensor_t *scale,
+                              const tensor_t *zero_point, int64_t axis, int64_t block_size,
+                              quant_layout_t *l, error_t *err);
+
+/* Saturating conversion of a rounded real to dtype t (int8/uint8/int16/uint16). */
+void quant_store(dtype_t t, void *y, int64_t i, float v);
+/* Element i of an integer tensor's data as int32 (int8/uint8/int16/uint16/int32). */
+int32_t quant_load(dtype_t t, const void *x, int64_t i);
+
+/*
+ * out = x - zp as int32, zp broadcast numpy-style to x's shape (zp_rank 0
+ * or zp == NULL: no zero point). The caller checked that it broadcasts.
+ */
+void quant_widen(const tensor_t *x, const tensor_t *zp, int zp_rank, const int64_t *zp_dims,
+                 int32_t *out);
+
+/* CPU implementations. */
+status_t quantize_linear_run(op_call_t *call, error_t *err);
+status_t dequantize_linear_run(op_call_t *call, error_t *err);
+status_t dynamic_quantize_linear_run(op_call_t *call, error_t *err);
+status_t matmul_integer_run(op_call_t *call, error_t *err);
+status_t qlinear_matmul_run(op_call_t *call, error_t *err);
+status_t conv_integer_run(op_call_t *call, error_t *err);
+status_t qlinear_conv_run(op_call_t *call, error_t *err);
+
+#endif

@@ -657,6 +657,23 @@ static status_t import_attribute(importer_t *im, const Onnx__NodeProto *np,
         if (!out->floats)
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         break;
+    case ATTR_STRINGS: {
+        /* The recurrent ops' activation names. */
+        const char **list = arena_alloc(arena, (ap->n_strings + 1) * sizeof *list);
+        if (!list)
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+        for (size_t k = 0; k < ap->n_strings; k++) {
+            char *s = arena_alloc(arena, ap->strings[k].len + 1);
+            if (!s)
+                return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+            if (ap->strings[k].len)
+                memcpy(s, ap->strings[k].data, ap->strings[k].len);
+            list[k] = s;
+        }
+        out->count = ap->n_strings;
+        out->strings = list;
+        break;
+    }
     case ATTR_TENSOR: {
         char what[256];
         tensor_t *t = arena_alloc(arena, sizeof *t);
@@ -670,7 +687,7 @@ static status_t import_attribute(importer_t *im, const Onnx__NodeProto *np,
         return onnx_tensor_convert(ap->t, im->model_dir, what, arena, t, err);
     }
     default:
-        /* Graphs, sparse tensors and lists of strings/tensors: no supported op reads them. */
+        /* Graphs, sparse tensors and lists of tensors: no supported op reads them. */
         break;
     }
     return STATUS_OK;

@@ -37,9 +37,10 @@ typedef struct attr {
     int64_t i;           /* ATTR_INT */
     float f;             /* ATTR_FLOAT */
     const char *s;       /* ATTR_STRING, NUL-terminated */
-    size_t count;        /* ATTR_INTS, ATTR_FLOATS */
+    size_t count;        /* ATTR_INTS, ATTR_FLOATS, ATTR_STRINGS */
     const int64_t *ints; /* ATTR_INTS */
     const float *floats; /* ATTR_FLOATS */
+    const char *const *strings; /* ATTR_STRINGS, each NUL-terminated */
     const tensor_t *t;   /* ATTR_TENSOR, with its data */
     /*
      * ATTR_GRAPH: the subgraph's index among the node's subgraphs (what

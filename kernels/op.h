@@ -263,6 +263,9 @@ status_t adapt_ints(const op_adapt_t *a, const char *name, int max_count, int64_
                     error_t *err);
 status_t adapt_floats(const op_adapt_t *a, const char *name, int max_count, float *out, int *count,
                       error_t *err);
+/* The strings stay valid as long as the model; *count is -1 when the attribute is absent. */
+status_t adapt_strings(const op_adapt_t *a, const char *name, int max_count, const char **out,
+                       int *count, error_t *err);
 /* *out is NULL when the attribute is absent. */
 status_t adapt_tensor(const op_adapt_t *a, const char *name, const tensor_t **out, error_t *err);
 bool adapt_has(const op_adapt_t *a, const char *name);

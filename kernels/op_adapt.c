@@ -91,6 +91,24 @@ status_t adapt_floats(const op_adapt_t *a, const char *name, int max_count, floa
     return STATUS_OK;
 }
 
+status_t adapt_strings(const op_adapt_t *a, const char *name, int max_count, const char **out,
+                       int *count, error_t *err)
+{
+    status_t st;
+    const attr_t *attr = find_typed(a, name, ATTR_STRINGS, "a list of strings", &st, err);
+
+    *count = -1;
+    if (!attr)
+        return st;
+    if (attr->count > (size_t)max_count)
+        return op_adapt_fail(a, err, "attribute '%s' has %zu values, at most %d allowed", name,
+                             attr->count, max_count);
+    for (size_t i = 0; i < attr->count; i++)
+        out[i] = attr->strings[i];
+    *count = (int)attr->count;
+    return STATUS_OK;
+}
+
 status_t adapt_tensor(const op_adapt_t *a, const char *name, const tensor_t **out, error_t *err)
 {
     status_t st;

@@ -40,6 +40,8 @@ MODELS = [
     ("MobileNetV2", "mobilenet_v2_op17", {"input": "B,3,224,224"}),
     ("ResNet-18", "resnet18_op17", {"input": "B,3,224,224"}),
     ("BERT-base encoder, seq 128", "encoder_base_op17", {"input_ids": "B,128", "attention_mask": "B,128"}),
+    # 200 frames of 40 features, halved by the front end: the LSTM (256 units) runs 100 steps.
+    ("Speech LSTM 256, 100 steps", "speech_lstm_bench_op13", {"input": "B,200,40"}),
 ]
 
 

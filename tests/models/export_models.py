@@ -39,6 +39,9 @@ REDUCE_AXES_INPUT_18 = {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSumSquare
                         "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceProd"}
 IMAGE_CASES = [(1,), (8,)]
 ENCODER_CASES = [(1, 16), (8, 16), (1, 128), (8, 128), (1, 384), (8, 384)]
+# (batch, frames) of the speech models: the step loop at batch 1 and at 3 and
+# 8 rows (the recurrent product's row tiles), odd frame counts included.
+SPEECH_CASES = [(1, 200), (3, 37), (8, 64), (1, 1)]
 
 
 class Encoder(nn.Module):
@@ -133,9 +136,47 @@ class Opset18Net(nn.Module):
         return self.fc(features).softmax(-1)
 
 
+class SpeechNet(nn.Module):
+    """A speech-style acoustic model: a strided 1-D convolution front end over
+    feature frames, a projection, a 2-layer bidirectional LSTM (or GRU, whose
+    PyTorch form is ONNX's linear_before_reset) and a per-frame linear head. Input [batch, frames, features], output [batch, frames / 2, classes]:
+    the logits, without the log-softmax a decoder would take, whose near-constant
+    log(classes) would hide errors under check_model.py's relative bound."""
+
+    def __init__(self, cell="lstm", features=40, channels=64, hidden=128, layers=2, classes=29,
+                 bidirectional=True):
+        super().__init__()
+        self.conv1 = nn.Conv1d(features, channels, 5, padding=2)
+        self.conv2 = nn.Conv1d(channels, channels, 3, stride=2, padding=1)
+        self.proj = nn.Linear(channels, hidden)
+        rnn = nn.LSTM if cell == "lstm" else nn.GRU
+        self.rnn = rnn(hidden, hidden, num_layers=layers, batch_first=True,
+                       bidirectional=bidirectional)
+        self.head = nn.Linear(hidden * (2 if bidirectional else 1), classes)
+
+    def forward(self, x):
+        y = F.relu(self.conv2(F.relu(self.conv1(x.transpose(1, 2)))))
+        y, _ = self.rnn(torch.tanh(self.proj(y.transpose(1, 2))))
+        return self.head(y)
+
+
+class SequenceInput:
+    """A model fed [batch, frames, features] (SpeechNet)."""
+
+    def __init__(self, features):
+        self.features = features
+
+
 def image_model(factory, size=224):
     def build():
         return factory(), (3, size, size)
+    return build
+
+
+def speech_model(**kwargs):
+    def build():
+        net = SpeechNet(**kwargs)
+        return net, SequenceInput(net.conv1.in_channels)
     return build
 
 
@@ -166,16 +207,22 @@ MODELS = {
     "encoder_base_op17": (encoder_model(12, 768, 12, 3072), 17, False, False),
     "opset18_net_op18": (image_model(Opset18Net, 32), 18, False, False),
     "opset18_net_op21": (image_model(Opset18Net, 32), 21, False, False),
+    "speech_lstm_op13": (speech_model(cell="lstm"), 13, False, False),
+    "speech_gru_op14": (speech_model(cell="gru"), 14, False, False),
+    # The benchmark's: one LSTM layer of 256 units over 100 frames, as a
+    # streaming keyword spotter or acoustic model runs it.
+    "speech_lstm_bench_op13": (speech_model(cell="lstm", channels=128, hidden=256, layers=1,
+                                            bidirectional=False), 13, False, False),
 }
 CI_MODELS = [
     "resnet18_op13", "resnet18_op9_bn", "resnet18_external", "mobilenet_v2_op13",
     "mobilenet_v2_op11_bn", "upsample_op9", "upsample_op11", "upsample_op13",
     "encoder_tiny_op11", "encoder_tiny_op13", "encoder_tiny_op17", "resnet50_op13",
-    "opset18_net_op18", "opset18_net_op21",
+    "opset18_net_op18", "opset18_net_op21", "speech_lstm_op13", "speech_gru_op14",
 ]
 BENCH_MODELS = [
     "resnet50_op13", "resnet50_op17", "resnet18_op17", "mobilenet_v2_op17",
-    "encoder_base_op13", "encoder_base_op17",
+    "encoder_base_op13", "encoder_base_op17", "speech_lstm_bench_op13",
 ]
 
 
@@ -204,6 +251,11 @@ def encoder_cases(generator):
         for b in range(batch):
             mask[b, seq - (b * seq) // (2 * batch):] = 0  # some rows end in padding
         yield [("input_ids", ids), ("attention_mask", mask)]
+
+
+def speech_cases(features, generator):
+    for batch, frames in SPEECH_CASES:
+        yield [("input", torch.randn(batch, frames, features, generator=generator))]
 
 
 def upgrade_opset(path, opset):
@@ -238,9 +290,16 @@ def export(name, out_dir):
     with torch.no_grad():
         randomize_batchnorm(model, generator)
     model.eval()
-    cases = list(image_cases(image_shape, generator) if image_shape else encoder_cases(generator))
+    if isinstance(image_shape, SequenceInput):
+        cases = list(speech_cases(image_shape.features, generator))
+    elif image_shape:
+        cases = list(image_cases(image_shape, generator))
+    else:
+        cases = list(encoder_cases(generator))
     names = [n for n, _ in cases[0]]
-    if image_shape:
+    if isinstance(image_shape, SequenceInput):
+        dynamic = {"input": {0: "batch", 1: "frames"}, "output": {0: "batch", 1: "steps"}}
+    elif image_shape:
         dynamic = {"input": {0: "batch"}, "output": {0: "batch"}}
     else:
         dynamic = {n: {0: "batch", 1: "sequence"} for n in names}

@@ -132,7 +132,8 @@ static inline status_t harness_run_plan(harness_plan_t plan, const char *op_type
     call.inputs = in;
     for (int k = 0; k < n_out; k++)
         out[k].data = malloc(tensor_bytes(&out[k]) + 1);
-    call.workspace = malloc(call.workspace_size + 1);
+    /* 64-byte aligned, as op.h promises kernels (packed GEMM operands need it). */
+    call.workspace = aligned_alloc(64, (call.workspace_size + 64) / 64 * 64);
     st = schema->kernel->run(&call, err);
     free(call.workspace);
     if (st != STATUS_OK)

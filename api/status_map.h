@@ -32,6 +32,9 @@ typedef enum api_grpc_code {
 int api_http_status(status_t st);
 api_grpc_code_t api_grpc_status(status_t st);
 
+/* A gRPC status code's name ("OK", "NOT_FOUND" ...); NULL outside 0 .. 16. */
+const char *api_grpc_code_name(int code);
+
 /* True when trying again later may succeed (answered with Retry-After over HTTP). */
 bool api_status_retryable(status_t st);
 

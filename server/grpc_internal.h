@@ -93,7 +93,7 @@ struct grpc_unary {
     struct grpc_unary *next_parked;
     int cancelled;      /* RECV_CLOSE_ON_SERVER: the client went away or timed out */
     bool accepted;      /* arrived: counted in state->in_flight */
-    int64_t arrived_us; /* response_now_us() when the core handed the call over */
+    int64_t arrived_us; /* request_now_us() when the core handed the call over */
     atomic_int refs;
     grpc_tag_t arrived, closed, sent;
     arena_t arena;         /* the messages of calls other than ModelInfer */

@@ -240,7 +240,7 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
         return;
     }
     u->accepted = true;
-    u->arrived_us = response_now_us();
+    u->arrived_us = request_now_us();
     atomic_fetch_add(&u->fe->state->in_flight, 1);
     pthread_mutex_lock(&u->fe->lock);
     u->fe->unanswered++;
@@ -348,7 +348,7 @@ static void unary_send(grpc_unary_t *u, grpc_status_code code, const char *messa
 static void infer_answered(grpc_unary_t *u, status_t st)
 {
     if (u->model && u->method == KSERVE_GRPC_MODEL_INFER)
-        response_durations_add(&u->model->durations, st, response_now_us() - u->arrived_us);
+        response_durations_add(&u->model->durations, st, request_now_us() - u->arrived_us);
 }
 
 void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg)

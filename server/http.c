@@ -53,7 +53,7 @@ enum MHD_Result http_queue_response(http_call_t *call, unsigned status, struct M
 void http_infer_answered(http_call_t *call, status_t st)
 {
     if (call->model && call->route.route == KSERVE_ROUTE_MODEL_INFER)
-        response_durations_add(&call->model->durations, st, response_now_us() - call->arrived_us);
+        response_durations_add(&call->model->durations, st, request_now_us() - call->arrived_us);
 }
 
 enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json)
@@ -155,7 +155,7 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
         return NULL;
     call->server = server;
     call->conn = conn;
-    call->arrived_us = response_now_us();
+    call->arrived_us = request_now_us();
     atomic_init(&call->phase, HTTP_INFER_QUEUED);
     atomic_fetch_add(&server->state->in_flight, 1);
     length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -45,7 +45,7 @@ typedef struct http_call {
     request_t *req;             /* an infer request in the batcher */
     kserve_output_prefs_t prefs;
     atomic_int phase;   /* http_infer_phase_t of req */
-    int64_t arrived_us; /* response_now_us() when the headers were read */
+    int64_t arrived_us; /* request_now_us() when the headers were read */
 } http_call_t;
 
 /* Queues resp with status on call's connection, counting the status. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "listen_address.h"
+#include "status_map.h"
 
 /* Model versions one scrape reports. */
 #define METRICS_MAX_MODELS 1024
@@ -237,25 +238,6 @@ static void model_metrics(text_t *t, served_model_t *const *models, int n)
 /* Answers by HTTP status and gRPC code, whatever the route. */
 static void response_metrics(text_t *t, server_state_t *state)
 {
-    static const char *const grpc_names[RESPONSE_GRPC_CODES] = {
-        "OK",
-        "CANCELLED",
-        "UNKNOWN",
-        "INVALID_ARGUMENT",
-        "DEADLINE_EXCEEDED",
-        "NOT_FOUND",
-        "ALREADY_EXISTS",
-        "PERMISSION_DENIED",
-        "RESOURCE_EXHAUSTED",
-        "FAILED_PRECONDITION",
-        "ABORTED",
-        "OUT_OF_RANGE",
-        "UNIMPLEMENTED",
-        "INTERNAL",
-        "UNAVAILABLE",
-        "DATA_LOSS",
-        "UNAUTHENTICATED",
-    };
     const response_counts_t *c = &state->responses;
 
     text_printf(t, "# HELP inferd_http_responses_total HTTP responses by status.\n"
@@ -272,7 +254,7 @@ static void response_metrics(text_t *t, server_state_t *state)
                    "# TYPE inferd_grpc_responses_total counter\n");
     for (int i = 0; i <= RESPONSE_GRPC_CODES; i++)
         text_printf(t, "inferd_grpc_responses_total{code=\"%s\"} %llu\n",
-                    i < RESPONSE_GRPC_CODES ? grpc_names[i] : "other",
+                    i < RESPONSE_GRPC_CODES ? api_grpc_code_name(i) : "other",
                     (unsigned long long)atomic_load_explicit(&c->grpc[i], memory_order_relaxed));
 }
 

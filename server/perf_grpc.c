@@ -19,6 +19,7 @@
 
 #include "inference.pb-c.h"
 #include "perf.h"
+#include "status_map.h"
 
 #define PERF_GRPC_METHOD_METADATA "/inference.GRPCInferenceService/ModelMetadata"
 #define PERF_GRPC_METHOD_INFER    "/inference.GRPCInferenceService/ModelInfer"
@@ -53,31 +54,10 @@ typedef struct unary_result {
     grpc_byte_buffer *response; /* NULL unless asked for and sent; caller destroys */
 } unary_result_t;
 
-static const char *const status_names[] = {
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-};
-
-static const char *status_name(grpc_status_code code)
+static const char *code_name(grpc_status_code code)
 {
-    if (code >= 0 && (size_t)code < sizeof status_names / sizeof status_names[0])
-        return status_names[code];
-    return "UNKNOWN";
+    const char *name = api_grpc_code_name((int)code);
+    return name ? name : "UNKNOWN";
 }
 
 static void session_close(void *session)
@@ -271,7 +251,7 @@ static bool metadata(void *session, perf_model_t *m, char *err, size_t size)
                  r.status == GRPC_STATUS_UNAVAILABLE || r.status == GRPC_STATUS_DEADLINE_EXCEEDED
                      ? "cannot reach"
                      : "ModelMetadata refused by",
-                 s->target, status_name(r.status), r.details);
+                 s->target, code_name(r.status), r.details);
         goto cleanup;
     }
     if (!r.response || !grpc_byte_buffer_reader_init(&reader, r.response)) {
@@ -344,7 +324,7 @@ static perf_outcome_t infer(void *client, char *kind, size_t size)
     unary(c, c->infer_method, c->session->request, c->session->o->timeout_ms, false, &r);
     if (r.status == GRPC_STATUS_OK)
         return PERF_OK;
-    snprintf(kind, size, "%s", status_name(r.status));
+    snprintf(kind, size, "%s", code_name(r.status));
     /* No connection, or a full queue: either way a pause before the next try helps. */
     return r.status == GRPC_STATUS_UNAVAILABLE ? PERF_UNREACHABLE : PERF_FAILED;
 }

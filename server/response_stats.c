@@ -1,7 +1,5 @@
 #include "response_stats.h"
 
-#include <time.h>
-
 /*
  * From a tenth of a millisecond (a refusal, a tiny model) to ten seconds
  * (a long queue delay); 1000 is a bound, so "answered within 1 ms" reads
@@ -69,11 +67,4 @@ void response_count_grpc(response_counts_t *c, int code)
 {
     int slot = code >= 0 && code < RESPONSE_GRPC_CODES ? code : RESPONSE_GRPC_CODES;
     atomic_fetch_add_explicit(&c->grpc[slot], 1, memory_order_relaxed);
-}
-
-int64_t response_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

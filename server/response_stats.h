@@ -7,7 +7,8 @@
  *
  * Per model version: the server time of each infer request, from its
  * arrival (HTTP: its headers were read; gRPC: the core handed over the
- * call) to its answer being handed to the transport, by outcome. It is the
+ * call) to its answer being handed to the transport, by outcome, on
+ * request_now_us()'s clock. It is the
  * server's side of latency, which a client's figure also blurs with the
  * network and its own scheduling; overload tests read it to show that
  * refusals are fast.
@@ -65,8 +66,5 @@ typedef struct response_counts {
 
 void response_count_http(response_counts_t *c, unsigned status);
 void response_count_grpc(response_counts_t *c, int code);
-
-/* CLOCK_MONOTONIC in microseconds: arrival stamps and durations. */
-int64_t response_now_us(void);
 
 #endif

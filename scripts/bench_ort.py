@@ -42,6 +42,9 @@ MODELS = [
     ("BERT-base encoder, seq 128", "encoder_base_op17", {"input_ids": "B,128", "attention_mask": "B,128"}),
     # 200 frames of 40 features, halved by the front end: the LSTM (256 units) runs 100 steps.
     ("Speech LSTM 256, 100 steps", "speech_lstm_bench_op13", {"input": "B,200,40"}),
+    # A scripted PyTorch decoder: an ONNX Loop of 8 iterations, each 8 unrolled
+    # GRU-style steps (177 nodes) feeding back their argmax token.
+    ("Greedy decoder 256, 64 steps (Loop)", "greedy_decoder_bench_op13", {"input": "B,256"}),
 ]
 
 

@@ -6,14 +6,15 @@
  * Before folding, the compiler rewrites a half model into a float one:
  *
  *   - a value that is half by construction (a graph input, a Constant, the
- *     output of Cast or CastLike to a half type, or of a Gather from a half
- *     table) keeps its half producer, and its readers read a float copy
- *     made by a Cast after it (Cast itself reads the half value, which
- *     keeps Cast(half -> double) exact);
+ *     output of Cast or CastLike to a half type) keeps its half producer, and its readers read a
+ * float copy made by a Cast after it (Cast itself reads the half value, which keeps Cast(half ->
+ * double) exact);
  *   - a half initializer is converted to float once, for the readers that
  *     want float; a reader whose kernel packs half weights itself
- *     (op_kernel_t.half_inputs: MatMul, Gemm and Conv weights) and Gather's
- *     table keep the half tensor, so the weights stay at half size;
+ *     (op_kernel_t.half_inputs) keeps the half tensor, so its weights
+ *     can stay at half size (no kernel sets it yet: every half weight is
+ *     widened to float, and a half model's weights take as much memory as
+ *     its float twin's);
  *   - every other value a model declares half is float from then on, and a
  *     graph output declared half gets a Cast back to its type.
  *
@@ -131,8 +132,6 @@ static dtype_t native_half(const graph_t *g, const graph_node_t *node, int k, co
     }
     if (strcmp(node->op_type, "CastLike") == 0 && node->n_inputs > 1 && node->inputs[1] >= 0)
         return half[node->inputs[1]];
-    if (strcmp(node->op_type, "Gather") == 0 && node->inputs[0] >= 0)
-        return half[node->inputs[0]];
     (void)g;
     return DTYPE_UNDEFINED;
 }
@@ -144,8 +143,6 @@ static bool reads_half(const graph_node_t *node, int k)
 
     if (node->domain[0] == '\0' &&
         (strcmp(node->op_type, "Cast") == 0 || (strcmp(node->op_type, "CastLike") == 0)))
-        return true;
-    if (node->domain[0] == '\0' && strcmp(node->op_type, "Gather") == 0 && k == 0)
         return true;
     return k < 32 && (kernel->half_inputs & (1u << k));
 }

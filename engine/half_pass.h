@@ -10,9 +10,8 @@
 
 /*
  * Rewrites g (before folding) so that every value its kernels compute on is
- * float, except the half values Cast, Gather and weight-packing kernels
- * read. Graph outputs keep their declared types. A no-op for a model
- * without half values.
+ * float, except the half values Cast and weight-packing kernels read. Graph outputs keep their
+ * declared types. A no-op for a model without half values.
  */
 status_t graph_widen_halves(graph_t *g, error_t *err);
 

@@ -201,6 +201,13 @@ typedef struct op_kernel {
      */
     uint32_t packed_inputs;
     /*
+     * Bit i set: input i may be a float16 or bfloat16 constant while the
+     * others are float (a weight; engine/half.c). pack takes it as it is
+     * (keeping it half in memory), or returns no state, and the engine
+     * then gives the kernel a float copy and packs again.
+     */
+    uint32_t half_inputs;
+    /*
      * Bit i set: run is correct when output 0's buffer is input i's buffer
      * (same pointer; dtype and byte size equal). The memory plan uses it
      * when nothing reads input i after this node, saving a buffer and the

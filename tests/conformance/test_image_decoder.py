@@ -233,6 +233,20 @@ def oversize_cases():
     ]
 
 
+def model_refusals():
+    """(name, model, stream, text): models inferd must refuse, naming op and node."""
+    def one(shape, **attrs):
+        graph = helper.make_graph(
+            [helper.make_node("ImageDecoder", ["stream"], ["image"], name="decode", **attrs)],
+            "refused", [helper.make_tensor_value_info("stream", TensorProto.UINT8, shape)],
+            [helper.make_tensor_value_info("image", TensorProto.UINT8, None)])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)],
+                                 ir_version=8)
+    return [("pixel_format YUV", one([None], pixel_format="YUV"), np.zeros(4, np.uint8),
+             "pixel_format 'YUV'"),
+            ("2-D stream", one([2, None]), np.zeros((2, 4), np.uint8), "must be 1-D")]
+
+
 def run(inferd, d, streams):
     """One `inferd run` of a model decoding every stream: [(rgb, bgr, gray)] or the error."""
     shutil.rmtree(os.path.join(d, "in"), ignore_errors=True)
@@ -307,6 +321,20 @@ def main():
             failures += not ok
             print(f"{'ok  ' if ok else 'FAIL'} refused: {name}: " +
                   (error.splitlines()[-1] if error else "inferd ran it"))
+        for name, m, stream, text in model_refusals():
+            total += 1
+            with open(os.path.join(d, "refused.onnx"), "wb") as f:
+                f.write(m.SerializeToString())
+            with open(os.path.join(d, "refused.pb"), "wb") as f:
+                f.write(onnx.numpy_helper.from_array(stream, "stream").SerializeToString())
+            r = subprocess.run([inferd, "run", "--model", os.path.join(d, "refused.onnx"),
+                                "--input", f"stream={os.path.join(d, 'refused.pb')}",
+                                "--output-dir", os.path.join(d, "refused")],
+                               capture_output=True, text=True)
+            ok = r.returncode != 0 and "ImageDecoder node 'decode'" in r.stderr and text in r.stderr
+            failures += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} refused: {name}: " +
+                  (r.stderr.strip().splitlines()[-1] if r.returncode else "inferd ran it"))
     print(f"{total - failures} of {total} cases pass")
     return 1 if failures else 0
 

@@ -161,8 +161,9 @@ static void fill_columns_f32(const deform_conv_geom_t *g, const float *x, int64_
             float *dst = gemm_b_panel_mut(b, p) + r * GEMM_B_PANEL;
             const int64_t q0 = p * GEMM_B_PANEL;
             const int64_t n = cols - q0 < GEMM_B_PANEL ? cols - q0 : GEMM_B_PANEL;
+            /* An empty plane (H or W 0, padded into an output) reads nothing: every tap is 0. */
             for (int64_t j = 0; j < n; j++)
-                dst[j] = (float)DEFORM_CONV_SAMPLE(xp, &s[q0 + j]);
+                dst[j] = plane ? (float)DEFORM_CONV_SAMPLE(xp, &s[q0 + j]) : 0.0f;
             for (int64_t j = n; j < GEMM_B_PANEL; j++)
                 dst[j] = 0;
         }
@@ -183,7 +184,7 @@ static void fill_columns_f64(const deform_conv_geom_t *g, const double *x, int64
         const double *xp = x + c * plane;
         const deform_conv_sample_t *s = plan + ((c / per_og) * taps + k) * cols;
         for (int64_t q = 0; q < cols; q++)
-            col[r * cols + q] = DEFORM_CONV_SAMPLE(xp, &s[q]);
+            col[r * cols + q] = plane ? DEFORM_CONV_SAMPLE(xp, &s[q]) : 0.0;
     }
 }
 

@@ -259,9 +259,34 @@ static void test_op(void)
     free(mask);
 }
 
+/* X with no rows, padded into a 2 x 6 output: every tap reads 0 and Y is the bias alone. */
+static void test_empty_plane(void)
+{
+    const int64_t xd[4] = {1, 2, 0, 4}, wd[4] = {3, 2, 1, 1}, od[4] = {1, 2, 2, 6}, bd[1] = {3};
+    const int64_t pads[4] = {1, 1, 1, 1};
+    float w[6] = {1, 2, 3, 4, 5, 6}, off[24] = {0}, bias[3] = {0.5f, -1.5f, 2.5f}, x[1] = {0};
+    tensor_t tx = harness_tensor(DTYPE_FLOAT, 4, xd, x), tw = harness_tensor(DTYPE_FLOAT, 4, wd, w);
+    tensor_t to = harness_tensor(DTYPE_FLOAT, 4, od, off),
+             tb = harness_tensor(DTYPE_FLOAT, 1, bd, bias);
+    const tensor_t *in[4] = {&tx, &tw, &to, &tb};
+    const attr_t attrs[] = {harness_ints_attr("pads", pads, 4)};
+    tensor_t out[1];
+    error_t err;
+    status_t st = harness_run_runtime("DeformConv", 19, attrs, 1, 4, in, 1, out, &err);
+
+    CHECK(st == STATUS_OK);
+    if (st == STATUS_OK) {
+        const float *y = out[0].data;
+        for (int64_t i = 0; i < 36; i++)
+            CHECK(y[i] == bias[i / 12]);
+        harness_free(out, 1);
+    }
+}
+
 int main(void)
 {
     test_against_reference();
     test_op();
+    test_empty_plane();
     CHECK_DONE();
 }

@@ -368,6 +368,16 @@ def main():
         return run_all(runner, node_path, models, tmp)
 
 
+def graph_ops(graph):
+    """The op types of graph and of its subgraphs (If branches, Loop and Scan bodies), which
+    the runner checks against the required list too."""
+    for n in graph.node:
+        yield n.op_type
+        for a in n.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                yield from graph_ops(g)
+
+
 def run_all(runner, node_path, models, tmp):
     if True:
         data = os.path.join(tmp, "node")
@@ -387,7 +397,7 @@ def run_all(runner, node_path, models, tmp):
         required = os.path.join(tmp, "required.txt")
         exceptions = os.path.join(tmp, "exceptions.txt")
         with open(required, "w") as f:
-            f.write(" ".join(sorted({n.op_type for m in models for n in m.proto().graph.node})))
+            f.write(" ".join(sorted({op for m in models for op in graph_ops(m.proto().graph)})))
         open(exceptions, "w").close()
         run = subprocess.run([runner, "--data", data, "--required", required, "--exceptions",
                               exceptions, "--verbose"])

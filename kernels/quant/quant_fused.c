@@ -24,7 +24,7 @@
  * finish_infer checks y_zero_point itself.
  */
 static const op_info_t fused_info = {
-    .min_inputs = 9,
+    .min_inputs = 5, /* x, its scale and zero point, w, its scale: the rest may be absent */
     .max_inputs = 9,
     .min_outputs = 1,
     .max_outputs = 1,

@@ -137,8 +137,9 @@ static status_t fold_constants(graph_t *g, bool keep_dequantize, error_t *err)
          * A random op draws anew on every run; control flow runs subgraphs,
          * which only a context can (a constant If is inlined): never folded.
          */
-        if (node->n_bodies > 0 || node->schema->kernel->random || !all_inputs_constant(g, node) ||
-            kept_for_qdq(node, keep_dequantize))
+        /* Removed: folded by an earlier pass (its attribute tensors may be gone). */
+        if (node->removed || node->n_bodies > 0 || node->schema->kernel->random ||
+            !all_inputs_constant(g, node) || kept_for_qdq(node, keep_dequantize))
             continue;
         outputs = arena_alloc(&g->arena, ((size_t)node->n_outputs + 1) * sizeof *outputs);
         if (!outputs)

@@ -261,6 +261,7 @@ typedef struct qspace {
     int32_t *a_sums; /* matmul: row sums of x; conv: column sums of the patches */
     int32_t *off, *f;
     float *mult;
+    uint8_t *col; /* conv: the patch matrix before its interleaving */
 } qspace_t;
 
 static size_t layout_space(const qop_t *q, const conv_geom_t *g, void *base, qspace_t *s)
@@ -277,6 +278,7 @@ static size_t layout_space(const qop_t *q, const conv_geom_t *g, void *base, qsp
         n = conv_window_cols_size(&g->win);
         s->a_rows = take(&c, qgemm_packed_bytes(k, n));
         s->a_sums = take(&c, (size_t)n * sizeof(int32_t));
+        s->col = take(&c, (size_t)k * (size_t)n);
         outs = g->out_channels;
     } else {
         matmul_dims(q, &m, &k, &n);
@@ -420,53 +422,64 @@ typedef struct patches {
     int64_t k, cols, kg, ksize, image;
     uint8_t pad;  /* the stored zero point: padding reads as the real value 0 */
     uint8_t flip; /* 0x80 to store int8 input as uint8 */
+    bool direct;  /* 1x1, stride 1, no padding, uint8: x's planes are the patch rows */
+    uint8_t *col; /* else the patch matrix, k rows of ld bytes */
+    int64_t ld;
 } patches_t;
 
-/* Row kk of the patch matrix at output pixels [p0, p0 + QGEMM_NR), as stored bytes. */
-static void patch_row(const patches_t *pt, int64_t kk, int64_t p0, uint8_t *out)
+/* Patch row kk (all output pixels) into out: one division per row, then runs of pixels. */
+static void patch_row(const patches_t *pt, int64_t kk, uint8_t *out)
 {
     const conv_window_t *w = pt->win;
     const int64_t c = kk / pt->ksize, tap = kk % pt->ksize;
     const int64_t kd = tap / (w->kernel[1] * w->kernel[2]);
     const int64_t kh = tap / w->kernel[2] % w->kernel[1], kw = tap % w->kernel[2];
-    const int64_t end = p0 + QGEMM_NR < pt->cols ? p0 + QGEMM_NR : pt->cols;
-    int64_t pix = p0, ow = p0 % w->cols[2], oh = p0 / w->cols[2] % w->cols[1];
-    int64_t od = p0 / (w->cols[2] * w->cols[1]);
+    const int64_t width = w->cols[2];
 
-    if (end < p0 + QGEMM_NR)
-        memset(out + (end - p0), 0, (size_t)(p0 + QGEMM_NR - end));
-    while (pix < end) {
-        const int64_t run = end - pix < w->cols[2] - ow ? end - pix : w->cols[2] - ow;
-        const int64_t id = od * w->stride[0] - w->pad[0] + kd * w->dilation[0];
-        const int64_t ih = oh * w->stride[1] - w->pad[1] + kh * w->dilation[1];
-        uint8_t *o = out + (pix - p0);
-        if (id < 0 || id >= w->image[0] || ih < 0 || ih >= w->image[1]) {
-            memset(o, pt->pad, (size_t)run);
-        } else {
-            const uint8_t *src = pt->x + c * pt->image + (id * w->image[1] + ih) * w->image[2];
-            const int64_t iw0 = ow * w->stride[2] - w->pad[2] + kw * w->dilation[2];
+    for (int64_t od = 0; od < w->cols[0]; od++)
+        for (int64_t oh = 0; oh < w->cols[1]; oh++, out += width) {
+            const int64_t id = od * w->stride[0] - w->pad[0] + kd * w->dilation[0];
+            const int64_t ih = oh * w->stride[1] - w->pad[1] + kh * w->dilation[1];
+            const int64_t iw0 = -w->pad[2] + kw * w->dilation[2];
+            const uint8_t *src;
+            if (id < 0 || id >= w->image[0] || ih < 0 || ih >= w->image[1]) {
+                memset(out, pt->pad, (size_t)width);
+                continue;
+            }
+            src = pt->x + c * pt->image + (id * w->image[1] + ih) * w->image[2];
             if (w->stride[2] == 1) {
                 int64_t lo = -iw0, hi = w->image[2] - iw0;
-                lo = lo < 0 ? 0 : lo > run ? run : lo;
-                hi = hi < lo ? lo : hi > run ? run : hi;
-                memset(o, pt->pad, (size_t)lo);
+                lo = lo < 0 ? 0 : lo > width ? width : lo;
+                hi = hi < lo ? lo : hi > width ? width : hi;
+                for (int64_t i = 0; i < lo; i++)
+                    out[i] = pt->pad;
                 for (int64_t i = lo; i < hi; i++)
-                    o[i] = src[iw0 + i] ^ pt->flip;
-                memset(o + hi, pt->pad, (size_t)(run - hi));
+                    out[i] = src[iw0 + i] ^ pt->flip;
+                for (int64_t i = hi; i < width; i++)
+                    out[i] = pt->pad;
             } else {
-                for (int64_t i = 0; i < run; i++) {
+                for (int64_t i = 0; i < width; i++) {
                     const int64_t iw = iw0 + i * w->stride[2];
-                    o[i] = iw >= 0 && iw < w->image[2] ? src[iw] ^ pt->flip : pt->pad;
+                    out[i] = iw >= 0 && iw < w->image[2] ? src[iw] ^ pt->flip : pt->pad;
                 }
             }
         }
-        pix += run;
-        ow = 0;
-        if (++oh == w->cols[1]) {
-            oh = 0;
-            od++;
-        }
+}
+
+/* Row kk of the patches at pixels [p0, p0 + QGEMM_NR): in place, or copied when short. */
+static const uint8_t *patch_slice(const patches_t *pt, int64_t kk, int64_t p0, uint8_t *tmp)
+{
+    const uint8_t *row = pt->direct ? pt->x + kk * pt->image : pt->col + kk * pt->ld;
+
+    if (kk >= pt->k) {
+        memset(tmp, 0, QGEMM_NR);
+        return tmp;
     }
+    if (p0 + QGEMM_NR <= pt->cols)
+        return row + p0;
+    memset(tmp, 0, QGEMM_NR);
+    memcpy(tmp, row + p0, (size_t)(pt->cols - p0));
+    return tmp;
 }
 
 /* Panel p of the patches: each group of 4 rows interleaved column by column (SSE2). */
@@ -475,13 +488,10 @@ static void pack_panel(const patches_t *pt, int64_t p, uint8_t *dst, int32_t *su
     int32_t acc[QGEMM_NR] = {0};
 
     for (int64_t g = 0; g < pt->kg; g++) {
-        uint8_t rows[QGEMM_KU][QGEMM_NR];
+        uint8_t tmp[QGEMM_KU][QGEMM_NR];
+        const uint8_t *rows[QGEMM_KU];
         for (int t = 0; t < QGEMM_KU; t++) {
-            const int64_t kk = g * QGEMM_KU + t;
-            if (kk < pt->k)
-                patch_row(pt, kk, p * QGEMM_NR, rows[t]);
-            else
-                memset(rows[t], 0, QGEMM_NR);
+            rows[t] = patch_slice(pt, g * QGEMM_KU + t, p * QGEMM_NR, tmp[t]);
             if (sums)
                 for (int j = 0; j < QGEMM_NR; j++)
                     acc[j] += rows[t][j];
@@ -505,19 +515,31 @@ static void pack_panel(const patches_t *pt, int64_t p, uint8_t *dst, int32_t *su
             sums[p * QGEMM_NR + j] = acc[j];
 }
 
+/* The patch matrix (unless direct), then its panels; both split across threads. */
 static void pack_patches(const patches_t *pt, uint8_t *dst, int32_t *sums, int threads)
 {
     const int64_t panels = qgemm_panels(pt->cols), pstride = pt->kg * QGEMM_GROUP_BYTES;
     const int team = threads > 1 && panels > 1 ? threads : 1;
 
     if (team == 1) {
+        if (!pt->direct)
+            for (int64_t kk = 0; kk < pt->k; kk++)
+                patch_row(pt, kk, pt->col + kk * pt->ld);
         for (int64_t p = 0; p < panels; p++)
             pack_panel(pt, p, dst + p * pstride, sums);
         return;
     }
-#pragma omp parallel for num_threads(team) schedule(static)
-    for (int64_t p = 0; p < panels; p++)
-        pack_panel(pt, p, dst + p * pstride, sums);
+#pragma omp parallel num_threads(team)
+    {
+        if (!pt->direct) {
+#pragma omp for schedule(static)
+            for (int64_t kk = 0; kk < pt->k; kk++)
+                patch_row(pt, kk, pt->col + kk * pt->ld);
+        }
+#pragma omp for schedule(static)
+        for (int64_t p = 0; p < panels; p++)
+            pack_panel(pt, p, dst + p * pstride, sums);
+    }
 }
 
 static void run_conv(op_call_t *call, const qop_t *q, const quant_weights_t *pw, qspace_t *s)
@@ -541,7 +563,13 @@ static void run_conv(op_call_t *call, const qop_t *q, const quant_weights_t *pw,
                     .ksize = conv_window_kernel_size(&g.win),
                     .image = image,
                     .pad = (uint8_t)zx,
-                    .flip = q->x->dtype == DTYPE_INT8 ? 0x80 : 0};
+                    .flip = q->x->dtype == DTYPE_INT8 ? 0x80 : 0,
+                    .col = s->col,
+                    .ld = cols};
+
+    pt.direct = q->x->dtype == DTYPE_UINT8 && conv_window_kernel_size(&g.win) == 1 &&
+                cols == image && g.win.stride[0] == 1 && g.win.stride[1] == 1 &&
+                g.win.stride[2] == 1 && g.win.pad[0] == 0 && g.win.pad[1] == 0 && g.win.pad[2] == 0;
 
     if (pw) {
         wrows = pw->data;

@@ -611,6 +611,24 @@ def image_decoder_seeds():
     return seeds
 
 
+def om_header_seeds():
+    """.om files as ATC writes them (256-byte header, then the model), and broken ones."""
+    def header(body, old_length=False, encrypted=0):
+        h = bytearray(256)
+        h[0:4] = b"IMOD"
+        struct.pack_into("<II", h, 4, 256, 0x20000000)
+        if old_length:
+            struct.pack_into("<I", h, 76, body)
+        else:
+            struct.pack_into("<Q", h, 184, body)
+        h[80], h[82] = encrypted, 1
+        h[84:90] = b"model\0"
+        return bytes(h)
+    return {"valid": header(64) + bytes(64), "valid_old_length": header(16, True) + bytes(16),
+            "truncated": header(64) + bytes(10), "encrypted": header(8, encrypted=1) + bytes(8),
+            "om2_zip": b"PK\x03\x04" + bytes(40), "short": b"IMOD\x00\x01"}
+
+
 def write_all(root, kind, target, files):
     folder = os.path.join(root, kind, target)
     os.makedirs(folder, exist_ok=True)
@@ -623,7 +641,7 @@ def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     corpus = {"http": http_seeds(), "rest_infer": rest_seeds(), "grpc": grpc_seeds(),
               "model": model_seeds(), "tensor_file": tensor_seeds(), "config": config_seeds(),
-              "image_decoder": image_decoder_seeds()}
+              "image_decoder": image_decoder_seeds(), "om_header": om_header_seeds()}
     # The run harness starts from the models that load without external files.
     corpus["model_run"] = {name: data for name, data in corpus["model"].items()
                            if not name.startswith("external")}

@@ -209,7 +209,8 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
     m->model_mtime_ns = mtime_ns(model_st);
     m->model_size = (int64_t)model_st->st_size;
     m->config_mtime_ns = config_mtime;
-    st = engine_model_load(model_path, &m->engine, err);
+    const engine_model_options_t options = {.precision = base->precision};
+    st = engine_model_load_with(model_path, &options, &m->engine, err);
     if (!st)
         st = model_config_complete(&m->config, m->engine, err);
     if (!st)

@@ -178,7 +178,7 @@ status_t gemm_bf16_pack(const float *b, int64_t ldb, bool transposed, int64_t k,
     dnnl_dims_t strides = {transposed ? 1 : ldb, transposed ? ldb : 1};
     dnnl_memory_desc_t any_md, plain_md;
     dnnl_primitive_desc_t pd = NULL;
-    dnnl_engine_t engine;
+    dnnl_engine_t engine = NULL;
     gemm_bf16_b_t *packed = NULL;
     dnnl_status_t ds;
     status_t st;
@@ -251,7 +251,7 @@ status_t gemm_bf16_prepare(const gemm_bf16_b_t *b, int64_t m, const gemm_bf16_ep
     dnnl_primitive_desc_t pd = NULL;
     dnnl_memory_desc_t any_md;
     dnnl_dims_t dims = {b->k, b->n};
-    dnnl_engine_t engine;
+    dnnl_engine_t engine = NULL;
     gemm_bf16_plan_t *plan = NULL;
     dnnl_status_t ds;
     status_t st;
@@ -353,7 +353,7 @@ status_t gemm_bf16_run(const gemm_bf16_plan_t *plan, const float *a, const float
     dnnl_exec_arg_t args[GEMM_BF16_MAX_ARGS];
     dnnl_memory_t mem[GEMM_BF16_MAX_ARGS] = {0};
     void *weights = plan->own_weights ? plan->own_weights : plan->b->data;
-    dnnl_engine_t engine;
+    dnnl_engine_t engine = NULL;
     dnnl_stream_t stream = NULL;
     dnnl_status_t ds;
     status_t st;

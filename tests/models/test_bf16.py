@@ -62,9 +62,15 @@ def run(inferd, model, sets, out, precision, threads):
     return p.stderr
 
 
-def stats(inferd, model, precision):
+def stats(inferd, model, precision, data_set):
+    """inferd bench's JSON (and stderr) for one run at data_set's input shapes."""
     cmd = [inferd, "bench", "--model", model, "--iterations", "1", "--warmup", "0",
            "--precision", precision]
+    for path in sorted(glob.glob(os.path.join(data_set, "input_*.pb"))):
+        t = onnx.TensorProto()
+        with open(path, "rb") as f:
+            t.ParseFromString(f.read())
+        cmd += ["--shape", f"{t.name}={','.join(str(d) for d in t.dims)}"]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"FAIL: {' '.join(cmd)}: {p.stderr}")
@@ -85,7 +91,7 @@ def main():
         name = os.path.basename(model_dir.rstrip("/"))
         model = os.path.join(model_dir, "model.onnx")
         sets = sorted(glob.glob(os.path.join(model_dir, "test_data_set_*")))
-        st, bench_err = stats(inferd, model, "bf16")
+        st, bench_err = stats(inferd, model, "bf16", sets[0])
         with tempfile.TemporaryDirectory() as tmp:
             f32_dir, b16_dir = os.path.join(tmp, "fp32"), os.path.join(tmp, "bf16")
             run(inferd, model, sets, f32_dir, "fp32", threads)

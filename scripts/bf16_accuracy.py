@@ -47,6 +47,7 @@ def run_both(inferd, model, sets, out, threads):
     results = {}
     for precision in ("fp32", "bf16"):
         d = os.path.join(out, precision)
+        os.makedirs(d)
         for start in range(0, len(sets), MAX_INPUT_DIRS):
             chunk = sets[start:start + MAX_INPUT_DIRS]
             cmd = [inferd, "run", "--model", model, "--threads", str(threads), "--precision", precision,

@@ -70,6 +70,11 @@ typedef struct model_config {
     version_policy_t version_policy;
     warmup_config_t warmup[MODEL_CONFIG_MAX_WARMUP];
     int n_warmup;
+    /*
+     * "precision": "fp32" (default) or "bf16", passed to the engine at load;
+     * bf16 falls back to fp32 on a CPU without AVX512_BF16 (engine.h).
+     */
+    engine_precision_t precision;
 } model_config_t;
 
 /*

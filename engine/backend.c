@@ -40,7 +40,8 @@ static const backend_ops_t *backend_for_file(const char *path, error_t *err)
     return NULL;
 }
 
-status_t backend_model_load(const backend_ops_t *ops, const char *path, backend_model_t **out,
+status_t backend_model_load(const backend_ops_t *ops, const char *path,
+                            const engine_model_options_t *options, backend_model_t **out,
                             error_t *err)
 {
     backend_model_t *m;
@@ -52,7 +53,7 @@ status_t backend_model_load(const backend_ops_t *ops, const char *path, backend_
     if (!(m = calloc(1, sizeof *m)))
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     m->ops = ops;
-    st = ops->load(path, &m->impl, err);
+    st = ops->load(path, options, &m->impl, err);
     if (st) {
         free(m);
         return st;

@@ -8,7 +8,9 @@
  * What a backend provides, and who owns what:
  *
  *   load            reads a model file into an immutable model that every
- *                   worker of it shares; the caller owns it (free_model)
+ *                   worker of it shares, with the model's options (its
+ *                   precision; a backend refuses what it cannot honour
+ *                   rather than ignore it); the caller owns it (free_model)
  *   inputs/outputs  names, dtypes and declared dims (-1 where dynamic),
  *                   borrowed from the model while it lives
  *   batch_sizes     the batch sizes the model accepts, when it accepts only
@@ -49,16 +51,18 @@ typedef struct backend_instance {
 
 /* Figures about a loaded model, whatever runs it. */
 typedef struct backend_stats {
-    const char *backend;  /* the backend's name: "onnx-cpu", ... */
-    double load_ms;       /* reading the file */
-    double compile_ms;    /* compiling or loading it into the runtime */
-    size_t weight_bytes;  /* constants the loaded model keeps in host memory */
-    int reference_layers; /* layers running on unoptimised reference code (see engine.h) */
+    const char *backend;          /* the backend's name: "onnx-cpu", ... */
+    double load_ms;               /* reading the file */
+    double compile_ms;            /* compiling or loading it into the runtime */
+    size_t weight_bytes;          /* constants the loaded model keeps in host memory */
+    int reference_layers;         /* layers running on unoptimised reference code (see engine.h) */
+    engine_precision_t precision; /* what runs (fp32 where bf16 was asked but not honoured) */
 } backend_stats_t;
 
 typedef struct backend_ops {
     const char *name;
-    status_t (*load)(const char *path, void **model, error_t *err);
+    status_t (*load)(const char *path, const engine_model_options_t *options, void **model,
+                     error_t *err);
     void (*free_model)(void *model);
     int (*input_count)(const void *model);
     int (*output_count)(const void *model);
@@ -93,10 +97,12 @@ const backend_ops_t *backend_find(const char *name);
 
 /*
  * Loads the model file at path with ops (backend_find, or NULL for the
- * backend its file name implies: ".onnx" runs on the CPU engine). On
- * success the caller owns *out (backend_model_free, after every context).
+ * backend its file name implies: ".onnx" runs on the CPU engine) and
+ * options (NULL: the defaults). On success the caller owns *out
+ * (backend_model_free, after every context).
  */
-status_t backend_model_load(const backend_ops_t *ops, const char *path, backend_model_t **out,
+status_t backend_model_load(const backend_ops_t *ops, const char *path,
+                            const engine_model_options_t *options, backend_model_t **out,
                             error_t *err);
 
 /* Frees a model; NULL is a no-op. */

@@ -5,9 +5,10 @@
  */
 #include "backend.h"
 
-static status_t cpu_load(const char *path, void **model, error_t *err)
+static status_t cpu_load(const char *path, const engine_model_options_t *options, void **model,
+                         error_t *err)
 {
-    return engine_model_load(path, (engine_model_t **)model, err);
+    return engine_model_load_with(path, options, (engine_model_t **)model, err);
 }
 
 static void cpu_free_model(void *model)
@@ -65,6 +66,7 @@ static void cpu_stats(const void *model, backend_stats_t *out)
     out->compile_ms = s->compile_ms;
     out->weight_bytes = s->weight_bytes;
     out->reference_layers = engine_model_reference_layers(model);
+    out->precision = s->precision;
 }
 
 /* Any batch size: plans are made per input shape. */

@@ -366,6 +366,7 @@ static status_t pack_weights(graph_t *g, error_t *err)
         const op_kernel_t *kernel = node->schema->kernel;
         pack_context_t pc = {.g = g, .node = node};
         op_call_t call = {0};
+        bool packed_bf16 = false;
         status_t st;
         if (node->removed)
             continue;
@@ -396,6 +397,8 @@ static status_t pack_weights(graph_t *g, error_t *err)
         call.threads = 1;
         call.consumed = discard_consumed;
         call.consumed_ctx = &pc;
+        call.bf16 = g->bf16;
+        call.packed_bf16 = &packed_bf16;
         st = kernel->pack(&call, &node->state, err);
         if (st)
             return st;
@@ -416,6 +419,8 @@ static status_t pack_weights(graph_t *g, error_t *err)
                 return st;
         }
         drop_packed_inputs(g, node);
+        if (node->state && packed_bf16)
+            g->bf16_layers++;
     }
     return STATUS_OK;
 }
@@ -635,9 +640,11 @@ static status_t compile_subgraphs(graph_t *g, error_t *err)
                 body->inputs[kept++] = body->inputs[k];
             }
             body->n_inputs = kept;
+            body->bf16 = g->bf16;
             st = graph_compile(body, err);
             if (st)
                 return error_prefix(err, "%s node '%s'", node->op_type, node->name);
+            g->bf16_layers += body->bf16_layers;
         }
     }
     return STATUS_OK;

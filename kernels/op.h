@@ -85,6 +85,15 @@ typedef struct op_call {
     void (*consumed)(const struct op_call *call, int input, size_t bytes);
     void *consumed_ctx;
     /*
+     * pack only: the model runs in bf16 precision (engine_precision_t) and
+     * the CPU has AVX512_BF16. A convolution or matrix product may then
+     * pack its weights in bf16 and multiply bf16 inputs with float32
+     * accumulation; it sets *packed_bf16 (may be NULL) when it did. Its
+     * state says so from then on: prepare and run never see this flag.
+     */
+    bool bf16;
+    bool *packed_bf16;
+    /*
      * run only, set by the engine for kernels with dynamic_outputs or
      * subgraphs (NULL otherwise). buffer returns slot's buffer of at least
      * bytes (64-byte aligned), owned by the engine: slots below n_outputs

@@ -22,8 +22,15 @@ The output starts with the CPU's model name and the vector ISA flags
 both tables. ORT runs uncapped in both: the reference is what a user of
 ORT gets on that machine.
 
+With --precision bf16 the table gains, after each inferd row, a row for
+inferd's bf16 precision mode (`inferd bench --precision bf16`: bf16
+convolutions and matrix products, fp32 elsewhere) against the same ORT
+FP32 figures, alternated within the same rounds. A row whose inferd
+reports precision fp32 (the CPU lacks AVX512_BF16, or --isa capped it)
+says "fp32 (fallback)" instead of claiming a bf16 figure.
+
 usage: bench_ort.py [--inferd build/inferd] [--models DIR] [--rounds 5] [--iterations 10]
-                    [--isa avx2] [--only FOLDER]
+                    [--isa avx2] [--only FOLDER] [--precision bf16]
 """
 import argparse
 import json
@@ -94,9 +101,9 @@ def ensure_ort(prefix):
     return os.path.join(prefix, "node_modules")
 
 
-def run_inferd(inferd, model, shapes, threads, iterations, isa):
+def run_inferd(inferd, model, shapes, threads, iterations, isa, precision="fp32"):
     args = [inferd, "bench", "--model", model, "--threads", str(threads), "--iterations", str(iterations),
-            "--warmup", "3"]
+            "--warmup", "3", "--precision", precision]
     for name, dims in shapes.items():
         args += ["--shape", f"{name}={dims}"]
     env = dict(os.environ)
@@ -109,7 +116,10 @@ def run_inferd(inferd, model, shapes, threads, iterations, isa):
         # a figure taken on reference code would be meaningless: show why and stop
         sys.stderr.write(run.stderr)
         raise SystemExit(f"{model}: {result['reference_layers']} layer(s) ran on reference code")
-    return result["latency_ms"]["median"], result["isa"]
+    level = result["isa"]
+    if precision != "fp32":
+        level += f" {result['precision']}" + (" (fallback)" if result["precision"] != precision else "")
+    return result["latency_ms"]["median"], level
 
 
 def run_ort(node_path, model, shapes, threads, iterations):
@@ -147,14 +157,22 @@ def bench_table(args, models, node_path, isa):
         for threads in (1, 2):
             for batch in (1, 8):
                 dims = {n: d.replace("B", str(batch)) for n, d in shapes.items()}
-                ours, theirs = [], []
+                ours, low, theirs = [], [], []
                 for _ in range(args.rounds):
                     ms, level = run_inferd(args.inferd, model, dims, threads, args.iterations, isa)
                     ours.append(ms)
+                    if args.precision != "fp32":
+                        ms, low_level = run_inferd(args.inferd, model, dims, threads, args.iterations, isa,
+                                                   args.precision)
+                        low.append(ms)
                     theirs.append(run_ort(node_path, model, dims, threads, args.iterations))
-                ratio = statistics.median(o / t for o, t in zip(ours, theirs))
-                a, b = statistics.median(ours), statistics.median(theirs)
-                print(f"| {title} | {threads} | {batch} | {level} | {a:.1f} | {b:.1f} | {ratio:.2f} |", flush=True)
+                b = statistics.median(theirs)
+                for times, lvl in ((ours, level), (low, low_level if low else None)):
+                    if not times:
+                        continue
+                    ratio = statistics.median(o / t for o, t in zip(times, theirs))
+                    a = statistics.median(times)
+                    print(f"| {title} | {threads} | {batch} | {lvl} | {a:.1f} | {b:.1f} | {ratio:.2f} |", flush=True)
 
 
 def main():
@@ -167,6 +185,8 @@ def main():
                     help="bench only this model folder (repeatable), e.g. resnet50_op17")
     ap.add_argument("--isa", choices=["avx2", "generic"],
                     help="after the native table, measure again with inferd capped at this ISA")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: add a row per cell for inferd's bf16 mode against ORT FP32")
     args = ap.parse_args()
     models = [m for m in MODELS if not args.only or m[1] in args.only]
     node_path = ensure_ort(os.path.join(ROOT, "build", "ort"))

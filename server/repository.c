@@ -199,6 +199,7 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
                              served_model_t **out, error_t *err)
 {
     served_model_t *m = calloc(1, sizeof *m);
+    engine_model_options_t options = {0};
     status_t st;
 
     *out = NULL;
@@ -211,7 +212,8 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
     m->model_mtime_ns = mtime_ns(model_st);
     m->model_size = (int64_t)model_st->st_size;
     m->config_mtime_ns = config_mtime;
-    st = backend_model_load(NULL, model_path, &m->backend, err);
+    options.precision = base->precision;
+    st = backend_model_load(NULL, model_path, &options, &m->backend, err);
     if (!st)
         st = model_config_complete(&m->config, m->backend, err);
     if (!st)

@@ -116,9 +116,11 @@ status_t matmul_run(op_call_t *call, error_t *err)
     int64_t a_off = 0, b_off = 0;
     bool ok;
 
+    if (call->state && ((const matmul_state_t *)call->state)->bf16)
+        return matmul_bf16_run(call, err);
     if (call->state) {
-        run_packed(call->state, a->data, call->outputs[0].data, tensor_numel(&call->outputs[0]),
-                   NULL, call->threads);
+        run_packed(((const matmul_state_t *)call->state)->f32, a->data, call->outputs[0].data,
+                   tensor_numel(&call->outputs[0]), NULL, call->threads);
         return STATUS_OK;
     }
     ok = matmul_shape(a, b, &s, &why);
@@ -152,7 +154,7 @@ status_t matmul_run(op_call_t *call, error_t *err)
 }
 
 /* Y[m, n] = beta * C, C read with the strides gemm_f32 describes. */
-static void fill_scaled_c(const float *c, float *y, int64_t m, int64_t n, float beta,
+void matmul_fill_scaled_c(const float *c, float *y, int64_t m, int64_t n, float beta,
                           int64_t c_row_stride, int64_t c_col_stride)
 {
     for (int64_t i = 0; i < m; i++) {
@@ -178,7 +180,7 @@ void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t 
     if (m == 0 || n == 0)
         return;
     if (c && beta != 0.0f) {
-        fill_scaled_c(c, y, m, n, beta, c_row_stride, c_col_stride);
+        matmul_fill_scaled_c(c, y, m, n, beta, c_row_stride, c_col_stride);
         acc_beta = 1.0f;
     }
     if (k == 0) {
@@ -208,7 +210,7 @@ static void run_packed_gemm(const gemm_b_t *b, const float *a, const tensor_t *c
         ep.residual = c->data;
         ep.ld_residual = c_row_stride;
     } else if (c) {
-        fill_scaled_c(c->data, y, m, n, beta, c_row_stride, c_col_stride);
+        matmul_fill_scaled_c(c->data, y, m, n, beta, c_row_stride, c_col_stride);
         ep.residual = y;
         ep.ld_residual = n;
     }
@@ -230,8 +232,10 @@ status_t matmul_gemm_run(op_call_t *call, error_t *err)
         col_stride = 1;
     if (c && c->rank == 2 && c->dims[0] != 1)
         row_stride = c->dims[1];
+    if (call->state && ((const matmul_state_t *)call->state)->bf16)
+        return matmul_bf16_run(call, err);
     if (call->state) {
-        run_packed_gemm(call->state, a->data, c && p->beta != 0.0f ? c : NULL, p->beta, y->data, m,
+        run_packed_gemm(((const matmul_state_t *)call->state)->f32, a->data, c && p->beta != 0.0f ? c : NULL, p->beta, y->data, m,
                         n, row_stride, col_stride, call->threads);
         return STATUS_OK;
     }

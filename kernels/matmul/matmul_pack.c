@@ -4,7 +4,10 @@
  */
 #include <assert.h>
 
+#include <stdlib.h>
+
 #include "gemm/gemm.h"
+#include "gemm/gemm_bf16.h"
 #include "matmul.h"
 
 static void b_consumed(void *call, size_t bytes)
@@ -16,8 +19,9 @@ static void b_consumed(void *call, size_t bytes)
 static status_t pack_b(const op_call_t *call, bool transposed, void **state, error_t *err)
 {
     const tensor_t *b;
-    gemm_b_t *packed;
+    matmul_state_t *ms;
     int64_t k, n;
+    error_t ignored;
     status_t st;
 
     *state = NULL;
@@ -28,11 +32,24 @@ static status_t pack_b(const op_call_t *call, bool transposed, void **state, err
         return STATUS_OK;
     k = transposed ? b->dims[1] : b->dims[0];
     n = transposed ? b->dims[0] : b->dims[1];
+    ms = calloc(1, sizeof *ms);
+    if (!ms)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
+    /* bf16 where oneDNN has more than reference code for it; float32 otherwise. */
+    if (call->bf16 &&
+        gemm_bf16_pack(b->data, b->dims[1], transposed, k, n, &ms->bf16, &ignored) == STATUS_OK) {
+        if (call->packed_bf16)
+            *call->packed_bf16 = true;
+        *state = ms;
+        return STATUS_OK;
+    }
     st = gemm_b_pack_progress(b->data, b->dims[1], transposed, k, n, b_consumed, (void *)call,
-                              &packed, err);
-    if (st != STATUS_OK)
+                              &ms->f32, err);
+    if (st != STATUS_OK) {
+        free(ms);
         return error_prefix(err, "%s node '%s'", call->op_type, call->node);
-    *state = packed;
+    }
+    *state = ms;
     return STATUS_OK;
 }
 
@@ -62,5 +79,11 @@ status_t fused_matmul_pack(const op_call_t *call, void **state, error_t *err)
 
 void matmul_release(void *state)
 {
-    gemm_b_free(state);
+    matmul_state_t *ms = state;
+
+    if (!ms)
+        return;
+    gemm_b_free(ms->f32);
+    gemm_bf16_free(ms->bf16);
+    free(ms);
 }

@@ -169,7 +169,9 @@ static status_t gemm_infer(op_call_t *call, error_t *err)
 
 bool matmul_describe(const op_call_t *call, char *impl, size_t size)
 {
-    if (call->state)
+    if (call->state && ((const matmul_state_t *)call->state)->bf16)
+        matmul_bf16_describe(call, impl, size);
+    else if (call->state)
         snprintf(impl, size, "inferd gemm:%s", gemm_isa_name());
     else if (call->inputs[0]->dtype == DTYPE_FLOAT)
         snprintf(impl, size, "onednn sgemm");
@@ -185,6 +187,8 @@ const op_kernel_t matmul_kernel = {
     .run = matmul_run,
     .pack = matmul_pack,
     .release = matmul_release,
+    .prepare = matmul_bf16_prepare,
+    .unprepare = matmul_bf16_unprepare,
     .describe = matmul_describe,
     /* A constant float 2-D B lives on in the packed panels. */
     .packed_inputs = 1u << 1,
@@ -206,6 +210,8 @@ const op_kernel_t gemm_kernel = {
     .run = matmul_gemm_run,
     .pack = matmul_gemm_pack,
     .release = matmul_release,
+    .prepare = matmul_bf16_prepare,
+    .unprepare = matmul_bf16_unprepare,
     .describe = matmul_describe,
     /* When pack takes B (see matmul_gemm_pack), it lives on in the packed panels. */
     .packed_inputs = 1u << 1,

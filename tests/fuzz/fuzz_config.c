@@ -137,7 +137,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(again_path, sizeof again_path, "%s/config-again.json", root);
     snprintf(model_path, sizeof model_path, "%s/model.onnx", root);
     FUZZ_CHECK(write_model(model_path));
-    if (backend_model_load(NULL, model_path, &model, &err) != STATUS_OK) {
+    if (backend_model_load(NULL, model_path, NULL, &model, &err) != STATUS_OK) {
         fprintf(stderr, "fuzz_config: the harness's model does not load: %s\n", err.message);
         abort();
     }

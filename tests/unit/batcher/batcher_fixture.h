@@ -205,8 +205,8 @@ static inline backend_model_t *fixture_load(const model_spec_t *spec, const char
     if (!fixture_dir_made && !mkdtemp(tmp_dir))
         abort();
     fixture_dir_made = true;
-    if (backend_model_load(NULL, write_model_shaped(spec, file, 3, cols_param), &model, &err) !=
-        STATUS_OK) {
+    if (backend_model_load(NULL, write_model_shaped(spec, file, 3, cols_param), NULL, &model,
+                           &err) != STATUS_OK) {
         fprintf(stderr, "%s: %s\n", file, err.message);
         abort();
     }

@@ -478,6 +478,38 @@ static void test_malformed(const backend_model_t *model)
     free(text);
 }
 
+/*
+ * "precision": fp32 by default, bf16 when asked, written back by the JSON
+ * round trip, anything else refused naming the model and the value.
+ */
+static void test_precision(void)
+{
+    model_config_t c;
+    error_t err;
+    char *text;
+
+    CHECK(model_config_load(write_config("{}"), "m", &c, &err) == STATUS_OK);
+    CHECK(c.precision == ENGINE_PRECISION_FP32);
+    CHECK(model_config_load(write_config("{\"precision\": \"fp32\"}"), "m", &c, &err) == STATUS_OK);
+    CHECK(c.precision == ENGINE_PRECISION_FP32);
+    CHECK(model_config_load(write_config("{\"precision\": \"bf16\"}"), "m", &c, &err) == STATUS_OK);
+    CHECK(c.precision == ENGINE_PRECISION_BF16);
+    text = model_config_to_json(&c);
+    CHECK(text && strstr(text, "\"precision\":\"bf16\""));
+    CHECK(model_config_load(write_config(text), "m", &c, &err) == STATUS_OK);
+    CHECK(c.precision == ENGINE_PRECISION_BF16);
+    free(text);
+    CHECK(model_config_load(write_config("{\"precision\": \"fp16\"}"), "resnet", &c, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "precision") && strstr(err.message, "\"resnet\"") &&
+          strstr(err.message, "\"fp16\"") && strstr(err.message, "bf16"));
+    CHECK(model_config_load(write_config("{\"precision\": \"BF16\"}"), "m", &c, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(model_config_load(write_config("{\"precision\": 16}"), "m", &c, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "precision") && strstr(err.message, "string"));
+}
+
 int main(void)
 {
     model_spec_t spec = {.opset = 13, .output = "y"};
@@ -489,12 +521,14 @@ int main(void)
     if (!mkdtemp(tmp_dir))
         return 1;
     spec.nodes[spec.n_nodes++] = node("Relu", "relu", "x", NULL, "y");
-    CHECK(backend_model_load(NULL, write_model(&spec, "model.onnx"), &model, &err) == STATUS_OK);
-    CHECK(backend_model_load(NULL, write_fixed_model(), &fixed, &err) == STATUS_OK);
+    CHECK(backend_model_load(NULL, write_model(&spec, "model.onnx"), NULL, &model, &err) ==
+          STATUS_OK);
+    CHECK(backend_model_load(NULL, write_fixed_model(), NULL, &fixed, &err) == STATUS_OK);
     test_defaults();
     test_full();
     test_load_errors();
     test_too_large();
+    test_precision();
     if (model && fixed) {
         test_complete(model, fixed);
         test_complete_errors(model, fixed);

@@ -5,6 +5,7 @@
 #include "kserve.h"
 #include "config_json.h"
 #include "kserve_input.h"
+#include "half.h"
 
 #include <float.h>
 #include <inttypes.h>
@@ -100,6 +101,23 @@ static status_t store_element(const json_t *v, const char *name, dtype_t t, void
                              "input '%s': data[%" PRId64 "] must be true or false for BOOL, got %s",
                              name, i, config_json_type_name(v));
         ((uint8_t *)data)[i] = json_is_true(v) ? 1 : 0;
+        return STATUS_OK;
+    }
+    if (t == DTYPE_FLOAT16 || t == DTYPE_BFLOAT16) {
+        double d;
+        uint16_t h;
+        if (!json_is_number(v))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s': data[%" PRId64 "] must be a number for %s, got %s", name,
+                             i, dt, config_json_type_name(v));
+        d = json_number_value(v);
+        h = t == DTYPE_FLOAT16 ? double_to_f16(d) : double_to_bf16(d);
+        /* As for FP32: a finite number that rounds to infinity is out of range. */
+        if ((h & 0x7fffu) == (t == DTYPE_FLOAT16 ? 0x7c00u : 0x7f80u))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s': data[%" PRId64 "] = %g is out of range for %s", name, i,
+                             d, dt);
+        ((uint16_t *)data)[i] = h;
         return STATUS_OK;
     }
     if (t == DTYPE_FLOAT || t == DTYPE_DOUBLE) {

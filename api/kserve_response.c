@@ -9,6 +9,7 @@
 #include "kserve.h"
 #include "kserve_input.h"
 #include "kserve_internal.h"
+#include "half.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -133,6 +134,11 @@ static void buf_element(out_buf_t *b, dtype_t t, const void *data, int64_t i)
         break;
     case DTYPE_DOUBLE:
         buf_real(b, ((const double *)data)[i], 17);
+        break;
+    case DTYPE_FLOAT16:
+    case DTYPE_BFLOAT16:
+        /* Every half is a float; 9 digits give its exact value back. */
+        buf_real(b, half_get(t, ((const uint16_t *)data)[i]), 9);
         break;
     case DTYPE_UINT8:
         buf_printf(b, "%u", (unsigned)((const uint8_t *)data)[i]);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "batcher.h"
-#include "engine.h"
+#include "backend.h"
 
 #define MODEL_NAME_MAX            128
 #define MODEL_CONFIG_MAX_IO       64
@@ -90,7 +90,7 @@ status_t model_config_load(const char *config_path, const char *name, model_conf
  * for batcher_create, and each warmup lists every input with fixed dims.
  * On failure cfg is unchanged.
  */
-status_t model_config_complete(model_config_t *cfg, const engine_model_t *model, error_t *err);
+status_t model_config_complete(model_config_t *cfg, const backend_model_t *model, error_t *err);
 
 /*
  * The configuration as JSON (the /v2/models/<m>/config body), malloc'd and

@@ -1,10 +1,12 @@
 /*
  * compile.c - shape-independent graph passes, run once per model:
  *
- *   1. topological sort (a cycle is an error)
+ *   1. topological sort (a cycle is an error), then float16 and bfloat16
+ *      values widened to float (half.c) and a sort again
  *   2. removal of Identity and inference-mode Dropout (before folding, so a
  *      constant passed through is aliased, not copied)
- *   3. constant folding of nodes whose inputs are all constants, then
+ *   3. constant folding of nodes whose inputs are all constants (the
+ *      weights' DequantizeLinear after the QDQ fusion, fuse_qdq.c), then
  *      BatchNormalization into Conv and fusion of transformer patterns into
  *      internal ops (fuse_match.h)
  *   4. removal of dead nodes
@@ -22,6 +24,8 @@
 #include <string.h>
 
 #include "fuse_match.h"
+#include "half.h"
+#include "half_pass.h"
 
 static status_t topo_sort(graph_t *g, error_t *err)
 {
@@ -113,7 +117,17 @@ static bool all_inputs_constant(const graph_t *g, const graph_node_t *node)
     return true;
 }
 
-static status_t fold_constants(graph_t *g, error_t *err)
+/*
+ * A DequantizeLinear of a constant stays unfolded while keep_dequantize
+ * holds: the QDQ fusion (fuse_qdq.c) reads the int8 weights through it.
+ * The fold after that pass folds those it left.
+ */
+static bool kept_for_qdq(const graph_node_t *node, bool keep_dequantize)
+{
+    return keep_dequantize && strcmp(node->op_type, "DequantizeLinear") == 0;
+}
+
+static status_t fold_constants(graph_t *g, bool keep_dequantize, error_t *err)
 {
     const tensor_t *inputs[NODE_MAX_INPUTS];
     tensor_t *outputs = NULL;
@@ -126,7 +140,9 @@ static status_t fold_constants(graph_t *g, error_t *err)
          * A random op draws anew on every run; control flow runs subgraphs,
          * which only a context can (a constant If is inlined): never folded.
          */
-        if (node->n_bodies > 0 || node->schema->kernel->random || !all_inputs_constant(g, node))
+        /* Removed: folded by an earlier pass (its attribute tensors may be gone). */
+        if (node->removed || node->n_bodies > 0 || node->schema->kernel->random ||
+            !all_inputs_constant(g, node) || kept_for_qdq(node, keep_dequantize))
             continue;
         outputs = arena_alloc(&g->arena, ((size_t)node->n_outputs + 1) * sizeof *outputs);
         if (!outputs)
@@ -329,6 +345,18 @@ static void discard_consumed(const op_call_t *call, int input, size_t bytes)
     arena_discard_prefix(&pc->g->arena, t->data, bytes);
 }
 
+/* True if node has a half constant where its kernel takes half weights. */
+static bool widen_unpacked_halves(const graph_t *g, const graph_node_t *node,
+                                  const tensor_t **inputs)
+{
+    (void)g;
+    for (int k = 0; k < node->n_inputs && k < 32; k++)
+        if (inputs[k] && (node->schema->kernel->half_inputs & (1u << k)) &&
+            dtype_is_half(inputs[k]->dtype))
+            return true;
+    return false;
+}
+
 static status_t pack_weights(graph_t *g, error_t *err)
 {
     const tensor_t *inputs[NODE_MAX_INPUTS];
@@ -339,8 +367,20 @@ static status_t pack_weights(graph_t *g, error_t *err)
         pack_context_t pc = {.g = g, .node = node};
         op_call_t call = {0};
         status_t st;
-        if (node->removed || !kernel->pack)
+        if (node->removed)
             continue;
+        if (!kernel->pack) {
+            memset(inputs, 0, sizeof inputs);
+            node_inputs(g, node, inputs);
+            for (int k = 0; k < node->n_inputs && k < 32; k++)
+                if (inputs[k] && (kernel->half_inputs & (1u << k)) &&
+                    dtype_is_half(inputs[k]->dtype)) {
+                    status_t widened = half_widen_constant_input(g, node, k, err);
+                    if (widened)
+                        return widened;
+                }
+            continue;
+        }
         for (int k = 0; k < node->n_inputs && k < 32; k++)
             if (freed_after_pack(g, node, k))
                 pc.freed_inputs |= 1u << k;
@@ -359,6 +399,22 @@ static status_t pack_weights(graph_t *g, error_t *err)
         st = kernel->pack(&call, &node->state, err);
         if (st)
             return st;
+        if (!node->state && widen_unpacked_halves(g, node, inputs)) {
+            /* The kernel left its half weights: it gets float copies and packs those. */
+            for (int k = 0; k < node->n_inputs && k < 32; k++) {
+                if (!inputs[k] || !(kernel->half_inputs & (1u << k)) ||
+                    !dtype_is_half(inputs[k]->dtype))
+                    continue;
+                st = half_widen_constant_input(g, node, k, err);
+                if (st)
+                    return st;
+            }
+            node_inputs(g, node, inputs);
+            pc.freed_inputs = 0;
+            st = kernel->pack(&call, &node->state, err);
+            if (st)
+                return st;
+        }
         drop_packed_inputs(g, node);
     }
     return STATUS_OK;
@@ -545,7 +601,7 @@ static status_t inline_constant_ifs(graph_t *g, error_t *err)
         if (!st)
             st = remove_passthrough(g, err);
         if (!st)
-            st = fold_constants(g, err);
+            st = fold_constants(g, true, err);
     }
     return st;
 }
@@ -591,12 +647,22 @@ status_t graph_compile(graph_t *g, error_t *err)
 {
     status_t st = topo_sort(g, err);
 
+    /* Half models become float ones (half.c); the Casts it adds come last, so sort again. */
+    if (!st)
+        st = graph_widen_halves(g, err);
+    if (!st)
+        st = topo_sort(g, err);
     if (!st)
         st = remove_passthrough(g, err);
     if (!st)
-        st = fold_constants(g, err);
+        st = fold_constants(g, true, err);
     if (!st)
         st = inline_constant_ifs(g, err);
+    if (!st)
+        st = fuse_qdq(g, err);
+    /* The constant DequantizeLinear nodes the QDQ fusion left (their float Conv or MatMul runs). */
+    if (!st)
+        st = fold_constants(g, false, err);
     if (!st)
         st = fuse_batchnorm(g, err);
     /* GELU first: the MatMul pass takes a GELU that follows a bias as its epilogue. */

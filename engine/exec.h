@@ -39,6 +39,10 @@ void *exec_buffer(const op_call_t *call, int slot, size_t bytes, error_t *err);
 status_t subgraph_run(const op_call_t *call, int graph, const tensor_t *inputs, int n_inputs,
                       const tensor_t **outputs, error_t *err);
 
+/* op_call_t.shape_subgraph (subgraph.c). */
+status_t subgraph_shapes(const op_call_t *call, int graph, const tensor_t *inputs, int n_inputs,
+                         tensor_t *outputs, error_t *err);
+
 /* Sub-contexts of the control-flow nodes a context ran (subgraph.c); NULL is a no-op. */
 void subgraph_contexts_free(engine_context_t *ctx);
 

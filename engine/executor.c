@@ -349,6 +349,7 @@ static status_t run_step(engine_context_t *ctx, const plan_step_t *step, void *a
         return node->schema->kernel->run(&call, err);
     call.buffer = exec_buffer;
     call.run_subgraph = subgraph_run;
+    call.shape_subgraph = subgraph_shapes;
     call.engine = &ec;
     for (int k = 0; k < node->n_outputs; k++)
         if (k < 32 && (dynamic & (1u << k)))

@@ -17,8 +17,8 @@
 
 /*
  * How many values tp holds in the typed field that carries dtype (ONNX
- * puts the small integer types and BOOL in int32_data, UINT32 in
- * uint64_data); false for a dtype no typed field carries here.
+ * puts the small integer types, BOOL and the bit patterns of FLOAT16 and
+ * BFLOAT16 in int32_data, UINT32 in uint64_data); false for a dtype no typed field carries here.
  */
 static bool typed_count(const Onnx__TensorProto *tp, dtype_t dtype, size_t *have)
 {
@@ -42,6 +42,8 @@ static bool typed_count(const Onnx__TensorProto *tp, dtype_t dtype, size_t *have
     case DTYPE_INT8:
     case DTYPE_UINT8:
     case DTYPE_BOOL:
+    case DTYPE_FLOAT16: /* the 16 bits of each value, one per int32 */
+    case DTYPE_BFLOAT16:
         *have = tp->n_int32_data;
         return true;
     default:
@@ -80,6 +82,8 @@ static void copy_typed(const Onnx__TensorProto *tp, tensor_t *out, size_t numel)
         COPY_CONVERTED(int16_t, out->data, tp->int32_data, numel);
         break;
     case DTYPE_UINT16:
+    case DTYPE_FLOAT16:
+    case DTYPE_BFLOAT16:
         COPY_CONVERTED(uint16_t, out->data, tp->int32_data, numel);
         break;
     case DTYPE_INT8:

@@ -30,8 +30,13 @@ typedef struct subgraph_slot {
     tensor_t *inputs; /* formal then outer-scope inputs of one run */
 } subgraph_slot_t;
 
-status_t subgraph_run(const op_call_t *call, int graph, const tensor_t *inputs, int n_inputs,
-                      const tensor_t **outputs, error_t *err)
+/*
+ * The slot of call's subgraph graph in the running context, created on
+ * first use, with its inputs bound: the formal ones from inputs, then the
+ * outer-scope values the subgraph reads.
+ */
+static status_t bind_slot(const op_call_t *call, int graph, const tensor_t *inputs, int n_inputs,
+                          subgraph_slot_t **out, error_t *err)
 {
     const exec_call_t *ec = call->engine;
     const graph_node_t *node = ec->node;
@@ -40,7 +45,6 @@ status_t subgraph_run(const op_call_t *call, int graph, const tensor_t *inputs, 
     ptrdiff_t index = node - m->graph->nodes;
     const graph_t *body;
     subgraph_slot_t *slots, *slot;
-    int64_t deadline;
     status_t st;
 
     assert(index >= 0 && index < m->graph->n_nodes);
@@ -63,19 +67,72 @@ status_t subgraph_run(const op_call_t *call, int graph, const tensor_t *inputs, 
         if (st)
             return st;
     }
+    for (int i = 0; i < n_inputs; i++)
+        slot->inputs[i] = inputs[i];
+    for (int i = body->n_formal_inputs; i < body->n_inputs; i++)
+        slot->inputs[i] = *call->inputs[body->outer_inputs[i - body->n_formal_inputs]];
+    *out = slot;
+    return STATUS_OK;
+}
+
+status_t subgraph_run(const op_call_t *call, int graph, const tensor_t *inputs, int n_inputs,
+                      const tensor_t **outputs, error_t *err)
+{
+    const exec_call_t *ec = call->engine;
+    const graph_t *body;
+    subgraph_slot_t *slot;
+    int64_t deadline;
+    status_t st = bind_slot(call, graph, inputs, n_inputs, &slot, err);
+
+    if (st)
+        return st;
+    body = ec->node->bodies[graph];
     deadline = engine_context_deadline(ec->ctx);
     if (deadline && now_us() > deadline)
         return op_fail(err, STATUS_DEADLINE_EXCEEDED, call->op_type, call->node,
                        "the deadline passed while it ran (subgraph %d not started)", graph);
     /* Nested control flow answers to the same deadline. */
     engine_context_set_deadline(slot->ctx, deadline);
-    for (int i = 0; i < n_inputs; i++)
-        slot->inputs[i] = inputs[i];
-    for (int i = body->n_formal_inputs; i < body->n_inputs; i++)
-        slot->inputs[i] = *call->inputs[body->outer_inputs[i - body->n_formal_inputs]];
     st = engine_context_run(slot->ctx, slot->inputs, body->n_inputs, outputs, err);
     if (st)
         error_prefix(err, "%s node '%s', subgraph %d", call->op_type, call->node, graph);
+    return st;
+}
+
+/*
+ * Plans the subgraph for the bound inputs and reads its outputs' shapes
+ * off the plan. Rare (a Loop running no iteration), so the plan is built
+ * for this call and dropped, not cached.
+ */
+status_t subgraph_shapes(const op_call_t *call, int graph, const tensor_t *inputs, int n_inputs,
+                         tensor_t *outputs, error_t *err)
+{
+    const exec_call_t *ec = call->engine;
+    const graph_t *body;
+    subgraph_slot_t *slot;
+    plan_t *plan = NULL;
+    status_t st = bind_slot(call, graph, inputs, n_inputs, &slot, err);
+
+    if (st)
+        return st;
+    body = ec->node->bodies[graph];
+    st = plan_build(body, slot->inputs, 1, &plan, err);
+    if (st)
+        goto cleanup;
+    /* Values past the first data-dependent step have no shape until it runs. */
+    if (plan->end_node < body->n_nodes) {
+        st = op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
+                     "subgraph %d's output shapes depend on the values it computes", graph);
+        goto cleanup;
+    }
+    for (int k = 0; k < body->n_outputs; k++) {
+        outputs[k] = plan->values[body->outputs[k]].desc;
+        outputs[k].data = NULL;
+    }
+cleanup:
+    if (st)
+        error_prefix(err, "%s node '%s', subgraph %d", call->op_type, call->node, graph);
+    plan_release(plan);
     return st;
 }
 

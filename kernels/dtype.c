@@ -12,10 +12,10 @@ static const dtype_desc_t dtype_table[DTYPE_MAX + 1] = {
     [DTYPE_UINT16] = {2, "uint16", "UINT16"},   [DTYPE_INT16] = {2, "int16", "INT16"},
     [DTYPE_INT32] = {4, "int32", "INT32"},      [DTYPE_INT64] = {8, "int64", "INT64"},
     [DTYPE_STRING] = {0, "string", "BYTES"},    [DTYPE_BOOL] = {1, "bool", "BOOL"},
-    [DTYPE_FLOAT16] = {0, "float16", "FP16"},   [DTYPE_DOUBLE] = {8, "double", "FP64"},
+    [DTYPE_FLOAT16] = {2, "float16", "FP16"},   [DTYPE_DOUBLE] = {8, "double", "FP64"},
     [DTYPE_UINT32] = {4, "uint32", "UINT32"},   [DTYPE_UINT64] = {8, "uint64", "UINT64"},
     [DTYPE_COMPLEX64] = {0, "complex64", NULL}, [DTYPE_COMPLEX128] = {0, "complex128", NULL},
-    [DTYPE_BFLOAT16] = {0, "bfloat16", "BF16"},
+    [DTYPE_BFLOAT16] = {2, "bfloat16", "BF16"},
 };
 
 size_t dtype_size(dtype_t t)

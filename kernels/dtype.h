@@ -41,7 +41,12 @@ typedef enum dtype {
      DTYPE_BIT(DTYPE_INT16) | DTYPE_BIT(DTYPE_UINT32) | DTYPE_BIT(DTYPE_UINT64))
 #define DTYPES_NUMERIC (DTYPES_FLOAT | DTYPES_INT)
 #define DTYPES_BOOL    DTYPE_BIT(DTYPE_BOOL)
-/* Every dtype inferd stores with a fixed element size (no strings, no halves). */
+/*
+ * The dtypes most kernels take (no strings, no halves). float16 and
+ * bfloat16 (DTYPES_HALF in half.h) are held in memory too, but only Cast,
+ * the weight-packing kernels and a few others take them: the compiler
+ * widens the rest of a half model to float (engine/half.c).
+ */
 #define DTYPES_ALL (DTYPES_NUMERIC | DTYPES_BOOL | DTYPE_BIT(DTYPE_DOUBLE))
 
 /* Largest dtype_size() of any dtype (int64, uint64, double). */

@@ -103,7 +103,17 @@ typedef struct op_call {
      */
     status_t (*run_subgraph)(const struct op_call *call, int graph, const tensor_t *inputs,
                              int n_inputs, const tensor_t **outputs, error_t *err);
-    void *engine; /* the engine's context for buffer and run_subgraph */
+    /*
+     * Control-flow kernels only: the dtype and shape each output of the
+     * subgraph would have for inputs, without running it (a Loop that runs
+     * no iteration still gives its scan outputs the body's element shape).
+     * outputs gets one tensor per subgraph output, data NULL. Fails with
+     * STATUS_UNSUPPORTED when a shape depends on values the subgraph
+     * would compute.
+     */
+    status_t (*shape_subgraph)(const struct op_call *call, int graph, const tensor_t *inputs,
+                               int n_inputs, tensor_t *outputs, error_t *err);
+    void *engine; /* the engine's context for buffer and the subgraph services */
 } op_call_t;
 
 /* Scratch slots op_call_scratch offers a kernel. */
@@ -190,6 +200,13 @@ typedef struct op_kernel {
      * free a constant whose every consumer packed it. Its shape stays.
      */
     uint32_t packed_inputs;
+    /*
+     * Bit i set: input i may be a float16 or bfloat16 constant while the
+     * others are float (a weight; engine/half.c). pack takes it as it is
+     * (keeping it half in memory), or returns no state, and the engine
+     * then gives the kernel a float copy and packs again.
+     */
+    uint32_t half_inputs;
     /*
      * Bit i set: run is correct when output 0's buffer is input i's buffer
      * (same pointer; dtype and byte size equal). The memory plan uses it

@@ -42,7 +42,48 @@ MODELS = [
     ("BERT-base encoder, seq 128", "encoder_base_op17", {"input_ids": "B,128", "attention_mask": "B,128"}),
     # 200 frames of 40 features, halved by the front end: the LSTM (256 units) runs 100 steps.
     ("Speech LSTM 256, 100 steps", "speech_lstm_bench_op13", {"input": "B,200,40"}),
+    # A scripted PyTorch decoder: an ONNX Loop of 8 iterations, each 8 unrolled
+    # GRU-style steps (177 nodes) feeding back their argmax token.
+    ("Greedy decoder 256, 64 steps (Loop)", "greedy_decoder_bench_op13", {"input": "B,256"}),
+    # int8: the float models quantized by tests/models/quantize_qdq.py (static QDQ,
+    # calibrated on random inputs); ORT runs the same quantized model.
+    ("ResNet-50 int8 QDQ", "resnet50_op17_qdq", {"input": "B,3,224,224"}),
+    ("ResNet-18 int8 QDQ", "resnet18_op17_qdq", {"input": "B,3,224,224"}),
+    ("BERT-base encoder int8 QDQ, seq 128", "encoder_base_op17_qdq",
+     {"input_ids": "B,128", "attention_mask": "B,128"}),
+    ("BERT-base encoder int8 dynamic, seq 128", "encoder_base_op17_dynamic",
+     {"input_ids": "B,128", "attention_mask": "B,128"}),
 ]
+# Quantized folders: (float folder, mode, kind for test_quant_models.calibration_feeds).
+QUANTIZED = {
+    "resnet50_op17_qdq": ("resnet50_op17", "static", "cnn"),
+    "resnet18_op17_qdq": ("resnet18_op17", "static", "cnn"),
+    "encoder_base_op17_qdq": ("encoder_base_op17", "static", "encoder"),
+    "encoder_base_op17_dynamic": ("encoder_base_op17", "dynamic", "encoder"),
+}
+
+
+def quantize_missing(models_dir, folders):
+    """Writes each quantized folder's model.onnx from its float model (exported first if missing)."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "models"))
+    import onnx
+    import quantize_qdq
+    import test_quant_models
+    sources = sorted({QUANTIZED[f][0] for f in folders
+                      if not os.path.exists(os.path.join(models_dir, QUANTIZED[f][0], "model.onnx"))})
+    if sources:
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "models", "export_models.py"), models_dir]
+                       + sources, check=True, stdout=subprocess.DEVNULL)
+    for folder in folders:
+        source, mode, kind = QUANTIZED[folder]
+        model = onnx.load(os.path.join(models_dir, source, "model.onnx"))
+        if mode == "static":
+            feeds = test_quant_models.calibration_feeds(model, kind)
+            q = quantize_qdq.quantize_static(model, feeds, os.path.join(ROOT, "build"), kind == "cnn")
+        else:
+            q = quantize_qdq.quantize_dynamic(model)
+        os.makedirs(os.path.join(models_dir, folder), exist_ok=True)
+        onnx.save(q, os.path.join(models_dir, folder, "model.onnx"))
 
 
 def ensure_ort(prefix):
@@ -130,9 +171,11 @@ def main():
     models = [m for m in MODELS if not args.only or m[1] in args.only]
     node_path = ensure_ort(os.path.join(ROOT, "build", "ort"))
     missing = [d for _, d, _ in models if not os.path.exists(os.path.join(args.models, d, "model.onnx"))]
-    if missing:
+    if [d for d in missing if d not in QUANTIZED]:
         subprocess.run([sys.executable, os.path.join(ROOT, "tests", "models", "export_models.py"), args.models]
-                       + missing, check=True, stdout=subprocess.DEVNULL)
+                       + [d for d in missing if d not in QUANTIZED], check=True, stdout=subprocess.DEVNULL)
+    if [d for d in missing if d in QUANTIZED]:
+        quantize_missing(args.models, [d for d in missing if d in QUANTIZED])
     name, ident, flags = cpu_info()
     print(f"CPU: {name} ({ident}), {os.cpu_count()} cores; flags: {' '.join(flags)}")
     print(f"ONNX Runtime {ORT_VERSION}; {args.rounds} alternating rounds of {args.iterations} timed runs\n")

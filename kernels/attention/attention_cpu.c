@@ -7,6 +7,7 @@
 
 #include "cpu_isa.h"
 #include "gemm/gemm.h"
+#include "parallel.h"
 #include "vmath.h"
 
 /* Element offset of operand op's matrix for batch entry b (row-major over the batch dims). */
@@ -177,7 +178,8 @@ status_t attention_run(op_call_t *call, error_t *err)
     if (block == 0 || s.dv == 0)
         return STATUS_OK;
         /* Heads are independent: one per iteration, each thread reusing its own slot. */
-#pragma omp parallel for num_threads(call->threads) schedule(static)
+#pragma omp parallel for num_threads(                                                              \
+    parallel_team(s.batch_count *block *(s.d + s.dv), call->threads)) schedule(static)
     for (int64_t b = 0; b < s.batch_count; b++)
         attend(call, &s, b, (char *)call->workspace + (size_t)omp_get_thread_num() * slot);
     return STATUS_OK;

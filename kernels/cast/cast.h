@@ -21,6 +21,12 @@ typedef void (*cast_fn)(const void *src, void *dst, int64_t n);
 /* The conversion from one dtype to another, or NULL if either is not held in memory. */
 cast_fn cast_function(dtype_t from, dtype_t to);
 
+/*
+ * The conversions to or from float16 and bfloat16 (cast_half.c): through
+ * float or double, rounding once to nearest even; NULL for other pairs.
+ */
+cast_fn cast_half_function(dtype_t from, dtype_t to);
+
 /* CPU implementation (cast_cpu.c); serves Cast and CastLike. */
 status_t cast_run(op_call_t *call, error_t *err);
 

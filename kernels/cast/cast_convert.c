@@ -1,6 +1,8 @@
 /* cast_convert.c - one conversion loop per pair of element types. */
 #include "cast.h"
 
+#include "half.h"
+
 /*
  * X(suffix, C type, dtype, kind, min, max). Bool is stored as one byte.
  * kind picks the conversion rule: REAL, INT or BOOL.
@@ -86,5 +88,7 @@ cast_fn cast_function(dtype_t from, dtype_t to)
 {
     if (from < 0 || from > DTYPE_MAX || to < 0 || to > DTYPE_MAX)
         return NULL;
+    if (dtype_is_half(from) || dtype_is_half(to))
+        return cast_half_function(from, to);
     return cast_functions[from][to];
 }

@@ -8,6 +8,7 @@
  */
 #include "control.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Bytes of t rounded up, so each tensor packed in a scratch buffer stays aligned. */
@@ -63,6 +64,44 @@ static status_t append_scan(op_call_t *call, int k, int64_t t, const tensor_t *e
     return st;
 }
 
+/*
+ * No iteration ran: each scan output is empty, [0] followed by the shape
+ * the body would give it for the loop's initial inputs (what ONNX Runtime
+ * infers), or just [0] when that shape depends on values the body would
+ * compute.
+ */
+static status_t empty_scans(op_call_t *call, const tensor_t *in, int body_in, error_t *err)
+{
+    const loop_params_t *p = call->params;
+    const int n = p->n_carried;
+    tensor_t *body_out = malloc((size_t)(1 + n + p->n_scan) * sizeof *body_out);
+    error_t shape_err = {0};
+    bool shaped;
+    status_t st = STATUS_OK;
+
+    if (!body_out)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    shaped = call->shape_subgraph &&
+             call->shape_subgraph(call, p->body, in, body_in, body_out, &shape_err) == STATUS_OK;
+    for (int j = 0; !st && j < p->n_scan && n + j < call->n_outputs; j++) {
+        tensor_t *y = &call->outputs[n + j];
+        const tensor_t *e = shaped ? &body_out[1 + n + j] : NULL;
+        int64_t dims[TENSOR_MAX_RANK] = {0};
+        int rank = 1;
+
+        if (e && e->rank + 1 <= TENSOR_MAX_RANK) {
+            memcpy(dims + 1, e->dims, (size_t)e->rank * sizeof *dims);
+            rank = e->rank + 1;
+            y->dtype = e->dtype;
+        }
+        if (dtype_size(y->dtype) == 0)
+            y->dtype = DTYPE_FLOAT;
+        st = op_call_output(call, n + j, rank, dims, err);
+    }
+    free(body_out);
+    return st;
+}
+
 status_t loop_run(op_call_t *call, error_t *err)
 {
     const loop_params_t *p = call->params;
@@ -108,14 +147,7 @@ status_t loop_run(op_call_t *call, error_t *err)
         if (st)
             return st;
     }
-    /* No iteration: empty scan outputs, of the dtype the body would give. */
-    for (int j = 0; t == 0 && j < p->n_scan && n + j < call->n_outputs; j++) {
-        int64_t zero = 0;
-        if (dtype_size(call->outputs[n + j].dtype) == 0)
-            call->outputs[n + j].dtype = DTYPE_FLOAT;
-        st = op_call_output(call, n + j, 1, &zero, err);
-        if (st)
-            return st;
-    }
-    return STATUS_OK;
+    if (t == 0 && p->n_scan > 0)
+        st = empty_scans(call, in, body_in, err);
+    return st;
 }

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "vmath.h"
+#include "parallel.h"
 
 /* sqrt(2 / pi) and the cubic coefficient of the tanh approximation. */
 #define GELU_TANH_SCALE 0.7978845608028654
@@ -12,8 +13,10 @@
 void gelu_f32(const float *x, float *y, int64_t n, int threads)
 {
     int64_t chunks = (n + GELU_CHUNK - 1) / GELU_CHUNK;
+    /* About 16 operations per element: an exponential and a division. */
+    int team = parallel_team(n * 16, threads);
 
-#pragma omp parallel for num_threads(threads) schedule(static) if (chunks > 1)
+#pragma omp parallel for num_threads(team) schedule(static) if (team > 1 && chunks > 1)
     for (int64_t c = 0; c < chunks; c++) {
         int64_t start = c * GELU_CHUNK;
         int64_t len = n - start < GELU_CHUNK ? n - start : GELU_CHUNK;

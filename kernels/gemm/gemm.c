@@ -16,6 +16,7 @@
 
 #include "cpu_isa.h"
 #include "gemm_kernel.h"
+#include "parallel.h"
 
 /*
  * Longest K block of the generic and AVX2 kernels. A panel block (KC x NR
@@ -384,7 +385,7 @@ void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t
     static const gemm_epilogue_t none = {0};
     const gemm_epilogue_t *ep = epilogue ? epilogue : &none;
     const gemm_micro_t *kernel = pick_kernel();
-    int team = threads > 1 ? threads : 1;
+    const int team = parallel_team(m * b->k * b->n, threads);
     blocking_t bl;
     int64_t tasks, slot_floats;
 

@@ -1,4 +1,10 @@
-/* identity.h - Identity and inference-mode Dropout: the output is the input. */
+/*
+ * identity.h - Identity and Dropout. Inference-mode Dropout (the default)
+ * passes its input through and the engine removes it; with training_mode
+ * true and a ratio above 0 it drops each element with that probability and
+ * scales the others by 1 / (1 - ratio), drawing anew on every run unless
+ * the seed attribute fixes the stream (kernels/random/random.h).
+ */
 #ifndef INFERD_IDENTITY_H
 #define INFERD_IDENTITY_H
 
@@ -7,6 +13,8 @@
 typedef struct dropout_params {
     float ratio;
     bool legacy_mask; /* before opset 10 the mask has the input's dtype, not bool */
+    bool seeded;
+    float seed;
 } dropout_params_t;
 
 extern const op_kernel_t identity_kernel;

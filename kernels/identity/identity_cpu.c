@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "random/random.h"
+
 static void copy_if_distinct(void *dst, const void *src, size_t n)
 {
     if (dst != src && n)
@@ -14,19 +16,45 @@ status_t identity_run(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+/* Training mode: keep each element with probability 1 - ratio, scaled by 1 / (1 - ratio). */
+static void dropout_draw(const dropout_params_t *p, float ratio, const float *x, float *y,
+                         tensor_t *mask, int64_t n)
+{
+    const float scale = 1.0f / (1.0f - ratio);
+    random_stream_t s;
+
+    random_stream_init(&s, p->seeded, p->seed);
+    for (int64_t i = 0; i < n; i++) {
+        const bool keep = random_uniform(&s) >= (double)ratio;
+        y[i] = keep ? x[i] * scale : 0.0f;
+        if (mask && mask->dtype == DTYPE_BOOL)
+            ((bool *)mask->data)[i] = keep;
+        else if (mask)
+            ((float *)mask->data)[i] = keep ? 1.0f : 0.0f;
+    }
+}
+
 status_t dropout_run(op_call_t *call, error_t *err)
 {
+    const dropout_params_t *p = call->params;
+    const tensor_t *ratio_input = call->n_inputs > 1 ? call->inputs[1] : NULL;
+    const tensor_t *training = call->n_inputs > 2 ? call->inputs[2] : NULL;
+    tensor_t *mask = call->n_outputs > 1 ? &call->outputs[1] : NULL;
+    const float ratio = ratio_input ? *(const float *)ratio_input->data : p->ratio;
+    const int64_t n = tensor_numel(call->inputs[0]);
+
+    (void)err;
+    if (training && *(const bool *)training->data && ratio > 0.0f) {
+        dropout_draw(p, ratio, call->inputs[0]->data, call->outputs[0].data, mask, n);
+        return STATUS_OK;
+    }
     copy_if_distinct(call->outputs[0].data, call->inputs[0]->data, tensor_bytes(call->inputs[0]));
-    if (call->n_outputs > 1) {
-        tensor_t *mask = &call->outputs[1];
-        int64_t n = tensor_numel(mask);
-        if (mask->dtype == DTYPE_BOOL) {
-            memset(mask->data, 1, (size_t)n);
-        } else {
-            float *m = mask->data; /* legacy mask: the input's dtype, float here */
-            for (int64_t i = 0; i < n; i++)
-                m[i] = 1.0f;
-        }
+    if (mask && mask->dtype == DTYPE_BOOL) {
+        memset(mask->data, 1, (size_t)n);
+    } else if (mask) {
+        float *m = mask->data; /* legacy mask: the input's dtype, float here */
+        for (int64_t i = 0; i < n; i++)
+            m[i] = 1.0f;
     }
     return STATUS_OK;
 }

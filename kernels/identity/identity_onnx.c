@@ -4,9 +4,14 @@
 static status_t adapt_dropout(const op_adapt_t *a, void *params, error_t *err)
 {
     dropout_params_t *p = params;
+    int64_t seed = 0;
     status_t st = adapt_float(a, "ratio", 0.5f, &p->ratio, err);
 
     p->legacy_mask = a->opset < 10;
+    p->seeded = adapt_has(a, "seed");
+    if (!st)
+        st = adapt_int(a, "seed", 0, &seed, err);
+    p->seed = (float)seed;
     return st;
 }
 

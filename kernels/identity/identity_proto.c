@@ -27,9 +27,10 @@ static status_t dropout_infer(op_call_t *call, error_t *err)
 
     if (ratio_input)
         ratio = *(const float *)ratio_input->data;
-    if (training && *(const bool *)training->data && ratio > 0.0f)
-        return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
-                       "training_mode=true with ratio %g: inferd runs inference only", ratio);
+    /* The kept elements are scaled by 1 / (1 - ratio): ratio 1 has no scale. */
+    if (training && *(const bool *)training->data && !(ratio >= 0.0f && ratio < 1.0f))
+        return op_fail(err, STATUS_INVALID_ARGUMENT, call->op_type, call->node,
+                       "ratio %g is outside [0, 1) in training mode", ratio);
     call->outputs[0] = *call->inputs[0];
     call->outputs[0].data = NULL;
     if (call->n_outputs > 1) {
@@ -50,8 +51,10 @@ const op_kernel_t dropout_kernel = {
     .name = "Dropout",
     .info = &dropout_info,
     .params_size = sizeof(dropout_params_t),
-    /* ratio and training_mode decide whether the op is supported at all. */
+    /* ratio and training_mode are checked when planning. */
     .value_inputs = (1u << 1) | (1u << 2),
+    /* In training mode it draws a mask; inference Dropout is removed before folding. */
+    .random = true,
     .infer = dropout_infer,
     .run = dropout_run,
 };

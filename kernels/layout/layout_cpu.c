@@ -4,6 +4,8 @@
  */
 #include "layout.h"
 
+#include "parallel.h"
+
 /* Tile edge in floats: a 16 x 16 tile is 16 cache lines each way. */
 #define LAYOUT_TILE 16
 
@@ -39,8 +41,9 @@ static void transpose_narrow(int64_t batch, int64_t rows, int64_t cols, const fl
 {
     const int64_t col_blocks = (cols + LAYOUT_NARROW_COLUMNS - 1) / LAYOUT_NARROW_COLUMNS;
     const int64_t tasks = batch * col_blocks;
+    const int team = parallel_team(batch * rows * cols, threads);
 
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(team) schedule(static) if (team > 1)
     for (int64_t t = 0; t < tasks; t++) {
         const int64_t n = t / col_blocks, c0 = t % col_blocks * LAYOUT_NARROW_COLUMNS;
         const int64_t c1 = c0 + LAYOUT_NARROW_COLUMNS < cols ? c0 + LAYOUT_NARROW_COLUMNS : cols;
@@ -60,8 +63,9 @@ static void transpose_tiled(int64_t batch, int64_t rows, int64_t cols, const flo
 {
     const int64_t row_tiles = (rows + LAYOUT_TILE - 1) / LAYOUT_TILE;
     const int64_t tasks = batch * row_tiles;
+    const int team = parallel_team(batch * rows * cols, threads);
 
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(team) schedule(static) if (team > 1)
     for (int64_t t = 0; t < tasks; t++) {
         const int64_t n = t / row_tiles, r0 = t % row_tiles * LAYOUT_TILE;
         const int64_t r1 = r0 + LAYOUT_TILE < rows ? r0 + LAYOUT_TILE : rows;

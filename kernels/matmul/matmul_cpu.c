@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gemm/gemm.h"
+#include "parallel.h"
 
 void matmul_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                   const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *y,
@@ -17,7 +18,7 @@ void matmul_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
      * oneDNN's OpenMP build sizes its team from the calling thread's
      * nthreads ICV, which omp_set_num_threads sets for this thread only.
      */
-    omp_set_num_threads(threads > 0 ? threads : 1);
+    omp_set_num_threads(parallel_team(m * n * k, threads));
     st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta,
                     y, ldy);
     assert(st == dnnl_success);

@@ -4,6 +4,7 @@
 
 #include "gelu/gelu.h"
 #include "gemm/gemm.h"
+#include "parallel.h"
 
 status_t fused_matmul_run(op_call_t *call, error_t *err)
 {
@@ -24,7 +25,7 @@ status_t fused_matmul_run(op_call_t *call, error_t *err)
         return STATUS_OK;
     }
     /* Y starts as the bias rows and sgemm accumulates into it (beta = 1). */
-#pragma omp parallel for num_threads(call->threads) schedule(static)
+#pragma omp parallel for num_threads(parallel_team(m *n, call->threads)) schedule(static)
     for (int64_t i = 0; i < m; i++)
         memcpy(y + i * n, bias, (size_t)n * sizeof *y);
     if (k > 0)

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "parallel.h"
+
 void batchnorm_fold(const float *scale, const float *bias, const float *mean, const float *var,
                     float epsilon, int64_t count, float *mul, float *add)
 {
@@ -210,8 +212,10 @@ status_t groupnorm_run(op_call_t *call, error_t *err)
 void layernorm_f32(const float *x, float *y, const float *scale, const float *bias, int64_t outer,
                    int64_t inner, float epsilon, float *mean, float *inv_std_dev, int threads)
 {
-    /* Rows are independent; the OpenMP team only forks when there are rows to share. */
-#pragma omp parallel for num_threads(threads) schedule(static) if (outer > 1)
+    /* Rows are independent; three passes over each (moments, then normalise). */
+    const int team = parallel_team(outer * inner * 3, threads);
+
+#pragma omp parallel for num_threads(team) schedule(static) if (team > 1 && outer > 1)
     for (int64_t r = 0; r < outer; r++) {
         const float *xr = x + r * inner;
         float *yr = y + r * inner;

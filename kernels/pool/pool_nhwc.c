@@ -7,13 +7,16 @@
 
 #include <math.h>
 
+#include "parallel.h"
+
 void pool_max_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t batch, int64_t c,
                        const float *x, float *y, int threads)
 {
     const pool_span_t *sh0 = spans + w->out[0], *sw0 = sh0 + w->out[1];
     const int64_t oh_n = w->out[1], ow_n = w->out[2];
+    const int team = parallel_team(batch * oh_n * ow_n * c * w->kernel[1] * w->kernel[2], threads);
 
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(team) schedule(static) if (team > 1)
     for (int64_t row = 0; row < batch * oh_n; row++) {
         const pool_span_t *sh = &sh0[row % oh_n];
         const float *xn = x + row / oh_n * w->in[1] * w->in[2] * c;
@@ -40,8 +43,9 @@ void pool_average_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int
 {
     const pool_span_t *sh0 = spans + w->out[0], *sw0 = sh0 + w->out[1];
     const int64_t oh_n = w->out[1], ow_n = w->out[2];
+    const int team = parallel_team(batch * oh_n * ow_n * c * w->kernel[1] * w->kernel[2], threads);
 
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(team) schedule(static) if (team > 1)
     for (int64_t row = 0; row < batch * oh_n; row++) {
         const pool_span_t *sh = &sh0[row % oh_n];
         const float *xn = x + row / oh_n * w->in[1] * w->in[2] * c;

@@ -130,14 +130,15 @@ status_t dynamic_quantize_linear_run(op_call_t *call, error_t *err)
         lo = v[i] < lo ? v[i] : lo;
         hi = v[i] > hi ? v[i] : hi;
     }
-    scale = (hi - lo) / 255.0f;
-    zero = 0.0f;
-    if (scale > 0.0f) {
-        zero = rintf(0.0f - lo / scale);
-        zero = zero < 0.0f ? 0.0f : zero > 255.0f ? 255.0f : zero;
-    }
+    /*
+     * An all-zero x would give scale 0 and y = 0 / 0: ONNX Runtime takes
+     * scale 1 instead (zero point 0, y all 0), and so does inferd.
+     */
+    scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+    zero = rintf(0.0f - lo / scale);
+    zero = zero < 0.0f ? 0.0f : zero > 255.0f ? 255.0f : zero;
     for (int64_t i = 0; i < n; i++)
-        quant_store(DTYPE_UINT8, y, i, scale > 0.0f ? rintf(v[i] / scale) + zero : zero);
+        quant_store(DTYPE_UINT8, y, i, rintf(v[i] / scale) + zero);
     if (call->n_outputs > 1)
         *(float *)call->outputs[1].data = scale;
     if (call->n_outputs > 2)

@@ -50,9 +50,31 @@ static void hard_sigmoid_f32(const void *in, void *out, int64_t n, const unary_p
 
 /* Relu keeps NaN (numpy's clip(x, 0, inf) does). */
 DEFINE_UNARY(relu_f32, float, x < 0.0f ? 0.0f : x)
-DEFINE_UNARY(sigmoid_f32, float, 1.0f / (1.0f + expf(-x)))
 DEFINE_UNARY(hard_swish_f32, float, x *unit_clamp(x *(1.0f / 6.0f) + 0.5f))
-DEFINE_UNARY(tanh_f32, float, tanhf(x))
+
+/* Elements per vmath call of sigmoid_f32: its scratch stays in L1. */
+#define UNARY_SIGMOID_CHUNK 1024
+
+/* 1 / (1 + e^-x) with the vector exponential; e^-x overflows to inf, giving 0. */
+static void sigmoid_f32(const void *in, void *out, int64_t n, const unary_params_t *p)
+{
+    const float *x = in;
+    float *y = out, t[UNARY_SIGMOID_CHUNK];
+
+    for (int64_t i0 = 0; i0 < n; i0 += UNARY_SIGMOID_CHUNK) {
+        const int64_t m = n - i0 < UNARY_SIGMOID_CHUNK ? n - i0 : UNARY_SIGMOID_CHUNK;
+        for (int64_t j = 0; j < m; j++)
+            t[j] = -x[i0 + j];
+        vmath_exp_f32(t, t, m);
+        for (int64_t j = 0; j < m; j++)
+            y[i0 + j] = 1.0f / (1.0f + t[j]);
+    }
+}
+
+static void tanh_f32(const void *in, void *out, int64_t n, const unary_params_t *p)
+{
+    vmath_tanh_f32(in, out, n);
+}
 
 static void erf_f32(const void *in, void *out, int64_t n, const unary_params_t *p)
 {

@@ -160,6 +160,41 @@ class SpeechNet(nn.Module):
         return self.head(y)
 
 
+class GreedyDecoder(nn.Module):
+    """A scripted greedy decoder: a GRU-style cell fed back its own argmax token.
+
+    torch.jit.script exports the step loop as an ONNX Loop (torch 1.13
+    unrolls 8 steps into each iteration's body), whose carried token is
+    data-dependent: the control-flow model of the tests and benchmarks.
+    """
+
+    def __init__(self, vocab: int = 1000, hidden: int = 256, steps: int = 64):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, hidden)
+        self.xr, self.xz, self.xn = (nn.Linear(hidden, hidden) for _ in range(3))
+        self.hr, self.hz, self.hn = (nn.Linear(hidden, hidden) for _ in range(3))
+        self.out = nn.Linear(hidden, vocab)
+        self.steps = steps
+
+    def forward(self, h):
+        tok = torch.zeros(h.shape[0], dtype=torch.long)
+        for _ in range(self.steps):
+            e = self.embed(tok)
+            r = torch.sigmoid(self.xr(e) + self.hr(h))
+            z = torch.sigmoid(self.xz(e) + self.hz(h))
+            n = torch.tanh(self.xn(e) + r * self.hn(h))
+            h = (1 - z) * n + z * h
+            tok = self.out(h).argmax(1)
+        return h
+
+
+class StateInput:
+    """A model fed one [batch, width] state (GreedyDecoder)."""
+
+    def __init__(self, width):
+        self.width = width
+
+
 class SequenceInput:
     """A model fed [batch, frames, features] (SpeechNet)."""
 
@@ -177,6 +212,13 @@ def speech_model(**kwargs):
     def build():
         net = SpeechNet(**kwargs)
         return net, SequenceInput(net.conv1.in_channels)
+    return build
+
+
+def decoder_model(**kwargs):
+    def build():
+        net = GreedyDecoder(**kwargs)
+        return torch.jit.script(net), StateInput(net.hr.in_features)
     return build
 
 
@@ -209,8 +251,10 @@ MODELS = {
     "opset18_net_op21": (image_model(Opset18Net, 32), 21, False, False),
     "speech_lstm_op13": (speech_model(cell="lstm"), 13, False, False),
     "speech_gru_op14": (speech_model(cell="gru"), 14, False, False),
+    "greedy_decoder_op13": (decoder_model(vocab=100, hidden=64, steps=24), 13, False, False),
     # The benchmark's: one LSTM layer of 256 units over 100 frames, as a
     # streaming keyword spotter or acoustic model runs it.
+    "greedy_decoder_bench_op13": (decoder_model(), 13, False, False),
     "speech_lstm_bench_op13": (speech_model(cell="lstm", channels=128, hidden=256, layers=1,
                                             bidirectional=False), 13, False, False),
 }
@@ -219,10 +263,11 @@ CI_MODELS = [
     "mobilenet_v2_op11_bn", "upsample_op9", "upsample_op11", "upsample_op13",
     "encoder_tiny_op11", "encoder_tiny_op13", "encoder_tiny_op17", "resnet50_op13",
     "opset18_net_op18", "opset18_net_op21", "speech_lstm_op13", "speech_gru_op14",
+    "greedy_decoder_op13",
 ]
 BENCH_MODELS = [
     "resnet50_op13", "resnet50_op17", "resnet18_op17", "mobilenet_v2_op17",
-    "encoder_base_op13", "encoder_base_op17", "speech_lstm_bench_op13",
+    "encoder_base_op13", "encoder_base_op17", "speech_lstm_bench_op13", "greedy_decoder_bench_op13",
 ]
 
 
@@ -251,6 +296,11 @@ def encoder_cases(generator):
         for b in range(batch):
             mask[b, seq - (b * seq) // (2 * batch):] = 0  # some rows end in padding
         yield [("input_ids", ids), ("attention_mask", mask)]
+
+
+def state_cases(width, generator):
+    for (batch,) in IMAGE_CASES:
+        yield [("input", torch.randn(batch, width, generator=generator))]
 
 
 def speech_cases(features, generator):
@@ -292,6 +342,8 @@ def export(name, out_dir):
     model.eval()
     if isinstance(image_shape, SequenceInput):
         cases = list(speech_cases(image_shape.features, generator))
+    elif isinstance(image_shape, StateInput):
+        cases = list(state_cases(image_shape.width, generator))
     elif image_shape:
         cases = list(image_cases(image_shape, generator))
     else:
@@ -299,7 +351,7 @@ def export(name, out_dir):
     names = [n for n, _ in cases[0]]
     if isinstance(image_shape, SequenceInput):
         dynamic = {"input": {0: "batch", 1: "frames"}, "output": {0: "batch", 1: "steps"}}
-    elif image_shape:
+    elif image_shape:  # images and states
         dynamic = {"input": {0: "batch"}, "output": {0: "batch"}}
     else:
         dynamic = {n: {0: "batch", 1: "sequence"} for n in names}

@@ -9,6 +9,7 @@
 #include <float.h>
 
 #include "kserve_fixtures.h"
+#include "half.h"
 #include "kserve_grpc.h"
 #include "status_map.h"
 
@@ -830,13 +831,30 @@ static void test_unsupported(void)
     c->bytes_contents = &text;
     EXPECT_ERROR(&m, &cfg, STATUS_UNSUPPORTED, "input 's'", "datatype BYTES is not supported");
 
-    base_cfg(&cfg, "half");
-    tensor_cfg(&cfg.inputs[0], "h", DTYPE_FLOAT16, 1, INT64_C(2));
-    cfg.n_inputs = 1;
-    msg_init(&m);
-    msg_input(&m, "h", "FP16", DIMS(2));
-    msg_raw(&m, "\0\x3c\0\x40", 4);
-    EXPECT_ERROR(&m, &cfg, STATUS_UNSUPPORTED, "input 'h'", "datatype FP16 is not supported");
+    /* FP16 and BF16 have no typed contents field in KServe v2: raw bytes only. */
+    for (int b = 0; b < 2; b++) {
+        float values[2] = {1.0f, 2.0f};
+        request_t *req = NULL;
+        Inference__ModelInferRequest *q;
+        error_t err;
+        base_cfg(&cfg, "half");
+        tensor_cfg(&cfg.inputs[0], "h", b ? DTYPE_BFLOAT16 : DTYPE_FLOAT16, 1, INT64_C(2));
+        cfg.n_inputs = 1;
+        msg_init(&m);
+        msg_input(&m, "h", b ? "BF16" : "FP16", DIMS(2));
+        msg_raw(&m, b ? "\x80\x3f\0\x40" : "\0\x3c\0\x40", 4);
+        CHECK(parse_msg(&m, &cfg, TEST_MAX_ELEMENTS, &req, &q, &err) == STATUS_OK);
+        CHECK(req && req->inputs[0].dtype == (b ? DTYPE_BFLOAT16 : DTYPE_FLOAT16));
+        CHECK(req && half_get(req->inputs[0].dtype, ((uint16_t *)req->inputs[0].data)[1]) == 2.0f);
+        request_free(req);
+        msg_init(&m);
+        c = msg_input(&m, "h", b ? "BF16" : "FP16", DIMS(2));
+        c->n_fp32_contents = 2;
+        c->fp32_contents = values;
+        EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "input 'h'",
+                     b ? "BF16 data can only be sent in raw_input_contents"
+                       : "FP16 data can only be sent in raw_input_contents");
+    }
 
     /* Rank 8 plus the batch dim is over TENSOR_MAX_RANK. */
     base_cfg(&cfg, "deep");

@@ -4,8 +4,10 @@
  * adapter and prototype failures.
  */
 #include "cast/cast.h"
+#include "half.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,12 +141,12 @@ static void test_failures(void)
     float x[2] = {0};
     tensor_t tx = harness_tensor(DTYPE_FLOAT, 1, (int64_t[]){2}, x);
     const tensor_t *in[1] = {&tx};
-    attr_t to = to_attr(DTYPE_FLOAT16);
+    attr_t to = to_attr(DTYPE_STRING);
     tensor_t out;
     error_t err = {0};
 
     CHECK(harness_run("Cast", 13, &to, 1, 1, in, 1, &out, &err) == STATUS_UNSUPPORTED);
-    CHECK(strstr(err.message, "Cast node 'n0': cast from float to float16 is not supported") !=
+    CHECK(strstr(err.message, "Cast node 'n0': cast from float to string is not supported") !=
           NULL);
 
     tensor_t ts = harness_tensor(DTYPE_STRING, 1, (int64_t[]){2}, x);
@@ -163,8 +165,80 @@ static void test_failures(void)
     CHECK(strstr(err.message, "Cast node 'n0': attribute 'to' is required") != NULL);
 }
 
+/* True when h is the half nearest f (ties to the even one), by comparing with its neighbours. */
+static bool nearest_f16(float f, uint16_t h)
+{
+    double err = fabs((double)f - f16_to_float(h));
+    uint16_t mag = h & 0x7fffu;
+
+    if (mag >= 0x7c00u) /* infinity: f was at least 65520 */
+        return fabs(f) >= 65520.0f;
+    for (int d = -1; d <= 1; d += 2) {
+        uint16_t other = (uint16_t)(h + d);
+        if ((other & 0x7fffu) >= 0x7c00u || (d < 0 && mag == 0))
+            continue;
+        double e = fabs((double)f - f16_to_float(other));
+        if (e < err || (e == err && (h & 1)))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * float16 and bfloat16 conversions: every half round-trips through float,
+ * the F16C array forms equal the scalar ones, and narrowing gives the
+ * nearest half, ties to even (checked against the neighbours, not a table).
+ */
+static void test_half_conversions(void)
+{
+    static uint16_t all[65536], back[65536];
+    static float wide[65536], wide_bulk[65536];
+    uint32_t seed = 12345;
+    int bad = 0;
+
+    for (int i = 0; i < 65536; i++)
+        all[i] = (uint16_t)i;
+    for (int t = 0; t < 2; t++) {
+        dtype_t dt = t ? DTYPE_BFLOAT16 : DTYPE_FLOAT16;
+        half_to_float_n(dt, all, wide_bulk, 65536);
+        for (int i = 0; i < 65536; i++)
+            wide[i] = half_get(dt, all[i]);
+        CHECK(memcmp(wide, wide_bulk, sizeof wide) == 0);
+        float_to_half_n(dt, wide, back, 65536);
+        for (int i = 0; i < 65536; i++) {
+            bool nan = isnan(wide[i]);
+            bad += nan ? !isnan(half_get(dt, back[i])) : back[i] != all[i];
+            bad += back[i] != half_from_float(dt, wide[i]);
+        }
+    }
+    CHECK(bad == 0);
+    /* Random floats over the whole range, and ones near the half's: nearest, ties to even. */
+    for (int i = 0; i < 200000; i++) {
+        float f;
+        uint16_t h, hb;
+        seed = seed * 1664525u + 1013904223u;
+        if (i % 2) {
+            f = half_bits_float(seed);
+        } else {
+            /* A half, plus an offset of up to one step: exercises the ties. */
+            f = f16_to_float((uint16_t)(seed >> 16)) * (1.0f + (float)(seed & 0xffu) * 0x1p-18f);
+        }
+        if (isnan(f))
+            continue;
+        h = float_to_f16(f);
+        float_to_half_n(DTYPE_FLOAT16, &f, &hb, 1);
+        bad += h != hb || !nearest_f16(f, h) || double_to_f16(f) != h;
+        bad += double_to_bf16(f) != float_to_bf16(f);
+    }
+    CHECK(bad == 0);
+    CHECK(isnan(f16_to_float(float_to_f16(NAN))) && isnan(bf16_to_float(float_to_bf16(NAN))));
+    CHECK(float_to_f16(INFINITY) == 0x7c00u && float_to_f16(-INFINITY) == 0xfc00u);
+    CHECK(float_to_bf16(INFINITY) == 0x7f80u && double_to_bf16(-INFINITY) == 0xff80u);
+}
+
 int main(void)
 {
+    test_half_conversions();
     test_float_to_int();
     test_other_pairs();
     test_legacy_and_like();

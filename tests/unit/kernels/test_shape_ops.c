@@ -106,7 +106,7 @@ static void test_constant(void)
 
 static void test_constant_failures(void)
 {
-    tensor_t half = {.dtype = DTYPE_FLOAT16, .rank = 0}, y;
+    tensor_t text = {.dtype = DTYPE_STRING, .rank = 0}, y;
     attr_t attrs[2] = {{.name = "sparse_value", .type = ATTR_SPARSE_TENSOR},
                        {.name = "value_int", .type = ATTR_INT, .i = 1}};
     error_t err = {0};
@@ -121,9 +121,9 @@ static void test_constant_failures(void)
                 STATUS_INVALID_MODEL, "needs exactly one value attribute, got 2");
     CHECK_FAILS(harness_run("Constant", 13, NULL, 0, 0, NULL, 1, &y, &err), err,
                 STATUS_INVALID_MODEL, "got 0");
-    attrs[0] = (attr_t){.name = "value", .type = ATTR_TENSOR, .t = &half};
+    attrs[0] = (attr_t){.name = "value", .type = ATTR_TENSOR, .t = &text};
     CHECK_FAILS(harness_run("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err,
-                STATUS_UNSUPPORTED, "attribute 'value' has dtype float16");
+                STATUS_UNSUPPORTED, "attribute 'value' has dtype string");
     attrs[0] = (attr_t){.name = "value_ints", .type = ATTR_INT, .i = 3};
     CHECK_FAILS(harness_run("Constant", 13, attrs, 1, 0, NULL, 1, &y, &err), err,
                 STATUS_INVALID_MODEL, "attribute 'value_ints' has the wrong type");

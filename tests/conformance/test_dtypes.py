@@ -123,6 +123,8 @@ WINDOW_OPS = {"HannWindow", "HammingWindow", "BlackmanWindow"}
 # ops through their function bodies, which still apply abs, x*x+sqrt or log
 # elementwise. inferd follows the spec: the reference is the input itself.
 SPEC_OVER_ORT = {"ReduceL1", "ReduceL2", "ReduceLogSum"}
+# Integer ReduceLogSumExp: the spec's formula in double, cast back (lse_spec_ref).
+SPEC_OVER_ORT_INT = {"ReduceLogSumExp"}
 # Ops whose reference, where ONNX Runtime has no kernel for the type combination (int8
 # with uint8 operands, int32 input) and no wider type exists, is the spec's formula in
 # numpy (float math, round half to even, saturate).
@@ -457,16 +459,33 @@ def reduce_inputs(c, v, T, axes, attrs):
     return [In(x, "T")], dict(attrs, axes=list(axes))
 
 
+def lse_spec_ref(c, T, axes, keepdims):
+    """ReduceLogSumExp on integers by the spec: opset 18's function body computes
+    Log(ReduceSum(Exp(Cast<double>(data)))) and CastLikes the result back (truncation
+    toward zero); earlier versions state the same formula. ONNX Runtime's integer
+    kernel instead accumulates exp(x - max) in the integer type, truncating each term
+    (ReduceLogSumExp over {-2..2} gives 3 where the formula gives 4.04 -> 4): inferd
+    follows the spec, so integer cases take this reference (SPEC_OVER_ORT_INT)."""
+    if c.op != "ReduceLogSumExp" or T not in INTS:
+        return None
+
+    def ref(x, *rest):
+        ax = None if axes is None or len(axes) == 0 else tuple(axes)
+        return [np.log(np.exp(x.astype(np.float64)).sum(axis=ax, keepdims=bool(keepdims)))
+                .astype(T)]
+    return ref
+
+
 @recipe("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
         "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare")
 def reduce_recipe(c, v, T):
     ins, attrs = reduce_inputs(c, v, T, (1,), {"keepdims": 1})
-    return ins, [(T, "T")], attrs
+    return ins, [(T, "T")], attrs, lse_spec_ref(c, T, (1,), 1)
 
 
 def reduce_all_recipe(c, v, T):
     ins, attrs = reduce_inputs(c, v, T, None, {"keepdims": 0})
-    return ins, [(T, "T")], attrs
+    return ins, [(T, "T")], attrs, lse_spec_ref(c, T, None, 0)
 
 
 def reduce_noop_recipe(c, v, T):
@@ -478,7 +497,8 @@ def reduce_noop_recipe(c, v, T):
 def reduce_empty_axes_recipe(c, v, T):
     """Opset 18: axes input empty, noop_with_empty_axes=0: reduce every axis."""
     x = c.r(T, (2, 3, 4), REDUCE_KIND.get(c.op, "any"))
-    return [In(x, "T"), i64()], [(T, "T")], {"noop_with_empty_axes": 0, "keepdims": 1}
+    return [In(x, "T"), i64()], [(T, "T")], {"noop_with_empty_axes": 0, "keepdims": 1}, \
+        lse_spec_ref(c, T, None, 1)
 
 
 @recipe("ArgMax", "ArgMin")
@@ -843,14 +863,43 @@ def constofshape_recipe(c, v, T2):
     return [i64(2, 3)], [(T2, "T2")], {"value": value}
 
 
+def grid_sample_np(x, grid, mode):
+    """GridSample by the spec (PyTorch's grid_sample), 2-D, align_corners=1, zeros
+    padding, in float64: nearest rounds half to even, linear weighs 4 neighbours."""
+    n, c, h, w = x.shape
+    _, oh, ow, _ = grid.shape
+    xd = x.astype(np.float64)
+    out = np.zeros((n, c, oh, ow))
+
+    def at(b, yi, xi):
+        return xd[b, :, yi, xi] if 0 <= yi < h and 0 <= xi < w else np.zeros(c)
+    for b in range(n):
+        for i in range(oh):
+            for j in range(ow):
+                gx, gy = (float(v) for v in grid[b, i, j])
+                px, py = (gx + 1) / 2 * (w - 1), (gy + 1) / 2 * (h - 1)
+                if mode == "nearest":
+                    out[b, :, i, j] = at(b, int(np.rint(py)), int(np.rint(px)))
+                    continue
+                x0, y0 = int(np.floor(px)), int(np.floor(py))
+                fx, fy = px - x0, py - y0
+                out[b, :, i, j] = (at(b, y0, x0) * (1 - fy) * (1 - fx) +
+                                   at(b, y0, x0 + 1) * (1 - fy) * fx +
+                                   at(b, y0 + 1, x0) * fy * (1 - fx) +
+                                   at(b, y0 + 1, x0 + 1) * fy * fx)
+    return out
+
+
 @recipe("GridSample", vary=("T1", "T2"))
 def gridsample_recipe(c, v, T1=np.float32, T2=None):
     T2 = T2 or np.float32
     x = c.r(T1, (1, 2, 3, 4))
     grid = c.r(T2, (1, 2, 3, 2), "unit")
+    mode = "nearest" if T1 not in FLOATS else "bilinear" if v < 20 else "linear"
+    # numpy where ONNX Runtime has no kernel (integers, bool) or computes in float (double)
     return [In(x, "T1"), In(grid, "T2", True)], [(T1, "T1")], \
-        {"mode": "nearest" if T1 not in FLOATS else "bilinear" if v < 20 else "linear",
-         "align_corners": 1}
+        {"mode": mode, "align_corners": 1}, \
+        lambda a, g: [grid_sample_np(a, g, "nearest" if mode == "nearest" else "linear")]
 
 
 @recipe("RoiAlign", vary=("T1",))
@@ -1202,7 +1251,8 @@ def build_case(op, opset, label, f, varied):
     case.exact_ref = np_ref is not None and (
         (op in NUMPY_PREFERRED and np.float64 in varied.values()) or
         (op in WINDOW_OPS and np.float32 not in varied.values()) or
-        (op in SPEC_OVER_ORT and label and "noop_with_empty_axes 1" in label))
+        (op in SPEC_OVER_ORT and label and "noop_with_empty_axes 1" in label) or
+        (op in SPEC_OVER_ORT_INT and any(d in INTS for d in varied.values())))
     case.varied = dict(varied)
     case.float_stage = (op, label) in FLOAT_STAGE
     return case
@@ -1386,7 +1436,7 @@ def main():
                     ins = [x.value for x in c.inputs if x.value is not None]
                     with np.errstate(all="ignore"):
                         want = [np.asarray(w) for w in c.np_ref(*ins)]
-                    refs[i] = (want, None, "numpy (spec)" if c.op in SPEC_OVER_ORT else
+                    refs[i] = (want, None, "numpy (spec)" if c.op in SPEC_OVER_ORT | SPEC_OVER_ORT_INT else
                                "numpy float64" if c.op not in WINDOW_OPS else
                                "numpy, ONNX's reference formula in double")
                     continue

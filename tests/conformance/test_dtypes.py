@@ -133,8 +133,6 @@ NUMPY_WHEN_ORT_FAILS = {"QLinearMatMul", "QLinearConv", "QuantizeLinear"}
 # (op, dtype name or "*") -> why it is not tested.
 SKIP = {
     ("StringNormalizer", "*"): "strings are out of scope",
-    ("CenterCropPad", "*"): "op not implemented by inferd (not a dtype gap; another part of issue 14)",
-    ("MaxRoiPool", "*"): "op not implemented by inferd (not a dtype gap; another part of issue 14)",
     ("Tile-5", "*"): "Tile-1 (opsets 1-5: tiles and axis inputs) not implemented: a version gap, "
                      "not a dtype gap",
     ("Upsample-6", "*"): "Upsample-1 (opsets 1-6, experimental: width_scale/height_scale) not "
@@ -347,7 +345,24 @@ def act_recipe(c, v, T):
         attrs = {"lambd": 2.0, "bias": 1.0}
         if not np.issubdtype(T, np.signedinteger):
             x = x + 3  # Shrink on unsigned: keep x - bias and x + bias in range
-    return [In(x, "T")], [(T, "T")], attrs, shrink_np if c.op == "Shrink" else None
+    return [In(x, "T")], [(T, "T")], attrs, shrink_np if c.op == "Shrink" else \
+        (lambda a: [ACT_NP[c.op](a.astype(np.float64), F32_ATTRS(attrs))]) if T in FLOATS else None
+
+
+def F32_ATTRS(attrs):
+    """Float attributes are float32 in the model: the formulas take them as such."""
+    return {k: float(np.float32(v)) for k, v in attrs.items()}
+
+
+# The activations' spec formulas, for float64 where ONNX Runtime has no double kernel.
+ACT_NP = {
+    "Elu": lambda x, a: np.where(x < 0, a["alpha"] * (np.exp(x) - 1), x),
+    "Selu": lambda x, a: a["gamma"] * np.where(x <= 0, a["alpha"] * (np.exp(x) - 1), x),
+    "Celu": lambda x, a: np.maximum(0, x) + np.minimum(0, a["alpha"] * (np.exp(x / a["alpha"]) - 1)),
+    "LeakyRelu": lambda x, a: np.where(x < 0, a["alpha"] * x, x),
+    "HardSigmoid": lambda x, a: np.clip(a["alpha"] * x + a["beta"], 0, 1),
+    "ThresholdedRelu": lambda x, a: np.where(x > a["alpha"], x, 0.0),
+}
 
 
 @recipe("IsInf", "IsNaN", vary=("T1",))
@@ -416,7 +431,9 @@ def pow_recipe(c, v, T=np.float32, T1=None):
 def variadic_recipe(c, v, T):
     shapes = [(2, 3, 4), (3, 1), (4,)] if v >= 8 else [(2, 3, 4)] * 3
     xs = [c.r(T, s) for s in shapes]
-    return [In(x, "T") for x in xs], [(T, "T")], {}
+    return [In(x, "T") for x in xs], [(T, "T")], {}, \
+        (lambda *a: [sum(np.asarray(v, np.float64) for v in a) / len(a)]) \
+        if c.op == "Mean" and T in FLOATS else None
 
 
 @recipe("PRelu")
@@ -425,7 +442,8 @@ def prelu_recipe(c, v, T):
     s = c.r(T, (3, 1) if v >= 7 else (3, 4))
     if v < 7:
         s = c.r(T, (2, 3, 4))
-    return [In(x, "T"), In(s, "T", True)], [(T, "T")], {}
+    return [In(x, "T"), In(s, "T", True)], [(T, "T")], {}, \
+        (lambda a, b: [np.where(a < 0, a.astype(np.float64) * b, a)]) if T in FLOATS else None
 
 
 @recipe("Where")
@@ -525,10 +543,24 @@ def topk_recipe(c, v, T):
         {"largest": 1, "sorted": 1} if v >= 11 else {}
 
 
+def hardmax_np(x, axis, v):
+    """Hardmax: 1 at the first maximum along axis (opset 13), or over the flattened
+    dims from axis on (before)."""
+    shape = x.shape
+    if v < 13:
+        x = x.reshape(int(np.prod(shape[:axis])), -1)
+        axis = 1
+    y = np.zeros(x.shape)
+    np.put_along_axis(y, np.expand_dims(np.argmax(x, axis=axis), axis), 1.0, axis=axis)
+    return y.reshape(shape)
+
+
 @recipe("Softmax", "LogSoftmax", "Hardmax")
 def softmax_recipe(c, v, T):
     x = c.r.perm(T, (2, 3, 4))
-    return [In(x, "T")], [(T, "T")], {"axis": 1 if v < 13 else -1}
+    axis = 1 if v < 13 else -1
+    return [In(x, "T")], [(T, "T")], {"axis": axis}, \
+        (lambda a: [hardmax_np(a, axis, v)]) if c.op == "Hardmax" else None
 
 
 @recipe("MatMul")
@@ -552,18 +584,72 @@ def einsum_recipe(c, v, T):
         {"equation": "bij,bjk->bik"}
 
 
+def conv_np(x, w, b, pads, strides, group):
+    """Conv by its definition (NCHW cross-correlation), float64."""
+    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    n, cin, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    oh, ow = (h - kh) // strides[0] + 1, (wd - kw) // strides[1] + 1
+    y = np.zeros((n, m, oh, ow)) + b.astype(np.float64)[None, :, None, None]
+    mg = m // group
+    for o in range(m):
+        g = o // mg
+        for i in range(oh):
+            for j in range(ow):
+                patch = x[:, g * cg:(g + 1) * cg, i * strides[0]:i * strides[0] + kh,
+                          j * strides[1]:j * strides[1] + kw]
+                y[:, o, i, j] += np.einsum("nchw,chw->n", patch, w[o].astype(np.float64))
+    return y
+
+
+def conv_transpose_np(x, w, b, pads, strides):
+    """ConvTranspose (group 1) by its definition: each input scatters W into the full
+    output, then the pads are cut off; float64."""
+    n, cin, h, wd = x.shape
+    _, m, kh, kw = w.shape
+    fh, fw = (h - 1) * strides[0] + kh, (wd - 1) * strides[1] + kw
+    full = np.zeros((n, m, fh, fw))
+    for i in range(h):
+        for j in range(wd):
+            full[:, :, i * strides[0]:i * strides[0] + kh, j * strides[1]:j * strides[1] + kw] += \
+                np.einsum("nc,cmhw->nmhw", x[:, :, i, j].astype(np.float64), w.astype(np.float64))
+    y = full[:, :, pads[0]:fh - pads[2], pads[1]:fw - pads[3]]
+    return y + b.astype(np.float64)[None, :, None, None]
+
+
 @recipe("Conv")
 def conv_recipe(c, v, T):
     x, w, b = c.r(T, (1, 4, 6, 7)), c.r(T, (6, 2, 3, 3)), c.r(T, (6,))
     return [In(x, "T"), In(w, "T", True), In(b, "T", True)], [(T, "T")], \
-        {"pads": [1, 0, 1, 2], "strides": [1, 2], "group": 2}
+        {"pads": [1, 0, 1, 2], "strides": [1, 2], "group": 2}, \
+        lambda a, ww, bb: [conv_np(a, ww, bb, [1, 0, 1, 2], [1, 2], 2)]
 
 
 @recipe("ConvTranspose")
 def convt_recipe(c, v, T):
     x, w, b = c.r(T, (1, 4, 5, 5)), c.r(T, (4, 3, 3, 3)), c.r(T, (3,))
     return [In(x, "T"), In(w, "T", True), In(b, "T", True)], [(T, "T")], \
-        {"strides": [2, 1], "pads": [1, 1, 0, 1]}
+        {"strides": [2, 1], "pads": [1, 1, 0, 1]}, \
+        lambda a, ww, bb: [conv_transpose_np(a, ww, bb, [1, 1, 0, 1], [2, 1])]
+
+
+def pool_np(x, op, kernel, strides, pads, p=2):
+    """AveragePool (count_include_pad 0) and LpPool by their definitions, float64; the
+    padding takes no part (LpPool's pads add zeros, which add nothing to the sum)."""
+    n, ch, h, w = x.shape
+    xd = x.astype(np.float64)
+    oh = (h + pads[0] + pads[2] - kernel[0]) // strides[0] + 1
+    ow = (w + pads[1] + pads[3] - kernel[1]) // strides[1] + 1
+    y = np.zeros((n, ch, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            h0, w0 = i * strides[0] - pads[0], j * strides[1] - pads[1]
+            win = xd[:, :, max(h0, 0):min(h0 + kernel[0], h), max(w0, 0):min(w0 + kernel[1], w)]
+            if op == "AveragePool":
+                y[:, :, i, j] = win.mean(axis=(2, 3))
+            else:
+                y[:, :, i, j] = (np.abs(win) ** p).sum(axis=(2, 3)) ** (1.0 / p)
+    return y
 
 
 @recipe("AveragePool", "MaxPool", "LpPool")
@@ -575,25 +661,64 @@ def pool_recipe(c, v, T):
     if c.op == "LpPool":
         attrs["p"] = 2
     outs = [(T, "T")]
-    return [In(x, "T")], outs, attrs
+    ref = None
+    if c.op in ("AveragePool", "LpPool") and T in FLOATS and (c.op == "LpPool" or v >= 7):
+        ref = lambda a: [pool_np(a, c.op, [3, 2], [2, 1], [1, 0, 1, 1])]
+    return [In(x, "T")], outs, attrs, ref
 
 
 @recipe("GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool")
 def gpool_recipe(c, v, T):
-    return [In(c.r(T, (2, 3, 4, 5)), "T")], [(T, "T")], {"p": 3} if c.op == "GlobalLpPool" else {}
+    ref = {"GlobalAveragePool": lambda a: [a.astype(np.float64).mean(axis=(2, 3), keepdims=True)],
+           "GlobalMaxPool": lambda a: [a.max(axis=(2, 3), keepdims=True)],
+           "GlobalLpPool": lambda a: [(np.abs(a.astype(np.float64)) ** 3).sum(
+               axis=(2, 3), keepdims=True) ** (1 / 3)]}[c.op]
+    return [In(c.r(T, (2, 3, 4, 5)), "T")], [(T, "T")], \
+        {"p": 3} if c.op == "GlobalLpPool" else {}, ref if T in FLOATS else None
 
 
 @recipe("LpNormalization", "MeanVarianceNormalization", "LRN")
 def norm1_recipe(c, v, T):
     attrs = {"LpNormalization": {"axis": 1, "p": 2}, "MeanVarianceNormalization": {},
              "LRN": {"size": 3, "alpha": 0.01, "beta": 0.6, "bias": 2.0}}[c.op]
-    return [In(c.r(T, (2, 3, 4, 5)), "T")], [(T, "T")], attrs
+    return [In(c.r(T, (2, 3, 4, 5)), "T")], [(T, "T")], attrs, \
+        (lambda a: [NORM1_NP[c.op](a.astype(np.float64))]) if T in FLOATS else None
+
+
+def lrn_np(x, size=3, alpha=0.01, beta=0.6, bias=2.0):
+    """LRN: the square sum over channels c - floor((size-1)/2) .. c + ceil((size-1)/2)."""
+    alpha, beta, bias = (float(np.float32(v)) for v in (alpha, beta, bias))
+    sq = np.zeros_like(x)
+    lo, hi = (size - 1) // 2, -(-(size - 1) // 2)
+    for ch in range(x.shape[1]):
+        sq[:, ch] = (x[:, max(ch - lo, 0):min(ch + hi, x.shape[1] - 1) + 1] ** 2).sum(axis=1)
+    return x / (bias + alpha / size * sq) ** beta
+
+
+def mvn_np(x):
+    """MeanVarianceNormalization over axes (0, 2, 3): (x - mean) / (std + 1e-9)."""
+    d = x - x.mean(axis=(0, 2, 3), keepdims=True)
+    return d / (np.sqrt((d ** 2).mean(axis=(0, 2, 3), keepdims=True)) + 1e-9)
+
+
+NORM1_NP = {
+    "LpNormalization": lambda x: x / np.sqrt((x ** 2).sum(axis=1, keepdims=True)),
+    "MeanVarianceNormalization": mvn_np,
+    "LRN": lrn_np,
+}
 
 
 @recipe("InstanceNormalization")
 def instnorm_recipe(c, v, T):
+    def ref(x, s_, b_):
+        x = x.astype(np.float64)
+        m = x.mean(axis=(2, 3), keepdims=True)
+        var = ((x - m) ** 2).mean(axis=(2, 3), keepdims=True)
+        return [(x - m) / np.sqrt(var + np.float64(np.float32(1e-3))) * s_[:, None, None] +
+                b_[:, None, None]]
     return [In(c.r(T, (2, 3, 4, 5)), "T"), In(c.r(T, (3,)), "T", True),
-            In(c.r(T, (3,)), "T", True)], [(T, "T")], {"epsilon": 1e-3}
+            In(c.r(T, (3,)), "T", True)], [(T, "T")], {"epsilon": 1e-3}, \
+        ref if T in FLOATS else None
 
 
 @recipe("BatchNormalization", vary=("T",))
@@ -910,6 +1035,62 @@ def roialign_recipe(c, v, T1):
         {"output_height": 2, "output_width": 3, "sampling_ratio": 2}
 
 
+def center_crop_pad_np(x, shape):
+    """CenterCropPad by the spec: per axis, crop (in - out) // 2 from the start, or pad
+    (out - in) // 2 zeros before."""
+    out = np.zeros(tuple(int(d) for d in shape), x.dtype)
+    src, dst = [], []
+    for i, o in zip(x.shape, out.shape):
+        if i >= o:
+            b = (i - o) // 2
+            src.append(slice(b, b + o))
+            dst.append(slice(0, o))
+        else:
+            b = (o - i) // 2
+            src.append(slice(0, i))
+            dst.append(slice(b, b + i))
+    out[tuple(dst)] = x[tuple(src)]
+    return out
+
+
+@recipe("CenterCropPad", vary=("T", "Tind"))
+def center_crop_pad_recipe(c, v, T=np.float32, Tind=np.int64):
+    x = c.r(T, (3, 4, 5))
+    return [In(x, "T"), In(np.array([2, 7, 5], Tind), "Tind", True)], [(T, "T")], {}, \
+        lambda a, shape: [center_crop_pad_np(a, shape)]
+
+
+def max_roi_pool_np(x, rois, pooled, scale):
+    """MaxRoiPool (Caffe's, which ONNX describes): corners rounded after scaling, regions
+    at least 1 wide, bin h spans floor(h * bin) to ceil((h + 1) * bin) from the corner,
+    clipped to the image; an empty bin gives 0."""
+    n, c, hh, ww = x.shape
+    ph, pw = pooled
+    out = np.zeros((len(rois), c, ph, pw))
+    for r, roi in enumerate(rois):
+        b = int(roi[0])
+        x1, y1, x2, y2 = (int(np.round(float(v) * scale)) for v in roi[1:])
+        bh, bw = max(y2 - y1 + 1, 1) / ph, max(x2 - x1 + 1, 1) / pw
+        for i in range(ph):
+            for j in range(pw):
+                h0 = min(max(int(np.floor(i * bh)) + y1, 0), hh)
+                h1 = min(max(int(np.ceil((i + 1) * bh)) + y1, 0), hh)
+                w0 = min(max(int(np.floor(j * bw)) + x1, 0), ww)
+                w1 = min(max(int(np.ceil((j + 1) * bw)) + x1, 0), ww)
+                if h1 > h0 and w1 > w0:
+                    out[r, :, i, j] = x[b, :, h0:h1, w0:w1].astype(np.float64).max(axis=(1, 2))
+    return out
+
+
+@recipe("MaxRoiPool")
+def max_roi_pool_recipe(c, v, T):
+    x = c.r(T, (2, 2, 6, 7))
+    rois = np.array([[0, 0, 0, 3, 3], [1, 1, 2, 6, 5], [0, 2, 1, 4, 5]], T)
+    return [In(x, "T"), In(rois, "T", True)], [(T, "T")], \
+        {"pooled_shape": [2, 3], "spatial_scale": 1.0}, \
+        lambda a, r: [max_roi_pool_np(a, r, (2, 3), 1.0)]
+
+
 @recipe("MaxUnpool", vary=("T1",))
 def maxunpool_recipe(c, v, T1):
     x = c.r(T1, (1, 1, 2, 2))
@@ -1059,12 +1240,27 @@ def rnn_recipe(c, v, T):
     h = 3
     ins = [In(c.r(T, (2, 1, 2), "unit"), "T"), In(c.r(T, (1, gates * h, 2), "unit"), "T", True),
            In(c.r(T, (1, gates * h, h), "unit"), "T", True)]
-    return ins, [(T, "T")], {"hidden_size": h}
+
+    def ref(x, w, r):  # the spec's equations in float64 (test_rnn_ort.reference)
+        import test_rnn_ort
+        return test_rnn_ort.reference(c.op, {"X": x, "W": w, "R": r}, {"hidden_size": h}, 1)[:1]
+    return ins, [(T, "T")], {"hidden_size": h}, ref if T in FLOATS else None
 
 
 @recipe("Col2Im")
 def col2im_recipe(c, v, T):
-    return [In(c.r(T, (1, 2 * 4, 16)), "T"), i64(5, 5), i64(2, 2)], [(T, "T")], {}
+    def ref(x, image, block):  # stride 1, no pads or dilation: add each block back
+        n, ck, _ = x.shape
+        bh, bw = (int(b) for b in block)
+        ih, iw = (int(d) for d in image)
+        bl_w = iw - bw + 1
+        y = np.zeros((n, ck // (bh * bw), ih, iw))
+        cols = x.astype(np.float64).reshape(n, -1, bh, bw, x.shape[2])
+        for l in range(x.shape[2]):
+            i, j = divmod(l, bl_w)
+            y[:, :, i:i + bh, j:j + bw] += cols[..., l]
+        return [y]
+    return [In(c.r(T, (1, 2 * 4, 16)), "T"), i64(5, 5), i64(2, 2)], [(T, "T")], {}, ref
 
 
 def random_recipe(c, v, T=None, T1=None, T2=None):

@@ -459,7 +459,8 @@ def clip_recipe(c, v, T):
         return [In(x, "T")], [(T, "T")], {"min": -1.5, "max": 2.0}
     lo, hi = (np.array(-1.5, T), np.array(2.0, T)) if T in FLOATS else \
         (np.array(-2 if np.issubdtype(T, np.signedinteger) else 1, T), np.array(4, T))
-    return [In(x, "T"), In(lo, "T", True), In(hi, "T", True)], [(T, "T")], {}
+    return [In(x, "T"), In(lo, "T", True), In(hi, "T", True)], [(T, "T")], {}, \
+        (lambda a, l, h: [np.minimum(np.maximum(a, l), h)]) if T == np.float64 else None
 
 
 REDUCE_KIND = {"ReduceLogSum": "pos", "ReduceProd": "small", "ReduceLogSumExp": "small"}
@@ -634,8 +635,8 @@ def convt_recipe(c, v, T):
 
 
 def pool_np(x, op, kernel, strides, pads, p=2):
-    """AveragePool (count_include_pad 0) and LpPool by their definitions, float64; the
-    padding takes no part (LpPool's pads add zeros, which add nothing to the sum)."""
+    """AveragePool (count_include_pad 0), MaxPool and LpPool by their definitions, float64;
+    the padding takes no part (LpPool's pads add zeros, which add nothing to the sum)."""
     n, ch, h, w = x.shape
     xd = x.astype(np.float64)
     oh = (h + pads[0] + pads[2] - kernel[0]) // strides[0] + 1
@@ -647,6 +648,8 @@ def pool_np(x, op, kernel, strides, pads, p=2):
             win = xd[:, :, max(h0, 0):min(h0 + kernel[0], h), max(w0, 0):min(w0 + kernel[1], w)]
             if op == "AveragePool":
                 y[:, :, i, j] = win.mean(axis=(2, 3))
+            elif op == "MaxPool":
+                y[:, :, i, j] = win.max(axis=(2, 3))
             else:
                 y[:, :, i, j] = (np.abs(win) ** p).sum(axis=(2, 3)) ** (1.0 / p)
     return y
@@ -662,7 +665,8 @@ def pool_recipe(c, v, T):
         attrs["p"] = 2
     outs = [(T, "T")]
     ref = None
-    if c.op in ("AveragePool", "LpPool") and T in FLOATS and (c.op == "LpPool" or v >= 7):
+    if c.op in ("AveragePool", "LpPool", "MaxPool") and T in FLOATS and \
+            (c.op != "AveragePool" or v >= 7):
         ref = lambda a: [pool_np(a, c.op, [3, 2], [2, 1], [1, 0, 1, 1])]
     return [In(x, "T")], outs, attrs, ref
 
@@ -932,24 +936,46 @@ def revseq_recipe(c, v, T):
         {"time_axis": 0, "batch_axis": 1}
 
 
+def resize_nearest_np(x, scales, legacy):
+    """Resize nearest by the spec for the recipes' scales: half_pixel coordinates with
+    round_prefer_floor (opset 11+), or asymmetric with floor when enlarging (Upsample,
+    Resize-10); data movement, so exact in any type."""
+    y = x
+    for axis, sc in enumerate(scales):
+        n_in = x.shape[axis]
+        n_out = int(np.floor(n_in * sc))
+        o = np.arange(n_out, dtype=np.float64)
+        if legacy:
+            idx = np.floor(o / sc)
+        else:
+            src = (o + 0.5) / sc - 0.5
+            idx = np.where(src - np.floor(src) == 0.5, np.floor(src), np.round(src))
+        y = np.take(y, np.clip(idx.astype(np.int64), 0, n_in - 1), axis=axis)
+    return y
+
+
 @recipe("Resize", vary=("T", "T1"))
 def resize_recipe(c, v, T=None, T1=None):
     T = T or T1
     tc = "T" if v < 11 else "T1"
     x = c.r(T, (1, 2, 3, 4))
     scales = np.array([1, 1, 2, 1.5], np.float32)
+    ref = (lambda a, *rest: [resize_nearest_np(a, [1, 1, 2, 1.5], v < 11)]) \
+        if T == np.float64 else None
     if v < 11:
-        return [In(x, tc), In(scales, None, True)], [(T, tc)], {"mode": "nearest"}
-    return [In(x, tc), In(None), In(scales, None, True)], [(T, tc)], {"mode": "nearest"}
+        return [In(x, tc), In(scales, None, True)], [(T, tc)], {"mode": "nearest"}, ref
+    return [In(x, tc), In(None), In(scales, None, True)], [(T, tc)], {"mode": "nearest"}, ref
 
 
 @recipe("Upsample")
 def upsample_recipe(c, v, T):
     x = c.r(T, (1, 2, 3, 4))
+    ref = (lambda a, *rest: [resize_nearest_np(a, [1, 1, 2, 1.5], True)]) \
+        if T == np.float64 else None
     if v < 9:
-        return [In(x, "T")], [(T, "T")], {"mode": "nearest", "scales": [1.0, 1.0, 2.0, 1.5]}
+        return [In(x, "T")], [(T, "T")], {"mode": "nearest", "scales": [1.0, 1.0, 2.0, 1.5]}, ref
     return [In(x, "T"), In(np.array([1, 1, 2, 1.5], np.float32), None, True)], [(T, "T")], \
-        {"mode": "nearest"}
+        {"mode": "nearest"}, ref
 
 
 @recipe("Shape", "Size")

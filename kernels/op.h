@@ -314,4 +314,10 @@ const op_schema_t *op_registry_find(const char *op_type, int opset);
 /* True if some opset of op_type is implemented (for "unsupported opset" messages). */
 bool op_registry_has_op(const char *op_type);
 
+/*
+ * Calls visit on every schema entry of every family, in table order (for
+ * tools that list what inferd implements, such as inferd_conformance --list-ops).
+ */
+void op_registry_visit(void (*visit)(const op_schema_t *schema, void *ctx), void *ctx);
+
 #endif

@@ -130,6 +130,15 @@ void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, 
 void matmul_i32(const int32_t *a, const int32_t *b, int32_t *y, int64_t m, int64_t k, int64_t n);
 void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64_t k, int64_t n);
 
+/* MatMul on float64, int32, int64, uint32 and uint64 (matmul_generic.c). */
+void matmul_generic(dtype_t dtype, const void *a, const void *b, void *y, int64_t m, int64_t k,
+                    int64_t n);
+
+/* Gemm on those types, with gemm_f32's arguments (matmul_generic.c). */
+void gemm_generic(dtype_t dtype, const void *a, const void *b, const void *c, void *y, int64_t m,
+                  int64_t k, int64_t n, bool trans_a, bool trans_b, float alpha, float beta,
+                  int64_t c_row_stride, int64_t c_col_stride);
+
 /*
  * Y[m, n] = alpha * op(A) x op(B) + beta * C, with op(A) of [m, k] and op(B)
  * of [k, n]; c (may be NULL) is read at c[i * c_row_stride + j * c_col_stride]

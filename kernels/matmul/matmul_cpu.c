@@ -93,14 +93,8 @@ static void multiply(dtype_t dtype, const void *a, const void *b, void *y, int64
     case DTYPE_FLOAT:
         matmul_f32(a, b, y, m, k, n, threads);
         break;
-    case DTYPE_INT32:
-        matmul_i32(a, b, y, m, k, n);
-        break;
-    case DTYPE_INT64:
-        matmul_i64(a, b, y, m, k, n);
-        break;
     default:
-        assert(!"dtype outside matmul_info");
+        matmul_generic(dtype, a, b, y, m, k, n);
     }
 }
 
@@ -237,6 +231,11 @@ status_t matmul_gemm_run(op_call_t *call, error_t *err)
     if (call->state) {
         run_packed_gemm(((const matmul_state_t *)call->state)->f32, a->data, c && p->beta != 0.0f ? c : NULL, p->beta, y->data, m,
                         n, row_stride, col_stride, call->threads);
+        return STATUS_OK;
+    }
+    if (a->dtype != DTYPE_FLOAT) {
+        gemm_generic(a->dtype, a->data, b->data, c ? c->data : NULL, y->data, m, k, n, p->trans_a,
+                     p->trans_b, p->alpha, p->beta, row_stride, col_stride);
         return STATUS_OK;
     }
     gemm_f32(a->data, b->data, c ? c->data : NULL, y->data, m, k, n, p->trans_a, p->trans_b,

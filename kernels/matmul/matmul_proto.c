@@ -4,7 +4,10 @@
 
 #include "gemm/gemm.h"
 
-#define MATMUL_DTYPES (DTYPES_FLOAT | DTYPES_INDEX)
+/* MatMul's and Gemm's (from opset 9; one kernel serves the older versions too). */
+#define MATMUL_DTYPES                                                                              \
+    (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE) | DTYPES_INDEX | DTYPE_BIT(DTYPE_UINT32) |             \
+     DTYPE_BIT(DTYPE_UINT64))
 
 static const op_info_t matmul_info = {
     .min_inputs = 2,
@@ -21,7 +24,7 @@ static const op_info_t gemm_info = {
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .input_dtypes = {MATMUL_DTYPES, MATMUL_DTYPES, MATMUL_DTYPES},
     .layout = "any",
 };
 
@@ -130,6 +133,10 @@ static status_t gemm_infer(op_call_t *call, error_t *err)
     int64_t m, k, kb, n;
     status_t st;
 
+    if (a->dtype != b->dtype || (c && c->dtype != a->dtype))
+        return op_call_fail(call, err, "A is %s, B %s and C %s; all must have the same type",
+                            dtype_name(a->dtype), dtype_name(b->dtype),
+                            c ? dtype_name(c->dtype) : "absent");
     if (a->rank != 2 || b->rank != 2)
         return op_call_fail(call, err, "A %s and B %s must both be 2-D",
                             shape_format(a->rank, a->dims, sa, sizeof sa),

@@ -43,6 +43,7 @@ void pool_max_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t
  * quantized convolutions, engine/fuse_qdq.c). Padding never wins a max, as
  * in the float loop: only the window's in-image taps are read.
  */
+/* clang-format off: it cannot lay out the _Pragma inside the macro */
 #define POOL_MAX_NHWC_8(name, type, lowest)                                                        \
     static void name(const pool_window_t *w, const pool_span_t *spans, int64_t batch, int64_t c,   \
                      const type *x, type *y, int threads)                                          \
@@ -74,6 +75,8 @@ void pool_max_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t
             }                                                                                      \
         }                                                                                          \
     }
+
+/* clang-format on */
 
 POOL_MAX_NHWC_8(pool_max_nhwc_u8, uint8_t, 0)
 POOL_MAX_NHWC_8(pool_max_nhwc_s8, int8_t, -128)

@@ -88,7 +88,7 @@ static status_t qadd_run(op_call_t *call, error_t *err)
     /* Clamp before rounding, in the unshifted domain: keeps the magic rounding in range. */
     qlo = (float)(lo - zy);
     qhi = (float)(hi - zy);
-#pragma omp parallel for num_threads(call->threads > 1 && chunks > 1 ? call->threads : 1)         \
+#pragma omp parallel for num_threads(call->threads > 1 && chunks > 1 ? call->threads : 1)          \
     schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
         const int64_t i0 = c * QADD_CHUNK, i1 = i0 + QADD_CHUNK < n ? i0 + QADD_CHUNK : n;

@@ -163,12 +163,12 @@ static void run_fallback(op_call_t *call)
     (void)fallback_space(call, &x, &y, &fast);
     x.data = (uint8_t *)call->workspace + fast;
     y.data = (uint8_t *)x.data + align_up((size_t)tensor_numel(&x));
-    layout_transpose_u8(xin->dims[0], xin->dims[1] * xin->dims[2], xin->dims[3], xin->data,
-                        x.data, call->threads);
+    layout_transpose_u8(xin->dims[0], xin->dims[1] * xin->dims[2], xin->dims[3], xin->data, x.data,
+                        call->threads);
     nchw_call(call, &x, &y, inputs, &nc);
     quant_fast_run(&nc);
-    layout_transpose_u8(y.dims[0], y.dims[1], y.dims[2] * y.dims[3], y.data,
-                        call->outputs[0].data, call->threads);
+    layout_transpose_u8(y.dims[0], y.dims[1], y.dims[2] * y.dims[3], y.data, call->outputs[0].data,
+                        call->threads);
 }
 
 static dnnl_engine_t cpu_engine;
@@ -279,8 +279,8 @@ static void create_primitive(const op_call_t *call, qdnnl_prepared_t *prep)
      * QUANT_DNNL_OFF_ENV set: the fallback everywhere (tests, measurements).
      */
     if (!qgemm_has_vnni() || getenv(QUANT_DNNL_OFF_ENV) || cpu_engine_status != dnnl_success ||
-        nchw_views(call, &xv, &yv, &g, NULL) ||
-        weights_have_zero_points(w_zp) || !w->data || (bias && bias->dtype != DTYPE_INT32))
+        nchw_views(call, &xv, &yv, &g, NULL) || weights_have_zero_points(w_zp) || !w->data ||
+        (bias && bias->dtype != DTYPE_INT32))
         return;
     win = &g.win;
     src_d[0] = dst_d[0] = g.batch;
@@ -299,7 +299,8 @@ static void create_primitive(const op_call_t *call, qdnnl_prepared_t *prep)
     for (int i = 0; i < 2; i++) {
         const int j = i + 1; /* geometry axis 0 is the padded depth */
         const int64_t extent = (win->kernel[j] - 1) * win->dilation[j] + 1;
-        const int64_t r = (win->cols[j] - 1) * win->stride[j] + extent - win->image[j] - win->pad[j];
+        const int64_t r =
+            (win->cols[j] - 1) * win->stride[j] + extent - win->image[j] - win->pad[j];
         src_d[2 + i] = win->image[j];
         dst_d[2 + i] = win->cols[j];
         w_d[w_ndims - 2 + i] = win->kernel[j];
@@ -340,11 +341,9 @@ static void create_primitive(const op_call_t *call, qdnnl_prepared_t *prep)
         ds = dnnl_primitive_attr_set_output_scales(attr, n_scales, n_scales > 1 ? 1 << 1 : 0,
                                                    scales);
     if (ds == dnnl_success && prep->zx != 0)
-        ds = dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0,
-                                                 &DNNL_RUNTIME_S32_VAL);
+        ds = dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &DNNL_RUNTIME_S32_VAL);
     if (ds == dnnl_success && prep->zy != 0)
-        ds = dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0,
-                                                 &DNNL_RUNTIME_S32_VAL);
+        ds = dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, &DNNL_RUNTIME_S32_VAL);
     if (ds == dnnl_success)
         ds = dnnl_post_ops_create(&ops);
     if (ds == dnnl_success && p->relu)

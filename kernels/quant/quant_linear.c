@@ -92,7 +92,8 @@ static void quantize_per_tensor_8(const float *x, int64_t n, float scale, int32_
                                   bool is_signed, void *y, int threads)
 {
     const int64_t chunks = (n + QUANT_LINEAR_CHUNK - 1) / QUANT_LINEAR_CHUNK;
-    const float lo = (float)((is_signed ? -128 : 0) - zp), hi = (float)((is_signed ? 127 : 255) - zp);
+    const float lo = (float)((is_signed ? -128 : 0) - zp),
+                hi = (float)((is_signed ? 127 : 255) - zp);
 
 #pragma omp parallel for num_threads(threads > 1 && chunks > 1 ? threads : 1) schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
@@ -126,8 +127,8 @@ status_t quantize_linear_run(op_call_t *call, error_t *err)
     if (x->dtype == DTYPE_FLOAT && tensor_numel(scale) == 1 &&
         (y->dtype == DTYPE_UINT8 || y->dtype == DTYPE_INT8)) {
         quantize_per_tensor_8(x->data, tensor_numel(x), sc[0],
-                              zp ? quant_load(zp->dtype, zp->data, 0) : 0,
-                              y->dtype == DTYPE_INT8, y->data, call->threads);
+                              zp ? quant_load(zp->dtype, zp->data, 0) : 0, y->dtype == DTYPE_INT8,
+                              y->data, call->threads);
         return STATUS_OK;
     }
     QUANT_FOR_EACH(&l, {

@@ -20,6 +20,21 @@
  * QLinearConv's bias means); Gemm has alpha = beta = 1 and no transA; the
  * intermediate values have no other reader and are not graph outputs.
  *
+ * A residual Add between quantized tensors,
+ *
+ *   DequantizeLinear(a), DequantizeLinear(b) -> Add [-> Relu] -> QuantizeLinear
+ *
+ * (all per tensor, a and b not constants), becomes inferd.QLinearAdd
+ * (kernels/quant/quant_add.c) on the 8-bit tensors; it runs after the Conv
+ * fusion, which has by then made the Q producing a and b part of the
+ * convolutions. Its kernel takes equal shapes only, which a residual
+ * connection has.
+ *
+ * And DequantizeLinear -> MaxPool -> QuantizeLinear with the same per-tensor
+ * scale and zero point on both sides is the MaxPool on the 8-bit tensor
+ * itself (Q(max(DQ(x))) = max(x): DQ and Q are monotonic and Q(DQ(x)) = x
+ * for the same parameters); MaxPool takes int8 and uint8.
+ *
  * The pass runs before the constant DequantizeLinear nodes are folded
  * (compile.c keeps them for it), and they are folded after it.
  */
@@ -223,9 +238,85 @@ static status_t match_matmul(graph_t *g, const int *consumers, graph_node_t *nod
     return fuse_node(g, consumers, node, false, err);
 }
 
+/* Inputs of inferd.QLinearAdd (quant_add.c). */
+enum { ADD_A, ADD_AS, ADD_AZ, ADD_B, ADD_BS, ADD_BZ, ADD_YS, ADD_YZ, ADD_COUNT };
+
+static status_t match_add(graph_t *g, const int *consumers, graph_node_t *node, error_t *err)
+{
+    graph_node_t *a_dq, *b_dq, *relu, *q;
+    quant_params_t *p;
+    int inputs[ADD_COUNT], out;
+
+    if (node->n_inputs != 2 || node->n_outputs != 1)
+        return STATUS_OK;
+    a_dq = fuse_producer(g, node->inputs[0], "DequantizeLinear");
+    b_dq = fuse_producer(g, node->inputs[1], "DequantizeLinear");
+    if (!a_dq || !b_dq || !per_tensor(g, a_dq) || !per_tensor(g, b_dq) ||
+        constant(g, a_dq->inputs[0]) || constant(g, b_dq->inputs[0]))
+        return STATUS_OK;
+    out = node->outputs[0];
+    relu = fuse_sole_consumer(g, consumers, out, "Relu");
+    if (relu)
+        out = relu->outputs[0];
+    q = fuse_sole_consumer(g, consumers, out, "QuantizeLinear");
+    if (!q || !per_tensor(g, q))
+        return STATUS_OK;
+    p = arena_alloc(&g->arena, sizeof *p);
+    if (!p)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory fusing QDQ nodes");
+    memset(p, 0, sizeof *p);
+    p->axis = 1;
+    p->output_dtype = DTYPE_UNDEFINED;
+    p->relu = relu != NULL;
+    inputs[ADD_A] = a_dq->inputs[0];
+    inputs[ADD_AS] = a_dq->inputs[1];
+    inputs[ADD_AZ] = a_dq->inputs[2];
+    inputs[ADD_B] = b_dq->inputs[0];
+    inputs[ADD_BS] = b_dq->inputs[1];
+    inputs[ADD_BZ] = b_dq->inputs[2];
+    inputs[ADD_YS] = q->inputs[1];
+    inputs[ADD_YZ] = q->inputs[2];
+    node->removed = true;
+    if (relu)
+        relu->removed = true;
+    return fuse_rewrite(g, q, &quant_fused_add_schema, p, ADD_COUNT, inputs, err);
+}
+
+/* The same per-tensor scale and zero point (values, not names). */
+static bool same_qparams(const graph_t *g, const graph_node_t *a, const graph_node_t *b)
+{
+    const tensor_t *sa = constant(g, a->inputs[1]), *sb = constant(g, b->inputs[1]);
+    const tensor_t *za = constant(g, a->inputs[2]), *zb = constant(g, b->inputs[2]);
+
+    return *(const float *)sa->data == *(const float *)sb->data && za->dtype == zb->dtype &&
+           quant_load(za->dtype, za->data, 0) == quant_load(zb->dtype, zb->data, 0);
+}
+
+static status_t match_max_pool(graph_t *g, const int *consumers, graph_node_t *node, error_t *err)
+{
+    graph_node_t *dq, *q;
+    int inputs[1];
+
+    if (node->n_inputs != 1 || node->n_outputs != 1)
+        return STATUS_OK;
+    dq = fuse_producer(g, node->inputs[0], "DequantizeLinear");
+    q = fuse_sole_consumer(g, consumers, node->outputs[0], "QuantizeLinear");
+    if (!dq || !q || !per_tensor(g, dq) || !per_tensor(g, q) || !same_qparams(g, dq, q) ||
+        constant(g, dq->inputs[0]))
+        return STATUS_OK;
+    inputs[0] = dq->inputs[0];
+    node->removed = true;
+    return fuse_rewrite(g, q, node->schema, node->params, 1, inputs, err);
+}
+
 status_t fuse_qdq(graph_t *g, error_t *err)
 {
     status_t st = fuse_each(g, "Conv", match_conv, err);
+
+    if (!st)
+        st = fuse_each(g, "Add", match_add, err);
+    if (!st)
+        st = fuse_each(g, "MaxPool", match_max_pool, err);
 
     if (!st)
         st = fuse_each(g, "MatMul", match_matmul, err);

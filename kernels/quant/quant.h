@@ -49,6 +49,16 @@ extern const op_kernel_t qlinear_conv_kernel;
 /* The fused QDQ ops (quant_fused.c), made only by engine/fuse_qdq.c. */
 extern const op_schema_t quant_fused_conv_schema;
 extern const op_schema_t quant_fused_matmul_schema;
+/* inferd.QLinearAdd (quant_add.c): DQ(a), DQ(b) -> Add [-> Relu] -> Q, equal shapes. */
+extern const op_schema_t quant_fused_add_schema;
+/*
+ * inferd.QLinearConvNHWC (quant_dnnl.c): inferd.QLinearConv with an 8-bit
+ * output on channels-last tensors, made by engine/layout.c; oneDNN's int8
+ * convolution, or inferd's qgemm where oneDNN has only reference code.
+ */
+extern const op_schema_t quant_nhwc_conv_schema;
+/* Plans whose inferd.QLinearConvNHWC fell back from oneDNN to the qgemm. */
+int quant_dnnl_fallbacks(void);
 
 /*
  * How each element of x finds its scale and zero point: x viewed as

@@ -11,10 +11,13 @@
  * double) exact);
  *   - a half initializer is converted to float once, for the readers that
  *     want float; a reader whose kernel packs half weights itself
- *     (op_kernel_t.half_inputs) keeps the half tensor, so its weights
- *     can stay at half size (no kernel sets it yet: every half weight is
- *     widened to float, and a half model's weights take as much memory as
- *     its float twin's);
+ *     (op_kernel_t.half_inputs: MatMul, Gemm and FusedMatMul's B, Conv and
+ *     ConvNHWC's W) keeps the half tensor, so its weights stay at half size:
+ *     the GEMM keeps its packed B half and widens one K block at a time
+ *     (kernels/gemm/gemm.c), Winograd widens a panel of taps before its
+ *     transform. Where such a kernel leaves the weights (pack returns no
+ *     state: a Gemm with transA, a grouped convolution), the engine widens
+ *     them then (compile.c's pack_weights);
  *   - every other value a model declares half is float from then on, and a
  *     graph output declared half gets a Cast back to its type.
  *

@@ -262,6 +262,11 @@ const op_kernel_t conv_kernel = {
     .infer = conv_infer,
     .run = conv_run,
     .batch_inputs = 1u << 0,
+    /*
+     * Half weights stay half for the channels-last rewrite (ConvNHWC packs
+     * them as they are); a Conv left in NCHW has them widened at pack time.
+     */
+    .half_inputs = 1u << 1,
 };
 
 const op_kernel_t conv_transpose_kernel = {

@@ -85,6 +85,17 @@ status_t matmul_gemm_pack(const op_call_t *call, void **state, error_t *err);
 status_t fused_matmul_pack(const op_call_t *call, void **state, error_t *err);
 void matmul_release(void *state);
 
+/*
+ * A half B (float16 or bfloat16, a weight the half pass kept: op.h's
+ * half_inputs) multiplies a float A; the product is float. Packed, it stays
+ * half and gemm_run widens it a K block at a time; unpacked (a product
+ * folded at compile time), run widens it whole into the workspace. rows is
+ * the product's row count. Sets call->workspace_size for either.
+ */
+void matmul_set_workspace(op_call_t *call, int64_t rows);
+/* B's elements as floats: b's own, or widened into call->workspace. */
+const float *matmul_b_floats(const op_call_t *call, const tensor_t *b);
+
 /* CPU implementations (matmul_cpu.c). */
 status_t matmul_run(op_call_t *call, error_t *err);
 status_t matmul_gemm_run(op_call_t *call, error_t *err);

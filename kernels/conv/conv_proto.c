@@ -255,12 +255,26 @@ static status_t conv_transpose_infer(op_call_t *call, error_t *err)
     return st ? st : check_workspace(call, &g, conv_transpose_f32_workspace(&g), err);
 }
 
+/*
+ * Conv packs nothing (ConvNHWC does, after the channels-last rewrite); a
+ * Conv left in NCHW with half weights returns no state here, so the engine
+ * widens them for conv_run (op.h's half_inputs).
+ */
+static status_t conv_pack_none(const op_call_t *call, void **state, error_t *err)
+{
+    (void)call;
+    (void)err;
+    *state = NULL;
+    return STATUS_OK;
+}
+
 const op_kernel_t conv_kernel = {
     .name = "Conv",
     .info = &conv_info,
     .params_size = sizeof(conv_params_t),
     .infer = conv_infer,
     .run = conv_run,
+    .pack = conv_pack_none,
     .batch_inputs = 1u << 0,
     /*
      * Half weights stay half for the channels-last rewrite (ConvNHWC packs

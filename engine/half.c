@@ -27,10 +27,13 @@
  * Cast to a half type still rounds (it is kept, followed by the widening
  * Cast), so values a model rounds to half on purpose stay rounded.
  *
+ * Half by construction too: a ConstantOfShape of a half value, an EyeLike
+ * or a random op whose dtype attribute is half (their kernels write halves).
+ *
  * Limits: a CastLike rounds to half only when its second input is half by
- * construction (not when it is computed from half values); ops whose dtype
- * attribute asks for a half output (EyeLike, the random ops) and a
- * ConstantOfShape of a half value run only where their kernels take halves.
+ * construction (not when it is computed from half values); a RandomLike op
+ * or Bernoulli without a dtype attribute, reading a half input, draws in
+ * float without rounding to half.
  */
 #include "half_pass.h"
 
@@ -39,7 +42,10 @@
 #include <string.h>
 
 #include "cast/cast.h"
+#include "constant/constant.h"
+#include "eyelike/eyelike.h"
 #include "half.h"
+#include "random/random.h"
 
 /* A new value copying v's declared shape, named after it; -1 when out of memory. */
 static int add_value_like(graph_t *g, int v, const char *suffix, dtype_t dtype)
@@ -135,6 +141,19 @@ static dtype_t native_half(const graph_t *g, const graph_node_t *node, int k, co
     }
     if (strcmp(node->op_type, "CastLike") == 0 && node->n_inputs > 1 && node->inputs[1] >= 0)
         return half[node->inputs[1]];
+    /* Ops that make a half output of their own (a dtype attribute, a half value): */
+    if (strcmp(node->op_type, "ConstantOfShape") == 0) {
+        const constant_of_shape_params_t *p = node->params;
+        return dtype_is_half(p->dtype) ? p->dtype : DTYPE_UNDEFINED;
+    }
+    if (strcmp(node->op_type, "EyeLike") == 0) {
+        const eyelike_params_t *p = node->params;
+        return dtype_is_half(p->dtype) ? p->dtype : DTYPE_UNDEFINED;
+    }
+    if (node->schema->kernel == &random_kernel) {
+        const random_params_t *p = node->params;
+        return dtype_is_half(p->dtype) ? p->dtype : DTYPE_UNDEFINED;
+    }
     (void)g;
     return DTYPE_UNDEFINED;
 }

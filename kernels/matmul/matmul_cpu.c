@@ -108,7 +108,7 @@ static void multiply(dtype_t dtype, const void *a, const void *b, void *y, int64
 status_t matmul_run(op_call_t *call, error_t *err)
 {
     const tensor_t *a = call->inputs[0], *b = call->inputs[1];
-    const char *pa = a->data, *pb = (const char *)matmul_b_floats(call, b);
+    const char *pa = a->data, *pb;
     char *py = call->outputs[0].data;
     matmul_shape_t s;
     const char *why;
@@ -121,6 +121,8 @@ status_t matmul_run(op_call_t *call, error_t *err)
         run_packed(call, a->data, call->outputs[0].data, tensor_numel(&call->outputs[0]), NULL);
         return STATUS_OK;
     }
+    /* A half B unpacked (a product folded at compile time) is widened into the workspace. */
+    pb = (const char *)matmul_b_floats(call, b);
     ok = matmul_shape(a, b, &s, &why);
     assert(ok);
     (void)ok;

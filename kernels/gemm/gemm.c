@@ -453,6 +453,45 @@ static int tile_rows(const gemm_micro_t *k, int64_t left)
     return (int)min64(k->mr, left);
 }
 
+/*
+ * K rows of a half B widened at a time for a task of one row tile (a
+ * batch-1 product): nothing reuses the widened panels there, so they are
+ * widened in slices that stay in L1 (2 panels x 128 x 16 floats, 16 KB)
+ * and read back at once, rather than a whole K block written out to L2 and
+ * read back from there. Measured on a Zen 5 (24 products 768x3072 and back
+ * at M = 1): see docs/performance.md.
+ */
+#define GEMM_HALF_SLICE_K 128
+
+/*
+ * One row tile (t->a, t->c, t->mr set) times the panels [jp, jp + step) of
+ * a half B over K rows [p0, p0 + kc), slice by slice through wide; t's kc,
+ * b, ldp, first and last are the caller's again on return.
+ */
+static void run_half_slices(gemm_tile_t *t, const gemm_b_t *b, int64_t jp, int64_t step, int64_t p0,
+                            int64_t kc, float *wide, const gemm_micro_t *kernel)
+{
+    const gemm_tile_t whole = *t;
+
+    for (int64_t q0 = 0; q0 < kc; q0 += GEMM_HALF_SLICE_K) {
+        int64_t len = min64(GEMM_HALF_SLICE_K, kc - q0);
+        for (int64_t s = 0; s < step; s++)
+            half_to_float_n(b->dtype, b->half + ((jp + s) * b->k + p0 + q0) * GEMM_NR,
+                            wide + s * len * GEMM_NR, len * GEMM_NR);
+        t->b = wide;
+        t->ldp = len * GEMM_NR;
+        t->a = whole.a + q0;
+        t->kc = len;
+        t->first = whole.first && q0 == 0;
+        t->last = whole.last && q0 + len == kc;
+        kernel->fn(t);
+    }
+    t->kc = whole.kc;
+    t->a = whole.a;
+    t->first = whole.first;
+    t->last = whole.last;
+}
+
 /* Task number task of bl: its rows, all of K block by block, its panels. */
 static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
                      const gemm_epilogue_t *ep, const blocking_t *bl, int64_t task, float *slot,
@@ -483,6 +522,16 @@ static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, 
         /* The kernel's panels per tile, as long as the task has that many left. */
         for (int64_t jp = pan0; jp < pan1; jp += kernel->panels) {
             int64_t col = jp * GEMM_NR, step = min64(kernel->panels, pan1 - jp);
+            if (b->half && rows <= kernel->mr && kc > 0) {
+                t.nr = (int)min64(step * GEMM_NR, b->n - col);
+                t.bias = ep->bias ? ep->bias + col : NULL;
+                t.a = ablock;
+                t.mr = tile_rows(kernel, rows);
+                t.c = c + row0 * ldc + col;
+                t.residual = ep->residual ? ep->residual + row0 * ep->ld_residual + col : NULL;
+                run_half_slices(&t, b, jp, step, p0, kc, wide, kernel);
+                continue;
+            }
             if (b->half) {
                 /* Widened once here, read by every row tile of the task below. */
                 for (int64_t s = 0; s < step; s++)

@@ -59,8 +59,10 @@ static status_t start_worker(batcher_t *b, int i, error_t *err)
     batcher_worker_t *w = &b->workers[i];
     status_t st;
 
+    const backend_instance_t instance = {.threads = b->cfg.threads_per_instance, .device = -1};
+
     w->b = b;
-    st = engine_context_create(b->model, b->cfg.threads_per_instance, &w->ctx, err);
+    st = backend_context_create(b->model, &instance, &w->ctx, err);
     if (!st)
         st = batcher_batch_init(&w->batch, &b->cfg, err);
     if (st)
@@ -71,7 +73,7 @@ static status_t start_worker(batcher_t *b, int i, error_t *err)
     return STATUS_OK;
 }
 
-status_t batcher_create(engine_model_t *model, const batcher_config_t *cfg, batcher_t **out,
+status_t batcher_create(backend_model_t *model, const batcher_config_t *cfg, batcher_t **out,
                         error_t *err)
 {
     batcher_t *b = NULL;
@@ -191,7 +193,7 @@ void batcher_free(batcher_t *b)
         return;
     batcher_drain(b);
     for (int i = 0; b->workers && i < b->n_workers; i++) {
-        engine_context_free(b->workers[i].ctx);
+        backend_context_free(b->workers[i].ctx);
         batcher_stage_free(&b->workers[i].stage);
         batcher_batch_free(&b->workers[i].batch);
     }

@@ -5,7 +5,7 @@
  * of the highest priority and add compatible ones (same non-batch dims) up
  * to max_batch_size, preferring a preferred size, waiting at most
  * max_queue_delay_us for company. Each worker owns an engine context (its
- * own arena) on the one shared, immutable engine_model_t; the batch's
+ * own arena) on the one shared, immutable backend_model_t; the batch's
  * outputs are split back to each request exactly.
  */
 #ifndef INFERD_BATCHER_H
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "backend.h"
 #include "request.h"
 
 #define BATCHER_MAX_PREFERRED       16
@@ -74,7 +74,7 @@ typedef struct batcher batcher_t;
  * Creates the batcher and starts cfg->instance_count workers on model.
  * model must outlive the batcher. The caller owns *out (batcher_free).
  */
-status_t batcher_create(engine_model_t *model, const batcher_config_t *cfg, batcher_t **out,
+status_t batcher_create(backend_model_t *model, const batcher_config_t *cfg, batcher_t **out,
                         error_t *err);
 
 /*

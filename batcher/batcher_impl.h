@@ -21,7 +21,7 @@
 
 typedef struct batcher_worker {
     batcher_t *b;
-    engine_context_t *ctx;
+    backend_context_t *ctx;
     batcher_stage_t stage;
     batcher_batch_t batch;
     pthread_t thread;
@@ -29,7 +29,7 @@ typedef struct batcher_worker {
 } batcher_worker_t;
 
 struct batcher {
-    engine_model_t *model;
+    backend_model_t *model;
     batcher_config_t cfg;
 
     pthread_mutex_t lock;

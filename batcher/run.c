@@ -14,7 +14,7 @@ void batcher_stage_free(batcher_stage_t *stage)
 }
 
 /* Concatenates input i of every request in the batch into the stage, along dim 0. */
-static status_t stage_input(const engine_model_t *model, batcher_stage_t *stage,
+static status_t stage_input(const backend_model_t *model, batcher_stage_t *stage,
                             const batcher_batch_t *batch, int i, tensor_t *out, error_t *err)
 {
     const request_t *lead = batch->reqs[0];
@@ -29,7 +29,7 @@ static status_t stage_input(const engine_model_t *model, batcher_stage_t *stage,
         if (!stage->data[i])
             return error_set(err, STATUS_OUT_OF_MEMORY,
                              "out of memory staging input '%s' for a batch of %" PRId64 " rows",
-                             engine_model_input(model, i)->name, batch->rows);
+                             backend_model_input(model, i)->name, batch->rows);
         stage->capacity[i] = need;
     }
     *out = lead->inputs[i];
@@ -45,7 +45,7 @@ static status_t stage_input(const engine_model_t *model, batcher_stage_t *stage,
 }
 
 /*
- * When a batch's run may give up (in a loop: engine_context_set_deadline):
+ * When a batch's run may give up (in a loop: backend_context_set_deadline):
  * once every request in it is past its deadline, 0 if any has none.
  */
 static int64_t batch_deadline(const batcher_batch_t *batch)
@@ -62,9 +62,9 @@ static int64_t batch_deadline(const batcher_batch_t *batch)
 }
 
 /* Runs the model once for the whole batch; *outs then belong to ctx. */
-static status_t execute(const engine_model_t *model, engine_context_t *ctx, batcher_stage_t *stage,
-                        bool batched, const batcher_batch_t *batch, const tensor_t **outs,
-                        error_t *err)
+static status_t execute(const backend_model_t *model, backend_context_t *ctx,
+                        batcher_stage_t *stage, bool batched, const batcher_batch_t *batch,
+                        const tensor_t **outs, error_t *err)
 {
     tensor_t staged[REQUEST_MAX_TENSORS];
     const request_t *lead = batch->reqs[0];
@@ -80,18 +80,18 @@ static status_t execute(const engine_model_t *model, engine_context_t *ctx, batc
         }
         inputs = staged;
     }
-    engine_context_set_deadline(ctx, batch_deadline(batch));
-    st = engine_context_run(ctx, inputs, lead->n_inputs, outs, err);
+    backend_context_set_deadline(ctx, batch_deadline(batch));
+    st = backend_context_run(ctx, inputs, lead->n_inputs, outs, err);
     if (st || !batched)
         return st;
     /* Splitting by rows is only right if every output is batched like the inputs. */
-    for (int k = 0; k < engine_model_output_count(model); k++) {
+    for (int k = 0; k < backend_model_output_count(model); k++) {
         const tensor_t *o = &(*outs)[k];
         if (o->rank < 1 || o->dims[0] != batch->rows)
             return error_set(err, STATUS_INTERNAL,
                              "model output '%s' has shape %s, not batch size %" PRId64
                              " first: it cannot be split between requests",
-                             engine_model_output(model, k)->name,
+                             backend_model_output(model, k)->name,
                              shape_format(o->rank, o->dims, shape, sizeof shape), batch->rows);
     }
     return STATUS_OK;
@@ -101,10 +101,10 @@ static status_t execute(const engine_model_t *model, engine_context_t *ctx, batc
  * Gives req its part of every output: rows from first_row on when batched,
  * the whole tensor otherwise. Data is copied only for outputs in its mask.
  */
-static status_t copy_outputs(const engine_model_t *model, const tensor_t *outs, bool batched,
+static status_t copy_outputs(const backend_model_t *model, const tensor_t *outs, bool batched,
                              int64_t first_row, request_t *req, error_t *err)
 {
-    int n_outputs = engine_model_output_count(model);
+    int n_outputs = backend_model_output_count(model);
 
     req->n_outputs = n_outputs;
     for (int k = 0; k < n_outputs; k++) {
@@ -126,14 +126,14 @@ static status_t copy_outputs(const engine_model_t *model, const tensor_t *outs, 
             req->n_outputs = 0;
             return error_set(err, STATUS_OUT_OF_MEMORY,
                              "out of memory copying output '%s' (%zu bytes)",
-                             engine_model_output(model, k)->name, bytes);
+                             backend_model_output(model, k)->name, bytes);
         }
         memcpy(t->data, (const char *)o->data + offset, bytes);
     }
     return STATUS_OK;
 }
 
-bool batcher_run(const engine_model_t *model, engine_context_t *ctx, batcher_stage_t *stage,
+bool batcher_run(const backend_model_t *model, backend_context_t *ctx, batcher_stage_t *stage,
                  bool batched, batcher_batch_t *batch)
 {
     const tensor_t *outs = NULL;

@@ -29,7 +29,7 @@ void batcher_stage_free(batcher_stage_t *stage);
  * inputs; several run from the stage. Returns true when the model ran; the
  * batch keeps its requests, which the caller still has to hand back.
  */
-bool batcher_run(const engine_model_t *model, engine_context_t *ctx, batcher_stage_t *stage,
+bool batcher_run(const backend_model_t *model, backend_context_t *ctx, batcher_stage_t *stage,
                  bool batched, batcher_batch_t *batch);
 
 #endif

@@ -2,10 +2,10 @@
 
 #include <inttypes.h>
 
-status_t batcher_config_check(const engine_model_t *model, const batcher_config_t *cfg,
+status_t batcher_config_check(const backend_model_t *model, const batcher_config_t *cfg,
                               error_t *err)
 {
-    int n_inputs = engine_model_input_count(model), n_outputs = engine_model_output_count(model);
+    int n_inputs = backend_model_input_count(model), n_outputs = backend_model_output_count(model);
 
     if (cfg->max_batch_size < 0 || cfg->max_batch_size > BATCHER_MAX_BATCH_SIZE)
         return error_set(err, STATUS_INVALID_ARGUMENT, "max_batch_size %d is outside 0..%d",
@@ -48,7 +48,7 @@ status_t batcher_config_check(const engine_model_t *model, const batcher_config_
                          "the model has %d inputs and %d outputs; a request carries at most %d",
                          n_inputs, n_outputs, REQUEST_MAX_TENSORS);
     for (int i = 0; cfg->max_batch_size > 0 && i < n_inputs; i++) {
-        const engine_io_t *io = engine_model_input(model, i);
+        const engine_io_t *io = backend_model_input(model, i);
         if (io->rank < 1 || io->dims[0] != -1)
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "max_batch_size %d needs a dynamic first dim on every input, and "
@@ -81,10 +81,10 @@ static status_t check_input(const engine_io_t *io, const tensor_t *t, error_t *e
 }
 
 /* With batching, every input starts with the same batch dim of 1 .. max_batch_size. */
-static status_t check_batch_dim(const engine_model_t *model, const batcher_config_t *cfg,
+static status_t check_batch_dim(const backend_model_t *model, const batcher_config_t *cfg,
                                 const request_t *req, int i, error_t *err)
 {
-    const char *name = engine_model_input(model, i)->name;
+    const char *name = backend_model_input(model, i)->name;
     const tensor_t *t = &req->inputs[i];
 
     if (t->rank < 1)
@@ -98,14 +98,14 @@ static status_t check_batch_dim(const engine_model_t *model, const batcher_confi
     if (i > 0 && t->dims[0] != req->inputs[0].dims[0])
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "input '%s' has batch dim %" PRId64 " but input '%s' has %" PRId64, name,
-                         t->dims[0], engine_model_input(model, 0)->name, req->inputs[0].dims[0]);
+                         t->dims[0], backend_model_input(model, 0)->name, req->inputs[0].dims[0]);
     return STATUS_OK;
 }
 
-status_t batcher_request_check(const engine_model_t *model, const batcher_config_t *cfg,
+status_t batcher_request_check(const backend_model_t *model, const batcher_config_t *cfg,
                                const request_t *req, error_t *err)
 {
-    int n_inputs = engine_model_input_count(model);
+    int n_inputs = backend_model_input_count(model);
     status_t st;
 
     if (!req->done)
@@ -121,7 +121,7 @@ status_t batcher_request_check(const engine_model_t *model, const batcher_config
         return error_set(err, STATUS_INVALID_ARGUMENT, "timeout %" PRId64 " us is negative",
                          req->timeout_us);
     for (int i = 0; i < n_inputs; i++) {
-        st = check_input(engine_model_input(model, i), &req->inputs[i], err);
+        st = check_input(backend_model_input(model, i), &req->inputs[i], err);
         if (!st && cfg->max_batch_size > 0)
             st = check_batch_dim(model, cfg, req, i, err);
         if (st)

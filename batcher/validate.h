@@ -8,7 +8,7 @@
 #include "batcher.h"
 
 /* STATUS_INVALID_ARGUMENT unless cfg is usable for model. */
-status_t batcher_config_check(const engine_model_t *model, const batcher_config_t *cfg,
+status_t batcher_config_check(const backend_model_t *model, const batcher_config_t *cfg,
                               error_t *err);
 
 /*
@@ -18,7 +18,7 @@ status_t batcher_config_check(const engine_model_t *model, const batcher_config_
  * timeout >= 0. Dtypes and declared dims are left to the engine, so a
  * mismatch fails only the batch it runs in.
  */
-status_t batcher_request_check(const engine_model_t *model, const batcher_config_t *cfg,
+status_t batcher_request_check(const backend_model_t *model, const batcher_config_t *cfg,
                                const request_t *req, error_t *err);
 
 #endif

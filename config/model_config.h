@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "batcher.h"
-#include "engine.h"
+#include "backend.h"
 
 #define MODEL_NAME_MAX            128
 #define MODEL_CONFIG_MAX_IO       64
@@ -70,6 +70,11 @@ typedef struct model_config {
     version_policy_t version_policy;
     warmup_config_t warmup[MODEL_CONFIG_MAX_WARMUP];
     int n_warmup;
+    /*
+     * "precision": "fp32" (default) or "bf16", passed to the engine at load;
+     * bf16 falls back to fp32 on a CPU without AVX512_BF16 (engine.h).
+     */
+    engine_precision_t precision;
 } model_config_t;
 
 /*
@@ -90,7 +95,7 @@ status_t model_config_load(const char *config_path, const char *name, model_conf
  * for batcher_create, and each warmup lists every input with fixed dims.
  * On failure cfg is unchanged.
  */
-status_t model_config_complete(model_config_t *cfg, const engine_model_t *model, error_t *err);
+status_t model_config_complete(model_config_t *cfg, const backend_model_t *model, error_t *err);
 
 /*
  * The configuration as JSON (the /v2/models/<m>/config body), malloc'd and

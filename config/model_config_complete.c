@@ -11,12 +11,12 @@
 
 typedef struct side {
     const char *kind; /* "input" or "output" */
-    int (*count)(const engine_model_t *);
-    const engine_io_t *(*io)(const engine_model_t *, int);
+    int (*count)(const backend_model_t *);
+    const engine_io_t *(*io)(const backend_model_t *, int);
 } side_t;
 
-static const side_t input_side = {"input", engine_model_input_count, engine_model_input};
-static const side_t output_side = {"output", engine_model_output_count, engine_model_output};
+static const side_t input_side = {"input", backend_model_input_count, backend_model_input};
+static const side_t output_side = {"output", backend_model_output_count, backend_model_output};
 
 static const model_tensor_config_t *find_tensor(const model_tensor_config_t *list, int n,
                                                 const char *name)
@@ -87,7 +87,7 @@ static status_t merge_tensor(const model_config_t *cfg, const side_t *side,
 /* Fills out[] with the model's tensors of one side, in the model's order. */
 static status_t complete_side(const model_config_t *cfg, const side_t *side,
                               const model_tensor_config_t *given, int n_given,
-                              const engine_model_t *model, model_tensor_config_t *out, int *n_out,
+                              const backend_model_t *model, model_tensor_config_t *out, int *n_out,
                               error_t *err)
 {
     int count = side->count(model);
@@ -161,7 +161,7 @@ static status_t complete_warmup(const model_config_t *done, int index, const war
     return STATUS_OK;
 }
 
-status_t model_config_complete(model_config_t *cfg, const engine_model_t *model, error_t *err)
+status_t model_config_complete(model_config_t *cfg, const backend_model_t *model, error_t *err)
 {
     model_config_t *work = malloc(sizeof *work);
     status_t st;

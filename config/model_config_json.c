@@ -170,7 +170,8 @@ static json_t *config_json(const model_config_t *cfg)
          json_object_set_new(root, "dynamic_batching", batching_json(&cfg->batching))) ||
         json_object_set_new(root, "instance_group", instances_json(&cfg->batching)) ||
         json_object_set_new(root, "version_policy", version_policy_json(&cfg->version_policy)) ||
-        (cfg->n_warmup > 0 && json_object_set_new(root, "model_warmup", warmups_json(cfg)))) {
+        (cfg->n_warmup > 0 && json_object_set_new(root, "model_warmup", warmups_json(cfg))) ||
+        json_object_set_new(root, "precision", json_string(engine_precision_name(cfg->precision)))) {
         json_decref(root);
         return NULL;
     }

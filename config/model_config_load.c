@@ -547,8 +547,28 @@ static status_t check_consistency(const parser_t *p, const model_config_t *cfg)
 
 static const char *const root_keys[] = {
     "name",           "platform",       "max_batch_size", "input", "output", "dynamic_batching",
-    "instance_group", "version_policy", "model_warmup",   NULL,
+    "instance_group", "version_policy", "model_warmup",   "precision", NULL,
 };
+
+/* Longest precision name read ("fp32", "bf16"); longer values are refused as too long. */
+#define PRECISION_NAME_MAX 16
+
+static status_t parse_precision(const parser_t *p, const json_t *root, model_config_t *cfg)
+{
+    const json_t *v = json_object_get(root, "precision");
+    const char *text;
+
+    if (!v)
+        return STATUS_OK;
+    if (!json_is_string(v))
+        return fail(p, "precision", "must be a string, not %s", config_json_type_name(v));
+    text = json_string_value(v);
+    if (!engine_precision_parse(text, &cfg->precision))
+        return fail(p, "precision",
+                    "model \"%s\": \"%.*s\" is not a precision (expected \"fp32\" or \"bf16\")",
+                    cfg->name, PRECISION_NAME_MAX, text);
+    return STATUS_OK;
+}
 
 static status_t parse_root(const parser_t *p, const json_t *root, model_config_t *cfg)
 {
@@ -579,6 +599,8 @@ static status_t parse_root(const parser_t *p, const json_t *root, model_config_t
         st = parse_version_policy(p, root, cfg);
     if (st == STATUS_OK)
         st = parse_warmup(p, root, cfg);
+    if (st == STATUS_OK)
+        st = parse_precision(p, root, cfg);
     if (st == STATUS_OK)
         st = check_consistency(p, cfg);
     return st;

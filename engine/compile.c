@@ -5,7 +5,8 @@
  *      values widened to float (half.c) and a sort again
  *   2. removal of Identity and inference-mode Dropout (before folding, so a
  *      constant passed through is aliased, not copied)
- *   3. constant folding of nodes whose inputs are all constants, then
+ *   3. constant folding of nodes whose inputs are all constants (the
+ *      weights' DequantizeLinear after the QDQ fusion, fuse_qdq.c), then
  *      BatchNormalization into Conv and fusion of transformer patterns into
  *      internal ops (fuse_match.h)
  *   4. removal of dead nodes
@@ -116,7 +117,17 @@ static bool all_inputs_constant(const graph_t *g, const graph_node_t *node)
     return true;
 }
 
-static status_t fold_constants(graph_t *g, error_t *err)
+/*
+ * A DequantizeLinear of a constant stays unfolded while keep_dequantize
+ * holds: the QDQ fusion (fuse_qdq.c) reads the int8 weights through it.
+ * The fold after that pass folds those it left.
+ */
+static bool kept_for_qdq(const graph_node_t *node, bool keep_dequantize)
+{
+    return keep_dequantize && strcmp(node->op_type, "DequantizeLinear") == 0;
+}
+
+static status_t fold_constants(graph_t *g, bool keep_dequantize, error_t *err)
 {
     const tensor_t *inputs[NODE_MAX_INPUTS];
     tensor_t *outputs = NULL;
@@ -129,7 +140,9 @@ static status_t fold_constants(graph_t *g, error_t *err)
          * A random op draws anew on every run; control flow runs subgraphs,
          * which only a context can (a constant If is inlined): never folded.
          */
-        if (node->n_bodies > 0 || node->schema->kernel->random || !all_inputs_constant(g, node))
+        /* Removed: folded by an earlier pass (its attribute tensors may be gone). */
+        if (node->removed || node->n_bodies > 0 || node->schema->kernel->random ||
+            !all_inputs_constant(g, node) || kept_for_qdq(node, keep_dequantize))
             continue;
         outputs = arena_alloc(&g->arena, ((size_t)node->n_outputs + 1) * sizeof *outputs);
         if (!outputs)
@@ -353,6 +366,7 @@ static status_t pack_weights(graph_t *g, error_t *err)
         const op_kernel_t *kernel = node->schema->kernel;
         pack_context_t pc = {.g = g, .node = node};
         op_call_t call = {0};
+        bool packed_bf16 = false;
         status_t st;
         if (node->removed)
             continue;
@@ -374,6 +388,8 @@ static status_t pack_weights(graph_t *g, error_t *err)
         call.threads = 1;
         call.consumed = discard_consumed;
         call.consumed_ctx = &pc;
+        call.bf16 = g->bf16;
+        call.packed_bf16 = &packed_bf16;
         st = kernel->pack(&call, &node->state, err);
         if (st)
             return st;
@@ -394,6 +410,8 @@ static status_t pack_weights(graph_t *g, error_t *err)
                 return st;
         }
         drop_packed_inputs(g, node);
+        if (node->state && packed_bf16)
+            g->bf16_layers++;
     }
     return STATUS_OK;
 }
@@ -579,7 +597,7 @@ static status_t inline_constant_ifs(graph_t *g, error_t *err)
         if (!st)
             st = remove_passthrough(g, err);
         if (!st)
-            st = fold_constants(g, err);
+            st = fold_constants(g, true, err);
     }
     return st;
 }
@@ -613,9 +631,11 @@ static status_t compile_subgraphs(graph_t *g, error_t *err)
                 body->inputs[kept++] = body->inputs[k];
             }
             body->n_inputs = kept;
+            body->bf16 = g->bf16;
             st = graph_compile(body, err);
             if (st)
                 return error_prefix(err, "%s node '%s'", node->op_type, node->name);
+            g->bf16_layers += body->bf16_layers;
         }
     }
     return STATUS_OK;
@@ -633,9 +653,14 @@ status_t graph_compile(graph_t *g, error_t *err)
     if (!st)
         st = remove_passthrough(g, err);
     if (!st)
-        st = fold_constants(g, err);
+        st = fold_constants(g, true, err);
     if (!st)
         st = inline_constant_ifs(g, err);
+    if (!st)
+        st = fuse_qdq(g, err);
+    /* The constant DequantizeLinear nodes the QDQ fusion left (their float Conv or MatMul runs). */
+    if (!st)
+        st = fold_constants(g, false, err);
     if (!st)
         st = fuse_batchnorm(g, err);
     /* GELU first: the MatMul pass takes a GELU that follows a bias as its epilogue. */

@@ -32,6 +32,36 @@ typedef struct engine_io {
     int64_t dims[TENSOR_MAX_RANK];
 } engine_io_t;
 
+/*
+ * The arithmetic a float32 model's convolutions and matrix products run in.
+ * ENGINE_PRECISION_BF16 packs their constant weights to bfloat16 once and
+ * multiplies bf16 inputs with float32 accumulation (oneDNN's AVX512_BF16
+ * primitives); everything else stays float32. It needs a CPU with
+ * AVX512_BF16 (and no ISA cap below AVX-512): elsewhere the model runs in
+ * float32, with a warning, and its stats say so.
+ */
+typedef enum engine_precision {
+    ENGINE_PRECISION_FP32 = 0,
+    ENGINE_PRECISION_BF16,
+} engine_precision_t;
+
+/* "fp32" or "bf16". */
+const char *engine_precision_name(engine_precision_t precision);
+
+/* Parses "fp32" or "bf16"; false for anything else. */
+bool engine_precision_parse(const char *text, engine_precision_t *out);
+
+/*
+ * True when this process can run ENGINE_PRECISION_BF16: the CPU has
+ * AVX512_BF16 and neither INFERD_MAX_ISA nor oneDNN's own cap hides it.
+ */
+bool engine_bf16_supported(void);
+
+/* How a model is compiled; zero-initialised means the defaults. */
+typedef struct engine_model_options {
+    engine_precision_t precision;
+} engine_model_options_t;
+
 /* Figures about a loaded model, for logs and benchmarks. */
 typedef struct engine_model_stats {
     double load_ms;      /* reading and parsing the file */
@@ -39,6 +69,9 @@ typedef struct engine_model_stats {
     size_t weight_bytes; /* constant tensors the compiled model keeps */
     int node_count;      /* nodes left after the graph passes */
     int opset;           /* default-domain opset */
+    engine_precision_t precision_requested; /* what the options asked for */
+    engine_precision_t precision;           /* what runs: fp32 when bf16 was not honoured */
+    int bf16_layers; /* convolutions and matrix products whose weights were packed in bf16 */
 } engine_model_stats_t;
 
 /*
@@ -47,6 +80,14 @@ typedef struct engine_model_stats {
  * it with engine_model_free after every context of it is freed.
  */
 status_t engine_model_load(const char *path, engine_model_t **out, error_t *err);
+
+/*
+ * engine_model_load with options (NULL: the defaults). A precision the CPU
+ * cannot run falls back to fp32 with one warning (warning handler) and never
+ * fails the load; the stats record what was asked and what runs.
+ */
+status_t engine_model_load_with(const char *path, const engine_model_options_t *options,
+                                engine_model_t **out, error_t *err);
 
 /* Frees a model; NULL is a no-op. */
 void engine_model_free(engine_model_t *model);

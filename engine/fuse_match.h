@@ -76,4 +76,11 @@ status_t fuse_layernorm(graph_t *g, error_t *err);
 /* MatMul(Q, Kt), scale, [mask Add], Softmax, MatMul(., V) -> inferd.Attention. */
 status_t fuse_attention(graph_t *g, error_t *err);
 
+/*
+ * DequantizeLinear -> Conv | MatMul | Gemm [-> Relu] [-> QuantizeLinear]
+ * -> inferd.QLinearConv | inferd.QLinearMatMul (fuse_qdq.c). Runs before
+ * the constant DequantizeLinear nodes of the weights are folded.
+ */
+status_t fuse_qdq(graph_t *g, error_t *err);
+
 #endif

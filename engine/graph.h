@@ -81,6 +81,13 @@ typedef struct graph {
     int n_outputs;
     int opset;
     size_t weight_bytes;
+    /*
+     * Set before graph_compile: pack kernels that can should pack their
+     * weights in bf16 (op_call_t.bf16). bf16_layers counts those that did,
+     * in this graph and its subgraphs, after graph_compile.
+     */
+    bool bf16;
+    int bf16_layers;
     /* Every subgraph of this graph's nodes, owned and freed with it. */
     struct graph **subgraphs;
     int n_subgraphs;

@@ -3,7 +3,9 @@
  * between convolutions.
  *
  * Every 2-D Conv with constant weights becomes the channels-last ConvNHWC
- * (kernels/conv/conv_nhwc.h). Its output gets an NHWC twin: a new value
+ * (kernels/conv/conv_nhwc.h), and every fused QDQ convolution with an 8-bit
+ * output (inferd.QLinearConv) the channels-last inferd.QLinearConvNHWC
+ * (kernels/quant/quant_dnnl.c), whose tensors stay 8-bit. Its output gets an NHWC twin: a new value
  * whose dims are [N, H, W, C]. Ops that work the same on the permuted
  * tensor follow the twins: elementwise ops whose activation inputs all have
  * twins (other inputs must be constant scalars), MaxPool, AveragePool and
@@ -27,11 +29,13 @@
 #include "half.h"
 #include "layout/layout.h"
 #include "pool/pool_nhwc.h"
+#include "quant/qgemm.h"
+#include "quant/quant.h"
 
 /* Elementwise ops that may run on twins: same op, same kernel, any layout. */
 static const char *const elementwise_ops[] = {
     "Relu",    "Clip", "Add",       "Sub",         "Mul",       "Div",
-    "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish",
+    "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "inferd.QLinearAdd",
 };
 
 typedef struct layout_pass {
@@ -67,6 +71,26 @@ static bool conv_convertible(const graph_t *g, const graph_node_t *node)
     w = g->values[node->inputs[1]].constant;
     /* Half weights: the ones the half pass kept for ConvNHWC (conv_nhwc_pack). */
     return w && w->rank == 4 && (w->dtype == DTYPE_FLOAT || dtype_is_half(w->dtype));
+}
+
+/*
+ * A fused QDQ convolution (engine/fuse_qdq.c) with a requantized 8-bit
+ * output and 4-D weights: it becomes inferd.QLinearConvNHWC, on CPUs
+ * (capped) with VNNI only. Without it oneDNN's int8 convolutions multiply
+ * with vpmaddubsw, whose int16 pair sums saturate (u8 255 x s8 127 twice),
+ * and answers differ from ONNX Runtime by many steps; the NCHW qgemm is
+ * exact there.
+ */
+static bool qconv_convertible(const graph_t *g, const graph_node_t *node)
+{
+    const tensor_t *w;
+
+    if (node->schema != &quant_fused_conv_schema || node->n_inputs < 8 || node->inputs[0] < 0 ||
+        node->inputs[3] < 0 || node->inputs[7] < 0)
+        return false;
+    w = g->values[node->inputs[3]].constant;
+    return w && w->rank == 4 && (w->dtype == DTYPE_INT8 || w->dtype == DTYPE_UINT8) &&
+           qgemm_has_vnni();
 }
 
 /* The NHWC schema of a pooling node that can follow its twin input, or NULL. */
@@ -223,6 +247,24 @@ static status_t convert_conv(layout_pass_t *lp, graph_node_t *node, error_t *err
     return retarget_output(lp, node, err);
 }
 
+/* Turns an inferd.QLinearConv (in place) into inferd.QLinearConvNHWC, same params. */
+static status_t convert_qconv(layout_pass_t *lp, graph_node_t *node, error_t *err)
+{
+    int *inputs = arena_alloc(&lp->g->arena, (size_t)node->n_inputs * sizeof *inputs);
+    status_t st;
+
+    if (!inputs)
+        return oom(err);
+    if ((st = need_twin(lp, node->inputs[0], err)))
+        return st;
+    memcpy(inputs, node->inputs, (size_t)node->n_inputs * sizeof *inputs);
+    inputs[0] = lp->twin[node->inputs[0]];
+    node->inputs = inputs;
+    node->schema = &quant_nhwc_conv_schema;
+    node->op_type = quant_nhwc_conv_schema.op_type;
+    return retarget_output(lp, node, err);
+}
+
 /* Moves an elementwise or pooling node onto the twins of its inputs. */
 static status_t convert_follower(layout_pass_t *lp, graph_node_t *node, error_t *err)
 {
@@ -252,6 +294,8 @@ static status_t run_pass(layout_pass_t *lp, error_t *err)
         graph_node_t node = g->nodes[i];
         if (conv_convertible(g, &node)) {
             st = convert_conv(lp, &node, err);
+        } else if (qconv_convertible(g, &node)) {
+            st = convert_qconv(lp, &node, err);
         } else if (follows_twins(lp, &node)) {
             st = convert_follower(lp, &node, err);
         } else {

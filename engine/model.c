@@ -1,9 +1,14 @@
 #include "model.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <dnnl.h>
+
+#include "cpu_isa.h"
 
 static double now_ms(void)
 {
@@ -78,8 +83,42 @@ static status_t wrap_subgraphs(engine_model_t *root, graph_t *g, error_t *err)
     return STATUS_OK;
 }
 
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+const char *engine_precision_name(engine_precision_t precision)
+{
+    return precision == ENGINE_PRECISION_BF16 ? "bf16" : "fp32";
+}
+
+bool engine_precision_parse(const char *text, engine_precision_t *out)
+{
+    if (strcmp(text, "fp32") == 0)
+        *out = ENGINE_PRECISION_FP32;
+    else if (strcmp(text, "bf16") == 0)
+        *out = ENGINE_PRECISION_BF16;
+    else
+        return false;
+    return true;
+}
+
+bool engine_bf16_supported(void)
+{
+    /* cpu_isa first: it hands INFERD_MAX_ISA's cap to oneDNN before oneDNN fixes its ISA. */
+    if (cpu_isa() < CPU_ISA_AVX512 || !__builtin_cpu_supports("avx512bf16"))
+        return false;
+    return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core_bf16) ==
+           dnnl_cpu_isa_avx512_core_bf16;
+}
+
 status_t engine_model_load(const char *path, engine_model_t **out, error_t *err)
 {
+    return engine_model_load_with(path, NULL, out, err);
+}
+
+status_t engine_model_load_with(const char *path, const engine_model_options_t *options,
+                                engine_model_t **out, error_t *err)
+{
+    const engine_model_options_t defaults = {0};
     engine_model_t *m = calloc(1, sizeof *m);
     double t0 = now_ms(), t1;
     status_t st;
@@ -93,10 +132,23 @@ status_t engine_model_load(const char *path, engine_model_t **out, error_t *err)
         st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         goto cleanup;
     }
+    if (!options)
+        options = &defaults;
+    m->stats.precision_requested = options->precision;
+    m->stats.precision = options->precision;
+    /* bf16 without the instructions would only be slower: run fp32, and say so once. */
+    if (options->precision == ENGINE_PRECISION_BF16 && !engine_bf16_supported()) {
+        m->stats.precision = ENGINE_PRECISION_FP32;
+        warn("%s: precision bf16 requested but this CPU lacks AVX512_BF16 (or %s caps it): "
+             "the model runs in fp32",
+             path, CPU_ISA_ENV);
+    }
     st = onnx_import(path, &m->graph, err);
     t1 = now_ms();
-    if (!st)
+    if (!st) {
+        m->graph->bf16 = m->stats.precision == ENGINE_PRECISION_BF16;
         st = graph_compile(m->graph, err);
+    }
     if (st)
         goto cleanup;
     st = describe_io(m, err);
@@ -109,6 +161,7 @@ status_t engine_model_load(const char *path, engine_model_t **out, error_t *err)
     m->stats.weight_bytes = m->graph->weight_bytes;
     m->stats.node_count = m->graph->n_nodes;
     m->stats.opset = m->graph->opset;
+    m->stats.bf16_layers = m->graph->bf16_layers;
     *out = m;
     m = NULL;
 cleanup:
@@ -170,6 +223,17 @@ static void warn_stderr(const char *message)
 }
 
 static _Atomic(engine_warn_fn) warn_handler = warn_stderr;
+
+static void warn(const char *fmt, ...)
+{
+    char message[ERROR_MESSAGE_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    atomic_load (&warn_handler)(message);
+}
 
 void engine_set_warning_handler(engine_warn_fn fn)
 {

@@ -85,6 +85,15 @@ typedef struct op_call {
     void (*consumed)(const struct op_call *call, int input, size_t bytes);
     void *consumed_ctx;
     /*
+     * pack only: the model runs in bf16 precision (engine_precision_t) and
+     * the CPU has AVX512_BF16. A convolution or matrix product may then
+     * pack its weights in bf16 and multiply bf16 inputs with float32
+     * accumulation; it sets *packed_bf16 (may be NULL) when it did. Its
+     * state says so from then on: prepare and run never see this flag.
+     */
+    bool bf16;
+    bool *packed_bf16;
+    /*
      * run only, set by the engine for kernels with dynamic_outputs or
      * subgraphs (NULL otherwise). buffer returns slot's buffer of at least
      * bytes (64-byte aligned), owned by the engine: slots below n_outputs
@@ -305,5 +314,11 @@ const op_schema_t *op_registry_find(const char *op_type, int opset);
 
 /* True if some opset of op_type is implemented (for "unsupported opset" messages). */
 bool op_registry_has_op(const char *op_type);
+
+/*
+ * Calls visit on every schema entry of every family, in table order (for
+ * tools that list what inferd implements, such as inferd_conformance --list-ops).
+ */
+void op_registry_visit(void (*visit)(const op_schema_t *schema, void *ctx), void *ctx);
 
 #endif

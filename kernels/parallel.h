@@ -15,9 +15,9 @@
 
 /*
  * Least work worth a thread of its own, in simple operations (a
- * multiply-add, an element read and written): about 10 us on one core.
+ * multiply-add, an element read and written): about 40 us on one core.
  */
-#define PARALLEL_MIN_WORK (INT64_C(1) << 18)
+#define PARALLEL_MIN_WORK (INT64_C(1) << 20)
 
 /* Threads worth waking for work operations: 1 up to threads, one per PARALLEL_MIN_WORK. */
 static inline int parallel_team(int64_t work, int threads)

@@ -39,3 +39,10 @@ bool op_registry_has_op(const char *op_type)
                 return true;
     return false;
 }
+
+void op_registry_visit(void (*visit)(const op_schema_t *schema, void *ctx), void *ctx)
+{
+    for (size_t f = 0; f < FAMILY_COUNT; f++)
+        for (const op_schema_t *s = op_families[f]; s->op_type; s++)
+            visit(s, ctx);
+}

@@ -22,8 +22,15 @@ The output starts with the CPU's model name and the vector ISA flags
 both tables. ORT runs uncapped in both: the reference is what a user of
 ORT gets on that machine.
 
+With --precision bf16 the table gains, after each inferd row, a row for
+inferd's bf16 precision mode (`inferd bench --precision bf16`: bf16
+convolutions and matrix products, fp32 elsewhere) against the same ORT
+FP32 figures, alternated within the same rounds. A row whose inferd
+reports precision fp32 (the CPU lacks AVX512_BF16, or --isa capped it)
+says "fp32 (fallback)" instead of claiming a bf16 figure.
+
 usage: bench_ort.py [--inferd build/inferd] [--models DIR] [--rounds 5] [--iterations 10]
-                    [--isa avx2] [--only FOLDER]
+                    [--isa avx2] [--only FOLDER] [--precision bf16]
 """
 import argparse
 import json
@@ -51,7 +58,45 @@ MODELS = [
     # A scripted PyTorch decoder: an ONNX Loop of 8 iterations, each 8 unrolled
     # GRU-style steps (177 nodes) feeding back their argmax token.
     ("Greedy decoder 256, 64 steps (Loop)", "greedy_decoder_bench_op13", {"input": "B,256"}),
+    # int8: the float models quantized by tests/models/quantize_qdq.py (static QDQ,
+    # calibrated on random inputs); ORT runs the same quantized model.
+    ("ResNet-50 int8 QDQ", "resnet50_op17_qdq", {"input": "B,3,224,224"}),
+    ("ResNet-18 int8 QDQ", "resnet18_op17_qdq", {"input": "B,3,224,224"}),
+    ("BERT-base encoder int8 QDQ, seq 128", "encoder_base_op17_qdq",
+     {"input_ids": "B,128", "attention_mask": "B,128"}),
+    ("BERT-base encoder int8 dynamic, seq 128", "encoder_base_op17_dynamic",
+     {"input_ids": "B,128", "attention_mask": "B,128"}),
 ]
+# Quantized folders: (float folder, mode, kind for test_quant_models.calibration_feeds).
+QUANTIZED = {
+    "resnet50_op17_qdq": ("resnet50_op17", "static", "cnn"),
+    "resnet18_op17_qdq": ("resnet18_op17", "static", "cnn"),
+    "encoder_base_op17_qdq": ("encoder_base_op17", "static", "encoder"),
+    "encoder_base_op17_dynamic": ("encoder_base_op17", "dynamic", "encoder"),
+}
+
+
+def quantize_missing(models_dir, folders):
+    """Writes each quantized folder's model.onnx from its float model (exported first if missing)."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "models"))
+    import onnx
+    import quantize_qdq
+    import test_quant_models
+    sources = sorted({QUANTIZED[f][0] for f in folders
+                      if not os.path.exists(os.path.join(models_dir, QUANTIZED[f][0], "model.onnx"))})
+    if sources:
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "models", "export_models.py"), models_dir]
+                       + sources, check=True, stdout=subprocess.DEVNULL)
+    for folder in folders:
+        source, mode, kind = QUANTIZED[folder]
+        model = onnx.load(os.path.join(models_dir, source, "model.onnx"))
+        if mode == "static":
+            feeds = test_quant_models.calibration_feeds(model, kind)
+            q = quantize_qdq.quantize_static(model, feeds, os.path.join(ROOT, "build"), kind == "cnn")
+        else:
+            q = quantize_qdq.quantize_dynamic(model)
+        os.makedirs(os.path.join(models_dir, folder), exist_ok=True)
+        onnx.save(q, os.path.join(models_dir, folder, "model.onnx"))
 
 
 HALF_SUFFIX = "_float16"
@@ -74,9 +119,9 @@ def ensure_ort(prefix):
     return os.path.join(prefix, "node_modules")
 
 
-def run_inferd(inferd, model, shapes, threads, iterations, isa):
+def run_inferd(inferd, model, shapes, threads, iterations, isa, precision="fp32"):
     args = [inferd, "bench", "--model", model, "--threads", str(threads), "--iterations", str(iterations),
-            "--warmup", "3"]
+            "--warmup", "3", "--precision", precision]
     for name, dims in shapes.items():
         args += ["--shape", f"{name}={dims}"]
     env = dict(os.environ)
@@ -89,7 +134,10 @@ def run_inferd(inferd, model, shapes, threads, iterations, isa):
         # a figure taken on reference code would be meaningless: show why and stop
         sys.stderr.write(run.stderr)
         raise SystemExit(f"{model}: {result['reference_layers']} layer(s) ran on reference code")
-    return result["latency_ms"]["median"], result["isa"]
+    level = result["isa"]
+    if precision != "fp32":
+        level += f" {result['precision']}" + (" (fallback)" if result["precision"] != precision else "")
+    return result["latency_ms"]["median"], level
 
 
 def run_ort(node_path, model, shapes, threads, iterations):
@@ -127,14 +175,22 @@ def bench_table(args, models, node_path, isa):
         for threads in (1, 2):
             for batch in (1, 8):
                 dims = {n: d.replace("B", str(batch)) for n, d in shapes.items()}
-                ours, theirs = [], []
+                ours, low, theirs = [], [], []
                 for _ in range(args.rounds):
                     ms, level = run_inferd(args.inferd, model, dims, threads, args.iterations, isa)
                     ours.append(ms)
+                    if args.precision != "fp32":
+                        ms, low_level = run_inferd(args.inferd, model, dims, threads, args.iterations, isa,
+                                                   args.precision)
+                        low.append(ms)
                     theirs.append(run_ort(node_path, model, dims, threads, args.iterations))
-                ratio = statistics.median(o / t for o, t in zip(ours, theirs))
-                a, b = statistics.median(ours), statistics.median(theirs)
-                print(f"| {title} | {threads} | {batch} | {level} | {a:.1f} | {b:.1f} | {ratio:.2f} |", flush=True)
+                b = statistics.median(theirs)
+                for times, lvl in ((ours, level), (low, low_level if low else None)):
+                    if not times:
+                        continue
+                    ratio = statistics.median(o / t for o, t in zip(times, theirs))
+                    a = statistics.median(times)
+                    print(f"| {title} | {threads} | {batch} | {lvl} | {a:.1f} | {b:.1f} | {ratio:.2f} |", flush=True)
 
 
 def main():
@@ -147,18 +203,23 @@ def main():
                     help="bench only this model folder (repeatable), e.g. resnet50_op17")
     ap.add_argument("--isa", choices=["avx2", "generic"],
                     help="after the native table, measure again with inferd capped at this ISA")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: add a row per cell for inferd's bf16 mode against ORT FP32")
     args = ap.parse_args()
     models = [m for m in MODELS if not args.only or m[1] in args.only]
     node_path = ensure_ort(os.path.join(ROOT, "build", "ort"))
     missing = [d for _, d, _ in models if not os.path.exists(os.path.join(args.models, d, "model.onnx"))]
-    exports = sorted({d[:-len(HALF_SUFFIX)] if d.endswith(HALF_SUFFIX) else d for d in missing})
+    plain = [d for d in missing if d not in QUANTIZED]
+    exports = sorted({d[:-len(HALF_SUFFIX)] if d.endswith(HALF_SUFFIX) else d for d in plain})
     exports = [d for d in exports if not os.path.exists(os.path.join(args.models, d, "model.onnx"))]
     if exports:
         subprocess.run([sys.executable, os.path.join(ROOT, "tests", "models", "export_models.py"), args.models]
                        + exports, check=True, stdout=subprocess.DEVNULL)
-    for d in missing:
+    for d in plain:
         if d.endswith(HALF_SUFFIX):
             make_half_twin(os.path.join(args.models, d[:-len(HALF_SUFFIX)]), os.path.join(args.models, d))
+    if [d for d in missing if d in QUANTIZED]:
+        quantize_missing(args.models, [d for d in missing if d in QUANTIZED])
     name, ident, flags = cpu_info()
     print(f"CPU: {name} ({ident}), {os.cpu_count()} cores; flags: {' '.join(flags)}")
     print(f"ONNX Runtime {ORT_VERSION}; {args.rounds} alternating rounds of {args.iterations} timed runs\n")

@@ -11,7 +11,9 @@ set -euo pipefail
 
 # Every shared library the binary links (tests/deploy checks with ldd inside the image).
 runtime=(libprotobuf-c1 libopenblas0 libmicrohttpd12 libjansson4 libgrpc29 libdnnl2 libsleef3 libgomp1
-         libgnutls30 ca-certificates)
+         libgnutls30 ca-certificates
+         # ImageDecoder's codecs
+         libjpeg62-turbo libpng16-16 libwebp7 libtiff6 libopenjp2-7)
 # Debian's nginx has the gRPC proxy module (grpc_pass).
 load_balancer=(nginx)
 build=(
@@ -23,6 +25,8 @@ build=(
   libdnnl-dev libsleef-dev libopenblas-dev
   # server front ends; GnuTLS for HTTPS certificates (libmicrohttpd serves TLS with it)
   libmicrohttpd-dev libjansson-dev libgrpc-dev libgnutls28-dev
+  # ImageDecoder's codecs: JPEG, PNG, WebP, TIFF, JPEG 2000
+  libjpeg62-turbo-dev libpng-dev libwebp-dev libtiff-dev libopenjp2-7-dev
 )
 tests=(
   # development tools, not needed to compile (the image's build stage leaves them out)
@@ -32,6 +36,8 @@ tests=(
   clang libclang-rt-14-dev libomp-dev llvm
   # HTTP client, conformance data generator, PyTorch references
   libcurl4-openssl-dev python3 python3-numpy python3-onnx python3-torch python3-torchvision
+  # ImageDecoder references: Pillow makes the test images and decodes them
+  python3-pil
   # gRPC client tests: Python stubs generated from api/*.proto at test time
   python3-grpcio python3-grpc-tools
   # TLS tests: certificates generated at test time, curl as an HTTPS client

@@ -28,12 +28,13 @@ typedef struct bench_args {
     const char *shapes[BENCH_MAX_SHAPE_FLAGS];
     int n_shapes;
     bool profile;
+    engine_precision_t precision;
 } bench_args_t;
 
 static void bench_usage(FILE *out)
 {
     fputs("usage: inferd bench --model M [--threads N] [--batch B] [--shape NAME=d0,d1,...]\n"
-          "                    [--iterations K] [--warmup W] [--profile]\n"
+          "                    [--iterations K] [--warmup W] [--profile] [--precision P]\n"
           "\n"
           "  --model M              ONNX model file\n"
           "  --threads N            threads for kernels (default 1)\n"
@@ -41,6 +42,7 @@ static void bench_usage(FILE *out)
           "  --shape NAME=d0,d1,..  full shape of input NAME (repeatable)\n"
           "  --iterations K         timed runs (default 20)\n"
           "  --warmup W             untimed runs first (default 3)\n"
+          "  --precision P          fp32 (default) or bf16 (fp32 without AVX512_BF16)\n"
           "  --profile              time each op type per implementation and print the totals to "
           "stderr\n",
           out);
@@ -100,7 +102,12 @@ static int parse_bench_args(int argc, char **argv, bench_args_t *a)
             a->iterations = atoi(value);
         else if (strcmp(flag, "--warmup") == 0)
             a->warmup = atoi(value);
-        else if (strcmp(flag, "--shape") == 0 && a->n_shapes < BENCH_MAX_SHAPE_FLAGS)
+        else if (strcmp(flag, "--precision") == 0) {
+            if (!engine_precision_parse(value, &a->precision)) {
+                fprintf(stderr, "inferd bench: --precision '%s' is not fp32 or bf16\n", value);
+                return -1;
+            }
+        } else if (strcmp(flag, "--shape") == 0 && a->n_shapes < BENCH_MAX_SHAPE_FLAGS)
             a->shapes[a->n_shapes++] = value;
         else {
             fprintf(stderr, "inferd bench: unknown option '%s'\n", flag);
@@ -236,7 +243,10 @@ int cli_bench(int argc, char **argv)
         bench_usage(stderr);
         return 2;
     }
-    st = engine_model_load(args.model, &model, &err);
+    {
+        const engine_model_options_t options = {.precision = args.precision};
+        st = engine_model_load_with(args.model, &options, &model, &err);
+    }
     if (st)
         goto cleanup;
     n_inputs = engine_model_input_count(model);
@@ -282,7 +292,8 @@ int cli_bench(int argc, char **argv)
            "\"latency_ms\":{\"min\":%.3f,\"median\":%.3f,\"p90\":%.3f,\"max\":%.3f},"
            "\"throughput_per_s\":%.2f,\"arena_bytes\":%zu,\"weight_bytes\":%zu,"
            "\"peak_rss_bytes\":%lld,\"load_ms\":%.1f,\"compile_ms\":%.1f,\"sub_batches\":%d,"
-           "\"reference_layers\":%d,\"isa\":\"%s\"}\n",
+           "\"reference_layers\":%d,\"isa\":\"%s\",\"precision\":\"%s\","
+           "\"precision_requested\":\"%s\",\"bf16_layers\":%d}\n",
            args.model, args.threads, (long long)args.batch, args.iterations, times[0],
            times[args.iterations / 2],
            times[(args.iterations * 9) / 10 < args.iterations ? (args.iterations * 9) / 10
@@ -291,7 +302,10 @@ int cli_bench(int argc, char **argv)
            engine_context_arena_bytes(ctx), engine_model_stats(model)->weight_bytes,
            peak_rss_bytes(), engine_model_stats(model)->load_ms,
            engine_model_stats(model)->compile_ms, engine_context_split_parts(ctx),
-           engine_model_reference_layers(model), cpu_isa_name(cpu_isa()));
+           engine_model_reference_layers(model), cpu_isa_name(cpu_isa()),
+           engine_precision_name(engine_model_stats(model)->precision),
+           engine_precision_name(engine_model_stats(model)->precision_requested),
+           engine_model_stats(model)->bf16_layers);
     rc = 0;
 cleanup:
     if (st)

@@ -32,19 +32,22 @@ typedef struct run_args {
     const char *input_flags[RUN_MAX_INPUT_FLAGS];
     int n_input_flags;
     int threads;
+    engine_precision_t precision;
 } run_args_t;
 
 static void run_usage(FILE *out)
 {
     fputs("usage: inferd run --model M (--input-dir D ... | --input NAME=FILE.pb ...)\n"
-          "                  [--output-dir O] [--threads N]\n"
+          "                  [--output-dir O] [--threads N] [--precision fp32|bf16]\n"
           "\n"
           "  --model M          ONNX model file\n"
           "  --input-dir D      read D/input_<i>.pb for each model input, in input order;\n"
           "                     repeatable: outputs of each D then go to O/<name of D>/\n"
           "  --input NAME=FILE  read input NAME from a TensorProto file (repeatable)\n"
           "  --output-dir O     write O/output_<i>.pb for each model output (default: .)\n"
-          "  --threads N        threads for kernels (default 1)\n",
+          "  --threads N        threads for kernels (default 1)\n"
+          "  --precision P      fp32 (default) or bf16: convolutions and matrix products\n"
+          "                     in bf16 with fp32 accumulation (fp32 without AVX512_BF16)\n",
           out);
 }
 
@@ -79,6 +82,11 @@ static int parse_run_args(int argc, char **argv, run_args_t *a)
             a->threads = atoi(value);
             if (a->threads < 1) {
                 fprintf(stderr, "inferd run: --threads must be at least 1\n");
+                return -1;
+            }
+        } else if (strcmp(flag, "--precision") == 0) {
+            if (!engine_precision_parse(value, &a->precision)) {
+                fprintf(stderr, "inferd run: --precision '%s' is not fp32 or bf16\n", value);
                 return -1;
             }
         } else if (strcmp(flag, "--input") == 0) {
@@ -203,7 +211,8 @@ int cli_run(int argc, char **argv)
         return 2;
     }
     n_sets = args.n_input_dirs ? args.n_input_dirs : 1;
-    st = engine_model_load(args.model, &model, &err);
+    const engine_model_options_t options = {.precision = args.precision};
+    st = engine_model_load_with(args.model, &options, &model, &err);
     if (!st) {
         inputs = calloc((size_t)engine_model_input_count(model) + 1, sizeof *inputs);
         st = inputs ? engine_context_create(model, args.threads, &ctx, &err)

@@ -178,8 +178,11 @@ static void render_pending(text_t *t, const metric_sample_t *m)
 
 static void render_reference_layers(text_t *t, const metric_sample_t *m)
 {
-    text_printf(t, "%s{%s} %d\n", m->name, m->labels,
-                m->model->engine ? engine_model_reference_layers(m->model->engine) : 0);
+    backend_stats_t stats = {0};
+
+    if (m->model->backend)
+        backend_model_stats(m->model->backend, &stats);
+    text_printf(t, "%s{%s} %d\n", m->name, m->labels, stats.reference_layers);
 }
 
 static void model_metrics(text_t *t, served_model_t *const *models, int n)

@@ -111,7 +111,7 @@ static void free_served(served_model_t *m)
     if (!m)
         return;
     batcher_free(m->batcher);
-    engine_model_free(m->engine);
+    backend_model_free(m->backend);
     free(m);
 }
 
@@ -147,14 +147,16 @@ static void retire_slot(repository_t *repo, slot_t *s, const char *reason)
 static status_t warm_up(served_model_t *m, error_t *err)
 {
     const model_config_t *cfg = &m->config;
-    engine_context_t *ctx = NULL;
+    const backend_instance_t instance = {.threads = cfg->batching.threads_per_instance,
+                                         .device = -1};
+    backend_context_t *ctx = NULL;
     tensor_t inputs[MODEL_CONFIG_MAX_IO];
     arena_t arena;
     status_t st = STATUS_OK;
 
     arena_init(&arena);
     if (cfg->n_warmup)
-        st = engine_context_create(m->engine, cfg->batching.threads_per_instance, &ctx, err);
+        st = backend_context_create(m->backend, &instance, &ctx, err);
     for (int w = 0; !st && w < cfg->n_warmup; w++) {
         const warmup_config_t *wc = &cfg->warmup[w];
         const tensor_t *outputs;
@@ -183,9 +185,9 @@ static status_t warm_up(served_model_t *m, error_t *err)
                 st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
         }
         for (int it = 0; !st && it < wc->iterations; it++)
-            st = engine_context_run(ctx, inputs, cfg->n_inputs, &outputs, err);
+            st = backend_context_run(ctx, inputs, cfg->n_inputs, &outputs, err);
     }
-    engine_context_free(ctx);
+    backend_context_free(ctx);
     arena_release(&arena);
     return st;
 }
@@ -197,6 +199,7 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
                              served_model_t **out, error_t *err)
 {
     served_model_t *m = calloc(1, sizeof *m);
+    engine_model_options_t options = {0};
     status_t st;
 
     *out = NULL;
@@ -209,13 +212,14 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
     m->model_mtime_ns = mtime_ns(model_st);
     m->model_size = (int64_t)model_st->st_size;
     m->config_mtime_ns = config_mtime;
-    st = engine_model_load(model_path, &m->engine, err);
+    options.precision = base->precision;
+    st = backend_model_load(NULL, model_path, &options, &m->backend, err);
     if (!st)
-        st = model_config_complete(&m->config, m->engine, err);
+        st = model_config_complete(&m->config, m->backend, err);
     if (!st)
         st = warm_up(m, err);
     if (!st)
-        st = batcher_create(m->engine, &m->config.batching, &m->batcher, err);
+        st = batcher_create(m->backend, &m->config.batching, &m->batcher, err);
     if (st) {
         free_served(m);
         return st;

@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #include "batcher.h"
-#include "engine.h"
+#include "backend.h"
 #include "model_config.h"
 #include "response_stats.h"
 #include "server_config.h"
@@ -47,7 +47,7 @@ typedef struct served_model {
     char name[MODEL_NAME_MAX];
     int64_t version;
     model_config_t config;
-    engine_model_t *engine;
+    backend_model_t *backend;
     batcher_t *batcher;
     atomic_int refs;
     _Atomic int64_t last_inference_ms; /* wall clock of the last success, 0 = none */

@@ -8,6 +8,7 @@
     (DTYPES_REAL | DTYPE_BIT(DTYPE_INT8) | DTYPE_BIT(DTYPE_INT16) | DTYPE_BIT(DTYPE_INT32) |       \
      DTYPE_BIT(DTYPE_INT64))
 #define DTYPES_POW_BASE (DTYPES_REAL | DTYPES_INDEX)
+#define DTYPES_PRELU    (DTYPES_SIGNED | DTYPE_BIT(DTYPE_UINT32) | DTYPE_BIT(DTYPE_UINT64))
 #define DTYPES_UNSIGNED                                                                            \
     (DTYPE_BIT(DTYPE_UINT8) | DTYPE_BIT(DTYPE_UINT16) | DTYPE_BIT(DTYPE_UINT32) |                  \
      DTYPE_BIT(DTYPE_UINT64))
@@ -35,7 +36,7 @@ static const op_info_t prelu_info = {
     .max_inputs = 2,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_SIGNED, DTYPES_SIGNED},
+    .input_dtypes = {DTYPES_PRELU, DTYPES_PRELU},
     .layout = "any",
 };
 

@@ -70,7 +70,8 @@
     DEFINE_ROWS(shl_##sfx, T, y >= 8 * sizeof(T) ? 0 : (T)((W)x << y))                             \
     DEFINE_ROWS(shr_##sfx, T, y >= 8 * sizeof(T) ? 0 : (T)(x >> y))                                \
     DEFINE_ROWS(fmod_##sfx, T, y == 0 ? 0 : (T)(x % y))                                            \
-    DEFINE_ROWS(div_##sfx, T, y == 0 ? 0 : (T)(x / y))
+    DEFINE_ROWS(div_##sfx, T, y == 0 ? 0 : (T)(x / y))                                             \
+    DEFINE_ROWS(prelu_##sfx, T, ((void)y, x))
 
 FOR_FLOAT_TYPES(DEFINE_FLOAT_ROWS)
 FOR_SIGNED_TYPES(DEFINE_SIGNED_ROWS)
@@ -84,9 +85,9 @@ FOR_UNSIGNED_TYPES(DEFINE_UNSIGNED_ROWS)
     [BINARY_FMOD] = BCAST_ROWS(fmod_##sfx), [BINARY_BITWISE_AND] = BCAST_ROWS(and_##sfx),          \
     [BINARY_BITWISE_OR] = BCAST_ROWS(or_##sfx), [BINARY_BITWISE_XOR] = BCAST_ROWS(xor_##sfx)
 /*
- * PRelu is defined where a negative x exists: reals and signed integers.
- * Python's remainder differs from C's only there too (for unsigned types
- * the two coincide, so BINARY_MOD takes the fmod rows).
+ * PRelu scales negative x: on unsigned types (opset 9 lists uint32 and
+ * uint64) it is the identity. Python's remainder differs from C's only there too (for unsigned
+ * types the two coincide, so BINARY_MOD takes the fmod rows).
  */
 #define FLOAT_ENTRY(sfx, T, W, DT, FMOD)                                                           \
     [DT] = {COMMON_ROWS(sfx), [BINARY_PRELU] = BCAST_ROWS(prelu_##sfx),                            \
@@ -95,7 +96,10 @@ FOR_UNSIGNED_TYPES(DEFINE_UNSIGNED_ROWS)
     [DT] = {COMMON_ROWS(sfx), INT_ROWS(sfx), [BINARY_PRELU] = BCAST_ROWS(prelu_##sfx),             \
             [BINARY_MOD] = BCAST_ROWS(mod_##sfx)},
 #define UNSIGNED_ENTRY(sfx, T, W, DT)                                                              \
-    [DT] = {COMMON_ROWS(sfx), INT_ROWS(sfx), [BINARY_MOD] = BCAST_ROWS(fmod_##sfx),                \
+    [DT] = {COMMON_ROWS(sfx),                                                                      \
+            INT_ROWS(sfx),                                                                         \
+            [BINARY_MOD] = BCAST_ROWS(fmod_##sfx),                                                 \
+            [BINARY_PRELU] = BCAST_ROWS(prelu_##sfx),                                              \
             [BINARY_SHIFT_LEFT] = BCAST_ROWS(shl_##sfx),                                           \
             [BINARY_SHIFT_RIGHT] = BCAST_ROWS(shr_##sfx)},
 

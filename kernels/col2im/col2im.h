@@ -40,5 +40,7 @@ status_t col2im_run(op_call_t *call, error_t *err);
 /* y [batch, channels, image...] = the blocks of x [batch, channels * block_size, n_blocks] summed.
  */
 void col2im_f32(const col2im_geom_t *g, const float *x, float *y);
+/* The same for any other dtype (sums wrap for integers; bool ors). */
+void col2im_any(const col2im_geom_t *g, dtype_t t, const void *x, void *y);
 
 #endif

@@ -7,7 +7,7 @@ static const op_info_t col2im_info = {
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT, DTYPE_BIT(DTYPE_INT64), DTYPE_BIT(DTYPE_INT64)},
+    .input_dtypes = {DTYPES_ALL, DTYPE_BIT(DTYPE_INT64), DTYPE_BIT(DTYPE_INT64)},
     .layout = "any",
 };
 

@@ -1,5 +1,5 @@
 /*
- * conv.h - Conv and ConvTranspose on float tensors in NCHW layout (NCW and
+ * conv.h - Conv and ConvTranspose on float and double tensors in NCHW layout (NCW and
  * NCDHW too): im2col/col2im around cblas_sgemm.
  *
  * The geometry of a convolution is always held as 3-D (depth, height,
@@ -96,6 +96,13 @@ void conv_f32(const conv_geom_t *g, const float *x, const float *w, const float 
               float *col);
 void conv_transpose_f32(const conv_geom_t *g, const float *x, const float *w, const float *b,
                         float *y, float *col);
+/* The same in double (conv_f64.c): always im2col + cblas_dgemm. Workspaces in doubles. */
+int64_t conv_f64_workspace(const conv_geom_t *g);
+int64_t conv_transpose_f64_workspace(const conv_geom_t *g);
+void conv_f64(const conv_geom_t *g, const double *x, const double *w, const double *b, double *y,
+              double *col);
+void conv_transpose_f64(const conv_geom_t *g, const double *x, const double *w, const double *b,
+                        double *y, double *col);
 
 /* CPU implementations (conv_cpu.c). */
 status_t conv_run(op_call_t *call, error_t *err);

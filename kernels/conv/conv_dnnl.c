@@ -17,6 +17,13 @@
  * oneDNN's Debian build runs on OpenMP and sizes its work split by
  * omp_get_max_threads(), so prepare and run set the calling thread's
  * OpenMP thread count to call->threads first.
+ *
+ * In the bf16 precision mode (op_call_t.bf16) pack asks oneDNN for a bf16
+ * convolution (bf16 source and weights, float32 accumulation, bias and
+ * destination) and packs the weights in bf16 when an implementation other
+ * than reference code takes it; run then narrows the float activations to
+ * bf16 in the workspace first. A real shape that only reference code would
+ * take in bf16 runs in float32 on a float copy of the bf16 weights.
  */
 #include "conv_nhwc.h"
 
@@ -29,6 +36,7 @@
 
 #include <dnnl.h>
 
+#include "bf16.h"
 #include "cpu_isa.h"
 
 /* Image edge of the nominal input pack chooses the weight format with. */
@@ -56,6 +64,7 @@ typedef struct conv_pack {
     pthread_mutex_t lock;
     conv_weights_t *formats;
     int reorders; /* copies made so far, the first one included */
+    bool bf16;    /* the first copy is bf16: the model runs in bf16 precision */
 } conv_pack_t;
 
 typedef struct conv_prepared {
@@ -65,6 +74,8 @@ typedef struct conv_prepared {
     dnnl_memory_desc_t src_md, bias_md, dst_md, scratch_md;
     char impl[OP_IMPL_MAX];
     bool reference; /* oneDNN's reference code: the only implementation for this shape */
+    bool bf16;      /* src_md is bf16: run narrows the input at workspace + src_offset */
+    size_t src_offset;
 } conv_prepared_t;
 
 static dnnl_engine_t cpu_engine;
@@ -145,7 +156,7 @@ static void conv_shapes(const conv_geom_t *g, conv_shapes_t *s)
  * descriptor (format any, or a packed one) and the params' fused epilogue.
  */
 static status_t create_pd(const op_call_t *call, const conv_geom_t *g, bool has_bias,
-                          const dnnl_memory_desc_t *weights_md, bool user_scratchpad,
+                          const dnnl_memory_desc_t *weights_md, bool user_scratchpad, bool bf16,
                           dnnl_primitive_desc_t *pd, error_t *err)
 {
     const conv_nhwc_params_t *p = call->params;
@@ -161,7 +172,7 @@ static status_t create_pd(const op_call_t *call, const conv_geom_t *g, bool has_
     if (st)
         return st;
     conv_shapes(g, &s);
-    ds = dnnl_memory_desc_init_by_tag(&src_md, 4, s.src, dnnl_f32, dnnl_nhwc);
+    ds = dnnl_memory_desc_init_by_tag(&src_md, 4, s.src, bf16 ? dnnl_bf16 : dnnl_f32, dnnl_nhwc);
     if (ds == dnnl_success)
         ds = dnnl_memory_desc_init_by_tag(&dst_md, 4, s.dst, dnnl_f32, dnnl_nhwc);
     if (ds == dnnl_success && has_bias)
@@ -312,6 +323,47 @@ static status_t add_format(const op_call_t *call, conv_pack_t *pack, const dnnl_
     return STATUS_OK;
 }
 
+/* True for oneDNN's reference implementations ("ref:any", "ref_int8:any", ...). */
+static bool impl_is_reference(const char *impl)
+{
+    return strncmp(impl, "ref", 3) == 0;
+}
+
+static const char *impl_name(const_dnnl_primitive_desc_t pd)
+{
+    const char *impl = NULL;
+
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl)
+        return "unknown";
+    return impl;
+}
+
+/*
+ * The bf16 weight format oneDNN's bf16 convolution wants for geometry g,
+ * into *md; false when no implementation but reference code takes it (the
+ * layer then stays float32: bf16 on reference code would be far slower).
+ */
+static bool bf16_format(const op_call_t *call, const conv_geom_t *g, bool has_bias,
+                        dnnl_memory_desc_t *md)
+{
+    dnnl_memory_desc_t any_md;
+    dnnl_primitive_desc_t pd = NULL;
+    conv_shapes_t s;
+    error_t ignored;
+    bool ok;
+
+    conv_shapes(g, &s);
+    if (dnnl_memory_desc_init_by_tag(&any_md, s.weights_ndims, s.weights, dnnl_bf16,
+                                     dnnl_format_tag_any) != dnnl_success ||
+        create_pd(call, g, has_bias, &any_md, false, true, &pd, &ignored))
+        return false;
+    ok = !impl_is_reference(impl_name(pd));
+    if (ok)
+        *md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    dnnl_primitive_desc_destroy(pd);
+    return ok;
+}
+
 status_t conv_dnnl_pack_as(const op_call_t *call, int format_tag, void **state, error_t *err)
 {
     const tensor_t *w = call->inputs[1];
@@ -322,6 +374,7 @@ status_t conv_dnnl_pack_as(const op_call_t *call, int format_tag, void **state, 
     conv_weights_t *f;
     conv_shapes_t s;
     conv_geom_t g;
+    bool bf16 = false;
     status_t st;
 
     *state = NULL;
@@ -335,8 +388,10 @@ status_t conv_dnnl_pack_as(const op_call_t *call, int format_tag, void **state, 
         plain_weights_md(&g, &plain_md) != dnnl_success)
         return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
                        "cannot describe the weights");
-    if (format_tag == dnnl_format_tag_any) {
-        if ((st = create_pd(call, &g, has_bias, &md, false, &pd, err)))
+    if (format_tag == dnnl_format_tag_any && call->bf16)
+        bf16 = bf16_format(call, &g, has_bias, &md);
+    if (format_tag == dnnl_format_tag_any && !bf16) {
+        if ((st = create_pd(call, &g, has_bias, &md, false, false, &pd, err)))
             return st;
         md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
         dnnl_primitive_desc_destroy(pd);
@@ -345,6 +400,9 @@ status_t conv_dnnl_pack_as(const op_call_t *call, int format_tag, void **state, 
     if (!pack)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
     pthread_mutex_init(&pack->lock, NULL);
+    pack->bf16 = bf16;
+    if (bf16 && call->packed_bf16)
+        *call->packed_bf16 = true;
     st = add_format(call, pack, &md, &plain_md, w->data, &f, err);
     if (st)
         conv_dnnl_release(pack);
@@ -371,21 +429,6 @@ void conv_dnnl_release(void *state)
     free(pack);
 }
 
-/* True for oneDNN's reference implementations ("ref:any", "ref_int8:any", ...). */
-static bool impl_is_reference(const char *impl)
-{
-    return strncmp(impl, "ref", 3) == 0;
-}
-
-static const char *impl_name(const_dnnl_primitive_desc_t pd)
-{
-    const char *impl = NULL;
-
-    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl)
-        return "unknown";
-    return impl;
-}
-
 /* The copy of the weights in format md, or NULL. */
 static conv_weights_t *find_format(conv_pack_t *pack, const dnnl_memory_desc_t *md)
 {
@@ -410,8 +453,8 @@ static conv_weights_t *find_format(conv_pack_t *pack, const dnnl_memory_desc_t *
  * another format there leaves only its reference implementation.
  */
 static status_t pick_weights(op_call_t *call, const conv_geom_t *g, bool has_bias,
-                             bool user_scratchpad, conv_pack_t *pack, dnnl_primitive_desc_t *pd,
-                             conv_weights_t **out, error_t *err)
+                             bool user_scratchpad, bool bf16, conv_pack_t *pack,
+                             dnnl_primitive_desc_t *pd, conv_weights_t **out, error_t *err)
 {
     const dnnl_memory_desc_t want = *dnnl_primitive_desc_query_md(*pd, dnnl_query_weights_md, 0);
     const char *impl = impl_name(*pd);
@@ -421,7 +464,8 @@ static status_t pick_weights(op_call_t *call, const conv_geom_t *g, bool has_bia
 
     for (src = pack->formats; src && !f; src = src->next) {
         dnnl_primitive_desc_t forced = NULL;
-        if (create_pd(call, g, has_bias, &src->md, user_scratchpad, &forced, &ignored))
+        if (src->md.data_type != want.data_type ||
+            create_pd(call, g, has_bias, &src->md, user_scratchpad, bf16, &forced, &ignored))
             continue;
         if (strcmp(impl_name(forced), impl) == 0) {
             dnnl_primitive_desc_destroy(*pd);
@@ -463,6 +507,8 @@ static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_pre
     conv_geom_t g;
     tensor_t y;
     dnnl_status_t ds;
+    error_t ignored;
+    bool bf16 = false;
     status_t st = conv_nhwc_resolve(call, &g, &y, err);
 
     *out = NULL;
@@ -472,24 +518,42 @@ static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_pre
         return op_fail(err, STATUS_INTERNAL, call->op_type, call->node, "weights are not packed");
     omp_set_num_threads(call->threads);
     conv_shapes(&g, &s);
-    if (dnnl_memory_desc_init_by_tag(&any_md, s.weights_ndims, s.weights, dnnl_f32,
-                                     dnnl_format_tag_any) != dnnl_success)
-        return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
-                       "cannot describe the weights");
-    if ((st = create_pd(call, &g, has_bias, &any_md, user_scratchpad, &pd, err)))
-        return st;
+    /* bf16 weights: a bf16 primitive, unless only reference code takes these shapes. */
+    if (pack->bf16) {
+        if (dnnl_memory_desc_init_by_tag(&any_md, s.weights_ndims, s.weights, dnnl_bf16,
+                                         dnnl_format_tag_any) != dnnl_success)
+            return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
+                           "cannot describe the weights");
+        if (create_pd(call, &g, has_bias, &any_md, user_scratchpad, true, &pd, &ignored) ==
+                STATUS_OK &&
+            !impl_is_reference(impl_name(pd)))
+            bf16 = true;
+        else if (pd) {
+            dnnl_primitive_desc_destroy(pd);
+            pd = NULL;
+        }
+    }
+    if (!bf16) {
+        if (dnnl_memory_desc_init_by_tag(&any_md, s.weights_ndims, s.weights, dnnl_f32,
+                                         dnnl_format_tag_any) != dnnl_success)
+            return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
+                           "cannot describe the weights");
+        if ((st = create_pd(call, &g, has_bias, &any_md, user_scratchpad, false, &pd, err)))
+            return st;
+    }
     prep = calloc(1, sizeof *prep);
     if (!prep) {
         st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory preparing a convolution");
         goto cleanup;
     }
     pthread_mutex_lock(&pack->lock);
-    st = pick_weights(call, &g, has_bias, user_scratchpad, pack, &pd, &prep->weights, err);
+    st = pick_weights(call, &g, has_bias, user_scratchpad, bf16, pack, &pd, &prep->weights, err);
     pthread_mutex_unlock(&pack->lock);
     if (st)
         goto cleanup;
     prep->pack = pack;
-    snprintf(prep->impl, sizeof prep->impl, "onednn %s", impl_name(pd));
+    prep->bf16 = bf16;
+    snprintf(prep->impl, sizeof prep->impl, "onednn %s%s", bf16 ? "bf16 " : "", impl_name(pd));
     prep->reference = impl_is_reference(impl_name(pd));
     prep->src_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
     prep->dst_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
@@ -518,6 +582,11 @@ status_t conv_dnnl_prepare(op_call_t *call, void **prepared, error_t *err)
     if (st)
         return st;
     scratch = dnnl_memory_desc_get_size(&prep->scratch_md);
+    if (prep->bf16) {
+        /* The narrowed input follows the scratchpad, both 64-byte aligned. */
+        prep->src_offset = (scratch + CONV_DNNL_ALIGN - 1) & ~(size_t)(CONV_DNNL_ALIGN - 1);
+        scratch = prep->src_offset + dnnl_memory_desc_get_size(&prep->src_md);
+    }
     if (scratch > call->workspace_size)
         call->workspace_size = scratch;
     *prepared = prep;
@@ -563,7 +632,12 @@ bool conv_dnnl_describe(const op_call_t *call, char *impl, size_t size)
 /* Memory objects of one execution, over the call's buffers. */
 #define CONV_DNNL_MAX_ARGS 5
 
-static status_t execute(const op_call_t *call, const conv_prepared_t *prep, error_t *err)
+/*
+ * Runs prep on the call's buffers; a bf16 primitive reads the input
+ * narrowed into src16 (dnnl_memory_desc_get_size(&prep->src_md) bytes).
+ */
+static status_t execute(const op_call_t *call, const conv_prepared_t *prep, void *src16,
+                        error_t *err)
 {
     const tensor_t *bias = call->n_inputs > 2 ? call->inputs[2] : NULL;
     dnnl_exec_arg_t args[CONV_DNNL_MAX_ARGS];
@@ -576,8 +650,12 @@ static status_t execute(const op_call_t *call, const conv_prepared_t *prep, erro
 
     if (st)
         return st;
+    if (prep->bf16)
+        bf16_from_float_n(call->inputs[0]->data, src16, tensor_numel(call->inputs[0]),
+                          call->threads);
     args[n].arg = DNNL_ARG_SRC;
-    ds = dnnl_memory_create(&mem[n++], &prep->src_md, engine, call->inputs[0]->data);
+    ds = dnnl_memory_create(&mem[n++], &prep->src_md, engine,
+                            prep->bf16 ? src16 : call->inputs[0]->data);
     args[n].arg = DNNL_ARG_WEIGHTS;
     if (ds == dnnl_success)
         ds = dnnl_memory_create(&mem[n++], &prep->weights->md, engine, prep->weights->data);
@@ -613,6 +691,7 @@ status_t conv_dnnl_run(op_call_t *call, error_t *err)
     const conv_nhwc_params_t *p = call->params;
     conv_prepared_t *own = NULL;
     const conv_prepared_t *prep = call->prepared;
+    void *src16 = NULL;
     status_t st;
 
     if (tensor_numel(&call->outputs[0]) == 0)
@@ -627,8 +706,17 @@ status_t conv_dnnl_run(op_call_t *call, error_t *err)
         if ((st = create_primitive(call, false, &own, err)))
             return st;
         prep = own;
+        if (prep->bf16 && !(src16 = malloc(dnnl_memory_desc_get_size(&prep->src_md)))) {
+            st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory running a convolution");
+            goto cleanup;
+        }
+    } else if (prep->bf16) {
+        src16 = (char *)call->workspace + prep->src_offset;
     }
-    st = execute(call, prep, err);
+    st = execute(call, prep, src16, err);
+cleanup:
+    if (own)
+        free(src16);
     conv_dnnl_unprepare(own);
     return st;
 }

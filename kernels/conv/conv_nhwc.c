@@ -111,7 +111,8 @@ static bool half_path(const op_call_t *call, conv_path_t *path)
 
 static conv_path_t pick_path(const op_call_t *call)
 {
-    if (!call->inputs[1])
+    /* bf16 precision runs on oneDNN's bf16 primitives (conv_dnnl.c), which need AVX512_BF16. */
+    if (!call->inputs[1] || call->bf16)
         return CONV_PATH_DNNL;
     if (use_winograd(call))
         return CONV_PATH_WINOGRAD;

@@ -6,12 +6,15 @@
 
 #include <limits.h>
 
+#include "half.h"
+
 static const op_info_t conv_info = {
     .min_inputs = 2,
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE), DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE),
+                     DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE)},
     .layout = "NCHW",
 };
 
@@ -184,7 +187,8 @@ status_t conv_resolve(const op_call_t *call, bool transpose, conv_geom_t *g, ten
     if ((st = check_channels(call, transpose, &g->out_channels, err)))
         return st;
 
-    out->dtype = DTYPE_FLOAT;
+    /* float for the quantized callers too (their X is an integer; they set Y's type) */
+    out->dtype = x->dtype == DTYPE_DOUBLE ? DTYPE_DOUBLE : DTYPE_FLOAT;
     out->rank = x->rank;
     out->dims[0] = g->batch;
     out->dims[1] = g->out_channels;
@@ -222,9 +226,27 @@ status_t conv_resolve(const op_call_t *call, bool transpose, conv_geom_t *g, ten
     return STATUS_OK;
 }
 
+/*
+ * T is one type for X, W and B: the double kernels read all three as
+ * double. half_ok: inputs that may be a half weight beside a float X
+ * (op.h's half_inputs; the pack hook or the engine widens them).
+ */
+static status_t check_same_type(const op_call_t *call, uint32_t half_ok, error_t *err)
+{
+    const tensor_t *x = call->inputs[0];
+
+    for (int k = 1; k < call->n_inputs && k < 3; k++)
+        if (call->inputs[k] && call->inputs[k]->dtype != x->dtype &&
+            !((half_ok & (1u << k)) && x->dtype == DTYPE_FLOAT &&
+              dtype_is_half(call->inputs[k]->dtype)))
+            return op_call_fail(call, err, "input %d is %s, input X is %s", k,
+                                dtype_name(call->inputs[k]->dtype), dtype_name(x->dtype));
+    return STATUS_OK;
+}
+
 /* The column matrix and every GEMM dimension must fit the BLAS int. */
 static status_t check_workspace(op_call_t *call, const conv_geom_t *g, int64_t col_floats,
-                                error_t *err)
+                                size_t elem, error_t *err)
 {
     int64_t k = conv_window_kernel_size(&g->win);
     int64_t dims[] = {g->in_channels * k, g->out_channels * k, conv_window_cols_size(&g->win),
@@ -237,22 +259,36 @@ static status_t check_workspace(op_call_t *call, const conv_geom_t *g, int64_t c
     if (col_floats > TENSOR_MAX_ELEMENTS)
         return op_fail(err, STATUS_LIMIT_EXCEEDED, call->op_type, call->node,
                        "the column buffer needs %lld floats", (long long)col_floats);
-    call->workspace_size = (size_t)col_floats * sizeof(float);
+    call->workspace_size = (size_t)col_floats * elem;
     return STATUS_OK;
 }
 
 static status_t conv_infer(op_call_t *call, error_t *err)
 {
     conv_geom_t g;
-    status_t st = conv_resolve(call, false, &g, &call->outputs[0], err);
-    return st ? st : check_workspace(call, &g, conv_f32_workspace(&g), err);
+    status_t st = check_same_type(call, 1u << 1, err);
+
+    if (!st)
+        st = conv_resolve(call, false, &g, &call->outputs[0], err);
+    if (st)
+        return st;
+    if (call->inputs[0]->dtype == DTYPE_DOUBLE)
+        return check_workspace(call, &g, conv_f64_workspace(&g), sizeof(double), err);
+    return check_workspace(call, &g, conv_f32_workspace(&g), sizeof(float), err);
 }
 
 static status_t conv_transpose_infer(op_call_t *call, error_t *err)
 {
     conv_geom_t g;
-    status_t st = conv_resolve(call, true, &g, &call->outputs[0], err);
-    return st ? st : check_workspace(call, &g, conv_transpose_f32_workspace(&g), err);
+    status_t st = check_same_type(call, 0, err);
+
+    if (!st)
+        st = conv_resolve(call, true, &g, &call->outputs[0], err);
+    if (st)
+        return st;
+    if (call->inputs[0]->dtype == DTYPE_DOUBLE)
+        return check_workspace(call, &g, conv_transpose_f64_workspace(&g), sizeof(double), err);
+    return check_workspace(call, &g, conv_transpose_f32_workspace(&g), sizeof(float), err);
 }
 
 /*

@@ -44,9 +44,12 @@ typedef struct grid_sample_shape {
     int64_t in[GRID_SAMPLE_MAX_SPATIAL], out[GRID_SAMPLE_MAX_SPATIAL];
 } grid_sample_shape_t;
 
-/* y = X sampled at grid; x, grid and y of dtype t (float or double). */
+/*
+ * y = X sampled at grid; x and y of dtype t (T1: any), grid of grid_type
+ * (T2: float or double, independent of T1 as the spec's constraints say).
+ */
 void grid_sample(const grid_sample_params_t *p, const grid_sample_shape_t *s, dtype_t t,
-                 const void *x, const void *grid, void *y);
+                 const void *x, dtype_t grid_type, const void *grid, void *y);
 
 /* CPU implementation (grid_sample_cpu.c). */
 status_t grid_sample_run(op_call_t *call, error_t *err);

@@ -3,23 +3,94 @@
  * unnormalised and (for linear and nearest) mapped into the input by the
  * padding mode; cubic instead maps each of its 4 x 4 taps. Taps outside
  * the input read 0 (only zeros padding leaves any there). Arithmetic is
- * double.
+ * double, whatever the types of X (any) and grid (float or double).
  */
 #include "grid_sample.h"
 
 #include <math.h>
 
+/* Element i of p as a double: X may be any T1 type, grid float or double (T2). */
 static double load(dtype_t t, const void *p, int64_t i)
 {
-    return t == DTYPE_FLOAT ? (double)((const float *)p)[i] : ((const double *)p)[i];
+    switch (t) {
+    case DTYPE_FLOAT:
+        return ((const float *)p)[i];
+    case DTYPE_DOUBLE:
+        return ((const double *)p)[i];
+    case DTYPE_INT8:
+        return ((const int8_t *)p)[i];
+    case DTYPE_INT16:
+        return ((const int16_t *)p)[i];
+    case DTYPE_INT32:
+        return ((const int32_t *)p)[i];
+    case DTYPE_INT64:
+        return (double)((const int64_t *)p)[i];
+    case DTYPE_UINT8:
+        return ((const uint8_t *)p)[i];
+    case DTYPE_UINT16:
+        return ((const uint16_t *)p)[i];
+    case DTYPE_UINT32:
+        return ((const uint32_t *)p)[i];
+    case DTYPE_UINT64:
+        return (double)((const uint64_t *)p)[i];
+    case DTYPE_BOOL:
+        return ((const bool *)p)[i] ? 1.0 : 0.0;
+    default:
+        return 0.0;
+    }
 }
 
+/* v clamped into [lo, hi] and truncated toward zero; NaN gives 0. */
+static double to_range(double v, double lo, double hi)
+{
+    return !(v == v) ? 0.0 : v < lo ? lo : v > hi ? hi : trunc(v);
+}
+
+/*
+ * Stores v in Y's type (T1). Nearest moves values exactly; linear and cubic
+ * on an integer X truncate toward zero as ONNX's reference does when it
+ * writes float samples into an integer array, saturating at the type's
+ * range; bool is true for a nonzero sample.
+ */
 static void store(dtype_t t, void *p, int64_t i, double v)
 {
-    if (t == DTYPE_FLOAT)
+    switch (t) {
+    case DTYPE_FLOAT:
         ((float *)p)[i] = (float)v;
-    else
+        break;
+    case DTYPE_DOUBLE:
         ((double *)p)[i] = v;
+        break;
+    case DTYPE_INT8:
+        ((int8_t *)p)[i] = (int8_t)to_range(v, INT8_MIN, INT8_MAX);
+        break;
+    case DTYPE_INT16:
+        ((int16_t *)p)[i] = (int16_t)to_range(v, INT16_MIN, INT16_MAX);
+        break;
+    case DTYPE_INT32:
+        ((int32_t *)p)[i] = (int32_t)to_range(v, INT32_MIN, INT32_MAX);
+        break;
+    case DTYPE_INT64: /* the largest double below 2^63 */
+        ((int64_t *)p)[i] = (int64_t)to_range(v, -0x1p63, 0x1.fffffffffffffp62);
+        break;
+    case DTYPE_UINT8:
+        ((uint8_t *)p)[i] = (uint8_t)to_range(v, 0, UINT8_MAX);
+        break;
+    case DTYPE_UINT16:
+        ((uint16_t *)p)[i] = (uint16_t)to_range(v, 0, UINT16_MAX);
+        break;
+    case DTYPE_UINT32:
+        ((uint32_t *)p)[i] = (uint32_t)to_range(v, 0, UINT32_MAX);
+        break;
+    case DTYPE_UINT64:
+        ((uint64_t *)p)[i] = (uint64_t)to_range(v, 0, 0x1.fffffffffffffp63);
+        break;
+    case DTYPE_BOOL:
+        ((bool *)p)[i] = v != 0.0;
+        break;
+    default:
+        break;
+    }
 }
 
 static double unnormalize(double coord, int64_t size, bool align_corners)
@@ -143,7 +214,7 @@ static double sample(const grid_sample_params_t *p, const grid_sample_shape_t *s
 }
 
 void grid_sample(const grid_sample_params_t *p, const grid_sample_shape_t *s, dtype_t t,
-                 const void *x, const void *grid, void *y)
+                 const void *x, dtype_t grid_type, const void *grid, void *y)
 {
     int64_t in_plane = 1, out_plane = 1;
 
@@ -157,8 +228,8 @@ void grid_sample(const grid_sample_params_t *p, const grid_sample_shape_t *s, dt
             const int64_t g = (n * out_plane + o) * s->r;
             /* Grid component j indexes spatial dim r - 1 - j. */
             for (int j = 0; j < s->r; j++)
-                coord[s->r - 1 - j] =
-                    unnormalize(load(t, grid, g + j), s->in[s->r - 1 - j], p->align_corners);
+                coord[s->r - 1 - j] = unnormalize(load(grid_type, grid, g + j), s->in[s->r - 1 - j],
+                                                  p->align_corners);
             for (int64_t c = 0; c < s->c; c++)
                 store(t, y, (n * s->c + c) * out_plane + o,
                       sample(p, s, t, x, (n * s->c + c) * in_plane, coord));
@@ -177,6 +248,7 @@ status_t grid_sample_run(op_call_t *call, error_t *err)
         s.in[d] = x->dims[2 + d];
         s.out[d] = y->dims[2 + d];
     }
-    grid_sample(call->params, &s, x->dtype, x->data, call->inputs[1]->data, y->data);
+    grid_sample(call->params, &s, x->dtype, x->data, call->inputs[1]->dtype, call->inputs[1]->data,
+                y->data);
     return STATUS_OK;
 }

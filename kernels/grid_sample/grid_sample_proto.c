@@ -7,7 +7,8 @@ static const op_info_t grid_sample_info = {
     .max_inputs = 2,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {GRID_SAMPLE_REALS, GRID_SAMPLE_REALS},
+    /* T1 (X, Y): every type since opset 16; T2 (grid): float types */
+    .input_dtypes = {DTYPES_ALL, GRID_SAMPLE_REALS},
     .layout = "NCHW",
 };
 
@@ -31,10 +32,6 @@ static status_t grid_sample_infer(op_call_t *call, error_t *err)
         return op_call_fail(call, err, "grid %s must be [N, out dims..., %d] for X %s",
                             shape_format(grid->rank, grid->dims, a, sizeof a), r,
                             shape_format(x->rank, x->dims, b, sizeof b));
-    if (grid->dtype != x->dtype)
-        return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
-                       "grid of dtype %s with X of dtype %s: mixed dtypes are not supported",
-                       dtype_name(grid->dtype), dtype_name(x->dtype));
     for (int d = 2; d < x->rank; d++)
         if (x->dims[d] == 0 && tensor_numel(grid) > 0)
             return op_call_fail(call, err, "X %s has an empty spatial dim to sample from",

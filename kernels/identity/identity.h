@@ -23,5 +23,7 @@ extern const op_kernel_t dropout_kernel;
 /* CPU implementations (identity_cpu.c). */
 status_t identity_run(op_call_t *call, error_t *err);
 status_t dropout_run(op_call_t *call, error_t *err);
+/* Dropout's ratio input (T1: float or double) as a float. */
+float dropout_ratio(const tensor_t *ratio);
 
 #endif

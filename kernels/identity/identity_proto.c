@@ -14,7 +14,9 @@ static const op_info_t dropout_info = {
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 2,
-    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_BOOL},
+    /* data T and ratio T1 are float or double, independently (dropout_ratio) */
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE), DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE),
+                     DTYPES_BOOL},
     .layout = "any",
 };
 
@@ -26,7 +28,7 @@ static status_t dropout_infer(op_call_t *call, error_t *err)
     float ratio = p->ratio;
 
     if (ratio_input)
-        ratio = *(const float *)ratio_input->data;
+        ratio = dropout_ratio(ratio_input);
     /* The kept elements are scaled by 1 / (1 - ratio): ratio 1 has no scale. */
     if (training && *(const bool *)training->data && !(ratio >= 0.0f && ratio < 1.0f))
         return op_fail(err, STATUS_INVALID_ARGUMENT, call->op_type, call->node,

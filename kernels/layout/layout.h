@@ -26,6 +26,10 @@ extern const op_schema_t layout_to_nchw_schema;
  * NHWC is rows = C, cols = H * W; NHWC -> NCHW is rows = H * W, cols = C.
  * Splits the work over up to threads OpenMP threads (layout_cpu.c).
  */
+/* The same on bytes ([batch][rows][cols] -> [batch][cols][rows]), for 8-bit tensors. */
+void layout_transpose_u8(int64_t batch, int64_t rows, int64_t cols, const uint8_t *src,
+                         uint8_t *dst, int threads);
+
 void layout_transpose_f32(int64_t batch, int64_t rows, int64_t cols, const float *src, float *dst,
                           int threads);
 

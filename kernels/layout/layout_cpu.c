@@ -87,9 +87,41 @@ void layout_transpose_f32(int64_t batch, int64_t rows, int64_t cols, const float
         transpose_tiled(batch, rows, cols, src, dst, threads);
 }
 
+/* Byte tile edge: 64 x 64 bytes, one cache line per row either way. */
+#define LAYOUT_TILE_U8 64
+
+void layout_transpose_u8(int64_t batch, int64_t rows, int64_t cols, const uint8_t *src,
+                         uint8_t *dst, int threads)
+{
+    const int64_t row_tiles = (rows + LAYOUT_TILE_U8 - 1) / LAYOUT_TILE_U8;
+    const int64_t tasks = batch * row_tiles;
+    const int team = parallel_team(batch * rows * cols / 4, threads);
+
+#pragma omp parallel for num_threads(team) schedule(static) if (team > 1)
+    for (int64_t t = 0; t < tasks; t++) {
+        const int64_t n = t / row_tiles, r0 = t % row_tiles * LAYOUT_TILE_U8;
+        const int64_t r1 = r0 + LAYOUT_TILE_U8 < rows ? r0 + LAYOUT_TILE_U8 : rows;
+        const uint8_t *s = src + n * rows * cols;
+        uint8_t *d = dst + n * rows * cols;
+
+        for (int64_t c0 = 0; c0 < cols; c0 += LAYOUT_TILE_U8) {
+            const int64_t c1 = c0 + LAYOUT_TILE_U8 < cols ? c0 + LAYOUT_TILE_U8 : cols;
+            for (int64_t c = c0; c < c1; c++)
+                for (int64_t r = r0; r < r1; r++)
+                    d[c * rows + r] = s[r * cols + c];
+        }
+    }
+}
+
 status_t layout_to_nhwc_run(op_call_t *call, error_t *err)
 {
     const tensor_t *x = call->inputs[0];
+
+    if (dtype_size(x->dtype) == 1) {
+        layout_transpose_u8(x->dims[0], x->dims[1], x->dims[2] * x->dims[3], x->data,
+                            call->outputs[0].data, call->threads);
+        return STATUS_OK;
+    }
 
     layout_transpose_f32(x->dims[0], x->dims[1], x->dims[2] * x->dims[3], x->data,
                          call->outputs[0].data, call->threads);
@@ -99,6 +131,12 @@ status_t layout_to_nhwc_run(op_call_t *call, error_t *err)
 status_t layout_to_nchw_run(op_call_t *call, error_t *err)
 {
     const tensor_t *x = call->inputs[0];
+
+    if (dtype_size(x->dtype) == 1) {
+        layout_transpose_u8(x->dims[0], x->dims[1] * x->dims[2], x->dims[3], x->data,
+                            call->outputs[0].data, call->threads);
+        return STATUS_OK;
+    }
 
     layout_transpose_f32(x->dims[0], x->dims[1] * x->dims[2], x->dims[3], x->data,
                          call->outputs[0].data, call->threads);

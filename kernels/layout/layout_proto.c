@@ -1,4 +1,7 @@
-/* layout_proto.c - the reorders' prototypes: a 4-D float tensor with two axes moved. */
+/*
+ * layout_proto.c - the reorders' prototypes: a 4-D float tensor with two axes moved (or an
+ * 8-bit one: the quantized convolutions' channels-last regions).
+ */
 #include "layout.h"
 
 static const op_info_t layout_info = {
@@ -6,7 +9,7 @@ static const op_info_t layout_info = {
     .max_inputs = 1,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT},
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_INT8) | DTYPE_BIT(DTYPE_UINT8)},
     .layout = "any",
 };
 

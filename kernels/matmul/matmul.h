@@ -68,9 +68,19 @@ extern const op_schema_t fused_matmul_schema;
 bool matmul_shape(const tensor_t *a, const tensor_t *b, matmul_shape_t *s, const char **why);
 
 /*
- * Pack hooks (matmul_pack.c): a constant float B becomes a gemm_b_t (the
- * state run finds in call->state) that gemm_run streams, so B is laid out
- * once per model instead of on every call. Each leaves *state NULL, and
+ * The packed state of MatMul, Gemm and FusedMatMul: exactly one of a
+ * float32 B for gemm_run, or (bf16 precision, op_call_t.bf16) a bf16 B for
+ * oneDNN's bf16 matmul (matmul_bf16.c). Owned by the model.
+ */
+typedef struct matmul_state {
+    struct gemm_b *f32;
+    struct gemm_bf16_b *bf16;
+} matmul_state_t;
+
+/*
+ * Pack hooks (matmul_pack.c): a constant float B becomes a matmul_state_t
+ * (the state run finds in call->state) that gemm_run streams, so B is
+ * laid out once per model instead of on every call. Each leaves *state NULL, and
  * run on its unpacked path, when B is not constant or (Gemm) when alpha or
  * transA rule the packed path out.
  */
@@ -96,6 +106,18 @@ void matmul_set_workspace(op_call_t *call, int64_t rows);
 /* B's elements as floats: b's own, or widened into call->workspace. */
 const float *matmul_b_floats(const op_call_t *call, const tensor_t *b);
 
+/*
+ * The bf16 path (matmul_bf16.c), taken when call->state holds a bf16 B:
+ * prepare makes oneDNN's primitive for the plan's rows and epilogue (and
+ * does nothing for a float32 state); run executes it, or a one-off
+ * primitive when the call is unprepared or its rows differ from the plan's.
+ */
+status_t matmul_bf16_prepare(op_call_t *call, void **prepared, error_t *err);
+void matmul_bf16_unprepare(void *prepared);
+status_t matmul_bf16_run(op_call_t *call, error_t *err);
+/* The implementation name of a bf16 call ("onednn bf16 <impl>"). */
+void matmul_bf16_describe(const op_call_t *call, char *impl, size_t size);
+
 /* CPU implementations (matmul_cpu.c). */
 status_t matmul_run(op_call_t *call, error_t *err);
 status_t matmul_gemm_run(op_call_t *call, error_t *err);
@@ -109,11 +131,24 @@ void matmul_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
                   const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *y,
                   int64_t ldy, int threads);
 
+/* Y[m, n] = beta * C, c read at c[i * c_row_stride + j * c_col_stride] (as gemm_f32). */
+void matmul_fill_scaled_c(const float *c, float *y, int64_t m, int64_t n, float beta,
+                          int64_t c_row_stride, int64_t c_col_stride);
+
 /* Y[m, n] = A[m, k] x B[k, n], all row-major and dense; Y is overwritten. */
 void matmul_f32(const float *a, const float *b, float *y, int64_t m, int64_t k, int64_t n,
                 int threads);
 void matmul_i32(const int32_t *a, const int32_t *b, int32_t *y, int64_t m, int64_t k, int64_t n);
 void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64_t k, int64_t n);
+
+/* MatMul on float64, int32, int64, uint32 and uint64 (matmul_generic.c). */
+void matmul_generic(dtype_t dtype, const void *a, const void *b, void *y, int64_t m, int64_t k,
+                    int64_t n);
+
+/* Gemm on those types, with gemm_f32's arguments (matmul_generic.c). */
+void gemm_generic(dtype_t dtype, const void *a, const void *b, const void *c, void *y, int64_t m,
+                  int64_t k, int64_t n, bool trans_a, bool trans_b, float alpha, float beta,
+                  int64_t c_row_stride, int64_t c_col_stride);
 
 /*
  * Y[m, n] = alpha * op(A) x op(B) + beta * C, with op(A) of [m, k] and op(B)

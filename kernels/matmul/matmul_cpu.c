@@ -79,7 +79,7 @@ void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64
 static void run_packed(const op_call_t *call, const float *a, float *y, int64_t count,
                        const gemm_epilogue_t *ep)
 {
-    const gemm_b_t *b = call->state;
+    const gemm_b_t *b = ((const matmul_state_t *)call->state)->f32;
     const gemm_a_t dense = {.data = a, .lda = gemm_b_k(b)};
     int64_t n = gemm_b_n(b);
 
@@ -94,14 +94,8 @@ static void multiply(dtype_t dtype, const void *a, const void *b, void *y, int64
     case DTYPE_FLOAT:
         matmul_f32(a, b, y, m, k, n, threads);
         break;
-    case DTYPE_INT32:
-        matmul_i32(a, b, y, m, k, n);
-        break;
-    case DTYPE_INT64:
-        matmul_i64(a, b, y, m, k, n);
-        break;
     default:
-        assert(!"dtype outside matmul_info");
+        matmul_generic(dtype, a, b, y, m, k, n);
     }
 }
 
@@ -117,6 +111,8 @@ status_t matmul_run(op_call_t *call, error_t *err)
     int64_t a_off = 0, b_off = 0;
     bool ok;
 
+    if (call->state && ((const matmul_state_t *)call->state)->bf16)
+        return matmul_bf16_run(call, err);
     if (call->state) {
         run_packed(call, a->data, call->outputs[0].data, tensor_numel(&call->outputs[0]), NULL);
         return STATUS_OK;
@@ -154,7 +150,7 @@ status_t matmul_run(op_call_t *call, error_t *err)
 }
 
 /* Y[m, n] = beta * C, C read with the strides gemm_f32 describes. */
-static void fill_scaled_c(const float *c, float *y, int64_t m, int64_t n, float beta,
+void matmul_fill_scaled_c(const float *c, float *y, int64_t m, int64_t n, float beta,
                           int64_t c_row_stride, int64_t c_col_stride)
 {
     for (int64_t i = 0; i < m; i++) {
@@ -180,7 +176,7 @@ void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t 
     if (m == 0 || n == 0)
         return;
     if (c && beta != 0.0f) {
-        fill_scaled_c(c, y, m, n, beta, c_row_stride, c_col_stride);
+        matmul_fill_scaled_c(c, y, m, n, beta, c_row_stride, c_col_stride);
         acc_beta = 1.0f;
     }
     if (k == 0) {
@@ -210,7 +206,7 @@ static void run_packed_gemm(const op_call_t *call, const float *a, const tensor_
         ep.residual = c->data;
         ep.ld_residual = c_row_stride;
     } else if (c) {
-        fill_scaled_c(c->data, y, m, n, beta, c_row_stride, c_col_stride);
+        matmul_fill_scaled_c(c->data, y, m, n, beta, c_row_stride, c_col_stride);
         ep.residual = y;
         ep.ld_residual = n;
     }
@@ -232,9 +228,16 @@ status_t matmul_gemm_run(op_call_t *call, error_t *err)
         col_stride = 1;
     if (c && c->rank == 2 && c->dims[0] != 1)
         row_stride = c->dims[1];
+    if (call->state && ((const matmul_state_t *)call->state)->bf16)
+        return matmul_bf16_run(call, err);
     if (call->state) {
         run_packed_gemm(call, a->data, c && p->beta != 0.0f ? c : NULL, p->beta, y->data, m, n,
                         row_stride, col_stride);
+        return STATUS_OK;
+    }
+    if (a->dtype != DTYPE_FLOAT) {
+        gemm_generic(a->dtype, a->data, b->data, c ? c->data : NULL, y->data, m, k, n, p->trans_a,
+                     p->trans_b, p->alpha, p->beta, row_stride, col_stride);
         return STATUS_OK;
     }
     gemm_f32(a->data, matmul_b_floats(call, b), c ? c->data : NULL, y->data, m, k, n, p->trans_a,

@@ -17,11 +17,14 @@ status_t fused_matmul_run(op_call_t *call, error_t *err)
 
     if (m == 0 || n == 0)
         return STATUS_OK;
+    if (call->state && ((const matmul_state_t *)call->state)->bf16)
+        return matmul_bf16_run(call, err);
     if (call->state) {
         const gemm_a_t dense = {.data = a->data, .lda = k};
         const gemm_epilogue_t ep = {
             .bias = bias, .act = p->act == MATMUL_ACT_GELU ? GEMM_ACT_GELU : GEMM_ACT_NONE};
-        gemm_run(&dense, m, call->state, y, n, &ep, call->workspace, call->threads);
+        gemm_run(&dense, m, ((const matmul_state_t *)call->state)->f32, y, n, &ep, call->workspace,
+                 call->threads);
         return STATUS_OK;
     }
     /* Y starts as the bias rows and sgemm accumulates into it (beta = 1). */

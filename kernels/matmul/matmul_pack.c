@@ -4,7 +4,10 @@
  */
 #include <assert.h>
 
+#include <stdlib.h>
+
 #include "gemm/gemm.h"
+#include "gemm/gemm_bf16.h"
 #include "half.h"
 #include "matmul.h"
 
@@ -13,11 +16,36 @@ static void b_consumed(void *call, size_t bytes)
     op_call_consumed(call, 1, bytes);
 }
 
+/*
+ * B packed to bf16 for the bf16 precision mode; false when oneDNN has only
+ * reference code for the product (or a half B's scratch copy cannot be
+ * had), and the caller stays on gemm_run.
+ */
+static bool pack_b_bf16(const tensor_t *b, bool transposed, int64_t k, int64_t n,
+                        struct gemm_bf16_b **out)
+{
+    error_t ignored;
+    float *wide = NULL;
+    const float *data = b->data;
+    status_t st;
+
+    if (dtype_is_half(b->dtype)) {
+        wide = malloc((size_t)tensor_numel(b) * sizeof *wide);
+        if (!wide)
+            return false;
+        half_to_float_n(b->dtype, b->data, wide, tensor_numel(b));
+        data = wide;
+    }
+    st = gemm_bf16_pack(data, b->dims[1], transposed, k, n, out, &ignored);
+    free(wide);
+    return st == STATUS_OK;
+}
+
 /* B as [k, n] (or [n, k] when transposed), if it is a constant float or half matrix. */
 static status_t pack_b(const op_call_t *call, bool transposed, void **state, error_t *err)
 {
     const tensor_t *b;
-    gemm_b_t *packed;
+    matmul_state_t *ms;
     int64_t k, n;
     status_t st;
 
@@ -29,15 +57,31 @@ static status_t pack_b(const op_call_t *call, bool transposed, void **state, err
         return STATUS_OK;
     k = transposed ? b->dims[1] : b->dims[0];
     n = transposed ? b->dims[0] : b->dims[1];
+    ms = calloc(1, sizeof *ms);
+    if (!ms)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
+    /*
+     * bf16 where oneDNN has more than reference code for it; float32 (or a
+     * half B kept half) otherwise. gemm_bf16_pack reads floats: a half B is
+     * widened into a scratch copy for it, freed once packed.
+     */
+    if (call->bf16 && pack_b_bf16(b, transposed, k, n, &ms->bf16)) {
+        if (call->packed_bf16)
+            *call->packed_bf16 = true;
+        *state = ms;
+        return STATUS_OK;
+    }
     if (b->dtype == DTYPE_FLOAT)
         st = gemm_b_pack_progress(b->data, b->dims[1], transposed, k, n, b_consumed, (void *)call,
-                                  &packed, err);
+                                  &ms->f32, err);
     else
         st = gemm_b_pack_half(b->data, b->dtype, b->dims[1], transposed, k, n, b_consumed,
-                              (void *)call, &packed, err);
-    if (st != STATUS_OK)
+                              (void *)call, &ms->f32, err);
+    if (st != STATUS_OK) {
+        free(ms);
         return error_prefix(err, "%s node '%s'", call->op_type, call->node);
-    *state = packed;
+    }
+    *state = ms;
     return STATUS_OK;
 }
 
@@ -67,18 +111,26 @@ status_t fused_matmul_pack(const op_call_t *call, void **state, error_t *err)
 
 void matmul_release(void *state)
 {
-    gemm_b_free(state);
+    matmul_state_t *ms = state;
+
+    if (!ms)
+        return;
+    gemm_b_free(ms->f32);
+    gemm_bf16_free(ms->bf16);
+    free(ms);
 }
 
 void matmul_set_workspace(op_call_t *call, int64_t rows)
 {
     const tensor_t *b = call->inputs[1];
     const gemm_a_t dense = {.lda = 1};
+    const matmul_state_t *ms = call->state;
 
+    /* A bf16 state's scratch is matmul_bf16_prepare's to raise. */
     call->workspace_size = 0;
-    if (call->state)
-        call->workspace_size = gemm_workspace_bytes(&dense, rows, call->state, call->threads);
-    else if (dtype_is_half(b->dtype))
+    if (ms && ms->f32)
+        call->workspace_size = gemm_workspace_bytes(&dense, rows, ms->f32, call->threads);
+    else if (!ms && dtype_is_half(b->dtype))
         call->workspace_size = (size_t)tensor_numel(b) * sizeof(float);
 }
 

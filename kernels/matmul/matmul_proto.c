@@ -5,7 +5,10 @@
 #include "gemm/gemm.h"
 #include "half.h"
 
-#define MATMUL_DTYPES (DTYPES_FLOAT | DTYPES_INDEX)
+/* MatMul's and Gemm's (from opset 9; one kernel serves the older versions too). */
+#define MATMUL_DTYPES                                                                              \
+    (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE) | DTYPES_INDEX | DTYPE_BIT(DTYPE_UINT32) |             \
+     DTYPE_BIT(DTYPE_UINT64))
 
 static const op_info_t matmul_info = {
     .min_inputs = 2,
@@ -22,7 +25,7 @@ static const op_info_t gemm_info = {
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .input_dtypes = {MATMUL_DTYPES, MATMUL_DTYPES, MATMUL_DTYPES},
     .layout = "any",
 };
 
@@ -131,6 +134,12 @@ static status_t gemm_infer(op_call_t *call, error_t *err)
     int64_t m, k, kb, n;
     status_t st;
 
+    /* A half B (a weight the half pass kept: half_inputs) multiplies a float A. */
+    if ((a->dtype != b->dtype && !(a->dtype == DTYPE_FLOAT && dtype_is_half(b->dtype))) ||
+        (c && c->dtype != a->dtype))
+        return op_call_fail(call, err, "A is %s, B %s and C %s; all must have the same type",
+                            dtype_name(a->dtype), dtype_name(b->dtype),
+                            c ? dtype_name(c->dtype) : "absent");
     if (a->rank != 2 || b->rank != 2)
         return op_call_fail(call, err, "A %s and B %s must both be 2-D",
                             shape_format(a->rank, a->dims, sa, sizeof sa),
@@ -170,9 +179,13 @@ static status_t gemm_infer(op_call_t *call, error_t *err)
 
 bool matmul_describe(const op_call_t *call, char *impl, size_t size)
 {
-    if (call->state && gemm_b_dtype(call->state) != DTYPE_FLOAT)
+    const matmul_state_t *ms = call->state;
+
+    if (ms && ms->bf16)
+        matmul_bf16_describe(call, impl, size);
+    else if (ms && gemm_b_dtype(ms->f32) != DTYPE_FLOAT)
         snprintf(impl, size, "inferd gemm:%s %s weights", gemm_isa_name(),
-                 gemm_b_dtype(call->state) == DTYPE_FLOAT16 ? "f16" : "bf16");
+                 gemm_b_dtype(ms->f32) == DTYPE_FLOAT16 ? "f16" : "bf16");
     else if (call->state)
         snprintf(impl, size, "inferd gemm:%s", gemm_isa_name());
     else if (call->inputs[0]->dtype == DTYPE_FLOAT)
@@ -189,6 +202,8 @@ const op_kernel_t matmul_kernel = {
     .run = matmul_run,
     .pack = matmul_pack,
     .release = matmul_release,
+    .prepare = matmul_bf16_prepare,
+    .unprepare = matmul_bf16_unprepare,
     .describe = matmul_describe,
     /* A constant float 2-D B lives on in the packed panels. */
     .packed_inputs = 1u << 1,
@@ -212,6 +227,8 @@ const op_kernel_t gemm_kernel = {
     .run = matmul_gemm_run,
     .pack = matmul_gemm_pack,
     .release = matmul_release,
+    .prepare = matmul_bf16_prepare,
+    .unprepare = matmul_bf16_unprepare,
     .describe = matmul_describe,
     /* When pack takes B (see matmul_gemm_pack), it lives on in the packed panels. */
     .packed_inputs = 1u << 1,

@@ -34,6 +34,12 @@ typedef struct groupnorm_params {
     int64_t num_groups;
     /* Opset 21: scale and bias hold one value per channel; opset 18: one per group. */
     bool per_channel;
+    /*
+     * Opset 21 stash_type=1 (the default): the spec runs stage one (mean,
+     * variance, normalising) in float whatever X's type, then casts back to
+     * T for the scale and bias. Matters for double X only.
+     */
+    bool stash_float;
 } groupnorm_params_t;
 
 extern const op_kernel_t batchnorm_kernel;
@@ -46,6 +52,16 @@ status_t batchnorm_run(op_call_t *call, error_t *err);
 status_t instancenorm_run(op_call_t *call, error_t *err);
 status_t layernorm_run(op_call_t *call, error_t *err);
 status_t groupnorm_run(op_call_t *call, error_t *err);
+
+/*
+ * The same on double X (norm_f64.c; every float input double too). Workspaces:
+ * batchnorm 2 * channels doubles (training), layernorm 2 * the normalised
+ * size; axis is LayerNormalization's, normalised.
+ */
+status_t batchnorm_run_f64(op_call_t *call);
+status_t instancenorm_run_f64(op_call_t *call);
+status_t groupnorm_run_f64(op_call_t *call);
+status_t layernorm_run_f64(op_call_t *call, int axis);
 
 /*
  * Folds the running statistics into y = x * mul + add:

@@ -76,6 +76,8 @@ status_t batchnorm_run(op_call_t *call, error_t *err)
     const float *mean = call->inputs[3]->data, *var = call->inputs[4]->data;
     int64_t spatial = 1;
 
+    if (x->dtype == DTYPE_DOUBLE)
+        return batchnorm_run_f64(call);
     for (int i = 2; i < x->rank; i++)
         spatial *= x->dims[i];
     if (p->training) {
@@ -166,6 +168,8 @@ status_t instancenorm_run(op_call_t *call, error_t *err)
     const tensor_t *x = call->inputs[0];
     int64_t spatial = 1;
 
+    if (x->dtype == DTYPE_DOUBLE)
+        return instancenorm_run_f64(call);
     for (int i = 2; i < x->rank; i++)
         spatial *= x->dims[i];
     instancenorm_f32(x->data, call->outputs[0].data, call->inputs[1]->data, call->inputs[2]->data,
@@ -202,6 +206,8 @@ status_t groupnorm_run(op_call_t *call, error_t *err)
     const tensor_t *x = call->inputs[0];
     int64_t spatial = 1;
 
+    if (x->dtype == DTYPE_DOUBLE)
+        return groupnorm_run_f64(call);
     for (int i = 2; i < x->rank; i++)
         spatial *= x->dims[i];
     groupnorm_f32(x->data, call->outputs[0].data, call->inputs[1]->data, call->inputs[2]->data,
@@ -281,6 +287,8 @@ status_t layernorm_run(op_call_t *call, error_t *err)
 
     assert(ok);
     (void)ok;
+    if (x->dtype == DTYPE_DOUBLE)
+        return layernorm_run_f64(call, axis);
     for (int i = 0; i < x->rank; i++) {
         if (i < axis)
             outer *= x->dims[i];

@@ -93,11 +93,17 @@ static status_t adapt_groupnorm(const op_adapt_t *a, void *params, error_t *err)
     if (p->num_groups < 1)
         return op_adapt_fail(a, err, "attribute 'num_groups' must be positive, got %lld",
                              (long long)p->num_groups);
-    /* Opset 18 has no stash_type; from 21 it names the statistics' type, float here. */
-    if (stash_type != DTYPE_FLOAT)
+    /*
+     * Opset 18 has no stash_type (stage one runs in T); from 21 it names
+     * stage one's precision: float, or double (which only double X honours
+     * beyond float: float X keeps its float kernel, whose moments are double).
+     */
+    if (stash_type != DTYPE_FLOAT && stash_type != DTYPE_DOUBLE)
         return op_fail(err, STATUS_UNSUPPORTED, a->op_type, a->node,
-                       "stash_type %lld is not supported (only 1, float)", (long long)stash_type);
+                       "stash_type %lld is not supported (1, float, or 11, double)",
+                       (long long)stash_type);
     p->per_channel = a->opset >= 21;
+    p->stash_float = a->opset >= 21 && stash_type == DTYPE_FLOAT;
     return STATUS_OK;
 }
 

@@ -1,11 +1,14 @@
 #include "norm.h"
 
+/* float, or double (norm_f64.c) with every float input double too (same_type). */
+#define NORM_T (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE))
+
 static const op_info_t batchnorm_info = {
     .min_inputs = 5,
     .max_inputs = 5,
     .min_outputs = 1,
     .max_outputs = 5,
-    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .input_dtypes = {NORM_T, NORM_T, NORM_T, NORM_T, NORM_T},
     .layout = "NCHW",
 };
 
@@ -14,7 +17,7 @@ static const op_info_t instancenorm_info = {
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .input_dtypes = {NORM_T, NORM_T, NORM_T},
     .layout = "NCHW",
 };
 
@@ -23,7 +26,7 @@ static const op_info_t groupnorm_info = {
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .input_dtypes = {NORM_T, NORM_T, NORM_T},
     .layout = "NCHW",
 };
 
@@ -32,7 +35,7 @@ static const op_info_t layernorm_info = {
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 3,
-    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    .input_dtypes = {NORM_T, NORM_T, NORM_T},
     .layout = "any",
 };
 
@@ -42,10 +45,31 @@ static void same_as_input(op_call_t *call)
     call->outputs[0].data = NULL;
 }
 
+/*
+ * The double kernels read every float input as double. ONNX lets opset 15+
+ * BatchNormalization (T, T1, T2) and LayerNormalization's stash types mix
+ * widths; exporters write one type, so a mix is refused by name.
+ */
+static status_t check_same_type(op_call_t *call, error_t *err)
+{
+    const tensor_t *x = call->inputs[0];
+
+    for (int i = 1; i < call->n_inputs; i++)
+        if (call->inputs[i] && call->inputs[i]->dtype != x->dtype)
+            return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
+                           "input %d is %s and X is %s: mixed float widths are not supported", i,
+                           dtype_name(call->inputs[i]->dtype), dtype_name(x->dtype));
+    return STATUS_OK;
+}
+
 static status_t check_data_rank(op_call_t *call, error_t *err)
 {
     const tensor_t *x = call->inputs[0];
     char buf[SHAPE_TEXT_MAX];
+    status_t st = check_same_type(call, err);
+
+    if (st != STATUS_OK)
+        return st;
 
     if (x->rank < 2)
         return op_call_fail(call, err, "input %s must be at least 2-D (N x C x ...)",
@@ -97,7 +121,10 @@ static status_t batchnorm_infer(op_call_t *call, error_t *err)
         call->outputs[k].data = NULL;
     }
     /* mul and add, and in training the batch mean and variance. */
-    call->workspace_size = (p->training ? 4 : 2) * (size_t)count * sizeof(float);
+    if (x->dtype == DTYPE_DOUBLE) /* the batch mean and variance */
+        call->workspace_size = (p->training ? 2 : 0) * (size_t)count * sizeof(double);
+    else
+        call->workspace_size = (p->training ? 4 : 2) * (size_t)count * sizeof(float);
     return STATUS_OK;
 }
 
@@ -175,6 +202,10 @@ static status_t layernorm_infer(op_call_t *call, error_t *err)
     char buf[SHAPE_TEXT_MAX], want[SHAPE_TEXT_MAX];
     int axis;
 
+    status_t st = check_same_type(call, err);
+
+    if (st != STATUS_OK)
+        return st;
     if (!axis_normalize(p->axis, x->rank, false, &axis))
         return op_call_fail(call, err, "axis %lld is out of range for input %s", (long long)p->axis,
                             shape_format(x->rank, x->dims, buf, sizeof buf));
@@ -200,7 +231,9 @@ static status_t layernorm_infer(op_call_t *call, error_t *err)
             stat->dims[i] = i < axis ? x->dims[i] : 1;
         stat->data = NULL;
     }
-    call->workspace_size = expanded * sizeof(float);
+    /* double: scale and bias are always laid out densely (norm_f64.c) */
+    call->workspace_size =
+        x->dtype == DTYPE_DOUBLE ? 2 * (size_t)inner * sizeof(double) : expanded * sizeof(float);
     return STATUS_OK;
 }
 

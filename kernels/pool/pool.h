@@ -86,6 +86,13 @@ void pool_average_f32(const pool_window_t *w, const pool_span_t *spans, int64_t 
                       bool count_include_pad, const float *x, float *y);
 void pool_global_max_f32(int64_t planes, int64_t size, const float *x, float *y);
 void pool_global_average_f32(int64_t planes, int64_t size, const float *x, float *y);
+/* The same on double (plain instances of the same loops). */
+void pool_max_f64(const pool_window_t *w, const pool_span_t *spans, int64_t planes, const double *x,
+                  double *y, int64_t *indices, bool column_major);
+void pool_average_f64(const pool_window_t *w, const pool_span_t *spans, int64_t planes,
+                      bool count_include_pad, const double *x, double *y);
+void pool_global_max_f64(int64_t planes, int64_t size, const double *x, double *y);
+void pool_global_average_f64(int64_t planes, int64_t size, const double *x, double *y);
 
 /* CPU implementations (pool_cpu.c). */
 status_t max_pool_run(op_call_t *call, error_t *err);

@@ -37,6 +37,9 @@ status_t max_pool_run(op_call_t *call, error_t *err)
     case DTYPE_INT8:
         pool_max_i8(&w, spans, planes, x, y, indices, p->column_major);
         break;
+    case DTYPE_DOUBLE:
+        pool_max_f64(&w, spans, planes, x, y, indices, p->column_major);
+        break;
     default:
         assert(call->inputs[0]->dtype == DTYPE_FLOAT);
         pool_max_f32(&w, spans, planes, x, y, indices, p->column_major);
@@ -54,8 +57,12 @@ status_t average_pool_run(op_call_t *call, error_t *err)
 
     if (!spans)
         return err->code;
-    pool_average_f32(&w, spans, planes, p->count_include_pad, call->inputs[0]->data,
-                     call->outputs[0].data);
+    if (call->inputs[0]->dtype == DTYPE_DOUBLE)
+        pool_average_f64(&w, spans, planes, p->count_include_pad, call->inputs[0]->data,
+                         call->outputs[0].data);
+    else
+        pool_average_f32(&w, spans, planes, p->count_include_pad, call->inputs[0]->data,
+                         call->outputs[0].data);
     return STATUS_OK;
 }
 
@@ -71,7 +78,10 @@ status_t global_max_pool_run(op_call_t *call, error_t *err)
 {
     const tensor_t *x = call->inputs[0];
 
-    pool_global_max_f32(x->dims[0] * x->dims[1], plane_size(x), x->data, call->outputs[0].data);
+    if (x->dtype == DTYPE_DOUBLE)
+        pool_global_max_f64(x->dims[0] * x->dims[1], plane_size(x), x->data, call->outputs[0].data);
+    else
+        pool_global_max_f32(x->dims[0] * x->dims[1], plane_size(x), x->data, call->outputs[0].data);
     return STATUS_OK;
 }
 
@@ -79,6 +89,11 @@ status_t global_average_pool_run(op_call_t *call, error_t *err)
 {
     const tensor_t *x = call->inputs[0];
 
-    pool_global_average_f32(x->dims[0] * x->dims[1], plane_size(x), x->data, call->outputs[0].data);
+    if (x->dtype == DTYPE_DOUBLE)
+        pool_global_average_f64(x->dims[0] * x->dims[1], plane_size(x), x->data,
+                                call->outputs[0].data);
+    else
+        pool_global_average_f32(x->dims[0] * x->dims[1], plane_size(x), x->data,
+                                call->outputs[0].data);
     return STATUS_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * pool_max.c - MaxPool (float, uint8, int8) and GlobalMaxPool.
+ * pool_max.c - MaxPool (float, double, uint8, int8) and GlobalMaxPool (float, double).
  *
  * Windows are walked row by row: for each output row and each tap (kd, kh,
  * kw) landing inside the input, one loop over the output columns folds in
@@ -88,15 +88,19 @@ static int64_t first_tap_index(const pool_window_t *w, const pool_span_t *sd, co
     }
 
 POOL_MAX_DEFINE(pool_max_f32, float, -INFINITY)
+POOL_MAX_DEFINE(pool_max_f64, double, -INFINITY)
 POOL_MAX_DEFINE(pool_max_u8, uint8_t, 0)
 POOL_MAX_DEFINE(pool_max_i8, int8_t, INT8_MIN)
 
-void pool_global_max_f32(int64_t planes, int64_t size, const float *x, float *y)
-{
-    for (int64_t p = 0; p < planes; p++, x += size) {
-        float best = -INFINITY;
-        for (int64_t i = 0; i < size; i++)
-            best = x[i] > best ? x[i] : best;
-        y[p] = best;
+#define POOL_GLOBAL_MAX_DEFINE(name, type)                                                         \
+    void name(int64_t planes, int64_t size, const type *x, type *y)                                \
+    {                                                                                              \
+        for (int64_t p = 0; p < planes; p++, x += size) {                                          \
+            type best = -INFINITY;                                                                 \
+            for (int64_t i = 0; i < size; i++)                                                     \
+                best = x[i] > best ? x[i] : best;                                                  \
+            y[p] = best;                                                                           \
+        }                                                                                          \
     }
-}
+POOL_GLOBAL_MAX_DEFINE(pool_global_max_f32, float)
+POOL_GLOBAL_MAX_DEFINE(pool_global_max_f64, double)

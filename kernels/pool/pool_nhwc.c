@@ -38,6 +38,49 @@ void pool_max_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t
     }
 }
 
+/*
+ * The 8-bit max pools: the same loop on bytes (QDQ models' MaxPool between
+ * quantized convolutions, engine/fuse_qdq.c). Padding never wins a max, as
+ * in the float loop: only the window's in-image taps are read.
+ */
+/* clang-format off: it cannot lay out the _Pragma inside the macro */
+#define POOL_MAX_NHWC_8(name, type, lowest)                                                        \
+    static void name(const pool_window_t *w, const pool_span_t *spans, int64_t batch, int64_t c,   \
+                     const type *x, type *y, int threads)                                          \
+    {                                                                                              \
+        const pool_span_t *sh0 = spans + w->out[0], *sw0 = sh0 + w->out[1];                        \
+        const int64_t oh_n = w->out[1], ow_n = w->out[2];                                          \
+        const int team =                                                                           \
+            parallel_team(batch * oh_n * ow_n * c * w->kernel[1] * w->kernel[2] / 4, threads);     \
+        _Pragma("omp parallel for num_threads(team) schedule(static) if (team > 1)") for (         \
+            int64_t row = 0; row < batch * oh_n; row++)                                            \
+        {                                                                                          \
+            const pool_span_t *sh = &sh0[row % oh_n];                                              \
+            const type *xn = x + row / oh_n * w->in[1] * w->in[2] * c;                             \
+            type *yr = y + row * ow_n * c;                                                         \
+            for (int64_t ow = 0; ow < ow_n; ow++) {                                                \
+                const pool_span_t *sw = &sw0[ow];                                                  \
+                type *yo = yr + ow * c;                                                            \
+                for (int64_t k = 0; k < c; k++)                                                    \
+                    yo[k] = lowest;                                                                \
+                for (int64_t kh = sh->first; kh < sh->end; kh++) {                                 \
+                    const int64_t ih = sh->start + kh * w->dilation[1];                            \
+                    for (int64_t kw = sw->first; kw < sw->end; kw++) {                             \
+                        const type *xi =                                                           \
+                            xn + (ih * w->in[2] + sw->start + kw * w->dilation[2]) * c;            \
+                        for (int64_t k = 0; k < c; k++)                                            \
+                            yo[k] = xi[k] > yo[k] ? xi[k] : yo[k];                                 \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+/* clang-format on */
+
+POOL_MAX_NHWC_8(pool_max_nhwc_u8, uint8_t, 0)
+POOL_MAX_NHWC_8(pool_max_nhwc_s8, int8_t, -128)
+
 void pool_average_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t batch,
                            int64_t c, bool count_include_pad, const float *x, float *y, int threads)
 {
@@ -107,8 +150,15 @@ status_t max_pool_nhwc_run(op_call_t *call, error_t *err)
 
     if (!spans)
         return err->code;
-    pool_max_nhwc_f32(&w, spans, x->dims[0], x->dims[3], x->data, call->outputs[0].data,
-                      call->threads);
+    if (x->dtype == DTYPE_UINT8)
+        pool_max_nhwc_u8(&w, spans, x->dims[0], x->dims[3], x->data, call->outputs[0].data,
+                         call->threads);
+    else if (x->dtype == DTYPE_INT8)
+        pool_max_nhwc_s8(&w, spans, x->dims[0], x->dims[3], x->data, call->outputs[0].data,
+                         call->threads);
+    else
+        pool_max_nhwc_f32(&w, spans, x->dims[0], x->dims[3], x->data, call->outputs[0].data,
+                          call->threads);
     return STATUS_OK;
 }
 

@@ -10,6 +10,16 @@ static const op_info_t pool_nhwc_info = {
     .layout = "NHWC",
 };
 
+/* MaxPool takes 8-bit tensors too: a QDQ model's quantized activations. */
+static const op_info_t max_pool_nhwc_info = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_UINT8) | DTYPE_BIT(DTYPE_INT8)},
+    .layout = "NHWC",
+};
+
 status_t pool_nhwc_resolve(const op_call_t *call, pool_window_t *w, tensor_t *out, error_t *err)
 {
     const tensor_t *x = call->inputs[0];
@@ -62,7 +72,7 @@ static status_t global_infer(op_call_t *call, error_t *err)
 
 static const op_kernel_t max_pool_nhwc_kernel = {
     .name = MAX_POOL_NHWC_OP,
-    .info = &pool_nhwc_info,
+    .info = &max_pool_nhwc_info,
     .params_size = sizeof(pool_params_t),
     .infer = window_infer,
     .run = max_pool_nhwc_run,

@@ -9,7 +9,8 @@ static const op_info_t max_pool_info = {
     .max_inputs = 1,
     .min_outputs = 1,
     .max_outputs = 2,
-    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_UINT8) | DTYPE_BIT(DTYPE_INT8)},
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE) | DTYPE_BIT(DTYPE_UINT8) |
+                     DTYPE_BIT(DTYPE_INT8)},
     .layout = "NCHW",
 };
 
@@ -18,7 +19,7 @@ static const op_info_t average_pool_info = {
     .max_inputs = 1,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT},
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE)},
     .layout = "NCHW",
 };
 

@@ -33,6 +33,9 @@ typedef struct quant_params {
     dtype_t output_dtype; /* QuantizeLinear 21; DTYPE_UNDEFINED: the zero point's, else uint8 */
     bool wide_dtypes;     /* opset 21: int16 and uint16 too */
     conv_params_t conv;   /* ConvInteger and QLinearConv */
+    /* The fused QDQ ops only (engine/fuse_qdq.c): */
+    bool relu;    /* a Relu before the output's Q (or on the float output) */
+    bool trans_b; /* inferd.QLinearMatMul: w is [N, K] (Gemm's transB) */
 } quant_params_t;
 
 extern const op_kernel_t quantize_linear_kernel;
@@ -42,6 +45,20 @@ extern const op_kernel_t matmul_integer_kernel;
 extern const op_kernel_t qlinear_matmul_kernel;
 extern const op_kernel_t conv_integer_kernel;
 extern const op_kernel_t qlinear_conv_kernel;
+
+/* The fused QDQ ops (quant_fused.c), made only by engine/fuse_qdq.c. */
+extern const op_schema_t quant_fused_conv_schema;
+extern const op_schema_t quant_fused_matmul_schema;
+/* inferd.QLinearAdd (quant_add.c): DQ(a), DQ(b) -> Add [-> Relu] -> Q, equal shapes. */
+extern const op_schema_t quant_fused_add_schema;
+/*
+ * inferd.QLinearConvNHWC (quant_dnnl.c): inferd.QLinearConv with an 8-bit
+ * output on channels-last tensors, made by engine/layout.c; oneDNN's int8
+ * convolution, or inferd's qgemm where oneDNN has only reference code.
+ */
+extern const op_schema_t quant_nhwc_conv_schema;
+/* Plans whose inferd.QLinearConvNHWC fell back from oneDNN to the qgemm. */
+int quant_dnnl_fallbacks(void);
 
 /*
  * How each element of x finds its scale and zero point: x viewed as

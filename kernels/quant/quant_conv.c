@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "matmul/matmul.h"
+#include "quant_fast.h"
 
 /* col[channels * K][P] from x (channels planes of the image, starting at element x0). */
 static void im2col_i32(const conv_window_t *w, int64_t channels, const tensor_t *x, int64_t x0,
@@ -97,6 +98,11 @@ status_t conv_integer_run(op_call_t *call, error_t *err)
     const tensor_t *w_zp = call->n_inputs > 3 ? call->inputs[3] : NULL;
     const conv_geom_t g = geometry(call, x, w);
 
+    if (quant_fast_takes(call)) {
+        quant_fast_run(call);
+        return STATUS_OK;
+    }
+
     (void)err;
     integer_conv(&g, x, x_zp, w, w_zp, call->outputs[0].data, call->workspace);
     return STATUS_OK;
@@ -115,6 +121,11 @@ status_t qlinear_conv_run(op_call_t *call, error_t *err)
     const float *sw = w_scale->data;
     const float zy = (float)quant_load(y_zp->dtype, y_zp->data, 0);
     int32_t *acc = call->workspace;
+
+    if (quant_fast_takes(call)) {
+        quant_fast_run(call);
+        return STATUS_OK;
+    }
 
     (void)err;
     integer_conv(&g, x, x_zp, w, w_zp, acc, acc + total);

@@ -75,6 +75,43 @@ static int64_t scale_index(const quant_layout_t *l, int64_t o, int64_t a, int64_
                 body;                                                                              \
             }
 
+/* Elements per parallel chunk of the per-tensor fast path. */
+#define QUANT_LINEAR_CHUNK 16384
+/* 1.5 * 2^23: adding and subtracting it rounds a float of magnitude < 2^22 half to even. */
+#define QUANT_ROUND_MAGIC 12582912.0f
+
+/*
+ * Per-tensor float to int8/uint8, the common case (QDQ models quantize
+ * every activation so): the same arithmetic as the general loop, v / scale
+ * rounded half to even plus the zero point, saturated, but clamped before
+ * rounding so the rounding can use the magic-number trick and the loop
+ * vectorises (the general loop's rintf and type switch do not). NaN goes to
+ * the low end, as quant_store sends it.
+ */
+static void quantize_per_tensor_8(const float *x, int64_t n, float scale, int32_t zp,
+                                  bool is_signed, void *y, int threads)
+{
+    const int64_t chunks = (n + QUANT_LINEAR_CHUNK - 1) / QUANT_LINEAR_CHUNK;
+    const float lo = (float)((is_signed ? -128 : 0) - zp),
+                hi = (float)((is_signed ? 127 : 255) - zp);
+
+#pragma omp parallel for num_threads(threads > 1 && chunks > 1 ? threads : 1) schedule(static)
+    for (int64_t c = 0; c < chunks; c++) {
+        const int64_t i0 = c * QUANT_LINEAR_CHUNK;
+        const int64_t i1 = i0 + QUANT_LINEAR_CHUNK < n ? i0 + QUANT_LINEAR_CHUNK : n;
+        for (int64_t i = i0; i < i1; i++) {
+            float q = x[i] / scale;
+            q = q >= lo ? q : lo;
+            q = q <= hi ? q : hi;
+            q = (q + QUANT_ROUND_MAGIC) - QUANT_ROUND_MAGIC;
+            if (is_signed)
+                ((int8_t *)y)[i] = (int8_t)((int32_t)q + zp);
+            else
+                ((uint8_t *)y)[i] = (uint8_t)((int32_t)q + zp);
+        }
+    }
+}
+
 status_t quantize_linear_run(op_call_t *call, error_t *err)
 {
     const quant_params_t *p = call->params;
@@ -87,6 +124,13 @@ status_t quantize_linear_run(op_call_t *call, error_t *err)
 
     if (st != STATUS_OK)
         return st;
+    if (x->dtype == DTYPE_FLOAT && tensor_numel(scale) == 1 &&
+        (y->dtype == DTYPE_UINT8 || y->dtype == DTYPE_INT8)) {
+        quantize_per_tensor_8(x->data, tensor_numel(x), sc[0],
+                              zp ? quant_load(zp->dtype, zp->data, 0) : 0, y->dtype == DTYPE_INT8,
+                              y->data, call->threads);
+        return STATUS_OK;
+    }
     QUANT_FOR_EACH(&l, {
         const float v = x->dtype == DTYPE_FLOAT ? ((const float *)x->data)[i]
                                                 : (float)((const int32_t *)x->data)[i];
@@ -130,14 +174,15 @@ status_t dynamic_quantize_linear_run(op_call_t *call, error_t *err)
         lo = v[i] < lo ? v[i] : lo;
         hi = v[i] > hi ? v[i] : hi;
     }
-    scale = (hi - lo) / 255.0f;
-    zero = 0.0f;
-    if (scale > 0.0f) {
-        zero = rintf(0.0f - lo / scale);
-        zero = zero < 0.0f ? 0.0f : zero > 255.0f ? 255.0f : zero;
-    }
+    /*
+     * An all-zero x would give scale 0 and y = 0 / 0: ONNX Runtime takes
+     * scale 1 instead (zero point 0, y all 0), and so does inferd.
+     */
+    scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+    zero = rintf(0.0f - lo / scale);
+    zero = zero < 0.0f ? 0.0f : zero > 255.0f ? 255.0f : zero;
     for (int64_t i = 0; i < n; i++)
-        quant_store(DTYPE_UINT8, y, i, scale > 0.0f ? rintf(v[i] / scale) + zero : zero);
+        quant_store(DTYPE_UINT8, y, i, rintf(v[i] / scale) + zero);
     if (call->n_outputs > 1)
         *(float *)call->outputs[1].data = scale;
     if (call->n_outputs > 2)

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "matmul/matmul.h"
+#include "quant_fast.h"
 
 /* A 1-D zero point of a is per row: [M] acts as [M, 1]. */
 static int a_zp_dims(const tensor_t *zp, int64_t *dims)
@@ -62,6 +63,11 @@ status_t matmul_integer_run(op_call_t *call, error_t *err)
     const tensor_t *a_zp = call->n_inputs > 2 ? call->inputs[2] : NULL;
     const tensor_t *b_zp = call->n_inputs > 3 ? call->inputs[3] : NULL;
 
+    if (quant_fast_takes(call)) {
+        quant_fast_run(call);
+        return STATUS_OK;
+    }
+
     (void)err;
     integer_product(a, a_zp, b, b_zp, call->outputs[0].data, call->workspace);
     return STATUS_OK;
@@ -80,6 +86,11 @@ status_t qlinear_matmul_run(op_call_t *call, error_t *err)
     const float sy = *(const float *)y_scale->data;
     const float zy = (float)quant_load(y_zp->dtype, y_zp->data, 0);
     int32_t *acc = call->workspace;
+
+    if (quant_fast_takes(call)) {
+        quant_fast_run(call);
+        return STATUS_OK;
+    }
 
     (void)err;
     integer_product(a, a_zp, b, b_zp, acc, acc + total);

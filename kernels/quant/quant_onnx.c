@@ -18,6 +18,8 @@ static status_t adapt_linear(const op_adapt_t *a, quant_params_t *p, bool has_ax
     p->block_size = 0;
     p->output_dtype = DTYPE_UNDEFINED;
     p->wide_dtypes = has_block;
+    p->relu = false;
+    p->trans_b = false;
     if (has_axis && (st = adapt_int(a, "axis", 1, &p->axis, err)) != STATUS_OK)
         return st;
     if (has_block) {
@@ -72,6 +74,8 @@ static status_t adapt_conv_integer(const op_adapt_t *a, void *params, error_t *e
     p->block_size = 0;
     p->output_dtype = DTYPE_UNDEFINED;
     p->wide_dtypes = false;
+    p->relu = false;
+    p->trans_b = false;
     return conv_adapt_attrs(a, &p->conv, err);
 }
 

@@ -2,6 +2,7 @@
 #include "quant.h"
 
 #include "matmul/matmul.h"
+#include "quant_fast.h"
 
 static const op_info_t quantize_linear_info = {
     .min_inputs = 2,
@@ -227,6 +228,11 @@ static status_t check_zp_dtype(op_call_t *call, const tensor_t *zp, const tensor
 /* The int32 operands and accumulators must stay within the tensor limits. */
 static status_t set_int_workspace(op_call_t *call, int64_t ints, error_t *err)
 {
+    /* The GEMM path packs bytes instead of widening to int32 (quant_fast.c). */
+    if (quant_fast_takes(call)) {
+        call->workspace_size = quant_fast_workspace(call);
+        return STATUS_OK;
+    }
     if (ints > 4 * TENSOR_MAX_ELEMENTS)
         return op_fail(err, STATUS_LIMIT_EXCEEDED, call->op_type, call->node,
                        "needs %lld int32 of scratch", (long long)ints);
@@ -434,6 +440,9 @@ const op_kernel_t matmul_integer_kernel = {
     .info = &matmul_integer_info,
     .infer = matmul_integer_infer,
     .run = matmul_integer_run,
+    .pack = quant_pack,
+    .release = quant_release,
+    .describe = quant_describe,
 };
 
 const op_kernel_t qlinear_matmul_kernel = {
@@ -441,6 +450,9 @@ const op_kernel_t qlinear_matmul_kernel = {
     .info = &qlinear_matmul_info,
     .infer = qlinear_matmul_infer,
     .run = qlinear_matmul_run,
+    .pack = quant_pack,
+    .release = quant_release,
+    .describe = quant_describe,
 };
 
 const op_kernel_t conv_integer_kernel = {
@@ -449,6 +461,9 @@ const op_kernel_t conv_integer_kernel = {
     .params_size = sizeof(quant_params_t),
     .infer = conv_integer_infer,
     .run = conv_integer_run,
+    .pack = quant_pack,
+    .release = quant_release,
+    .describe = quant_describe,
 };
 
 const op_kernel_t qlinear_conv_kernel = {
@@ -457,4 +472,7 @@ const op_kernel_t qlinear_conv_kernel = {
     .params_size = sizeof(quant_params_t),
     .infer = qlinear_conv_infer,
     .run = qlinear_conv_run,
+    .pack = quant_pack,
+    .release = quant_release,
+    .describe = quant_describe,
 };

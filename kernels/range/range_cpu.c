@@ -9,6 +9,12 @@ void range_float(float *dst, float start, float delta, int64_t n)
         dst[i] = (float)((double)start + (double)i * (double)delta);
 }
 
+void range_double(double *dst, double start, double delta, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = start + (double)i * delta;
+}
+
 /*
  * Every value lies between start and limit, but i * delta alone may not fit
  * int64 (start near INT64_MIN, limit near INT64_MAX): wrap-around unsigned
@@ -43,6 +49,9 @@ status_t range_run(op_call_t *call, error_t *err)
     switch (y->dtype) {
     case DTYPE_FLOAT:
         range_float(y->data, *(const float *)start->data, *(const float *)delta->data, n);
+        break;
+    case DTYPE_DOUBLE:
+        range_double(y->data, *(const double *)start->data, *(const double *)delta->data, n);
         break;
     case DTYPE_INT64:
         range_int64(y->data, *(const int64_t *)start->data, *(const int64_t *)delta->data, n);

@@ -3,7 +3,8 @@
 #include <math.h>
 
 #define RANGE_DTYPES                                                                               \
-    (DTYPES_FLOAT | DTYPE_BIT(DTYPE_INT16) | DTYPE_BIT(DTYPE_INT32) | DTYPE_BIT(DTYPE_INT64))
+    (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE) | DTYPE_BIT(DTYPE_INT16) | DTYPE_BIT(DTYPE_INT32) |    \
+     DTYPE_BIT(DTYPE_INT64))
 
 static const op_info_t range_info = {
     .min_inputs = 3,
@@ -61,9 +62,11 @@ static status_t range_infer(op_call_t *call, error_t *err)
                                 range_input_names[i],
                                 shape_format(t->rank, t->dims, text, sizeof text));
     }
-    if (start->dtype == DTYPE_FLOAT) {
-        double s = *(const float *)start->data, l = *(const float *)limit->data;
-        double d = *(const float *)delta->data;
+    if (start->dtype == DTYPE_FLOAT || start->dtype == DTYPE_DOUBLE) {
+        const bool f32 = start->dtype == DTYPE_FLOAT;
+        double s = f32 ? *(const float *)start->data : *(const double *)start->data;
+        double l = f32 ? *(const float *)limit->data : *(const double *)limit->data;
+        double d = f32 ? *(const float *)delta->data : *(const double *)delta->data;
         if (!isfinite(s) || !isfinite(l) || !isfinite(d) || d == 0.0)
             return op_call_fail(call, err, "start %g, limit %g, delta %g do not make a range", s, l,
                                 d);

@@ -262,6 +262,9 @@ DEFINE_REDUCE(int32_t, uint32_t, i32, INT32_MIN, INT32_MAX, ABS_SIGNED, MEAN_INT
 DEFINE_REDUCE(int64_t, uint64_t, i64, INT64_MIN, INT64_MAX, ABS_SIGNED, MEAN_INT)
 DEFINE_REDUCE(uint32_t, uint32_t, u32, 0, UINT32_MAX, ABS_UNSIGNED, MEAN_INT)
 DEFINE_REDUCE(uint64_t, uint64_t, u64, 0, UINT64_MAX, ABS_UNSIGNED, MEAN_INT)
+/* ReduceMax and ReduceMin only; bool (one byte, 0 or 1) runs as uint8. */
+DEFINE_REDUCE(int8_t, uint8_t, i8, INT8_MIN, INT8_MAX, ABS_SIGNED, MEAN_INT)
+DEFINE_REDUCE(uint8_t, uint8_t, u8, 0, UINT8_MAX, ABS_UNSIGNED, MEAN_INT)
 
 void reduce_dtype(reduce_op_t op, dtype_t t, const void *in, void *out, const reduce_geom_t *g,
                   double *sum)
@@ -284,6 +287,13 @@ void reduce_dtype(reduce_op_t op, dtype_t t, const void *in, void *out, const re
         break;
     case DTYPE_UINT64:
         reduce_u64(op, in, out, g, sum);
+        break;
+    case DTYPE_INT8:
+        reduce_i8(op, in, out, g, sum);
+        break;
+    case DTYPE_UINT8:
+    case DTYPE_BOOL:
+        reduce_u8(op, in, out, g, sum);
         break;
     default:
         assert(!"dtype outside the reduce info tables");

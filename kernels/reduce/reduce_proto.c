@@ -4,6 +4,13 @@
 #define REDUCE_DTYPES                                                                              \
     (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE) | DTYPES_INDEX | DTYPE_BIT(DTYPE_UINT32) |             \
      DTYPE_BIT(DTYPE_UINT64))
+/*
+ * ReduceMax and ReduceMin also take int8 and uint8 (opset 12) and bool
+ * (opset 20); one kernel serves every version, so the older ones accept
+ * them too, which is harmless.
+ */
+#define REDUCE_MINMAX_DTYPES                                                                       \
+    (REDUCE_DTYPES | DTYPE_BIT(DTYPE_INT8) | DTYPE_BIT(DTYPE_UINT8) | DTYPE_BIT(DTYPE_BOOL))
 /* ArgMax and ArgMin take every numeric type. */
 #define ARG_DTYPES (DTYPES_NUMERIC | DTYPE_BIT(DTYPE_DOUBLE))
 
@@ -22,6 +29,24 @@ static const op_info_t reduce_axes_input_info = {
     .min_outputs = 1,
     .max_outputs = 1,
     .input_dtypes = {REDUCE_DTYPES, DTYPE_BIT(DTYPE_INT64)},
+    .layout = "any",
+};
+
+static const op_info_t reduce_minmax_info = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {REDUCE_MINMAX_DTYPES},
+    .layout = "any",
+};
+
+static const op_info_t reduce_minmax_axes_input_info = {
+    .min_inputs = 1,
+    .max_inputs = 2,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {REDUCE_MINMAX_DTYPES, DTYPE_BIT(DTYPE_INT64)},
     .layout = "any",
 };
 
@@ -134,30 +159,36 @@ static status_t arg_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
-#define REDUCE_KERNEL(var, op_name, infer_fn, run_fn)                                              \
+#define REDUCE_KERNEL_INFO(var, op_name, info_table, infer_fn, run_fn)                             \
     const op_kernel_t var = {                                                                      \
         .name = op_name,                                                                           \
-        .info = &reduce_info,                                                                      \
+        .info = &info_table,                                                                       \
         .params_size = sizeof(reduce_params_t),                                                    \
         .infer = infer_fn,                                                                         \
         .run = run_fn,                                                                             \
     }
+#define REDUCE_KERNEL(var, op_name, infer_fn, run_fn)                                              \
+    REDUCE_KERNEL_INFO(var, op_name, reduce_info, infer_fn, run_fn)
 
 /* The axes decide the output shape. */
-#define REDUCE_AXES_INPUT_KERNEL(var, op_name, infer_fn, run_fn)                                   \
+#define REDUCE_AXES_INPUT_KERNEL_INFO(var, op_name, info_table, infer_fn, run_fn)                  \
     const op_kernel_t var = {                                                                      \
         .name = op_name,                                                                           \
-        .info = &reduce_axes_input_info,                                                           \
+        .info = &info_table,                                                                       \
         .params_size = sizeof(reduce_params_t),                                                    \
         .value_inputs = 1u << 1,                                                                   \
         .infer = infer_fn,                                                                         \
         .run = run_fn,                                                                             \
     }
+#define REDUCE_AXES_INPUT_KERNEL(var, op_name, infer_fn, run_fn)                                   \
+    REDUCE_AXES_INPUT_KERNEL_INFO(var, op_name, reduce_axes_input_info, infer_fn, run_fn)
 
 REDUCE_KERNEL(reduce_sum_kernel, "ReduceSum", reduce_infer, reduce_sum_run);
 REDUCE_KERNEL(reduce_mean_kernel, "ReduceMean", reduce_infer, reduce_mean_run);
-REDUCE_KERNEL(reduce_max_kernel, "ReduceMax", reduce_infer, reduce_max_run);
-REDUCE_KERNEL(reduce_min_kernel, "ReduceMin", reduce_infer, reduce_min_run);
+REDUCE_KERNEL_INFO(reduce_max_kernel, "ReduceMax", reduce_minmax_info, reduce_infer,
+                   reduce_max_run);
+REDUCE_KERNEL_INFO(reduce_min_kernel, "ReduceMin", reduce_minmax_info, reduce_infer,
+                   reduce_min_run);
 REDUCE_KERNEL(reduce_sum_square_kernel, "ReduceSumSquare", reduce_infer, reduce_sum_square_run);
 REDUCE_KERNEL(reduce_l1_kernel, "ReduceL1", reduce_infer, reduce_l1_run);
 REDUCE_KERNEL(reduce_l2_kernel, "ReduceL2", reduce_infer, reduce_l2_run);
@@ -179,8 +210,10 @@ REDUCE_AXES_INPUT_KERNEL(reduce_prod_axes_input_kernel, "ReduceProd", reduce_inf
 REDUCE_AXES_INPUT_KERNEL(reduce_sum_axes_input_kernel, "ReduceSum", reduce_infer, reduce_sum_run);
 REDUCE_AXES_INPUT_KERNEL(reduce_mean_axes_input_kernel, "ReduceMean", reduce_infer,
                          reduce_mean_run);
-REDUCE_AXES_INPUT_KERNEL(reduce_max_axes_input_kernel, "ReduceMax", reduce_infer, reduce_max_run);
-REDUCE_AXES_INPUT_KERNEL(reduce_min_axes_input_kernel, "ReduceMin", reduce_infer, reduce_min_run);
+REDUCE_AXES_INPUT_KERNEL_INFO(reduce_max_axes_input_kernel, "ReduceMax",
+                              reduce_minmax_axes_input_info, reduce_infer, reduce_max_run);
+REDUCE_AXES_INPUT_KERNEL_INFO(reduce_min_axes_input_kernel, "ReduceMin",
+                              reduce_minmax_axes_input_info, reduce_infer, reduce_min_run);
 
 const op_kernel_t argmax_kernel = {
     .name = "ArgMax",

@@ -8,7 +8,11 @@
 
 #include <math.h>
 
-#define RESIZE_INPUT_DTYPES (DTYPES_NUMERIC | DTYPES_BOOL)
+/*
+ * nearest moves elements of any size, double included; linear, cubic and
+ * tf_crop_and_resize are refused by name on anything but float (resize_resolve).
+ */
+#define RESIZE_INPUT_DTYPES (DTYPES_NUMERIC | DTYPES_BOOL | DTYPE_BIT(DTYPE_DOUBLE))
 
 /* Upsample-7: scales is an attribute. */
 static const op_info_t upsample_attr_info = {

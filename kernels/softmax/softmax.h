@@ -34,5 +34,7 @@ status_t hardmax_run(op_call_t *call, error_t *err);
  */
 void softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner, bool take_log,
                  float *workspace);
+void softmax_f64(const double *x, double *y, int64_t outer, int64_t n, int64_t inner,
+                 bool take_log);
 
 #endif

@@ -85,6 +85,35 @@ void softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inn
     }
 }
 
+/*
+ * float64: each column (stride inner) in three plain passes, in double
+ * throughout, without workspace. No model inferd targets runs softmax in
+ * double often enough to warrant the float path's row/column split.
+ */
+void softmax_f64(const double *x, double *y, int64_t outer, int64_t n, int64_t inner, bool take_log)
+{
+    if (n == 0 || inner == 0)
+        return;
+    for (int64_t o = 0; o < outer; o++) {
+        for (int64_t j = 0; j < inner; j++) {
+            const double *xc = x + o * n * inner + j;
+            double *yc = y + o * n * inner + j;
+            double max = xc[0], sum = 0.0;
+
+            for (int64_t k = 1; k < n; k++)
+                max = xc[k * inner] > max ? xc[k * inner] : max;
+            for (int64_t k = 0; k < n; k++) {
+                const double e = exp(xc[k * inner] - max);
+                yc[k * inner] = take_log ? xc[k * inner] - max : e;
+                sum += e;
+            }
+            const double shift = take_log ? log(sum) : 1.0 / sum;
+            for (int64_t k = 0; k < n; k++)
+                yc[k * inner] = take_log ? yc[k * inner] - shift : yc[k * inner] * shift;
+        }
+    }
+}
+
 static status_t run(op_call_t *call, bool take_log)
 {
     const tensor_t *x = call->inputs[0];
@@ -93,7 +122,10 @@ static status_t run(op_call_t *call, bool take_log)
 
     assert(ok);
     (void)ok;
-    softmax_f32(x->data, call->outputs[0].data, outer, n, inner, take_log, call->workspace);
+    if (x->dtype == DTYPE_DOUBLE)
+        softmax_f64(x->data, call->outputs[0].data, outer, n, inner, take_log);
+    else
+        softmax_f32(x->data, call->outputs[0].data, outer, n, inner, take_log, call->workspace);
     return STATUS_OK;
 }
 

@@ -7,7 +7,7 @@ static const op_info_t softmax_info = {
     .max_inputs = 1,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT},
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE)},
     .layout = "any",
 };
 

@@ -63,10 +63,11 @@ status_t unary_clip_run(op_call_t *call, error_t *err)
     const clip_params_t *p = call->params;
     const tensor_t *x = call->inputs[0];
     const void *lo = NULL, *hi = NULL;
+    const double lo_f64 = p->min, hi_f64 = p->max; /* opset < 11 attributes on double input */
 
     if (p->from_attrs) {
-        lo = &p->min;
-        hi = &p->max;
+        lo = x->dtype == DTYPE_DOUBLE ? (const void *)&lo_f64 : &p->min;
+        hi = x->dtype == DTYPE_DOUBLE ? (const void *)&hi_f64 : &p->max;
     } else {
         if (call->n_inputs > 1 && call->inputs[1])
             lo = call->inputs[1]->data;

@@ -86,6 +86,50 @@ static void exp_f32(const void *in, void *out, int64_t n, const unary_params_t *
     vmath_exp_f32(in, out, n);
 }
 DEFINE_UNARY(log_f32, float, logf(x))
+
+/*
+ * float64: plain loops over libm's double functions. They are not the hot
+ * path of any model inferd targets, and computing in double (never through
+ * float) is the point of the type.
+ */
+static void leaky_relu_f64(const void *in, void *out, int64_t n, const unary_params_t *p)
+{
+    const double *x = in;
+    double *y = out;
+    const double alpha = p->alpha;
+
+    for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] < 0.0 ? alpha * x[i] : x[i];
+}
+
+static inline double unit_clamp_f64(double v)
+{
+    return v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+}
+
+static void hard_sigmoid_f64(const void *in, void *out, int64_t n, const unary_params_t *p)
+{
+    const double *x = in;
+    double *y = out;
+    const double alpha = p->alpha, beta = p->beta;
+
+    for (int64_t i = 0; i < n; i++)
+        y[i] = unit_clamp_f64(alpha * x[i] + beta);
+}
+
+DEFINE_UNARY(relu_f64, double, x < 0.0 ? 0.0 : x)
+DEFINE_UNARY(sigmoid_f64, double, 1.0 / (1.0 + exp(-x)))
+DEFINE_UNARY(hard_swish_f64, double, x *unit_clamp_f64(x / 6.0 + 0.5))
+DEFINE_UNARY(tanh_f64, double, tanh(x))
+DEFINE_UNARY(erf_f64, double, erf(x))
+DEFINE_UNARY(exp_f64, double, exp(x))
+DEFINE_UNARY(log_f64, double, log(x))
+DEFINE_UNARY(sqrt_f64, double, sqrt(x))
+DEFINE_UNARY(abs_f64, double, fabs(x))
+DEFINE_UNARY(neg_f64, double, -x)
+DEFINE_UNARY(reciprocal_f64, double, 1.0 / x)
+DEFINE_UNARY(floor_f64, double, floor(x))
+DEFINE_UNARY(ceil_f64, double, ceil(x))
 DEFINE_UNARY(sqrt_f32, float, sqrtf(x))
 DEFINE_UNARY(abs_f32, float, fabsf(x))
 DEFINE_UNARY(neg_f32, float, -x)
@@ -175,13 +219,20 @@ DEFINE_TESTS(f64, double)
     X(u32, uint32_t, uint32_t, DTYPE_UINT32, 0, UINT32_MAX)                                        \
     X(u64, uint64_t, uint64_t, DTYPE_UINT64, 0, UINT64_MAX)
 
+/*
+ * Erf on integers (the spec lists them): erf in double, converted back
+ * toward zero as a cast does, so only 0 maps to 0 and every other integer
+ * to 0 as well (|erf| < 1) unless the type's range rounds it to +-1.
+ */
 #define DEFINE_SIGNED(sfx, T, W, DT, LO, HI)                                                       \
+    DEFINE_UNARY(erf_##sfx, T, (T)erf((double)x))                                                  \
     DEFINE_UNARY(relu_##sfx, T, x < 0 ? 0 : x)                                                     \
     DEFINE_UNARY(sign_##sfx, T, (T)((x > 0) - (x < 0)))                                            \
     DEFINE_UNARY(bitwise_not_##sfx, T, (T)~x)                                                      \
     DEFINE_UNARY(abs_##sfx, T, x < 0 ? (T)(0 - (W)x) : x)                                          \
     DEFINE_UNARY(neg_##sfx, T, (T)(0 - (W)x))
 #define DEFINE_UNSIGNED(sfx, T, W, DT, LO, HI)                                                     \
+    DEFINE_UNARY(erf_##sfx, T, (T)erf((double)x))                                                  \
     DEFINE_UNARY(abs_##sfx, T, x)                                                                  \
     DEFINE_UNARY(sign_##sfx, T, (T)(x > 0))                                                        \
     DEFINE_UNARY(bitwise_not_##sfx, T, (T)~x)
@@ -190,9 +241,10 @@ FOR_UNSIGNED_TYPES(DEFINE_UNSIGNED)
 
 #define SIGNED_ENTRY(sfx, T, W, DT, LO, HI)                                                        \
     [UNARY_RELU][DT] = relu_##sfx, [UNARY_ABS][DT] = abs_##sfx, [UNARY_NEG][DT] = neg_##sfx,       \
-    [UNARY_SIGN][DT] = sign_##sfx, [UNARY_BITWISE_NOT][DT] = bitwise_not_##sfx,
+    [UNARY_ERF][DT] = erf_##sfx, [UNARY_SIGN][DT] = sign_##sfx,                                    \
+    [UNARY_BITWISE_NOT][DT] = bitwise_not_##sfx,
 #define UNSIGNED_ENTRY(sfx, T, W, DT, LO, HI)                                                      \
-    [UNARY_ABS][DT] = abs_##sfx, [UNARY_SIGN][DT] = sign_##sfx,                                    \
+    [UNARY_ABS][DT] = abs_##sfx, [UNARY_SIGN][DT] = sign_##sfx, [UNARY_ERF][DT] = erf_##sfx,       \
     [UNARY_BITWISE_NOT][DT] = bitwise_not_##sfx,
 #define VMATH_ENTRY(op, OP)                                                                        \
     [UNARY_##OP][DTYPE_FLOAT] = op##_f32, [UNARY_##OP][DTYPE_DOUBLE] = op##_f64,
@@ -214,6 +266,21 @@ static const unary_fn unary_functions[UNARY_OP_COUNT][DTYPE_MAX + 1] = {
     [UNARY_RECIPROCAL][DTYPE_FLOAT] = reciprocal_f32,
     [UNARY_FLOOR][DTYPE_FLOAT] = floor_f32,
     [UNARY_CEIL][DTYPE_FLOAT] = ceil_f32,
+    [UNARY_RELU][DTYPE_DOUBLE] = relu_f64,
+    [UNARY_LEAKY_RELU][DTYPE_DOUBLE] = leaky_relu_f64,
+    [UNARY_SIGMOID][DTYPE_DOUBLE] = sigmoid_f64,
+    [UNARY_HARD_SIGMOID][DTYPE_DOUBLE] = hard_sigmoid_f64,
+    [UNARY_HARD_SWISH][DTYPE_DOUBLE] = hard_swish_f64,
+    [UNARY_TANH][DTYPE_DOUBLE] = tanh_f64,
+    [UNARY_ERF][DTYPE_DOUBLE] = erf_f64,
+    [UNARY_EXP][DTYPE_DOUBLE] = exp_f64,
+    [UNARY_LOG][DTYPE_DOUBLE] = log_f64,
+    [UNARY_SQRT][DTYPE_DOUBLE] = sqrt_f64,
+    [UNARY_ABS][DTYPE_DOUBLE] = abs_f64,
+    [UNARY_NEG][DTYPE_DOUBLE] = neg_f64,
+    [UNARY_RECIPROCAL][DTYPE_DOUBLE] = reciprocal_f64,
+    [UNARY_FLOOR][DTYPE_DOUBLE] = floor_f64,
+    [UNARY_CEIL][DTYPE_DOUBLE] = ceil_f64,
     FOR_VMATH_OPS(VMATH_ENTRY)
     [UNARY_ROUND][DTYPE_FLOAT] = round_f32,
     [UNARY_ROUND][DTYPE_DOUBLE] = round_f64,
@@ -252,6 +319,7 @@ typedef void (*clip_fn)(const void *in, void *out, int64_t n, const void *lo, co
         }                                                                                          \
     }
 DEFINE_CLIP(f32, float, float, DTYPE_FLOAT, -INFINITY, INFINITY)
+DEFINE_CLIP(f64, double, double, DTYPE_DOUBLE, -INFINITY, INFINITY)
 FOR_SIGNED_TYPES(DEFINE_CLIP)
 FOR_UNSIGNED_TYPES(DEFINE_CLIP)
 
@@ -259,6 +327,7 @@ FOR_UNSIGNED_TYPES(DEFINE_CLIP)
 /* clang-format off */
 static const clip_fn clip_functions[DTYPE_MAX + 1] = {
     [DTYPE_FLOAT] = clip_f32,
+    [DTYPE_DOUBLE] = clip_f64,
     FOR_SIGNED_TYPES(CLIP_ENTRY)
     FOR_UNSIGNED_TYPES(CLIP_ENTRY)
 };

@@ -20,8 +20,7 @@
 
 UNARY_INFO(float_info, DTYPES_FLOAT)
 UNARY_INFO(real_info, DTYPES_REAL)
-UNARY_INFO(signed_info, DTYPES_FLOAT | DTYPES_SIGNED_INT)
-UNARY_INFO(numeric_info, DTYPES_NUMERIC)
+UNARY_INFO(signed_info, DTYPES_REAL | DTYPES_SIGNED_INT)
 UNARY_INFO(all_numeric_info, DTYPES_NUMERIC | DTYPES_REAL)
 UNARY_INFO(int_info, DTYPES_INT)
 
@@ -30,7 +29,8 @@ static const op_info_t clip_info = {
     .max_inputs = 3,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_NUMERIC, DTYPES_NUMERIC, DTYPES_NUMERIC},
+    .input_dtypes = {DTYPES_NUMERIC | DTYPES_REAL, DTYPES_NUMERIC | DTYPES_REAL,
+                     DTYPES_NUMERIC | DTYPES_REAL},
     .layout = "any",
 };
 
@@ -41,8 +41,9 @@ static status_t clip_infer(op_call_t *call, error_t *err)
     const tensor_t *x = call->inputs[0];
     char text[SHAPE_TEXT_MAX];
 
-    if (p->from_attrs && x->dtype != DTYPE_FLOAT)
-        return op_call_fail(call, err, "min/max attributes (opset < 11) need float input, got %s",
+    if (p->from_attrs && x->dtype != DTYPE_FLOAT && x->dtype != DTYPE_DOUBLE)
+        return op_call_fail(call, err,
+                            "min/max attributes (opset < 11) need float or double input, got %s",
                             dtype_name(x->dtype));
     for (int i = 1; i < call->n_inputs; i++) {
         const tensor_t *bound = call->inputs[i];
@@ -80,20 +81,20 @@ static status_t test_infer(op_call_t *call, error_t *err)
     };
 
 UNARY_KERNEL(unary_relu_kernel, "Relu", signed_info, unary_relu_run)
-UNARY_KERNEL(unary_leaky_relu_kernel, "LeakyRelu", float_info, unary_leaky_relu_run)
-UNARY_KERNEL(unary_sigmoid_kernel, "Sigmoid", float_info, unary_sigmoid_run)
-UNARY_KERNEL(unary_hard_sigmoid_kernel, "HardSigmoid", float_info, unary_hard_sigmoid_run)
-UNARY_KERNEL(unary_hard_swish_kernel, "HardSwish", float_info, unary_hard_swish_run)
-UNARY_KERNEL(unary_tanh_kernel, "Tanh", float_info, unary_tanh_run)
-UNARY_KERNEL(unary_erf_kernel, "Erf", float_info, unary_erf_run)
-UNARY_KERNEL(unary_exp_kernel, "Exp", float_info, unary_exp_run)
-UNARY_KERNEL(unary_log_kernel, "Log", float_info, unary_log_run)
-UNARY_KERNEL(unary_sqrt_kernel, "Sqrt", float_info, unary_sqrt_run)
-UNARY_KERNEL(unary_abs_kernel, "Abs", numeric_info, unary_abs_run)
+UNARY_KERNEL(unary_leaky_relu_kernel, "LeakyRelu", real_info, unary_leaky_relu_run)
+UNARY_KERNEL(unary_sigmoid_kernel, "Sigmoid", real_info, unary_sigmoid_run)
+UNARY_KERNEL(unary_hard_sigmoid_kernel, "HardSigmoid", real_info, unary_hard_sigmoid_run)
+UNARY_KERNEL(unary_hard_swish_kernel, "HardSwish", real_info, unary_hard_swish_run)
+UNARY_KERNEL(unary_tanh_kernel, "Tanh", real_info, unary_tanh_run)
+UNARY_KERNEL(unary_erf_kernel, "Erf", all_numeric_info, unary_erf_run)
+UNARY_KERNEL(unary_exp_kernel, "Exp", real_info, unary_exp_run)
+UNARY_KERNEL(unary_log_kernel, "Log", real_info, unary_log_run)
+UNARY_KERNEL(unary_sqrt_kernel, "Sqrt", real_info, unary_sqrt_run)
+UNARY_KERNEL(unary_abs_kernel, "Abs", all_numeric_info, unary_abs_run)
 UNARY_KERNEL(unary_neg_kernel, "Neg", signed_info, unary_neg_run)
-UNARY_KERNEL(unary_reciprocal_kernel, "Reciprocal", float_info, unary_reciprocal_run)
-UNARY_KERNEL(unary_floor_kernel, "Floor", float_info, unary_floor_run)
-UNARY_KERNEL(unary_ceil_kernel, "Ceil", float_info, unary_ceil_run)
+UNARY_KERNEL(unary_reciprocal_kernel, "Reciprocal", real_info, unary_reciprocal_run)
+UNARY_KERNEL(unary_floor_kernel, "Floor", real_info, unary_floor_run)
+UNARY_KERNEL(unary_ceil_kernel, "Ceil", real_info, unary_ceil_run)
 UNARY_KERNEL(unary_cos_kernel, "Cos", real_info, unary_cos_run)
 UNARY_KERNEL(unary_sin_kernel, "Sin", real_info, unary_sin_run)
 UNARY_KERNEL(unary_tan_kernel, "Tan", real_info, unary_tan_run)

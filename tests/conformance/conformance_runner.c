@@ -45,6 +45,7 @@
 #include "engine.h"
 #include "half.h"
 #include "onnx.pb-c.h"
+#include "op.h"
 #include "tensor_file.h"
 
 #define RUNNER_RTOL     1e-3
@@ -447,15 +448,109 @@ static bool selected(const runner_t *r, const char *name)
     return false;
 }
 
+/*
+ * --list-ops: one line per schema entry, "op_type since until mask0 mask1
+ * ...", the masks (DTYPE_BIT sets, hex) of each formal input in the info
+ * table; test_dtypes.py reads it to know what inferd claims per dtype.
+ */
+static void list_schema(const op_schema_t *s, void *ctx)
+{
+    const op_info_t *info = s->kernel->info;
+    int n = info->max_inputs < 0 ? OP_MAX_FORMAL_INPUTS : info->max_inputs;
+
+    (void)ctx;
+    printf("%s %d %d", s->op_type, s->since_version, s->until_version);
+    for (int i = 0; i < n && i < OP_MAX_FORMAL_INPUTS; i++)
+        printf(" %#x", info->input_dtypes[i]);
+    putchar('\n');
+}
+
+/*
+ * --run-cases FILE: FILE lists one case folder per line, each holding
+ * model.onnx and input_<i>.pb in graph-input order. Every case runs through
+ * its own model and context, in this one process (test_dtypes.py runs
+ * thousands of one-node models; a process each would cost more than the
+ * models). Writes inferd_output_<k>.pb, or inferd_error.txt with the status
+ * and message, into the case's folder. Returns 0 unless FILE is unreadable.
+ */
+static void run_case_dir(const char *dir)
+{
+    char path[PATH_MAX];
+    engine_model_t *model = NULL;
+    engine_context_t *ctx = NULL;
+    tensor_t inputs[RUNNER_MAX_IO];
+    const tensor_t *outputs;
+    const char *name;
+    arena_t arena;
+    error_t err = {0};
+    int n_in = count_files(dir, "input");
+    status_t st = STATUS_OK;
+    FILE *f;
+
+    arena_init(&arena);
+    snprintf(path, sizeof path, "%s/model.onnx", dir);
+    if (n_in > RUNNER_MAX_IO) {
+        st = error_set(&err, STATUS_INVALID_ARGUMENT, "more than %d inputs", RUNNER_MAX_IO);
+        goto cleanup;
+    }
+    st = engine_model_load(path, &model, &err);
+    if (!st)
+        st = engine_context_create(model, 1, &ctx, &err);
+    for (int i = 0; i < n_in && !st; i++) {
+        snprintf(path, sizeof path, "%s/input_%d.pb", dir, i);
+        st = tensor_file_read(path, &arena, &inputs[i], &name, &err);
+    }
+    if (!st)
+        st = engine_context_run(ctx, inputs, n_in, &outputs, &err);
+    for (int k = 0; !st && k < engine_model_output_count(model); k++) {
+        snprintf(path, sizeof path, "%s/inferd_output_%d.pb", dir, k);
+        st = tensor_file_write(path, "", &outputs[k], &err);
+    }
+cleanup:
+    if (st) {
+        snprintf(path, sizeof path, "%s/inferd_error.txt", dir);
+        f = fopen(path, "w");
+        if (f) {
+            fprintf(f, "[%s] %s\n", status_name(st), err.message);
+            fclose(f);
+        }
+    }
+    engine_context_free(ctx);
+    engine_model_free(model);
+    arena_release(&arena);
+}
+
+static int run_cases(const char *list_path)
+{
+    FILE *f = fopen(list_path, "r");
+    char line[PATH_MAX];
+
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", list_path);
+        return 2;
+    }
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0])
+            run_case_dir(line);
+    }
+    fclose(f);
+    return 0;
+}
+
 static void usage(FILE *out)
 {
     fputs("usage: inferd_conformance --data DIR --required FILE --exceptions FILE\n"
           "                          [--filter PREFIX[,PREFIX...]] [--verbose]\n"
+          "       inferd_conformance --list-ops\n"
+          "       inferd_conformance --run-cases FILE\n"
           "  --data DIR         folder of ONNX node tests (test_*/model.onnx ...)\n"
           "  --required FILE    ops that must pass (tests/conformance/required_ops.txt)\n"
           "  --exceptions FILE  tests allowed not to pass, with reasons\n"
           "  --filter P,...     only tests whose names start with one of these prefixes\n"
-          "  --verbose          also print passing tests\n",
+          "  --verbose          also print passing tests\n"
+          "  --list-ops         print every schema entry (op since until input dtype masks)\n"
+          "  --run-cases FILE   run the case folders FILE lists, writing inferd_output_<k>.pb\n",
           out);
 }
 
@@ -468,6 +563,12 @@ int main(int argc, char **argv)
     DIR *dir;
     struct dirent *e;
 
+    if (argc == 2 && strcmp(argv[1], "--list-ops") == 0) {
+        op_registry_visit(list_schema, NULL);
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "--run-cases") == 0)
+        return run_cases(argv[2]);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--verbose") == 0)
             r.verbose = true;

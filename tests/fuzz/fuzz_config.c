@@ -23,7 +23,7 @@
 #define FUZZ_MODEL_NAME "m"
 
 static char config_path[PATH_MAX], again_path[PATH_MAX];
-static engine_model_t *model;
+static backend_model_t *model;
 
 /* A tensor value_info with dims given as numbers or, where params[d] is set, names. */
 static void value_info(Onnx__ValueInfoProto *vi, Onnx__TypeProto *type, Onnx__TypeProto__Tensor *tt,
@@ -121,7 +121,7 @@ static bool write_model(const char *path)
 
 static void free_model(void)
 {
-    engine_model_free(model);
+    backend_model_free(model);
     model = NULL;
 }
 
@@ -137,7 +137,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(again_path, sizeof again_path, "%s/config-again.json", root);
     snprintf(model_path, sizeof model_path, "%s/model.onnx", root);
     FUZZ_CHECK(write_model(model_path));
-    if (engine_model_load(model_path, &model, &err) != STATUS_OK) {
+    if (backend_model_load(NULL, model_path, NULL, &model, &err) != STATUS_OK) {
         fprintf(stderr, "fuzz_config: the harness's model does not load: %s\n", err.message);
         abort();
     }

@@ -541,6 +541,94 @@ def seed_two_input_matmul():
                        [weights("w", (8, 8))])
 
 
+def image_decoder_seeds():
+    """Small images of every format ImageDecoder reads, made with Debian's python3-pil
+    (and by hand where Pillow cannot write the variant); byte 0 is the pixel format."""
+    import io
+    import zlib
+    from PIL import Image
+
+    y, x = np.mgrid[0:7, 0:13]
+    a = np.stack([x * 19, y * 36, (x * y) % 256], axis=-1).astype(np.uint8)
+    rgb = Image.fromarray(a)
+    gray, pal = rgb.convert("L"), rgb.quantize(colors=8)
+
+    def save(img, fmt, **kw):
+        b = io.BytesIO()
+        img.save(b, fmt, **kw)
+        return b.getvalue()
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xffffffff)
+
+    def png(depth, color, interlace, raw):
+        h, w = a.shape[:2]
+        return (b"\x89PNG\r\n\x1a\n" +
+                chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, color, 0, 0, interlace)) +
+                chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+    rows16 = b"".join(b"\0" + (a[r].astype(">u2") * 257).tobytes() for r in range(7))
+    adam7 = b""
+    for x0, y0, dx, dy in ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4),
+                           (1, 0, 2, 2), (0, 1, 1, 2)):
+        sub = a[y0::dy, x0::dx]
+        if sub.size:
+            adam7 += b"".join(b"\0" + r.tobytes() for r in sub)
+    bmp565_rows = b"".join(
+        ((a[r, :, 0].astype(np.uint32) >> 3 << 11) | (a[r, :, 1].astype(np.uint32) >> 2 << 5) |
+         (a[r, :, 2].astype(np.uint32) >> 3)).astype("<u2").tobytes().ljust(28, b"\0")
+        for r in range(6, -1, -1))
+    bmp565_info = struct.pack("<IiiHHIIiiII", 40, 13, 7, 1, 16, 3, len(bmp565_rows), 0, 0, 0, 0) + \
+        struct.pack("<III", 0xf800, 0x07e0, 0x001f)
+    bmp565 = b"BM" + struct.pack("<IHHI", 66 + len(bmp565_rows), 0, 0, 66) + bmp565_info + \
+        bmp565_rows
+    streams = {
+        "png_rgb": save(rgb, "PNG"), "png_gray": save(gray, "PNG"),
+        "png_palette": save(pal, "PNG"), "png_1bit": save(gray.convert("1"), "PNG"),
+        "png_rgba": save(rgb.convert("RGBA"), "PNG"), "png_la": save(rgb.convert("LA"), "PNG"),
+        "png_rgb16": png(16, 2, 0, rows16), "png_adam7": png(8, 2, 1, adam7),
+        "jpeg_420": save(rgb, "JPEG"), "jpeg_444": save(rgb, "JPEG", subsampling=0),
+        "jpeg_progressive": save(rgb, "JPEG", progressive=True), "jpeg_gray": save(gray, "JPEG"),
+        "jpeg_cmyk": save(rgb.convert("CMYK"), "JPEG"),
+        "bmp_rgb": save(rgb, "BMP"), "bmp_palette": save(pal, "BMP"),
+        "bmp_1bit": save(gray.convert("1"), "BMP"), "bmp_565": bmp565,
+        "bmp_rgba": save(rgb.convert("RGBA"), "BMP"),
+        "ppm": save(rgb, "PPM"), "pgm": save(gray, "PPM"), "pbm": save(gray.convert("1"), "PPM"),
+        "pbm_plain": b"P1\n# c\n3 2\n010\n1 0 1\n", "pgm_plain_16": b"P2 2 1 65535 0 65535\n",
+        "ppm_plain": b"P3 2 1 15 15 0 0 0 0 15\n", "ppm_16": b"P6 1 1 1000 " + bytes(6),
+        "tiff_rgb": save(rgb, "TIFF"), "tiff_lzw": save(gray, "TIFF", compression="tiff_lzw"),
+        "tiff_deflate": save(rgb, "TIFF", compression="tiff_adobe_deflate"),
+        "tiff_palette": save(pal, "TIFF"), "tiff_jpeg": save(rgb, "TIFF", compression="jpeg"),
+        "webp_lossless": save(rgb, "WEBP", lossless=True), "webp_lossy": save(rgb, "WEBP"),
+        "webp_alpha": save(rgb.convert("RGBA"), "WEBP"),
+        "jp2_rgb": save(rgb, "JPEG2000"), "j2k_gray": save(gray, "JPEG2000", no_jp2=True),
+        "jp2_lossy": save(rgb, "JPEG2000", quality_mode="rates", quality_layers=[20]),
+    }
+    seeds = {}
+    for i, (name, stream) in enumerate(sorted(streams.items())):
+        seeds[name] = bytes([i % 3]) + stream
+    return seeds
+
+
+def om_header_seeds():
+    """.om files as ATC writes them (256-byte header, then the model), and broken ones."""
+    def header(body, old_length=False, encrypted=0):
+        h = bytearray(256)
+        h[0:4] = b"IMOD"
+        struct.pack_into("<II", h, 4, 256, 0x20000000)
+        if old_length:
+            struct.pack_into("<I", h, 76, body)
+        else:
+            struct.pack_into("<Q", h, 184, body)
+        h[80], h[82] = encrypted, 1
+        h[84:90] = b"model\0"
+        return bytes(h)
+    return {"valid": header(64) + bytes(64), "valid_old_length": header(16, True) + bytes(16),
+            "truncated": header(64) + bytes(10), "encrypted": header(8, encrypted=1) + bytes(8),
+            "om2_zip": b"PK\x03\x04" + bytes(40), "short": b"IMOD\x00\x01"}
+
+
 def write_all(root, kind, target, files):
     folder = os.path.join(root, kind, target)
     os.makedirs(folder, exist_ok=True)
@@ -552,7 +640,8 @@ def write_all(root, kind, target, files):
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     corpus = {"http": http_seeds(), "rest_infer": rest_seeds(), "grpc": grpc_seeds(),
-              "model": model_seeds(), "tensor_file": tensor_seeds(), "config": config_seeds()}
+              "model": model_seeds(), "tensor_file": tensor_seeds(), "config": config_seeds(),
+              "image_decoder": image_decoder_seeds(), "om_header": om_header_seeds()}
     # The run harness starts from the models that load without external files.
     corpus["model_run"] = {name: data for name, data in corpus["model"].items()
                            if not name.startswith("external")}

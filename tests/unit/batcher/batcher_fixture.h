@@ -196,17 +196,17 @@ static inline batcher_config_t fixture_config(int max_batch, int64_t delay_us)
 }
 
 /* Writes and loads spec (input x [N,3], or [N,M] with cols_param); aborts on failure. */
-static inline engine_model_t *fixture_load(const model_spec_t *spec, const char *file,
-                                           const char *cols_param)
+static inline backend_model_t *fixture_load(const model_spec_t *spec, const char *file,
+                                            const char *cols_param)
 {
-    engine_model_t *model = NULL;
+    backend_model_t *model = NULL;
     error_t err;
 
     if (!fixture_dir_made && !mkdtemp(tmp_dir))
         abort();
     fixture_dir_made = true;
-    if (engine_model_load(write_model_shaped(spec, file, 3, cols_param), &model, &err) !=
-        STATUS_OK) {
+    if (backend_model_load(NULL, write_model_shaped(spec, file, 3, cols_param), NULL, &model,
+                           &err) != STATUS_OK) {
         fprintf(stderr, "%s: %s\n", file, err.message);
         abort();
     }
@@ -214,7 +214,7 @@ static inline engine_model_t *fixture_load(const model_spec_t *spec, const char 
 }
 
 /* y = 2x + w on x [N,3] (dynamic_cols false) or y = 2x + 1 on x [N,M] (true). */
-static inline engine_model_t *fixture_model(bool dynamic_cols)
+static inline backend_model_t *fixture_model(bool dynamic_cols)
 {
     static const float two[1] = {2}, one[1] = {1};
     model_spec_t spec = {.opset = 13, .output = "y"};

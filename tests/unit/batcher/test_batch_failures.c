@@ -13,7 +13,7 @@
  * columns (which the [N,3] model rejects). The two bad ones share a batch
  * and fail; the good ones share another and succeed.
  */
-static void test_bad_batch_fails_alone(engine_model_t *model)
+static void test_bad_batch_fails_alone(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(8, 0);
     batcher_t *b = NULL;
@@ -55,7 +55,7 @@ static void test_bad_batch_fails_alone(engine_model_t *model)
 }
 
 /* y = Transpose(x): [N,3] -> [3,N], whose first dim is not the batch. */
-static engine_model_t *transpose_model(void)
+static backend_model_t *transpose_model(void)
 {
     model_spec_t spec = {.opset = 13, .output = "y"};
 
@@ -67,7 +67,7 @@ static engine_model_t *transpose_model(void)
  * Batched, the transposed output cannot be split by rows: INTERNAL for the
  * batch. Unbatched, the same model runs and returns the whole transpose.
  */
-static void test_unsplittable_output(engine_model_t *model)
+static void test_unsplittable_output(backend_model_t *model)
 {
     batcher_config_t batched = fixture_config(8, 0), alone = fixture_config(0, 0);
     batcher_t *b = NULL;
@@ -102,7 +102,8 @@ static void test_unsplittable_output(engine_model_t *model)
 }
 
 /* batcher_create with cfg must fail naming field. */
-static void expect_bad_config(engine_model_t *model, const batcher_config_t *cfg, const char *field)
+static void expect_bad_config(backend_model_t *model, const batcher_config_t *cfg,
+                              const char *field)
 {
     batcher_t *b = (batcher_t *)1;
     error_t err = {STATUS_OK, ""};
@@ -115,7 +116,7 @@ static void expect_bad_config(engine_model_t *model, const batcher_config_t *cfg
     }
 }
 
-static void test_bad_configs(engine_model_t *model)
+static void test_bad_configs(backend_model_t *model)
 {
     batcher_config_t cfg;
 
@@ -153,14 +154,14 @@ static void test_bad_configs(engine_model_t *model)
 
 int main(void)
 {
-    engine_model_t *model = fixture_model(false), *transpose = transpose_model();
+    backend_model_t *model = fixture_model(false), *transpose = transpose_model();
 
     test_bad_batch_fails_alone(model);
     test_unsplittable_output(transpose);
     test_bad_configs(model);
     batcher_free(NULL);
-    engine_model_free(model);
-    engine_model_free(transpose);
+    backend_model_free(model);
+    backend_model_free(transpose);
     fixture_cleanup();
     CHECK_DONE();
 }

@@ -9,7 +9,7 @@
  * Behind a busy worker, one-row requests of 2 and 5 columns interleave,
  * plus a 3-row one of 2 columns: two runs, one per width, none mixed.
  */
-static void test_shapes_not_mixed(engine_model_t *model)
+static void test_shapes_not_mixed(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(16, 20000);
     batcher_t *b = NULL;
@@ -42,7 +42,7 @@ static void test_shapes_not_mixed(engine_model_t *model)
 }
 
 /* Preferred {2}: the second request completes the batch; nobody waits out the 2 s delay. */
-static void test_preferred_runs_at_once(engine_model_t *model)
+static void test_preferred_runs_at_once(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(8, 2000000);
     batcher_t *b = NULL;
@@ -71,7 +71,7 @@ static void test_preferred_runs_at_once(engine_model_t *model)
  * largest preferred size reachable) at once, then the fifth alone after
  * its delay.
  */
-static void test_largest_preferred(engine_model_t *model)
+static void test_largest_preferred(backend_model_t *model)
 {
     const int64_t delay = 2 * FIXTURE_SLACK_US;
     batcher_config_t cfg = fixture_config(8, delay);
@@ -109,7 +109,7 @@ static void test_largest_preferred(engine_model_t *model)
 }
 
 /* A lone request waits its full delay for company, then runs. */
-static void test_lone_request_waits_delay(engine_model_t *model)
+static void test_lone_request_waits_delay(backend_model_t *model)
 {
     const int64_t delay = 30000;
     batcher_config_t cfg = fixture_config(8, delay);
@@ -133,7 +133,7 @@ static void test_lone_request_waits_delay(engine_model_t *model)
  * A hurried batcher (a stopping server) runs a waiting request at once,
  * and takes and runs later submissions without a delay too.
  */
-static void test_hurry(engine_model_t *model)
+static void test_hurry(backend_model_t *model)
 {
     const int64_t delay = 10 * 1000 * 1000;
     batcher_config_t cfg = fixture_config(8, delay);
@@ -165,7 +165,7 @@ static void test_hurry(engine_model_t *model)
  * room for 64: the delay counts from the oldest request, so later arrivals
  * do not hold the first batch back until the trickle ends.
  */
-static void test_trickle_bounded(engine_model_t *model)
+static void test_trickle_bounded(backend_model_t *model)
 {
     const int64_t delay = 30000;
     batcher_config_t cfg = fixture_config(64, delay);
@@ -192,7 +192,7 @@ static void test_trickle_bounded(engine_model_t *model)
 
 int main(void)
 {
-    engine_model_t *fixed = fixture_model(false), *cols = fixture_model(true);
+    backend_model_t *fixed = fixture_model(false), *cols = fixture_model(true);
 
     test_shapes_not_mixed(cols);
     test_preferred_runs_at_once(fixed);
@@ -200,8 +200,8 @@ int main(void)
     test_lone_request_waits_delay(fixed);
     test_trickle_bounded(fixed);
     test_hurry(fixed);
-    engine_model_free(fixed);
-    engine_model_free(cols);
+    backend_model_free(fixed);
+    backend_model_free(cols);
     fixture_cleanup();
     CHECK_DONE();
 }

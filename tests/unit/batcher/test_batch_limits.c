@@ -9,7 +9,7 @@
 #include "batcher_fixture.h"
 
 /* With two queued behind a busy worker, the third is refused and never called back. */
-static void test_queue_full(engine_model_t *model)
+static void test_queue_full(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(0, 0);
     batcher_t *b = NULL;
@@ -45,7 +45,7 @@ static void test_queue_full(engine_model_t *model)
  * Behind a busy worker, a request with a 5 ms timeout expires unrun while
  * one without a timeout (and no model default) runs.
  */
-static void test_request_timeout(engine_model_t *model)
+static void test_request_timeout(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(0, 0);
     batcher_t *b = NULL;
@@ -79,7 +79,7 @@ static void test_request_timeout(engine_model_t *model)
 }
 
 /* A request whose client gave up while it was queued is answered without running. */
-static void test_cancelled(engine_model_t *model)
+static void test_cancelled(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(0, 0);
     batcher_t *b = NULL;
@@ -108,7 +108,7 @@ static void test_cancelled(engine_model_t *model)
 }
 
 /* A request asking for 10 s cannot raise the model's 5 ms default: it expires too. */
-static void test_default_timeout_caps(engine_model_t *model)
+static void test_default_timeout_caps(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(4, 0);
     batcher_t *b = NULL;
@@ -143,7 +143,7 @@ static void test_default_timeout_caps(engine_model_t *model)
  * A request with a 20 ms timeout waiting for company under a 2 s delay is
  * answered when it expires, not when the delay ends.
  */
-static void test_expiry_while_forming(engine_model_t *model)
+static void test_expiry_while_forming(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(8, 2000000);
     batcher_t *b = NULL;
@@ -166,7 +166,7 @@ static void test_expiry_while_forming(engine_model_t *model)
 }
 
 /* Queued low, default, high, high behind a busy worker: they run high, high, default, low. */
-static void test_priorities(engine_model_t *model)
+static void test_priorities(backend_model_t *model)
 {
     static const int priorities[4] = {3, 0, 1, 1};
     static const int expected[5] = {-1, 2, 3, 1, 0};
@@ -209,7 +209,7 @@ static void expect_invalid(batcher_t *b, request_t *req, const char *word)
 }
 
 /* Malformed requests are refused at once, named, counted and never called back. */
-static void test_invalid_requests(engine_model_t *model)
+static void test_invalid_requests(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(4, 0);
     batcher_t *b = NULL;
@@ -276,7 +276,7 @@ static void *drain_main(void *arg)
  * are refused, the drain waits for the worker, then runs all six (and any
  * probe accepted before the refusals began) before it returns.
  */
-static void test_drain(engine_model_t *model)
+static void test_drain(backend_model_t *model)
 {
     static job_t probes[PROBES];
     batcher_config_t cfg = fixture_config(4, 0);
@@ -333,7 +333,7 @@ static void test_drain(engine_model_t *model)
 
 int main(void)
 {
-    engine_model_t *model = fixture_model(false);
+    backend_model_t *model = fixture_model(false);
 
     test_queue_full(model);
     test_request_timeout(model);
@@ -343,7 +343,7 @@ int main(void)
     test_priorities(model);
     test_invalid_requests(model);
     test_drain(model);
-    engine_model_free(model);
+    backend_model_free(model);
     fixture_cleanup();
     CHECK_DONE();
 }

@@ -43,7 +43,7 @@ static void *submit_all(void *arg)
 }
 
 /* Eight threads at once, two workers: every output right, done once, off the submitter. */
-static void test_concurrent_submitters(engine_model_t *model)
+static void test_concurrent_submitters(backend_model_t *model)
 {
     static submitter_t subs[SUBMITTERS];
     pthread_t threads[SUBMITTERS];
@@ -95,7 +95,7 @@ static void test_concurrent_submitters(engine_model_t *model)
  * Eight one-row requests submitted back to back while the worker waits up
  * to a second for company: one run of 8 once the batch is full.
  */
-static void test_together_run_once(engine_model_t *model)
+static void test_together_run_once(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(8, 1000000);
     batcher_t *b = NULL;
@@ -126,7 +126,7 @@ static void test_together_run_once(engine_model_t *model)
 }
 
 /* Without dynamic batching each request runs alone, batch dim and all. */
-static void test_not_combined(engine_model_t *model)
+static void test_not_combined(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(8, 0);
     batcher_t *b = NULL;
@@ -153,7 +153,7 @@ static void test_not_combined(engine_model_t *model)
 }
 
 /* Requests of 1, 2, 3, 4 and 6 rows fill a batch of 16 and each gets back its own rows. */
-static void test_rows_split_back(engine_model_t *model)
+static void test_rows_split_back(backend_model_t *model)
 {
     static const int rows[5] = {1, 2, 3, 4, 6};
     batcher_config_t cfg = fixture_config(16, 1000000);
@@ -184,7 +184,7 @@ static void test_rows_split_back(engine_model_t *model)
 }
 
 /* max_batch_size 0: inputs go to the model as given, one request per run. */
-static void test_unbatched(engine_model_t *model)
+static void test_unbatched(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(0, 1000000);
     batcher_t *b = NULL;
@@ -212,7 +212,7 @@ static void test_unbatched(engine_model_t *model)
 }
 
 /* An output left out of the mask keeps its dtype and shape but gets no data. */
-static void test_output_mask(engine_model_t *model)
+static void test_output_mask(backend_model_t *model)
 {
     batcher_config_t cfg = fixture_config(4, 0);
     batcher_t *b = NULL;
@@ -237,7 +237,7 @@ static void test_output_mask(engine_model_t *model)
 
 int main(void)
 {
-    engine_model_t *model = fixture_model(false);
+    backend_model_t *model = fixture_model(false);
 
     test_concurrent_submitters(model);
     test_together_run_once(model);
@@ -245,7 +245,7 @@ int main(void)
     test_not_combined(model);
     test_unbatched(model);
     test_output_mask(model);
-    engine_model_free(model);
+    backend_model_free(model);
     fixture_cleanup();
     CHECK_DONE();
 }

@@ -150,7 +150,7 @@ static void test_full(void)
 }
 
 /* Loads text for model "m" and completes it against model. */
-static status_t load_complete(const char *text, const engine_model_t *model, model_config_t *c,
+static status_t load_complete(const char *text, const backend_model_t *model, model_config_t *c,
                               error_t *err)
 {
     status_t st;
@@ -160,7 +160,7 @@ static status_t load_complete(const char *text, const engine_model_t *model, mod
     return st == STATUS_OK ? model_config_complete(c, model, err) : st;
 }
 
-static void test_complete(const engine_model_t *model, const engine_model_t *fixed)
+static void test_complete(const backend_model_t *model, const backend_model_t *fixed)
 {
     model_config_t c, again;
     error_t err;
@@ -235,7 +235,7 @@ static const bad_complete_t bad_completes[] = {
      {"model_warmup[0]", "x", "1 dims"}},
 };
 
-static void test_complete_errors(const engine_model_t *model, const engine_model_t *fixed)
+static void test_complete_errors(const backend_model_t *model, const backend_model_t *fixed)
 {
     for (size_t i = 0; i < sizeof bad_completes / sizeof bad_completes[0]; i++) {
         const bad_complete_t *b = &bad_completes[i];
@@ -259,7 +259,7 @@ static void test_complete_errors(const engine_model_t *model, const engine_model
 }
 
 /* to_json, written back as config.json and loaded, gives the same config. */
-static void round_trip(const model_config_t *c, const engine_model_t *model)
+static void round_trip(const model_config_t *c, const backend_model_t *model)
 {
     model_config_t back;
     error_t err;
@@ -279,7 +279,7 @@ static void round_trip(const model_config_t *c, const engine_model_t *model)
     free(text);
 }
 
-static void test_round_trip(const engine_model_t *model)
+static void test_round_trip(const backend_model_t *model)
 {
     const char *texts[] = {
         full_config,
@@ -435,7 +435,7 @@ static void test_too_large(void)
 }
 
 /* Every truncation and many byte flips of a valid file: errors, never crashes. */
-static void test_malformed(const engine_model_t *model)
+static void test_malformed(const backend_model_t *model)
 {
     size_t len = strlen(full_config);
     char *text = malloc(len + 1);
@@ -478,31 +478,65 @@ static void test_malformed(const engine_model_t *model)
     free(text);
 }
 
+/*
+ * "precision": fp32 by default, bf16 when asked, written back by the JSON
+ * round trip, anything else refused naming the model and the value.
+ */
+static void test_precision(void)
+{
+    model_config_t c;
+    error_t err;
+    char *text;
+
+    CHECK(model_config_load(write_config("{}"), "m", &c, &err) == STATUS_OK);
+    CHECK(c.precision == ENGINE_PRECISION_FP32);
+    CHECK(model_config_load(write_config("{\"precision\": \"fp32\"}"), "m", &c, &err) == STATUS_OK);
+    CHECK(c.precision == ENGINE_PRECISION_FP32);
+    CHECK(model_config_load(write_config("{\"precision\": \"bf16\"}"), "m", &c, &err) == STATUS_OK);
+    CHECK(c.precision == ENGINE_PRECISION_BF16);
+    text = model_config_to_json(&c);
+    CHECK(text && strstr(text, "\"precision\":\"bf16\""));
+    CHECK(model_config_load(write_config(text), "m", &c, &err) == STATUS_OK);
+    CHECK(c.precision == ENGINE_PRECISION_BF16);
+    free(text);
+    CHECK(model_config_load(write_config("{\"precision\": \"fp16\"}"), "resnet", &c, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "precision") && strstr(err.message, "\"resnet\"") &&
+          strstr(err.message, "\"fp16\"") && strstr(err.message, "bf16"));
+    CHECK(model_config_load(write_config("{\"precision\": \"BF16\"}"), "m", &c, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(model_config_load(write_config("{\"precision\": 16}"), "m", &c, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "precision") && strstr(err.message, "string"));
+}
+
 int main(void)
 {
     model_spec_t spec = {.opset = 13, .output = "y"};
-    engine_model_t *model = NULL;
-    engine_model_t *fixed = NULL;
+    backend_model_t *model = NULL;
+    backend_model_t *fixed = NULL;
     error_t err;
     char cmd[600];
 
     if (!mkdtemp(tmp_dir))
         return 1;
     spec.nodes[spec.n_nodes++] = node("Relu", "relu", "x", NULL, "y");
-    CHECK(engine_model_load(write_model(&spec, "model.onnx"), &model, &err) == STATUS_OK);
-    CHECK(engine_model_load(write_fixed_model(), &fixed, &err) == STATUS_OK);
+    CHECK(backend_model_load(NULL, write_model(&spec, "model.onnx"), NULL, &model, &err) ==
+          STATUS_OK);
+    CHECK(backend_model_load(NULL, write_fixed_model(), NULL, &fixed, &err) == STATUS_OK);
     test_defaults();
     test_full();
     test_load_errors();
     test_too_large();
+    test_precision();
     if (model && fixed) {
         test_complete(model, fixed);
         test_complete_errors(model, fixed);
         test_round_trip(model);
         test_malformed(model);
     }
-    engine_model_free(model);
-    engine_model_free(fixed);
+    backend_model_free(model);
+    backend_model_free(fixed);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
     CHECK(system(cmd) == 0);
     builder_free();

@@ -1,0 +1,511 @@
+/*
+ * quant_dnnl.c - inferd.QLinearConvNHWC: the fused QDQ convolution
+ * (inferd.QLinearConv with a requantized 8-bit output) on channels-last
+ * tensors, made by engine/layout.c inside channels-last regions so that a
+ * quantized CNN keeps its activations 8-bit and NHWC from one convolution
+ * to the next.
+ *
+ * Inputs as inferd.QLinearConv's (quant_fused.c), x being [N, H, W, C] and
+ * the output [N, OH, OW, M]; the weights stay ONNX OIHW int8.
+ *
+ * It runs on oneDNN's int8 convolution: u8/s8 source in nhwc, s8 weights in
+ * the format oneDNN picks (reordered once per plan in prepare), the int32
+ * bias, per-channel output scales sx * sw[c] / sy (what ONNX Runtime
+ * multiplies by), a Relu post-op when fused, and the source and
+ * destination zero points as runtime values. oneDNN 2.x computes
+ *   dst = sat(round_half_even(scale[c] * (conv(src - zx, w) + bias)) [relu] + zy)
+ * which is QLinearConv's arithmetic.
+ *
+ * Where oneDNN has only its reference code for a shape (or cannot make the
+ * primitive, or weights have zero points, which its int8 convolutions do
+ * not take per channel), the call runs on inferd's qgemm through NCHW copies
+ * of x and y in the workspace instead: describe() says so and
+ * quant_dnnl_fallbacks() counts such plans.
+ *
+ * Ownership: the prepared state (primitive and weights in its format)
+ * belongs to the plan and is freed by unprepare; pack's state is quant_pack's
+ * (the qgemm rows the fallback uses).
+ */
+#include "quant.h"
+
+#include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dnnl.h>
+
+#include "cpu_isa.h"
+#include "layout/layout.h"
+#include "qgemm.h"
+#include "quant_fast.h"
+
+/* Set (to anything): never oneDNN, always the qgemm fallback; for tests and measurements. */
+#define QUANT_DNNL_OFF_ENV "INFERD_QUANT_NO_DNNL"
+
+/* Workspace blocks start on a cache line (oneDNN's scratchpad too). */
+#define QDNNL_ALIGN 64
+
+enum { IN_X, IN_XS, IN_XZ, IN_W, IN_WS, IN_WZ, IN_YS, IN_YZ, IN_B, IN_COUNT };
+
+typedef struct qdnnl_prepared {
+    dnnl_primitive_t primitive; /* NULL: the qgemm fallback */
+    dnnl_memory_desc_t src_md, w_md, bias_md, dst_md, zp_md, scratch_md;
+    void *weights; /* in w_md's format */
+    int32_t zx, zy;
+    char impl[OP_IMPL_MAX];
+} qdnnl_prepared_t;
+
+static atomic_int fallback_count;
+
+int quant_dnnl_fallbacks(void)
+{
+    return atomic_load(&fallback_count);
+}
+
+static size_t align_up(size_t n)
+{
+    return (n + QDNNL_ALIGN - 1) / QDNNL_ALIGN * QDNNL_ALIGN;
+}
+
+/* x and y as NCHW tensors (data NULL), and the geometry, from the NHWC call. */
+static status_t nchw_views(const op_call_t *call, tensor_t *x, tensor_t *y, conv_geom_t *g,
+                           error_t *err)
+{
+    const quant_params_t *p = call->params;
+    const tensor_t *xin = call->inputs[IN_X];
+    const tensor_t *operands[2];
+    op_call_t conv_call = *call;
+    status_t st;
+
+    if (xin->rank != 4 || call->inputs[IN_W]->rank != 4)
+        return op_call_fail(call, err, "needs 4-D x (N, H, W, C) and 4-D weights");
+    *x = *xin;
+    x->data = NULL;
+    x->dims[1] = xin->dims[3];
+    x->dims[2] = xin->dims[1];
+    x->dims[3] = xin->dims[2];
+    operands[0] = x;
+    operands[1] = call->inputs[IN_W];
+    conv_call.params = &p->conv;
+    conv_call.n_inputs = 2;
+    conv_call.inputs = operands;
+    if ((st = conv_resolve(&conv_call, false, g, y, err)))
+        return st;
+    y->data = NULL;
+    y->dtype = call->inputs[IN_YZ]->dtype;
+    return STATUS_OK;
+}
+
+/* The NCHW call the fallback hands quant_fast_run: same operands but x and y. */
+static void nchw_call(const op_call_t *call, const tensor_t *x, tensor_t *y,
+                      const tensor_t **inputs, op_call_t *out)
+{
+    *out = *call;
+    for (int k = 0; k < call->n_inputs; k++)
+        inputs[k] = call->inputs[k];
+    inputs[IN_X] = x;
+    out->inputs = inputs;
+    out->outputs = y;
+    out->n_outputs = 1;
+}
+
+/* Fallback workspace: [qgemm's][x NCHW][y NCHW]. */
+static size_t fallback_space(const op_call_t *call, const tensor_t *x, tensor_t *y,
+                             size_t *fast_bytes)
+{
+    const tensor_t *inputs[IN_COUNT];
+    op_call_t nc;
+
+    nchw_call(call, x, y, inputs, &nc);
+    *fast_bytes = align_up(quant_fast_workspace(&nc));
+    return *fast_bytes + align_up((size_t)tensor_numel(x)) + align_up((size_t)tensor_numel(y));
+}
+
+static status_t qnhwc_infer(op_call_t *call, error_t *err)
+{
+    const tensor_t *y_zp = call->n_inputs > IN_YZ ? call->inputs[IN_YZ] : NULL;
+    const tensor_t *inputs[IN_COUNT];
+    tensor_t x, y;
+    conv_geom_t g;
+    op_call_t nc;
+    size_t fast;
+    status_t st;
+
+    if (!y_zp || !dtype_in(y_zp->dtype, QUANT_DTYPES_8))
+        return op_call_fail(call, err, "needs an int8 or uint8 y_zero_point");
+    if ((st = nchw_views(call, &x, &y, &g, err)))
+        return st;
+    nchw_call(call, &x, &y, inputs, &nc);
+    if (!quant_fast_takes(&nc))
+        return op_call_fail(call, err, "fused quantized node with shapes the int8 GEMM refuses");
+    call->outputs[0] = y;
+    call->outputs[0].dims[1] = y.dims[2];
+    call->outputs[0].dims[2] = y.dims[3];
+    call->outputs[0].dims[3] = y.dims[1];
+    call->workspace_size = fallback_space(call, &x, &y, &fast);
+    return STATUS_OK;
+}
+
+/* Runs through NCHW copies on inferd's qgemm (the fallback; also unprepared folding runs). */
+static void run_fallback(op_call_t *call)
+{
+    const tensor_t *xin = call->inputs[IN_X];
+    const tensor_t *inputs[IN_COUNT];
+    tensor_t x, y;
+    conv_geom_t g;
+    op_call_t nc;
+    size_t fast;
+
+    (void)nchw_views(call, &x, &y, &g, NULL);
+    (void)fallback_space(call, &x, &y, &fast);
+    x.data = (uint8_t *)call->workspace + fast;
+    y.data = (uint8_t *)x.data + align_up((size_t)tensor_numel(&x));
+    layout_transpose_u8(xin->dims[0], xin->dims[1] * xin->dims[2], xin->dims[3], xin->data, x.data,
+                        call->threads);
+    nchw_call(call, &x, &y, inputs, &nc);
+    quant_fast_run(&nc);
+    layout_transpose_u8(y.dims[0], y.dims[1], y.dims[2] * y.dims[3], y.data, call->outputs[0].data,
+                        call->threads);
+}
+
+static dnnl_engine_t cpu_engine;
+static dnnl_status_t cpu_engine_status;
+static pthread_once_t cpu_engine_once = PTHREAD_ONCE_INIT;
+
+static void cpu_engine_init(void)
+{
+    (void)cpu_isa(); /* hands INFERD_MAX_ISA's cap to oneDNN before its first primitive */
+    cpu_engine_status = dnnl_engine_create(&cpu_engine, dnnl_cpu, 0);
+}
+
+static float scale_at(const tensor_t *s, int64_t i)
+{
+    return ((const float *)s->data)[tensor_numel(s) == 1 ? 0 : i];
+}
+
+static bool weights_have_zero_points(const tensor_t *w_zp)
+{
+    if (!w_zp)
+        return false;
+    for (int64_t i = 0; i < tensor_numel(w_zp); i++)
+        if (quant_load(w_zp->dtype, w_zp->data, i) != 0)
+            return true;
+    return false;
+}
+
+static dnnl_data_type_t dnnl_type(dtype_t t)
+{
+    return t == DTYPE_INT8 ? dnnl_s8 : dnnl_u8;
+}
+
+static void qdnnl_free(qdnnl_prepared_t *prep)
+{
+    if (!prep)
+        return;
+    dnnl_primitive_destroy(prep->primitive);
+    free(prep->weights);
+    free(prep);
+}
+
+/* Reorders the plain OIHW (goihw) int8 weights into prep->w_md. */
+static dnnl_status_t reorder_weights(const tensor_t *w, const dnnl_memory_desc_t *plain,
+                                     qdnnl_prepared_t *prep)
+{
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t reorder = NULL;
+    dnnl_memory_t src = NULL, dst = NULL;
+    dnnl_stream_t stream = NULL;
+    dnnl_status_t ds;
+
+    prep->weights = aligned_alloc(QDNNL_ALIGN, align_up(dnnl_memory_desc_get_size(&prep->w_md)));
+    if (!prep->weights)
+        return dnnl_out_of_memory;
+    ds = dnnl_reorder_primitive_desc_create(&pd, plain, cpu_engine, &prep->w_md, cpu_engine, NULL);
+    if (ds == dnnl_success)
+        ds = dnnl_primitive_create(&reorder, pd);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&src, plain, cpu_engine, w->data);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&dst, &prep->w_md, cpu_engine, prep->weights);
+    if (ds == dnnl_success)
+        ds = dnnl_stream_create(&stream, cpu_engine, dnnl_stream_default_flags);
+    if (ds == dnnl_success) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
+        ds = dnnl_primitive_execute(reorder, stream, 2, args);
+    }
+    if (ds == dnnl_success)
+        ds = dnnl_stream_wait(stream);
+    dnnl_stream_destroy(stream);
+    dnnl_memory_destroy(src);
+    dnnl_memory_destroy(dst);
+    dnnl_primitive_destroy(reorder);
+    dnnl_primitive_desc_destroy(pd);
+    return ds;
+}
+
+/*
+ * Creates the primitive for the call's shapes into prep; on any failure
+ * (or reference code) leaves prep->primitive NULL with impl saying why.
+ */
+static void create_primitive(const op_call_t *call, qdnnl_prepared_t *prep)
+{
+    const quant_params_t *p = call->params;
+    const tensor_t *x = call->inputs[IN_X], *w = call->inputs[IN_W];
+    const tensor_t *bias = call->n_inputs > IN_B ? call->inputs[IN_B] : NULL;
+    const tensor_t *w_scale = call->inputs[IN_WS];
+    const tensor_t *w_zp = call->n_inputs > IN_WZ ? call->inputs[IN_WZ] : NULL;
+    const float sx = scale_at(call->inputs[IN_XS], 0), sy = scale_at(call->inputs[IN_YS], 0);
+    const conv_window_t *win;
+    tensor_t xv, yv;
+    conv_geom_t g;
+    dnnl_dims_t src_d, w_d, b_d, dst_d, strides, dilates, pad_l, pad_r, one = {1};
+    dnnl_memory_desc_t w_any, w_plain;
+    dnnl_convolution_desc_t desc;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t ops = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    const char *impl = NULL;
+    float *scales = NULL;
+    int64_t n_scales;
+    int w_ndims;
+    dnnl_status_t ds;
+
+    snprintf(prep->impl, sizeof prep->impl, "inferd qgemm %s via NCHW", qgemm_kernel()->name);
+    /*
+     * Without VNNI oneDNN's int8 products saturate in int16 (engine/layout.c).
+     * QUANT_DNNL_OFF_ENV set: the fallback everywhere (tests, measurements).
+     */
+    if (!qgemm_has_vnni() || getenv(QUANT_DNNL_OFF_ENV) || cpu_engine_status != dnnl_success ||
+        nchw_views(call, &xv, &yv, &g, NULL) || weights_have_zero_points(w_zp) || !w->data ||
+        (bias && bias->dtype != DTYPE_INT32))
+        return;
+    win = &g.win;
+    src_d[0] = dst_d[0] = g.batch;
+    src_d[1] = g.in_channels;
+    dst_d[1] = g.out_channels;
+    b_d[0] = g.out_channels;
+    w_ndims = g.group > 1 ? 5 : 4;
+    if (g.group > 1) {
+        w_d[0] = g.group;
+        w_d[1] = g.out_channels / g.group;
+        w_d[2] = g.in_channels / g.group;
+    } else {
+        w_d[0] = g.out_channels;
+        w_d[1] = g.in_channels;
+    }
+    for (int i = 0; i < 2; i++) {
+        const int j = i + 1; /* geometry axis 0 is the padded depth */
+        const int64_t extent = (win->kernel[j] - 1) * win->dilation[j] + 1;
+        const int64_t r =
+            (win->cols[j] - 1) * win->stride[j] + extent - win->image[j] - win->pad[j];
+        src_d[2 + i] = win->image[j];
+        dst_d[2 + i] = win->cols[j];
+        w_d[w_ndims - 2 + i] = win->kernel[j];
+        strides[i] = win->stride[j];
+        dilates[i] = win->dilation[j] - 1;
+        pad_l[i] = win->pad[j];
+        pad_r[i] = r > 0 ? r : 0; /* oneDNN wants >= 0; the output size is the same */
+    }
+    n_scales = tensor_numel(w_scale) == 1 ? 1 : g.out_channels;
+    scales = malloc((size_t)n_scales * sizeof *scales);
+    if (!scales)
+        return;
+    for (int64_t c = 0; c < n_scales; c++)
+        scales[c] = sx * scale_at(w_scale, c) / sy; /* in ONNX Runtime's order */
+
+    ds = dnnl_memory_desc_init_by_tag(&prep->src_md, 4, src_d, dnnl_type(x->dtype), dnnl_nhwc);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_desc_init_by_tag(&prep->dst_md, 4, dst_d,
+                                          dnnl_type(call->inputs[IN_YZ]->dtype), dnnl_nhwc);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_desc_init_by_tag(&prep->bias_md, 1, b_d, dnnl_s32, dnnl_x);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_desc_init_by_tag(&prep->zp_md, 1, one, dnnl_s32, dnnl_x);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_desc_init_by_tag(&w_any, w_ndims, w_d, dnnl_s8, dnnl_format_tag_any);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_desc_init_by_tag(&w_plain, w_ndims, w_d, dnnl_s8,
+                                          w_ndims == 5 ? dnnl_goihw : dnnl_oihw);
+    if (ds == dnnl_success)
+        ds = dnnl_dilated_convolution_forward_desc_init(
+            &desc, dnnl_forward_inference, dnnl_convolution_direct, &prep->src_md, &w_any,
+            bias ? &prep->bias_md : NULL, &prep->dst_md, strides, dilates, pad_l, pad_r);
+    if (ds == dnnl_success)
+        ds = dnnl_primitive_attr_create(&attr);
+    if (ds == dnnl_success)
+        ds = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (ds == dnnl_success)
+        ds = dnnl_primitive_attr_set_output_scales(attr, n_scales, n_scales > 1 ? 1 << 1 : 0,
+                                                   scales);
+    if (ds == dnnl_success && prep->zx != 0)
+        ds = dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &DNNL_RUNTIME_S32_VAL);
+    if (ds == dnnl_success && prep->zy != 0)
+        ds = dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, &DNNL_RUNTIME_S32_VAL);
+    if (ds == dnnl_success)
+        ds = dnnl_post_ops_create(&ops);
+    if (ds == dnnl_success && p->relu)
+        ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+    if (ds == dnnl_success)
+        ds = dnnl_primitive_attr_set_post_ops(attr, ops);
+    if (ds == dnnl_success)
+        ds = dnnl_primitive_desc_create(&pd, &desc, attr, cpu_engine, NULL);
+    if (ds == dnnl_success &&
+        (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success ||
+         !impl))
+        impl = "unknown";
+    if (ds == dnnl_success && strncmp(impl, "ref", 3) == 0) {
+        /* oneDNN's reference code: inferd's qgemm is far faster. */
+        snprintf(prep->impl, sizeof prep->impl, "inferd qgemm %s via NCHW (oneDNN: %s)",
+                 qgemm_kernel()->name, impl);
+        goto cleanup;
+    }
+    if (ds == dnnl_success) {
+        prep->w_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        prep->scratch_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+        ds = reorder_weights(w, &w_plain, prep);
+    }
+    if (ds == dnnl_success)
+        ds = dnnl_primitive_create(&prep->primitive, pd);
+    if (ds == dnnl_success)
+        snprintf(prep->impl, sizeof prep->impl, "oneDNN int8 %s", impl);
+cleanup:
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_post_ops_destroy(ops);
+    dnnl_primitive_attr_destroy(attr);
+    free(scales);
+}
+
+static status_t qnhwc_prepare(op_call_t *call, void **prepared, error_t *err)
+{
+    qdnnl_prepared_t *prep = calloc(1, sizeof *prep);
+
+    *prepared = NULL;
+    if (!prep)
+        return op_fail(err, STATUS_OUT_OF_MEMORY, call->op_type, call->node,
+                       "out of memory preparing the convolution");
+    pthread_once(&cpu_engine_once, cpu_engine_init);
+    prep->zx = quant_load(call->inputs[IN_XZ]->dtype, call->inputs[IN_XZ]->data, 0);
+    prep->zy = quant_load(call->inputs[IN_YZ]->dtype, call->inputs[IN_YZ]->data, 0);
+    omp_set_num_threads(call->threads);
+    create_primitive(call, prep);
+    if (prep->primitive) {
+        const size_t scratch = dnnl_memory_desc_get_size(&prep->scratch_md);
+        if (scratch > call->workspace_size)
+            call->workspace_size = scratch;
+    } else {
+        atomic_fetch_add(&fallback_count, 1);
+    }
+    *prepared = prep;
+    return STATUS_OK;
+}
+
+static void qnhwc_unprepare(void *prepared)
+{
+    qdnnl_free(prepared);
+}
+
+/* Memory objects of one execution. */
+#define QDNNL_MAX_ARGS 7
+
+static status_t execute(op_call_t *call, qdnnl_prepared_t *prep, error_t *err)
+{
+    const tensor_t *bias = call->n_inputs > IN_B ? call->inputs[IN_B] : NULL;
+    dnnl_exec_arg_t args[QDNNL_MAX_ARGS];
+    dnnl_memory_t mem[QDNNL_MAX_ARGS] = {0};
+    dnnl_stream_t stream = NULL;
+    dnnl_status_t ds;
+    int n = 0;
+
+    args[n].arg = DNNL_ARG_SRC;
+    ds = dnnl_memory_create(&mem[n++], &prep->src_md, cpu_engine, call->inputs[IN_X]->data);
+    args[n].arg = DNNL_ARG_WEIGHTS;
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&mem[n++], &prep->w_md, cpu_engine, prep->weights);
+    args[n].arg = DNNL_ARG_DST;
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&mem[n++], &prep->dst_md, cpu_engine, call->outputs[0].data);
+    if (ds == dnnl_success && bias) {
+        args[n].arg = DNNL_ARG_BIAS;
+        ds = dnnl_memory_create(&mem[n++], &prep->bias_md, cpu_engine, bias->data);
+    }
+    if (ds == dnnl_success && prep->zx != 0) {
+        args[n].arg = DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC;
+        ds = dnnl_memory_create(&mem[n++], &prep->zp_md, cpu_engine, &prep->zx);
+    }
+    if (ds == dnnl_success && prep->zy != 0) {
+        args[n].arg = DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST;
+        ds = dnnl_memory_create(&mem[n++], &prep->zp_md, cpu_engine, &prep->zy);
+    }
+    if (ds == dnnl_success && dnnl_memory_desc_get_size(&prep->scratch_md) > 0) {
+        args[n].arg = DNNL_ARG_SCRATCHPAD;
+        ds = dnnl_memory_create(&mem[n++], &prep->scratch_md, cpu_engine, call->workspace);
+    }
+    for (int i = 0; i < n; i++)
+        args[i].memory = mem[i];
+    if (ds == dnnl_success)
+        ds = dnnl_stream_create(&stream, cpu_engine, dnnl_stream_default_flags);
+    if (ds == dnnl_success)
+        ds = dnnl_primitive_execute(prep->primitive, stream, n, args);
+    if (ds == dnnl_success)
+        ds = dnnl_stream_wait(stream);
+    dnnl_stream_destroy(stream);
+    for (int i = 0; i < n; i++)
+        dnnl_memory_destroy(mem[i]);
+    if (ds != dnnl_success)
+        return op_fail(err, ds == dnnl_out_of_memory ? STATUS_OUT_OF_MEMORY : STATUS_INTERNAL,
+                       call->op_type, call->node, "oneDNN cannot run the convolution (status %d)",
+                       (int)ds);
+    return STATUS_OK;
+}
+
+static status_t qnhwc_run(op_call_t *call, error_t *err)
+{
+    qdnnl_prepared_t *prep = call->prepared;
+
+    if (tensor_numel(&call->outputs[0]) == 0)
+        return STATUS_OK;
+    if (!prep || !prep->primitive) {
+        run_fallback(call);
+        return STATUS_OK;
+    }
+    omp_set_num_threads(call->threads);
+    return execute(call, prep, err);
+}
+
+static bool qnhwc_describe(const op_call_t *call, char *impl, size_t size)
+{
+    const qdnnl_prepared_t *prep = call->prepared;
+
+    snprintf(impl, size, "%s", prep ? prep->impl : "inferd qgemm via NCHW (unprepared)");
+    return false;
+}
+
+static const op_info_t qnhwc_info = {
+    .min_inputs = 8, /* y_scale and y_zero_point present: the output is 8-bit */
+    .max_inputs = IN_COUNT,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .input_dtypes = {QUANT_DTYPES_8, DTYPES_FLOAT, QUANT_DTYPES_8, QUANT_DTYPES_8, DTYPES_FLOAT,
+                     QUANT_DTYPES_8, DTYPES_FLOAT,
+                     QUANT_DTYPES_8 | DTYPE_BIT(DTYPE_INT32) | DTYPES_FLOAT},
+    .layout = "NHWC",
+};
+
+static const op_kernel_t qnhwc_kernel = {
+    .name = "inferd.QLinearConvNHWC",
+    .info = &qnhwc_info,
+    .params_size = sizeof(quant_params_t),
+    .infer = qnhwc_infer,
+    .run = qnhwc_run,
+    .pack = quant_pack,
+    .release = quant_release,
+    .prepare = qnhwc_prepare,
+    .unprepare = qnhwc_unprepare,
+    .describe = qnhwc_describe,
+};
+
+const op_schema_t quant_nhwc_conv_schema = {"inferd.QLinearConvNHWC", OPSET_MIN, OPSET_MAX, NULL,
+                                            &qnhwc_kernel};

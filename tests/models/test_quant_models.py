@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""Whole int8 models: inferd against ONNX Runtime running the same quantized model.
+
+The float models come from export_models.py (the exported_models fixture).
+quantize_qdq.py quantizes them, calibrated on random inputs (fixed seed):
+  - ResNet-18 and ResNet-50, static QDQ with the convolutions' outputs
+    quantized too (the whole network runs int8 between the convolutions);
+  - the tiny BERT encoder, static QDQ on its projections (float outputs);
+  - the tiny BERT encoder, dynamic (DynamicQuantizeLinear + MatMulInteger).
+Each test data set of the float model then runs through ONNX Runtime and
+`inferd run` (native ISA, and capped at AVX2 and plain C for the CNNs).
+
+What must hold: the requantization multiplies in float, whose rounding the
+spec leaves to the implementation, so a quantized activation may differ by
+one step from ONNX Runtime's now and then, and the difference travels on;
+the outputs must stay within TOLERANCE of the largest reference value (a
+few quantization steps of the output) and the CNNs' top-1 class must agree.
+The dynamic model has no requantization: DynamicQuantizeLinear and
+MatMulInteger are exact, but a float input that differs in its last bit
+(LayerNorm, Softmax) may quantize one step apart, so the same kind of
+bound holds (RTOL_DYNAMIC; measured: up to 0.25% of the largest value).
+The run also fails if a layer ran on reference code.
+
+usage: test_quant_models.py INFERD BUILD_DIR EXPORT_DIR [MODEL ...]
+"""
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import quantize_qdq as qq  # noqa: E402
+
+# Relative to the largest |reference| value.
+TOLERANCE = {"cnn": 0.05, "encoder": 0.05}
+RTOL_DYNAMIC = 0.01
+CALIBRATION_SETS = 4
+RNG = np.random.default_rng(15)
+
+# name: (exported float model, mode, kind, ISA caps to run besides native)
+CASES = {
+    "resnet18_qdq": ("resnet18_op13", "static", "cnn", ["avx2", "generic"]),
+    "resnet50_qdq": ("resnet50_op13", "static", "cnn", []),
+    "encoder_tiny_qdq": ("encoder_tiny_op13", "static", "encoder", ["avx2"]),
+    "encoder_tiny_dynamic": ("encoder_tiny_op13", "dynamic", "encoder", ["avx2", "generic"]),
+}
+
+
+def calibration_feeds(model, kind):
+    feeds = []
+    for _ in range(CALIBRATION_SETS):
+        f = {}
+        for inp in model.graph.input:
+            if kind == "cnn":
+                f[inp.name] = RNG.standard_normal((1, 3, 224, 224)).astype(np.float32)
+            elif inp.name == "input_ids":
+                f[inp.name] = RNG.integers(0, 30522, (1, 16)).astype(np.int64)
+            else:
+                f[inp.name] = np.ones((1, 16), np.int64)
+        feeds.append(f)
+    return feeds
+
+
+def load(path):
+    t = onnx.TensorProto()
+    with open(path, "rb") as f:
+        t.ParseFromString(f.read())
+    return onnx.numpy_helper.to_array(t)
+
+
+def run_inferd(inferd, model_path, data_dir, out_dir, isa):
+    env = dict(os.environ)
+    env.pop("INFERD_MAX_ISA", None)
+    if isa:
+        env["INFERD_MAX_ISA"] = isa
+    run = subprocess.run([inferd, "run", "--model", model_path, "--input-dir", data_dir,
+                          "--output-dir", out_dir], capture_output=True, text=True, env=env)
+    if run.returncode != 0:
+        return None, run.stderr.strip().splitlines()[-1:] or ["(no message)"]
+    slow = [line for line in run.stderr.splitlines() if "runs on reference code" in line]
+    return load(os.path.join(out_dir, "output_0.pb")), slow
+
+
+def check(name, inferd, build_dir, export_dir, tmp):
+    source, mode, kind, caps = CASES[name]
+    src_dir = os.path.join(export_dir, source)
+    model = onnx.load(os.path.join(src_dir, "model.onnx"))
+    if mode == "static":
+        q = qq.quantize_static(model, calibration_feeds(model, kind), build_dir, kind == "cnn")
+    else:
+        q = qq.quantize_dynamic(model)
+    path = os.path.join(tmp, f"{name}.onnx")
+    onnx.save(q, path)
+    data_dirs = sorted(glob.glob(os.path.join(src_dir, "test_data_set_*")))
+    feeds = [qq.load_inputs(d, q) for d in data_dirs]
+    want_all = qq.run_ort(q, feeds, build_dir)
+    out_name = q.graph.output[0].name
+    problems = []
+    for d, want_outs in zip(data_dirs, want_all):
+        want = want_outs[out_name]
+        for isa in [None] + caps:
+            label = f"{os.path.basename(d)}, {isa or 'native'}"
+            out_dir = os.path.join(tmp, name, f"{os.path.basename(d)}_{isa or 'native'}")
+            os.makedirs(out_dir)
+            got, slow = run_inferd(inferd, path, d, out_dir, isa)
+            if got is None:
+                problems.append(f"{label}: inferd failed: {slow[0]}")
+                continue
+            if slow:
+                problems.append(f"{label}: {len(slow)} layer(s) on reference code: {slow[0]}")
+            scale = float(np.max(np.abs(want)))
+            err = float(np.max(np.abs(got.astype(np.float64) - want)))
+            bound = (RTOL_DYNAMIC if mode == "dynamic" else TOLERANCE[kind]) * scale
+            line = f"{label}: max|diff| {err:.3e} of max|ref| {scale:.3e}"
+            if kind == "cnn":
+                agree = float(np.mean(got.argmax(-1) == want.argmax(-1)))
+                line += f", top-1 agreement {agree:.0%}"
+                if agree < 1.0:
+                    problems.append(line)
+                    continue
+            print(f"     {line}")
+            if not err <= bound:
+                problems.append(line + f" (bound {bound:.3e})")
+    print(f"{'FAIL' if problems else 'ok  '} {name}" + "".join(f"\n     {p}" for p in problems))
+    return not problems
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    inferd, build_dir, export_dir = sys.argv[1:4]
+    names = sys.argv[4:] or list(CASES)
+    with tempfile.TemporaryDirectory() as tmp:
+        results = [check(n, inferd, build_dir, export_dir, tmp) for n in names]
+    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

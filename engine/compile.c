@@ -370,18 +370,9 @@ static status_t pack_weights(graph_t *g, error_t *err)
         status_t st;
         if (node->removed)
             continue;
-        if (!kernel->pack) {
-            memset(inputs, 0, sizeof inputs);
-            node_inputs(g, node, inputs);
-            for (int k = 0; k < node->n_inputs && k < 32; k++)
-                if (inputs[k] && (kernel->half_inputs & (1u << k)) &&
-                    dtype_is_half(inputs[k]->dtype)) {
-                    status_t widened = half_widen_constant_input(g, node, k, err);
-                    if (widened)
-                        return widened;
-                }
+        /* Without a pack hook, a kernel with half_inputs reads its half inputs itself (Gather). */
+        if (!kernel->pack)
             continue;
-        }
         for (int k = 0; k < node->n_inputs && k < 32; k++)
             if (freed_after_pack(g, node, k))
                 pc.freed_inputs |= 1u << k;

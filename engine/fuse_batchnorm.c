@@ -12,6 +12,12 @@
  * (an aliased Identity output, a weight used twice), and those left without
  * a reader are released at the end of compilation. Older exporters (opset
  * 9) leave BatchNormalization unfolded; newer ones fold it themselves.
+ *
+ * Half weights (a half model's, kept half for ConvNHWC: engine/half.c) fold
+ * into half W': W * s is computed in float and rounded once to W's type, as
+ * a converter folding the float model and then converting it would store
+ * it. The weights stay at half size; each differs from the float fold by at
+ * most half a unit in the last place of the half type.
  */
 #include "fuse_match.h"
 
@@ -19,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "half.h"
 #include "norm/norm.h"
 
 /* Longest name given to a folded constant (the BatchNormalization's output name, cut). */
@@ -37,8 +44,8 @@ static bool statistics_fit(const graph_t *g, const graph_node_t *bn, int64_t cha
     return true;
 }
 
-/* A new float constant value of dims shape, named after base; -1 when out of memory. */
-static int add_constant(graph_t *g, const char *base, const char *suffix, int rank,
+/* A new constant value (dtype) of dims shape, named after base; -1 when out of memory. */
+static int add_constant(graph_t *g, const char *base, const char *suffix, dtype_t dtype, int rank,
                         const int64_t *dims)
 {
     char name[FUSE_BN_NAME_MAX + 16];
@@ -48,12 +55,12 @@ static int add_constant(graph_t *g, const char *base, const char *suffix, int ra
     if (!t)
         return -1;
     snprintf(name, sizeof name, "%.*s%s", FUSE_BN_NAME_MAX, base, suffix);
-    *t = (tensor_t){.dtype = DTYPE_FLOAT, .rank = rank};
+    *t = (tensor_t){.dtype = dtype, .rank = rank};
     memcpy(t->dims, dims, (size_t)rank * sizeof *dims);
     t->data = arena_alloc(&g->arena, tensor_bytes(t) + 1);
     if (!t->data || (v = graph_add_value(g, name)) < 0)
         return -1;
-    g->values[v].dtype = DTYPE_FLOAT;
+    g->values[v].dtype = dtype;
     g->values[v].rank = rank;
     memcpy(g->values[v].dims, dims, (size_t)rank * sizeof *dims);
     g->values[v].constant = t;
@@ -86,9 +93,12 @@ static status_t fold(graph_t *g, const int *consumers, graph_node_t *conv, graph
     const float *var = g->values[bn->inputs[4]].constant->data;
     const char *out_name = g->values[bn->outputs[0]].name;
     int64_t channels = w->dims[0], per_channel = tensor_numel(w) / channels;
-    int new_w = add_constant(g, out_name, "/folded_weights", w->rank, w->dims);
-    int new_b = new_w < 0 ? -1 : add_constant(g, out_name, "/folded_bias", 1, &channels);
-    float *wd, *bd;
+    int new_w = add_constant(g, out_name, "/folded_weights", w->dtype, w->rank, w->dims);
+    int new_b =
+        new_w < 0 ? -1 : add_constant(g, out_name, "/folded_bias", DTYPE_FLOAT, 1, &channels);
+    bool half = dtype_is_half(w->dtype);
+    void *wd;
+    float *bd;
 
     if (new_b < 0)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory folding node '%s'", bn->name);
@@ -96,9 +106,18 @@ static status_t fold(graph_t *g, const int *consumers, graph_node_t *conv, graph
     bd = g->values[new_b].constant->data;
     for (int64_t c = 0; c < channels; c++) {
         float s = (float)(scale[c] / sqrt((double)var[c] + p->epsilon));
-        const float *src = (const float *)w->data + c * per_channel;
-        for (int64_t i = 0; i < per_channel; i++)
-            wd[c * per_channel + i] = src[i] * s;
+        int64_t at = c * per_channel;
+        if (half) {
+            const uint16_t *src = (const uint16_t *)w->data + at;
+            uint16_t *dst = (uint16_t *)wd + at;
+            for (int64_t i = 0; i < per_channel; i++)
+                dst[i] = half_from_float(w->dtype, half_get(w->dtype, src[i]) * s);
+        } else {
+            const float *src = (const float *)w->data + at;
+            float *dst = (float *)wd + at;
+            for (int64_t i = 0; i < per_channel; i++)
+                dst[i] = src[i] * s;
+        }
         bd[c] = ((b ? ((const float *)b->data)[c] : 0.0f) - mean[c]) * s + shift[c];
     }
     conv->outputs[0] = bn->outputs[0];
@@ -126,8 +145,8 @@ static graph_node_t *foldable_conv(graph_t *g, const int *consumers, const graph
     if (!conv || conv->n_inputs < 2 || conv->inputs[1] < 0)
         return NULL;
     w = g->values[conv->inputs[1]].constant;
-    if (!w || w->dtype != DTYPE_FLOAT || w->rank < 3 || !w->data || w->dims[0] <= 0 ||
-        !statistics_fit(g, bn, w->dims[0]))
+    if (!w || (w->dtype != DTYPE_FLOAT && !dtype_is_half(w->dtype)) || w->rank < 3 || !w->data ||
+        w->dims[0] <= 0 || !statistics_fit(g, bn, w->dims[0]))
         return NULL;
     if (conv->n_inputs > 2 && conv->inputs[2] >= 0) {
         b = g->values[conv->inputs[2]].constant;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "half.h"
+
 int *fuse_consumers(const graph_t *g)
 {
     int *count = calloc((size_t)g->n_values + 1, sizeof *count);
@@ -75,11 +77,20 @@ bool fuse_scalar(const graph_t *g, int v, float *out)
     return true;
 }
 
+/*
+ * A half model stores want rounded to float16 or bfloat16 (its constants
+ * widened by engine/half.c): GELU's sqrt(2) is 1.4140625 there, 1e-4 off.
+ * The pattern still means want, and the fused op computes it exactly.
+ */
 bool fuse_is_scalar(const graph_t *g, int v, float want)
 {
     float got;
 
-    return fuse_scalar(g, v, &got) && fabsf(got - want) <= FUSE_CONST_TOLERANCE * fabsf(want);
+    if (!fuse_scalar(g, v, &got))
+        return false;
+    return fabsf(got - want) <= FUSE_CONST_TOLERANCE * fabsf(want) ||
+           got == half_get(DTYPE_FLOAT16, half_from_float(DTYPE_FLOAT16, want)) ||
+           got == half_get(DTYPE_BFLOAT16, half_from_float(DTYPE_BFLOAT16, want));
 }
 
 int fuse_other_input(const graph_node_t *node, int v)

@@ -42,7 +42,10 @@ graph_node_t *fuse_producer(graph_t *g, int v, const char *op_type);
 /* The one live node reading v when v has exactly one consumer and it is op_type, else NULL. */
 graph_node_t *fuse_sole_consumer(graph_t *g, const int *consumers, int v, const char *op_type);
 
-/* True if v is a one-element float constant within FUSE_CONST_TOLERANCE of want. */
+/*
+ * True if v is a one-element float constant within FUSE_CONST_TOLERANCE of
+ * want, or equal to want rounded to float16 or bfloat16 (a half model's).
+ */
 bool fuse_is_scalar(const graph_t *g, int v, float want);
 
 /* The float value of v when it is a one-element float constant. */

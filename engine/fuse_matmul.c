@@ -8,6 +8,7 @@
 #include "fuse_match.h"
 
 #include "gelu/gelu.h"
+#include "half.h"
 #include "matmul/matmul.h"
 
 static bool is_bias_for(const graph_t *g, int v, const tensor_t *w)
@@ -28,8 +29,9 @@ static status_t fuse_bias(graph_t *g, const int *consumers, graph_node_t *add, e
         int product = add->inputs[side], bias = add->inputs[1 - side];
         graph_node_t *mm = fuse_producer(g, product, "MatMul");
         const tensor_t *w = mm ? g->values[mm->inputs[1]].constant : NULL;
-        if (!w || w->dtype != DTYPE_FLOAT || w->rank != 2 || consumers[product] != 1 ||
-            !is_bias_for(g, bias, w))
+        /* A half W is a weight the half pass kept half (FusedMatMul packs it so too). */
+        if (!w || (w->dtype != DTYPE_FLOAT && !dtype_is_half(w->dtype)) || w->rank != 2 ||
+            consumers[product] != 1 || !is_bias_for(g, bias, w))
             continue;
         p = arena_alloc(&g->arena, sizeof *p);
         if (!p)

@@ -11,10 +11,13 @@
  * double) exact);
  *   - a half initializer is converted to float once, for the readers that
  *     want float; a reader whose kernel packs half weights itself
- *     (op_kernel_t.half_inputs) keeps the half tensor, so its weights
- *     can stay at half size (no kernel sets it yet: every half weight is
- *     widened to float, and a half model's weights take as much memory as
- *     its float twin's);
+ *     (op_kernel_t.half_inputs: MatMul, Gemm and FusedMatMul's B, Conv and
+ *     ConvNHWC's W) keeps the half tensor, so its weights stay at half size:
+ *     the GEMM keeps its packed B half and widens one K block at a time
+ *     (kernels/gemm/gemm.c), Winograd widens a panel of taps before its
+ *     transform. Where such a kernel leaves the weights (pack returns no
+ *     state: a Gemm with transA, a grouped convolution), the engine widens
+ *     them then (compile.c's pack_weights);
  *   - every other value a model declares half is float from then on, and a
  *     graph output declared half gets a Cast back to its type.
  *
@@ -24,10 +27,13 @@
  * Cast to a half type still rounds (it is kept, followed by the widening
  * Cast), so values a model rounds to half on purpose stay rounded.
  *
+ * Half by construction too: a ConstantOfShape of a half value, an EyeLike
+ * or a random op whose dtype attribute is half (their kernels write halves).
+ *
  * Limits: a CastLike rounds to half only when its second input is half by
- * construction (not when it is computed from half values); ops whose dtype
- * attribute asks for a half output (EyeLike, the random ops) and a
- * ConstantOfShape of a half value run only where their kernels take halves.
+ * construction (not when it is computed from half values); a RandomLike op
+ * or Bernoulli without a dtype attribute, reading a half input, draws in
+ * float without rounding to half.
  */
 #include "half_pass.h"
 
@@ -36,7 +42,10 @@
 #include <string.h>
 
 #include "cast/cast.h"
+#include "constant/constant.h"
+#include "eyelike/eyelike.h"
 #include "half.h"
+#include "random/random.h"
 
 /* A new value copying v's declared shape, named after it; -1 when out of memory. */
 static int add_value_like(graph_t *g, int v, const char *suffix, dtype_t dtype)
@@ -132,6 +141,19 @@ static dtype_t native_half(const graph_t *g, const graph_node_t *node, int k, co
     }
     if (strcmp(node->op_type, "CastLike") == 0 && node->n_inputs > 1 && node->inputs[1] >= 0)
         return half[node->inputs[1]];
+    /* Ops that make a half output of their own (a dtype attribute, a half value): */
+    if (strcmp(node->op_type, "ConstantOfShape") == 0) {
+        const constant_of_shape_params_t *p = node->params;
+        return dtype_is_half(p->dtype) ? p->dtype : DTYPE_UNDEFINED;
+    }
+    if (strcmp(node->op_type, "EyeLike") == 0) {
+        const eyelike_params_t *p = node->params;
+        return dtype_is_half(p->dtype) ? p->dtype : DTYPE_UNDEFINED;
+    }
+    if (node->schema->kernel == &random_kernel) {
+        const random_params_t *p = node->params;
+        return dtype_is_half(p->dtype) ? p->dtype : DTYPE_UNDEFINED;
+    }
     (void)g;
     return DTYPE_UNDEFINED;
 }

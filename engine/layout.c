@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "conv/conv_nhwc.h"
+#include "half.h"
 #include "layout/layout.h"
 #include "pool/pool_nhwc.h"
 #include "quant/qgemm.h"
@@ -68,7 +69,8 @@ static bool conv_convertible(const graph_t *g, const graph_node_t *node)
         node->inputs[1] < 0)
         return false;
     w = g->values[node->inputs[1]].constant;
-    return w && w->rank == 4 && w->dtype == DTYPE_FLOAT;
+    /* Half weights: the ones the half pass kept for ConvNHWC (conv_nhwc_pack). */
+    return w && w->rank == 4 && (w->dtype == DTYPE_FLOAT || dtype_is_half(w->dtype));
 }
 
 /*

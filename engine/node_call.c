@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "half.h"
+
 /* The dtype mask that applies to input i; 0 means the info does not restrict it. */
 static uint32_t formal_dtypes(const op_info_t *info, int i)
 {
@@ -42,7 +44,10 @@ static status_t check_against_info(const graph_t *g, const graph_node_t *node,
                                "required input %d is missing", i);
             continue;
         }
-        if (mask && !dtype_in(inputs[i]->dtype, mask))
+        /* A half weight where the kernel takes one (op.h's half_inputs) reads as float. */
+        if (mask && !dtype_in(inputs[i]->dtype, mask) &&
+            !(i < 32 && (node->schema->kernel->half_inputs & (1u << i)) &&
+              dtype_is_half(inputs[i]->dtype) && (mask & DTYPES_FLOAT)))
             return op_fail(err, STATUS_INVALID_ARGUMENT, node->op_type, node->name,
                            "input %d ('%s') has dtype %s, which this op does not support", i,
                            g->values[node->inputs[i]].name, dtype_name(inputs[i]->dtype));

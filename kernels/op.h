@@ -213,7 +213,8 @@ typedef struct op_kernel {
      * Bit i set: input i may be a float16 or bfloat16 constant while the
      * others are float (a weight; engine/half.c). pack takes it as it is
      * (keeping it half in memory), or returns no state, and the engine
-     * then gives the kernel a float copy and packs again.
+     * then gives the kernel a float copy and packs again. A kernel without
+     * pack reads the half input itself in run (Gather's table).
      */
     uint32_t half_inputs;
     /*

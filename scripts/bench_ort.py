@@ -49,6 +49,12 @@ MODELS = [
     ("BERT-base encoder, seq 128", "encoder_base_op17", {"input_ids": "B,128", "attention_mask": "B,128"}),
     # 200 frames of 40 features, halved by the front end: the LSTM (256 units) runs 100 steps.
     ("Speech LSTM 256, 100 steps", "speech_lstm_bench_op13", {"input": "B,200,40"}),
+    # The float16 twins (tests/models/test_half_models.py's conversion of the
+    # float exports): inferd keeps their weights half and computes in float,
+    # ORT runs its float16 kernels.
+    ("ResNet-18 float16", "resnet18_op17_float16", {"input": "B,3,224,224"}),
+    ("BERT-base encoder float16, seq 128", "encoder_base_op17_float16",
+     {"input_ids": "B,128", "attention_mask": "B,128"}),
     # A scripted PyTorch decoder: an ONNX Loop of 8 iterations, each 8 unrolled
     # GRU-style steps (177 nodes) feeding back their argmax token.
     ("Greedy decoder 256, 64 steps (Loop)", "greedy_decoder_bench_op13", {"input": "B,256"}),
@@ -91,6 +97,18 @@ def quantize_missing(models_dir, folders):
             q = quantize_qdq.quantize_dynamic(model)
         os.makedirs(os.path.join(models_dir, folder), exist_ok=True)
         onnx.save(q, os.path.join(models_dir, folder, "model.onnx"))
+
+
+HALF_SUFFIX = "_float16"
+
+
+def make_half_twin(src, dst):
+    """dst/model.onnx: the float16 twin of src/model.onnx, as test_half_models.py makes it."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "models"))
+    import onnx
+    from test_half_models import to_half
+    os.makedirs(dst, exist_ok=True)
+    onnx.save(to_half(onnx.load(os.path.join(src, "model.onnx")), "float16"), os.path.join(dst, "model.onnx"))
 
 
 def ensure_ort(prefix):
@@ -191,9 +209,15 @@ def main():
     models = [m for m in MODELS if not args.only or m[1] in args.only]
     node_path = ensure_ort(os.path.join(ROOT, "build", "ort"))
     missing = [d for _, d, _ in models if not os.path.exists(os.path.join(args.models, d, "model.onnx"))]
-    if [d for d in missing if d not in QUANTIZED]:
+    plain = [d for d in missing if d not in QUANTIZED]
+    exports = sorted({d[:-len(HALF_SUFFIX)] if d.endswith(HALF_SUFFIX) else d for d in plain})
+    exports = [d for d in exports if not os.path.exists(os.path.join(args.models, d, "model.onnx"))]
+    if exports:
         subprocess.run([sys.executable, os.path.join(ROOT, "tests", "models", "export_models.py"), args.models]
-                       + [d for d in missing if d not in QUANTIZED], check=True, stdout=subprocess.DEVNULL)
+                       + exports, check=True, stdout=subprocess.DEVNULL)
+    for d in plain:
+        if d.endswith(HALF_SUFFIX):
+            make_half_twin(os.path.join(args.models, d[:-len(HALF_SUFFIX)]), os.path.join(args.models, d))
     if [d for d in missing if d in QUANTIZED]:
         quantize_missing(args.models, [d for d in missing if d in QUANTIZED])
     name, ident, flags = cpu_info()

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "gemm/gemm.h"
+#include "half.h"
 
 /* What the gather needs of one call: the input and the 2-D window. */
 typedef struct conv_gather {
@@ -137,6 +138,37 @@ static void weights_read(void *call, size_t bytes_read)
     op_call_consumed(call, 1, bytes_read);
 }
 
+/*
+ * conv_gemm_pack for half weights: the same reorder in 16-bit elements, into
+ * a half packed B (gemm_b_pack_half). The reordered copy is half the
+ * weights' float size, freed when packed.
+ */
+static status_t pack_half(const op_call_t *call, const tensor_t *w, int64_t oc, int64_t ic,
+                          int64_t taps, gemm_b_t **b, error_t *err)
+{
+    int64_t k = taps * ic;
+    uint16_t *copy = NULL;
+    status_t st;
+
+    if (taps == 1)
+        return gemm_b_pack_half(w->data, w->dtype, k, true, k, oc, weights_read, (void *)call, b,
+                                err);
+    copy = malloc((size_t)(oc * k + 1) * sizeof *copy);
+    if (!copy)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
+    for (int64_t o = 0; o < oc; o++) {
+        const uint16_t *src = (const uint16_t *)w->data + o * k;
+        uint16_t *dst = copy + o * k;
+        for (int64_t c = 0; c < ic; c++)
+            for (int64_t t = 0; t < taps; t++)
+                dst[t * ic + c] = src[c * taps + t];
+        op_call_consumed(call, 1, (size_t)((o + 1) * k) * sizeof *src);
+    }
+    st = gemm_b_pack_half(copy, w->dtype, k, true, k, oc, NULL, NULL, b, err);
+    free(copy);
+    return st;
+}
+
 status_t conv_gemm_pack(const op_call_t *call, void **state, error_t *err)
 {
     const tensor_t *w = call->inputs[1];
@@ -151,6 +183,12 @@ status_t conv_gemm_pack(const op_call_t *call, void **state, error_t *err)
     if (!w || !w->data || !conv_gemm_supports(call->params, w))
         return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
                        "weights are not constant 2-D group-1 weights");
+    if (dtype_is_half(w->dtype)) {
+        st = pack_half(call, w, oc, ic, taps, &b, err);
+        if (!st)
+            *state = b;
+        return st;
+    }
     /* One tap: OIHW is already B transposed. */
     if (taps == 1) {
         st = gemm_b_pack_progress(w->data, k, true, k, oc, weights_read, (void *)call, &b, err);

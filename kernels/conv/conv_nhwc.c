@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "half.h"
+
 #include "cpu_isa.h"
 #include "gemm/gemm.h"
 
@@ -83,6 +85,30 @@ static bool use_winograd(const op_call_t *call)
     return gemm_fits(call) && conv_winograd_supports(call->params, w) && conv_winograd_fits(w);
 }
 
+/*
+ * A layer with half weights keeps them half where inferd's own kernels run
+ * it: oneDNN's forward convolution takes f16 (bf16) weights only with f16
+ * (bf16) sources, never beside f32 ones (its data type table: f32/f32/f32,
+ * f16/f16/f16 or f32, bf16/bf16/bf16 or f32 for source/weights/destination).
+ * Winograd where it would run a float layer, the GEMM on any other
+ * group-1 layer with enough channels or one tap (a dense A, nothing to
+ * gather); elsewhere (a stem with 3 channels, grouped layers) the engine
+ * widens the weights and the layer runs as a float one.
+ */
+static bool half_path(const op_call_t *call, conv_path_t *path)
+{
+    const tensor_t *w = call->inputs[1];
+
+    if (use_winograd(call))
+        *path = CONV_PATH_WINOGRAD;
+    else if (gemm_fits(call) ||
+             (conv_gemm_supports(call->params, w) && w->dims[2] * w->dims[3] == 1))
+        *path = CONV_PATH_GEMM;
+    else
+        return false;
+    return true;
+}
+
 static conv_path_t pick_path(const op_call_t *call)
 {
     /* bf16 precision runs on oneDNN's bf16 primitives (conv_dnnl.c), which need AVX512_BF16. */
@@ -118,7 +144,13 @@ status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err)
     *state = NULL;
     if (!s)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
-    s->path = pick_path(call);
+    if (call->inputs[1] && dtype_is_half(call->inputs[1]->dtype) && !half_path(call, &s->path)) {
+        /* No state: the engine widens the weights and packs again (op.h's half_inputs). */
+        free(s);
+        return STATUS_OK;
+    }
+    if (!call->inputs[1] || !dtype_is_half(call->inputs[1]->dtype))
+        s->path = pick_path(call);
     if (s->path == CONV_PATH_DNNL)
         st = conv_dnnl_pack(call, &s->impl, err);
     else
@@ -200,13 +232,18 @@ bool conv_nhwc_describe(const op_call_t *call, char *impl, size_t size)
     op_call_t c = impl_call(call);
     const int64_t *y = call->outputs[0].dims;
     const char *isa = cpu_isa_name(cpu_isa());
+    dtype_t wt = c.state && path_of(call) != CONV_PATH_DNNL ? gemm_b_dtype(c.state) : DTYPE_FLOAT;
+    char half[32] = "";
+
+    if (wt != DTYPE_FLOAT)
+        snprintf(half, sizeof half, " %s weights", wt == DTYPE_FLOAT16 ? "f16" : "bf16");
 
     switch (run_path(call, y[0], y[1], y[2])) {
     case CONV_PATH_WINOGRAD:
-        snprintf(impl, size, "inferd winograd:%s", isa);
+        snprintf(impl, size, "inferd winograd:%s%s", isa, half);
         return false;
     case CONV_PATH_GEMM:
-        snprintf(impl, size, "inferd implicit gemm:%s", gemm_isa_name());
+        snprintf(impl, size, "inferd implicit gemm:%s%s", gemm_isa_name(), half);
         return false;
     default:
         return conv_dnnl_describe(&c, impl, size);

@@ -70,6 +70,8 @@ const op_kernel_t conv_nhwc_kernel = {
     .release = conv_nhwc_release,
     /* The weights live on in the packed copy pack makes. */
     .packed_inputs = 1u << 1,
+    /* Half weights stay half where conv_nhwc_pack's paths take them (half_path). */
+    .half_inputs = 1u << 1,
     .inplace_inputs =
         1u << CONV_NHWC_RESIDUAL, /* both paths add the residual from the output itself */
     .batch_inputs = 1u << 0 | 1u << CONV_NHWC_RESIDUAL,

@@ -6,6 +6,8 @@
 
 #include <limits.h>
 
+#include "half.h"
+
 static const op_info_t conv_info = {
     .min_inputs = 2,
     .max_inputs = 3,
@@ -224,13 +226,19 @@ status_t conv_resolve(const op_call_t *call, bool transpose, conv_geom_t *g, ten
     return STATUS_OK;
 }
 
-/* T is one type for X, W and B: the double kernels read all three as double. */
-static status_t check_same_type(const op_call_t *call, error_t *err)
+/*
+ * T is one type for X, W and B: the double kernels read all three as
+ * double. half_ok: inputs that may be a half weight beside a float X
+ * (op.h's half_inputs; the pack hook or the engine widens them).
+ */
+static status_t check_same_type(const op_call_t *call, uint32_t half_ok, error_t *err)
 {
     const tensor_t *x = call->inputs[0];
 
     for (int k = 1; k < call->n_inputs && k < 3; k++)
-        if (call->inputs[k] && call->inputs[k]->dtype != x->dtype)
+        if (call->inputs[k] && call->inputs[k]->dtype != x->dtype &&
+            !((half_ok & (1u << k)) && x->dtype == DTYPE_FLOAT &&
+              dtype_is_half(call->inputs[k]->dtype)))
             return op_call_fail(call, err, "input %d is %s, input X is %s", k,
                                 dtype_name(call->inputs[k]->dtype), dtype_name(x->dtype));
     return STATUS_OK;
@@ -258,7 +266,7 @@ static status_t check_workspace(op_call_t *call, const conv_geom_t *g, int64_t c
 static status_t conv_infer(op_call_t *call, error_t *err)
 {
     conv_geom_t g;
-    status_t st = check_same_type(call, err);
+    status_t st = check_same_type(call, 1u << 1, err);
 
     if (!st)
         st = conv_resolve(call, false, &g, &call->outputs[0], err);
@@ -272,7 +280,7 @@ static status_t conv_infer(op_call_t *call, error_t *err)
 static status_t conv_transpose_infer(op_call_t *call, error_t *err)
 {
     conv_geom_t g;
-    status_t st = check_same_type(call, err);
+    status_t st = check_same_type(call, 0, err);
 
     if (!st)
         st = conv_resolve(call, true, &g, &call->outputs[0], err);
@@ -283,13 +291,32 @@ static status_t conv_transpose_infer(op_call_t *call, error_t *err)
     return check_workspace(call, &g, conv_transpose_f32_workspace(&g), sizeof(float), err);
 }
 
+/*
+ * Conv packs nothing (ConvNHWC does, after the channels-last rewrite); a
+ * Conv left in NCHW with half weights returns no state here, so the engine
+ * widens them for conv_run (op.h's half_inputs).
+ */
+static status_t conv_pack_none(const op_call_t *call, void **state, error_t *err)
+{
+    (void)call;
+    (void)err;
+    *state = NULL;
+    return STATUS_OK;
+}
+
 const op_kernel_t conv_kernel = {
     .name = "Conv",
     .info = &conv_info,
     .params_size = sizeof(conv_params_t),
     .infer = conv_infer,
     .run = conv_run,
+    .pack = conv_pack_none,
     .batch_inputs = 1u << 0,
+    /*
+     * Half weights stay half for the channels-last rewrite (ConvNHWC packs
+     * them as they are); a Conv left in NCHW has them widened at pack time.
+     */
+    .half_inputs = 1u << 1,
 };
 
 const op_kernel_t conv_transpose_kernel = {

@@ -48,6 +48,7 @@
 
 #include "cpu_isa.h"
 #include "gemm/gemm.h"
+#include "half.h"
 
 /*
  * Tiles per chunk (of either size; measured on F(2x2, 3x3) and kept for
@@ -260,6 +261,7 @@ static const wino_variant_t *pick_variant(const conv_geom_t *g, conv_winograd_ti
 typedef struct wino_run {
     const wino_variant_t *v;           /* the tile and its transforms */
     const gemm_b_t *taps;              /* the implicit GEMM's packed weights */
+    char *wide;                        /* half taps: each thread's widened panel, else NULL */
     gemm_b_t *u[CONV_WINO_MAX_POINTS]; /* U_xi of the current block, [IC] x its channels */
     char *u_mem;                       /* where the U_xi are laid out, in the workspace */
     const float *zeros;                /* max(IC, OC) zeros: padding taps and a missing bias */
@@ -367,6 +369,31 @@ static size_t panel_point_bytes(const wino_run_t *r)
     return aligned_size(gemm_b_pack_size(r->ic, GEMM_B_PANEL));
 }
 
+/*
+ * Bytes of one thread's float copy of a taps panel (9 IC rows) when the
+ * taps are half: the weight transforms read floats, so each panel is
+ * widened just before its transform, which reads it once.
+ */
+static size_t wide_panel_bytes(const wino_run_t *r)
+{
+    if (gemm_b_dtype(r->taps) == DTYPE_FLOAT)
+        return 0;
+    return aligned_size((size_t)(9 * r->ic * GEMM_B_PANEL) * sizeof(float));
+}
+
+/* Panel p of the taps as floats: the packed one, or this thread's widened copy of it. */
+static const float *taps_panel(const wino_run_t *r, int64_t p)
+{
+    float *dst;
+
+    if (!r->wide)
+        return gemm_b_panel(r->taps, p);
+    dst = (float *)(r->wide + (size_t)omp_get_thread_num() * wide_panel_bytes(r));
+    half_to_float_n(gemm_b_dtype(r->taps), gemm_b_half_panel(r->taps, p), dst,
+                    9 * r->ic * GEMM_B_PANEL);
+    return dst;
+}
+
 static size_t panel_transform_bytes(const wino_run_t *r)
 {
     return r->v->points * panel_point_bytes(r);
@@ -381,11 +408,13 @@ size_t conv_winograd_workspace_tile(const op_call_t *call, const conv_geom_t *g,
     run_geometry(call, g, tile, &r);
     if (r.tiles == 0)
         return 0;
+    /* Half taps: each thread's widened panel comes first (conv_winograd_run_tile). */
     if (r.by_panel)
-        return WINO_ALIGN + panel_transform_bytes(&r) * threads +
+        return WINO_ALIGN + wide_panel_bytes(&r) * threads + panel_transform_bytes(&r) * threads +
                aligned_size((size_t)max64(r.ic, r.oc) * sizeof(float)) +
                (size_t)(r.v->points * r.tiles * (r.ic + threads * GEMM_B_PANEL)) * sizeof(float);
-    return WINO_ALIGN + transform_bytes(r.v->points, r.ic, r.oc, r.block) +
+    return WINO_ALIGN + wide_panel_bytes(&r) * threads +
+           transform_bytes(r.v->points, r.ic, r.oc, r.block) +
            (size_t)((r.by_point ? 1 : threads) * slot_floats(r.v->points, r.chunk, r.ic, r.block)) *
                sizeof(float);
 }
@@ -437,7 +466,7 @@ static void transform_panel(const wino_run_t *r, wino_block_t b, int64_t p)
 
     for (int xi = 0; xi < r->v->points; xi++)
         u[xi] = gemm_b_panel_mut(r->u[xi], p);
-    r->v->weight(gemm_b_panel(r->taps, b.c0 / GEMM_B_PANEL + p), r->ic, u);
+    r->v->weight(taps_panel(r, b.c0 / GEMM_B_PANEL + p), r->ic, u);
 }
 
 static int64_t block_panels(wino_block_t b)
@@ -584,7 +613,7 @@ static void run_panel(const wino_run_t *r, int64_t p, const float *v, char *u_me
         u[xi] = gemm_b_layout_into(u_mem + xi * u_bytes, r->ic, b.cols);
         panel[xi] = gemm_b_panel_mut(u[xi], 0);
     }
-    r->v->weight(gemm_b_panel(r->taps, p), r->ic, panel);
+    r->v->weight(taps_panel(r, p), r->ic, panel);
     for (int xi = 0; xi < r->v->points; xi++) {
         gemm_a_t a = {.data = v + xi * r->tiles * r->ic, .lda = r->ic};
         gemm_run(&a, r->tiles, u[xi], m + xi * r->tiles * b.cols, b.cols, NULL, NULL, 1);
@@ -672,6 +701,10 @@ status_t conv_winograd_run_tile(op_call_t *call, conv_winograd_tile_t tile, erro
     run_geometry(call, &g, tile, &r);
     assert(gemm_b_k(r.taps) == 9 * r.ic && gemm_b_n(r.taps) == r.oc);
     base = (char *)(((uintptr_t)call->workspace + WINO_ALIGN - 1) & ~(uintptr_t)(WINO_ALIGN - 1));
+    if (wide_panel_bytes(&r)) {
+        r.wide = base;
+        base += wide_panel_bytes(&r) * threads;
+    }
     if (r.by_panel) {
         /* The zeros follow the threads' U_xi panels; run_by_panel lays out the rest. */
         size_t zero_bytes = aligned_size((size_t)max64(r.ic, r.oc) * sizeof(float));

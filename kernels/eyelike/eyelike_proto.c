@@ -1,7 +1,9 @@
 #include "eyelike.h"
 
+#include "half.h"
+
 /* Every numeric type and bool, for the input and for the dtype attribute. */
-#define EYELIKE_DTYPES (DTYPES_NUMERIC | DTYPE_BIT(DTYPE_DOUBLE) | DTYPES_BOOL)
+#define EYELIKE_DTYPES (DTYPES_NUMERIC | DTYPE_BIT(DTYPE_DOUBLE) | DTYPES_BOOL | DTYPES_HALF)
 
 static const op_info_t eyelike_info = {
     .min_inputs = 1,

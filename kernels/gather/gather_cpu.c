@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "half.h"
+
 /* Single elements (inner size 1, as in embedding lookups of scalars) as typed copies. */
 #define GATHER_DEFINE_ELEMENTS(name, type)                                                         \
     static void name(void *dst, const void *src, int64_t outer, int64_t axis_dim,                  \
@@ -48,6 +50,17 @@ void gather_blocks(void *dst, const void *src, size_t block_bytes, int64_t outer
     }
 }
 
+/* gather_blocks from a half table (t) into floats: blocks of inner elements, each widened. */
+static void gather_widen(float *dst, dtype_t t, const uint16_t *src, int64_t inner, int64_t outer,
+                         int64_t axis_dim, const int64_t *indices, int64_t n)
+{
+    for (int64_t o = 0; o < outer; o++) {
+        const uint16_t *rows = src + o * axis_dim * inner;
+        for (int64_t k = 0; k < n; k++, dst += inner)
+            half_to_float_n(t, rows + indices[k] * inner, dst, inner);
+    }
+}
+
 status_t gather_run(op_call_t *call, error_t *err)
 {
     const gather_params_t *p = call->params;
@@ -65,6 +78,11 @@ status_t gather_run(op_call_t *call, error_t *err)
         outer *= x->dims[i];
     for (int i = axis + 1; i < x->rank; i++)
         inner *= x->dims[i];
+    if (dtype_is_half(x->dtype) && call->outputs[0].dtype == DTYPE_FLOAT) {
+        gather_widen(call->outputs[0].data, x->dtype, x->data, inner, outer, x->dims[axis], indices,
+                     tensor_numel(call->inputs[1]));
+        return STATUS_OK;
+    }
     gather_blocks(call->outputs[0].data, x->data, (size_t)inner * dtype_size(x->dtype), outer,
                   x->dims[axis], indices, tensor_numel(call->inputs[1]));
     return STATUS_OK;

@@ -1,5 +1,7 @@
 #include "gather.h"
 
+#include "half.h"
+
 #include <string.h>
 
 static const op_info_t gather_info = {
@@ -50,7 +52,8 @@ static status_t gather_infer(op_call_t *call, error_t *err)
         if (st != STATUS_OK)
             return st;
     }
-    y->dtype = x->dtype;
+    /* A half table (an embedding the half pass kept half: half_inputs) gives float rows. */
+    y->dtype = dtype_is_half(x->dtype) ? DTYPE_FLOAT : x->dtype;
     y->rank = 0;
     for (int i = 0; i < axis; i++)
         y->dims[y->rank++] = x->dims[i];
@@ -88,4 +91,10 @@ const op_kernel_t gather_kernel = {
     .run = gather_run,
     .batch_inputs = 1u << 1,
     .batch_rows = gather_batch_rows,
+    /*
+     * A half table stays half (an embedding at half size) and its rows are
+     * widened as they are gathered; engine/half.c makes every value a half
+     * model computes float, so a half Gather output would be the odd one.
+     */
+    .half_inputs = 1u << 0,
 };

@@ -16,6 +16,7 @@
 
 #include "cpu_isa.h"
 #include "gemm_kernel.h"
+#include "half.h"
 #include "parallel.h"
 
 /*
@@ -45,10 +46,19 @@
 /* Packed B alignment: each panel row is one 64-byte line. */
 #define GEMM_ALIGN 64
 
+/*
+ * A float B holds its panels in data; a half B (dtype DTYPE_FLOAT16 or
+ * DTYPE_BFLOAT16) holds the same layout as 16-bit elements in half, and
+ * gemm_run widens one K block of a tile's panels at a time into a
+ * per-thread buffer of the workspace, so the micro-kernels only ever see
+ * floats.
+ */
 struct gemm_b {
     int64_t k, n;
     int64_t panels; /* ceil(n / GEMM_NR) */
-    float *data;    /* [panels][k][GEMM_NR], columns past n are zero */
+    dtype_t dtype;  /* DTYPE_FLOAT, or the half type of half */
+    float *data;    /* [panels][k][GEMM_NR], columns past n are zero; NULL for a half B */
+    uint16_t *half; /* the same for a half B; NULL otherwise */
 };
 
 /* How gemm_run cuts a product; mc and kc depend on m and k only. */
@@ -203,36 +213,115 @@ static size_t panel_bytes(int64_t k, int64_t n)
     return (size_t)(ceil_div(n, GEMM_NR) * k * GEMM_NR) * sizeof(float);
 }
 
+/* fill_panels for a half source: the same walk, the 16-bit elements copied as they are. */
+static void fill_half_panels(gemm_b_t *p, const uint16_t *b, int64_t ldb, bool transposed,
+                             gemm_progress_fn progress, void *progress_ctx)
+{
+    int64_t k = p->k, n = p->n;
+    size_t reported = 0;
+
+    if (transposed) {
+        for (int64_t j = 0; j < n; j++) {
+            uint16_t *column = p->half + j / GEMM_NR * k * GEMM_NR + j % GEMM_NR;
+            for (int64_t q = 0; q < k; q++)
+                column[q * GEMM_NR] = b[j * ldb + q];
+            report(progress, progress_ctx, (size_t)(j * ldb + k) * sizeof *b, &reported,
+                   j == n - 1);
+        }
+        return;
+    }
+    for (int64_t q = 0; q < k; q++) {
+        for (int64_t jp = 0; jp < p->panels; jp++) {
+            int64_t j0 = jp * GEMM_NR, cols = min64(GEMM_NR, n - j0);
+            memcpy(p->half + (jp * k + q) * GEMM_NR, b + q * ldb + j0, (size_t)cols * sizeof *b);
+        }
+        report(progress, progress_ctx, (size_t)(q * ldb + n) * sizeof *b, &reported, q == k - 1);
+    }
+}
+
+/*
+ * A fresh handle for a [k, n] B of dtype with its panels allocated, only
+ * the last one's padding zeroed (see clear_padding); NULL when out of memory.
+ */
+static gemm_b_t *new_b(int64_t k, int64_t n, dtype_t dtype)
+{
+    gemm_b_t *p = calloc(1, sizeof *p);
+    size_t elems, bytes;
+
+    if (!p)
+        return NULL;
+    p->k = k;
+    p->n = n;
+    p->panels = ceil_div(n, GEMM_NR);
+    p->dtype = dtype;
+    elems = (size_t)(p->panels * k * GEMM_NR);
+    bytes = elems * (dtype == DTYPE_FLOAT ? sizeof(float) : sizeof(uint16_t));
+    /* aligned_alloc wants a multiple of the alignment, and never 0 here. */
+    bytes = (bytes / GEMM_ALIGN + 1) * GEMM_ALIGN;
+    if (dtype == DTYPE_FLOAT) {
+        p->data = aligned_alloc(GEMM_ALIGN, bytes);
+        if (!p->data)
+            goto fail;
+        clear_padding(p);
+    } else {
+        p->half = aligned_alloc(GEMM_ALIGN, bytes);
+        if (!p->half)
+            goto fail;
+        if (n % GEMM_NR)
+            memset(p->half + (p->panels - 1) * k * GEMM_NR, 0,
+                   (size_t)(k * GEMM_NR) * sizeof *p->half);
+    }
+    return p;
+fail:
+    gemm_b_free(p);
+    return NULL;
+}
+
+static status_t check_dims(int64_t k, int64_t n, error_t *err)
+{
+    if (k < 0 || n < 0 || k > GEMM_MAX_DIM || n > GEMM_MAX_DIM)
+        return error_set(err, STATUS_INVALID_ARGUMENT, "GEMM operand %lldx%lld is out of range",
+                         (long long)k, (long long)n);
+    return STATUS_OK;
+}
+
 status_t gemm_b_pack_progress(const float *b, int64_t ldb, bool transposed, int64_t k, int64_t n,
                               gemm_progress_fn progress, void *progress_ctx, gemm_b_t **out,
                               error_t *err)
 {
     gemm_b_t *p;
-    size_t bytes;
+    status_t st = check_dims(k, n, err);
 
     *out = NULL;
-    if (k < 0 || n < 0 || k > GEMM_MAX_DIM || n > GEMM_MAX_DIM)
-        return error_set(err, STATUS_INVALID_ARGUMENT, "GEMM operand %lldx%lld is out of range",
-                         (long long)k, (long long)n);
-    p = calloc(1, sizeof *p);
+    if (st)
+        return st;
+    p = new_b(k, n, DTYPE_FLOAT);
     if (!p)
-        goto oom;
-    p->k = k;
-    p->n = n;
-    p->panels = ceil_div(n, GEMM_NR);
-    bytes = panel_bytes(k, n);
-    /* aligned_alloc wants a multiple of the alignment, and never 0 here. */
-    p->data = aligned_alloc(GEMM_ALIGN, (bytes / GEMM_ALIGN + 1) * GEMM_ALIGN);
-    if (!p->data)
-        goto oom;
-    clear_padding(p);
+        return error_set(err, STATUS_OUT_OF_MEMORY, "cannot pack a %lldx%lld GEMM operand",
+                         (long long)k, (long long)n);
     fill_panels(p, b, ldb, transposed, progress, progress_ctx);
     *out = p;
     return STATUS_OK;
-oom:
-    gemm_b_free(p);
-    return error_set(err, STATUS_OUT_OF_MEMORY, "cannot pack a %lldx%lld GEMM operand",
-                     (long long)k, (long long)n);
+}
+
+status_t gemm_b_pack_half(const uint16_t *b, dtype_t dtype, int64_t ldb, bool transposed, int64_t k,
+                          int64_t n, gemm_progress_fn progress, void *progress_ctx, gemm_b_t **out,
+                          error_t *err)
+{
+    gemm_b_t *p;
+    status_t st = check_dims(k, n, err);
+
+    *out = NULL;
+    assert(dtype_is_half(dtype));
+    if (st)
+        return st;
+    p = new_b(k, n, dtype);
+    if (!p)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "cannot pack a %lldx%lld %s GEMM operand",
+                         (long long)k, (long long)n, dtype_name(dtype));
+    fill_half_panels(p, b, ldb, transposed, progress, progress_ctx);
+    *out = p;
+    return STATUS_OK;
 }
 
 /* The handle's place at the start of a gemm_b_pack_into buffer, a whole number of lines. */
@@ -251,7 +340,9 @@ gemm_b_t *gemm_b_layout_into(void *mem, int64_t k, int64_t n)
     p->k = k;
     p->n = n;
     p->panels = ceil_div(n, GEMM_NR);
+    p->dtype = DTYPE_FLOAT;
     p->data = (float *)((char *)mem + GEMM_HANDLE_BYTES);
+    p->half = NULL;
     return p;
 }
 
@@ -276,6 +367,7 @@ void gemm_b_free(gemm_b_t *b)
     if (!b)
         return;
     free(b->data);
+    free(b->half);
     free(b);
 }
 
@@ -296,7 +388,7 @@ int64_t gemm_b_panels(const gemm_b_t *b)
 
 const float *gemm_b_panel(const gemm_b_t *b, int64_t p)
 {
-    assert(p >= 0 && p < b->panels);
+    assert(p >= 0 && p < b->panels && b->data);
     return b->data + p * b->k * GEMM_NR;
 }
 
@@ -308,17 +400,44 @@ float *gemm_b_panel_mut(gemm_b_t *b, int64_t p)
 
 size_t gemm_b_bytes(const gemm_b_t *b)
 {
-    return (size_t)(b->panels * b->k * GEMM_NR) * sizeof *b->data;
+    return (size_t)(b->panels * b->k * GEMM_NR) * (b->half ? sizeof *b->half : sizeof *b->data);
 }
 
+dtype_t gemm_b_dtype(const gemm_b_t *b)
+{
+    return b->dtype;
+}
+
+const uint16_t *gemm_b_half_panel(const gemm_b_t *b, int64_t p)
+{
+    assert(p >= 0 && p < b->panels && b->half);
+    return b->half + p * b->k * GEMM_NR;
+}
+
+/* Floats of one thread's widened panels for a half B: a tile's panels, one K block long. */
+static int64_t half_slot_floats(const gemm_b_t *b, const gemm_micro_t *kernel, const blocking_t *bl)
+{
+    return b->half ? kernel->panels * bl->kc * GEMM_NR : 0;
+}
+
+/*
+ * The workspace: each thread's widened panels first (a multiple of 16
+ * floats each, so every slot stays 64-byte aligned for the kernels'
+ * aligned loads), then each thread's gathered A block.
+ */
 size_t gemm_workspace_bytes(const gemm_a_t *a, int64_t m, const gemm_b_t *b, int threads)
 {
+    const gemm_micro_t *kernel = pick_kernel();
+    size_t team = (size_t)(threads > 1 ? threads : 1), floats = 0;
     blocking_t bl;
 
-    if (!a->gather || m == 0)
+    if (m == 0 || (!a->gather && !b->half))
         return 0;
-    plan_blocks(m, b->k, b->panels, threads, pick_kernel(), &bl);
-    return (size_t)(threads > 1 ? threads : 1) * (size_t)(bl.mc * bl.kc) * sizeof(float);
+    plan_blocks(m, b->k, b->panels, threads, kernel, &bl);
+    floats += (size_t)half_slot_floats(b, kernel, &bl);
+    if (a->gather)
+        floats += (size_t)(bl.mc * bl.kc);
+    return team * floats * sizeof(float);
 }
 
 /*
@@ -334,10 +453,49 @@ static int tile_rows(const gemm_micro_t *k, int64_t left)
     return (int)min64(k->mr, left);
 }
 
+/*
+ * K rows of a half B widened at a time for a task of one row tile (a
+ * batch-1 product): nothing reuses the widened panels there, so they are
+ * widened in slices that stay in L1 (2 panels x 128 x 16 floats, 16 KB)
+ * and read back at once, rather than a whole K block written out to L2 and
+ * read back from there. Measured on a Zen 5 (24 products 768x3072 and back
+ * at M = 1): see docs/performance.md.
+ */
+#define GEMM_HALF_SLICE_K 128
+
+/*
+ * One row tile (t->a, t->c, t->mr set) times the panels [jp, jp + step) of
+ * a half B over K rows [p0, p0 + kc), slice by slice through wide; t's kc,
+ * b, ldp, first and last are the caller's again on return.
+ */
+static void run_half_slices(gemm_tile_t *t, const gemm_b_t *b, int64_t jp, int64_t step, int64_t p0,
+                            int64_t kc, float *wide, const gemm_micro_t *kernel)
+{
+    const gemm_tile_t whole = *t;
+
+    for (int64_t q0 = 0; q0 < kc; q0 += GEMM_HALF_SLICE_K) {
+        int64_t len = min64(GEMM_HALF_SLICE_K, kc - q0);
+        for (int64_t s = 0; s < step; s++)
+            half_to_float_n(b->dtype, b->half + ((jp + s) * b->k + p0 + q0) * GEMM_NR,
+                            wide + s * len * GEMM_NR, len * GEMM_NR);
+        t->b = wide;
+        t->ldp = len * GEMM_NR;
+        t->a = whole.a + q0;
+        t->kc = len;
+        t->first = whole.first && q0 == 0;
+        t->last = whole.last && q0 + len == kc;
+        kernel->fn(t);
+    }
+    t->kc = whole.kc;
+    t->a = whole.a;
+    t->first = whole.first;
+    t->last = whole.last;
+}
+
 /* Task number task of bl: its rows, all of K block by block, its panels. */
 static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
                      const gemm_epilogue_t *ep, const blocking_t *bl, int64_t task, float *slot,
-                     const gemm_micro_t *kernel)
+                     float *wide, const gemm_micro_t *kernel)
 {
     int64_t row0 = task / bl->nb * bl->mc, rows = min64(bl->mc, m - row0);
     int64_t pan0 = task % bl->nb * bl->np, pan1 = min64(pan0 + bl->np, b->panels);
@@ -364,7 +522,26 @@ static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, 
         /* The kernel's panels per tile, as long as the task has that many left. */
         for (int64_t jp = pan0; jp < pan1; jp += kernel->panels) {
             int64_t col = jp * GEMM_NR, step = min64(kernel->panels, pan1 - jp);
-            t.b = b->data + (jp * b->k + p0) * GEMM_NR;
+            if (b->half && rows <= kernel->mr && kc > 0) {
+                t.nr = (int)min64(step * GEMM_NR, b->n - col);
+                t.bias = ep->bias ? ep->bias + col : NULL;
+                t.a = ablock;
+                t.mr = tile_rows(kernel, rows);
+                t.c = c + row0 * ldc + col;
+                t.residual = ep->residual ? ep->residual + row0 * ep->ld_residual + col : NULL;
+                run_half_slices(&t, b, jp, step, p0, kc, wide, kernel);
+                continue;
+            }
+            if (b->half) {
+                /* Widened once here, read by every row tile of the task below. */
+                for (int64_t s = 0; s < step; s++)
+                    half_to_float_n(b->dtype, b->half + ((jp + s) * b->k + p0) * GEMM_NR,
+                                    wide + s * kc * GEMM_NR, kc * GEMM_NR);
+                t.b = wide;
+                t.ldp = kc * GEMM_NR;
+            } else {
+                t.b = b->data + (jp * b->k + p0) * GEMM_NR;
+            }
             t.nr = (int)min64(step * GEMM_NR, b->n - col);
             t.bias = ep->bias ? ep->bias + col : NULL;
             for (int64_t i = 0; i < rows; i += t.mr) {
@@ -387,23 +564,31 @@ void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t
     const gemm_micro_t *kernel = pick_kernel();
     const int team = parallel_team(m * b->k * b->n, threads);
     blocking_t bl;
-    int64_t tasks, slot_floats;
+    int64_t tasks, slot_floats, wide_floats;
 
     if (m == 0 || b->n == 0)
         return;
     plan_blocks(m, b->k, b->panels, team, kernel, &bl);
     tasks = bl.mb * bl.nb;
-    slot_floats = bl.mc * bl.kc;
-    assert(!a->gather || workspace);
+    slot_floats = a->gather ? bl.mc * bl.kc : 0;
+    wide_floats = half_slot_floats(b, kernel, &bl);
+    assert((!a->gather && !b->half) || workspace);
     /* Without a team, no parallel region at all: even an inactive one costs a call into libgomp. */
     if (team == 1 || tasks == 1) {
+        float *ws = workspace;
         for (int64_t task = 0; task < tasks; task++)
-            run_task(a, m, b, c, ldc, ep, &bl, task, workspace, kernel);
+            run_task(a, m, b, c, ldc, ep, &bl, task, a->gather ? ws + team * wide_floats : NULL,
+                     b->half ? ws : NULL, kernel);
         return;
     }
 #pragma omp parallel for num_threads(team) schedule(dynamic)
     for (int64_t task = 0; task < tasks; task++) {
-        float *slot = a->gather ? (float *)workspace + omp_get_thread_num() * slot_floats : NULL;
-        run_task(a, m, b, c, ldc, ep, &bl, task, slot, kernel);
+        float *ws = workspace, *slot = NULL, *wide = NULL;
+        int me = omp_get_thread_num();
+        if (a->gather)
+            slot = ws + team * wide_floats + me * slot_floats;
+        if (b->half)
+            wide = ws + me * wide_floats;
+        run_task(a, m, b, c, ldc, ep, &bl, task, slot, wide, kernel);
     }
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dtype.h"
 #include "status.h"
 
 /* Largest m, n or k; index products stay far inside int64. */
@@ -83,6 +84,16 @@ status_t gemm_b_pack_progress(const float *b, int64_t ldb, bool transposed, int6
                               gemm_progress_fn progress, void *progress_ctx, gemm_b_t **out,
                               error_t *err);
 
+/*
+ * gemm_b_pack_progress for a float16 or bfloat16 B (dtype): the panels
+ * keep its 16-bit elements, half the bytes of a float B, and gemm_run
+ * widens them one K block at a time into its workspace (so a half B always
+ * needs one: see gemm_workspace_bytes). Progress counts bytes of b.
+ */
+status_t gemm_b_pack_half(const uint16_t *b, dtype_t dtype, int64_t ldb, bool transposed, int64_t k,
+                          int64_t n, gemm_progress_fn progress, void *progress_ctx, gemm_b_t **out,
+                          error_t *err);
+
 /* Bytes gemm_b_pack_into needs for a [k, n] B, its handle included. */
 size_t gemm_b_pack_size(int64_t k, int64_t n);
 
@@ -106,8 +117,13 @@ gemm_b_t *gemm_b_pack_into(void *mem, const float *b, int64_t ldb, bool transpos
 #define GEMM_B_PANEL 16
 
 int64_t gemm_b_panels(const gemm_b_t *b);
-/* Panel p of b, k rows of GEMM_B_PANEL floats; 0 <= p < gemm_b_panels(b). */
+/* Panel p of b, k rows of GEMM_B_PANEL floats; 0 <= p < gemm_b_panels(b); b is a float B. */
 const float *gemm_b_panel(const gemm_b_t *b, int64_t p);
+
+/* DTYPE_FLOAT, or the half type of a gemm_b_pack_half operand. */
+dtype_t gemm_b_dtype(const gemm_b_t *b);
+/* Panel p of a half b, k rows of GEMM_B_PANEL 16-bit elements. */
+const uint16_t *gemm_b_half_panel(const gemm_b_t *b, int64_t p);
 
 /*
  * An unfilled [k, n] packed B laid out in mem (gemm_b_pack_size(k, n)
@@ -129,15 +145,16 @@ size_t gemm_b_bytes(const gemm_b_t *b);
 
 /*
  * Scratch gemm_run needs for m rows on up to threads threads (a gathered
- * A's blocks); 0 for a dense A. The caller provides it, normally from the
- * plan's arena.
+ * A's blocks, a half B's widened panels); 0 for a dense A and a float B.
+ * The caller provides it, normally from the plan's arena.
  */
 size_t gemm_workspace_bytes(const gemm_a_t *a, int64_t m, const gemm_b_t *b, int threads);
 
 /*
  * C [m, n] (row stride ldc) = epilogue(A [m, k] x B), on up to threads
  * OpenMP threads. workspace holds gemm_workspace_bytes for the same
- * arguments (may be NULL when that is 0). Nothing is allocated.
+ * arguments (may be NULL when that is 0), 64-byte aligned for a half B (the
+ * kernels load its widened panels aligned). Nothing is allocated.
  */
 void gemm_run(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
               const gemm_epilogue_t *epilogue, void *workspace, int threads);

@@ -96,6 +96,17 @@ status_t fused_matmul_pack(const op_call_t *call, void **state, error_t *err);
 void matmul_release(void *state);
 
 /*
+ * A half B (float16 or bfloat16, a weight the half pass kept: op.h's
+ * half_inputs) multiplies a float A; the product is float. Packed, it stays
+ * half and gemm_run widens it a K block at a time; unpacked (a product
+ * folded at compile time), run widens it whole into the workspace. rows is
+ * the product's row count. Sets call->workspace_size for either.
+ */
+void matmul_set_workspace(op_call_t *call, int64_t rows);
+/* B's elements as floats: b's own, or widened into call->workspace. */
+const float *matmul_b_floats(const op_call_t *call, const tensor_t *b);
+
+/*
  * The bf16 path (matmul_bf16.c), taken when call->state holds a bf16 B:
  * prepare makes oneDNN's primitive for the plan's rows and epilogue (and
  * does nothing for a float32 state); run executes it, or a one-off

@@ -76,14 +76,15 @@ void matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int64_t m, int64
  * B shared by every batch makes the whole batch one product of count / n
  * rows.
  */
-static void run_packed(const gemm_b_t *b, const float *a, float *y, int64_t count,
-                       const gemm_epilogue_t *ep, int threads)
+static void run_packed(const op_call_t *call, const float *a, float *y, int64_t count,
+                       const gemm_epilogue_t *ep)
 {
+    const gemm_b_t *b = ((const matmul_state_t *)call->state)->f32;
     const gemm_a_t dense = {.data = a, .lda = gemm_b_k(b)};
     int64_t n = gemm_b_n(b);
 
     if (n > 0)
-        gemm_run(&dense, count / n, b, y, n, ep, NULL, threads);
+        gemm_run(&dense, count / n, b, y, n, ep, call->workspace, call->threads);
 }
 
 static void multiply(dtype_t dtype, const void *a, const void *b, void *y, int64_t m, int64_t k,
@@ -101,7 +102,7 @@ static void multiply(dtype_t dtype, const void *a, const void *b, void *y, int64
 status_t matmul_run(op_call_t *call, error_t *err)
 {
     const tensor_t *a = call->inputs[0], *b = call->inputs[1];
-    const char *pa = a->data, *pb = b->data;
+    const char *pa = a->data, *pb;
     char *py = call->outputs[0].data;
     matmul_shape_t s;
     const char *why;
@@ -113,10 +114,11 @@ status_t matmul_run(op_call_t *call, error_t *err)
     if (call->state && ((const matmul_state_t *)call->state)->bf16)
         return matmul_bf16_run(call, err);
     if (call->state) {
-        run_packed(((const matmul_state_t *)call->state)->f32, a->data, call->outputs[0].data,
-                   tensor_numel(&call->outputs[0]), NULL, call->threads);
+        run_packed(call, a->data, call->outputs[0].data, tensor_numel(&call->outputs[0]), NULL);
         return STATUS_OK;
     }
+    /* A half B unpacked (a product folded at compile time) is widened into the workspace. */
+    pb = (const char *)matmul_b_floats(call, b);
     ok = matmul_shape(a, b, &s, &why);
     assert(ok);
     (void)ok;
@@ -192,9 +194,9 @@ void gemm_f32(const float *a, const float *b, const float *c, float *y, int64_t 
  * bias and an [M, N] one its residual; any other C is broadcast into Y
  * first and accumulated as a residual aliasing Y.
  */
-static void run_packed_gemm(const gemm_b_t *b, const float *a, const tensor_t *c, float beta,
+static void run_packed_gemm(const op_call_t *call, const float *a, const tensor_t *c, float beta,
                             float *y, int64_t m, int64_t n, int64_t c_row_stride,
-                            int64_t c_col_stride, int threads)
+                            int64_t c_col_stride)
 {
     gemm_epilogue_t ep = {0};
 
@@ -208,7 +210,7 @@ static void run_packed_gemm(const gemm_b_t *b, const float *a, const tensor_t *c
         ep.residual = y;
         ep.ld_residual = n;
     }
-    run_packed(b, a, y, m * n, &ep, threads);
+    run_packed(call, a, y, m * n, &ep);
 }
 
 status_t matmul_gemm_run(op_call_t *call, error_t *err)
@@ -229,8 +231,8 @@ status_t matmul_gemm_run(op_call_t *call, error_t *err)
     if (call->state && ((const matmul_state_t *)call->state)->bf16)
         return matmul_bf16_run(call, err);
     if (call->state) {
-        run_packed_gemm(((const matmul_state_t *)call->state)->f32, a->data, c && p->beta != 0.0f ? c : NULL, p->beta, y->data, m,
-                        n, row_stride, col_stride, call->threads);
+        run_packed_gemm(call, a->data, c && p->beta != 0.0f ? c : NULL, p->beta, y->data, m, n,
+                        row_stride, col_stride);
         return STATUS_OK;
     }
     if (a->dtype != DTYPE_FLOAT) {
@@ -238,7 +240,7 @@ status_t matmul_gemm_run(op_call_t *call, error_t *err)
                      p->trans_b, p->alpha, p->beta, row_stride, col_stride);
         return STATUS_OK;
     }
-    gemm_f32(a->data, b->data, c ? c->data : NULL, y->data, m, k, n, p->trans_a, p->trans_b,
-             p->alpha, p->beta, row_stride, col_stride, call->threads);
+    gemm_f32(a->data, matmul_b_floats(call, b), c ? c->data : NULL, y->data, m, k, n, p->trans_a,
+             p->trans_b, p->alpha, p->beta, row_stride, col_stride, call->threads);
     return STATUS_OK;
 }

@@ -23,7 +23,7 @@ status_t fused_matmul_run(op_call_t *call, error_t *err)
         const gemm_a_t dense = {.data = a->data, .lda = k};
         const gemm_epilogue_t ep = {
             .bias = bias, .act = p->act == MATMUL_ACT_GELU ? GEMM_ACT_GELU : GEMM_ACT_NONE};
-        gemm_run(&dense, m, ((const matmul_state_t *)call->state)->f32, y, n, &ep, NULL,
+        gemm_run(&dense, m, ((const matmul_state_t *)call->state)->f32, y, n, &ep, call->workspace,
                  call->threads);
         return STATUS_OK;
     }
@@ -32,8 +32,8 @@ status_t fused_matmul_run(op_call_t *call, error_t *err)
     for (int64_t i = 0; i < m; i++)
         memcpy(y + i * n, bias, (size_t)n * sizeof *y);
     if (k > 0)
-        matmul_sgemm(false, false, m, n, k, 1.0f, a->data, k, b->data, n, 1.0f, y, n,
-                     call->threads);
+        matmul_sgemm(false, false, m, n, k, 1.0f, a->data, k, matmul_b_floats(call, b), n, 1.0f, y,
+                     n, call->threads);
     if (p->act == MATMUL_ACT_GELU)
         gelu_f32(y, y, m * n, call->threads);
     return STATUS_OK;

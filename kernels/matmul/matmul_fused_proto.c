@@ -30,7 +30,7 @@ static status_t fused_matmul_infer(op_call_t *call, error_t *err)
     *y = *a;
     y->dims[y->rank - 1] = b->dims[1];
     y->data = NULL;
-    call->workspace_size = 0;
+    matmul_set_workspace(call, b->dims[0] ? tensor_numel(a) / b->dims[0] : 0);
     return STATUS_OK;
 }
 
@@ -53,6 +53,8 @@ const op_kernel_t fused_matmul_kernel = {
     .describe = matmul_describe,
     /* B lives on in the packed panels. */
     .packed_inputs = 1u << 1,
+    /* A half B (fuse_matmul.c keeps one) stays half in the panels. */
+    .half_inputs = 1u << 1,
     .batch_inputs = 1u << 0,
     .batch_rows = fused_matmul_batch_rows,
 };

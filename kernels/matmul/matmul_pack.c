@@ -8,6 +8,7 @@
 
 #include "gemm/gemm.h"
 #include "gemm/gemm_bf16.h"
+#include "half.h"
 #include "matmul.h"
 
 static void b_consumed(void *call, size_t bytes)
@@ -15,36 +16,67 @@ static void b_consumed(void *call, size_t bytes)
     op_call_consumed(call, 1, bytes);
 }
 
-/* B as [k, n] (or [n, k] when transposed), if it is a constant float matrix. */
+/*
+ * B packed to bf16 for the bf16 precision mode; false when oneDNN has only
+ * reference code for the product (or a half B's scratch copy cannot be
+ * had), and the caller stays on gemm_run.
+ */
+static bool pack_b_bf16(const tensor_t *b, bool transposed, int64_t k, int64_t n,
+                        struct gemm_bf16_b **out)
+{
+    error_t ignored;
+    float *wide = NULL;
+    const float *data = b->data;
+    status_t st;
+
+    if (dtype_is_half(b->dtype)) {
+        wide = malloc((size_t)tensor_numel(b) * sizeof *wide);
+        if (!wide)
+            return false;
+        half_to_float_n(b->dtype, b->data, wide, tensor_numel(b));
+        data = wide;
+    }
+    st = gemm_bf16_pack(data, b->dims[1], transposed, k, n, out, &ignored);
+    free(wide);
+    return st == STATUS_OK;
+}
+
+/* B as [k, n] (or [n, k] when transposed), if it is a constant float or half matrix. */
 static status_t pack_b(const op_call_t *call, bool transposed, void **state, error_t *err)
 {
     const tensor_t *b;
     matmul_state_t *ms;
     int64_t k, n;
-    error_t ignored;
     status_t st;
 
     *state = NULL;
     /* Import refuses a MatMul, Gemm or FusedMatMul with fewer inputs. */
     assert(call->n_inputs >= 2);
     b = call->inputs[1];
-    if (!b || !b->data || b->dtype != DTYPE_FLOAT || b->rank != 2)
+    if (!b || !b->data || (b->dtype != DTYPE_FLOAT && !dtype_is_half(b->dtype)) || b->rank != 2)
         return STATUS_OK;
     k = transposed ? b->dims[1] : b->dims[0];
     n = transposed ? b->dims[0] : b->dims[1];
     ms = calloc(1, sizeof *ms);
     if (!ms)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
-    /* bf16 where oneDNN has more than reference code for it; float32 otherwise. */
-    if (call->bf16 &&
-        gemm_bf16_pack(b->data, b->dims[1], transposed, k, n, &ms->bf16, &ignored) == STATUS_OK) {
+    /*
+     * bf16 where oneDNN has more than reference code for it; float32 (or a
+     * half B kept half) otherwise. gemm_bf16_pack reads floats: a half B is
+     * widened into a scratch copy for it, freed once packed.
+     */
+    if (call->bf16 && pack_b_bf16(b, transposed, k, n, &ms->bf16)) {
         if (call->packed_bf16)
             *call->packed_bf16 = true;
         *state = ms;
         return STATUS_OK;
     }
-    st = gemm_b_pack_progress(b->data, b->dims[1], transposed, k, n, b_consumed, (void *)call,
-                              &ms->f32, err);
+    if (b->dtype == DTYPE_FLOAT)
+        st = gemm_b_pack_progress(b->data, b->dims[1], transposed, k, n, b_consumed, (void *)call,
+                                  &ms->f32, err);
+    else
+        st = gemm_b_pack_half(b->data, b->dtype, b->dims[1], transposed, k, n, b_consumed,
+                              (void *)call, &ms->f32, err);
     if (st != STATUS_OK) {
         free(ms);
         return error_prefix(err, "%s node '%s'", call->op_type, call->node);
@@ -86,4 +118,27 @@ void matmul_release(void *state)
     gemm_b_free(ms->f32);
     gemm_bf16_free(ms->bf16);
     free(ms);
+}
+
+void matmul_set_workspace(op_call_t *call, int64_t rows)
+{
+    const tensor_t *b = call->inputs[1];
+    const gemm_a_t dense = {.lda = 1};
+    const matmul_state_t *ms = call->state;
+
+    /* A bf16 state's scratch is matmul_bf16_prepare's to raise. */
+    call->workspace_size = 0;
+    if (ms && ms->f32)
+        call->workspace_size = gemm_workspace_bytes(&dense, rows, ms->f32, call->threads);
+    else if (!ms && dtype_is_half(b->dtype))
+        call->workspace_size = (size_t)tensor_numel(b) * sizeof(float);
+}
+
+const float *matmul_b_floats(const op_call_t *call, const tensor_t *b)
+{
+    if (!dtype_is_half(b->dtype))
+        return b->data;
+    assert(call->workspace_size >= (size_t)tensor_numel(b) * sizeof(float));
+    half_to_float_n(b->dtype, b->data, call->workspace, tensor_numel(b));
+    return call->workspace;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "gemm/gemm.h"
+#include "half.h"
 
 /* MatMul's and Gemm's (from opset 9; one kernel serves the older versions too). */
 #define MATMUL_DTYPES                                                                              \
@@ -110,7 +111,7 @@ static status_t matmul_infer(op_call_t *call, error_t *err)
     char sa[SHAPE_TEXT_MAX], sb[SHAPE_TEXT_MAX];
     status_t st;
 
-    if (a->dtype != b->dtype)
+    if (a->dtype != b->dtype && !(a->dtype == DTYPE_FLOAT && dtype_is_half(b->dtype)))
         return op_call_fail(call, err, "A is %s but B is %s; both must have the same type",
                             dtype_name(a->dtype), dtype_name(b->dtype));
     if (!matmul_shape(a, b, &s, &why))
@@ -120,7 +121,7 @@ static status_t matmul_infer(op_call_t *call, error_t *err)
     st = check_sides(call, s.m, s.k, s.n, err);
     if (st != STATUS_OK)
         return st;
-    call->workspace_size = 0;
+    matmul_set_workspace(call, s.batch_count * s.m);
     return set_output(call, a->dtype, s.out_rank, s.out_dims, err);
 }
 
@@ -133,7 +134,9 @@ static status_t gemm_infer(op_call_t *call, error_t *err)
     int64_t m, k, kb, n;
     status_t st;
 
-    if (a->dtype != b->dtype || (c && c->dtype != a->dtype))
+    /* A half B (a weight the half pass kept: half_inputs) multiplies a float A. */
+    if ((a->dtype != b->dtype && !(a->dtype == DTYPE_FLOAT && dtype_is_half(b->dtype))) ||
+        (c && c->dtype != a->dtype))
         return op_call_fail(call, err, "A is %s, B %s and C %s; all must have the same type",
                             dtype_name(a->dtype), dtype_name(b->dtype),
                             c ? dtype_name(c->dtype) : "absent");
@@ -170,14 +173,19 @@ static status_t gemm_infer(op_call_t *call, error_t *err)
                                 p->c_exact_shape ? "match (broadcast=0)" : "broadcast to",
                                 (long long)m, (long long)n);
     }
-    call->workspace_size = 0;
+    matmul_set_workspace(call, m);
     return set_output(call, a->dtype, 2, (const int64_t[]){m, n}, err);
 }
 
 bool matmul_describe(const op_call_t *call, char *impl, size_t size)
 {
-    if (call->state && ((const matmul_state_t *)call->state)->bf16)
+    const matmul_state_t *ms = call->state;
+
+    if (ms && ms->bf16)
         matmul_bf16_describe(call, impl, size);
+    else if (ms && gemm_b_dtype(ms->f32) != DTYPE_FLOAT)
+        snprintf(impl, size, "inferd gemm:%s %s weights", gemm_isa_name(),
+                 gemm_b_dtype(ms->f32) == DTYPE_FLOAT16 ? "f16" : "bf16");
     else if (call->state)
         snprintf(impl, size, "inferd gemm:%s", gemm_isa_name());
     else if (call->inputs[0]->dtype == DTYPE_FLOAT)
@@ -199,6 +207,8 @@ const op_kernel_t matmul_kernel = {
     .describe = matmul_describe,
     /* A constant float 2-D B lives on in the packed panels. */
     .packed_inputs = 1u << 1,
+    /* A half B stays half in the panels (matmul_set_workspace). */
+    .half_inputs = 1u << 1,
 };
 
 /* A [M, K] is rows of the batch unless transposed; C then broadcasts or has them too. */
@@ -222,6 +232,8 @@ const op_kernel_t gemm_kernel = {
     .describe = matmul_describe,
     /* When pack takes B (see matmul_gemm_pack), it lives on in the packed panels. */
     .packed_inputs = 1u << 1,
+    /* A half B stays half in the panels; when pack leaves it, the engine widens it. */
+    .half_inputs = 1u << 1,
     .batch_inputs = 1u << 0 | 1u << 2,
     .batch_rows = gemm_batch_rows,
 };

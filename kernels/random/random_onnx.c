@@ -1,10 +1,12 @@
 /*
  * ONNX adapters of the random ops: RandomUniform, RandomNormal,
  * RandomUniformLike, RandomNormalLike (opset 1), Multinomial (7),
- * Bernoulli (15). None changed since within opsets 1-21 but for float16
- * and bfloat16, outside inferd's dtypes.
+ * Bernoulli (15). None changed since within opsets 1-21. A float16 or
+ * bfloat16 dtype draws doubles rounded once to it.
  */
 #include "random.h"
+
+#include "half.h"
 
 static status_t read_dtype(const op_adapt_t *a, int64_t def, uint32_t allowed, dtype_t *out,
                            error_t *err)
@@ -34,7 +36,7 @@ static status_t adapt_random(const op_adapt_t *a, random_params_t *p, random_kin
                              error_t *err)
 {
     const bool uniform = kind == RANDOM_UNIFORM;
-    const uint32_t reals = DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE);
+    const uint32_t reals = DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE) | DTYPES_HALF;
     status_t st = read_seed(a, p, err);
 
     p->kind = kind;

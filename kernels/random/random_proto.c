@@ -1,6 +1,9 @@
 #include "random.h"
 
-#define RANDOM_REALS (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE))
+#include "half.h"
+
+/* float16 and bfloat16 are drawn as doubles and rounded once, as float is. */
+#define RANDOM_REALS (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE) | DTYPES_HALF)
 
 static const op_info_t random_info = {
     .min_inputs = 0,

@@ -17,6 +17,7 @@
 
 #include "cpu_isa.h"
 #include "gemm/gemm_kernel.h"
+#include "half.h"
 #include "matmul/matmul.h"
 #include "op_harness.h"
 
@@ -655,6 +656,94 @@ static void test_pack_progress(void)
     free(c2);
 }
 
+/*
+ * A half B (gemm_b_pack_half) gives the product of its float widening
+ * packed as floats: exactly when a task has several row tiles (gemm_run
+ * widens each K block into the workspace and runs the same kernel in the
+ * same order), within rounding when it has one (m <= 12: K is then run in
+ * L1-sized slices, C accumulating between them). K past one AVX-512 block
+ * (1536) crosses a block; a gathered A shares the workspace.
+ */
+static void test_half_b(void)
+{
+    static const int64_t ms[] = {1, 7, 13, 100}, ns[] = {1, 17, 33, 100}, ks[] = {0, 5, 257, 1600};
+    static const dtype_t types[] = {DTYPE_FLOAT16, DTYPE_BFLOAT16};
+
+    for (int ti = 0; ti < 2; ti++)
+        for (int mi = 0; mi < 4; mi++)
+            for (int ni = 0; ni < 4; ni++)
+                for (int ki = 0; ki < 4; ki++)
+                    for (int variant = 0; variant < 8; variant++) {
+                        int64_t m = ms[mi], n = ns[ni], k = ks[ki];
+                        bool transposed = variant & 1, gather = variant & 2;
+                        int threads = variant & 4 ? 2 : 1;
+                        int64_t ldb = transposed ? k + 3 : n + 5, rows = transposed ? n : k;
+                        float *a = harness_random_floats(m * k + 1, 11 + (unsigned)m);
+                        float *b = harness_random_floats(rows * ldb + 1, 12 + (unsigned)k);
+                        float *cols = malloc((size_t)(k * m + 1) * sizeof *cols);
+                        uint16_t *h = malloc((size_t)(rows * ldb + 1) * sizeof *h);
+                        float *c1 = malloc((size_t)(m * n + 1) * sizeof *c1);
+                        float *c2 = malloc((size_t)(m * n + 1) * sizeof *c2);
+                        gather_src_t src = {cols, m, 0};
+                        gemm_a_t ga = {.data = a, .lda = k};
+                        gemm_epilogue_t ep = {.act = GEMM_ACT_RELU};
+                        gemm_b_t *wide = NULL, *half = NULL;
+                        error_t err = {0};
+                        void *ws1 = NULL, *ws2 = NULL;
+                        size_t bytes;
+
+                        assert(cols && h && c1 && c2);
+                        for (int64_t i = 0; i < m; i++)
+                            for (int64_t p = 0; p < k; p++)
+                                cols[p * m + i] = a[i * k + p];
+                        if (gather)
+                            ga = (gemm_a_t){.gather = gather_columns, .gather_ctx = &src};
+                        float_to_half_n(types[ti], b, h, rows * ldb);
+                        half_to_float_n(types[ti], h, b, rows * ldb);
+                        CHECK(gemm_b_pack(b, ldb, transposed, k, n, &wide, &err) == STATUS_OK);
+                        CHECK(gemm_b_pack_half(h, types[ti], ldb, transposed, k, n, NULL, NULL,
+                                               &half, &err) == STATUS_OK);
+                        CHECK(gemm_b_dtype(half) == types[ti]);
+                        CHECK(gemm_b_bytes(half) * 2 == gemm_b_bytes(wide));
+                        bytes = gemm_workspace_bytes(&ga, m, wide, threads);
+                        ws1 = bytes ? malloc(bytes) : NULL;
+                        bytes = gemm_workspace_bytes(&ga, m, half, threads);
+                        CHECK(k == 0 || bytes > 0);
+                        /* 64-byte aligned, as a plan's workspace is: the kernels load B aligned. */
+                        ws2 = aligned_alloc(64, (bytes / 64 + 1) * 64);
+                        gemm_run(&ga, m, wide, c1, n, &ep, ws1, threads);
+                        gemm_run(&ga, m, half, c2, n, &ep, ws2, threads);
+                        bool same = memcmp(c1, c2, (size_t)(m * n) * sizeof *c1) == 0;
+                        if (!same && m <= GEMM_AVX512_MR) {
+                            double top = 0.0;
+                            same = true;
+                            for (int64_t i = 0; i < m * n; i++)
+                                top = fmax(top, fabs(c1[i]));
+                            for (int64_t i = 0; i < m * n; i++)
+                                same &=
+                                    fabs(c1[i] - c2[i]) <= TOLERANCE * sqrt((double)k) * (top + 1);
+                        }
+                        if (!same) {
+                            fprintf(stderr,
+                                    "%s B m=%lld n=%lld k=%lld trans=%d gather=%d "
+                                    "threads=%d differs from its float widening\n",
+                                    dtype_name(types[ti]), (long long)m, (long long)n, (long long)k,
+                                    transposed, gather, threads);
+                            CHECK(false);
+                        }
+                        gemm_b_free(wide);
+                        gemm_b_free(half);
+                        free(ws1);
+                        free(ws2);
+                        free(a);
+                        free(b);
+                        free(cols);
+                        free(h);
+                        free(c1);
+                        free(c2);
+                    }
+}
+
 int main(void)
 {
     test_shapes();
@@ -665,5 +754,6 @@ int main(void)
     test_matmul_packed();
     test_gemm_op();
     test_pack_progress();
+    test_half_b();
     CHECK_DONE();
 }

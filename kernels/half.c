@@ -1,6 +1,7 @@
 /* half.c - float16 and bfloat16 conversions (half.h). */
 #include "half.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <math.h>
 
@@ -116,13 +117,18 @@ F16C static void float_to_f16_f16c(const float *src, uint16_t *dst, int64_t n)
         dst[i] = float_to_f16(src[i]);
 }
 
-/* F16C came with AVX2 on every x86 CPU, but it is a flag of its own: both are asked. */
+/*
+ * F16C came with AVX2 on every x86 CPU, but it is a flag of its own: both
+ * are asked. CPUID is read directly: clang 14's __builtin_cpu_supports has
+ * no "f16c".
+ */
 static bool have_f16c(void)
 {
     static int known = -1;
+    unsigned a, b, c, d;
 
     if (known < 0)
-        known = cpu_isa() >= CPU_ISA_AVX2 && __builtin_cpu_supports("f16c");
+        known = cpu_isa() >= CPU_ISA_AVX2 && __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
     return known;
 }
 

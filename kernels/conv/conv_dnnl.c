@@ -38,6 +38,7 @@
 
 #include "bf16.h"
 #include "cpu_isa.h"
+#include "onednn_reorder.h"
 
 /* Image edge of the nominal input pack chooses the weight format with. */
 #define CONV_DNNL_NOMINAL_SIZE 32
@@ -219,38 +220,13 @@ static status_t reorder_weights(const op_call_t *call, const dnnl_memory_desc_t 
                                 error_t *err)
 {
     dnnl_engine_t engine = NULL;
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_t reorder = NULL;
-    dnnl_memory_t src_mem = NULL, dst_mem = NULL;
-    dnnl_stream_t stream = NULL;
     dnnl_status_t ds;
     status_t st = get_engine(call, &engine, err);
 
     if (st)
         return st;
-    ds = dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL);
-    if (ds == dnnl_success)
-        ds = dnnl_primitive_create(&reorder, pd);
-    if (ds == dnnl_success)
-        ds = dnnl_memory_create(&src_mem, from, engine, (void *)src);
-    if (ds == dnnl_success)
-        ds = dnnl_memory_create(&dst_mem, to, engine, dst);
-    if (ds == dnnl_success)
-        ds = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
-    if (ds == dnnl_success) {
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src_mem}, {DNNL_ARG_TO, dst_mem}};
-        ds = dnnl_primitive_execute(reorder, stream, 2, args);
-    }
-    if (ds == dnnl_success)
-        ds = dnnl_stream_wait(stream);
-    if (ds != dnnl_success)
-        st = dnnl_fail(call, err, "reorder the weights", ds);
-    dnnl_stream_destroy(stream);
-    dnnl_memory_destroy(src_mem);
-    dnnl_memory_destroy(dst_mem);
-    dnnl_primitive_destroy(reorder);
-    dnnl_primitive_desc_destroy(pd);
-    return st;
+    ds = onednn_reorder_once(engine, from, src, to, dst);
+    return ds == dnnl_success ? STATUS_OK : dnnl_fail(call, err, "reorder the weights", ds);
 }
 
 /* The geometry of the call on a nominal batch-1 square input with X's channels. */

@@ -23,6 +23,7 @@
 
 #include "bf16.h"
 #include "cpu_isa.h"
+#include "onednn_reorder.h"
 
 /* Rows of A pack chooses the weight format for (a BERT-base sequence). */
 #define GEMM_BF16_NOMINAL_M 128
@@ -121,8 +122,7 @@ static dnnl_status_t create_pd(int64_t m, int64_t k, int64_t n,
     if (ds == dnnl_success && ep && ep->act == GEMM_ACT_RELU)
         ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
     if (ds == dnnl_success && ep && ep->act == GEMM_ACT_CLIP)
-        ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, ep->clip_min,
-                                          ep->clip_max);
+        ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, ep->clip_min, ep->clip_max);
     if (ds == dnnl_success && ep && ep->act == GEMM_ACT_GELU)
         ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_gelu_erf, 0.0f, 0.0f);
     if (ds == dnnl_success)
@@ -131,37 +131,6 @@ static dnnl_status_t create_pd(int64_t m, int64_t k, int64_t n,
         ds = dnnl_primitive_desc_create(pd, &desc, attr, engine, NULL);
     dnnl_post_ops_destroy(ops);
     dnnl_primitive_attr_destroy(attr);
-    return ds;
-}
-
-static dnnl_status_t reorder(dnnl_engine_t engine, const dnnl_memory_desc_t *from,
-                             const void *src, const dnnl_memory_desc_t *to, void *dst)
-{
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_t prim = NULL;
-    dnnl_memory_t src_mem = NULL, dst_mem = NULL;
-    dnnl_stream_t stream = NULL;
-    dnnl_status_t ds = dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL);
-
-    if (ds == dnnl_success)
-        ds = dnnl_primitive_create(&prim, pd);
-    if (ds == dnnl_success)
-        ds = dnnl_memory_create(&src_mem, from, engine, (void *)src);
-    if (ds == dnnl_success)
-        ds = dnnl_memory_create(&dst_mem, to, engine, dst);
-    if (ds == dnnl_success)
-        ds = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
-    if (ds == dnnl_success) {
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src_mem}, {DNNL_ARG_TO, dst_mem}};
-        ds = dnnl_primitive_execute(prim, stream, 2, args);
-    }
-    if (ds == dnnl_success)
-        ds = dnnl_stream_wait(stream);
-    dnnl_stream_destroy(stream);
-    dnnl_memory_destroy(src_mem);
-    dnnl_memory_destroy(dst_mem);
-    dnnl_primitive_destroy(prim);
-    dnnl_primitive_desc_destroy(pd);
     return ds;
 }
 
@@ -215,7 +184,7 @@ status_t gemm_bf16_pack(const float *b, int64_t ldb, bool transposed, int64_t k,
         st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
         goto cleanup;
     }
-    ds = reorder(engine, &plain_md, b, &packed->md, packed->data);
+    ds = onednn_reorder_once(engine, &plain_md, b, &packed->md, packed->data);
     if (ds != dnnl_success)
         st = dnnl_fail(err, "reorder the weights to bf16", ds);
 cleanup:
@@ -288,13 +257,13 @@ status_t gemm_bf16_prepare(const gemm_bf16_b_t *b, int64_t m, const gemm_bf16_ep
         }
         plan->weights_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
         if (!dnnl_memory_desc_equal(&plan->weights_md, &b->md)) {
-            plan->own_weights =
-                aligned_alloc(GEMM_BF16_ALIGN, align_up(dnnl_memory_desc_get_size(&plan->weights_md)));
+            plan->own_weights = aligned_alloc(
+                GEMM_BF16_ALIGN, align_up(dnnl_memory_desc_get_size(&plan->weights_md)));
             if (!plan->own_weights) {
                 st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory preparing a bf16 matmul");
                 goto cleanup;
             }
-            ds = reorder(engine, &b->md, b->data, &plan->weights_md, plan->own_weights);
+            ds = onednn_reorder_once(engine, &b->md, b->data, &plan->weights_md, plan->own_weights);
             if (ds != dnnl_success) {
                 st = dnnl_fail(err, "reorder bf16 weights", ds);
                 goto cleanup;

@@ -38,6 +38,7 @@
 #include <dnnl.h>
 
 #include "cpu_isa.h"
+#include "onednn_reorder.h"
 #include "layout/layout.h"
 #include "qgemm.h"
 #include "quant_fast.h"
@@ -214,36 +215,10 @@ static void qdnnl_free(qdnnl_prepared_t *prep)
 static dnnl_status_t reorder_weights(const tensor_t *w, const dnnl_memory_desc_t *plain,
                                      qdnnl_prepared_t *prep)
 {
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_t reorder = NULL;
-    dnnl_memory_t src = NULL, dst = NULL;
-    dnnl_stream_t stream = NULL;
-    dnnl_status_t ds;
-
     prep->weights = aligned_alloc(QDNNL_ALIGN, align_up(dnnl_memory_desc_get_size(&prep->w_md)));
     if (!prep->weights)
         return dnnl_out_of_memory;
-    ds = dnnl_reorder_primitive_desc_create(&pd, plain, cpu_engine, &prep->w_md, cpu_engine, NULL);
-    if (ds == dnnl_success)
-        ds = dnnl_primitive_create(&reorder, pd);
-    if (ds == dnnl_success)
-        ds = dnnl_memory_create(&src, plain, cpu_engine, w->data);
-    if (ds == dnnl_success)
-        ds = dnnl_memory_create(&dst, &prep->w_md, cpu_engine, prep->weights);
-    if (ds == dnnl_success)
-        ds = dnnl_stream_create(&stream, cpu_engine, dnnl_stream_default_flags);
-    if (ds == dnnl_success) {
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
-        ds = dnnl_primitive_execute(reorder, stream, 2, args);
-    }
-    if (ds == dnnl_success)
-        ds = dnnl_stream_wait(stream);
-    dnnl_stream_destroy(stream);
-    dnnl_memory_destroy(src);
-    dnnl_memory_destroy(dst);
-    dnnl_primitive_destroy(reorder);
-    dnnl_primitive_desc_destroy(pd);
-    return ds;
+    return onednn_reorder_once(cpu_engine, plain, w->data, &prep->w_md, prep->weights);
 }
 
 /*

@@ -72,8 +72,12 @@ void grpc_handle_model_ready(grpc_unary_t *u)
     st = grpc_parse_version(q->version, &version, &err);
     if (!st)
         st = repository_acquire(u->fe->repo, q->name, version, &m, &err);
-    /* A known model that is not ready is an answer, not an error. */
-    if (st && st != STATUS_UNAVAILABLE) {
+    /*
+     * Not ready is an answer, not an error, whatever the reason: unknown
+     * model or version, never loaded, loading, failed or unloaded. Triton
+     * answers so, and its client's is_model_ready relies on it.
+     */
+    if (st && st != STATUS_UNAVAILABLE && st != STATUS_NOT_FOUND) {
         grpc_unary_fail(u, st, err.message);
         return;
     }

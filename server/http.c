@@ -61,11 +61,15 @@ enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json
     return respond(call, status, json, false, false);
 }
 
+enum MHD_Result http_respond_status(http_call_t *call, status_t st, char *json)
+{
+    return respond(call, (unsigned)api_http_status(st), json, api_status_retryable(st), false);
+}
+
 enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message)
 {
     http_infer_answered(call, st);
-    return respond(call, (unsigned)api_http_status(st), kserve_error_json(message),
-                   api_status_retryable(st), false);
+    return http_respond_status(call, st, kserve_error_json(message));
 }
 
 /* 503 with Connection: close, for requests that arrive after the drain delay. */

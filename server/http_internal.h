@@ -57,6 +57,12 @@ void http_infer_answered(http_call_t *call, status_t st);
 /* Answers with a JSON body (taken: freed by MHD) and status. */
 enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json);
 
+/*
+ * Answers a JSON body (taken) with the status the table gives st, and
+ * Retry-After when st is retryable.
+ */
+enum MHD_Result http_respond_status(http_call_t *call, status_t st, char *json);
+
 /* Answers {"error": message} with the status the table gives st. */
 enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message);
 

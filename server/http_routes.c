@@ -82,6 +82,15 @@ static enum MHD_Result health(http_call_t *call, bool ready_probe)
     return http_respond_json(call, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, json);
 }
 
+/*
+ * 200 {"name", "version", "ready": true} for a ready version. Otherwise
+ * {"error", "name", "ready": false} with the table's status for why: 503
+ * for a model the repository holds that is not ready (never loaded,
+ * loading, failed, unloaded), 404 for an unknown model or version. Triton
+ * answers every not-ready case 400 and its client reads any status but 200
+ * as false; inferd keeps the meaning in the status, as /v2/health/ready
+ * does, and gRPC ModelReady answers OK with ready false for all of them.
+ */
 static enum MHD_Result model_ready(http_call_t *call, const model_path_t *p)
 {
     served_model_t *m = NULL;
@@ -89,10 +98,13 @@ static enum MHD_Result model_ready(http_call_t *call, const model_path_t *p)
     char *json, version[24];
     status_t st = repository_acquire(call->server->repo, p->name, p->version, &m, &err);
 
+    if (st == STATUS_NOT_FOUND || st == STATUS_UNAVAILABLE)
+        return http_respond_status(call, st,
+                                   kserve_model_ready_json(p->name, NULL, false, err.message));
     if (st)
         return respond_status_error(call, &err);
     snprintf(version, sizeof version, "%lld", (long long)m->version);
-    json = json_text(json_pack("{s:s,s:s,s:b}", "name", m->name, "version", version, "ready", 1));
+    json = kserve_model_ready_json(m->name, version, true, NULL);
     repository_release(call->server->repo, m);
     return http_respond_json(call, MHD_HTTP_OK, json);
 }

@@ -546,6 +546,15 @@ static status_t scan_layout(const server_config_t *cfg, layout_t *out, error_t *
     return STATUS_OK;
 }
 
+/* Whether layout lists model name: never a path outside the root ("..", "a/b"). */
+static bool layout_has(const layout_t *layout, const char *name)
+{
+    for (int i = 0; i < layout->n; i++)
+        if (strcmp(layout->names[i], name) == 0)
+            return true;
+    return false;
+}
+
 /* Unloads the models layout no longer holds. Called with the sync lock held. */
 static void retire_absent(repository_t *repo, const layout_t *layout)
 {
@@ -708,6 +717,23 @@ void repository_free(repository_t *repo)
     free(repo);
 }
 
+/*
+ * Whether the repository's root holds model name (a model folder, or the
+ * single model): what a scan would load, loaded or not. Reads the root, so
+ * only answers that are failures anyway ask it.
+ */
+static bool in_repository(const repository_t *repo, const char *name)
+{
+    layout_t layout = {.names = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX)};
+    error_t err;
+    bool found = false;
+
+    if (layout.names && scan_layout(repo->cfg, &layout, &err) == STATUS_OK)
+        found = layout_has(&layout, name);
+    free(layout.names);
+    return found;
+}
+
 status_t repository_acquire(repository_t *repo, const char *name, int64_t version,
                             served_model_t **out, error_t *err)
 {
@@ -732,7 +758,7 @@ status_t repository_acquire(repository_t *repo, const char *name, int64_t versio
         atomic_fetch_add(&best->model->refs, 1);
         *out = best->model;
     } else if (!known) {
-        st = error_set(err, STATUS_NOT_FOUND, "unknown model '%s'", name);
+        st = STATUS_NOT_FOUND;
     } else if (version >= 0 && !version_known) {
         st = error_set(err, STATUS_NOT_FOUND, "model '%s' has no version %lld", name,
                        (long long)version);
@@ -740,6 +766,12 @@ status_t repository_acquire(repository_t *repo, const char *name, int64_t versio
         st = error_set(err, STATUS_UNAVAILABLE, "model '%s' is not ready", name);
     }
     pthread_mutex_unlock(&repo->lock);
+    /* Never loaded (explicit mode) is not ready, as an unloaded model is; not unknown. */
+    if (st == STATUS_NOT_FOUND && !known)
+        st = in_repository(repo, name)
+                 ? error_set(err, STATUS_UNAVAILABLE,
+                             "model '%s' is in the repository but not loaded", name)
+                 : error_set(err, STATUS_NOT_FOUND, "unknown model '%s'", name);
     return st;
 }
 
@@ -764,7 +796,9 @@ status_t repository_load(repository_t *repo, const char *name, error_t *err)
     pthread_mutex_lock(&repo->sync_lock);
     st = scan_layout(repo->cfg, &layout, err);
     if (!st)
-        st = sync_model(repo, &layout, name, err);
+        st = layout_has(&layout, name)
+                 ? sync_model(repo, &layout, name, err)
+                 : error_set(err, STATUS_NOT_FOUND, "model '%s' is not in the repository", name);
     pthread_mutex_unlock(&repo->sync_lock);
     free(layout.names);
     return st;

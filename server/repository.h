@@ -83,13 +83,14 @@ void repository_free(repository_t *repo);
  * The ready version `version` of model `name` (version -1: the highest
  * ready one), with a reference the caller must give back with
  * repository_release. NOT_FOUND for an unknown model or version,
- * UNAVAILABLE for one that is not ready.
+ * UNAVAILABLE for one that is not ready: loading, failed, unloaded, or in
+ * the repository but never loaded (explicit mode).
  */
 status_t repository_acquire(repository_t *repo, const char *name, int64_t version,
                             served_model_t **out, error_t *err);
 void repository_release(repository_t *repo, served_model_t *model);
 
-/* Explicit mode: (re)load or unload every version of a model. */
+/* Explicit mode: (re)load or unload every version of a model (one the root holds). */
 status_t repository_load(repository_t *repo, const char *name, error_t *err);
 status_t repository_unload(repository_t *repo, const char *name, error_t *err);
 

@@ -94,8 +94,7 @@ char *kserve_model_metadata_json(const model_config_t *cfg, const int64_t *versi
  * The model readiness body: {"name", "version"?, "ready"} plus "error"
  * (why it is not ready) when error is not NULL. version may be NULL.
  */
-char *kserve_model_ready_json(const char *name, const char *version, bool ready,
-                              const char *error);
+char *kserve_model_ready_json(const char *name, const char *version, bool ready, const char *error);
 
 typedef enum kserve_model_state {
     KSERVE_MODEL_READY = 0,

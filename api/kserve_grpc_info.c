@@ -188,6 +188,9 @@ static Inference__ModelOutput **config_outputs(const model_config_t *cfg, arena_
         NEW_MESSAGE(arena, Inference__ModelOutput, inference__model_output__init, m);
         if (!tensor_fields(&cfg->outputs[i], arena, &m->name, &m->data_type, &m->dims, &m->n_dims))
             return NULL;
+        m->label_filename = kserve_grpc_text(arena, cfg->outputs[i].label_filename);
+        if (!m->label_filename)
+            return NULL;
         list[i] = m;
     }
     return list;
@@ -327,7 +330,7 @@ Inference__ModelConfigResponse *kserve_grpc_model_config(const model_config_t *c
     NEW_MESSAGE(arena, Inference__ModelConfig, inference__model_config__init, c);
     c->name = kserve_grpc_text(arena, cfg->name);
     c->platform = kserve_grpc_text(arena, cfg->platform);
-    c->backend = kserve_grpc_text(arena, cfg->platform);
+    c->backend = kserve_grpc_text(arena, MODEL_CONFIG_BACKEND);
     c->max_batch_size = cfg->max_batch_size;
     c->input = config_inputs(cfg, arena);
     c->output = config_outputs(cfg, arena);

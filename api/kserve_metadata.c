@@ -102,8 +102,7 @@ char *kserve_model_metadata_json(const model_config_t *cfg, const int64_t *versi
     return kserve_json_take(root);
 }
 
-char *kserve_model_ready_json(const char *name, const char *version, bool ready,
-                              const char *error)
+char *kserve_model_ready_json(const char *name, const char *version, bool ready, const char *error)
 {
     json_t *root = json_object();
     bool ok = root && set_new(root, "name", kserve_json_string(name));

@@ -12,12 +12,23 @@
 #include "batcher.h"
 #include "backend.h"
 
-#define MODEL_NAME_MAX            128
+#define MODEL_NAME_MAX 128
+/* Longest label_filename (a file name in the model's folder), its terminator included. */
+#define MODEL_LABEL_FILENAME_MAX  64
 #define MODEL_CONFIG_MAX_IO       64
 #define MODEL_CONFIG_MAX_VERSIONS 64
 #define MODEL_CONFIG_MAX_WARMUP   8
 /* Largest config.json read. */
 #define MODEL_CONFIG_MAX_BYTES (1 << 20)
+
+/*
+ * What a model's configuration says it is, in Triton's names, which
+ * Triton's clients read to tell an ONNX model (an ONNX Runtime model, to
+ * them): inferd's own engine runs it, whatever these say. "onnx", inferd's
+ * earlier platform name, is read as MODEL_CONFIG_PLATFORM.
+ */
+#define MODEL_CONFIG_PLATFORM "onnxruntime_onnx"
+#define MODEL_CONFIG_BACKEND  "onnxruntime"
 
 /*
  * A tensor as clients see it: dims exclude the batch dim when max_batch_size > 0.
@@ -29,6 +40,12 @@ typedef struct model_tensor_config {
     dtype_t dtype;
     int rank;
     int64_t dims[TENSOR_MAX_RANK]; /* -1 where variable */
+    /*
+     * Outputs only: the labels file of the classification extension, a
+     * file name in the model's folder (one label per line, line i naming
+     * class i); "" for none.
+     */
+    char label_filename[MODEL_LABEL_FILENAME_MAX];
 } model_tensor_config_t;
 
 typedef enum version_policy_kind {
@@ -59,7 +76,7 @@ typedef struct warmup_config {
 
 typedef struct model_config {
     char name[MODEL_NAME_MAX];
-    char platform[32];  /* "onnx" */
+    char platform[32];  /* MODEL_CONFIG_PLATFORM */
     int max_batch_size; /* 0: no batch dim, no batching */
     model_tensor_config_t inputs[MODEL_CONFIG_MAX_IO];
     int n_inputs;

@@ -23,15 +23,21 @@ static json_t *int_list_json(const int64_t *values, int n)
     return array;
 }
 
-/* A tensor; an unknown dtype or rank (a config not yet completed) is left out. */
+/*
+ * A tensor, data_type in Triton's names (TYPE_FP32); an unknown dtype or
+ * rank (a config not yet completed) is left out, and so is an empty
+ * label_filename.
+ */
 static json_t *tensor_json(const model_tensor_config_t *t)
 {
     json_t *obj = json_object();
 
     if (!obj || json_object_set_new(obj, "name", json_string(t->name)) ||
-        (dtype_kserve_name(t->dtype) &&
-         json_object_set_new(obj, "data_type", json_string(dtype_kserve_name(t->dtype)))) ||
-        (t->rank >= 0 && json_object_set_new(obj, "dims", int_list_json(t->dims, t->rank)))) {
+        (dtype_triton_name(t->dtype) &&
+         json_object_set_new(obj, "data_type", json_string(dtype_triton_name(t->dtype)))) ||
+        (t->rank >= 0 && json_object_set_new(obj, "dims", int_list_json(t->dims, t->rank))) ||
+        (t->label_filename[0] &&
+         json_object_set_new(obj, "label_filename", json_string(t->label_filename)))) {
         json_decref(obj);
         return NULL;
     }
@@ -80,6 +86,7 @@ static json_t *instances_json(const batcher_config_t *b)
     json_t *array = json_array();
 
     if (!group || !array || json_object_set_new(group, "count", json_integer(b->instance_count)) ||
+        json_object_set_new(group, "kind", json_string("KIND_CPU")) ||
         json_object_set_new(group, "threads", json_integer(b->threads_per_instance)) ||
         json_array_append(array, group)) {
         json_decref(array);
@@ -163,6 +170,7 @@ static json_t *config_json(const model_config_t *cfg)
 
     if (!root || json_object_set_new(root, "name", json_string(cfg->name)) ||
         json_object_set_new(root, "platform", json_string(cfg->platform)) ||
+        json_object_set_new(root, "backend", json_string(MODEL_CONFIG_BACKEND)) ||
         json_object_set_new(root, "max_batch_size", json_integer(cfg->max_batch_size)) ||
         json_object_set_new(root, "input", tensors_json(cfg->inputs, cfg->n_inputs)) ||
         json_object_set_new(root, "output", tensors_json(cfg->outputs, cfg->n_outputs)) ||
@@ -171,7 +179,8 @@ static json_t *config_json(const model_config_t *cfg)
         json_object_set_new(root, "instance_group", instances_json(&cfg->batching)) ||
         json_object_set_new(root, "version_policy", version_policy_json(&cfg->version_policy)) ||
         (cfg->n_warmup > 0 && json_object_set_new(root, "model_warmup", warmups_json(cfg))) ||
-        json_object_set_new(root, "precision", json_string(engine_precision_name(cfg->precision)))) {
+        json_object_set_new(root, "precision",
+                            json_string(engine_precision_name(cfg->precision)))) {
         json_decref(root);
         return NULL;
     }

@@ -221,26 +221,59 @@ static status_t parse_dtype(const parser_t *p, const json_t *obj, const char *pa
     member_path(field, parent, "data_type");
     if (!json_is_string(v))
         return fail(p, field, "must be a string, not %s", config_json_type_name(v));
+    /* Triton's names (TYPE_FP32), which the server writes, or KServe's (FP32). */
     for (int t = DTYPE_UNDEFINED + 1; t <= DTYPE_MAX; t++) {
-        const char *name = dtype_kserve_name((dtype_t)t);
-        if (!name || strcmp(name, json_string_value(v)) != 0)
+        const char *triton = dtype_triton_name((dtype_t)t);
+        const char *kserve = dtype_kserve_name((dtype_t)t);
+        if (!(triton && strcmp(triton, json_string_value(v)) == 0) &&
+            !(kserve && strcmp(kserve, json_string_value(v)) == 0))
             continue;
         if (dtype_size((dtype_t)t) == 0)
-            return fail(p, field, "%s is not supported by inferd", name);
+            return fail(p, field, "%s is not supported by inferd", json_string_value(v));
         *out = (dtype_t)t;
         return STATUS_OK;
     }
     return fail(p, field,
-                "unknown data type \"%s\" (expected a KServe name such as FP32, INT64, BOOL)",
+                "unknown data type \"%s\" (expected Triton's name such as TYPE_FP32, TYPE_INT64, "
+                "TYPE_BOOL, or the KServe name FP32, INT64, BOOL)",
                 json_string_value(v));
 }
 
-static const char *const tensor_keys[] = {"name", "data_type", "dims", NULL};
+/*
+ * label_filename: a file name in the model's folder, never a path (it is
+ * opened relative to the folder, and a configuration loaded over the API
+ * must not reach other files).
+ */
+static status_t parse_label_filename(const parser_t *p, const json_t *obj, const char *parent,
+                                     model_tensor_config_t *t)
+{
+    const json_t *v = json_object_get(obj, "label_filename");
+    char field[FIELD_MAX];
+    status_t st;
+
+    if (!v)
+        return STATUS_OK;
+    st = member_string(p, obj, parent, "label_filename", t->label_filename,
+                       sizeof t->label_filename);
+    if (st != STATUS_OK)
+        return st;
+    member_path(field, parent, "label_filename");
+    if (strlen(t->label_filename) != json_string_length(v) || strchr(t->label_filename, '/') ||
+        strcmp(t->label_filename, ".") == 0 || strcmp(t->label_filename, "..") == 0)
+        return fail(p, field, "\"%s\" must be a file name in the model's folder, not a path",
+                    t->label_filename);
+    return STATUS_OK;
+}
+
+static const char *const input_keys[] = {"name", "data_type", "dims", NULL};
+static const char *const output_keys[] = {"name", "data_type", "dims", "label_filename", NULL};
 
 /* "input" or "output": a list of tensors, each named once. */
 static status_t parse_tensors(const parser_t *p, const json_t *root, const char *key,
                               model_tensor_config_t *out, int *n_out)
 {
+    bool outputs = strcmp(key, "output") == 0;
+    const char *const *tensor_keys = outputs ? output_keys : input_keys;
     const json_t *list;
     const json_t *obj = NULL;
     char field[FIELD_MAX];
@@ -265,6 +298,8 @@ static status_t parse_tensors(const parser_t *p, const json_t *root, const char 
             st = parse_dtype(p, obj, field, &t->dtype);
         if (st == STATUS_OK)
             st = parse_dims(p, obj, field, -1, t);
+        if (st == STATUS_OK && outputs)
+            st = parse_label_filename(p, obj, field, t);
         if (st != STATUS_OK)
             return st;
         for (size_t j = 0; j < i; j++)
@@ -331,7 +366,25 @@ static status_t parse_batching(const parser_t *p, const json_t *root, model_conf
     return st;
 }
 
-static const char *const group_keys[] = {"count", "threads", NULL};
+static const char *const group_keys[] = {"count", "threads", "kind", NULL};
+
+/* Triton's instance kind: inferd runs on the CPU, so KIND_CPU is the only one it can honour. */
+static status_t parse_kind(const parser_t *p, const json_t *group, const char *parent)
+{
+    const json_t *v = json_object_get(group, "kind");
+    char field[FIELD_MAX];
+
+    if (!v)
+        return STATUS_OK;
+    member_path(field, parent, "kind");
+    if (!json_is_string(v))
+        return fail(p, field, "must be a string, not %s", config_json_type_name(v));
+    if (strcmp(json_string_value(v), "KIND_CPU") != 0)
+        return fail(p, field,
+                    "\"%.32s\" is not supported (inferd runs models on the CPU: KIND_CPU)",
+                    json_string_value(v));
+    return STATUS_OK;
+}
 
 /* Several groups add up their counts; they must agree on threads. */
 static status_t parse_instances(const parser_t *p, const json_t *root, model_config_t *cfg)
@@ -358,6 +411,8 @@ static status_t parse_instances(const parser_t *p, const json_t *root, model_con
         st = member_int(p, obj, field, "count", 1, BATCHER_MAX_INSTANCES, &count);
         if (st == STATUS_OK)
             st = member_int(p, obj, field, "threads", 1, MODEL_CONFIG_MAX_THREADS, &threads);
+        if (st == STATUS_OK)
+            st = parse_kind(p, obj, field);
         if (st != STATUS_OK)
             return st;
         if (i > 0 && threads != cfg->batching.threads_per_instance)
@@ -546,9 +601,35 @@ static status_t check_consistency(const parser_t *p, const model_config_t *cfg)
 }
 
 static const char *const root_keys[] = {
-    "name",           "platform",       "max_batch_size", "input", "output", "dynamic_batching",
-    "instance_group", "version_policy", "model_warmup",   "precision", NULL,
+    "name",           "platform",     "backend",          "max_batch_size",
+    "input",          "output",       "dynamic_batching", "instance_group",
+    "version_policy", "model_warmup", "precision",        NULL,
 };
+
+/*
+ * platform and backend, in Triton's names for an ONNX model; "onnx" is
+ * inferd's earlier platform name and reads as the same.
+ */
+static status_t parse_platform(const parser_t *p, const json_t *root, model_config_t *cfg)
+{
+    const json_t *backend = json_object_get(root, "backend");
+    status_t st = member_string(p, root, "", "platform", cfg->platform, sizeof cfg->platform);
+
+    if (st != STATUS_OK)
+        return st;
+    if (strcmp(cfg->platform, "onnx") == 0)
+        snprintf(cfg->platform, sizeof cfg->platform, "%s", MODEL_CONFIG_PLATFORM);
+    if (strcmp(cfg->platform, MODEL_CONFIG_PLATFORM) != 0)
+        return fail(p, "platform",
+                    "\"%s\" is not supported (only \"" MODEL_CONFIG_PLATFORM "\", or \"onnx\")",
+                    cfg->platform);
+    if (backend && !json_is_string(backend))
+        return fail(p, "backend", "must be a string, not %s", config_json_type_name(backend));
+    if (backend && strcmp(json_string_value(backend), MODEL_CONFIG_BACKEND) != 0)
+        return fail(p, "backend", "\"%.32s\" is not supported (only \"" MODEL_CONFIG_BACKEND "\")",
+                    json_string_value(backend));
+    return STATUS_OK;
+}
 
 /* Longest precision name read ("fp32", "bf16"); longer values are refused as too long. */
 #define PRECISION_NAME_MAX 16
@@ -581,9 +662,7 @@ static status_t parse_root(const parser_t *p, const json_t *root, model_config_t
     if (st == STATUS_OK && name[0] && strcmp(name, cfg->name) != 0)
         return fail(p, "name", "\"%s\" differs from the model's name \"%s\"", name, cfg->name);
     if (st == STATUS_OK)
-        st = member_string(p, root, "", "platform", cfg->platform, sizeof cfg->platform);
-    if (st == STATUS_OK && strcmp(cfg->platform, "onnx") != 0)
-        return fail(p, "platform", "\"%s\" is not supported (only \"onnx\")", cfg->platform);
+        st = parse_platform(p, root, cfg);
     if (st == STATUS_OK)
         st = member_int(p, root, "", "max_batch_size", 0, MODEL_CONFIG_MAX_BATCH_SIZE,
                         &cfg->max_batch_size);
@@ -610,7 +689,7 @@ static void set_defaults(model_config_t *cfg, const char *name)
 {
     memset(cfg, 0, sizeof *cfg);
     memcpy(cfg->name, name, strlen(name) + 1);
-    snprintf(cfg->platform, sizeof cfg->platform, "onnx");
+    snprintf(cfg->platform, sizeof cfg->platform, "%s", MODEL_CONFIG_PLATFORM);
     cfg->batching.priority_levels = 1;
     cfg->batching.default_priority = 1;
     cfg->batching.instance_count = 1;

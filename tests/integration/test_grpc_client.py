@@ -289,7 +289,7 @@ def test_metadata(s):
                  grpc.StatusCode.INVALID_ARGUMENT, "x1")
 
     mm = s.stub.ModelMetadata(pb.ModelMetadataRequest(name="mlp"), timeout=CALL_TIMEOUT_S)
-    check(mm.name == "mlp" and list(mm.versions) == ["1"] and mm.platform == "onnx", "metadata %s" % mm)
+    check(mm.name == "mlp" and list(mm.versions) == ["1"] and mm.platform == "onnxruntime_onnx", "metadata %s" % mm)
     check([(t.name, t.datatype, list(t.shape)) for t in mm.inputs] == [(MLP_IN, "FP32", [-1, MLP_WIDTH])],
           "metadata inputs %s" % mm.inputs)
     check([(t.name, t.datatype, list(t.shape)) for t in mm.outputs] == [(MLP_OUT, "FP32", [-1, MLP_CLASSES])],
@@ -300,7 +300,7 @@ def test_metadata(s):
                  grpc.StatusCode.NOT_FOUND)
 
     cfg = s.stub.ModelConfig(pb.ModelConfigRequest(name="mixed"), timeout=CALL_TIMEOUT_S).config
-    check(cfg.name == "mixed" and cfg.platform == "onnx" and cfg.max_batch_size == 16, "config %s" % cfg)
+    check(cfg.name == "mixed" and cfg.platform == "onnxruntime_onnx" and cfg.backend == "onnxruntime" and cfg.max_batch_size == 16, "config %s" % cfg)
     check(len(cfg.input) == 1 and cfg.input[0].name == MLP_IN and cfg.input[0].data_type == pb.TYPE_FP32
           and list(cfg.input[0].dims) == [MLP_WIDTH], "config input %s" % cfg.input)
     check(len(cfg.output) == 1 and cfg.output[0].data_type == pb.TYPE_FP32

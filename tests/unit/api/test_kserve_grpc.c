@@ -975,7 +975,7 @@ static void test_model_metadata(void)
 
     batched_cfg(&cfg);
     r = kserve_grpc_model_metadata(&cfg, versions, 3, &arena);
-    CHECK(r && strcmp(r->name, "batched") == 0 && strcmp(r->platform, "onnx") == 0);
+    CHECK(r && strcmp(r->name, "batched") == 0 && strcmp(r->platform, "onnxruntime_onnx") == 0);
     CHECK(r && r->n_versions == 3 && strcmp(r->versions[2], "12") == 0);
     CHECK(r && r->n_inputs == 2 && r->n_outputs == 1);
     if (r && r->n_inputs == 2 && r->n_outputs == 1) {
@@ -1024,6 +1024,9 @@ static void test_model_config(void)
     r = kserve_grpc_model_config(&cfg, &arena);
     c = r ? r->config : NULL;
     CHECK(c && strcmp(c->name, "batched") == 0 && c->max_batch_size == 4);
+    /* Triton's names for an ONNX model, as the REST config gives them. */
+    CHECK(c && strcmp(c->platform, "onnxruntime_onnx") == 0 &&
+          strcmp(c->backend, "onnxruntime") == 0);
     CHECK(c && c->n_input == 2 && c->n_output == 1);
     if (c && c->n_input == 2 && c->n_output == 1) {
         CHECK(strcmp(c->input[0]->name, "x") == 0);

@@ -99,7 +99,7 @@ static void test_defaults(void)
     snprintf(missing, sizeof missing, "%s/none/config.json", tmp_dir);
     for (int i = 0; i < 2; i++) {
         CHECK(model_config_load(i ? missing : NULL, "m", &c, &err) == STATUS_OK);
-        CHECK(strcmp(c.name, "m") == 0 && strcmp(c.platform, "onnx") == 0);
+        CHECK(strcmp(c.name, "m") == 0 && strcmp(c.platform, "onnxruntime_onnx") == 0);
         CHECK(c.max_batch_size == 0 && c.n_inputs == 0 && c.n_outputs == 0);
         CHECK(!c.dynamic_batching);
         CHECK(c.batching.max_queue_delay_us == 0 && c.batching.max_queue_size == 0);
@@ -301,7 +301,22 @@ static void test_round_trip(const backend_model_t *model)
     CHECK(load_complete("{\"max_batch_size\": 3}", model, &c, &err) == STATUS_OK);
     text = model_config_to_json(&c);
     CHECK(text && !strstr(text, "dynamic_batching") && strstr(text, "\"max_batch_size\":3"));
-    CHECK(text && strstr(text, "\"data_type\":\"FP32\"") && strstr(text, "\"dims\":[3]"));
+    /* Triton's schema: its type names, platform and backend for an ONNX model, a CPU group. */
+    CHECK(text && strstr(text, "\"data_type\":\"TYPE_FP32\"") && strstr(text, "\"dims\":[3]"));
+    CHECK(text && strstr(text, "\"platform\":\"onnxruntime_onnx\"") &&
+          strstr(text, "\"backend\":\"onnxruntime\"") && strstr(text, "\"kind\":\"KIND_CPU\""));
+    free(text);
+    /* Both spellings of a type, both platform names, and a labels file on an output. */
+    CHECK(load_complete("{\"platform\": \"onnxruntime_onnx\", \"backend\": \"onnxruntime\", "
+                        "\"input\": [{\"name\": \"x\", \"data_type\": \"TYPE_FP32\"}], "
+                        "\"output\": [{\"name\": \"y\", \"data_type\": \"FP32\", "
+                        "\"label_filename\": \"labels.txt\"}], "
+                        "\"instance_group\": [{\"kind\": \"KIND_CPU\"}]}",
+                        model, &c, &err) == STATUS_OK);
+    CHECK(strcmp(c.outputs[0].label_filename, "labels.txt") == 0 &&
+          c.inputs[0].dtype == DTYPE_FLOAT);
+    text = model_config_to_json(&c);
+    CHECK(text && strstr(text, "\"label_filename\":\"labels.txt\""));
     free(text);
 }
 
@@ -359,7 +374,17 @@ static const bad_load_t bad_loads[] = {
     {"{\"instance_group\": []}", {"instance_group", "at least one"}},
     {"{\"instance_group\": [{\"count\": 0}]}", {"instance_group[0].count", "0"}},
     {"{\"instance_group\": [{\"count\": 40}, {\"count\": 40}]}", {"instance_group", "64"}},
-    {"{\"instance_group\": [{\"kind\": \"KIND_GPU\"}]}", {"instance_group[0]", "\"kind\""}},
+    {"{\"instance_group\": [{\"kind\": \"KIND_GPU\"}]}",
+     {"instance_group[0].kind", "KIND_GPU", "CPU"}},
+    {"{\"backend\": \"tensorrt\"}", {"backend", "tensorrt", "onnxruntime"}},
+    {"{\"input\": [{\"name\": \"x\", \"data_type\": \"TYPE_STRING\"}]}",
+     {"input[0].data_type", "TYPE_STRING", "not supported"}},
+    {"{\"input\": [{\"name\": \"x\", \"label_filename\": \"l.txt\"}]}",
+     {"input[0]", "label_filename"}},
+    {"{\"output\": [{\"name\": \"y\", \"label_filename\": \"../l.txt\"}]}",
+     {"output[0].label_filename", "not a path"}},
+    {"{\"output\": [{\"name\": \"y\", \"label_filename\": \"..\"}]}",
+     {"output[0].label_filename", "path"}},
     {"{\"instance_group\": [{\"threads\": 2}, {\"threads\": 4}]}",
      {"instance_group[1]", "threads 4"}},
     {"{\"instance_group\": [{\"threads\": 0}]}", {"instance_group[0].threads", "0"}},

@@ -220,6 +220,7 @@ static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
         atomic_fetch_add(&call->model->rejected, 1);
         return respond_status_error(call, &err);
     }
+    call->prefs.labels = call->model->labels;
     req->done = infer_done;
     req->user = call;
     st = batcher_submit(call->model->batcher, req, &err);

@@ -112,6 +112,7 @@ static void free_served(served_model_t *m)
         return;
     batcher_free(m->batcher);
     backend_model_free(m->backend);
+    model_labels_free(m->labels);
     free(m);
 }
 
@@ -192,11 +193,14 @@ static status_t warm_up(served_model_t *m, error_t *err)
     return st;
 }
 
-/* Loads one version completely: engine, completed config, batcher, warmup. */
+/*
+ * Loads one version completely: engine, completed config, labels (from
+ * model_dir), batcher, warmup.
+ */
 static status_t load_version(repository_t *repo, const char *name, int64_t version,
-                             const model_config_t *base, const char *model_path,
-                             const struct stat *model_st, int64_t config_mtime,
-                             served_model_t **out, error_t *err)
+                             const model_config_t *base, const char *model_dir,
+                             const char *model_path, const struct stat *model_st,
+                             int64_t config_mtime, served_model_t **out, error_t *err)
 {
     served_model_t *m = calloc(1, sizeof *m);
     engine_model_options_t options = {0};
@@ -216,6 +220,8 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
     st = backend_model_load(NULL, model_path, &options, &m->backend, err);
     if (!st)
         st = model_config_complete(&m->config, m->backend, err);
+    if (!st)
+        st = model_labels_load(model_dir, &m->config, &m->labels, err);
     if (!st)
         st = warm_up(m, err);
     if (!st)
@@ -327,8 +333,9 @@ static void sync_version(repository_t *repo, const char *name, const model_files
         set_state(repo, name, version, MODEL_STATE_LOADING, "loading");
     log_info("model %s version %lld: %s", name, (long long)version,
              current ? "files changed, reloading" : "loading");
-    if (load_version(repo, name, version, cfg, path, &st, config_mtime, &fresh, &err) !=
-        STATUS_OK) {
+    if (load_version(repo, name, version, cfg,
+                     files->single_file ? repo->cfg->model_repository : files->dir, path, &st,
+                     config_mtime, &fresh, &err) != STATUS_OK) {
         log_error("model %s version %lld failed to load: %s", name, (long long)version,
                   err.message);
         /* A version already serving keeps serving when its replacement fails. */

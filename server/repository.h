@@ -29,6 +29,7 @@
 #include "batcher.h"
 #include "backend.h"
 #include "model_config.h"
+#include "model_labels.h"
 #include "response_stats.h"
 #include "server_config.h"
 
@@ -47,6 +48,7 @@ typedef struct served_model {
     char name[MODEL_NAME_MAX];
     int64_t version;
     model_config_t config;
+    model_labels_t *labels; /* its outputs' class labels; NULL: none */
     backend_model_t *backend;
     batcher_t *batcher;
     atomic_int refs;

@@ -136,6 +136,17 @@ typedef struct kserve_index_entry {
 /* "READY", "UNAVAILABLE", "LOADING" or "UNLOADING". */
 const char *kserve_model_state_name(kserve_model_state_t state);
 
+/*
+ * One parameter of a repository load (load true) or unload request, by
+ * key, whatever the protocol: STATUS_OK for the ones served, "config" (a
+ * configuration that replaces config.json for the load) and
+ * "unload_dependents" (inferd has no ensembles, so a model has no
+ * dependents to unload). Anything else is refused with a message, never
+ * ignored: "file:<version>/<name>" (model files sent with the request)
+ * and unknown keys.
+ */
+status_t kserve_repository_parameter(bool load, const char *key, error_t *err);
+
 /* [{"name", "version", "state", "reason"}, ...] (Triton's repository extension) */
 char *kserve_repository_index_json(const kserve_index_entry_t *entries, int n);
 

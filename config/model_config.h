@@ -103,6 +103,14 @@ status_t model_config_load(const char *config_path, const char *name, model_conf
                            error_t *err);
 
 /*
+ * The same from a configuration's text (len bytes, not NUL-terminated;
+ * at most MODEL_CONFIG_MAX_BYTES): a load request's config override.
+ * source names the text in messages, as the path does for a file.
+ */
+status_t model_config_parse(const char *text, size_t len, const char *source, const char *name,
+                            model_config_t *out, error_t *err);
+
+/*
  * Completes cfg from model: inputs/outputs the config leaves out come from
  * the model; the ones it lists must match the model's names and dtypes and
  * may only narrow dynamic dims. With max_batch_size > 0 the first dim of

@@ -698,17 +698,52 @@ static void set_defaults(model_config_t *cfg, const char *name)
     cfg->version_policy.latest_n = 1;
 }
 
+static status_t check_name(const char *name, error_t *err)
+{
+    if (!name || name[0] == '\0' || strlen(name) >= MODEL_NAME_MAX)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "model name \"%.64s\" must be 1 to %d bytes long", name ? name : "",
+                         MODEL_NAME_MAX - 1);
+    return STATUS_OK;
+}
+
+status_t model_config_parse(const char *text, size_t len, const char *source, const char *name,
+                            model_config_t *out, error_t *err)
+{
+    parser_t p = {source, err};
+    json_error_t jerr;
+    json_t *root = NULL;
+    status_t st = check_name(name, err);
+
+    if (st != STATUS_OK)
+        return st;
+    set_defaults(out, name);
+    if (len > MODEL_CONFIG_MAX_BYTES)
+        return error_set(err, STATUS_LIMIT_EXCEEDED, "%s: larger than the limit of %d bytes",
+                         source, MODEL_CONFIG_MAX_BYTES);
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return error_set(err, STATUS_INVALID_ARGUMENT, "%s:%d:%d: invalid JSON: %s", source,
+                         jerr.line, jerr.column, jerr.text);
+    if (!json_is_object(root))
+        st = error_set(err, STATUS_INVALID_ARGUMENT,
+                       "%s: the top level must be a JSON object, not %s", source,
+                       config_json_type_name(root));
+    else
+        st = parse_root(&p, root, out);
+    json_decref(root);
+    return st;
+}
+
 status_t model_config_load(const char *config_path, const char *name, model_config_t *out,
                            error_t *err)
 {
     parser_t p = {config_path, err};
     json_t *root = NULL;
-    status_t st;
+    status_t st = check_name(name, err);
 
-    if (!name || name[0] == '\0' || strlen(name) >= MODEL_NAME_MAX)
-        return error_set(err, STATUS_INVALID_ARGUMENT,
-                         "model name \"%.64s\" must be 1 to %d bytes long", name ? name : "",
-                         MODEL_NAME_MAX - 1);
+    if (st != STATUS_OK)
+        return st;
     set_defaults(out, name);
     if (!config_path)
         return STATUS_OK;

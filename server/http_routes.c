@@ -329,22 +329,70 @@ static enum MHD_Result route_repository_index(http_call_t *call, const model_pat
     return rc;
 }
 
+/*
+ * Reads a load or unload body, {"parameters": {...}} or nothing: each
+ * parameter must be one kserve_repository_parameter serves, and a load's
+ * "config" a string, which *config then points to (inside *root, which the
+ * caller releases).
+ */
+static status_t repository_body(const http_call_t *call, bool load, json_t **root,
+                                const char **config, size_t *config_len, error_t *err)
+{
+    json_error_t jerr;
+    const json_t *params;
+    const char *key;
+    json_t *value;
+
+    *root = NULL;
+    *config = NULL;
+    *config_len = 0;
+    if (!call->size)
+        return STATUS_OK;
+    *root = json_loadb(call->body, call->size, JSON_REJECT_DUPLICATES, &jerr);
+    if (!*root || !json_is_object(*root))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "load/unload body must be a JSON object like {\"parameters\": {...}}");
+    json_object_foreach(*root, key, value)
+    {
+        if (strcmp(key, "parameters") != 0)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "unknown key '%s' in the load/unload body (allowed: parameters)", key);
+    }
+    params = json_object_get(*root, "parameters");
+    if (params && !json_is_object(params))
+        return error_set(err, STATUS_INVALID_ARGUMENT, "parameters must be an object");
+    json_object_foreach((json_t *)params, key, value)
+    {
+        status_t st = kserve_repository_parameter(load, key, err);
+        if (st)
+            return st;
+        if (load && !json_is_string(value))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "load parameter config must be a string holding the configuration's "
+                             "JSON");
+        if (!load && !json_is_boolean(value))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "unload parameter unload_dependents must be a boolean");
+        if (load) {
+            *config = json_string_value(value);
+            *config_len = json_string_length(value);
+        }
+    }
+    return STATUS_OK;
+}
+
 static enum MHD_Result repository_control(http_call_t *call, const char *name, bool load)
 {
     error_t err = {0};
-    status_t st;
+    json_t *root = NULL;
+    const char *config = NULL;
+    size_t config_len = 0;
+    status_t st = repository_body(call, load, &root, &config, &config_len, &err);
 
-    if (call->size) {
-        json_error_t jerr;
-        json_t *body = json_loadb(call->body, call->size, 0, &jerr);
-        bool ok = body && json_is_object(body);
-        json_decref(body);
-        if (!ok)
-            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
-                                      "load/unload body must be a JSON object");
-    }
-    st = load ? repository_load(call->server->repo, name, &err)
-              : repository_unload(call->server->repo, name, &err);
+    if (!st)
+        st = load ? repository_load(call->server->repo, name, config, config_len, &err)
+                  : repository_unload(call->server->repo, name, &err);
+    json_decref(root);
     if (st)
         return respond_status_error(call, &err);
     return http_respond_json(call, MHD_HTTP_OK, json_text(json_object()));

@@ -216,6 +216,7 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
     m->model_mtime_ns = mtime_ns(model_st);
     m->model_size = (int64_t)model_st->st_size;
     m->config_mtime_ns = config_mtime;
+    m->config_override = config_mtime < 0;
     options.precision = base->precision;
     st = backend_model_load(NULL, model_path, &options, &m->backend, err);
     if (!st)
@@ -307,26 +308,33 @@ static int apply_policy(const version_policy_t *p, int64_t *versions, int n)
     return kept;
 }
 
-/* Brings one version in line with the files: load it, reload it if changed, or keep it. */
-static void sync_version(repository_t *repo, const char *name, const model_files_t *files,
-                         int64_t version, const model_config_t *cfg, int64_t config_mtime)
+/*
+ * Brings one version in line with the files: load it, reload it if changed
+ * (always, when its config is an override: config_mtime < 0), or keep it.
+ * Fails when the version does not load; a version already serving then
+ * keeps serving.
+ */
+static status_t sync_version(repository_t *repo, const char *name, const model_files_t *files,
+                             int64_t version, const model_config_t *cfg, int64_t config_mtime,
+                             error_t *err)
 {
     char path[PATH_MAX];
     struct stat st;
     served_model_t *fresh = NULL, *current = NULL;
     slot_t *s;
-    error_t err = {0};
 
     version_path(files, version, path, sizeof path);
     if (stat(path, &st) != 0)
-        return;
+        return error_set(err, STATUS_NOT_FOUND, "model '%s' version %lld: %s is gone", name,
+                         (long long)version, path);
     pthread_mutex_lock(&repo->lock);
     s = find_slot(repo, name, version);
     current = s ? s->model : NULL;
     if (current && current->model_mtime_ns == mtime_ns(&st) &&
-        current->model_size == (int64_t)st.st_size && current->config_mtime_ns == config_mtime) {
+        current->model_size == (int64_t)st.st_size && current->config_mtime_ns == config_mtime &&
+        config_mtime >= 0) {
         pthread_mutex_unlock(&repo->lock);
-        return;
+        return STATUS_OK;
     }
     pthread_mutex_unlock(&repo->lock);
     if (!current)
@@ -335,13 +343,13 @@ static void sync_version(repository_t *repo, const char *name, const model_files
              current ? "files changed, reloading" : "loading");
     if (load_version(repo, name, version, cfg,
                      files->single_file ? repo->cfg->model_repository : files->dir, path, &st,
-                     config_mtime, &fresh, &err) != STATUS_OK) {
+                     config_mtime, &fresh, err) != STATUS_OK) {
         log_error("model %s version %lld failed to load: %s", name, (long long)version,
-                  err.message);
+                  err->message);
         /* A version already serving keeps serving when its replacement fails. */
         if (!current)
-            set_state(repo, name, version, MODEL_STATE_UNAVAILABLE, err.message);
-        return;
+            set_state(repo, name, version, MODEL_STATE_UNAVAILABLE, err->message);
+        return err->code;
     }
     pthread_mutex_lock(&repo->lock);
     s = get_slot(repo, name, version);
@@ -349,7 +357,9 @@ static void sync_version(repository_t *repo, const char *name, const model_files
         pthread_mutex_unlock(&repo->lock);
         log_error("model %s version %lld: repository table full", name, (long long)version);
         free_served(fresh);
-        return;
+        return error_set(err, STATUS_LIMIT_EXCEEDED,
+                         "model '%s' version %lld: the repository tracks %d versions already", name,
+                         (long long)version, REPOSITORY_MAX_SLOTS);
     }
     current = s->model;
     s->model = fresh;
@@ -359,6 +369,7 @@ static void sync_version(repository_t *repo, const char *name, const model_files
     log_info("model %s version %lld: ready", name, (long long)version);
     /* The old version finishes its in-flight requests, then is freed. */
     repository_release(repo, current);
+    return STATUS_OK;
 }
 
 /* Forgets a model-level failure of name and retires its versions not in versions[0, n). */
@@ -404,9 +415,13 @@ static status_t locate_model(const server_config_t *cfg, const layout_t *layout,
     return STATUS_OK;
 }
 
-/* Loads what the policy selects for one model of layout, then retires its other versions. */
+/*
+ * Loads what the policy selects for one model of layout, then retires its
+ * other versions. override, when not NULL, is the configuration's text
+ * (len bytes) to use instead of config.json.
+ */
 static status_t sync_model(repository_t *repo, const layout_t *layout, const char *name,
-                           error_t *err)
+                           const char *override, size_t len, error_t *err)
 {
     model_files_t files;
     int64_t versions[REPOSITORY_MAX_VERSIONS];
@@ -423,7 +438,15 @@ static status_t sync_model(repository_t *repo, const layout_t *layout, const cha
         goto cleanup;
     if (stat(files.config_path, &st) == 0)
         config_mtime = mtime_ns(&st);
-    rc = model_config_load(files.config_path, name, cfg, err);
+    if (override) {
+        /* An invalid override changes nothing: what serves keeps serving, as it was. */
+        rc = model_config_parse(override, len, "the load request's config", name, cfg, err);
+        if (rc)
+            goto cleanup;
+        config_mtime = -1;
+    } else {
+        rc = model_config_load(files.config_path, name, cfg, err);
+    }
     if (rc) {
         log_error("model %s: %s", name, err->message);
         set_state(repo, name, -1, MODEL_STATE_UNAVAILABLE, err->message);
@@ -446,8 +469,15 @@ static status_t sync_model(repository_t *repo, const layout_t *layout, const cha
         set_state(repo, name, -1, MODEL_STATE_UNAVAILABLE, err->message);
         goto cleanup;
     }
-    for (int k = 0; k < n; k++)
-        sync_version(repo, name, &files, versions[k], cfg, config_mtime);
+    for (int k = 0; k < n; k++) {
+        error_t version_err = {0};
+        status_t vst =
+            sync_version(repo, name, &files, versions[k], cfg, config_mtime, &version_err);
+        if (vst && !rc)
+            rc = error_set(err, vst == STATUS_OUT_OF_MEMORY ? vst : STATUS_INVALID_ARGUMENT,
+                           "model '%s' version %lld failed to load: %s", name,
+                           (long long)versions[k], version_err.message);
+    }
     /* Only now: until the new versions are ready, the old ones keep answering. */
     retire_unwanted(repo, name, versions, n);
     pthread_mutex_lock(&repo->lock);
@@ -594,7 +624,7 @@ void repository_poll(repository_t *repo)
     }
     for (int i = 0; i < layout.n; i++) {
         error_t model_err;
-        sync_model(repo, &layout, layout.names[i], &model_err);
+        sync_model(repo, &layout, layout.names[i], NULL, 0, &model_err);
     }
     retire_absent(repo, &layout);
 cleanup:
@@ -790,7 +820,8 @@ static status_t require_explicit(const repository_t *repo, error_t *err)
     return STATUS_OK;
 }
 
-status_t repository_load(repository_t *repo, const char *name, error_t *err)
+status_t repository_load(repository_t *repo, const char *name, const char *config, size_t len,
+                         error_t *err)
 {
     layout_t layout = {.names = NULL};
     status_t st = require_explicit(repo, err);
@@ -804,7 +835,7 @@ status_t repository_load(repository_t *repo, const char *name, error_t *err)
     st = scan_layout(repo->cfg, &layout, err);
     if (!st)
         st = layout_has(&layout, name)
-                 ? sync_model(repo, &layout, name, err)
+                 ? sync_model(repo, &layout, name, config, len, err)
                  : error_set(err, STATUS_NOT_FOUND, "model '%s' is not in the repository", name);
     pthread_mutex_unlock(&repo->sync_lock);
     free(layout.names);

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "http_encoding.h"
 #include "http_internal.h"
 #include "http_request.h"
 #include "log.h"
@@ -245,6 +246,7 @@ enum MHD_Result http_finish_infer(http_call_t *call)
     struct MHD_Response *resp;
     enum MHD_Result rc;
     error_t err = {0};
+    http_coding_t coding;
 
     if (atomic_load(&call->phase) != HTTP_INFER_COMPLETED)
         return MHD_YES;
@@ -255,11 +257,33 @@ enum MHD_Result http_finish_infer(http_call_t *call)
                                     &call->prefs, &body, &size, &header_len, &err))
         return respond_status_error(call, &err);
     atomic_store(&call->model->last_inference_ms, wall_ms());
+    coding = http_accept_coding(
+        MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    if (coding != HTTP_CODING_IDENTITY && size >= HTTP_COMPRESS_MIN_BYTES) {
+        char *packed = NULL;
+        size_t packed_size = 0;
+        if (http_encode_body(coding, body, size, &packed, &packed_size, &err) == STATUS_OK) {
+            free(body);
+            body = packed;
+            size = packed_size;
+        } else {
+            /* Only memory can fail here: the answer still goes out, uncompressed. */
+            log_warn("infer response of model %s not compressed: %s", call->model->name,
+                     err.message);
+            coding = HTTP_CODING_IDENTITY;
+        }
+    } else {
+        coding = HTTP_CODING_IDENTITY;
+    }
     resp = MHD_create_response_from_buffer(size, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(body);
         return MHD_NO;
     }
+    /* The body depends on Accept-Encoding; the binary header length stays the decoded one. */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (coding != HTTP_CODING_IDENTITY)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, http_coding_name(coding));
     if (header_len) {
         char value[32];
         snprintf(value, sizeof value, "%zu", header_len);

@@ -265,6 +265,14 @@ status_t mindspore_parse_call(const char *body, size_t size, const model_config_
     size_t n, i;
     status_t st;
 
+    if (cfg->n_inputs < 1 || cfg->n_inputs > REQUEST_MAX_TENSORS ||
+        cfg->n_outputs > REQUEST_MAX_TENSORS) {
+        st = error_set(err, STATUS_UNSUPPORTED,
+                       "model '%s' has %d inputs: a call needs 1 to %d inputs and at most %d "
+                       "outputs",
+                       cfg->name, cfg->n_inputs, REQUEST_MAX_TENSORS, REQUEST_MAX_TENSORS);
+        goto cleanup;
+    }
     if (size == 0) {
         st = error_set(err, STATUS_INVALID_ARGUMENT, "the request body is empty");
         goto cleanup;

@@ -317,6 +317,12 @@ status_t tfserving_parse_predict(const char *body, size_t size, const model_conf
                        cfg->name, REQUEST_MAX_TENSORS);
         goto cleanup;
     }
+    /* A signature without inputs has nothing for instances or inputs to fill. */
+    if (cfg->n_inputs < 1) {
+        st = error_set(err, STATUS_UNSUPPORTED, "model '%s' has no inputs to predict from",
+                       cfg->name);
+        goto cleanup;
+    }
     root = json_loadb(body ? body : "", size, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         st = error_set(err, STATUS_INVALID_ARGUMENT, "malformed JSON at line %d, column %d: %s",

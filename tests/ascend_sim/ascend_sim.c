@@ -47,6 +47,9 @@
  *   ASCEND_SIM_FAULT_FILE   a file holding the same list, read at each call
  *                           that can fail, so a test can switch faults on
  *                           and off while a server runs
+ *   ASCEND_SIM_EXECUTE_US   how long each execution keeps its stream busy
+ *                           (aclrtSynchronizeStream waits it out, without
+ *                           holding up other streams), default 0
  *   ASCEND_SIM_REPORT       where aclFinalize writes a JSON report: what is
  *                           still live (device memory, models, streams,
  *                           contexts, devices set, descriptions, datasets,
@@ -65,6 +68,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ascend_acl.h"
 
@@ -127,6 +131,7 @@ typedef struct sim_stream {
     struct sim_stream *next;
     sim_context_t *context;
     acl_error_t pending; /* an execution's failure, reported at synchronisation */
+    long busy_us;        /* how long the device works on what was queued (ASCEND_SIM_EXECUTE_US) */
 } sim_stream_t;
 
 typedef struct sim_alloc {
@@ -794,17 +799,27 @@ acl_error_t aclrtDestroyStream(acl_stream_t stream)
 acl_error_t aclrtSynchronizeStream(acl_stream_t stream)
 {
     sim_stream_t *s = stream;
+    long busy_us = 0;
     acl_error_t rc;
 
     pthread_mutex_lock(&sim_lock);
     rc = enter("aclrtSynchronizeStream", false);
     if (!rc && !known_stream(s))
         rc = violate(ACL_ERROR_INVALID_PARAM, "sim: synchronising an unknown stream");
+    if (!rc) {
+        busy_us = s->busy_us;
+        s->busy_us = 0;
+    }
     if (!rc && s->pending) {
         rc = fail(s->pending, "sim: injected AI Core exception while executing the model");
         s->pending = ACL_SUCCESS;
     }
     pthread_mutex_unlock(&sim_lock);
+    if (busy_us > 0) {
+        struct timespec ts = {busy_us / 1000000, (busy_us % 1000000) * 1000};
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
     return rc;
 }
 
@@ -1421,6 +1436,8 @@ acl_error_t aclmdlExecuteAsync(uint32_t model_id, const acl_dataset_t *input, ac
         executions_by_batch[batch <= SIM_MAX_BATCH ? batch : 0]++;
         if (fault("execute"))
             s->pending = ACL_ERROR_RT_AICORE_EXCEPTION;
+        if (getenv("ASCEND_SIM_EXECUTE_US"))
+            s->busy_us = atol(getenv("ASCEND_SIM_EXECUTE_US"));
     }
     pthread_mutex_unlock(&sim_lock);
     return rc;

@@ -21,6 +21,7 @@ with --ascend-library:
 - hot reload of the .om model (a new description answers after the poll);
 - drain: requests in flight on the devices when SIGTERM arrives are
   answered, and the server exits 0;
+- `inferd run` runs an .om model on a chosen device with the same values;
 - at exit the simulator's report shows no device memory, model, stream,
   context, description, dataset or buffer left, one aclInit and one
   aclFinalize, and no breach of AscendCL's rules.
@@ -36,12 +37,14 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 
 import numpy as np
+from onnx import TensorProto, numpy_helper
 
 from inferd_server import (CALL_TIMEOUT_S, Checks, Server, grpc, infer_json, infer_message,
                            json_outputs, matches, message_outputs, mlp_repository, mlp_rows, pb,
@@ -479,6 +482,39 @@ def test_broken_runtime(tmp, repo_base, reference, what, library, env, expect):
         check(server.stop() == 0, "%s: clean exit" % what)
 
 
+def test_run_command(tmp):
+    """`inferd run` on an .om model: the same exact values, on device 1, nothing left behind."""
+    folder = os.path.join(tmp, "run")
+    os.makedirs(folder)
+    model = GearModel(bias=1.5)
+    model.write(os.path.join(folder, "model.om"))
+    x, ids = om_inputs(5, 11)
+    for name, value in (("x", x), ("ids", ids)):
+        with open(os.path.join(folder, name + ".pb"), "wb") as f:
+            f.write(numpy_helper.from_array(value, name).SerializeToString())
+    env = dict(os.environ, **sim_env(tmp, "run"))
+    r = subprocess.run([os.environ["INFERD_BINARY"], "run", "--model",
+                        os.path.join(folder, "model.om"), "--input", "x=" + folder + "/x.pb",
+                        "--input", "ids=" + folder + "/ids.pb", "--output-dir", folder,
+                        "--device", "1", "--ascend-library", os.environ["ASCEND_SIM_LIBRARY"]],
+                       env=env, capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, "inferd run: exit %d: %s" % (r.returncode, r.stderr))
+    got = {}
+    for i in range(2):
+        t = TensorProto()
+        try:
+            with open(os.path.join(folder, "output_%d.pb" % i), "rb") as f:
+                t.ParseFromString(f.read())
+            got[t.name] = numpy_helper.to_array(t)
+        except OSError as e:
+            check(False, "inferd run output %d: %s" % (i, e))
+    check(om_correct(got, model, x, ids), "inferd run: exact outputs %s" % got)
+    r = check_report(os.path.join(tmp, "run.json"), "inferd run")
+    if r:
+        check(r["executions_by_device"] == {"1": 1} and r["executions_by_batch"] == {"8": 1},
+              "inferd run: one execution on device 1 at gear 8: %s" % r)
+
+
 def main():
     for var in ("ASCEND_SIM_LIBRARY", "ASCEND_SIM_NOSYM_LIBRARY", "ASCEND_SIM_MAKE_OM"):
         if var not in os.environ:
@@ -489,6 +525,7 @@ def main():
         repo = os.path.join(tmp, "repo")
         shutil.copytree(base, repo)
         test_main_server(tmp, repo, reference)
+        test_run_command(tmp)
         test_broken_runtime(tmp, base, reference, "nolibrary", "/nonexistent/lib64/libascendcl.so",
                             {}, ["--ascend-library", "/nonexistent/lib64/libascendcl.so"])
         test_broken_runtime(tmp, base, reference, "nosymbol", os.environ["ASCEND_SIM_NOSYM_LIBRARY"],

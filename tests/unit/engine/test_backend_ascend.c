@@ -21,6 +21,7 @@
 
 #include "backend.h"
 #include "check.h"
+#include "model_config.h"
 
 #define GEARS_TEXT "gears 4 1 8 2"
 #define WIDTH      3
@@ -107,6 +108,56 @@ static void test_describe(const backend_model_t *m)
     CHECK(sizes[0] == 1 && sizes[1] == 2 && sizes[2] == 4 && sizes[3] == 8);
     backend_model_stats(m, &stats);
     CHECK(strcmp(stats.backend, "ascend") == 0 && stats.weight_bytes > 256);
+}
+
+/* config.json text for model m, loaded and completed: the status. */
+static status_t complete(const backend_model_t *m, const char *text, model_config_t *c,
+                         error_t *err)
+{
+    char path[512];
+    FILE *f;
+    status_t st;
+
+    snprintf(path, sizeof path, "%s/config.json", tmp_dir);
+    f = fopen(path, "w");
+    CHECK(f && fputs(text, f) >= 0);
+    if (f)
+        fclose(f);
+    st = model_config_load(path, "gear", c, err);
+    return st ? st : model_config_complete(c, m, err);
+}
+
+/* The gears become max_batch_size and the preferred sizes; config.json may only narrow them. */
+static void test_config(const backend_model_t *m)
+{
+    model_config_t c;
+    error_t err = {0};
+
+    CHECK(complete(m, "{\"dynamic_batching\": {}}", &c, &err) == STATUS_OK);
+    CHECK(c.max_batch_size == MAX_GEAR && c.batching.max_batch_size == MAX_GEAR);
+    CHECK(c.batching.n_preferred == 4 && c.batching.preferred_batch_sizes[0] == 1 &&
+          c.batching.preferred_batch_sizes[3] == 8);
+    CHECK(strcmp(c.platform, "ascend_om") == 0 && strcmp(c.backend, "ascend") == 0);
+    CHECK(c.instance_kind == MODEL_INSTANCE_NPU && c.batching.instance_devices[0] == 0);
+    CHECK(c.inputs[0].rank == 1 && c.inputs[0].dims[0] == WIDTH);
+    CHECK(complete(m, "{\"max_batch_size\": 4, \"dynamic_batching\": {}}", &c, &err) == STATUS_OK);
+    CHECK(c.max_batch_size == 4 && c.batching.n_preferred == 3);
+    /* Without dynamic batching no preferred sizes, but the largest gear still bounds batches. */
+    CHECK(complete(m, "{\"model_warmup\": [{\"batch_size\": 8}]}", &c, &err) == STATUS_OK);
+    CHECK(c.max_batch_size == MAX_GEAR && c.batching.n_preferred == 0 && !c.dynamic_batching);
+    CHECK(complete(m, "{\"max_batch_size\": 16}", &c, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(contains(err.message, "16 exceeds the model's largest batch size 8"));
+    CHECK(complete(m, "{\"dynamic_batching\": {\"preferred_batch_size\": [2, 3]}}", &c, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(contains(err.message, "preferred_batch_size[1]") && contains(err.message, "3 is not"));
+    CHECK(complete(m, "{\"model_warmup\": [{\"batch_size\": 9}]}", &c, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(contains(err.message, "model_warmup[0].batch_size") && contains(err.message, "9"));
+    CHECK(complete(m, "{\"instance_group\": [{\"kind\": \"KIND_CPU\"}]}", &c, &err) ==
+          STATUS_INVALID_ARGUMENT);
+    CHECK(contains(err.message, "KIND_CPU") && contains(err.message, "NPUs"));
+    CHECK(complete(m, "{\"platform\": \"onnx\"}", &c, &err) == STATUS_INVALID_ARGUMENT);
+    CHECK(contains(err.message, "\"ascend\""));
 }
 
 /* One run of rows on ctx, checked element by element against the model's functions. */
@@ -360,6 +411,7 @@ int main(void)
     CHECK(backend_model_load(NULL, gear_path, NULL, &m, &err) == STATUS_OK);
     if (m) {
         test_describe(m);
+        test_config(m);
         test_runs(m);
     } else {
         fprintf(stderr, "load: %s\n", err.message);

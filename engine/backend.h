@@ -16,7 +16,9 @@
  *   inputs/outputs  names, dtypes and declared dims (-1 where dynamic),
  *                   borrowed from the model while it lives
  *   batch_sizes     the batch sizes the model accepts, when it accepts only
- *                   some (a compiled model's gears), else none: any size
+ *                   some (a compiled model's gears), else none: any size;
+ *                   run still takes any batch up to the largest, padding it
+ *                   itself
  *   context_create  one per worker, bound to the instance's device and
  *                   threads; owned by the caller (context_free), used by one
  *                   thread at a time, freed before its model
@@ -31,9 +33,10 @@
  * devices; configure and shutdown bracket the process's use of it.
  *
  * Models are loaded and freed by the repository's threads, contexts are
- * created by the batcher's workers (and warmup), and a context runs on its
- * worker's thread only, so a backend whose runtime binds state to threads
- * (a device context per thread) binds it in context_create and run.
+ * created and freed there too (when the batcher starts and stops its
+ * workers, and for warmup), and a context runs on its worker's thread
+ * only, so a backend whose runtime binds state to threads (a device
+ * context per thread) binds it in context_create, run and context_free.
  */
 #ifndef INFERD_BACKEND_H
 #define INFERD_BACKEND_H

@@ -369,9 +369,12 @@ def test_reload_faults(server, reference, tmp, repo):
     GearModel(bias=1.0).write(os.path.join(folder, "model.om"))
     check(server.wait_log("model late version 1 failed to load", RELOAD_TIMEOUT_S, start),
           "late: fails under OOM")
+    # The log line comes just before the index records the failure (and each poll retries).
+    check(wait_until(lambda: index(server.http_port).get(("late", "1"), {}).get("state") ==
+                     "UNAVAILABLE", RELOAD_TIMEOUT_S), "late: unavailable")
     entry = index(server.http_port).get(("late", "1"), {})
-    check(entry.get("state") == "UNAVAILABLE" and "aclrtMalloc" in entry.get("reason", ""),
-          "late: unavailable with the reason: %s" % entry)
+    check("aclrtMalloc" in entry.get("reason", "") and "207001" in entry.get("reason", ""),
+          "late: the reason names the call and code: %s" % entry)
     status, _ = rest(server.http_port, "GET", "/v2/models/late/ready")
     check(status != 200, "late: not ready (%d)" % status)
     check(mlp_serves(server, reference, 4), "mlp serves while late fails")

@@ -370,11 +370,15 @@ def test_reload_faults(server, reference, tmp, repo):
     check(server.wait_log("model late version 1 failed to load", RELOAD_TIMEOUT_S, start),
           "late: fails under OOM")
     # The log line comes just before the index records the failure (and each poll retries).
-    check(wait_until(lambda: index(server.http_port).get(("late", "1"), {}).get("state") ==
-                     "UNAVAILABLE", RELOAD_TIMEOUT_S), "late: unavailable")
-    entry = index(server.http_port).get(("late", "1"), {})
-    check("aclrtMalloc" in entry.get("reason", "") and "207001" in entry.get("reason", ""),
-          "late: the reason names the call and code: %s" % entry)
+    seen = {}
+
+    def unavailable():
+        seen.update(index(server.http_port).get(("late", "1"), {}))
+        return seen.get("state") == "UNAVAILABLE"
+
+    check(wait_until(unavailable, RELOAD_TIMEOUT_S), "late: unavailable: %s" % seen)
+    check("aclrtMalloc" in seen.get("reason", "") and "207001" in seen.get("reason", ""),
+          "late: the reason names the call and code: %s" % seen)
     status, _ = rest(server.http_port, "GET", "/v2/models/late/ready")
     check(status != 200, "late: not ready (%d)" % status)
     check(mlp_serves(server, reference, 4), "mlp serves while late fails")

@@ -760,16 +760,22 @@ void repository_free(repository_t *repo)
 {
     if (!repo)
         return;
+    /*
+     * The thread stops first: a poll it is running would otherwise load
+     * versions into slots already emptied, and nothing would free them.
+     */
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
-        if (repo->slots[i].used)
-            retire_slot(repo, &repo->slots[i], "unloaded: server stopping");
     repo->stopping = true;
     pthread_cond_signal(&repo->wake);
     pthread_mutex_unlock(&repo->lock);
     if (repo->thread_started)
         pthread_join(repo->thread, NULL);
-    /* Anything retired after the thread stopped: every request has ended by now. */
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+        if (repo->slots[i].used)
+            retire_slot(repo, &repo->slots[i], "unloaded: server stopping");
+    pthread_mutex_unlock(&repo->lock);
+    /* What was retired, now or before the thread stopped: every request has ended by now. */
     while (repo->retired) {
         served_model_t *next = repo->retired->next_retired;
         free_served(repo->retired);

@@ -72,6 +72,8 @@ static void cpu_stats(const void *model, backend_stats_t *out)
 /* Any batch size: plans are made per input shape. */
 const backend_ops_t backend_cpu_ops = {
     .name = "onnx-cpu",
+    .platform = "onnx",
+    .file_suffix = ".onnx",
     .load = cpu_load,
     .free_model = cpu_free_model,
     .input_count = cpu_input_count,

@@ -112,6 +112,9 @@ typedef void (*engine_warn_fn)(const char *message);
 /* Sets where warnings go; NULL restores the default, stderr. */
 void engine_set_warning_handler(engine_warn_fn fn);
 
+/* Formats one warning and hands it to the handler (for the engine and its backends). */
+void engine_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /*
  * Creates an execution context for one worker, running kernels on up to
  * threads threads. The model must outlive the context. The caller owns

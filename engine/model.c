@@ -83,8 +83,6 @@ static status_t wrap_subgraphs(engine_model_t *root, graph_t *g, error_t *err)
     return STATUS_OK;
 }
 
-static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 const char *engine_precision_name(engine_precision_t precision)
 {
     return precision == ENGINE_PRECISION_BF16 ? "bf16" : "fp32";
@@ -139,7 +137,7 @@ status_t engine_model_load_with(const char *path, const engine_model_options_t *
     /* bf16 without the instructions would only be slower: run fp32, and say so once. */
     if (options->precision == ENGINE_PRECISION_BF16 && !engine_bf16_supported()) {
         m->stats.precision = ENGINE_PRECISION_FP32;
-        warn("%s: precision bf16 requested but this CPU lacks AVX512_BF16 (or %s caps it): "
+        engine_warn("%s: precision bf16 requested but this CPU lacks AVX512_BF16 (or %s caps it): "
              "the model runs in fp32",
              path, CPU_ISA_ENV);
     }
@@ -224,7 +222,7 @@ static void warn_stderr(const char *message)
 
 static _Atomic(engine_warn_fn) warn_handler = warn_stderr;
 
-static void warn(const char *fmt, ...)
+void engine_warn(const char *fmt, ...)
 {
     char message[ERROR_MESSAGE_MAX];
     va_list ap;

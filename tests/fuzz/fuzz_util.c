@@ -107,7 +107,7 @@ static void base(model_config_t *cfg, const char *name, int max_batch_size)
 {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->name, sizeof cfg->name, "%s", name);
-    snprintf(cfg->platform, sizeof cfg->platform, "%s", MODEL_CONFIG_PLATFORM);
+    snprintf(cfg->platform, sizeof cfg->platform, "onnx");
     cfg->max_batch_size = max_batch_size;
     cfg->batching.max_batch_size = max_batch_size;
     cfg->batching.priority_levels = 2;

@@ -656,6 +656,9 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = fold_constants(g, true, err);
     if (!st)
         st = inline_constant_ifs(g, err);
+    /* GELU first: the QDQ and MatMul passes take a GELU that follows a bias as an epilogue. */
+    if (!st)
+        st = fuse_gelu(g, err);
     if (!st)
         st = fuse_qdq(g, err);
     /* The constant DequantizeLinear nodes the QDQ fusion left (their float Conv or MatMul runs). */
@@ -663,9 +666,6 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = fold_constants(g, false, err);
     if (!st)
         st = fuse_batchnorm(g, err);
-    /* GELU first: the MatMul pass takes a GELU that follows a bias as its epilogue. */
-    if (!st)
-        st = fuse_gelu(g, err);
     if (!st)
         st = fuse_matmul(g, err);
     if (!st)

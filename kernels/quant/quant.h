@@ -35,6 +35,7 @@ typedef struct quant_params {
     conv_params_t conv;   /* ConvInteger and QLinearConv */
     /* The fused QDQ ops only (engine/fuse_qdq.c): */
     bool relu;    /* a Relu before the output's Q (or on the float output) */
+    bool gelu;    /* inferd.QLinearMatMul: the exact GELU after the float bias, before any Q */
     bool trans_b; /* inferd.QLinearMatMul: w is [N, K] (Gemm's transB) */
 } quant_params_t;
 

@@ -636,6 +636,7 @@ static status_t compile_subgraphs(graph_t *g, error_t *err)
             if (st)
                 return error_prefix(err, "%s node '%s'", node->op_type, node->name);
             g->bf16_layers += body->bf16_layers;
+            g->qdq_float_layers += body->qdq_float_layers;
         }
     }
     return STATUS_OK;

@@ -22,12 +22,11 @@
  * runs it (the float value quantized by QuantizeLinear's division).
  *
  * Conditions, else the nodes stay as they are and run in float (correct,
- * slower): x's scale and zero point are per tensor; the weights' scale
- * (and zero point) per tensor or per output channel (axis 0 for Conv and
- * Gemm with transB, 1 for MatMul and Gemm without), never blocked; the
- * int32 bias has zero point 0 and the scale x_scale * w_scale (what
- * QLinearConv's bias means); Gemm has alpha = beta = 1 and no transA; the
- * intermediate values have no other reader and are not graph outputs.
+ * slower: counted in g->qdq_float_layers, a fallback the model reports): x's scale and zero point
+ * are per tensor; the weights' scale (and zero point) per tensor or per output channel (axis 0 for
+ * Conv and Gemm with transB, 1 for MatMul and Gemm without), never blocked; the int32 bias has zero
+ * point 0 and the scale x_scale * w_scale (what QLinearConv's bias means); Gemm has alpha = beta =
+ * 1 and no transA; the intermediate values have no other reader and are not graph outputs.
  *
  * A residual Add between quantized tensors,
  *
@@ -257,14 +256,37 @@ static status_t fuse_node(graph_t *g, const int *consumers, graph_node_t *node, 
                         IN_COUNT, inputs, err);
 }
 
+/* x dequantized and the weights a DequantizeLinear of a constant: a quantized layer. */
+static bool quantized_operands(graph_t *g, const graph_node_t *node)
+{
+    graph_node_t *w_dq;
+
+    if (node->n_inputs < 2 || !fuse_producer(g, node->inputs[0], "DequantizeLinear"))
+        return false;
+    w_dq = fuse_producer(g, node->inputs[1], "DequantizeLinear");
+    return w_dq && constant(g, w_dq->inputs[0]);
+}
+
+/* Fuses node's pattern, or counts a quantized layer left to run in float. */
+static status_t fuse_or_count(graph_t *g, const int *consumers, graph_node_t *node, bool conv,
+                              error_t *err)
+{
+    const op_schema_t *schema = node->schema;
+    status_t st = fuse_node(g, consumers, node, conv, err);
+
+    if (!st && !node->removed && node->schema == schema && quantized_operands(g, node))
+        g->qdq_float_layers++;
+    return st;
+}
+
 static status_t match_conv(graph_t *g, const int *consumers, graph_node_t *node, error_t *err)
 {
-    return fuse_node(g, consumers, node, true, err);
+    return fuse_or_count(g, consumers, node, true, err);
 }
 
 static status_t match_matmul(graph_t *g, const int *consumers, graph_node_t *node, error_t *err)
 {
-    return fuse_node(g, consumers, node, false, err);
+    return fuse_or_count(g, consumers, node, false, err);
 }
 
 /* Inputs of inferd.QLinearAdd (quant_add.c). */

@@ -185,6 +185,15 @@ static void render_reference_layers(text_t *t, const metric_sample_t *m)
     text_printf(t, "%s{%s} %d\n", m->name, m->labels, stats.reference_layers);
 }
 
+static void render_fallback_layers(text_t *t, const metric_sample_t *m)
+{
+    backend_stats_t stats = {0};
+
+    if (m->model->backend)
+        backend_model_stats(m->model->backend, &stats);
+    text_printf(t, "%s{%s} %d\n", m->name, m->labels, stats.fallback_layers);
+}
+
 static void model_metrics(text_t *t, served_model_t *const *models, int n)
 {
     static const struct {
@@ -211,6 +220,10 @@ static void model_metrics(text_t *t, served_model_t *const *models, int n)
         {"inferd_reference_layers", "gauge",
          "Layers of the model's plans so far that run on reference code (should be 0).",
          render_reference_layers, 0},
+        {"inferd_fallback_layers", "gauge",
+         "Layers of the model's plans so far on a slower fallback route (a quantized layer "
+         "run in float, an int8 convolution off oneDNN).",
+         render_fallback_layers, 0},
     };
     batcher_stats_t *stats = calloc((size_t)n + 1, sizeof *stats);
 

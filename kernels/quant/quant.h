@@ -58,8 +58,6 @@ extern const op_schema_t quant_fused_add_schema;
  * convolution, or inferd's qgemm where oneDNN has only reference code.
  */
 extern const op_schema_t quant_nhwc_conv_schema;
-/* Plans whose inferd.QLinearConvNHWC fell back from oneDNN to the qgemm. */
-int quant_dnnl_fallbacks(void);
 
 /*
  * How each element of x finds its scale and zero point: x viewed as

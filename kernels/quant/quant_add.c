@@ -21,10 +21,13 @@
 
 #include <stdio.h>
 
+#include "parallel.h"
 #include "quant_vec.h"
 
 /* Elements per parallel chunk. */
 #define QADD_CHUNK 16384
+/* The work of one element in parallel_team's simple operations (two widenings, a division...). */
+#define QADD_OPS 4
 
 enum { QA_A, QA_AS, QA_AZ, QA_B, QA_BS, QA_BZ, QA_YS, QA_YZ, QA_COUNT };
 
@@ -83,8 +86,7 @@ static status_t qadd_run(op_call_t *call, error_t *err)
     (void)err;
     if (p && p->relu && out.lo < zy)
         out.lo = zy;
-#pragma omp parallel for num_threads(call->threads > 1 && chunks > 1 ? call->threads : 1)          \
-    schedule(static)
+#pragma omp parallel for num_threads(parallel_team(n *QADD_OPS, call->threads)) schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
         const int64_t i0 = c * QADD_CHUNK, i1 = i0 + QADD_CHUNK < n ? i0 + QADD_CHUNK : n;
         quant_vec_in_t ca = in_a, cb = in_b;

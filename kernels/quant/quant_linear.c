@@ -8,6 +8,7 @@
 
 #include <math.h>
 
+#include "parallel.h"
 #include "quant_vec.h"
 
 void quant_store(dtype_t t, void *y, int64_t i, float v)
@@ -79,6 +80,11 @@ static int64_t scale_index(const quant_layout_t *l, int64_t o, int64_t a, int64_
 
 /* Elements per parallel chunk of the per-tensor fast paths. */
 #define QUANT_LINEAR_CHUNK 16384
+/*
+ * The work of quantizing one element, in parallel_team's simple operations
+ * (a division, clamp, rounding and narrowing); dequantizing is one.
+ */
+#define QUANT_LINEAR_Q_OPS 2
 
 /*
  * Per-tensor float to int8/uint8, the common case (QDQ models quantize
@@ -94,7 +100,7 @@ static void quantize_per_tensor_8(const float *x, int64_t n, float scale, int32_
     const int64_t chunks = (n + QUANT_LINEAR_CHUNK - 1) / QUANT_LINEAR_CHUNK;
     const quant_vec_out_t out = quant_vec_out(zp, is_signed);
 
-#pragma omp parallel for num_threads(threads > 1 && chunks > 1 ? threads : 1) schedule(static)
+#pragma omp parallel for num_threads(parallel_team(n *QUANT_LINEAR_Q_OPS, threads)) schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
         const int64_t i0 = c * QUANT_LINEAR_CHUNK;
         const int64_t i1 = i0 + QUANT_LINEAR_CHUNK < n ? i0 + QUANT_LINEAR_CHUNK : n;
@@ -111,7 +117,7 @@ static void dequantize_per_tensor_8(const void *x, bool is_signed, int64_t n, fl
 {
     const int64_t chunks = (n + QUANT_LINEAR_CHUNK - 1) / QUANT_LINEAR_CHUNK;
 
-#pragma omp parallel for num_threads(threads > 1 && chunks > 1 ? threads : 1) schedule(static)
+#pragma omp parallel for num_threads(parallel_team(n, threads)) schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
         const int64_t i0 = c * QUANT_LINEAR_CHUNK;
         const int64_t i1 = i0 + QUANT_LINEAR_CHUNK < n ? i0 + QUANT_LINEAR_CHUNK : n;

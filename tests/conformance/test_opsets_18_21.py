@@ -32,6 +32,8 @@ from onnx import TensorProto, helper
 
 ORT_VERSION = "1.30.0"
 RTOL = 1e-5
+# A float64 output against a float64 reference (Case.precise): only double arithmetic meets it.
+PRECISE_RTOL = 1e-12
 HERE = os.path.dirname(os.path.abspath(__file__))
 # IR version 8 (onnx 1.12's) is enough for ONNX Runtime at these opsets.
 IR_VERSION = 8
@@ -68,6 +70,9 @@ class Case:
         self.ort_nodes = nodes          # what ONNX Runtime runs, when it refuses the case as is
         self.expected = None            # outputs computed here, when ONNX Runtime cannot run it
         self.reference = None           # output 0 computed here, used if ONNX Runtime refuses
+        self.precise = None             # (output 0 in float64 computed here, its name): checked
+                                        # within PRECISE_RTOL besides the comparison above
+        self.precise_of = None          # or f(output shape) -> that output, or None
         self.inputs = inputs            # name -> array, fed at run time
         self.outputs = outputs          # [(name, numpy dtype)]
         self.consts = consts or {}      # name -> array, initializers
@@ -227,6 +232,119 @@ def resize_cases():
         cases.append(one(f"Resize-19 half_pixel_symmetric {mode} up", 19, "Resize", x,
                          mode=mode, coordinate_transformation_mode="half_pixel_symmetric",
                          consts={"Z": ints(1, 2, 9, 13)}, extra_inputs=["", "", "Z"]))
+    more = [
+        one("Resize-18 linear align_corners sizes", 18, "Resize", x, mode="linear",
+            coordinate_transformation_mode="align_corners", consts={"Z": ints(1, 2, 4, 11)},
+            extra_inputs=["", "", "Z"]),
+        one("Resize-18 cubic asymmetric exclude_outside a -0.5", 18, "Resize", x, mode="cubic",
+            coordinate_transformation_mode="asymmetric", exclude_outside=1, cubic_coeff_a=-0.5,
+            consts={"S": f32(1, 1, 1.5, 0.75)}, extra_inputs=["", "S"]),
+        one("Resize-18 cubic tf_crop_and_resize extrapolation", 18, "Resize", x, mode="cubic",
+            coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=-3.5,
+            consts={"R": f32(0, 0, -0.2, 0.3, 1, 1, 0.8, 1.4), "Z": ints(1, 2, 7, 6)},
+            extra_inputs=["R", "", "Z"]),
+        one("Resize-13 linear pytorch_half_pixel scales", 13, "Resize", x, mode="linear",
+            coordinate_transformation_mode="pytorch_half_pixel",
+            consts={"S": f32(1, 1, 0.7, 1.3)}, extra_inputs=["", "S"]),
+    ]
+    cases += more
+    # float64: every case above but the nearest ones in double, and antialias cases
+    # PyTorch computes alike in float64.
+    cases += [resize_float64(c) for c in cases if resize_attr(c, "mode", b"nearest") != b"nearest"]
+    cases += resize_torch_float64_cases(big)
+    return cases
+
+
+def resize_attr(case, name, default=None):
+    a = [a for a in case.nodes[0].attribute if a.name == name]
+    return helper.get_attribute_value(a[0]) if a else default
+
+
+def resize_onnx_reference(case, x, out_shape):
+    """Resize in float64 by onnx 1.12's own numpy reference (the node tests'
+    interpolate_nd_with_x, called per output element with the scales the spec
+    derives), or None where it has no formula: antialias, half_pixel_symmetric,
+    and pytorch_half_pixel shrinking an axis to one output (where it reads -0.5, not the
+    spec's 0)."""
+    from onnx.backend.test.case.node import resize as onnx_resize
+    mode = resize_attr(case, "mode", b"nearest").decode()
+    coord = resize_attr(case, "coordinate_transformation_mode", b"half_pixel").decode()
+    if resize_attr(case, "antialias", 0) or coord == "half_pixel_symmetric" or \
+            (coord == "pytorch_half_pixel" and
+             any(n == 1 < m for n, m in zip(out_shape, x.shape))):
+        return None
+    axes = [a % x.ndim for a in resize_attr(case, "axes", list(range(x.ndim)))]
+    policy = resize_attr(case, "keep_aspect_ratio_policy", b"stretch").decode()
+    scales = [1.0] * x.ndim
+    if "S" in case.consts:
+        for a, s in zip(axes, case.consts["S"]):
+            scales[a] = float(s)
+    else:
+        ratios = [float(n) / x.shape[a] for a, n in zip(axes, case.consts["Z"])]
+        pick = {"not_larger": min, "not_smaller": max}.get(policy)
+        for a, r in zip(axes, ratios):
+            scales[a] = pick(ratios) if pick else r
+    roi = None
+    if "R" in case.consts:
+        r = case.consts["R"].astype(np.float64)
+        roi = np.concatenate([np.zeros(x.ndim), np.ones(x.ndim)])
+        for k, a in enumerate(axes):
+            roi[a], roi[x.ndim + a] = r[k], r[len(axes) + k]
+    a_coeff = float(resize_attr(case, "cubic_coeff_a", -0.75))
+    coeffs = {"linear": onnx_resize.linear_coeffs,
+              "cubic": lambda r: onnx_resize.cubic_coeffs(r, a_coeff)}[mode]
+    y = np.zeros(out_shape)
+    for o in np.ndindex(*out_shape):
+        y[o] = onnx_resize.interpolate_nd_with_x(
+            x, x.ndim, scales, o, coeffs, roi=roi,
+            extrapolation_value=float(resize_attr(case, "extrapolation_value", 0.0)),
+            coordinate_transformation_mode=coord,
+            exclude_outside=bool(resize_attr(case, "exclude_outside", 0)))
+    return y
+
+
+def resize_float64(case):
+    """A float32 Resize case in float64. ONNX Runtime has no float64 Resize, so it runs the
+    float32 node between Casts: X holds float32 values, so only ONNX Runtime's float32
+    arithmetic differs (well within RTOL). Where onnx 1.12's numpy reference has the
+    formula, the output must also match it in float64 (PRECISE_RTOL)."""
+    x = case.inputs["X"].astype(np.float64)
+    c = Case(case.name + " float64", case.opset, case.nodes, {"X": x}, [("Y0", np.float64)],
+             case.consts)
+    n = case.nodes[0]
+    c.ort_nodes = [node("Cast", ["X"], ["X32"], to=TensorProto.FLOAT),
+                   helper.make_node(n.op_type, ["X32"] + list(n.input[1:]), ["Y32"]),
+                   node("Cast", ["Y32"], ["Y0"], to=TensorProto.DOUBLE)]
+    c.ort_nodes[1].attribute.extend(n.attribute)
+    c.precise_of = lambda out_shape: resize_onnx_reference(case, x, out_shape)
+    return c
+
+
+def resize_torch_float64_cases(big):
+    """Antialias in float64 against torch.nn.functional.interpolate(antialias=True) in
+    float64: PyTorch's filters are ONNX's with exclude_outside 1 and, for cubic,
+    cubic_coeff_a -0.5 (half_pixel coordinates)."""
+    import torch
+    cases = []
+    x = big.astype(np.float64)
+    f32 = lambda *v: np.array(v, dtype=np.float32)
+    for mode, tmode, extra in (("linear", "bilinear", {}),
+                               ("cubic", "bicubic", {"cubic_coeff_a": -0.5})):
+        for label, consts, size in (
+                ("scales 0.5", {"S": f32(1, 1, 0.5, 0.5)}, None),
+                ("sizes 7x4", {"Z": ints(1, 2, 7, 4)}, (7, 4)),
+                ("sizes 5x30 down and up", {"Z": ints(1, 2, 5, 30)}, (5, 30))):
+            c = resize_float64(one(f"Resize-18 antialias {mode} {label} exclude_outside 1 vs "
+                                   "PyTorch", 18, "Resize", big, mode=mode, antialias=1,
+                                   exclude_outside=1, consts=consts,
+                                   extra_inputs=["", "S"] if "S" in consts else ["", "", "Z"],
+                                   **extra))
+            kw = {"size": size} if size else {"scale_factor": (0.5, 0.5),
+                                               "recompute_scale_factor": False}
+            y = torch.nn.functional.interpolate(torch.from_numpy(x), mode=tmode,
+                                                align_corners=False, antialias=True, **kw)
+            c.precise, c.precise_of = (y.numpy(), "PyTorch float64"), None
+            cases.append(c)
     return cases
 
 
@@ -1004,20 +1122,20 @@ def ort_outputs(d):
     return outs, None
 
 
-def compare(want, got):
+def compare(want, got, rtol=RTOL, ref="ONNX Runtime"):
     """None when got matches want, else what differs."""
     if got.shape != want.shape:
-        return f"shape {got.shape}, ONNX Runtime {want.shape}"
+        return f"shape {got.shape}, {ref} {want.shape}"
     if got.dtype != want.dtype:
-        return f"dtype {got.dtype}, ONNX Runtime {want.dtype}"
+        return f"dtype {got.dtype}, {ref} {want.dtype}"
     if want.dtype.kind in "fc":
         scale = float(np.max(np.abs(want))) if want.size else 0.0
         err = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
-        if not err <= RTOL * max(scale, 1e-30):
-            return f"max |diff| {err:.3e} over max |ref| {scale:.3e} (bound {RTOL:g} relative)"
+        if not err <= rtol * max(scale, 1e-30):
+            return f"max |diff| {err:.3e} over max |ref| {scale:.3e} (bound {rtol:g} relative)"
         return None
     if not np.array_equal(got, want):
-        return f"values differ: got {got.ravel()[:8]}, ONNX Runtime {want.ravel()[:8]}"
+        return f"values differ: got {got.ravel()[:8]}, {ref} {want.ravel()[:8]}"
     return None
 
 
@@ -1073,6 +1191,13 @@ def main():
             if not problems:
                 problems = [f"output {k}: {p}" for k, (w, g) in enumerate(zip(want, got))
                             if (p := compare(w, g))]
+            if not problems and case.precise_of:
+                precise = case.precise_of(got[0].shape)
+                case.precise = None if precise is None else (precise, "onnx 1.12 numpy float64")
+            if not problems and case.precise:
+                p = compare(case.precise[0], got[0], PRECISE_RTOL, case.precise[1])
+                problems = [f"output 0 against {case.precise[1]}: {p}"] if p else []
+                note += f" (and {case.precise[1]} within {PRECISE_RTOL:g})"
             print(f"{'FAIL' if problems else 'ok  '} {case.name}{note}" +
                   ("".join(f"\n     {p}" for p in problems)))
             failures += bool(problems)

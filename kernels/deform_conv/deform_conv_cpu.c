@@ -15,20 +15,26 @@
 
 #include "gemm/gemm.h"
 
-/* The workspace's columns are followed by the plan's weights and indices, each 64-byte aligned. */
+/* The workspace's columns are followed by the plan, which starts 64-byte aligned. */
 #define DEFORM_CONV_ALIGN 64
 
 /*
  * The sampling plan: per entry (offset group x kernel tap x output
- * position), the 2^n neighbours' weights (mask folded in) and their
- * indices in a channel's volume. A neighbour outside X has index 0 and
- * weight 0, so filling the columns never branches.
+ * position), the 2^n neighbours' weights (mask folded in), then their
+ * indices in a channel's volume, side by side so that sampling reads one
+ * stream. A neighbour outside X has index 0 and weight 0, so filling the
+ * columns never branches.
  */
 typedef struct deform_conv_plan {
-    double *wt;
-    int32_t *at;
+    char *entries;
     int corners; /* 2^n */
 } deform_conv_plan_t;
+
+/* Bytes of one plan entry: 24, 48, 96 ... (2^n >= 2 corners), so its weights stay aligned. */
+static size_t entry_bytes(int corners)
+{
+    return (size_t)corners * (sizeof(double) + sizeof(int32_t));
+}
 
 static double load(dtype_t t, const void *p, int64_t i)
 {
@@ -57,23 +63,15 @@ static size_t columns_bytes(const deform_conv_geom_t *g, dtype_t t, int64_t cols
                             : (size_t)(group_rows(g) * cols) * sizeof(double);
 }
 
-/* Entries of the plan for cols output positions. */
-static size_t plan_entries(const deform_conv_geom_t *g, int64_t cols)
-{
-    return (size_t)(g->offset_group * kernel_taps(g) * cols) << g->spatial;
-}
-
 static size_t plan_bytes(const deform_conv_geom_t *g, int64_t cols)
 {
-    return align_up(plan_entries(g, cols) * sizeof(double)) +
-           plan_entries(g, cols) * sizeof(int32_t);
+    return (size_t)(g->offset_group * kernel_taps(g) * cols) * entry_bytes(1 << g->spatial);
 }
 
 void deform_conv_pick_tile(deform_conv_geom_t *g, dtype_t t)
 {
     const int64_t positions = deform_conv_volume(g->out, g->spatial);
-    const size_t per_position = columns_bytes(g, t, GEMM_B_PANEL) / GEMM_B_PANEL +
-                                (plan_entries(g, 1) * (sizeof(double) + sizeof(int32_t)));
+    const size_t per_position = columns_bytes(g, t, GEMM_B_PANEL) / GEMM_B_PANEL + plan_bytes(g, 1);
     int64_t tile = (int64_t)(DEFORM_CONV_TILE_BYTES / per_position) / GEMM_B_PANEL * GEMM_B_PANEL;
 
     /* At least one full panel, whatever the layer's width. */
@@ -92,22 +90,23 @@ size_t deform_conv_workspace_bytes(const deform_conv_geom_t *g, dtype_t t)
 /* The plan in a workspace sized by deform_conv_workspace_bytes. */
 static deform_conv_plan_t plan_in(const deform_conv_geom_t *g, dtype_t t, void *workspace)
 {
-    char *at = (char *)workspace + align_up(columns_bytes(g, t, g->tile));
-    deform_conv_plan_t plan = {.wt = (double *)at, .corners = 1 << g->spatial};
-
-    plan.at = (int32_t *)(at + align_up(plan_entries(g, g->tile) * sizeof(double)));
-    return plan;
+    return (deform_conv_plan_t){
+        .entries = (char *)workspace + align_up(columns_bytes(g, t, g->tile)),
+        .corners = 1 << g->spatial,
+    };
 }
 
 /*
- * Entry of the point at coord: corner k takes, along axis d, the lower
+ * Fills the plan entry of the point at coord: corner k takes, along axis d, the lower
  * neighbour when bit (n - 1 - d) of k is 0 and the upper one when it is 1,
  * so in 2-D the corners are (y0, x0), (y0, x1), (y1, x0), (y1, x1).
  */
 static inline void plan_sample(const deform_conv_geom_t *g, const int n, const double *coord,
-                               double mask, double *wt, int32_t *at)
+                               double mask, char *entry)
 {
     const int corners = 1 << n;
+    double *wt = (double *)entry;
+    int32_t *at = (int32_t *)(entry + (size_t)corners * sizeof(double));
     int64_t lo[DEFORM_CONV_MAX_SPATIAL];
     double frac[DEFORM_CONV_MAX_SPATIAL];
 
@@ -155,7 +154,7 @@ static inline void plan_row(const deform_conv_geom_t *g, const int n, dtype_t t,
     /* offset channels: per offset group, per tap, one per axis; mask: per group, per tap. */
     const int64_t off_at = (b * rows + row) * n * positions + p0;
     const int64_t m_at = (b * rows + row) * positions + p0;
-    const size_t first = (size_t)(row * cols) << n;
+    char *entry = plan->entries + (size_t)(row * cols) * entry_bytes(1 << n);
     int64_t base[DEFORM_CONV_MAX_SPATIAL], o[DEFORM_CONV_MAX_SPATIAL];
     int64_t tap = row % taps, rest = p0;
     double coord[DEFORM_CONV_MAX_SPATIAL];
@@ -168,11 +167,11 @@ static inline void plan_row(const deform_conv_geom_t *g, const int n, dtype_t t,
         rest /= g->out[d];
     }
     for (int64_t q = 0; q < cols; q++) {
-        const size_t e = first + ((size_t)q << n);
         for (int d = 0; d < n; d++)
             coord[d] = (double)(o[d] * g->stride[d] + base[d]) +
                        load(t, offset, off_at + d * positions + q);
-        plan_sample(g, n, coord, mask ? load(t, mask, m_at + q) : 1.0, plan->wt + e, plan->at + e);
+        plan_sample(g, n, coord, mask ? load(t, mask, m_at + q) : 1.0, entry);
+        entry += entry_bytes(1 << n);
         for (int d = n - 1; d >= 0 && ++o[d] == g->out[d]; d--)
             o[d] = 0;
     }
@@ -207,16 +206,18 @@ static void build_plan(const deform_conv_geom_t *g, dtype_t t, const void *offse
 }
 
 /*
- * dst[j] for count consecutive plan entries from (wt, at): each the sum of
+ * dst[j] for count consecutive plan entries from `entries`: each the sum of
  * its corners' weights times X's volume xp (of type T) at their indices.
  * samples_<T> calls samples_<T>_n with corners a constant for 1-D, 2-D and
  * 3-D, so that the loop over the corners unrolls.
  */
 #define DEFORM_CONV_DEFINE_SAMPLES(sfx, T)                                                         \
-    static inline void samples_##sfx##_n(const T *xp, const double *wt, const int32_t *at,         \
-                                         int64_t count, const int corners, T *dst)                 \
+    static inline void samples_##sfx##_n(const T *xp, const char *entries, int64_t count,          \
+                                         const int corners, T *dst)                                \
     {                                                                                              \
-        for (int64_t j = 0; j < count; j++, wt += corners, at += corners) {                        \
+        for (int64_t j = 0; j < count; j++, entries += entry_bytes(corners)) {                     \
+            const double *wt = (const double *)entries;                                            \
+            const int32_t *at = (const int32_t *)(entries + (size_t)corners * sizeof(double));     \
             double v = 0;                                                                          \
             for (int k = 0; k < corners; k++)                                                      \
                 v += wt[k] * xp[at[k]];                                                            \
@@ -224,21 +225,21 @@ static void build_plan(const deform_conv_geom_t *g, dtype_t t, const void *offse
         }                                                                                          \
     }                                                                                              \
                                                                                                    \
-    static void samples_##sfx(const T *xp, const double *wt, const int32_t *at, int64_t count,     \
-                              int corners, T *dst)                                                 \
+    static void samples_##sfx(const T *xp, const char *entries, int64_t count, int corners,        \
+                              T *dst)                                                              \
     {                                                                                              \
         switch (corners) {                                                                         \
         case 2:                                                                                    \
-            samples_##sfx##_n(xp, wt, at, count, 2, dst);                                          \
+            samples_##sfx##_n(xp, entries, count, 2, dst);                                         \
             break;                                                                                 \
         case 4:                                                                                    \
-            samples_##sfx##_n(xp, wt, at, count, 4, dst);                                          \
+            samples_##sfx##_n(xp, entries, count, 4, dst);                                         \
             break;                                                                                 \
         case 8:                                                                                    \
-            samples_##sfx##_n(xp, wt, at, count, 8, dst);                                          \
+            samples_##sfx##_n(xp, entries, count, 8, dst);                                         \
             break;                                                                                 \
         default:                                                                                   \
-            samples_##sfx##_n(xp, wt, at, count, corners, dst);                                    \
+            samples_##sfx##_n(xp, entries, count, corners, dst);                                   \
         }                                                                                          \
     }
 
@@ -262,15 +263,15 @@ static void fill_columns_f32(const deform_conv_geom_t *g, const float *x, int64_
     for (int64_t r = 0; r < rows; r++) {
         const int64_t c = gi * (g->c / g->group) + r / taps, k = r % taps;
         const float *xp = x + c * volume;
-        const size_t first = (size_t)(((c / per_og) * taps + k) * cols) * (size_t)corners;
+        const char *row =
+            plan->entries + (size_t)(((c / per_og) * taps + k) * cols) * entry_bytes(corners);
         for (int64_t p = 0; p < panels; p++) {
             float *dst = gemm_b_panel_mut(b, p) + r * GEMM_B_PANEL;
             const int64_t q0 = p * GEMM_B_PANEL;
             const int64_t n = cols - q0 < GEMM_B_PANEL ? cols - q0 : GEMM_B_PANEL;
-            const size_t e = first + (size_t)q0 * (size_t)corners;
             /* An empty volume (an axis of 0, padded into an output) reads nothing: all 0. */
             if (volume)
-                samples_f32(xp, plan->wt + e, plan->at + e, n, corners, dst);
+                samples_f32(xp, row + (size_t)q0 * entry_bytes(corners), n, corners, dst);
             for (int64_t j = volume ? n : 0; j < GEMM_B_PANEL; j++)
                 dst[j] = 0;
         }
@@ -289,9 +290,10 @@ static void fill_columns_f64(const deform_conv_geom_t *g, const double *x, int64
     for (int64_t r = 0; r < rows; r++) {
         const int64_t c = gi * (g->c / g->group) + r / taps, k = r % taps;
         const double *xp = x + c * volume;
-        const size_t first = (size_t)(((c / per_og) * taps + k) * cols) * (size_t)corners;
+        const char *row =
+            plan->entries + (size_t)(((c / per_og) * taps + k) * cols) * entry_bytes(corners);
         if (volume)
-            samples_f64(xp, plan->wt + first, plan->at + first, cols, corners, col + r * cols);
+            samples_f64(xp, row, cols, corners, col + r * cols);
         else
             memset(col + r * cols, 0, (size_t)cols * sizeof *col);
     }

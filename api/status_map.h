@@ -31,6 +31,8 @@ typedef enum api_grpc_code {
 
 int api_http_status(status_t st);
 api_grpc_code_t api_grpc_status(status_t st);
+/* The HTTP status TF Serving's REST API answers st with (its mapping of the gRPC code). */
+int api_tfserving_http_status(status_t st);
 
 /* A gRPC status code's name ("OK", "NOT_FOUND" ...); NULL outside 0 .. 16. */
 const char *api_grpc_code_name(int code);

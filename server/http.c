@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http_internal.h"
 #include "http_request.h"
 #include "listen_address.h"
 #include "log.h"
+#include "mindspore.h"
 #include "status_map.h"
 
 /* First allocation for a request body; it doubles from there. */
@@ -52,8 +54,16 @@ enum MHD_Result http_queue_response(http_call_t *call, unsigned status, struct M
 
 void http_infer_answered(http_call_t *call, status_t st)
 {
-    if (call->model && call->route.route == KSERVE_ROUTE_MODEL_INFER)
+    if (call->model &&
+        (call->route.route == KSERVE_ROUTE_MODEL_INFER || compat_route_is_infer(&call->compat)))
         response_durations_add(&call->model->durations, st, request_now_us() - call->arrived_us);
+}
+
+int64_t http_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json)
@@ -63,9 +73,13 @@ enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json
 
 enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message)
 {
+    bool tfs = call->compat.api == COMPAT_API_TFSERVING;
+    char *json = call->compat.api == COMPAT_API_MINDSPORE ? mindspore_error_json(message)
+                                                          : kserve_error_json(message);
+
     http_infer_answered(call, st);
-    return respond(call, (unsigned)api_http_status(st), kserve_error_json(message),
-                   api_status_retryable(st), false);
+    return respond(call, (unsigned)(tfs ? api_tfserving_http_status(st) : api_http_status(st)),
+                   json, api_status_retryable(st), false);
 }
 
 /* 503 with Connection: close, for requests that arrive after the drain delay. */
@@ -104,6 +118,14 @@ static void append_body(http_call_t *call, const char *data, size_t len)
     call->body[call->size] = '\0';
 }
 
+/* The restricted-API category of the request's route; UNSET when it has none. */
+static restricted_api_category_t route_category(const http_call_t *call)
+{
+    if (call->route.route != KSERVE_ROUTE_COUNT)
+        return kserve_routes[call->route.route].category;
+    return call->compat.category;
+}
+
 /*
  * Whether the request may reach its route: the route's category is open,
  * or the request has the header with the configured value. The value is
@@ -112,13 +134,12 @@ static void append_body(http_call_t *call, const char *data, size_t len)
 static bool allowed(const http_call_t *call)
 {
     const restricted_api_t *rules = &call->server->cfg->http_restricted_api;
-    restricted_api_category_t category;
+    restricted_api_category_t category = route_category(call);
     const char *header, *value = NULL;
     size_t len = 0;
 
-    if (call->route.route == KSERVE_ROUTE_COUNT)
+    if (category == RESTRICTED_API_UNSET)
         return true;
-    category = kserve_routes[call->route.route].category;
     header = restricted_api_header(rules, category);
     if (!header)
         return true;
@@ -131,7 +152,7 @@ static bool allowed(const http_call_t *call)
 /* 403 for a restricted route: names the category and the header it needs, never the value. */
 static enum MHD_Result respond_denied(http_call_t *call)
 {
-    restricted_api_category_t category = kserve_routes[call->route.route].category;
+    restricted_api_category_t category = route_category(call);
     char message[RESTRICTED_API_HEADER_MAX + 128];
 
     snprintf(message, sizeof message, "the %s API is restricted: it needs header '%s'",
@@ -162,6 +183,8 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
     if (http_body_announced_over(length, server->cfg->max_body_bytes))
         call->too_large = true;
     kserve_route_find(url, method, &call->route);
+    if (call->route.route == KSERVE_ROUTE_COUNT)
+        compat_route_find(url, method, &call->compat);
     call->denied = !allowed(call);
     return call;
 }
@@ -187,6 +210,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (call->req)
         return http_finish_infer(call);
+    if (call->plan)
+        return http_compat_finish(call);
     if (*upload_size) {
         append_body(call, upload_data, *upload_size);
         *upload_size = 0;
@@ -213,6 +238,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!call)
         return;
     request_free(call->req);
+    http_compat_free(call->plan);
     repository_release(server->repo, call->model);
     free(call->body);
     free(call);

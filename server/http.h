@@ -1,5 +1,6 @@
 /*
- * http.h - the KServe v2 REST front end on libmicrohttpd.
+ * http.h - the REST front end on libmicrohttpd: KServe v2, and the TF
+ * Serving and MindSpore Serving REST APIs on the same port.
  *
  * Handler threads never wait for inference: an infer request's connection
  * is suspended when it is queued and resumed by the batcher's completion,

@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 #include <stdatomic.h>
 
+#include "compat_route.h"
 #include "http.h"
 #include "kserve.h"
 #include "kserve_routes.h"
@@ -31,6 +32,9 @@ typedef enum http_infer_phase {
     HTTP_INFER_COMPLETED,  /* the completion came: req holds the answer */
 } http_infer_phase_t;
 
+/* A TF Serving or MindSpore request's batches in flight (http_compat.c). */
+typedef struct http_plan http_plan_t;
+
 /* One HTTP request, from its first byte to the end of its response. */
 typedef struct http_call {
     http_server_t *server;
@@ -41,6 +45,8 @@ typedef struct http_call {
     bool too_large;             /* the body passed max_body_bytes: answered 413 */
     bool denied;                /* a restricted route without its header: answered 403 */
     kserve_route_match_t route; /* found when the headers arrived */
+    compat_route_t compat;      /* a TF Serving or MindSpore path, when route is none */
+    http_plan_t *plan;          /* such a path's batches, from parsing to the answer */
     served_model_t *model;      /* the version an infer request holds */
     request_t *req;             /* an infer request in the batcher */
     kserve_output_prefs_t prefs;
@@ -57,7 +63,11 @@ void http_infer_answered(http_call_t *call, status_t st);
 /* Answers with a JSON body (taken: freed by MHD) and status. */
 enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json);
 
-/* Answers {"error": message} with the status the table gives st. */
+/*
+ * Answers an error in the request's dialect: {"error": message} with the
+ * status the table gives st (TF Serving's column of it for a TF Serving
+ * path), or {"error_msg": message} for a MindSpore path.
+ */
 enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message);
 
 /* Handles a complete request (body received): calls its route's handler. */
@@ -65,5 +75,17 @@ enum MHD_Result http_route(http_call_t *call, const char *url, const char *metho
 
 /* Sends the response of an infer request whose batch has completed. */
 enum MHD_Result http_finish_infer(http_call_t *call);
+
+/* Milliseconds since the epoch (a model's last inference). */
+int64_t http_wall_ms(void);
+
+/* Handles a complete request to a TF Serving or MindSpore path (call->compat). */
+enum MHD_Result http_compat_route(http_call_t *call, const char *url);
+
+/* Sends the answer of a TF Serving or MindSpore request once all its batches completed. */
+enum MHD_Result http_compat_finish(http_call_t *call);
+
+/* Frees a request's batches (all completed); NULL is a no-op. */
+void http_compat_free(http_plan_t *plan);
 
 #endif

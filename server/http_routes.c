@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -29,13 +28,6 @@ typedef struct model_path {
 } model_path_t;
 
 typedef enum MHD_Result (*route_fn)(http_call_t *call, const model_path_t *p);
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool parse_version(const char *text, int64_t *out)
 {
@@ -241,7 +233,7 @@ enum MHD_Result http_finish_infer(http_call_t *call)
     if (kserve_write_infer_response(req, &call->model->config, call->model->name, version,
                                     &call->prefs, &body, &size, &header_len, &err))
         return respond_status_error(call, &err);
-    atomic_store(&call->model->last_inference_ms, wall_ms());
+    atomic_store(&call->model->last_inference_ms, http_wall_ms());
     resp = MHD_create_response_from_buffer(size, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(body);
@@ -367,6 +359,8 @@ enum MHD_Result http_route(http_call_t *call, const char *url, const char *metho
     const kserve_route_match_t *m = &call->route;
     model_path_t p = {.name = m->model, .version = -1};
 
+    if (m->route == KSERVE_ROUTE_COUNT && call->compat.api != COMPAT_API_NONE)
+        return http_compat_route(call, url);
     if (m->route == KSERVE_ROUTE_COUNT)
         return http_respond_error(call, STATUS_NOT_FOUND, "no such endpoint");
     if (!m->method_ok)

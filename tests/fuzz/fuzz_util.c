@@ -165,3 +165,74 @@ const model_config_t *fuzz_config(int index)
     }
     return index >= 0 && index < FUZZ_CONFIG_COUNT ? &configs[index] : NULL;
 }
+
+bool fuzz_complete_parts(batch_plan_t *plan)
+{
+    const model_config_t *cfg = plan->cfg;
+    int batch = cfg->max_batch_size > 0 ? 1 : 0;
+
+    for (int p = 0; p < plan->n_parts; p++) {
+        request_t *req = plan->parts[p];
+        req->n_outputs = cfg->n_outputs;
+        for (int k = 0; k < cfg->n_outputs; k++) {
+            const model_tensor_config_t *tc = &cfg->outputs[k];
+            tensor_t *t = &req->outputs[k];
+            t->dtype = tc->dtype;
+            t->rank = tc->rank + batch;
+            if (batch)
+                t->dims[0] = req->inputs[0].dims[0];
+            for (int d = 0; d < tc->rank; d++)
+                t->dims[d + batch] = tc->dims[d] < 0 ? 1 : tc->dims[d];
+            t->data = arena_alloc(&req->arena, tensor_bytes(t) + 1);
+            if (!t->data)
+                return false;
+        }
+        req->status = STATUS_OK;
+    }
+    return true;
+}
+
+void fuzz_check_cut(const batch_plan_t *plan)
+{
+    const model_config_t *cfg = plan->cfg;
+    int64_t unit_rows = 0, part_rows = 0;
+    int accepted = 0;
+
+    for (int u = 0; u < plan->n_units; u++) {
+        if (plan->units[u].inputs) {
+            unit_rows += plan->units[u].rows;
+            accepted++;
+        } else {
+            FUZZ_CHECK(plan->units[u].status != STATUS_OK);
+        }
+    }
+    for (int p = 0; p < plan->n_parts; p++) {
+        const request_t *req = plan->parts[p];
+        FUZZ_CHECK(req->n_inputs == cfg->n_inputs);
+        for (int k = 0; k < cfg->n_inputs; k++) {
+            const tensor_t *t = &req->inputs[k];
+            int64_t numel;
+            FUZZ_CHECK(t->dtype == cfg->inputs[k].dtype);
+            FUZZ_CHECK(shape_valid(t->rank, t->dims, &numel));
+            FUZZ_CHECK(t->data != NULL || numel == 0);
+            if (cfg->max_batch_size > 0) {
+                FUZZ_CHECK(t->dims[0] >= 1 && t->dims[0] <= cfg->max_batch_size);
+                FUZZ_CHECK(t->dims[0] == req->inputs[0].dims[0]);
+            }
+            /* Read every byte, so a short buffer shows up under ASan. */
+            if (numel > 0) {
+                volatile unsigned char sink = 0;
+                for (size_t i = 0; i < tensor_bytes(t); i++)
+                    sink ^= ((const unsigned char *)t->data)[i];
+                (void)sink;
+            }
+        }
+        if (cfg->max_batch_size > 0)
+            part_rows += req->inputs[0].dims[0];
+    }
+    /* Every row in some part; without a batch dim, every unit a part of its own. */
+    if (cfg->max_batch_size > 0)
+        FUZZ_CHECK(part_rows == unit_rows);
+    else
+        FUZZ_CHECK(plan->n_parts == accepted);
+}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "batch_plan.h"
 #include "model_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,5 +57,20 @@ void fuzz_remove_tree(const char *path);
  */
 #define FUZZ_CONFIG_COUNT 4
 const model_config_t *fuzz_config(int index);
+
+/*
+ * Completes every part of a cut plan as a model would: each output of the
+ * plan's config with the part's rows as its batch dim, variable dims 1,
+ * zero-filled in the part's arena, status OK; so a codec's answer can be
+ * written from the plan without running a model. False when out of memory.
+ */
+bool fuzz_complete_parts(batch_plan_t *plan);
+
+/*
+ * Checks what batch_plan_cut promises: every part holds the model's inputs
+ * with at most max_batch_size rows, and the parts hold every row of every
+ * accepted unit, in order.
+ */
+void fuzz_check_cut(const batch_plan_t *plan);
 
 #endif

@@ -13,6 +13,7 @@ KNOWN_REPRODUCERS below.
 
 usage: make_corpus.py [OUTPUT_DIR]   (default: the folder of this script)
 """
+import base64
 import json
 import os
 import struct
@@ -629,6 +630,62 @@ def om_header_seeds():
             "om2_zip": b"PK\x03\x04" + bytes(40), "short": b"IMOD\x00\x01"}
 
 
+def tfserving_seeds():
+    """fuzz_tfserving: :predict bodies (byte 0: config, bit 3 small limit) and paths (bit 2)."""
+    seeds = {}
+
+    def body(name, cfg, value):
+        seeds[name] = bytes([cfg]) + (value if isinstance(value, bytes) else json.dumps(value).encode())
+
+    def path(name, method, url):
+        seeds[name] = bytes([4]) + ("%s\n%s" % (method, url)).encode()
+
+    body("simple_columnar", CFG_SIMPLE, {"inputs": {"x": [[1, 2, 3], [4, 5, 6.5]], "y": [1, -2]}})
+    body("simple_rows", CFG_SIMPLE, {"instances": [{"x": [1, 2, 3], "y": 4}, {"x": [4, 5, 6], "y": 5}]})
+    body("batched_rows", CFG_BATCHED, {"signature_name": "serving_default", "instances": [
+        {"x": [1, 2, 3], "mask": [True]}] * 6})
+    body("batched_columnar", CFG_BATCHED, {"inputs": {"x": [[1, 2, 3]] * 5, "mask": [[False, True]] * 5}})
+    body("image_rows", CFG_IMAGE, {"instances": [[[[0, 1, 2], [3, 4, 5]]]] * 9})
+    body("image_bare_columnar", CFG_IMAGE | 8, {"inputs": [[[[255, 0, 7]]]]})
+    body("dtypes_b64", CFG_DTYPES, {"inputs": {"FP32": [{"b64": "AAAA"}] * 4}})
+    body("ragged", CFG_BATCHED, {"instances": [{"x": [1, 2, 3], "mask": [True]}, {"x": [1, 2], "mask": []}]})
+    body("malformed", CFG_SIMPLE, b'{"instances": [1, 2')
+    for name, (method, url) in {
+            "status": ("GET", "/v1/models/m"), "status_version": ("GET", "/v1/models/m/versions/3"),
+            "metadata_label": ("GET", "/v1/models/m/labels/stable/metadata"),
+            "predict": ("POST", "/v1/models/m/versions/12:predict"),
+            "classify_case": ("POST", "/V1/Models/m:Classify"),
+            "missing_name": ("GET", "/v1/models"), "bad_post": ("POST", "/v1/models/m/metadata"),
+            "mindspore": ("POST", "/model/lenet/version/1:predict"),
+            "mindspore_get": ("GET", "/model/lenet:predict")}.items():
+        path("path_" + name, method, url)
+    return seeds
+
+
+def mindspore_seeds():
+    """fuzz_mindspore: method call bodies (byte 0: config, bit 3 small limit)."""
+    seeds = {}
+
+    def body(name, cfg, value):
+        seeds[name] = bytes([cfg]) + (value if isinstance(value, bytes) else json.dumps(value).encode())
+
+    fp32 = base64.b64encode(struct.pack("<6f", *range(6))).decode()
+    body("simple", CFG_SIMPLE, {"instances": [{"x": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.5]], "y": [1, -2]}]})
+    body("simple_b64", CFG_SIMPLE, {"instances": {"x": {"b64": fp32, "type": "fp32", "shape": [2, 3]},
+                                                  "y": {"b64": "AQAAAAAAAAA=", "type": "int64", "shape": [1]}}})
+    body("batched", CFG_BATCHED, {"instances": [{"x": [1.0, 2.0, 3.0], "mask": [True, False]}] * 9})
+    body("batched_mixed", CFG_BATCHED, {"instances": [
+        {"x": [1.0, 2.0, 3.0], "mask": [True]}, {"x": [1, 2, 3], "mask": [True]},
+        {"x": [1.0, 2.0], "mask": [True]}, {"x": None, "mask": [True]}, {"mask": [True]}]})
+    body("image", CFG_IMAGE | 8, {"instances": [{"image": [[[1, 2, 3]]]}, {"image": [[[1, 2, 3], [4, 5, 6]]]}]})
+    body("dtypes_b64", CFG_DTYPES, {"instances": [{"BOOL": {"b64": "AQIDBA==", "type": "bool", "shape": [4]},
+                                                    "UINT8": {"b64": "AQIDBA==", "type": "uint8", "shape": [4]},
+                                                    "FP32": {"b64": "AAAA", "type": "bytes"}}]})
+    body("no_key", CFG_SIMPLE, {"instances": [[1, 2, 3]]})
+    body("malformed", CFG_SIMPLE, b'{"instances": [{')
+    return seeds
+
+
 def write_all(root, kind, target, files):
     folder = os.path.join(root, kind, target)
     os.makedirs(folder, exist_ok=True)
@@ -641,7 +698,8 @@ def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     corpus = {"http": http_seeds(), "rest_infer": rest_seeds(), "grpc": grpc_seeds(),
               "model": model_seeds(), "tensor_file": tensor_seeds(), "config": config_seeds(),
-              "image_decoder": image_decoder_seeds(), "om_header": om_header_seeds()}
+              "image_decoder": image_decoder_seeds(), "om_header": om_header_seeds(),
+              "tfserving": tfserving_seeds(), "mindspore": mindspore_seeds()}
     # The run harness starts from the models that load without external files.
     corpus["model_run"] = {name: data for name, data in corpus["model"].items()
                            if not name.startswith("external")}

@@ -72,6 +72,7 @@ typedef struct backend_stats {
     double compile_ms;            /* compiling or loading it into the runtime */
     size_t weight_bytes;          /* constants the loaded model keeps in host memory */
     int reference_layers;         /* layers running on unoptimised reference code (see engine.h) */
+    int fallback_layers;          /* layers on a slower fallback route (see engine.h) */
     engine_precision_t precision; /* what runs (fp32 where bf16 was asked but not honoured) */
 } backend_stats_t;
 

@@ -66,6 +66,7 @@ static void cpu_stats(const void *model, backend_stats_t *out)
     out->compile_ms = s->compile_ms;
     out->weight_bytes = s->weight_bytes;
     out->reference_layers = engine_model_reference_layers(model);
+    out->fallback_layers = engine_model_fallback_layers(model);
     out->precision = s->precision;
 }
 

@@ -205,6 +205,15 @@ static void render_device_counter(text_t *t, const metric_sample_t *m)
     }
 }
 
+static void render_fallback_layers(text_t *t, const metric_sample_t *m)
+{
+    backend_stats_t stats = {0};
+
+    if (m->model->backend)
+        backend_model_stats(m->model->backend, &stats);
+    text_printf(t, "%s{%s} %d\n", m->name, m->labels, stats.fallback_layers);
+}
+
 static void model_metrics(text_t *t, served_model_t *const *models, int n)
 {
     static const struct {
@@ -231,6 +240,10 @@ static void model_metrics(text_t *t, served_model_t *const *models, int n)
         {"inferd_reference_layers", "gauge",
          "Layers of the model's plans so far that run on reference code (should be 0).",
          render_reference_layers, 0},
+        {"inferd_fallback_layers", "gauge",
+         "Layers of the model's plans so far on a slower fallback route (a quantized layer "
+         "run in float, an int8 convolution off oneDNN).",
+         render_fallback_layers, 0},
         {"inferd_device_execution_count_total", "counter",
          "Model executions that succeeded on each device (NPU models).", render_device_counter,
          offsetof(backend_device_stats_t, executions)},

@@ -70,8 +70,7 @@ status_t json_tensor_shape(const json_t *v, int max_rank, const char *what, int 
     return check_level(v, 0, r, dims, what, err);
 }
 
-/* The range JSON integers must lie in for integer dtype t; false for other dtypes. */
-static bool int_range(dtype_t t, int64_t *lo, int64_t *hi)
+bool json_tensor_int_range(dtype_t t, int64_t *lo, int64_t *hi)
 {
     switch (t) {
     case DTYPE_UINT8:
@@ -92,7 +91,6 @@ static bool int_range(dtype_t t, int64_t *lo, int64_t *hi)
     case DTYPE_INT32:
         *lo = INT32_MIN, *hi = INT32_MAX;
         return true;
-    /* jansson holds integers as int64: larger UINT64 values cannot arrive as JSON numbers. */
     case DTYPE_UINT64:
         *lo = 0, *hi = INT64_MAX;
         return true;
@@ -104,7 +102,7 @@ static bool int_range(dtype_t t, int64_t *lo, int64_t *hi)
     }
 }
 
-static void put_int(dtype_t t, void *data, int64_t i, int64_t v)
+void json_tensor_put_int(dtype_t t, void *data, int64_t i, int64_t v)
 {
     switch (t) {
     case DTYPE_UINT8:
@@ -198,7 +196,7 @@ static status_t store_leaf(const json_t *v, dtype_t t, json_leaf_rule_t rule, co
                              what, i, type_name(t));
         return wrong_leaf(v, t, what, i, err);
     }
-    if (!int_range(t, &lo, &hi))
+    if (!json_tensor_int_range(t, &lo, &hi))
         return error_set(err, STATUS_UNSUPPORTED, "%s: inputs of type %s cannot be sent as JSON",
                          what, dtype_name(t));
     if (!json_is_integer(v))
@@ -207,7 +205,7 @@ static status_t store_leaf(const json_t *v, dtype_t t, json_leaf_rule_t rule, co
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "%s: element %" PRId64 " = %" PRId64 " is out of range for %s", what, i,
                          (int64_t)json_integer_value(v), type_name(t));
-    put_int(t, data, i, json_integer_value(v));
+    json_tensor_put_int(t, data, i, json_integer_value(v));
     return STATUS_OK;
 }
 

@@ -6,6 +6,7 @@
 #ifndef INFERD_JSON_TENSOR_H
 #define INFERD_JSON_TENSOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -38,6 +39,16 @@ typedef enum json_leaf_rule {
  */
 status_t json_tensor_shape(const json_t *v, int max_rank, const char *what, int *rank,
                            int64_t *dims, error_t *err);
+
+/*
+ * The range JSON integers must lie in for an integer dtype t; false for
+ * other dtypes. jansson holds integers as int64, so UINT64 stops at
+ * INT64_MAX (larger values need binary data).
+ */
+bool json_tensor_int_range(dtype_t t, int64_t *lo, int64_t *hi);
+
+/* Stores v, which json_tensor_int_range's range for t holds, as element i of data (dtype t). */
+void json_tensor_put_int(dtype_t t, void *data, int64_t i, int64_t v);
 
 /*
  * Stores the leaves of v (a shape json_tensor_shape accepted) row-major as

@@ -15,8 +15,6 @@
 #include "half.h"
 #include "kserve_internal.h"
 
-/* Longest text of one number: "%.17g" of a double, or a 20-digit integer with its sign. */
-#define NUMBER_TEXT_MAX 32
 /* First allocation of an empty buffer. */
 #define JSON_TEXT_INITIAL 256
 
@@ -59,12 +57,10 @@ void json_text_puts(json_text_t *b, const char *s)
     json_text_append(b, s, strlen(s));
 }
 
-/* Formats one number: text past NUMBER_TEXT_MAX - 1 bytes would be cut (no number is that long). */
-static void put_number(json_text_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put_number(json_text_t *b, const char *fmt, ...)
+/* JSON_TEXT_ITEM_MAX holds "%.17g" of a double, or a 20-digit integer with its sign. */
+void json_text_printf(json_text_t *b, const char *fmt, ...)
 {
-    char text[NUMBER_TEXT_MAX];
+    char text[JSON_TEXT_ITEM_MAX];
     va_list ap;
     int n;
 
@@ -74,10 +70,9 @@ static void put_number(json_text_t *b, const char *fmt, ...)
     json_text_append(b, text, n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
 
-void json_text_string(json_text_t *b, const char *s)
+void json_text_string_n(json_text_t *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
 
     json_text_puts(b, "\"");
     for (size_t i = 0; i < n;) {
@@ -89,13 +84,18 @@ void json_text_string(json_text_t *b, const char *s)
             json_text_append(b, "\\", 1);
             json_text_append(b, p + i++, 1);
         } else if (p[i] < 0x20) {
-            put_number(b, "\\u%04x", p[i++]);
+            json_text_printf(b, "\\u%04x", p[i++]);
         } else {
             json_text_append(b, p + i, len);
             i += len;
         }
     }
     json_text_puts(b, "\"");
+}
+
+void json_text_string(json_text_t *b, const char *s)
+{
+    json_text_string_n(b, s, strlen(s));
 }
 
 static void put_real(json_text_t *b, double v, int digits)
@@ -105,7 +105,7 @@ static void put_real(json_text_t *b, double v, int digits)
     else if (isinf(v))
         json_text_puts(b, v < 0 ? "-Infinity" : "Infinity");
     else
-        put_number(b, "%.*g", digits, v);
+        json_text_printf(b, "%.*g", digits, v);
 }
 
 void json_text_element(json_text_t *b, dtype_t t, const void *data, int64_t i)
@@ -126,28 +126,28 @@ void json_text_element(json_text_t *b, dtype_t t, const void *data, int64_t i)
         put_real(b, half_get(t, ((const uint16_t *)data)[i]), 9);
         break;
     case DTYPE_UINT8:
-        put_number(b, "%u", (unsigned)((const uint8_t *)data)[i]);
+        json_text_printf(b, "%u", (unsigned)((const uint8_t *)data)[i]);
         break;
     case DTYPE_INT8:
-        put_number(b, "%d", (int)((const int8_t *)data)[i]);
+        json_text_printf(b, "%d", (int)((const int8_t *)data)[i]);
         break;
     case DTYPE_UINT16:
-        put_number(b, "%u", (unsigned)((const uint16_t *)data)[i]);
+        json_text_printf(b, "%u", (unsigned)((const uint16_t *)data)[i]);
         break;
     case DTYPE_INT16:
-        put_number(b, "%d", (int)((const int16_t *)data)[i]);
+        json_text_printf(b, "%d", (int)((const int16_t *)data)[i]);
         break;
     case DTYPE_UINT32:
-        put_number(b, "%" PRIu32, ((const uint32_t *)data)[i]);
+        json_text_printf(b, "%" PRIu32, ((const uint32_t *)data)[i]);
         break;
     case DTYPE_INT32:
-        put_number(b, "%" PRId32, ((const int32_t *)data)[i]);
+        json_text_printf(b, "%" PRId32, ((const int32_t *)data)[i]);
         break;
     case DTYPE_UINT64:
-        put_number(b, "%" PRIu64, ((const uint64_t *)data)[i]);
+        json_text_printf(b, "%" PRIu64, ((const uint64_t *)data)[i]);
         break;
     default:
-        put_number(b, "%" PRId64, ((const int64_t *)data)[i]);
+        json_text_printf(b, "%" PRId64, ((const int64_t *)data)[i]);
         break;
     }
 }

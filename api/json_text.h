@@ -1,7 +1,7 @@
 /*
  * json_text.h - JSON text written by hand into a growing buffer, with
- * tensors as nested lists. The TF Serving and MindSpore response writers
- * use it: tensors can hold millions of elements, FP32 and FP64 need
+ * tensors as nested lists. The KServe, TF Serving and MindSpore response
+ * writers use it: tensors can hold millions of elements, FP32 and FP64 need
  * different precisions to round-trip, and UINT64 values past INT64_MAX
  * must stay exact, none of which jansson's reals and integers give.
  *
@@ -30,7 +30,18 @@ void json_text_reserve(json_text_t *b, size_t extra);
 void json_text_append(json_text_t *b, const void *src, size_t n);
 void json_text_puts(json_text_t *b, const char *s);
 
-/* s as a JSON string literal: quotes and escapes; bytes that are not valid UTF-8 become '?'. */
+/*
+ * Formats one short item (a number): text past JSON_TEXT_ITEM_MAX - 1
+ * bytes is cut, which no number reaches.
+ */
+#define JSON_TEXT_ITEM_MAX 32
+void json_text_printf(json_text_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* s[0, n) as a JSON string literal: quotes and escapes; bytes that are not valid UTF-8 become '?'.
+ */
+void json_text_string_n(json_text_t *b, const char *s, size_t n);
+
+/* The NUL-terminated s as a JSON string literal (json_text_string_n). */
 void json_text_string(json_text_t *b, const char *s);
 
 /*

@@ -6,6 +6,7 @@
 #include "config_json.h"
 #include "kserve_input.h"
 #include "half.h"
+#include "json_tensor.h"
 
 #include <float.h>
 #include <inttypes.h>
@@ -23,70 +24,6 @@ typedef struct input_ctx {
     size_t binary_used; /* consumed by earlier binary inputs */
     arena_t *arena;
 } input_ctx_t;
-
-/* The range JSON integers of an integer dtype must lie in. False for other dtypes. */
-static bool int_range(dtype_t t, int64_t *lo, int64_t *hi)
-{
-    switch (t) {
-    case DTYPE_UINT8:
-        *lo = 0, *hi = UINT8_MAX;
-        return true;
-    case DTYPE_INT8:
-        *lo = INT8_MIN, *hi = INT8_MAX;
-        return true;
-    case DTYPE_UINT16:
-        *lo = 0, *hi = UINT16_MAX;
-        return true;
-    case DTYPE_INT16:
-        *lo = INT16_MIN, *hi = INT16_MAX;
-        return true;
-    case DTYPE_UINT32:
-        *lo = 0, *hi = UINT32_MAX;
-        return true;
-    case DTYPE_INT32:
-        *lo = INT32_MIN, *hi = INT32_MAX;
-        return true;
-    /* jansson holds integers as int64, so UINT64 values over INT64_MAX need binary data. */
-    case DTYPE_UINT64:
-        *lo = 0, *hi = INT64_MAX;
-        return true;
-    case DTYPE_INT64:
-        *lo = INT64_MIN, *hi = INT64_MAX;
-        return true;
-    default:
-        return false;
-    }
-}
-
-static void store_int(dtype_t t, void *data, int64_t i, int64_t v)
-{
-    switch (t) {
-    case DTYPE_UINT8:
-        ((uint8_t *)data)[i] = (uint8_t)v;
-        break;
-    case DTYPE_INT8:
-        ((int8_t *)data)[i] = (int8_t)v;
-        break;
-    case DTYPE_UINT16:
-        ((uint16_t *)data)[i] = (uint16_t)v;
-        break;
-    case DTYPE_INT16:
-        ((int16_t *)data)[i] = (int16_t)v;
-        break;
-    case DTYPE_UINT32:
-        ((uint32_t *)data)[i] = (uint32_t)v;
-        break;
-    case DTYPE_INT32:
-        ((int32_t *)data)[i] = (int32_t)v;
-        break;
-    case DTYPE_UINT64:
-        ((uint64_t *)data)[i] = (uint64_t)v;
-        break;
-    default:
-        ((int64_t *)data)[i] = v;
-        break;
-    }
-}
 
 /* Converts one JSON element to element i of data (dtype t), checking type and range. */
 static status_t store_element(const json_t *v, const char *name, dtype_t t, void *data, int64_t i,
@@ -139,7 +76,7 @@ static status_t store_element(const json_t *v, const char *name, dtype_t t, void
         ((float *)data)[i] = (float)d;
         return STATUS_OK;
     }
-    if (!int_range(t, &lo, &hi))
+    if (!json_tensor_int_range(t, &lo, &hi))
         return error_set(err, STATUS_INTERNAL, "input '%s': no JSON conversion for %s", name, dt);
     if (!json_is_integer(v))
         return error_set(err, STATUS_INVALID_ARGUMENT,
@@ -149,7 +86,7 @@ static status_t store_element(const json_t *v, const char *name, dtype_t t, void
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "input '%s': data[%" PRId64 "] = %" PRId64 " is out of range for %s", name,
                          i, (int64_t)json_integer_value(v), dt);
-    store_int(t, data, i, json_integer_value(v));
+    json_tensor_put_int(t, data, i, json_integer_value(v));
     return STATUS_OK;
 }
 

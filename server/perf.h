@@ -141,7 +141,7 @@ typedef struct perf_transport {
      */
     int (*wait)(void *loop, int64_t deadline_ns, perf_completion_t *out, int max);
     void (*loop_free)(void *loop);
-    void (*close)(void *session);      /* NULL: no-op */
+    void (*close)(void *session); /* NULL: no-op */
 } perf_transport_t;
 
 extern const perf_transport_t perf_http_json_transport;

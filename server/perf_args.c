@@ -24,9 +24,9 @@
 #define PERF_DEFAULT_TIMEOUT_MS    30000
 #define PERF_DEFAULT_MAX_IN_FLIGHT 32
 /* Threads of an asynchronous transport; each drives its share of the connections. */
-#define PERF_MAX_THREADS 256
-#define PERF_HTTP_SCHEME           "http://"
-#define PERF_HTTP_DEFAULT_PORT     "80"
+#define PERF_MAX_THREADS       256
+#define PERF_HTTP_SCHEME       "http://"
+#define PERF_HTTP_DEFAULT_PORT "80"
 
 static void perf_usage(FILE *out)
 {

@@ -417,8 +417,9 @@ static bool call_start(void *client, void *tag, char *kind, size_t size)
     grpc_client_t *c = client;
     grpc_inflight_t *f = &c->inflight;
     grpc_slice request = c->session->request;
-    gpr_timespec deadline = gpr_time_add(
-        gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(c->session->o->timeout_ms, GPR_TIMESPAN));
+    gpr_timespec deadline =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                     gpr_time_from_millis(c->session->o->timeout_ms, GPR_TIMESPAN));
     grpc_op ops[6];
 
     assert(!f->call);

@@ -59,7 +59,8 @@ static status_t start_worker(batcher_t *b, int i, error_t *err)
     batcher_worker_t *w = &b->workers[i];
     status_t st;
 
-    const backend_instance_t instance = {.threads = b->cfg.threads_per_instance, .device = -1};
+    const backend_instance_t instance = {.threads = b->cfg.threads_per_instance,
+                                         .device = b->cfg.instance_devices[i]};
 
     w->b = b;
     st = backend_context_create(b->model, &instance, &w->ctx, err);

@@ -46,6 +46,12 @@ typedef struct batcher_config {
     int default_priority;       /* level for requests that name none */
     int instance_count;         /* workers, each with its own context */
     int threads_per_instance;   /* kernel threads of each worker */
+    /*
+     * The device worker i runs on (backend_instance_t.device), for a
+     * backend whose instances run on devices; -1: none. A backend without
+     * devices ignores it.
+     */
+    int instance_devices[BATCHER_MAX_INSTANCES];
 } batcher_config_t;
 
 /*

@@ -57,10 +57,29 @@ typedef struct warmup_config {
     int n_inputs;
 } warmup_config_t;
 
+/* What instance_group asks its workers to run on. */
+typedef enum model_instance_kind {
+    MODEL_INSTANCE_AUTO = 0, /* whatever the model's backend runs on (an NPU: device 0) */
+    MODEL_INSTANCE_CPU,      /* KIND_CPU: kernel threads, no device */
+    MODEL_INSTANCE_NPU,      /* KIND_NPU: numbered devices (batching.instance_devices) */
+} model_instance_kind_t;
+
 typedef struct model_config {
     char name[MODEL_NAME_MAX];
-    char platform[32];  /* "onnx" */
+    /*
+     * The model file's format ("onnx", "ascend_om") and the backend that
+     * runs it ("onnx-cpu", "ascend"): "" until model_config_complete when
+     * config.json leaves them out; given, they must match the file.
+     */
+    char platform[32];
+    char backend[BACKEND_NAME_MAX];
     int max_batch_size; /* 0: no batch dim, no batching */
+    /*
+     * Whether config.json gives max_batch_size; when it does not, a model
+     * that accepts only some batch sizes (gears) gets its largest.
+     */
+    bool max_batch_size_set;
+    model_instance_kind_t instance_kind;
     model_tensor_config_t inputs[MODEL_CONFIG_MAX_IO];
     int n_inputs;
     model_tensor_config_t outputs[MODEL_CONFIG_MAX_IO];
@@ -93,9 +112,27 @@ status_t model_config_load(const char *config_path, const char *name, model_conf
  * dropped from the client-visible dims. Afterwards inputs[i] and
  * outputs[i] are the model's i-th input and output, cfg->batching is ready
  * for batcher_create, and each warmup lists every input with fixed dims.
+ *
+ * Platform and backend come from the model's backend (given ones must
+ * match), and the instances must suit it: device backends take KIND_NPU
+ * (KIND_AUTO means device 0), the CPU engine KIND_CPU. A model that
+ * accepts only some batch sizes (backend_model_batch_sizes: an .om
+ * model's gears) sets max_batch_size to the largest unless config.json
+ * gives one (which may not exceed it), and with dynamic batching its
+ * sizes are the preferred batch sizes unless config.json lists some
+ * (which must be among them).
  * On failure cfg is unchanged.
  */
 status_t model_config_complete(model_config_t *cfg, const backend_model_t *model, error_t *err);
+
+/*
+ * Whether the preferred batch sizes and the warmups' batch sizes suit
+ * max_batch_size (at most it; exactly 1 when it is 0). If not, writes the
+ * offending field ("dynamic_batching.preferred_batch_size[1]") and the
+ * problem ("16 exceeds max_batch_size 8") and returns false.
+ */
+bool model_config_batch_sizes_fit(const model_config_t *cfg, char *field, size_t field_size,
+                                  char *problem, size_t problem_size);
 
 /*
  * The configuration as JSON (the /v2/models/<m>/config body), malloc'd and

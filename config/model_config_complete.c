@@ -4,6 +4,7 @@
  * dims the model leaves dynamic; whatever it leaves out comes from the
  * model. Works on a copy so a failure leaves the caller's config as it was.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,102 @@ static status_t complete_warmup(const model_config_t *done, int index, const war
     return STATUS_OK;
 }
 
+bool model_config_batch_sizes_fit(const model_config_t *cfg, char *field, size_t field_size,
+                                  char *problem, size_t problem_size)
+{
+    const batcher_config_t *b = &cfg->batching;
+
+    for (int i = 0; i < b->n_preferred; i++) {
+        if (b->preferred_batch_sizes[i] <= cfg->max_batch_size)
+            continue;
+        snprintf(field, field_size, "dynamic_batching.preferred_batch_size[%d]", i);
+        snprintf(problem, problem_size, "%d exceeds max_batch_size %d", b->preferred_batch_sizes[i],
+                 cfg->max_batch_size);
+        return false;
+    }
+    for (int i = 0; i < cfg->n_warmup; i++) {
+        int bs = cfg->warmup[i].batch_size;
+        if (cfg->max_batch_size > 0 ? bs <= cfg->max_batch_size : bs == 1)
+            continue;
+        snprintf(field, field_size, "model_warmup[%d].batch_size", i);
+        snprintf(problem, problem_size, "%d is not allowed with max_batch_size %d (%s)", bs,
+                 cfg->max_batch_size, cfg->max_batch_size > 0 ? "must not exceed it" : "must be 1");
+        return false;
+    }
+    return true;
+}
+
+/* Platform, backend and instances from the model's backend; see model_config_complete. */
+static status_t complete_backend(model_config_t *work, const backend_model_t *model, error_t *err)
+{
+    const backend_ops_t *ops = backend_model_ops(model);
+    batcher_config_t *b = &work->batching;
+
+    if ((work->backend[0] && strcmp(work->backend, ops->name) != 0) ||
+        (work->platform[0] && strcmp(work->platform, ops->platform) != 0))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "model \"%s\": config.json names %s \"%s\", but the model file is for "
+                         "backend \"%s\" (platform \"%s\")",
+                         work->name, work->backend[0] ? "backend" : "platform",
+                         work->backend[0] ? work->backend : work->platform, ops->name,
+                         ops->platform);
+    snprintf(work->backend, sizeof work->backend, "%s", ops->name);
+    snprintf(work->platform, sizeof work->platform, "%s", ops->platform);
+    if (ops->on_devices && work->instance_kind == MODEL_INSTANCE_CPU)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "model \"%s\": backend \"%s\" runs on NPUs: instance_group kind "
+                         "KIND_CPU cannot apply (use KIND_NPU with \"devices\")",
+                         work->name, ops->name);
+    if (!ops->on_devices && work->instance_kind == MODEL_INSTANCE_NPU)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "model \"%s\": backend \"%s\" runs on the CPU: instance_group kind "
+                         "KIND_NPU and \"devices\" cannot apply",
+                         work->name, ops->name);
+    if (ops->on_devices && work->instance_kind == MODEL_INSTANCE_AUTO) {
+        for (int i = 0; i < b->instance_count; i++)
+            b->instance_devices[i] = 0;
+        work->instance_kind = MODEL_INSTANCE_NPU;
+    }
+    return STATUS_OK;
+}
+
+/* max_batch_size and preferred sizes from the batch sizes the model accepts, if it names some. */
+static status_t complete_batch_sizes(model_config_t *work, const backend_model_t *model,
+                                     error_t *err)
+{
+    const int64_t *sizes;
+    int n = backend_model_batch_sizes(model, &sizes);
+    batcher_config_t *b = &work->batching;
+    char field[128], problem[ERROR_MESSAGE_MAX];
+
+    if (n > 0 && !work->max_batch_size_set)
+        work->max_batch_size = (int)sizes[n - 1];
+    if (n > 0 && work->max_batch_size > sizes[n - 1])
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "model \"%s\": max_batch_size %d exceeds the model's largest batch "
+                         "size %lld",
+                         work->name, work->max_batch_size, (long long)sizes[n - 1]);
+    for (int i = 0; n > 0 && i < b->n_preferred; i++) {
+        bool accepted = false;
+        for (int g = 0; g < n; g++)
+            accepted |= sizes[g] == b->preferred_batch_sizes[i];
+        if (!accepted)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "model \"%s\": dynamic_batching.preferred_batch_size[%d]: %d is not "
+                             "a batch size the model accepts (its gears; other sizes are padded "
+                             "up to one)",
+                             work->name, i, b->preferred_batch_sizes[i]);
+    }
+    if (n > 0 && work->dynamic_batching && b->n_preferred == 0)
+        for (int g = 0; g < n && b->n_preferred < BATCHER_MAX_PREFERRED; g++)
+            if (sizes[g] <= work->max_batch_size)
+                b->preferred_batch_sizes[b->n_preferred++] = (int)sizes[g];
+    if (!model_config_batch_sizes_fit(work, field, sizeof field, problem, sizeof problem))
+        return error_set(err, STATUS_INVALID_ARGUMENT, "model \"%s\": %s: %s", work->name, field,
+                         problem);
+    return STATUS_OK;
+}
+
 status_t model_config_complete(model_config_t *cfg, const backend_model_t *model, error_t *err)
 {
     model_config_t *work = malloc(sizeof *work);
@@ -169,11 +266,17 @@ status_t model_config_complete(model_config_t *cfg, const backend_model_t *model
     if (!work)
         return error_set(err, STATUS_OUT_OF_MEMORY, "model \"%s\": out of memory", cfg->name);
     *work = *cfg;
-    st = complete_side(cfg, &input_side, cfg->inputs, cfg->n_inputs, model, work->inputs,
+    st = complete_backend(work, model, err);
+    if (st != STATUS_OK)
+        goto cleanup;
+    st = complete_batch_sizes(work, model, err);
+    if (st != STATUS_OK)
+        goto cleanup;
+    st = complete_side(work, &input_side, cfg->inputs, cfg->n_inputs, model, work->inputs,
                        &work->n_inputs, err);
     if (st != STATUS_OK)
         goto cleanup;
-    st = complete_side(cfg, &output_side, cfg->outputs, cfg->n_outputs, model, work->outputs,
+    st = complete_side(work, &output_side, cfg->outputs, cfg->n_outputs, model, work->outputs,
                        &work->n_outputs, err);
     if (st != STATUS_OK)
         goto cleanup;
@@ -182,7 +285,9 @@ status_t model_config_complete(model_config_t *cfg, const backend_model_t *model
         if (st != STATUS_OK)
             goto cleanup;
     }
-    work->batching.max_batch_size = cfg->max_batch_size;
+    work->batching.max_batch_size = work->max_batch_size;
+    /* Decided now, from config.json or the model: the completed config states it. */
+    work->max_batch_size_set = true;
     work->batching.combine_requests = cfg->dynamic_batching;
     if (!cfg->dynamic_batching) {
         /* Without dynamic batching no request waits for others to join it. */

@@ -73,19 +73,52 @@ static json_t *batching_json(const batcher_config_t *b)
     return obj;
 }
 
-/* All instances as one group. */
-static json_t *instances_json(const batcher_config_t *b)
+/* One KIND_NPU group of count workers on device. */
+static json_t *device_group_json(int device, int count)
 {
     json_t *group = json_object();
-    json_t *array = json_array();
+    int64_t devices[1] = {device};
 
-    if (!group || !array || json_object_set_new(group, "count", json_integer(b->instance_count)) ||
-        json_object_set_new(group, "threads", json_integer(b->threads_per_instance)) ||
-        json_array_append(array, group)) {
-        json_decref(array);
-        array = NULL;
+    if (!group || json_object_set_new(group, "kind", json_string("KIND_NPU")) ||
+        json_object_set_new(group, "count", json_integer(count)) ||
+        json_object_set_new(group, "devices", int_list_json(devices, 1))) {
+        json_decref(group);
+        return NULL;
+    }
+    return group;
+}
+
+/*
+ * CPU instances as one group; device instances as one group per run of
+ * workers on the same device, which reads back as the same workers in the
+ * same order.
+ */
+static json_t *instances_json(const model_config_t *cfg)
+{
+    const batcher_config_t *b = &cfg->batching;
+    json_t *group = NULL;
+    json_t *array = json_array();
+    int failed = !array;
+
+    if (!failed && cfg->instance_kind == MODEL_INSTANCE_NPU) {
+        for (int i = 0, run = 1; !failed && i < b->instance_count; i++, run++)
+            if (i + 1 == b->instance_count ||
+                b->instance_devices[i + 1] != b->instance_devices[i]) {
+                failed =
+                    json_array_append_new(array, device_group_json(b->instance_devices[i], run));
+                run = 0;
+            }
+    } else if (!failed) {
+        group = json_object();
+        failed = !group || json_object_set_new(group, "count", json_integer(b->instance_count)) ||
+                 json_object_set_new(group, "threads", json_integer(b->threads_per_instance)) ||
+                 json_array_append(array, group);
     }
     json_decref(group);
+    if (failed) {
+        json_decref(array);
+        return NULL;
+    }
     return array;
 }
 
@@ -162,16 +195,19 @@ static json_t *config_json(const model_config_t *cfg)
     json_t *root = json_object();
 
     if (!root || json_object_set_new(root, "name", json_string(cfg->name)) ||
-        json_object_set_new(root, "platform", json_string(cfg->platform)) ||
-        json_object_set_new(root, "max_batch_size", json_integer(cfg->max_batch_size)) ||
+        (cfg->platform[0] && json_object_set_new(root, "platform", json_string(cfg->platform))) ||
+        (cfg->backend[0] && json_object_set_new(root, "backend", json_string(cfg->backend))) ||
+        (cfg->max_batch_size_set &&
+         json_object_set_new(root, "max_batch_size", json_integer(cfg->max_batch_size))) ||
         json_object_set_new(root, "input", tensors_json(cfg->inputs, cfg->n_inputs)) ||
         json_object_set_new(root, "output", tensors_json(cfg->outputs, cfg->n_outputs)) ||
         (cfg->dynamic_batching &&
          json_object_set_new(root, "dynamic_batching", batching_json(&cfg->batching))) ||
-        json_object_set_new(root, "instance_group", instances_json(&cfg->batching)) ||
+        json_object_set_new(root, "instance_group", instances_json(cfg)) ||
         json_object_set_new(root, "version_policy", version_policy_json(&cfg->version_policy)) ||
         (cfg->n_warmup > 0 && json_object_set_new(root, "model_warmup", warmups_json(cfg))) ||
-        json_object_set_new(root, "precision", json_string(engine_precision_name(cfg->precision)))) {
+        json_object_set_new(root, "precision",
+                            json_string(engine_precision_name(cfg->precision)))) {
         json_decref(root);
         return NULL;
     }

@@ -331,15 +331,81 @@ static status_t parse_batching(const parser_t *p, const json_t *root, model_conf
     return st;
 }
 
-static const char *const group_keys[] = {"count", "threads", NULL};
+static const char *const group_keys[] = {"kind", "count", "threads", "devices", NULL};
 
-/* Several groups add up their counts; they must agree on threads. */
+/* instance_group kinds, by model_instance_kind_t. */
+static const char *const kind_names[] = {
+    [MODEL_INSTANCE_AUTO] = "KIND_AUTO",
+    [MODEL_INSTANCE_CPU] = "KIND_CPU",
+    [MODEL_INSTANCE_NPU] = "KIND_NPU",
+};
+
+/* One group's "kind": KIND_NPU when absent but "devices" is given. */
+static status_t parse_kind(const parser_t *p, const json_t *obj, const char *parent,
+                           model_instance_kind_t *out)
+{
+    char text[32] = "";
+    char field[FIELD_MAX];
+    status_t st = member_string(p, obj, parent, "kind", text, sizeof text);
+
+    *out = json_object_get(obj, "devices") ? MODEL_INSTANCE_NPU : MODEL_INSTANCE_AUTO;
+    if (st != STATUS_OK || !text[0])
+        return st;
+    member_path(field, parent, "kind");
+    for (int k = 0; k < (int)(sizeof kind_names / sizeof kind_names[0]); k++)
+        if (strcmp(text, kind_names[k]) == 0) {
+            *out = (model_instance_kind_t)k;
+            return STATUS_OK;
+        }
+    return fail(p, field, "\"%s\" is not supported (KIND_AUTO, KIND_CPU or KIND_NPU)", text);
+}
+
+/* A KIND_NPU group's "devices": 1 to BACKEND_MAX_DEVICES distinct ids; absent: [0]. */
+static status_t parse_devices(const parser_t *p, const json_t *obj, const char *parent,
+                              int *devices, int *n)
+{
+    const json_t *list;
+    char field[FIELD_MAX], path[FIELD_MAX];
+    status_t st = member_array(p, obj, parent, "devices", BACKEND_MAX_DEVICES, &list);
+
+    *n = 0;
+    if (st != STATUS_OK)
+        return st;
+    if (!list) {
+        devices[(*n)++] = 0;
+        return STATUS_OK;
+    }
+    member_path(field, parent, "devices");
+    if (json_array_size(list) == 0)
+        return fail(p, field, "needs at least one device");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        int64_t d = 0;
+        element_path(path, field, i);
+        st = parse_int(p, json_array_get(list, i), path, 0, BACKEND_MAX_DEVICES - 1, &d);
+        if (st != STATUS_OK)
+            return st;
+        for (int j = 0; j < *n; j++)
+            if (devices[j] == d)
+                return fail(p, path, "device %lld is listed twice", (long long)d);
+        devices[(*n)++] = (int)d;
+    }
+    return STATUS_OK;
+}
+
+/*
+ * Several groups add up their counts. CPU groups ("threads", no
+ * "devices") must agree on threads; a KIND_NPU group runs "count" workers
+ * on each of its "devices", as Triton's GPU groups do. A model runs on
+ * one kind, so KIND_CPU and KIND_NPU groups do not mix.
+ */
 static status_t parse_instances(const parser_t *p, const json_t *root, model_config_t *cfg)
 {
     const char *key = "instance_group";
+    batcher_config_t *b = &cfg->batching;
     const json_t *groups;
     const json_t *obj = NULL;
     char field[FIELD_MAX];
+    bool threads_given = false;
     int total = 0;
     status_t st;
 
@@ -349,26 +415,56 @@ static status_t parse_instances(const parser_t *p, const json_t *root, model_con
     if (json_array_size(groups) == 0)
         return fail(p, key, "needs at least one group");
     for (size_t i = 0; i < json_array_size(groups); i++) {
-        int count = 1, threads = 1;
+        int count = 1, threads = 1, n_devices = 1;
+        int devices[BACKEND_MAX_DEVICES] = {-1};
+        model_instance_kind_t kind;
 
         st = element_object(p, groups, key, i, group_keys, &obj);
         if (st != STATUS_OK)
             return st;
         element_path(field, key, i);
-        st = member_int(p, obj, field, "count", 1, BATCHER_MAX_INSTANCES, &count);
+        st = parse_kind(p, obj, field, &kind);
+        if (st == STATUS_OK)
+            st = member_int(p, obj, field, "count", 1, BATCHER_MAX_INSTANCES, &count);
         if (st == STATUS_OK)
             st = member_int(p, obj, field, "threads", 1, MODEL_CONFIG_MAX_THREADS, &threads);
         if (st != STATUS_OK)
             return st;
-        if (i > 0 && threads != cfg->batching.threads_per_instance)
-            return fail(p, field, "threads %d differs from the first group's %d", threads,
-                        cfg->batching.threads_per_instance);
-        total += count;
-        if (total > BATCHER_MAX_INSTANCES)
+        if (kind == MODEL_INSTANCE_NPU && json_object_get(obj, "threads"))
+            return fail(p, field, "\"threads\" applies to CPU instances, not KIND_NPU");
+        if (kind != MODEL_INSTANCE_NPU && json_object_get(obj, "devices"))
+            return fail(p, field, "\"devices\" applies to KIND_NPU instances, not %s",
+                        kind_names[kind]);
+        if (kind == MODEL_INSTANCE_NPU)
+            st = parse_devices(p, obj, field, devices, &n_devices);
+        if (st != STATUS_OK)
+            return st;
+        if (kind != MODEL_INSTANCE_AUTO && cfg->instance_kind != MODEL_INSTANCE_AUTO &&
+            kind != cfg->instance_kind)
+            return fail(p, field,
+                        "kind %s differs from an earlier group's %s: a model runs on one "
+                        "kind",
+                        kind_names[kind], kind_names[cfg->instance_kind]);
+        if (kind != MODEL_INSTANCE_AUTO)
+            cfg->instance_kind = kind;
+        if (kind != MODEL_INSTANCE_NPU) {
+            if (threads_given && threads != b->threads_per_instance)
+                return fail(p, field, "threads %d differs from the first group's %d", threads,
+                            b->threads_per_instance);
+            threads_given = true;
+            b->threads_per_instance = threads;
+        }
+        if ((int64_t)count * n_devices > BATCHER_MAX_INSTANCES - total)
             return fail(p, key, "counts add up to more than %d instances", BATCHER_MAX_INSTANCES);
-        cfg->batching.threads_per_instance = threads;
+        for (int d = 0; d < n_devices; d++)
+            for (int c = 0; c < count; c++)
+                b->instance_devices[total++] = devices[d];
     }
-    cfg->batching.instance_count = total;
+    if (cfg->instance_kind == MODEL_INSTANCE_NPU)
+        for (int w = 0; w < total; w++)
+            if (b->instance_devices[w] < 0)
+                return fail(p, key, "mixes KIND_NPU groups with groups that name no devices");
+    b->instance_count = total;
     return STATUS_OK;
 }
 
@@ -520,35 +616,58 @@ static status_t parse_warmup(const parser_t *p, const json_t *root, model_config
 static status_t check_consistency(const parser_t *p, const model_config_t *cfg)
 {
     const batcher_config_t *b = &cfg->batching;
-    char path[FIELD_MAX];
+    char field[FIELD_MAX], problem[ERROR_MESSAGE_MAX];
 
-    for (int i = 0; i < b->n_preferred; i++) {
-        if (b->preferred_batch_sizes[i] <= cfg->max_batch_size)
-            continue;
-        element_path(path, "dynamic_batching.preferred_batch_size", (size_t)i);
-        return fail(p, path, "%d exceeds max_batch_size %d", b->preferred_batch_sizes[i],
-                    cfg->max_batch_size);
-    }
     if (b->default_priority > b->priority_levels)
         return fail(p, "dynamic_batching.default_priority_level", "%d exceeds priority_levels %d",
                     b->default_priority, b->priority_levels);
-    for (int i = 0; i < cfg->n_warmup; i++) {
-        int bs = cfg->warmup[i].batch_size;
-        if (cfg->max_batch_size > 0 ? bs <= cfg->max_batch_size : bs == 1)
-            continue;
-        element_path(path, "model_warmup", (size_t)i);
-        snprintf(path + strlen(path), sizeof path - strlen(path), ".batch_size");
-        return fail(p, path, "%d is not allowed with max_batch_size %d (%s)", bs,
-                    cfg->max_batch_size,
-                    cfg->max_batch_size > 0 ? "must not exceed it" : "must be 1");
-    }
+    /* Without max_batch_size the model may supply one: model_config_complete checks then. */
+    if (cfg->max_batch_size_set &&
+        !model_config_batch_sizes_fit(cfg, field, sizeof field, problem, sizeof problem))
+        return fail(p, field, "%s", problem);
     return STATUS_OK;
 }
 
 static const char *const root_keys[] = {
-    "name",           "platform",       "max_batch_size", "input", "output", "dynamic_batching",
-    "instance_group", "version_policy", "model_warmup",   "precision", NULL,
+    "name",           "platform",     "backend",          "max_batch_size",
+    "input",          "output",       "dynamic_batching", "instance_group",
+    "version_policy", "model_warmup", "precision",        NULL,
 };
+
+/* "platform" and "backend": names inferd's backends have, and for the same backend. */
+static status_t parse_backend(const parser_t *p, const json_t *root, model_config_t *cfg)
+{
+    const backend_ops_t *const *list;
+    const backend_ops_t *by_platform = NULL, *by_name = NULL;
+    char names[ALLOWED_MAX] = "", platforms[ALLOWED_MAX] = "";
+    int n;
+    status_t st;
+
+    st = member_string(p, root, "", "platform", cfg->platform, sizeof cfg->platform);
+    if (st == STATUS_OK)
+        st = member_string(p, root, "", "backend", cfg->backend, sizeof cfg->backend);
+    if (st != STATUS_OK)
+        return st;
+    list = backend_list(&n);
+    for (int i = 0; i < n; i++) {
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s\"%s\"", i ? ", " : "",
+                 list[i]->name);
+        snprintf(platforms + strlen(platforms), sizeof platforms - strlen(platforms), "%s\"%s\"",
+                 i ? ", " : "", list[i]->platform);
+        if (strcmp(cfg->platform, list[i]->platform) == 0)
+            by_platform = list[i];
+        if (strcmp(cfg->backend, list[i]->name) == 0)
+            by_name = list[i];
+    }
+    if (cfg->platform[0] && !by_platform)
+        return fail(p, "platform", "\"%s\" is not supported (%s)", cfg->platform, platforms);
+    if (cfg->backend[0] && !by_name)
+        return fail(p, "backend", "\"%s\" is not a backend of inferd (%s)", cfg->backend, names);
+    if (by_platform && by_name && by_platform != by_name)
+        return fail(p, "backend", "\"%s\" does not run platform \"%s\" (it runs \"%s\")",
+                    cfg->backend, cfg->platform, by_name->platform);
+    return STATUS_OK;
+}
 
 /* Longest precision name read ("fp32", "bf16"); longer values are refused as too long. */
 #define PRECISION_NAME_MAX 16
@@ -581,12 +700,11 @@ static status_t parse_root(const parser_t *p, const json_t *root, model_config_t
     if (st == STATUS_OK && name[0] && strcmp(name, cfg->name) != 0)
         return fail(p, "name", "\"%s\" differs from the model's name \"%s\"", name, cfg->name);
     if (st == STATUS_OK)
-        st = member_string(p, root, "", "platform", cfg->platform, sizeof cfg->platform);
-    if (st == STATUS_OK && strcmp(cfg->platform, "onnx") != 0)
-        return fail(p, "platform", "\"%s\" is not supported (only \"onnx\")", cfg->platform);
+        st = parse_backend(p, root, cfg);
     if (st == STATUS_OK)
         st = member_int(p, root, "", "max_batch_size", 0, MODEL_CONFIG_MAX_BATCH_SIZE,
                         &cfg->max_batch_size);
+    cfg->max_batch_size_set = json_object_get(root, "max_batch_size") != NULL;
     if (st == STATUS_OK)
         st = parse_tensors(p, root, "input", cfg->inputs, &cfg->n_inputs);
     if (st == STATUS_OK)
@@ -610,11 +728,12 @@ static void set_defaults(model_config_t *cfg, const char *name)
 {
     memset(cfg, 0, sizeof *cfg);
     memcpy(cfg->name, name, strlen(name) + 1);
-    snprintf(cfg->platform, sizeof cfg->platform, "onnx");
     cfg->batching.priority_levels = 1;
     cfg->batching.default_priority = 1;
     cfg->batching.instance_count = 1;
     cfg->batching.threads_per_instance = 1;
+    for (int i = 0; i < BATCHER_MAX_INSTANCES; i++)
+        cfg->batching.instance_devices[i] = -1;
     cfg->version_policy.kind = VERSION_POLICY_LATEST;
     cfg->version_policy.latest_n = 1;
 }

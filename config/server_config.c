@@ -121,8 +121,8 @@ static const setting_t settings[] = {
      FIELD(model_repository),
      .metavar = "DIR",
      .required = true,
-     .help = "DIR/<model>/<version>/model.onnx [DIR/<model>/config.json], or one DIR/<name>.onnx "
-             "[DIR/config.json]"},
+     .help = "DIR/<model>/<version>/model.onnx or model.om [DIR/<model>/config.json], or one "
+             "DIR/<name>.onnx or .om [DIR/config.json]"},
     {.name = "model-name",
      .kind = SETTING_STRING,
      FIELD(model_name),
@@ -247,6 +247,12 @@ static const setting_t settings[] = {
      .min = 0,
      .max = SECONDS_LIMIT,
      .help = "then, most seconds in-flight requests get to finish"},
+    {.name = "ascend-library",
+     .kind = SETTING_STRING,
+     FIELD(ascend_library),
+     .metavar = "PATH",
+     .help = "libascendcl.so that runs .om models; unset: $ASCEND_HOME_PATH/lib64, "
+             "$ASCEND_TOOLKIT_HOME/lib64, then the loader path"},
     {.name = "tls-cert-file",
      .kind = SETTING_STRING,
      FIELD(tls_cert_file),

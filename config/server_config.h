@@ -53,6 +53,8 @@ typedef struct server_config {
     int drain_delay_secs;  /* readiness is false this long before we stop accepting */
     int exit_timeout_secs; /* most time in-flight work gets after that */
     char config_file[PATH_MAX];
+    char ascend_library[PATH_MAX]; /* libascendcl.so for .om models; "" searches (ascend_runtime.h)
+                                    */
     /* TLS on the HTTP and gRPC ports when tls_cert_file is set (the metrics port: metrics_tls). */
     char tls_cert_file[PATH_MAX]; /* PEM chain, the server's certificate first */
     char tls_key_file[PATH_MAX];  /* its PEM private key, unencrypted */

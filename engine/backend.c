@@ -19,25 +19,58 @@ struct backend_context {
 };
 
 /* Every backend inferd has; backend_find looks them up by name. */
-static const backend_ops_t *const BACKENDS[] = {&backend_cpu_ops};
+static const backend_ops_t *const BACKENDS[] = {&backend_cpu_ops, &backend_ascend_ops};
+#define N_BACKENDS ((int)(sizeof BACKENDS / sizeof BACKENDS[0]))
+_Static_assert(N_BACKENDS <= BACKEND_LIST_MAX, "BACKEND_LIST_MAX must hold every backend");
 
 const backend_ops_t *backend_find(const char *name)
 {
-    for (size_t i = 0; i < sizeof BACKENDS / sizeof BACKENDS[0]; i++)
+    for (int i = 0; i < N_BACKENDS; i++)
         if (strcmp(BACKENDS[i]->name, name) == 0)
             return BACKENDS[i];
     return NULL;
 }
 
-/* The backend a model file's name implies: only ONNX files so far. */
+const backend_ops_t *const *backend_list(int *n)
+{
+    *n = N_BACKENDS;
+    return BACKENDS;
+}
+
+const backend_ops_t *backend_for_path(const char *path)
+{
+    size_t n = strlen(path);
+
+    for (int i = 0; i < N_BACKENDS; i++) {
+        size_t k = strlen(BACKENDS[i]->file_suffix);
+        if (n > k && strcmp(path + n - k, BACKENDS[i]->file_suffix) == 0)
+            return BACKENDS[i];
+    }
+    return NULL;
+}
+
+void backend_configure(const backend_settings_t *settings)
+{
+    for (int i = 0; i < N_BACKENDS; i++)
+        if (BACKENDS[i]->configure)
+            BACKENDS[i]->configure(settings);
+}
+
+void backend_shutdown(void)
+{
+    for (int i = 0; i < N_BACKENDS; i++)
+        if (BACKENDS[i]->shutdown)
+            BACKENDS[i]->shutdown();
+}
+
+/* The backend a model file's name implies (its suffix). */
 static const backend_ops_t *backend_for_file(const char *path, error_t *err)
 {
-    const char *dot = strrchr(path, '.');
+    const backend_ops_t *ops = backend_for_path(path);
 
-    if (dot && strcmp(dot, ".onnx") == 0)
-        return &backend_cpu_ops;
-    error_set(err, STATUS_UNSUPPORTED, "%s: no backend runs this kind of file", path);
-    return NULL;
+    if (!ops)
+        error_set(err, STATUS_UNSUPPORTED, "%s: no backend runs this kind of file", path);
+    return ops;
 }
 
 status_t backend_model_load(const backend_ops_t *ops, const char *path,
@@ -107,6 +140,11 @@ void backend_model_stats(const backend_model_t *model, backend_stats_t *out)
     memset(out, 0, sizeof *out);
     model->ops->stats(model->impl, out);
     out->backend = model->ops->name;
+}
+
+int backend_model_device_stats(const backend_model_t *model, backend_device_stats_t *out, int max)
+{
+    return model->ops->device_stats ? model->ops->device_stats(model->impl, out, max) : 0;
 }
 
 status_t backend_context_create(backend_model_t *model, const backend_instance_t *instance,

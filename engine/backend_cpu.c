@@ -66,12 +66,15 @@ static void cpu_stats(const void *model, backend_stats_t *out)
     out->compile_ms = s->compile_ms;
     out->weight_bytes = s->weight_bytes;
     out->reference_layers = engine_model_reference_layers(model);
+    out->fallback_layers = engine_model_fallback_layers(model);
     out->precision = s->precision;
 }
 
 /* Any batch size: plans are made per input shape. */
 const backend_ops_t backend_cpu_ops = {
     .name = "onnx-cpu",
+    .platform = "onnx",
+    .file_suffix = ".onnx",
     .load = cpu_load,
     .free_model = cpu_free_model,
     .input_count = cpu_input_count,

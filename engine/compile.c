@@ -636,6 +636,7 @@ static status_t compile_subgraphs(graph_t *g, error_t *err)
             if (st)
                 return error_prefix(err, "%s node '%s'", node->op_type, node->name);
             g->bf16_layers += body->bf16_layers;
+            g->qdq_float_layers += body->qdq_float_layers;
         }
     }
     return STATUS_OK;
@@ -656,6 +657,9 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = fold_constants(g, true, err);
     if (!st)
         st = inline_constant_ifs(g, err);
+    /* GELU first: the QDQ and MatMul passes take a GELU that follows a bias as an epilogue. */
+    if (!st)
+        st = fuse_gelu(g, err);
     if (!st)
         st = fuse_qdq(g, err);
     /* The constant DequantizeLinear nodes the QDQ fusion left (their float Conv or MatMul runs). */
@@ -663,9 +667,6 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = fold_constants(g, false, err);
     if (!st)
         st = fuse_batchnorm(g, err);
-    /* GELU first: the MatMul pass takes a GELU that follows a bias as its epilogue. */
-    if (!st)
-        st = fuse_gelu(g, err);
     if (!st)
         st = fuse_matmul(g, err);
     if (!st)

@@ -64,11 +64,11 @@ typedef struct engine_model_options {
 
 /* Figures about a loaded model, for logs and benchmarks. */
 typedef struct engine_model_stats {
-    double load_ms;      /* reading and parsing the file */
-    double compile_ms;   /* graph passes and weight packing */
-    size_t weight_bytes; /* constant tensors the compiled model keeps */
-    int node_count;      /* nodes left after the graph passes */
-    int opset;           /* default-domain opset */
+    double load_ms;                         /* reading and parsing the file */
+    double compile_ms;                      /* graph passes and weight packing */
+    size_t weight_bytes;                    /* constant tensors the compiled model keeps */
+    int node_count;                         /* nodes left after the graph passes */
+    int opset;                              /* default-domain opset */
     engine_precision_t precision_requested; /* what the options asked for */
     engine_precision_t precision;           /* what runs: fp32 when bf16 was not honoured */
     int bf16_layers; /* convolutions and matrix products whose weights were packed in bf16 */
@@ -106,11 +106,23 @@ const engine_model_stats_t *engine_model_stats(const engine_model_t *model);
  */
 int engine_model_reference_layers(const engine_model_t *model);
 
+/*
+ * Layers on a fallback route: quantized layers no int8 kernel took, which
+ * run in float (counted once, when the model compiles), and plan steps
+ * whose kernel says it runs on a slower route than its own
+ * (op_kernel_t.fallback, counted once per plan). Each is reported through
+ * the warning handler too.
+ */
+int engine_model_fallback_layers(const engine_model_t *model);
+
 /* Receives the engine's warnings, one line each, from any thread. */
 typedef void (*engine_warn_fn)(const char *message);
 
 /* Sets where warnings go; NULL restores the default, stderr. */
 void engine_set_warning_handler(engine_warn_fn fn);
+
+/* Formats one warning and hands it to the handler (for the engine and its backends). */
+void engine_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Creates an execution context for one worker, running kernels on up to
@@ -161,6 +173,7 @@ typedef struct engine_op_time {
     const char *op_type; /* borrowed from the model */
     char impl[ENGINE_IMPL_MAX];
     bool reference; /* impl is reference code */
+    bool fallback;  /* impl is a fallback route (engine_model_fallback_layers) */
     double ms;
     int64_t calls;
 } engine_op_time_t;

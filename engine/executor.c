@@ -307,8 +307,11 @@ _Static_assert(ENGINE_IMPL_MAX == OP_IMPL_MAX, "a profile entry keeps a step's w
 /* Adds one run of a step to the profile. */
 static void add_step_time(engine_context_t *ctx, const plan_step_t *step, double ms)
 {
-    engine_op_time_t t = {
-        .op_type = step->node->op_type, .reference = step->reference, .ms = ms, .calls = 1};
+    engine_op_time_t t = {.op_type = step->node->op_type,
+                          .reference = step->reference,
+                          .fallback = step->fallback,
+                          .ms = ms,
+                          .calls = 1};
 
     snprintf(t.impl, sizeof t.impl, "%s", step->impl);
     add_op_time(ctx, &t);

@@ -9,16 +9,24 @@
  * quant_fused.c) reading x's quantized bytes and the constant int8 weights.
  * With the QuantizeLinear the output is requantized in the kernel's
  * epilogue (a Relu before it becomes a floor at the zero point); without
- * it the kernel writes the float the op produced, and a MatMul's constant
- * float bias Add (or a Relu) is taken into the epilogue too.
+ * it the kernel writes the float the op produced.
+ *
+ * A MatMul's float bias (an Add of a constant [N] vector) and then the
+ * exact GELU (inferd.Gelu, which fuse_gelu made of the decomposed form,
+ * or ONNX Gelu) or a Relu are taken into the epilogue too, with or
+ * without a QuantizeLinear after them: a transformer's
+ *
+ *   DequantizeLinear -> MatMul -> Add(bias) -> GELU -> QuantizeLinear
+ *
+ * is one op whose 8-bit output the next MatMul reads, as ONNX Runtime
+ * runs it (the float value quantized by QuantizeLinear's division).
  *
  * Conditions, else the nodes stay as they are and run in float (correct,
- * slower): x's scale and zero point are per tensor; the weights' scale
- * (and zero point) per tensor or per output channel (axis 0 for Conv and
- * Gemm with transB, 1 for MatMul and Gemm without), never blocked; the
- * int32 bias has zero point 0 and the scale x_scale * w_scale (what
- * QLinearConv's bias means); Gemm has alpha = beta = 1 and no transA; the
- * intermediate values have no other reader and are not graph outputs.
+ * slower: counted in g->qdq_float_layers, a fallback the model reports): x's scale and zero point
+ * are per tensor; the weights' scale (and zero point) per tensor or per output channel (axis 0 for
+ * Conv and Gemm with transB, 1 for MatMul and Gemm without), never blocked; the int32 bias has zero
+ * point 0 and the scale x_scale * w_scale (what QLinearConv's bias means); Gemm has alpha = beta =
+ * 1 and no transA; the intermediate values have no other reader and are not graph outputs.
  *
  * A residual Add between quantized tensors,
  *
@@ -44,6 +52,7 @@
 #include "fuse_match.h"
 
 #include "conv/conv.h"
+#include "gelu/gelu.h"
 #include "matmul/matmul.h"
 #include "quant/quant.h"
 
@@ -126,6 +135,23 @@ static bool bias_dq(const graph_t *g, const graph_node_t *dq, const graph_node_t
     return true;
 }
 
+/*
+ * The sole consumer of v when it is the exact (erf) GELU: inferd.Gelu, which
+ * fuse_gelu made of the decomposed form, or ONNX Gelu without the tanh
+ * approximation.
+ */
+static graph_node_t *exact_gelu(graph_t *g, const int *consumers, int v)
+{
+    graph_node_t *gelu = fuse_sole_consumer(g, consumers, v, gelu_schema.op_type);
+    const gelu_params_t *gp;
+
+    if (gelu)
+        return gelu;
+    gelu = fuse_sole_consumer(g, consumers, v, "Gelu");
+    gp = gelu ? gelu->params : NULL;
+    return gelu && gelu->n_outputs == 1 && gp && !gp->tanh_approximation ? gelu : NULL;
+}
+
 /* A constant float [n] vector. */
 static bool float_vector(const graph_t *g, int v, int64_t n)
 {
@@ -140,7 +166,7 @@ static status_t fuse_node(graph_t *g, const int *consumers, graph_node_t *node, 
     graph_node_t *x_dq = fuse_producer(g, node->inputs[0], "DequantizeLinear");
     graph_node_t *w_dq =
         node->n_inputs > 1 ? fuse_producer(g, node->inputs[1], "DequantizeLinear") : NULL;
-    graph_node_t *b_dq = NULL, *relu, *q, *add = NULL, *last = node;
+    graph_node_t *b_dq = NULL, *act, *q, *add = NULL, *last = node;
     const tensor_t *w;
     bool gemm = strcmp(node->op_type, "Gemm") == 0, trans_b = false;
     int64_t n;
@@ -194,11 +220,10 @@ static status_t fuse_node(graph_t *g, const int *consumers, graph_node_t *node, 
         p->conv = *(const conv_params_t *)node->params;
 
     out = node->outputs[0];
-    /* A MatMul's float bias, when the output stays float. */
+    /* A MatMul's float bias. */
     if (!conv && !gemm && !b_dq) {
         add = fuse_sole_consumer(g, consumers, out, "Add");
-        if (add && float_vector(g, fuse_other_input(add, out), n) &&
-            !fuse_sole_consumer(g, consumers, add->outputs[0], "QuantizeLinear")) {
+        if (add && float_vector(g, fuse_other_input(add, out), n)) {
             inputs[IN_B] = fuse_other_input(add, out);
             out = add->outputs[0];
             last = add;
@@ -206,13 +231,16 @@ static status_t fuse_node(graph_t *g, const int *consumers, graph_node_t *node, 
             add = NULL;
         }
     }
-    relu = fuse_sole_consumer(g, consumers, out, "Relu");
-    if (relu) {
+    act = conv ? NULL : exact_gelu(g, consumers, out);
+    if (act)
+        p->gelu = true;
+    else if ((act = fuse_sole_consumer(g, consumers, out, "Relu")))
         p->relu = true;
-        out = relu->outputs[0];
-        last = relu;
+    if (act) {
+        out = act->outputs[0];
+        last = act;
     }
-    q = add ? NULL : fuse_sole_consumer(g, consumers, out, "QuantizeLinear");
+    q = fuse_sole_consumer(g, consumers, out, "QuantizeLinear");
     if (q && per_tensor(g, q)) {
         inputs[IN_YS] = q->inputs[1];
         inputs[IN_YZ] = q->inputs[2];
@@ -220,22 +248,45 @@ static status_t fuse_node(graph_t *g, const int *consumers, graph_node_t *node, 
     }
     if (last != node)
         node->removed = true;
-    if (relu && last != relu)
-        relu->removed = true;
+    if (act && last != act)
+        act->removed = true;
     if (add && last != add)
         add->removed = true;
     return fuse_rewrite(g, last, conv ? &quant_fused_conv_schema : &quant_fused_matmul_schema, p,
                         IN_COUNT, inputs, err);
 }
 
+/* x dequantized and the weights a DequantizeLinear of a constant: a quantized layer. */
+static bool quantized_operands(graph_t *g, const graph_node_t *node)
+{
+    graph_node_t *w_dq;
+
+    if (node->n_inputs < 2 || !fuse_producer(g, node->inputs[0], "DequantizeLinear"))
+        return false;
+    w_dq = fuse_producer(g, node->inputs[1], "DequantizeLinear");
+    return w_dq && constant(g, w_dq->inputs[0]);
+}
+
+/* Fuses node's pattern, or counts a quantized layer left to run in float. */
+static status_t fuse_or_count(graph_t *g, const int *consumers, graph_node_t *node, bool conv,
+                              error_t *err)
+{
+    const op_schema_t *schema = node->schema;
+    status_t st = fuse_node(g, consumers, node, conv, err);
+
+    if (!st && !node->removed && node->schema == schema && quantized_operands(g, node))
+        g->qdq_float_layers++;
+    return st;
+}
+
 static status_t match_conv(graph_t *g, const int *consumers, graph_node_t *node, error_t *err)
 {
-    return fuse_node(g, consumers, node, true, err);
+    return fuse_or_count(g, consumers, node, true, err);
 }
 
 static status_t match_matmul(graph_t *g, const int *consumers, graph_node_t *node, error_t *err)
 {
-    return fuse_node(g, consumers, node, false, err);
+    return fuse_or_count(g, consumers, node, false, err);
 }
 
 /* Inputs of inferd.QLinearAdd (quant_add.c). */

@@ -87,6 +87,13 @@ typedef struct graph {
      * in this graph and its subgraphs, after graph_compile.
      */
     bool bf16;
+    /*
+     * Quantized Conv, MatMul and Gemm nodes (DequantizeLinear operands) that
+     * no int8 kernel took, so they run in float on dequantized tensors
+     * (engine/fuse_qdq.c), in this graph and its subgraphs after
+     * graph_compile: a fallback route (engine_model_fallback_layers).
+     */
+    int qdq_float_layers;
     int bf16_layers;
     /* Every subgraph of this graph's nodes, owned and freed with it. */
     struct graph **subgraphs;

@@ -83,8 +83,6 @@ static status_t wrap_subgraphs(engine_model_t *root, graph_t *g, error_t *err)
     return STATUS_OK;
 }
 
-static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 const char *engine_precision_name(engine_precision_t precision)
 {
     return precision == ENGINE_PRECISION_BF16 ? "bf16" : "fp32";
@@ -139,7 +137,7 @@ status_t engine_model_load_with(const char *path, const engine_model_options_t *
     /* bf16 without the instructions would only be slower: run fp32, and say so once. */
     if (options->precision == ENGINE_PRECISION_BF16 && !engine_bf16_supported()) {
         m->stats.precision = ENGINE_PRECISION_FP32;
-        warn("%s: precision bf16 requested but this CPU lacks AVX512_BF16 (or %s caps it): "
+        engine_warn("%s: precision bf16 requested but this CPU lacks AVX512_BF16 (or %s caps it): "
              "the model runs in fp32",
              path, CPU_ISA_ENV);
     }
@@ -162,6 +160,10 @@ status_t engine_model_load_with(const char *path, const engine_model_options_t *
     m->stats.node_count = m->graph->n_nodes;
     m->stats.opset = m->graph->opset;
     m->stats.bf16_layers = m->graph->bf16_layers;
+    if (m->graph->qdq_float_layers)
+        warn("%s: %d quantized Conv/MatMul/Gemm layer(s) run in float on dequantized tensors: "
+             "no int8 kernel takes them (engine/fuse_qdq.c's conditions)",
+             path, m->graph->qdq_float_layers);
     *out = m;
     m = NULL;
 cleanup:
@@ -217,6 +219,11 @@ int engine_model_reference_layers(const engine_model_t *m)
     return atomic_load(&((engine_model_t *)m)->reference_layers);
 }
 
+int engine_model_fallback_layers(const engine_model_t *m)
+{
+    return m->graph->qdq_float_layers + atomic_load(&((engine_model_t *)m)->fallback_layers);
+}
+
 static void warn_stderr(const char *message)
 {
     fprintf(stderr, "inferd: warning: %s\n", message);
@@ -224,7 +231,7 @@ static void warn_stderr(const char *message)
 
 static _Atomic(engine_warn_fn) warn_handler = warn_stderr;
 
-static void warn(const char *fmt, ...)
+void engine_warn(const char *fmt, ...)
 {
     char message[ERROR_MESSAGE_MAX];
     va_list ap;
@@ -241,29 +248,38 @@ void engine_set_warning_handler(engine_warn_fn fn)
 }
 
 /*
- * Counts a new plan's steps on reference code and names each in a warning:
- * such a layer can run hundreds of times slower than it should, and that
- * must never go unseen.
+ * Counts a new plan's steps on reference code and on fallback routes and
+ * names each in a warning: a reference layer can run hundreds of times
+ * slower than it should, a fallback several times, and neither may go
+ * unseen.
  */
 void model_report_plan(engine_model_t *m, const plan_t *p)
 {
     char message[ERROR_MESSAGE_MAX], shape[160];
 
-    if (p->reference_steps == 0)
+    if (p->reference_steps == 0 && p->fallback_steps == 0)
         return;
     atomic_fetch_add(&m->reference_layers, p->reference_steps);
+    atomic_fetch_add(&m->fallback_layers, p->fallback_steps);
     for (int s = 0; s < p->n_steps; s++) {
         const plan_step_t *step = &p->steps[s];
         const graph_node_t *node = step->node;
         const tensor_t *out;
-        if (!step->reference)
+        if (!step->reference && !step->fallback)
             continue;
         out = &p->values[node->outputs[0]].desc;
-        snprintf(message, sizeof message,
-                 "%s: node '%s' (%s) runs on reference code (%s) for output shape %s, %d "
-                 "threads: no faster implementation takes it",
-                 m->path, node->name, node->op_type, step->impl,
-                 shape_format(out->rank, out->dims, shape, sizeof shape), p->threads);
+        if (step->reference)
+            snprintf(message, sizeof message,
+                     "%s: node '%s' (%s) runs on reference code (%s) for output shape %s, %d "
+                     "threads: no faster implementation takes it",
+                     m->path, node->name, node->op_type, step->impl,
+                     shape_format(out->rank, out->dims, shape, sizeof shape), p->threads);
+        else
+            snprintf(message, sizeof message,
+                     "%s: node '%s' (%s) runs on a fallback route (%s) for output shape %s, %d "
+                     "threads: slower than its own",
+                     m->path, node->name, node->op_type, step->impl,
+                     shape_format(out->rank, out->dims, shape, sizeof shape), p->threads);
         atomic_load (&warn_handler)(message);
     }
 }

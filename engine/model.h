@@ -22,6 +22,7 @@ struct engine_model {
     engine_model_stats_t stats;
     char *path;                  /* as loaded, for warnings */
     atomic_int reference_layers; /* steps on reference code in the plans built */
+    atomic_int fallback_layers;  /* steps on a fallback route in the plans built */
     pthread_mutex_t plans_lock;
     plan_t *plans[MODEL_PLAN_CACHE_SIZE];
     uint64_t plan_used[MODEL_PLAN_CACHE_SIZE];

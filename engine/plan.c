@@ -252,6 +252,8 @@ static status_t prepare_steps(plan_t *p, error_t *err)
         else
             snprintf(step->impl, sizeof step->impl, "inferd");
         p->reference_steps += step->reference;
+        step->fallback = kernel->fallback && kernel->fallback(&call);
+        p->fallback_steps += step->fallback;
     }
     return STATUS_OK;
 }

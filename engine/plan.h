@@ -37,6 +37,7 @@ typedef struct plan_step {
     void *prepared;         /* from kernel->prepare, freed with kernel->unprepare */
     char impl[OP_IMPL_MAX]; /* which implementation runs it (op_kernel_t.describe) */
     bool reference;         /* that implementation is reference code */
+    bool fallback;          /* a slower route than the op's own (op_kernel_t.fallback) */
     /*
      * Its kernel gets the engine's buffer and subgraph services: it has
      * dynamic outputs (then it is the plan's last step) or subgraphs.
@@ -87,6 +88,7 @@ struct plan {
      */
     int sub_batches;
     int reference_steps; /* steps whose implementation is reference code */
+    int fallback_steps;  /* steps on a fallback route (plan_step_t.fallback) */
     /*
      * The segment of the graph this plan covers (segment.h): nodes
      * [first_node, end_node). A static model's plan covers all of them.

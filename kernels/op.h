@@ -253,6 +253,16 @@ typedef struct op_kernel {
      * kernel, named "inferd".
      */
     bool (*describe)(const op_call_t *call, char *impl, size_t size);
+    /*
+     * Optional. True when the call runs on a fallback route: optimised code,
+     * not reference code, but slower than the route the kernel is made for,
+     * which this CPU, these shapes or these parameters rule out (the int8
+     * convolution on inferd's qgemm through NCHW copies where oneDNN's int8
+     * primitive cannot take the layer). Called once per plan after
+     * describe; the engine counts such steps (engine_model_fallback_layers),
+     * names each in a warning and marks it in profiles.
+     */
+    bool (*fallback)(const op_call_t *call);
 } op_kernel_t;
 
 typedef status_t (*op_adapt_fn)(const op_adapt_t *node, void *params, error_t *err);

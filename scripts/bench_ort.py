@@ -135,6 +135,9 @@ def run_inferd(inferd, model, shapes, threads, iterations, isa, precision="fp32"
         sys.stderr.write(run.stderr)
         raise SystemExit(f"{model}: {result['reference_layers']} layer(s) ran on reference code")
     level = result["isa"]
+    if result.get("fallback_layers"):
+        # a slower route than the op's own (a quantized layer run in float, an int8 conv off oneDNN)
+        level += f" ({result['fallback_layers']} fallback layers)"
     if precision != "fp32":
         level += f" {result['precision']}" + (" (fallback)" if result["precision"] != precision else "")
     return result["latency_ms"]["median"], level

@@ -215,7 +215,9 @@ static void print_profile(engine_context_t *ctx, int iterations)
         fprintf(stderr, "%-24s %-34s %10.3f %6.1f%% %8lld%s\n", sorted[k].op_type, sorted[k].impl,
                 sorted[k].ms / iterations, 100.0 * sorted[k].ms / total,
                 (long long)(sorted[k].calls / iterations),
-                sorted[k].reference ? "  REFERENCE CODE" : "");
+                sorted[k].reference  ? "  REFERENCE CODE"
+                : sorted[k].fallback ? "  FALLBACK"
+                                     : "");
 }
 
 static int compare_double(const void *a, const void *b)
@@ -292,7 +294,7 @@ int cli_bench(int argc, char **argv)
            "\"latency_ms\":{\"min\":%.3f,\"median\":%.3f,\"p90\":%.3f,\"max\":%.3f},"
            "\"throughput_per_s\":%.2f,\"arena_bytes\":%zu,\"weight_bytes\":%zu,"
            "\"peak_rss_bytes\":%lld,\"load_ms\":%.1f,\"compile_ms\":%.1f,\"sub_batches\":%d,"
-           "\"reference_layers\":%d,\"isa\":\"%s\",\"precision\":\"%s\","
+           "\"reference_layers\":%d,\"fallback_layers\":%d,\"isa\":\"%s\",\"precision\":\"%s\","
            "\"precision_requested\":\"%s\",\"bf16_layers\":%d}\n",
            args.model, args.threads, (long long)args.batch, args.iterations, times[0],
            times[args.iterations / 2],
@@ -302,8 +304,8 @@ int cli_bench(int argc, char **argv)
            engine_context_arena_bytes(ctx), engine_model_stats(model)->weight_bytes,
            peak_rss_bytes(), engine_model_stats(model)->load_ms,
            engine_model_stats(model)->compile_ms, engine_context_split_parts(ctx),
-           engine_model_reference_layers(model), cpu_isa_name(cpu_isa()),
-           engine_precision_name(engine_model_stats(model)->precision),
+           engine_model_reference_layers(model), engine_model_fallback_layers(model),
+           cpu_isa_name(cpu_isa()), engine_precision_name(engine_model_stats(model)->precision),
            engine_precision_name(engine_model_stats(model)->precision_requested),
            engine_model_stats(model)->bf16_layers);
     rc = 0;

@@ -6,6 +6,10 @@
  * Outputs are written as output_<i>.pb in the model's output order. Several
  * --input-dir folders run one after another through one compiled model
  * (re-planned per shape); each one's outputs go to O/<folder name>/.
+ *
+ * The model runs on the backend its file names (backend.h): an .om file on
+ * an Ascend NPU (--device, --ascend-library), anything else on the CPU
+ * engine.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -15,8 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backend.h"
 #include "cli.h"
-#include "engine.h"
 #include "tensor_file.h"
 
 /* Most --input flags accepted; a model with more inputs uses --input-dir. */
@@ -32,6 +36,8 @@ typedef struct run_args {
     const char *input_flags[RUN_MAX_INPUT_FLAGS];
     int n_input_flags;
     int threads;
+    int device;
+    const char *ascend_library;
     engine_precision_t precision;
 } run_args_t;
 
@@ -39,15 +45,19 @@ static void run_usage(FILE *out)
 {
     fputs("usage: inferd run --model M (--input-dir D ... | --input NAME=FILE.pb ...)\n"
           "                  [--output-dir O] [--threads N] [--precision fp32|bf16]\n"
+          "                  [--device N] [--ascend-library PATH]\n"
           "\n"
-          "  --model M          ONNX model file\n"
+          "  --model M          ONNX model file, or an ATC-compiled .om model (Ascend NPU)\n"
           "  --input-dir D      read D/input_<i>.pb for each model input, in input order;\n"
           "                     repeatable: outputs of each D then go to O/<name of D>/\n"
           "  --input NAME=FILE  read input NAME from a TensorProto file (repeatable)\n"
           "  --output-dir O     write O/output_<i>.pb for each model output (default: .)\n"
           "  --threads N        threads for kernels (default 1)\n"
           "  --precision P      fp32 (default) or bf16: convolutions and matrix products\n"
-          "                     in bf16 with fp32 accumulation (fp32 without AVX512_BF16)\n",
+          "                     in bf16 with fp32 accumulation (fp32 without AVX512_BF16)\n"
+          "  --device N         NPU an .om model runs on (default 0)\n"
+          "  --ascend-library P libascendcl.so for .om models (default: $ASCEND_HOME_PATH,\n"
+          "                     $ASCEND_TOOLKIT_HOME, then the loader path)\n",
           out);
 }
 
@@ -84,6 +94,14 @@ static int parse_run_args(int argc, char **argv, run_args_t *a)
                 fprintf(stderr, "inferd run: --threads must be at least 1\n");
                 return -1;
             }
+        } else if (strcmp(flag, "--device") == 0) {
+            a->device = atoi(value);
+            if (a->device < 0 || a->device >= BACKEND_MAX_DEVICES) {
+                fprintf(stderr, "inferd run: --device must be 0..%d\n", BACKEND_MAX_DEVICES - 1);
+                return -1;
+            }
+        } else if (strcmp(flag, "--ascend-library") == 0) {
+            a->ascend_library = value;
         } else if (strcmp(flag, "--precision") == 0) {
             if (!engine_precision_parse(value, &a->precision)) {
                 fprintf(stderr, "inferd run: --precision '%s' is not fp32 or bf16\n", value);
@@ -109,15 +127,16 @@ static int parse_run_args(int argc, char **argv, run_args_t *a)
 }
 
 /* Reads every model input into inputs[], from input_dir or the NAME=FILE flags. */
-static status_t read_inputs(const run_args_t *a, const char *input_dir, const engine_model_t *model,
-                            arena_t *arena, tensor_t *inputs, error_t *err)
+static status_t read_inputs(const run_args_t *a, const char *input_dir,
+                            const backend_model_t *model, arena_t *arena, tensor_t *inputs,
+                            error_t *err)
 {
-    int n = engine_model_input_count(model);
+    int n = backend_model_input_count(model);
     char path[PATH_MAX];
     const char *name;
 
     for (int i = 0; i < n; i++) {
-        const engine_io_t *io = engine_model_input(model, i);
+        const engine_io_t *io = backend_model_input(model, i);
         const char *file = NULL;
         status_t st;
         if (input_dir) {
@@ -141,7 +160,7 @@ static status_t read_inputs(const run_args_t *a, const char *input_dir, const en
         const char *eq = strchr(a->input_flags[k], '=');
         bool known = false;
         for (int i = 0; eq && i < n; i++) {
-            const char *model_name = engine_model_input(model, i)->name;
+            const char *model_name = backend_model_input(model, i)->name;
             known |= (size_t)(eq - a->input_flags[k]) == strlen(model_name) &&
                      strncmp(a->input_flags[k], model_name, strlen(model_name)) == 0;
         }
@@ -171,8 +190,8 @@ static status_t output_folder(const run_args_t *a, int k, char *out, size_t size
 }
 
 /* Runs one input set through ctx and writes its outputs. */
-static status_t run_set(const run_args_t *a, int k, const engine_model_t *model,
-                        engine_context_t *ctx, tensor_t *inputs, error_t *err)
+static status_t run_set(const run_args_t *a, int k, const backend_model_t *model,
+                        backend_context_t *ctx, tensor_t *inputs, error_t *err)
 {
     const char *input_dir = a->n_input_dirs ? a->input_dirs[k] : NULL;
     const tensor_t *outputs;
@@ -183,12 +202,12 @@ static status_t run_set(const run_args_t *a, int k, const engine_model_t *model,
     arena_init(&arena);
     st = read_inputs(a, input_dir, model, &arena, inputs, err);
     if (!st)
-        st = engine_context_run(ctx, inputs, engine_model_input_count(model), &outputs, err);
+        st = backend_context_run(ctx, inputs, backend_model_input_count(model), &outputs, err);
     if (!st)
         st = output_folder(a, k, folder, sizeof folder, err);
-    for (int i = 0; !st && i < engine_model_output_count(model); i++) {
+    for (int i = 0; !st && i < backend_model_output_count(model); i++) {
         snprintf(path, sizeof path, "%s/output_%d.pb", folder, i);
-        st = tensor_file_write(path, engine_model_output(model, i)->name, &outputs[i], err);
+        st = tensor_file_write(path, backend_model_output(model, i)->name, &outputs[i], err);
     }
     if (st && input_dir)
         error_prefix(err, "%s", input_dir);
@@ -199,8 +218,9 @@ static status_t run_set(const run_args_t *a, int k, const engine_model_t *model,
 int cli_run(int argc, char **argv)
 {
     run_args_t args;
-    engine_model_t *model = NULL;
-    engine_context_t *ctx = NULL;
+    backend_model_t *model = NULL;
+    backend_context_t *ctx = NULL;
+    const backend_ops_t *ops;
     tensor_t *inputs = NULL;
     error_t err = {0};
     status_t st;
@@ -212,18 +232,24 @@ int cli_run(int argc, char **argv)
     }
     n_sets = args.n_input_dirs ? args.n_input_dirs : 1;
     const engine_model_options_t options = {.precision = args.precision};
-    st = engine_model_load_with(args.model, &options, &model, &err);
+    const backend_instance_t instance = {.threads = args.threads, .device = args.device};
+    backend_configure(&(backend_settings_t){.ascend_library = args.ascend_library});
+    /* Any file name but a known suffix's is read as ONNX, as before backends. */
+    ops = backend_for_path(args.model);
+    st = backend_model_load(ops ? ops : &backend_cpu_ops, args.model, &options, &model, &err);
     if (!st) {
-        inputs = calloc((size_t)engine_model_input_count(model) + 1, sizeof *inputs);
-        st = inputs ? engine_context_create(model, args.threads, &ctx, &err)
+        inputs = calloc((size_t)backend_model_input_count(model) + 1, sizeof *inputs);
+        st = inputs ? backend_context_create(model, &instance, &ctx, &err)
                     : error_set(&err, STATUS_OUT_OF_MEMORY, "out of memory");
     }
     for (int k = 0; !st && k < n_sets; k++)
         st = run_set(&args, k, model, ctx, inputs, &err);
     if (st)
         fprintf(stderr, "inferd run: %s\n", err.message);
-    engine_context_free(ctx);
-    engine_model_free(model);
+    backend_context_free(ctx);
+    backend_model_free(model);
+    /* After the model: a device runtime finalizes last. */
+    backend_shutdown();
     free(inputs);
     return st ? 1 : 0;
 }

@@ -93,7 +93,8 @@ typedef struct metric_sample {
     const char *labels; /* model="...",version="..." */
     const served_model_t *model;
     const batcher_stats_t *stats;
-    size_t field; /* offset of the family's uint64_t in batcher_stats_t (counters) */
+    size_t field; /* offset of the family's uint64_t in batcher_stats_t (or, for device
+                     counters, in backend_device_stats_t) */
 } metric_sample_t;
 
 typedef void (*metric_render_fn)(text_t *t, const metric_sample_t *m);
@@ -185,6 +186,34 @@ static void render_reference_layers(text_t *t, const metric_sample_t *m)
     text_printf(t, "%s{%s} %d\n", m->name, m->labels, stats.reference_layers);
 }
 
+/*
+ * A counter per device the model runs on (device backends); field is its
+ * offset in backend_device_stats_t. A CPU model has no lines.
+ */
+static void render_device_counter(text_t *t, const metric_sample_t *m)
+{
+    backend_device_stats_t devices[BACKEND_MAX_DEVICES];
+    int n = m->model->backend
+                ? backend_model_device_stats(m->model->backend, devices, BACKEND_MAX_DEVICES)
+                : 0;
+
+    for (int d = 0; d < n; d++) {
+        uint64_t value;
+        memcpy(&value, (const char *)&devices[d] + m->field, sizeof value);
+        text_printf(t, "%s{%s,device=\"%d\"} %llu\n", m->name, m->labels, devices[d].device,
+                    (unsigned long long)value);
+    }
+}
+
+static void render_fallback_layers(text_t *t, const metric_sample_t *m)
+{
+    backend_stats_t stats = {0};
+
+    if (m->model->backend)
+        backend_model_stats(m->model->backend, &stats);
+    text_printf(t, "%s{%s} %d\n", m->name, m->labels, stats.fallback_layers);
+}
+
 static void model_metrics(text_t *t, served_model_t *const *models, int n)
 {
     static const struct {
@@ -211,6 +240,22 @@ static void model_metrics(text_t *t, served_model_t *const *models, int n)
         {"inferd_reference_layers", "gauge",
          "Layers of the model's plans so far that run on reference code (should be 0).",
          render_reference_layers, 0},
+        {"inferd_fallback_layers", "gauge",
+         "Layers of the model's plans so far on a slower fallback route (a quantized layer "
+         "run in float, an int8 convolution off oneDNN).",
+         render_fallback_layers, 0},
+        {"inferd_device_execution_count_total", "counter",
+         "Model executions that succeeded on each device (NPU models).", render_device_counter,
+         offsetof(backend_device_stats_t, executions)},
+        {"inferd_device_compute_duration_us_total", "counter",
+         "Microseconds of those executions on each device: copies in, execution, copies out.",
+         render_device_counter, offsetof(backend_device_stats_t, compute_us)},
+        {"inferd_device_padding_rows_total", "counter",
+         "Rows added to batches on each device to reach one of the model's batch gears.",
+         render_device_counter, offsetof(backend_device_stats_t, padded_rows)},
+        {"inferd_device_failure_count_total", "counter",
+         "Model executions that failed on each device.", render_device_counter,
+         offsetof(backend_device_stats_t, failures)},
     };
     batcher_stats_t *stats = calloc((size_t)n + 1, sizeof *stats);
 

@@ -14,9 +14,10 @@
 
 /* Versions of one model a scan considers. */
 #define REPOSITORY_MAX_VERSIONS 256
-/* What the single-model layout looks for in the root, and the version it serves it as. */
-#define SINGLE_MODEL_SUFFIX  ".onnx"
+/* The version the single-model layout serves its file as. */
 #define SINGLE_MODEL_VERSION 1
+/* A version folder's model file is this stem plus a backend's suffix: model.onnx, model.om. */
+#define MODEL_FILE_STEM "model"
 
 /* A tracked model version: loading, ready, or failed with a reason. */
 typedef struct slot {
@@ -30,9 +31,9 @@ typedef struct slot {
 
 /*
  * What the repository root holds, read by one scan: model folders
- * (DIR/<model>/<version>/model.onnx), or the single-model layout, exactly
- * one DIR/<file>.onnx served as one model. Owned by the caller of
- * scan_layout; names has room for REPOSITORY_MAX_SLOTS.
+ * (DIR/<model>/<version>/model.onnx or model.om), or the single-model
+ * layout, exactly one DIR/<file>.onnx (or .om) served as one model. Owned
+ * by the caller of scan_layout; names has room for REPOSITORY_MAX_SLOTS.
  */
 typedef struct layout {
     char (*names)[MODEL_NAME_MAX]; /* the model folders, or the single model's name */
@@ -43,7 +44,7 @@ typedef struct layout {
 /* Where one model's files are. */
 typedef struct model_files {
     char config_path[PATH_MAX];
-    char dir[PATH_MAX];      /* a model folder: its versions are dir/<n>/model.onnx */
+    char dir[PATH_MAX];      /* a model folder: its versions are dir/<n>/model.<suffix> */
     const char *single_file; /* or the single-model layout's file, version 1 (NULL) */
 } model_files_t;
 
@@ -148,7 +149,7 @@ static status_t warm_up(served_model_t *m, error_t *err)
 {
     const model_config_t *cfg = &m->config;
     const backend_instance_t instance = {.threads = cfg->batching.threads_per_instance,
-                                         .device = -1};
+                                         .device = cfg->batching.instance_devices[0]};
     backend_context_t *ctx = NULL;
     tensor_t inputs[MODEL_CONFIG_MAX_IO];
     arena_t arena;
@@ -194,9 +195,9 @@ static status_t warm_up(served_model_t *m, error_t *err)
 
 /* Loads one version completely: engine, completed config, batcher, warmup. */
 static status_t load_version(repository_t *repo, const char *name, int64_t version,
-                             const model_config_t *base, const char *model_path,
-                             const struct stat *model_st, int64_t config_mtime,
-                             served_model_t **out, error_t *err)
+                             const model_config_t *base, const backend_ops_t *ops,
+                             const char *model_path, const struct stat *model_st,
+                             int64_t config_mtime, served_model_t **out, error_t *err)
 {
     served_model_t *m = calloc(1, sizeof *m);
     engine_model_options_t options = {0};
@@ -213,7 +214,7 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
     m->model_size = (int64_t)model_st->st_size;
     m->config_mtime_ns = config_mtime;
     options.precision = base->precision;
-    st = backend_model_load(NULL, model_path, &options, &m->backend, err);
+    st = backend_model_load(ops, model_path, &options, &m->backend, err);
     if (!st)
         st = model_config_complete(&m->config, m->backend, err);
     if (!st)
@@ -234,7 +235,29 @@ static int compare_versions(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Numeric subfolders of dir that hold a model.onnx, ascending. */
+/*
+ * The model files of version folder dir/<version> (model.onnx, model.om,
+ * one per backend that has one there): fills ops[] (room for every
+ * backend) and returns the count.
+ */
+static int version_files(const char *dir, const char *version, const backend_ops_t **ops)
+{
+    const backend_ops_t *const *list;
+    int n_backends, n = 0;
+
+    list = backend_list(&n_backends);
+    for (int i = 0; i < n_backends; i++) {
+        char path[PATH_MAX];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s/%s%s", dir, version, MODEL_FILE_STEM,
+                 list[i]->file_suffix);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            ops[n++] = list[i];
+    }
+    return n;
+}
+
+/* Numeric subfolders of dir that hold a model file, ascending. */
 static int list_versions(const char *dir, int64_t *versions, int max)
 {
     DIR *d = opendir(dir);
@@ -244,13 +267,12 @@ static int list_versions(const char *dir, int64_t *versions, int max)
     if (!d)
         return 0;
     while ((e = readdir(d)) && n < max) {
-        char *end, path[PATH_MAX];
-        struct stat st;
+        const backend_ops_t *ops[BACKEND_LIST_MAX];
+        char *end;
         long long v = strtoll(e->d_name, &end, 10);
         if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || v < 0)
             continue;
-        snprintf(path, sizeof path, "%s/%s/model.onnx", dir, e->d_name);
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        if (version_files(dir, e->d_name, ops) > 0)
             versions[n++] = v;
     }
     closedir(d);
@@ -271,13 +293,39 @@ static int model_versions(const model_files_t *files, int64_t *versions, int max
     return 1;
 }
 
-/* The model file of one version. */
-static void version_path(const model_files_t *files, int64_t version, char *path, size_t size)
+/*
+ * The model file of one version and the backend to load it with: the one
+ * config.json names, else the one its file implies. A version folder with
+ * files for several backends needs "backend" in config.json.
+ */
+static status_t version_path(const model_files_t *files, int64_t version, const model_config_t *cfg,
+                             char *path, size_t size, const backend_ops_t **out, error_t *err)
 {
-    if (files->single_file)
+    const backend_ops_t *ops[BACKEND_LIST_MAX];
+    char number[32];
+    int n;
+
+    *out = cfg->backend[0] ? backend_find(cfg->backend) : NULL;
+    if (files->single_file) {
         snprintf(path, size, "%s", files->single_file);
-    else
-        snprintf(path, size, "%s/%lld/model.onnx", files->dir, (long long)version);
+        return STATUS_OK;
+    }
+    snprintf(number, sizeof number, "%lld", (long long)version);
+    if (*out) {
+        snprintf(path, size, "%s/%s/%s%s", files->dir, number, MODEL_FILE_STEM,
+                 (*out)->file_suffix);
+        return STATUS_OK;
+    }
+    n = version_files(files->dir, number, ops);
+    if (n > 1)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "%s/%s holds %s%s and %s%s: say which to serve with \"backend\" in "
+                         "config.json",
+                         files->dir, number, MODEL_FILE_STEM, ops[0]->file_suffix, MODEL_FILE_STEM,
+                         ops[1]->file_suffix);
+    snprintf(path, size, "%s/%s/%s%s", files->dir, number, MODEL_FILE_STEM,
+             n ? ops[0]->file_suffix : backend_cpu_ops.file_suffix);
+    return STATUS_OK;
 }
 
 /* Keeps the versions the policy selects, in place; returns how many remain. */
@@ -301,6 +349,25 @@ static int apply_policy(const version_policy_t *p, int64_t *versions, int n)
     return kept;
 }
 
+/*
+ * Records why a version cannot load. A version already serving keeps
+ * serving: only one not loaded yet becomes unavailable.
+ */
+static void version_failed(repository_t *repo, const char *name, int64_t version,
+                           const char *reason)
+{
+    slot_t *s;
+    bool serving;
+
+    log_error("model %s version %lld failed to load: %s", name, (long long)version, reason);
+    pthread_mutex_lock(&repo->lock);
+    s = find_slot(repo, name, version);
+    serving = s && s->model;
+    pthread_mutex_unlock(&repo->lock);
+    if (!serving)
+        set_state(repo, name, version, MODEL_STATE_UNAVAILABLE, reason);
+}
+
 /* Brings one version in line with the files: load it, reload it if changed, or keep it. */
 static void sync_version(repository_t *repo, const char *name, const model_files_t *files,
                          int64_t version, const model_config_t *cfg, int64_t config_mtime)
@@ -308,12 +375,22 @@ static void sync_version(repository_t *repo, const char *name, const model_files
     char path[PATH_MAX];
     struct stat st;
     served_model_t *fresh = NULL, *current = NULL;
+    const backend_ops_t *ops;
     slot_t *s;
     error_t err = {0};
 
-    version_path(files, version, path, sizeof path);
-    if (stat(path, &st) != 0)
+    if (version_path(files, version, cfg, path, sizeof path, &ops, &err) != STATUS_OK) {
+        version_failed(repo, name, version, err.message);
         return;
+    }
+    if (stat(path, &st) != 0) {
+        /* Only a backend named in config.json can point at a file that is not there. */
+        error_set(&err, STATUS_NOT_FOUND, "%s: no such file%s%s%s", path,
+                  cfg->backend[0] ? " (config.json names backend \"" : "", cfg->backend,
+                  cfg->backend[0] ? "\")" : "");
+        version_failed(repo, name, version, err.message);
+        return;
+    }
     pthread_mutex_lock(&repo->lock);
     s = find_slot(repo, name, version);
     current = s ? s->model : NULL;
@@ -327,7 +404,7 @@ static void sync_version(repository_t *repo, const char *name, const model_files
         set_state(repo, name, version, MODEL_STATE_LOADING, "loading");
     log_info("model %s version %lld: %s", name, (long long)version,
              current ? "files changed, reloading" : "loading");
-    if (load_version(repo, name, version, cfg, path, &st, config_mtime, &fresh, &err) !=
+    if (load_version(repo, name, version, cfg, ops, path, &st, config_mtime, &fresh, &err) !=
         STATUS_OK) {
         log_error("model %s version %lld failed to load: %s", name, (long long)version,
                   err.message);
@@ -433,8 +510,8 @@ static status_t sync_model(repository_t *repo, const layout_t *layout, const cha
                            name, SINGLE_MODEL_VERSION);
         else
             rc = error_set(err, STATUS_NOT_FOUND,
-                           "model '%s' has no version folder with a model.onnx that its version "
-                           "policy selects",
+                           "model '%s' has no version folder with a model file (model.onnx, "
+                           "model.om) that its version policy selects",
                            name);
         set_state(repo, name, -1, MODEL_STATE_UNAVAILABLE, err->message);
         goto cleanup;
@@ -454,12 +531,6 @@ static status_t sync_model(repository_t *repo, const layout_t *layout, const cha
 cleanup:
     free(cfg);
     return rc;
-}
-
-static bool has_suffix(const char *text, const char *suffix)
-{
-    size_t n = strlen(text), k = strlen(suffix);
-    return n >= k && strcmp(text + n - k, suffix) == 0;
 }
 
 /*
@@ -496,7 +567,7 @@ static status_t scan_layout(const server_config_t *cfg, layout_t *out, error_t *
         snprintf(path, sizeof path, "%s/%s", root, e->d_name);
         if (stat(path, &st) != 0)
             continue;
-        if (S_ISREG(st.st_mode) && has_suffix(e->d_name, SINGLE_MODEL_SUFFIX)) {
+        if (S_ISREG(st.st_mode) && backend_for_path(e->d_name)) {
             if (n_files < 2)
                 snprintf(files[n_files], sizeof files[n_files], "%s", e->d_name);
             n_files++;
@@ -509,13 +580,15 @@ static status_t scan_layout(const server_config_t *cfg, layout_t *out, error_t *
     if (n_files == 0)
         return STATUS_OK;
     if (n_files > 1) {
+        const backend_ops_t *first = backend_for_path(files[0]);
         out->n = 0;
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "model repository '%s' is ambiguous: it holds %d %s files (%s, %s%s); a "
                          "single-model repository holds exactly one, a repository of several "
-                         "models keeps each in <model>/<version>/model.onnx",
-                         root, n_files, SINGLE_MODEL_SUFFIX, files[0], files[1],
-                         n_files > 2 ? ", ..." : "");
+                         "models keeps each in <model>/<version>/model.onnx (or model.om)",
+                         root, n_files,
+                         first == backend_for_path(files[1]) ? first->file_suffix : "model",
+                         files[0], files[1], n_files > 2 ? ", ..." : "");
     }
     for (int i = 0; i < out->n; i++) {
         int64_t versions[REPOSITORY_MAX_VERSIONS];
@@ -530,7 +603,7 @@ static status_t scan_layout(const server_config_t *cfg, layout_t *out, error_t *
                              root, files[0], folder);
         }
     }
-    stem = strlen(files[0]) - strlen(SINGLE_MODEL_SUFFIX);
+    stem = strlen(files[0]) - strlen(backend_for_path(files[0])->file_suffix);
     if (!cfg->model_name[0] && stem >= MODEL_NAME_MAX) {
         out->n = 0;
         return error_set(err, STATUS_INVALID_ARGUMENT,
@@ -687,16 +760,22 @@ void repository_free(repository_t *repo)
 {
     if (!repo)
         return;
+    /*
+     * The thread stops first: a poll it is running would otherwise load
+     * versions into slots already emptied, and nothing would free them.
+     */
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
-        if (repo->slots[i].used)
-            retire_slot(repo, &repo->slots[i], "unloaded: server stopping");
     repo->stopping = true;
     pthread_cond_signal(&repo->wake);
     pthread_mutex_unlock(&repo->lock);
     if (repo->thread_started)
         pthread_join(repo->thread, NULL);
-    /* Anything retired after the thread stopped: every request has ended by now. */
+    pthread_mutex_lock(&repo->lock);
+    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+        if (repo->slots[i].used)
+            retire_slot(repo, &repo->slots[i], "unloaded: server stopping");
+    pthread_mutex_unlock(&repo->lock);
+    /* What was retired, now or before the thread stopped: every request has ended by now. */
     while (repo->retired) {
         served_model_t *next = repo->retired->next_retired;
         free_served(repo->retired);

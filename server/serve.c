@@ -243,6 +243,8 @@ int cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Before any model loads; nothing opens libascendcl.so until an .om model does. */
+    backend_configure(&(backend_settings_t){.ascend_library = cfg.ascend_library});
     st = tls_store_create(&cfg, &tls, &err);
     if (!st)
         st = repository_create(&cfg, &repo, &err);
@@ -308,6 +310,8 @@ cleanup:
     grpc_frontend_stop(grpc);
     metrics_server_stop(metrics);
     repository_free(repo);
+    /* After every model and worker: a device runtime finalizes last (aclFinalize). */
+    backend_shutdown();
     /* After every daemon and the gRPC server: their handshakes read it. */
     tls_store_free(tls);
     log_info("stopped");

@@ -123,30 +123,42 @@ typedef enum qgemm_output {
     QGEMM_OUT_I32 = 0, /* stored as is */
     QGEMM_OUT_Q8,      /* requantized to int8/uint8 */
     QGEMM_OUT_F32,     /* dequantized to float */
+    QGEMM_OUT_F32_Q8,  /* dequantized to float, then quantized as QuantizeLinear does */
 } qgemm_output_t;
+
+/* The activation of the float outputs. */
+typedef enum qgemm_act {
+    QGEMM_ACT_NONE = 0,
+    QGEMM_ACT_RELU, /* max(v, 0) */
+    QGEMM_ACT_GELU, /* v / 2 * (1 + erf(v / sqrt 2)), vmath_gelu_f32 */
+} qgemm_act_t;
 
 /*
  * The epilogue: with S the raw sum of stored bytes,
  *   acc = S + row_off[m] + col_off[n] + row_f[m] * col_f[n]   (int32, wrapping)
  * (each array may be NULL: 0), which the caller sets up from the zero
  * points and sums (see qgemm.c), an int32 bias included. Then
- *   I32: out = acc
- *   Q8:  out = clamp(round_half_even(float(acc) * mult) + zy, lo, hi)
- *   F32: out = float(acc) * mult + fbias, then max(., 0) when relu
+ *   I32:    out = acc
+ *   Q8:     out = clamp(round_half_even(float(acc) * mult) + zy, lo, hi)
+ *   F32:    out = act(float(acc) * mult + fbias)
+ *   F32_Q8: out = clamp(round_half_even(F32's value / y_scale) + zy, lo, hi)
  * with mult per row (mult_per_row) or per column (mult_n values; 1: one
  * for all), and fbias per column (may be NULL). lo/hi are the dtype's
- * range, raised to zy for a fused Relu.
+ * range, for Q8 raised to zy for a fused Relu (F32_Q8 applies act in
+ * float). F32_Q8 is the unfused graph's arithmetic: a float MatMul's
+ * result, its bias and activation, then QuantizeLinear's division.
  */
 typedef struct qgemm_epilogue {
     qgemm_output_t output;
-    dtype_t out_dtype; /* Q8: DTYPE_INT8 or DTYPE_UINT8 */
+    dtype_t out_dtype; /* Q8 and F32_Q8: DTYPE_INT8 or DTYPE_UINT8 */
     const int32_t *row_off, *col_off, *row_f, *col_f;
     const float *mult;
     bool mult_per_row;
     bool mult_one; /* one multiplier for every element */
     const float *fbias;
+    float y_scale; /* F32_Q8 */
     int32_t zy, lo, hi;
-    bool relu;
+    qgemm_act_t act; /* F32 and F32_Q8 */
 } qgemm_epilogue_t;
 
 /*

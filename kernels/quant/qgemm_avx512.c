@@ -5,7 +5,11 @@
  * broadcasts 4 bytes of each row once for its vpdpbusd per panel, so a
  * group is 24 vpdpbusd for 4 loads and 6 broadcasts. Every (rows, panels,
  * signedness) combination is its own unrolled loop, so the accumulators
- * stay in registers.
+ * stay in registers. The loops over rows and panels carry `GCC unroll`:
+ * without it GCC 12 unrolls them only after scalar replacement has run,
+ * keeps the accumulator array in memory and stores every accumulator to
+ * the stack after each vpdpbusd (measured: 150 against 330 GMAC/s at
+ * 128 x 768 x 768 on one Zen 5 core).
  */
 #include <immintrin.h>
 #include <string.h>
@@ -29,22 +33,29 @@ tile_fixed(const int mr, const int np, const bool rows_signed, int64_t kg, const
 {
     __m512i acc[QGEMM_MAX_MR][QGEMM_MAX_NP];
 
+#pragma GCC unroll 6
     for (int r = 0; r < mr; r++)
+#pragma GCC unroll 4
         for (int p = 0; p < np; p++)
             acc[r][p] = _mm512_setzero_si512();
     for (int64_t g = 0; g < kg; g++) {
         __m512i b[QGEMM_MAX_NP];
+#pragma GCC unroll 4
         for (int p = 0; p < np; p++)
             b[p] = _mm512_loadu_si512((const void *)(panels + p * pstride + g * QGEMM_GROUP_BYTES));
+#pragma GCC unroll 6
         for (int r = 0; r < mr; r++) {
             const __m512i a = _mm512_set1_epi32(load4(rows + r * ld + g * QGEMM_KU));
+#pragma GCC unroll 4
             for (int p = 0; p < np; p++)
                 /* vpdpbusd multiplies its first operand's bytes as u8, the second's as s8. */
                 acc[r][p] = rows_signed ? _mm512_dpbusd_epi32(acc[r][p], b[p], a)
                                         : _mm512_dpbusd_epi32(acc[r][p], a, b[p]);
         }
     }
+#pragma GCC unroll 6
     for (int r = 0; r < mr; r++)
+#pragma GCC unroll 4
         for (int p = 0; p < np; p++)
             _mm512_storeu_si512((void *)(c + r * ldc + p * QGEMM_NR), acc[r][p]);
 }

@@ -35,6 +35,7 @@ typedef struct quant_params {
     conv_params_t conv;   /* ConvInteger and QLinearConv */
     /* The fused QDQ ops only (engine/fuse_qdq.c): */
     bool relu;    /* a Relu before the output's Q (or on the float output) */
+    bool gelu;    /* inferd.QLinearMatMul: the exact GELU after the float bias, before any Q */
     bool trans_b; /* inferd.QLinearMatMul: w is [N, K] (Gemm's transB) */
 } quant_params_t;
 
@@ -57,8 +58,6 @@ extern const op_schema_t quant_fused_add_schema;
  * convolution, or inferd's qgemm where oneDNN has only reference code.
  */
 extern const op_schema_t quant_nhwc_conv_schema;
-/* Plans whose inferd.QLinearConvNHWC fell back from oneDNN to the qgemm. */
-int quant_dnnl_fallbacks(void);
 
 /*
  * How each element of x finds its scale and zero point: x viewed as

@@ -21,11 +21,13 @@
 
 #include <stdio.h>
 
-/* Elements per parallel chunk: its float sums (64 KiB) stay on the stack and in L2. */
-#define QADD_CHUNK 16384
+#include "parallel.h"
+#include "quant_vec.h"
 
-/* 1.5 * 2^23: adding and subtracting it rounds a float of magnitude < 2^22 half to even. */
-#define QADD_ROUND_MAGIC 12582912.0f
+/* Elements per parallel chunk. */
+#define QADD_CHUNK 16384
+/* The work of one element in parallel_team's simple operations (two widenings, a division...). */
+#define QADD_OPS 4
 
 enum { QA_A, QA_AS, QA_AZ, QA_B, QA_BS, QA_BZ, QA_YS, QA_YZ, QA_COUNT };
 
@@ -76,48 +78,21 @@ static status_t qadd_run(op_call_t *call, error_t *err)
     const float za = (float)quant_load(call->inputs[QA_AZ]->dtype, call->inputs[QA_AZ]->data, 0);
     const float zb = (float)quant_load(call->inputs[QA_BZ]->dtype, call->inputs[QA_BZ]->data, 0);
     const int32_t zy = quant_load(call->inputs[QA_YZ]->dtype, call->inputs[QA_YZ]->data, 0);
-    const bool a_signed = a->dtype == DTYPE_INT8, b_signed = b->dtype == DTYPE_INT8;
-    const bool y_signed = y->dtype == DTYPE_INT8;
     const int64_t n = tensor_numel(y), chunks = (n + QADD_CHUNK - 1) / QADD_CHUNK;
-    int32_t lo = y_signed ? -128 : 0, hi = y_signed ? 127 : 255;
-    float qlo, qhi;
+    const quant_vec_in_t in_a = {a->data, a->dtype == DTYPE_INT8, sa, za};
+    const quant_vec_in_t in_b = {b->data, b->dtype == DTYPE_INT8, sb, zb};
+    quant_vec_out_t out = quant_vec_out(zy, y->dtype == DTYPE_INT8);
 
     (void)err;
-    if (p && p->relu && lo < zy)
-        lo = zy;
-    /* Clamp before rounding, in the unshifted domain: keeps the magic rounding in range. */
-    qlo = (float)(lo - zy);
-    qhi = (float)(hi - zy);
-#pragma omp parallel for num_threads(call->threads > 1 && chunks > 1 ? call->threads : 1)          \
-    schedule(static)
+    if (p && p->relu && out.lo < zy)
+        out.lo = zy;
+#pragma omp parallel for num_threads(parallel_team(n *QADD_OPS, call->threads)) schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
         const int64_t i0 = c * QADD_CHUNK, i1 = i0 + QADD_CHUNK < n ? i0 + QADD_CHUNK : n;
-        float v[QADD_CHUNK];
-        /* Widen per operand in branch-free loops the compiler vectorises. */
-        if (a_signed)
-            for (int64_t i = i0; i < i1; i++)
-                v[i - i0] = sa * ((float)((const int8_t *)a->data)[i] - za);
-        else
-            for (int64_t i = i0; i < i1; i++)
-                v[i - i0] = sa * ((float)((const uint8_t *)a->data)[i] - za);
-        if (b_signed)
-            for (int64_t i = i0; i < i1; i++)
-                v[i - i0] += sb * ((float)((const int8_t *)b->data)[i] - zb);
-        else
-            for (int64_t i = i0; i < i1; i++)
-                v[i - i0] += sb * ((float)((const uint8_t *)b->data)[i] - zb);
-        for (int64_t i = 0; i < i1 - i0; i++) {
-            float q = v[i] / sy;
-            q = q >= qlo ? q : qlo; /* NaN too: to the low end */
-            q = q <= qhi ? q : qhi;
-            v[i] = (q + QADD_ROUND_MAGIC) - QADD_ROUND_MAGIC;
-        }
-        if (y_signed)
-            for (int64_t i = i0; i < i1; i++)
-                ((int8_t *)y->data)[i] = (int8_t)((int32_t)v[i - i0] + zy);
-        else
-            for (int64_t i = i0; i < i1; i++)
-                ((uint8_t *)y->data)[i] = (uint8_t)((int32_t)v[i - i0] + zy);
+        quant_vec_in_t ca = in_a, cb = in_b;
+        ca.x = (const uint8_t *)a->data + i0;
+        cb.x = (const uint8_t *)b->data + i0;
+        quant_vec_add(&ca, &cb, sy, &out, i1 - i0, (uint8_t *)y->data + i0);
     }
     return STATUS_OK;
 }

@@ -19,8 +19,9 @@
  * Where oneDNN has only its reference code for a shape (or cannot make the
  * primitive, or weights have zero points, which its int8 convolutions do
  * not take per channel), the call runs on inferd's qgemm through NCHW copies
- * of x and y in the workspace instead: describe() says so and
- * quant_dnnl_fallbacks() counts such plans.
+ * of x and y in the workspace instead: describe() says so and fallback()
+ * reports it, so the engine counts and names the layer
+ * (engine_model_fallback_layers).
  *
  * Ownership: the prepared state (primitive and weights in its format)
  * belongs to the plan and is freed by unprepare; pack's state is quant_pack's
@@ -30,7 +31,6 @@
 
 #include <omp.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,13 +58,6 @@ typedef struct qdnnl_prepared {
     int32_t zx, zy;
     char impl[OP_IMPL_MAX];
 } qdnnl_prepared_t;
-
-static atomic_int fallback_count;
-
-int quant_dnnl_fallbacks(void)
-{
-    return atomic_load(&fallback_count);
-}
 
 static size_t align_up(size_t n)
 {
@@ -370,8 +363,6 @@ static status_t qnhwc_prepare(op_call_t *call, void **prepared, error_t *err)
         const size_t scratch = dnnl_memory_desc_get_size(&prep->scratch_md);
         if (scratch > call->workspace_size)
             call->workspace_size = scratch;
-    } else {
-        atomic_fetch_add(&fallback_count, 1);
     }
     *prepared = prep;
     return STATUS_OK;
@@ -458,6 +449,14 @@ static bool qnhwc_describe(const op_call_t *call, char *impl, size_t size)
     return false;
 }
 
+/* Off oneDNN: the qgemm through NCHW copies. */
+static bool qnhwc_fallback(const op_call_t *call)
+{
+    const qdnnl_prepared_t *prep = call->prepared;
+
+    return !prep || !prep->primitive;
+}
+
 static const op_info_t qnhwc_info = {
     .min_inputs = 8, /* y_scale and y_zero_point present: the output is 8-bit */
     .max_inputs = IN_COUNT,
@@ -480,6 +479,7 @@ static const op_kernel_t qnhwc_kernel = {
     .prepare = qnhwc_prepare,
     .unprepare = qnhwc_unprepare,
     .describe = qnhwc_describe,
+    .fallback = qnhwc_fallback,
 };
 
 const op_schema_t quant_nhwc_conv_schema = {"inferd.QLinearConvNHWC", OPSET_MIN, OPSET_MAX, NULL,

@@ -45,7 +45,8 @@ typedef struct qop {
     bool conv;
     qgemm_output_t output;
     const tensor_t *x, *x_scale, *x_zp, *w, *w_scale, *w_zp, *y_scale, *y_zp, *bias;
-    bool relu, trans_b;
+    qgemm_act_t act;
+    bool trans_b;
 } qop_t;
 
 static const tensor_t *input_at(const op_call_t *call, int k)
@@ -82,8 +83,17 @@ static qop_t qop_of(const op_call_t *call)
     q.y_scale = input_at(call, 6);
     q.y_zp = input_at(call, 7);
     q.bias = input_at(call, 8);
-    q.output = q.y_zp ? QGEMM_OUT_Q8 : QGEMM_OUT_F32;
-    q.relu = p && p->relu;
+    q.act = p && p->gelu ? QGEMM_ACT_GELU : p && p->relu ? QGEMM_ACT_RELU : QGEMM_ACT_NONE;
+    /*
+     * An 8-bit output requantizes the integer sum unless a float bias or the
+     * GELU comes before the Q: then the float result is quantized.
+     */
+    if (!q.y_zp)
+        q.output = QGEMM_OUT_F32;
+    else if (q.act == QGEMM_ACT_GELU || (q.bias && q.bias->dtype == DTYPE_FLOAT))
+        q.output = QGEMM_OUT_F32_Q8;
+    else
+        q.output = QGEMM_OUT_Q8;
     q.trans_b = p && p->trans_b;
     return q;
 }
@@ -336,7 +346,7 @@ static uint32_t u32(int64_t v)
 static void epilogue_output(const qop_t *q, int64_t channels, qgemm_epilogue_t *ep, float *mult)
 {
     ep->output = q->output;
-    ep->relu = q->relu;
+    ep->act = q->act;
     if (q->output == QGEMM_OUT_I32)
         return;
     {
@@ -349,13 +359,15 @@ static void epilogue_output(const qop_t *q, int64_t channels, qgemm_epilogue_t *
         ep->mult = mult;
         ep->mult_one = one;
     }
-    if (q->output == QGEMM_OUT_Q8) {
+    if (q->output == QGEMM_OUT_Q8 || q->output == QGEMM_OUT_F32_Q8) {
         ep->out_dtype = q->y_zp->dtype;
+        ep->y_scale = scale_at(q->y_scale, 0);
         ep->zy = zp_at(q->y_zp, 0);
         ep->lo = q->y_zp->dtype == DTYPE_UINT8 ? 0 : -128;
         ep->hi = q->y_zp->dtype == DTYPE_UINT8 ? 255 : 127;
-        if (q->relu && ep->lo < ep->zy)
-            ep->lo = ep->zy; /* Q(max(v, 0)) = max(Q(v), zy): Q is monotonic and Q(0) = zy */
+        /* Q(max(v, 0)) = max(Q(v), zy): Q is monotonic and Q(0) = zy (F32_Q8 clamps in float) */
+        if (q->output == QGEMM_OUT_Q8 && q->act == QGEMM_ACT_RELU && ep->lo < ep->zy)
+            ep->lo = ep->zy;
     }
 }
 

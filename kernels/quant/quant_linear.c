@@ -8,6 +8,9 @@
 
 #include <math.h>
 
+#include "parallel.h"
+#include "quant_vec.h"
+
 void quant_store(dtype_t t, void *y, int64_t i, float v)
 {
     float lo, hi;
@@ -75,40 +78,50 @@ static int64_t scale_index(const quant_layout_t *l, int64_t o, int64_t a, int64_
                 body;                                                                              \
             }
 
-/* Elements per parallel chunk of the per-tensor fast path. */
+/* Elements per parallel chunk of the per-tensor fast paths. */
 #define QUANT_LINEAR_CHUNK 16384
-/* 1.5 * 2^23: adding and subtracting it rounds a float of magnitude < 2^22 half to even. */
-#define QUANT_ROUND_MAGIC 12582912.0f
+/*
+ * The work of quantizing one element, in parallel_team's simple operations
+ * (a division, clamp, rounding and narrowing); dequantizing is one.
+ */
+#define QUANT_LINEAR_Q_OPS 2
 
 /*
  * Per-tensor float to int8/uint8, the common case (QDQ models quantize
  * every activation so): the same arithmetic as the general loop, v / scale
  * rounded half to even plus the zero point, saturated, but clamped before
- * rounding so the rounding can use the magic-number trick and the loop
- * vectorises (the general loop's rintf and type switch do not). NaN goes to
- * the low end, as quant_store sends it.
+ * rounding so that the rounding can use the magic-number trick and the
+ * loop vectorises (quant_vec.c; the general loop's rintf and type switch
+ * do not). NaN goes to the low end, as quant_store sends it.
  */
 static void quantize_per_tensor_8(const float *x, int64_t n, float scale, int32_t zp,
                                   bool is_signed, void *y, int threads)
 {
     const int64_t chunks = (n + QUANT_LINEAR_CHUNK - 1) / QUANT_LINEAR_CHUNK;
-    const float lo = (float)((is_signed ? -128 : 0) - zp),
-                hi = (float)((is_signed ? 127 : 255) - zp);
+    const quant_vec_out_t out = quant_vec_out(zp, is_signed);
 
-#pragma omp parallel for num_threads(threads > 1 && chunks > 1 ? threads : 1) schedule(static)
+#pragma omp parallel for num_threads(parallel_team(n *QUANT_LINEAR_Q_OPS, threads)) schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
         const int64_t i0 = c * QUANT_LINEAR_CHUNK;
         const int64_t i1 = i0 + QUANT_LINEAR_CHUNK < n ? i0 + QUANT_LINEAR_CHUNK : n;
-        for (int64_t i = i0; i < i1; i++) {
-            float q = x[i] / scale;
-            q = q >= lo ? q : lo;
-            q = q <= hi ? q : hi;
-            q = (q + QUANT_ROUND_MAGIC) - QUANT_ROUND_MAGIC;
-            if (is_signed)
-                ((int8_t *)y)[i] = (int8_t)((int32_t)q + zp);
-            else
-                ((uint8_t *)y)[i] = (uint8_t)((int32_t)q + zp);
-        }
+        quant_vec_quantize(x + i0, i1 - i0, scale, &out, (uint8_t *)y + i0);
+    }
+}
+
+/*
+ * Per-tensor int8/uint8 to float (the activations of a QDQ model that a
+ * float op reads): (x - zp) * scale as the general loop computes it.
+ */
+static void dequantize_per_tensor_8(const void *x, bool is_signed, int64_t n, float scale,
+                                    int32_t zp, float *y, int threads)
+{
+    const int64_t chunks = (n + QUANT_LINEAR_CHUNK - 1) / QUANT_LINEAR_CHUNK;
+
+#pragma omp parallel for num_threads(parallel_team(n, threads)) schedule(static)
+    for (int64_t c = 0; c < chunks; c++) {
+        const int64_t i0 = c * QUANT_LINEAR_CHUNK;
+        const int64_t i1 = i0 + QUANT_LINEAR_CHUNK < n ? i0 + QUANT_LINEAR_CHUNK : n;
+        quant_vec_dequantize((const uint8_t *)x + i0, is_signed, i1 - i0, scale, zp, y + i0);
     }
 }
 
@@ -152,6 +165,12 @@ status_t dequantize_linear_run(op_call_t *call, error_t *err)
 
     if (st != STATUS_OK)
         return st;
+    if ((x->dtype == DTYPE_UINT8 || x->dtype == DTYPE_INT8) && scale->dtype == DTYPE_FLOAT &&
+        tensor_numel(scale) == 1) {
+        dequantize_per_tensor_8(x->data, x->dtype == DTYPE_INT8, tensor_numel(x), sc[0],
+                                zp ? quant_load(zp->dtype, zp->data, 0) : 0, y, call->threads);
+        return STATUS_OK;
+    }
     /* int32 - int32 could overflow; the difference is taken in int64. */
     QUANT_FOR_EACH(&l, {
         const int64_t z = zp ? quant_load(zp->dtype, zp->data, s) : 0;

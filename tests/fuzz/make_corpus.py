@@ -491,6 +491,11 @@ def config_seeds():
                               "dynamic_batching": {}, "max_batch_size": 4},
         "wrong_dtype": {"input": [{"name": "x", "data_type": "INT8"}]},
         "unknown_key": {"max_batch": 3},
+        "npu_groups": {"backend": "ascend", "platform": "ascend_om",
+                       "dynamic_batching": {"preferred_batch_size": [1, 2, 4, 8]},
+                       "instance_group": [{"kind": "KIND_NPU", "count": 2, "devices": [0, 1]},
+                                          {"devices": [3]}]},
+        "cpu_kind": {"instance_group": [{"kind": "KIND_CPU", "count": 2, "threads": 4}]},
     }
     out = {name: json.dumps(value, indent=1).encode() for name, value in seeds.items()}
     out["duplicate_key"] = b'{"max_batch_size": 1, "max_batch_size": 2}'

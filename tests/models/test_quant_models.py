@@ -19,11 +19,20 @@ The dynamic model has no requantization: DynamicQuantizeLinear and
 MatMulInteger are exact, but a float input that differs in its last bit
 (LayerNorm, Softmax) may quantize one step apart, so the same kind of
 bound holds (RTOL_DYNAMIC; measured: up to 0.25% of the largest value).
-The run also fails if a layer ran on reference code.
+The run also fails if a layer ran on reference code or on a fallback route
+(a quantized layer no int8 kernel took, run in float; an int8 convolution
+off oneDNN): the bundled models must have none, at every ISA level. So that
+this check cannot pass by the count being dead, the CNNs run once more with
+oneDNN's int8 convolution switched off (INFERD_QUANT_NO_DNNL), where every
+one of their int8 NHWC convolutions must be reported as a fallback (on a CPU
+with AVX-512 VNNI, the only one that runs them on oneDNN), and a one-node
+QDQ Gemm that the fusion refuses (transA) must be reported as one quantized
+layer run in float.
 
 usage: test_quant_models.py INFERD BUILD_DIR EXPORT_DIR [MODEL ...]
 """
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +41,7 @@ import tempfile
 import numpy as np
 import onnx
 import onnx.numpy_helper
+from onnx import TensorProto
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -83,8 +93,75 @@ def run_inferd(inferd, model_path, data_dir, out_dir, isa):
                           "--output-dir", out_dir], capture_output=True, text=True, env=env)
     if run.returncode != 0:
         return None, run.stderr.strip().splitlines()[-1:] or ["(no message)"]
-    slow = [line for line in run.stderr.splitlines() if "runs on reference code" in line]
+    slow = [line for line in run.stderr.splitlines() if any(m in line for m in SLOW_MARKS)]
     return load(os.path.join(out_dir, "output_0.pb")), slow
+
+
+# What inferd's warnings say of a layer on reference code or on a fallback route.
+SLOW_MARKS = ("runs on reference code", "runs on a fallback route", "run in float on dequantized")
+
+
+def has_vnni():
+    with open("/proc/cpuinfo") as f:
+        return any(line.startswith("flags") and "avx512_vnni" in line.split() for line in f)
+
+
+def bench_json(inferd, model_path, shapes, env_extra):
+    """inferd bench's JSON line for one run, and its stderr."""
+    args = [inferd, "bench", "--model", model_path, "--iterations", "1", "--warmup", "0"]
+    for name, dims in shapes.items():
+        args += ["--shape", f"{name}={dims}"]
+    env = dict(os.environ, **env_extra)
+    env.pop("INFERD_MAX_ISA", None)
+    run = subprocess.run(args, capture_output=True, text=True, env=env)
+    if run.returncode != 0:
+        raise SystemExit(f"inferd bench failed: {run.stderr}")
+    return json.loads(run.stdout), run.stderr
+
+
+def check_fallback_count(name, inferd, path):
+    """With oneDNN's int8 convolution off, every int8 NHWC convolution is a counted fallback."""
+    if not has_vnni():
+        print(f"     {name}: no AVX-512 VNNI, so no int8 convolution on oneDNN: fallback check skipped")
+        return []
+    on, _ = bench_json(inferd, path, {"input": "1,3,224,224"}, {})
+    off, err = bench_json(inferd, path, {"input": "1,3,224,224"}, {"INFERD_QUANT_NO_DNNL": "1"})
+    convs = sum(1 for n in onnx.load(path).graph.node if n.op_type == "Conv")
+    warned = sum(1 for line in err.splitlines() if "runs on a fallback route" in line)
+    print(f"     {name}: fallback_layers {on['fallback_layers']} with oneDNN, "
+          f"{off['fallback_layers']} without ({convs} convolutions, {warned} warnings)")
+    if on["fallback_layers"] != 0 or off["fallback_layers"] != convs or warned != convs:
+        return [f"{name}: fallback count with oneDNN off is {off['fallback_layers']} "
+                f"({warned} warnings), want {convs}; with it on {on['fallback_layers']}, want 0"]
+    return []
+
+
+def unfused_qdq_gemm():
+    """DQ(x) -> Gemm(transA=1, DQ(w)): a quantized layer fuse_qdq.c refuses (transA)."""
+    h = onnx.helper
+    init = [onnx.numpy_helper.from_array(np.array(0.02, np.float32), "s"),
+            onnx.numpy_helper.from_array(np.array(128, np.uint8), "z"),
+            onnx.numpy_helper.from_array(RNG.integers(-127, 128, (8, 4)).astype(np.int8), "w"),
+            onnx.numpy_helper.from_array(np.array(0.01, np.float32), "ws"),
+            onnx.numpy_helper.from_array(np.array(0, np.int8), "wz")]
+    nodes = [h.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"]),
+             h.make_node("DequantizeLinear", ["xq", "s", "z"], ["xd"]),
+             h.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"]),
+             h.make_node("Gemm", ["xd", "wd"], ["y"], transA=1)]
+    graph = h.make_graph(nodes, "unfused_qdq", [h.make_tensor_value_info("x", TensorProto.FLOAT, [8, 3])],
+                         [h.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4])], init)
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", 13)])
+
+
+def check_unfused(inferd, tmp):
+    path = os.path.join(tmp, "unfused_qdq.onnx")
+    onnx.save(unfused_qdq_gemm(), path)
+    got, err = bench_json(inferd, path, {}, {})
+    warned = any("run in float on dequantized" in line for line in err.splitlines())
+    ok = got["fallback_layers"] == 1 and warned
+    print(f"{'ok  ' if ok else 'FAIL'} unfused_qdq: fallback_layers {got['fallback_layers']} (want 1), "
+          f"warned {warned}")
+    return ok
 
 
 def check(name, inferd, build_dir, export_dir, tmp):
@@ -113,7 +190,8 @@ def check(name, inferd, build_dir, export_dir, tmp):
                 problems.append(f"{label}: inferd failed: {slow[0]}")
                 continue
             if slow:
-                problems.append(f"{label}: {len(slow)} layer(s) on reference code: {slow[0]}")
+                problems.append(f"{label}: {len(slow)} layer(s) on reference code or a fallback "
+                                f"route: {slow[0]}")
             scale = float(np.max(np.abs(want)))
             err = float(np.max(np.abs(got.astype(np.float64) - want)))
             bound = (RTOL_DYNAMIC if mode == "dynamic" else TOLERANCE[kind]) * scale
@@ -127,6 +205,8 @@ def check(name, inferd, build_dir, export_dir, tmp):
             print(f"     {line}")
             if not err <= bound:
                 problems.append(line + f" (bound {bound:.3e})")
+    if kind == "cnn":
+        problems += check_fallback_count(name, inferd, path)
     print(f"{'FAIL' if problems else 'ok  '} {name}" + "".join(f"\n     {p}" for p in problems))
     return not problems
 
@@ -139,6 +219,8 @@ def main():
     names = sys.argv[4:] or list(CASES)
     with tempfile.TemporaryDirectory() as tmp:
         results = [check(n, inferd, build_dir, export_dir, tmp) for n in names]
+        if not sys.argv[4:]:
+            results.append(check_unfused(inferd, tmp))
     print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
     return 0 if all(results) else 1
 

@@ -99,7 +99,10 @@ static void test_defaults(void)
     snprintf(missing, sizeof missing, "%s/none/config.json", tmp_dir);
     for (int i = 0; i < 2; i++) {
         CHECK(model_config_load(i ? missing : NULL, "m", &c, &err) == STATUS_OK);
-        CHECK(strcmp(c.name, "m") == 0 && strcmp(c.platform, "onnx") == 0);
+        /* Platform and backend come from the model file unless config.json names them. */
+        CHECK(strcmp(c.name, "m") == 0 && c.platform[0] == '\0' && c.backend[0] == '\0');
+        CHECK(!c.max_batch_size_set && c.instance_kind == MODEL_INSTANCE_AUTO &&
+              c.batching.instance_devices[0] == -1);
         CHECK(c.max_batch_size == 0 && c.n_inputs == 0 && c.n_outputs == 0);
         CHECK(!c.dynamic_batching);
         CHECK(c.batching.max_queue_delay_us == 0 && c.batching.max_queue_size == 0);
@@ -233,6 +236,18 @@ static const bad_complete_t bad_completes[] = {
     {"{\"model_warmup\": [{\"inputs\": {\"x\": {\"dims\": [4]}}}]}",
      0,
      {"model_warmup[0]", "x", "1 dims"}},
+    {"{\"instance_group\": [{\"kind\": \"KIND_NPU\", \"devices\": [0]}]}",
+     0,
+     {"onnx-cpu", "runs on the CPU", "KIND_NPU"}},
+    {"{\"backend\": \"ascend\"}", 0, {"backend \"ascend\"", "\"onnx-cpu\""}},
+    {"{\"platform\": \"ascend_om\"}", 0, {"platform \"ascend_om\"", "\"onnx\""}},
+    /* Without max_batch_size here, the batch sizes are checked once the model has spoken. */
+    {"{\"dynamic_batching\": {\"preferred_batch_size\": [2]}}",
+     0,
+     {"preferred_batch_size[0]", "exceeds max_batch_size 0"}},
+    {"{\"model_warmup\": [{\"batch_size\": 2, \"inputs\": {\"x\": {\"dims\": [1, 3]}}}]}",
+     0,
+     {"model_warmup[0].batch_size", "must be 1"}},
 };
 
 static void test_complete_errors(const backend_model_t *model, const backend_model_t *fixed)
@@ -359,7 +374,7 @@ static const bad_load_t bad_loads[] = {
     {"{\"instance_group\": []}", {"instance_group", "at least one"}},
     {"{\"instance_group\": [{\"count\": 0}]}", {"instance_group[0].count", "0"}},
     {"{\"instance_group\": [{\"count\": 40}, {\"count\": 40}]}", {"instance_group", "64"}},
-    {"{\"instance_group\": [{\"kind\": \"KIND_GPU\"}]}", {"instance_group[0]", "\"kind\""}},
+    {"{\"instance_group\": [{\"kind\": \"KIND_GPU\"}]}", {"instance_group[0].kind", "KIND_GPU"}},
     {"{\"instance_group\": [{\"threads\": 2}, {\"threads\": 4}]}",
      {"instance_group[1]", "threads 4"}},
     {"{\"instance_group\": [{\"threads\": 0}]}", {"instance_group[0].threads", "0"}},
@@ -377,7 +392,8 @@ static const bad_load_t bad_loads[] = {
     {"{\"version_policy\": {\"specific\": {\"versions\": [0]}}}", {"versions[0]", "0"}},
     {"{\"model_warmup\": {}}", {"model_warmup", "array"}},
     {"{\"model_warmup\": [{\"batch_size\": 0}]}", {"model_warmup[0].batch_size", "0"}},
-    {"{\"model_warmup\": [{\"batch_size\": 2}]}", {"model_warmup[0].batch_size", "2", "must be 1"}},
+    {"{\"max_batch_size\": 0, \"model_warmup\": [{\"batch_size\": 2}]}",
+     {"model_warmup[0].batch_size", "2", "must be 1"}},
     {"{\"max_batch_size\": 2, \"model_warmup\": [{}, {\"batch_size\": 3}]}",
      {"model_warmup[1].batch_size", "3"}},
     {"{\"model_warmup\": [{\"count\": 1}]}", {"model_warmup[0]", "\"count\""}},
@@ -389,7 +405,56 @@ static const bad_load_t bad_loads[] = {
      {"model_warmup[0].inputs.x", "\"zero_data\""}},
     {"{\"model_warmup\": [{\"inputs\": {\"x\": 3}}]}", {"model_warmup[0].inputs.x", "object"}},
     {"{\"model_warmup\": [{}, {}, {}, {}, {}, {}, {}, {}, {}]}", {"model_warmup", "9", "8"}},
+    {"{\"instance_group\": [{\"kind\": \"KIND_NPU\", \"threads\": 2}]}",
+     {"instance_group[0]", "\"threads\"", "KIND_NPU"}},
+    {"{\"instance_group\": [{\"kind\": \"KIND_CPU\", \"devices\": [0]}]}",
+     {"instance_group[0]", "\"devices\"", "KIND_CPU"}},
+    {"{\"instance_group\": [{\"kind\": \"KIND_NPU\", \"devices\": []}]}",
+     {"instance_group[0].devices", "at least one"}},
+    {"{\"instance_group\": [{\"devices\": [1, 1]}]}", {"instance_group[0].devices[1]", "twice"}},
+    {"{\"instance_group\": [{\"devices\": [64]}]}",
+     {"instance_group[0].devices[0]", "64", "0..63"}},
+    {"{\"instance_group\": [{\"devices\": [\"0\"]}]}", {"instance_group[0].devices[0]", "integer"}},
+    {"{\"instance_group\": [{\"count\": 40, \"devices\": [0, 1]}]}", {"instance_group", "64"}},
+    {"{\"instance_group\": [{\"kind\": \"KIND_CPU\"}, {\"kind\": \"KIND_NPU\"}]}",
+     {"instance_group[1]", "KIND_NPU", "KIND_CPU"}},
+    {"{\"instance_group\": [{\"devices\": [0]}, {\"count\": 2}]}",
+     {"instance_group", "mixes KIND_NPU"}},
+    {"{\"instance_group\": [{\"kind\": 3}]}", {"instance_group[0].kind", "string"}},
+    {"{\"backend\": \"tensorrt\"}", {"backend", "tensorrt", "\"ascend\""}},
+    {"{\"platform\": \"onnx\", \"backend\": \"ascend\"}", {"backend", "ascend", "\"onnx\""}},
 };
+
+/* KIND_NPU groups: count workers on each listed device, in order; written back the same. */
+static void test_npu_instances(void)
+{
+    model_config_t c, back;
+    error_t err = {0};
+    char *text;
+    const int want[] = {0, 0, 1, 1, 3};
+
+    CHECK(model_config_load(write_config("{\"backend\": \"ascend\", \"instance_group\": ["
+                                         "{\"kind\": \"KIND_NPU\", \"count\": 2, \"devices\": "
+                                         "[0, 1]}, {\"devices\": [3]}]}"),
+                            "m", &c, &err) == STATUS_OK);
+    CHECK(c.instance_kind == MODEL_INSTANCE_NPU && c.batching.instance_count == 5);
+    CHECK(strcmp(c.backend, "ascend") == 0 && c.platform[0] == '\0');
+    for (int i = 0; i < 5; i++)
+        CHECK(c.batching.instance_devices[i] == want[i]);
+    text = model_config_to_json(&c);
+    CHECK(text && strstr(text, "{\"kind\":\"KIND_NPU\",\"count\":2,\"devices\":[0]},"
+                               "{\"kind\":\"KIND_NPU\",\"count\":2,\"devices\":[1]},"
+                               "{\"kind\":\"KIND_NPU\",\"count\":1,\"devices\":[3]}"));
+    CHECK(text && model_config_load(write_config(text), "m", &back, &err) == STATUS_OK &&
+          memcmp(&back, &c, sizeof c) == 0);
+    free(text);
+    /* CPU groups keep their threads; KIND_AUTO groups name no device. */
+    CHECK(model_config_load(write_config("{\"instance_group\": [{\"kind\": \"KIND_CPU\", "
+                                         "\"count\": 2, \"threads\": 3}, {\"threads\": 3}]}"),
+                            "m", &c, &err) == STATUS_OK);
+    CHECK(c.instance_kind == MODEL_INSTANCE_CPU && c.batching.instance_count == 3 &&
+          c.batching.threads_per_instance == 3 && c.batching.instance_devices[2] == -1);
+}
 
 static void test_load_errors(void)
 {
@@ -527,6 +592,7 @@ int main(void)
     test_defaults();
     test_full();
     test_load_errors();
+    test_npu_instances();
     test_too_large();
     test_precision();
     if (model && fixed) {

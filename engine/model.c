@@ -138,8 +138,8 @@ status_t engine_model_load_with(const char *path, const engine_model_options_t *
     if (options->precision == ENGINE_PRECISION_BF16 && !engine_bf16_supported()) {
         m->stats.precision = ENGINE_PRECISION_FP32;
         engine_warn("%s: precision bf16 requested but this CPU lacks AVX512_BF16 (or %s caps it): "
-             "the model runs in fp32",
-             path, CPU_ISA_ENV);
+                    "the model runs in fp32",
+                    path, CPU_ISA_ENV);
     }
     st = onnx_import(path, &m->graph, err);
     t1 = now_ms();
@@ -161,9 +161,10 @@ status_t engine_model_load_with(const char *path, const engine_model_options_t *
     m->stats.opset = m->graph->opset;
     m->stats.bf16_layers = m->graph->bf16_layers;
     if (m->graph->qdq_float_layers)
-        warn("%s: %d quantized Conv/MatMul/Gemm layer(s) run in float on dequantized tensors: "
-             "no int8 kernel takes them (engine/fuse_qdq.c's conditions)",
-             path, m->graph->qdq_float_layers);
+        engine_warn(
+            "%s: %d quantized Conv/MatMul/Gemm layer(s) run in float on dequantized tensors: "
+            "no int8 kernel takes them (engine/fuse_qdq.c's conditions)",
+            path, m->graph->qdq_float_layers);
     *out = m;
     m = NULL;
 cleanup:

@@ -1,10 +1,11 @@
 /*
  * deform_conv_cpu.c - DeformConv: sampling plan, sampled columns, GEMM.
  *
- * A tap at (y, x) reads 0 when y <= -1, y >= H, x <= -1 or x >= W;
- * otherwise it interpolates its four neighbours, those outside the image
- * reading 0, as ONNX Runtime and torchvision do. Coordinates and weights
- * are double; the columns are in X's dtype.
+ * A tap at point (x1, .., xn) reads 0 when any xd <= -1 or xd >= Dd;
+ * otherwise it interpolates linearly along every axis between its 2^n
+ * neighbours, those outside X reading 0, as ONNX Runtime and torchvision
+ * do in 2-D. Coordinates and weights are double; the columns are in X's
+ * dtype.
  */
 #include "deform_conv.h"
 
@@ -14,18 +15,26 @@
 
 #include "gemm/gemm.h"
 
-/* The workspace's columns are followed by the plan, each 64-byte aligned. */
+/* The workspace's columns are followed by the plan, which starts 64-byte aligned. */
 #define DEFORM_CONV_ALIGN 64
 
 /*
- * One entry of the sampling plan: the four neighbours' indices in the
- * plane and their weights, the mask folded in. A neighbour outside the
- * image has index 0 and weight 0, so filling the columns never branches.
+ * The sampling plan: per entry (offset group x kernel tap x output
+ * position), the 2^n neighbours' weights (mask folded in), then their
+ * indices in a channel's volume, side by side so that sampling reads one
+ * stream. A neighbour outside X has index 0 and weight 0, so filling the
+ * columns never branches.
  */
-typedef struct deform_conv_sample {
-    int32_t at[4];
-    double wt[4];
-} deform_conv_sample_t;
+typedef struct deform_conv_plan {
+    char *entries;
+    int corners; /* 2^n */
+} deform_conv_plan_t;
+
+/* Bytes of one plan entry: 24, 48, 96 ... (2^n >= 2 corners), so its weights stay aligned. */
+static size_t entry_bytes(int corners)
+{
+    return (size_t)corners * (sizeof(double) + sizeof(int32_t));
+}
 
 static double load(dtype_t t, const void *p, int64_t i)
 {
@@ -37,10 +46,15 @@ static size_t align_up(size_t v)
     return (v + DEFORM_CONV_ALIGN - 1) / DEFORM_CONV_ALIGN * DEFORM_CONV_ALIGN;
 }
 
-/* Rows of one group's columns (and the GEMM's k): C / group x kH x kW. */
+static int64_t kernel_taps(const deform_conv_geom_t *g)
+{
+    return deform_conv_volume(g->kernel, g->spatial);
+}
+
+/* Rows of one group's columns (and the GEMM's k): C / group x kernel taps. */
 static int64_t group_rows(const deform_conv_geom_t *g)
 {
-    return g->c / g->group * g->kh * g->kw;
+    return g->c / g->group * kernel_taps(g);
 }
 
 static size_t columns_bytes(const deform_conv_geom_t *g, dtype_t t, int64_t cols)
@@ -51,19 +65,19 @@ static size_t columns_bytes(const deform_conv_geom_t *g, dtype_t t, int64_t cols
 
 static size_t plan_bytes(const deform_conv_geom_t *g, int64_t cols)
 {
-    return (size_t)(g->offset_group * g->kh * g->kw * cols) * sizeof(deform_conv_sample_t);
+    return (size_t)(g->offset_group * kernel_taps(g) * cols) * entry_bytes(1 << g->spatial);
 }
 
 void deform_conv_pick_tile(deform_conv_geom_t *g, dtype_t t)
 {
-    const int64_t pixels = g->oh * g->ow;
-    const size_t per_pixel = columns_bytes(g, t, GEMM_B_PANEL) / GEMM_B_PANEL + plan_bytes(g, 1);
-    int64_t tile = (int64_t)(DEFORM_CONV_TILE_BYTES / per_pixel) / GEMM_B_PANEL * GEMM_B_PANEL;
+    const int64_t positions = deform_conv_volume(g->out, g->spatial);
+    const size_t per_position = columns_bytes(g, t, GEMM_B_PANEL) / GEMM_B_PANEL + plan_bytes(g, 1);
+    int64_t tile = (int64_t)(DEFORM_CONV_TILE_BYTES / per_position) / GEMM_B_PANEL * GEMM_B_PANEL;
 
     /* At least one full panel, whatever the layer's width. */
     if (tile < GEMM_B_PANEL)
         tile = GEMM_B_PANEL;
-    g->tile = pixels < tile ? pixels : tile;
+    g->tile = positions < tile ? positions : tile;
 }
 
 size_t deform_conv_workspace_bytes(const deform_conv_geom_t *g, dtype_t t)
@@ -73,98 +87,192 @@ size_t deform_conv_workspace_bytes(const deform_conv_geom_t *g, dtype_t t)
     return align_up(columns_bytes(g, t, g->tile)) + plan_bytes(g, g->tile);
 }
 
-static void plan_sample(deform_conv_sample_t *s, double y, double x, int64_t h, int64_t w,
-                        double mask)
+/* The plan in a workspace sized by deform_conv_workspace_bytes. */
+static deform_conv_plan_t plan_in(const deform_conv_geom_t *g, dtype_t t, void *workspace)
 {
-    double fy, fx, ly, lx, wt[4];
-    int64_t y0, x0;
+    return (deform_conv_plan_t){
+        .entries = (char *)workspace + align_up(columns_bytes(g, t, g->tile)),
+        .corners = 1 << g->spatial,
+    };
+}
 
-    memset(s, 0, sizeof *s);
-    /* Written so that NaN offsets count as outside too. */
-    if (!(y > -1.0 && y < (double)h && x > -1.0 && x < (double)w))
-        return;
-    fy = floor(y);
-    fx = floor(x);
-    y0 = (int64_t)fy;
-    x0 = (int64_t)fx;
-    ly = y - fy;
-    lx = x - fx;
-    wt[0] = (1 - ly) * (1 - lx);
-    wt[1] = (1 - ly) * lx;
-    wt[2] = ly * (1 - lx);
-    wt[3] = ly * lx;
-    for (int k = 0; k < 4; k++) {
-        const int64_t yy = y0 + (k >> 1), xx = x0 + (k & 1);
-        if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
-            s->at[k] = (int32_t)(yy * w + xx);
-            s->wt[k] = wt[k] * mask;
+/*
+ * Fills the plan entry of the point at coord: corner k takes, along axis d, the lower
+ * neighbour when bit (n - 1 - d) of k is 0 and the upper one when it is 1,
+ * so in 2-D the corners are (y0, x0), (y0, x1), (y1, x0), (y1, x1).
+ */
+static inline void plan_sample(const deform_conv_geom_t *g, const int n, const double *coord,
+                               double mask, char *entry)
+{
+    const int corners = 1 << n;
+    double *wt = (double *)entry;
+    int32_t *at = (int32_t *)(entry + (size_t)corners * sizeof(double));
+    int64_t lo[DEFORM_CONV_MAX_SPATIAL];
+    double frac[DEFORM_CONV_MAX_SPATIAL];
+
+    for (int k = 0; k < corners; k++) {
+        wt[k] = 0;
+        at[k] = 0;
+    }
+    for (int d = 0; d < n; d++) {
+        const double f = floor(coord[d]);
+        /* Written so that NaN offsets count as outside too. */
+        if (!(coord[d] > -1.0 && coord[d] < (double)g->in[d]))
+            return;
+        lo[d] = (int64_t)f;
+        frac[d] = coord[d] - f;
+    }
+    for (int k = 0; k < corners; k++) {
+        double w = 1;
+        int64_t index = 0;
+        bool inside = true;
+        for (int d = 0; d < n; d++) {
+            const int up = (k >> (n - 1 - d)) & 1;
+            const int64_t i = lo[d] + up;
+            inside = inside && i >= 0 && i < g->in[d];
+            w *= up ? frac[d] : 1 - frac[d];
+            index = index * g->in[d] + i;
+        }
+        if (inside) {
+            at[k] = (int32_t)index;
+            wt[k] = w * mask;
         }
     }
 }
 
 /*
- * The plan of image b for output pixels [p0, p0 + cols): rows of cols
- * entries, one row per offset group and kernel tap (offset_group x kH x kW).
+ * Plan row `row` (an offset group and kernel tap) of image b for output
+ * positions [p0, p0 + cols) of an n-D convolution; build_plan passes n as
+ * a constant for 1-D, 2-D and 3-D, so the loops over the axes unroll.
+ */
+static inline void plan_row(const deform_conv_geom_t *g, const int n, dtype_t t, const void *offset,
+                            const void *mask, int64_t b, int64_t row, int64_t p0, int64_t cols,
+                            const deform_conv_plan_t *plan)
+{
+    const int64_t taps = kernel_taps(g), positions = deform_conv_volume(g->out, n);
+    const int64_t rows = g->offset_group * taps;
+    /* offset channels: per offset group, per tap, one per axis; mask: per group, per tap. */
+    const int64_t off_at = (b * rows + row) * n * positions + p0;
+    const int64_t m_at = (b * rows + row) * positions + p0;
+    char *entry = plan->entries + (size_t)(row * cols) * entry_bytes(1 << n);
+    int64_t base[DEFORM_CONV_MAX_SPATIAL], o[DEFORM_CONV_MAX_SPATIAL];
+    int64_t tap = row % taps, rest = p0;
+    double coord[DEFORM_CONV_MAX_SPATIAL];
+
+    /* The tap's place in the kernel, and output position p0, split into axes. */
+    for (int d = n - 1; d >= 0; d--) {
+        base[d] = tap % g->kernel[d] * g->dilation[d] - g->pad[d];
+        tap /= g->kernel[d];
+        o[d] = rest % g->out[d];
+        rest /= g->out[d];
+    }
+    for (int64_t q = 0; q < cols; q++) {
+        for (int d = 0; d < n; d++)
+            coord[d] = (double)(o[d] * g->stride[d] + base[d]) +
+                       load(t, offset, off_at + d * positions + q);
+        plan_sample(g, n, coord, mask ? load(t, mask, m_at + q) : 1.0, entry);
+        entry += entry_bytes(1 << n);
+        for (int d = n - 1; d >= 0 && ++o[d] == g->out[d]; d--)
+            o[d] = 0;
+    }
+}
+
+/*
+ * The plan of image b for output positions [p0, p0 + cols): rows of cols
+ * entries, one row per offset group and kernel tap (offset_group x taps).
  */
 static void build_plan(const deform_conv_geom_t *g, dtype_t t, const void *offset, const void *mask,
-                       int64_t b, int64_t p0, int64_t cols, deform_conv_sample_t *plan, int threads)
+                       int64_t b, int64_t p0, int64_t cols, const deform_conv_plan_t *plan,
+                       int threads)
 {
-    const int64_t taps = g->kh * g->kw, pixels = g->oh * g->ow;
-    const int64_t rows = g->offset_group * taps;
+    const int64_t rows = g->offset_group * kernel_taps(g);
 
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t row = 0; row < rows; row++) {
-        const int64_t k = row % taps, ki = k / g->kw, kj = k % g->kw;
-        /* offset channels: per offset group, per tap, (dy, dx); mask: per group, per tap. */
-        const int64_t dy_at = ((b * rows + row) * 2) * pixels, dx_at = dy_at + pixels;
-        const int64_t m_at = (b * rows + row) * pixels;
-        const int64_t tap_y = ki * g->dilation[0] - g->pad[0],
-                      tap_x = kj * g->dilation[1] - g->pad[1];
-        deform_conv_sample_t *s = plan + row * cols;
-        int64_t oy = p0 / g->ow, ox = p0 % g->ow;
-        for (int64_t q = 0; q < cols; q++) {
-            const int64_t p = p0 + q;
-            const double y = (double)(oy * g->stride[0] + tap_y) + load(t, offset, dy_at + p);
-            const double x = (double)(ox * g->stride[1] + tap_x) + load(t, offset, dx_at + p);
-            plan_sample(&s[q], y, x, g->h, g->w, mask ? load(t, mask, m_at + p) : 1.0);
-            if (++ox == g->ow) {
-                ox = 0;
-                oy++;
-            }
+        switch (g->spatial) {
+        case 1:
+            plan_row(g, 1, t, offset, mask, b, row, p0, cols, plan);
+            break;
+        case 2:
+            plan_row(g, 2, t, offset, mask, b, row, p0, cols, plan);
+            break;
+        case 3:
+            plan_row(g, 3, t, offset, mask, b, row, p0, cols, plan);
+            break;
+        default:
+            plan_row(g, g->spatial, t, offset, mask, b, row, p0, cols, plan);
         }
     }
 }
 
-/* Sampled value of plane xp at plan entry s. */
-#define DEFORM_CONV_SAMPLE(xp, s)                                                                  \
-    ((s)->wt[0] * (xp)[(s)->at[0]] + (s)->wt[1] * (xp)[(s)->at[1]] +                               \
-     (s)->wt[2] * (xp)[(s)->at[2]] + (s)->wt[3] * (xp)[(s)->at[3]])
+/*
+ * dst[j] for count consecutive plan entries from `entries`: each the sum of
+ * its corners' weights times X's volume xp (of type T) at their indices.
+ * samples_<T> calls samples_<T>_n with corners a constant for 1-D, 2-D and
+ * 3-D, so that the loop over the corners unrolls.
+ */
+#define DEFORM_CONV_DEFINE_SAMPLES(sfx, T)                                                         \
+    static inline void samples_##sfx##_n(const T *xp, const char *entries, int64_t count,          \
+                                         const int corners, T *dst)                                \
+    {                                                                                              \
+        for (int64_t j = 0; j < count; j++, entries += entry_bytes(corners)) {                     \
+            const double *wt = (const double *)entries;                                            \
+            const int32_t *at = (const int32_t *)(entries + (size_t)corners * sizeof(double));     \
+            double v = 0;                                                                          \
+            for (int k = 0; k < corners; k++)                                                      \
+                v += wt[k] * xp[at[k]];                                                            \
+            dst[j] = (T)v;                                                                         \
+        }                                                                                          \
+    }                                                                                              \
+                                                                                                   \
+    static void samples_##sfx(const T *xp, const char *entries, int64_t count, int corners,        \
+                              T *dst)                                                              \
+    {                                                                                              \
+        switch (corners) {                                                                         \
+        case 2:                                                                                    \
+            samples_##sfx##_n(xp, entries, count, 2, dst);                                         \
+            break;                                                                                 \
+        case 4:                                                                                    \
+            samples_##sfx##_n(xp, entries, count, 4, dst);                                         \
+            break;                                                                                 \
+        case 8:                                                                                    \
+            samples_##sfx##_n(xp, entries, count, 8, dst);                                         \
+            break;                                                                                 \
+        default:                                                                                   \
+            samples_##sfx##_n(xp, entries, count, corners, dst);                                   \
+        }                                                                                          \
+    }
+
+DEFORM_CONV_DEFINE_SAMPLES(f32, float)
+DEFORM_CONV_DEFINE_SAMPLES(f64, double)
 
 /*
- * Group gi's columns of image x (float) for cols pixels, written straight
+ * Group gi's columns of image x (float) for cols positions, written straight
  * into the panels of the packed B the GEMM reads: row r of panel p holds
- * pixels [16 p, 16 p + 16), zero past cols.
+ * positions [16 p, 16 p + 16), zero past cols.
  */
 static void fill_columns_f32(const deform_conv_geom_t *g, const float *x, int64_t gi,
-                             const deform_conv_sample_t *plan, int64_t cols, gemm_b_t *b,
-                             int threads)
+                             const deform_conv_plan_t *plan, int64_t cols, gemm_b_t *b, int threads)
 {
-    const int64_t taps = g->kh * g->kw, rows = group_rows(g), per_og = g->c / g->offset_group;
-    const int64_t panels = (cols + GEMM_B_PANEL - 1) / GEMM_B_PANEL, plane = g->h * g->w;
+    const int64_t taps = kernel_taps(g), rows = group_rows(g), per_og = g->c / g->offset_group;
+    const int64_t panels = (cols + GEMM_B_PANEL - 1) / GEMM_B_PANEL;
+    const int64_t volume = deform_conv_volume(g->in, g->spatial);
+    const int corners = plan->corners;
 
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t r = 0; r < rows; r++) {
         const int64_t c = gi * (g->c / g->group) + r / taps, k = r % taps;
-        const float *xp = x + c * plane;
-        const deform_conv_sample_t *s = plan + ((c / per_og) * taps + k) * cols;
+        const float *xp = x + c * volume;
+        const char *row =
+            plan->entries + (size_t)(((c / per_og) * taps + k) * cols) * entry_bytes(corners);
         for (int64_t p = 0; p < panels; p++) {
             float *dst = gemm_b_panel_mut(b, p) + r * GEMM_B_PANEL;
             const int64_t q0 = p * GEMM_B_PANEL;
             const int64_t n = cols - q0 < GEMM_B_PANEL ? cols - q0 : GEMM_B_PANEL;
-            /* An empty plane (H or W 0, padded into an output) reads nothing: every tap is 0. */
-            for (int64_t j = 0; j < n; j++)
-                dst[j] = plane ? (float)DEFORM_CONV_SAMPLE(xp, &s[q0 + j]) : 0.0f;
-            for (int64_t j = n; j < GEMM_B_PANEL; j++)
+            /* An empty volume (an axis of 0, padded into an output) reads nothing: all 0. */
+            if (volume)
+                samples_f32(xp, row + (size_t)q0 * entry_bytes(corners), n, corners, dst);
+            for (int64_t j = volume ? n : 0; j < GEMM_B_PANEL; j++)
                 dst[j] = 0;
         }
     }
@@ -172,30 +280,33 @@ static void fill_columns_f32(const deform_conv_geom_t *g, const float *x, int64_
 
 /* Group gi's columns of image x (double), row-major [rows, cols] for dgemm. */
 static void fill_columns_f64(const deform_conv_geom_t *g, const double *x, int64_t gi,
-                             const deform_conv_sample_t *plan, int64_t cols, double *col,
-                             int threads)
+                             const deform_conv_plan_t *plan, int64_t cols, double *col, int threads)
 {
-    const int64_t taps = g->kh * g->kw, rows = group_rows(g), per_og = g->c / g->offset_group;
-    const int64_t plane = g->h * g->w;
+    const int64_t taps = kernel_taps(g), rows = group_rows(g), per_og = g->c / g->offset_group;
+    const int64_t volume = deform_conv_volume(g->in, g->spatial);
+    const int corners = plan->corners;
 
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t r = 0; r < rows; r++) {
         const int64_t c = gi * (g->c / g->group) + r / taps, k = r % taps;
-        const double *xp = x + c * plane;
-        const deform_conv_sample_t *s = plan + ((c / per_og) * taps + k) * cols;
-        for (int64_t q = 0; q < cols; q++)
-            col[r * cols + q] = plane ? DEFORM_CONV_SAMPLE(xp, &s[q]) : 0.0;
+        const double *xp = x + c * volume;
+        const char *row =
+            plan->entries + (size_t)(((c / per_og) * taps + k) * cols) * entry_bytes(corners);
+        if (volume)
+            samples_f64(xp, row, cols, corners, col + r * cols);
+        else
+            memset(col + r * cols, 0, (size_t)cols * sizeof *col);
     }
 }
 
-/* y rows [o0, o0 + count) of image b, pixels [p0, p0 + cols): zero when k is 0, plus bias. */
+/* Y of image b at positions [p0, p0 + cols): zero when k is 0, plus bias. */
 static void finish_tile(const deform_conv_geom_t *g, dtype_t t, const void *bias, bool zero,
                         int64_t b, int64_t p0, int64_t cols, void *y)
 {
-    const int64_t pixels = g->oh * g->ow;
+    const int64_t positions = deform_conv_volume(g->out, g->spatial);
 
     for (int64_t o = 0; o < g->oc; o++) {
-        const int64_t at = (b * g->oc + o) * pixels + p0;
+        const int64_t at = (b * g->oc + o) * positions + p0;
         const double add = bias ? load(t, bias, o) : 0.0;
         for (int64_t q = 0; q < cols; q++) {
             if (t == DTYPE_FLOAT) {
@@ -213,32 +324,34 @@ void deform_conv(const deform_conv_geom_t *g, dtype_t t, const void *x, const vo
                  const void *offset, const void *bias, const void *mask, void *y, void *workspace,
                  int threads)
 {
-    const int64_t pixels = g->oh * g->ow, rows = group_rows(g), ocg = g->oc / g->group;
+    const int64_t positions = deform_conv_volume(g->out, g->spatial);
+    const int64_t rows = group_rows(g), ocg = g->oc / g->group;
     const size_t esize = dtype_size(t);
-    deform_conv_sample_t *plan;
+    deform_conv_plan_t plan;
 
-    if (g->n == 0 || g->oc == 0 || pixels == 0)
+    if (g->n == 0 || g->oc == 0 || positions == 0)
         return;
-    plan = (deform_conv_sample_t *)((char *)workspace + align_up(columns_bytes(g, t, g->tile)));
+    plan = plan_in(g, t, workspace);
     for (int64_t b = 0; b < g->n; b++) {
-        const char *xb = (const char *)x + (size_t)(b * g->c * g->h * g->w) * esize;
-        for (int64_t p0 = 0; p0 < pixels; p0 += g->tile) {
-            const int64_t cols = pixels - p0 < g->tile ? pixels - p0 : g->tile;
+        const char *xb =
+            (const char *)x + (size_t)(b * g->c * deform_conv_volume(g->in, g->spatial)) * esize;
+        for (int64_t p0 = 0; p0 < positions; p0 += g->tile) {
+            const int64_t cols = positions - p0 < g->tile ? positions - p0 : g->tile;
             if (rows > 0)
-                build_plan(g, t, offset, mask, b, p0, cols, plan, threads);
+                build_plan(g, t, offset, mask, b, p0, cols, &plan, threads);
             for (int64_t gi = 0; gi < g->group && rows > 0; gi++) {
-                const size_t y_at = (size_t)((b * g->oc + gi * ocg) * pixels + p0);
+                const size_t y_at = (size_t)((b * g->oc + gi * ocg) * positions + p0);
                 if (t == DTYPE_FLOAT) {
                     gemm_b_t *cb = gemm_b_layout_into(workspace, rows, cols);
                     const gemm_a_t a = {.data = (const float *)w + gi * ocg * rows, .lda = rows};
-                    fill_columns_f32(g, (const float *)xb, gi, plan, cols, cb, threads);
-                    gemm_run(&a, ocg, cb, (float *)y + y_at, pixels, NULL, NULL, threads);
+                    fill_columns_f32(g, (const float *)xb, gi, &plan, cols, cb, threads);
+                    gemm_run(&a, ocg, cb, (float *)y + y_at, positions, NULL, NULL, threads);
                 } else {
                     double *col = workspace;
-                    fill_columns_f64(g, (const double *)xb, gi, plan, cols, col, threads);
+                    fill_columns_f64(g, (const double *)xb, gi, &plan, cols, col, threads);
                     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)ocg, (int)cols,
                                 (int)rows, 1.0, (const double *)w + gi * ocg * rows, (int)rows, col,
-                                (int)cols, 0.0, (double *)y + y_at, (int)pixels);
+                                (int)cols, 0.0, (double *)y + y_at, (int)positions);
                 }
             }
             if (bias || rows == 0)

@@ -1,4 +1,10 @@
+/*
+ * deform_conv_proto.c - DeformConv prototype: shapes of X, W, offset, B and
+ * mask for any spatial rank, the attributes against them, the output shape.
+ */
 #include "deform_conv.h"
+
+#include <string.h>
 
 #define DEFORM_CONV_REALS (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE))
 
@@ -14,18 +20,19 @@ static const op_info_t deform_conv_info = {
 
 static const char *const deform_conv_input_names[] = {"X", "W", "offset", "B", "mask"};
 
-/* Input i (offset or mask) must be [N, channels, oH, oW]. */
+/* Input i (offset or mask) must be [N, channels, out..]. */
 static status_t check_map(const op_call_t *call, int i, const deform_conv_geom_t *g,
                           int64_t channels, const char *what, error_t *err)
 {
     const tensor_t *t = call->inputs[i];
-    const int64_t want[4] = {g->n, channels, g->oh, g->ow};
+    int64_t want[TENSOR_MAX_RANK] = {g->n, channels};
     char a[SHAPE_TEXT_MAX], b[SHAPE_TEXT_MAX];
 
-    if (!shape_equal(t->rank, t->dims, 4, want))
+    memcpy(want + 2, g->out, (size_t)g->spatial * sizeof *want);
+    if (!shape_equal(t->rank, t->dims, 2 + g->spatial, want))
         return op_call_fail(call, err, "%s is %s, expected %s (%s)", deform_conv_input_names[i],
                             shape_format(t->rank, t->dims, a, sizeof a),
-                            shape_format(4, want, b, sizeof b), what);
+                            shape_format(2 + g->spatial, want, b, sizeof b), what);
     return STATUS_OK;
 }
 
@@ -36,50 +43,48 @@ status_t deform_conv_resolve(const op_call_t *call, deform_conv_geom_t *g, tenso
     const tensor_t *x = call->inputs[0], *w = call->inputs[1];
     const tensor_t *bias = call->n_inputs > 3 ? call->inputs[3] : NULL;
     const tensor_t *mask = call->n_inputs > 4 ? call->inputs[4] : NULL;
+    const int spatial = x->rank - 2;
     char a[SHAPE_TEXT_MAX], b[SHAPE_TEXT_MAX];
+    int64_t taps, positions = 1;
     status_t st;
 
+    /* X's rank is at most TENSOR_MAX_RANK, so every spatial count fits the geometry. */
     if (x->rank < 3)
         return op_call_fail(call, err, "X must be [N, C, D1, ...], got %s",
                             shape_format(x->rank, x->dims, a, sizeof a));
-    if (x->rank != 4)
-        return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
-                       "only 2-D deformable convolution (X [N, C, H, W]) is supported, X is %s",
-                       shape_format(x->rank, x->dims, a, sizeof a));
     for (int i = 1; i < call->n_inputs; i++)
         if (call->inputs[i] && call->inputs[i]->dtype != x->dtype)
             return op_call_fail(call, err, "%s of dtype %s with X of dtype %s: they must match",
                                 deform_conv_input_names[i], dtype_name(call->inputs[i]->dtype),
                                 dtype_name(x->dtype));
-    if (w->rank != 4)
-        return op_call_fail(call, err, "W must be [oC, C / group, kH, kW], got %s",
-                            shape_format(w->rank, w->dims, a, sizeof a));
-    if ((st = window_check_list(call, "kernel_shape", p->n_kernel_shape, 2, p->kernel_shape, 1,
-                                INT64_MAX, err)) != STATUS_OK ||
-        (st = window_check_list(call, "strides", p->n_strides, 2, p->strides, 1, WINDOW_MAX_ATTR,
-                                err)) != STATUS_OK ||
-        (st = window_check_list(call, "dilations", p->n_dilations, 2, p->dilations, 1,
+    if (w->rank != x->rank)
+        return op_call_fail(call, err,
+                            "W must be [oC, C / group, k1, ...] with X's %d spatial axes, got %s",
+                            spatial, shape_format(w->rank, w->dims, a, sizeof a));
+    if ((st = window_check_list(call, "kernel_shape", p->n_kernel_shape, spatial, p->kernel_shape,
+                                1, INT64_MAX, err)) != STATUS_OK ||
+        (st = window_check_list(call, "strides", p->n_strides, spatial, p->strides, 1,
                                 WINDOW_MAX_ATTR, err)) != STATUS_OK ||
-        (st = window_check_list(call, "pads", p->n_pads, 4, p->pads, 0, WINDOW_MAX_ATTR, err)) !=
-            STATUS_OK)
+        (st = window_check_list(call, "dilations", p->n_dilations, spatial, p->dilations, 1,
+                                WINDOW_MAX_ATTR, err)) != STATUS_OK ||
+        (st = window_check_list(call, "pads", p->n_pads, 2 * spatial, p->pads, 0, WINDOW_MAX_ATTR,
+                                err)) != STATUS_OK)
         return st;
-    if (p->n_kernel_shape > 0 &&
-        (p->kernel_shape[0] != w->dims[2] || p->kernel_shape[1] != w->dims[3]))
-        return op_call_fail(call, err, "kernel_shape [%lld, %lld] does not match W %s",
-                            (long long)p->kernel_shape[0], (long long)p->kernel_shape[1],
+    if (p->n_kernel_shape > 0 && !shape_equal(spatial, p->kernel_shape, spatial, w->dims + 2))
+        return op_call_fail(call, err, "kernel_shape %s does not match W %s",
+                            shape_format(spatial, p->kernel_shape, b, sizeof b),
                             shape_format(w->rank, w->dims, a, sizeof a));
     *g = (deform_conv_geom_t){
+        .spatial = spatial,
         .n = x->dims[0],
         .c = x->dims[1],
-        .h = x->dims[2],
-        .w = x->dims[3],
         .oc = w->dims[0],
-        .kh = w->dims[2],
-        .kw = w->dims[3],
         .group = p->group,
         .offset_group = p->offset_group,
     };
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < spatial; d++) {
+        g->in[d] = x->dims[2 + d];
+        g->kernel[d] = w->dims[2 + d];
         g->stride[d] = p->n_strides > 0 ? p->strides[d] : 1;
         g->dilation[d] = p->n_dilations > 0 ? p->dilations[d] : 1;
         g->pad[d] = p->n_pads > 0 ? p->pads[d] : 0;
@@ -87,42 +92,50 @@ status_t deform_conv_resolve(const op_call_t *call, deform_conv_geom_t *g, tenso
     if (g->c != w->dims[1] * g->group || g->oc % g->group != 0)
         return op_call_fail(call, err,
                             "W %s does not fit X %s with group %lld (W must be [oC, C / group, "
-                            "kH, kW], oC a multiple of group)",
+                            "k1, ...], oC a multiple of group)",
                             shape_format(w->rank, w->dims, a, sizeof a),
                             shape_format(x->rank, x->dims, b, sizeof b), (long long)g->group);
     if (g->c % g->offset_group != 0)
         return op_call_fail(call, err, "offset_group %lld does not divide the %lld channels of X",
                             (long long)g->offset_group, (long long)g->c);
-    if (g->kh == 0 || g->kw == 0)
+    taps = deform_conv_volume(g->kernel, spatial);
+    if (taps == 0)
         return op_call_fail(call, err, "W %s has an empty kernel",
                             shape_format(w->rank, w->dims, a, sizeof a));
-    for (int d = 0; d < 2; d++) {
-        const int64_t pad_end = p->n_pads > 0 ? p->pads[d + 2] : 0;
-        const int64_t span = x->dims[2 + d] + g->pad[d] + pad_end;
-        const int64_t extent = (w->dims[2 + d] - 1) * g->dilation[d] + 1;
-        int64_t *o = d == 0 ? &g->oh : &g->ow;
+    for (int d = 0; d < spatial; d++) {
+        const int64_t pad_end = p->n_pads > 0 ? p->pads[spatial + d] : 0;
+        const int64_t span = g->in[d] + g->pad[d] + pad_end;
+        const int64_t extent = (g->kernel[d] - 1) * g->dilation[d] + 1;
         if (span < extent)
             return op_call_fail(call, err,
                                 "the kernel's extent %lld along spatial axis %d exceeds the "
                                 "padded input (%lld)",
                                 (long long)extent, d, (long long)span);
-        *o = (span - extent) / g->stride[d] + 1;
+        g->out[d] = (span - extent) / g->stride[d] + 1;
+        /* At least 1 each, and checked as they multiply: six padded axes could overflow. */
+        positions = g->out[d] > DEFORM_CONV_MAX_PLANE / positions
+                        ? (int64_t)DEFORM_CONV_MAX_PLANE + 1
+                        : positions * g->out[d];
     }
-    /* kH x kW is at most W's element count, so none of these products overflows. */
-    if (g->h * g->w > DEFORM_CONV_MAX_PLANE || g->oh * g->ow > DEFORM_CONV_MAX_PLANE ||
-        g->c / g->group * g->kh * g->kw > DEFORM_CONV_MAX_PLANE ||
-        g->offset_group > DEFORM_CONV_MAX_PLANE / (2 * g->kh * g->kw))
+    /*
+     * The input volume is a valid shape's, the taps are at most W's element
+     * count, and C / group is W's dim 1, so none of these products overflows.
+     */
+    if (deform_conv_volume(g->in, spatial) > DEFORM_CONV_MAX_PLANE ||
+        positions > DEFORM_CONV_MAX_PLANE || g->c / g->group * taps > DEFORM_CONV_MAX_PLANE ||
+        g->offset_group > DEFORM_CONV_MAX_PLANE / (spatial * taps))
         return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
-                       "an input plane, output plane, group of columns or offset map over %lld "
+                       "an input volume, output volume, group of columns or offset map over %lld "
                        "elements is not supported (X %s, W %s)",
                        (long long)DEFORM_CONV_MAX_PLANE,
                        shape_format(x->rank, x->dims, a, sizeof a),
                        shape_format(w->rank, w->dims, b, sizeof b));
-    if ((st = check_map(call, 2, g, g->offset_group * g->kh * g->kw * 2,
-                        "N, offset_group x kH x kW x 2, oH, oW", err)) != STATUS_OK)
+    if ((st = check_map(call, 2, g, g->offset_group * taps * spatial,
+                        "N, offset_group x kernel taps x spatial axes, output dims", err)) !=
+        STATUS_OK)
         return st;
-    if (mask && (st = check_map(call, 4, g, g->offset_group * g->kh * g->kw,
-                                "N, offset_group x kH x kW, oH, oW", err)) != STATUS_OK)
+    if (mask && (st = check_map(call, 4, g, g->offset_group * taps,
+                                "N, offset_group x kernel taps, output dims", err)) != STATUS_OK)
         return st;
     if (bias && (bias->rank != 1 || bias->dims[0] != g->oc))
         return op_call_fail(call, err, "B is %s, expected [%lld] (one value per output channel)",
@@ -130,14 +143,13 @@ status_t deform_conv_resolve(const op_call_t *call, deform_conv_geom_t *g, tenso
     deform_conv_pick_tile(g, x->dtype);
     if (out) {
         out->dtype = x->dtype;
-        out->rank = 4;
+        out->rank = x->rank;
         out->dims[0] = g->n;
         out->dims[1] = g->oc;
-        out->dims[2] = g->oh;
-        out->dims[3] = g->ow;
-        if (!shape_valid(4, out->dims, NULL))
+        memcpy(out->dims + 2, g->out, (size_t)spatial * sizeof *out->dims);
+        if (!shape_valid(out->rank, out->dims, NULL))
             return op_call_fail(call, err, "output shape %s is too large",
-                                shape_format(4, out->dims, a, sizeof a));
+                                shape_format(out->rank, out->dims, a, sizeof a));
     }
     return STATUS_OK;
 }

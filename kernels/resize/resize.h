@@ -94,7 +94,7 @@ typedef struct resize_geom {
 /* Where one output index along an axis reads from. */
 typedef struct resize_sample {
     int64_t index[RESIZE_MAX_TAPS]; /* clamped into [0, in) */
-    float weight[RESIZE_MAX_TAPS];
+    double weight[RESIZE_MAX_TAPS]; /* double for float64 data; float passes round them */
     bool outside; /* tf_crop_and_resize outside the input: the extrapolation value */
 } resize_sample_t;
 
@@ -135,12 +135,13 @@ int64_t resize_antialias_window(const resize_config_t *c, const resize_axis_t *a
  * antialiased axis; returns true when the axis is an identity.
  */
 bool resize_axis_spans(const resize_config_t *c, const resize_axis_t *a, resize_span_t *spans,
-                       float *weights);
+                       double *weights);
 /* Bytes of workspace resize_nd needs. */
 size_t resize_workspace(const resize_geom_t *g);
 /*
  * y = resize(x). Nearest works on any element size (elem_size bytes, the
- * extrapolation value given in that type); linear and cubic on float only.
+ * extrapolation value given in that type); linear and cubic on float and
+ * double (elem_size 4 or 8), from the same sample tables.
  */
 void resize_nd(const resize_config_t *c, const resize_geom_t *g, const void *extrapolation,
                const void *x, void *y, void *workspace);

@@ -9,6 +9,7 @@
 status_t resize_run(op_call_t *call, error_t *err)
 {
     const resize_params_t *p = call->params;
+    const double extrapolation = p->config.extrapolation_value; /* for double data */
     resize_geom_t g;
     tensor_t shape; /* equal to the output's: infer resolved the same call */
     status_t st = resize_resolve(call, &g, &shape, err);
@@ -16,8 +17,10 @@ status_t resize_run(op_call_t *call, error_t *err)
     if (st)
         return st;
     assert(call->workspace_size >= resize_workspace(&g));
-    /* The prototype allows extrapolation (tf_crop_and_resize) on float only. */
-    resize_nd(&p->config, &g, &p->config.extrapolation_value, call->inputs[0]->data,
-              call->outputs[0].data, call->workspace);
+    /* The prototype allows extrapolation (tf_crop_and_resize) on float and double only. */
+    resize_nd(&p->config, &g,
+              call->inputs[0]->dtype == DTYPE_DOUBLE ? (const void *)&extrapolation
+                                                     : (const void *)&p->config.extrapolation_value,
+              call->inputs[0]->data, call->outputs[0].data, call->workspace);
     return STATUS_OK;
 }

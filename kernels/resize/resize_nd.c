@@ -56,7 +56,7 @@ static size_t axis_table_bytes(const resize_axis_t *a)
 {
     if (a->window > 0)
         return align_up((size_t)a->out * sizeof(resize_span_t)) +
-               align_up((size_t)(a->out * a->window) * sizeof(float));
+               align_up((size_t)(a->out * a->window) * sizeof(double));
     return align_up((size_t)a->out * sizeof(resize_sample_t));
 }
 
@@ -98,56 +98,93 @@ static void pass_nearest(const resize_sample_t *s, int64_t outer, int64_t in, in
     }
 }
 
-static void pass_f32(const resize_sample_t *s, int taps, int64_t outer, int64_t in, int64_t out,
-                     int64_t inner, float extrapolation, const float *x, float *y)
-{
-    for (int64_t b = 0; b < outer; b++) {
-        const float *src = x + b * in * inner;
-        float *dst = y + b * out * inner;
-        for (int64_t o = 0; o < out; o++, dst += inner) {
-            const resize_sample_t *so = &s[o];
-            if (so->outside) {
-                for (int64_t i = 0; i < inner; i++)
-                    dst[i] = extrapolation;
-            } else if (inner == 1) {
-                float v = 0.0f;
-                for (int t = 0; t < taps; t++)
-                    v += so->weight[t] * src[so->index[t]];
-                dst[0] = v;
-            } else {
-                const float *r0 = src + so->index[0] * inner;
-                for (int64_t i = 0; i < inner; i++)
-                    dst[i] = so->weight[0] * r0[i];
-                for (int t = 1; t < taps; t++) {
-                    const float *rt = src + so->index[t] * inner;
-                    const float w = so->weight[t];
-                    for (int64_t i = 0; i < inner; i++)
-                        dst[i] += w * rt[i];
-                }
-            }
-        }
+/*
+ * The interpolating passes, one pair per real type T (suffix sfx): taps from
+ * a sample table, or (antialias) a span of weights. The tables hold double
+ * weights; a float pass rounds each weight to float once per output row.
+ */
+#define RESIZE_DEFINE_PASSES(sfx, T)                                                               \
+    static void pass_##sfx(const resize_sample_t *s, int taps, int64_t outer, int64_t in,          \
+                           int64_t out, int64_t inner, T extrapolation, const T *x, T *y)          \
+    {                                                                                              \
+        for (int64_t b = 0; b < outer; b++) {                                                      \
+            const T *src = x + b * in * inner;                                                     \
+            T *dst = y + b * out * inner;                                                          \
+            for (int64_t o = 0; o < out; o++, dst += inner) {                                      \
+                const resize_sample_t *so = &s[o];                                                 \
+                if (so->outside) {                                                                 \
+                    for (int64_t i = 0; i < inner; i++)                                            \
+                        dst[i] = extrapolation;                                                    \
+                } else if (inner == 1) {                                                           \
+                    T v = 0;                                                                       \
+                    for (int t = 0; t < taps; t++)                                                 \
+                        v += (T)so->weight[t] * src[so->index[t]];                                 \
+                    dst[0] = v;                                                                    \
+                } else {                                                                           \
+                    const T *r0 = src + so->index[0] * inner;                                      \
+                    const T w0 = (T)so->weight[0];                                                 \
+                    for (int64_t i = 0; i < inner; i++)                                            \
+                        dst[i] = w0 * r0[i];                                                       \
+                    for (int t = 1; t < taps; t++) {                                               \
+                        const T *rt = src + so->index[t] * inner;                                  \
+                        const T w = (T)so->weight[t];                                              \
+                        for (int64_t i = 0; i < inner; i++)                                        \
+                            dst[i] += w * rt[i];                                                   \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+                                                                                                   \
+    /* An antialiased axis: each output a weighted sum over its span. */                           \
+    static void pass_span_##sfx(const resize_span_t *s, const double *weights, int64_t window,     \
+                                int64_t outer, int64_t in, int64_t out, int64_t inner,             \
+                                T extrapolation, const T *x, T *y)                                 \
+    {                                                                                              \
+        for (int64_t b = 0; b < outer; b++) {                                                      \
+            const T *src = x + b * in * inner;                                                     \
+            T *dst = y + b * out * inner;                                                          \
+            for (int64_t o = 0; o < out; o++, dst += inner) {                                      \
+                const resize_span_t *so = &s[o];                                                   \
+                const double *w = weights + o * window;                                            \
+                for (int64_t i = 0; i < inner; i++)                                                \
+                    dst[i] = so->outside ? extrapolation : (T)0;                                   \
+                for (int64_t t = 0; t < so->count; t++) {                                          \
+                    const T *rt = src + (so->first + t) * inner;                                   \
+                    const T wt = (T)w[t];                                                          \
+                    for (int64_t i = 0; i < inner; i++)                                            \
+                        dst[i] += wt * rt[i];                                                      \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
     }
-}
 
-/* An antialiased axis: each output a weighted sum over its span. */
-static void pass_span_f32(const resize_span_t *s, const float *weights, int64_t window,
-                          int64_t outer, int64_t in, int64_t out, int64_t inner,
-                          float extrapolation, const float *x, float *y)
+RESIZE_DEFINE_PASSES(f32, float)
+RESIZE_DEFINE_PASSES(f64, double)
+
+/* Runs the interpolating pass of one axis on float or double data (elem_size 4 or 8). */
+static void pass_real(const resize_config_t *c, const resize_geom_t *g, int a, const void *table,
+                      int64_t outer, int64_t in, int64_t inner, const void *extrapolation,
+                      const void *x, void *y)
 {
-    for (int64_t b = 0; b < outer; b++) {
-        const float *src = x + b * in * inner;
-        float *dst = y + b * out * inner;
-        for (int64_t o = 0; o < out; o++, dst += inner) {
-            const resize_span_t *so = &s[o];
-            const float *w = weights + o * window;
-            for (int64_t i = 0; i < inner; i++)
-                dst[i] = so->outside ? extrapolation : 0.0f;
-            for (int64_t t = 0; t < so->count; t++) {
-                const float *rt = src + (so->first + t) * inner;
-                for (int64_t i = 0; i < inner; i++)
-                    dst[i] += w[t] * rt[i];
-            }
-        }
+    const resize_axis_t *ax = &g->axis[a];
+    const double *weights = NULL; /* antialias: the rows after the spans */
+
+    if (ax->window > 0)
+        weights = (const double *)((const char *)table +
+                                   align_up((size_t)ax->out * sizeof(resize_span_t)));
+    if (g->elem_size == sizeof(double)) {
+        const double e = *(const double *)extrapolation;
+        if (weights)
+            pass_span_f64(table, weights, ax->window, outer, in, ax->out, inner, e, x, y);
+        else
+            pass_f64(table, resize_taps(c->mode), outer, in, ax->out, inner, e, x, y);
+    } else {
+        const float e = *(const float *)extrapolation;
+        if (weights)
+            pass_span_f32(table, weights, ax->window, outer, in, ax->out, inner, e, x, y);
+        else
+            pass_f32(table, resize_taps(c->mode), outer, in, ax->out, inner, e, x, y);
     }
 }
 
@@ -162,7 +199,8 @@ void resize_nd(const resize_config_t *c, const resize_geom_t *g, const void *ext
     int64_t dims[TENSOR_MAX_RANK];
     const void *src = x;
 
-    assert(c->mode == RESIZE_MODE_NEAREST || g->elem_size == sizeof(float));
+    assert(c->mode == RESIZE_MODE_NEAREST || g->elem_size == sizeof(float) ||
+           g->elem_size == sizeof(double));
     buf[0] = (char *)workspace + samples_bytes(g);
     buf[1] = buf[0] + align_up((size_t)largest_stage(g) * g->elem_size);
     for (int a = 0; a < g->rank; a++) {
@@ -171,7 +209,7 @@ void resize_nd(const resize_config_t *c, const resize_geom_t *g, const void *ext
         if (ax->window > 0)
             skip[a] = resize_axis_spans(
                 c, ax, tables[a],
-                (float *)(next + align_up((size_t)ax->out * sizeof(resize_span_t))));
+                (double *)(next + align_up((size_t)ax->out * sizeof(resize_span_t))));
         else
             skip[a] = resize_axis_samples(c, ax, tables[a]);
         next += axis_table_bytes(ax);
@@ -190,18 +228,11 @@ void resize_nd(const resize_config_t *c, const resize_geom_t *g, const void *ext
             outer *= dims[i];
         for (int i = a + 1; i < g->rank; i++)
             inner *= dims[i];
-        if (g->axis[a].window > 0)
-            pass_span_f32(tables[a],
-                          (const float *)((const char *)tables[a] +
-                                          align_up((size_t)g->axis[a].out * sizeof(resize_span_t))),
-                          g->axis[a].window, outer, dims[a], g->axis[a].out, inner,
-                          *(const float *)extrapolation, src, dst);
-        else if (c->mode == RESIZE_MODE_NEAREST)
+        if (c->mode == RESIZE_MODE_NEAREST)
             pass_nearest(tables[a], outer, dims[a], g->axis[a].out, inner, g->elem_size,
                          extrapolation, src, dst);
         else
-            pass_f32(tables[a], resize_taps(c->mode), outer, dims[a], g->axis[a].out, inner,
-                     *(const float *)extrapolation, src, dst);
+            pass_real(c, g, a, tables[a], outer, dims[a], inner, extrapolation, src, dst);
         dims[a] = g->axis[a].out;
         src = dst;
     }

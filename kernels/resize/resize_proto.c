@@ -9,8 +9,9 @@
 #include <math.h>
 
 /*
- * nearest moves elements of any size, double included; linear, cubic and
- * tf_crop_and_resize are refused by name on anything but float (resize_resolve).
+ * nearest moves elements of any size; linear, cubic and tf_crop_and_resize
+ * (whose extrapolation value is a float attribute) are refused by name on
+ * anything but float and double (resize_resolve).
  */
 #define RESIZE_INPUT_DTYPES (DTYPES_NUMERIC | DTYPES_BOOL | DTYPE_BIT(DTYPE_DOUBLE))
 
@@ -34,13 +35,16 @@ static const op_info_t scales_input_info = {
     .layout = "any",
 };
 
+/* roi (T2): float or double; scales are float in every version. */
+#define RESIZE_ROI_DTYPES (DTYPES_FLOAT | DTYPE_BIT(DTYPE_DOUBLE))
+
 /* Resize-11: X, roi, scales, optional sizes. */
 static const op_info_t resize11_info = {
     .min_inputs = 3,
     .max_inputs = 4,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {RESIZE_INPUT_DTYPES, DTYPES_FLOAT, DTYPES_FLOAT, DTYPE_BIT(DTYPE_INT64)},
+    .input_dtypes = {RESIZE_INPUT_DTYPES, RESIZE_ROI_DTYPES, DTYPES_FLOAT, DTYPE_BIT(DTYPE_INT64)},
     .layout = "any",
 };
 
@@ -50,7 +54,7 @@ static const op_info_t resize13_info = {
     .max_inputs = 4,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {RESIZE_INPUT_DTYPES, DTYPES_FLOAT, DTYPES_FLOAT, DTYPE_BIT(DTYPE_INT64)},
+    .input_dtypes = {RESIZE_INPUT_DTYPES, RESIZE_ROI_DTYPES, DTYPES_FLOAT, DTYPE_BIT(DTYPE_INT64)},
     .layout = "any",
 };
 
@@ -176,12 +180,19 @@ static status_t from_sizes(const op_call_t *call, const tensor_t *sizes, const i
     return keep_aspect(call, sizes, axes, n_axes, g, err);
 }
 
+/* Element i of roi, float or double (RESIZE_ROI_DTYPES). */
+static double roi_value(const tensor_t *roi, int64_t i)
+{
+    if (roi->dtype == DTYPE_DOUBLE)
+        return ((const double *)roi->data)[i];
+    return ((const float *)roi->data)[i];
+}
+
 static status_t read_roi(const op_call_t *call, const int *axes, int n_axes, resize_geom_t *g,
                          error_t *err)
 {
     const resize_params_t *p = call->params;
     const tensor_t *roi = given(call, p->roi_input);
-    const float *v;
     status_t st;
 
     if (p->config.coord != RESIZE_COORD_TF_CROP_AND_RESIZE)
@@ -192,12 +203,12 @@ static status_t read_roi(const op_call_t *call, const int *axes, int n_axes, res
                             "input 'roi'");
     if ((st = check_count(call, "roi", tensor_numel(roi), 2 * (int64_t)n_axes, err)))
         return st;
-    v = roi->data;
     for (int k = 0; k < n_axes; k++) {
-        if (!isfinite(v[k]) || !isfinite(v[n_axes + k]))
+        double start = roi_value(roi, k), end = roi_value(roi, n_axes + k);
+        if (!isfinite(start) || !isfinite(end))
             return op_call_fail(call, err, "roi for axis %d is not finite", axes[k]);
-        g->axis[axes[k]].roi_start = v[k];
-        g->axis[axes[k]].roi_end = v[n_axes + k];
+        g->axis[axes[k]].roi_start = start;
+        g->axis[axes[k]].roi_end = end;
     }
     return STATUS_OK;
 }
@@ -207,20 +218,21 @@ status_t resize_resolve(const op_call_t *call, resize_geom_t *g, tensor_t *out, 
     const resize_params_t *p = call->params;
     const tensor_t *x = call->inputs[0];
     const tensor_t *scales = given(call, p->scales_input), *sizes = given(call, p->sizes_input);
+    const bool real = x->dtype == DTYPE_FLOAT || x->dtype == DTYPE_DOUBLE;
     char shape[SHAPE_TEXT_MAX];
     int64_t numel;
     int axes[TENSOR_MAX_RANK], n_axes;
     status_t st;
 
-    if (p->config.mode != RESIZE_MODE_NEAREST && x->dtype != DTYPE_FLOAT)
+    if (p->config.mode != RESIZE_MODE_NEAREST && !real)
         return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
-                       "mode %s is implemented for float only, not %s",
+                       "mode %s is implemented for float and double only, not %s",
                        p->config.mode == RESIZE_MODE_LINEAR ? "linear" : "cubic",
                        dtype_name(x->dtype));
-    if (p->config.coord == RESIZE_COORD_TF_CROP_AND_RESIZE && x->dtype != DTYPE_FLOAT)
+    if (p->config.coord == RESIZE_COORD_TF_CROP_AND_RESIZE && !real)
         return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
                        "coordinate_transformation_mode tf_crop_and_resize is implemented for "
-                       "float only, not %s",
+                       "float and double only, not %s",
                        dtype_name(x->dtype));
     g->rank = x->rank;
     g->elem_size = dtype_size(x->dtype);

@@ -128,7 +128,7 @@ static void fill_sample(const resize_config_t *c, const resize_axis_t *a, double
     }
     for (int t = 0; t < RESIZE_MAX_TAPS; t++) {
         s->index[t] = t < taps ? clamp_index(first + t, a->in) : 0;
-        s->weight[t] = (float)w[t];
+        s->weight[t] = w[t];
     }
 }
 
@@ -170,7 +170,7 @@ int64_t resize_antialias_window(const resize_config_t *c, const resize_axis_t *a
  * they would clamp to, and the weights are normalised to sum to 1.
  */
 static void fill_span(const resize_config_t *c, const resize_axis_t *a, double x, resize_span_t *s,
-                      float *w)
+                      double *w)
 {
     const double support = antialias_support(c, a), center = x + 0.5;
     const double unit = a->scale < 1.0 ? a->scale : 1.0; /* input index -> filter distance */
@@ -188,7 +188,7 @@ static void fill_span(const resize_config_t *c, const resize_axis_t *a, double x
     s->first = lo_in;
     s->count = hi_in - lo_in;
     for (int64_t t = 0; t < a->window; t++)
-        w[t] = 0.0f;
+        w[t] = 0.0;
     if (s->count == 0)
         return;
     for (int64_t i = lo; i < hi; i++) {
@@ -197,21 +197,21 @@ static void fill_span(const resize_config_t *c, const resize_axis_t *a, double x
             continue;
         v = antialias_filter(c, ((double)i - center + 0.5) * unit);
         total += v;
-        w[(i < lo_in ? lo_in : i >= hi_in ? hi_in - 1 : i) - lo_in] += (float)v;
+        w[(i < lo_in ? lo_in : i >= hi_in ? hi_in - 1 : i) - lo_in] += v;
     }
     for (int64_t t = 0; t < s->count && total != 0.0; t++)
-        w[t] = (float)(w[t] / total);
+        w[t] /= total;
 }
 
 bool resize_axis_spans(const resize_config_t *c, const resize_axis_t *a, resize_span_t *spans,
-                       float *weights)
+                       double *weights)
 {
     bool identity = a->in == a->out;
 
     assert(a->window > 0 && (a->in > 0 || a->out == 0));
     for (int64_t o = 0; o < a->out; o++) {
         resize_span_t *s = &spans[o];
-        float *w = weights + o * a->window;
+        double *w = weights + o * a->window;
         double x = source_coord(c, a, o, &s->outside);
 
         if (s->outside) {
@@ -221,7 +221,7 @@ bool resize_axis_spans(const resize_config_t *c, const resize_axis_t *a, resize_
         }
         fill_span(c, a, x, s, w);
         for (int64_t t = 0; t < s->count && identity; t++)
-            identity = w[t] == 0.0f || (w[t] == 1.0f && s->first + t == o);
+            identity = w[t] == 0.0 || (w[t] == 1.0 && s->first + t == o);
     }
     return identity;
 }
@@ -244,7 +244,7 @@ bool resize_axis_samples(const resize_config_t *c, const resize_axis_t *a, resiz
         }
         fill_sample(c, a, x, s);
         for (int t = 0; t < taps && identity; t++)
-            identity = s->weight[t] == 0.0f || (s->weight[t] == 1.0f && s->index[t] == o);
+            identity = s->weight[t] == 0.0 || (s->weight[t] == 1.0 && s->index[t] == o);
     }
     return identity;
 }

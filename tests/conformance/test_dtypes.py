@@ -967,6 +967,60 @@ def resize_recipe(c, v, T=None, T1=None):
     return [In(x, tc), In(None), In(scales, None, True)], [(T, tc)], {"mode": "nearest"}, ref
 
 
+def resize_interp_np(x, mode, coord, scales, roi=None, **kw):
+    """Resize linear or cubic in float64 by onnx 1.12's own numpy reference (the node
+    tests' interpolate_nd)."""
+    from onnx.backend.test.case.node import resize as onnx_resize
+    a = kw.pop("cubic_coeff_a", -0.75)
+    coeffs = {"linear": onnx_resize.linear_coeffs,
+              "cubic": lambda r: onnx_resize.cubic_coeffs(r, a)}[mode]
+    return onnx_resize.interpolate_nd(
+        x.astype(np.float64), coeffs, scale_factors=np.array(scales, np.float64),
+        roi=None if roi is None else roi.astype(np.float64),
+        coordinate_transformation_mode=coord, **kw)
+
+
+def resize_interp_case(c, v, T, mode, coord=None, T2=None, scales=(1, 1, 1.5, 0.6), **attrs):
+    """Resize (or Upsample) in mode linear or cubic; with T2, tf_crop_and_resize with a
+    roi of that type. float64 is checked against onnx's numpy reference in double."""
+    tc = "T" if v < 11 else "T1"
+    x = c.r(T, (1, 2, 4, 5))
+    s_in = In(np.array(scales, np.float32), None, True)
+    scales = s_in.value.astype(np.float64)  # what the node sees: 0.6 rounded to float
+    kw = {k: v_ for k, v_ in attrs.items() if k in ("exclude_outside", "cubic_coeff_a",
+                                                   "extrapolation_value")}
+    attrs = dict(attrs, mode=mode)
+    if coord:
+        attrs["coordinate_transformation_mode"] = coord
+    roi = np.array([0, 0, -0.1, 0.2, 1, 1, 0.7, 1.3], T2) if T2 else None
+    ref = None
+    if T == np.float64:
+        ref = (lambda a, *rest: [resize_interp_np(a, mode, coord or (
+            "asymmetric" if v < 11 else "half_pixel"), scales, roi, **kw)])
+    if v < 11:
+        return [In(x, tc), s_in], [(T, tc)], attrs, ref
+    return [In(x, tc), In(roi, "T2", True) if T2 else In(None), s_in], [(T, tc)], attrs, ref
+
+
+def resize_linear_recipe(c, v, T=None, T1=None):
+    return resize_interp_case(c, v, T or T1, "linear")
+
+
+def upsample_linear_recipe(c, v, T):
+    # Upsample only enlarges (ONNX Runtime refuses scales below 1).
+    return resize_interp_case(c, v, T, "linear", scales=(1, 1, 1.5, 2.25))
+
+
+def resize_cubic_recipe(c, v, T1):
+    return resize_interp_case(c, v, T1, "cubic", "asymmetric", exclude_outside=1,
+                              cubic_coeff_a=-0.5)
+
+
+def resize_crop_recipe(c, v, T1=np.float32, T2=np.float32):
+    return resize_interp_case(c, v, T1, "linear", "tf_crop_and_resize", T2=T2,
+                              extrapolation_value=2.5)
+
+
 @recipe("Upsample")
 def upsample_recipe(c, v, T):
     x = c.r(T, (1, 2, 3, 4))
@@ -1357,7 +1411,7 @@ for _op in ("If", "Loop", "Scan"):
 
 
 # Extra cases beyond one per (op, dtype): other modes and attributes whose kernels
-# take other paths. (op, name, recipe, opsets, vary)
+# take other paths. (op, name, recipe, opsets, vary[, only these dtypes])
 EXTRA_CASES = [
     ("Mod", "fmod 1", mod_fmod_recipe, None, ("T",)),
     ("ReduceSum", "all axes keepdims 0", reduce_all_recipe, None, ("T",)),
@@ -1367,7 +1421,19 @@ EXTRA_CASES = [
     ("Pad", "reflect", lambda c, v, T: pad_case(c, v, T, "reflect"), None, ("T",)),
     ("Pad", "edge", lambda c, v, T: pad_case(c, v, T, "edge"), None, ("T",)),
     ("GroupNormalization", "stash_type 1", groupnorm_stash1_recipe, (21,), ("T",)),
+    ("Resize", "linear", resize_linear_recipe, None, ("T", "T1"), FLOATS),
+    ("Upsample", "linear", upsample_linear_recipe, None, ("T",), FLOATS),
+    ("Resize", "cubic exclude_outside", resize_cubic_recipe, (17, 21), ("T1",), FLOATS),
+    ("Resize", "linear tf_crop_and_resize", resize_crop_recipe, (17, 21), ("T1", "T2"), FLOATS),
 ]
+# Extra cases whose 6th element lists the only dtypes they run in: the others are
+# skipped with this reason.
+EXTRA_DTYPES_WHY = {
+    "Resize": "linear and cubic on integer types: not implemented (refused by name); "
+              "nearest covers them",
+    "Upsample": "linear on integer types: not implemented (refused by name); nearest covers "
+                "them",
+}
 # Extra cases whose spec computes a stage in float whatever T is: float64 outputs are
 # compared at the float32 tolerance (TOL_F32_REF).
 FLOAT_STAGE = {("GroupNormalization", "stash_type 1")}
@@ -1503,11 +1569,12 @@ def all_cases(masks):
                         static_ok += 1
                     continue
                 f, vary, product = RECIPES[op]
-                jobs = [(None, f, vary, product)]
-                jobs += [(label, g, gvary, False) for eop, label, g, ops, gvary in EXTRA_CASES
+                jobs = [(None, f, vary, product, None)]
+                jobs += [(label, g, gvary, False, e[0] if e else None)
+                         for eop, label, g, ops, gvary, *e in EXTRA_CASES
                          if eop == op and (ops is None or opset in ops or
                                            (ops == (18,) and opset == 21))]
-                for label, g, gvary, prod in jobs:
+                for label, g, gvary, prod, only in jobs:
                     gvary = [t for t in gvary if t in tcs]
                     if prod:
                         combos = [dict(zip(gvary, p)) for p in
@@ -1516,6 +1583,8 @@ def all_cases(masks):
                         combos = [{t: d} for t in gvary for d in tcs[t]] or [{}]
                     for varied in combos:
                         why = skip_reason(op, varied.values())
+                        if only and not why and any(d not in only for d in varied.values()):
+                            why = EXTRA_DTYPES_WHY[op]
                         if why:
                             skipped.append((f"{op}-{opset} {varied}", why))
                             continue

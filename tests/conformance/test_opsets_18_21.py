@@ -32,6 +32,8 @@ from onnx import TensorProto, helper
 
 ORT_VERSION = "1.30.0"
 RTOL = 1e-5
+# A float64 output against a float64 reference (Case.precise): only double arithmetic meets it.
+PRECISE_RTOL = 1e-12
 HERE = os.path.dirname(os.path.abspath(__file__))
 # IR version 8 (onnx 1.12's) is enough for ONNX Runtime at these opsets.
 IR_VERSION = 8
@@ -68,6 +70,11 @@ class Case:
         self.ort_nodes = nodes          # what ONNX Runtime runs, when it refuses the case as is
         self.expected = None            # outputs computed here, when ONNX Runtime cannot run it
         self.reference = None           # output 0 computed here, used if ONNX Runtime refuses
+        self.precise = None             # (output 0 in float64 computed here, its name): checked
+                                        # within PRECISE_RTOL besides the comparison above
+        self.precise_of = None          # or f(output shape) -> that output, or None
+        self.check_reference = None     # (output 0 computed here, its name): a reference the
+                                        # test uses elsewhere, which must match ONNX Runtime
         self.inputs = inputs            # name -> array, fed at run time
         self.outputs = outputs          # [(name, numpy dtype)]
         self.consts = consts or {}      # name -> array, initializers
@@ -227,6 +234,119 @@ def resize_cases():
         cases.append(one(f"Resize-19 half_pixel_symmetric {mode} up", 19, "Resize", x,
                          mode=mode, coordinate_transformation_mode="half_pixel_symmetric",
                          consts={"Z": ints(1, 2, 9, 13)}, extra_inputs=["", "", "Z"]))
+    more = [
+        one("Resize-18 linear align_corners sizes", 18, "Resize", x, mode="linear",
+            coordinate_transformation_mode="align_corners", consts={"Z": ints(1, 2, 4, 11)},
+            extra_inputs=["", "", "Z"]),
+        one("Resize-18 cubic asymmetric exclude_outside a -0.5", 18, "Resize", x, mode="cubic",
+            coordinate_transformation_mode="asymmetric", exclude_outside=1, cubic_coeff_a=-0.5,
+            consts={"S": f32(1, 1, 1.5, 0.75)}, extra_inputs=["", "S"]),
+        one("Resize-18 cubic tf_crop_and_resize extrapolation", 18, "Resize", x, mode="cubic",
+            coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=-3.5,
+            consts={"R": f32(0, 0, -0.2, 0.3, 1, 1, 0.8, 1.4), "Z": ints(1, 2, 7, 6)},
+            extra_inputs=["R", "", "Z"]),
+        one("Resize-13 linear pytorch_half_pixel scales", 13, "Resize", x, mode="linear",
+            coordinate_transformation_mode="pytorch_half_pixel",
+            consts={"S": f32(1, 1, 0.7, 1.3)}, extra_inputs=["", "S"]),
+    ]
+    cases += more
+    # float64: every case above but the nearest ones in double, and antialias cases
+    # PyTorch computes alike in float64.
+    cases += [resize_float64(c) for c in cases if resize_attr(c, "mode", b"nearest") != b"nearest"]
+    cases += resize_torch_float64_cases(big)
+    return cases
+
+
+def resize_attr(case, name, default=None):
+    a = [a for a in case.nodes[0].attribute if a.name == name]
+    return helper.get_attribute_value(a[0]) if a else default
+
+
+def resize_onnx_reference(case, x, out_shape):
+    """Resize in float64 by onnx 1.12's own numpy reference (the node tests'
+    interpolate_nd_with_x, called per output element with the scales the spec
+    derives), or None where it has no formula: antialias, half_pixel_symmetric,
+    and pytorch_half_pixel shrinking an axis to one output (where it reads -0.5, not the
+    spec's 0)."""
+    from onnx.backend.test.case.node import resize as onnx_resize
+    mode = resize_attr(case, "mode", b"nearest").decode()
+    coord = resize_attr(case, "coordinate_transformation_mode", b"half_pixel").decode()
+    if resize_attr(case, "antialias", 0) or coord == "half_pixel_symmetric" or \
+            (coord == "pytorch_half_pixel" and
+             any(n == 1 < m for n, m in zip(out_shape, x.shape))):
+        return None
+    axes = [a % x.ndim for a in resize_attr(case, "axes", list(range(x.ndim)))]
+    policy = resize_attr(case, "keep_aspect_ratio_policy", b"stretch").decode()
+    scales = [1.0] * x.ndim
+    if "S" in case.consts:
+        for a, s in zip(axes, case.consts["S"]):
+            scales[a] = float(s)
+    else:
+        ratios = [float(n) / x.shape[a] for a, n in zip(axes, case.consts["Z"])]
+        pick = {"not_larger": min, "not_smaller": max}.get(policy)
+        for a, r in zip(axes, ratios):
+            scales[a] = pick(ratios) if pick else r
+    roi = None
+    if "R" in case.consts:
+        r = case.consts["R"].astype(np.float64)
+        roi = np.concatenate([np.zeros(x.ndim), np.ones(x.ndim)])
+        for k, a in enumerate(axes):
+            roi[a], roi[x.ndim + a] = r[k], r[len(axes) + k]
+    a_coeff = float(resize_attr(case, "cubic_coeff_a", -0.75))
+    coeffs = {"linear": onnx_resize.linear_coeffs,
+              "cubic": lambda r: onnx_resize.cubic_coeffs(r, a_coeff)}[mode]
+    y = np.zeros(out_shape)
+    for o in np.ndindex(*out_shape):
+        y[o] = onnx_resize.interpolate_nd_with_x(
+            x, x.ndim, scales, o, coeffs, roi=roi,
+            extrapolation_value=float(resize_attr(case, "extrapolation_value", 0.0)),
+            coordinate_transformation_mode=coord,
+            exclude_outside=bool(resize_attr(case, "exclude_outside", 0)))
+    return y
+
+
+def resize_float64(case):
+    """A float32 Resize case in float64. ONNX Runtime has no float64 Resize, so it runs the
+    float32 node between Casts: X holds float32 values, so only ONNX Runtime's float32
+    arithmetic differs (well within RTOL). Where onnx 1.12's numpy reference has the
+    formula, the output must also match it in float64 (PRECISE_RTOL)."""
+    x = case.inputs["X"].astype(np.float64)
+    c = Case(case.name + " float64", case.opset, case.nodes, {"X": x}, [("Y0", np.float64)],
+             case.consts)
+    n = case.nodes[0]
+    c.ort_nodes = [node("Cast", ["X"], ["X32"], to=TensorProto.FLOAT),
+                   helper.make_node(n.op_type, ["X32"] + list(n.input[1:]), ["Y32"]),
+                   node("Cast", ["Y32"], ["Y0"], to=TensorProto.DOUBLE)]
+    c.ort_nodes[1].attribute.extend(n.attribute)
+    c.precise_of = lambda out_shape: resize_onnx_reference(case, x, out_shape)
+    return c
+
+
+def resize_torch_float64_cases(big):
+    """Antialias in float64 against torch.nn.functional.interpolate(antialias=True) in
+    float64: PyTorch's filters are ONNX's with exclude_outside 1 and, for cubic,
+    cubic_coeff_a -0.5 (half_pixel coordinates)."""
+    import torch
+    cases = []
+    x = big.astype(np.float64)
+    f32 = lambda *v: np.array(v, dtype=np.float32)
+    for mode, tmode, extra in (("linear", "bilinear", {}),
+                               ("cubic", "bicubic", {"cubic_coeff_a": -0.5})):
+        for label, consts, size in (
+                ("scales 0.5", {"S": f32(1, 1, 0.5, 0.5)}, None),
+                ("sizes 7x4", {"Z": ints(1, 2, 7, 4)}, (7, 4)),
+                ("sizes 5x30 down and up", {"Z": ints(1, 2, 5, 30)}, (5, 30))):
+            c = resize_float64(one(f"Resize-18 antialias {mode} {label} exclude_outside 1 vs "
+                                   "PyTorch", 18, "Resize", big, mode=mode, antialias=1,
+                                   exclude_outside=1, consts=consts,
+                                   extra_inputs=["", "S"] if "S" in consts else ["", "", "Z"],
+                                   **extra))
+            kw = {"size": size} if size else {"scale_factor": (0.5, 0.5),
+                                               "recompute_scale_factor": False}
+            y = torch.nn.functional.interpolate(torch.from_numpy(x), mode=tmode,
+                                                align_corners=False, antialias=True, **kw)
+            c.precise, c.precise_of = (y.numpy(), "PyTorch float64"), None
+            cases.append(c)
     return cases
 
 
@@ -778,69 +898,206 @@ def deform_conv_reference(x, w, offset, b=None, mask=None, strides=(1, 1), pads=
     return y.numpy().astype(x.dtype)
 
 
+def deform_conv_numpy(x, w, offset, b=None, mask=None, strides=None, pads=None, dilations=None,
+                      group=1, offset_group=1):
+    """DeformConv in float64 by numpy for any number n of spatial axes, written from the ONNX
+    spec: kernel tap k of output position o samples X at o * stride - pad_begin + k * dilation
+    plus its offsets (offset channel (g * taps + tap) * n + axis), interpolated linearly along
+    every axis between floor(p) and floor(p) + 1, neighbours outside X reading 0; scaled by the
+    mask (channel g * taps + tap); channels c use offset group c // (C / offset_group); then a
+    grouped convolution of the sampled columns with W, plus B. Checked against ONNX Runtime in
+    2-D and 1-D (deform_conv_cases), so it also serves as the 3-D reference."""
+    x, w, offset = (np.asarray(a, np.float64) for a in (x, w, offset))
+    nb, c = x.shape[:2]
+    ins, ks = x.shape[2:], w.shape[2:]
+    n = len(ins)
+    strides, dilations = strides or [1] * n, dilations or [1] * n
+    pads = pads or [0] * (2 * n)
+    outs = [(ins[d] + pads[d] + pads[n + d] - dilations[d] * (ks[d] - 1) - 1) // strides[d] + 1
+            for d in range(n)]
+    taps, positions = int(np.prod(ks)), int(np.prod(outs))
+    per_og = c // offset_group
+    grid = np.stack(np.meshgrid(*[np.arange(o) for o in outs], indexing="ij")).reshape(n, -1)
+    cols = np.zeros((nb, c, taps, positions))
+    flat = x.reshape(nb, c, -1)
+    for bi in range(nb):
+        for g in range(offset_group):
+            for tap, kpos in enumerate(np.ndindex(*ks)):
+                ch = g * taps + tap
+                off = offset[bi, ch * n:(ch + 1) * n].reshape(n, -1)
+                p = np.array([grid[d] * strides[d] - pads[d] + kpos[d] * dilations[d]
+                              for d in range(n)], np.float64) + off
+                lo = np.floor(p)
+                frac = p - lo
+                acc = np.zeros((per_og, positions))
+                for corner in np.ndindex(*([2] * n)):
+                    idx = lo + np.array(corner)[:, None]
+                    inside = np.all((idx >= 0) & (idx < np.array(ins)[:, None]), axis=0)
+                    wt = np.prod([frac[d] if corner[d] else 1 - frac[d] for d in range(n)],
+                                 axis=0) * inside
+                    lin = np.ravel_multi_index(
+                        tuple(np.where(inside, idx[d], 0).astype(np.int64) for d in range(n)),
+                        ins)
+                    acc += wt * flat[bi, g * per_og:(g + 1) * per_og][:, lin]
+                if mask is not None:
+                    acc *= np.asarray(mask, np.float64)[bi, ch].reshape(-1)
+                cols[bi, g * per_og:(g + 1) * per_og, tap] = acc
+    oc, icg = w.shape[0], c // group
+    ocg = oc // group
+    y = np.zeros((nb, oc, positions))
+    for g in range(group):
+        wg = w[g * ocg:(g + 1) * ocg].reshape(ocg, icg * taps)
+        y[:, g * ocg:(g + 1) * ocg] = np.einsum(
+            "ok,bkp->bop", wg, cols[:, g * icg:(g + 1) * icg].reshape(nb, icg * taps, positions))
+    if b is not None:
+        y += np.asarray(b, np.float64).reshape(1, oc, 1)
+    return y.reshape(nb, oc, *outs)
+
+
+def deform_conv_case(name, n, c, ins, oc, k, group=1, offset_group=1, strides=None, pads=None,
+                     dilations=None, bias=False, mask=False, dtype=np.float32, spread=2.0,
+                     **extra):
+    """A DeformConv-19 case of len(ins) spatial axes; case.numpy is deform_conv_numpy's output
+    and case.args its arguments."""
+    d = len(ins)
+    strides_, pads_, dil_ = strides or [1] * d, pads or [0] * (2 * d), dilations or [1] * d
+    outs = [(ins[i] + pads_[i] + pads_[d + i] - dil_[i] * (k[i] - 1) - 1) // strides_[i] + 1
+            for i in range(d)]
+    taps = int(np.prod(k))
+    x = rand(n, c, *ins).astype(dtype)
+    consts = {"W": rand(oc, c // group, *k).astype(dtype),
+              "O": (rand(n, offset_group * taps * d, *outs) * spread).astype(dtype)}
+    names = ["W", "O"]
+    if bias or mask:
+        consts["B"] = rand(oc).astype(dtype)
+        names.append("B" if bias else "")
+    if mask:
+        consts["M"] = RNG.uniform(0, 1, (n, offset_group * taps, *outs)).astype(dtype)
+        names.append("M")
+    attrs = dict(extra)
+    for key, v, default in (("group", group, 1), ("offset_group", offset_group, 1)):
+        if v != default:
+            attrs[key] = v
+    for key, v in (("strides", strides), ("pads", pads), ("dilations", dilations)):
+        if v is not None:
+            attrs[key] = list(v)
+    case = one(f"DeformConv-19 {d}-D {name}", 19, "DeformConv", x, consts=consts,
+               extra_inputs=names, **attrs)
+    case.args = dict(x=x, w=consts["W"], offset=consts["O"], b=consts["B"] if bias else None,
+                     mask=consts.get("M"), strides=strides, pads=pads, dilations=dilations,
+                     group=group, offset_group=offset_group)
+    case.numpy = deform_conv_numpy(**case.args)
+    return case
+
+
+def deform_conv_as_2d(case):
+    """ONNX Runtime computes only 2-D DeformConv: a 1-D case runs there as the 2-D one with a
+    leading spatial axis of 1, kernel 1 along it and zero offsets, which samples exactly the
+    same points (row 0, weight 1), between Unsqueeze and Squeeze."""
+    a = case.args
+    x, w, off = a["x"], a["w"], a["offset"]
+    n = x.shape[0]
+    off2 = np.zeros((n, off.shape[1], 2) + off.shape[2:], off.dtype)
+    off2[:, :, 1] = off
+    consts = {"A2": ints(2), "W2": w[:, :, None], "O2": off2.reshape(n, -1, 1, off.shape[2])}
+    names = ["X2", "W2", "O2"]
+    if a["b"] is not None or a["mask"] is not None:
+        names.append("B" if a["b"] is not None else "")
+    if a["mask"] is not None:
+        consts["M2"] = a["mask"][:, :, None]
+        names.append("M2")
+    attrs = {"group": a["group"], "offset_group": a["offset_group"]}
+    if a["strides"]:
+        attrs["strides"] = [1] + list(a["strides"])
+    if a["dilations"]:
+        attrs["dilations"] = [1] + list(a["dilations"])
+    if a["pads"]:
+        attrs["pads"] = [0, a["pads"][0], 0, a["pads"][1]]
+    case.consts.update(consts)
+    case.ort_nodes = [node("Unsqueeze", ["X", "A2"], ["X2"]),
+                      node("DeformConv", names, ["Y2"], **attrs),
+                      node("Squeeze", ["Y2", "A2"], ["Y0"])]
+    return case
+
+
 def deform_conv_cases():
-    """DeformConv (19), 2-D: ONNX Runtime, and torchvision in float64 for what it lacks."""
+    """DeformConv (19) in 1-D, 2-D and 3-D. References: ONNX Runtime in 2-D, and in 1-D through
+    the equivalent 2-D model; torchvision in float64 (2-D), which ONNX Runtime lacks; and
+    deform_conv_numpy everywhere, which must agree with ONNX Runtime in 1-D and 2-D (so that
+    it is a checked reference for 3-D, which neither ONNX Runtime nor torchvision computes)
+    and, in float64, with inferd within PRECISE_RTOL."""
     cases = []
 
-    def case(name, n, c, h, w, oc, k, group=1, offset_group=1, strides=(1, 1),
-             pads=(0, 0, 0, 0), dilations=(1, 1), bias=False, mask=False, dtype=np.float32,
-             spread=2.0, **extra):
-        oh = (h + pads[0] + pads[2] - dilations[0] * (k[0] - 1) - 1) // strides[0] + 1
-        ow = (w + pads[1] + pads[3] - dilations[1] * (k[1] - 1) - 1) // strides[1] + 1
-        x = rand(n, c, h, w).astype(dtype)
-        consts = {"W": rand(oc, c // group, *k).astype(dtype),
-                  "O": (rand(n, offset_group * k[0] * k[1] * 2, oh, ow) * spread).astype(dtype)}
-        names = ["W", "O"]
-        if bias or mask:
-            consts["B"] = rand(oc).astype(dtype)
-            names.append("B" if bias else "")
-        if mask:
-            consts["M"] = RNG.uniform(0, 1, (n, offset_group * k[0] * k[1], oh, ow)).astype(dtype)
-            names.append("M")
-        attrs = dict(extra)
-        if group != 1:
-            attrs["group"] = group
-        if offset_group != 1:
-            attrs["offset_group"] = offset_group
-        if strides != (1, 1):
-            attrs["strides"] = list(strides)
-        if pads != (0, 0, 0, 0):
-            attrs["pads"] = list(pads)
-        if dilations != (1, 1):
-            attrs["dilations"] = list(dilations)
-        c_ = one(f"DeformConv-19 {name}", 19, "DeformConv", x, consts=consts,
-                 extra_inputs=names, **attrs)
-        c_.reference = deform_conv_reference(
-            x, consts["W"], consts["O"], consts["B"] if bias else None,
-            consts.get("M"), strides, pads, dilations, group, offset_group)
+    def case2(name, n, c, h, w, oc, k, strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1),
+              **kw):
+        c_ = deform_conv_case(name, n, c, (h, w), oc, k,
+                              strides=None if strides == (1, 1) else strides,
+                              pads=None if pads == (0, 0, 0, 0) else pads,
+                              dilations=None if dilations == (1, 1) else dilations, **kw)
+        a = c_.args
+        c_.reference = deform_conv_reference(a["x"], a["w"], a["offset"], a["b"], a["mask"],
+                                             strides, pads, dilations, a["group"],
+                                             a["offset_group"])
         return c_
 
     cases += [
-        case("3x3 plain", 1, 4, 7, 8, 6, (3, 3)),
-        case("3x3 bias mask pads 1", 2, 3, 6, 6, 5, (3, 3), pads=(1, 1, 1, 1), bias=True,
-             mask=True),
-        case("mask without bias", 1, 2, 5, 6, 3, (3, 3), mask=True),
-        case("strides 2 dilations [2, 1] uneven pads", 1, 4, 9, 10, 4, (3, 3), strides=(2, 2),
-             dilations=(2, 1), pads=(1, 0, 2, 1), bias=True),
-        case("group 2 offset_group 2", 2, 4, 6, 7, 6, (3, 3), group=2, offset_group=2,
-             pads=(1, 1, 1, 1), mask=True, bias=True),
-        case("offset_group 4 of 8 channels, 2x3 kernel", 1, 8, 6, 6, 4, (2, 3),
-             offset_group=4, kernel_shape=[2, 3]),
-        case("1x1 kernel, large offsets", 1, 3, 5, 5, 2, (1, 1), spread=6.0),
-        case("wide layer 16 -> 24 on 23x29", 1, 16, 23, 29, 24, (3, 3), pads=(1, 1, 1, 1),
-             mask=True, bias=True),
-        case("float64", 1, 4, 6, 7, 3, (3, 3), pads=(1, 1, 1, 1), mask=True, bias=True,
-             dtype=np.float64),
-        case("float64 group 2 strides 2", 2, 4, 8, 8, 4, (3, 3), group=2, strides=(2, 2),
-             dtype=np.float64),
+        case2("3x3 plain", 1, 4, 7, 8, 6, (3, 3)),
+        case2("3x3 bias mask pads 1", 2, 3, 6, 6, 5, (3, 3), pads=(1, 1, 1, 1), bias=True,
+              mask=True),
+        case2("mask without bias", 1, 2, 5, 6, 3, (3, 3), mask=True),
+        case2("strides 2 dilations [2, 1] uneven pads", 1, 4, 9, 10, 4, (3, 3), strides=(2, 2),
+              dilations=(2, 1), pads=(1, 0, 2, 1), bias=True),
+        case2("group 2 offset_group 2", 2, 4, 6, 7, 6, (3, 3), group=2, offset_group=2,
+              pads=(1, 1, 1, 1), mask=True, bias=True),
+        case2("offset_group 4 of 8 channels, 2x3 kernel", 1, 8, 6, 6, 4, (2, 3),
+              offset_group=4, kernel_shape=[2, 3]),
+        case2("1x1 kernel, large offsets", 1, 3, 5, 5, 2, (1, 1), spread=6.0),
+        case2("wide layer 16 -> 24 on 23x29", 1, 16, 23, 29, 24, (3, 3), pads=(1, 1, 1, 1),
+              mask=True, bias=True),
+        case2("float64", 1, 4, 6, 7, 3, (3, 3), pads=(1, 1, 1, 1), mask=True, bias=True,
+              dtype=np.float64),
+        case2("float64 group 2 strides 2", 2, 4, 8, 8, 4, (3, 3), group=2, strides=(2, 2),
+              dtype=np.float64),
     ]
-    x3 = rand(1, 2, 4, 5, 6)
+    one_d = [
+        deform_conv_case("kernel 3 pads 1", 1, 4, (19,), 5, (3,), pads=[1, 1]),
+        deform_conv_case("bias mask strides 2 dilations 2 uneven pads", 2, 3, (23,), 4, (3,),
+                         strides=[2], dilations=[2], pads=[2, 1], bias=True, mask=True),
+        deform_conv_case("group 2 offset_group 2", 1, 4, (17,), 6, (4,), group=2,
+                         offset_group=2, mask=True, kernel_shape=[4]),
+        deform_conv_case("row of 120, 8 -> 8, large offsets", 1, 8, (120,), 8, (5,), pads=[2, 2],
+                         bias=True, spread=6.0),
+        deform_conv_case("float64", 1, 4, (15,), 3, (3,), pads=[1, 1], mask=True, bias=True,
+                         dtype=np.float64),
+    ]
+    cases += [deform_conv_as_2d(c_) for c_ in one_d]
+    three_d = [
+        deform_conv_case("2x2x2 plain", 1, 2, (4, 5, 6), 3, (2, 2, 2)),
+        deform_conv_case("3x3x3 pads 1 bias mask", 2, 3, (5, 6, 4), 4, (3, 3, 3),
+                         pads=[1, 1, 1, 1, 1, 1], bias=True, mask=True),
+        deform_conv_case("strides, dilations, uneven pads, groups", 1, 4, (7, 6, 8), 6,
+                         (3, 2, 2), strides=[2, 1, 2], dilations=[1, 2, 1],
+                         pads=[1, 0, 2, 0, 1, 1], group=2, offset_group=2, mask=True),
+        deform_conv_case("float64 offset_group 3", 1, 6, (5, 5, 5), 2, (2, 3, 2),
+                         offset_group=3, pads=[0, 1, 0, 1, 1, 0], bias=True, mask=True,
+                         dtype=np.float64, spread=3.0),
+    ]
+    for c_ in three_d:
+        c_.reference = c_.numpy.astype(c_.args["x"].dtype)
+    cases += three_d
+    for c_ in cases:
+        if c_.args["x"].dtype == np.float64:
+            c_.precise = (c_.numpy, "numpy float64 (spec)")
+        c_.check_reference = (c_.numpy, "deform_conv_numpy")
     x = rand(1, 4, 6, 6)
     w = rand(4, 4, 3, 3)
     cases += [
-        one("DeformConv-19 3-D refused", 19, "DeformConv", x3,
-            consts={"W": rand(2, 2, 2, 2, 2), "O": rand(1, 24, 3, 4, 5)}, extra_inputs=["W", "O"],
-            refused="DeformConv node '#0': only 2-D deformable convolution"),
+        one("DeformConv-19 3-D offset with 2 values per tap refused", 19, "DeformConv",
+            rand(1, 2, 4, 5, 6), consts={"W": rand(2, 2, 2, 2, 2), "O": rand(1, 16, 3, 4, 5)},
+            extra_inputs=["W", "O"], refused="offset is [1,16,3,4,5], expected [1,24,3,4,5]"),
+        one("DeformConv-19 W of another rank refused", 19, "DeformConv", rand(1, 4, 9),
+            consts={"W": w, "O": rand(1, 18, 4, 4)}, extra_inputs=["W", "O"],
+            refused="W must be [oC, C / group, k1, ...] with X's 1 spatial axes"),
         one("DeformConv-19 offset of wrong shape refused", 19, "DeformConv", x,
             consts={"W": w, "O": rand(1, 9, 4, 4)}, extra_inputs=["W", "O"],
             refused="offset is [1,9,4,4], expected [1,18,4,4]"),
@@ -1004,20 +1261,20 @@ def ort_outputs(d):
     return outs, None
 
 
-def compare(want, got):
+def compare(want, got, rtol=RTOL, ref="ONNX Runtime"):
     """None when got matches want, else what differs."""
     if got.shape != want.shape:
-        return f"shape {got.shape}, ONNX Runtime {want.shape}"
+        return f"shape {got.shape}, {ref} {want.shape}"
     if got.dtype != want.dtype:
-        return f"dtype {got.dtype}, ONNX Runtime {want.dtype}"
+        return f"dtype {got.dtype}, {ref} {want.dtype}"
     if want.dtype.kind in "fc":
         scale = float(np.max(np.abs(want))) if want.size else 0.0
         err = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
-        if not err <= RTOL * max(scale, 1e-30):
-            return f"max |diff| {err:.3e} over max |ref| {scale:.3e} (bound {RTOL:g} relative)"
+        if not err <= rtol * max(scale, 1e-30):
+            return f"max |diff| {err:.3e} over max |ref| {scale:.3e} (bound {rtol:g} relative)"
         return None
     if not np.array_equal(got, want):
-        return f"values differ: got {got.ravel()[:8]}, ONNX Runtime {want.ravel()[:8]}"
+        return f"values differ: got {got.ravel()[:8]}, {ref} {want.ravel()[:8]}"
     return None
 
 
@@ -1073,6 +1330,17 @@ def main():
             if not problems:
                 problems = [f"output {k}: {p}" for k, (w, g) in enumerate(zip(want, got))
                             if (p := compare(w, g))]
+            if not problems and case.check_reference and not ort_error:
+                p = compare(want[0], case.check_reference[0].astype(want[0].dtype))
+                problems = [f"{case.check_reference[1]} against ONNX Runtime: {p}"] if p else []
+                note += f" (and {case.check_reference[1]} agrees with ONNX Runtime)"
+            if not problems and case.precise_of:
+                precise = case.precise_of(got[0].shape)
+                case.precise = None if precise is None else (precise, "onnx 1.12 numpy float64")
+            if not problems and case.precise:
+                p = compare(case.precise[0], got[0], PRECISE_RTOL, case.precise[1])
+                problems = [f"output 0 against {case.precise[1]}: {p}"] if p else []
+                note += f" (and {case.precise[1]} within {PRECISE_RTOL:g})"
             print(f"{'FAIL' if problems else 'ok  '} {case.name}{note}" +
                   ("".join(f"\n     {p}" for p in problems)))
             failures += bool(problems)

@@ -16,6 +16,7 @@
 
 #include "batcher.h"
 #include "model_config.h"
+#include "model_labels.h"
 #include "request.h"
 
 /*
@@ -24,9 +25,26 @@
  */
 #define KSERVE_MAX_DATA_DEPTH TENSOR_MAX_RANK
 
+/* Most classes one output's classification may ask for (Triton counts them in 32 bits). */
+#define KSERVE_MAX_CLASS_COUNT UINT32_MAX
+/*
+ * Largest classification one output may send back: a count near the
+ * number of classes over a large batch, with long labels, would otherwise
+ * multiply the output's size by hundreds.
+ */
+#define KSERVE_MAX_CLASS_BYTES ((size_t)256 << 20)
+
 /* How the client wants the outputs of one request sent back. */
 typedef struct kserve_output_prefs {
-    uint64_t binary_mask; /* bit k: model output k goes back as binary data */
+    uint64_t binary_mask; /* bit k: model output k goes back as binary data (REST) */
+    /*
+     * class_count[k] > 0: output k goes back as its class_count[k] highest
+     * classes per batch row (Triton's classification extension), a BYTES
+     * tensor of "value:index[:label]" strings, instead of the tensor.
+     */
+    uint32_t class_count[REQUEST_MAX_TENSORS];
+    /* The served version's labels, borrowed: set by the front end after parsing; NULL: none. */
+    const model_labels_t *labels;
 } kserve_output_prefs_t;
 
 /*
@@ -43,7 +61,9 @@ typedef struct kserve_output_prefs {
  * every model input in cfg->inputs order with the shape the client sent
  * (batch dim first when cfg->max_batch_size > 0), plus id, output_mask,
  * priority and timeout_us; everything lives in req->arena. *prefs says
- * which outputs go back binary. Any input holding more than
+ * which outputs go back binary or classified (labels left NULL: the
+ * caller sets it). A parameter of an input or output that inferd does not
+ * serve (shared memory included) is refused. Any input holding more than
  * max_tensor_elements elements (<= 0: only TENSOR_MAX_ELEMENTS applies) is
  * refused with STATUS_LIMIT_EXCEEDED; every other bad request with
  * STATUS_INVALID_ARGUMENT and a message naming the field. On failure req
@@ -56,7 +76,9 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
 /*
  * Writes the response to a request that ran successfully: the outputs in
  * req->output_mask, in the model's order, as JSON or (per prefs) as binary
- * data appended after the JSON in the same order. model_version may be
+ * data appended after the JSON in the same order, each classified when
+ * prefs asks (a BYTES tensor: JSON strings, or in binary each string's
+ * 4-byte little-endian length and its bytes). model_version may be
  * NULL. FP32 and FP64 values round-trip exactly; NaN and infinities are
  * written as NaN, Infinity and -Infinity, as Python's json module reads them.
  *
@@ -90,6 +112,12 @@ char *kserve_server_metadata_json(const char *name, const char *version,
 char *kserve_model_metadata_json(const model_config_t *cfg, const int64_t *versions,
                                  int n_versions);
 
+/*
+ * The model readiness body: {"name", "version"?, "ready"} plus "error"
+ * (why it is not ready) when error is not NULL. version may be NULL.
+ */
+char *kserve_model_ready_json(const char *name, const char *version, bool ready, const char *error);
+
 typedef enum kserve_model_state {
     KSERVE_MODEL_READY = 0,
     KSERVE_MODEL_UNAVAILABLE,
@@ -107,6 +135,17 @@ typedef struct kserve_index_entry {
 
 /* "READY", "UNAVAILABLE", "LOADING" or "UNLOADING". */
 const char *kserve_model_state_name(kserve_model_state_t state);
+
+/*
+ * One parameter of a repository load (load true) or unload request, by
+ * key, whatever the protocol: STATUS_OK for the ones served, "config" (a
+ * configuration that replaces config.json for the load) and
+ * "unload_dependents" (inferd has no ensembles, so a model has no
+ * dependents to unload). Anything else is refused with a message, never
+ * ignored: "file:<version>/<name>" (model files sent with the request)
+ * and unknown keys.
+ */
+status_t kserve_repository_parameter(bool load, const char *key, error_t *err);
 
 /* [{"name", "version", "state", "reason"}, ...] (Triton's repository extension) */
 char *kserve_repository_index_json(const kserve_index_entry_t *entries, int n);

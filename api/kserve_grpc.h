@@ -43,7 +43,10 @@ char *kserve_grpc_text(arena_t *arena, const char *s);
  * BOOL bytes are made 0 or 1 in place), so msg must have been unpacked
  * into req->arena (kserve_grpc_allocator) or otherwise outlive req. Request
  * parameters "priority" and "timeout" (microseconds) are read as int64 or
- * uint64; others are ignored. An input over max_tensor_elements elements
+ * uint64; others are ignored. Output parameter "classification" (Triton's
+ * classification extension) goes to *prefs (labels left NULL: the caller
+ * sets it); any other input or output parameter, shared memory included,
+ * is refused. An input over max_tensor_elements elements
  * (<= 0: only TENSOR_MAX_ELEMENTS applies) fails with LIMIT_EXCEEDED, any
  * other bad request with INVALID_ARGUMENT (UNSUPPORTED for a datatype
  * inferd cannot carry). On failure req may be half filled; the caller
@@ -51,20 +54,22 @@ char *kserve_grpc_text(arena_t *arena, const char *s);
  */
 status_t kserve_grpc_parse_infer_request(Inference__ModelInferRequest *msg,
                                          const model_config_t *cfg, int64_t max_tensor_elements,
-                                         request_t *req, error_t *err);
+                                         request_t *req, kserve_output_prefs_t *prefs,
+                                         error_t *err);
 
 /*
  * Builds the response to a request that ran successfully: the outputs in
  * req->output_mask, in the model's order, each with its bytes in
  * raw_output_contents (as Triton answers, whatever form the inputs came
- * in). model_version may be NULL. Everything is allocated in arena and the
- * raw contents point at req's output data, so req and arena must outlive
- * *out. req is not changed.
+ * in), classified as prefs asks (NULL: none; BYTES elements each a 4-byte
+ * little-endian length and its bytes). model_version may be NULL.
+ * Everything is allocated in arena and the raw contents point at req's
+ * output data, so req and arena must outlive *out. req is not changed.
  */
 status_t kserve_grpc_infer_response(const request_t *req, const model_config_t *cfg,
-                                    const char *model_name, const char *model_version,
-                                    arena_t *arena, Inference__ModelInferResponse **out,
-                                    error_t *err);
+                                    const kserve_output_prefs_t *prefs, const char *model_name,
+                                    const char *model_version, arena_t *arena,
+                                    Inference__ModelInferResponse **out, error_t *err);
 
 /*
  * The builders below allocate the message and everything it points to in

@@ -260,6 +260,13 @@ static status_t parse_input(Inference__ModelInferRequest *msg, size_t i, int k,
     int64_t numel = 0;
     status_t st;
 
+    /* gRPC inputs have no parameters inferd reads: shared memory and the rest are refused. */
+    for (size_t p = 0; p < in->n_parameters; p++) {
+        static const char *const served[] = {NULL};
+        st = kserve_tensor_parameter("input", tc->name, in->parameters[p]->key, served, err);
+        if (st != STATUS_OK)
+            return st;
+    }
     st = kserve_input_dtype(tc->name, in->datatype, tc, &t->dtype, err);
     if (st != STATUS_OK)
         return st;
@@ -374,9 +381,43 @@ static status_t parse_parameters(const Inference__ModelInferRequest *msg, const 
     return STATUS_OK;
 }
 
-/* "outputs": which outputs to send; all when there are none. */
+/* The classification parameter of output k, an int64_param or uint64_param class count. */
+static status_t class_param(const Inference__InferParameter *p, const model_config_t *cfg, int k,
+                            kserve_output_prefs_t *prefs, error_t *err)
+{
+    const char *name = cfg->outputs[k].name;
+
+    if (p && p->parameter_choice_case == INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_INT64_PARAM)
+        return kserve_class_count(cfg, k, p->int64_param, prefs, err);
+    if (p && p->parameter_choice_case == INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_UINT64_PARAM)
+        return kserve_class_count(
+            cfg, k, p->uint64_param > INT64_MAX ? INT64_MAX : (int64_t)p->uint64_param, prefs, err);
+    return error_set(err, STATUS_INVALID_ARGUMENT,
+                     "output '%s': parameters.classification must be an int64_param class count",
+                     name);
+}
+
+/* An output's parameters: classification; anything else is refused. */
+static status_t output_parameters(const Inference__ModelInferRequest__InferRequestedOutputTensor *o,
+                                  const model_config_t *cfg, int k, kserve_output_prefs_t *prefs,
+                                  error_t *err)
+{
+    static const char *const served[] = {"classification", NULL};
+
+    for (size_t p = 0; p < o->n_parameters; p++) {
+        const char *key = o->parameters[p]->key;
+        status_t st = kserve_tensor_parameter("output", cfg->outputs[k].name, key, served, err);
+        if (st == STATUS_OK && strcmp(key, "classification") == 0)
+            st = class_param(o->parameters[p]->value, cfg, k, prefs, err);
+        if (st != STATUS_OK)
+            return st;
+    }
+    return STATUS_OK;
+}
+
+/* "outputs": which outputs to send (all when there are none) and which classified. */
 static status_t parse_outputs(const Inference__ModelInferRequest *msg, const model_config_t *cfg,
-                              request_t *req, error_t *err)
+                              request_t *req, kserve_output_prefs_t *prefs, error_t *err)
 {
     if (msg->n_outputs == 0) {
         req->output_mask = kserve_all_outputs_mask(cfg->n_outputs);
@@ -386,12 +427,16 @@ static status_t parse_outputs(const Inference__ModelInferRequest *msg, const mod
     for (size_t i = 0; i < msg->n_outputs; i++) {
         const char *name = msg->outputs[i]->name;
         int k = kserve_find_tensor(cfg->outputs, cfg->n_outputs, name);
+        status_t st;
 
         if (k < 0)
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "unknown output '%s': model '%s' has no such output", name, cfg->name);
         if (req->output_mask & (UINT64_C(1) << k))
             return error_set(err, STATUS_INVALID_ARGUMENT, "output '%s' is requested twice", name);
+        st = output_parameters(msg->outputs[i], cfg, k, prefs, err);
+        if (st != STATUS_OK)
+            return st;
         req->output_mask |= UINT64_C(1) << k;
     }
     return STATUS_OK;
@@ -399,10 +444,11 @@ static status_t parse_outputs(const Inference__ModelInferRequest *msg, const mod
 
 status_t kserve_grpc_parse_infer_request(Inference__ModelInferRequest *msg,
                                          const model_config_t *cfg, int64_t max_tensor_elements,
-                                         request_t *req, error_t *err)
+                                         request_t *req, kserve_output_prefs_t *prefs, error_t *err)
 {
     status_t st;
 
+    memset(prefs, 0, sizeof *prefs);
     if (cfg->n_inputs > REQUEST_MAX_TENSORS || cfg->n_outputs > REQUEST_MAX_TENSORS)
         return error_set(err, STATUS_INTERNAL, "model '%s' has more than %d inputs or outputs",
                          cfg->name, REQUEST_MAX_TENSORS);
@@ -412,13 +458,13 @@ status_t kserve_grpc_parse_infer_request(Inference__ModelInferRequest *msg,
     if (st == STATUS_OK)
         st = parse_inputs(msg, cfg, kserve_element_limit(max_tensor_elements), req, err);
     if (st == STATUS_OK)
-        st = parse_outputs(msg, cfg, req, err);
+        st = parse_outputs(msg, cfg, req, prefs, err);
     return st;
 }
 
 /* One output's metadata; its data goes in raw_output_contents. */
 static Inference__ModelInferResponse__InferOutputTensor *
-output_tensor(const tensor_t *t, const char *name, arena_t *arena)
+output_tensor(const kserve_wire_output_t *t, const char *name, arena_t *arena)
 {
     Inference__ModelInferResponse__InferOutputTensor *o = arena_alloc(arena, sizeof *o);
 
@@ -433,9 +479,9 @@ output_tensor(const tensor_t *t, const char *name, arena_t *arena)
 }
 
 status_t kserve_grpc_infer_response(const request_t *req, const model_config_t *cfg,
-                                    const char *model_name, const char *model_version,
-                                    arena_t *arena, Inference__ModelInferResponse **out,
-                                    error_t *err)
+                                    const kserve_output_prefs_t *prefs, const char *model_name,
+                                    const char *model_version, arena_t *arena,
+                                    Inference__ModelInferResponse **out, error_t *err)
 {
     Inference__ModelInferResponse *resp = arena_alloc(arena, sizeof *resp);
     uint64_t wanted;
@@ -462,20 +508,20 @@ status_t kserve_grpc_infer_response(const request_t *req, const model_config_t *
         !resp->raw_output_contents)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory writing the response");
     for (int k = 0; k < cfg->n_outputs; k++) {
-        const tensor_t *t = &req->outputs[k];
-        int64_t numel;
+        kserve_wire_output_t w;
         status_t st;
 
         if (!(wanted & (UINT64_C(1) << k)))
             continue;
-        st = kserve_output_check(req, cfg, k, &numel, err);
+        /* A classification is BYTES in raw contents too, as Triton sends it. */
+        st = kserve_wire_output(req, cfg, prefs, k, arena, &w, err);
         if (st != STATUS_OK)
             return st;
-        resp->outputs[n] = output_tensor(t, cfg->outputs[k].name, arena);
+        resp->outputs[n] = output_tensor(&w, cfg->outputs[k].name, arena);
         if (!resp->outputs[n])
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory writing the response");
-        resp->raw_output_contents[n].len = tensor_bytes(t);
-        resp->raw_output_contents[n].data = t->data;
+        resp->raw_output_contents[n].len = w.bytes;
+        resp->raw_output_contents[n].data = (uint8_t *)w.data;
         n++;
     }
     resp->n_outputs = n;

@@ -97,7 +97,7 @@ Inference__ModelMetadataResponse *kserve_grpc_model_metadata(const model_config_
     NEW_MESSAGE(arena, Inference__ModelMetadataResponse, inference__model_metadata_response__init,
                 r);
     r->name = kserve_grpc_text(arena, cfg->name);
-    r->platform = kserve_grpc_text(arena, cfg->platform);
+    r->platform = kserve_grpc_text(arena, model_config_triton_platform(cfg->platform));
     r->versions = ARENA_ARRAY(arena, n_versions + 1, char *);
     r->inputs = tensors_metadata(cfg->inputs, cfg->n_inputs, batched, arena);
     r->outputs = tensors_metadata(cfg->outputs, cfg->n_outputs, batched, arena);
@@ -187,6 +187,9 @@ static Inference__ModelOutput **config_outputs(const model_config_t *cfg, arena_
 
         NEW_MESSAGE(arena, Inference__ModelOutput, inference__model_output__init, m);
         if (!tensor_fields(&cfg->outputs[i], arena, &m->name, &m->data_type, &m->dims, &m->n_dims))
+            return NULL;
+        m->label_filename = kserve_grpc_text(arena, cfg->outputs[i].label_filename);
+        if (!m->label_filename)
             return NULL;
         list[i] = m;
     }
@@ -326,8 +329,8 @@ Inference__ModelConfigResponse *kserve_grpc_model_config(const model_config_t *c
     NEW_MESSAGE(arena, Inference__ModelConfigResponse, inference__model_config_response__init, r);
     NEW_MESSAGE(arena, Inference__ModelConfig, inference__model_config__init, c);
     c->name = kserve_grpc_text(arena, cfg->name);
-    c->platform = kserve_grpc_text(arena, cfg->platform);
-    c->backend = kserve_grpc_text(arena, cfg->platform);
+    c->platform = kserve_grpc_text(arena, model_config_triton_platform(cfg->platform));
+    c->backend = kserve_grpc_text(arena, model_config_triton_backend(cfg->backend));
     c->max_batch_size = cfg->max_batch_size;
     c->input = config_inputs(cfg, arena);
     c->output = config_outputs(cfg, arena);

@@ -5,6 +5,7 @@
 #include "kserve_input.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kserve.h"
@@ -204,5 +205,47 @@ status_t kserve_request_priority(const model_config_t *cfg, int64_t priority, re
                          "parameters.priority %" PRId64 " is over the model's %d priority levels",
                          priority, levels);
     req->priority = (int)priority;
+    return STATUS_OK;
+}
+
+status_t kserve_tensor_parameter(const char *kind, const char *tensor, const char *key,
+                                 const char *const served[], error_t *err)
+{
+    char list[128] = "";
+
+    for (int i = 0; served[i]; i++) {
+        if (strcmp(key, served[i]) == 0)
+            return STATUS_OK;
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", served[i]);
+    }
+    /* Triton's system and CUDA shared-memory extensions name a region per tensor. */
+    if (strncmp(key, "shared_memory_", strlen("shared_memory_")) == 0)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "%s '%s': parameters.%s asks for shared memory, which this server does "
+                         "not support (neither system nor CUDA shared memory); send the tensor "
+                         "in the request",
+                         kind, tensor, key);
+    return error_set(err, STATUS_INVALID_ARGUMENT,
+                     "%s '%s': unknown parameter '%s' (supported: %s)", kind, tensor, key,
+                     list[0] ? list : "none");
+}
+
+status_t kserve_class_count(const model_config_t *cfg, int k, int64_t count,
+                            kserve_output_prefs_t *prefs, error_t *err)
+{
+    const model_tensor_config_t *tc = &cfg->outputs[k];
+
+    if (count < 0 || (uint64_t)count > KSERVE_MAX_CLASS_COUNT)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "output '%s': parameters.classification must be a class count from 0 "
+                         "to %" PRIu32 ", got %" PRId64,
+                         tc->name, (uint32_t)KSERVE_MAX_CLASS_COUNT, count);
+    /* Ranking needs numbers: BOOL has none to rank (Triton refuses it too). */
+    if (count > 0 && (tc->dtype == DTYPE_BOOL || dtype_size(tc->dtype) == 0))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "output '%s': classification needs a numeric output, not %s", tc->name,
+                         dtype_kserve_name(tc->dtype) ? dtype_kserve_name(tc->dtype)
+                                                      : dtype_name(tc->dtype));
+    prefs->class_count[k] = (uint32_t)count;
     return STATUS_OK;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kserve.h"
 #include "model_config.h"
 #include "request.h"
 
@@ -91,6 +92,50 @@ status_t kserve_input_copy_raw(const char *name, tensor_t *t, const void *src, s
  */
 status_t kserve_output_check(const request_t *req, const model_config_t *cfg, int k, int64_t *numel,
                              error_t *err);
+
+/*
+ * One parameter (key) of an input or requested output: STATUS_OK when key
+ * is in served (NULL-terminated), the parameters the caller's codec reads.
+ * Anything else is refused, never ignored: the shared-memory parameters
+ * (shared_memory_region, _offset, _byte_size) with a message that shared
+ * memory is not supported, any other key as unknown. kind is "input" or
+ * "output", tensor its name. The one place that decides on shared memory.
+ */
+status_t kserve_tensor_parameter(const char *kind, const char *tensor, const char *key,
+                                 const char *const served[], error_t *err);
+
+/*
+ * The classification parameter of requested output k, already read as an
+ * integer: 0 asks for the tensor itself, 1..KSERVE_MAX_CLASS_COUNT for that
+ * many classes (prefs->class_count[k]); negative and larger counts, and
+ * outputs that are not numeric (BOOL), are refused.
+ */
+status_t kserve_class_count(const model_config_t *cfg, int k, int64_t count,
+                            kserve_output_prefs_t *prefs, error_t *err);
+
+/* One output as it goes on the wire: the model's tensor, or its classification. */
+typedef struct kserve_wire_output {
+    dtype_t dtype; /* DTYPE_STRING for a classification (KServe's BYTES) */
+    int rank;
+    int64_t dims[TENSOR_MAX_RANK];
+    int64_t numel;
+    const void *data; /* numel elements; BYTES: each a 4-byte LE length and its bytes */
+    size_t bytes;     /* of data */
+} kserve_wire_output_t;
+
+/*
+ * Output k of a request that ran (checked by kserve_output_check) as it is
+ * sent: the tensor as it is, or, when prefs->class_count[k] > 0, its
+ * classification built in arena: per batch row (the whole tensor when the
+ * model does not batch), the min(count, row elements) highest values, ties
+ * by lower index, NaN below every number, each as "value:index[:label]"
+ * with value printed as Triton does (%g for floating types, decimal for
+ * integers). Shape [rows, n] when batching, else [n]. LIMIT_EXCEEDED past
+ * KSERVE_MAX_CLASS_BYTES.
+ */
+status_t kserve_wire_output(const request_t *req, const model_config_t *cfg,
+                            const kserve_output_prefs_t *prefs, int k, arena_t *arena,
+                            kserve_wire_output_t *out, error_t *err);
 
 /*
  * Sets req->priority from a client value already known to be >= 0:

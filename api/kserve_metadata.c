@@ -1,6 +1,6 @@
 /*
- * kserve_metadata.c - the discovery bodies: server metadata (GET /v2) and
- * model metadata (GET /v2/models/<m>[/versions/<v>]).
+ * kserve_metadata.c - the discovery bodies: server metadata (GET /v2),
+ * model metadata (GET /v2/models/<m>[/versions/<v>]) and model readiness.
  */
 #include "kserve.h"
 #include "kserve_internal.h"
@@ -91,10 +91,27 @@ char *kserve_model_metadata_json(const model_config_t *cfg, const int64_t *versi
     }
     ok = ok && set_new(root, "name", kserve_json_string(cfg->name)) &&
          set_new(root, "versions", json_incref(list)) &&
-         set_new(root, "platform", kserve_json_string(cfg->platform)) &&
+         set_new(root, "platform", kserve_json_string(model_config_triton_platform(cfg->platform))) &&
          set_new(root, "inputs", tensors_metadata(cfg->inputs, cfg->n_inputs, batched)) &&
          set_new(root, "outputs", tensors_metadata(cfg->outputs, cfg->n_outputs, batched));
     json_decref(list);
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return kserve_json_take(root);
+}
+
+char *kserve_model_ready_json(const char *name, const char *version, bool ready, const char *error)
+{
+    json_t *root = json_object();
+    bool ok = root && set_new(root, "name", kserve_json_string(name));
+
+    if (ok && version)
+        ok = set_new(root, "version", kserve_json_string(version));
+    ok = ok && set_new(root, "ready", json_boolean(ready));
+    if (ok && error)
+        ok = set_new(root, "error", kserve_json_string(error));
     if (!ok) {
         json_decref(root);
         return NULL;

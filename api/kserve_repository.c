@@ -1,9 +1,27 @@
 /*
- * kserve_repository.c - the body of POST /v2/repository/index (Triton's
- * model repository extension).
+ * kserve_repository.c - Triton's model repository extension: the body of
+ * POST /v2/repository/index, and which load and unload parameters are
+ * served.
  */
 #include "kserve.h"
 #include "kserve_internal.h"
+
+#include <string.h>
+
+status_t kserve_repository_parameter(bool load, const char *key, error_t *err)
+{
+    if (load && strcmp(key, "config") == 0)
+        return STATUS_OK;
+    if (!load && strcmp(key, "unload_dependents") == 0)
+        return STATUS_OK;
+    if (load && strncmp(key, "file:", strlen("file:")) == 0)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "load parameter '%s': model files sent with the load request are not "
+                         "supported; put them in the model repository",
+                         key);
+    return error_set(err, STATUS_INVALID_ARGUMENT, "unknown %s parameter '%s' (supported: %s)",
+                     load ? "load" : "unload", key, load ? "config" : "unload_dependents");
+}
 
 const char *kserve_model_state_name(kserve_model_state_t state)
 {

@@ -299,8 +299,18 @@ static status_t parse_input(const json_t *in, const char *name, const model_tens
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "input '%s': parameters must be an object, got %s", name,
                          config_json_type_name(params));
-    if (params)
+    if (params) {
+        static const char *const served[] = {"binary_data_size", NULL};
+        const char *key;
+        json_t *value;
+        json_object_foreach((json_t *)params, key, value)
+        {
+            st = kserve_tensor_parameter("input", name, key, served, err);
+            if (st != STATUS_OK)
+                return st;
+        }
         binary_size = json_object_get(params, "binary_data_size");
+    }
     if (binary_size && data)
         return error_set(err, STATUS_INVALID_ARGUMENT,
                          "input '%s' has both data and parameters.binary_data_size", name);
@@ -402,7 +412,55 @@ static status_t parse_parameters(const json_t *root, const model_config_t *cfg, 
     return STATUS_OK;
 }
 
-/* "outputs": which outputs to send (all when absent or empty) and which of them binary. */
+/* An output's "parameters": binary_data and classification; anything else is refused. */
+static status_t parse_output_parameters(const json_t *params, const model_config_t *cfg, int k,
+                                        bool binary_output, kserve_output_prefs_t *prefs,
+                                        error_t *err)
+{
+    static const char *const served[] = {"binary_data", "classification", NULL};
+    const char *name = cfg->outputs[k].name;
+    const json_t *binary = NULL, *count = NULL;
+    const char *key;
+    json_t *value;
+    status_t st;
+
+    if (params && !json_is_object(params))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "output '%s': parameters must be an object, got %s", name,
+                         config_json_type_name(params));
+    if (params) {
+        json_object_foreach((json_t *)params, key, value)
+        {
+            st = kserve_tensor_parameter("output", name, key, served, err);
+            if (st != STATUS_OK)
+                return st;
+        }
+        binary = json_object_get(params, "binary_data");
+        count = json_object_get(params, "classification");
+    }
+    if (binary && !json_is_boolean(binary))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "output '%s': parameters.binary_data must be a boolean, got %s", name,
+                         config_json_type_name(binary));
+    if (count && !json_is_integer(count))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "output '%s': parameters.classification must be an integer class count, "
+                         "got %s",
+                         name, config_json_type_name(count));
+    if (count) {
+        st = kserve_class_count(cfg, k, json_integer_value(count), prefs, err);
+        if (st != STATUS_OK)
+            return st;
+    }
+    if (binary ? json_is_true(binary) : binary_output)
+        prefs->binary_mask |= UINT64_C(1) << k;
+    return STATUS_OK;
+}
+
+/*
+ * "outputs": which outputs to send (all when absent or empty), which of
+ * them binary and which classified.
+ */
 static status_t parse_outputs(const json_t *root, const model_config_t *cfg, bool binary_output,
                               request_t *req, kserve_output_prefs_t *prefs, error_t *err)
 {
@@ -423,9 +481,8 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
     json_array_foreach(outputs, i, out)
     {
         const json_t *name = json_object_get(out, "name");
-        const json_t *params = json_object_get(out, "parameters");
-        const json_t *binary = NULL;
         int k;
+        status_t st;
 
         if (!json_is_object(out))
             return error_set(err, STATUS_INVALID_ARGUMENT, "outputs[%zu] must be an object, got %s",
@@ -440,19 +497,11 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
         if (req->output_mask & (UINT64_C(1) << k))
             return error_set(err, STATUS_INVALID_ARGUMENT, "output '%s' is requested twice",
                              json_string_value(name));
-        if (params && !json_is_object(params))
-            return error_set(err, STATUS_INVALID_ARGUMENT,
-                             "output '%s': parameters must be an object, got %s",
-                             json_string_value(name), config_json_type_name(params));
-        if (params)
-            binary = json_object_get(params, "binary_data");
-        if (binary && !json_is_boolean(binary))
-            return error_set(err, STATUS_INVALID_ARGUMENT,
-                             "output '%s': parameters.binary_data must be a boolean, got %s",
-                             json_string_value(name), config_json_type_name(binary));
+        st = parse_output_parameters(json_object_get(out, "parameters"), cfg, k, binary_output,
+                                     prefs, err);
+        if (st != STATUS_OK)
+            return st;
         req->output_mask |= UINT64_C(1) << k;
-        if (binary ? json_is_true(binary) : binary_output)
-            prefs->binary_mask |= UINT64_C(1) << k;
     }
     return STATUS_OK;
 }
@@ -472,7 +521,7 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
     };
     status_t st;
 
-    prefs->binary_mask = 0;
+    memset(prefs, 0, sizeof *prefs);
     if (header_len > size) {
         st = error_set(err, STATUS_INVALID_ARGUMENT,
                        "Inference-Header-Content-Length %zu is larger than the body (%zu bytes)",

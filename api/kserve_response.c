@@ -11,6 +11,7 @@
 #include "kserve_internal.h"
 #include "half.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -86,11 +87,10 @@ static void buf_printf(out_buf_t *b, const char *fmt, ...)
     buf_append(b, text, n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
 
-/* s as a JSON string literal: quotes, escapes, invalid UTF-8 bytes as '?'. */
-static void buf_string(out_buf_t *b, const char *s)
+/* s[0, n) as a JSON string literal: quotes, escapes, invalid UTF-8 bytes as '?'. */
+static void buf_string_n(out_buf_t *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
 
     buf_puts(b, "\"");
     for (size_t i = 0; i < n;) {
@@ -109,6 +109,30 @@ static void buf_string(out_buf_t *b, const char *s)
         }
     }
     buf_puts(b, "\"");
+}
+
+static void buf_string(out_buf_t *b, const char *s)
+{
+    buf_string_n(b, s, strlen(s));
+}
+
+/* The elements of a BYTES tensor (each a 4-byte LE length and its bytes) as JSON strings. */
+static void buf_bytes_elements(out_buf_t *b, const kserve_wire_output_t *w)
+{
+    const unsigned char *p = w->data;
+    const unsigned char *end = p + w->bytes;
+
+    for (int64_t i = 0; i < w->numel && end - p >= 4; i++) {
+        uint32_t len =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        p += 4;
+        /* kserve_wire_output wrote these: every length fits. */
+        assert(len <= (size_t)(end - p));
+        if (i)
+            buf_puts(b, ",");
+        buf_string_n(b, (const char *)p, len);
+        p += len;
+    }
 }
 
 /* Python's spellings of the values JSON has none for. */
@@ -167,26 +191,27 @@ static void buf_element(out_buf_t *b, dtype_t t, const void *data, int64_t i)
     }
 }
 
-static void write_output(out_buf_t *b, const tensor_t *t, const char *name, int64_t numel,
-                         bool binary)
+static void write_output(out_buf_t *b, const kserve_wire_output_t *w, const char *name, bool binary)
 {
     buf_puts(b, "{\"name\":");
     buf_string(b, name);
     buf_puts(b, ",\"datatype\":");
-    buf_string(b, dtype_kserve_name(t->dtype));
+    buf_string(b, dtype_kserve_name(w->dtype));
     buf_puts(b, ",\"shape\":[");
-    for (int d = 0; d < t->rank; d++)
-        buf_printf(b, d ? ",%" PRId64 : "%" PRId64, t->dims[d]);
+    for (int d = 0; d < w->rank; d++)
+        buf_printf(b, d ? ",%" PRId64 : "%" PRId64, w->dims[d]);
     if (binary) {
         buf_puts(b, "],\"parameters\":{\"binary_data_size\":");
-        buf_printf(b, "%zu}}", tensor_bytes(t));
+        buf_printf(b, "%zu}}", w->bytes);
         return;
     }
     buf_puts(b, "],\"data\":[");
-    for (int64_t i = 0; i < numel; i++) {
+    if (w->dtype == DTYPE_STRING)
+        buf_bytes_elements(b, w);
+    for (int64_t i = 0; w->dtype != DTYPE_STRING && i < w->numel; i++) {
         if (i)
             buf_puts(b, ",");
-        buf_element(b, t->dtype, t->data, i);
+        buf_element(b, w->dtype, w->data, i);
     }
     buf_puts(b, "]}");
 }
@@ -197,7 +222,8 @@ status_t kserve_write_infer_response(const request_t *req, const model_config_t 
                                      size_t *header_len, error_t *err)
 {
     out_buf_t b = {0};
-    int64_t numel[REQUEST_MAX_TENSORS] = {0};
+    kserve_wire_output_t *wire = calloc(REQUEST_MAX_TENSORS, sizeof *wire);
+    arena_t arena; /* classifications, until they are copied into the body */
     uint64_t wanted, binary;
     size_t guess = JSON_FIXED_BYTES;
     bool first = true;
@@ -206,6 +232,11 @@ status_t kserve_write_infer_response(const request_t *req, const model_config_t 
     *body = NULL;
     *size = 0;
     *header_len = 0;
+    arena_init(&arena);
+    if (!wire) {
+        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory writing the response");
+        goto cleanup;
+    }
     if (cfg->n_outputs > REQUEST_MAX_TENSORS) {
         st = error_set(err, STATUS_INTERNAL, "model '%s' has more than %d outputs", cfg->name,
                        REQUEST_MAX_TENSORS);
@@ -218,12 +249,16 @@ status_t kserve_write_infer_response(const request_t *req, const model_config_t 
     for (int k = 0; k < cfg->n_outputs; k++) {
         if (!(wanted & (UINT64_C(1) << k)))
             continue;
-        st = kserve_output_check(req, cfg, k, &numel[k], err);
+        st = kserve_wire_output(req, cfg, prefs, k, &arena, &wire[k], err);
         if (st != STATUS_OK)
             goto cleanup;
-        /* Both forms bounded by TENSOR_MAX_ELEMENTS, so the guess cannot overflow. */
-        guess += (binary & (UINT64_C(1) << k)) ? tensor_bytes(&req->outputs[k])
-                                               : (size_t)numel[k] * JSON_BYTES_PER_ELEMENT;
+        /*
+         * Tensors are bounded by TENSOR_MAX_ELEMENTS and classifications by
+         * KSERVE_MAX_CLASS_BYTES, so the guess cannot overflow.
+         */
+        guess += (binary & (UINT64_C(1) << k)) || wire[k].dtype == DTYPE_STRING
+                     ? wire[k].bytes + 2 * (size_t)wire[k].numel
+                     : (size_t)wire[k].numel * JSON_BYTES_PER_ELEMENT;
     }
     buf_reserve(&b, guess);
 
@@ -244,15 +279,14 @@ status_t kserve_write_infer_response(const request_t *req, const model_config_t 
         if (!first)
             buf_puts(&b, ",");
         first = false;
-        write_output(&b, &req->outputs[k], cfg->outputs[k].name, numel[k],
-                     (binary & (UINT64_C(1) << k)) != 0);
+        write_output(&b, &wire[k], cfg->outputs[k].name, (binary & (UINT64_C(1) << k)) != 0);
     }
     buf_puts(&b, "]}");
     if (binary)
         *header_len = b.len;
     for (int k = 0; k < cfg->n_outputs; k++)
         if (binary & (UINT64_C(1) << k))
-            buf_append(&b, req->outputs[k].data, tensor_bytes(&req->outputs[k]));
+            buf_append(&b, wire[k].data, wire[k].bytes);
     if (b.failed) {
         st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory writing the response");
         goto cleanup;
@@ -265,5 +299,7 @@ cleanup:
     if (st != STATUS_OK)
         *header_len = 0;
     free(b.data);
+    free(wire);
+    arena_release(&arena);
     return st;
 }

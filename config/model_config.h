@@ -12,7 +12,9 @@
 #include "batcher.h"
 #include "backend.h"
 
-#define MODEL_NAME_MAX            128
+#define MODEL_NAME_MAX 128
+/* Longest label_filename (a file name in the model's folder), its terminator included. */
+#define MODEL_LABEL_FILENAME_MAX  64
 #define MODEL_CONFIG_MAX_IO       64
 #define MODEL_CONFIG_MAX_VERSIONS 64
 #define MODEL_CONFIG_MAX_WARMUP   8
@@ -29,6 +31,12 @@ typedef struct model_tensor_config {
     dtype_t dtype;
     int rank;
     int64_t dims[TENSOR_MAX_RANK]; /* -1 where variable */
+    /*
+     * Outputs only: the labels file of the classification extension, a
+     * file name in the model's folder (one label per line, line i naming
+     * class i); "" for none.
+     */
+    char label_filename[MODEL_LABEL_FILENAME_MAX];
 } model_tensor_config_t;
 
 typedef enum version_policy_kind {
@@ -105,6 +113,14 @@ status_t model_config_load(const char *config_path, const char *name, model_conf
                            error_t *err);
 
 /*
+ * The same from a configuration's text (len bytes, not NUL-terminated;
+ * at most MODEL_CONFIG_MAX_BYTES): a load request's config override.
+ * source names the text in messages, as the path does for a file.
+ */
+status_t model_config_parse(const char *text, size_t len, const char *source, const char *name,
+                            model_config_t *out, error_t *err);
+
+/*
  * Completes cfg from model: inputs/outputs the config leaves out come from
  * the model; the ones it lists must match the model's names and dtypes and
  * may only narrow dynamic dims. With max_batch_size > 0 the first dim of
@@ -133,6 +149,19 @@ status_t model_config_complete(model_config_t *cfg, const backend_model_t *model
  */
 bool model_config_batch_sizes_fit(const model_config_t *cfg, char *field, size_t field_size,
                                   char *problem, size_t problem_size);
+
+/*
+ * Triton's names for a platform and a backend of inferd's, which Triton's
+ * clients read: an ONNX model on the CPU engine is "onnxruntime_onnx" run
+ * by "onnxruntime" to them, whatever runs it. A name Triton has none for
+ * is its own. model_config_load reads either spelling.
+ */
+const char *model_config_triton_platform(const char *platform);
+const char *model_config_triton_backend(const char *backend);
+
+/* inferd's name for one of Triton's (the inverse of the above), or NULL when it is none. */
+const char *model_config_platform_from_triton(const char *triton);
+const char *model_config_backend_from_triton(const char *triton);
 
 /*
  * The configuration as JSON (the /v2/models/<m>/config body), malloc'd and

@@ -66,6 +66,7 @@ static status_t merge_tensor(const model_config_t *cfg, const side_t *side,
                          "model \"%s\": config %s \"%s\" has data_type %s, the model %s", cfg->name,
                          side->kind, given->name, dtype_kserve_name(given->dtype),
                          dtype_kserve_name(model_view->dtype));
+    memcpy(model_view->label_filename, given->label_filename, sizeof given->label_filename);
     if (given->rank < 0)
         return STATUS_OK;
     if (given->rank != model_view->rank)

@@ -7,8 +7,54 @@
  * and fail on NULL, so one check per call covers both allocations.
  */
 #include <jansson.h>
+#include <string.h>
 
 #include "model_config.h"
+
+/* An inferd name and Triton's for the same thing. */
+typedef struct triton_name {
+    const char *inferd;
+    const char *triton;
+} triton_name_t;
+
+static const triton_name_t platform_names[] = {{"onnx", "onnxruntime_onnx"}, {NULL, NULL}};
+static const triton_name_t backend_names[] = {{"onnx-cpu", "onnxruntime"}, {NULL, NULL}};
+
+static const char *to_triton(const triton_name_t *table, const char *name)
+{
+    for (int i = 0; table[i].inferd; i++)
+        if (strcmp(table[i].inferd, name) == 0)
+            return table[i].triton;
+    return name;
+}
+
+static const char *from_triton(const triton_name_t *table, const char *name)
+{
+    for (int i = 0; table[i].inferd; i++)
+        if (strcmp(table[i].triton, name) == 0)
+            return table[i].inferd;
+    return NULL;
+}
+
+const char *model_config_triton_platform(const char *platform)
+{
+    return to_triton(platform_names, platform);
+}
+
+const char *model_config_triton_backend(const char *backend)
+{
+    return to_triton(backend_names, backend);
+}
+
+const char *model_config_platform_from_triton(const char *triton)
+{
+    return from_triton(platform_names, triton);
+}
+
+const char *model_config_backend_from_triton(const char *triton)
+{
+    return from_triton(backend_names, triton);
+}
 
 static json_t *int_list_json(const int64_t *values, int n)
 {
@@ -23,15 +69,21 @@ static json_t *int_list_json(const int64_t *values, int n)
     return array;
 }
 
-/* A tensor; an unknown dtype or rank (a config not yet completed) is left out. */
+/*
+ * A tensor, data_type in Triton's names (TYPE_FP32); an unknown dtype or
+ * rank (a config not yet completed) is left out, and so is an empty
+ * label_filename.
+ */
 static json_t *tensor_json(const model_tensor_config_t *t)
 {
     json_t *obj = json_object();
 
     if (!obj || json_object_set_new(obj, "name", json_string(t->name)) ||
-        (dtype_kserve_name(t->dtype) &&
-         json_object_set_new(obj, "data_type", json_string(dtype_kserve_name(t->dtype)))) ||
-        (t->rank >= 0 && json_object_set_new(obj, "dims", int_list_json(t->dims, t->rank)))) {
+        (dtype_triton_name(t->dtype) &&
+         json_object_set_new(obj, "data_type", json_string(dtype_triton_name(t->dtype)))) ||
+        (t->rank >= 0 && json_object_set_new(obj, "dims", int_list_json(t->dims, t->rank))) ||
+        (t->label_filename[0] &&
+         json_object_set_new(obj, "label_filename", json_string(t->label_filename)))) {
         json_decref(obj);
         return NULL;
     }
@@ -195,8 +247,12 @@ static json_t *config_json(const model_config_t *cfg)
     json_t *root = json_object();
 
     if (!root || json_object_set_new(root, "name", json_string(cfg->name)) ||
-        (cfg->platform[0] && json_object_set_new(root, "platform", json_string(cfg->platform))) ||
-        (cfg->backend[0] && json_object_set_new(root, "backend", json_string(cfg->backend))) ||
+        (cfg->platform[0] &&
+         json_object_set_new(root, "platform",
+                             json_string(model_config_triton_platform(cfg->platform)))) ||
+        (cfg->backend[0] &&
+         json_object_set_new(root, "backend",
+                             json_string(model_config_triton_backend(cfg->backend)))) ||
         (cfg->max_batch_size_set &&
          json_object_set_new(root, "max_batch_size", json_integer(cfg->max_batch_size))) ||
         json_object_set_new(root, "input", tensors_json(cfg->inputs, cfg->n_inputs)) ||

@@ -221,26 +221,59 @@ static status_t parse_dtype(const parser_t *p, const json_t *obj, const char *pa
     member_path(field, parent, "data_type");
     if (!json_is_string(v))
         return fail(p, field, "must be a string, not %s", config_json_type_name(v));
+    /* Triton's names (TYPE_FP32), which the server writes, or KServe's (FP32). */
     for (int t = DTYPE_UNDEFINED + 1; t <= DTYPE_MAX; t++) {
-        const char *name = dtype_kserve_name((dtype_t)t);
-        if (!name || strcmp(name, json_string_value(v)) != 0)
+        const char *triton = dtype_triton_name((dtype_t)t);
+        const char *kserve = dtype_kserve_name((dtype_t)t);
+        if (!(triton && strcmp(triton, json_string_value(v)) == 0) &&
+            !(kserve && strcmp(kserve, json_string_value(v)) == 0))
             continue;
         if (dtype_size((dtype_t)t) == 0)
-            return fail(p, field, "%s is not supported by inferd", name);
+            return fail(p, field, "%s is not supported by inferd", json_string_value(v));
         *out = (dtype_t)t;
         return STATUS_OK;
     }
     return fail(p, field,
-                "unknown data type \"%s\" (expected a KServe name such as FP32, INT64, BOOL)",
+                "unknown data type \"%s\" (expected Triton's name such as TYPE_FP32, TYPE_INT64, "
+                "TYPE_BOOL, or the KServe name FP32, INT64, BOOL)",
                 json_string_value(v));
 }
 
-static const char *const tensor_keys[] = {"name", "data_type", "dims", NULL};
+/*
+ * label_filename: a file name in the model's folder, never a path (it is
+ * opened relative to the folder, and a configuration loaded over the API
+ * must not reach other files).
+ */
+static status_t parse_label_filename(const parser_t *p, const json_t *obj, const char *parent,
+                                     model_tensor_config_t *t)
+{
+    const json_t *v = json_object_get(obj, "label_filename");
+    char field[FIELD_MAX];
+    status_t st;
+
+    if (!v)
+        return STATUS_OK;
+    st = member_string(p, obj, parent, "label_filename", t->label_filename,
+                       sizeof t->label_filename);
+    if (st != STATUS_OK)
+        return st;
+    member_path(field, parent, "label_filename");
+    if (strlen(t->label_filename) != json_string_length(v) || strchr(t->label_filename, '/') ||
+        strcmp(t->label_filename, ".") == 0 || strcmp(t->label_filename, "..") == 0)
+        return fail(p, field, "\"%s\" must be a file name in the model's folder, not a path",
+                    t->label_filename);
+    return STATUS_OK;
+}
+
+static const char *const input_keys[] = {"name", "data_type", "dims", NULL};
+static const char *const output_keys[] = {"name", "data_type", "dims", "label_filename", NULL};
 
 /* "input" or "output": a list of tensors, each named once. */
 static status_t parse_tensors(const parser_t *p, const json_t *root, const char *key,
                               model_tensor_config_t *out, int *n_out)
 {
+    bool outputs = strcmp(key, "output") == 0;
+    const char *const *tensor_keys = outputs ? output_keys : input_keys;
     const json_t *list;
     const json_t *obj = NULL;
     char field[FIELD_MAX];
@@ -265,6 +298,8 @@ static status_t parse_tensors(const parser_t *p, const json_t *root, const char 
             st = parse_dtype(p, obj, field, &t->dtype);
         if (st == STATUS_OK)
             st = parse_dims(p, obj, field, -1, t);
+        if (st == STATUS_OK && outputs)
+            st = parse_label_filename(p, obj, field, t);
         if (st != STATUS_OK)
             return st;
         for (size_t j = 0; j < i; j++)
@@ -634,6 +669,19 @@ static const char *const root_keys[] = {
     "version_policy", "model_warmup", "precision",        NULL,
 };
 
+/*
+ * Replaces the name in field (size bytes) with name, unless it is NULL;
+ * the rest of the field is zeroed, as a name read in the first place
+ * leaves it, so equal configurations compare equal byte for byte.
+ */
+static void set_name(char *field, size_t size, const char *name)
+{
+    if (!name)
+        return;
+    memset(field, 0, size);
+    snprintf(field, size, "%s", name);
+}
+
 /* "platform" and "backend": names inferd's backends have, and for the same backend. */
 static status_t parse_backend(const parser_t *p, const json_t *root, model_config_t *cfg)
 {
@@ -648,12 +696,18 @@ static status_t parse_backend(const parser_t *p, const json_t *root, model_confi
         st = member_string(p, root, "", "backend", cfg->backend, sizeof cfg->backend);
     if (st != STATUS_OK)
         return st;
+    /* Triton's names, which the server writes ("onnxruntime_onnx", "onnxruntime"), read as inferd's. */
+    set_name(cfg->platform, sizeof cfg->platform, model_config_platform_from_triton(cfg->platform));
+    set_name(cfg->backend, sizeof cfg->backend, model_config_backend_from_triton(cfg->backend));
     list = backend_list(&n);
     for (int i = 0; i < n; i++) {
+        const char *triton_name = model_config_triton_backend(list[i]->name);
+        const char *triton_platform = model_config_triton_platform(list[i]->platform);
+
         snprintf(names + strlen(names), sizeof names - strlen(names), "%s\"%s\"", i ? ", " : "",
-                 list[i]->name);
+                 triton_name);
         snprintf(platforms + strlen(platforms), sizeof platforms - strlen(platforms), "%s\"%s\"",
-                 i ? ", " : "", list[i]->platform);
+                 i ? ", " : "", triton_platform);
         if (strcmp(cfg->platform, list[i]->platform) == 0)
             by_platform = list[i];
         if (strcmp(cfg->backend, list[i]->name) == 0)
@@ -738,17 +792,52 @@ static void set_defaults(model_config_t *cfg, const char *name)
     cfg->version_policy.latest_n = 1;
 }
 
+static status_t check_name(const char *name, error_t *err)
+{
+    if (!name || name[0] == '\0' || strlen(name) >= MODEL_NAME_MAX)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "model name \"%.64s\" must be 1 to %d bytes long", name ? name : "",
+                         MODEL_NAME_MAX - 1);
+    return STATUS_OK;
+}
+
+status_t model_config_parse(const char *text, size_t len, const char *source, const char *name,
+                            model_config_t *out, error_t *err)
+{
+    parser_t p = {source, err};
+    json_error_t jerr;
+    json_t *root = NULL;
+    status_t st = check_name(name, err);
+
+    if (st != STATUS_OK)
+        return st;
+    set_defaults(out, name);
+    if (len > MODEL_CONFIG_MAX_BYTES)
+        return error_set(err, STATUS_LIMIT_EXCEEDED, "%s: larger than the limit of %d bytes",
+                         source, MODEL_CONFIG_MAX_BYTES);
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return error_set(err, STATUS_INVALID_ARGUMENT, "%s:%d:%d: invalid JSON: %s", source,
+                         jerr.line, jerr.column, jerr.text);
+    if (!json_is_object(root))
+        st = error_set(err, STATUS_INVALID_ARGUMENT,
+                       "%s: the top level must be a JSON object, not %s", source,
+                       config_json_type_name(root));
+    else
+        st = parse_root(&p, root, out);
+    json_decref(root);
+    return st;
+}
+
 status_t model_config_load(const char *config_path, const char *name, model_config_t *out,
                            error_t *err)
 {
     parser_t p = {config_path, err};
     json_t *root = NULL;
-    status_t st;
+    status_t st = check_name(name, err);
 
-    if (!name || name[0] == '\0' || strlen(name) >= MODEL_NAME_MAX)
-        return error_set(err, STATUS_INVALID_ARGUMENT,
-                         "model name \"%.64s\" must be 1 to %d bytes long", name ? name : "",
-                         MODEL_NAME_MAX - 1);
+    if (st != STATUS_OK)
+        return st;
     set_defaults(out, name);
     if (!config_path)
         return STATUS_OK;

@@ -61,6 +61,9 @@ const char *dtype_name(dtype_t t);
 /* KServe v2 spelling, for example "FP32" or "INT64"; NULL if none. */
 const char *dtype_kserve_name(dtype_t t);
 
+/* Triton's model configuration spelling, for example "TYPE_FP32"; NULL if none. */
+const char *dtype_triton_name(dtype_t t);
+
 static inline bool dtype_in(dtype_t t, uint32_t mask)
 {
     return t > DTYPE_UNDEFINED && t <= DTYPE_MAX && (mask & DTYPE_BIT(t)) != 0;

@@ -72,8 +72,12 @@ void grpc_handle_model_ready(grpc_unary_t *u)
     st = grpc_parse_version(q->version, &version, &err);
     if (!st)
         st = repository_acquire(u->fe->repo, q->name, version, &m, &err);
-    /* A known model that is not ready is an answer, not an error. */
-    if (st && st != STATUS_UNAVAILABLE) {
+    /*
+     * Not ready is an answer, not an error, whatever the reason: unknown
+     * model or version, never loaded, loading, failed or unloaded. Triton
+     * answers so, and its client's is_model_ready relies on it.
+     */
+    if (st && st != STATUS_UNAVAILABLE && st != STATUS_NOT_FOUND) {
         grpc_unary_fail(u, st, err.message);
         return;
     }
@@ -228,14 +232,55 @@ cleanup:
     free(out);
 }
 
+/*
+ * The parameters of a load or unload request: each one
+ * kserve_repository_parameter serves, a load's config as string_param
+ * (*config then points into the message), unload_dependents as bool_param.
+ */
+typedef struct repository_param {
+    const char *key;
+    const Inference__ModelRepositoryParameter *value;
+} repository_param_t;
+
+static status_t repository_parameters(const repository_param_t *p, size_t n, bool load,
+                                      const char **config, size_t *config_len, error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const Inference__ModelRepositoryParameter *v = p[i].value;
+        status_t st = kserve_repository_parameter(load, p[i].key, err);
+
+        if (st)
+            return st;
+        if (load &&
+            (!v || v->parameter_choice_case !=
+                       INFERENCE__MODEL_REPOSITORY_PARAMETER__PARAMETER_CHOICE_STRING_PARAM))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "load parameter config must be a string_param holding the "
+                             "configuration's JSON");
+        if (!load && (!v || v->parameter_choice_case !=
+                                INFERENCE__MODEL_REPOSITORY_PARAMETER__PARAMETER_CHOICE_BOOL_PARAM))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "unload parameter unload_dependents must be a bool_param");
+        if (load) {
+            *config = v->string_param;
+            *config_len = strlen(v->string_param);
+        }
+    }
+    return STATUS_OK;
+}
+
 /* Load or unload every version of the named model (explicit model control). */
-static void repository_control(grpc_unary_t *u, const char *name, bool load)
+static void repository_control(grpc_unary_t *u, const char *name, const repository_param_t *params,
+                               size_t n_params, bool load)
 {
     error_t err = {0};
-    status_t st;
+    const char *config = NULL;
+    size_t config_len = 0;
+    status_t st = repository_parameters(params, n_params, load, &config, &config_len, &err);
 
-    st = load ? repository_load(u->fe->repo, name, &err)
-              : repository_unload(u->fe->repo, name, &err);
+    if (!st)
+        st = load ? repository_load(u->fe->repo, name, config, config_len, &err)
+                  : repository_unload(u->fe->repo, name, &err);
     if (st) {
         grpc_unary_fail(u, st, err.message);
         return;
@@ -256,8 +301,18 @@ void grpc_handle_repository_load(grpc_unary_t *u)
         (Inference__RepositoryModelLoadRequest *)grpc_unary_message(
             u, &inference__repository_model_load_request__descriptor, &u->arena);
 
-    if (q)
-        repository_control(u, q->model_name, true);
+    repository_param_t *params;
+
+    if (!q)
+        return;
+    params = arena_alloc(&u->arena, (q->n_parameters + 1) * sizeof *params);
+    if (!params) {
+        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < q->n_parameters; i++)
+        params[i] = (repository_param_t){q->parameters[i]->key, q->parameters[i]->value};
+    repository_control(u, q->model_name, params, q->n_parameters, true);
 }
 
 void grpc_handle_repository_unload(grpc_unary_t *u)
@@ -266,8 +321,18 @@ void grpc_handle_repository_unload(grpc_unary_t *u)
         (Inference__RepositoryModelUnloadRequest *)grpc_unary_message(
             u, &inference__repository_model_unload_request__descriptor, &u->arena);
 
-    if (q)
-        repository_control(u, q->model_name, false);
+    repository_param_t *params;
+
+    if (!q)
+        return;
+    params = arena_alloc(&u->arena, (q->n_parameters + 1) * sizeof *params);
+    if (!params) {
+        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < q->n_parameters; i++)
+        params[i] = (repository_param_t){q->parameters[i]->key, q->parameters[i]->value};
+    repository_control(u, q->model_name, params, q->n_parameters, false);
 }
 
 void grpc_handle_health_check(grpc_unary_t *u)

@@ -23,7 +23,8 @@ static void infer_done(request_t *req)
         return;
     }
     snprintf(version, sizeof version, "%" PRId64, m->version);
-    if (kserve_grpc_infer_response(req, &m->config, m->name, version, &req->arena, &resp, &err)) {
+    if (kserve_grpc_infer_response(req, &m->config, &u->prefs, m->name, version, &req->arena, &resp,
+                                   &err)) {
         grpc_unary_fail(u, err.code, err.message);
         return;
     }
@@ -56,9 +57,10 @@ void grpc_handle_model_infer(grpc_unary_t *u)
         st = repository_acquire(fe->repo, q->model_name, version, &u->model, &err);
     if (!st) {
         st = kserve_grpc_parse_infer_request(q, &u->model->config, fe->cfg->max_tensor_elements,
-                                             u->req, &err);
+                                             u->req, &u->prefs, &err);
         if (st)
             atomic_fetch_add(&u->model->rejected, 1);
+        u->prefs.labels = u->model->labels;
     }
     if (!st) {
         /* The client's deadline is the request's timeout, unless it asked for less. */

@@ -96,9 +96,10 @@ struct grpc_unary {
     int64_t arrived_us; /* request_now_us() when the core handed the call over */
     atomic_int refs;
     grpc_tag_t arrived, closed, sent;
-    arena_t arena;         /* the messages of calls other than ModelInfer */
-    request_t *req;        /* ModelInfer: the request, owned */
-    served_model_t *model; /* ModelInfer: the version it runs on, a reference */
+    arena_t arena;               /* the messages of calls other than ModelInfer */
+    request_t *req;              /* ModelInfer: the request, owned */
+    served_model_t *model;       /* ModelInfer: the version it runs on, a reference */
+    kserve_output_prefs_t prefs; /* ModelInfer: which outputs go back classified */
     /*
      * ModelInfer: the close watch and the handler run on different threads.
      * The handler publishes the request before queueing it and then reads

@@ -32,6 +32,7 @@ typedef struct stream_item {
     grpc_stream_t *s;
     request_t *req;
     served_model_t *model;
+    kserve_output_prefs_t prefs; /* which outputs go back classified */
     struct stream_item *prev, *next;
 } stream_item_t;
 
@@ -221,8 +222,8 @@ static void item_done(request_t *req)
     snprintf(version, sizeof version, "%" PRId64, m->version);
     if (req->status) {
         r.error_message = kserve_grpc_text(&req->arena, req->error.message);
-    } else if (kserve_grpc_infer_response(req, &m->config, m->name, version, &req->arena, &resp,
-                                          &err)) {
+    } else if (kserve_grpc_infer_response(req, &m->config, &it->prefs, m->name, version,
+                                          &req->arena, &resp, &err)) {
         r.error_message = kserve_grpc_text(&req->arena, err.message);
     } else {
         atomic_store(&m->last_inference_ms, grpc_wall_ms());
@@ -283,9 +284,10 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
         st = repository_acquire(fe->repo, q->model_name, version, &it->model, &err);
     if (!st) {
         st = kserve_grpc_parse_infer_request(q, &it->model->config, fe->cfg->max_tensor_elements,
-                                             it->req, &err);
+                                             it->req, &it->prefs, &err);
         if (st)
             atomic_fetch_add(&it->model->rejected, 1);
+        it->prefs.labels = it->model->labels;
     }
     if (!st) {
         left = grpc_deadline_left_us(s->deadline);

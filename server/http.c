@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_encoding.h"
 #include "http_internal.h"
 #include "http_request.h"
 #include "listen_address.h"
@@ -69,6 +70,11 @@ int64_t http_wall_ms(void)
 enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json)
 {
     return respond(call, status, json, false, false);
+}
+
+enum MHD_Result http_respond_status(http_call_t *call, status_t st, char *json)
+{
+    return respond(call, (unsigned)api_http_status(st), json, api_status_retryable(st), false);
 }
 
 enum MHD_Result http_respond_error(http_call_t *call, status_t st, const char *message)
@@ -189,6 +195,38 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
     return call;
 }
 
+/*
+ * A body sent with Content-Encoding gzip or deflate, replaced by its
+ * decoding, which max_body_bytes bounds as it bounds any body (a
+ * decompression bomb is answered 413 before it fills memory). Other
+ * codings are refused.
+ */
+static status_t decode_body(http_call_t *call, error_t *err)
+{
+    const char *value =
+        MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+    http_coding_t coding = http_content_coding(value);
+    char *plain = NULL;
+    size_t len = 0;
+    status_t st;
+
+    if (coding == HTTP_CODING_IDENTITY)
+        return STATUS_OK;
+    if (coding == HTTP_CODING_UNSUPPORTED)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "Content-Encoding '%.*s' is not supported (gzip, deflate or identity)",
+                         HTTP_CODING_NAME_MAX, value);
+    st = http_decode_body(coding, call->body ? call->body : "", call->size,
+                          call->server->cfg->max_body_bytes, &plain, &len, err);
+    if (st)
+        return st;
+    free(call->body);
+    call->body = plain;
+    call->size = len;
+    call->cap = len + 1;
+    return STATUS_OK;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -196,6 +234,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     http_server_t *server = cls;
     http_call_t *call = *con_cls;
     char message[128];
+    error_t err = {0};
 
     if (!call) {
         call = start_call(server, conn, url, method);
@@ -225,6 +264,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  server->cfg->max_body_bytes);
         return http_respond_error(call, STATUS_TOO_LARGE, message);
     }
+    if (decode_body(call, &err))
+        return http_respond_error(call, err.code, err.message);
     return http_route(call, url, method);
 }
 

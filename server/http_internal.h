@@ -64,6 +64,12 @@ void http_infer_answered(http_call_t *call, status_t st);
 enum MHD_Result http_respond_json(http_call_t *call, unsigned status, char *json);
 
 /*
+ * Answers a JSON body (taken) with the status the table gives st, and
+ * Retry-After when st is retryable.
+ */
+enum MHD_Result http_respond_status(http_call_t *call, status_t st, char *json);
+
+/*
  * Answers an error in the request's dialect: {"error": message} with the
  * status the table gives st (TF Serving's column of it for a TF Serving
  * path), or {"error_msg": message} for a MindSpore path.

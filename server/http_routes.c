@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "http_encoding.h"
 #include "http_internal.h"
 #include "http_request.h"
 #include "log.h"
@@ -74,6 +75,15 @@ static enum MHD_Result health(http_call_t *call, bool ready_probe)
     return http_respond_json(call, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, json);
 }
 
+/*
+ * 200 {"name", "version", "ready": true} for a ready version. Otherwise
+ * {"error", "name", "ready": false} with the table's status for why: 503
+ * for a model the repository holds that is not ready (never loaded,
+ * loading, failed, unloaded), 404 for an unknown model or version. Triton
+ * answers every not-ready case 400 and its client reads any status but 200
+ * as false; inferd keeps the meaning in the status, as /v2/health/ready
+ * does, and gRPC ModelReady answers OK with ready false for all of them.
+ */
 static enum MHD_Result model_ready(http_call_t *call, const model_path_t *p)
 {
     served_model_t *m = NULL;
@@ -81,10 +91,13 @@ static enum MHD_Result model_ready(http_call_t *call, const model_path_t *p)
     char *json, version[24];
     status_t st = repository_acquire(call->server->repo, p->name, p->version, &m, &err);
 
+    if (st == STATUS_NOT_FOUND || st == STATUS_UNAVAILABLE)
+        return http_respond_status(call, st,
+                                   kserve_model_ready_json(p->name, NULL, false, err.message));
     if (st)
         return respond_status_error(call, &err);
     snprintf(version, sizeof version, "%lld", (long long)m->version);
-    json = json_text(json_pack("{s:s,s:s,s:b}", "name", m->name, "version", version, "ready", 1));
+    json = kserve_model_ready_json(m->name, version, true, NULL);
     repository_release(call->server->repo, m);
     return http_respond_json(call, MHD_HTTP_OK, json);
 }
@@ -200,6 +213,7 @@ static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
         atomic_fetch_add(&call->model->rejected, 1);
         return respond_status_error(call, &err);
     }
+    call->prefs.labels = call->model->labels;
     req->done = infer_done;
     req->user = call;
     st = batcher_submit(call->model->batcher, req, &err);
@@ -224,6 +238,7 @@ enum MHD_Result http_finish_infer(http_call_t *call)
     struct MHD_Response *resp;
     enum MHD_Result rc;
     error_t err = {0};
+    http_coding_t coding;
 
     if (atomic_load(&call->phase) != HTTP_INFER_COMPLETED)
         return MHD_YES;
@@ -234,11 +249,33 @@ enum MHD_Result http_finish_infer(http_call_t *call)
                                     &call->prefs, &body, &size, &header_len, &err))
         return respond_status_error(call, &err);
     atomic_store(&call->model->last_inference_ms, http_wall_ms());
+    coding = http_accept_coding(
+        MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    if (coding != HTTP_CODING_IDENTITY && size >= HTTP_COMPRESS_MIN_BYTES) {
+        char *packed = NULL;
+        size_t packed_size = 0;
+        if (http_encode_body(coding, body, size, &packed, &packed_size, &err) == STATUS_OK) {
+            free(body);
+            body = packed;
+            size = packed_size;
+        } else {
+            /* Only memory can fail here: the answer still goes out, uncompressed. */
+            log_warn("infer response of model %s not compressed: %s", call->model->name,
+                     err.message);
+            coding = HTTP_CODING_IDENTITY;
+        }
+    } else {
+        coding = HTTP_CODING_IDENTITY;
+    }
     resp = MHD_create_response_from_buffer(size, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(body);
         return MHD_NO;
     }
+    /* The body depends on Accept-Encoding; the binary header length stays the decoded one. */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (coding != HTTP_CODING_IDENTITY)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, http_coding_name(coding));
     if (header_len) {
         char value[32];
         snprintf(value, sizeof value, "%zu", header_len);
@@ -308,22 +345,70 @@ static enum MHD_Result route_repository_index(http_call_t *call, const model_pat
     return rc;
 }
 
+/*
+ * Reads a load or unload body, {"parameters": {...}} or nothing: each
+ * parameter must be one kserve_repository_parameter serves, and a load's
+ * "config" a string, which *config then points to (inside *root, which the
+ * caller releases).
+ */
+static status_t repository_body(const http_call_t *call, bool load, json_t **root,
+                                const char **config, size_t *config_len, error_t *err)
+{
+    json_error_t jerr;
+    const json_t *params;
+    const char *key;
+    json_t *value;
+
+    *root = NULL;
+    *config = NULL;
+    *config_len = 0;
+    if (!call->size)
+        return STATUS_OK;
+    *root = json_loadb(call->body, call->size, JSON_REJECT_DUPLICATES, &jerr);
+    if (!*root || !json_is_object(*root))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "load/unload body must be a JSON object like {\"parameters\": {...}}");
+    json_object_foreach(*root, key, value)
+    {
+        if (strcmp(key, "parameters") != 0)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "unknown key '%s' in the load/unload body (allowed: parameters)", key);
+    }
+    params = json_object_get(*root, "parameters");
+    if (params && !json_is_object(params))
+        return error_set(err, STATUS_INVALID_ARGUMENT, "parameters must be an object");
+    json_object_foreach((json_t *)params, key, value)
+    {
+        status_t st = kserve_repository_parameter(load, key, err);
+        if (st)
+            return st;
+        if (load && !json_is_string(value))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "load parameter config must be a string holding the configuration's "
+                             "JSON");
+        if (!load && !json_is_boolean(value))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "unload parameter unload_dependents must be a boolean");
+        if (load) {
+            *config = json_string_value(value);
+            *config_len = json_string_length(value);
+        }
+    }
+    return STATUS_OK;
+}
+
 static enum MHD_Result repository_control(http_call_t *call, const char *name, bool load)
 {
     error_t err = {0};
-    status_t st;
+    json_t *root = NULL;
+    const char *config = NULL;
+    size_t config_len = 0;
+    status_t st = repository_body(call, load, &root, &config, &config_len, &err);
 
-    if (call->size) {
-        json_error_t jerr;
-        json_t *body = json_loadb(call->body, call->size, 0, &jerr);
-        bool ok = body && json_is_object(body);
-        json_decref(body);
-        if (!ok)
-            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
-                                      "load/unload body must be a JSON object");
-    }
-    st = load ? repository_load(call->server->repo, name, &err)
-              : repository_unload(call->server->repo, name, &err);
+    if (!st)
+        st = load ? repository_load(call->server->repo, name, config, config_len, &err)
+                  : repository_unload(call->server->repo, name, &err);
+    json_decref(root);
     if (st)
         return respond_status_error(call, &err);
     return http_respond_json(call, MHD_HTTP_OK, json_text(json_object()));

@@ -113,6 +113,7 @@ static void free_served(served_model_t *m)
         return;
     batcher_free(m->batcher);
     backend_model_free(m->backend);
+    model_labels_free(m->labels);
     free(m);
 }
 
@@ -193,10 +194,13 @@ static status_t warm_up(served_model_t *m, error_t *err)
     return st;
 }
 
-/* Loads one version completely: engine, completed config, batcher, warmup. */
+/*
+ * Loads one version completely: engine, completed config, labels (from
+ * model_dir), batcher, warmup.
+ */
 static status_t load_version(repository_t *repo, const char *name, int64_t version,
                              const model_config_t *base, const backend_ops_t *ops,
-                             const char *model_path, const struct stat *model_st,
+                             const char *model_dir, const char *model_path, const struct stat *model_st,
                              int64_t config_mtime, served_model_t **out, error_t *err)
 {
     served_model_t *m = calloc(1, sizeof *m);
@@ -213,10 +217,13 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
     m->model_mtime_ns = mtime_ns(model_st);
     m->model_size = (int64_t)model_st->st_size;
     m->config_mtime_ns = config_mtime;
+    m->config_override = config_mtime < 0;
     options.precision = base->precision;
     st = backend_model_load(ops, model_path, &options, &m->backend, err);
     if (!st)
         st = model_config_complete(&m->config, m->backend, err);
+    if (!st)
+        st = model_labels_load(model_dir, &m->config, &m->labels, err);
     if (!st)
         st = warm_up(m, err);
     if (!st)
@@ -368,50 +375,57 @@ static void version_failed(repository_t *repo, const char *name, int64_t version
         set_state(repo, name, version, MODEL_STATE_UNAVAILABLE, reason);
 }
 
-/* Brings one version in line with the files: load it, reload it if changed, or keep it. */
-static void sync_version(repository_t *repo, const char *name, const model_files_t *files,
-                         int64_t version, const model_config_t *cfg, int64_t config_mtime)
+/*
+ * Brings one version in line with the files: load it, reload it if changed
+ * (always, when its config is an override: config_mtime < 0), or keep it.
+ * Fails when the version does not load; a version already serving then
+ * keeps serving.
+ */
+static status_t sync_version(repository_t *repo, const char *name, const model_files_t *files,
+                             int64_t version, const model_config_t *cfg, int64_t config_mtime,
+                             error_t *err)
 {
     char path[PATH_MAX];
     struct stat st;
     served_model_t *fresh = NULL, *current = NULL;
     const backend_ops_t *ops;
     slot_t *s;
-    error_t err = {0};
 
-    if (version_path(files, version, cfg, path, sizeof path, &ops, &err) != STATUS_OK) {
-        version_failed(repo, name, version, err.message);
-        return;
+    if (version_path(files, version, cfg, path, sizeof path, &ops, err) != STATUS_OK) {
+        version_failed(repo, name, version, err->message);
+        return err->code;
     }
     if (stat(path, &st) != 0) {
-        /* Only a backend named in config.json can point at a file that is not there. */
-        error_set(&err, STATUS_NOT_FOUND, "%s: no such file%s%s%s", path,
-                  cfg->backend[0] ? " (config.json names backend \"" : "", cfg->backend,
+        /* Only a backend named in the config can point at a file that is not there. */
+        error_set(err, STATUS_NOT_FOUND, "%s: no such file%s%s%s", path,
+                  cfg->backend[0] ? " (the config names backend \"" : "", cfg->backend,
                   cfg->backend[0] ? "\")" : "");
-        version_failed(repo, name, version, err.message);
-        return;
+        version_failed(repo, name, version, err->message);
+        return err->code;
     }
     pthread_mutex_lock(&repo->lock);
     s = find_slot(repo, name, version);
     current = s ? s->model : NULL;
     if (current && current->model_mtime_ns == mtime_ns(&st) &&
-        current->model_size == (int64_t)st.st_size && current->config_mtime_ns == config_mtime) {
+        current->model_size == (int64_t)st.st_size && current->config_mtime_ns == config_mtime &&
+        config_mtime >= 0) {
         pthread_mutex_unlock(&repo->lock);
-        return;
+        return STATUS_OK;
     }
     pthread_mutex_unlock(&repo->lock);
     if (!current)
         set_state(repo, name, version, MODEL_STATE_LOADING, "loading");
     log_info("model %s version %lld: %s", name, (long long)version,
              current ? "files changed, reloading" : "loading");
-    if (load_version(repo, name, version, cfg, ops, path, &st, config_mtime, &fresh, &err) !=
-        STATUS_OK) {
+    if (load_version(repo, name, version, cfg, ops,
+                     files->single_file ? repo->cfg->model_repository : files->dir, path, &st,
+                     config_mtime, &fresh, err) != STATUS_OK) {
         log_error("model %s version %lld failed to load: %s", name, (long long)version,
-                  err.message);
+                  err->message);
         /* A version already serving keeps serving when its replacement fails. */
         if (!current)
-            set_state(repo, name, version, MODEL_STATE_UNAVAILABLE, err.message);
-        return;
+            set_state(repo, name, version, MODEL_STATE_UNAVAILABLE, err->message);
+        return err->code;
     }
     pthread_mutex_lock(&repo->lock);
     s = get_slot(repo, name, version);
@@ -419,7 +433,9 @@ static void sync_version(repository_t *repo, const char *name, const model_files
         pthread_mutex_unlock(&repo->lock);
         log_error("model %s version %lld: repository table full", name, (long long)version);
         free_served(fresh);
-        return;
+        return error_set(err, STATUS_LIMIT_EXCEEDED,
+                         "model '%s' version %lld: the repository tracks %d versions already", name,
+                         (long long)version, REPOSITORY_MAX_SLOTS);
     }
     current = s->model;
     s->model = fresh;
@@ -429,6 +445,7 @@ static void sync_version(repository_t *repo, const char *name, const model_files
     log_info("model %s version %lld: ready", name, (long long)version);
     /* The old version finishes its in-flight requests, then is freed. */
     repository_release(repo, current);
+    return STATUS_OK;
 }
 
 /* Forgets a model-level failure of name and retires its versions not in versions[0, n). */
@@ -474,9 +491,13 @@ static status_t locate_model(const server_config_t *cfg, const layout_t *layout,
     return STATUS_OK;
 }
 
-/* Loads what the policy selects for one model of layout, then retires its other versions. */
+/*
+ * Loads what the policy selects for one model of layout, then retires its
+ * other versions. override, when not NULL, is the configuration's text
+ * (len bytes) to use instead of config.json.
+ */
 static status_t sync_model(repository_t *repo, const layout_t *layout, const char *name,
-                           error_t *err)
+                           const char *override, size_t len, error_t *err)
 {
     model_files_t files;
     int64_t versions[REPOSITORY_MAX_VERSIONS];
@@ -493,7 +514,15 @@ static status_t sync_model(repository_t *repo, const layout_t *layout, const cha
         goto cleanup;
     if (stat(files.config_path, &st) == 0)
         config_mtime = mtime_ns(&st);
-    rc = model_config_load(files.config_path, name, cfg, err);
+    if (override) {
+        /* An invalid override changes nothing: what serves keeps serving, as it was. */
+        rc = model_config_parse(override, len, "the load request's config", name, cfg, err);
+        if (rc)
+            goto cleanup;
+        config_mtime = -1;
+    } else {
+        rc = model_config_load(files.config_path, name, cfg, err);
+    }
     if (rc) {
         log_error("model %s: %s", name, err->message);
         set_state(repo, name, -1, MODEL_STATE_UNAVAILABLE, err->message);
@@ -516,8 +545,15 @@ static status_t sync_model(repository_t *repo, const layout_t *layout, const cha
         set_state(repo, name, -1, MODEL_STATE_UNAVAILABLE, err->message);
         goto cleanup;
     }
-    for (int k = 0; k < n; k++)
-        sync_version(repo, name, &files, versions[k], cfg, config_mtime);
+    for (int k = 0; k < n; k++) {
+        error_t version_err = {0};
+        status_t vst =
+            sync_version(repo, name, &files, versions[k], cfg, config_mtime, &version_err);
+        if (vst && !rc)
+            rc = error_set(err, vst == STATUS_OUT_OF_MEMORY ? vst : STATUS_INVALID_ARGUMENT,
+                           "model '%s' version %lld failed to load: %s", name,
+                           (long long)versions[k], version_err.message);
+    }
     /* Only now: until the new versions are ready, the old ones keep answering. */
     retire_unwanted(repo, name, versions, n);
     pthread_mutex_lock(&repo->lock);
@@ -619,6 +655,15 @@ static status_t scan_layout(const server_config_t *cfg, layout_t *out, error_t *
     return STATUS_OK;
 }
 
+/* Whether layout lists model name: never a path outside the root ("..", "a/b"). */
+static bool layout_has(const layout_t *layout, const char *name)
+{
+    for (int i = 0; i < layout->n; i++)
+        if (strcmp(layout->names[i], name) == 0)
+            return true;
+    return false;
+}
+
 /* Unloads the models layout no longer holds. Called with the sync lock held. */
 static void retire_absent(repository_t *repo, const layout_t *layout)
 {
@@ -651,7 +696,7 @@ void repository_poll(repository_t *repo)
     }
     for (int i = 0; i < layout.n; i++) {
         error_t model_err;
-        sync_model(repo, &layout, layout.names[i], &model_err);
+        sync_model(repo, &layout, layout.names[i], NULL, 0, &model_err);
     }
     retire_absent(repo, &layout);
 cleanup:
@@ -787,6 +832,23 @@ void repository_free(repository_t *repo)
     free(repo);
 }
 
+/*
+ * Whether the repository's root holds model name (a model folder, or the
+ * single model): what a scan would load, loaded or not. Reads the root, so
+ * only answers that are failures anyway ask it.
+ */
+static bool in_repository(const repository_t *repo, const char *name)
+{
+    layout_t layout = {.names = calloc(REPOSITORY_MAX_SLOTS, MODEL_NAME_MAX)};
+    error_t err;
+    bool found = false;
+
+    if (layout.names && scan_layout(repo->cfg, &layout, &err) == STATUS_OK)
+        found = layout_has(&layout, name);
+    free(layout.names);
+    return found;
+}
+
 status_t repository_acquire(repository_t *repo, const char *name, int64_t version,
                             served_model_t **out, error_t *err)
 {
@@ -811,7 +873,7 @@ status_t repository_acquire(repository_t *repo, const char *name, int64_t versio
         atomic_fetch_add(&best->model->refs, 1);
         *out = best->model;
     } else if (!known) {
-        st = error_set(err, STATUS_NOT_FOUND, "unknown model '%s'", name);
+        st = STATUS_NOT_FOUND;
     } else if (version >= 0 && !version_known) {
         st = error_set(err, STATUS_NOT_FOUND, "model '%s' has no version %lld", name,
                        (long long)version);
@@ -819,6 +881,12 @@ status_t repository_acquire(repository_t *repo, const char *name, int64_t versio
         st = error_set(err, STATUS_UNAVAILABLE, "model '%s' is not ready", name);
     }
     pthread_mutex_unlock(&repo->lock);
+    /* Never loaded (explicit mode) is not ready, as an unloaded model is; not unknown. */
+    if (st == STATUS_NOT_FOUND && !known)
+        st = in_repository(repo, name)
+                 ? error_set(err, STATUS_UNAVAILABLE,
+                             "model '%s' is in the repository but not loaded", name)
+                 : error_set(err, STATUS_NOT_FOUND, "unknown model '%s'", name);
     return st;
 }
 
@@ -830,7 +898,8 @@ static status_t require_explicit(const repository_t *repo, error_t *err)
     return STATUS_OK;
 }
 
-status_t repository_load(repository_t *repo, const char *name, error_t *err)
+status_t repository_load(repository_t *repo, const char *name, const char *config, size_t len,
+                         error_t *err)
 {
     layout_t layout = {.names = NULL};
     status_t st = require_explicit(repo, err);
@@ -843,7 +912,9 @@ status_t repository_load(repository_t *repo, const char *name, error_t *err)
     pthread_mutex_lock(&repo->sync_lock);
     st = scan_layout(repo->cfg, &layout, err);
     if (!st)
-        st = sync_model(repo, &layout, name, err);
+        st = layout_has(&layout, name)
+                 ? sync_model(repo, &layout, name, config, len, err)
+                 : error_set(err, STATUS_NOT_FOUND, "model '%s' is not in the repository", name);
     pthread_mutex_unlock(&repo->sync_lock);
     free(layout.names);
     return st;

@@ -29,6 +29,7 @@
 #include "batcher.h"
 #include "backend.h"
 #include "model_config.h"
+#include "model_labels.h"
 #include "response_stats.h"
 #include "server_config.h"
 
@@ -47,6 +48,7 @@ typedef struct served_model {
     char name[MODEL_NAME_MAX];
     int64_t version;
     model_config_t config;
+    model_labels_t *labels; /* its outputs' class labels; NULL: none */
     backend_model_t *backend;
     batcher_t *batcher;
     atomic_int refs;
@@ -56,6 +58,7 @@ typedef struct served_model {
     int64_t model_mtime_ns;            /* to notice changed files */
     int64_t model_size;
     int64_t config_mtime_ns;
+    bool config_override; /* its config came with the load request, not config.json */
     struct served_model *next_retired;
 } served_model_t;
 
@@ -83,14 +86,24 @@ void repository_free(repository_t *repo);
  * The ready version `version` of model `name` (version -1: the highest
  * ready one), with a reference the caller must give back with
  * repository_release. NOT_FOUND for an unknown model or version,
- * UNAVAILABLE for one that is not ready.
+ * UNAVAILABLE for one that is not ready: loading, failed, unloaded, or in
+ * the repository but never loaded (explicit mode).
  */
 status_t repository_acquire(repository_t *repo, const char *name, int64_t version,
                             served_model_t **out, error_t *err);
 void repository_release(repository_t *repo, served_model_t *model);
 
-/* Explicit mode: (re)load or unload every version of a model. */
-status_t repository_load(repository_t *repo, const char *name, error_t *err);
+/*
+ * Explicit mode: (re)load or unload every version of a model (one the root
+ * holds). config, when not NULL, is a configuration's JSON text (len
+ * bytes) that replaces the model's config.json for this load (Triton's
+ * override): validated as config.json is, and every selected version is
+ * reloaded with it. A later load without one goes back to config.json.
+ * Fails, naming the version, when a version does not load (one already
+ * serving then keeps serving).
+ */
+status_t repository_load(repository_t *repo, const char *name, const char *config, size_t len,
+                         error_t *err);
 status_t repository_unload(repository_t *repo, const char *name, error_t *err);
 
 /* Rescans the whole repository now (what poll mode does periodically). */

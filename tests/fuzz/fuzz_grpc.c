@@ -86,6 +86,7 @@ static void model_infer(const uint8_t *data, size_t size)
     const model_config_t *cfg;
     Inference__ModelInferRequest *q;
     request_t *req;
+    kserve_output_prefs_t prefs;
     error_t err = {0};
     int64_t limit;
     status_t st;
@@ -101,7 +102,7 @@ static void model_infer(const uint8_t *data, size_t size)
                                                data + 1, size - 1, &req->arena);
     if (q) {
         name_and_version(&req->arena, q->model_name, q->model_version);
-        st = kserve_grpc_parse_infer_request(q, cfg, limit, req, &err);
+        st = kserve_grpc_parse_infer_request(q, cfg, limit, req, &prefs, &err);
         if (st == STATUS_OK) {
             FUZZ_CHECK(req->n_inputs == cfg->n_inputs);
             for (int k = 0; k < req->n_inputs; k++) {

@@ -14,10 +14,12 @@ KNOWN_REPRODUCERS below.
 usage: make_corpus.py [OUTPUT_DIR]   (default: the folder of this script)
 """
 import base64
+import gzip
 import json
 import os
 import struct
 import sys
+import zlib
 
 import numpy as np
 import onnx
@@ -281,6 +283,25 @@ def http_seeds():
     }
 
 
+def http_encoding_seeds():
+    """Control byte (bit 0 deflate, bit 1 small limit, bit 2 header line) and a body."""
+    body = b'{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}'
+    packed = gzip.compress(body, mtime=0)
+    return {
+        "gzip": b"\x00" + packed,
+        "deflate": b"\x01" + zlib.compress(body),
+        "gzip_bomb_small_limit": b"\x02" + gzip.compress(bytes(1 << 20), mtime=0),
+        "deflate_bomb": b"\x01" + zlib.compress(bytes(4 << 20), 9),
+        "gzip_truncated": b"\x00" + packed[:-6],
+        "gzip_trailing": b"\x00" + packed + b"x",
+        "gzip_two_members": b"\x00" + packed + packed,
+        "deflate_raw": b"\x01" + zlib.compress(body)[2:-4],
+        "empty": b"\x00",
+        "headers": b"\x04gzip;q=0, deflate;q=0.5, *;q=0.1\n" + packed,
+        "headers_spaces": b"\x05 X-GZIP \n" + zlib.compress(body),
+    }
+
+
 # ---- ONNX models ------------------------------------------------------------
 
 def model_bytes(nodes, inputs, outputs, initializers=(), opset=13, ir_version=8):
@@ -538,7 +559,10 @@ def known_reproducers():
     model["gemm-one-input.onnx"] = model_bytes(
         [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Gemm", ["h"], ["y"])],
         [float_input("x", [2, 8])], [float_input("y", [2, 8])], [weights("w", (8, 8))])
-    return {"model": model, "tensor_file": tensor}
+    # The body decoder's limit, kept exact: 4096 decoded bytes pass the small limit, 4097 not.
+    encoding = {"gzip-at-small-limit": b"\x02" + gzip.compress(bytes(4096), mtime=0),
+                "gzip-one-past-small-limit": b"\x02" + gzip.compress(bytes(4097), mtime=0)}
+    return {"model": model, "tensor_file": tensor, "http_encoding": encoding}
 
 
 def seed_two_input_matmul():
@@ -701,7 +725,8 @@ def write_all(root, kind, target, files):
 
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
-    corpus = {"http": http_seeds(), "rest_infer": rest_seeds(), "grpc": grpc_seeds(),
+    corpus = {"http": http_seeds(), "http_encoding": http_encoding_seeds(),
+              "rest_infer": rest_seeds(), "grpc": grpc_seeds(),
               "model": model_seeds(), "tensor_file": tensor_seeds(), "config": config_seeds(),
               "image_decoder": image_decoder_seeds(), "om_header": om_header_seeds(),
               "tfserving": tfserving_seeds(), "mindspore": mindspore_seeds()}

@@ -247,9 +247,10 @@ def test_metadata(server):
           cfg["instance_group"] == [{"kind": "KIND_NPU", "count": 2, "devices": [0]},
                                     {"kind": "KIND_NPU", "count": 2, "devices": [1]}],
           "config: %s" % cfg)
+    # An ONNX model's platform and backend go out in Triton's names (test_triton_parity.py).
     status, cfg = rest(server.http_port, "GET", "/v2/models/mlp/config")
-    check(status == 200 and cfg["platform"] == "onnx" and cfg["backend"] == "onnx-cpu",
-          "mlp config: %s" % cfg)
+    check(status == 200 and cfg["platform"] == "onnxruntime_onnx" and
+          cfg["backend"] == "onnxruntime", "mlp config: %s" % cfg)
 
 
 def test_exact(server, model, reference):

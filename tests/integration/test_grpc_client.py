@@ -279,16 +279,17 @@ def test_metadata(s):
           "ModelReady mlp")
     check(s.stub.ModelReady(pb.ModelReadyRequest(name="mlp", version="1"), timeout=CALL_TIMEOUT_S).ready,
           "ModelReady mlp version 1")
-    expect_error(lambda: s.stub.ModelReady(pb.ModelReadyRequest(name="nope"), timeout=CALL_TIMEOUT_S),
-                 grpc.StatusCode.NOT_FOUND, "nope")
-    expect_error(lambda: s.stub.ModelReady(pb.ModelReadyRequest(name="mlp", version="7"),
-                                           timeout=CALL_TIMEOUT_S), grpc.StatusCode.NOT_FOUND, "7")
+    # Unknown model or version: OK with ready false, as Triton answers (test_triton_parity.py).
+    check(not s.stub.ModelReady(pb.ModelReadyRequest(name="nope"), timeout=CALL_TIMEOUT_S).ready,
+          "ModelReady nope is false")
+    check(not s.stub.ModelReady(pb.ModelReadyRequest(name="mlp", version="7"),
+                                timeout=CALL_TIMEOUT_S).ready, "ModelReady mlp version 7 is false")
     expect_error(lambda: s.stub.ModelReady(pb.ModelReadyRequest(name="mlp", version="x1"),
                                            timeout=CALL_TIMEOUT_S),
                  grpc.StatusCode.INVALID_ARGUMENT, "x1")
 
     mm = s.stub.ModelMetadata(pb.ModelMetadataRequest(name="mlp"), timeout=CALL_TIMEOUT_S)
-    check(mm.name == "mlp" and list(mm.versions) == ["1"] and mm.platform == "onnx", "metadata %s" % mm)
+    check(mm.name == "mlp" and list(mm.versions) == ["1"] and mm.platform == "onnxruntime_onnx", "metadata %s" % mm)
     check([(t.name, t.datatype, list(t.shape)) for t in mm.inputs] == [(MLP_IN, "FP32", [-1, MLP_WIDTH])],
           "metadata inputs %s" % mm.inputs)
     check([(t.name, t.datatype, list(t.shape)) for t in mm.outputs] == [(MLP_OUT, "FP32", [-1, MLP_CLASSES])],
@@ -299,7 +300,7 @@ def test_metadata(s):
                  grpc.StatusCode.NOT_FOUND)
 
     cfg = s.stub.ModelConfig(pb.ModelConfigRequest(name="mixed"), timeout=CALL_TIMEOUT_S).config
-    check(cfg.name == "mixed" and cfg.platform == "onnx" and cfg.max_batch_size == 16, "config %s" % cfg)
+    check(cfg.name == "mixed" and cfg.platform == "onnxruntime_onnx" and cfg.backend == "onnxruntime" and cfg.max_batch_size == 16, "config %s" % cfg)
     check(len(cfg.input) == 1 and cfg.input[0].name == MLP_IN and cfg.input[0].data_type == pb.TYPE_FP32
           and list(cfg.input[0].dims) == [MLP_WIDTH], "config input %s" % cfg.input)
     check(len(cfg.output) == 1 and cfg.output[0].data_type == pb.TYPE_FP32
@@ -529,8 +530,11 @@ def test_repository_control(repo):
     """Explicit mode: load, infer, unload (then UNAVAILABLE), and the mode check."""
     s = Server(repo, "--model-control-mode", "explicit")
     try:
+        # In the repository but not loaded: not ready, as after an unload.
         expect_error(lambda: s.stub.ModelInfer(infer_request("mlp", rows(1), 1), timeout=CALL_TIMEOUT_S),
-                     grpc.StatusCode.NOT_FOUND)
+                     grpc.StatusCode.UNAVAILABLE, "not loaded")
+        check(not s.stub.ModelReady(pb.ModelReadyRequest(name="mlp"), timeout=CALL_TIMEOUT_S).ready,
+              "not ready before load")
         s.stub.RepositoryModelLoad(pb.RepositoryModelLoadRequest(model_name="mlp"), timeout=CALL_TIMEOUT_S)
         check(s.stub.ModelReady(pb.ModelReadyRequest(name="mlp"), timeout=CALL_TIMEOUT_S).ready, "loaded")
         r = s.stub.ModelInfer(infer_request("mlp", rows(1), 1), timeout=CALL_TIMEOUT_S)

@@ -2,7 +2,7 @@
  * test_repository.c - the model repository of a running inferd:
  *
  *   explicit mode: the index before and after load/unload, requests to a
- *   model not loaded yet (404) and unloaded (503), unknown models, and an
+ *   model not loaded yet and unloaded (both 503), unknown models, and an
  *   unload that lets the requests it holds finish;
  *   poll mode: a client sends requests without pause while the model file
  *   is replaced, a version 2 folder appears, config.json changes and a
@@ -128,9 +128,10 @@ static void test_explicit(const char *repo)
     index_entry(port, "affine", entry, sizeof entry);
     CHECK(strcmp(entry, "UNAVAILABLE//not loaded") == 0);
     CHECK(status_of(harness_post(port, "/v2/repository/index", "{\"ready\": true}")) == 200);
-    /* A model not loaded yet is unknown to inference: 404, like any unknown model. */
-    CHECK(status_of(harness_post(port, "/v2/models/affine/infer", infer_body)) == 404);
-    CHECK(status_of(harness_get(port, "/v2/models/affine/ready")) == 404);
+    /* A model the repository holds but has not loaded is not ready (503), as after an unload. */
+    CHECK(status_of(harness_post(port, "/v2/models/affine/infer", infer_body)) == 503);
+    CHECK(status_of(harness_get(port, "/v2/models/affine/ready")) == 503);
+    CHECK(status_of(harness_get(port, "/v2/models/nosuch/ready")) == 404);
     CHECK(status_of(harness_get(port, "/v2/health/ready")) == 200);
 
     CHECK(status_of(harness_post(port, "/v2/repository/models/affine/load", NULL)) == 200);

@@ -35,6 +35,7 @@ static inline void base_cfg(model_config_t *cfg, const char *name)
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->name, sizeof cfg->name, "%s", name);
     snprintf(cfg->platform, sizeof cfg->platform, "onnx");
+    snprintf(cfg->backend, sizeof cfg->backend, "onnx-cpu");
     cfg->batching.priority_levels = 2;
     cfg->batching.default_priority = 1;
 }

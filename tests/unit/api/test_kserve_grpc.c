@@ -148,6 +148,9 @@ static void simple_y_input(infer_msg_t *m)
  * cfg. *q is the unpacked message, which the request's tensors may point
  * into; NULL when it did not unpack.
  */
+/* The output preferences of the last request parsed. */
+static kserve_output_prefs_t parsed_prefs;
+
 static status_t parse_msg(const infer_msg_t *m, const model_config_t *cfg, int64_t limit,
                           request_t **req, Inference__ModelInferRequest **q, error_t *err)
 {
@@ -170,7 +173,7 @@ static status_t parse_msg(const infer_msg_t *m, const model_config_t *cfg, int64
         fprintf(stderr, "  the test message did not unpack\n");
         return STATUS_IO;
     }
-    return seen(kserve_grpc_parse_infer_request(*q, cfg, limit, *req, err));
+    return seen(kserve_grpc_parse_infer_request(*q, cfg, limit, *req, &parsed_prefs, err));
 }
 
 #define EXPECT_ERROR(m, cfg, ...)                                                                  \
@@ -479,7 +482,7 @@ static void test_response(void)
     CHECK(parse_msg(&m, &cfg, TEST_MAX_ELEMENTS, &req, &q, &err) == STATUS_OK);
     CHECK(req->output_mask == 5);
     fake_simple_outputs(req, INT64_C(1) << 40);
-    CHECK(seen(kserve_grpc_infer_response(req, &cfg, "simple", "3", &arena, &r, &err)) ==
+    CHECK(seen(kserve_grpc_infer_response(req, &cfg, NULL, "simple", "3", &arena, &r, &err)) ==
           STATUS_OK);
     CHECK(r && strcmp(r->model_name, "simple") == 0 && strcmp(r->model_version, "3") == 0);
     CHECK(r && strcmp(r->id, "abc") == 0);
@@ -507,7 +510,7 @@ static void test_response(void)
     /* Every output wanted; no version and no id: empty strings. */
     req->output_mask = 7;
     req->id = NULL;
-    CHECK(seen(kserve_grpc_infer_response(req, &cfg, "simple", NULL, &arena, &r, &err)) ==
+    CHECK(seen(kserve_grpc_infer_response(req, &cfg, NULL, "simple", NULL, &arena, &r, &err)) ==
           STATUS_OK);
     CHECK(r && strcmp(r->model_version, "") == 0 && strcmp(r->id, "") == 0);
     CHECK(r && r->n_outputs == 3);
@@ -532,19 +535,19 @@ static void test_response_errors(void)
     req->output_mask = 2;
     req->n_outputs = 3;
     req->outputs[1] = (tensor_t){.dtype = DTYPE_INT64, .rank = 1, .dims = {1}, .data = NULL};
-    CHECK(seen(kserve_grpc_infer_response(req, &cfg, "simple", "1", &arena, &r, &err)) ==
+    CHECK(seen(kserve_grpc_infer_response(req, &cfg, NULL, "simple", "1", &arena, &r, &err)) ==
           STATUS_INTERNAL);
     CHECK(r == NULL && contains_all(err.message, "output 'count' has no data", NULL));
     req->outputs[1] = (tensor_t){.dtype = DTYPE_INT64, .rank = 1, .dims = {-1}};
-    CHECK(seen(kserve_grpc_infer_response(req, &cfg, "simple", "1", &arena, &r, &err)) ==
+    CHECK(seen(kserve_grpc_infer_response(req, &cfg, NULL, "simple", "1", &arena, &r, &err)) ==
           STATUS_INTERNAL);
     CHECK(contains_all(err.message, "output 'count' has an invalid shape", NULL));
     req->outputs[1] = (tensor_t){.dtype = DTYPE_STRING, .rank = 1, .dims = {1}};
-    CHECK(seen(kserve_grpc_infer_response(req, &cfg, "simple", "1", &arena, &r, &err)) ==
+    CHECK(seen(kserve_grpc_infer_response(req, &cfg, NULL, "simple", "1", &arena, &r, &err)) ==
           STATUS_UNSUPPORTED);
     CHECK(contains_all(err.message, "output 'count'", "cannot be sent", NULL));
     req->n_outputs = 1;
-    CHECK(seen(kserve_grpc_infer_response(req, &cfg, "simple", "1", &arena, &r, &err)) ==
+    CHECK(seen(kserve_grpc_infer_response(req, &cfg, NULL, "simple", "1", &arena, &r, &err)) ==
           STATUS_INTERNAL);
     CHECK(contains_all(err.message, "output 'count' was requested but not produced", NULL));
     arena_release(&arena);
@@ -975,7 +978,7 @@ static void test_model_metadata(void)
 
     batched_cfg(&cfg);
     r = kserve_grpc_model_metadata(&cfg, versions, 3, &arena);
-    CHECK(r && strcmp(r->name, "batched") == 0 && strcmp(r->platform, "onnx") == 0);
+    CHECK(r && strcmp(r->name, "batched") == 0 && strcmp(r->platform, "onnxruntime_onnx") == 0);
     CHECK(r && r->n_versions == 3 && strcmp(r->versions[2], "12") == 0);
     CHECK(r && r->n_inputs == 2 && r->n_outputs == 1);
     if (r && r->n_inputs == 2 && r->n_outputs == 1) {
@@ -1024,6 +1027,9 @@ static void test_model_config(void)
     r = kserve_grpc_model_config(&cfg, &arena);
     c = r ? r->config : NULL;
     CHECK(c && strcmp(c->name, "batched") == 0 && c->max_batch_size == 4);
+    /* Triton's names for an ONNX model, as the REST config gives them. */
+    CHECK(c && strcmp(c->platform, "onnxruntime_onnx") == 0 &&
+          strcmp(c->backend, "onnxruntime") == 0);
     CHECK(c && c->n_input == 2 && c->n_output == 1);
     if (c && c->n_input == 2 && c->n_output == 1) {
         CHECK(strcmp(c->input[0]->name, "x") == 0);

@@ -82,7 +82,7 @@ static void test_model_metadata(void)
     batched_cfg(&cfg);
     root = load(kserve_model_metadata_json(&cfg, versions, 3));
     CHECK(root && strcmp(str(root, "name"), "batched") == 0);
-    CHECK(strcmp(str(root, "platform"), "onnx") == 0);
+    CHECK(strcmp(str(root, "platform"), "onnxruntime_onnx") == 0);
     CHECK(json_array_size(json_object_get(root, "versions")) == 3);
     CHECK(strcmp(json_string_value(json_array_get(json_object_get(root, "versions"), 2)), "12") ==
           0);

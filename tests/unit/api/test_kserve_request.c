@@ -6,6 +6,8 @@
 #include <float.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "kserve_fixtures.h"
 
@@ -491,6 +493,91 @@ static void test_response_missing_output(void)
     request_free(req);
 }
 
+/*
+ * The classification extension's own example (Triton's
+ * extension_classification.md): output [1.1, 3.3, 0.5, 2.4] with
+ * "classification": 2 is ["3.3:1", "2.4:3"], and with labels
+ * ["3.3:1:index_1_label", "2.4:3:index_3_label"]; in binary each string
+ * is its 4-byte little-endian length and its bytes.
+ */
+static void test_classification(void)
+{
+    static const char request[] =
+        "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[4],\"data\":[1,2,3,4]}],"
+        "\"outputs\":[{\"name\":\"y\",\"parameters\":{\"classification\":2%s}}]}";
+    static const char binary_want[] = "\x05\0\0\0"
+                                      "3.3:1"
+                                      "\x05\0\0\0"
+                                      "2.4:3";
+    float y[4] = {1.1f, 3.3f, 0.5f, 2.4f};
+    char dir[] = "/tmp/inferd-labels-XXXXXX", path[64], text[256];
+    model_config_t cfg;
+    model_labels_t *labels = NULL;
+    kserve_output_prefs_t prefs;
+    error_t err;
+    FILE *f;
+
+    base_cfg(&cfg, "cls");
+    tensor_cfg(&cfg.inputs[0], "x", DTYPE_FLOAT, 1, INT64_C(4));
+    tensor_cfg(&cfg.outputs[0], "y", DTYPE_FLOAT, 1, INT64_C(4));
+    cfg.n_inputs = cfg.n_outputs = 1;
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/labels.txt", dir);
+    f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("index_0_label\nindex_1_label\nindex_2_label\nindex_3_label\n", f);
+        fclose(f);
+    }
+    snprintf(cfg.outputs[0].label_filename, sizeof cfg.outputs[0].label_filename, "labels.txt");
+    CHECK(model_labels_load(dir, &cfg, &labels, &err) == STATUS_OK);
+    for (int round = 0; round < 3; round++) {
+        request_t *req = NULL;
+        char *body = NULL;
+        size_t size = 0, header_len = 0;
+        json_t *resp, *out;
+
+        snprintf(text, sizeof text, request, round == 2 ? ",\"binary_data\":true" : "");
+        CHECK(parse_json(&cfg, text, &req, &prefs, &err) == STATUS_OK);
+        CHECK(prefs.class_count[0] == 2);
+        prefs.labels = round == 1 ? labels : NULL;
+        req->n_outputs = 1;
+        req->outputs[0] = (tensor_t){.dtype = DTYPE_FLOAT, .rank = 1, .dims = {4}, .data = y};
+        CHECK(kserve_write_infer_response(req, &cfg, "cls", "1", &prefs, &body, &size, &header_len,
+                                          &err) == STATUS_OK);
+        resp = body ? json_loadb(body, header_len ? header_len : size, 0, NULL) : NULL;
+        out = json_array_get(json_object_get(resp, "outputs"), 0);
+        CHECK(strcmp(json_string_value(json_object_get(out, "datatype")), "BYTES") == 0);
+        CHECK(json_integer_value(json_array_get(json_object_get(out, "shape"), 0)) == 2);
+        if (round < 2) {
+            json_t *data = json_object_get(out, "data");
+            CHECK(json_array_size(data) == 2);
+            CHECK(strcmp(json_string_value(json_array_get(data, 0)),
+                         round ? "3.3:1:index_1_label" : "3.3:1") == 0);
+            CHECK(strcmp(json_string_value(json_array_get(data, 1)),
+                         round ? "2.4:3:index_3_label" : "2.4:3") == 0);
+        } else {
+            CHECK(size - header_len == sizeof binary_want - 1);
+            CHECK(body && memcmp(body + header_len, binary_want, sizeof binary_want - 1) == 0);
+        }
+        json_decref(resp);
+        free(body);
+        request_free(req);
+    }
+    /* BOOL has no values to rank; counts must be non-negative integers. */
+    cfg.outputs[0].dtype = DTYPE_BOOL;
+    snprintf(text, sizeof text, request, "");
+    {
+        request_t *req = NULL;
+        CHECK(parse_json(&cfg, text, &req, &prefs, &err) == STATUS_INVALID_ARGUMENT);
+        CHECK(strstr(err.message, "numeric") != NULL);
+        request_free(req);
+    }
+    model_labels_free(labels);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_json_round_trip_every_dtype();
@@ -504,5 +591,6 @@ int main(void)
     test_binary_output_selection();
     test_priority_and_timeout();
     test_response_missing_output();
+    test_classification();
     CHECK_DONE();
 }

@@ -316,7 +316,22 @@ static void test_round_trip(const backend_model_t *model)
     CHECK(load_complete("{\"max_batch_size\": 3}", model, &c, &err) == STATUS_OK);
     text = model_config_to_json(&c);
     CHECK(text && !strstr(text, "dynamic_batching") && strstr(text, "\"max_batch_size\":3"));
-    CHECK(text && strstr(text, "\"data_type\":\"FP32\"") && strstr(text, "\"dims\":[3]"));
+    /* Triton's schema: its type names, and its platform and backend for an ONNX model. */
+    CHECK(text && strstr(text, "\"data_type\":\"TYPE_FP32\"") && strstr(text, "\"dims\":[3]"));
+    CHECK(text && strstr(text, "\"platform\":\"onnxruntime_onnx\"") &&
+          strstr(text, "\"backend\":\"onnxruntime\""));
+    free(text);
+    /* Both spellings of a type, both platform names, and a labels file on an output. */
+    CHECK(load_complete("{\"platform\": \"onnxruntime_onnx\", \"backend\": \"onnxruntime\", "
+                        "\"input\": [{\"name\": \"x\", \"data_type\": \"TYPE_FP32\"}], "
+                        "\"output\": [{\"name\": \"y\", \"data_type\": \"FP32\", "
+                        "\"label_filename\": \"labels.txt\"}], "
+                        "\"instance_group\": [{\"kind\": \"KIND_CPU\"}]}",
+                        model, &c, &err) == STATUS_OK);
+    CHECK(strcmp(c.outputs[0].label_filename, "labels.txt") == 0 &&
+          c.inputs[0].dtype == DTYPE_FLOAT);
+    text = model_config_to_json(&c);
+    CHECK(text && strstr(text, "\"label_filename\":\"labels.txt\""));
     free(text);
 }
 
@@ -375,6 +390,15 @@ static const bad_load_t bad_loads[] = {
     {"{\"instance_group\": [{\"count\": 0}]}", {"instance_group[0].count", "0"}},
     {"{\"instance_group\": [{\"count\": 40}, {\"count\": 40}]}", {"instance_group", "64"}},
     {"{\"instance_group\": [{\"kind\": \"KIND_GPU\"}]}", {"instance_group[0].kind", "KIND_GPU"}},
+    {"{\"backend\": \"tensorrt\"}", {"backend", "tensorrt", "onnxruntime"}},
+    {"{\"input\": [{\"name\": \"x\", \"data_type\": \"TYPE_STRING\"}]}",
+     {"input[0].data_type", "TYPE_STRING", "not supported"}},
+    {"{\"input\": [{\"name\": \"x\", \"label_filename\": \"l.txt\"}]}",
+     {"input[0]", "label_filename"}},
+    {"{\"output\": [{\"name\": \"y\", \"label_filename\": \"../l.txt\"}]}",
+     {"output[0].label_filename", "not a path"}},
+    {"{\"output\": [{\"name\": \"y\", \"label_filename\": \"..\"}]}",
+     {"output[0].label_filename", "path"}},
     {"{\"instance_group\": [{\"threads\": 2}, {\"threads\": 4}]}",
      {"instance_group[1]", "threads 4"}},
     {"{\"instance_group\": [{\"threads\": 0}]}", {"instance_group[0].threads", "0"}},

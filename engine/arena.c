@@ -9,8 +9,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* Small allocations share chunks of this size; larger ones get their own. */
+/* Small allocations share chunks of up to this size; larger ones get their own. */
 #define ARENA_CHUNK_SIZE (64 * 1024)
+/*
+ * An arena's first chunk. Chunks then double with what the arena has
+ * handed out, up to ARENA_CHUNK_SIZE: a request's arena holds a few hundred
+ * bytes, and 64 KiB per request made glibc grow and trim its heaps (page
+ * faults, madvise, TLB shootdowns) on every few requests.
+ */
+#define ARENA_FIRST_CHUNK_SIZE 4096
 
 struct arena_chunk {
     arena_chunk_t *next;
@@ -54,6 +61,16 @@ static arena_chunk_t *chunk_new(size_t size)
     return c;
 }
 
+/* The size of a's next shared chunk, for a small allocation of rounded bytes. */
+static size_t next_chunk_size(const arena_t *a, size_t rounded)
+{
+    size_t size = ARENA_FIRST_CHUNK_SIZE;
+
+    while (size < ARENA_CHUNK_SIZE && (size < a->bytes || size < rounded))
+        size *= 2;
+    return size;
+}
+
 /*
  * Blocks of at least ARENA_ALIGN bytes are ARENA_ALIGN-aligned (SIMD loads);
  * smaller ones (names, index arrays, attribute records) only need
@@ -95,7 +112,7 @@ void *arena_alloc(arena_t *a, size_t size)
             memset(big->data, 0, rounded);
             return big->data;
         }
-        c = chunk_new(ARENA_CHUNK_SIZE);
+        c = chunk_new(next_chunk_size(a, rounded));
         if (!c)
             return NULL;
         c->next = a->chunks;

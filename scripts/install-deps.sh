@@ -43,8 +43,8 @@ tests=(
   python3-grpcio python3-grpc-tools
   # TLS tests: certificates generated at test time, curl as an HTTPS client
   openssl curl
-  # benchmarks: HTTP load generator
-  wrk
+  # benchmarks and tests/integration/test_protocols.py: HTTP and HTTP/2 (gRPC) load generators
+  wrk nghttp2-client
   # deployment tests: nginx in front of replicas, real containers under podman
   # (runc: crun fails on this machine kind's hybrid cgroup layout), Compose,
   # with the CNI plugin that lets Compose services find each other by name,

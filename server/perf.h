@@ -59,7 +59,8 @@ typedef struct perf_options {
     int concurrency;           /* closed loop: workers; 0 in the open loop */
     double request_rate;       /* open loop: requests/s; 0 in the closed loop */
     perf_distribution_t distribution;
-    int max_in_flight; /* open loop: workers, so requests outstanding at once */
+    int max_in_flight; /* open loop: clients, so requests outstanding at once */
+    int threads;       /* asynchronous transports: threads sharing the clients */
     double duration_s;
     double warmup_s;
     int64_t batch;
@@ -93,10 +94,22 @@ typedef enum perf_outcome {
     PERF_UNREACHABLE, /* no connection: the worker backs off before its next try */
 } perf_outcome_t;
 
+/* One request's end, as an asynchronous transport's wait gives it. */
+typedef struct perf_completion {
+    void *tag; /* what start was given */
+    perf_outcome_t outcome;
+    char kind[PERF_KIND_MAX]; /* the error's kind unless PERF_OK */
+} perf_completion_t;
+
 /*
  * One protocol. A session holds what every worker shares (the address,
- * the prepared request); a client is one worker's connection. Functions
- * that can fail write a message naming the target into err.
+ * the prepared request); a client is one connection. Functions that can
+ * fail write a message naming the target into err.
+ *
+ * A blocking transport has infer: one thread per client, each waiting for
+ * its answer. An asynchronous one has the loop functions instead (infer
+ * NULL): a few threads each drive many clients through a loop, so a
+ * request costs the client no thread switch of its own.
  */
 typedef struct perf_transport {
     const char *name; /* "http-json", "http-binary", "grpc" */
@@ -106,12 +119,29 @@ typedef struct perf_transport {
     bool (*metadata)(void *session, perf_model_t *model, char *err, size_t size);
     /* Serialises the request every worker sends; model must be resolved. */
     bool (*prepare)(void *session, const perf_model_t *model, char *err, size_t size);
-    /* A worker's client, owned by the caller (client_free); NULL on failure. */
-    void *(*client_create)(void *session, char *err, size_t size);
-    /* Sends one request and waits for its answer; on failure names the kind. */
+    /*
+     * A client, owned by the caller (client_free); NULL on failure. loop is
+     * the loop it belongs to (asynchronous transports), else NULL.
+     */
+    void *(*client_create)(void *session, void *loop, char *err, size_t size);
+    /* Blocking: sends one request and waits for its answer; on failure names the kind. */
     perf_outcome_t (*infer)(void *client, char *kind, size_t size);
     void (*client_free)(void *client); /* NULL: no-op */
-    void (*close)(void *session);      /* NULL: no-op */
+    /* Asynchronous: a loop, owned by the caller (loop_free, after its clients); NULL on failure. */
+    void *(*loop_create)(void *session, char *err, size_t size);
+    /*
+     * Starts one request on client, which has none in flight; its end comes
+     * back from wait with tag. False (kind set) when it could not start.
+     */
+    bool (*start)(void *client, void *tag, char *kind, size_t size);
+    /*
+     * Waits until deadline_ns (perf_now_ns's clock; INT64_MAX: no limit)
+     * for requests of loop's clients to end; puts up to max of them in out
+     * and returns how many, 0 when the deadline came first.
+     */
+    int (*wait)(void *loop, int64_t deadline_ns, perf_completion_t *out, int max);
+    void (*loop_free)(void *loop);
+    void (*close)(void *session); /* NULL: no-op */
 } perf_transport_t;
 
 extern const perf_transport_t perf_http_json_transport;

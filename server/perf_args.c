@@ -23,15 +23,17 @@
 #define PERF_DEFAULT_DURATION_SECS 10.0
 #define PERF_DEFAULT_TIMEOUT_MS    30000
 #define PERF_DEFAULT_MAX_IN_FLIGHT 32
-#define PERF_HTTP_SCHEME           "http://"
-#define PERF_HTTP_DEFAULT_PORT     "80"
+/* Threads of an asynchronous transport; each drives its share of the connections. */
+#define PERF_MAX_THREADS       256
+#define PERF_HTTP_SCHEME       "http://"
+#define PERF_HTTP_DEFAULT_PORT "80"
 
 static void perf_usage(FILE *out)
 {
     fputs("usage: inferd perf (--url http://HOST:PORT | --grpc HOST:PORT) --model NAME\n"
           "                   [--model-version V] [--protocol json|binary]\n"
           "                   [--concurrency N | --request-rate R [--request-distribution\n"
-          "                    constant|poisson] [--max-in-flight M]]\n"
+          "                    constant|poisson] [--max-in-flight M]] [--threads T]\n"
           "                   [--duration SECS] [--warmup SECS] [--batch B]\n"
           "                   [--shape NAME=d0,d1,...] [--timeout-ms T] [--output-json]\n"
           "\n"
@@ -43,14 +45,16 @@ static void perf_usage(FILE *out)
           "  --model NAME              the model; its metadata gives the inputs\n"
           "  --model-version V         a model version (default: the server's choice)\n"
           "  --protocol json|binary    HTTP bodies: JSON data or binary tensors (default json)\n"
-          "  --concurrency N           closed loop: N workers, each with its own connection,\n"
+          "  --concurrency N           closed loop: N clients, each with its own connection,\n"
           "                            each sending when its previous request answers\n"
           "                            (default 1)\n"
           "  --request-rate R          open loop: R requests/s on a schedule; latency counts\n"
           "                            from the scheduled send time, so queueing shows\n"
           "  --request-distribution D  the schedule: constant (default) or poisson\n"
-          "  --max-in-flight M         open loop: workers, so requests outstanding at most\n"
+          "  --max-in-flight M         open loop: clients, so requests outstanding at most\n"
           "                            (default 32)\n"
+          "  --threads T               gRPC: threads sharing the clients (default 1); HTTP\n"
+          "                            gives each client a thread of its own\n"
           "  --duration SECS           measurement length (default 10)\n"
           "  --warmup SECS             load before measuring, not counted (default 0)\n"
           "  --batch B                 size of a dynamic first dim (default 1)\n"
@@ -242,6 +246,7 @@ int perf_args_parse(int argc, char **argv, perf_options_t *o)
     memset(o, 0, sizeof *o);
     o->concurrency = 1;
     o->max_in_flight = PERF_DEFAULT_MAX_IN_FLIGHT;
+    o->threads = 1;
     o->duration_s = PERF_DEFAULT_DURATION_SECS;
     o->batch = 1;
     o->timeout_ms = PERF_DEFAULT_TIMEOUT_MS;
@@ -289,6 +294,10 @@ int perf_args_parse(int argc, char **argv, perf_options_t *o)
                 return -1;
             o->max_in_flight = (int)v;
             max_in_flight_set = true;
+        } else if (strcmp(flag, "--threads") == 0) {
+            if (!parse_long(flag, value, 1, PERF_MAX_THREADS, &v))
+                return -1;
+            o->threads = (int)v;
         } else if (strcmp(flag, "--duration") == 0) {
             if (!parse_seconds(flag, value, PERF_MAX_DURATION_SECS, false, &o->duration_s))
                 return -1;

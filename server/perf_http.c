@@ -345,7 +345,8 @@ static void client_free(void *client)
     free(c);
 }
 
-static void *client_create(void *session, char *err, size_t size)
+/* loop is NULL: HTTP is a blocking transport. */
+static void *client_create(void *session, void *loop, char *err, size_t size)
 {
     const http_session_t *s = session;
     http_client_t *c = calloc(1, sizeof *c);

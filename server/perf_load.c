@@ -1,7 +1,10 @@
 /*
- * perf_load.c - the workers of `inferd perf`: one thread and one client
- * (connection) each, created before the clock starts so set-up is not
- * measured.
+ * perf_load.c - the clients of `inferd perf`, created before the clock
+ * starts so set-up is not measured. A blocking transport gets one thread
+ * per client (a worker); an asynchronous one gets --threads loops, each
+ * driving its share of the clients, so that a request costs the load
+ * generator no thread switch of its own and the server stays the
+ * bottleneck.
  */
 #include <errno.h>
 #include <math.h>
@@ -16,10 +19,13 @@
 
 #define NS_PER_SEC 1000000000.0
 #define NS_PER_MS  1000000
+/* Ends a loop takes from its transport per wait. */
+#define PERF_LOOP_BATCH 64
 
 typedef struct load {
     const perf_options_t *o;
     const perf_transport_t *t;
+    void *session;
     perf_stats_t *stats;
     perf_window_t w;
     atomic_bool stop; /* set when the workers could not all start */
@@ -36,6 +42,28 @@ typedef struct worker {
     pthread_t thread;
     bool started;
 } worker_t;
+
+/* One client of a loop: its connection and its request in flight, if any. */
+typedef struct loop_client {
+    void *client;
+    int64_t send_ns;   /* when its request was sent, or due to be (open loop) */
+    int64_t resume_ns; /* while resting after PERF_UNREACHABLE: when it may send again */
+    struct loop_client *next_idle;
+} loop_client_t;
+
+typedef struct loop {
+    load_t *load;
+    void *handle; /* the transport's loop */
+    loop_client_t *clients;
+    int n_clients;
+    pthread_t thread;
+    bool started;
+    loop_client_t *idle; /* clients free to send, linked by next_idle */
+    int busy;            /* requests in flight */
+    int resting;         /* clients waiting out a back-off */
+    int64_t slot_ns;     /* open loop: a slot taken and not yet sent, or -1 */
+    perf_completion_t done[PERF_LOOP_BATCH];
+} loop_t;
 
 static void sleep_until(int64_t ns)
 {
@@ -118,6 +146,126 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/*
+ * A loop client's request ended at done_ns: counts it, then frees the
+ * client, or rests it when rest (a request that could not start).
+ */
+static void loop_finish(loop_t *lp, loop_client_t *c, perf_outcome_t outcome, const char *kind,
+                        int64_t done_ns, bool rest)
+{
+    load_t *l = lp->load;
+
+    perf_stats_record(l->stats, c->send_ns >= l->w.warmup_ns, outcome == PERF_OK,
+                      (done_ns - c->send_ns) / 1000, done_ns, kind);
+    /* A server that is down refuses at once: do not spin on it. */
+    if (outcome == PERF_UNREACHABLE || rest) {
+        c->resume_ns = done_ns + (int64_t)PERF_RECONNECT_BACKOFF_MS * NS_PER_MS;
+        lp->resting++;
+        return;
+    }
+    c->next_idle = lp->idle;
+    lp->idle = c;
+}
+
+/* Sends on an idle client a request due at send_ns. */
+static void loop_send(loop_t *lp, int64_t send_ns)
+{
+    loop_client_t *c = lp->idle;
+    char kind[PERF_KIND_MAX] = "";
+
+    lp->idle = c->next_idle;
+    c->send_ns = send_ns;
+    if (lp->load->t->start(c->client, c, kind, sizeof kind))
+        lp->busy++;
+    else
+        loop_finish(lp, c, PERF_FAILED, kind, perf_now_ns(), true);
+}
+
+/* Frees the resting clients whose back-off is over; returns the earliest back-off left. */
+static int64_t loop_wake_resting(loop_t *lp, int64_t now)
+{
+    int64_t earliest = INT64_MAX;
+
+    for (int i = 0; lp->resting && i < lp->n_clients; i++) {
+        loop_client_t *c = &lp->clients[i];
+        if (!c->resume_ns)
+            continue;
+        if (c->resume_ns <= now) {
+            c->resume_ns = 0;
+            lp->resting--;
+            c->next_idle = lp->idle;
+            lp->idle = c;
+        } else if (c->resume_ns < earliest) {
+            earliest = c->resume_ns;
+        }
+    }
+    return earliest;
+}
+
+/*
+ * Sends what is due at now on the idle clients; returns when to look
+ * again, or -1 once the run sends no more.
+ */
+static int64_t loop_send_due(loop_t *lp, int64_t now)
+{
+    load_t *l = lp->load;
+    int64_t next = loop_wake_resting(lp, now);
+
+    if (atomic_load(&l->stop) || now >= l->w.end_ns)
+        return -1;
+    if (!l->open_loop) {
+        while (lp->idle)
+            loop_send(lp, now);
+        return next < l->w.end_ns ? next : l->w.end_ns;
+    }
+    while (lp->idle) {
+        if (lp->slot_ns < 0) {
+            pthread_mutex_lock(&l->lock);
+            lp->slot_ns = take_slot(l);
+            pthread_mutex_unlock(&l->lock);
+            if (lp->slot_ns >= l->w.end_ns)
+                return -1;
+        }
+        if (lp->slot_ns > now)
+            return lp->slot_ns < next ? lp->slot_ns : next;
+        perf_stats_send_lag(l->stats, (now - lp->slot_ns) / 1000);
+        loop_send(lp, lp->slot_ns);
+        lp->slot_ns = -1;
+    }
+    return next < l->w.end_ns ? next : l->w.end_ns;
+}
+
+static void *loop_main(void *arg)
+{
+    loop_t *lp = arg;
+    load_t *l = lp->load;
+    bool sending = true;
+
+    while (sending || lp->busy) {
+        int64_t now = perf_now_ns();
+        int64_t until = sending ? loop_send_due(lp, now) : -1;
+        int n;
+
+        if (until < 0) {
+            sending = false;
+            /* Every request in flight ends by its own timeout. */
+            until = INT64_MAX;
+            if (!lp->busy)
+                break;
+        }
+        n = l->t->wait(lp->handle, until, lp->done, PERF_LOOP_BATCH);
+        now = perf_now_ns();
+        for (int i = 0; i < n; i++) {
+            lp->busy--;
+            loop_finish(lp, lp->done[i].tag, lp->done[i].outcome, lp->done[i].kind, now, false);
+        }
+    }
+    /* A slot taken but never sent: it was due before the end, so it counts as unsent. */
+    if (lp->slot_ns >= 0 && lp->slot_ns < l->w.end_ns)
+        atomic_fetch_add(&l->stats->unsent, 1);
+    return NULL;
+}
+
 /* Counts the open loop's slots due before the end that no worker took. */
 static void count_unsent(load_t *l)
 {
@@ -125,6 +273,14 @@ static void count_unsent(load_t *l)
     while (take_slot(l) < l->w.end_ns)
         atomic_fetch_add(&l->stats->unsent, 1);
     pthread_mutex_unlock(&l->lock);
+}
+
+/* The window starts now: the clients are connected. */
+static void start_clock(load_t *l)
+{
+    l->w.start_ns = perf_now_ns();
+    l->w.warmup_ns = l->w.start_ns + (int64_t)(l->o->warmup_s * NS_PER_SEC);
+    l->w.end_ns = l->w.warmup_ns + (int64_t)(l->o->duration_s * NS_PER_SEC);
 }
 
 static void show_progress(load_t *l)
@@ -137,53 +293,118 @@ static void show_progress(load_t *l)
     }
 }
 
+/* The blocking transport's workers: one thread and one client each. */
+static bool run_workers(load_t *l, int n, char *err, size_t size)
+{
+    worker_t *workers = calloc((size_t)n, sizeof *workers);
+    bool ok = false;
+
+    if (!workers) {
+        snprintf(err, size, "out of memory for %d workers", n);
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        workers[i].load = l;
+        workers[i].client = l->t->client_create(l->session, NULL, err, size);
+        if (!workers[i].client)
+            goto cleanup;
+    }
+    start_clock(l);
+    for (int i = 0; i < n; i++) {
+        int rc = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
+        if (rc != 0) {
+            snprintf(err, size, "cannot start worker %d of %d: %s", i + 1, n, strerror(rc));
+            atomic_store(&l->stop, true);
+            goto cleanup;
+        }
+        workers[i].started = true;
+    }
+    show_progress(l);
+    ok = true;
+cleanup:
+    for (int i = 0; i < n; i++)
+        if (workers[i].started)
+            pthread_join(workers[i].thread, NULL);
+    for (int i = 0; i < n; i++)
+        l->t->client_free(workers[i].client);
+    free(workers);
+    return ok;
+}
+
+/* The asynchronous transport's loops: --threads of them, n clients dealt out among them. */
+static bool run_loops(load_t *l, int n, char *err, size_t size)
+{
+    int n_loops = l->o->threads < n ? l->o->threads : n;
+    loop_t *loops = calloc((size_t)n_loops, sizeof *loops);
+    loop_client_t *clients = calloc((size_t)n, sizeof *clients);
+    bool ok = false;
+
+    if (!loops || !clients) {
+        snprintf(err, size, "out of memory for %d clients", n);
+        goto cleanup;
+    }
+    for (int k = 0, first = 0; k < n_loops; k++) {
+        loop_t *lp = &loops[k];
+        lp->load = l;
+        lp->slot_ns = -1;
+        lp->clients = &clients[first];
+        lp->n_clients = n / n_loops + (k < n % n_loops);
+        first += lp->n_clients;
+        lp->handle = l->t->loop_create(l->session, err, size);
+        if (!lp->handle)
+            goto cleanup;
+        for (int i = 0; i < lp->n_clients; i++) {
+            loop_client_t *c = &lp->clients[i];
+            c->client = l->t->client_create(l->session, lp->handle, err, size);
+            if (!c->client)
+                goto cleanup;
+            c->next_idle = lp->idle;
+            lp->idle = c;
+        }
+    }
+    start_clock(l);
+    for (int k = 0; k < n_loops; k++) {
+        int rc = pthread_create(&loops[k].thread, NULL, loop_main, &loops[k]);
+        if (rc != 0) {
+            snprintf(err, size, "cannot start thread %d of %d: %s", k + 1, n_loops, strerror(rc));
+            atomic_store(&l->stop, true);
+            goto cleanup;
+        }
+        loops[k].started = true;
+    }
+    show_progress(l);
+    ok = true;
+cleanup:
+    for (int k = 0; loops && k < n_loops; k++)
+        if (loops[k].started)
+            pthread_join(loops[k].thread, NULL);
+    for (int i = 0; clients && i < n; i++)
+        l->t->client_free(clients[i].client);
+    for (int k = 0; loops && k < n_loops; k++)
+        if (loops[k].handle)
+            l->t->loop_free(loops[k].handle);
+    free(clients);
+    free(loops);
+    return ok;
+}
+
 bool perf_load_run(const perf_options_t *o, const perf_transport_t *transport, void *session,
                    perf_stats_t *stats, perf_window_t *window, char *err, size_t size)
 {
     load_t l = {.o = o,
                 .t = transport,
+                .session = session,
                 .stats = stats,
                 .open_loop = o->request_rate > 0,
                 .rng = PERF_SCHEDULE_SEED};
     int n = l.open_loop ? o->max_in_flight : o->concurrency;
-    worker_t *workers = calloc((size_t)n, sizeof *workers);
-    bool ok = false;
+    bool ok;
 
     atomic_init(&l.stop, false);
     pthread_mutex_init(&l.lock, NULL);
-    if (!workers) {
-        snprintf(err, size, "out of memory for %d workers", n);
-        goto cleanup;
-    }
-    for (int i = 0; i < n; i++) {
-        workers[i].load = &l;
-        workers[i].client = transport->client_create(session, err, size);
-        if (!workers[i].client)
-            goto cleanup;
-    }
-    l.w.start_ns = perf_now_ns();
-    l.w.warmup_ns = l.w.start_ns + (int64_t)(o->warmup_s * NS_PER_SEC);
-    l.w.end_ns = l.w.warmup_ns + (int64_t)(o->duration_s * NS_PER_SEC);
-    for (int i = 0; i < n; i++) {
-        int rc = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
-        if (rc != 0) {
-            snprintf(err, size, "cannot start worker %d of %d: %s", i + 1, n, strerror(rc));
-            atomic_store(&l.stop, true);
-            goto cleanup;
-        }
-        workers[i].started = true;
-    }
-    show_progress(&l);
-    ok = true;
-cleanup:
-    for (int i = 0; workers && i < n; i++)
-        if (workers[i].started)
-            pthread_join(workers[i].thread, NULL);
+    ok = transport->infer ? run_workers(&l, n, err, size) : run_loops(&l, n, err, size);
     if (ok && l.open_loop)
         count_unsent(&l);
-    for (int i = 0; workers && i < n; i++)
-        transport->client_free(workers[i].client);
-    free(workers);
     pthread_mutex_destroy(&l.lock);
     *window = l.w;
     return ok;

@@ -83,16 +83,19 @@
 /*
  * Fewest 4x4 output tiles a run takes F(4x4, 3x3) with, rather than
  * F(2x2, 3x3): its tiles cost 36 GEMM rows per 16 outputs where
- * F(2x2, 3x3) pays 64, but its transforms cost more per output, its
- * partial tiles at the image's edge waste more, and on few tiles the
- * threads share 36 short GEMMs. Measured per layer (bench_conv, ResNet's
- * 3x3 stride-1 layers, 1 and 2 threads, batch 1 and 8, ms F(2x2) -> F(4x4)):
- * 56x56x64 (196 tiles per image) 1.52 -> 1.21 at 1 thread, 0.94 -> 0.65
- * at 2; 28x28x128 (49) 1.41 -> 0.96 and 0.77 -> 0.52; 14x14x256 (16) at
- * batch 1 on 2 threads 0.88 -> 1.83, at batch 8 (128) 13.2 -> 11.8 on 1
- * thread and 6.87 -> 6.43 on 2; 7x7x512 at batch 8 (32) 9.8 -> 11.9 on 2.
+ * F(2x2, 3x3) pays 64, but its transforms cost more per output and its
+ * partial tiles at the image's edge waste more. Since the panel-by-panel
+ * mode (WINO_PANEL_U_BYTES) runs the wide layers' few tiles, F(4x4, 3x3)
+ * wins from 8 tiles. Measured per layer on one thread (AMD EPYC Zen 5,
+ * best CPU time, ms F(2x2) -> F(4x4); AVX-512, then capped at AVX2):
+ * 14x14x256 at batch 1 (16 tiles) 0.88 -> 0.77 and 1.30 -> 1.23;
+ * 7x7x512 at batch 2 (8) 2.48 -> 2.05 and 3.61 -> 2.82, at batch 4
+ * 4.66 -> 3.49 and 6.72 -> 4.74, at batch 8 9.28 -> 6.64 and 13.5 -> 9.7;
+ * 7x7x512 at batch 1 (4) 1.58 -> 1.77 on AVX-512. On two threads
+ * 14x14x256 at batch 1 ran 0.56 (F(2x2)) against 0.51 ms. In ResNet-50 at
+ * batch 1 its five 14x14x256 layers went from 0.80-0.87 to 0.74-0.78 ms.
  */
-#define WINO4_MIN_TILES 48
+#define WINO4_MIN_TILES 8
 
 /*
  * Fewest 2x2 output tiles a run must have: deriving the transforms costs

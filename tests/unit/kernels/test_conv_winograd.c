@@ -50,8 +50,8 @@ static status_t run_4(op_call_t *call, error_t *err)
 
 /*
  * Winograd runs from the implicit GEMM's packed weights: each tile, then
- * the automatic choice (F(4x4, 3x3) from 48 of its tiles: here only on
- * the large layers).
+ * the automatic choice (F(4x4, 3x3) from 8 of its tiles: here on the
+ * large layers).
  */
 static const conv_path_t winograd_paths[] = {
     {"winograd F(2x2, 3x3)", conv_gemm_pack, workspace_2, run_2, conv_gemm_release},

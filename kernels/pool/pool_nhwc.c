@@ -1,13 +1,38 @@
 /*
  * pool_nhwc.c - channels-last pooling: each output position reduces the
  * channel vectors of its window's taps, so the inner loop runs over
- * contiguous channels and vectorises. Output rows are split over threads.
+ * contiguous channels and vectorises (the float max pool on AVX2 and
+ * AVX-512 in pool_max_nhwc_simd.c). Output rows are split over threads.
  */
 #include "pool_nhwc.h"
 
 #include <math.h>
 
+#include "cpu_isa.h"
 #include "parallel.h"
+
+/* One output row of the max pool in plain C. */
+static void max_row_c(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0,
+                      int64_t c, const float *xn, float *yr)
+{
+    for (int64_t ow = 0; ow < w->out[2]; ow++) {
+        const pool_span_t *sw = &sw0[ow];
+        float *yo = yr + ow * c;
+        for (int64_t k = 0; k < c; k++)
+            yo[k] = -INFINITY;
+        for (int64_t kh = sh->first; kh < sh->end; kh++) {
+            const int64_t ih = sh->start + kh * w->dilation[1];
+            for (int64_t kw = sw->first; kw < sw->end; kw++) {
+                const float *xi = xn + (ih * w->in[2] + sw->start + kw * w->dilation[2]) * c;
+                for (int64_t k = 0; k < c; k++)
+                    yo[k] = xi[k] > yo[k] ? xi[k] : yo[k];
+            }
+        }
+    }
+}
+
+typedef void (*max_row_fn)(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0,
+                           int64_t c, const float *xn, float *yr);
 
 void pool_max_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t batch, int64_t c,
                        const float *x, float *y, int threads)
@@ -15,27 +40,14 @@ void pool_max_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t
     const pool_span_t *sh0 = spans + w->out[0], *sw0 = sh0 + w->out[1];
     const int64_t oh_n = w->out[1], ow_n = w->out[2];
     const int team = parallel_team(batch * oh_n * ow_n * c * w->kernel[1] * w->kernel[2], threads);
+    const max_row_fn row_fn = cpu_isa() >= CPU_ISA_AVX512 ? pool_max_nhwc_row_avx512
+                              : cpu_isa() >= CPU_ISA_AVX2 ? pool_max_nhwc_row_avx2
+                                                          : max_row_c;
 
 #pragma omp parallel for num_threads(team) schedule(static) if (team > 1)
-    for (int64_t row = 0; row < batch * oh_n; row++) {
-        const pool_span_t *sh = &sh0[row % oh_n];
-        const float *xn = x + row / oh_n * w->in[1] * w->in[2] * c;
-        float *yr = y + row * ow_n * c;
-        for (int64_t ow = 0; ow < ow_n; ow++) {
-            const pool_span_t *sw = &sw0[ow];
-            float *yo = yr + ow * c;
-            for (int64_t k = 0; k < c; k++)
-                yo[k] = -INFINITY;
-            for (int64_t kh = sh->first; kh < sh->end; kh++) {
-                const int64_t ih = sh->start + kh * w->dilation[1];
-                for (int64_t kw = sw->first; kw < sw->end; kw++) {
-                    const float *xi = xn + (ih * w->in[2] + sw->start + kw * w->dilation[2]) * c;
-                    for (int64_t k = 0; k < c; k++)
-                        yo[k] = xi[k] > yo[k] ? xi[k] : yo[k];
-                }
-            }
-        }
-    }
+    for (int64_t row = 0; row < batch * oh_n; row++)
+        row_fn(w, &sh0[row % oh_n], sw0, c, x + row / oh_n * w->in[1] * w->in[2] * c,
+               y + row * ow_n * c);
 }
 
 /*
@@ -52,8 +64,13 @@ void pool_max_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t
         const int64_t oh_n = w->out[1], ow_n = w->out[2];                                          \
         const int team =                                                                           \
             parallel_team(batch * oh_n * ow_n * c * w->kernel[1] * w->kernel[2] / 4, threads);     \
-        _Pragma("omp parallel for num_threads(team) schedule(static) if (team > 1)") for (         \
-            int64_t row = 0; row < batch * oh_n; row++)                                            \
+        _Pragma(                                                                                   \
+            "omp parallel for num_threads(team) schedule(static) if (team > 1)") for (int64_t      \
+                                                                                          row = 0; \
+                                                                                      row <        \
+                                                                                      batch *      \
+                                                                                          oh_n;    \
+                                                                                      row++)       \
         {                                                                                          \
             const pool_span_t *sh = &sh0[row % oh_n];                                              \
             const type *xn = x + row / oh_n * w->in[1] * w->in[2] * c;                             \

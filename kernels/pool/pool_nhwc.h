@@ -36,6 +36,17 @@ void pool_average_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int
                            int threads);
 void pool_global_average_nhwc_f32(int64_t batch, int64_t size, int64_t c, const float *x, float *y);
 
+/*
+ * One output row of the float max pool: xn is the row's image, yr the
+ * row's w->out[2] outputs of c channels, sh its row span and sw0 the
+ * column spans (pool_max_nhwc_simd.c). Bit for bit the plain C loop's
+ * result; call only where cpu_isa() reaches the variant's level.
+ */
+void pool_max_nhwc_row_avx512(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0,
+                              int64_t c, const float *xn, float *yr);
+void pool_max_nhwc_row_avx2(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0,
+                            int64_t c, const float *xn, float *yr);
+
 /* CPU implementations (pool_nhwc.c). */
 status_t max_pool_nhwc_run(op_call_t *call, error_t *err);
 status_t average_pool_nhwc_run(op_call_t *call, error_t *err);

@@ -1,10 +1,12 @@
 /*
  * Unit tests of the pool family: MaxPool (with Indices in both storage
  * orders, dilations, ceil_mode, int8) and AveragePool (count_include_pad,
- * ceil_mode) against naive loops over every tap, the global pools, and the
- * prototype's failure messages.
+ * ceil_mode) against naive loops over every tap, the global pools, the
+ * channels-last float max pool at each instruction set level (with NaN and
+ * signed zeros), and the prototype's failure messages.
  */
 #include "pool/pool.h"
+#include "pool/pool_nhwc.h"
 
 #include <assert.h>
 #include <math.h>
@@ -223,12 +225,85 @@ static void test_failures(void)
           NULL);
 }
 
+/*
+ * The channels-last float max pool (pool_max_nhwc_f32, vectorised on AVX2
+ * and AVX-512: pool_max_nhwc_simd.c) against the NCHW reference, exactly,
+ * on channel counts around the vector blocks (16 and 64 on AVX-512, 8 and
+ * 32 on AVX2) and windows with padding, stride and dilation; NaNs never
+ * win a window and -0 does not replace +0, as in the C loop (the test runs
+ * again capped at AVX2 and at plain C).
+ */
+static void test_max_pool_nhwc(void)
+{
+    static const int64_t channels[] = {1, 5, 8, 16, 17, 33, 64, 67, 100, 131};
+    static const ref_pool_t windows[] = {
+        /* planes set per case; in, k, s, d, pad begin, pad end, out */
+        {0, {11, 13}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, {6, 7}},
+        {0, {7, 9}, {2, 3}, {1, 2}, {2, 1}, {0, 1}, {1, 0}, {6, 4}},
+        {0, {5, 6}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {5, 6}},
+        {0, {4, 4}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, {4, 4}},
+    };
+
+    for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++)
+        for (size_t ci = 0; ci < sizeof channels / sizeof channels[0]; ci++)
+            for (int threads = 1; threads <= 2; threads++) {
+                ref_pool_t r = windows[wi];
+                const int64_t c = channels[ci], batch = 2;
+                const int64_t in = r.in[0] * r.in[1], out = r.out[0] * r.out[1];
+                pool_window_t w = {.in = {1, r.in[0], r.in[1]},
+                                   .out = {1, r.out[0], r.out[1]},
+                                   .kernel = {1, r.k[0], r.k[1]},
+                                   .stride = {1, r.s[0], r.s[1]},
+                                   .dilation = {1, r.d[0], r.d[1]},
+                                   .pad_begin = {0, r.pb[0], r.pb[1]},
+                                   .pad_end = {0, r.pe[0], r.pe[1]}};
+                pool_span_t *spans = malloc((size_t)pool_spans_count(&w) * sizeof *spans);
+                float *x = harness_random_floats(batch * in * c, (unsigned)(wi * 31 + ci));
+                float *planar = malloc((size_t)(batch * in * c) * sizeof *planar);
+                float *expect = malloc((size_t)(batch * out * c) * sizeof *expect);
+                float *y = malloc((size_t)(batch * out * c) * sizeof *y);
+                bool exact = true;
+
+                r.planes = batch * c;
+                /* NaNs at every seventh position, zeros of either sign at every fifth. */
+                for (int64_t i = 0; i < batch * in * c; i++) {
+                    if (i % 7 == 3)
+                        x[i] = NAN;
+                    else if (i % 5 == 1)
+                        x[i] = i % 2 ? -0.0f : 0.0f;
+                    else
+                        x[i] = -fabsf(x[i]); /* negative, so a window of zeros keeps its zero */
+                }
+                for (int64_t n = 0; n < batch; n++)
+                    for (int64_t p = 0; p < in; p++)
+                        for (int64_t k = 0; k < c; k++)
+                            planar[(n * c + k) * in + p] = x[(n * in + p) * c + k];
+                ref_pool_f32(&r, true, false, false, planar, expect, NULL);
+                pool_spans(&w, spans);
+                pool_max_nhwc_f32(&w, spans, batch, c, x, y, threads);
+                for (int64_t n = 0; n < batch; n++)
+                    for (int64_t p = 0; p < out; p++)
+                        for (int64_t k = 0; k < c; k++) {
+                            float got = y[(n * out + p) * c + k];
+                            float want = expect[(n * c + k) * out + p];
+                            exact &= memcmp(&got, &want, sizeof got) == 0;
+                        }
+                CHECK(exact);
+                free(spans);
+                free(x);
+                free(planar);
+                free(expect);
+                free(y);
+            }
+}
+
 int main(void)
 {
     test_max_pool_indices();
     test_average_pool();
     test_max_pool_int8_same_upper();
     test_global_pools();
+    test_max_pool_nhwc();
     test_failures();
     CHECK_DONE();
 }

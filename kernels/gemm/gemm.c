@@ -492,6 +492,21 @@ static void run_half_slices(gemm_tile_t *t, const gemm_b_t *b, int64_t jp, int64
     t->last = whole.last;
 }
 
+/*
+ * Points t's next_c, next_residual and next_mr at the tile run_task runs
+ * after t: the first rows of [row, row + left) at column col (-1: none,
+ * the task's K block ends with t).
+ */
+static void next_tile(gemm_tile_t *t, float *c, int64_t ldc, const gemm_epilogue_t *ep,
+                      const gemm_micro_t *kernel, int64_t row, int64_t left, int64_t col)
+{
+    bool own = ep->residual && ep->residual != c;
+
+    t->next_c = col >= 0 ? c + row * ldc + col : NULL;
+    t->next_residual = col >= 0 && own ? ep->residual + row * ep->ld_residual + col : NULL;
+    t->next_mr = tile_rows(kernel, left);
+}
+
 /* Task number task of bl: its rows, all of K block by block, its panels. */
 static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, int64_t ldc,
                      const gemm_epilogue_t *ep, const blocking_t *bl, int64_t task, float *slot,
@@ -529,6 +544,7 @@ static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, 
                 t.mr = tile_rows(kernel, rows);
                 t.c = c + row0 * ldc + col;
                 t.residual = ep->residual ? ep->residual + row0 * ep->ld_residual + col : NULL;
+                t.next_c = t.next_residual = NULL;
                 run_half_slices(&t, b, jp, step, p0, kc, wide, kernel);
                 continue;
             }
@@ -550,6 +566,11 @@ static void run_task(const gemm_a_t *a, int64_t m, const gemm_b_t *b, float *c, 
                 t.c = c + (row0 + i) * ldc + col;
                 t.residual =
                     ep->residual ? ep->residual + (row0 + i) * ep->ld_residual + col : NULL;
+                if (i + t.mr < rows)
+                    next_tile(&t, c, ldc, ep, kernel, row0 + i + t.mr, rows - i - t.mr, col);
+                else
+                    next_tile(&t, c, ldc, ep, kernel, row0, rows,
+                              jp + step < pan1 ? col + step * GEMM_NR : -1);
                 kernel->fn(&t);
             }
         }

@@ -67,6 +67,12 @@
  *
  * Rows past mr are computed from row 0 and discarded, so A is never read
  * beyond its mr rows; columns past nr are never loaded from or stored to C.
+ *
+ * next_c (and next_residual, when the residual is not C) are the C and
+ * residual of the tile the driver runs next, next_mr rows of the same
+ * strides, or NULL: a kernel may start fetching them while it computes
+ * this tile, so that at the next tile's epilogue they have arrived (a C
+ * too large for the cache otherwise stalls every epilogue on memory).
  */
 typedef struct gemm_tile {
     const float *a;
@@ -78,6 +84,8 @@ typedef struct gemm_tile {
     int64_t ldc;
     int mr, nr;
     bool first, last;
+    const float *next_c, *next_residual;
+    int next_mr;
     const float *bias;
     const float *residual;
     int64_t ld_residual;

@@ -50,18 +50,52 @@ static bool gemm_fits(const op_call_t *call)
 }
 
 /*
+ * Pointwise layers the GEMM takes on AVX-512: those reducing channels from
+ * at least CONV_GEMM_POINTWISE_MIN_IN, all from CONV_GEMM_POINTWISE_WIDE_IN
+ * input channels, and every strided one. Measured in ResNet-50 on a Zen 5
+ * (one thread, per-layer minima of 4 alternating runs of 20, ms oneDNN's
+ * brgconv_1x1 -> GEMM): at batch 1 1024 -> 256 channels 0.52 -> 0.51,
+ * 2048 -> 512 0.63-0.65 -> 0.54-0.57, the strided 1024 -> 2048 1.31 ->
+ * 1.21, 512 -> 2048 0.60-0.63 either way; at batch 8, where the GEMM
+ * fetches the next tile's output and residual rows ahead, 56x56 256 -> 64
+ * 4.9-5.1 -> 4.0-4.2 and the strided layers that add the residual 7-11 ->
+ * 6-10. The expanding layers with fewer input channels (64 -> 256,
+ * 256 -> 1024, MobileNetV2's 16-160 -> 96-960) stay on oneDNN, 5-13%
+ * faster there at batch 1. A layer with a single tap, stride 1 and no
+ * padding needs no gather: A is the input itself. Off AVX-512 oneDNN's
+ * jit_1x1 kernels beat the GEMM on every pointwise layer (above).
+ */
+#define CONV_GEMM_POINTWISE_MIN_IN  256
+#define CONV_GEMM_POINTWISE_WIDE_IN 512
+
+static bool pointwise_on_gemm(const op_call_t *call)
+{
+    const conv_nhwc_params_t *p = call->params;
+    const tensor_t *w = call->inputs[1];
+    bool strided = false;
+
+    if (cpu_isa() < CPU_ISA_AVX512 || !conv_gemm_supports(p, w) || w->dims[2] * w->dims[3] != 1)
+        return false;
+    for (int i = 0; i < p->conv.n_strides; i++)
+        strided |= p->conv.strides[i] > 1;
+    return strided || w->dims[1] >= CONV_GEMM_POINTWISE_WIDE_IN ||
+           (w->dims[1] >= CONV_GEMM_POINTWISE_MIN_IN && w->dims[1] >= w->dims[0]);
+}
+
+/*
  * True when the implicit GEMM beats oneDNN on this layer. Measured per layer
  * at 1 thread on AVX2 (tests/bench/bench_conv.c, ResNet-18/50, MobileNetV2
  * at batch 1 and 8): oneDNN's direct 3x3 kernels run at 43-65 GFLOP/s
  * where the GEMM reaches 70-85, while its 1x1 kernels (80-90) beat the
  * GEMM's 65-85; so windows larger than one tap go to the GEMM, pointwise
  * convolutions stay on oneDNN. On AVX-512 oneDNN's brgconv wins every
- * layer the GEMM could take (200-220 GFLOP/s against 140-170 on a Zen 5,
- * ResNet-18/50 at batch 1 and 8), so the GEMM only serves Winograd there.
+ * layer with a window the GEMM could take (200-220 GFLOP/s against 140-170
+ * on a Zen 5, ResNet-18/50 at batch 1 and 8), so the GEMM serves Winograd
+ * there, and the pointwise layers pointwise_on_gemm picks.
  */
 static bool use_gemm(const op_call_t *call)
 {
-    return gemm_fits(call) && cpu_isa() < CPU_ISA_AVX512;
+    return (gemm_fits(call) && cpu_isa() < CPU_ISA_AVX512) || pointwise_on_gemm(call);
 }
 
 /*

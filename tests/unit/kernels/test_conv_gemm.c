@@ -5,9 +5,12 @@
  * every epilogue (bias, residual, Relu, Clip, a residual that is the output
  * buffer itself), on 1 and 2 threads. Then the ConvNHWC kernel as the
  * engine drives it (pack, drop the weights, infer, prepare, run), whichever
- * implementation it picks.
+ * implementation it picks, and the pointwise layers it gives the GEMM on
+ * AVX-512 (conv_nhwc.c's pointwise_on_gemm) with every epilogue.
  */
 #include "conv_harness.h"
+
+#include "cpu_isa.h"
 
 /* Largest |y - ref| allowed, relative to the largest |ref| before the activation. */
 #define TOLERANCE 1e-5
@@ -40,6 +43,49 @@ static const conv_case_t cases[] = {
 
 #define N_CASES (sizeof cases / sizeof cases[0])
 
+/*
+ * Pointwise layers ConvNHWC runs on the GEMM on AVX-512 and on oneDNN
+ * below: reducing channels from 256, expanding from 512, strided (with
+ * fewer channels, and on a batch of 2).
+ */
+static const conv_case_t pointwise_cases[] = {
+    {1, 256, 40, 6, 5, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},
+    {1, 512, 536, 3, 4, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},
+    {2, 24, 40, 9, 7, 1, 1, {2, 2}, {1, 1}, {0, 0, 0, 0}},
+};
+
+#define N_POINTWISE (sizeof pointwise_cases / sizeof pointwise_cases[0])
+
+/* The implementation ConvNHWC picks for case t starts with want (its describe name). */
+static void check_route(const conv_case_t *t, const char *want)
+{
+    const op_kernel_t *k = &conv_nhwc_kernel;
+    const tensor_t *in[4];
+    char impl[OP_IMPL_MAX];
+    void *prepared = NULL;
+    error_t err = {0};
+    conv_data_t d;
+    op_call_t call;
+    void *y_data;
+
+    data_init(&d, t, EPI_BIAS, 1);
+    call = data_call(&d, EPI_BIAS, in, 1);
+    CHECK(k->pack(&call, &call.state, &err) == STATUS_OK);
+    y_data = d.y.data;
+    CHECK(k->infer(&call, &err) == STATUS_OK);
+    d.y.data = y_data;
+    CHECK(k->prepare(&call, &prepared, &err) == STATUS_OK);
+    call.prepared = prepared;
+    CHECK(!k->describe(&call, impl, sizeof impl));
+    if (strncmp(impl, want, strlen(want)) != 0)
+        fprintf(stderr, "pointwise %lldx%lld: %s, expected %s\n", (long long)t->c, (long long)t->m,
+                impl, want);
+    CHECK(strncmp(impl, want, strlen(want)) == 0);
+    k->unprepare(prepared);
+    k->release(call.state);
+    data_free(&d);
+}
+
 int main(void)
 {
     unsigned seed = 1;
@@ -51,5 +97,12 @@ int main(void)
     for (size_t i = 0; i < N_CASES; i++)
         for (int threads = 1; threads <= CONV_HARNESS_MAX_THREADS; threads++)
             check_kernel(TOLERANCE, &cases[i], (enum epilogue)(i % EPI_COUNT), threads, seed += 7);
+    for (size_t i = 0; i < N_POINTWISE; i++) {
+        check_route(&pointwise_cases[i],
+                    cpu_isa() >= CPU_ISA_AVX512 ? "inferd implicit gemm" : "onednn");
+        for (int e = 0; e < EPI_COUNT; e++)
+            for (int threads = 1; threads <= CONV_HARNESS_MAX_THREADS; threads++)
+                check_kernel(TOLERANCE, &pointwise_cases[i], (enum epilogue)e, threads, seed += 7);
+    }
     CHECK_DONE();
 }

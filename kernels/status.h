@@ -26,6 +26,7 @@ typedef enum status {
     STATUS_DEADLINE_EXCEEDED = -11, /* the request's timeout passed before it ran */
     STATUS_TOO_LARGE = -12,         /* a request body or message over the size limit */
     STATUS_PERMISSION_DENIED = -13, /* the request lacks what a restricted API asks for */
+    STATUS_ALREADY_EXISTS = -14,    /* a named thing to create exists already */
 } status_t;
 
 /* Longest message an error record keeps; longer ones are truncated. */

@@ -5,6 +5,7 @@
  *
  * grpc_server.c    lifecycle, polling threads, method table, unary calls
  * grpc_handlers.c  the unary RPCs that answer at once
+ * grpc_shm.c       the shared memory RPCs
  * grpc_infer.c     ModelInfer through the batcher
  * grpc_stream.c    ModelStreamInfer
  */
@@ -20,6 +21,7 @@
 #include "grpc_server.h"
 #include "kserve_grpc.h"
 #include "kserve_routes.h"
+#include "shm_request.h"
 
 /*
  * What every completion queue event carries: the polling thread calls
@@ -100,6 +102,7 @@ struct grpc_unary {
     request_t *req;              /* ModelInfer: the request, owned */
     served_model_t *model;       /* ModelInfer: the version it runs on, a reference */
     kserve_output_prefs_t prefs; /* ModelInfer: which outputs go back classified */
+    shm_request_t shm;           /* ModelInfer: the regions its outputs go to */
     /*
      * ModelInfer: the close watch and the handler run on different threads.
      * The handler publishes the request before queueing it and then reads
@@ -177,6 +180,12 @@ void grpc_handle_repository_index(grpc_unary_t *u);
 void grpc_handle_repository_load(grpc_unary_t *u);
 void grpc_handle_repository_unload(grpc_unary_t *u);
 void grpc_handle_health_check(grpc_unary_t *u);
+
+/* The shared memory RPCs (grpc_shm.c); every CUDA one answers UNIMPLEMENTED. */
+void grpc_handle_shm_status(grpc_unary_t *u);
+void grpc_handle_shm_register(grpc_unary_t *u);
+void grpc_handle_shm_unregister(grpc_unary_t *u);
+void grpc_handle_cuda_shm(grpc_unary_t *u);
 
 /* ModelInfer (grpc_infer.c): parses, queues, and answers from the batcher's completion. */
 void grpc_handle_model_infer(grpc_unary_t *u);

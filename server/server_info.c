@@ -3,9 +3,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
-const char *const server_info_extensions[] = {"binary_tensor_data",  "classification",
-                                              "model_configuration", "model_repository",
-                                              "statistics",          NULL};
+const char *const server_info_extensions[] = {"binary_tensor_data",
+                                              "classification",
+                                              "model_configuration",
+                                              "model_repository",
+                                              "system_shared_memory",
+                                              "statistics",
+                                              NULL};
 
 static kserve_model_state_t index_state(model_state_t state)
 {

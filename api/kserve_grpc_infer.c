@@ -297,9 +297,14 @@ static status_t shm_parameter(const char *kind, const char *tensor, const char *
     return STATUS_OK;
 }
 
+/*
+ * Input i of msg, model input k. Raw contents are taken in order by the
+ * inputs outside shared memory (*raw_used of them so far), as Triton's
+ * clients send them.
+ */
 static status_t parse_input(Inference__ModelInferRequest *msg, size_t i, int k,
                             const model_config_t *cfg, int64_t max_elements, request_t *req,
-                            kserve_output_prefs_t *prefs, error_t *err)
+                            kserve_output_prefs_t *prefs, size_t *raw_used, error_t *err)
 {
     static const char *const served[] = {KSERVE_SHM_PARAM_REGION, KSERVE_SHM_PARAM_OFFSET,
                                          KSERVE_SHM_PARAM_BYTE_SIZE, NULL};
@@ -339,12 +344,10 @@ static status_t parse_input(Inference__ModelInferRequest *msg, size_t i, int k,
     if (st != STATUS_OK)
         return st;
     if (shm->region) {
-        /* Triton's clients send an empty raw entry for an input in shared memory. */
-        if (has_contents(in->contents) ||
-            (msg->n_raw_input_contents > 0 && msg->raw_input_contents[i].len > 0))
+        if (has_contents(in->contents))
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "input '%s' is in shared memory (parameters.%s) and also has "
-                             "contents or raw_input_contents",
+                             "contents",
                              tc->name, KSERVE_SHM_PARAM_REGION);
         return kserve_shm_input_size(tc->name, t, numel, shm, err);
     }
@@ -352,7 +355,14 @@ static status_t parse_input(Inference__ModelInferRequest *msg, size_t i, int k,
         if (has_contents(in->contents))
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "input '%s' has both contents and raw_input_contents", tc->name);
-        return parse_raw(&msg->raw_input_contents[i], i, tc->name, t, numel, err);
+        if (*raw_used == msg->n_raw_input_contents)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s' has no entry in raw_input_contents (%zu entries): it "
+                             "needs one per input outside shared memory, in the order of inputs",
+                             tc->name, msg->n_raw_input_contents);
+        *raw_used += 1;
+        return parse_raw(&msg->raw_input_contents[*raw_used - 1], *raw_used - 1, tc->name, t, numel,
+                         err);
     }
     if (numel > 0 && !has_contents(in->contents))
         return error_set(err, STATUS_INVALID_ARGUMENT,
@@ -366,19 +376,15 @@ static status_t parse_inputs(Inference__ModelInferRequest *msg, const model_conf
 {
     bool seen[MODEL_CONFIG_MAX_IO] = {false};
     int first = -1; /* the first input parsed, whose batch dim the others must share */
+    size_t raw_used = 0;
     status_t st;
 
-    if (msg->n_raw_input_contents > 0 && msg->n_raw_input_contents != msg->n_inputs)
-        return error_set(err, STATUS_INVALID_ARGUMENT,
-                         "raw_input_contents has %zu entries for %zu inputs: it needs one per "
-                         "input, in the order of inputs",
-                         msg->n_raw_input_contents, msg->n_inputs);
     for (size_t i = 0; i < msg->n_inputs; i++) {
         int k;
 
         st = kserve_input_claim(cfg, msg->inputs[i]->name, seen, &k, err);
         if (st == STATUS_OK)
-            st = parse_input(msg, i, k, cfg, max_elements, req, prefs, err);
+            st = parse_input(msg, i, k, cfg, max_elements, req, prefs, &raw_used, err);
         if (st == STATUS_OK)
             st = kserve_input_same_batch(cfg, req, k, first, err);
         if (st != STATUS_OK)
@@ -387,6 +393,11 @@ static status_t parse_inputs(Inference__ModelInferRequest *msg, const model_conf
             first = k;
     }
     st = kserve_input_all_given(cfg, seen, err);
+    if (st == STATUS_OK && raw_used != msg->n_raw_input_contents)
+        st = error_set(err, STATUS_INVALID_ARGUMENT,
+                       "raw_input_contents has %zu entries for %zu inputs outside shared memory: "
+                       "it needs one per such input, in the order of inputs",
+                       msg->n_raw_input_contents, raw_used);
     if (st == STATUS_OK)
         req->n_inputs = cfg->n_inputs;
     return st;

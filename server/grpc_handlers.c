@@ -202,6 +202,26 @@ cleanup:
     free(stats);
 }
 
+/*
+ * Triton's repository_name picks one of several repositories; inferd
+ * serves one, which has no name. A name that is not empty fails the call
+ * (INVALID_ARGUMENT, naming it) and gives true: u is then not the
+ * caller's to touch.
+ */
+static bool repository_named(grpc_unary_t *u, const char *name)
+{
+    char message[MODEL_NAME_MAX + 128];
+
+    if (!name[0])
+        return false;
+    snprintf(message, sizeof message,
+             "repository_name '%.*s': inferd serves one model repository, which has no name; "
+             "leave repository_name empty",
+             MODEL_NAME_MAX, name);
+    grpc_unary_fail(u, STATUS_INVALID_ARGUMENT, message);
+    return true;
+}
+
 void grpc_handle_repository_index(grpc_unary_t *u)
 {
     Inference__RepositoryIndexRequest *q = (Inference__RepositoryIndexRequest *)grpc_unary_message(
@@ -213,7 +233,7 @@ void grpc_handle_repository_index(grpc_unary_t *u)
     Inference__RepositoryIndexResponse *r = NULL;
     int n, kept;
 
-    if (!q)
+    if (!q || repository_named(u, q->repository_name))
         goto cleanup;
     if (!entries || !out || !versions) {
         grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
@@ -303,7 +323,7 @@ void grpc_handle_repository_load(grpc_unary_t *u)
 
     repository_param_t *params;
 
-    if (!q)
+    if (!q || repository_named(u, q->repository_name))
         return;
     params = arena_alloc(&u->arena, (q->n_parameters + 1) * sizeof *params);
     if (!params) {
@@ -323,7 +343,7 @@ void grpc_handle_repository_unload(grpc_unary_t *u)
 
     repository_param_t *params;
 
-    if (!q)
+    if (!q || repository_named(u, q->repository_name))
         return;
     params = arena_alloc(&u->arena, (q->n_parameters + 1) * sizeof *params);
     if (!params) {

@@ -315,31 +315,58 @@ static enum MHD_Result route_model_stats(http_call_t *call, const model_path_t *
     return model_stats(call, p->name, p->version);
 }
 
+/*
+ * The optional index body, {"ready": bool} (only ready models when true);
+ * any other key is refused.
+ */
+static status_t index_body(const http_call_t *call, bool *only_ready, error_t *err)
+{
+    json_error_t jerr;
+    json_t *body = NULL, *ready, *value;
+    const char *key;
+    status_t st = STATUS_OK;
+
+    *only_ready = false;
+    if (!call->size)
+        return STATUS_OK;
+    body = json_loadb(call->body, call->size, JSON_REJECT_DUPLICATES, &jerr);
+    ready = body ? json_object_get(body, "ready") : NULL;
+    if (!body || !json_is_object(body) || (ready && !json_is_boolean(ready))) {
+        st = error_set(err, STATUS_INVALID_ARGUMENT,
+                       "index body must be a JSON object like {\"ready\": true}");
+        goto cleanup;
+    }
+    json_object_foreach(body, key, value)
+    {
+        if (strcmp(key, "ready") != 0) {
+            st = error_set(err, STATUS_INVALID_ARGUMENT,
+                           "unknown key '%s' in the index body (allowed: ready)", key);
+            goto cleanup;
+        }
+    }
+    *only_ready = ready && json_is_true(ready);
+
+cleanup:
+    json_decref(body);
+    return st;
+}
+
 /* POST /v2/repository/index, optional body {"ready": true} lists only ready models. */
 static enum MHD_Result route_repository_index(http_call_t *call, const model_path_t *p)
 {
-    repository_entry_t *entries = calloc(ROUTE_MAX_MODELS, sizeof *entries);
-    kserve_index_entry_t *out = calloc(ROUTE_MAX_MODELS, sizeof *out);
-    char(*versions)[SERVER_INFO_VERSION_TEXT] = calloc(ROUTE_MAX_MODELS, sizeof *versions);
+    repository_entry_t *entries = NULL;
+    kserve_index_entry_t *out = NULL;
+    char(*versions)[SERVER_INFO_VERSION_TEXT] = NULL;
     bool only_ready = false;
     int n = 0, kept = 0;
+    error_t err = {0};
     enum MHD_Result rc;
 
-    if (call->size) {
-        json_error_t jerr;
-        json_t *body = json_loadb(call->body, call->size, 0, &jerr);
-        json_t *ready = body ? json_object_get(body, "ready") : NULL;
-        if (!body || !json_is_object(body) || (ready && !json_is_boolean(ready))) {
-            json_decref(body);
-            free(entries);
-            free(out);
-            free(versions);
-            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
-                                      "index body must be a JSON object like {\"ready\": true}");
-        }
-        only_ready = ready && json_is_true(ready);
-        json_decref(body);
-    }
+    if (index_body(call, &only_ready, &err))
+        return respond_status_error(call, &err);
+    entries = calloc(ROUTE_MAX_MODELS, sizeof *entries);
+    out = calloc(ROUTE_MAX_MODELS, sizeof *out);
+    versions = calloc(ROUTE_MAX_MODELS, sizeof *versions);
     if (entries && out && versions)
         n = repository_index(call->server->repo, entries, ROUTE_MAX_MODELS);
     kept = server_info_index(entries, n, only_ready, out, versions);

@@ -103,16 +103,14 @@ static status_t open_object(const char *name, const char *key, uint64_t end, int
     }
     if (*fd < 0) {
         e = errno;
-        return error_set(err,
-                         e == ENOENT || e == EACCES || e == ELOOP || e == EINVAL ||
-                                 e == ENAMETOOLONG
-                             ? STATUS_INVALID_ARGUMENT
-                             : STATUS_IO,
-                         "cannot register shared memory region '%s': cannot open key '%s' (%s)%s",
-                         name, key, strerror(e),
-                         e == ENOENT ? ": the client creates the object (shm_open) before "
-                                       "registering it"
-                                     : "");
+        /* Out of descriptors or memory is the server's trouble; the rest is the key's. */
+        return error_set(
+            err, e == EMFILE || e == ENFILE || e == ENOMEM ? STATUS_IO : STATUS_INVALID_ARGUMENT,
+            "cannot register shared memory region '%s': cannot open key '%s' (%s)%s", name, key,
+            strerror(e),
+            e == ENOENT ? ": the client creates the object (shm_open) before "
+                          "registering it"
+                        : "");
     }
     if (fstat(*fd, &st) != 0) {
         e = errno;

@@ -200,9 +200,8 @@ static status_t warm_up(served_model_t *m, error_t *err)
  */
 static status_t load_version(repository_t *repo, const char *name, int64_t version,
                              const model_config_t *base, const backend_ops_t *ops,
-                             const char *model_dir, const char *model_path,
-                             const struct stat *model_st, int64_t config_mtime,
-                             served_model_t **out, error_t *err)
+                             const char *model_dir, const char *model_path, const struct stat *model_st,
+                             int64_t config_mtime, served_model_t **out, error_t *err)
 {
     served_model_t *m = calloc(1, sizeof *m);
     engine_model_options_t options = {0};

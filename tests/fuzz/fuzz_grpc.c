@@ -4,7 +4,8 @@
  * then what its handler reads. ModelInferRequest (unary and streamed) goes
  * through kserve_grpc_parse_infer_request against each of fuzz_config's
  * models; the others through the version parser and the UTF-8 cleaning
- * their names get in messages.
+ * their names get in messages, and the shared memory ones through the
+ * name and key checks of registration.
  *
  * Input: byte 0 picks the message (below), byte 1 for ModelInfer the
  * model config (bits 0-1) and a 16-element tensor limit (bit 2); the rest
@@ -16,6 +17,7 @@
 #include "fuzz_util.h"
 #include "grpc_internal.h"
 #include "health.pb-c.h"
+#include "kserve_shm.h"
 
 /* The request messages of inference.proto and health.proto, in the order byte 0 picks them. */
 static const ProtobufCMessageDescriptor *const requests[] = {
@@ -31,6 +33,9 @@ static const ProtobufCMessageDescriptor *const requests[] = {
     &inference__repository_model_load_request__descriptor,
     &inference__repository_model_unload_request__descriptor,
     &grpc__health__v1__health_check_request__descriptor,
+    &inference__system_shared_memory_status_request__descriptor,
+    &inference__system_shared_memory_register_request__descriptor,
+    &inference__system_shared_memory_unregister_request__descriptor,
 };
 #define N_REQUESTS (sizeof requests / sizeof requests[0])
 
@@ -111,6 +116,12 @@ static void model_infer(const uint8_t *data, size_t size)
                 FUZZ_CHECK(t->dtype == cfg->inputs[k].dtype);
                 FUZZ_CHECK(shape_valid(t->rank, t->dims, &numel));
                 FUZZ_CHECK(limit <= 0 || numel <= limit);
+                if (prefs.shm_inputs[k].region) {
+                    /* In shared memory: a window of exactly its size, read later. */
+                    FUZZ_CHECK(t->data == NULL && prefs.shm_inputs[k].byte_size ==
+                                                      (uint64_t)numel * dtype_size(t->dtype));
+                    continue;
+                }
                 FUZZ_CHECK(t->data != NULL || numel == 0);
                 if (numel > 0) {
                     const volatile unsigned char *p = t->data;
@@ -169,6 +180,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (desc == &grpc__health__v1__health_check_request__descriptor) {
         const Grpc__Health__V1__HealthCheckRequest *q = (const void *)msg;
         FUZZ_CHECK(kserve_grpc_text(&arena, q->service) != NULL);
+    } else if (desc == &inference__system_shared_memory_register_request__descriptor) {
+        /* What the registry checks before it opens anything. */
+        const Inference__SystemSharedMemoryRegisterRequest *q = (const void *)msg;
+        error_t err = {0};
+        if (kserve_shm_check_name(q->name, strlen(q->name), &err) ||
+            kserve_shm_check_key(q->key, strlen(q->key), &err))
+            FUZZ_CHECK(err.message[0] && kserve_grpc_text(&arena, err.message));
+    } else if (desc == &inference__system_shared_memory_status_request__descriptor) {
+        const Inference__SystemSharedMemoryStatusRequest *q = (const void *)msg;
+        FUZZ_CHECK(kserve_grpc_text(&arena, q->name) != NULL);
+    } else if (desc == &inference__system_shared_memory_unregister_request__descriptor) {
+        const Inference__SystemSharedMemoryUnregisterRequest *q = (const void *)msg;
+        FUZZ_CHECK(kserve_grpc_text(&arena, q->name) != NULL);
     }
 cleanup:
     arena_release(&arena);

@@ -63,8 +63,8 @@ void grpc_handle_model_infer(grpc_unary_t *u)
         st = kserve_grpc_parse_infer_request(q, &u->model->config, fe->cfg->max_tensor_elements,
                                              u->req, &u->prefs, &err);
         if (!st)
-            st = shm_request_prepare(fe->state->shm, &u->model->config, &u->prefs, u->req, &u->shm,
-                                     &err);
+            st = shm_request_prepare(fe->state->shm, &u->model->config, &u->prefs,
+                                     fe->cfg->max_body_bytes, u->req, &u->shm, &err);
         if (st)
             atomic_fetch_add(&u->model->rejected, 1);
         u->prefs.labels = u->model->labels;

@@ -290,8 +290,8 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
         st = kserve_grpc_parse_infer_request(q, &it->model->config, fe->cfg->max_tensor_elements,
                                              it->req, &it->prefs, &err);
         if (!st)
-            st = shm_request_prepare(fe->state->shm, &it->model->config, &it->prefs, it->req,
-                                     &it->shm, &err);
+            st = shm_request_prepare(fe->state->shm, &it->model->config, &it->prefs,
+                                     fe->cfg->max_body_bytes, it->req, &it->shm, &err);
         if (st)
             atomic_fetch_add(&it->model->rejected, 1);
         it->prefs.labels = it->model->labels;

@@ -209,8 +209,8 @@ static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
                                     &call->model->config, server->cfg->max_tensor_elements, req,
                                     &call->prefs, &err);
     if (!st)
-        st = shm_request_prepare(server->state->shm, &call->model->config, &call->prefs, req,
-                                 &call->shm, &err);
+        st = shm_request_prepare(server->state->shm, &call->model->config, &call->prefs,
+                                 server->cfg->max_body_bytes, req, &call->shm, &err);
     if (st) {
         request_free(req);
         atomic_fetch_add(&call->model->rejected, 1);

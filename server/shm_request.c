@@ -39,11 +39,21 @@ static status_t read_input(shm_registry_t *registry, const model_config_t *cfg,
 }
 
 status_t shm_request_prepare(shm_registry_t *registry, const model_config_t *cfg,
-                             const kserve_output_prefs_t *prefs, request_t *req,
+                             const kserve_output_prefs_t *prefs, size_t max_bytes, request_t *req,
                              shm_request_t *held, error_t *err)
 {
+    uint64_t total = 0;
     error_t why = {0};
 
+    /* Each size is a tensor's (at most TENSOR_MAX_ELEMENTS of 8 bytes): the sum cannot wrap. */
+    for (int k = 0; k < cfg->n_inputs && k < REQUEST_MAX_TENSORS; k++)
+        if (prefs->shm_inputs[k].region)
+            total += prefs->shm_inputs[k].byte_size;
+    if (total > max_bytes)
+        return error_set(err, STATUS_TOO_LARGE,
+                         "the inputs in shared memory total %" PRIu64 " bytes, over the limit of "
+                         "%zu a request may carry (--max-body-bytes)",
+                         total, max_bytes);
     for (int k = 0; k < cfg->n_inputs && k < REQUEST_MAX_TENSORS; k++) {
         status_t st;
         if (!prefs->shm_inputs[k].region)

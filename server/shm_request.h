@@ -27,13 +27,16 @@ typedef struct shm_request {
  * After a successful parse: fills the data of every input prefs->shm_inputs
  * names (the parser checked its size against its shape) from its region,
  * BOOL bytes made 0 or 1, and takes a reference to the region of every
- * output in prefs->shm_outputs. INVALID_ARGUMENT naming the tensor and the
- * region when a region is not registered, too small for the offset and
- * size, read-only for an output, or has shrunk. held must be zeroed; on
- * failure it may hold some regions, which shm_request_release lets go.
+ * output in prefs->shm_outputs. The inputs read count as the request's
+ * body: together at most max_bytes (--max-body-bytes), or TOO_LARGE, so
+ * that a small request cannot make the server allocate more than a body
+ * could. INVALID_ARGUMENT naming the tensor and the region when a region
+ * is not registered, too small for the offset and size, read-only for an
+ * output, or has shrunk. held must be zeroed; on failure it may hold some
+ * regions, which shm_request_release lets go.
  */
 status_t shm_request_prepare(shm_registry_t *registry, const model_config_t *cfg,
-                             const kserve_output_prefs_t *prefs, request_t *req,
+                             const kserve_output_prefs_t *prefs, size_t max_bytes, request_t *req,
                              shm_request_t *held, error_t *err);
 
 /*

@@ -18,7 +18,7 @@ Python's http.client and Debian's grpcio (tritonclient is not packaged):
    their window, objects shrunk after registration, all refused with 400 or
    INVALID_ARGUMENT naming the region and the value, after which other
    requests are answered as before; an object unlinked after registration
-   still works.
+   still works. Inputs in shared memory count against --max-body-bytes.
 5. A region unregistered (and its name registered again elsewhere) while a
    request that writes into it waits in the queue: the request completes
    into the object it named.
@@ -61,6 +61,9 @@ ADMIN_MD = [(ADMIN_HEADER, ADMIN_VALUE)]
 ARITH, ARITH_WIDTH, ARITH_FLAGS = "arith", 8, 4
 # The same model with a long queue delay: a request waits in the queue for company.
 SLOW, SLOW_DELAY_US = "slow", 1500000
+# An Identity of FP32 [n, 2048] (8 KiB a row), and the server's body limit: two rows in shared
+# memory are exactly the limit, three are over it.
+WIDE, WIDE_WIDTH, BODY_LIMIT = "wide", 2048, 16384
 # Where glibc's shm_open keeps its objects: the client side creates them there.
 SHM_DIR = "/dev/shm"
 _serial = itertools.count()
@@ -199,6 +202,16 @@ def write_repository(tmp):
          helper.make_tensor_value_info("notx", TensorProto.BOOL, ["n", ARITH_FLAGS])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
+    wide = helper.make_model(helper.make_graph(
+        [helper.make_node("Identity", ["w"], ["same"])], WIDE,
+        [helper.make_tensor_value_info("w", TensorProto.FLOAT, ["n", WIDE_WIDTH])],
+        [helper.make_tensor_value_info("same", TensorProto.FLOAT, ["n", WIDE_WIDTH])]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    wide.ir_version = 8
+    os.makedirs(os.path.join(repo, WIDE, "1"))
+    onnx.save(wide, os.path.join(repo, WIDE, "1", "model.onnx"))
+    with open(os.path.join(repo, WIDE, "config.json"), "w") as f:
+        json.dump({"max_batch_size": 4}, f)
     for name, config in ((ARITH, {"max_batch_size": 8}),
                          (SLOW, {"max_batch_size": 8, "dynamic_batching": {
                              "max_queue_delay_microseconds": SLOW_DELAY_US}})):
@@ -593,6 +606,35 @@ def test_hostile(s, st, reference, objs):
     unregister(port, "hout")
 
 
+def test_body_limit(s, st, objs):
+    """Inputs read from shared memory count as the request's body (--max-body-bytes)."""
+    port = s.http_port
+    obj = ShmObject(4 * 4 * WIDE_WIDTH)
+    objs.append(obj)
+    w = np.arange(3 * WIDE_WIDTH, dtype=np.float32).reshape(3, WIDE_WIDTH)
+    obj.write(0, w.tobytes())
+    check(register(port, "wide", obj, 0, 4 * 4 * WIDE_WIDTH)[0] == 200, "register wide")
+
+    def body(rows):
+        return {"inputs": [{"name": "w", "shape": [rows, WIDE_WIDTH], "datatype": "FP32",
+                            "parameters": shm_params("wide", rows * 4 * WIDE_WIDTH)}],
+                "outputs": [{"name": "same", "parameters": shm_params(
+                    "wide", rows * 4 * WIDE_WIDTH, rows * 4 * WIDE_WIDTH)}]}
+
+    status, answer = rest_json(port, "POST", "/v2/models/%s/infer" % WIDE, body(2))
+    got = np.frombuffer(obj.read(2 * 4 * WIDE_WIDTH, 2 * 4 * WIDE_WIDTH), dtype=np.float32)
+    check(status == 200 and np.array_equal(got, w[:2].flatten()),
+          "two rows, exactly the limit: %s %s" % (status, answer))
+    expect_rest_error(rest_json(port, "POST", "/v2/models/%s/infer" % WIDE, body(3)), 413,
+                      "total 24576 bytes", "limit of %d" % BODY_LIMIT, "--max-body-bytes")
+    q = pb.ModelInferRequest(model_name=WIDE)
+    grpc_shm(q.inputs.add(name="w", datatype="FP32", shape=[3, WIDE_WIDTH]).parameters, "wide",
+             3 * 4 * WIDE_WIDTH)
+    expect_grpc_error(lambda: st.ModelInfer(q, timeout=CALL_TIMEOUT_S),
+                      grpc.StatusCode.RESOURCE_EXHAUSTED, "total 24576 bytes")
+    unregister(port, "wide")
+
+
 # ---- 5: unregistered while in use -----------------------------------------------------
 
 def test_unregister_in_use(s, objs):
@@ -700,7 +742,7 @@ def main():
     s = None
     try:
         repo, reference = write_repository(tmp)
-        s = Server(repo, "--http-restricted-api",
+        s = Server(repo, "--max-body-bytes", str(BODY_LIMIT), "--http-restricted-api",
                    "shared-memory:%s=%s" % (ADMIN_HEADER, ADMIN_VALUE),
                    "--grpc-restricted-protocol",
                    "shared-memory:%s=%s" % (ADMIN_HEADER, ADMIN_VALUE))
@@ -723,6 +765,7 @@ def main():
             check(after[2] - before[2] == 80 + 96 + 2 * 144,
                   "output bytes written: %s then %s" % (before, after))
             test_hostile(s, st, reference, objs)
+            test_body_limit(s, st, objs)
             test_unregister_in_use(s, objs)
             test_cuda(s, st)
             test_parameters(s, st)

@@ -6,8 +6,23 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "kserve_input.h"
+
+/*
+ * A buffer of bytes for an input's data, owned by arena, aligned as arena
+ * blocks are. Not arena_alloc: the read fills it at once, and zeroing a
+ * large one first costs as much as the read.
+ */
+static void *input_buffer(arena_t *arena, size_t bytes)
+{
+    size_t rounded = (bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    void *p = rounded >= bytes ? aligned_alloc(ARENA_ALIGN, rounded) : NULL;
+
+    /* arena_adopt frees p itself when it fails. */
+    return p && arena_adopt(arena, p) == 0 ? p : NULL;
+}
 
 /* Reads input k from its region into req's arena. */
 static status_t read_input(shm_registry_t *registry, const model_config_t *cfg,
@@ -24,7 +39,7 @@ static status_t read_input(shm_registry_t *registry, const model_config_t *cfg,
     st = shm_registry_acquire(registry, ref->region, ref->offset, ref->byte_size, false, &region,
                               &why);
     if (st == STATUS_OK && bytes > 0) {
-        t->data = arena_alloc(&req->arena, bytes);
+        t->data = input_buffer(&req->arena, bytes);
         if (!t->data)
             st = error_set(&why, STATUS_OUT_OF_MEMORY, "out of memory for %zu bytes", bytes);
     }

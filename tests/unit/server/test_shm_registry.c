@@ -139,7 +139,7 @@ static void test_use(void)
     shm_registry_t *r = shm_registry_create();
     shm_region_t *in = NULL, *out = NULL, *held = NULL;
     shm_registry_counts_t counts;
-    unsigned char buf[64], back[64];
+    unsigned char buf[128], back[64];
     char key[64], key2[64];
     error_t err;
     int fd, fd2;

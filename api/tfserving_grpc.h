@@ -65,17 +65,20 @@ status_t tfserving_grpc_parse_predict(const Tensorflow__Serving__PredictRequest 
                                       batch_plan_t *plan, uint64_t *outputs, error_t *err);
 
 /*
- * Checks a GetModelMetadataRequest's fields besides its model_spec: at
- * least one metadata_field, each "signature_def" (the only one TF Serving
- * serves), and nothing inferd does not read (INVALID_ARGUMENT).
+ * Reads a GetModelMetadataRequest: its model_spec as
+ * tfserving_grpc_model_spec reads it, at least one metadata_field, each
+ * "signature_def" (the only one TF Serving serves), and nothing inferd
+ * does not read (INVALID_ARGUMENT).
  */
-status_t
-tfserving_grpc_check_metadata_request(const Tensorflow__Serving__GetModelMetadataRequest *q,
-                                      error_t *err);
+status_t tfserving_grpc_metadata_request(const Tensorflow__Serving__GetModelMetadataRequest *q,
+                                         const char **name, int64_t *version, error_t *err);
 
-/* Checks a GetModelStatusRequest's fields besides its model_spec: nothing unknown. */
-status_t tfserving_grpc_check_status_request(const Tensorflow__Serving__GetModelStatusRequest *q,
-                                             error_t *err);
+/*
+ * Reads a GetModelStatusRequest: its model_spec as tfserving_grpc_model_spec
+ * reads it (*version -1: every version), and nothing inferd does not read.
+ */
+status_t tfserving_grpc_status_request(const Tensorflow__Serving__GetModelStatusRequest *q,
+                                       const char **name, int64_t *version, error_t *err);
 
 /*
  * The answer to a Predict on version `version` of the model cfg whose

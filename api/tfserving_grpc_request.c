@@ -469,12 +469,13 @@ status_t tfserving_grpc_parse_predict(const Tensorflow__Serving__PredictRequest 
     return STATUS_OK;
 }
 
-status_t
-tfserving_grpc_check_metadata_request(const Tensorflow__Serving__GetModelMetadataRequest *q,
-                                      error_t *err)
+status_t tfserving_grpc_metadata_request(const Tensorflow__Serving__GetModelMetadataRequest *q,
+                                         const char **name, int64_t *version, error_t *err)
 {
-    status_t st = refuse_unknown(&q->base, "", err);
+    status_t st = tfserving_grpc_model_spec(q->model_spec, name, version, err);
 
+    if (st == STATUS_OK)
+        st = refuse_unknown(&q->base, "", err);
     if (st != STATUS_OK)
         return st;
     if (q->n_metadata_field == 0)
@@ -489,8 +490,10 @@ tfserving_grpc_check_metadata_request(const Tensorflow__Serving__GetModelMetadat
     return STATUS_OK;
 }
 
-status_t tfserving_grpc_check_status_request(const Tensorflow__Serving__GetModelStatusRequest *q,
-                                             error_t *err)
+status_t tfserving_grpc_status_request(const Tensorflow__Serving__GetModelStatusRequest *q,
+                                       const char **name, int64_t *version, error_t *err)
 {
-    return refuse_unknown(&q->base, "", err);
+    status_t st = tfserving_grpc_model_spec(q->model_spec, name, version, err);
+
+    return st == STATUS_OK ? refuse_unknown(&q->base, "", err) : st;
 }

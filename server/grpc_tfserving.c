@@ -111,9 +111,7 @@ void grpc_handle_tfs_model_metadata(grpc_unary_t *u)
 
     if (!q)
         return;
-    st = tfserving_grpc_model_spec(q->model_spec, &name, &version, &err);
-    if (st == STATUS_OK)
-        st = tfserving_grpc_check_metadata_request(q, &err);
+    st = tfserving_grpc_metadata_request(q, &name, &version, &err);
     if (st == STATUS_OK)
         st = repository_acquire(u->fe->repo, name, version, &m, &err);
     if (st != STATUS_OK) {
@@ -144,9 +142,7 @@ void grpc_handle_tfs_model_status(grpc_unary_t *u)
 
     if (!q)
         return;
-    st = tfserving_grpc_model_spec(q->model_spec, &name, &version, &err);
-    if (st == STATUS_OK)
-        st = tfserving_grpc_check_status_request(q, &err);
+    st = tfserving_grpc_status_request(q, &name, &version, &err);
     if (st == STATUS_OK)
         st = server_info_snapshot(u->fe->repo, false, &snap, &err);
     if (st == STATUS_OK && !(statuses = calloc((size_t)snap.n + 1, sizeof *statuses)))

@@ -34,19 +34,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* The payload as the server receives it: one slice in a raw byte buffer. */
-static ProtobufCMessage *unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
-                                size_t size, arena_t *arena)
-{
-    grpc_slice slice = grpc_slice_from_copied_buffer((const char *)data, size);
-    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
-    ProtobufCMessage *msg = grpc_unpack_message(bb, desc, arena);
-
-    grpc_byte_buffer_destroy(bb);
-    grpc_slice_unref(slice);
-    return msg;
-}
-
 /* msg packed, and unpacked again as its own type: what a client would read. */
 static void round_trip(const ProtobufCMessage *msg, arena_t *arena)
 {
@@ -71,19 +58,17 @@ static void check_failure(status_t st, const error_t *err)
 }
 
 /* The spec's promise: a name and a version of -1 (the latest) or more, or a failure. */
-static bool model_spec(const Tensorflow__Serving__ModelSpec *spec)
+static void model_spec(const Tensorflow__Serving__ModelSpec *spec)
 {
     const char *name;
     int64_t version;
     error_t err = {0};
     status_t st = tfserving_grpc_model_spec(spec, &name, &version, &err);
 
-    if (st != STATUS_OK) {
+    if (st != STATUS_OK)
         check_failure(st, &err);
-        return false;
-    }
-    FUZZ_CHECK(name && version >= -1);
-    return true;
+    else
+        FUZZ_CHECK(name && version >= -1);
 }
 
 /* The unit's inputs as the plan holds them: the model's dtypes, valid shapes, readable data. */
@@ -110,8 +95,9 @@ static void check_unit(const batch_plan_t *plan, const model_config_t *cfg, int6
 static void predict(const model_config_t *cfg, int64_t limit, const uint8_t *data, size_t size,
                     arena_t *arena)
 {
-    Tensorflow__Serving__PredictRequest *q = (Tensorflow__Serving__PredictRequest *)unpack(
-        &tensorflow__serving__predict_request__descriptor, data, size, arena);
+    Tensorflow__Serving__PredictRequest *q =
+        (Tensorflow__Serving__PredictRequest *)fuzz_grpc_unpack(
+            &tensorflow__serving__predict_request__descriptor, data, size, arena);
     Tensorflow__Serving__PredictResponse *resp;
     tensor_t outputs[MODEL_CONFIG_MAX_IO];
     batch_plan_t plan;
@@ -130,12 +116,7 @@ static void predict(const model_config_t *cfg, int64_t limit, const uint8_t *dat
     }
     check_unit(&plan, cfg, limit);
     FUZZ_CHECK(mask != 0 && (mask & ~kserve_all_outputs_mask(cfg->n_outputs)) == 0);
-    if (batch_plan_cut(&plan, &err) != STATUS_OK) {
-        FUZZ_CHECK(err.code == STATUS_LIMIT_EXCEEDED || err.code == STATUS_OUT_OF_MEMORY);
-        goto cleanup;
-    }
-    fuzz_check_cut(&plan);
-    if (!fuzz_complete_parts(&plan) || batch_plan_outputs(&plan, 0, outputs, &err) != STATUS_OK)
+    if (!fuzz_run_plan(&plan) || batch_plan_outputs(&plan, 0, outputs, &err) != STATUS_OK)
         goto cleanup;
     st = tfserving_grpc_predict_response(cfg, 1, outputs, mask, arena, &resp, &err);
     FUZZ_CHECK(st == STATUS_OK || st == STATUS_OUT_OF_MEMORY);
@@ -149,19 +130,22 @@ cleanup:
 static void metadata(const model_config_t *cfg, const uint8_t *data, size_t size, arena_t *arena)
 {
     Tensorflow__Serving__GetModelMetadataRequest *q =
-        (Tensorflow__Serving__GetModelMetadataRequest *)unpack(
+        (Tensorflow__Serving__GetModelMetadataRequest *)fuzz_grpc_unpack(
             &tensorflow__serving__get_model_metadata_request__descriptor, data, size, arena);
     Tensorflow__Serving__GetModelMetadataResponse *r;
+    const char *name;
+    int64_t version;
     error_t err = {0};
     status_t st;
 
-    if (!q || !model_spec(q->model_spec))
+    if (!q)
         return;
-    st = tfserving_grpc_check_metadata_request(q, &err);
+    st = tfserving_grpc_metadata_request(q, &name, &version, &err);
     if (st != STATUS_OK) {
         check_failure(st, &err);
         return;
     }
+    FUZZ_CHECK(name && version >= -1);
     r = tfserving_grpc_metadata_response(cfg, 1, arena);
     if (r)
         round_trip(&r->base, arena);
@@ -177,7 +161,7 @@ static void model_status(const uint8_t *data, size_t size, arena_t *arena)
     };
     enum { N_INDEX = sizeof index / sizeof index[0] };
     Tensorflow__Serving__GetModelStatusRequest *q =
-        (Tensorflow__Serving__GetModelStatusRequest *)unpack(
+        (Tensorflow__Serving__GetModelStatusRequest *)fuzz_grpc_unpack(
             &tensorflow__serving__get_model_status_request__descriptor, data, size, arena);
     tfserving_version_status_t statuses[N_INDEX];
     Tensorflow__Serving__GetModelStatusResponse *r;
@@ -189,9 +173,7 @@ static void model_status(const uint8_t *data, size_t size, arena_t *arena)
 
     if (!q)
         return;
-    st = tfserving_grpc_model_spec(q->model_spec, &name, &version, &err);
-    if (st == STATUS_OK)
-        st = tfserving_grpc_check_status_request(q, &err);
+    st = tfserving_grpc_status_request(q, &name, &version, &err);
     if (st == STATUS_OK)
         st = tfserving_version_statuses(index, N_INDEX, name, version, statuses, &n, &err);
     if (st != STATUS_OK) {

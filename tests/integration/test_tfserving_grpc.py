@@ -36,7 +36,6 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,8 +45,8 @@ import onnx
 from onnx import TensorProto, helper
 
 from compat_models import Client, cleanup, make_repository, pair_reference, whole_reference
-from inferd_server import (CALL_TIMEOUT_S, FALLBACK_ENV, MLP_IN, MLP_OUT, Checks, Server, matches,
-                           mlp_rows)
+from inferd_server import (CALL_TIMEOUT_S, MLP_IN, MLP_OUT, Checks, Server, generate_stubs,
+                           matches, mlp_rows, rerun_with_python_protobuf)
 
 import grpc
 
@@ -60,29 +59,13 @@ STATUS = "/tensorflow.serving.ModelService/GetModelStatus"
 ELEMENT_LIMIT = 2048
 
 
-def _generate_tf_stubs():
-    out_dir = tempfile.mkdtemp(prefix="inferd-tfs-stubs-")
-    proto_dir = os.environ["INFERD_PROTO_DIR"]
-    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I" + proto_dir,
-                    "--python_out=" + out_dir, "--grpc_python_out=" + out_dir,
-                    os.path.join(proto_dir, "tensorflow.proto"),
-                    os.path.join(proto_dir, "tensorflow_serving.proto")], check=True)
-    sys.path.insert(0, out_dir)
-    return out_dir
-
-
-STUB_DIR = _generate_tf_stubs()
+STUB_DIR = generate_stubs("tensorflow.proto", "tensorflow_serving.proto")
 try:
     import tensorflow_pb2 as tf
     import tensorflow_serving_pb2 as tfs
     import tensorflow_serving_pb2_grpc as tfsg
 except TypeError as e:
-    # As inferd_server.py: old-style generated code wants the pure-Python runtime.
-    if os.environ.get(FALLBACK_ENV) == "python":
-        raise
-    shutil.rmtree(STUB_DIR, ignore_errors=True)
-    os.execve(sys.executable, [sys.executable] + sys.argv,
-              dict(os.environ, **{FALLBACK_ENV: "python"}))
+    rerun_with_python_protobuf(e, STUB_DIR)
 from google.protobuf import json_format  # noqa: E402 (after the stubs chose the runtime)
 
 # dtype -> (numpy dtype, TensorProto typed field); the halves travel as their 16-bit patterns.

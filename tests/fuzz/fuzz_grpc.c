@@ -92,20 +92,7 @@ static void model_infer(const uint8_t *data, size_t size)
         st = kserve_grpc_parse_infer_request(q, cfg, limit, req, &prefs, &err);
         if (st == STATUS_OK) {
             FUZZ_CHECK(req->n_inputs == cfg->n_inputs);
-            for (int k = 0; k < req->n_inputs; k++) {
-                const tensor_t *t = &req->inputs[k];
-                int64_t numel;
-                FUZZ_CHECK(t->dtype == cfg->inputs[k].dtype);
-                FUZZ_CHECK(shape_valid(t->rank, t->dims, &numel));
-                FUZZ_CHECK(limit <= 0 || numel <= limit);
-                FUZZ_CHECK(t->data != NULL || numel == 0);
-                if (numel > 0) {
-                    const volatile unsigned char *p = t->data;
-                    size_t last = (size_t)numel * dtype_size(t->dtype) - 1;
-                    (void)p[0];
-                    (void)p[last];
-                }
-            }
+            fuzz_check_inputs(cfg, req->inputs, limit);
         } else {
             FUZZ_CHECK(err.code == st && err.message[0]);
             FUZZ_CHECK(kserve_grpc_text(&req->arena, err.message) != NULL);

@@ -71,27 +71,6 @@ static void model_spec(const Tensorflow__Serving__ModelSpec *spec)
         FUZZ_CHECK(name && version >= -1);
 }
 
-/* The unit's inputs as the plan holds them: the model's dtypes, valid shapes, readable data. */
-static void check_unit(const batch_plan_t *plan, const model_config_t *cfg, int64_t limit)
-{
-    const batch_unit_t *unit = &plan->units[0];
-
-    FUZZ_CHECK(plan->n_units == 1 && unit->inputs && unit->rows >= 1);
-    for (int k = 0; k < cfg->n_inputs; k++) {
-        const tensor_t *t = &unit->inputs[k];
-        int64_t numel;
-        FUZZ_CHECK(t->dtype == cfg->inputs[k].dtype);
-        FUZZ_CHECK(shape_valid(t->rank, t->dims, &numel));
-        FUZZ_CHECK(limit <= 0 || numel <= limit);
-        FUZZ_CHECK(t->data != NULL || numel == 0);
-        if (numel > 0) {
-            const volatile unsigned char *p = t->data;
-            (void)p[0];
-            (void)p[(size_t)numel * dtype_size(t->dtype) - 1];
-        }
-    }
-}
-
 static void predict(const model_config_t *cfg, int64_t limit, const uint8_t *data, size_t size,
                     arena_t *arena)
 {
@@ -114,7 +93,8 @@ static void predict(const model_config_t *cfg, int64_t limit, const uint8_t *dat
         check_failure(st, &err);
         goto cleanup;
     }
-    check_unit(&plan, cfg, limit);
+    FUZZ_CHECK(plan.n_units == 1 && plan.units[0].inputs && plan.units[0].rows >= 1);
+    fuzz_check_inputs(cfg, plan.units[0].inputs, limit);
     FUZZ_CHECK(mask != 0 && (mask & ~kserve_all_outputs_mask(cfg->n_outputs)) == 0);
     if (!fuzz_run_plan(&plan) || batch_plan_outputs(&plan, 0, outputs, &err) != STATUS_OK)
         goto cleanup;

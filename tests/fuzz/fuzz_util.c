@@ -264,3 +264,20 @@ ProtobufCMessage *fuzz_grpc_unpack(const ProtobufCMessageDescriptor *desc, const
     grpc_slice_unref(slice);
     return msg;
 }
+
+void fuzz_check_inputs(const model_config_t *cfg, const tensor_t *inputs, int64_t limit)
+{
+    for (int k = 0; k < cfg->n_inputs; k++) {
+        const tensor_t *t = &inputs[k];
+        int64_t numel;
+        FUZZ_CHECK(t->dtype == cfg->inputs[k].dtype);
+        FUZZ_CHECK(shape_valid(t->rank, t->dims, &numel));
+        FUZZ_CHECK(limit <= 0 || numel <= limit);
+        FUZZ_CHECK(t->data != NULL || numel == 0);
+        if (numel > 0) {
+            const volatile unsigned char *p = t->data;
+            (void)p[0];
+            (void)p[(size_t)numel * dtype_size(t->dtype) - 1];
+        }
+    }
+}

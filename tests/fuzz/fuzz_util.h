@@ -74,6 +74,13 @@ const model_config_t *fuzz_config(int index);
 bool fuzz_run_plan(batch_plan_t *plan);
 
 /*
+ * Checks a parsed request's inputs (cfg->n_inputs of them): the model's
+ * dtypes, valid shapes within limit elements (<= 0: no limit but
+ * TENSOR_MAX_ELEMENTS), and data whose first and last bytes can be read.
+ */
+void fuzz_check_inputs(const model_config_t *cfg, const tensor_t *inputs, int64_t limit);
+
+/*
  * A gRPC request payload as the server receives it (one slice in a raw
  * byte buffer) unpacked by grpc_unpack_message into arena; NULL when it is
  * no message of type desc. Needs grpc_init (the harness's

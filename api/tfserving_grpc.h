@@ -55,14 +55,18 @@ status_t tfserving_grpc_model_spec(const Tensorflow__Serving__ModelSpec *spec, c
  * half_val keep the bits that fit (int_val 300 as DT_UINT8 is 44). More
  * values than the shape holds, values in another field, and both forms at
  * once are refused. Inputs over max_tensor_elements elements (<= 0:
- * TENSOR_MAX_ELEMENTS) are LIMIT_EXCEEDED, a model without inputs
+ * TENSOR_MAX_ELEMENTS), and inputs filled from fewer values than their
+ * shape holds taking more than max_fill_bytes together (memory the message
+ * did not carry: the server passes its message size limit), are
+ * LIMIT_EXCEEDED, a model without inputs
  * UNSUPPORTED, anything else wrong INVALID_ARGUMENT. Input data points
  * into q where it can, so q must outlive plan. On failure plan may hold a
  * part of the unit: the caller frees it (batch_plan_free) either way.
  */
 status_t tfserving_grpc_parse_predict(const Tensorflow__Serving__PredictRequest *q,
                                       const model_config_t *cfg, int64_t max_tensor_elements,
-                                      batch_plan_t *plan, uint64_t *outputs, error_t *err);
+                                      size_t max_fill_bytes, batch_plan_t *plan, uint64_t *outputs,
+                                      error_t *err);
 
 /*
  * Reads a GetModelMetadataRequest: its model_spec as

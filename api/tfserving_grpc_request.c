@@ -289,10 +289,15 @@ static void fill_values(const Tensorflow__TensorProto *p, dtype_t dtype, size_t 
     }
 }
 
-/* The typed field of the tensor's dtype, every other one empty. */
+/*
+ * The typed field of the tensor's dtype, every other one empty. Filling a
+ * tensor from fewer values takes memory the message did not carry: those
+ * tensors together may take at most *fill_left bytes, which they use up.
+ */
 static status_t typed_values(const Tensorflow__TensorProto *p, const char *what, tensor_t *t,
-                             int64_t numel, arena_t *arena, error_t *err)
+                             int64_t numel, size_t *fill_left, arena_t *arena, error_t *err)
 {
+    size_t bytes = (size_t)numel * dtype_size(t->dtype);
     tf_field_t want = field_of(t->dtype);
     char shape[SHAPE_TEXT_MAX];
     size_t n = field_count(p, want);
@@ -336,16 +341,28 @@ static status_t typed_values(const Tensorflow__TensorProto *p, const char *what,
             break;
         }
     }
-    t->data = arena_alloc(arena, (size_t)numel * dtype_size(t->dtype));
+    if (n < (uint64_t)numel) {
+        if (bytes > *fill_left)
+            return error_set(err, STATUS_LIMIT_EXCEEDED,
+                             "%s: %zu values of %s fill shape %s, %zu bytes: past the %zu bytes "
+                             "left of what a request may fill from fewer values than its shape "
+                             "holds (the message size limit); send every value",
+                             what, n, tf_field_names[want],
+                             shape_format(t->rank, t->dims, shape, sizeof shape), bytes,
+                             *fill_left);
+        *fill_left -= bytes;
+    }
+    t->data = arena_alloc(arena, bytes);
     if (!t->data)
         return error_set(err, STATUS_OUT_OF_MEMORY, "%s: out of memory for its data", what);
     fill_values(p, t->dtype, n, numel, t->data);
     return STATUS_OK;
 }
 
-/* Input k from the TensorProto p. */
+/* Input k from the TensorProto p (typed_values has fill_left). */
 static status_t parse_input(const Tensorflow__TensorProto *p, const model_config_t *cfg, int k,
-                            int64_t max_elements, batch_plan_t *plan, tensor_t *t, error_t *err)
+                            int64_t max_elements, size_t *fill_left, batch_plan_t *plan,
+                            tensor_t *t, error_t *err)
 {
     char what[WHAT_MAX];
     int64_t numel;
@@ -368,7 +385,7 @@ static status_t parse_input(const Tensorflow__TensorProto *p, const model_config
         return st;
     if (p->tensor_content.len > 0)
         return raw_values(p, what, t, numel, err);
-    return typed_values(p, what, t, numel, &plan->arena, err);
+    return typed_values(p, what, t, numel, fill_left, &plan->arena, err);
 }
 
 /* Every model input, once: TF Serving's message when they differ. */
@@ -431,9 +448,11 @@ static status_t parse_filter(const Tensorflow__Serving__PredictRequest *q,
 
 status_t tfserving_grpc_parse_predict(const Tensorflow__Serving__PredictRequest *q,
                                       const model_config_t *cfg, int64_t max_tensor_elements,
-                                      batch_plan_t *plan, uint64_t *outputs, error_t *err)
+                                      size_t max_fill_bytes, batch_plan_t *plan, uint64_t *outputs,
+                                      error_t *err)
 {
     int64_t limit = kserve_element_limit(max_tensor_elements);
+    size_t fill_left = max_fill_bytes;
     int index[MODEL_CONFIG_MAX_IO];
     tensor_t *inputs;
     status_t st;
@@ -458,7 +477,8 @@ status_t tfserving_grpc_parse_predict(const Tensorflow__Serving__PredictRequest 
     if (!inputs)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory for the inputs");
     for (int k = 0; k < cfg->n_inputs; k++) {
-        st = parse_input(q->inputs[index[k]]->value, cfg, k, limit, plan, &inputs[k], err);
+        st = parse_input(q->inputs[index[k]]->value, cfg, k, limit, &fill_left, plan, &inputs[k],
+                         err);
         if (st == STATUS_OK)
             st = batch_plan_same_rows(cfg, inputs, k, err);
         if (st != STATUS_OK)

@@ -53,8 +53,8 @@ static status_t plan_predict(grpc_unary_t *u, const Tensorflow__Serving__Predict
     if (!u->plan)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     batch_plan_init(u->plan, cfg);
-    st = tfserving_grpc_parse_predict(q, cfg, u->fe->cfg->max_tensor_elements, u->plan,
-                                      &u->plan_outputs, err);
+    st = tfserving_grpc_parse_predict(q, cfg, u->fe->cfg->max_tensor_elements,
+                                      u->fe->cfg->max_body_bytes, u->plan, &u->plan_outputs, err);
     if (st == STATUS_OK)
         st = batch_plan_cut(u->plan, err);
     if (st != STATUS_OK) {

@@ -23,6 +23,8 @@
 #include "tfserving_grpc.h"
 
 #define FUZZ_LIMIT_SMALL 16
+/* Bytes tensors may take when filled from fewer values (the server passes --max-body-bytes). */
+#define FUZZ_FILL_BYTES (1 << 20)
 
 enum { MSG_PREDICT = 0, MSG_METADATA = 1, MSG_STATUS = 2 };
 
@@ -88,7 +90,7 @@ static void predict(const model_config_t *cfg, int64_t limit, const uint8_t *dat
         return;
     model_spec(q->model_spec);
     batch_plan_init(&plan, cfg);
-    st = tfserving_grpc_parse_predict(q, cfg, limit, &plan, &mask, &err);
+    st = tfserving_grpc_parse_predict(q, cfg, limit, FUZZ_FILL_BYTES, &plan, &mask, &err);
     if (st != STATUS_OK) {
         check_failure(st, &err);
         goto cleanup;

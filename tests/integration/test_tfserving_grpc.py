@@ -805,6 +805,25 @@ def test_restricted(repo):
         check(s.stop() == 0, "restricted server exits cleanly")
 
 
+def test_fill_limit(repo):
+    """Tensors filled from fewer values than they hold take at most --max-body-bytes together:
+    memory the message did not carry."""
+    s = Server(repo, "--max-body-bytes", "65536")
+    st = Stubs(s)
+    try:
+        one = tf.TensorProto(dtype=tf.DT_FLOAT, float_val=[0.25])
+        one.tensor_shape.dim.add(size=1024)   # 1024 x 16 floats: 64 KiB, the limit
+        one.tensor_shape.dim.add(size=16)
+        r = st.predict(predict_request("mlp", {MLP_IN: one}))
+        check(array_of(r.outputs[MLP_OUT]).shape == (1024, 4), "64 KiB filled from one value")
+        one.tensor_shape.dim[0].size = 1025
+        expect_error(lambda: st.predict(predict_request("mlp", {MLP_IN: one})),
+                     grpc.StatusCode.INVALID_ARGUMENT, "send every value")
+    finally:
+        st.close()
+        check(s.stop() == 0, "fill-limit server exits cleanly")
+
+
 def test_unavailable(repo):
     """Explicit model control: a model in the repository but not loaded is UNAVAILABLE."""
     s = Server(repo, "--model-control-mode", "explicit")
@@ -862,6 +881,7 @@ def main():
             http.close()
             check(s.stop() == 0, "server exits cleanly")
         test_restricted(repo)
+        test_fill_limit(repo)
         test_unavailable(repo)
     finally:
         cleanup(tmp)

@@ -22,6 +22,7 @@ static const status_row_t status_table[] = {
     {STATUS_NOT_FOUND, 404, API_GRPC_NOT_FOUND, false, 404},
     {STATUS_TOO_LARGE, 413, API_GRPC_RESOURCE_EXHAUSTED, false, 413},
     {STATUS_PERMISSION_DENIED, 403, API_GRPC_PERMISSION_DENIED, false, 403},
+    {STATUS_FAILED_PRECONDITION, 400, API_GRPC_FAILED_PRECONDITION, false, 400},
     /* Triton answers ALREADY_EXISTS with 400 over HTTP (a shared memory region registered twice).
      */
     {STATUS_ALREADY_EXISTS, 400, API_GRPC_ALREADY_EXISTS, false, 409},

@@ -354,26 +354,18 @@ cleanup:
 /* POST /v2/repository/index, optional body {"ready": true} lists only ready models. */
 static enum MHD_Result route_repository_index(http_call_t *call, const model_path_t *p)
 {
-    repository_entry_t *entries = NULL;
-    kserve_index_entry_t *out = NULL;
-    char(*versions)[SERVER_INFO_VERSION_TEXT] = NULL;
+    server_info_snapshot_t snap;
     bool only_ready = false;
-    int n = 0, kept = 0;
     error_t err = {0};
     enum MHD_Result rc;
 
     if (index_body(call, &only_ready, &err))
         return respond_status_error(call, &err);
-    entries = calloc(ROUTE_MAX_MODELS, sizeof *entries);
-    out = calloc(ROUTE_MAX_MODELS, sizeof *out);
-    versions = calloc(ROUTE_MAX_MODELS, sizeof *versions);
-    if (entries && out && versions)
-        n = repository_index(call->server->repo, entries, ROUTE_MAX_MODELS);
-    kept = server_info_index(entries, n, only_ready, out, versions);
-    rc = http_respond_json(call, MHD_HTTP_OK, kserve_repository_index_json(out, kept));
-    free(entries);
-    free(out);
-    free(versions);
+    if (server_info_snapshot(call->server->repo, only_ready, &snap, &err))
+        rc = http_respond_error(call, err.code, err.message);
+    else
+        rc = http_respond_json(call, MHD_HTTP_OK, kserve_repository_index_json(snap.index, snap.n));
+    server_info_snapshot_free(&snap);
     return rc;
 }
 

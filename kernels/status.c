@@ -69,6 +69,10 @@ const char *status_name(status_t code)
         return "TOO_LARGE";
     case STATUS_PERMISSION_DENIED:
         return "PERMISSION_DENIED";
+    case STATUS_FAILED_PRECONDITION:
+        return "FAILED_PRECONDITION";
+    case STATUS_ALREADY_EXISTS:
+        return "ALREADY_EXISTS";
     }
     return "UNKNOWN";
 }

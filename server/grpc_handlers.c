@@ -19,8 +19,10 @@
 /* Room for a version number as text. */
 #define GRPC_VERSION_TEXT 24
 
-/* The service names Health/Check answers for: the server as a whole, and the KServe service. */
-static const char *const health_services[] = {"", "inference.GRPCInferenceService", NULL};
+/* The service names Health/Check answers for: the server as a whole, and each service. */
+static const char *const health_services[] = {"", "inference.GRPCInferenceService",
+                                              "tensorflow.serving.PredictionService",
+                                              "tensorflow.serving.ModelService", NULL};
 
 void grpc_handle_server_live(grpc_unary_t *u)
 {
@@ -202,34 +204,48 @@ cleanup:
     free(stats);
 }
 
+/*
+ * Triton's repository_name picks one of several repositories; inferd
+ * serves one, which has no name. A name that is not empty fails the call
+ * (INVALID_ARGUMENT, naming it) and gives true: u is then not the
+ * caller's to touch.
+ */
+static bool repository_named(grpc_unary_t *u, const char *name)
+{
+    char message[MODEL_NAME_MAX + 128];
+
+    if (!name[0])
+        return false;
+    snprintf(message, sizeof message,
+             "repository_name '%.*s': inferd serves one model repository, which has no name; "
+             "leave repository_name empty",
+             MODEL_NAME_MAX, name);
+    grpc_unary_fail(u, STATUS_INVALID_ARGUMENT, message);
+    return true;
+}
+
 void grpc_handle_repository_index(grpc_unary_t *u)
 {
     Inference__RepositoryIndexRequest *q = (Inference__RepositoryIndexRequest *)grpc_unary_message(
         u, &inference__repository_index_request__descriptor, &u->arena);
-    repository_entry_t *entries = calloc(GRPC_MAX_MODELS, sizeof *entries);
-    kserve_index_entry_t *out = calloc(GRPC_MAX_MODELS, sizeof *out);
-    char(*versions)[SERVER_INFO_VERSION_TEXT] =
-        arena_alloc(&u->arena, GRPC_MAX_MODELS * sizeof *versions);
-    Inference__RepositoryIndexResponse *r = NULL;
-    int n, kept;
+    Inference__RepositoryIndexResponse *r;
+    server_info_snapshot_t snap;
+    error_t err = {0};
 
-    if (!q)
-        goto cleanup;
-    if (!entries || !out || !versions) {
-        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+    if (!q || repository_named(u, q->repository_name))
+        return;
+    if (server_info_snapshot(u->fe->repo, q->ready, &snap, &err)) {
+        grpc_unary_fail(u, err.code, err.message);
         goto cleanup;
     }
-    n = repository_index(u->fe->repo, entries, GRPC_MAX_MODELS);
-    kept = server_info_index(entries, n, q->ready, out, versions);
-    r = kserve_grpc_repository_index(out, kept, &u->arena);
+    r = kserve_grpc_repository_index(snap.index, snap.n, &u->arena);
     if (r)
         grpc_unary_reply(u, &r->base);
     else
         grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
 
 cleanup:
-    free(entries);
-    free(out);
+    server_info_snapshot_free(&snap);
 }
 
 /*
@@ -303,7 +319,7 @@ void grpc_handle_repository_load(grpc_unary_t *u)
 
     repository_param_t *params;
 
-    if (!q)
+    if (!q || repository_named(u, q->repository_name))
         return;
     params = arena_alloc(&u->arena, (q->n_parameters + 1) * sizeof *params);
     if (!params) {
@@ -323,7 +339,7 @@ void grpc_handle_repository_unload(grpc_unary_t *u)
 
     repository_param_t *params;
 
-    if (!q)
+    if (!q || repository_named(u, q->repository_name))
         return;
     params = arena_alloc(&u->arena, (q->n_parameters + 1) * sizeof *params);
     if (!params) {

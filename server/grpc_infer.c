@@ -22,6 +22,10 @@ static void infer_done(request_t *req)
         grpc_unary_fail(u, req->status, req->error.message);
         return;
     }
+    if (shm_request_write(&u->shm, &m->config, &u->prefs, req, &err)) {
+        grpc_unary_fail(u, err.code, err.message);
+        return;
+    }
     snprintf(version, sizeof version, "%" PRId64, m->version);
     if (kserve_grpc_infer_response(req, &m->config, &u->prefs, m->name, version, &req->arena, &resp,
                                    &err)) {
@@ -37,7 +41,7 @@ void grpc_handle_model_infer(grpc_unary_t *u)
     grpc_frontend_t *fe = u->fe;
     Inference__ModelInferRequest *q;
     error_t err = {0};
-    int64_t version = -1, left;
+    int64_t version = -1;
     status_t st;
 
     u->req = request_create();
@@ -58,19 +62,15 @@ void grpc_handle_model_infer(grpc_unary_t *u)
     if (!st) {
         st = kserve_grpc_parse_infer_request(q, &u->model->config, fe->cfg->max_tensor_elements,
                                              u->req, &u->prefs, &err);
+        if (!st)
+            st = shm_request_prepare(fe->state->shm, &u->model->config, &u->prefs,
+                                     fe->cfg->max_body_bytes, u->req, &u->shm, &err);
         if (st)
             atomic_fetch_add(&u->model->rejected, 1);
         u->prefs.labels = u->model->labels;
     }
-    if (!st) {
-        /* The client's deadline is the request's timeout, unless it asked for less. */
-        left = grpc_deadline_left_us(u->deadline);
-        if (left < 0)
-            st = error_set(&err, STATUS_DEADLINE_EXCEEDED,
-                           "the call's deadline passed before the request was queued");
-        else if (left > 0 && (u->req->timeout_us == 0 || left < u->req->timeout_us))
-            u->req->timeout_us = left;
-    }
+    if (!st)
+        st = grpc_unary_deadline(u, u->req, &err);
     if (st) {
         grpc_unary_fail(u, st, err.message);
         return;
@@ -78,8 +78,7 @@ void grpc_handle_model_infer(grpc_unary_t *u)
     u->req->done = infer_done;
     u->req->user = u;
     atomic_store(&u->queued, u->req);
-    if (atomic_load(&u->gave_up))
-        atomic_store(&u->req->cancelled, true);
+    grpc_unary_cancel_if_gone(u);
     st = batcher_submit(u->model->batcher, u->req, &err);
     if (st)
         grpc_unary_fail(u, st, err.message);

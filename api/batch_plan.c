@@ -62,6 +62,18 @@ status_t batch_plan_check_shape(const model_config_t *cfg, int k, const tensor_t
     return STATUS_OK;
 }
 
+status_t batch_plan_same_rows(const model_config_t *cfg, const tensor_t *inputs, int k,
+                              error_t *err)
+{
+    if (cfg->max_batch_size <= 0 || inputs[k].dims[0] == inputs[0].dims[0])
+        return STATUS_OK;
+    return error_set(err, STATUS_INVALID_ARGUMENT,
+                     "input '%s' has %lld rows (its first dim) and input '%s' %lld: the inputs "
+                     "share the batch dim",
+                     cfg->inputs[k].name, (long long)inputs[k].dims[0], cfg->inputs[0].name,
+                     (long long)inputs[0].dims[0]);
+}
+
 /* Bytes of one row (everything after dim 0) of t. */
 static size_t row_bytes(const tensor_t *t)
 {
@@ -291,6 +303,50 @@ status_t batch_plan_outputs(batch_plan_t *plan, int u, tensor_t *outputs, error_
             (char *)outputs[k].data + (size_t)segs[0].part_row * row_bytes(&part->outputs[k]);
     }
     return STATUS_OK;
+}
+
+bool batch_plan_submit(batch_plan_t *plan, batcher_t *batcher, request_done_fn done, void *user)
+{
+    status_t refused = STATUS_OK;
+    error_t err = {0};
+
+    atomic_init(&plan->pending, plan->n_parts + 1);
+    for (int p = 0; p < plan->n_parts; p++) {
+        request_t *req = plan->parts[p];
+
+        req->done = done;
+        req->user = user;
+        if (refused == STATUS_OK)
+            refused = batcher_submit(batcher, req, &err);
+        if (refused != STATUS_OK) {
+            req->status = refused;
+            req->error = err;
+            atomic_fetch_sub(&plan->pending, 1);
+        }
+    }
+    return batch_plan_part_done(plan);
+}
+
+bool batch_plan_part_done(batch_plan_t *plan)
+{
+    int before = atomic_fetch_sub(&plan->pending, 1);
+
+    assert(before >= 1);
+    return before == 1;
+}
+
+void batch_plan_cancel(batch_plan_t *plan)
+{
+    for (int p = 0; p < plan->n_parts; p++)
+        atomic_store(&plan->parts[p]->cancelled, true);
+}
+
+bool batch_plan_any_success(const batch_plan_t *plan)
+{
+    for (int p = 0; p < plan->n_parts; p++)
+        if (plan->parts[p]->status == STATUS_OK)
+            return true;
+    return false;
 }
 
 void batch_plan_free(batch_plan_t *plan)

@@ -1,9 +1,9 @@
 /*
- * batch_plan.h - one REST request of many rows or instances (TF Serving's
- * "instances", MindSpore's "instances") cut into batcher requests that
- * each fit the model's max_batch_size, and each instance's outputs
- * gathered back from them. No I/O: the front end submits the parts and
- * waits for them all.
+ * batch_plan.h - one request of many rows or instances (TF Serving's
+ * "instances" and Predict tensors, MindSpore's "instances") cut into
+ * batcher requests that each fit the model's max_batch_size, submitted,
+ * and each instance's outputs gathered back from them. No I/O: the front
+ * end submits the parts and answers once the last one completes.
  *
  * A unit is what the client sent as one thing: a TF Serving request is
  * one unit of N rows, a MindSpore instance is one unit of one row (or,
@@ -14,9 +14,11 @@
 #ifndef INFERD_BATCH_PLAN_H
 #define INFERD_BATCH_PLAN_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "arena.h"
+#include "batcher.h"
 #include "model_config.h"
 #include "request.h"
 
@@ -60,6 +62,11 @@ typedef struct batch_plan {
     int64_t *part_rows; /* rows of each part (in the arena) */
     request_t **parts;  /* malloc'd; each from request_create */
     int n_parts;
+    /*
+     * Once submitted (batch_plan_submit): parts not completed yet, plus one
+     * the submitting thread holds until it has submitted them all.
+     */
+    atomic_int pending;
 } batch_plan_t;
 
 /* An empty plan for a model; cfg must outlive it. */
@@ -82,6 +89,14 @@ status_t batch_plan_check_shape(const model_config_t *cfg, int k, const tensor_t
                                 const char *what, error_t *err);
 
 /*
+ * With a batch dim, input k of inputs (a unit's, checked by
+ * batch_plan_check_shape) must have the rows of input 0: the batcher runs
+ * a unit's inputs as one batch.
+ */
+status_t batch_plan_same_rows(const model_config_t *cfg, const tensor_t *inputs, int k,
+                              error_t *err);
+
+/*
  * Cuts the accepted units into plan->parts: requests with every input
  * filled (rows copied into the part's arena when it joins several units,
  * pointing into the plan's arena otherwise), every output wanted and no
@@ -98,6 +113,29 @@ status_t batch_plan_cut(batch_plan_t *plan, error_t *err);
  * back. A refused unit returns its own status and message.
  */
 status_t batch_plan_outputs(batch_plan_t *plan, int u, tensor_t *outputs, error_t *err);
+
+/*
+ * Submits every part of a cut plan to batcher, each with done and user as
+ * its callback. A part the batcher refuses (a full queue, a draining
+ * model) completes at once with that refusal, and so do those after it:
+ * the model is not taking work, and what was queued still completes. True
+ * when no part is left pending: the caller answers now. Otherwise the part
+ * whose done call gets true from batch_plan_part_done answers, on its
+ * worker thread; the caller must not touch the plan after this returns.
+ */
+bool batch_plan_submit(batch_plan_t *plan, batcher_t *batcher, request_done_fn done, void *user);
+
+/* In a part's done callback: true for the plan's last part to complete, whose caller answers. */
+bool batch_plan_part_done(batch_plan_t *plan);
+
+/*
+ * Marks every part cancelled (the client gave up): queued ones are answered
+ * without running. Safe from any thread while the plan lives.
+ */
+void batch_plan_cancel(batch_plan_t *plan);
+
+/* Whether any part of a completed plan ran successfully. */
+bool batch_plan_any_success(const batch_plan_t *plan);
 
 /* Frees the parts (none may be in a batcher) and the arena; plan is empty afterwards. */
 void batch_plan_free(batch_plan_t *plan);

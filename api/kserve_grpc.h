@@ -24,6 +24,21 @@
  */
 void kserve_grpc_allocator(arena_t *arena, ProtobufCAllocator *out);
 
+/* A zeroed array of n pointers (or structs) in arena; NULL when out of memory. */
+#define KSERVE_GRPC_ARRAY(arena, n, elem) arena_alloc((arena), (size_t)(n) * sizeof(elem))
+
+/*
+ * message = an initialised protobuf-c message of type in arena; out of
+ * memory returns NULL from the function using it (a message builder).
+ */
+#define KSERVE_GRPC_NEW_MESSAGE(arena, type, init, message)                                        \
+    do {                                                                                           \
+        (message) = arena_alloc((arena), sizeof(type));                                            \
+        if (!(message))                                                                            \
+            return NULL;                                                                           \
+        init(message);                                                                             \
+    } while (0)
+
 /*
  * A copy of s in arena with bytes that are not valid UTF-8 replaced by '?':
  * proto3 strings must be UTF-8, and messages can quote client bytes. NULL

@@ -11,18 +11,6 @@
 /* Room for a version number as text. */
 #define VERSION_TEXT_MAX 24
 
-/* A zeroed array of n pointers (or structs) in arena; NULL when out of memory. */
-#define ARENA_ARRAY(arena, n, elem) arena_alloc((arena), (size_t)(n) * sizeof(elem))
-
-/* message = an initialised protobuf-c message of type in arena, or return NULL. */
-#define NEW_MESSAGE(arena, type, init, message)                                                    \
-    do {                                                                                           \
-        (message) = arena_alloc((arena), sizeof(type));                                            \
-        if (!(message))                                                                            \
-            return NULL;                                                                           \
-        init(message);                                                                             \
-    } while (0)
-
 static char *version_text(arena_t *arena, int64_t version)
 {
     char text[VERSION_TEXT_MAX];
@@ -38,13 +26,13 @@ Inference__ServerMetadataResponse *kserve_grpc_server_metadata(const char *name,
     Inference__ServerMetadataResponse *r;
     size_t n = 0;
 
-    NEW_MESSAGE(arena, Inference__ServerMetadataResponse, inference__server_metadata_response__init,
-                r);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ServerMetadataResponse,
+                            inference__server_metadata_response__init, r);
     while (extensions && extensions[n])
         n++;
     r->name = kserve_grpc_text(arena, name);
     r->version = kserve_grpc_text(arena, version);
-    r->extensions = ARENA_ARRAY(arena, n + 1, char *);
+    r->extensions = KSERVE_GRPC_ARRAY(arena, n + 1, char *);
     if (!r->name || !r->version || !r->extensions)
         return NULL;
     for (size_t i = 0; i < n; i++)
@@ -61,11 +49,11 @@ tensor_metadata(const model_tensor_config_t *tc, bool batched, arena_t *arena)
     const char *dt = dtype_kserve_name(tc->dtype);
     int batch = batched ? 1 : 0;
 
-    NEW_MESSAGE(arena, Inference__ModelMetadataResponse__TensorMetadata,
-                inference__model_metadata_response__tensor_metadata__init, m);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelMetadataResponse__TensorMetadata,
+                            inference__model_metadata_response__tensor_metadata__init, m);
     m->name = kserve_grpc_text(arena, tc->name);
     m->datatype = arena_strdup(arena, dt ? dt : dtype_name(tc->dtype));
-    m->shape = ARENA_ARRAY(arena, tc->rank + batch + 1, int64_t);
+    m->shape = KSERVE_GRPC_ARRAY(arena, tc->rank + batch + 1, int64_t);
     if (!m->name || !m->datatype || !m->shape)
         return NULL;
     if (batched)
@@ -79,7 +67,8 @@ tensor_metadata(const model_tensor_config_t *tc, bool batched, arena_t *arena)
 static Inference__ModelMetadataResponse__TensorMetadata **
 tensors_metadata(const model_tensor_config_t *tensors, int n, bool batched, arena_t *arena)
 {
-    Inference__ModelMetadataResponse__TensorMetadata **list = ARENA_ARRAY(arena, n + 1, void *);
+    Inference__ModelMetadataResponse__TensorMetadata **list =
+        KSERVE_GRPC_ARRAY(arena, n + 1, void *);
 
     for (int i = 0; list && i < n; i++)
         if (!(list[i] = tensor_metadata(&tensors[i], batched, arena)))
@@ -94,11 +83,11 @@ Inference__ModelMetadataResponse *kserve_grpc_model_metadata(const model_config_
     Inference__ModelMetadataResponse *r;
     bool batched = cfg->max_batch_size > 0;
 
-    NEW_MESSAGE(arena, Inference__ModelMetadataResponse, inference__model_metadata_response__init,
-                r);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelMetadataResponse,
+                            inference__model_metadata_response__init, r);
     r->name = kserve_grpc_text(arena, cfg->name);
     r->platform = kserve_grpc_text(arena, model_config_triton_platform(cfg->platform));
-    r->versions = ARENA_ARRAY(arena, n_versions + 1, char *);
+    r->versions = KSERVE_GRPC_ARRAY(arena, n_versions + 1, char *);
     r->inputs = tensors_metadata(cfg->inputs, cfg->n_inputs, batched, arena);
     r->outputs = tensors_metadata(cfg->outputs, cfg->n_outputs, batched, arena);
     if (!r->name || !r->platform || !r->versions || !r->inputs || !r->outputs)
@@ -165,12 +154,12 @@ static bool tensor_fields(const model_tensor_config_t *tc, arena_t *arena, char 
 
 static Inference__ModelInput **config_inputs(const model_config_t *cfg, arena_t *arena)
 {
-    Inference__ModelInput **list = ARENA_ARRAY(arena, cfg->n_inputs + 1, void *);
+    Inference__ModelInput **list = KSERVE_GRPC_ARRAY(arena, cfg->n_inputs + 1, void *);
 
     for (int i = 0; list && i < cfg->n_inputs; i++) {
         Inference__ModelInput *m;
 
-        NEW_MESSAGE(arena, Inference__ModelInput, inference__model_input__init, m);
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelInput, inference__model_input__init, m);
         if (!tensor_fields(&cfg->inputs[i], arena, &m->name, &m->data_type, &m->dims, &m->n_dims))
             return NULL;
         list[i] = m;
@@ -180,12 +169,12 @@ static Inference__ModelInput **config_inputs(const model_config_t *cfg, arena_t 
 
 static Inference__ModelOutput **config_outputs(const model_config_t *cfg, arena_t *arena)
 {
-    Inference__ModelOutput **list = ARENA_ARRAY(arena, cfg->n_outputs + 1, void *);
+    Inference__ModelOutput **list = KSERVE_GRPC_ARRAY(arena, cfg->n_outputs + 1, void *);
 
     for (int i = 0; list && i < cfg->n_outputs; i++) {
         Inference__ModelOutput *m;
 
-        NEW_MESSAGE(arena, Inference__ModelOutput, inference__model_output__init, m);
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelOutput, inference__model_output__init, m);
         if (!tensor_fields(&cfg->outputs[i], arena, &m->name, &m->data_type, &m->dims, &m->n_dims))
             return NULL;
         m->label_filename = kserve_grpc_text(arena, cfg->outputs[i].label_filename);
@@ -201,9 +190,11 @@ static Inference__ModelDynamicBatching *dynamic_batching(const batcher_config_t 
     Inference__ModelDynamicBatching *m;
     Inference__ModelQueuePolicy *q;
 
-    NEW_MESSAGE(arena, Inference__ModelDynamicBatching, inference__model_dynamic_batching__init, m);
-    NEW_MESSAGE(arena, Inference__ModelQueuePolicy, inference__model_queue_policy__init, q);
-    m->preferred_batch_size = ARENA_ARRAY(arena, b->n_preferred + 1, int32_t);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelDynamicBatching,
+                            inference__model_dynamic_batching__init, m);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelQueuePolicy, inference__model_queue_policy__init,
+                            q);
+    m->preferred_batch_size = KSERVE_GRPC_ARRAY(arena, b->n_preferred + 1, int32_t);
     if (!m->preferred_batch_size)
         return NULL;
     for (int i = 0; i < b->n_preferred; i++)
@@ -221,43 +212,58 @@ static Inference__ModelDynamicBatching *dynamic_batching(const batcher_config_t 
     return m;
 }
 
-/* All instances as one CPU group, as the REST config shows them. */
-static Inference__ModelInstanceGroup **instance_groups(const model_config_t *cfg, arena_t *arena)
+/*
+ * The instance groups the REST config shows (model_config_instance_groups),
+ * in Triton's kinds: KIND_CPU for CPU instances; KIND_MODEL, the backend
+ * placing them, for a device backend's groups (Triton has no NPU kind).
+ */
+static Inference__ModelInstanceGroup **instance_groups(const model_config_t *cfg, size_t *n,
+                                                       arena_t *arena)
 {
-    Inference__ModelInstanceGroup **list = ARENA_ARRAY(arena, 1, void *);
-    Inference__ModelInstanceGroup *g;
+    model_instance_group_t groups[BATCHER_MAX_INSTANCES];
+    int count = model_config_instance_groups(cfg, groups);
+    Inference__ModelInstanceGroup **list = KSERVE_GRPC_ARRAY(arena, count, void *);
 
     if (!list)
         return NULL;
-    NEW_MESSAGE(arena, Inference__ModelInstanceGroup, inference__model_instance_group__init, g);
-    g->name = kserve_grpc_text(arena, cfg->name);
-    g->count = cfg->batching.instance_count;
-    g->kind = INFERENCE__MODEL_INSTANCE_GROUP__KIND__KIND_CPU;
-    list[0] = g;
-    return g->name ? list : NULL;
+    for (int i = 0; i < count; i++) {
+        Inference__ModelInstanceGroup *g;
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelInstanceGroup,
+                                inference__model_instance_group__init, g);
+        g->name = kserve_grpc_text(arena, cfg->name);
+        g->count = groups[i].count;
+        g->kind = groups[i].device >= 0 ? INFERENCE__MODEL_INSTANCE_GROUP__KIND__KIND_MODEL
+                                        : INFERENCE__MODEL_INSTANCE_GROUP__KIND__KIND_CPU;
+        if (!g->name)
+            return NULL;
+        list[i] = g;
+    }
+    *n = (size_t)count;
+    return list;
 }
 
 static Inference__ModelVersionPolicy *version_policy(const version_policy_t *vp, arena_t *arena)
 {
     Inference__ModelVersionPolicy *m;
 
-    NEW_MESSAGE(arena, Inference__ModelVersionPolicy, inference__model_version_policy__init, m);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelVersionPolicy,
+                            inference__model_version_policy__init, m);
     if (vp->kind == VERSION_POLICY_ALL) {
         m->policy_choice_case = INFERENCE__MODEL_VERSION_POLICY__POLICY_CHOICE_ALL;
-        NEW_MESSAGE(arena, Inference__ModelVersionPolicy__All,
-                    inference__model_version_policy__all__init, m->all);
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelVersionPolicy__All,
+                                inference__model_version_policy__all__init, m->all);
     } else if (vp->kind == VERSION_POLICY_SPECIFIC) {
         m->policy_choice_case = INFERENCE__MODEL_VERSION_POLICY__POLICY_CHOICE_SPECIFIC;
-        NEW_MESSAGE(arena, Inference__ModelVersionPolicy__Specific,
-                    inference__model_version_policy__specific__init, m->specific);
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelVersionPolicy__Specific,
+                                inference__model_version_policy__specific__init, m->specific);
         m->specific->versions = arena_memdup(arena, vp->versions, sizeof vp->versions);
         m->specific->n_versions = (size_t)vp->n_versions;
         if (!m->specific->versions)
             return NULL;
     } else {
         m->policy_choice_case = INFERENCE__MODEL_VERSION_POLICY__POLICY_CHOICE_LATEST;
-        NEW_MESSAGE(arena, Inference__ModelVersionPolicy__Latest,
-                    inference__model_version_policy__latest__init, m->latest);
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelVersionPolicy__Latest,
+                                inference__model_version_policy__latest__init, m->latest);
         m->latest->num_versions = (uint32_t)vp->latest_n;
     }
     return m;
@@ -268,12 +274,12 @@ static Inference__ModelWarmup *warmup(const warmup_config_t *w, int index, arena
     Inference__ModelWarmup *m;
     char name[32];
 
-    NEW_MESSAGE(arena, Inference__ModelWarmup, inference__model_warmup__init, m);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelWarmup, inference__model_warmup__init, m);
     snprintf(name, sizeof name, "warmup_%d", index);
     m->name = arena_strdup(arena, name);
     m->batch_size = (uint32_t)w->batch_size;
     m->count = (uint32_t)w->iterations;
-    m->inputs = ARENA_ARRAY(arena, w->n_inputs + 1, void *);
+    m->inputs = KSERVE_GRPC_ARRAY(arena, w->n_inputs + 1, void *);
     if (!m->name || !m->inputs)
         return NULL;
     for (int i = 0; i < w->n_inputs; i++) {
@@ -283,9 +289,10 @@ static Inference__ModelWarmup *warmup(const warmup_config_t *w, int index, arena
 
         if (tc->rank < 0)
             continue;
-        NEW_MESSAGE(arena, Inference__ModelWarmup__InputsEntry,
-                    inference__model_warmup__inputs_entry__init, e);
-        NEW_MESSAGE(arena, Inference__ModelWarmup__Input, inference__model_warmup__input__init, in);
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelWarmup__InputsEntry,
+                                inference__model_warmup__inputs_entry__init, e);
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelWarmup__Input,
+                                inference__model_warmup__input__init, in);
         if (!tensor_fields(tc, arena, &e->key, &in->data_type, &in->dims, &in->n_dims))
             return NULL;
         in->input_data_type_case = INFERENCE__MODEL_WARMUP__INPUT__INPUT_DATA_TYPE_ZERO_DATA;
@@ -300,16 +307,16 @@ static Inference__ModelWarmup *warmup(const warmup_config_t *w, int index, arena
 static Inference__ModelConfig__ParametersEntry **config_parameters(const model_config_t *cfg,
                                                                    size_t *n, arena_t *arena)
 {
-    Inference__ModelConfig__ParametersEntry **list = ARENA_ARRAY(arena, 1, void *);
+    Inference__ModelConfig__ParametersEntry **list = KSERVE_GRPC_ARRAY(arena, 1, void *);
     Inference__ModelConfig__ParametersEntry *e;
     Inference__ModelParameter *p;
     char value[16];
 
     if (!list)
         return NULL;
-    NEW_MESSAGE(arena, Inference__ModelConfig__ParametersEntry,
-                inference__model_config__parameters_entry__init, e);
-    NEW_MESSAGE(arena, Inference__ModelParameter, inference__model_parameter__init, p);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelConfig__ParametersEntry,
+                            inference__model_config__parameters_entry__init, e);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelParameter, inference__model_parameter__init, p);
     snprintf(value, sizeof value, "%d", cfg->batching.threads_per_instance);
     e->key = arena_strdup(arena, "threads_per_instance");
     p->string_value = arena_strdup(arena, value);
@@ -326,24 +333,24 @@ Inference__ModelConfigResponse *kserve_grpc_model_config(const model_config_t *c
     Inference__ModelConfigResponse *r;
     Inference__ModelConfig *c;
 
-    NEW_MESSAGE(arena, Inference__ModelConfigResponse, inference__model_config_response__init, r);
-    NEW_MESSAGE(arena, Inference__ModelConfig, inference__model_config__init, c);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelConfigResponse,
+                            inference__model_config_response__init, r);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelConfig, inference__model_config__init, c);
     c->name = kserve_grpc_text(arena, cfg->name);
     c->platform = kserve_grpc_text(arena, model_config_triton_platform(cfg->platform));
     c->backend = kserve_grpc_text(arena, model_config_triton_backend(cfg->backend));
     c->max_batch_size = cfg->max_batch_size;
     c->input = config_inputs(cfg, arena);
     c->output = config_outputs(cfg, arena);
-    c->instance_group = instance_groups(cfg, arena);
+    c->instance_group = instance_groups(cfg, &c->n_instance_group, arena);
     c->version_policy = version_policy(&cfg->version_policy, arena);
     c->parameters = config_parameters(cfg, &c->n_parameters, arena);
-    c->model_warmup = ARENA_ARRAY(arena, cfg->n_warmup + 1, void *);
+    c->model_warmup = KSERVE_GRPC_ARRAY(arena, cfg->n_warmup + 1, void *);
     if (!c->name || !c->platform || !c->backend || !c->input || !c->output || !c->instance_group ||
         !c->version_policy || !c->parameters || !c->model_warmup)
         return NULL;
     c->n_input = (size_t)cfg->n_inputs;
     c->n_output = (size_t)cfg->n_outputs;
-    c->n_instance_group = 1;
     if (cfg->dynamic_batching) {
         c->scheduling_choice_case = INFERENCE__MODEL_CONFIG__SCHEDULING_CHOICE_DYNAMIC_BATCHING;
         if (!(c->dynamic_batching = dynamic_batching(&cfg->batching, arena)))
@@ -361,7 +368,8 @@ static Inference__StatisticDuration *duration(uint64_t count, uint64_t ns, arena
 {
     Inference__StatisticDuration *d;
 
-    NEW_MESSAGE(arena, Inference__StatisticDuration, inference__statistic_duration__init, d);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__StatisticDuration,
+                            inference__statistic_duration__init, d);
     d->count = count;
     d->ns = ns;
     return d;
@@ -371,7 +379,8 @@ static Inference__InferStatistics *infer_statistics(const kserve_stats_figures_t
 {
     Inference__InferStatistics *s;
 
-    NEW_MESSAGE(arena, Inference__InferStatistics, inference__infer_statistics__init, s);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__InferStatistics, inference__infer_statistics__init,
+                            s);
     s->success = duration(f->success_count, f->success_ns, arena);
     s->fail = duration(f->fail_count, 0, arena);
     s->queue = duration(f->success_count, f->queue_ns, arena);
@@ -390,22 +399,23 @@ static Inference__ModelStatistics *model_statistics(const kserve_model_stats_t *
     kserve_stats_figures_t f;
 
     kserve_stats_figures(m, &f);
-    NEW_MESSAGE(arena, Inference__ModelStatistics, inference__model_statistics__init, s);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelStatistics, inference__model_statistics__init,
+                            s);
     s->name = kserve_grpc_text(arena, m->name);
     s->version = kserve_grpc_text(arena, m->version ? m->version : "");
     s->last_inference = m->last_inference_ms > 0 ? (uint64_t)m->last_inference_ms : 0;
     s->inference_count = m->stats.inferences;
     s->execution_count = m->stats.executions;
     s->inference_stats = infer_statistics(&f, arena);
-    s->batch_stats = ARENA_ARRAY(arena, f.n_batches + 1, void *);
+    s->batch_stats = KSERVE_GRPC_ARRAY(arena, f.n_batches + 1, void *);
     if (!s->name || !s->version || !s->inference_stats || !s->batch_stats)
         return NULL;
     for (int i = 0; i < f.n_batches; i++) {
         Inference__InferBatchStatistics *b;
         uint64_t count = f.batches[i].count;
 
-        NEW_MESSAGE(arena, Inference__InferBatchStatistics, inference__infer_batch_statistics__init,
-                    b);
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__InferBatchStatistics,
+                                inference__infer_batch_statistics__init, b);
         b->batch_size = f.batches[i].batch_size;
         b->compute_input = duration(count, 0, arena);
         b->compute_infer = duration(count, 0, arena);
@@ -423,9 +433,9 @@ Inference__ModelStatisticsResponse *kserve_grpc_model_stats(const kserve_model_s
 {
     Inference__ModelStatisticsResponse *r;
 
-    NEW_MESSAGE(arena, Inference__ModelStatisticsResponse,
-                inference__model_statistics_response__init, r);
-    r->model_stats = ARENA_ARRAY(arena, n + 1, void *);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__ModelStatisticsResponse,
+                            inference__model_statistics_response__init, r);
+    r->model_stats = KSERVE_GRPC_ARRAY(arena, n + 1, void *);
     if (!r->model_stats)
         return NULL;
     for (int i = 0; i < n; i++)
@@ -440,17 +450,17 @@ kserve_grpc_repository_index(const kserve_index_entry_t *entries, int n, arena_t
 {
     Inference__RepositoryIndexResponse *r;
 
-    NEW_MESSAGE(arena, Inference__RepositoryIndexResponse,
-                inference__repository_index_response__init, r);
-    r->models = ARENA_ARRAY(arena, n + 1, void *);
+    KSERVE_GRPC_NEW_MESSAGE(arena, Inference__RepositoryIndexResponse,
+                            inference__repository_index_response__init, r);
+    r->models = KSERVE_GRPC_ARRAY(arena, n + 1, void *);
     if (!r->models)
         return NULL;
     for (int i = 0; i < n; i++) {
         const kserve_index_entry_t *e = &entries[i];
         Inference__RepositoryIndexResponse__ModelIndex *m;
 
-        NEW_MESSAGE(arena, Inference__RepositoryIndexResponse__ModelIndex,
-                    inference__repository_index_response__model_index__init, m);
+        KSERVE_GRPC_NEW_MESSAGE(arena, Inference__RepositoryIndexResponse__ModelIndex,
+                                inference__repository_index_response__model_index__init, m);
         m->name = kserve_grpc_text(arena, e->name);
         m->version = kserve_grpc_text(arena, e->version ? e->version : "");
         m->state = arena_strdup(arena, kserve_model_state_name(e->state));

@@ -33,7 +33,8 @@ const kserve_route_t kserve_routes[KSERVE_ROUTE_COUNT] = {
                                         RESTRICTED_API_MODEL_REPOSITORY},
 };
 
-#define GRPC_SERVICE "/inference.GRPCInferenceService/"
+#define GRPC_SERVICE           "/inference.GRPCInferenceService/"
+#define TFS_PREDICTION_SERVICE "/tensorflow.serving.PredictionService/"
 
 const kserve_grpc_method_t kserve_grpc_methods[KSERVE_GRPC_METHOD_COUNT] = {
     [KSERVE_GRPC_SERVER_LIVE] = {GRPC_SERVICE "ServerLive", false, RESTRICTED_API_HEALTH},
@@ -54,6 +55,12 @@ const kserve_grpc_method_t kserve_grpc_methods[KSERVE_GRPC_METHOD_COUNT] = {
     [KSERVE_GRPC_REPOSITORY_UNLOAD] = {GRPC_SERVICE "RepositoryModelUnload", false,
                                        RESTRICTED_API_MODEL_REPOSITORY},
     [KSERVE_GRPC_HEALTH_CHECK] = {"/grpc.health.v1.Health/Check", false, RESTRICTED_API_HEALTH},
+    /* TF Serving's, in the categories of its REST forms (compat_route.c). */
+    [KSERVE_GRPC_TFS_PREDICT] = {TFS_PREDICTION_SERVICE "Predict", false, RESTRICTED_API_INFERENCE},
+    [KSERVE_GRPC_TFS_MODEL_METADATA] = {TFS_PREDICTION_SERVICE "GetModelMetadata", false,
+                                        RESTRICTED_API_METADATA},
+    [KSERVE_GRPC_TFS_MODEL_STATUS] = {"/tensorflow.serving.ModelService/GetModelStatus", false,
+                                      RESTRICTED_API_HEALTH},
 };
 
 /* Splits path at '/' into segs (pointing into buf), skipping empty ones; the count or -1. */

@@ -62,7 +62,12 @@ typedef struct kserve_route_match {
  */
 void kserve_route_find(const char *path, const char *method, kserve_route_match_t *m);
 
-/* The gRPC methods, inference.GRPCInferenceService's and grpc.health.v1.Health/Check. */
+/*
+ * The gRPC methods: inference.GRPCInferenceService's, grpc.health.v1.Health/Check,
+ * and TF Serving's tensorflow.serving.PredictionService Predict and
+ * GetModelMetadata and ModelService GetModelStatus (all on one port: gRPC
+ * routes by service name).
+ */
 typedef enum kserve_grpc_method_id {
     KSERVE_GRPC_SERVER_LIVE = 0,
     KSERVE_GRPC_SERVER_READY,
@@ -77,6 +82,9 @@ typedef enum kserve_grpc_method_id {
     KSERVE_GRPC_REPOSITORY_LOAD,
     KSERVE_GRPC_REPOSITORY_UNLOAD,
     KSERVE_GRPC_HEALTH_CHECK,
+    KSERVE_GRPC_TFS_PREDICT,
+    KSERVE_GRPC_TFS_MODEL_METADATA,
+    KSERVE_GRPC_TFS_MODEL_STATUS,
     KSERVE_GRPC_METHOD_COUNT,
 } kserve_grpc_method_id_t;
 

@@ -1,7 +1,10 @@
 /*
  * tfserving.h - the TF Serving REST codec: :predict bodies in (row
  * "instances" and columnar "inputs" forms), predictions and outputs out,
- * and the model status and metadata bodies. Nothing here does I/O.
+ * and the model status and metadata bodies; and what the REST and gRPC
+ * codecs (tfserving_grpc.h) share about a model (tfserving_model.c): its
+ * signature's dtypes and dims, its versions' states, version labels.
+ * Nothing here does I/O.
  *
  * A model is seen as TF Serving sees a SavedModel with one signature,
  * "serving_default", whose inputs and outputs are the model's. inferd
@@ -18,6 +21,7 @@
 #include "batch_plan.h"
 #include "kserve.h"
 #include "model_config.h"
+#include "status_map.h"
 
 /*
  * Rows one request may give in "instances". Each row costs a JSON value
@@ -61,16 +65,56 @@ status_t tfserving_parse_predict(const char *body, size_t size, const model_conf
 status_t tfserving_write_predict(tfserving_format_t format, const model_config_t *cfg,
                                  const tensor_t *outputs, char **body, size_t *size, error_t *err);
 
+/* ModelVersionStatus.State, with TF Serving's numbers. */
+typedef enum tfserving_state {
+    TFSERVING_STATE_UNKNOWN = 0,
+    TFSERVING_STATE_START = 10,
+    TFSERVING_STATE_LOADING = 20,
+    TFSERVING_STATE_AVAILABLE = 30,
+    TFSERVING_STATE_UNLOADING = 40,
+    TFSERVING_STATE_END = 50,
+} tfserving_state_t;
+
+/* One version's entry of a GetModelStatusResponse. */
+typedef struct tfserving_version_status {
+    int64_t version;
+    tfserving_state_t state;
+    api_grpc_code_t error_code; /* tensorflow.error.Code, whose numbers are gRPC's */
+    const char *error_message;  /* "" or the index entry's reason (points into it) */
+} tfserving_version_status_t;
+
 /*
- * GetModelStatusResponse as TF Serving prints it, for the versions of
- * model `name` in the index entries (only `version` when >= 0): READY is
- * AVAILABLE, LOADING and UNLOADING keep their names, an unloaded version
- * is END with status OK and one that failed to load END with UNKNOWN and
+ * The statuses of model `name`'s versions in the index entries (only
+ * `version` when >= 0) into out (room for n), their count into *count:
+ * READY is AVAILABLE, LOADING and UNLOADING keep their names, an unloaded
+ * version is END with OK and one that failed to load END with UNKNOWN and
  * its reason. NOT_FOUND, with TF Serving's message, when nothing matches.
- * *json is malloc'd and the caller's.
  */
-status_t tfserving_status_json(const kserve_index_entry_t *entries, int n, const char *name,
-                               int64_t version, char **json, error_t *err);
+status_t tfserving_version_statuses(const kserve_index_entry_t *entries, int n, const char *name,
+                                    int64_t version, tfserving_version_status_t *out, int *count,
+                                    error_t *err);
+
+/* The state's name ("AVAILABLE"). */
+const char *tfserving_state_name(tfserving_state_t state);
+
+/*
+ * GetModelStatusResponse as TF Serving's REST API prints it, for n
+ * statuses. *json is malloc'd and the caller's; NULL when out of memory.
+ */
+char *tfserving_status_json(const tfserving_version_status_t *statuses, int n);
+
+/*
+ * inferd defines no version labels: a request naming one gets NOT_FOUND
+ * (what TF Serving answers for a label it does not have), saying so.
+ */
+status_t tfserving_refuse_label(const char *model, const char *label, error_t *err);
+
+/*
+ * A signature TensorInfo's dims of tensor tc into dims (room for
+ * TENSOR_MAX_RANK + 1): -1 for the batch dim first when max_batch_size >
+ * 0, then tc's, -1 where variable. Returns the rank.
+ */
+int tfserving_signature_dims(const model_tensor_config_t *tc, int max_batch_size, int64_t *dims);
 
 /*
  * GetModelMetadataResponse with its signature_def for cfg: one signature,
@@ -82,5 +126,11 @@ char *tfserving_metadata_json(const model_config_t *cfg, int64_t version);
 
 /* TF Serving's name of a dtype ("DT_FLOAT"); "DT_INVALID" for one it has none for. */
 const char *tfserving_dtype_name(dtype_t t);
+
+/* TensorFlow's DataType number of a dtype (DT_FLOAT is 1); 0 (DT_INVALID) for none. */
+int tfserving_dtype_number(dtype_t t);
+
+/* The dtype of TensorFlow DataType number n; DTYPE_UNDEFINED for one inferd cannot hold. */
+dtype_t tfserving_dtype_of_number(int n);
 
 #endif

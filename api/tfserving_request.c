@@ -5,7 +5,6 @@
  */
 #include "tfserving.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -246,16 +245,10 @@ static status_t parse_inputs(const json_t *inputs, parse_ctx_t *ctx, error_t *er
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "Missing named input: %s in 'inputs' object", cfg->inputs[k].name);
         st = columnar_input(v, k, ctx, err);
+        if (st == STATUS_OK)
+            st = batch_plan_same_rows(cfg, ctx->inputs, k, err);
         if (st != STATUS_OK)
             return st;
-        /* The batcher runs the inputs as one batch: they share their first dim. */
-        if (cfg->max_batch_size > 0 && ctx->inputs[k].dims[0] != ctx->inputs[0].dims[0])
-            return error_set(err, STATUS_INVALID_ARGUMENT,
-                             "input '%s' has %" PRId64
-                             " rows (its first dim) and input '%s' %" PRId64
-                             ": the inputs share the batch dim",
-                             cfg->inputs[k].name, ctx->inputs[k].dims[0], cfg->inputs[0].name,
-                             ctx->inputs[0].dims[0]);
     }
     return STATUS_OK;
 }

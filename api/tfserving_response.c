@@ -16,43 +16,6 @@
 /* Bytes guessed per JSON element when sizing the answer up front. */
 #define JSON_BYTES_PER_ELEMENT 12
 
-const char *tfserving_dtype_name(dtype_t t)
-{
-    /* tensorflow/core/framework/types.proto's names. */
-    switch (t) {
-    case DTYPE_FLOAT:
-        return "DT_FLOAT";
-    case DTYPE_DOUBLE:
-        return "DT_DOUBLE";
-    case DTYPE_INT32:
-        return "DT_INT32";
-    case DTYPE_UINT8:
-        return "DT_UINT8";
-    case DTYPE_INT16:
-        return "DT_INT16";
-    case DTYPE_INT8:
-        return "DT_INT8";
-    case DTYPE_STRING:
-        return "DT_STRING";
-    case DTYPE_INT64:
-        return "DT_INT64";
-    case DTYPE_BOOL:
-        return "DT_BOOL";
-    case DTYPE_BFLOAT16:
-        return "DT_BFLOAT16";
-    case DTYPE_UINT16:
-        return "DT_UINT16";
-    case DTYPE_FLOAT16:
-        return "DT_HALF";
-    case DTYPE_UINT32:
-        return "DT_UINT32";
-    case DTYPE_UINT64:
-        return "DT_UINT64";
-    default:
-        return "DT_INVALID";
-    }
-}
-
 /* Bytes of one row (everything after dim 0) of t. */
 static size_t row_bytes(const tensor_t *t)
 {
@@ -160,87 +123,44 @@ status_t tfserving_write_predict(tfserving_format_t format, const model_config_t
 }
 
 /* One model_version_status entry; NULL when out of memory. */
-static json_t *version_status(const kserve_index_entry_t *e)
+static json_t *version_status(const tfserving_version_status_t *s)
 {
-    const char *state = "UNKNOWN", *code = "OK", *message = "";
+    char version[24];
 
-    switch (e->state) {
-    case KSERVE_MODEL_READY:
-        state = "AVAILABLE";
-        break;
-    case KSERVE_MODEL_LOADING:
-        state = "LOADING";
-        break;
-    case KSERVE_MODEL_UNLOADING:
-        state = "UNLOADING";
-        break;
-    case KSERVE_MODEL_UNAVAILABLE:
-        state = "END";
-        /* Unloaded on purpose ends well; a failed load ends with its reason. */
-        if (e->reason && strncmp(e->reason, "unloaded", 8) != 0) {
-            code = "UNKNOWN";
-            message = e->reason;
-        }
-        break;
-    }
-    return json_pack("{s:s,s:s,s:{s:s,s:o}}", "version", e->version, "state", state, "status",
-                     "error_code", code, "error_message", kserve_json_string(message));
+    snprintf(version, sizeof version, "%" PRId64, s->version);
+    return json_pack("{s:s,s:s,s:{s:s,s:o}}", "version", version, "state",
+                     tfserving_state_name(s->state), "status", "error_code",
+                     api_grpc_code_name(s->error_code), "error_message",
+                     kserve_json_string(s->error_message));
 }
 
-status_t tfserving_status_json(const kserve_index_entry_t *entries, int n, const char *name,
-                               int64_t version, char **json, error_t *err)
+char *tfserving_status_json(const tfserving_version_status_t *statuses, int n)
 {
-    json_t *list = json_array(), *root = NULL;
-    char want[24];
-    status_t st = STATUS_OK;
+    json_t *list = json_array(), *root;
+    char *json;
 
-    *json = NULL;
-    snprintf(want, sizeof want, "%" PRId64, version);
-    for (int i = 0; i < n && list; i++) {
-        const kserve_index_entry_t *e = &entries[i];
-        /* A model folder with nothing loaded has no version to report. */
-        if (strcmp(e->name, name) != 0 || !e->version)
-            continue;
-        if (version >= 0 && strcmp(e->version, want) != 0)
-            continue;
-        if (json_array_append_new(list, version_status(e)) != 0) {
+    for (int i = 0; i < n && list; i++)
+        if (json_array_append_new(list, version_status(&statuses[i])) != 0) {
             json_decref(list);
             list = NULL;
         }
-    }
-    if (!list) {
-        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory writing the model status");
-        goto cleanup;
-    }
-    if (json_array_size(list) == 0) {
-        st =
-            version >= 0
-                ? error_set(err, STATUS_NOT_FOUND, "Could not find version %" PRId64 " of model %s",
-                            version, name)
-                : error_set(err, STATUS_NOT_FOUND, "Could not find any versions of model %s", name);
-        goto cleanup;
-    }
-    root = json_pack("{s:O}", "model_version_status", list);
-    *json = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
-    if (!*json)
-        st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory writing the model status");
-
-cleanup:
+    root = list ? json_pack("{s:O}", "model_version_status", list) : NULL;
+    json = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
     json_decref(root);
     json_decref(list);
-    return st;
+    return json;
 }
 
 /* A TensorInfo: name, dtype and tensor_shape (int64 sizes as strings, as proto3 JSON has them). */
 static json_t *tensor_info(const model_tensor_config_t *tc, int max_batch_size)
 {
     json_t *dims = json_array();
+    int64_t sizes[TENSOR_MAX_RANK + 1];
+    int rank = tfserving_signature_dims(tc, max_batch_size, sizes);
     char size[24];
 
-    if (max_batch_size > 0)
-        json_array_append_new(dims, json_pack("{s:s,s:s}", "size", "-1", "name", ""));
-    for (int d = 0; d < tc->rank; d++) {
-        snprintf(size, sizeof size, "%" PRId64, tc->dims[d] < 0 ? INT64_C(-1) : tc->dims[d]);
+    for (int d = 0; d < rank; d++) {
+        snprintf(size, sizeof size, "%" PRId64, sizes[d]);
         json_array_append_new(dims, json_pack("{s:s,s:s}", "size", size, "name", ""));
     }
     return json_pack("{s:o,s:s,s:{s:o,s:b}}", "name", kserve_json_string(tc->name), "dtype",

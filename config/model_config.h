@@ -163,6 +163,21 @@ const char *model_config_triton_backend(const char *backend);
 const char *model_config_platform_from_triton(const char *triton);
 const char *model_config_backend_from_triton(const char *triton);
 
+/* An instance group as a configuration answer lists it: count workers on device. */
+typedef struct model_instance_group {
+    int device; /* -1: the CPU (kernel threads, no device) */
+    int count;
+} model_instance_group_t;
+
+/*
+ * The instance groups of a completed configuration, as both configuration
+ * answers (REST's JSON, gRPC's ModelConfig) list them, into out (room for
+ * BATCHER_MAX_INSTANCES): CPU instances as one group; device instances as
+ * one group per run of workers on the same device, which reads back as
+ * the same workers in the same order. Returns the count.
+ */
+int model_config_instance_groups(const model_config_t *cfg, model_instance_group_t *out);
+
 /*
  * The configuration as JSON (the /v2/models/<m>/config body), malloc'd and
  * NUL-terminated; the caller frees it. NULL when out of memory. Written as

@@ -6,6 +6,8 @@
  * json_object_set_new and json_array_append_new take ownership of the value
  * and fail on NULL, so one check per call covers both allocations.
  */
+#include <assert.h>
+
 #include <jansson.h>
 #include <string.h>
 
@@ -140,29 +142,40 @@ static json_t *device_group_json(int device, int count)
     return group;
 }
 
-/*
- * CPU instances as one group; device instances as one group per run of
- * workers on the same device, which reads back as the same workers in the
- * same order.
+int model_config_instance_groups(const model_config_t *cfg, model_instance_group_t *out)
+{
+    const batcher_config_t *b = &cfg->batching;
+    int n = 0;
+
+    if (cfg->instance_kind != MODEL_INSTANCE_NPU) {
+        out[0] = (model_instance_group_t){.device = -1, .count = b->instance_count};
+        return 1;
+    }
+    for (int i = 0, run = 1; i < b->instance_count; i++, run++)
+        if (i + 1 == b->instance_count || b->instance_devices[i + 1] != b->instance_devices[i]) {
+            assert(n < BATCHER_MAX_INSTANCES);
+            out[n++] = (model_instance_group_t){.device = b->instance_devices[i], .count = run};
+            run = 0;
+        }
+    return n;
+}
+
+/* The groups of model_config_instance_groups: KIND_NPU ones with devices, a CPU one with threads.
  */
 static json_t *instances_json(const model_config_t *cfg)
 {
     const batcher_config_t *b = &cfg->batching;
+    model_instance_group_t groups[BATCHER_MAX_INSTANCES];
+    int n = model_config_instance_groups(cfg, groups);
     json_t *group = NULL;
     json_t *array = json_array();
     int failed = !array;
 
-    if (!failed && cfg->instance_kind == MODEL_INSTANCE_NPU) {
-        for (int i = 0, run = 1; !failed && i < b->instance_count; i++, run++)
-            if (i + 1 == b->instance_count ||
-                b->instance_devices[i + 1] != b->instance_devices[i]) {
-                failed =
-                    json_array_append_new(array, device_group_json(b->instance_devices[i], run));
-                run = 0;
-            }
-    } else if (!failed) {
+    for (int i = 0; !failed && i < n && groups[i].device >= 0; i++)
+        failed = json_array_append_new(array, device_group_json(groups[i].device, groups[i].count));
+    if (!failed && groups[0].device < 0) {
         group = json_object();
-        failed = !group || json_object_set_new(group, "count", json_integer(b->instance_count)) ||
+        failed = !group || json_object_set_new(group, "count", json_integer(groups[0].count)) ||
                  json_object_set_new(group, "threads", json_integer(b->threads_per_instance)) ||
                  json_array_append(array, group);
     }

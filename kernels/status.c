@@ -69,6 +69,8 @@ const char *status_name(status_t code)
         return "TOO_LARGE";
     case STATUS_PERMISSION_DENIED:
         return "PERMISSION_DENIED";
+    case STATUS_FAILED_PRECONDITION:
+        return "FAILED_PRECONDITION";
     }
     return "UNKNOWN";
 }

@@ -26,6 +26,8 @@ typedef enum status {
     STATUS_DEADLINE_EXCEEDED = -11, /* the request's timeout passed before it ran */
     STATUS_TOO_LARGE = -12,         /* a request body or message over the size limit */
     STATUS_PERMISSION_DENIED = -13, /* the request lacks what a restricted API asks for */
+    /* the request asks for something the model does not offer (TF Serving: a signature) */
+    STATUS_FAILED_PRECONDITION = -14,
 } status_t;
 
 /* Longest message an error record keeps; longer ones are truncated. */

@@ -19,8 +19,10 @@
 /* Room for a version number as text. */
 #define GRPC_VERSION_TEXT 24
 
-/* The service names Health/Check answers for: the server as a whole, and the KServe service. */
-static const char *const health_services[] = {"", "inference.GRPCInferenceService", NULL};
+/* The service names Health/Check answers for: the server as a whole, and each service. */
+static const char *const health_services[] = {"", "inference.GRPCInferenceService",
+                                              "tensorflow.serving.PredictionService",
+                                              "tensorflow.serving.ModelService", NULL};
 
 void grpc_handle_server_live(grpc_unary_t *u)
 {
@@ -206,30 +208,24 @@ void grpc_handle_repository_index(grpc_unary_t *u)
 {
     Inference__RepositoryIndexRequest *q = (Inference__RepositoryIndexRequest *)grpc_unary_message(
         u, &inference__repository_index_request__descriptor, &u->arena);
-    repository_entry_t *entries = calloc(GRPC_MAX_MODELS, sizeof *entries);
-    kserve_index_entry_t *out = calloc(GRPC_MAX_MODELS, sizeof *out);
-    char(*versions)[SERVER_INFO_VERSION_TEXT] =
-        arena_alloc(&u->arena, GRPC_MAX_MODELS * sizeof *versions);
-    Inference__RepositoryIndexResponse *r = NULL;
-    int n, kept;
+    Inference__RepositoryIndexResponse *r;
+    server_info_snapshot_t snap;
+    error_t err = {0};
 
     if (!q)
-        goto cleanup;
-    if (!entries || !out || !versions) {
-        grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
+        return;
+    if (server_info_snapshot(u->fe->repo, q->ready, &snap, &err)) {
+        grpc_unary_fail(u, err.code, err.message);
         goto cleanup;
     }
-    n = repository_index(u->fe->repo, entries, GRPC_MAX_MODELS);
-    kept = server_info_index(entries, n, q->ready, out, versions);
-    r = kserve_grpc_repository_index(out, kept, &u->arena);
+    r = kserve_grpc_repository_index(snap.index, snap.n, &u->arena);
     if (r)
         grpc_unary_reply(u, &r->base);
     else
         grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
 
 cleanup:
-    free(entries);
-    free(out);
+    server_info_snapshot_free(&snap);
 }
 
 /*

@@ -37,7 +37,7 @@ void grpc_handle_model_infer(grpc_unary_t *u)
     grpc_frontend_t *fe = u->fe;
     Inference__ModelInferRequest *q;
     error_t err = {0};
-    int64_t version = -1, left;
+    int64_t version = -1;
     status_t st;
 
     u->req = request_create();
@@ -62,15 +62,8 @@ void grpc_handle_model_infer(grpc_unary_t *u)
             atomic_fetch_add(&u->model->rejected, 1);
         u->prefs.labels = u->model->labels;
     }
-    if (!st) {
-        /* The client's deadline is the request's timeout, unless it asked for less. */
-        left = grpc_deadline_left_us(u->deadline);
-        if (left < 0)
-            st = error_set(&err, STATUS_DEADLINE_EXCEEDED,
-                           "the call's deadline passed before the request was queued");
-        else if (left > 0 && (u->req->timeout_us == 0 || left < u->req->timeout_us))
-            u->req->timeout_us = left;
-    }
+    if (!st)
+        st = grpc_unary_deadline(u, u->req, &err);
     if (st) {
         grpc_unary_fail(u, st, err.message);
         return;
@@ -78,8 +71,7 @@ void grpc_handle_model_infer(grpc_unary_t *u)
     u->req->done = infer_done;
     u->req->user = u;
     atomic_store(&u->queued, u->req);
-    if (atomic_load(&u->gave_up))
-        atomic_store(&u->req->cancelled, true);
+    grpc_unary_cancel_if_gone(u);
     st = batcher_submit(u->model->batcher, u->req, &err);
     if (st)
         grpc_unary_fail(u, st, err.message);

@@ -3,10 +3,12 @@
  * state, completion tags, the unary call state machine and the helpers
  * that move protobuf-c messages in and out of gRPC byte buffers.
  *
- * grpc_server.c    lifecycle, polling threads, method table, unary calls
- * grpc_handlers.c  the unary RPCs that answer at once
- * grpc_infer.c     ModelInfer through the batcher
- * grpc_stream.c    ModelStreamInfer
+ * grpc_server.c     lifecycle, polling threads, method table, unary calls
+ * grpc_handlers.c   the unary RPCs that answer at once
+ * grpc_infer.c      ModelInfer through the batcher
+ * grpc_stream.c     ModelStreamInfer
+ * grpc_tfserving.c  TF Serving's Predict (through the batcher), GetModelMetadata
+ *                   and GetModelStatus
  */
 #ifndef INFERD_GRPC_INTERNAL_H
 #define INFERD_GRPC_INTERNAL_H
@@ -17,6 +19,7 @@
 
 #include <grpc/grpc.h>
 
+#include "batch_plan.h"
 #include "grpc_server.h"
 #include "kserve_grpc.h"
 #include "kserve_routes.h"
@@ -93,8 +96,8 @@ typedef void (*grpc_unary_fn)(grpc_unary_t *u);
 /*
  * One unary call, from its request to its release. Two references: the
  * close notification (RECV_CLOSE_ON_SERVER) and the answer (the handler,
- * then the batcher for ModelInfer, then the send batch). The last one
- * frees it.
+ * then the batcher for ModelInfer and Predict, then the send batch). The
+ * last one frees it.
  */
 struct grpc_unary {
     grpc_frontend_t *fe;
@@ -115,16 +118,19 @@ struct grpc_unary {
     grpc_tag_t arrived, closed, sent;
     arena_t arena;               /* the messages of calls other than ModelInfer */
     request_t *req;              /* ModelInfer: the request, owned */
-    served_model_t *model;       /* ModelInfer: the version it runs on, a reference */
+    served_model_t *model;       /* ModelInfer, Predict: the version it runs on, a reference */
     kserve_output_prefs_t prefs; /* ModelInfer: which outputs go back classified */
+    batch_plan_t *plan;          /* Predict: its batches, owned (malloc'd) */
+    uint64_t plan_outputs;       /* Predict: the outputs it answers with */
     /*
-     * ModelInfer: the close watch and the handler run on different threads.
+     * ModelInfer and Predict: the close watch and the handler run on different threads.
      * The handler publishes the request before queueing it and then reads
      * gave_up; the close watch sets gave_up and then reads queued. With
      * sequentially consistent atomics one of them sees the other, so a
      * cancellation always reaches a queued request.
      */
     _Atomic(request_t *) queued;
+    _Atomic(batch_plan_t *) queued_plan; /* Predict: the same, for its batches */
     atomic_bool gave_up;
 };
 
@@ -273,6 +279,28 @@ void grpc_handle_health_check(grpc_unary_t *u);
 
 /* ModelInfer (grpc_infer.c): parses, queues, and answers from the batcher's completion. */
 void grpc_handle_model_infer(grpc_unary_t *u);
+
+/* TF Serving's RPCs (grpc_tfserving.c); Predict answers from the last batch's completion. */
+void grpc_handle_tfs_predict(grpc_unary_t *u);
+void grpc_handle_tfs_model_metadata(grpc_unary_t *u);
+void grpc_handle_tfs_model_status(grpc_unary_t *u);
+
+/* Cancels u's published ModelInfer request (u->queued) or Predict batches (u->queued_plan). */
+void grpc_unary_cancel_queued(grpc_unary_t *u);
+
+/*
+ * The handler's half of the handshake with the close watch: after
+ * publishing u->queued or u->queued_plan and before submitting, cancels
+ * them if the client already gave up.
+ */
+void grpc_unary_cancel_if_gone(grpc_unary_t *u);
+
+/*
+ * Applies u's deadline to a request about to be queued: its timeout
+ * becomes the time left, unless it asked for less. DEADLINE_EXCEEDED when
+ * the deadline has passed.
+ */
+status_t grpc_unary_deadline(const grpc_unary_t *u, request_t *req, error_t *err);
 
 /*
  * ModelStreamInfer (grpc_stream.c): asks the server for the next stream

@@ -30,9 +30,9 @@
 /* Calls of each method requested from the server ahead of their arrival. */
 #define GRPC_ARMED_PER_METHOD 2
 /*
- * ModelInfer calls requested ahead: a call that finds none waits in the
- * core's pending list until an arrival re-arms one, which cost 2-3x the
- * throughput at 16 concurrent clients with only 2 requested.
+ * ModelInfer (and Predict) calls requested ahead: a call that finds none
+ * waits in the core's pending list until an arrival re-arms one, which
+ * cost 2-3x the throughput at 16 concurrent clients with only 2 requested.
  */
 #define GRPC_ARMED_INFER 32
 /* Unknown-method calls requested ahead, answered UNIMPLEMENTED. */
@@ -55,7 +55,16 @@ static const grpc_unary_fn handlers[KSERVE_GRPC_METHOD_COUNT] = {
     [KSERVE_GRPC_REPOSITORY_LOAD] = grpc_handle_repository_load,
     [KSERVE_GRPC_REPOSITORY_UNLOAD] = grpc_handle_repository_unload,
     [KSERVE_GRPC_HEALTH_CHECK] = grpc_handle_health_check,
+    [KSERVE_GRPC_TFS_PREDICT] = grpc_handle_tfs_predict,
+    [KSERVE_GRPC_TFS_MODEL_METADATA] = grpc_handle_tfs_model_metadata,
+    [KSERVE_GRPC_TFS_MODEL_STATUS] = grpc_handle_tfs_model_status,
 };
+
+/* Whether method runs a model through the batcher (its calls are infer requests). */
+static bool runs_model(grpc_method_id_t method)
+{
+    return method == KSERVE_GRPC_MODEL_INFER || method == KSERVE_GRPC_TFS_PREDICT;
+}
 
 /* A call to a method the server does not have: answered UNIMPLEMENTED. */
 typedef struct grpc_unknown {
@@ -156,6 +165,11 @@ static void unary_free(grpc_unary_t *u)
         grpc_byte_buffer_destroy(u->response);
     grpc_slice_unref(u->status_details);
     request_free(u->req);
+    /* The plan's requests point at the model's config: they go first. */
+    if (u->plan) {
+        batch_plan_free(u->plan);
+        free(u->plan);
+    }
     repository_release(fe->repo, u->model);
     arena_release(&u->arena);
     free(u);
@@ -172,15 +186,42 @@ static void unary_release(grpc_unary_t *u)
 static void unary_closed(grpc_tag_t *tag, bool ok)
 {
     grpc_unary_t *u = (grpc_unary_t *)((char *)tag - offsetof(grpc_unary_t, closed));
-    request_t *req;
 
     if (u->cancelled) {
         atomic_store(&u->gave_up, true);
-        req = atomic_load(&u->queued);
-        if (req)
-            atomic_store(&req->cancelled, true);
+        grpc_unary_cancel_queued(u);
     }
     unary_release(u);
+}
+
+void grpc_unary_cancel_queued(grpc_unary_t *u)
+{
+    request_t *req = atomic_load(&u->queued);
+    batch_plan_t *plan = atomic_load(&u->queued_plan);
+
+    if (req)
+        atomic_store(&req->cancelled, true);
+    if (plan)
+        batch_plan_cancel(plan);
+}
+
+void grpc_unary_cancel_if_gone(grpc_unary_t *u)
+{
+    if (atomic_load(&u->gave_up))
+        grpc_unary_cancel_queued(u);
+}
+
+status_t grpc_unary_deadline(const grpc_unary_t *u, request_t *req, error_t *err)
+{
+    /* The client's deadline is the request's timeout, unless it asked for less. */
+    int64_t left = grpc_deadline_left_us(u->deadline);
+
+    if (left < 0)
+        return error_set(err, STATUS_DEADLINE_EXCEEDED,
+                         "the call's deadline passed before the request was queued");
+    if (left > 0 && (req->timeout_us == 0 || left < req->timeout_us))
+        req->timeout_us = left;
+    return STATUS_OK;
 }
 
 static void unary_sent(grpc_tag_t *tag, bool ok)
@@ -245,6 +286,7 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
     u->sent.complete = unary_sent;
     u->status_details = grpc_empty_slice();
     atomic_init(&u->queued, NULL);
+    atomic_init(&u->queued_plan, NULL);
     atomic_init(&u->gave_up, false);
     arena_init(&u->arena);
     grpc_metadata_array_init(&u->request_md);
@@ -298,10 +340,10 @@ static void unary_send(grpc_unary_t *u, grpc_status_code code, const char *messa
         grpc_unary_start_send(u);
 }
 
-/* A ModelInfer call on a model is answered with st: counts its server time. */
+/* A ModelInfer or Predict call on a model is answered with st: counts its server time. */
 static void infer_answered(grpc_unary_t *u, status_t st)
 {
-    if (u->model && u->method == KSERVE_GRPC_MODEL_INFER)
+    if (u->model && runs_model(u->method))
         response_durations_add(&u->model->durations, st, request_now_us() - u->arrived_us);
 }
 
@@ -591,7 +633,7 @@ static status_t arm_all(grpc_frontend_t *fe, error_t *err)
 
     for (int m = 0; ok && m < KSERVE_GRPC_METHOD_COUNT; m++)
         for (int i = 0;
-             ok && i < (m == KSERVE_GRPC_MODEL_INFER ? GRPC_ARMED_INFER : GRPC_ARMED_PER_METHOD);
+             ok && i < (runs_model((grpc_method_id_t)m) ? GRPC_ARMED_INFER : GRPC_ARMED_PER_METHOD);
              i++)
             ok = kserve_grpc_methods[m].streaming ? grpc_stream_arm(fe)
                                                   : arm_unary(fe, (grpc_method_id_t)m);

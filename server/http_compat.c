@@ -14,18 +14,10 @@
 #include "server_info.h"
 #include "tfserving.h"
 
-/* Models and versions the status endpoint looks through. */
-#define COMPAT_MAX_ENTRIES 1024
-
 struct http_plan {
     batch_plan_t plan;
     compat_api_t api;
     tfserving_format_t format; /* TF Serving: the form of the answer */
-    /*
-     * Parts not completed yet, plus one the submitting thread holds until
-     * it has submitted them all: whoever brings it to zero answers.
-     */
-    atomic_int pending;
 };
 
 void http_compat_free(http_plan_t *hp)
@@ -39,39 +31,39 @@ void http_compat_free(http_plan_t *hp)
 /* Inferd has no version labels: naming one finds nothing (TF Serving's 404). */
 static enum MHD_Result refuse_label(http_call_t *call)
 {
-    char message[COMPAT_ROUTE_PATH_MAX + 96];
-    snprintf(message, sizeof message,
-             "model '%s' has no version label '%s': inferd defines no labels, name a version",
-             call->compat.model, call->compat.label);
-    return http_respond_error(call, STATUS_NOT_FOUND, message);
+    error_t err = {0};
+
+    tfserving_refuse_label(call->compat.model, call->compat.label, &err);
+    return http_respond_error(call, err.code, err.message);
 }
 
 /* GET /v1/models/{m}[/versions/{v}]: the status of its versions. */
 static enum MHD_Result tfs_status(http_call_t *call)
 {
-    repository_entry_t *entries = calloc(COMPAT_MAX_ENTRIES, sizeof *entries);
-    kserve_index_entry_t *index = calloc(COMPAT_MAX_ENTRIES, sizeof *index);
-    char(*versions)[SERVER_INFO_VERSION_TEXT] = calloc(COMPAT_MAX_ENTRIES, sizeof *versions);
+    server_info_snapshot_t snap = {0};
+    tfserving_version_status_t *statuses = NULL;
     error_t err = {0};
-    char *json = NULL;
+    char *json;
     int n;
     enum MHD_Result rc;
 
-    if (!entries || !index || !versions) {
+    if (server_info_snapshot(call->server->repo, false, &snap, &err) ||
+        !(statuses = calloc((size_t)snap.n + 1, sizeof *statuses))) {
         rc = http_respond_error(call, STATUS_OUT_OF_MEMORY, "out of memory");
         goto cleanup;
     }
-    n = repository_index(call->server->repo, entries, COMPAT_MAX_ENTRIES);
-    n = server_info_index(entries, n, false, index, versions);
-    if (tfserving_status_json(index, n, call->compat.model, call->compat.version, &json, &err))
+    if (tfserving_version_statuses(snap.index, snap.n, call->compat.model, call->compat.version,
+                                   statuses, &n, &err)) {
         rc = http_respond_error(call, err.code, err.message);
-    else
-        rc = http_respond_json(call, MHD_HTTP_OK, json);
+        goto cleanup;
+    }
+    json = tfserving_status_json(statuses, n);
+    rc = json ? http_respond_json(call, MHD_HTTP_OK, json)
+              : http_respond_error(call, STATUS_OUT_OF_MEMORY, "out of memory");
 
 cleanup:
-    free(entries);
-    free(index);
-    free(versions);
+    free(statuses);
+    server_info_snapshot_free(&snap);
     return rc;
 }
 
@@ -96,37 +88,10 @@ static void part_done(request_t *req)
 {
     http_call_t *call = req->user;
 
-    if (atomic_fetch_sub(&call->plan->pending, 1) != 1)
+    if (!batch_plan_part_done(&call->plan->plan))
         return;
     if (atomic_exchange(&call->phase, HTTP_INFER_COMPLETED) == HTTP_INFER_SUSPENDED)
         MHD_resume_connection(call->conn);
-}
-
-/*
- * Submits every part. One the batcher refuses (a full queue, a draining
- * model) is answered with that refusal, and so are those after it: the
- * model is not taking work, and what was queued still completes.
- */
-static void submit_parts(http_call_t *call)
-{
-    batch_plan_t *plan = &call->plan->plan;
-    batcher_t *batcher = call->model->batcher;
-    status_t refused = STATUS_OK;
-    error_t err = {0};
-
-    for (int p = 0; p < plan->n_parts; p++) {
-        request_t *req = plan->parts[p];
-
-        req->done = part_done;
-        req->user = call;
-        if (refused == STATUS_OK)
-            refused = batcher_submit(batcher, req, &err);
-        if (refused != STATUS_OK) {
-            req->status = refused;
-            req->error = err;
-            atomic_fetch_sub(&call->plan->pending, 1);
-        }
-    }
 }
 
 /* Parses and submits a call that runs call->model; answers at once when nothing was queued. */
@@ -161,9 +126,7 @@ static enum MHD_Result run_model(http_call_t *call)
         atomic_fetch_add(&call->model->rejected, 1);
         return http_respond_error(call, st, err.message);
     }
-    atomic_init(&hp->pending, hp->plan.n_parts + 1);
-    submit_parts(call);
-    if (atomic_fetch_sub(&hp->pending, 1) == 1) {
+    if (batch_plan_submit(&hp->plan, call->model->batcher, part_done, call)) {
         /* Every part was refused, or there were none (every instance was wrong). */
         atomic_store(&call->phase, HTTP_INFER_COMPLETED);
         return http_compat_finish(call);
@@ -173,15 +136,6 @@ static enum MHD_Result run_model(http_call_t *call)
     if (!atomic_compare_exchange_strong(&call->phase, &expected, HTTP_INFER_SUSPENDED))
         MHD_resume_connection(call->conn); /* it completed before the suspend */
     return MHD_YES;
-}
-
-/* Whether any part of the plan succeeded: the model did work worth a last-inference time. */
-static bool any_success(const batch_plan_t *plan)
-{
-    for (int p = 0; p < plan->n_parts; p++)
-        if (plan->parts[p]->status == STATUS_OK)
-            return true;
-    return false;
 }
 
 enum MHD_Result http_compat_finish(http_call_t *call)
@@ -195,7 +149,8 @@ enum MHD_Result http_compat_finish(http_call_t *call)
 
     if (atomic_load(&call->phase) != HTTP_INFER_COMPLETED)
         return MHD_YES;
-    if (any_success(&hp->plan))
+    /* Work that succeeded is worth a last-inference time. */
+    if (batch_plan_any_success(&hp->plan))
         atomic_store(&call->model->last_inference_ms, http_wall_ms());
     if (hp->api == COMPAT_API_TFSERVING) {
         st = batch_plan_outputs(&hp->plan, 0, outputs, &err);

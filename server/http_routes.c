@@ -313,11 +313,9 @@ static enum MHD_Result route_model_stats(http_call_t *call, const model_path_t *
 /* POST /v2/repository/index, optional body {"ready": true} lists only ready models. */
 static enum MHD_Result route_repository_index(http_call_t *call, const model_path_t *p)
 {
-    repository_entry_t *entries = calloc(ROUTE_MAX_MODELS, sizeof *entries);
-    kserve_index_entry_t *out = calloc(ROUTE_MAX_MODELS, sizeof *out);
-    char(*versions)[SERVER_INFO_VERSION_TEXT] = calloc(ROUTE_MAX_MODELS, sizeof *versions);
+    server_info_snapshot_t snap;
     bool only_ready = false;
-    int n = 0, kept = 0;
+    error_t err = {0};
     enum MHD_Result rc;
 
     if (call->size) {
@@ -326,22 +324,17 @@ static enum MHD_Result route_repository_index(http_call_t *call, const model_pat
         json_t *ready = body ? json_object_get(body, "ready") : NULL;
         if (!body || !json_is_object(body) || (ready && !json_is_boolean(ready))) {
             json_decref(body);
-            free(entries);
-            free(out);
-            free(versions);
             return http_respond_error(call, STATUS_INVALID_ARGUMENT,
                                       "index body must be a JSON object like {\"ready\": true}");
         }
         only_ready = ready && json_is_true(ready);
         json_decref(body);
     }
-    if (entries && out && versions)
-        n = repository_index(call->server->repo, entries, ROUTE_MAX_MODELS);
-    kept = server_info_index(entries, n, only_ready, out, versions);
-    rc = http_respond_json(call, MHD_HTTP_OK, kserve_repository_index_json(out, kept));
-    free(entries);
-    free(out);
-    free(versions);
+    if (server_info_snapshot(call->server->repo, only_ready, &snap, &err))
+        rc = http_respond_error(call, err.code, err.message);
+    else
+        rc = http_respond_json(call, MHD_HTTP_OK, kserve_repository_index_json(snap.index, snap.n));
+    server_info_snapshot_free(&snap);
     return rc;
 }
 

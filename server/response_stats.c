@@ -21,6 +21,7 @@ response_outcome_t response_outcome_of(status_t st)
     case STATUS_OK:
         return RESPONSE_SUCCESS;
     case STATUS_INVALID_ARGUMENT:
+    case STATUS_FAILED_PRECONDITION:
         return RESPONSE_INVALID;
     case STATUS_QUEUE_FULL:
         return RESPONSE_QUEUE_FULL;

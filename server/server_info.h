@@ -18,14 +18,31 @@ extern const char *const server_info_extensions[];
 
 /* Room for a version number as text in an index entry. */
 #define SERVER_INFO_VERSION_TEXT 24
+/* Models and versions a repository index lists at most. */
+#define SERVER_INFO_MAX_ENTRIES 1024
 
 /*
- * The repository index as both front ends return it: the n entries in out,
- * only the ready ones when only_ready, and how many were kept. Names and
- * reasons point into entries; version numbers are written as text into
- * versions, which has room for n.
+ * The repository index as every front end returns it (KServe's index, TF
+ * Serving's model status): index[0, n), names and reasons pointing into
+ * entries, version numbers as text in versions. All three arrays are
+ * malloc'd and owned by the snapshot (server_info_snapshot_free).
  */
-int server_info_index(const repository_entry_t *entries, int n, bool only_ready,
-                      kserve_index_entry_t *out, char (*versions)[SERVER_INFO_VERSION_TEXT]);
+typedef struct server_info_snapshot {
+    repository_entry_t *entries;
+    kserve_index_entry_t *index;
+    char (*versions)[SERVER_INFO_VERSION_TEXT];
+    int n;
+} server_info_snapshot_t;
+
+/*
+ * Takes the index of repo (only the ready versions when only_ready) into
+ * *out, which the caller frees with server_info_snapshot_free even on
+ * failure (OUT_OF_MEMORY).
+ */
+status_t server_info_snapshot(repository_t *repo, bool only_ready, server_info_snapshot_t *out,
+                              error_t *err);
+
+/* Frees what a snapshot holds; *s is empty afterwards. */
+void server_info_snapshot_free(server_info_snapshot_t *s);
 
 #endif

@@ -144,7 +144,13 @@ status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err)
     *state = NULL;
     if (!s)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory packing weights");
-    if (call->inputs[1] && dtype_is_half(call->inputs[1]->dtype) && !half_path(call, &s->path)) {
+    /*
+     * In bf16 precision a half layer runs as a float one would, on oneDNN's
+     * bf16 primitives: they take the weights narrowed from the float copy
+     * (f16 to bf16 loses 3 mantissa bits, the mode's accepted cost).
+     */
+    if (call->inputs[1] && dtype_is_half(call->inputs[1]->dtype) &&
+        (call->bf16 || !half_path(call, &s->path))) {
         /* No state: the engine widens the weights and packs again (op.h's half_inputs). */
         free(s);
         return STATUS_OK;

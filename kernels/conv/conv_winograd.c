@@ -381,14 +381,19 @@ static size_t wide_panel_bytes(const wino_run_t *r)
     return aligned_size((size_t)(9 * r->ic * GEMM_B_PANEL) * sizeof(float));
 }
 
-/* Panel p of the taps as floats: the packed one, or this thread's widened copy of it. */
-static const float *taps_panel(const wino_run_t *r, int64_t p)
+/*
+ * Panel p of the taps as floats: the packed one, or thread me's widened copy
+ * of it. me is the thread's index in the kernel's own team, 0 outside one:
+ * omp_get_thread_num() there would be the index in an enclosing team (the
+ * engine's sub-batch split), past the workspace sized for this call.
+ */
+static const float *taps_panel(const wino_run_t *r, int64_t p, int me)
 {
     float *dst;
 
     if (!r->wide)
         return gemm_b_panel(r->taps, p);
-    dst = (float *)(r->wide + (size_t)omp_get_thread_num() * wide_panel_bytes(r));
+    dst = (float *)(r->wide + (size_t)me * wide_panel_bytes(r));
     half_to_float_n(gemm_b_dtype(r->taps), gemm_b_half_panel(r->taps, p), dst,
                     9 * r->ic * GEMM_B_PANEL);
     return dst;
@@ -460,13 +465,13 @@ static void layout_block(wino_run_t *r, wino_block_t b)
 }
 
 /* Panel p of block b's U_xi from the matching panel of the packed taps. */
-static void transform_panel(const wino_run_t *r, wino_block_t b, int64_t p)
+static void transform_panel(const wino_run_t *r, wino_block_t b, int64_t p, int me)
 {
     float *u[CONV_WINO_MAX_POINTS];
 
     for (int xi = 0; xi < r->v->points; xi++)
         u[xi] = gemm_b_panel_mut(r->u[xi], p);
-    r->v->weight(taps_panel(r, b.c0 / GEMM_B_PANEL + p), r->ic, u);
+    r->v->weight(taps_panel(r, b.c0 / GEMM_B_PANEL + p, me), r->ic, u);
 }
 
 static int64_t block_panels(wino_block_t b)
@@ -601,7 +606,7 @@ static void run_chunk_by_point(const wino_run_t *r, wino_block_t b, int64_t inde
  * into u_mem, a GEMM per point from V (every tile) into m, the output
  * transform of its channels.
  */
-static void run_panel(const wino_run_t *r, int64_t p, const float *v, char *u_mem, float *m)
+static void run_panel(const wino_run_t *r, int64_t p, const float *v, char *u_mem, float *m, int me)
 {
     wino_block_t b = {.c0 = p * GEMM_B_PANEL};
     gemm_b_t *u[CONV_WINO_MAX_POINTS];
@@ -613,7 +618,7 @@ static void run_panel(const wino_run_t *r, int64_t p, const float *v, char *u_me
         u[xi] = gemm_b_layout_into(u_mem + xi * u_bytes, r->ic, b.cols);
         panel[xi] = gemm_b_panel_mut(u[xi], 0);
     }
-    r->v->weight(taps_panel(r, p), r->ic, panel);
+    r->v->weight(taps_panel(r, p, me), r->ic, panel);
     for (int xi = 0; xi < r->v->points; xi++) {
         gemm_a_t a = {.data = v + xi * r->tiles * r->ic, .lda = r->ic};
         gemm_run(&a, r->tiles, u[xi], m + xi * r->tiles * b.cols, b.cols, NULL, NULL, 1);
@@ -637,7 +642,7 @@ static void run_by_panel(const wino_run_t *r, char *mem, int threads)
     if (threads == 1) {
         input_transform(r, 0, r->tiles, v);
         for (int64_t p = 0; p < panels; p++)
-            run_panel(r, p, v, mem, m);
+            run_panel(r, p, v, mem, m, 0);
         return;
     }
 #pragma omp parallel num_threads(threads)
@@ -651,7 +656,7 @@ static void run_by_panel(const wino_run_t *r, char *mem, int threads)
         }
 #pragma omp for schedule(dynamic)
         for (int64_t p = 0; p < panels; p++)
-            run_panel(r, p, v, mem + me * u_bytes, m + me * m_floats);
+            run_panel(r, p, v, mem + me * u_bytes, m + me * m_floats, me);
     }
 }
 
@@ -666,7 +671,7 @@ static void run_blocks_parallel(wino_run_t *r, int64_t blocks, int64_t chunks, f
         /* Every chunk reads every U_xi: this loop's barrier keeps them whole. */
 #pragma omp for schedule(static)
         for (int64_t p = 0; p < block_panels(b); p++)
-            transform_panel(r, b, p);
+            transform_panel(r, b, p, omp_get_thread_num());
         if (r->by_point) {
             for (int64_t i = 0; i < chunks; i++)
                 run_chunk_by_point(r, b, i, scratch, threads);
@@ -737,7 +742,7 @@ status_t conv_winograd_run_tile(op_call_t *call, conv_winograd_tile_t tile, erro
             wino_block_t b = block_at(&r, bi);
             layout_block(&r, b);
             for (int64_t j = 0; j < block_panels(b); j++)
-                transform_panel(&r, b, j);
+                transform_panel(&r, b, j, 0);
             for (int64_t i = 0; i < chunks; i++)
                 run_chunk(&r, b, i, scratch);
         }

@@ -103,6 +103,13 @@ void matmul_release(void *state);
  * the product's row count. Sets call->workspace_size for either.
  */
 void matmul_set_workspace(op_call_t *call, int64_t rows);
+/*
+ * The kernels' prepare hook, per plan: a bf16 B goes to matmul_bf16_prepare;
+ * a packed half B's workspace is sized again for the plan's threads, which
+ * shape inference does not know (it sizes for one, and every thread of the
+ * product widens its panels into a slot of its own).
+ */
+status_t matmul_prepare(op_call_t *call, void **prepared, error_t *err);
 /* B's elements as floats: b's own, or widened into call->workspace. */
 const float *matmul_b_floats(const op_call_t *call, const tensor_t *b);
 

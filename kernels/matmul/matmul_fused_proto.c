@@ -48,7 +48,7 @@ const op_kernel_t fused_matmul_kernel = {
     .run = fused_matmul_run,
     .pack = fused_matmul_pack,
     .release = matmul_release,
-    .prepare = matmul_bf16_prepare,
+    .prepare = matmul_prepare,
     .unprepare = matmul_bf16_unprepare,
     .describe = matmul_describe,
     /* B lives on in the packed panels. */

@@ -134,6 +134,22 @@ void matmul_set_workspace(op_call_t *call, int64_t rows)
         call->workspace_size = (size_t)tensor_numel(b) * sizeof(float);
 }
 
+status_t matmul_prepare(op_call_t *call, void **prepared, error_t *err)
+{
+    const matmul_state_t *ms = call->state;
+    int64_t n;
+
+    *prepared = NULL;
+    if (ms && ms->bf16)
+        return matmul_bf16_prepare(call, prepared, err);
+    if (ms && ms->f32 && gemm_b_dtype(ms->f32) != DTYPE_FLOAT) {
+        /* A packed B is shared by every batch: the product has all the output's rows. */
+        n = gemm_b_n(ms->f32);
+        matmul_set_workspace(call, n > 0 ? tensor_numel(&call->outputs[0]) / n : 0);
+    }
+    return STATUS_OK;
+}
+
 const float *matmul_b_floats(const op_call_t *call, const tensor_t *b)
 {
     if (!dtype_is_half(b->dtype))

@@ -202,7 +202,7 @@ const op_kernel_t matmul_kernel = {
     .run = matmul_run,
     .pack = matmul_pack,
     .release = matmul_release,
-    .prepare = matmul_bf16_prepare,
+    .prepare = matmul_prepare,
     .unprepare = matmul_bf16_unprepare,
     .describe = matmul_describe,
     /* A constant float 2-D B lives on in the packed panels. */
@@ -227,7 +227,7 @@ const op_kernel_t gemm_kernel = {
     .run = matmul_gemm_run,
     .pack = matmul_gemm_pack,
     .release = matmul_release,
-    .prepare = matmul_bf16_prepare,
+    .prepare = matmul_prepare,
     .unprepare = matmul_bf16_unprepare,
     .describe = matmul_describe,
     /* When pack takes B (see matmul_gemm_pack), it lives on in the packed panels. */

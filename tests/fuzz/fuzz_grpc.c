@@ -46,19 +46,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* The payload as the server receives it: one slice in a raw byte buffer. */
-static ProtobufCMessage *unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
-                                size_t size, arena_t *arena)
-{
-    grpc_slice slice = grpc_slice_from_copied_buffer((const char *)data, size);
-    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
-    ProtobufCMessage *msg = grpc_unpack_message(bb, desc, arena);
-
-    grpc_byte_buffer_destroy(bb);
-    grpc_slice_unref(slice);
-    return msg;
-}
-
 /* What the handlers do with a model name and version. */
 static void name_and_version(arena_t *arena, const char *name, const char *version)
 {
@@ -98,27 +85,14 @@ static void model_infer(const uint8_t *data, size_t size)
     req = request_create();
     if (!req)
         return;
-    q = (Inference__ModelInferRequest *)unpack(&inference__model_infer_request__descriptor,
-                                               data + 1, size - 1, &req->arena);
+    q = (Inference__ModelInferRequest *)fuzz_grpc_unpack(
+        &inference__model_infer_request__descriptor, data + 1, size - 1, &req->arena);
     if (q) {
         name_and_version(&req->arena, q->model_name, q->model_version);
         st = kserve_grpc_parse_infer_request(q, cfg, limit, req, &prefs, &err);
         if (st == STATUS_OK) {
             FUZZ_CHECK(req->n_inputs == cfg->n_inputs);
-            for (int k = 0; k < req->n_inputs; k++) {
-                const tensor_t *t = &req->inputs[k];
-                int64_t numel;
-                FUZZ_CHECK(t->dtype == cfg->inputs[k].dtype);
-                FUZZ_CHECK(shape_valid(t->rank, t->dims, &numel));
-                FUZZ_CHECK(limit <= 0 || numel <= limit);
-                FUZZ_CHECK(t->data != NULL || numel == 0);
-                if (numel > 0) {
-                    const volatile unsigned char *p = t->data;
-                    size_t last = (size_t)numel * dtype_size(t->dtype) - 1;
-                    (void)p[0];
-                    (void)p[last];
-                }
-            }
+            fuzz_check_inputs(cfg, req->inputs, limit);
         } else {
             FUZZ_CHECK(err.code == st && err.message[0]);
             FUZZ_CHECK(kserve_grpc_text(&req->arena, err.message) != NULL);
@@ -140,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         model_infer(data + 1, size - 1);
         return 0;
     }
-    msg = unpack(desc, data + 1, size - 1, &arena);
+    msg = fuzz_grpc_unpack(desc, data + 1, size - 1, &arena);
     if (!msg)
         goto cleanup;
     if (desc == &inference__model_ready_request__descriptor) {

@@ -43,12 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(plan.n_units >= 1 && plan.n_units <= MINDSPORE_MAX_INSTANCES);
     for (int u = 0; u < plan.n_units; u++)
         FUZZ_CHECK(plan.units[u].inputs ? plan.units[u].rows == 1 : plan.units[u].message != NULL);
-    if (batch_plan_cut(&plan, &err) != STATUS_OK) {
-        FUZZ_CHECK(err.code == STATUS_LIMIT_EXCEEDED || err.code == STATUS_OUT_OF_MEMORY);
-        goto cleanup;
-    }
-    fuzz_check_cut(&plan);
-    if (!fuzz_complete_parts(&plan))
+    if (!fuzz_run_plan(&plan))
         goto cleanup;
     if (mindspore_write_reply(&plan, &body, &len, &err) == STATUS_OK) {
         json_error_t jerr;

@@ -81,12 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto cleanup;
     }
     FUZZ_CHECK(plan.n_units == 1 && plan.units[0].inputs && plan.units[0].rows >= 1);
-    if (batch_plan_cut(&plan, &err) != STATUS_OK) {
-        FUZZ_CHECK(err.code == STATUS_LIMIT_EXCEEDED || err.code == STATUS_OUT_OF_MEMORY);
-        goto cleanup;
-    }
-    fuzz_check_cut(&plan);
-    if (!fuzz_complete_parts(&plan) || batch_plan_outputs(&plan, 0, outputs, &err) != STATUS_OK)
+    if (!fuzz_run_plan(&plan) || batch_plan_outputs(&plan, 0, outputs, &err) != STATUS_OK)
         goto cleanup;
     if (tfserving_write_predict(format, cfg, outputs, &body, &len, &err) == STATUS_OK) {
         json_error_t jerr;

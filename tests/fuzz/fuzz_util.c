@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grpc_internal.h"
+
 /* The scratch folder; empty until first use. */
 static char scratch[PATH_MAX];
 
@@ -166,7 +168,8 @@ const model_config_t *fuzz_config(int index)
     return index >= 0 && index < FUZZ_CONFIG_COUNT ? &configs[index] : NULL;
 }
 
-bool fuzz_complete_parts(batch_plan_t *plan)
+/* Completes every part of a cut plan as a model would (fuzz_run_plan). */
+static bool complete_parts(batch_plan_t *plan)
 {
     const model_config_t *cfg = plan->cfg;
     int batch = cfg->max_batch_size > 0 ? 1 : 0;
@@ -192,7 +195,8 @@ bool fuzz_complete_parts(batch_plan_t *plan)
     return true;
 }
 
-void fuzz_check_cut(const batch_plan_t *plan)
+/* What batch_plan_cut promises (fuzz_run_plan). */
+static void check_cut(const batch_plan_t *plan)
 {
     const model_config_t *cfg = plan->cfg;
     int64_t unit_rows = 0, part_rows = 0;
@@ -235,4 +239,45 @@ void fuzz_check_cut(const batch_plan_t *plan)
         FUZZ_CHECK(part_rows == unit_rows);
     else
         FUZZ_CHECK(plan->n_parts == accepted);
+}
+
+bool fuzz_run_plan(batch_plan_t *plan)
+{
+    error_t err = {0};
+
+    if (batch_plan_cut(plan, &err) != STATUS_OK) {
+        FUZZ_CHECK(err.code == STATUS_LIMIT_EXCEEDED || err.code == STATUS_OUT_OF_MEMORY);
+        return false;
+    }
+    check_cut(plan);
+    return complete_parts(plan);
+}
+
+ProtobufCMessage *fuzz_grpc_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                                   size_t size, arena_t *arena)
+{
+    grpc_slice slice = grpc_slice_from_copied_buffer((const char *)data, size);
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
+    ProtobufCMessage *msg = grpc_unpack_message(bb, desc, arena);
+
+    grpc_byte_buffer_destroy(bb);
+    grpc_slice_unref(slice);
+    return msg;
+}
+
+void fuzz_check_inputs(const model_config_t *cfg, const tensor_t *inputs, int64_t limit)
+{
+    for (int k = 0; k < cfg->n_inputs; k++) {
+        const tensor_t *t = &inputs[k];
+        int64_t numel;
+        FUZZ_CHECK(t->dtype == cfg->inputs[k].dtype);
+        FUZZ_CHECK(shape_valid(t->rank, t->dims, &numel));
+        FUZZ_CHECK(limit <= 0 || numel <= limit);
+        FUZZ_CHECK(t->data != NULL || numel == 0);
+        if (numel > 0) {
+            const volatile unsigned char *p = t->data;
+            (void)p[0];
+            (void)p[(size_t)numel * dtype_size(t->dtype) - 1];
+        }
+    }
 }

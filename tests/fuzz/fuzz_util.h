@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <protobuf-c/protobuf-c.h>
+
+#include "arena.h"
 #include "batch_plan.h"
 #include "model_config.h"
 
@@ -59,18 +62,31 @@ void fuzz_remove_tree(const char *path);
 const model_config_t *fuzz_config(int index);
 
 /*
- * Completes every part of a cut plan as a model would: each output of the
- * plan's config with the part's rows as its batch dim, variable dims 1,
- * zero-filled in the part's arena, status OK; so a codec's answer can be
- * written from the plan without running a model. False when out of memory.
+ * Cuts a parsed plan (batch_plan_cut, whose only failures may be
+ * LIMIT_EXCEEDED and OUT_OF_MEMORY), checks what the cut promises (every
+ * part holds the model's inputs with at most max_batch_size rows, and the
+ * parts hold every row of every accepted unit, in order), and completes
+ * every part as a model would: each output of the plan's config with the
+ * part's rows as its batch dim, variable dims 1, zero-filled in the part's
+ * arena, status OK. True when the parts completed, so that a codec's answer
+ * can be written from the plan without running a model.
  */
-bool fuzz_complete_parts(batch_plan_t *plan);
+bool fuzz_run_plan(batch_plan_t *plan);
 
 /*
- * Checks what batch_plan_cut promises: every part holds the model's inputs
- * with at most max_batch_size rows, and the parts hold every row of every
- * accepted unit, in order.
+ * Checks a parsed request's inputs (cfg->n_inputs of them): the model's
+ * dtypes, valid shapes within limit elements (<= 0: no limit but
+ * TENSOR_MAX_ELEMENTS), and data whose first and last bytes can be read.
  */
-void fuzz_check_cut(const batch_plan_t *plan);
+void fuzz_check_inputs(const model_config_t *cfg, const tensor_t *inputs, int64_t limit);
+
+/*
+ * A gRPC request payload as the server receives it (one slice in a raw
+ * byte buffer) unpacked by grpc_unpack_message into arena; NULL when it is
+ * no message of type desc. Needs grpc_init (the harness's
+ * LLVMFuzzerInitialize).
+ */
+ProtobufCMessage *fuzz_grpc_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                                   size_t size, arena_t *arena);
 
 #endif

@@ -691,6 +691,99 @@ def tfserving_seeds():
     return seeds
 
 
+# ---- TF Serving request messages (api/tensorflow_serving.proto) -------------
+
+# DataType numbers (tensorflow/core/framework/types.proto).
+TF_DTYPES = {"FP32": 1, "FP64": 2, "INT32": 3, "UINT8": 4, "INT16": 5, "INT8": 6, "INT64": 9,
+             "BOOL": 10, "UINT16": 17, "UINT32": 22, "UINT64": 23, "STRING": 7}
+# fuzz_tfserving_grpc.c's byte 0, bits 4-5: the message.
+TFS_PREDICT, TFS_METADATA, TFS_STATUS = 0, 1, 2
+
+
+def tf_tensor(dtype, shape, values=b"", content=None):
+    """TensorProto: dtype 1, tensor_shape 2 (dim 2, size 1), tensor_content 4, then the
+    already-encoded typed field in values."""
+    shape_msg = b"".join(field_bytes(2, field_varint(1, d)) for d in shape)
+    msg = field_varint(1, TF_DTYPES[dtype]) + field_bytes(2, shape_msg)
+    if content is not None:
+        msg += field_bytes(4, content)
+    return msg + values
+
+
+def tf_model_spec(name, version=None, signature=None, label=None):
+    """ModelSpec: name 1, version 2 (Int64Value.value 1), signature_name 3, version_label 4."""
+    msg = field_bytes(1, name)
+    if version is not None:
+        msg += field_bytes(2, field_varint(1, version))
+    if signature is not None:
+        msg += field_bytes(3, signature)
+    if label is not None:
+        msg += field_bytes(4, label)
+    return msg
+
+
+def tf_predict(spec, inputs, output_filter=()):
+    """PredictRequest: model_spec 1, inputs 2 (map entries), output_filter 3."""
+    msg = field_bytes(1, spec)
+    for key, tensor in inputs:
+        msg += map_entry(2, key, tensor)
+    for name in output_filter:
+        msg += field_bytes(3, name)
+    return msg
+
+
+def tfserving_grpc_seeds():
+    """fuzz_tfserving_grpc: byte 0 config (bits 0-1), small limit (bit 2), message (bits 4-5)."""
+    seeds = {}
+
+    def case(name, kind, cfg, msg, small_limit=False):
+        seeds[name] = bytes([cfg | (4 if small_limit else 0) | kind << 4]) + msg
+
+    simple = [("x", tf_tensor("FP32", [2, 3], packed_floats(5, [0.5, 1, 2, 3, 4, 5]))),
+              ("y", tf_tensor("INT64", [3], packed_varints(10, [1, (1 << 64) - 2, 3])))]
+    case("predict_simple_typed", TFS_PREDICT, CFG_SIMPLE,
+         tf_predict(tf_model_spec("simple", 1, "serving_default"), simple))
+    case("predict_simple_content", TFS_PREDICT, CFG_SIMPLE, tf_predict(tf_model_spec("simple"), [
+        ("x", tf_tensor("FP32", [2, 3], content=struct.pack("<6f", *range(6)))),
+        ("y", tf_tensor("INT64", [2], content=struct.pack("<2q", 7, -7)))]), small_limit=True)
+    case("predict_simple_filter_padded", TFS_PREDICT, CFG_SIMPLE, tf_predict(
+        tf_model_spec("simple"), [("x", tf_tensor("FP32", [2, 3], packed_floats(5, [2.5]))),
+                                  ("y", tf_tensor("INT64", [4]))], output_filter=["count"]))
+    case("predict_batched_split", TFS_PREDICT, CFG_BATCHED, tf_predict(tf_model_spec("batched"), [
+        ("x", tf_tensor("FP32", [6, 3], packed_floats(5, [1] * 18))),
+        ("mask", tf_tensor("BOOL", [6, 2], packed_varints(11, [1, 0] * 6)))]))
+    fields = {"BOOL": (11, [1, 0, 1, 1]), "UINT8": (7, [0, 1, 254, 300]),
+              "INT8": (7, [0, 1, 127, (1 << 64) - 128]), "UINT16": (7, [0, 1, 2, 65535]),
+              "INT16": (7, [(1 << 64) - 1, 1, 2, 3]), "UINT32": (16, [0, 1, 2, 1 << 31]),
+              "INT32": (7, [0, 1, 2, 3]), "UINT64": (17, [0, 1, 1 << 63, 3]),
+              "INT64": (10, [0, 1, 2, 3])}
+    typed = [(dt, tf_tensor(dt, [4], packed_varints(*fields[dt]))) for dt in fields]
+    typed += [("FP32", tf_tensor("FP32", [4], packed_floats(5, [0, 1.5, -2, 1e30]))),
+              ("FP64", tf_tensor("FP64", [4], field_bytes(6, struct.pack("<4d", 0, 1, 2, 3))))]
+    case("predict_dtypes_typed", TFS_PREDICT, CFG_DTYPES, tf_predict(tf_model_spec("dtypes"), typed))
+    sizes = {"BOOL": 1, "UINT8": 1, "INT8": 1, "UINT16": 2, "INT16": 2, "UINT32": 4, "INT32": 4,
+             "UINT64": 8, "INT64": 8, "FP32": 4, "FP64": 8}
+    case("predict_dtypes_content", TFS_PREDICT, CFG_DTYPES, tf_predict(tf_model_spec("dtypes"), [
+        (dt, tf_tensor(dt, [4], content=bytes(range(4 * sizes[dt])))) for dt in sizes]))
+    case("predict_image", TFS_PREDICT, CFG_IMAGE, tf_predict(tf_model_spec("image"), [
+        ("image", tf_tensor("UINT8", [9, 1, 2, 3], content=bytes(range(54))))]))
+    case("predict_unknown_field", TFS_PREDICT, CFG_SIMPLE,
+         tf_predict(tf_model_spec("simple"), simple) + field_bytes(7, b""))
+    case("predict_string", TFS_PREDICT, CFG_SIMPLE, tf_predict(tf_model_spec("simple"), [
+        ("x", tf_tensor("STRING", [1], field_bytes(8, b"abc")))]))
+    case("predict_label", TFS_PREDICT, CFG_SIMPLE,
+         tf_predict(tf_model_spec("simple", label="stable"), simple))
+    case("metadata", TFS_METADATA, CFG_BATCHED,
+         field_bytes(1, tf_model_spec("batched")) + field_bytes(2, "signature_def"))
+    case("metadata_dtypes", TFS_METADATA, CFG_DTYPES,
+         field_bytes(1, tf_model_spec("dtypes", 1)) + field_bytes(2, "signature_def"))
+    case("metadata_no_field", TFS_METADATA, CFG_SIMPLE, field_bytes(1, tf_model_spec("simple")))
+    case("status", TFS_STATUS, CFG_SIMPLE, field_bytes(1, tf_model_spec("simple")))
+    case("status_version", TFS_STATUS, CFG_SIMPLE, field_bytes(1, tf_model_spec("simple", 2)))
+    case("status_unknown", TFS_STATUS, CFG_SIMPLE, field_bytes(1, tf_model_spec("batched")))
+    return seeds
+
+
 def mindspore_seeds():
     """fuzz_mindspore: method call bodies (byte 0: config, bit 3 small limit)."""
     seeds = {}
@@ -729,7 +822,8 @@ def main():
               "rest_infer": rest_seeds(), "grpc": grpc_seeds(),
               "model": model_seeds(), "tensor_file": tensor_seeds(), "config": config_seeds(),
               "image_decoder": image_decoder_seeds(), "om_header": om_header_seeds(),
-              "tfserving": tfserving_seeds(), "mindspore": mindspore_seeds()}
+              "tfserving": tfserving_seeds(), "mindspore": mindspore_seeds(),
+              "tfserving_grpc": tfserving_grpc_seeds()}
     # The run harness starts from the models that load without external files.
     corpus["model_run"] = {name: data for name, data in corpus["model"].items()
                            if not name.startswith("external")}

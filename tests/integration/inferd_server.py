@@ -34,18 +34,32 @@ MLP_IN, MLP_OUT, MLP_WIDTH, MLP_CLASSES = "input", "probabilities", 16, 4
 OUTPUT_TOLERANCE = 1e-5
 
 
-def _generate_stubs():
+def generate_stubs(*protos):
+    """Python stubs of api/<protos> (grpc_tools), in a new temporary folder put on sys.path
+    (the caller removes it); their google/protobuf imports are the runtime's own."""
     out_dir = tempfile.mkdtemp(prefix="inferd-test-stubs-")
     proto_dir = os.environ["INFERD_PROTO_DIR"]
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I" + proto_dir,
-                    "--python_out=" + out_dir, "--grpc_python_out=" + out_dir,
-                    os.path.join(proto_dir, "inference.proto"),
-                    os.path.join(proto_dir, "health.proto")], check=True)
+                    "--python_out=" + out_dir, "--grpc_python_out=" + out_dir] +
+                   [os.path.join(proto_dir, p) for p in protos], check=True)
     sys.path.insert(0, out_dir)
     return out_dir
 
 
-_STUB_DIR = _generate_stubs()
+def rerun_with_python_protobuf(error, stub_dir):
+    """grpc-tools 1.14 emits old-style descriptors; some protobuf runtimes take them only in
+    the pure-Python implementation (see test_grpc_client.py): importing stubs raised error,
+    so the test runs again under it. Returns only if it already did (by raising)."""
+    if os.environ.get(FALLBACK_ENV) == "python":
+        raise error
+    print("generated code needs the pure-Python protobuf runtime (%s); re-running" % error,
+          flush=True)
+    shutil.rmtree(stub_dir, ignore_errors=True)
+    os.execve(sys.executable, [sys.executable] + sys.argv,
+              dict(os.environ, **{FALLBACK_ENV: "python"}))
+
+
+_STUB_DIR = generate_stubs("inference.proto", "health.proto")
 try:
     import grpc
     import health_pb2
@@ -53,14 +67,7 @@ try:
     import inference_pb2 as pb
     import inference_pb2_grpc as pbg
 except TypeError as e:
-    # grpc-tools 1.14 emits old-style descriptors; some protobuf runtimes take them only in
-    # the pure-Python implementation (see test_grpc_client.py).
-    if os.environ.get(FALLBACK_ENV) == "python":
-        raise
-    print("generated code needs the pure-Python protobuf runtime (%s); re-running" % e, flush=True)
-    shutil.rmtree(_STUB_DIR, ignore_errors=True)
-    os.execve(sys.executable, [sys.executable] + sys.argv,
-              dict(os.environ, **{FALLBACK_ENV: "python"}))
+    rerun_with_python_protobuf(e, _STUB_DIR)
 
 
 class Checks:

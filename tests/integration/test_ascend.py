@@ -8,7 +8,8 @@ with --ascend-library:
   evaluation of the affine functions its description declares;
 - metadata and config: platform, backend, the largest gear as
   max_batch_size, the gears as preferred batch sizes, the NPU instance
-  groups;
+  groups (over gRPC the same groups as KIND_MODEL, Triton having no NPU
+  kind);
 - dynamic batching onto gears on two devices with two workers each: every
   execution the simulator saw ran at a gear, both devices ran batches, and
   the per-device metrics agree with the padding the batch sizes imply;
@@ -248,9 +249,21 @@ def test_metadata(server):
                                     {"kind": "KIND_NPU", "count": 2, "devices": [1]}],
           "config: %s" % cfg)
     # An ONNX model's platform and backend go out in Triton's names (test_triton_parity.py).
-    status, cfg = rest(server.http_port, "GET", "/v2/models/mlp/config")
-    check(status == 200 and cfg["platform"] == "onnxruntime_onnx" and
-          cfg["backend"] == "onnxruntime", "mlp config: %s" % cfg)
+    status, mlp_cfg = rest(server.http_port, "GET", "/v2/models/mlp/config")
+    check(status == 200 and mlp_cfg["platform"] == "onnxruntime_onnx" and
+          mlp_cfg["backend"] == "onnxruntime", "mlp config: %s" % mlp_cfg)
+    # gRPC's ModelConfig lists the same groups in Triton's kinds, which have no NPU: the
+    # device backend's are KIND_MODEL (the backend places them), the CPU engine's KIND_CPU.
+    with grpc.insecure_channel("127.0.0.1:%d" % server.grpc_port) as channel:
+        stub = pbg.GRPCInferenceServiceStub(channel)
+        for name, rest_cfg, kind in (("gears", cfg, pb.ModelInstanceGroup.KIND_MODEL),
+                                     ("mlp", mlp_cfg, pb.ModelInstanceGroup.KIND_CPU)):
+            groups = stub.ModelConfig(pb.ModelConfigRequest(name=name),
+                                      timeout=CALL_TIMEOUT_S).config.instance_group
+            check([(g.kind, g.count) for g in groups] ==
+                  [(kind, g["count"]) for g in rest_cfg["instance_group"]],
+                  "%s gRPC instance groups %s, REST %s" % (name, groups,
+                                                           rest_cfg["instance_group"]))
 
 
 def test_exact(server, model, reference):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Float16 and bfloat16 twins of exported float models, against ONNX Runtime.
 
-usage: test_half_models.py INFERD BUILD_DIR MODEL_DIR... [--dtype float16|bfloat16]
+usage: test_half_models.py INFERD BUILD_DIR MODEL_DIR... [--dtype float16|bfloat16] [--threads 1,2]
 
 Each MODEL_DIR is a float model export_models.py wrote (model.onnx and
 test_data_set_*). to_half() rewrites it as its half twin, the way a
@@ -10,7 +10,9 @@ Debian): float initializers, Constants, graph inputs, outputs and
 value_info become half, and Casts to float cast to half. Both the twin's
 inputs (float ones rounded to half) go through `inferd run` and ONNX
 Runtime (onnxruntime-node, which BUILD_DIR/ort holds); the test passes when
-max|inferd - ort| <= TOL * max|ort| for every data set. The tolerance is
+max|inferd - ort| <= TOL * max|ort| for every data set, at each of the
+--threads counts (default 1): on two threads a batch may run as sub-batches
+on one thread each, and the kernels' per-thread scratch differs. The tolerance is
 that of half arithmetic: ORT and inferd accumulate in float but round at
 different places (inferd keeps activations float, ORT rounds some to half
 between its kernels).
@@ -98,7 +100,25 @@ def load(path):
     return numpy_helper.to_array(onnx.load_tensor(path))
 
 
-def check(inferd, node_path, model_dir, dtype, tmp):
+def compare(name, c, got_dir, work, dtype, code, threads):
+    """True if inferd's output of case c (in got_dir) is within TOL of ORT's."""
+    got_t = onnx.load_tensor(os.path.join(got_dir, "output_0.pb"))
+    if got_t.data_type != code:
+        print(f"{name} {c['name']}: inferd's output is type {got_t.data_type}, expected {code}")
+        return False
+    got = bits_float(np.frombuffer(got_t.raw_data, np.uint16), dtype).reshape(tuple(got_t.dims))
+    meta = json.load(open(os.path.join(work, c["name"] + ".json")))
+    want = bits_float(np.fromfile(os.path.join(work, c["name"] + ".bin"), np.uint16), dtype)
+    want = want.reshape(meta["dims"])
+    err = float(np.max(np.abs(got - want))) / max(float(np.max(np.abs(want))), 1e-30)
+    good = got.shape == want.shape and err <= TOL[dtype]
+    print(f"{name} {c['name']} ({threads} threads): shape {list(got.shape)}, "
+          f"max|inferd - ort| / max|ort| = {err:.2e} ({'ok' if good else 'FAIL'}, "
+          f"tolerance {TOL[dtype]})")
+    return good
+
+
+def check(inferd, node_path, model_dir, dtype, tmp, threads):
     name = os.path.basename(os.path.normpath(model_dir)) + "_" + dtype
     work = os.path.join(tmp, name)
     os.makedirs(work)
@@ -106,7 +126,7 @@ def check(inferd, node_path, model_dir, dtype, tmp):
     path = os.path.join(work, "model.onnx")
     onnx.save(model, path)
     code = TensorProto.FLOAT16 if dtype == "float16" else TensorProto.BFLOAT16
-    cases, command = [], [inferd, "run", "--model", path, "--output-dir", os.path.join(work, "out")]
+    cases, command = [], [inferd, "run", "--model", path]
     sets = sorted(glob.glob(os.path.join(model_dir, "test_data_set_*")))
     for s in sets:
         case = os.path.basename(s)
@@ -136,33 +156,28 @@ def check(inferd, node_path, model_dir, dtype, tmp):
     if ort.returncode != 0:
         print(f"{name}: ONNX Runtime failed: {ort.stderr.strip()}")
         return False
-    run = subprocess.run(command, stderr=subprocess.PIPE, text=True)
-    if run.returncode != 0:
-        print(f"{name}: inferd run exited {run.returncode}: {run.stderr.strip()}")
-        return False
     ok = True
-    for c in cases:
-        got_dir = os.path.join(work, "out", c["name"]) if len(cases) > 1 else os.path.join(work, "out")
-        got_t = onnx.load_tensor(os.path.join(got_dir, "output_0.pb"))
-        if got_t.data_type != code:
-            print(f"{name} {c['name']}: inferd's output is type {got_t.data_type}, expected {code}")
+    for t in threads:
+        out = os.path.join(work, f"out_{t}")
+        run = subprocess.run(command + ["--threads", str(t), "--output-dir", out],
+                             stderr=subprocess.PIPE, text=True)
+        if run.returncode != 0:
+            print(f"{name}: inferd run --threads {t} exited {run.returncode}: {run.stderr.strip()}")
             ok = False
             continue
-        got = bits_float(np.frombuffer(got_t.raw_data, np.uint16), dtype).reshape(tuple(got_t.dims))
-        meta = json.load(open(os.path.join(work, c["name"] + ".json")))
-        want = bits_float(np.fromfile(os.path.join(work, c["name"] + ".bin"), np.uint16), dtype)
-        want = want.reshape(meta["dims"])
-        err = float(np.max(np.abs(got - want))) / max(float(np.max(np.abs(want))), 1e-30)
-        good = got.shape == want.shape and err <= TOL[dtype]
-        print(f"{name} {c['name']}: shape {list(got.shape)}, max|inferd - ort| / max|ort| = {err:.2e}"
-              f" ({'ok' if good else 'FAIL'}, tolerance {TOL[dtype]})")
-        ok &= good
+        for c in cases:
+            ok &= compare(name, c, os.path.join(out, c["name"]) if len(cases) > 1 else out,
+                          work, dtype, code, t)
     return ok
 
 
 def main():
     args = sys.argv[1:]
-    dtypes = ["float16"]
+    dtypes, threads = ["float16"], [1]
+    if "--threads" in args:
+        i = args.index("--threads")
+        threads = [int(t) for t in args[i + 1].split(",")]
+        del args[i:i + 2]
     if "--dtype" in args:
         i = args.index("--dtype")
         dtypes = [args[i + 1]]
@@ -176,7 +191,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for d in model_dirs:
             for dt in dtypes:
-                ok &= check(inferd, node_path, d, dt, tmp)
+                ok &= check(inferd, node_path, d, dt, tmp, threads)
     return 0 if ok else 1
 
 

@@ -11,6 +11,7 @@
 #include "health.pb-c.h"
 #include "inference.pb-c.h"
 #include "kserve_routes.h"
+#include "tensorflow_serving.pb-c.h"
 
 static bool valid_category(restricted_api_category_t c)
 {
@@ -48,6 +49,8 @@ static void test_grpc_table(void)
     const ProtobufCServiceDescriptor *services[] = {
         &inference__grpcinference_service__descriptor,
         &grpc__health__v1__health__descriptor,
+        &tensorflow__serving__prediction_service__descriptor,
+        &tensorflow__serving__model_service__descriptor,
     };
     int rpcs = 0;
 

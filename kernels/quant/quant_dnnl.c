@@ -63,7 +63,8 @@
 #define QDNNL_ALIGN 64
 
 enum { IN_X, IN_XS, IN_XZ, IN_W, IN_WS, IN_WZ, IN_YS, IN_YZ, IN_B, IN_COUNT };
-_Static_assert((int)IN_COUNT == (int)QUANT_NHWC_RESIDUAL, "the residual inputs follow the convolution's");
+_Static_assert((int)IN_COUNT == (int)QUANT_NHWC_RESIDUAL,
+               "the residual inputs follow the convolution's");
 enum {
     IN_R = QUANT_NHWC_RESIDUAL,
     IN_RS = QUANT_NHWC_RESIDUAL_SCALE,
@@ -76,8 +77,8 @@ enum {
 typedef struct qdnnl_prepared {
     dnnl_primitive_t primitive; /* NULL: the qgemm fallback */
     dnnl_memory_desc_t src_md, w_md, bias_md, dst_md, zp_md, scratch_md;
-    bool residual; /* the output starts as the residual, a sum post-op adds to it */
-    void *weights; /* in w_md's format */
+    bool residual;  /* the output starts as the residual, a sum post-op adds to it */
+    void *weights;  /* in w_md's format */
     int32_t zx, zy; /* zy: the sum's zero point with a residual */
     char impl[OP_IMPL_MAX];
 } qdnnl_prepared_t;
@@ -226,8 +227,7 @@ static void run_fallback(op_call_t *call)
         a.dtype = y.dtype;
         a.data = (uint8_t *)y.data + align_up((size_t)tensor_numel(&y));
     }
-    layout_transpose_u8(y.dims[0], y.dims[1], y.dims[2] * y.dims[3], y.data, a.data,
-                        call->threads);
+    layout_transpose_u8(y.dims[0], y.dims[1], y.dims[2] * y.dims[3], y.data, a.data, call->threads);
     if (has_residual(call)) {
         const quant_params_t *p = call->params;
         quant_add_8bit(&a, in[IN_YS], in[IN_YZ], in[IN_R], in[IN_RS], in[IN_RZ], in[IN_SS],
@@ -298,8 +298,7 @@ static dnnl_status_t append_post_ops(const op_call_t *call, qdnnl_prepared_t *pr
     if (ds == dnnl_success)
         ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_linear, sa / ss, 0.0f);
     if (ds == dnnl_success)
-        ds = dnnl_post_ops_append_sum_v3(ops, sr / ss, (int32_t)zr,
-                                         dnnl_type(in[IN_R]->dtype));
+        ds = dnnl_post_ops_append_sum_v3(ops, sr / ss, (int32_t)zr, dnnl_type(in[IN_R]->dtype));
     if (ds == dnnl_success && p->residual_relu)
         ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
     return ds;

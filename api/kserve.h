@@ -34,7 +34,27 @@
  */
 #define KSERVE_MAX_CLASS_BYTES ((size_t)256 << 20)
 
-/* How the client wants the outputs of one request sent back. */
+/* Longest name of a system shared memory region (Triton's shared memory extension). */
+#define KSERVE_SHM_NAME_MAX 128
+/* Longest key of the POSIX shared memory object behind a region ("/name": NAME_MAX). */
+#define KSERVE_SHM_KEY_MAX 255
+
+/*
+ * A tensor that travels through a registered system shared memory region
+ * instead of the request or response body: the tensor's parameters
+ * shared_memory_region, shared_memory_offset (optional, 0) and
+ * shared_memory_byte_size.
+ */
+typedef struct kserve_shm_ref {
+    const char *region; /* the region's name, in the request's arena; NULL: not in shared memory */
+    uint64_t offset;    /* bytes from the region's start */
+    uint64_t byte_size; /* an input's exact size; the room an output may fill */
+} kserve_shm_ref_t;
+
+/*
+ * What a request asks of the front end besides running: how its outputs
+ * go back, and which of its tensors travel through shared memory.
+ */
 typedef struct kserve_output_prefs {
     uint64_t binary_mask; /* bit k: model output k goes back as binary data (REST) */
     /*
@@ -45,6 +65,19 @@ typedef struct kserve_output_prefs {
     uint32_t class_count[REQUEST_MAX_TENSORS];
     /* The served version's labels, borrowed: set by the front end after parsing; NULL: none. */
     const model_labels_t *labels;
+    /*
+     * By model input: the inputs whose data is in shared memory. The
+     * parser checked each one's byte_size against its shape and dtype but
+     * left its data NULL: the front end reads it (server/shm_request.h)
+     * before the request is submitted.
+     */
+    kserve_shm_ref_t shm_inputs[REQUEST_MAX_TENSORS];
+    /*
+     * By model output: the outputs the front end writes into shared memory
+     * once the request has run. They go back with parameters naming the
+     * region, offset and the bytes written, and without data.
+     */
+    kserve_shm_ref_t shm_outputs[REQUEST_MAX_TENSORS];
 } kserve_output_prefs_t;
 
 /*
@@ -62,8 +95,11 @@ typedef struct kserve_output_prefs {
  * (batch dim first when cfg->max_batch_size > 0), plus id, output_mask,
  * priority and timeout_us; everything lives in req->arena. *prefs says
  * which outputs go back binary or classified (labels left NULL: the
- * caller sets it). A parameter of an input or output that inferd does not
- * serve (shared memory included) is refused. Any input holding more than
+ * caller sets it), and which tensors travel through shared memory: an
+ * input named there has its shape and dtype in req but no data yet. A
+ * parameter of the request, an input or an output that inferd does not
+ * serve is refused, and so is a key of the body that KServe does not
+ * define. Any input holding more than
  * max_tensor_elements elements (<= 0: only TENSOR_MAX_ELEMENTS applies) is
  * refused with STATUS_LIMIT_EXCEEDED; every other bad request with
  * STATUS_INVALID_ARGUMENT and a message naming the field. On failure req
@@ -78,9 +114,12 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
  * req->output_mask, in the model's order, as JSON or (per prefs) as binary
  * data appended after the JSON in the same order, each classified when
  * prefs asks (a BYTES tensor: JSON strings, or in binary each string's
- * 4-byte little-endian length and its bytes). model_version may be
- * NULL. FP32 and FP64 values round-trip exactly; NaN and infinities are
- * written as NaN, Infinity and -Infinity, as Python's json module reads them.
+ * 4-byte little-endian length and its bytes). An output prefs puts in
+ * shared memory (which the front end has written there) goes without data:
+ * its parameters name the region and offset, and shared_memory_byte_size
+ * is the bytes written. model_version may be NULL. FP32 and FP64 values
+ * round-trip exactly; NaN and infinities are written as NaN, Infinity and
+ * -Infinity, as Python's json module reads them.
  *
  * On success *body (malloc'd, owned by the caller) holds *size bytes and
  * *header_len is the JSON length when any output is binary (the value of

@@ -58,10 +58,13 @@ char *kserve_grpc_text(arena_t *arena, const char *s);
  * BOOL bytes are made 0 or 1 in place), so msg must have been unpacked
  * into req->arena (kserve_grpc_allocator) or otherwise outlive req. Request
  * parameters "priority" and "timeout" (microseconds) are read as int64 or
- * uint64; others are ignored. Output parameter "classification" (Triton's
- * classification extension) goes to *prefs (labels left NULL: the caller
- * sets it); any other input or output parameter, shared memory included,
- * is refused. An input over max_tensor_elements elements
+ * uint64, sequence parameters are accepted only when they ask for no
+ * sequence, and any other is refused. Output parameter "classification"
+ * (Triton's classification extension) goes to *prefs (labels left NULL:
+ * the caller sets it), and so do the shared memory parameters of inputs
+ * and outputs (an input in shared memory has no data in req yet; its raw
+ * entry, if any, must be empty); any other input or output parameter is
+ * refused. An input over max_tensor_elements elements
  * (<= 0: only TENSOR_MAX_ELEMENTS applies) fails with LIMIT_EXCEEDED, any
  * other bad request with INVALID_ARGUMENT (UNSUPPORTED for a datatype
  * inferd cannot carry). On failure req may be half filled; the caller
@@ -77,7 +80,10 @@ status_t kserve_grpc_parse_infer_request(Inference__ModelInferRequest *msg,
  * req->output_mask, in the model's order, each with its bytes in
  * raw_output_contents (as Triton answers, whatever form the inputs came
  * in), classified as prefs asks (NULL: none; BYTES elements each a 4-byte
- * little-endian length and its bytes). model_version may be NULL.
+ * little-endian length and its bytes). An output prefs puts in shared
+ * memory (written there by the front end) has an empty raw entry and
+ * parameters naming the region, offset and bytes written, as
+ * kserve_write_infer_response. model_version may be NULL.
  * Everything is allocated in arena and the raw contents point at req's
  * output data, so req and arena must outlive *out. req is not changed.
  */

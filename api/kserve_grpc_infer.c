@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kserve_input.h"
+#include "kserve_shm.h"
 #include "kserve_internal.h"
 
 /* The fields of InferTensorContents, one per C element type. */
@@ -250,23 +251,83 @@ static status_t parse_raw(ProtobufCBinaryData *raw, size_t index, const char *na
     return STATUS_OK;
 }
 
+/* A shared memory offset or size parameter: int64_param >= 0 or uint64_param. */
+static status_t shm_number(const Inference__InferParameter *p, const char *kind, const char *tensor,
+                           const char *key, uint64_t *out, error_t *err)
+{
+    if (p && p->parameter_choice_case == INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_INT64_PARAM &&
+        p->int64_param >= 0) {
+        *out = (uint64_t)p->int64_param;
+        return STATUS_OK;
+    }
+    if (p &&
+        p->parameter_choice_case == INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_UINT64_PARAM) {
+        *out = p->uint64_param;
+        return STATUS_OK;
+    }
+    return error_set(err, STATUS_INVALID_ARGUMENT,
+                     "%s '%s': parameters.%s must be a non-negative int64_param (bytes)", kind,
+                     tensor, key);
+}
+
+/*
+ * One served parameter of an input or output: a shared memory one is read
+ * into *shm (the others are the caller's).
+ */
+static status_t shm_parameter(const char *kind, const char *tensor, const char *key,
+                              const Inference__InferParameter *v, kserve_shm_params_t *shm,
+                              error_t *err)
+{
+    if (strcmp(key, KSERVE_SHM_PARAM_REGION) == 0) {
+        if (!v ||
+            v->parameter_choice_case != INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_STRING_PARAM)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "%s '%s': parameters.%s must be a string_param naming a registered "
+                             "region",
+                             kind, tensor, key);
+        shm->region = v->string_param;
+        shm->region_len = strlen(v->string_param);
+    } else if (strcmp(key, KSERVE_SHM_PARAM_OFFSET) == 0) {
+        shm->has_offset = true;
+        return shm_number(v, kind, tensor, key, &shm->offset, err);
+    } else if (strcmp(key, KSERVE_SHM_PARAM_BYTE_SIZE) == 0) {
+        shm->has_byte_size = true;
+        return shm_number(v, kind, tensor, key, &shm->byte_size, err);
+    }
+    return STATUS_OK;
+}
+
+/*
+ * Input i of msg, model input k. Raw contents are taken in order by the
+ * inputs outside shared memory (*raw_used of them so far), as Triton's
+ * clients send them.
+ */
 static status_t parse_input(Inference__ModelInferRequest *msg, size_t i, int k,
                             const model_config_t *cfg, int64_t max_elements, request_t *req,
-                            error_t *err)
+                            kserve_output_prefs_t *prefs, size_t *raw_used, error_t *err)
 {
+    static const char *const served[] = {KSERVE_SHM_PARAM_REGION, KSERVE_SHM_PARAM_OFFSET,
+                                         KSERVE_SHM_PARAM_BYTE_SIZE, NULL};
     Inference__ModelInferRequest__InferInputTensor *in = msg->inputs[i];
     const model_tensor_config_t *tc = &cfg->inputs[k];
     tensor_t *t = &req->inputs[k];
+    kserve_shm_ref_t *shm = &prefs->shm_inputs[k];
+    kserve_shm_params_t params = {0};
     int64_t numel = 0;
     status_t st;
 
-    /* gRPC inputs have no parameters inferd reads: shared memory and the rest are refused. */
+    /* Only the shared memory parameters: the data's form is the message's to say. */
     for (size_t p = 0; p < in->n_parameters; p++) {
-        static const char *const served[] = {NULL};
         st = kserve_tensor_parameter("input", tc->name, in->parameters[p]->key, served, err);
+        if (st == STATUS_OK)
+            st = shm_parameter("input", tc->name, in->parameters[p]->key, in->parameters[p]->value,
+                               &params, err);
         if (st != STATUS_OK)
             return st;
     }
+    st = kserve_shm_ref("input", tc->name, &params, &req->arena, shm, err);
+    if (st != STATUS_OK)
+        return st;
     st = kserve_input_dtype(tc->name, in->datatype, tc, &t->dtype, err);
     if (st != STATUS_OK)
         return st;
@@ -282,11 +343,26 @@ static status_t parse_input(Inference__ModelInferRequest *msg, size_t i, int k,
     st = kserve_input_elements(t, tc->name, max_elements, &numel, err);
     if (st != STATUS_OK)
         return st;
+    if (shm->region) {
+        if (has_contents(in->contents))
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s' is in shared memory (parameters.%s) and also has "
+                             "contents",
+                             tc->name, KSERVE_SHM_PARAM_REGION);
+        return kserve_shm_input_size(tc->name, t, numel, shm, err);
+    }
     if (msg->n_raw_input_contents > 0) {
         if (has_contents(in->contents))
             return error_set(err, STATUS_INVALID_ARGUMENT,
                              "input '%s' has both contents and raw_input_contents", tc->name);
-        return parse_raw(&msg->raw_input_contents[i], i, tc->name, t, numel, err);
+        if (*raw_used == msg->n_raw_input_contents)
+            return error_set(err, STATUS_INVALID_ARGUMENT,
+                             "input '%s' has no entry in raw_input_contents (%zu entries): it "
+                             "needs one per input outside shared memory, in the order of inputs",
+                             tc->name, msg->n_raw_input_contents);
+        *raw_used += 1;
+        return parse_raw(&msg->raw_input_contents[*raw_used - 1], *raw_used - 1, tc->name, t, numel,
+                         err);
     }
     if (numel > 0 && !has_contents(in->contents))
         return error_set(err, STATUS_INVALID_ARGUMENT,
@@ -295,23 +371,20 @@ static status_t parse_input(Inference__ModelInferRequest *msg, size_t i, int k,
 }
 
 static status_t parse_inputs(Inference__ModelInferRequest *msg, const model_config_t *cfg,
-                             int64_t max_elements, request_t *req, error_t *err)
+                             int64_t max_elements, request_t *req, kserve_output_prefs_t *prefs,
+                             error_t *err)
 {
     bool seen[MODEL_CONFIG_MAX_IO] = {false};
     int first = -1; /* the first input parsed, whose batch dim the others must share */
+    size_t raw_used = 0;
     status_t st;
 
-    if (msg->n_raw_input_contents > 0 && msg->n_raw_input_contents != msg->n_inputs)
-        return error_set(err, STATUS_INVALID_ARGUMENT,
-                         "raw_input_contents has %zu entries for %zu inputs: it needs one per "
-                         "input, in the order of inputs",
-                         msg->n_raw_input_contents, msg->n_inputs);
     for (size_t i = 0; i < msg->n_inputs; i++) {
         int k;
 
         st = kserve_input_claim(cfg, msg->inputs[i]->name, seen, &k, err);
         if (st == STATUS_OK)
-            st = parse_input(msg, i, k, cfg, max_elements, req, err);
+            st = parse_input(msg, i, k, cfg, max_elements, req, prefs, &raw_used, err);
         if (st == STATUS_OK)
             st = kserve_input_same_batch(cfg, req, k, first, err);
         if (st != STATUS_OK)
@@ -320,6 +393,11 @@ static status_t parse_inputs(Inference__ModelInferRequest *msg, const model_conf
             first = k;
     }
     st = kserve_input_all_given(cfg, seen, err);
+    if (st == STATUS_OK && raw_used != msg->n_raw_input_contents)
+        st = error_set(err, STATUS_INVALID_ARGUMENT,
+                       "raw_input_contents has %zu entries for %zu inputs outside shared memory: "
+                       "it needs one per such input, in the order of inputs",
+                       msg->n_raw_input_contents, raw_used);
     if (st == STATUS_OK)
         req->n_inputs = cfg->n_inputs;
     return st;
@@ -357,17 +435,43 @@ static status_t unsigned_param(const Inference__InferParameter *p, const char *k
     }
 }
 
-/* Request-level parameters: priority and timeout (microseconds). */
+/* Whether a sequence parameter's value asks for no sequence: 0, "" or false. */
+static bool neutral_value(const Inference__InferParameter *p)
+{
+    switch (p ? p->parameter_choice_case : INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE__NOT_SET) {
+    case INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_INT64_PARAM:
+        return p->int64_param == 0;
+    case INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_UINT64_PARAM:
+        return p->uint64_param == 0;
+    case INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_STRING_PARAM:
+        return p->string_param[0] == '\0';
+    case INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_BOOL_PARAM:
+        return !p->bool_param;
+    default:
+        return false;
+    }
+}
+
+/*
+ * Request-level parameters: priority and timeout (microseconds); sequence
+ * parameters only without a sequence; anything else is refused.
+ */
 static status_t parse_parameters(const Inference__ModelInferRequest *msg, const model_config_t *cfg,
                                  request_t *req, error_t *err)
 {
+    static const char *const served[] = {"priority", "timeout", NULL};
+
     for (size_t i = 0; i < msg->n_parameters; i++) {
         const Inference__ModelInferRequest__ParametersEntry *e = msg->parameters[i];
         int64_t v = 0;
         status_t st;
 
-        if (strcmp(e->key, "priority") != 0 && strcmp(e->key, "timeout") != 0)
+        if (strcmp(e->key, "priority") != 0 && strcmp(e->key, "timeout") != 0) {
+            st = kserve_request_parameter(e->key, neutral_value(e->value), served, err);
+            if (st != STATUS_OK)
+                return st;
             continue;
+        }
         if (!e->value)
             return error_set(err, STATUS_INVALID_ARGUMENT, "parameters.%s has no value", e->key);
         st = unsigned_param(e->value, e->key, &v, err);
@@ -397,22 +501,31 @@ static status_t class_param(const Inference__InferParameter *p, const model_conf
                      name);
 }
 
-/* An output's parameters: classification; anything else is refused. */
+/* An output's parameters: classification and shared memory; anything else is refused. */
 static status_t output_parameters(const Inference__ModelInferRequest__InferRequestedOutputTensor *o,
-                                  const model_config_t *cfg, int k, kserve_output_prefs_t *prefs,
-                                  error_t *err)
+                                  const model_config_t *cfg, int k, arena_t *arena,
+                                  kserve_output_prefs_t *prefs, error_t *err)
 {
-    static const char *const served[] = {"classification", NULL};
+    static const char *const served[] = {"classification", KSERVE_SHM_PARAM_REGION,
+                                         KSERVE_SHM_PARAM_OFFSET, KSERVE_SHM_PARAM_BYTE_SIZE, NULL};
+    const char *name = cfg->outputs[k].name;
+    kserve_shm_params_t shm = {0};
+    status_t st;
 
     for (size_t p = 0; p < o->n_parameters; p++) {
         const char *key = o->parameters[p]->key;
-        status_t st = kserve_tensor_parameter("output", cfg->outputs[k].name, key, served, err);
+        st = kserve_tensor_parameter("output", name, key, served, err);
         if (st == STATUS_OK && strcmp(key, "classification") == 0)
             st = class_param(o->parameters[p]->value, cfg, k, prefs, err);
+        else if (st == STATUS_OK)
+            st = shm_parameter("output", name, key, o->parameters[p]->value, &shm, err);
         if (st != STATUS_OK)
             return st;
     }
-    return STATUS_OK;
+    st = kserve_shm_ref("output", name, &shm, arena, &prefs->shm_outputs[k], err);
+    if (st == STATUS_OK)
+        st = kserve_shm_output_alone(cfg, k, prefs, false, err);
+    return st;
 }
 
 /* "outputs": which outputs to send (all when there are none) and which classified. */
@@ -434,7 +547,7 @@ static status_t parse_outputs(const Inference__ModelInferRequest *msg, const mod
                              "unknown output '%s': model '%s' has no such output", name, cfg->name);
         if (req->output_mask & (UINT64_C(1) << k))
             return error_set(err, STATUS_INVALID_ARGUMENT, "output '%s' is requested twice", name);
-        st = output_parameters(msg->outputs[i], cfg, k, prefs, err);
+        st = output_parameters(msg->outputs[i], cfg, k, &req->arena, prefs, err);
         if (st != STATUS_OK)
             return st;
         req->output_mask |= UINT64_C(1) << k;
@@ -456,15 +569,58 @@ status_t kserve_grpc_parse_infer_request(Inference__ModelInferRequest *msg,
         req->id = msg->id;
     st = parse_parameters(msg, cfg, req, err);
     if (st == STATUS_OK)
-        st = parse_inputs(msg, cfg, kserve_element_limit(max_tensor_elements), req, err);
+        st = parse_inputs(msg, cfg, kserve_element_limit(max_tensor_elements), req, prefs, err);
     if (st == STATUS_OK)
         st = parse_outputs(msg, cfg, req, prefs, err);
     return st;
 }
 
-/* One output's metadata; its data goes in raw_output_contents. */
+/* One entry of an output's parameters map: key and value, or NULL when out of memory. */
+static Inference__ModelInferResponse__InferOutputTensor__ParametersEntry *
+parameter_entry(const char *key, arena_t *arena)
+{
+    Inference__ModelInferResponse__InferOutputTensor__ParametersEntry *e =
+        arena_alloc(arena, sizeof *e);
+    Inference__InferParameter *v = arena_alloc(arena, sizeof *v);
+
+    if (!e || !v)
+        return NULL;
+    inference__model_infer_response__infer_output_tensor__parameters_entry__init(e);
+    inference__infer_parameter__init(v);
+    e->key = arena_strdup(arena, key);
+    e->value = v;
+    return e->key ? e : NULL;
+}
+
+/*
+ * The parameters of an output written into shared memory: the region, the
+ * offset and the bytes written, as the client named them.
+ */
+static bool shm_output_parameters(Inference__ModelInferResponse__InferOutputTensor *o,
+                                  const kserve_shm_ref_t *shm, size_t bytes, arena_t *arena)
+{
+    o->parameters = arena_alloc(arena, 3 * sizeof *o->parameters);
+    if (!o->parameters || !(o->parameters[0] = parameter_entry(KSERVE_SHM_PARAM_REGION, arena)) ||
+        !(o->parameters[1] = parameter_entry(KSERVE_SHM_PARAM_OFFSET, arena)) ||
+        !(o->parameters[2] = parameter_entry(KSERVE_SHM_PARAM_BYTE_SIZE, arena)))
+        return false;
+    o->parameters[0]->value->parameter_choice_case =
+        INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_STRING_PARAM;
+    o->parameters[0]->value->string_param = kserve_grpc_text(arena, shm->region);
+    o->parameters[1]->value->parameter_choice_case =
+        INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_INT64_PARAM;
+    o->parameters[1]->value->int64_param = (int64_t)shm->offset;
+    o->parameters[2]->value->parameter_choice_case =
+        INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_INT64_PARAM;
+    o->parameters[2]->value->int64_param = (int64_t)bytes;
+    o->n_parameters = 3;
+    return o->parameters[0]->value->string_param != NULL;
+}
+
+/* One output's metadata; its data goes in raw_output_contents, or went into shared memory. */
 static Inference__ModelInferResponse__InferOutputTensor *
-output_tensor(const kserve_wire_output_t *t, const char *name, arena_t *arena)
+output_tensor(const kserve_wire_output_t *t, const char *name, const kserve_shm_ref_t *shm,
+              arena_t *arena)
 {
     Inference__ModelInferResponse__InferOutputTensor *o = arena_alloc(arena, sizeof *o);
 
@@ -475,6 +631,8 @@ output_tensor(const kserve_wire_output_t *t, const char *name, arena_t *arena)
     o->datatype = arena_strdup(arena, dtype_kserve_name(t->dtype));
     o->n_shape = (size_t)t->rank;
     o->shape = arena_memdup(arena, t->dims, sizeof t->dims);
+    if (shm->region && !shm_output_parameters(o, shm, t->bytes, arena))
+        return NULL;
     return o->name && o->datatype && o->shape ? o : NULL;
 }
 
@@ -483,11 +641,14 @@ status_t kserve_grpc_infer_response(const request_t *req, const model_config_t *
                                     const char *model_version, arena_t *arena,
                                     Inference__ModelInferResponse **out, error_t *err)
 {
+    static const kserve_output_prefs_t no_prefs;
     Inference__ModelInferResponse *resp = arena_alloc(arena, sizeof *resp);
     uint64_t wanted;
     size_t n = 0;
 
     *out = NULL;
+    if (!prefs)
+        prefs = &no_prefs;
     if (!resp)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory writing the response");
     if (cfg->n_outputs > REQUEST_MAX_TENSORS)
@@ -517,11 +678,14 @@ status_t kserve_grpc_infer_response(const request_t *req, const model_config_t *
         st = kserve_wire_output(req, cfg, prefs, k, arena, &w, err);
         if (st != STATUS_OK)
             return st;
-        resp->outputs[n] = output_tensor(&w, cfg->outputs[k].name, arena);
+        resp->outputs[n] = output_tensor(&w, cfg->outputs[k].name, &prefs->shm_outputs[k], arena);
         if (!resp->outputs[n])
             return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory writing the response");
-        resp->raw_output_contents[n].len = w.bytes;
-        resp->raw_output_contents[n].data = (uint8_t *)w.data;
+        /* An output in shared memory keeps its (empty) raw entry: entries follow outputs. */
+        if (!prefs->shm_outputs[k].region) {
+            resp->raw_output_contents[n].len = w.bytes;
+            resp->raw_output_contents[n].data = (uint8_t *)w.data;
+        }
         n++;
     }
     resp->n_outputs = n;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kserve.h"
+#include "kserve_shm.h"
 
 int kserve_find_tensor(const model_tensor_config_t *tensors, int n, const char *name)
 {
@@ -211,20 +212,13 @@ status_t kserve_request_priority(const model_config_t *cfg, int64_t priority, re
 status_t kserve_tensor_parameter(const char *kind, const char *tensor, const char *key,
                                  const char *const served[], error_t *err)
 {
-    char list[128] = "";
+    char list[256] = "";
 
     for (int i = 0; served[i]; i++) {
         if (strcmp(key, served[i]) == 0)
             return STATUS_OK;
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", served[i]);
     }
-    /* Triton's system and CUDA shared-memory extensions name a region per tensor. */
-    if (strncmp(key, "shared_memory_", strlen("shared_memory_")) == 0)
-        return error_set(err, STATUS_INVALID_ARGUMENT,
-                         "%s '%s': parameters.%s asks for shared memory, which this server does "
-                         "not support (neither system nor CUDA shared memory); send the tensor "
-                         "in the request",
-                         kind, tensor, key);
     return error_set(err, STATUS_INVALID_ARGUMENT,
                      "%s '%s': unknown parameter '%s' (supported: %s)", kind, tensor, key,
                      list[0] ? list : "none");
@@ -247,5 +241,92 @@ status_t kserve_class_count(const model_config_t *cfg, int k, int64_t count,
                          dtype_kserve_name(tc->dtype) ? dtype_kserve_name(tc->dtype)
                                                       : dtype_name(tc->dtype));
     prefs->class_count[k] = (uint32_t)count;
+    return STATUS_OK;
+}
+
+status_t kserve_request_parameter(const char *key, bool neutral, const char *const served[],
+                                  error_t *err)
+{
+    char list[256] = "";
+
+    if (strcmp(key, "sequence_id") == 0 || strcmp(key, "sequence_start") == 0 ||
+        strcmp(key, "sequence_end") == 0) {
+        if (neutral)
+            return STATUS_OK;
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "parameters.%s asks for a sequence, and inferd has no sequence batcher: "
+                         "send each request on its own (sequence_id 0, no start or end)",
+                         key);
+    }
+    for (int i = 0; served[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", served[i]);
+    return error_set(err, STATUS_INVALID_ARGUMENT,
+                     "unknown request parameter '%s' (supported: %s; sequence_id, sequence_start "
+                     "and sequence_end only without a sequence)",
+                     key, list);
+}
+
+status_t kserve_shm_ref(const char *kind, const char *tensor, const kserve_shm_params_t *p,
+                        arena_t *arena, kserve_shm_ref_t *ref, error_t *err)
+{
+    error_t name_err = {0};
+
+    ref->region = NULL;
+    ref->offset = 0;
+    ref->byte_size = 0;
+    if (!p->region && !p->has_byte_size && !p->has_offset)
+        return STATUS_OK;
+    if (!p->region || !p->has_byte_size)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "%s '%s': parameters.%s needs parameters.%s (the region and the size "
+                         "of the data in it go together)",
+                         kind, tensor,
+                         p->region          ? KSERVE_SHM_PARAM_REGION
+                         : p->has_byte_size ? KSERVE_SHM_PARAM_BYTE_SIZE
+                                            : KSERVE_SHM_PARAM_OFFSET,
+                         p->region ? KSERVE_SHM_PARAM_BYTE_SIZE : KSERVE_SHM_PARAM_REGION);
+    if (kserve_shm_check_name(p->region, p->region_len, &name_err))
+        return error_set(err, STATUS_INVALID_ARGUMENT, "%s '%s': parameters.%s: %s", kind, tensor,
+                         KSERVE_SHM_PARAM_REGION, name_err.message);
+    ref->region = arena_memdup(arena, p->region, p->region_len + 1);
+    if (!ref->region)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "%s '%s': out of memory", kind, tensor);
+    ref->offset = p->has_offset ? p->offset : 0;
+    ref->byte_size = p->byte_size;
+    return STATUS_OK;
+}
+
+status_t kserve_shm_input_size(const char *name, const tensor_t *t, int64_t numel,
+                               const kserve_shm_ref_t *ref, error_t *err)
+{
+    char shape[SHAPE_TEXT_MAX];
+    size_t need = (size_t)numel * dtype_size(t->dtype);
+
+    if (ref->byte_size != (uint64_t)need)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "input '%s': parameters.%s is %" PRIu64 " bytes, shape %s of %s needs %zu",
+                         name, KSERVE_SHM_PARAM_BYTE_SIZE, ref->byte_size,
+                         shape_format(t->rank, t->dims, shape, sizeof shape),
+                         dtype_kserve_name(t->dtype), need);
+    return STATUS_OK;
+}
+
+status_t kserve_shm_output_alone(const model_config_t *cfg, int k,
+                                 const kserve_output_prefs_t *prefs, bool binary, error_t *err)
+{
+    const char *name = cfg->outputs[k].name;
+
+    if (!prefs->shm_outputs[k].region)
+        return STATUS_OK;
+    if (prefs->class_count[k] > 0)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "output '%s': parameters.classification and parameters.%s cannot go "
+                         "together: shared memory receives the tensor itself",
+                         name, KSERVE_SHM_PARAM_REGION);
+    if (binary)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "output '%s': parameters.binary_data true and parameters.%s cannot go "
+                         "together: the tensor goes into shared memory, not the response",
+                         name, KSERVE_SHM_PARAM_REGION);
     return STATUS_OK;
 }

@@ -96,13 +96,63 @@ status_t kserve_output_check(const request_t *req, const model_config_t *cfg, in
 /*
  * One parameter (key) of an input or requested output: STATUS_OK when key
  * is in served (NULL-terminated), the parameters the caller's codec reads.
- * Anything else is refused, never ignored: the shared-memory parameters
- * (shared_memory_region, _offset, _byte_size) with a message that shared
- * memory is not supported, any other key as unknown. kind is "input" or
- * "output", tensor its name. The one place that decides on shared memory.
+ * Anything else is refused as unknown, never ignored, with the served list
+ * in the message. kind is "input" or "output", tensor its name.
  */
 status_t kserve_tensor_parameter(const char *kind, const char *tensor, const char *key,
                                  const char *const served[], error_t *err);
+
+/*
+ * A request-level parameter (key) that the caller's codec does not read
+ * itself; served (NULL-terminated) lists the ones it reads, for the
+ * message. Triton's sequence parameters are accepted when they ask for no
+ * sequence (neutral: sequence_id 0 or "", sequence_start or sequence_end
+ * false), as a client may always send them; a sequence itself is refused
+ * (inferd has no sequence batcher), and so is any other key.
+ */
+status_t kserve_request_parameter(const char *key, bool neutral, const char *const served[],
+                                  error_t *err);
+
+/* The parameters of Triton's shared memory extension, on inputs and outputs alike. */
+#define KSERVE_SHM_PARAM_REGION    "shared_memory_region"
+#define KSERVE_SHM_PARAM_OFFSET    "shared_memory_offset"
+#define KSERVE_SHM_PARAM_BYTE_SIZE "shared_memory_byte_size"
+
+/* What one tensor's parameters said about shared memory, as its codec read them. */
+typedef struct kserve_shm_params {
+    const char *region; /* NULL: not given */
+    size_t region_len;  /* bytes of region (a NUL inside makes it differ from strlen) */
+    bool has_offset;
+    uint64_t offset;
+    bool has_byte_size;
+    uint64_t byte_size;
+} kserve_shm_params_t;
+
+/*
+ * Checks the shared memory parameters of tensor `tensor` (kind "input" or
+ * "output") and fills *ref, the region name copied into arena: none given
+ * leaves ref->region NULL. shared_memory_region and shared_memory_byte_size
+ * come together and shared_memory_offset only with them; the name must be
+ * one a region can have (kserve_shm_check_name). Whether the region exists
+ * and holds the window is the registry's to say, when the request uses it.
+ */
+status_t kserve_shm_ref(const char *kind, const char *tensor, const kserve_shm_params_t *p,
+                        arena_t *arena, kserve_shm_ref_t *ref, error_t *err);
+
+/*
+ * Input t (shape and dtype set, numel elements) in shared memory: its
+ * shared_memory_byte_size must be exactly the tensor's size.
+ */
+status_t kserve_shm_input_size(const char *name, const tensor_t *t, int64_t numel,
+                               const kserve_shm_ref_t *ref, error_t *err);
+
+/*
+ * Requested output k in shared memory cannot also be classified or sent
+ * as binary data (binary: the client asked for binary_data true), as in
+ * Triton: what goes into the region is the tensor itself.
+ */
+status_t kserve_shm_output_alone(const model_config_t *cfg, int k,
+                                 const kserve_output_prefs_t *prefs, bool binary, error_t *err);
 
 /*
  * The classification parameter of requested output k, already read as an

@@ -5,12 +5,14 @@
 #include "kserve.h"
 #include "config_json.h"
 #include "kserve_input.h"
+#include "kserve_shm.h"
 #include "half.h"
 #include "json_tensor.h"
 
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -210,16 +212,86 @@ static status_t parse_shape(const json_t *in, const char *name, const model_tens
     return kserve_input_dims(name, tc, max_batch_size, t, err);
 }
 
-static status_t parse_input(const json_t *in, const char *name, const model_tensor_config_t *tc,
-                            input_ctx_t *ctx, tensor_t *t, error_t *err)
+/* Fails, naming it, on a key of object obj (what: its place) that is not in allowed. */
+static status_t known_keys(const json_t *obj, const char *what, const char *const allowed[],
+                           const char *list, error_t *err)
 {
+    const char *key;
+    json_t *value;
+
+    json_object_foreach((json_t *)obj, key, value)
+    {
+        bool known = false;
+        for (int i = 0; allowed[i] && !known; i++)
+            known = strcmp(key, allowed[i]) == 0;
+        if (!known)
+            return error_set(err, STATUS_INVALID_ARGUMENT, "%s: unknown key '%s' (allowed: %s)",
+                             what, key, list);
+    }
+    return STATUS_OK;
+}
+
+/* A shared memory offset or size parameter: a non-negative integer. */
+static status_t shm_number(const json_t *params, const char *kind, const char *tensor,
+                           const char *key, bool *has, uint64_t *out, error_t *err)
+{
+    const json_t *v = json_object_get(params, key);
+
+    *has = v != NULL;
+    if (!v)
+        return STATUS_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "%s '%s': parameters.%s must be a non-negative integer (bytes), got %s",
+                         kind, tensor, key,
+                         json_is_integer(v) ? "a negative one" : config_json_type_name(v));
+    *out = (uint64_t)json_integer_value(v);
+    return STATUS_OK;
+}
+
+/* The shared memory parameters of one input or output (params may be NULL) into *ref. */
+static status_t shm_parameters(const json_t *params, const char *kind, const char *tensor,
+                               arena_t *arena, kserve_shm_ref_t *ref, error_t *err)
+{
+    kserve_shm_params_t p = {0};
+    const json_t *region = json_object_get(params, KSERVE_SHM_PARAM_REGION);
+    status_t st;
+
+    if (region && !json_is_string(region))
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "%s '%s': parameters.%s must be a string naming a registered region, "
+                         "got %s",
+                         kind, tensor, KSERVE_SHM_PARAM_REGION, config_json_type_name(region));
+    if (region) {
+        p.region = json_string_value(region);
+        p.region_len = json_string_length(region);
+    }
+    st = shm_number(params, kind, tensor, KSERVE_SHM_PARAM_OFFSET, &p.has_offset, &p.offset, err);
+    if (st == STATUS_OK)
+        st = shm_number(params, kind, tensor, KSERVE_SHM_PARAM_BYTE_SIZE, &p.has_byte_size,
+                        &p.byte_size, err);
+    if (st == STATUS_OK)
+        st = kserve_shm_ref(kind, tensor, &p, arena, ref, err);
+    return st;
+}
+
+static status_t parse_input(const json_t *in, const char *name, const model_tensor_config_t *tc,
+                            input_ctx_t *ctx, tensor_t *t, kserve_shm_ref_t *shm, error_t *err)
+{
+    static const char *const keys[] = {"name", "shape", "datatype", "parameters", "data", NULL};
     const json_t *datatype = json_object_get(in, "datatype");
     const json_t *params = json_object_get(in, "parameters");
     const json_t *data = json_object_get(in, "data");
     const json_t *binary_size = NULL;
+    char what[MODEL_NAME_MAX + 16];
     int64_t numel = 0;
+    int given;
     status_t st;
 
+    snprintf(what, sizeof what, "input '%s'", name);
+    st = known_keys(in, what, keys, "name, shape, datatype, parameters, data", err);
+    if (st != STATUS_OK)
+        return st;
     if (!json_is_string(datatype))
         return error_set(err, STATUS_INVALID_ARGUMENT, "input '%s': datatype must be a string",
                          name);
@@ -237,7 +309,9 @@ static status_t parse_input(const json_t *in, const char *name, const model_tens
                          "input '%s': parameters must be an object, got %s", name,
                          config_json_type_name(params));
     if (params) {
-        static const char *const served[] = {"binary_data_size", NULL};
+        static const char *const served[] = {"binary_data_size", KSERVE_SHM_PARAM_REGION,
+                                             KSERVE_SHM_PARAM_OFFSET, KSERVE_SHM_PARAM_BYTE_SIZE,
+                                             NULL};
         const char *key;
         json_t *value;
         json_object_foreach((json_t *)params, key, value)
@@ -247,19 +321,27 @@ static status_t parse_input(const json_t *in, const char *name, const model_tens
                 return st;
         }
         binary_size = json_object_get(params, "binary_data_size");
+        st = shm_parameters(params, "input", name, ctx->arena, shm, err);
+        if (st != STATUS_OK)
+            return st;
     }
-    if (binary_size && data)
+    /* Exactly one source of data, as in Triton. */
+    given = (data != NULL) + (binary_size != NULL) + (shm->region != NULL);
+    if (given != 1)
         return error_set(err, STATUS_INVALID_ARGUMENT,
-                         "input '%s' has both data and parameters.binary_data_size", name);
+                         "input '%s' %s: data, parameters.binary_data_size or "
+                         "parameters.%s",
+                         name, given ? "has more than one of" : "has none of",
+                         KSERVE_SHM_PARAM_REGION);
+    if (shm->region)
+        return kserve_shm_input_size(name, t, numel, shm, err);
     if (binary_size)
         return parse_binary_data(binary_size, name, t, numel, ctx, err);
-    if (data)
-        return parse_json_data(data, name, t, numel, ctx->arena, err);
-    return error_set(err, STATUS_INVALID_ARGUMENT,
-                     "input '%s' has neither data nor parameters.binary_data_size", name);
+    return parse_json_data(data, name, t, numel, ctx->arena, err);
 }
 
-static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *req, error_t *err)
+static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *req,
+                             kserve_output_prefs_t *prefs, error_t *err)
 {
     const model_config_t *cfg = ctx->cfg;
     const json_t *inputs = json_object_get(root, "inputs");
@@ -285,7 +367,8 @@ static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *re
         st = kserve_input_claim(cfg, json_string_value(name), seen, &k, err);
         if (st != STATUS_OK)
             return st;
-        st = parse_input(in, cfg->inputs[k].name, &cfg->inputs[k], ctx, &req->inputs[k], err);
+        st = parse_input(in, cfg->inputs[k].name, &cfg->inputs[k], ctx, &req->inputs[k],
+                         &prefs->shm_inputs[k], err);
         if (st != STATUS_OK)
             return st;
         st = kserve_input_same_batch(cfg, req, k, first, err);
@@ -305,12 +388,28 @@ static status_t parse_inputs(const json_t *root, input_ctx_t *ctx, request_t *re
     return STATUS_OK;
 }
 
-/* Request-level "parameters": priority, timeout and binary_data_output. */
+/*
+ * Whether the value of a parameter kserve_request_parameter decides on asks
+ * for nothing: a sequence_id of 0 or "", a sequence flag that is false.
+ */
+static bool neutral_value(const json_t *v)
+{
+    return (json_is_integer(v) && json_integer_value(v) == 0) ||
+           (json_is_string(v) && json_string_length(v) == 0) || json_is_false(v);
+}
+
+/*
+ * Request-level "parameters": priority, timeout and binary_data_output;
+ * sequence parameters only without a sequence; anything else is refused.
+ */
 static status_t parse_parameters(const json_t *root, const model_config_t *cfg, request_t *req,
                                  bool *binary_output, error_t *err)
 {
+    static const char *const served[] = {"priority", "timeout", "binary_data_output", NULL};
     const json_t *params = json_object_get(root, "parameters");
     const json_t *v;
+    const char *key;
+    json_t *value;
     status_t st;
 
     *binary_output = false;
@@ -319,6 +418,17 @@ static status_t parse_parameters(const json_t *root, const model_config_t *cfg, 
     if (!json_is_object(params))
         return error_set(err, STATUS_INVALID_ARGUMENT, "parameters must be an object, got %s",
                          config_json_type_name(params));
+    json_object_foreach((json_t *)params, key, value)
+    {
+        bool known = false;
+        for (int i = 0; served[i] && !known; i++)
+            known = strcmp(key, served[i]) == 0;
+        if (known)
+            continue;
+        st = kserve_request_parameter(key, neutral_value(value), served, err);
+        if (st != STATUS_OK)
+            return st;
+    }
     v = json_object_get(params, "priority");
     if (v) {
         if (!json_is_integer(v) || json_integer_value(v) < 0)
@@ -349,12 +459,17 @@ static status_t parse_parameters(const json_t *root, const model_config_t *cfg, 
     return STATUS_OK;
 }
 
-/* An output's "parameters": binary_data and classification; anything else is refused. */
+/*
+ * An output's "parameters": binary_data, classification and shared memory;
+ * anything else is refused.
+ */
 static status_t parse_output_parameters(const json_t *params, const model_config_t *cfg, int k,
-                                        bool binary_output, kserve_output_prefs_t *prefs,
-                                        error_t *err)
+                                        bool binary_output, arena_t *arena,
+                                        kserve_output_prefs_t *prefs, error_t *err)
 {
-    static const char *const served[] = {"binary_data", "classification", NULL};
+    static const char *const served[] = {
+        "binary_data",           "classification",           KSERVE_SHM_PARAM_REGION,
+        KSERVE_SHM_PARAM_OFFSET, KSERVE_SHM_PARAM_BYTE_SIZE, NULL};
     const char *name = cfg->outputs[k].name;
     const json_t *binary = NULL, *count = NULL;
     const char *key;
@@ -389,7 +504,15 @@ static status_t parse_output_parameters(const json_t *params, const model_config
         if (st != STATUS_OK)
             return st;
     }
-    if (binary ? json_is_true(binary) : binary_output)
+    if (params) {
+        st = shm_parameters(params, "output", name, arena, &prefs->shm_outputs[k], err);
+        if (st == STATUS_OK)
+            st = kserve_shm_output_alone(cfg, k, prefs, binary && json_is_true(binary), err);
+        if (st != STATUS_OK)
+            return st;
+    }
+    /* An output in shared memory is not in the body, binary or not. */
+    if (!prefs->shm_outputs[k].region && (binary ? json_is_true(binary) : binary_output))
         prefs->binary_mask |= UINT64_C(1) << k;
     return STATUS_OK;
 }
@@ -401,6 +524,7 @@ static status_t parse_output_parameters(const json_t *params, const model_config
 static status_t parse_outputs(const json_t *root, const model_config_t *cfg, bool binary_output,
                               request_t *req, kserve_output_prefs_t *prefs, error_t *err)
 {
+    static const char *const keys[] = {"name", "parameters", NULL};
     const json_t *outputs = json_object_get(root, "outputs");
     size_t i;
     const json_t *out;
@@ -418,6 +542,7 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
     json_array_foreach(outputs, i, out)
     {
         const json_t *name = json_object_get(out, "name");
+        char what[32];
         int k;
         status_t st;
 
@@ -426,6 +551,10 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
                              i, config_json_type_name(out));
         if (!json_is_string(name))
             return error_set(err, STATUS_INVALID_ARGUMENT, "outputs[%zu].name must be a string", i);
+        snprintf(what, sizeof what, "outputs[%zu]", i);
+        st = known_keys(out, what, keys, "name, parameters", err);
+        if (st != STATUS_OK)
+            return st;
         k = kserve_find_tensor(cfg->outputs, cfg->n_outputs, json_string_value(name));
         if (k < 0)
             return error_set(err, STATUS_INVALID_ARGUMENT,
@@ -435,7 +564,7 @@ static status_t parse_outputs(const json_t *root, const model_config_t *cfg, boo
             return error_set(err, STATUS_INVALID_ARGUMENT, "output '%s' is requested twice",
                              json_string_value(name));
         st = parse_output_parameters(json_object_get(out, "parameters"), cfg, k, binary_output,
-                                     prefs, err);
+                                     &req->arena, prefs, err);
         if (st != STATUS_OK)
             return st;
         req->output_mask |= UINT64_C(1) << k;
@@ -447,6 +576,7 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
                                     const model_config_t *cfg, int64_t max_tensor_elements,
                                     request_t *req, kserve_output_prefs_t *prefs, error_t *err)
 {
+    static const char *const top_keys[] = {"id", "parameters", "inputs", "outputs", NULL};
     json_t *root = NULL;
     json_error_t jerr;
     const json_t *id;
@@ -486,6 +616,9 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
                        config_json_type_name(root));
         goto cleanup;
     }
+    st = known_keys(root, "the request", top_keys, "id, parameters, inputs, outputs", err);
+    if (st != STATUS_OK)
+        goto cleanup;
     id = json_object_get(root, "id");
     if (id && !json_is_string(id)) {
         st = error_set(err, STATUS_INVALID_ARGUMENT, "id must be a string, got %s",
@@ -498,7 +631,7 @@ status_t kserve_parse_infer_request(const char *body, size_t size, size_t header
     }
     st = parse_parameters(root, cfg, req, &binary_output, err);
     if (st == STATUS_OK)
-        st = parse_inputs(root, &ctx, req, err);
+        st = parse_inputs(root, &ctx, req, prefs, err);
     if (st == STATUS_OK)
         st = parse_outputs(root, cfg, binary_output, req, prefs, err);
 

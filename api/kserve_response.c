@@ -38,8 +38,13 @@ static void write_bytes_elements(json_text_t *b, const kserve_wire_output_t *w)
     }
 }
 
+/*
+ * One output's entry; binary: its data follows the JSON; shm->region: its
+ * data went into that region (w->bytes of it), and only the parameters
+ * saying where are sent.
+ */
 static void write_output(json_text_t *b, const kserve_wire_output_t *w, const char *name,
-                         bool binary)
+                         bool binary, const kserve_shm_ref_t *shm)
 {
     json_text_puts(b, "{\"name\":");
     json_text_string(b, name);
@@ -48,6 +53,13 @@ static void write_output(json_text_t *b, const kserve_wire_output_t *w, const ch
     json_text_puts(b, ",\"shape\":[");
     for (int d = 0; d < w->rank; d++)
         json_text_printf(b, d ? ",%" PRId64 : "%" PRId64, w->dims[d]);
+    if (shm->region) {
+        json_text_puts(b, "],\"parameters\":{\"" KSERVE_SHM_PARAM_REGION "\":");
+        json_text_string(b, shm->region);
+        json_text_printf(b, ",\"" KSERVE_SHM_PARAM_OFFSET "\":%" PRIu64, shm->offset);
+        json_text_printf(b, ",\"" KSERVE_SHM_PARAM_BYTE_SIZE "\":%zu}}", w->bytes);
+        return;
+    }
     if (binary) {
         json_text_puts(b, "],\"parameters\":{\"binary_data_size\":");
         json_text_printf(b, "%zu}}", w->bytes);
@@ -94,6 +106,9 @@ status_t kserve_write_infer_response(const request_t *req, const model_config_t 
     wanted = req->output_mask &
              (cfg->n_outputs >= 64 ? UINT64_MAX : (UINT64_C(1) << cfg->n_outputs) - 1);
     binary = wanted & prefs->binary_mask;
+    for (int k = 0; k < cfg->n_outputs; k++)
+        if (prefs->shm_outputs[k].region)
+            binary &= ~(UINT64_C(1) << k);
     for (int k = 0; k < cfg->n_outputs; k++) {
         if (!(wanted & (UINT64_C(1) << k)))
             continue;
@@ -104,6 +119,8 @@ status_t kserve_write_infer_response(const request_t *req, const model_config_t 
          * Tensors are bounded by TENSOR_MAX_ELEMENTS and classifications by
          * KSERVE_MAX_CLASS_BYTES, so the guess cannot overflow.
          */
+        if (prefs->shm_outputs[k].region)
+            continue;
         guess += (binary & (UINT64_C(1) << k)) || wire[k].dtype == DTYPE_STRING
                      ? wire[k].bytes + 2 * (size_t)wire[k].numel
                      : (size_t)wire[k].numel * JSON_BYTES_PER_ELEMENT;
@@ -127,7 +144,8 @@ status_t kserve_write_infer_response(const request_t *req, const model_config_t 
         if (!first)
             json_text_puts(&b, ",");
         first = false;
-        write_output(&b, &wire[k], cfg->outputs[k].name, (binary & (UINT64_C(1) << k)) != 0);
+        write_output(&b, &wire[k], cfg->outputs[k].name, (binary & (UINT64_C(1) << k)) != 0,
+                     &prefs->shm_outputs[k]);
     }
     json_text_puts(&b, "]}");
     if (binary)

@@ -2,7 +2,8 @@
  * kserve_routes.c - the route and method tables, and matching a URL path
  * to a route. The categories follow Triton's: readiness and liveness are
  * health, model readiness included; statistics of one model or all are
- * statistics; index, load and unload are model-repository.
+ * statistics; index, load and unload are model-repository; system and
+ * CUDA shared memory are shared-memory.
  */
 #include "kserve_routes.h"
 
@@ -31,6 +32,28 @@ const kserve_route_t kserve_routes[KSERVE_ROUTE_COUNT] = {
                                       RESTRICTED_API_MODEL_REPOSITORY},
     [KSERVE_ROUTE_REPOSITORY_UNLOAD] = {"POST", "/v2/repository/models/{model}/unload",
                                         RESTRICTED_API_MODEL_REPOSITORY},
+    [KSERVE_ROUTE_SHM_STATUS] = {"GET", "/v2/systemsharedmemory/status",
+                                 RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_ROUTE_SHM_REGION_STATUS] = {"GET", "/v2/systemsharedmemory/region/{region}/status",
+                                        RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_ROUTE_SHM_REGISTER] = {"POST", "/v2/systemsharedmemory/region/{region}/register",
+                                   RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_ROUTE_SHM_UNREGISTER] = {"POST", "/v2/systemsharedmemory/unregister",
+                                     RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_ROUTE_SHM_REGION_UNREGISTER] = {"POST",
+                                            "/v2/systemsharedmemory/region/{region}/unregister",
+                                            RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_ROUTE_CUDA_SHM_STATUS] = {"GET", "/v2/cudasharedmemory/status",
+                                      RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_ROUTE_CUDA_SHM_REGION_STATUS] = {"GET", "/v2/cudasharedmemory/region/{region}/status",
+                                             RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_ROUTE_CUDA_SHM_REGISTER] = {"POST", "/v2/cudasharedmemory/region/{region}/register",
+                                        RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_ROUTE_CUDA_SHM_UNREGISTER] = {"POST", "/v2/cudasharedmemory/unregister",
+                                          RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_ROUTE_CUDA_SHM_REGION_UNREGISTER] = {"POST",
+                                                 "/v2/cudasharedmemory/region/{region}/unregister",
+                                                 RESTRICTED_API_SHARED_MEMORY},
 };
 
 #define GRPC_SERVICE           "/inference.GRPCInferenceService/"
@@ -54,6 +77,18 @@ const kserve_grpc_method_t kserve_grpc_methods[KSERVE_GRPC_METHOD_COUNT] = {
                                      RESTRICTED_API_MODEL_REPOSITORY},
     [KSERVE_GRPC_REPOSITORY_UNLOAD] = {GRPC_SERVICE "RepositoryModelUnload", false,
                                        RESTRICTED_API_MODEL_REPOSITORY},
+    [KSERVE_GRPC_SHM_STATUS] = {GRPC_SERVICE "SystemSharedMemoryStatus", false,
+                                RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_GRPC_SHM_REGISTER] = {GRPC_SERVICE "SystemSharedMemoryRegister", false,
+                                  RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_GRPC_SHM_UNREGISTER] = {GRPC_SERVICE "SystemSharedMemoryUnregister", false,
+                                    RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_GRPC_CUDA_SHM_STATUS] = {GRPC_SERVICE "CudaSharedMemoryStatus", false,
+                                     RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_GRPC_CUDA_SHM_REGISTER] = {GRPC_SERVICE "CudaSharedMemoryRegister", false,
+                                       RESTRICTED_API_SHARED_MEMORY},
+    [KSERVE_GRPC_CUDA_SHM_UNREGISTER] = {GRPC_SERVICE "CudaSharedMemoryUnregister", false,
+                                         RESTRICTED_API_SHARED_MEMORY},
     [KSERVE_GRPC_HEALTH_CHECK] = {"/grpc.health.v1.Health/Check", false, RESTRICTED_API_HEALTH},
     /* TF Serving's, in the categories of its REST forms (compat_route.c). */
     [KSERVE_GRPC_TFS_PREDICT] = {TFS_PREDICTION_SERVICE "Predict", false, RESTRICTED_API_INFERENCE},
@@ -84,15 +119,15 @@ static bool segment_is(const char *begin, size_t len, const char *literal)
     return strlen(literal) == len && memcmp(begin, literal, len) == 0;
 }
 
-/* Matches the n segments against pattern, capturing {model} and {version}. */
-static bool match_pattern(const char *pattern, char *const *segs, int n, const char **model,
-                          const char **version)
+/* Matches the n segments against pattern, capturing {model}, {version} and {region}. */
+static bool match_pattern(const char *pattern, char *const *segs, int n, kserve_route_match_t *m)
 {
     const char *p = pattern;
     int i = 0;
 
-    *model = NULL;
-    *version = NULL;
+    m->model = NULL;
+    m->version = NULL;
+    m->region = NULL;
     while (*p) {
         const char *begin, *end;
         size_t len;
@@ -109,7 +144,7 @@ static bool match_pattern(const char *pattern, char *const *segs, int n, const c
         p = end;
         if (segment_is(begin, len, "{version}")) {
             if (i + 1 < n && strcmp(segs[i], "versions") == 0) {
-                *version = segs[i + 1];
+                m->version = segs[i + 1];
                 i += 2;
             }
             continue;
@@ -117,7 +152,9 @@ static bool match_pattern(const char *pattern, char *const *segs, int n, const c
         if (i >= n)
             return false;
         if (segment_is(begin, len, "{model}"))
-            *model = segs[i];
+            m->model = segs[i];
+        else if (segment_is(begin, len, "{region}"))
+            m->region = segs[i];
         else if (!segment_is(begin, len, segs[i]))
             return false;
         i++;
@@ -134,10 +171,11 @@ void kserve_route_find(const char *path, const char *method, kserve_route_match_
     m->method_ok = false;
     m->model = NULL;
     m->version = NULL;
+    m->region = NULL;
     if (n < 0)
         return;
     for (int r = 0; r < KSERVE_ROUTE_COUNT; r++) {
-        if (!match_pattern(kserve_routes[r].pattern, segs, n, &m->model, &m->version))
+        if (!match_pattern(kserve_routes[r].pattern, segs, n, m))
             continue;
         m->route = (kserve_route_id_t)r;
         m->method_ok = strcmp(method, kserve_routes[r].method) == 0;
@@ -145,4 +183,5 @@ void kserve_route_find(const char *path, const char *method, kserve_route_match_
     }
     m->model = NULL;
     m->version = NULL;
+    m->region = NULL;
 }

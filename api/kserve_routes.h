@@ -30,13 +30,23 @@ typedef enum kserve_route_id {
     KSERVE_ROUTE_REPOSITORY_INDEX,
     KSERVE_ROUTE_REPOSITORY_LOAD,
     KSERVE_ROUTE_REPOSITORY_UNLOAD,
+    KSERVE_ROUTE_SHM_STATUS,        /* every system shared memory region */
+    KSERVE_ROUTE_SHM_REGION_STATUS, /* one region */
+    KSERVE_ROUTE_SHM_REGISTER,      /* one region */
+    KSERVE_ROUTE_SHM_UNREGISTER,    /* every region */
+    KSERVE_ROUTE_SHM_REGION_UNREGISTER,
+    KSERVE_ROUTE_CUDA_SHM_STATUS, /* CUDA shared memory: all answered unsupported */
+    KSERVE_ROUTE_CUDA_SHM_REGION_STATUS,
+    KSERVE_ROUTE_CUDA_SHM_REGISTER,
+    KSERVE_ROUTE_CUDA_SHM_UNREGISTER,
+    KSERVE_ROUTE_CUDA_SHM_REGION_UNREGISTER,
     KSERVE_ROUTE_COUNT, /* also: no route has this path */
 } kserve_route_id_t;
 
 /*
  * A route: its method and its path pattern, segments separated by '/'.
- * "{model}" takes one segment; "{version}" takes "versions/<v>" or
- * nothing (the server picks the version).
+ * "{model}" and "{region}" take one segment; "{version}" takes
+ * "versions/<v>" or nothing (the server picks the version).
  */
 typedef struct kserve_route {
     const char *method;
@@ -52,6 +62,7 @@ typedef struct kserve_route_match {
     bool method_ok;          /* the request's method is the route's */
     const char *model;       /* the {model} segment, or NULL */
     const char *version;     /* the <v> of versions/<v> (unchecked text), or NULL */
+    const char *region;      /* the {region} segment (a shared memory region), or NULL */
     char buf[KSERVE_ROUTE_PATH_MAX];
 } kserve_route_match_t;
 
@@ -81,6 +92,12 @@ typedef enum kserve_grpc_method_id {
     KSERVE_GRPC_REPOSITORY_INDEX,
     KSERVE_GRPC_REPOSITORY_LOAD,
     KSERVE_GRPC_REPOSITORY_UNLOAD,
+    KSERVE_GRPC_SHM_STATUS,
+    KSERVE_GRPC_SHM_REGISTER,
+    KSERVE_GRPC_SHM_UNREGISTER,
+    KSERVE_GRPC_CUDA_SHM_STATUS,
+    KSERVE_GRPC_CUDA_SHM_REGISTER,
+    KSERVE_GRPC_CUDA_SHM_UNREGISTER,
     KSERVE_GRPC_HEALTH_CHECK,
     KSERVE_GRPC_TFS_PREDICT,
     KSERVE_GRPC_TFS_MODEL_METADATA,

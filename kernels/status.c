@@ -71,6 +71,8 @@ const char *status_name(status_t code)
         return "PERMISSION_DENIED";
     case STATUS_FAILED_PRECONDITION:
         return "FAILED_PRECONDITION";
+    case STATUS_ALREADY_EXISTS:
+        return "ALREADY_EXISTS";
     }
     return "UNKNOWN";
 }

@@ -28,6 +28,7 @@ typedef enum status {
     STATUS_PERMISSION_DENIED = -13, /* the request lacks what a restricted API asks for */
     /* the request asks for something the model does not offer (TF Serving: a signature) */
     STATUS_FAILED_PRECONDITION = -14,
+    STATUS_ALREADY_EXISTS = -15, /* a named thing to create exists already */
 } status_t;
 
 /* Longest message an error record keeps; longer ones are truncated. */

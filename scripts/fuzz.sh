@@ -10,7 +10,7 @@
 #   --timeout-secs T   an input that runs longer is a hang (default 10)
 #   --no-build         use the fuzzers already built in build-fuzz
 #   TARGET             http, rest_infer, grpc, model, model_run, config, tensor_file,
-#                      image_decoder, om_header, tfserving, mindspore, tfserving_grpc
+#                      image_decoder, om_header, tfserving, mindspore, tfserving_grpc, shm
 #                      (default: all)
 #
 # Per target, under build-fuzz/fuzz/TARGET/: corpus/ (what the fuzzer has

@@ -204,6 +204,26 @@ cleanup:
     free(stats);
 }
 
+/*
+ * Triton's repository_name picks one of several repositories; inferd
+ * serves one, which has no name. A name that is not empty fails the call
+ * (INVALID_ARGUMENT, naming it) and gives true: u is then not the
+ * caller's to touch.
+ */
+static bool repository_named(grpc_unary_t *u, const char *name)
+{
+    char message[MODEL_NAME_MAX + 128];
+
+    if (!name[0])
+        return false;
+    snprintf(message, sizeof message,
+             "repository_name '%.*s': inferd serves one model repository, which has no name; "
+             "leave repository_name empty",
+             MODEL_NAME_MAX, name);
+    grpc_unary_fail(u, STATUS_INVALID_ARGUMENT, message);
+    return true;
+}
+
 void grpc_handle_repository_index(grpc_unary_t *u)
 {
     Inference__RepositoryIndexRequest *q = (Inference__RepositoryIndexRequest *)grpc_unary_message(
@@ -212,7 +232,7 @@ void grpc_handle_repository_index(grpc_unary_t *u)
     server_info_snapshot_t snap;
     error_t err = {0};
 
-    if (!q)
+    if (!q || repository_named(u, q->repository_name))
         return;
     if (server_info_snapshot(u->fe->repo, q->ready, &snap, &err)) {
         grpc_unary_fail(u, err.code, err.message);
@@ -299,7 +319,7 @@ void grpc_handle_repository_load(grpc_unary_t *u)
 
     repository_param_t *params;
 
-    if (!q)
+    if (!q || repository_named(u, q->repository_name))
         return;
     params = arena_alloc(&u->arena, (q->n_parameters + 1) * sizeof *params);
     if (!params) {
@@ -319,7 +339,7 @@ void grpc_handle_repository_unload(grpc_unary_t *u)
 
     repository_param_t *params;
 
-    if (!q)
+    if (!q || repository_named(u, q->repository_name))
         return;
     params = arena_alloc(&u->arena, (q->n_parameters + 1) * sizeof *params);
     if (!params) {

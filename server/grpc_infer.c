@@ -22,6 +22,10 @@ static void infer_done(request_t *req)
         grpc_unary_fail(u, req->status, req->error.message);
         return;
     }
+    if (shm_request_write(&u->shm, &m->config, &u->prefs, req, &err)) {
+        grpc_unary_fail(u, err.code, err.message);
+        return;
+    }
     snprintf(version, sizeof version, "%" PRId64, m->version);
     if (kserve_grpc_infer_response(req, &m->config, &u->prefs, m->name, version, &req->arena, &resp,
                                    &err)) {
@@ -58,6 +62,9 @@ void grpc_handle_model_infer(grpc_unary_t *u)
     if (!st) {
         st = kserve_grpc_parse_infer_request(q, &u->model->config, fe->cfg->max_tensor_elements,
                                              u->req, &u->prefs, &err);
+        if (!st)
+            st = shm_request_prepare(fe->state->shm, &u->model->config, &u->prefs,
+                                     fe->cfg->max_body_bytes, u->req, &u->shm, &err);
         if (st)
             atomic_fetch_add(&u->model->rejected, 1);
         u->prefs.labels = u->model->labels;

@@ -5,6 +5,7 @@
  *
  * grpc_server.c     lifecycle, polling threads, method table, unary calls
  * grpc_handlers.c   the unary RPCs that answer at once
+ * grpc_shm.c        the shared memory RPCs
  * grpc_infer.c      ModelInfer through the batcher
  * grpc_stream.c     ModelStreamInfer
  * grpc_tfserving.c  TF Serving's Predict (through the batcher), GetModelMetadata
@@ -24,6 +25,7 @@
 #include "grpc_server.h"
 #include "kserve_grpc.h"
 #include "kserve_routes.h"
+#include "shm_request.h"
 
 /*
  * What every completion queue event carries: the polling thread calls
@@ -121,6 +123,7 @@ struct grpc_unary {
     request_t *req;              /* ModelInfer: the request, owned */
     served_model_t *model;       /* ModelInfer, Predict: the version it runs on, a reference */
     kserve_output_prefs_t prefs; /* ModelInfer: which outputs go back classified */
+    shm_request_t shm;           /* ModelInfer: the regions its outputs go to */
     batch_plan_t *plan;          /* Predict: its batches, owned (malloc'd) */
     uint64_t plan_outputs;       /* Predict: the outputs it answers with */
     /*
@@ -277,6 +280,12 @@ void grpc_handle_repository_index(grpc_unary_t *u);
 void grpc_handle_repository_load(grpc_unary_t *u);
 void grpc_handle_repository_unload(grpc_unary_t *u);
 void grpc_handle_health_check(grpc_unary_t *u);
+
+/* The shared memory RPCs (grpc_shm.c); every CUDA one answers UNIMPLEMENTED. */
+void grpc_handle_shm_status(grpc_unary_t *u);
+void grpc_handle_shm_register(grpc_unary_t *u);
+void grpc_handle_shm_unregister(grpc_unary_t *u);
+void grpc_handle_cuda_shm(grpc_unary_t *u);
 
 /* ModelInfer (grpc_infer.c): parses, queues, and answers from the batcher's completion. */
 void grpc_handle_model_infer(grpc_unary_t *u);

@@ -55,6 +55,12 @@ static const grpc_unary_fn handlers[KSERVE_GRPC_METHOD_COUNT] = {
     [KSERVE_GRPC_REPOSITORY_INDEX] = grpc_handle_repository_index,
     [KSERVE_GRPC_REPOSITORY_LOAD] = grpc_handle_repository_load,
     [KSERVE_GRPC_REPOSITORY_UNLOAD] = grpc_handle_repository_unload,
+    [KSERVE_GRPC_SHM_STATUS] = grpc_handle_shm_status,
+    [KSERVE_GRPC_SHM_REGISTER] = grpc_handle_shm_register,
+    [KSERVE_GRPC_SHM_UNREGISTER] = grpc_handle_shm_unregister,
+    [KSERVE_GRPC_CUDA_SHM_STATUS] = grpc_handle_cuda_shm,
+    [KSERVE_GRPC_CUDA_SHM_REGISTER] = grpc_handle_cuda_shm,
+    [KSERVE_GRPC_CUDA_SHM_UNREGISTER] = grpc_handle_cuda_shm,
     [KSERVE_GRPC_HEALTH_CHECK] = grpc_handle_health_check,
     [KSERVE_GRPC_TFS_PREDICT] = grpc_handle_tfs_predict,
     [KSERVE_GRPC_TFS_MODEL_METADATA] = grpc_handle_tfs_model_metadata,
@@ -166,6 +172,7 @@ static void unary_free(grpc_unary_t *u)
         grpc_byte_buffer_destroy(u->response);
     grpc_slice_unref(u->status_details);
     request_free(u->req);
+    shm_request_release(&u->shm);
     /* The plan's requests point at the model's config: they go first. */
     if (u->plan) {
         batch_plan_free(u->plan);

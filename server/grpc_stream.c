@@ -33,6 +33,7 @@ typedef struct stream_item {
     request_t *req;
     served_model_t *model;
     kserve_output_prefs_t prefs; /* which outputs go back classified */
+    shm_request_t shm;           /* the regions its outputs go to */
     struct stream_item *prev, *next;
 } stream_item_t;
 
@@ -201,6 +202,7 @@ static grpc_byte_buffer *error_answer(const Inference__ModelInferRequest *q, con
 static void item_free(stream_item_t *it, repository_t *repo)
 {
     request_free(it->req);
+    shm_request_release(&it->shm);
     repository_release(repo, it->model);
     free(it);
 }
@@ -221,6 +223,8 @@ static void item_done(request_t *req)
     snprintf(version, sizeof version, "%" PRId64, m->version);
     if (req->status) {
         r.error_message = kserve_grpc_text(&req->arena, req->error.message);
+    } else if (shm_request_write(&it->shm, &m->config, &it->prefs, req, &err)) {
+        r.error_message = kserve_grpc_text(&req->arena, err.message);
     } else if (kserve_grpc_infer_response(req, &m->config, &it->prefs, m->name, version,
                                           &req->arena, &resp, &err)) {
         r.error_message = kserve_grpc_text(&req->arena, err.message);
@@ -284,6 +288,9 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
     if (!st) {
         st = kserve_grpc_parse_infer_request(q, &it->model->config, fe->cfg->max_tensor_elements,
                                              it->req, &it->prefs, &err);
+        if (!st)
+            st = shm_request_prepare(fe->state->shm, &it->model->config, &it->prefs,
+                                     fe->cfg->max_body_bytes, it->req, &it->shm, &err);
         if (st)
             atomic_fetch_add(&it->model->rejected, 1);
         it->prefs.labels = it->model->labels;

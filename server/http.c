@@ -279,6 +279,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!call)
         return;
     request_free(call->req);
+    shm_request_release(&call->shm);
     http_compat_free(call->plan);
     repository_release(server->repo, call->model);
     free(call->body);

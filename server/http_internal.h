@@ -12,6 +12,7 @@
 #include "http.h"
 #include "kserve.h"
 #include "kserve_routes.h"
+#include "shm_request.h"
 
 struct http_server {
     const server_config_t *cfg;
@@ -50,6 +51,7 @@ typedef struct http_call {
     served_model_t *model;      /* the version an infer request holds */
     request_t *req;             /* an infer request in the batcher */
     kserve_output_prefs_t prefs;
+    shm_request_t shm;  /* the regions req's outputs go to */
     atomic_int phase;   /* http_infer_phase_t of req */
     int64_t arrived_us; /* request_now_us() when the headers were read */
 } http_call_t;
@@ -84,6 +86,16 @@ enum MHD_Result http_finish_infer(http_call_t *call);
 
 /* Milliseconds since the epoch (a model's last inference). */
 int64_t http_wall_ms(void);
+
+/*
+ * The shared memory endpoints (http_shm.c). region is the path's region,
+ * NULL for the routes about every region.
+ */
+enum MHD_Result http_shm_status(http_call_t *call, const char *region);
+enum MHD_Result http_shm_register(http_call_t *call, const char *region);
+enum MHD_Result http_shm_unregister(http_call_t *call, const char *region);
+/* Any CUDA shared memory endpoint: 501, not supported. */
+enum MHD_Result http_shm_cuda(http_call_t *call);
 
 /* Handles a complete request to a TF Serving or MindSpore path (call->compat). */
 enum MHD_Result http_compat_route(http_call_t *call, const char *url);

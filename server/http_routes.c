@@ -1,7 +1,7 @@
 /*
  * http_routes.c - the KServe v2 endpoints: health, metadata, infer,
  * config, statistics and the repository extension, one handler per route
- * of api/kserve_routes.c's table.
+ * of api/kserve_routes.c's table (the shared memory ones in http_shm.c).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -208,6 +208,9 @@ static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
     st = kserve_parse_infer_request(call->body ? call->body : "", call->size, header_len,
                                     &call->model->config, server->cfg->max_tensor_elements, req,
                                     &call->prefs, &err);
+    if (!st)
+        st = shm_request_prepare(server->state->shm, &call->model->config, &call->prefs,
+                                 server->cfg->max_body_bytes, req, &call->shm, &err);
     if (st) {
         request_free(req);
         atomic_fetch_add(&call->model->rejected, 1);
@@ -244,6 +247,8 @@ enum MHD_Result http_finish_infer(http_call_t *call)
         return MHD_YES;
     if (req->status)
         return http_respond_error(call, req->status, req->error.message);
+    if (shm_request_write(&call->shm, &call->model->config, &call->prefs, req, &err))
+        return respond_status_error(call, &err);
     snprintf(version, sizeof version, "%lld", (long long)call->model->version);
     if (kserve_write_infer_response(req, &call->model->config, call->model->name, version,
                                     &call->prefs, &body, &size, &header_len, &err))
@@ -310,6 +315,42 @@ static enum MHD_Result route_model_stats(http_call_t *call, const model_path_t *
     return model_stats(call, p->name, p->version);
 }
 
+/*
+ * The optional index body, {"ready": bool} (only ready models when true);
+ * any other key is refused.
+ */
+static status_t index_body(const http_call_t *call, bool *only_ready, error_t *err)
+{
+    json_error_t jerr;
+    json_t *body = NULL, *ready, *value;
+    const char *key;
+    status_t st = STATUS_OK;
+
+    *only_ready = false;
+    if (!call->size)
+        return STATUS_OK;
+    body = json_loadb(call->body, call->size, JSON_REJECT_DUPLICATES, &jerr);
+    ready = body ? json_object_get(body, "ready") : NULL;
+    if (!body || !json_is_object(body) || (ready && !json_is_boolean(ready))) {
+        st = error_set(err, STATUS_INVALID_ARGUMENT,
+                       "index body must be a JSON object like {\"ready\": true}");
+        goto cleanup;
+    }
+    json_object_foreach(body, key, value)
+    {
+        if (strcmp(key, "ready") != 0) {
+            st = error_set(err, STATUS_INVALID_ARGUMENT,
+                           "unknown key '%s' in the index body (allowed: ready)", key);
+            goto cleanup;
+        }
+    }
+    *only_ready = ready && json_is_true(ready);
+
+cleanup:
+    json_decref(body);
+    return st;
+}
+
 /* POST /v2/repository/index, optional body {"ready": true} lists only ready models. */
 static enum MHD_Result route_repository_index(http_call_t *call, const model_path_t *p)
 {
@@ -318,18 +359,8 @@ static enum MHD_Result route_repository_index(http_call_t *call, const model_pat
     error_t err = {0};
     enum MHD_Result rc;
 
-    if (call->size) {
-        json_error_t jerr;
-        json_t *body = json_loadb(call->body, call->size, 0, &jerr);
-        json_t *ready = body ? json_object_get(body, "ready") : NULL;
-        if (!body || !json_is_object(body) || (ready && !json_is_boolean(ready))) {
-            json_decref(body);
-            return http_respond_error(call, STATUS_INVALID_ARGUMENT,
-                                      "index body must be a JSON object like {\"ready\": true}");
-        }
-        only_ready = ready && json_is_true(ready);
-        json_decref(body);
-    }
+    if (index_body(call, &only_ready, &err))
+        return respond_status_error(call, &err);
     if (server_info_snapshot(call->server->repo, only_ready, &snap, &err))
         rc = http_respond_error(call, err.code, err.message);
     else
@@ -417,6 +448,26 @@ static enum MHD_Result route_repository_unload(http_call_t *call, const model_pa
     return repository_control(call, p->name, false);
 }
 
+static enum MHD_Result route_shm_status(http_call_t *call, const model_path_t *p)
+{
+    return http_shm_status(call, call->route.region);
+}
+
+static enum MHD_Result route_shm_register(http_call_t *call, const model_path_t *p)
+{
+    return http_shm_register(call, call->route.region);
+}
+
+static enum MHD_Result route_shm_unregister(http_call_t *call, const model_path_t *p)
+{
+    return http_shm_unregister(call, call->route.region);
+}
+
+static enum MHD_Result route_cuda_shm(http_call_t *call, const model_path_t *p)
+{
+    return http_shm_cuda(call);
+}
+
 static const route_fn handlers[KSERVE_ROUTE_COUNT] = {
     [KSERVE_ROUTE_SERVER_METADATA] = route_server_metadata,
     [KSERVE_ROUTE_SERVER_LIVE] = route_server_live,
@@ -430,6 +481,16 @@ static const route_fn handlers[KSERVE_ROUTE_COUNT] = {
     [KSERVE_ROUTE_REPOSITORY_INDEX] = route_repository_index,
     [KSERVE_ROUTE_REPOSITORY_LOAD] = route_repository_load,
     [KSERVE_ROUTE_REPOSITORY_UNLOAD] = route_repository_unload,
+    [KSERVE_ROUTE_SHM_STATUS] = route_shm_status,
+    [KSERVE_ROUTE_SHM_REGION_STATUS] = route_shm_status,
+    [KSERVE_ROUTE_SHM_REGISTER] = route_shm_register,
+    [KSERVE_ROUTE_SHM_UNREGISTER] = route_shm_unregister,
+    [KSERVE_ROUTE_SHM_REGION_UNREGISTER] = route_shm_unregister,
+    [KSERVE_ROUTE_CUDA_SHM_STATUS] = route_cuda_shm,
+    [KSERVE_ROUTE_CUDA_SHM_REGION_STATUS] = route_cuda_shm,
+    [KSERVE_ROUTE_CUDA_SHM_REGISTER] = route_cuda_shm,
+    [KSERVE_ROUTE_CUDA_SHM_UNREGISTER] = route_cuda_shm,
+    [KSERVE_ROUTE_CUDA_SHM_REGION_UNREGISTER] = route_cuda_shm,
 };
 
 enum MHD_Result http_route(http_call_t *call, const char *url, const char *method)

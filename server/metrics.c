@@ -306,6 +306,23 @@ static void response_metrics(text_t *t, server_state_t *state)
                     (unsigned long long)atomic_load_explicit(&c->grpc[i], memory_order_relaxed));
 }
 
+/* The shared memory regions registered and the tensor bytes they carried. */
+static void shm_metrics(text_t *t, shm_registry_t *shm)
+{
+    shm_registry_counts_t c;
+
+    shm_registry_counts(shm, &c);
+    text_printf(t,
+                "# HELP inferd_shared_memory_regions System shared memory regions registered.\n"
+                "# TYPE inferd_shared_memory_regions gauge\ninferd_shared_memory_regions %d\n"
+                "# HELP inferd_shared_memory_bytes_total Tensor bytes read from (input) and "
+                "written to (output) shared memory regions.\n"
+                "# TYPE inferd_shared_memory_bytes_total counter\n"
+                "inferd_shared_memory_bytes_total{direction=\"input\"} %llu\n"
+                "inferd_shared_memory_bytes_total{direction=\"output\"} %llu\n",
+                c.regions, (unsigned long long)c.bytes_read, (unsigned long long)c.bytes_written);
+}
+
 char *metrics_render(repository_t *repo, server_state_t *state)
 {
     served_model_t **models = calloc(METRICS_MAX_MODELS, sizeof *models);
@@ -320,6 +337,8 @@ char *metrics_render(repository_t *repo, server_state_t *state)
     free(models);
     if (state)
         response_metrics(&t, state);
+    if (state && state->shm)
+        shm_metrics(&t, state->shm);
     process_usage(&cpu, &rss);
     text_printf(&t,
                 "# HELP process_cpu_seconds_total User and system CPU time.\n"

@@ -247,7 +247,9 @@ int cli_serve(int argc, char **argv)
 
     /* Before any model loads; nothing opens libascendcl.so until an .om model does. */
     backend_configure(&(backend_settings_t){.ascend_library = cfg.ascend_library});
-    st = tls_store_create(&cfg, &tls, &err);
+    state.shm = shm_registry_create();
+    st = state.shm ? tls_store_create(&cfg, &tls, &err)
+                   : error_set(&err, STATUS_OUT_OF_MEMORY, "out of memory");
     if (!st)
         st = repository_create(&cfg, &repo, &err);
     if (!st)
@@ -312,6 +314,8 @@ cleanup:
     grpc_frontend_stop(grpc);
     metrics_server_stop(metrics);
     repository_free(repo);
+    /* After every call that could hold a region. */
+    shm_registry_free(state.shm);
     /* After every model and worker: a device runtime finalizes last (aclFinalize). */
     backend_shutdown();
     /* After every daemon and the gRPC server: their handshakes read it. */

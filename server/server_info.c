@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const server_info_extensions[] = {"binary_tensor_data",  "classification",
-                                              "model_configuration", "model_repository",
-                                              "statistics",          NULL};
+const char *const server_info_extensions[] = {"binary_tensor_data",
+                                              "classification",
+                                              "model_configuration",
+                                              "model_repository",
+                                              "system_shared_memory",
+                                              "statistics",
+                                              NULL};
 
 static kserve_model_state_t index_state(model_state_t state)
 {

@@ -4,7 +4,8 @@
  * then what its handler reads. ModelInferRequest (unary and streamed) goes
  * through kserve_grpc_parse_infer_request against each of fuzz_config's
  * models; the others through the version parser and the UTF-8 cleaning
- * their names get in messages.
+ * their names get in messages, and the shared memory ones through the
+ * name and key checks of registration.
  *
  * Input: byte 0 picks the message (below), byte 1 for ModelInfer the
  * model config (bits 0-1) and a 16-element tensor limit (bit 2); the rest
@@ -16,6 +17,7 @@
 #include "fuzz_util.h"
 #include "grpc_internal.h"
 #include "health.pb-c.h"
+#include "kserve_shm.h"
 
 /* The request messages of inference.proto and health.proto, in the order byte 0 picks them. */
 static const ProtobufCMessageDescriptor *const requests[] = {
@@ -31,6 +33,9 @@ static const ProtobufCMessageDescriptor *const requests[] = {
     &inference__repository_model_load_request__descriptor,
     &inference__repository_model_unload_request__descriptor,
     &grpc__health__v1__health_check_request__descriptor,
+    &inference__system_shared_memory_status_request__descriptor,
+    &inference__system_shared_memory_register_request__descriptor,
+    &inference__system_shared_memory_unregister_request__descriptor,
 };
 #define N_REQUESTS (sizeof requests / sizeof requests[0])
 
@@ -92,7 +97,7 @@ static void model_infer(const uint8_t *data, size_t size)
         st = kserve_grpc_parse_infer_request(q, cfg, limit, req, &prefs, &err);
         if (st == STATUS_OK) {
             FUZZ_CHECK(req->n_inputs == cfg->n_inputs);
-            fuzz_check_inputs(cfg, req->inputs, limit);
+            fuzz_check_inputs(cfg, req->inputs, prefs.shm_inputs, limit);
         } else {
             FUZZ_CHECK(err.code == st && err.message[0]);
             FUZZ_CHECK(kserve_grpc_text(&req->arena, err.message) != NULL);
@@ -143,6 +148,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (desc == &grpc__health__v1__health_check_request__descriptor) {
         const Grpc__Health__V1__HealthCheckRequest *q = (const void *)msg;
         FUZZ_CHECK(kserve_grpc_text(&arena, q->service) != NULL);
+    } else if (desc == &inference__system_shared_memory_register_request__descriptor) {
+        /* What the registry checks before it opens anything. */
+        const Inference__SystemSharedMemoryRegisterRequest *q = (const void *)msg;
+        error_t err = {0};
+        if (kserve_shm_check_name(q->name, strlen(q->name), &err) ||
+            kserve_shm_check_key(q->key, strlen(q->key), &err))
+            FUZZ_CHECK(err.message[0] && kserve_grpc_text(&arena, err.message));
+    } else if (desc == &inference__system_shared_memory_status_request__descriptor) {
+        const Inference__SystemSharedMemoryStatusRequest *q = (const void *)msg;
+        FUZZ_CHECK(kserve_grpc_text(&arena, q->name) != NULL);
+    } else if (desc == &inference__system_shared_memory_unregister_request__descriptor) {
+        const Inference__SystemSharedMemoryUnregisterRequest *q = (const void *)msg;
+        FUZZ_CHECK(kserve_grpc_text(&arena, q->name) != NULL);
     }
 cleanup:
     arena_release(&arena);

@@ -1,7 +1,8 @@
 /*
  * fuzz_rest_infer.c - the REST infer request decoder
  * (kserve_parse_infer_request), JSON only and with the binary tensor data
- * extension, against each of fuzz_config's models.
+ * extension, inputs and outputs in shared memory included, against each of
+ * fuzz_config's models.
  *
  * Input: byte 0 picks the case:
  *   bits 0-1  the model config (fuzz_config)
@@ -14,14 +15,20 @@
 
 #include "fuzz_util.h"
 #include "kserve.h"
+#include "kserve_shm.h"
 
 /* --max-tensor-elements the server runs with unless told otherwise; the small one tests the limit.
  */
 #define FUZZ_LIMIT_DEFAULT 0
 #define FUZZ_LIMIT_SMALL   16
 
-/* What a successful parse promises about one input: cfg's dtype and a shape it allows. */
-static void check_input(const model_config_t *cfg, int k, const tensor_t *t, int64_t limit)
+/*
+ * What a successful parse promises about one input: cfg's dtype and a shape
+ * it allows, and either its data or (shm->region) a shared memory window of
+ * exactly its size, whose data the front end reads later.
+ */
+static void check_input(const model_config_t *cfg, int k, const tensor_t *t, int64_t limit,
+                        const kserve_shm_ref_t *shm)
 {
     const model_tensor_config_t *tc = &cfg->inputs[k];
     int batch = cfg->max_batch_size > 0;
@@ -31,6 +38,11 @@ static void check_input(const model_config_t *cfg, int k, const tensor_t *t, int
     FUZZ_CHECK(t->rank == tc->rank + batch);
     FUZZ_CHECK(shape_valid(t->rank, t->dims, &numel));
     FUZZ_CHECK(limit <= 0 || numel <= limit);
+    if (shm->region) {
+        FUZZ_CHECK(t->data == NULL && shm->byte_size == (uint64_t)numel * dtype_size(t->dtype));
+        FUZZ_CHECK(kserve_shm_check_name(shm->region, strlen(shm->region), NULL) == STATUS_OK);
+        return;
+    }
     FUZZ_CHECK(t->data != NULL || numel == 0);
     for (int d = 0; d < tc->rank; d++)
         FUZZ_CHECK(tc->dims[d] < 0 || t->dims[d + batch] == tc->dims[d]);
@@ -79,7 +91,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(req->output_mask != 0);
         FUZZ_CHECK((prefs.binary_mask & ~req->output_mask) == 0);
         for (int k = 0; k < cfg->n_inputs; k++)
-            check_input(cfg, k, &req->inputs[k], limit);
+            check_input(cfg, k, &req->inputs[k], limit, &prefs.shm_inputs[k]);
+        /* An output in shared memory is requested, and neither binary nor classified. */
+        for (int k = 0; k < cfg->n_outputs; k++)
+            FUZZ_CHECK(!prefs.shm_outputs[k].region ||
+                       ((req->output_mask >> k & 1) && !(prefs.binary_mask >> k & 1) &&
+                        prefs.class_count[k] == 0));
     } else {
         /* Every failure says what was wrong. */
         FUZZ_CHECK(err.code == st && err.message[0]);

@@ -96,7 +96,7 @@ static void predict(const model_config_t *cfg, int64_t limit, const uint8_t *dat
         goto cleanup;
     }
     FUZZ_CHECK(plan.n_units == 1 && plan.units[0].inputs && plan.units[0].rows >= 1);
-    fuzz_check_inputs(cfg, plan.units[0].inputs, limit);
+    fuzz_check_inputs(cfg, plan.units[0].inputs, NULL, limit);
     FUZZ_CHECK(mask != 0 && (mask & ~kserve_all_outputs_mask(cfg->n_outputs)) == 0);
     if (!fuzz_run_plan(&plan) || batch_plan_outputs(&plan, 0, outputs, &err) != STATUS_OK)
         goto cleanup;

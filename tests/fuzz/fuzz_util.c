@@ -265,7 +265,8 @@ ProtobufCMessage *fuzz_grpc_unpack(const ProtobufCMessageDescriptor *desc, const
     return msg;
 }
 
-void fuzz_check_inputs(const model_config_t *cfg, const tensor_t *inputs, int64_t limit)
+void fuzz_check_inputs(const model_config_t *cfg, const tensor_t *inputs,
+                       const kserve_shm_ref_t *shm, int64_t limit)
 {
     for (int k = 0; k < cfg->n_inputs; k++) {
         const tensor_t *t = &inputs[k];
@@ -273,6 +274,11 @@ void fuzz_check_inputs(const model_config_t *cfg, const tensor_t *inputs, int64_
         FUZZ_CHECK(t->dtype == cfg->inputs[k].dtype);
         FUZZ_CHECK(shape_valid(t->rank, t->dims, &numel));
         FUZZ_CHECK(limit <= 0 || numel <= limit);
+        if (shm && shm[k].region) {
+            FUZZ_CHECK(t->data == NULL &&
+                       shm[k].byte_size == (uint64_t)numel * dtype_size(t->dtype));
+            continue;
+        }
         FUZZ_CHECK(t->data != NULL || numel == 0);
         if (numel > 0) {
             const volatile unsigned char *p = t->data;

@@ -18,6 +18,7 @@
 
 #include "arena.h"
 #include "batch_plan.h"
+#include "kserve.h"
 #include "model_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -76,9 +77,12 @@ bool fuzz_run_plan(batch_plan_t *plan);
 /*
  * Checks a parsed request's inputs (cfg->n_inputs of them): the model's
  * dtypes, valid shapes within limit elements (<= 0: no limit but
- * TENSOR_MAX_ELEMENTS), and data whose first and last bytes can be read.
+ * TENSOR_MAX_ELEMENTS), and data whose first and last bytes can be read,
+ * or, for an input shm (by model input; NULL: none) puts in shared
+ * memory, no data yet and a window of exactly the tensor's size.
  */
-void fuzz_check_inputs(const model_config_t *cfg, const tensor_t *inputs, int64_t limit);
+void fuzz_check_inputs(const model_config_t *cfg, const tensor_t *inputs,
+                       const kserve_shm_ref_t *shm, int64_t limit);
 
 /*
  * A gRPC request payload as the server receives it (one slice in a raw

@@ -116,6 +116,7 @@ def model_infer_request(model, inputs, outputs=(), raw=(), version="", request_i
 GRPC_MODEL_INFER, GRPC_SERVER_LIVE, GRPC_SERVER_READY, GRPC_MODEL_READY = 0, 1, 2, 3
 GRPC_SERVER_METADATA, GRPC_MODEL_METADATA, GRPC_MODEL_CONFIG, GRPC_MODEL_STATISTICS = 4, 5, 6, 7
 GRPC_REPOSITORY_INDEX, GRPC_REPOSITORY_LOAD, GRPC_REPOSITORY_UNLOAD, GRPC_HEALTH = 8, 9, 10, 11
+GRPC_SHM_STATUS, GRPC_SHM_REGISTER, GRPC_SHM_UNREGISTER = 12, 13, 14
 # fuzz_util.h's configs.
 CFG_SIMPLE, CFG_BATCHED, CFG_DTYPES, CFG_IMAGE = 0, 1, 2, 3
 
@@ -181,6 +182,24 @@ def grpc_seeds():
     seeds["repository_load"] = bytes([GRPC_REPOSITORY_LOAD]) + field_bytes(2, "cnn") + load_params
     seeds["repository_unload"] = bytes([GRPC_REPOSITORY_UNLOAD]) + field_bytes(2, "cnn")
     seeds["health"] = bytes([GRPC_HEALTH]) + field_bytes(1, "inference.GRPCInferenceService")
+    # Shared memory: x from a region, y raw (the only raw entry), sum into a region.
+    infer("infer_shared_memory", CFG_SIMPLE, model_infer_request("simple", [
+        infer_input("x", "FP32", [2, 3], parameters=[
+            ("shared_memory_region", "string", "in0"), ("shared_memory_offset", "int64", 8),
+            ("shared_memory_byte_size", "int64", 24)]),
+        infer_input("y", "INT64", [1])], raw=[struct.pack("<q", 3)]))
+    infer("infer_shared_memory_overflow", CFG_SIMPLE, model_infer_request("simple", [
+        infer_input("x", "FP32", [2, 3], parameters=[
+            ("shared_memory_region", "string", "in0"),
+            ("shared_memory_offset", "uint64", (1 << 64) - 1),
+            ("shared_memory_byte_size", "uint64", (1 << 64) - 8)]),
+        infer_input("y", "INT64", [1], packed_varints(3, [1]))]))
+    seeds["shm_register"] = bytes([GRPC_SHM_REGISTER]) + field_bytes(1, "in0") + \
+        field_bytes(2, "/input_simple") + field_varint(3, 16) + field_varint(4, 64)
+    seeds["shm_register_path"] = bytes([GRPC_SHM_REGISTER]) + field_bytes(1, "in0") + \
+        field_bytes(2, "/../etc/passwd") + field_varint(4, 1)
+    seeds["shm_status"] = bytes([GRPC_SHM_STATUS]) + field_bytes(1, "in0")
+    seeds["shm_unregister_all"] = bytes([GRPC_SHM_UNREGISTER])
     return seeds
 
 
@@ -239,6 +258,24 @@ def rest_seeds():
     json_case("too_deep", CFG_IMAGE, {"inputs": [
         {"name": "image", "shape": [1, 1, 1, 3], "datatype": "UINT8",
          "data": [[[[[[[[[[1, 2, 3]]]]]]]]]]}]})
+    json_case("shared_memory", CFG_SIMPLE, {"inputs": [
+        {"name": "x", "shape": [2, 3], "datatype": "FP32",
+         "parameters": {"shared_memory_region": "in0", "shared_memory_offset": 16,
+                        "shared_memory_byte_size": 24}},
+        {"name": "y", "shape": [1], "datatype": "INT64", "data": [1]}],
+        "outputs": [{"name": "sum", "parameters": {"shared_memory_region": "out0",
+                                                   "shared_memory_byte_size": 24,
+                                                   "binary_data": False}},
+                    {"name": "count"}], "parameters": {"binary_data_output": True}})
+    json_case("shared_memory_hostile", CFG_SIMPLE, {"inputs": [
+        {"name": "x", "shape": [2, 3], "datatype": "FP32",
+         "parameters": {"shared_memory_region": "in0", "shared_memory_offset": -1,
+                        "shared_memory_byte_size": 9223372036854775807}},
+        {"name": "y", "shape": [1], "datatype": "INT64", "data": [1]}]})
+    json_case("sequence", CFG_SIMPLE, {"inputs": [
+        {"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [1, 2, 3, 4, 5, 6]},
+        {"name": "y", "shape": [1], "datatype": "INT64", "data": [1]}],
+        "parameters": {"sequence_id": 0, "sequence_start": False, "sequence_end": False}})
     json_case("huge_shape", CFG_IMAGE, {"inputs": [
         {"name": "image", "shape": [8, 4294967296, 4294967296, 3], "datatype": "UINT8",
          "data": []}]})
@@ -280,6 +317,12 @@ def http_seeds():
         "too_many_segments": case("GET", "/v2/models/m/versions/1/ready/a/b/c"),
         "delete": case("DELETE", "/v2/models/m"),
         "content_length_huge": case("POST", "/v2/models/m/infer", None, "99999999999999999999999"),
+        "shm_status": case("GET", "/v2/systemsharedmemory/status"),
+        "shm_region_status": case("GET", "/v2/systemsharedmemory/region/in0/status"),
+        "shm_register": case("POST", "/v2/systemsharedmemory/region/in0/register", None, "40",
+                             b'{"key":"/k","offset":0,"byte_size":64}'),
+        "shm_unregister": case("POST", "/v2/systemsharedmemory/region/a%2Fb/unregister"),
+        "cuda_shm_status": case("GET", "/v2/cudasharedmemory/region/c/status"),
     }
 
 
@@ -691,6 +734,24 @@ def tfserving_seeds():
     return seeds
 
 
+def shm_seeds():
+    """fuzz_shm: byte 0 picks a register body (0), a region name (1) or a key (2)."""
+    return {
+        "register": b"\x00" + json.dumps({"key": "/input_simple", "offset": 0,
+                                           "byte_size": 64}).encode(),
+        "register_no_offset": b"\x00" + json.dumps({"key": "/k", "byte_size": 1}).encode(),
+        "register_large": b"\x00" + json.dumps({"key": "/k", "offset": 9223372036854775807,
+                                                 "byte_size": 9223372036854775807}).encode(),
+        "register_bad": b"\x00" + json.dumps({"key": "/../etc", "offset": -1, "byte_size": 0,
+                                               "device_id": 0}).encode(),
+        "register_nul": b'\x00{"key":"/a\\u0000b","byte_size":1}',
+        "name": b"\x01input0_data",
+        "name_slash": b"\x01in/0",
+        "key": b"\x02/input_simple",
+        "key_dots": b"\x02/..",
+    }
+
+
 # ---- TF Serving request messages (api/tensorflow_serving.proto) -------------
 
 # DataType numbers (tensorflow/core/framework/types.proto).
@@ -823,7 +884,7 @@ def main():
               "model": model_seeds(), "tensor_file": tensor_seeds(), "config": config_seeds(),
               "image_decoder": image_decoder_seeds(), "om_header": om_header_seeds(),
               "tfserving": tfserving_seeds(), "mindspore": mindspore_seeds(),
-              "tfserving_grpc": tfserving_grpc_seeds()}
+              "tfserving_grpc": tfserving_grpc_seeds(), "shm": shm_seeds()}
     # The run harness starts from the models that load without external files.
     corpus["model_run"] = {name: data for name, data in corpus["model"].items()
                            if not name.startswith("external")}

@@ -328,9 +328,9 @@ def test_metadata(s):
     check(h.status == health_pb2.HealthCheckResponse.SERVING, "health SERVING for the service")
     expect_error(lambda: s.health.Check(health_pb2.HealthCheckRequest(service="nope"), timeout=CALL_TIMEOUT_S),
                  grpc.StatusCode.NOT_FOUND, "nope")
-    unknown = s.channel.unary_unary("/inference.GRPCInferenceService/SystemSharedMemoryStatus")
+    unknown = s.channel.unary_unary("/inference.GRPCInferenceService/TraceSetting")
     expect_error(lambda: unknown(b"", timeout=CALL_TIMEOUT_S), grpc.StatusCode.UNIMPLEMENTED,
-                 "SystemSharedMemoryStatus")
+                 "TraceSetting")
 
 
 def test_infer_outputs(s):

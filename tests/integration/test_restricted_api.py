@@ -39,21 +39,33 @@ ALL_VALUE = MARK + "-all/+=:"
 ALL_CATEGORIES = ("health,metadata,inference,shared-memory,model-config,model-repository,"
                   "statistics,logging")
 
-# Every REST route: (method, path, body), load first (explicit model control starts empty).
+# Every REST route: (method, path, body, status with the header), load first (explicit model
+# control starts empty). The shared memory routes are reached without a region registered.
 ROUTES = [
-    ("POST", "/v2/repository/models/mlp/load", {}),
-    ("GET", "/v2", None),
-    ("GET", "/v2/health/live", None),
-    ("GET", "/v2/health/ready", None),
-    ("GET", "/v2/models/stats", None),
-    ("GET", "/v2/models/mlp", None),
-    ("GET", "/v2/models/mlp/versions/1", None),
-    ("GET", "/v2/models/mlp/ready", None),
-    ("GET", "/v2/models/mlp/config", None),
-    ("GET", "/v2/models/mlp/stats", None),
-    ("POST", "/v2/models/mlp/infer", "INFER"),
-    ("POST", "/v2/repository/index", {}),
-    ("POST", "/v2/repository/models/mlp/unload", {}),
+    ("POST", "/v2/repository/models/mlp/load", {}, 200),
+    ("GET", "/v2", None, 200),
+    ("GET", "/v2/health/live", None, 200),
+    ("GET", "/v2/health/ready", None, 200),
+    ("GET", "/v2/models/stats", None, 200),
+    ("GET", "/v2/models/mlp", None, 200),
+    ("GET", "/v2/models/mlp/versions/1", None, 200),
+    ("GET", "/v2/models/mlp/ready", None, 200),
+    ("GET", "/v2/models/mlp/config", None, 200),
+    ("GET", "/v2/models/mlp/stats", None, 200),
+    ("POST", "/v2/models/mlp/infer", "INFER", 200),
+    ("POST", "/v2/repository/index", {}, 200),
+    ("POST", "/v2/repository/models/mlp/unload", {}, 200),
+    ("GET", "/v2/systemsharedmemory/status", None, 200),
+    ("GET", "/v2/systemsharedmemory/region/r0/status", None, 404),
+    ("POST", "/v2/systemsharedmemory/region/r0/register",
+     {"key": "/inferd-restricted-no-such-object", "byte_size": 8}, 400),
+    ("POST", "/v2/systemsharedmemory/region/r0/unregister", None, 200),
+    ("POST", "/v2/systemsharedmemory/unregister", None, 200),
+    ("GET", "/v2/cudasharedmemory/status", None, 501),
+    ("GET", "/v2/cudasharedmemory/region/r0/status", None, 501),
+    ("POST", "/v2/cudasharedmemory/region/r0/register", {}, 501),
+    ("POST", "/v2/cudasharedmemory/region/r0/unregister", None, 501),
+    ("POST", "/v2/cudasharedmemory/unregister", None, 501),
 ]
 
 
@@ -232,19 +244,19 @@ def test_every_route(tmp, repo, reference):
     s = Server(repo, "--model-control-mode", "explicit", "--config-file", config)
     try:
         x = mlp_rows(1, seed=2)
-        for method, path, body in ROUTES:
+        for method, path, body, want in ROUTES:
             if body == "INFER":
                 body = infer_json(x)
             status, answer = rest(s.http_port, method, path, body)
             check(status == 403 and "error" in (answer or {}),
                   "%s %s without the header: %s %r" % (method, path, status, answer))
             status, _ = rest(s.http_port, method, path, body, {"X-All": ALL_VALUE})
-            check(status == 200, "%s %s with the header: %s" % (method, path, status))
+            check(status == want, "%s %s with the header: %s" % (method, path, status))
         check(rest(s.http_port, "GET", "/v2/nothing")[0] == 404, "an unknown path stays 404")
 
         channel = grpc.insecure_channel("127.0.0.1:%d" % s.grpc_port)
         methods = service_methods()
-        check(len(methods) == 13, "13 RPCs in the services: %d" % len(methods))
+        check(len(methods) == 19, "19 RPCs in the services: %d" % len(methods))
         md = [("x-all", ALL_VALUE)]
         for path, streaming in methods:
             if streaming:
@@ -255,10 +267,15 @@ def test_every_route(tmp, repo, reference):
                 run = lambda m: call(b"", metadata=m, timeout=CALL_TIMEOUT_S)
             code, _ = grpc_code(lambda: run(None))
             check(code == grpc.StatusCode.PERMISSION_DENIED, "%s without the key: %s" % (path, code))
-            code, _ = grpc_code(lambda: run(md))
+            code, details = grpc_code(lambda: run(md))
+            if "/CudaSharedMemory" in path:
+                # Served, and answered that CUDA shared memory is not supported.
+                check(code == grpc.StatusCode.UNIMPLEMENTED and "CUDA shared memory" in details,
+                      "%s with the key: %s %s" % (path, code, details))
+                continue
             check(code != grpc.StatusCode.PERMISSION_DENIED and code != grpc.StatusCode.UNIMPLEMENTED,
                   "%s with the key: %s" % (path, code))
-        unknown = channel.unary_unary("/inference.GRPCInferenceService/SystemSharedMemoryStatus")
+        unknown = channel.unary_unary("/inference.GRPCInferenceService/TraceSetting")
         check(grpc_code(lambda: unknown(b"", timeout=CALL_TIMEOUT_S))[0]
               == grpc.StatusCode.UNIMPLEMENTED, "an unknown method stays UNIMPLEMENTED")
         channel.close()

@@ -18,7 +18,8 @@ Python's own http.client and Debian's grpcio (tritonclient is not packaged):
    backend onnxruntime) on both protocols.
 5. Repository load with a config override on both protocols, refused when
    invalid, reverted by a load without one.
-6. Shared-memory parameters refused with a message that says so.
+
+Shared memory has its own test, test_shared_memory.py.
 
 Environment (tests/CMakeLists.txt): INFERD_BINARY, INFERD_EXAMPLE_REPOSITORY,
 INFERD_PROTO_DIR.
@@ -230,7 +231,7 @@ def test_model_ready(repo):
         check(s.stop() == 0, "explicit-mode server exits 0")
 
 
-# ---- 2, 4, 6: classification, configuration schema, shared memory ---------------
+# ---- 2, 4: classification, configuration schema ----------------------------------
 
 def test_classification(s, st, reference):
     port = s.http_port
@@ -338,30 +339,6 @@ def test_extensions_and_config(s, st):
     status, meta = rest_json(s.http_port, "GET", "/v2/models/mlp")
     gm = st.ModelMetadata(pb.ModelMetadataRequest(name="mlp"), timeout=CALL_TIMEOUT_S)
     check(meta["platform"] == gm.platform == "onnxruntime_onnx", "metadata platform")
-
-
-def test_shared_memory(s, st):
-    port = s.http_port
-    x = mlp_rows(1, seed=5)
-    body = {"inputs": [{"name": MLP_IN, "shape": [1, MLP_WIDTH], "datatype": "FP32",
-                        "parameters": {"shared_memory_region": "in0",
-                                       "shared_memory_byte_size": 64}}]}
-    expect_rest_error(rest_json(port, "POST", "/v2/models/mlp/infer", body), 400,
-                      "shared memory", "not support", "shared_memory_region")
-    body = infer_json(x)
-    body["outputs"] = [{"name": MLP_OUT, "parameters": {"shared_memory_region": "out0",
-                                                        "shared_memory_byte_size": 16}}]
-    expect_rest_error(rest_json(port, "POST", "/v2/models/mlp/infer", body), 400, "shared memory")
-    q = pb.ModelInferRequest(model_name="mlp")
-    t = q.inputs.add(name=MLP_IN, datatype="FP32", shape=[1, MLP_WIDTH])
-    t.parameters["shared_memory_region"].string_param = "in0"
-    t.parameters["shared_memory_byte_size"].int64_param = 64
-    expect_grpc_error(lambda: st.ModelInfer(q, timeout=CALL_TIMEOUT_S),
-                      grpc.StatusCode.INVALID_ARGUMENT, "shared memory")
-    q = infer_message(x)
-    q.outputs.add(name=MLP_OUT).parameters["shared_memory_region"].string_param = "out0"
-    expect_grpc_error(lambda: st.ModelInfer(q, timeout=CALL_TIMEOUT_S),
-                      grpc.StatusCode.INVALID_ARGUMENT, "shared memory")
 
 
 # ---- 3. compression ---------------------------------------------------------------
@@ -520,7 +497,6 @@ def main():
         try:
             test_classification(s, st, reference)
             test_extensions_and_config(s, st)
-            test_shared_memory(s, st)
         finally:
             channel.close()
             check(s.stop() == 0, "server exits 0")

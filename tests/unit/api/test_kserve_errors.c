@@ -126,6 +126,162 @@ static void test_parameters(void)
                  STATUS_INVALID_ARGUMENT, "output 'sum'", "parameters must be an object");
 }
 
+/* Nothing in a request is ignored: keys and parameters inferd does not serve are refused. */
+static void test_unknown_keys_and_parameters(void)
+{
+    model_config_t cfg;
+    request_t *req = NULL;
+    kserve_output_prefs_t prefs;
+    error_t err;
+
+    simple_cfg(&cfg);
+    EXPECT_ERROR(&cfg, "{\"inputs\":[" X_OK "," Y_OK "],\"output\":[]}", STATUS_INVALID_ARGUMENT,
+                 "the request: unknown key 'output'", "id, parameters, inputs, outputs");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1],"
+                 "\"data\":[1],\"dtype\":\"INT64\"}]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y': unknown key 'dtype'");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_OK "],\"outputs\":[{\"name\":\"sum\",\"binary\":1}]}",
+                 STATUS_INVALID_ARGUMENT, "outputs[0]: unknown key 'binary'", "name, parameters");
+    EXPECT_ERROR(&cfg, "{\"parameters\":{\"priorty\":1},\"inputs\":[" X_OK "," Y_OK "]}",
+                 STATUS_INVALID_ARGUMENT, "unknown request parameter 'priorty'",
+                 "priority, timeout, binary_data_output");
+    EXPECT_ERROR(&cfg, "{\"parameters\":{\"headers\":{}},\"inputs\":[" X_OK "," Y_OK "]}",
+                 STATUS_INVALID_ARGUMENT, "unknown request parameter 'headers'");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1],"
+                 "\"data\":[1],\"parameters\":{\"binary_data\":true}}]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y': unknown parameter 'binary_data'",
+                 "binary_data_size, shared_memory_region");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_OK "],\"outputs\":[{\"name\":\"sum\","
+                 "\"parameters\":{\"binary_data_size\":24}}]}",
+                 STATUS_INVALID_ARGUMENT, "output 'sum': unknown parameter 'binary_data_size'");
+    /* A sequence is refused; the sequence parameters meaning "no sequence" are not. */
+    EXPECT_ERROR(&cfg, "{\"parameters\":{\"sequence_id\":7},\"inputs\":[" X_OK "," Y_OK "]}",
+                 STATUS_INVALID_ARGUMENT, "parameters.sequence_id", "no sequence batcher");
+    EXPECT_ERROR(&cfg, "{\"parameters\":{\"sequence_id\":\"s1\"},\"inputs\":[" X_OK "," Y_OK "]}",
+                 STATUS_INVALID_ARGUMENT, "parameters.sequence_id");
+    EXPECT_ERROR(&cfg, "{\"parameters\":{\"sequence_start\":true},\"inputs\":[" X_OK "," Y_OK "]}",
+                 STATUS_INVALID_ARGUMENT, "parameters.sequence_start");
+    CHECK(parse_json(&cfg,
+                     "{\"parameters\":{\"sequence_id\":0,\"sequence_start\":false,"
+                     "\"sequence_end\":false},\"inputs\":[" X_OK "," Y_OK "]}",
+                     &req, &prefs, &err) == STATUS_OK);
+    request_free(req);
+    CHECK(parse_json(&cfg, "{\"parameters\":{\"sequence_id\":\"\"},\"inputs\":[" X_OK "," Y_OK "]}",
+                     &req, &prefs, &err) == STATUS_OK);
+    request_free(req);
+}
+
+/* y INT64 [1] in shared memory, with the given parameters JSON (no braces). */
+#define Y_SHM(params)                                                                              \
+    "{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1],\"parameters\":{" params "}}"
+
+/* The shared memory parameters: what the parser checks alone, and what it leaves to the registry.
+ */
+static void test_shared_memory_parameters(void)
+{
+    model_config_t cfg;
+    request_t *req = NULL;
+    kserve_output_prefs_t prefs;
+    error_t err;
+    char long_name[KSERVE_SHM_NAME_MAX + 2], json[512];
+
+    simple_cfg(&cfg);
+    /* An input in shared memory: checked, named in prefs, its data left for the front end. */
+    CHECK(parse_json(
+              &cfg,
+              "{\"inputs\":[" X_OK
+              "," Y_SHM("\"shared_memory_region\":\"in\","
+                        "\"shared_memory_offset\":16,"
+                        "\"shared_memory_byte_size\":8") "],"
+                                                         "\"outputs\":[{\"name\":\"sum\","
+                                                         "\"parameters\":{\"shared_memory_region\":"
+                                                         "\"out\",\"shared_memory_byte_size\":100,"
+                                                         "\"binary_data\":false}},"
+                                                         "{\"name\":\"count\"}],\"parameters\":{"
+                                                         "\"binary_data_output\":true}}",
+              &req, &prefs, &err) == STATUS_OK);
+    CHECK(req && req->inputs[1].data == NULL && req->inputs[1].dims[0] == 1);
+    CHECK(prefs.shm_inputs[1].region && strcmp(prefs.shm_inputs[1].region, "in") == 0);
+    CHECK(prefs.shm_inputs[1].offset == 16 && prefs.shm_inputs[1].byte_size == 8);
+    CHECK(prefs.shm_inputs[0].region == NULL && req->inputs[0].data != NULL);
+    CHECK(prefs.shm_outputs[0].region && strcmp(prefs.shm_outputs[0].region, "out") == 0);
+    CHECK(prefs.shm_outputs[0].offset == 0 && prefs.shm_outputs[0].byte_size == 100);
+    /* binary_data_output covers the outputs not in shared memory. */
+    CHECK(prefs.binary_mask == 2 && req->output_mask == 3);
+    request_free(req);
+
+    EXPECT_ERROR(&cfg, "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_region\":\"in\"") "]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y'", "parameters.shared_memory_region needs",
+                 "shared_memory_byte_size");
+    EXPECT_ERROR(&cfg, "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_byte_size\":8") "]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y'", "parameters.shared_memory_byte_size needs",
+                 "shared_memory_region");
+    EXPECT_ERROR(&cfg, "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_offset\":8") "]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y'", "parameters.shared_memory_offset needs");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_region\":\"in\","
+                                                "\"shared_memory_offset\":-8,"
+                                                "\"shared_memory_byte_size\":8") "]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y'",
+                 "shared_memory_offset must be a non-negative", "a negative one");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_region\":\"in\","
+                                                "\"shared_memory_byte_size\":\"8\"") "]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y'", "shared_memory_byte_size must be",
+                 "a string");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_region\":5,"
+                                                "\"shared_memory_byte_size\":8") "]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y'", "shared_memory_region must be a string");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_region\":\"a/b\","
+                                                "\"shared_memory_byte_size\":8") "]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y'", "region name 'a/b'", "character 1");
+    memset(long_name, 'r', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    snprintf(json, sizeof json,
+             "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_region\":\"%s\","
+                                            "\"shared_memory_byte_size\":8") "]}",
+             long_name);
+    EXPECT_ERROR(&cfg, json, STATUS_INVALID_ARGUMENT, "input 'y'", "1 to 128 characters, got 129");
+    /* The size must be the tensor's: [1] INT64 is 8 bytes. */
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_region\":\"in\","
+                                                "\"shared_memory_byte_size\":16") "]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y'", "shared_memory_byte_size is 16 bytes",
+                 "shape [1] of INT64 needs 8");
+    /* Exactly one source of data. */
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1],"
+                 "\"data\":[1],\"parameters\":{\"shared_memory_region\":\"in\","
+                 "\"shared_memory_byte_size\":8}}]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y' has more than one of");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_SHM("\"shared_memory_region\":\"in\","
+                                                "\"shared_memory_byte_size\":8,"
+                                                "\"binary_data_size\":8") "]}",
+                 STATUS_INVALID_ARGUMENT, "input 'y' has more than one of");
+    /* An output in shared memory is the tensor itself: not classified, not binary. */
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_OK "],\"outputs\":[{\"name\":\"sum\",\"parameters\":"
+                 "{\"shared_memory_region\":\"out\",\"shared_memory_byte_size\":24,"
+                 "\"classification\":2}}]}",
+                 STATUS_INVALID_ARGUMENT, "output 'sum'", "classification", "cannot go together");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_OK "],\"outputs\":[{\"name\":\"sum\",\"parameters\":"
+                 "{\"shared_memory_region\":\"out\",\"shared_memory_byte_size\":24,"
+                 "\"binary_data\":true}}]}",
+                 STATUS_INVALID_ARGUMENT, "output 'sum'", "binary_data true", "cannot go together");
+    EXPECT_ERROR(&cfg,
+                 "{\"inputs\":[" X_OK "," Y_OK "],\"outputs\":[{\"name\":\"sum\",\"parameters\":"
+                 "{\"shared_memory_byte_size\":24}}]}",
+                 STATUS_INVALID_ARGUMENT, "output 'sum'", "shared_memory_byte_size needs");
+}
+
 static void test_names(void)
 {
     model_config_t cfg;
@@ -242,13 +398,13 @@ static void test_element_counts(void)
                  "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1],"
                  "\"data\":[[[[[[[[[1]]]]]]]]]}]}",
                  STATUS_INVALID_ARGUMENT, "input 'y'", "deeper than 8");
-    EXPECT_ERROR(&cfg,
-                 "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1]}]}",
-                 STATUS_INVALID_ARGUMENT, "input 'y'", "neither data nor");
+    EXPECT_ERROR(
+        &cfg, "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1]}]}",
+        STATUS_INVALID_ARGUMENT, "input 'y'", "has none of: data, parameters.binary_data_size");
     EXPECT_ERROR(&cfg,
                  "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1],"
                  "\"data\":[1],\"parameters\":{\"binary_data_size\":8}}]}",
-                 STATUS_INVALID_ARGUMENT, "input 'y'", "both data and");
+                 STATUS_INVALID_ARGUMENT, "input 'y'", "has more than one of: data");
     EXPECT_ERROR(&cfg,
                  "{\"inputs\":[" X_OK ",{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[1],"
                  "\"data\":[1],\"parameters\":7}]}",
@@ -476,6 +632,8 @@ int main(void)
     test_malformed_json();
     test_request_fields();
     test_parameters();
+    test_unknown_keys_and_parameters();
+    test_shared_memory_parameters();
     test_names();
     test_dtype_and_shape();
     test_batch();

@@ -15,6 +15,8 @@
 
 /* Most inputs, outputs or parameters a test message carries. */
 #define MSG_MAX 12
+/* Most parameters one of its inputs or outputs carries. */
+#define MSG_PARAMS 4
 
 /* A shape written inline, and its rank and dims as two arguments: DIMS(2, 3). */
 #define SHAPE(...) ((const int64_t[]){__VA_ARGS__})
@@ -33,6 +35,15 @@ typedef struct infer_msg {
     Inference__ModelInferRequest__ParametersEntry params[MSG_MAX];
     Inference__ModelInferRequest__ParametersEntry *param_list[MSG_MAX];
     Inference__InferParameter values[MSG_MAX];
+    /* Parameters of inputs and outputs: MSG_PARAMS per tensor. */
+    Inference__ModelInferRequest__InferInputTensor__ParametersEntry in_params[MSG_MAX][MSG_PARAMS];
+    Inference__ModelInferRequest__InferInputTensor__ParametersEntry
+        *in_param_list[MSG_MAX][MSG_PARAMS];
+    Inference__ModelInferRequest__InferRequestedOutputTensor__ParametersEntry
+        out_params[MSG_MAX][MSG_PARAMS];
+    Inference__ModelInferRequest__InferRequestedOutputTensor__ParametersEntry
+        *out_param_list[MSG_MAX][MSG_PARAMS];
+    Inference__InferParameter tensor_values[2][MSG_MAX][MSG_PARAMS];
 } infer_msg_t;
 
 /* Bit -st set for every status a codec function returned, for test_status_codes. */
@@ -107,6 +118,54 @@ static Inference__InferParameter *msg_param(infer_msg_t *m, const char *key)
     m->params[i].value = &m->values[i];
     m->param_list[i] = &m->params[i];
     return &m->values[i];
+}
+
+/*
+ * Parameter key of input i of m (its value, for the caller to set): the
+ * entry already there, or a new one.
+ */
+static Inference__InferParameter *input_param(infer_msg_t *m, size_t i, const char *key)
+{
+    Inference__ModelInferRequest__InferInputTensor *in = &m->inputs[i];
+    size_t n = in->n_parameters;
+
+    for (size_t p = 0; p < n; p++)
+        if (strcmp(in->parameters[p]->key, key) == 0)
+            return in->parameters[p]->value;
+    inference__model_infer_request__infer_input_tensor__parameters_entry__init(&m->in_params[i][n]);
+    inference__infer_parameter__init(&m->tensor_values[0][i][n]);
+    m->in_params[i][n].key = (char *)key;
+    m->in_params[i][n].value = &m->tensor_values[0][i][n];
+    m->in_param_list[i][n] = &m->in_params[i][n];
+    in->parameters = m->in_param_list[i];
+    in->n_parameters = n + 1;
+    return &m->tensor_values[0][i][n];
+}
+
+/* The same for requested output i. */
+static Inference__InferParameter *output_param(infer_msg_t *m, size_t i, const char *key)
+{
+    Inference__ModelInferRequest__InferRequestedOutputTensor *out = &m->outputs[i];
+    size_t n = out->n_parameters;
+
+    for (size_t p = 0; p < n; p++)
+        if (strcmp(out->parameters[p]->key, key) == 0)
+            return out->parameters[p]->value;
+    inference__model_infer_request__infer_requested_output_tensor__parameters_entry__init(
+        &m->out_params[i][n]);
+    inference__infer_parameter__init(&m->tensor_values[1][i][n]);
+    m->out_params[i][n].key = (char *)key;
+    m->out_params[i][n].value = &m->tensor_values[1][i][n];
+    m->out_param_list[i][n] = &m->out_params[i][n];
+    out->parameters = m->out_param_list[i];
+    out->n_parameters = n + 1;
+    return &m->tensor_values[1][i][n];
+}
+
+static void param_string(Inference__InferParameter *p, const char *v)
+{
+    p->parameter_choice_case = INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_STRING_PARAM;
+    p->string_param = (char *)v;
 }
 
 static void param_int64(Inference__InferParameter *p, int64_t v)
@@ -216,7 +275,6 @@ static void test_typed_contents(void)
     simple_x_input(&m);
     param_int64(msg_param(&m, "priority"), 2);
     param_uint64(msg_param(&m, "timeout"), 1500);
-    param_int64(msg_param(&m, "binary_data_output"), -1); /* not inferd's: ignored */
     CHECK(parse_msg(&m, &cfg, TEST_MAX_ELEMENTS, &req, &q, &err) == STATUS_OK);
     CHECK(req->n_inputs == 2);
     CHECK(req->id && strcmp(req->id, "req-7") == 0);
@@ -765,12 +823,12 @@ static void test_contents_errors(void)
     /* One raw entry per input, no fewer and no more. */
     m.raw[1].len = 8;
     m.msg.n_raw_input_contents = 1;
-    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT,
-                 "raw_input_contents has 1 entries for 2 inputs");
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "input 'y' has no entry in raw_input_contents",
+                 "(1 entries)");
     msg_raw(&m, simple_y, sizeof simple_y);
     msg_raw(&m, simple_y, sizeof simple_y);
     EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT,
-                 "raw_input_contents has 3 entries for 2 inputs");
+                 "raw_input_contents has 3 entries for 2 inputs outside shared memory");
 }
 
 /* Typed INT8/INT16/UINT8/UINT16 values outside the datatype's range. */
@@ -907,6 +965,142 @@ static void test_parameters(void)
     param_int64(p, 1);
     param_int64(msg_param(&m, "timeout"), -5);
     EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "parameters.timeout", "negative");
+}
+
+/* Request parameters inferd does not serve are refused; sequence ones only when they ask for one.
+ */
+static void test_unknown_parameters(void)
+{
+    model_config_t cfg;
+    infer_msg_t m;
+    request_t *req = NULL;
+    Inference__ModelInferRequest *q;
+    Inference__InferParameter *p;
+    error_t err;
+
+    simple_cfg(&cfg);
+    msg_init(&m);
+    simple_x_input(&m);
+    simple_y_input(&m);
+    param_int64(msg_param(&m, "binary_data_output"), 1);
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT,
+                 "unknown request parameter 'binary_data_output'", "priority, timeout");
+    msg_init(&m);
+    simple_x_input(&m);
+    simple_y_input(&m);
+    p = msg_param(&m, "sequence_id");
+    param_uint64(p, 9);
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "parameters.sequence_id",
+                 "no sequence batcher");
+    p->parameter_choice_case = INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_STRING_PARAM;
+    p->string_param = "";
+    p = msg_param(&m, "sequence_end");
+    p->parameter_choice_case = INFERENCE__INFER_PARAMETER__PARAMETER_CHOICE_BOOL_PARAM;
+    p->bool_param = 0;
+    CHECK(parse_msg(&m, &cfg, TEST_MAX_ELEMENTS, &req, &q, &err) == STATUS_OK);
+    request_free(req);
+    p->bool_param = 1;
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "parameters.sequence_end");
+
+    /* Tensor parameters: only the shared memory ones on inputs, and classification on outputs. */
+    msg_init(&m);
+    simple_x_input(&m);
+    simple_y_input(&m);
+    param_int64(input_param(&m, 0, "binary_data_size"), 24);
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT,
+                 "input 'x': unknown parameter 'binary_data_size'", "shared_memory_region");
+    msg_init(&m);
+    simple_x_input(&m);
+    simple_y_input(&m);
+    msg_output(&m, "sum");
+    param_int64(output_param(&m, 0, "binary_data"), 1);
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "output 'sum': unknown parameter 'binary_data'",
+                 "classification");
+}
+
+/*
+ * Shared memory over gRPC: an input in a region takes no raw entry (the
+ * others keep theirs, in order, as Triton's clients send them); an output in
+ * a region comes back with an empty raw entry and parameters saying where.
+ */
+static void test_shared_memory(void)
+{
+    static const int64_t y[2] = {5, 6};
+    model_config_t cfg;
+    infer_msg_t m;
+    request_t *req = NULL;
+    Inference__ModelInferRequest *q;
+    Inference__ModelInferResponse *r = NULL;
+    arena_t arena = {0};
+    error_t err = {0};
+    status_t st;
+
+    simple_cfg(&cfg);
+    msg_init(&m);
+    msg_input(&m, "x", "FP32", DIMS(2, 3)); /* in shared memory: no contents */
+    msg_input(&m, "y", "INT64", DIMS(2));
+    msg_raw(&m, y, sizeof y); /* the one raw entry is y's */
+    param_string(input_param(&m, 0, "shared_memory_region"), "in");
+    param_int64(input_param(&m, 0, "shared_memory_offset"), 4);
+    param_int64(input_param(&m, 0, "shared_memory_byte_size"), 24);
+    msg_output(&m, "sum");
+    param_string(output_param(&m, 0, "shared_memory_region"), "out");
+    param_uint64(output_param(&m, 0, "shared_memory_byte_size"), 24);
+    msg_output(&m, "count");
+    st = parse_msg(&m, &cfg, TEST_MAX_ELEMENTS, &req, &q, &err);
+    CHECK(st == STATUS_OK);
+    CHECK(req && req->inputs[0].data == NULL && parsed_prefs.shm_inputs[0].region &&
+          strcmp(parsed_prefs.shm_inputs[0].region, "in") == 0 &&
+          parsed_prefs.shm_inputs[0].offset == 4 && parsed_prefs.shm_inputs[0].byte_size == 24);
+    CHECK(req && req->inputs[1].data && memcmp(req->inputs[1].data, y, sizeof y) == 0);
+    CHECK(parsed_prefs.shm_outputs[0].region &&
+          strcmp(parsed_prefs.shm_outputs[0].region, "out") == 0 &&
+          parsed_prefs.shm_outputs[0].byte_size == 24 && !parsed_prefs.shm_outputs[1].region);
+    if (st == STATUS_OK) {
+        fake_simple_outputs(req, 2);
+        CHECK(kserve_grpc_infer_response(req, &cfg, &parsed_prefs, "simple", "1", &arena, &r,
+                                         &err) == STATUS_OK);
+        CHECK(r && r->n_outputs == 2 && r->n_raw_output_contents == 2);
+        if (r && r->n_outputs == 2 && r->n_raw_output_contents == 2) {
+            const Inference__ModelInferResponse__InferOutputTensor *o = r->outputs[0];
+            CHECK(strcmp(o->name, "sum") == 0 && r->raw_output_contents[0].len == 0);
+            CHECK(o->n_parameters == 3 &&
+                  strcmp(o->parameters[0]->key, "shared_memory_region") == 0 &&
+                  strcmp(o->parameters[0]->value->string_param, "out") == 0 &&
+                  strcmp(o->parameters[1]->key, "shared_memory_offset") == 0 &&
+                  o->parameters[1]->value->int64_param == 0 &&
+                  strcmp(o->parameters[2]->key, "shared_memory_byte_size") == 0 &&
+                  o->parameters[2]->value->int64_param == 24);
+            CHECK(r->raw_output_contents[1].len == 8 && r->outputs[1]->n_parameters == 0);
+        }
+    }
+    arena_release(&arena);
+    request_free(req);
+
+    /* The input in shared memory with a raw entry of its own: one entry too many. */
+    msg_raw(&m, y, sizeof y);
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT,
+                 "raw_input_contents has 2 entries for 1 inputs outside shared memory");
+    m.msg.n_raw_input_contents = 1;
+    m.contents[0].n_fp32_contents = 6;
+    m.contents[0].fp32_contents = simple_x;
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "input 'x' is in shared memory",
+                 "also has contents");
+    m.contents[0].n_fp32_contents = 0;
+    param_int64(input_param(&m, 0, "shared_memory_byte_size"), 20);
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "input 'x'", "shared_memory_byte_size is 20",
+                 "needs 24");
+    param_int64(input_param(&m, 0, "shared_memory_byte_size"), -1);
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "input 'x'",
+                 "shared_memory_byte_size must be a non-negative int64_param");
+    param_int64(input_param(&m, 0, "shared_memory_byte_size"), 24);
+    param_int64(input_param(&m, 0, "shared_memory_region"), 1);
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "input 'x'",
+                 "shared_memory_region must be a string_param");
+    param_string(input_param(&m, 0, "shared_memory_region"), "in");
+    param_int64(output_param(&m, 0, "classification"), 2);
+    EXPECT_ERROR(&m, &cfg, STATUS_INVALID_ARGUMENT, "output 'sum'", "classification",
+                 "cannot go together");
 }
 
 /* What a gRPC client gets for each status the codec returns; none is worth retrying. */
@@ -1138,6 +1332,8 @@ int main(void)
     test_narrow_ranges();
     test_unsupported();
     test_parameters();
+    test_unknown_parameters();
+    test_shared_memory();
     /* Last: it checks the statuses the tests above got from the codec. */
     test_status_codes();
     test_server_metadata();

@@ -294,7 +294,7 @@ static void test_model_input_order_and_empty_tensor(void)
     CHECK(parse_json(&cfg,
                      "{\"inputs\":[{\"name\":\"y\",\"datatype\":\"INT64\",\"shape\":[0],"
                      "\"data\":[]},{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[2,3],"
-                     "\"data\":[1,2,3,4,5,6]}],\"unknown_field\":{}}",
+                     "\"data\":[1,2,3,4,5,6]}]}",
                      &req, &prefs, &err) == STATUS_OK);
     CHECK(req->n_inputs == 2);
     CHECK(req->inputs[0].dtype == DTYPE_FLOAT && req->inputs[0].rank == 2);
@@ -447,6 +447,44 @@ static void test_binary_output_selection(void)
     request_free(req);
 }
 
+/*
+ * An output written into shared memory goes back without data: its
+ * parameters name the region and offset and give the bytes written; the
+ * other outputs keep their form.
+ */
+static void test_shared_memory_output(void)
+{
+    model_config_t cfg;
+    request_t *req = NULL;
+    kserve_output_prefs_t prefs;
+    error_t err;
+    char *body = NULL, *text;
+    size_t size = 0, header_len = 0;
+
+    simple_cfg(&cfg);
+    CHECK(parse_json(&cfg,
+                     "{" SIMPLE_INPUTS ",\"outputs\":[{\"name\":\"sum\",\"parameters\":"
+                     "{\"shared_memory_region\":\"out\",\"shared_memory_offset\":8,"
+                     "\"shared_memory_byte_size\":64}},{\"name\":\"count\",\"parameters\":"
+                     "{\"binary_data\":true}},{\"name\":\"flag\"}]}",
+                     &req, &prefs, &err) == STATUS_OK);
+    CHECK(prefs.binary_mask == 2);
+    fake_simple_outputs(req, 6);
+    CHECK(kserve_write_infer_response(req, &cfg, "simple", "1", &prefs, &body, &size, &header_len,
+                                      &err) == STATUS_OK);
+    /* Only count's 8 bytes follow the JSON. */
+    CHECK(header_len > 0 && size == header_len + 8);
+    text = body && header_len ? strndup(body, header_len) : NULL;
+    CHECK(text && strstr(text, "{\"name\":\"sum\",\"datatype\":\"FP32\",\"shape\":[2,3],"
+                               "\"parameters\":{\"shared_memory_region\":\"out\","
+                               "\"shared_memory_offset\":8,\"shared_memory_byte_size\":24}}"));
+    CHECK(text && strstr(text, "\"name\":\"flag\",\"datatype\":\"BOOL\",\"shape\":[2],"
+                               "\"data\":[true,false]}"));
+    free(text);
+    free(body);
+    request_free(req);
+}
+
 static void test_priority_and_timeout(void)
 {
     model_config_t cfg;
@@ -455,11 +493,8 @@ static void test_priority_and_timeout(void)
     error_t err;
 
     simple_cfg(&cfg);
-    CHECK(parse_json(
-              &cfg,
-              "{\"parameters\":{\"priority\":2,\"timeout\":1500,\"other\":\"x\"}," SIMPLE_INPUTS
-              "}",
-              &req, &prefs, &err) == STATUS_OK);
+    CHECK(parse_json(&cfg, "{\"parameters\":{\"priority\":2,\"timeout\":1500}," SIMPLE_INPUTS "}",
+                     &req, &prefs, &err) == STATUS_OK);
     CHECK(req->priority == 2);
     CHECK(req->timeout_us == 1500);
     request_free(req);
@@ -589,6 +624,7 @@ int main(void)
     test_id_echo();
     test_requested_outputs();
     test_binary_output_selection();
+    test_shared_memory_output();
     test_priority_and_timeout();
     test_response_missing_output();
     test_classification();

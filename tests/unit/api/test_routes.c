@@ -82,48 +82,70 @@ typedef struct route_case {
     const char *method, *path;
     kserve_route_id_t route;
     bool method_ok;
-    const char *model, *version; /* expected captures, NULL for none */
+    const char *model, *version, *region; /* expected captures, NULL for none */
 } route_case_t;
 
 static const route_case_t route_cases[] = {
-    {"GET", "/v2", KSERVE_ROUTE_SERVER_METADATA, true, NULL, NULL},
-    {"GET", "/v2/", KSERVE_ROUTE_SERVER_METADATA, true, NULL, NULL},
-    {"POST", "/v2", KSERVE_ROUTE_SERVER_METADATA, false, NULL, NULL},
-    {"GET", "/v2/health/live", KSERVE_ROUTE_SERVER_LIVE, true, NULL, NULL},
-    {"GET", "//v2//health/ready", KSERVE_ROUTE_SERVER_READY, true, NULL, NULL},
-    {"POST", "/v2/health/live", KSERVE_ROUTE_SERVER_LIVE, false, NULL, NULL},
-    {"GET", "/v2/models/stats", KSERVE_ROUTE_ALL_STATS, true, NULL, NULL},
-    {"GET", "/v2/models/mlp", KSERVE_ROUTE_MODEL_METADATA, true, "mlp", NULL},
-    {"DELETE", "/v2/models/mlp", KSERVE_ROUTE_MODEL_METADATA, false, "mlp", NULL},
-    {"GET", "/v2/models/mlp/versions/1", KSERVE_ROUTE_MODEL_METADATA, true, "mlp", "1"},
+    {"GET", "/v2", KSERVE_ROUTE_SERVER_METADATA, true, NULL, NULL, NULL},
+    {"GET", "/v2/", KSERVE_ROUTE_SERVER_METADATA, true, NULL, NULL, NULL},
+    {"POST", "/v2", KSERVE_ROUTE_SERVER_METADATA, false, NULL, NULL, NULL},
+    {"GET", "/v2/health/live", KSERVE_ROUTE_SERVER_LIVE, true, NULL, NULL, NULL},
+    {"GET", "//v2//health/ready", KSERVE_ROUTE_SERVER_READY, true, NULL, NULL, NULL},
+    {"POST", "/v2/health/live", KSERVE_ROUTE_SERVER_LIVE, false, NULL, NULL, NULL},
+    {"GET", "/v2/models/stats", KSERVE_ROUTE_ALL_STATS, true, NULL, NULL, NULL},
+    {"GET", "/v2/models/mlp", KSERVE_ROUTE_MODEL_METADATA, true, "mlp", NULL, NULL},
+    {"DELETE", "/v2/models/mlp", KSERVE_ROUTE_MODEL_METADATA, false, "mlp", NULL, NULL},
+    {"GET", "/v2/models/mlp/versions/1", KSERVE_ROUTE_MODEL_METADATA, true, "mlp", "1", NULL},
     /* the version is text here; the front end checks it (400) */
-    {"GET", "/v2/models/mlp/versions/abc", KSERVE_ROUTE_MODEL_METADATA, true, "mlp", "abc"},
-    {"GET", "/v2/models/mlp/versions/ready", KSERVE_ROUTE_MODEL_METADATA, true, "mlp", "ready"},
-    {"GET", "/v2/models/mlp/ready", KSERVE_ROUTE_MODEL_READY, true, "mlp", NULL},
-    {"GET", "/v2/models/mlp/versions/2/ready", KSERVE_ROUTE_MODEL_READY, true, "mlp", "2"},
-    {"GET", "/v2/models/versions/ready", KSERVE_ROUTE_MODEL_READY, true, "versions", NULL},
-    {"GET", "/v2/models/mlp/config", KSERVE_ROUTE_MODEL_CONFIG, true, "mlp", NULL},
-    {"GET", "/v2/models/mlp/versions/3/stats", KSERVE_ROUTE_MODEL_STATS, true, "mlp", "3"},
-    {"POST", "/v2/models/mlp/infer", KSERVE_ROUTE_MODEL_INFER, true, "mlp", NULL},
-    {"GET", "/v2/models/mlp/infer", KSERVE_ROUTE_MODEL_INFER, false, "mlp", NULL},
-    {"POST", "/v2/models/mlp/versions/1/infer", KSERVE_ROUTE_MODEL_INFER, true, "mlp", "1"},
-    {"POST", "/v2/repository/index", KSERVE_ROUTE_REPOSITORY_INDEX, true, NULL, NULL},
-    {"GET", "/v2/repository/index", KSERVE_ROUTE_REPOSITORY_INDEX, false, NULL, NULL},
-    {"POST", "/v2/repository/models/mlp/load", KSERVE_ROUTE_REPOSITORY_LOAD, true, "mlp", NULL},
-    {"POST", "/v2/repository/models/mlp/unload", KSERVE_ROUTE_REPOSITORY_UNLOAD, true, "mlp", NULL},
+    {"GET", "/v2/models/mlp/versions/abc", KSERVE_ROUTE_MODEL_METADATA, true, "mlp", "abc", NULL},
+    {"GET", "/v2/models/mlp/versions/ready", KSERVE_ROUTE_MODEL_METADATA, true, "mlp", "ready",
+     NULL},
+    {"GET", "/v2/models/mlp/ready", KSERVE_ROUTE_MODEL_READY, true, "mlp", NULL, NULL},
+    {"GET", "/v2/models/mlp/versions/2/ready", KSERVE_ROUTE_MODEL_READY, true, "mlp", "2", NULL},
+    {"GET", "/v2/models/versions/ready", KSERVE_ROUTE_MODEL_READY, true, "versions", NULL, NULL},
+    {"GET", "/v2/models/mlp/config", KSERVE_ROUTE_MODEL_CONFIG, true, "mlp", NULL, NULL},
+    {"GET", "/v2/models/mlp/versions/3/stats", KSERVE_ROUTE_MODEL_STATS, true, "mlp", "3", NULL},
+    {"POST", "/v2/models/mlp/infer", KSERVE_ROUTE_MODEL_INFER, true, "mlp", NULL, NULL},
+    {"GET", "/v2/models/mlp/infer", KSERVE_ROUTE_MODEL_INFER, false, "mlp", NULL, NULL},
+    {"POST", "/v2/models/mlp/versions/1/infer", KSERVE_ROUTE_MODEL_INFER, true, "mlp", "1", NULL},
+    {"POST", "/v2/repository/index", KSERVE_ROUTE_REPOSITORY_INDEX, true, NULL, NULL, NULL},
+    {"GET", "/v2/repository/index", KSERVE_ROUTE_REPOSITORY_INDEX, false, NULL, NULL, NULL},
+    {"POST", "/v2/repository/models/mlp/load", KSERVE_ROUTE_REPOSITORY_LOAD, true, "mlp", NULL,
+     NULL},
+    {"POST", "/v2/repository/models/mlp/unload", KSERVE_ROUTE_REPOSITORY_UNLOAD, true, "mlp", NULL,
+     NULL},
+    {"GET", "/v2/systemsharedmemory/status", KSERVE_ROUTE_SHM_STATUS, true, NULL, NULL, NULL},
+    {"GET", "/v2/systemsharedmemory/region/in0/status", KSERVE_ROUTE_SHM_REGION_STATUS, true, NULL,
+     NULL, "in0"},
+    {"POST", "/v2/systemsharedmemory/region/in0/register", KSERVE_ROUTE_SHM_REGISTER, true, NULL,
+     NULL, "in0"},
+    {"GET", "/v2/systemsharedmemory/region/in0/register", KSERVE_ROUTE_SHM_REGISTER, false, NULL,
+     NULL, "in0"},
+    {"POST", "/v2/systemsharedmemory/unregister", KSERVE_ROUTE_SHM_UNREGISTER, true, NULL, NULL,
+     NULL},
+    {"POST", "/v2/systemsharedmemory/region/status/unregister", KSERVE_ROUTE_SHM_REGION_UNREGISTER,
+     true, NULL, NULL, "status"},
+    {"POST", "/v2/cudasharedmemory/region/c/register", KSERVE_ROUTE_CUDA_SHM_REGISTER, true, NULL,
+     NULL, "c"},
+    {"GET", "/v2/cudasharedmemory/status", KSERVE_ROUTE_CUDA_SHM_STATUS, true, NULL, NULL, NULL},
     /* no route */
-    {"GET", "/", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"GET", "", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"GET", "/v3", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"GET", "/v2/nothing", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"GET", "/v2/models", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"GET", "/v2/models/mlp/nothing", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"GET", "/v2/models/mlp/versions", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"GET", "/v2/models/mlp/versions/1/versions/2", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"GET", "/v2/models/mlp/ready/extra", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"POST", "/v2/repository/models/mlp", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"POST", "/v2/repository/models/mlp/versions/1/load", KSERVE_ROUTE_COUNT, false, NULL, NULL},
-    {"GET", "/v2/a/b/c/d/e/f/g/h/i", KSERVE_ROUTE_COUNT, false, NULL, NULL},
+    {"GET", "/v2/systemsharedmemory/region/status", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"POST", "/v2/systemsharedmemory/register", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"GET", "/v2/systemsharedmemory/region/a/b/status", KSERVE_ROUTE_COUNT, false, NULL, NULL,
+     NULL},
+    {"GET", "/", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"GET", "", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"GET", "/v3", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"GET", "/v2/nothing", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"GET", "/v2/models", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"GET", "/v2/models/mlp/nothing", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"GET", "/v2/models/mlp/versions", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"GET", "/v2/models/mlp/versions/1/versions/2", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"GET", "/v2/models/mlp/ready/extra", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"POST", "/v2/repository/models/mlp", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
+    {"POST", "/v2/repository/models/mlp/versions/1/load", KSERVE_ROUTE_COUNT, false, NULL, NULL,
+     NULL},
+    {"GET", "/v2/a/b/c/d/e/f/g/h/i", KSERVE_ROUTE_COUNT, false, NULL, NULL, NULL},
 };
 
 static bool same_capture(const char *got, const char *want)
@@ -140,10 +162,13 @@ static void test_find(void)
         const route_case_t *c = &route_cases[i];
         kserve_route_find(c->path, c->method, &m);
         if (m.route != c->route || m.method_ok != c->method_ok ||
-            !same_capture(m.model, c->model) || !same_capture(m.version, c->version)) {
-            fprintf(stderr, "%s %s: route %d (want %d), method_ok %d, model %s, version %s\n",
+            !same_capture(m.model, c->model) || !same_capture(m.version, c->version) ||
+            !same_capture(m.region, c->region)) {
+            fprintf(stderr,
+                    "%s %s: route %d (want %d), method_ok %d, model %s, version %s, region %s\n",
                     c->method, c->path, (int)m.route, (int)c->route, m.method_ok,
-                    m.model ? m.model : "-", m.version ? m.version : "-");
+                    m.model ? m.model : "-", m.version ? m.version : "-",
+                    m.region ? m.region : "-");
             CHECK(0);
         }
     }

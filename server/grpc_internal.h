@@ -10,6 +10,7 @@
  * grpc_stream.c     ModelStreamInfer
  * grpc_tfserving.c  TF Serving's Predict (through the batcher), GetModelMetadata
  *                   and GetModelStatus
+ * grpc_abseil.cc    abseil's Mutex deadlock detection, off (grpc_abseil.h)
  */
 #ifndef INFERD_GRPC_INTERNAL_H
 #define INFERD_GRPC_INTERNAL_H
@@ -36,6 +37,18 @@ typedef struct grpc_tag {
 } grpc_tag_t;
 
 /*
+ * A call state's place in the front end's books: from its arrival to its
+ * release it is on fe->held (the drain compares those calls with the
+ * core's connections), and an accepted call that owes an answer counts in
+ * fe->owed (the cut waits for it).
+ */
+typedef struct grpc_call_entry {
+    grpc_call *call; /* the call, once arrived */
+    bool owed;
+    struct grpc_call_entry *prev, *next;
+} grpc_call_entry_t;
+
+/*
  * The registered methods are api/kserve_routes.c's table (paths and
  * restricted-API categories); KSERVE_GRPC_MODEL_STREAM_INFER is the only
  * streaming one.
@@ -56,21 +69,26 @@ struct grpc_frontend {
     int port;
     grpc_tag_t shutdown_tag;
 
+    intptr_t channelz_id;  /* the server in channelz (grpc_connections.c); 0 when not found */
+    atomic_bool holding;   /* answers are parked instead of sent (changed under lock) */
+    atomic_int live_calls; /* call states allocated and not yet freed */
+
     pthread_mutex_t lock; /* guards the fields below */
     pthread_cond_t changed;
-    bool quiescing;     /* grpc_frontend_quiesce has started */
-    bool shutdown_done; /* its tag came back */
-    int live_calls;     /* call states allocated and not yet freed */
-    /*
-     * The hold before shutdown-and-notify (grpc_frontend_quiesce): while
-     * holding, unary answers are parked instead of sent, so that clients
-     * waiting for them send nothing new when the shutdown starts.
-     */
-    bool holding;
-    int unanswered;            /* unary calls arrived and not yet answered (parked ones included) */
-    int n_parked;              /* answers parked */
+    /* The drain, step by step: grpc_drain.c. */
+    bool closing;              /* grpc_frontend_quiesce has begun: the hold */
+    bool port_closed;          /* the listening socket is shut down */
+    bool sealed;               /* every call that arrives is refused */
+    bool cut;                  /* the connections are closed, then the server shut down */
+    bool shutdown_done;        /* shutdown-and-notify's tag came back */
+    int64_t last_arrival_ms;   /* monotonic time of the last call's arrival */
+    int owed;                  /* accepted calls that owe an answer, not yet released */
+    int n_parked;              /* of those, answers parked */
     struct grpc_unary *parked; /* their calls, linked by next_parked */
-    int64_t last_arrival_ms;   /* monotonic time of the last unary arrival */
+    int refused;               /* calls refused while closing (logged at the cut) */
+    grpc_call_entry_t *held;   /* every call that arrived and is not yet released */
+    char **closing_peers;      /* the connections that carried a call since closing */
+    int n_closing_peers;
 };
 
 typedef struct grpc_unary grpc_unary_t;
@@ -87,9 +105,9 @@ typedef void (*grpc_unary_fn)(grpc_unary_t *u);
 struct grpc_unary {
     grpc_frontend_t *fe;
     grpc_method_id_t method;
-    grpc_call *call;
     gpr_timespec deadline;
     grpc_metadata_array request_md;
+    grpc_call_entry_t entry;    /* call is entry.call */
     grpc_byte_buffer *payload;  /* the request message */
     grpc_byte_buffer *response; /* the answer, while being sent */
     grpc_slice status_details;  /* the failure message, while being sent */
@@ -97,7 +115,7 @@ struct grpc_unary {
     bool has_details;           /* status_details is the answer's message */
     struct grpc_unary *next_parked;
     int cancelled;      /* RECV_CLOSE_ON_SERVER: the client went away or timed out */
-    bool accepted;      /* arrived: counted in state->in_flight */
+    bool accepted;      /* run, counted in state->in_flight (and owed, through entry) */
     int64_t arrived_us; /* request_now_us() when the core handed the call over */
     atomic_int refs;
     grpc_tag_t arrived, closed, sent;
@@ -120,11 +138,84 @@ struct grpc_unary {
     atomic_bool gave_up;
 };
 
+/* ---- grpc_drain.c: the books of calls, and the drain ---- */
+
+/* A call state is allocated, to request a call from the core (counted until freed). */
+void grpc_frontend_call_requested(grpc_frontend_t *fe);
+
 /*
- * Tracks a call state being allocated (+1) or freed (-1) in the server's
- * count; grpc_frontend_stop waits for it to reach zero.
+ * The core delivered entry->call: true when it is accepted, false when the
+ * drain refuses it. A refused call must get no answer and no headers: its
+ * state only watches for the close, which the cut brings (counted as
+ * UNAVAILABLE, which is what its client sees). An accepted call that owes
+ * an answer (every method but ModelStreamInfer) counts in owed until it is
+ * released, and the drain waits for it.
  */
-void grpc_frontend_call_count(grpc_frontend_t *fe, int delta);
+bool grpc_frontend_call_arrived(grpc_frontend_t *fe, grpc_call_entry_t *entry, bool owes_answer);
+
+/*
+ * A call state is being freed: takes entry off the books (its answer, if
+ * it owed one, is out) and unreferences its call, if it ever arrived.
+ * First thing in a state's destructor: the drain reads held calls.
+ */
+void grpc_frontend_call_release(grpc_frontend_t *fe, grpc_call_entry_t *entry);
+
+/* A call state is freed: counted out. Last thing in its destructor. */
+void grpc_frontend_call_gone(grpc_frontend_t *fe);
+
+/*
+ * Whether u's answer is to wait: true while the drain holds answers back
+ * (u is parked, and the drain sends it later with grpc_unary_start_send);
+ * false when it is to go now.
+ */
+bool grpc_drain_park(grpc_unary_t *u);
+
+/*
+ * Ends what is still open without waiting for it (grpc_frontend_stop):
+ * seals, sends the parked answers, cuts, and returns once every call
+ * state is freed.
+ */
+void grpc_drain_end(grpc_frontend_t *fe);
+
+/* ---- grpc_connections.c: beneath the core's API ---- */
+
+/*
+ * Stops the core accepting connections on port without shutting its server
+ * down: shuts down every listening socket of this process bound to port
+ * (connections waiting in its accept queue are reset). Returns how many.
+ */
+int grpc_conn_close_port(int port);
+
+/* The channelz id of the server listening on port, 0 when channelz has none. */
+intptr_t grpc_conn_server_id(int port);
+
+/*
+ * True when, by the kernel's and the core's own accounting, nothing is on
+ * its way to inferd: no connection waits in the port's accept queue or in
+ * its handshake, every connection has started a stream, and none carries
+ * a stream beyond the calls on fe->held (the core has delivered all it has
+ * read). With flushed, also every connection's send queue is empty (what
+ * inferd answered has reached the client). False when the kernel or
+ * channelz cannot tell. Takes fe->lock; call it without.
+ */
+bool grpc_conn_settled(grpc_frontend_t *fe, bool flushed);
+
+/* True while channelz lists a connection of fe's server; false when it cannot tell. */
+bool grpc_conn_any(grpc_frontend_t *fe);
+
+/* ---- grpc_log.c ---- */
+
+/*
+ * Sends the gRPC core's log lines to inferd's log (log.h), at their level
+ * and in its format. Process-wide; calling it again changes nothing.
+ */
+void grpc_log_route_core(void);
+
+/*
+ * The drain has closed a port under the core: from now on a failed accept
+ * is expected, and logged as debug rather than as an error.
+ */
+void grpc_log_port_closed(void);
 
 /*
  * Unpacks u's request message of type desc into arena. On failure answers
@@ -143,6 +234,9 @@ void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg);
 
 /* Answers with the gRPC status the table gives st, and message. */
 void grpc_unary_fail(grpc_unary_t *u, status_t st, const char *message);
+
+/* Sends u's answer (u->response if any, u->code and its details) now, parked or not. */
+void grpc_unary_start_send(grpc_unary_t *u);
 
 /* msg packed into a new byte buffer (the caller destroys it); NULL when out of memory. */
 grpc_byte_buffer *grpc_pack_message(const ProtobufCMessage *msg);

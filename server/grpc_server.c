@@ -1,9 +1,10 @@
 /*
- * grpc_server.c - the gRPC server's life cycle (start, quiesce, stop), the
- * threads polling its completion queue, the method table, and the state
- * machine of unary calls: requested -> arrived (close watch started,
- * handler run) -> answer sent -> released when both the answer and the
- * close notification are back.
+ * grpc_server.c - the gRPC server's start and stop (its drain is
+ * grpc_drain.c), the threads polling its completion queue, the method
+ * table, and the state machine of unary calls: requested -> arrived (close
+ * watch started and handler run, or only the close watch if the drain
+ * refuses it) -> answer sent (or parked while the drain holds answers) ->
+ * released when both the answer and the close notification are back.
  */
 #include <assert.h>
 #include <errno.h>
@@ -18,8 +19,10 @@
 
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
+#include "grpc_abseil.h"
 #include "grpc_internal.h"
 #include "health.pb-c.h"
 #include "log.h"
@@ -37,15 +40,6 @@
 #define GRPC_ARMED_UNKNOWN 1
 /* Room for "[address]:port". */
 #define GRPC_ADDRESS_MAX 96
-/*
- * The hold before the shutdown (grpc_frontend_quiesce): it ends once every
- * call that arrived is answered or parked and none arrived for
- * GRPC_HOLD_QUIET_MS, or after GRPC_HOLD_MAX_MS whatever the clients do,
- * checking every GRPC_HOLD_POLL_MS.
- */
-#define GRPC_HOLD_QUIET_MS 50
-#define GRPC_HOLD_MAX_MS   1000
-#define GRPC_HOLD_POLL_MS  5
 
 /* Each method's handler; NULL for the streaming one (grpc_stream.c). */
 static const grpc_unary_fn handlers[KSERVE_GRPC_METHOD_COUNT] = {
@@ -82,7 +76,7 @@ static bool runs_model(grpc_method_id_t method)
 /* A call to a method the server does not have: answered UNIMPLEMENTED. */
 typedef struct grpc_unknown {
     grpc_frontend_t *fe;
-    grpc_call *call;
+    grpc_call_entry_t entry; /* the call is entry.call */
     grpc_call_details details;
     grpc_metadata_array request_md;
     grpc_slice status_details;
@@ -90,39 +84,11 @@ typedef struct grpc_unknown {
     grpc_tag_t arrived, answered;
 } grpc_unknown_t;
 
-void grpc_frontend_call_count(grpc_frontend_t *fe, int delta)
-{
-    pthread_mutex_lock(&fe->lock);
-    fe->live_calls += delta;
-    if (fe->live_calls == 0)
-        pthread_cond_broadcast(&fe->changed);
-    pthread_mutex_unlock(&fe->lock);
-}
-
 int64_t grpc_wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The CLOCK_REALTIME time ms milliseconds from now (pthread_cond_timedwait's clock). */
-static struct timespec realtime_after_ms(long ms)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_nsec += (ms % 1000) * 1000000;
-    t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000;
-    t.tv_nsec %= 1000000000;
-    return t;
 }
 
 int64_t grpc_deadline_left_us(gpr_timespec deadline)
@@ -196,8 +162,7 @@ static void unary_free(grpc_unary_t *u)
 {
     grpc_frontend_t *fe = u->fe;
 
-    if (u->call)
-        grpc_call_unref(u->call);
+    grpc_frontend_call_release(fe, &u->entry);
     if (u->accepted)
         atomic_fetch_sub(&fe->state->in_flight, 1);
     grpc_metadata_array_destroy(&u->request_md);
@@ -216,7 +181,7 @@ static void unary_free(grpc_unary_t *u)
     repository_release(fe->repo, u->model);
     arena_release(&u->arena);
     free(u);
-    grpc_frontend_call_count(fe, -1);
+    grpc_frontend_call_gone(fe);
 }
 
 static void unary_release(grpc_unary_t *u)
@@ -280,6 +245,7 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
     grpc_unary_t *u = (grpc_unary_t *)((char *)tag - offsetof(grpc_unary_t, arrived));
     grpc_op op = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER};
     char message[GRPC_DENIED_MESSAGE_MAX];
+    bool accepted;
     grpc_call_error rc;
 
     if (!ok) {
@@ -287,23 +253,26 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
         unary_free(u);
         return;
     }
-    u->accepted = true;
-    u->arrived_us = request_now_us();
-    atomic_fetch_add(&u->fe->state->in_flight, 1);
-    pthread_mutex_lock(&u->fe->lock);
-    u->fe->unanswered++;
-    u->fe->last_arrival_ms = monotonic_ms();
-    pthread_mutex_unlock(&u->fe->lock);
+    accepted = grpc_frontend_call_arrived(u->fe, &u->entry, true);
+    if (accepted) {
+        u->accepted = true;
+        u->arrived_us = request_now_us();
+        atomic_fetch_add(&u->fe->state->in_flight, 1);
+    }
+    /* Every arrival is replaced, so that no call waits in the core's pending list. */
     if (!arm_unary(u->fe, u->method))
         log_warn("grpc: cannot request the next %s call", kserve_grpc_methods[u->method].path);
-    atomic_init(&u->refs, 2);
+    /* A refused call holds only the close watch's reference: the cut ends it. */
+    atomic_init(&u->refs, accepted ? 2 : 1);
     op.data.recv_close_on_server.cancelled = &u->cancelled;
-    rc = grpc_call_start_batch(u->call, &op, 1, &u->closed, NULL);
+    rc = grpc_call_start_batch(u->entry.call, &op, 1, &u->closed, NULL);
     if (rc != GRPC_CALL_OK) {
         log_warn("grpc: %s: cannot watch for the close (%d)", kserve_grpc_methods[u->method].path,
                  rc);
         unary_release(u);
     }
+    if (!accepted)
+        return;
     if (!grpc_frontend_allowed(u->fe, u->method, &u->request_md, message, sizeof message)) {
         grpc_unary_fail(u, STATUS_PERMISSION_DENIED, message);
         return;
@@ -329,20 +298,19 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
     atomic_init(&u->gave_up, false);
     arena_init(&u->arena);
     grpc_metadata_array_init(&u->request_md);
-    grpc_frontend_call_count(fe, 1);
-    rc = grpc_server_request_registered_call(fe->server, fe->registered[method], &u->call,
+    grpc_frontend_call_requested(fe);
+    rc = grpc_server_request_registered_call(fe->server, fe->registered[method], &u->entry.call,
                                              &u->deadline, &u->request_md, &u->payload, fe->cq,
                                              fe->cq, &u->arrived);
     if (rc != GRPC_CALL_OK) {
-        u->call = NULL;
+        u->entry.call = NULL;
         unary_free(u);
         return false;
     }
     return true;
 }
 
-/* Starts sending u's answer: its response if any, u->code and its details. */
-static void unary_start_send(grpc_unary_t *u)
+void grpc_unary_start_send(grpc_unary_t *u)
 {
     grpc_op ops[3];
     size_t n = 0;
@@ -358,39 +326,26 @@ static void unary_start_send(grpc_unary_t *u)
     ops[n].data.send_status_from_server.status = u->code;
     ops[n++].data.send_status_from_server.status_details =
         u->has_details ? &u->status_details : NULL;
-    rc = grpc_call_start_batch(u->call, ops, n, &u->sent, NULL);
+    rc = grpc_call_start_batch(u->entry.call, ops, n, &u->sent, NULL);
     if (rc != GRPC_CALL_OK) {
         log_warn("grpc: %s: cannot send the answer (%d)", kserve_grpc_methods[u->method].path, rc);
         unary_release(u);
     }
 }
 
-/* Sends u's answer now, or parks it while the front end holds answers back. */
+/* Answers u with code, and message as its details unless NULL: now, or once the drain's hold ends.
+ */
 static void unary_send(grpc_unary_t *u, grpc_status_code code, const char *message)
 {
-    grpc_frontend_t *fe = u->fe;
-    bool park;
-
-    response_count_grpc(&fe->state->responses, (int)code);
+    response_count_grpc(&u->fe->state->responses, (int)code);
     u->code = code;
     if (message) {
         grpc_slice_unref(u->status_details);
         u->status_details = grpc_slice_from_copied_string(message);
         u->has_details = true;
     }
-    pthread_mutex_lock(&fe->lock);
-    park = fe->holding;
-    if (park) {
-        u->next_parked = fe->parked;
-        fe->parked = u;
-        fe->n_parked++;
-        pthread_cond_broadcast(&fe->changed);
-    } else {
-        fe->unanswered--;
-    }
-    pthread_mutex_unlock(&fe->lock);
-    if (!park)
-        unary_start_send(u);
+    if (!grpc_drain_park(u))
+        grpc_unary_start_send(u);
 }
 
 /* A ModelInfer or Predict call on a model is answered with st: counts its server time. */
@@ -463,13 +418,12 @@ static void unknown_free(grpc_unknown_t *c)
 {
     grpc_frontend_t *fe = c->fe;
 
-    if (c->call)
-        grpc_call_unref(c->call);
+    grpc_frontend_call_release(fe, &c->entry);
     grpc_call_details_destroy(&c->details);
     grpc_metadata_array_destroy(&c->request_md);
     grpc_slice_unref(c->status_details);
     free(c);
-    grpc_frontend_call_count(fe, -1);
+    grpc_frontend_call_gone(fe);
 }
 
 static void unknown_answered(grpc_tag_t *tag, bool ok)
@@ -484,25 +438,33 @@ static void unknown_arrived(grpc_tag_t *tag, bool ok)
     grpc_unknown_t *c = (grpc_unknown_t *)((char *)tag - offsetof(grpc_unknown_t, arrived));
     char message[512];
     grpc_op ops[3];
+    bool accepted;
 
     if (!ok) {
         unknown_free(c);
         return;
     }
+    accepted = grpc_frontend_call_arrived(c->fe, &c->entry, true);
     arm_unknown(c->fe);
+    memset(ops, 0, sizeof ops);
+    ops[0].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    ops[0].data.recv_close_on_server.cancelled = &c->cancelled;
+    if (!accepted) {
+        /* Refused: only the close, which the cut brings, releases it. */
+        if (grpc_call_start_batch(c->entry.call, ops, 1, &c->answered, NULL) != GRPC_CALL_OK)
+            unknown_free(c);
+        return;
+    }
     snprintf(message, sizeof message, "unknown method %.*s",
              (int)GRPC_SLICE_LENGTH(c->details.method),
              (const char *)GRPC_SLICE_START_PTR(c->details.method));
     c->status_details = grpc_slice_from_copied_string(message);
     response_count_grpc(&c->fe->state->responses, GRPC_STATUS_UNIMPLEMENTED);
-    memset(ops, 0, sizeof ops);
-    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-    ops[1].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
-    ops[1].data.recv_close_on_server.cancelled = &c->cancelled;
+    ops[1].op = GRPC_OP_SEND_INITIAL_METADATA;
     ops[2].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
     ops[2].data.send_status_from_server.status = GRPC_STATUS_UNIMPLEMENTED;
     ops[2].data.send_status_from_server.status_details = &c->status_details;
-    if (grpc_call_start_batch(c->call, ops, 3, &c->answered, NULL) != GRPC_CALL_OK)
+    if (grpc_call_start_batch(c->entry.call, ops, 3, &c->answered, NULL) != GRPC_CALL_OK)
         unknown_free(c);
 }
 
@@ -518,10 +480,10 @@ static bool arm_unknown(grpc_frontend_t *fe)
     c->status_details = grpc_empty_slice();
     grpc_call_details_init(&c->details);
     grpc_metadata_array_init(&c->request_md);
-    grpc_frontend_call_count(fe, 1);
-    if (grpc_server_request_call(fe->server, &c->call, &c->details, &c->request_md, fe->cq, fe->cq,
-                                 &c->arrived) != GRPC_CALL_OK) {
-        c->call = NULL;
+    grpc_frontend_call_requested(fe);
+    if (grpc_server_request_call(fe->server, &c->entry.call, &c->details, &c->request_md, fe->cq,
+                                 fe->cq, &c->arrived) != GRPC_CALL_OK) {
+        c->entry.call = NULL;
         unknown_free(c);
         return false;
     }
@@ -650,6 +612,8 @@ static status_t create_server(grpc_frontend_t *fe, error_t *err)
         {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, .value.integer = -1},
         /* A second server on a fixed port must fail, not share it. */
         {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_ALLOW_REUSEPORT, .value.integer = 0},
+        /* The drain reads the connections' stream counts from channelz (grpc_connections.c). */
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_ENABLE_CHANNELZ, .value.integer = 1},
     };
     grpc_channel_args channel_args = {.num_args = sizeof args / sizeof args[0], .args = args};
 
@@ -710,6 +674,8 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     *out = NULL;
     if (!fe)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    grpc_log_route_core();
+    grpc_abseil_no_deadlock_detection();
     grpc_init();
     fe->cfg = cfg;
     fe->repo = repo;
@@ -730,6 +696,9 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     if (st)
         goto cleanup;
     grpc_server_start(fe->server);
+    fe->channelz_id = grpc_conn_server_id(fe->port);
+    if (fe->channelz_id == 0)
+        log_warn("grpc: channelz does not list the server: a drain cannot see its connections");
     st = arm_all(fe, err);
 
 cleanup:
@@ -746,104 +715,18 @@ int grpc_frontend_port(const grpc_frontend_t *fe)
     return fe->port;
 }
 
-/* True when every unary call that arrived is parked and none arrived for GRPC_HOLD_QUIET_MS. */
-static bool hold_settled_locked(const grpc_frontend_t *fe, int64_t now)
-{
-    return fe->unanswered == fe->n_parked && now - fe->last_arrival_ms >= GRPC_HOLD_QUIET_MS;
-}
-
-/*
- * Why the hold. Once shutdown-and-notify has begun, the gRPC core answers
- * CANCELLED to every call whose stream arrives before its GOAWAY reaches
- * that connection, and neither clients nor nginx retry CANCELLED. So
- * answers are held back first: a client waiting for one sends nothing new,
- * and once every client is waiting, the shutdown starts with no call on
- * the wire. The parked answers then go out, and the clients' next calls
- * meet the GOAWAY or a closed port, which they and nginx retry elsewhere.
- * Clients with more calls in flight than they have answers pending can
- * still meet the race; the hold ends after GRPC_HOLD_MAX_MS regardless.
- */
-void grpc_frontend_quiesce(grpc_frontend_t *fe)
-{
-    grpc_unary_t *parked;
-    int64_t start = monotonic_ms();
-
-    pthread_mutex_lock(&fe->lock);
-    if (!fe->server || fe->quiescing) {
-        pthread_mutex_unlock(&fe->lock);
-        return;
-    }
-    fe->quiescing = true;
-    fe->holding = true;
-    for (int64_t now = start; !hold_settled_locked(fe, now) && now - start < GRPC_HOLD_MAX_MS;
-         now = monotonic_ms()) {
-        struct timespec until = realtime_after_ms(GRPC_HOLD_POLL_MS);
-        pthread_cond_timedwait(&fe->changed, &fe->lock, &until);
-    }
-    pthread_mutex_unlock(&fe->lock);
-    grpc_server_shutdown_and_notify(fe->server, fe->cq, &fe->shutdown_tag);
-    pthread_mutex_lock(&fe->lock);
-    fe->holding = false;
-    parked = fe->parked;
-    fe->parked = NULL;
-    fe->unanswered -= fe->n_parked;
-    fe->n_parked = 0;
-    pthread_mutex_unlock(&fe->lock);
-    while (parked) {
-        grpc_unary_t *next = parked->next_parked;
-        unary_start_send(parked);
-        parked = next;
-    }
-}
-
-/* True once the core has finished every call and inferd has released every call state. */
-static bool drained_locked(const grpc_frontend_t *fe)
-{
-    return fe->shutdown_done && fe->live_calls == 0;
-}
-
-bool grpc_frontend_drain(grpc_frontend_t *fe, long timeout_ms)
-{
-    struct timespec deadline;
-    bool drained;
-
-    if (!fe->server)
-        return true;
-    grpc_frontend_quiesce(fe);
-    deadline = realtime_after_ms(timeout_ms);
-    pthread_mutex_lock(&fe->lock);
-    while (!drained_locked(fe))
-        if (pthread_cond_timedwait(&fe->changed, &fe->lock, &deadline) != 0)
-            break;
-    drained = drained_locked(fe);
-    pthread_mutex_unlock(&fe->lock);
-    return drained;
-}
-
 void grpc_frontend_stop(grpc_frontend_t *fe)
 {
-    bool drained;
-
     if (!fe)
         return;
     if (fe->server) {
-        grpc_frontend_quiesce(fe);
-        pthread_mutex_lock(&fe->lock);
-        drained = drained_locked(fe);
-        pthread_mutex_unlock(&fe->lock);
-        /*
-         * Only calls that outlived the drain are cancelled (streams a client
-         * keeps open): a call the core had accepted but inferd had not yet
-         * picked up would otherwise end CANCELLED, which clients do not retry.
-         */
-        if (!drained)
-            grpc_server_cancel_all_calls(fe->server);
-        pthread_mutex_lock(&fe->lock);
-        while (!drained_locked(fe))
-            pthread_cond_wait(&fe->changed, &fe->lock);
-        pthread_mutex_unlock(&fe->lock);
+        /* Without a drain, or after one that timed out, what is still open ends here. */
+        grpc_drain_end(fe);
         grpc_server_destroy(fe->server);
     }
+    for (int i = 0; i < fe->n_closing_peers; i++)
+        gpr_free(fe->closing_peers[i]);
+    free(fe->closing_peers);
     grpc_completion_queue_shutdown(fe->cq);
     for (int i = 0; i < fe->n_threads; i++)
         pthread_join(fe->threads[i], NULL);

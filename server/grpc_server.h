@@ -38,29 +38,32 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
 int grpc_frontend_port(const grpc_frontend_t *fe);
 
 /*
- * Stops accepting calls: holds answers back until the clients have nothing
- * on the wire (at most a second; see grpc_server.c), then gRPC's
- * shutdown-and-notify (GOAWAY, the port closed), then sends what it held.
- * Clients see their later calls fail with UNAVAILABLE; calls already
- * accepted, including open streams, are still served. Safe to call more
- * than once, from one thread.
+ * Stops accepting connections (grpc_drain.c, steps 1 to 3): holds answers
+ * back until the clients waiting for them have nothing on the wire (at
+ * most a second), closes the port, then sends what it held. From then on,
+ * the first call on each open connection is still served and later ones
+ * are refused (their clients see UNAVAILABLE once grpc_frontend_drain
+ * closes the connections). Open streams are still served. Safe to call
+ * more than once, from one thread.
  */
 void grpc_frontend_quiesce(grpc_frontend_t *fe);
 
 /*
- * Quiesces, then waits at most timeout_ms for every call to finish:
- * those in flight, and those the core accepted before the quiesce but
- * inferd has not picked up yet, which inferd's in-flight count cannot see.
- * Call it while the batchers still run, so that those calls are served.
- * True when every call finished in time.
+ * Quiesces, then waits at most timeout_ms for every call served to be
+ * answered and its answer to reach the client, closes every connection
+ * (refused calls and open streams end UNAVAILABLE), shuts the server down
+ * and waits for every call to be released. The gRPC core never cancels a
+ * call: it is shut down with no connection open. Call it while the
+ * batchers still run. True when all of it finished in time.
  */
 bool grpc_frontend_drain(grpc_frontend_t *fe, long timeout_ms);
 
 /*
- * Quiesces, cancels the calls still open if a drain did not finish them
- * (streams a client keeps open), waits for every call to be released,
- * stops the threads and frees. Call it only once no batcher completion can
- * still reach a call (after repository_drain). NULL is a no-op.
+ * Ends what a drain did not (all of it, without one): sends held answers,
+ * closes the connections and shuts down at once, waits for every call to
+ * be released, stops the threads and frees. Call it only once no batcher
+ * completion can still reach a call (after repository_drain). NULL is a
+ * no-op.
  */
 void grpc_frontend_stop(grpc_frontend_t *fe);
 

@@ -45,7 +45,7 @@ typedef struct stream_answer {
 
 struct grpc_stream {
     grpc_frontend_t *fe;
-    grpc_call *call;
+    grpc_call_entry_t entry; /* the call is entry.call */
     gpr_timespec deadline;
     grpc_metadata_array request_md;
     grpc_byte_buffer *incoming; /* the message the outstanding read fills */
@@ -71,8 +71,7 @@ static void stream_free(grpc_stream_t *s)
 {
     grpc_frontend_t *fe = s->fe;
 
-    if (s->call)
-        grpc_call_unref(s->call);
+    grpc_frontend_call_release(fe, &s->entry);
     grpc_metadata_array_destroy(&s->request_md);
     if (s->incoming)
         grpc_byte_buffer_destroy(s->incoming);
@@ -87,7 +86,7 @@ static void stream_free(grpc_stream_t *s)
     }
     pthread_mutex_destroy(&s->lock);
     free(s);
-    grpc_frontend_call_count(fe, -1);
+    grpc_frontend_call_gone(fe);
 }
 
 /* Drops a reference with the lock held, and unlocks; frees the stream after the last one. */
@@ -104,7 +103,7 @@ static void release_unlock(grpc_stream_t *s)
 static void start_locked(grpc_stream_t *s, grpc_op *ops, size_t n, grpc_tag_t *tag,
                          const char *what)
 {
-    grpc_call_error rc = grpc_call_start_batch(s->call, ops, n, tag, NULL);
+    grpc_call_error rc = grpc_call_start_batch(s->entry.call, ops, n, tag, NULL);
 
     if (rc != GRPC_CALL_OK) {
         log_warn("grpc: ModelStreamInfer: cannot start the %s (%d)", what, rc);
@@ -443,11 +442,13 @@ static void stream_arrived(grpc_tag_t *tag, bool ok)
     grpc_stream_t *s = (grpc_stream_t *)((char *)tag - offsetof(grpc_stream_t, arrived));
     char message[GRPC_DENIED_MESSAGE_MAX];
     grpc_op ops[2];
+    bool accepted;
 
     if (!ok) {
         stream_free(s);
         return;
     }
+    accepted = grpc_frontend_call_arrived(s->fe, &s->entry, false);
     if (!grpc_stream_arm(s->fe))
         log_warn("grpc: cannot request the next ModelStreamInfer call");
     memset(ops, 0, sizeof ops);
@@ -457,6 +458,13 @@ static void stream_arrived(grpc_tag_t *tag, bool ok)
     ops[0].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
     ops[0].data.recv_close_on_server.cancelled = &s->cancelled;
     start_locked(s, ops, 1, &s->closed, "close watch");
+    if (!accepted) {
+        /* Refused while closing: nothing is read or sent; the cut closes it. */
+        s->read_done = true;
+        s->finishing = true;
+        release_unlock(s);
+        return;
+    }
     if (!grpc_frontend_allowed(s->fe, KSERVE_GRPC_MODEL_STREAM_INFER, &s->request_md, message,
                                sizeof message)) {
         deny_locked(s, message);
@@ -494,12 +502,12 @@ bool grpc_stream_arm(grpc_frontend_t *fe)
     s->status_details = grpc_empty_slice();
     pthread_mutex_init(&s->lock, NULL);
     grpc_metadata_array_init(&s->request_md);
-    grpc_frontend_call_count(fe, 1);
+    grpc_frontend_call_requested(fe);
     rc = grpc_server_request_registered_call(
-        fe->server, fe->registered[KSERVE_GRPC_MODEL_STREAM_INFER], &s->call, &s->deadline,
+        fe->server, fe->registered[KSERVE_GRPC_MODEL_STREAM_INFER], &s->entry.call, &s->deadline,
         &s->request_md, NULL, fe->cq, fe->cq, &s->arrived);
     if (rc != GRPC_CALL_OK) {
-        s->call = NULL;
+        s->entry.call = NULL;
         stream_free(s);
         return false;
     }

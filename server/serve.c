@@ -7,12 +7,14 @@
  *   1. readiness turns false at once (liveness stays true), so the load
  *      balancer stops sending new work;
  *   2. the server keeps serving for --drain-delay-secs;
- *   3. it stops accepting connections (HTTP) and calls (gRPC's
- *      shutdown-and-notify), runs queued requests without waiting out their
- *      queue delay, and waits, up to --exit-timeout-secs, for every
- *      accepted request to be answered;
- *   4. the batchers drain, gRPC streams a client still holds open are
- *      cancelled, everything is freed, and the process exits 0.
+ *   3. it stops accepting connections (HTTP at once; gRPC once the
+ *      clients waiting for answers have nothing on the wire, see
+ *      grpc_drain.c), runs queued requests without waiting out their queue
+ *      delay, and waits, up to --exit-timeout-secs, for every accepted
+ *      request to be answered;
+ *   4. gRPC closes its connections (calls it refused and streams still open
+ *      end UNAVAILABLE) and shuts down, the batchers drain, everything is
+ *      freed, and the process exits 0.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -300,9 +302,9 @@ int cli_serve(int argc, char **argv)
     repository_hurry(repo);
     if (!wait_in_flight(&state, drain_deadline_ms))
         log_warn("exit timeout: %d requests still in flight", atomic_load(&state.in_flight));
-    /* gRPC calls accepted before the quiesce but not picked up yet run now, on live batchers. */
+    /* The first call on each open gRPC connection since the quiesce runs now, on live batchers. */
     if (!grpc_frontend_drain(grpc, left_ms(drain_deadline_ms)))
-        log_warn("exit timeout: gRPC calls still open are cancelled");
+        log_warn("exit timeout: gRPC calls still open are cut off");
     /* Queued work still completes; its connections resume before the daemon stops. */
     repository_drain(repo);
     wait_in_flight(&state, drain_deadline_ms);

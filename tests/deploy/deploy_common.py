@@ -15,6 +15,7 @@ import collections
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -309,18 +310,24 @@ class Outcomes:
 
 
 class LoadClient(threading.Thread):
-    """One client sending batch-1 mlp requests back to back until stopped.
+    """One client sending batch-1 mlp requests until stopped.
 
     proto "http" keeps one HTTP/1.1 connection open and reconnects when the
     server closes it (as a client library's pool would: a request that
-    failed is not retried); "grpc" uses one channel. The outcome of each
-    request is recorded; in_flight is true while one is outstanding.
+    failed is not retried); "grpc" uses one channel, which grpcio puts on the
+    one connection every channel of the process to the same address shares.
+    A gRPC client keeps `depth` calls in flight (a new one as soon as the
+    oldest is answered) and waits a random time of up to `think_s` before
+    each new call; with `every_s`, it instead starts a call every `every_s`
+    seconds whatever the answers (an open-loop load, like many independent
+    callers sharing the connection). The outcome of each request is
+    recorded; in_flight is true while one is outstanding.
     """
 
-    def __init__(self, proto, port, reference, outcomes, seed):
+    def __init__(self, proto, port, reference, outcomes, seed, think_s=0.0, depth=1, every_s=0.0):
         super().__init__(daemon=True)
         self.proto, self.port, self.reference, self.outcomes = proto, port, reference, outcomes
-        self.seed = seed
+        self.seed, self.think_s, self.depth, self.every_s = seed, think_s, depth, every_s
         self.stopping = threading.Event()
         self.in_flight = False
 
@@ -375,43 +382,90 @@ class LoadClient(threading.Thread):
         if conn:
             conn.close()
 
+    def _grpc_call(self, stub, n):
+        """Starts call n: (its input, its future)."""
+        x = request_rows(self.seed * 1000003 + n)
+        req = pb.ModelInferRequest(model_name="mlp")
+        t = req.inputs.add(name=MLP_IN, datatype="FP32", shape=[1, MLP_WIDTH])
+        t.contents.fp32_contents.extend(x.ravel().tolist())
+        # While the replica is down the call waits for it, as a retrying client would;
+        # what is checked is the answer of every call that reaches a server.
+        return x, stub.ModelInfer.future(req, timeout=CALL_TIMEOUT_S, wait_for_ready=True)
+
+    def _grpc_outcome(self, x, future):
+        try:
+            resp = future.result()
+            out = resp.outputs[0]
+            if resp.raw_output_contents:
+                y = np.frombuffer(resp.raw_output_contents[0], dtype="<f4")
+            else:
+                y = np.array(out.contents.fp32_contents, dtype=np.float32)
+            y = y.reshape(list(out.shape))
+            err = self._check(x, y)
+            self.outcomes.record("grpc", "wrong" if err else "ok", err or "")
+        except grpc.RpcError as e:
+            self.outcomes.record("grpc", e.code().name, "%s (%s)" % (e.details(), e.debug_error_string()))
+            time.sleep(0.01)
+
+    def _closed_loop(self, stub):
+        """Keeps depth calls in flight, thinking before each new one."""
+        think = random.Random(self.seed)
+        pending = collections.deque()
+        n = 0
+        while not self.stopping.is_set():
+            while len(pending) < self.depth:
+                if self.think_s:
+                    time.sleep(think.uniform(0, self.think_s))
+                n += 1
+                pending.append(self._grpc_call(stub, n))
+            self.in_flight = True
+            self._grpc_outcome(*pending.popleft())
+            self.in_flight = bool(pending)
+        while pending:
+            self._grpc_outcome(*pending.popleft())
+
+    def _open_loop(self, stub):
+        """Starts a call every every_s seconds; each is recorded when it ends."""
+        pending = collections.deque()
+        n = 0
+        while not self.stopping.is_set():
+            n += 1
+            x, future = self._grpc_call(stub, n)
+            future.add_done_callback(lambda f, x=x: self._grpc_outcome(x, f))
+            pending.append(future)
+            while pending and pending[0].done():
+                pending.popleft()
+            self.in_flight = bool(pending)
+            time.sleep(self.every_s)
+        for future in pending:
+            future.exception()
+
     def _run_grpc(self):
         # Reconnect soon after a replica restarts (the default backoff grows to minutes).
         channel = grpc.insecure_channel("127.0.0.1:%d" % self.port, options=[
             ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.min_reconnect_backoff_ms", 100),
             ("grpc.max_reconnect_backoff_ms", 500)])
         stub = pbg.GRPCInferenceServiceStub(channel)
-        n = 0
-        while not self.stopping.is_set():
-            n += 1
-            x = request_rows(self.seed * 1000003 + n)
-            req = pb.ModelInferRequest(model_name="mlp")
-            t = req.inputs.add(name=MLP_IN, datatype="FP32", shape=[1, MLP_WIDTH])
-            t.contents.fp32_contents.extend(x.ravel().tolist())
-            self.in_flight = True
-            try:
-                # While the replica is down the call waits for it, as a retrying client would;
-                # what is checked is the answer of every call that reaches a server.
-                resp = stub.ModelInfer(req, timeout=CALL_TIMEOUT_S, wait_for_ready=True)
-                out = resp.outputs[0]
-                if resp.raw_output_contents:
-                    y = np.frombuffer(resp.raw_output_contents[0], dtype="<f4")
-                else:
-                    y = np.array(out.contents.fp32_contents, dtype=np.float32)
-                y = y.reshape(list(out.shape))
-                err = self._check(x, y)
-                self.outcomes.record("grpc", "wrong" if err else "ok", err or "")
-            except grpc.RpcError as e:
-                self.outcomes.record("grpc", e.code().name, "%s (%s)" % (e.details(), e.debug_error_string()))
-                time.sleep(0.01)
-            finally:
-                self.in_flight = False
+        if self.every_s:
+            self._open_loop(stub)
+        else:
+            self._closed_loop(stub)
+        self.in_flight = False
         channel.close()
 
 
-def start_load(http_port, grpc_port, reference, outcomes, http_clients, grpc_clients):
+def start_load(http_port, grpc_port, reference, outcomes, http_clients, grpc_clients, grpc_think=(),
+               grpc_depth=(), grpc_every=()):
+    """Starts the clients: back to back, then one gRPC client per think time in grpc_think, per
+    depth in grpc_depth and per interval in grpc_every (see LoadClient)."""
     clients = [LoadClient("http", http_port, reference, outcomes, i) for i in range(http_clients)]
     clients += [LoadClient("grpc", grpc_port, reference, outcomes, 100 + i) for i in range(grpc_clients)]
+    clients += [LoadClient("grpc", grpc_port, reference, outcomes, 200 + i, think_s=t)
+                for i, t in enumerate(grpc_think)]
+    clients += [LoadClient("grpc", grpc_port, reference, outcomes, 300 + i, depth=d)
+                for i, d in enumerate(grpc_depth)]
+    clients += [LoadClient("grpc", grpc_port, reference, outcomes, 400 + i, every_s=e)
+                for i, e in enumerate(grpc_every)]
     for c in clients:
         c.start()
     return clients

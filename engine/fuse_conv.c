@@ -9,7 +9,17 @@
  * Either the Add or the activation may be absent. Clip fuses when its
  * bounds are constant. The residual R must have the conv output's shape;
  * residual Adds that broadcast are not expected in CNNs and fail at planning.
+ *
+ * The int8 twin: an inferd.QLinearConvNHWC whose 8-bit output a only an
+ * inferd.QLinearAdd reads (a ResNet's residual in QDQ form, fuse_qdq.c),
+ * dequantized with the scale and zero point it was quantized with,
+ *
+ *   QLinearConvNHWC -> QLinearAdd(a, r) [Relu]   becomes   QLinearConvNHWC(+ r)
+ *
+ * which oneDNN runs as post-ops (kernels/quant/quant_dnnl.c), so a is never
+ * written and read back.
  */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +27,7 @@
 
 #include "conv/conv_nhwc.h"
 #include "layout.h"
+#include "quant/quant.h"
 #include "unary/unary.h"
 
 typedef struct fuse_pass {
@@ -141,6 +152,60 @@ static status_t fuse_node(fuse_pass_t *fp, graph_node_t *conv, error_t *err)
     return STATUS_OK;
 }
 
+/* Inputs of inferd.QLinearAdd (kernels/quant/quant_add.c) and inferd.QLinearConvNHWC. */
+enum { QA_A, QA_AS, QA_AZ, QA_B, QA_BS, QA_BZ, QA_YS, QA_YZ, QA_COUNT };
+enum { QC_YS = 6, QC_YZ = 7 };
+
+/* Constant one-element values of the same dtype and bytes. */
+static bool same_constant(const graph_t *g, int u, int v)
+{
+    const tensor_t *a = u >= 0 ? g->values[u].constant : NULL;
+    const tensor_t *b = v >= 0 ? g->values[v].constant : NULL;
+
+    return a && b && a->dtype == b->dtype && tensor_numel(a) == 1 && tensor_numel(b) == 1 &&
+           memcmp(a->data, b->data, dtype_size(a->dtype)) == 0;
+}
+
+/* Absorbs the inferd.QLinearAdd reading an int8 conv's output; the fused node takes its place. */
+static status_t fuse_qadd(fuse_pass_t *fp, graph_node_t *conv, error_t *err)
+{
+    graph_t *g = fp->g;
+    const int a = conv->outputs[0], c = sole_consumer(fp, a);
+    graph_node_t *add;
+    quant_params_t *p;
+    int *inputs, side;
+
+    if (c < 0 || g->nodes[c].schema != &quant_fused_add_schema ||
+        conv->n_inputs > QUANT_NHWC_RESIDUAL || conv->n_inputs <= QC_YZ)
+        return STATUS_OK;
+    add = &g->nodes[c];
+    assert(add->n_inputs == QA_COUNT);
+    side = add->inputs[QA_A] == a ? QA_A : QA_B;
+    if (add->inputs[QA_A + QA_B - side] == a ||
+        !same_constant(g, add->inputs[side + 1], conv->inputs[QC_YS]) ||
+        !same_constant(g, add->inputs[side + 2], conv->inputs[QC_YZ]))
+        return STATUS_OK;
+    p = arena_alloc(&g->arena, sizeof *p);
+    inputs = arena_alloc(&g->arena, QUANT_NHWC_INPUTS_MAX * sizeof *inputs);
+    if (!p || !inputs)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory fusing convolutions");
+    *p = *(const quant_params_t *)conv->params;
+    p->residual_relu = ((const quant_params_t *)add->params)->relu;
+    for (int k = 0; k < QUANT_NHWC_RESIDUAL; k++)
+        inputs[k] = k < conv->n_inputs ? conv->inputs[k] : -1;
+    for (int k = 0; k < 3; k++)
+        inputs[QUANT_NHWC_RESIDUAL + k] = add->inputs[QA_A + QA_B - side + k];
+    inputs[QUANT_NHWC_SUM_SCALE] = add->inputs[QA_YS];
+    inputs[QUANT_NHWC_SUM_ZERO_POINT] = add->inputs[QA_YZ];
+    conv->inputs = inputs;
+    conv->n_inputs = QUANT_NHWC_INPUTS_MAX;
+    conv->params = p;
+    conv->outputs[0] = add->outputs[0];
+    *add = *conv;
+    conv->removed = true;
+    return STATUS_OK;
+}
+
 status_t graph_fuse_conv(graph_t *g, error_t *err)
 {
     fuse_pass_t fp = {.g = g};
@@ -161,9 +226,14 @@ status_t graph_fuse_conv(graph_t *g, error_t *err)
             if (g->nodes[i].inputs[k] >= 0)
                 fp.consumer[g->nodes[i].inputs[k]] = i;
     /* A node fused forward lands at a later index and is visited again: its params say so. */
-    for (int i = 0; i < g->n_nodes && !st; i++)
-        if (!g->nodes[i].removed && g->nodes[i].schema == &conv_nhwc_schema)
+    for (int i = 0; i < g->n_nodes && !st; i++) {
+        if (g->nodes[i].removed)
+            continue;
+        if (g->nodes[i].schema == &conv_nhwc_schema)
             st = fuse_node(&fp, &g->nodes[i], err);
+        else if (g->nodes[i].schema == &quant_nhwc_conv_schema)
+            st = fuse_qadd(&fp, &g->nodes[i], err);
+    }
 cleanup:
     free(fp.consumer);
     free(fp.is_output);

@@ -32,10 +32,27 @@
 #include "quant/qgemm.h"
 #include "quant/quant.h"
 
-/* Elementwise ops that may run on twins: same op, same kernel, any layout. */
+/*
+ * Elementwise ops that may run on twins: same op, same kernel, any layout.
+ * (De)QuantizeLinear only per tensor: follows_twins takes scalar constants
+ * as the other inputs and refuses a block size, so a per-axis or blocked
+ * scale keeps the node on NCHW.
+ */
 static const char *const elementwise_ops[] = {
-    "Relu",    "Clip", "Add",       "Sub",         "Mul",       "Div",
-    "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "inferd.QLinearAdd",
+    "Relu",
+    "Clip",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Sigmoid",
+    "Tanh",
+    "LeakyRelu",
+    "HardSigmoid",
+    "HardSwish",
+    "inferd.QLinearAdd",
+    "QuantizeLinear",
+    "DequantizeLinear",
 };
 
 typedef struct layout_pass {
@@ -93,6 +110,12 @@ static bool qconv_convertible(const graph_t *g, const graph_node_t *node)
            qgemm_has_vnni();
 }
 
+static bool is_quantize(const graph_node_t *node)
+{
+    return strcmp(node->op_type, "QuantizeLinear") == 0 ||
+           strcmp(node->op_type, "DequantizeLinear") == 0;
+}
+
 /* The NHWC schema of a pooling node that can follow its twin input, or NULL. */
 static const op_schema_t *pool_schema(const graph_node_t *node)
 {
@@ -118,6 +141,9 @@ static bool follows_twins(const layout_pass_t *lp, const graph_node_t *node)
 
     if (node->n_outputs != 1 || (!is_elementwise(node->op_type) && !pool_schema(node)))
         return false;
+    if (is_quantize(node) && node->params &&
+        ((const quant_params_t *)node->params)->block_size != 0)
+        return false; /* blocked: the scale has the input's rank */
     for (int k = 0; k < node->n_inputs; k++) {
         int v = node->inputs[k];
         if (v < 0)

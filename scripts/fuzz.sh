@@ -57,7 +57,8 @@ if [ "$build" = 1 ]; then
     echo "fuzz.sh: clang is not installed (scripts/install-deps.sh installs it)" >&2
     exit 2
   fi
-  CC="$cc" cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFERD_FUZZ=ON \
+  # clang++ alongside: server/grpc_abseil.cc is C++, and libFuzzer's flags are clang's.
+  CC="$cc" CXX="${cc/clang/clang++}" cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFERD_FUZZ=ON \
     -DINFERD_WERROR=ON > /dev/null
   cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
 fi

@@ -24,8 +24,9 @@ build=(
   # math libraries
   libdnnl-dev libsleef-dev libopenblas-dev
   # server front ends; GnuTLS for HTTPS certificates (libmicrohttpd serves TLS with it);
-  # zlib for gzip and deflate HTTP bodies
-  libmicrohttpd-dev libjansson-dev libgrpc-dev libgnutls28-dev zlib1g-dev
+  # zlib for gzip and deflate HTTP bodies; abseil, the gRPC core's base, whose Mutex
+  # deadlock detection server/grpc_abseil.cc switches off
+  libmicrohttpd-dev libjansson-dev libgrpc-dev libabsl-dev libgnutls28-dev zlib1g-dev
   # ImageDecoder's codecs: JPEG, PNG, WebP, TIFF, JPEG 2000
   libjpeg62-turbo-dev libpng-dev libwebp-dev libtiff-dev libopenjp2-7-dev
 )

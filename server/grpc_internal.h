@@ -10,6 +10,7 @@
  * grpc_stream.c     ModelStreamInfer
  * grpc_tfserving.c  TF Serving's Predict (through the batcher), GetModelMetadata
  *                   and GetModelStatus
+ * grpc_abseil.cc    abseil's Mutex deadlock detection, off (grpc_abseil.h)
  */
 #ifndef INFERD_GRPC_INTERNAL_H
 #define INFERD_GRPC_INTERNAL_H

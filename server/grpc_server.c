@@ -22,6 +22,7 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
+#include "grpc_abseil.h"
 #include "grpc_internal.h"
 #include "health.pb-c.h"
 #include "log.h"
@@ -674,6 +675,7 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     if (!fe)
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
     grpc_log_route_core();
+    grpc_abseil_no_deadlock_detection();
     grpc_init();
     fe->cfg = cfg;
     fe->repo = repo;

@@ -54,6 +54,12 @@ struct repository {
     pthread_cond_t wake;
     pthread_mutex_t sync_lock; /* one scan or explicit load/unload at a time */
     slot_t slots[REPOSITORY_MAX_SLOTS];
+    /*
+     * Every slot ever used is below it (it never shrinks): lookups, one per
+     * inference request and under the lock, stop there instead of reading
+     * all REPOSITORY_MAX_SLOTS slots.
+     */
+    int n_slots;
     served_model_t *retired; /* released by the repository, waiting for their last request */
     bool stopping;
     bool draining;
@@ -69,7 +75,7 @@ static int64_t mtime_ns(const struct stat *st)
 /* The slot of (name, version), or NULL. Called with the lock held. */
 static slot_t *find_slot(repository_t *repo, const char *name, int64_t version)
 {
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+    for (int i = 0; i < repo->n_slots; i++)
         if (repo->slots[i].used && repo->slots[i].version == version &&
             strcmp(repo->slots[i].name, name) == 0)
             return &repo->slots[i];
@@ -88,6 +94,8 @@ static slot_t *get_slot(repository_t *repo, const char *name, int64_t version)
             s->used = true;
             snprintf(s->name, sizeof s->name, "%s", name);
             s->version = version;
+            if (i >= repo->n_slots)
+                repo->n_slots = i + 1;
         }
     return s;
 }
@@ -200,8 +208,9 @@ static status_t warm_up(served_model_t *m, error_t *err)
  */
 static status_t load_version(repository_t *repo, const char *name, int64_t version,
                              const model_config_t *base, const backend_ops_t *ops,
-                             const char *model_dir, const char *model_path, const struct stat *model_st,
-                             int64_t config_mtime, served_model_t **out, error_t *err)
+                             const char *model_dir, const char *model_path,
+                             const struct stat *model_st, int64_t config_mtime,
+                             served_model_t **out, error_t *err)
 {
     served_model_t *m = calloc(1, sizeof *m);
     engine_model_options_t options = {0};
@@ -452,7 +461,7 @@ static status_t sync_version(repository_t *repo, const char *name, const model_f
 static void retire_unwanted(repository_t *repo, const char *name, const int64_t *versions, int n)
 {
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
+    for (int i = 0; i < repo->n_slots; i++) {
         slot_t *s = &repo->slots[i];
         bool wanted = false;
         if (!s->used || strcmp(s->name, name) != 0)
@@ -668,7 +677,7 @@ static bool layout_has(const layout_t *layout, const char *name)
 static void retire_absent(repository_t *repo, const layout_t *layout)
 {
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
+    for (int i = 0; i < repo->n_slots; i++) {
         slot_t *s = &repo->slots[i];
         bool present = false;
         for (int k = 0; s->used && k < layout->n; k++)
@@ -785,7 +794,7 @@ fail:
 void repository_hurry(repository_t *repo)
 {
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+    for (int i = 0; i < repo->n_slots; i++)
         if (repo->slots[i].used && repo->slots[i].model)
             batcher_hurry(repo->slots[i].model->batcher);
     pthread_mutex_unlock(&repo->lock);
@@ -795,7 +804,7 @@ void repository_drain(repository_t *repo)
 {
     pthread_mutex_lock(&repo->lock);
     repo->draining = true;
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+    for (int i = 0; i < repo->n_slots; i++)
         if (repo->slots[i].used && repo->slots[i].model)
             batcher_drain(repo->slots[i].model->batcher);
     pthread_mutex_unlock(&repo->lock);
@@ -816,7 +825,7 @@ void repository_free(repository_t *repo)
     if (repo->thread_started)
         pthread_join(repo->thread, NULL);
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++)
+    for (int i = 0; i < repo->n_slots; i++)
         if (repo->slots[i].used)
             retire_slot(repo, &repo->slots[i], "unloaded: server stopping");
     pthread_mutex_unlock(&repo->lock);
@@ -858,7 +867,7 @@ status_t repository_acquire(repository_t *repo, const char *name, int64_t versio
 
     *out = NULL;
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
+    for (int i = 0; i < repo->n_slots; i++) {
         slot_t *s = &repo->slots[i];
         if (!s->used || strcmp(s->name, name) != 0)
             continue;
@@ -929,7 +938,7 @@ status_t repository_unload(repository_t *repo, const char *name, error_t *err)
         return st;
     pthread_mutex_lock(&repo->sync_lock);
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS; i++) {
+    for (int i = 0; i < repo->n_slots; i++) {
         slot_t *s = &repo->slots[i];
         if (s->used && strcmp(s->name, name) == 0) {
             known = true;
@@ -954,7 +963,7 @@ int repository_index(repository_t *repo, repository_entry_t *entries, int max)
         scan_layout(repo->cfg, &layout, &err);
 
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS && n < max; i++) {
+    for (int i = 0; i < repo->n_slots && n < max; i++) {
         const slot_t *s = &repo->slots[i];
         if (!s->used)
             continue;
@@ -967,7 +976,7 @@ int repository_index(repository_t *repo, repository_entry_t *entries, int max)
     /* Models with nothing tracked yet (explicit mode before a load). */
     for (int k = 0; k < layout.n && n < max; k++) {
         bool tracked = false;
-        for (int i = 0; i < REPOSITORY_MAX_SLOTS && !tracked; i++)
+        for (int i = 0; i < repo->n_slots && !tracked; i++)
             tracked = repo->slots[i].used && strcmp(repo->slots[i].name, layout.names[k]) == 0;
         if (tracked)
             continue;
@@ -987,7 +996,7 @@ int repository_snapshot(repository_t *repo, served_model_t **models, int max)
     int n = 0;
 
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS && n < max; i++)
+    for (int i = 0; i < repo->n_slots && n < max; i++)
         if (repo->slots[i].used && repo->slots[i].model) {
             atomic_fetch_add(&repo->slots[i].model->refs, 1);
             models[n++] = repo->slots[i].model;
@@ -1001,7 +1010,7 @@ int repository_versions(repository_t *repo, const char *name, int64_t *versions,
     int n = 0;
 
     pthread_mutex_lock(&repo->lock);
-    for (int i = 0; i < REPOSITORY_MAX_SLOTS && n < max; i++)
+    for (int i = 0; i < repo->n_slots && n < max; i++)
         if (repo->slots[i].used && repo->slots[i].state == MODEL_STATE_READY &&
             strcmp(repo->slots[i].name, name) == 0)
             versions[n++] = repo->slots[i].version;

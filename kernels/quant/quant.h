@@ -37,6 +37,8 @@ typedef struct quant_params {
     bool relu;    /* a Relu before the output's Q (or on the float output) */
     bool gelu;    /* inferd.QLinearMatMul: the exact GELU after the float bias, before any Q */
     bool trans_b; /* inferd.QLinearMatMul: w is [N, K] (Gemm's transB) */
+    /* inferd.QLinearConvNHWC with a residual (engine/fuse_conv.c): a Relu after the Add. */
+    bool residual_relu;
 } quant_params_t;
 
 extern const op_kernel_t quantize_linear_kernel;
@@ -56,8 +58,30 @@ extern const op_schema_t quant_fused_add_schema;
  * inferd.QLinearConvNHWC (quant_dnnl.c): inferd.QLinearConv with an 8-bit
  * output on channels-last tensors, made by engine/layout.c; oneDNN's int8
  * convolution, or inferd's qgemm where oneDNN has only reference code.
+ * engine/fuse_conv.c may append the inferd.QLinearAdd that reads its output
+ * as inputs QUANT_NHWC_RESIDUAL.. (the other addend, its scale and zero
+ * point, the sum's scale and zero point): the op then writes the sum.
  */
 extern const op_schema_t quant_nhwc_conv_schema;
+enum {
+    QUANT_NHWC_RESIDUAL = 9, /* after x, x_s, x_zp, w, w_s, w_zp, y_s, y_zp, bias */
+    QUANT_NHWC_RESIDUAL_SCALE,
+    QUANT_NHWC_RESIDUAL_ZERO_POINT,
+    QUANT_NHWC_SUM_SCALE,
+    QUANT_NHWC_SUM_ZERO_POINT,
+    QUANT_NHWC_INPUTS_MAX
+};
+
+/*
+ * y = saturate(round_half_even((sa (a - za) + sb (b - zb)) / sy) + zy) over
+ * n 8-bit elements (inferd.QLinearAdd's arithmetic, quant_add.c), a Relu
+ * raising the low clamp to zy; scales and zero points are one-element
+ * tensors of the ops' types; runs on up to threads threads.
+ */
+void quant_add_8bit(const tensor_t *a, const tensor_t *a_scale, const tensor_t *a_zero_point,
+                    const tensor_t *b, const tensor_t *b_scale, const tensor_t *b_zero_point,
+                    const tensor_t *y_scale, const tensor_t *y_zero_point, bool relu, tensor_t *y,
+                    int threads);
 
 /*
  * How each element of x finds its scale and zero point: x viewed as

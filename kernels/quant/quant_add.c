@@ -19,6 +19,7 @@
  */
 #include "quant.h"
 
+#include <assert.h>
 #include <stdio.h>
 
 #include "parallel.h"
@@ -67,26 +68,26 @@ static status_t qadd_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
-static status_t qadd_run(op_call_t *call, error_t *err)
+void quant_add_8bit(const tensor_t *a, const tensor_t *a_scale, const tensor_t *a_zero_point,
+                    const tensor_t *b, const tensor_t *b_scale, const tensor_t *b_zero_point,
+                    const tensor_t *y_scale, const tensor_t *y_zero_point, bool relu, tensor_t *y,
+                    int threads)
 {
-    const quant_params_t *p = call->params;
-    const tensor_t *a = call->inputs[QA_A], *b = call->inputs[QA_B];
-    tensor_t *y = &call->outputs[0];
-    const float sa = *(const float *)call->inputs[QA_AS]->data;
-    const float sb = *(const float *)call->inputs[QA_BS]->data;
-    const float sy = *(const float *)call->inputs[QA_YS]->data;
-    const float za = (float)quant_load(call->inputs[QA_AZ]->dtype, call->inputs[QA_AZ]->data, 0);
-    const float zb = (float)quant_load(call->inputs[QA_BZ]->dtype, call->inputs[QA_BZ]->data, 0);
-    const int32_t zy = quant_load(call->inputs[QA_YZ]->dtype, call->inputs[QA_YZ]->data, 0);
+    const float sa = *(const float *)a_scale->data;
+    const float sb = *(const float *)b_scale->data;
+    const float sy = *(const float *)y_scale->data;
+    const float za = (float)quant_load(a_zero_point->dtype, a_zero_point->data, 0);
+    const float zb = (float)quant_load(b_zero_point->dtype, b_zero_point->data, 0);
+    const int32_t zy = quant_load(y_zero_point->dtype, y_zero_point->data, 0);
     const int64_t n = tensor_numel(y), chunks = (n + QADD_CHUNK - 1) / QADD_CHUNK;
     const quant_vec_in_t in_a = {a->data, a->dtype == DTYPE_INT8, sa, za};
     const quant_vec_in_t in_b = {b->data, b->dtype == DTYPE_INT8, sb, zb};
     quant_vec_out_t out = quant_vec_out(zy, y->dtype == DTYPE_INT8);
 
-    (void)err;
-    if (p && p->relu && out.lo < zy)
+    assert(tensor_numel(a) == n && tensor_numel(b) == n);
+    if (relu && out.lo < zy)
         out.lo = zy;
-#pragma omp parallel for num_threads(parallel_team(n *QADD_OPS, call->threads)) schedule(static)
+#pragma omp parallel for num_threads(parallel_team(n *QADD_OPS, threads)) schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
         const int64_t i0 = c * QADD_CHUNK, i1 = i0 + QADD_CHUNK < n ? i0 + QADD_CHUNK : n;
         quant_vec_in_t ca = in_a, cb = in_b;
@@ -94,6 +95,16 @@ static status_t qadd_run(op_call_t *call, error_t *err)
         cb.x = (const uint8_t *)b->data + i0;
         quant_vec_add(&ca, &cb, sy, &out, i1 - i0, (uint8_t *)y->data + i0);
     }
+}
+
+static status_t qadd_run(op_call_t *call, error_t *err)
+{
+    const quant_params_t *p = call->params;
+    const tensor_t *const *in = call->inputs;
+
+    (void)err;
+    quant_add_8bit(in[QA_A], in[QA_AS], in[QA_AZ], in[QA_B], in[QA_BS], in[QA_BZ], in[QA_YS],
+                   in[QA_YZ], p && p->relu, &call->outputs[0], call->threads);
     return STATUS_OK;
 }
 

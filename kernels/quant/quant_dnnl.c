@@ -16,6 +16,19 @@
  *   dst = sat(round_half_even(scale[c] * (conv(src - zx, w) + bias)) [relu] + zy)
  * which is QLinearConv's arithmetic.
  *
+ * With a residual (inputs QUANT_NHWC_RESIDUAL.., engine/fuse_conv.c: the
+ * inferd.QLinearAdd reading the convolution's output a, with r the other
+ * addend) the op writes
+ *   y = sat(round_half_even((sa (a - za) + sr (r - zr)) / ss) [relu] + zs)
+ * and a is never stored: oneDNN's post-ops round and clamp the scaled
+ * accumulator to a - za (exactly the 8-bit a, zero point off), then compute
+ * (a - za) (sa / ss) + (r - zr) (sr / ss), r read from the destination by
+ * a sum post-op (the output shares r's buffer when nothing reads r later,
+ * else r is copied there first). That is ONNX Runtime's QLinearAdd
+ * arithmetic; the unfused nodes' (quant_add.c) is within one quantization
+ * step of it. (oneDNN 2.6's 1x1 brgemm convolution takes a sum post-op but
+ * not a binary one, which sends it to a slower kernel.)
+ *
  * Where oneDNN has only its reference code for a shape (or cannot make the
  * primitive, or weights have zero points, which its int8 convolutions do
  * not take per channel), the call runs on inferd's qgemm through NCHW copies
@@ -50,12 +63,23 @@
 #define QDNNL_ALIGN 64
 
 enum { IN_X, IN_XS, IN_XZ, IN_W, IN_WS, IN_WZ, IN_YS, IN_YZ, IN_B, IN_COUNT };
+_Static_assert((int)IN_COUNT == (int)QUANT_NHWC_RESIDUAL,
+               "the residual inputs follow the convolution's");
+enum {
+    IN_R = QUANT_NHWC_RESIDUAL,
+    IN_RS = QUANT_NHWC_RESIDUAL_SCALE,
+    IN_RZ = QUANT_NHWC_RESIDUAL_ZERO_POINT,
+    IN_SS = QUANT_NHWC_SUM_SCALE,
+    IN_SZ = QUANT_NHWC_SUM_ZERO_POINT,
+    IN_ALL = QUANT_NHWC_INPUTS_MAX
+};
 
 typedef struct qdnnl_prepared {
     dnnl_primitive_t primitive; /* NULL: the qgemm fallback */
     dnnl_memory_desc_t src_md, w_md, bias_md, dst_md, zp_md, scratch_md;
-    void *weights; /* in w_md's format */
-    int32_t zx, zy;
+    bool residual;  /* the output starts as the residual, a sum post-op adds to it */
+    void *weights;  /* in w_md's format */
+    int32_t zx, zy; /* zy: the sum's zero point with a residual */
     char impl[OP_IMPL_MAX];
 } qdnnl_prepared_t;
 
@@ -98,7 +122,8 @@ static void nchw_call(const op_call_t *call, const tensor_t *x, tensor_t *y,
                       const tensor_t **inputs, op_call_t *out)
 {
     *out = *call;
-    for (int k = 0; k < call->n_inputs; k++)
+    out->n_inputs = call->n_inputs < IN_COUNT ? call->n_inputs : IN_COUNT;
+    for (int k = 0; k < out->n_inputs; k++)
         inputs[k] = call->inputs[k];
     inputs[IN_X] = x;
     out->inputs = inputs;
@@ -106,16 +131,42 @@ static void nchw_call(const op_call_t *call, const tensor_t *x, tensor_t *y,
     out->n_outputs = 1;
 }
 
-/* Fallback workspace: [qgemm's][x NCHW][y NCHW]. */
+static bool has_residual(const op_call_t *call)
+{
+    return call->n_inputs > IN_R && call->inputs[IN_R];
+}
+
+/* Fallback workspace: [qgemm's][x NCHW][y NCHW][with a residual: the conv's NHWC output]. */
 static size_t fallback_space(const op_call_t *call, const tensor_t *x, tensor_t *y,
                              size_t *fast_bytes)
 {
     const tensor_t *inputs[IN_COUNT];
+    const size_t y_bytes = align_up((size_t)tensor_numel(y));
     op_call_t nc;
 
     nchw_call(call, x, y, inputs, &nc);
     *fast_bytes = align_up(quant_fast_workspace(&nc));
-    return *fast_bytes + align_up((size_t)tensor_numel(x)) + align_up((size_t)tensor_numel(y));
+    return *fast_bytes + align_up((size_t)tensor_numel(x)) + y_bytes +
+           (has_residual(call) ? y_bytes : 0);
+}
+
+/* The residual's operands: same shape as the output, 8-bit, one-element scales and zero points. */
+static status_t check_residual(op_call_t *call, error_t *err)
+{
+    const tensor_t *r = call->inputs[IN_R], *y = &call->outputs[0];
+
+    if (call->n_inputs != IN_ALL)
+        return op_call_fail(call, err, "a residual needs its scale, zero point and the sum's");
+    for (int k = IN_RS; k < IN_ALL; k++)
+        if (!call->inputs[k] || tensor_numel(call->inputs[k]) != 1)
+            return op_call_fail(call, err, "residual input %d is not a single value", k);
+    if (r->rank != y->rank || !dtype_in(r->dtype, QUANT_DTYPES_8) ||
+        !dtype_in(call->inputs[IN_SZ]->dtype, QUANT_DTYPES_8))
+        return op_call_fail(call, err, "the residual is not an 8-bit tensor of the output's rank");
+    for (int d = 0; d < r->rank; d++)
+        if (r->dims[d] != y->dims[d])
+            return op_call_fail(call, err, "the residual's shape differs from the output's");
+    return STATUS_OK;
 }
 
 static status_t qnhwc_infer(op_call_t *call, error_t *err)
@@ -139,16 +190,26 @@ static status_t qnhwc_infer(op_call_t *call, error_t *err)
     call->outputs[0].dims[1] = y.dims[2];
     call->outputs[0].dims[2] = y.dims[3];
     call->outputs[0].dims[3] = y.dims[1];
+    if (has_residual(call)) {
+        if ((st = check_residual(call, err)))
+            return st;
+        call->outputs[0].dtype = call->inputs[IN_SZ]->dtype;
+    }
     call->workspace_size = fallback_space(call, &x, &y, &fast);
     return STATUS_OK;
 }
 
-/* Runs through NCHW copies on inferd's qgemm (the fallback; also unprepared folding runs). */
+/*
+ * Runs through NCHW copies on inferd's qgemm (the fallback; also unprepared
+ * folding runs); with a residual, the convolution's 8-bit output is stored
+ * and then added as inferd.QLinearAdd adds it.
+ */
 static void run_fallback(op_call_t *call)
 {
     const tensor_t *xin = call->inputs[IN_X];
     const tensor_t *inputs[IN_COUNT];
-    tensor_t x, y;
+    const tensor_t *const *in = call->inputs;
+    tensor_t x, y, a;
     conv_geom_t g;
     op_call_t nc;
     size_t fast;
@@ -161,8 +222,17 @@ static void run_fallback(op_call_t *call)
                         call->threads);
     nchw_call(call, &x, &y, inputs, &nc);
     quant_fast_run(&nc);
-    layout_transpose_u8(y.dims[0], y.dims[1], y.dims[2] * y.dims[3], y.data, call->outputs[0].data,
-                        call->threads);
+    a = call->outputs[0];
+    if (has_residual(call)) {
+        a.dtype = y.dtype;
+        a.data = (uint8_t *)y.data + align_up((size_t)tensor_numel(&y));
+    }
+    layout_transpose_u8(y.dims[0], y.dims[1], y.dims[2] * y.dims[3], y.data, a.data, call->threads);
+    if (has_residual(call)) {
+        const quant_params_t *p = call->params;
+        quant_add_8bit(&a, in[IN_YS], in[IN_YZ], in[IN_R], in[IN_RS], in[IN_RZ], in[IN_SS],
+                       in[IN_SZ], p->residual_relu, &call->outputs[0], call->threads);
+    }
 }
 
 static dnnl_engine_t cpu_engine;
@@ -195,6 +265,45 @@ static dnnl_data_type_t dnnl_type(dtype_t t)
     return t == DTYPE_INT8 ? dnnl_s8 : dnnl_u8;
 }
 
+/*
+ * The post-ops after the output scale: [Relu] and, with a residual, the
+ * rounding and clamp to a - za, the scale sa / ss, the sum post-op adding
+ * (r - zr) sr / ss and [the sum's Relu] (the file's comment). The sum's
+ * zero point is the destination's.
+ */
+static dnnl_status_t append_post_ops(const op_call_t *call, qdnnl_prepared_t *prep,
+                                     dnnl_post_ops_t ops)
+{
+    const quant_params_t *p = call->params;
+    const tensor_t *const *in = call->inputs;
+    const bool a_signed = in[IN_YZ]->dtype == DTYPE_INT8;
+    float za, sa, sr, zr, ss;
+    dnnl_status_t ds = dnnl_success;
+
+    if (p->relu)
+        ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+    if (ds != dnnl_success || !has_residual(call))
+        return ds;
+    za = (float)quant_load(in[IN_YZ]->dtype, in[IN_YZ]->data, 0);
+    sa = scale_at(in[IN_YS], 0);
+    sr = scale_at(in[IN_RS], 0);
+    zr = (float)quant_load(in[IN_RZ]->dtype, in[IN_RZ]->data, 0);
+    ss = scale_at(in[IN_SS], 0);
+    prep->residual = true;
+    ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_round, 0.0f, 0.0f);
+    if (ds == dnnl_success)
+        ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip,
+                                          (a_signed ? -128.0f : 0.0f) - za,
+                                          (a_signed ? 127.0f : 255.0f) - za);
+    if (ds == dnnl_success)
+        ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_linear, sa / ss, 0.0f);
+    if (ds == dnnl_success)
+        ds = dnnl_post_ops_append_sum_v3(ops, sr / ss, (int32_t)zr, dnnl_type(in[IN_R]->dtype));
+    if (ds == dnnl_success && p->residual_relu)
+        ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+    return ds;
+}
+
 static void qdnnl_free(qdnnl_prepared_t *prep)
 {
     if (!prep)
@@ -220,12 +329,12 @@ static dnnl_status_t reorder_weights(const tensor_t *w, const dnnl_memory_desc_t
  */
 static void create_primitive(const op_call_t *call, qdnnl_prepared_t *prep)
 {
-    const quant_params_t *p = call->params;
     const tensor_t *x = call->inputs[IN_X], *w = call->inputs[IN_W];
     const tensor_t *bias = call->n_inputs > IN_B ? call->inputs[IN_B] : NULL;
     const tensor_t *w_scale = call->inputs[IN_WS];
     const tensor_t *w_zp = call->n_inputs > IN_WZ ? call->inputs[IN_WZ] : NULL;
     const float sx = scale_at(call->inputs[IN_XS], 0), sy = scale_at(call->inputs[IN_YS], 0);
+    const dtype_t y_dtype = call->inputs[has_residual(call) ? IN_SZ : IN_YZ]->dtype;
     const conv_window_t *win;
     tensor_t xv, yv;
     conv_geom_t g;
@@ -286,8 +395,7 @@ static void create_primitive(const op_call_t *call, qdnnl_prepared_t *prep)
 
     ds = dnnl_memory_desc_init_by_tag(&prep->src_md, 4, src_d, dnnl_type(x->dtype), dnnl_nhwc);
     if (ds == dnnl_success)
-        ds = dnnl_memory_desc_init_by_tag(&prep->dst_md, 4, dst_d,
-                                          dnnl_type(call->inputs[IN_YZ]->dtype), dnnl_nhwc);
+        ds = dnnl_memory_desc_init_by_tag(&prep->dst_md, 4, dst_d, dnnl_type(y_dtype), dnnl_nhwc);
     if (ds == dnnl_success)
         ds = dnnl_memory_desc_init_by_tag(&prep->bias_md, 1, b_d, dnnl_s32, dnnl_x);
     if (ds == dnnl_success)
@@ -314,8 +422,8 @@ static void create_primitive(const op_call_t *call, qdnnl_prepared_t *prep)
         ds = dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_DST, 1, 0, &DNNL_RUNTIME_S32_VAL);
     if (ds == dnnl_success)
         ds = dnnl_post_ops_create(&ops);
-    if (ds == dnnl_success && p->relu)
-        ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+    if (ds == dnnl_success)
+        ds = append_post_ops(call, prep, ops);
     if (ds == dnnl_success)
         ds = dnnl_primitive_attr_set_post_ops(attr, ops);
     if (ds == dnnl_success)
@@ -349,6 +457,7 @@ cleanup:
 static status_t qnhwc_prepare(op_call_t *call, void **prepared, error_t *err)
 {
     qdnnl_prepared_t *prep = calloc(1, sizeof *prep);
+    const tensor_t *zy = call->inputs[has_residual(call) ? IN_SZ : IN_YZ];
 
     *prepared = NULL;
     if (!prep)
@@ -356,7 +465,7 @@ static status_t qnhwc_prepare(op_call_t *call, void **prepared, error_t *err)
                        "out of memory preparing the convolution");
     pthread_once(&cpu_engine_once, cpu_engine_init);
     prep->zx = quant_load(call->inputs[IN_XZ]->dtype, call->inputs[IN_XZ]->data, 0);
-    prep->zy = quant_load(call->inputs[IN_YZ]->dtype, call->inputs[IN_YZ]->data, 0);
+    prep->zy = quant_load(zy->dtype, zy->data, 0);
     omp_set_num_threads(call->threads);
     create_primitive(call, prep);
     if (prep->primitive) {
@@ -437,6 +546,10 @@ static status_t qnhwc_run(op_call_t *call, error_t *err)
         run_fallback(call);
         return STATUS_OK;
     }
+    /* The sum post-op accumulates onto the destination: start it at the residual. */
+    if (prep->residual && call->outputs[0].data != call->inputs[IN_R]->data)
+        memcpy(call->outputs[0].data, call->inputs[IN_R]->data,
+               (size_t)tensor_numel(&call->outputs[0]));
     omp_set_num_threads(call->threads);
     return execute(call, prep, err);
 }
@@ -459,7 +572,7 @@ static bool qnhwc_fallback(const op_call_t *call)
 
 static const op_info_t qnhwc_info = {
     .min_inputs = 8, /* y_scale and y_zero_point present: the output is 8-bit */
-    .max_inputs = IN_COUNT,
+    .max_inputs = IN_ALL,
     .min_outputs = 1,
     .max_outputs = 1,
     .input_dtypes = {QUANT_DTYPES_8, DTYPES_FLOAT, QUANT_DTYPES_8, QUANT_DTYPES_8, DTYPES_FLOAT,
@@ -480,6 +593,8 @@ static const op_kernel_t qnhwc_kernel = {
     .unprepare = qnhwc_unprepare,
     .describe = qnhwc_describe,
     .fallback = qnhwc_fallback,
+    /* The residual: the fallback adds elementwise, the sum post-op reads each element it writes. */
+    .inplace_inputs = 1u << IN_R,
 };
 
 const op_schema_t quant_nhwc_conv_schema = {"inferd.QLinearConvNHWC", OPSET_MIN, OPSET_MAX, NULL,

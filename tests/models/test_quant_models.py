@@ -53,10 +53,15 @@ RTOL_DYNAMIC = 0.01
 CALIBRATION_SETS = 4
 RNG = np.random.default_rng(15)
 
+# A pseudo ISA cap: native, with oneDNN's int8 convolution off (INFERD_QUANT_NO_DNNL), so
+# that the channels-last int8 convolutions, residual Adds fused into them included, run
+# on inferd's fallback route (on a CPU without VNNI it is the native run again).
+NO_DNNL = "no-onednn"
+
 # name: (exported float model, mode, kind, ISA caps to run besides native)
 CASES = {
-    "resnet18_qdq": ("resnet18_op13", "static", "cnn", ["avx2", "generic"]),
-    "resnet50_qdq": ("resnet50_op13", "static", "cnn", []),
+    "resnet18_qdq": ("resnet18_op13", "static", "cnn", ["avx2", "generic", NO_DNNL]),
+    "resnet50_qdq": ("resnet50_op13", "static", "cnn", [NO_DNNL]),
     "encoder_tiny_qdq": ("encoder_tiny_op13", "static", "encoder", ["avx2"]),
     "encoder_tiny_dynamic": ("encoder_tiny_op13", "dynamic", "encoder", ["avx2", "generic"]),
 }
@@ -87,7 +92,10 @@ def load(path):
 def run_inferd(inferd, model_path, data_dir, out_dir, isa):
     env = dict(os.environ)
     env.pop("INFERD_MAX_ISA", None)
-    if isa:
+    env.pop("INFERD_QUANT_NO_DNNL", None)
+    if isa == NO_DNNL:
+        env["INFERD_QUANT_NO_DNNL"] = "1"
+    elif isa:
         env["INFERD_MAX_ISA"] = isa
     run = subprocess.run([inferd, "run", "--model", model_path, "--input-dir", data_dir,
                           "--output-dir", out_dir], capture_output=True, text=True, env=env)
@@ -106,9 +114,9 @@ def has_vnni():
         return any(line.startswith("flags") and "avx512_vnni" in line.split() for line in f)
 
 
-def bench_json(inferd, model_path, shapes, env_extra):
-    """inferd bench's JSON line for one run, and its stderr."""
-    args = [inferd, "bench", "--model", model_path, "--iterations", "1", "--warmup", "0"]
+def bench_json(inferd, model_path, shapes, env_extra, extra_args=()):
+    """inferd bench's JSON line for one run, and its stderr (and what stdout has before it)."""
+    args = [inferd, "bench", "--model", model_path, "--iterations", "1", "--warmup", "0", *extra_args]
     for name, dims in shapes.items():
         args += ["--shape", f"{name}={dims}"]
     env = dict(os.environ, **env_extra)
@@ -116,7 +124,8 @@ def bench_json(inferd, model_path, shapes, env_extra):
     run = subprocess.run(args, capture_output=True, text=True, env=env)
     if run.returncode != 0:
         raise SystemExit(f"inferd bench failed: {run.stderr}")
-    return json.loads(run.stdout), run.stderr
+    lines = run.stdout.strip().splitlines()
+    return json.loads(lines[-1]), run.stderr + "\n".join(lines[:-1])
 
 
 def check_fallback_count(name, inferd, path):
@@ -124,12 +133,15 @@ def check_fallback_count(name, inferd, path):
     if not has_vnni():
         print(f"     {name}: no AVX-512 VNNI, so no int8 convolution on oneDNN: fallback check skipped")
         return []
-    on, _ = bench_json(inferd, path, {"input": "1,3,224,224"}, {})
+    on, profile = bench_json(inferd, path, {"input": "1,3,224,224"}, {}, ["--profile"])
     off, err = bench_json(inferd, path, {"input": "1,3,224,224"}, {"INFERD_QUANT_NO_DNNL": "1"})
     convs = sum(1 for n in onnx.load(path).graph.node if n.op_type == "Conv")
     warned = sum(1 for line in err.splitlines() if "runs on a fallback route" in line)
     print(f"     {name}: fallback_layers {on['fallback_layers']} with oneDNN, "
           f"{off['fallback_layers']} without ({convs} convolutions, {warned} warnings)")
+    # Every residual Add is fused into the convolution producing one of its addends.
+    if "inferd.QLinearAdd" in profile or "inferd.QLinearConvNHWC" not in profile:
+        return [f"{name}: a residual inferd.QLinearAdd left unfused (or no NHWC int8 conv):\n{profile}"]
     if on["fallback_layers"] != 0 or off["fallback_layers"] != convs or warned != convs:
         return [f"{name}: fallback count with oneDNN off is {off['fallback_layers']} "
                 f"({warned} warnings), want {convs}; with it on {on['fallback_layers']}, want 0"]
@@ -189,7 +201,7 @@ def check(name, inferd, build_dir, export_dir, tmp):
             if got is None:
                 problems.append(f"{label}: inferd failed: {slow[0]}")
                 continue
-            if slow:
+            if slow and isa != NO_DNNL:  # that run is on the fallback route by design
                 problems.append(f"{label}: {len(slow)} layer(s) on reference code or a fallback "
                                 f"route: {slow[0]}")
             scale = float(np.max(np.abs(want)))

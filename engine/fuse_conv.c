@@ -152,8 +152,7 @@ static status_t fuse_node(fuse_pass_t *fp, graph_node_t *conv, error_t *err)
     return STATUS_OK;
 }
 
-/* Inputs of inferd.QLinearAdd (kernels/quant/quant_add.c) and inferd.QLinearConvNHWC. */
-enum { QA_A, QA_AS, QA_AZ, QA_B, QA_BS, QA_BZ, QA_YS, QA_YZ, QA_COUNT };
+/* Inputs of inferd.QLinearConvNHWC: its output's scale and zero point. */
 enum { QC_YS = 6, QC_YZ = 7 };
 
 /* Constant one-element values of the same dtype and bytes. */
@@ -179,9 +178,9 @@ static status_t fuse_qadd(fuse_pass_t *fp, graph_node_t *conv, error_t *err)
         conv->n_inputs > QUANT_NHWC_RESIDUAL || conv->n_inputs <= QC_YZ)
         return STATUS_OK;
     add = &g->nodes[c];
-    assert(add->n_inputs == QA_COUNT);
-    side = add->inputs[QA_A] == a ? QA_A : QA_B;
-    if (add->inputs[QA_A + QA_B - side] == a ||
+    assert(add->n_inputs == QUANT_ADD_COUNT);
+    side = add->inputs[QUANT_ADD_A] == a ? QUANT_ADD_A : QUANT_ADD_B;
+    if (add->inputs[QUANT_ADD_A + QUANT_ADD_B - side] == a ||
         !same_constant(g, add->inputs[side + 1], conv->inputs[QC_YS]) ||
         !same_constant(g, add->inputs[side + 2], conv->inputs[QC_YZ]))
         return STATUS_OK;
@@ -194,9 +193,9 @@ static status_t fuse_qadd(fuse_pass_t *fp, graph_node_t *conv, error_t *err)
     for (int k = 0; k < QUANT_NHWC_RESIDUAL; k++)
         inputs[k] = k < conv->n_inputs ? conv->inputs[k] : -1;
     for (int k = 0; k < 3; k++)
-        inputs[QUANT_NHWC_RESIDUAL + k] = add->inputs[QA_A + QA_B - side + k];
-    inputs[QUANT_NHWC_SUM_SCALE] = add->inputs[QA_YS];
-    inputs[QUANT_NHWC_SUM_ZERO_POINT] = add->inputs[QA_YZ];
+        inputs[QUANT_NHWC_RESIDUAL + k] = add->inputs[QUANT_ADD_A + QUANT_ADD_B - side + k];
+    inputs[QUANT_NHWC_SUM_SCALE] = add->inputs[QUANT_ADD_YS];
+    inputs[QUANT_NHWC_SUM_ZERO_POINT] = add->inputs[QUANT_ADD_YZ];
     conv->inputs = inputs;
     conv->n_inputs = QUANT_NHWC_INPUTS_MAX;
     conv->params = p;

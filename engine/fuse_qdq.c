@@ -289,14 +289,11 @@ static status_t match_matmul(graph_t *g, const int *consumers, graph_node_t *nod
     return fuse_or_count(g, consumers, node, false, err);
 }
 
-/* Inputs of inferd.QLinearAdd (quant_add.c). */
-enum { ADD_A, ADD_AS, ADD_AZ, ADD_B, ADD_BS, ADD_BZ, ADD_YS, ADD_YZ, ADD_COUNT };
-
 static status_t match_add(graph_t *g, const int *consumers, graph_node_t *node, error_t *err)
 {
     graph_node_t *a_dq, *b_dq, *relu, *q;
     quant_params_t *p;
-    int inputs[ADD_COUNT], out;
+    int inputs[QUANT_ADD_COUNT], out;
 
     if (node->n_inputs != 2 || node->n_outputs != 1)
         return STATUS_OK;
@@ -319,18 +316,18 @@ static status_t match_add(graph_t *g, const int *consumers, graph_node_t *node, 
     p->axis = 1;
     p->output_dtype = DTYPE_UNDEFINED;
     p->relu = relu != NULL;
-    inputs[ADD_A] = a_dq->inputs[0];
-    inputs[ADD_AS] = a_dq->inputs[1];
-    inputs[ADD_AZ] = a_dq->inputs[2];
-    inputs[ADD_B] = b_dq->inputs[0];
-    inputs[ADD_BS] = b_dq->inputs[1];
-    inputs[ADD_BZ] = b_dq->inputs[2];
-    inputs[ADD_YS] = q->inputs[1];
-    inputs[ADD_YZ] = q->inputs[2];
+    inputs[QUANT_ADD_A] = a_dq->inputs[0];
+    inputs[QUANT_ADD_AS] = a_dq->inputs[1];
+    inputs[QUANT_ADD_AZ] = a_dq->inputs[2];
+    inputs[QUANT_ADD_B] = b_dq->inputs[0];
+    inputs[QUANT_ADD_BS] = b_dq->inputs[1];
+    inputs[QUANT_ADD_BZ] = b_dq->inputs[2];
+    inputs[QUANT_ADD_YS] = q->inputs[1];
+    inputs[QUANT_ADD_YZ] = q->inputs[2];
     node->removed = true;
     if (relu)
         relu->removed = true;
-    return fuse_rewrite(g, q, &quant_fused_add_schema, p, ADD_COUNT, inputs, err);
+    return fuse_rewrite(g, q, &quant_fused_add_schema, p, QUANT_ADD_COUNT, inputs, err);
 }
 
 /* The same per-tensor scale and zero point (values, not names). */

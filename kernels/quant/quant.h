@@ -54,6 +54,18 @@ extern const op_schema_t quant_fused_conv_schema;
 extern const op_schema_t quant_fused_matmul_schema;
 /* inferd.QLinearAdd (quant_add.c): DQ(a), DQ(b) -> Add [-> Relu] -> Q, equal shapes. */
 extern const op_schema_t quant_fused_add_schema;
+/* Its inputs: each addend with its scale and zero point, then the sum's. */
+enum {
+    QUANT_ADD_A,
+    QUANT_ADD_AS,
+    QUANT_ADD_AZ,
+    QUANT_ADD_B,
+    QUANT_ADD_BS,
+    QUANT_ADD_BZ,
+    QUANT_ADD_YS,
+    QUANT_ADD_YZ,
+    QUANT_ADD_COUNT
+};
 /*
  * inferd.QLinearConvNHWC (quant_dnnl.c): inferd.QLinearConv with an 8-bit
  * output on channels-last tensors, made by engine/layout.c; oneDNN's int8

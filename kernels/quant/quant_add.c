@@ -30,11 +30,9 @@
 /* The work of one element in parallel_team's simple operations (two widenings, a division...). */
 #define QADD_OPS 4
 
-enum { QA_A, QA_AS, QA_AZ, QA_B, QA_BS, QA_BZ, QA_YS, QA_YZ, QA_COUNT };
-
 static const op_info_t qadd_info = {
-    .min_inputs = QA_COUNT,
-    .max_inputs = QA_COUNT,
+    .min_inputs = QUANT_ADD_COUNT,
+    .max_inputs = QUANT_ADD_COUNT,
     .min_outputs = 1,
     .max_outputs = 1,
     .input_dtypes = {QUANT_DTYPES_8, DTYPES_FLOAT, QUANT_DTYPES_8, QUANT_DTYPES_8, DTYPES_FLOAT,
@@ -54,16 +52,16 @@ static bool same_shape(const tensor_t *a, const tensor_t *b)
 
 static status_t qadd_infer(op_call_t *call, error_t *err)
 {
-    const tensor_t *a = call->inputs[QA_A], *b = call->inputs[QA_B];
+    const tensor_t *a = call->inputs[QUANT_ADD_A], *b = call->inputs[QUANT_ADD_B];
 
     if (!same_shape(a, b))
         return op_call_fail(call, err, "a and b differ in shape (the fusion takes equal shapes)");
-    for (int k = QA_AS; k < QA_COUNT; k++)
-        if (k != QA_B && tensor_numel(call->inputs[k]) != 1)
+    for (int k = QUANT_ADD_AS; k < QUANT_ADD_COUNT; k++)
+        if (k != QUANT_ADD_B && tensor_numel(call->inputs[k]) != 1)
             return op_call_fail(call, err, "input %d is not a single value", k);
     call->outputs[0] = *a;
     call->outputs[0].data = NULL;
-    call->outputs[0].dtype = call->inputs[QA_YZ]->dtype;
+    call->outputs[0].dtype = call->inputs[QUANT_ADD_YZ]->dtype;
     call->workspace_size = 0;
     return STATUS_OK;
 }
@@ -103,8 +101,9 @@ static status_t qadd_run(op_call_t *call, error_t *err)
     const tensor_t *const *in = call->inputs;
 
     (void)err;
-    quant_add_8bit(in[QA_A], in[QA_AS], in[QA_AZ], in[QA_B], in[QA_BS], in[QA_BZ], in[QA_YS],
-                   in[QA_YZ], p && p->relu, &call->outputs[0], call->threads);
+    quant_add_8bit(in[QUANT_ADD_A], in[QUANT_ADD_AS], in[QUANT_ADD_AZ], in[QUANT_ADD_B],
+                   in[QUANT_ADD_BS], in[QUANT_ADD_BZ], in[QUANT_ADD_YS], in[QUANT_ADD_YZ],
+                   p && p->relu, &call->outputs[0], call->threads);
     return STATUS_OK;
 }
 

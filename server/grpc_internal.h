@@ -37,6 +37,16 @@ typedef struct grpc_tag {
 } grpc_tag_t;
 
 /*
+ * A unary call's batches complete on fe->call_cq, a callback queue: the
+ * core runs the functor on the thread that completed the batch, at the end
+ * of the API call that completed it, with no lock of the core held (or on
+ * the core's executor when that thread cannot run it). The answer's send
+ * is started by a batcher worker and usually completes there, so its
+ * completion and the call's release no longer wake the polling thread.
+ */
+typedef grpc_completion_queue_functor grpc_callback_t;
+
+/*
  * A call state's place in the front end's books: from its arrival to its
  * release it is on fe->held (the drain compares those calls with the
  * core's connections), and an accepted call that owes an answer counts in
@@ -62,7 +72,10 @@ struct grpc_frontend {
     tls_store_t *tls;                /* NULL: plain text */
     atomic_uint_fast64_t tls_served; /* the generation the core last took */
     grpc_server *server;
-    grpc_completion_queue *cq;
+    grpc_completion_queue *cq;      /* arrivals, and every batch of the other calls: polled */
+    grpc_completion_queue *call_cq; /* the batches of unary calls: callbacks */
+    grpc_callback_t call_cq_shutdown;
+    bool call_cq_done; /* call_cq's shutdown callback ran (under lock) */
     void *registered[KSERVE_GRPC_METHOD_COUNT];
     pthread_t threads[GRPC_FRONTEND_MAX_THREADS];
     int n_threads;
@@ -118,14 +131,15 @@ struct grpc_unary {
     bool accepted;      /* run, counted in state->in_flight (and owed, through entry) */
     int64_t arrived_us; /* request_now_us() when the core handed the call over */
     atomic_int refs;
-    grpc_tag_t arrived, closed, sent;
-    arena_t arena;               /* the messages of calls other than ModelInfer */
-    request_t *req;              /* ModelInfer: the request, owned */
-    served_model_t *model;       /* ModelInfer, Predict: the version it runs on, a reference */
-    kserve_output_prefs_t prefs; /* ModelInfer: which outputs go back classified */
-    shm_request_t shm;           /* ModelInfer: the regions its outputs go to */
-    batch_plan_t *plan;          /* Predict: its batches, owned (malloc'd) */
-    uint64_t plan_outputs;       /* Predict: the outputs it answers with */
+    grpc_tag_t arrived;           /* on fe->cq */
+    grpc_callback_t closed, sent; /* on fe->call_cq */
+    arena_t arena;                /* the messages of calls other than ModelInfer */
+    request_t *req;               /* ModelInfer: the request, owned */
+    served_model_t *model;        /* ModelInfer, Predict: the version it runs on, a reference */
+    kserve_output_prefs_t prefs;  /* ModelInfer: which outputs go back classified */
+    shm_request_t shm;            /* ModelInfer: the regions its outputs go to */
+    batch_plan_t *plan;           /* Predict: its batches, owned (malloc'd) */
+    uint64_t plan_outputs;        /* Predict: the outputs it answers with */
     /*
      * ModelInfer and Predict: the close watch and the handler run on different threads.
      * The handler publishes the request before queueing it and then reads

@@ -191,7 +191,7 @@ static void unary_release(grpc_unary_t *u)
 }
 
 /* The client's side is closed: a cancellation stops the request if it is still queued. */
-static void unary_closed(grpc_tag_t *tag, bool ok)
+static void unary_closed(grpc_callback_t *tag, int ok)
 {
     grpc_unary_t *u = (grpc_unary_t *)((char *)tag - offsetof(grpc_unary_t, closed));
 
@@ -232,7 +232,7 @@ status_t grpc_unary_deadline(const grpc_unary_t *u, request_t *req, error_t *err
     return STATUS_OK;
 }
 
-static void unary_sent(grpc_tag_t *tag, bool ok)
+static void unary_sent(grpc_callback_t *tag, int ok)
 {
     grpc_unary_t *u = (grpc_unary_t *)((char *)tag - offsetof(grpc_unary_t, sent));
     unary_release(u);
@@ -290,8 +290,11 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
     u->fe = fe;
     u->method = method;
     u->arrived.complete = unary_arrived;
-    u->closed.complete = unary_closed;
-    u->sent.complete = unary_sent;
+    /* Both only count references down (and free the state at the last): safe to run inline. */
+    u->closed.functor_run = unary_closed;
+    u->closed.inlineable = 1;
+    u->sent.functor_run = unary_sent;
+    u->sent.inlineable = 1;
     u->status_details = grpc_empty_slice();
     atomic_init(&u->queued, NULL);
     atomic_init(&u->queued_plan, NULL);
@@ -300,7 +303,7 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
     grpc_metadata_array_init(&u->request_md);
     grpc_frontend_call_requested(fe);
     rc = grpc_server_request_registered_call(fe->server, fe->registered[method], &u->entry.call,
-                                             &u->deadline, &u->request_md, &u->payload, fe->cq,
+                                             &u->deadline, &u->request_md, &u->payload, fe->call_cq,
                                              fe->cq, &u->arrived);
     if (rc != GRPC_CALL_OK) {
         u->entry.call = NULL;
@@ -507,6 +510,17 @@ static void *poll_main(void *arg)
     return NULL;
 }
 
+static void call_cq_shut_down(grpc_callback_t *functor, int ok)
+{
+    grpc_frontend_t *fe =
+        (grpc_frontend_t *)((char *)functor - offsetof(grpc_frontend_t, call_cq_shutdown));
+
+    pthread_mutex_lock(&fe->lock);
+    fe->call_cq_done = true;
+    pthread_cond_broadcast(&fe->changed);
+    pthread_mutex_unlock(&fe->lock);
+}
+
 static void shutdown_complete(grpc_tag_t *tag, bool ok)
 {
     grpc_frontend_t *fe =
@@ -686,6 +700,8 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     pthread_mutex_init(&fe->lock, NULL);
     pthread_cond_init(&fe->changed, NULL);
     fe->cq = grpc_completion_queue_create_for_next(NULL);
+    fe->call_cq_shutdown.functor_run = call_cq_shut_down;
+    fe->call_cq = grpc_completion_queue_create_for_callback(&fe->call_cq_shutdown, NULL);
     /* Polling starts first, so every later failure can shut down through the threads. */
     for (; fe->n_threads < threads; fe->n_threads++)
         if (pthread_create(&fe->threads[fe->n_threads], NULL, poll_main, fe) != 0) {
@@ -731,6 +747,13 @@ void grpc_frontend_stop(grpc_frontend_t *fe)
     for (int i = 0; i < fe->n_threads; i++)
         pthread_join(fe->threads[i], NULL);
     grpc_completion_queue_destroy(fe->cq);
+    /* Every call state is freed: nothing is pending, and the shutdown callback comes soon. */
+    grpc_completion_queue_shutdown(fe->call_cq);
+    pthread_mutex_lock(&fe->lock);
+    while (!fe->call_cq_done)
+        pthread_cond_wait(&fe->changed, &fe->lock);
+    pthread_mutex_unlock(&fe->lock);
+    grpc_completion_queue_destroy(fe->call_cq);
     pthread_cond_destroy(&fe->changed);
     pthread_mutex_destroy(&fe->lock);
     free(fe);

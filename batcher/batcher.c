@@ -139,6 +139,7 @@ status_t batcher_submit(batcher_t *b, request_t *req, error_t *err)
 {
     int priority;
     int64_t timeout;
+    bool wake = false;
     status_t st = batcher_request_check(b->model, &b->cfg, req, err);
 
     if (st)
@@ -164,10 +165,15 @@ status_t batcher_submit(batcher_t *b, request_t *req, error_t *err)
         req->error.message[0] = '\0';
         req->n_outputs = 0;
         st = batcher_queue_push(&b->queue, req, priority, batcher_request_rows(&b->cfg, req), err);
-        if (!st && wakes_leader(b, req))
-            pthread_cond_signal(&b->arrived);
+        wake = !st && wakes_leader(b, req);
     }
     pthread_mutex_unlock(&b->lock);
+    /*
+     * Signalled after the unlock, so that the leader does not wake only to
+     * block on the lock this thread still holds. req may be answered by now.
+     */
+    if (wake)
+        pthread_cond_signal(&b->arrived);
 cleanup:
     if (st)
         batcher_counters_refused(&b->counters, st);

@@ -107,10 +107,13 @@ void *batcher_worker_main(void *arg)
         b->leader_busy = true;
         result = lead(b, &w->batch, &taken_us);
         b->leader_busy = false;
-        pthread_cond_signal(&b->turn);
-        if (result == LEAD_EXIT)
+        if (result == LEAD_EXIT) {
+            pthread_cond_signal(&b->turn);
             break;
+        }
         pthread_mutex_unlock(&b->lock);
+        /* After the unlock: the next leader would only block on the lock held here. */
+        pthread_cond_signal(&b->turn);
         if (result == LEAD_EXPIRED) {
             expire(b, &w->batch, taken_us);
         } else {

@@ -240,9 +240,10 @@ ProtobufCMessage *grpc_unary_message(grpc_unary_t *u, const ProtobufCMessageDesc
 
 /*
  * Answers OK with msg (packed now: msg may be freed afterwards). The call
- * may complete and be freed on another thread before this returns: the
- * caller must not touch u (or its arena) afterwards. The same holds for
- * grpc_unary_fail and grpc_unary_message's failure.
+ * may complete and be freed before this returns, on another thread or on
+ * this one (the send's completion callback runs inline): the caller must
+ * not touch u (or its arena) afterwards. The same holds for
+ * grpc_unary_fail, grpc_unary_message's failure and grpc_unary_start_send.
  */
 void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg);
 

@@ -5,6 +5,9 @@
  * watch started and handler run, or only the close watch if the drain
  * refuses it) -> answer sent (or parked while the drain holds answers) ->
  * released when both the answer and the close notification are back.
+ * Arrivals come through the polled completion queue; the batches of an
+ * arrived unary call complete on the callback queue (grpc_internal.h), on
+ * the thread that completed them.
  */
 #include <assert.h>
 #include <errno.h>

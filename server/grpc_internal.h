@@ -46,6 +46,9 @@ typedef struct grpc_tag {
  */
 typedef grpc_completion_queue_functor grpc_callback_t;
 
+/* ModelInfer requests kept zeroed for the next calls (11 KB each). */
+#define GRPC_SPARE_REQUESTS 64
+
 /*
  * A call state's place in the front end's books: from its arrival to its
  * release it is on fe->held (the drain compares those calls with the
@@ -85,6 +88,16 @@ struct grpc_frontend {
     intptr_t channelz_id;  /* the server in channelz (grpc_connections.c); 0 when not found */
     atomic_bool holding;   /* answers are parked instead of sent (changed under lock) */
     atomic_int live_calls; /* call states allocated and not yet freed */
+    /*
+     * Requests of freed ModelInfer calls, reset where the call was freed
+     * (mostly a batcher worker, after the answer's send) and taken by the
+     * next arrival on the polling thread, which then neither allocates nor
+     * zeroes one: the polling thread handles every arrival and is the
+     * front end's narrowest point. Owned; guarded by spare_lock.
+     */
+    pthread_mutex_t spare_lock;
+    request_t *spare[GRPC_SPARE_REQUESTS];
+    int n_spare;
 
     pthread_mutex_t lock; /* guards the fields below */
     pthread_cond_t changed;
@@ -246,6 +259,9 @@ ProtobufCMessage *grpc_unary_message(grpc_unary_t *u, const ProtobufCMessageDesc
  * grpc_unary_fail, grpc_unary_message's failure and grpc_unary_start_send.
  */
 void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg);
+
+/* A zeroed request for a ModelInfer call, owned (a spare one if any); NULL when out of memory. */
+request_t *grpc_request_create(grpc_frontend_t *fe);
 
 /* Answers with the gRPC status the table gives st, and message. */
 void grpc_unary_fail(grpc_unary_t *u, status_t st, const char *message);

@@ -161,6 +161,36 @@ ProtobufCMessage *grpc_unpack_message(grpc_byte_buffer *bb, const ProtobufCMessa
 
 /* ---- unary calls ---- */
 
+request_t *grpc_request_create(grpc_frontend_t *fe)
+{
+    request_t *req = NULL;
+
+    pthread_mutex_lock(&fe->spare_lock);
+    if (fe->n_spare > 0)
+        req = fe->spare[--fe->n_spare];
+    pthread_mutex_unlock(&fe->spare_lock);
+    return req ? req : request_create();
+}
+
+/* Resets req (outside the lock) and keeps it for the next call, or frees it when enough are kept.
+ */
+static void request_spare(grpc_frontend_t *fe, request_t *req)
+{
+    bool kept = false;
+
+    if (!req)
+        return;
+    request_reset(req);
+    pthread_mutex_lock(&fe->spare_lock);
+    if (fe->n_spare < GRPC_SPARE_REQUESTS) {
+        fe->spare[fe->n_spare++] = req;
+        kept = true;
+    }
+    pthread_mutex_unlock(&fe->spare_lock);
+    if (!kept)
+        request_free(req);
+}
+
 static void unary_free(grpc_unary_t *u)
 {
     grpc_frontend_t *fe = u->fe;
@@ -174,7 +204,7 @@ static void unary_free(grpc_unary_t *u)
     if (u->response)
         grpc_byte_buffer_destroy(u->response);
     grpc_slice_unref(u->status_details);
-    request_free(u->req);
+    request_spare(fe, u->req);
     shm_request_release(&u->shm);
     /* The plan's requests point at the model's config: they go first. */
     if (u->plan) {
@@ -702,6 +732,7 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     fe->shutdown_tag.complete = shutdown_complete;
     pthread_mutex_init(&fe->lock, NULL);
     pthread_cond_init(&fe->changed, NULL);
+    pthread_mutex_init(&fe->spare_lock, NULL);
     fe->cq = grpc_completion_queue_create_for_next(NULL);
     fe->call_cq_shutdown.functor_run = call_cq_shut_down;
     fe->call_cq = grpc_completion_queue_create_for_callback(&fe->call_cq_shutdown, NULL);
@@ -757,6 +788,9 @@ void grpc_frontend_stop(grpc_frontend_t *fe)
         pthread_cond_wait(&fe->changed, &fe->lock);
     pthread_mutex_unlock(&fe->lock);
     grpc_completion_queue_destroy(fe->call_cq);
+    for (int i = 0; i < fe->n_spare; i++)
+        request_free(fe->spare[i]);
+    pthread_mutex_destroy(&fe->spare_lock);
     pthread_cond_destroy(&fe->changed);
     pthread_mutex_destroy(&fe->lock);
     free(fe);

@@ -2,12 +2,11 @@
  * batcher_impl.h - the batcher_t behind batcher.h, shared by the public
  * entry points (batcher.c) and the worker threads (worker.c).
  *
- * Locking: `lock` guards the queue, `draining`, `hurrying`, `leader_busy` and the
- * leader's wake conditions. At most
- * one idle worker, the leader, forms the next batch, waiting on `arrived`
- * for requests or for its batch's delay; the other idle workers wait on
- * `turn` to lead next. Completion callbacks and the engine run with no lock
- * held.
+ * Locking: `lock` guards the queue, `draining`, `hurrying`, `leader_busy`
+ * and the leader's wake conditions. At most one idle worker, the leader,
+ * forms the next batch, waiting on `arrived` for requests or for its
+ * batch's delay; the other idle workers wait on `turn` to lead next.
+ * Completion callbacks and the engine run with no lock held.
  */
 #ifndef INFERD_BATCHER_IMPL_H
 #define INFERD_BATCHER_IMPL_H

@@ -172,8 +172,7 @@ request_t *grpc_request_create(grpc_frontend_t *fe)
     return req ? req : request_create();
 }
 
-/* Resets req (outside the lock) and keeps it for the next call, or frees it when enough are kept.
- */
+/* Resets req and keeps it for a later call, or frees it when enough are kept. */
 static void request_spare(grpc_frontend_t *fe, request_t *req)
 {
     bool kept = false;
@@ -323,7 +322,10 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
     u->fe = fe;
     u->method = method;
     u->arrived.complete = unary_arrived;
-    /* Both only count references down (and free the state at the last): safe to run inline. */
+    /*
+     * Both only mark a queued request cancelled and count references down,
+     * freeing the state at the last: safe to run inline, on any thread.
+     */
     u->closed.functor_run = unary_closed;
     u->closed.inlineable = 1;
     u->sent.functor_run = unary_sent;

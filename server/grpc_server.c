@@ -275,6 +275,8 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method);
 static void unary_arrived(grpc_tag_t *tag, bool ok)
 {
     grpc_unary_t *u = (grpc_unary_t *)((char *)tag - offsetof(grpc_unary_t, arrived));
+    grpc_frontend_t *fe = u->fe;
+    grpc_method_id_t method = u->method;
     grpc_op op = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER};
     char message[GRPC_DENIED_MESSAGE_MAX];
     bool accepted;
@@ -285,31 +287,35 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
         unary_free(u);
         return;
     }
-    accepted = grpc_frontend_call_arrived(u->fe, &u->entry, true);
+    accepted = grpc_frontend_call_arrived(fe, &u->entry, true);
     if (accepted) {
         u->accepted = true;
         u->arrived_us = request_now_us();
-        atomic_fetch_add(&u->fe->state->in_flight, 1);
+        atomic_fetch_add(&fe->state->in_flight, 1);
     }
-    /* Every arrival is replaced, so that no call waits in the core's pending list. */
-    if (!arm_unary(u->fe, u->method))
-        log_warn("grpc: cannot request the next %s call", kserve_grpc_methods[u->method].path);
     /* A refused call holds only the close watch's reference: the cut ends it. */
     atomic_init(&u->refs, accepted ? 2 : 1);
+    /*
+     * The handler runs before the close watch starts and the arrival is
+     * replaced, which would otherwise delay a ModelInfer's queueing (and so
+     * its answer, at one client) by their time. Until the close watch
+     * starts, its reference keeps u whatever the handler's answer did.
+     */
+    if (accepted) {
+        if (!grpc_frontend_allowed(fe, method, &u->request_md, message, sizeof message))
+            grpc_unary_fail(u, STATUS_PERMISSION_DENIED, message);
+        else
+            handlers[method](u);
+    }
     op.data.recv_close_on_server.cancelled = &u->cancelled;
     rc = grpc_call_start_batch(u->entry.call, &op, 1, &u->closed, NULL);
     if (rc != GRPC_CALL_OK) {
-        log_warn("grpc: %s: cannot watch for the close (%d)", kserve_grpc_methods[u->method].path,
-                 rc);
+        log_warn("grpc: %s: cannot watch for the close (%d)", kserve_grpc_methods[method].path, rc);
         unary_release(u);
     }
-    if (!accepted)
-        return;
-    if (!grpc_frontend_allowed(u->fe, u->method, &u->request_md, message, sizeof message)) {
-        grpc_unary_fail(u, STATUS_PERMISSION_DENIED, message);
-        return;
-    }
-    handlers[u->method](u);
+    /* Every arrival is replaced, so that no call waits in the core's pending list. */
+    if (!arm_unary(fe, method))
+        log_warn("grpc: cannot request the next %s call", kserve_grpc_methods[method].path);
 }
 
 static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)

@@ -19,9 +19,10 @@
 #define QGEMM_ROW_BLOCK 48
 
 static const qgemm_kernel_t kernels[] = {
-    [QGEMM_GENERIC] = {QGEMM_GENERIC, "generic", 4, 1, qgemm_tile_generic},
-    [QGEMM_AVX2] = {QGEMM_AVX2, "avx2", 3, 1, qgemm_tile_avx2},
-    [QGEMM_AVX512_VNNI] = {QGEMM_AVX512_VNNI, "avx512-vnni", 6, 4, qgemm_tile_avx512_vnni},
+    [QGEMM_GENERIC] = {QGEMM_GENERIC, "generic", 4, 1, qgemm_tile_generic, qgemm_epilogue_apply},
+    [QGEMM_AVX2] = {QGEMM_AVX2, "avx2", 3, 1, qgemm_tile_avx2, qgemm_epilogue_apply},
+    [QGEMM_AVX512_VNNI] = {QGEMM_AVX512_VNNI, "avx512-vnni", 6, 4, qgemm_tile_avx512_vnni,
+                           qgemm_epilogue_avx512},
 };
 
 bool qgemm_has_vnni(void)
@@ -208,7 +209,7 @@ static void run_task(const qgemm_kernel_t *kern, int64_t m0, int64_t m1, int64_t
         const int mr = (int)(m1 - m < kern->mr ? m1 - m : kern->mr);
         kern->tile(mr, np, kg, rows + m * ld, ld, packed_v + p0 * pstride, pstride, rows_signed, c,
                    ldc);
-        qgemm_epilogue_apply(ep, c, ldc, m, mr, n0, n1 - n0, out, ldo);
+        kern->epilogue(ep, c, ldc, m, mr, n0, n1 - n0, out, ldo);
     }
 }
 

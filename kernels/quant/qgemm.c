@@ -186,6 +186,13 @@ void qgemm_epilogue_apply(const qgemm_epilogue_t *ep, const int32_t *c, int64_t 
             }
             if (ep->act == QGEMM_ACT_GELU)
                 vmath_gelu_f32(y, y, cols);
+            if (ep->output == QGEMM_OUT_F32 && ep->res) {
+                const uint8_t *res = ep->res + m * ep->res_ld + n0;
+                for (int64_t j = 0; j < cols; j++) {
+                    const int32_t v = ep->res_signed ? (int8_t)res[j] : res[j];
+                    y[j] += (float)(v - ep->res_zp) * ep->res_scale;
+                }
+            }
             if (ep->output == QGEMM_OUT_F32_Q8) {
                 const quant_vec_out_t q = {ep->zy, ep->lo, ep->hi, ep->out_dtype == DTYPE_INT8};
                 quant_vec_quantize(fv, cols, ep->y_scale, &q, (uint8_t *)out + m * ldo + n0);

@@ -87,13 +87,15 @@ typedef enum qgemm_act {
  * points and sums (see qgemm.c), an int32 bias included. Then
  *   I32:    out = acc
  *   Q8:     out = clamp(round_half_even(float(acc) * mult) + zy, lo, hi)
- *   F32:    out = act(float(acc) * mult + fbias)
+ *   F32:    out = act(float(acc) * mult + fbias) [+ float(res - res_zp) * res_scale]
  *   F32_Q8: out = clamp(round_half_even(F32's value / y_scale) + zy, lo, hi)
  * with mult per row (mult_per_row) or per column (mult_n values; 1: one
  * for all), and fbias per column (may be NULL). lo/hi are the dtype's
  * range, for Q8 raised to zy for a fused Relu (F32_Q8 applies act in
  * float). F32_Q8 is the unfused graph's arithmetic: a float MatMul's
- * result, its bias and activation, then QuantizeLinear's division.
+ * result, its bias and activation, then QuantizeLinear's division. The
+ * residual (res, may be NULL; F32 only) is the unfused graph's
+ * DequantizeLinear of an 8-bit tensor and the Add of it, in that order.
  */
 typedef struct qgemm_epilogue {
     qgemm_output_t output;
@@ -105,7 +107,12 @@ typedef struct qgemm_epilogue {
     const float *fbias;
     float y_scale; /* F32_Q8 */
     int32_t zy, lo, hi;
-    qgemm_act_t act; /* F32 and F32_Q8 */
+    qgemm_act_t act;    /* F32 and F32_Q8 */
+    const uint8_t *res; /* element (m, n) at res[m * res_ld + n], int8 (res_signed) or uint8 */
+    bool res_signed;
+    int64_t res_ld;
+    float res_scale;
+    int32_t res_zp;
 } qgemm_epilogue_t;
 
 /*

@@ -48,7 +48,8 @@ AVX512 void qgemm_epilogue_avx512(const qgemm_epilogue_t *ep, const int32_t *c, 
     const __m512 lo = _mm512_set1_ps((float)(ep->lo - ep->zy));
     const __m512 hi = _mm512_set1_ps((float)(ep->hi - ep->zy));
     const __m512 ys = _mm512_set1_ps(ep->y_scale), zero = _mm512_setzero_ps();
-    const __m512i zy = _mm512_set1_epi32(ep->zy);
+    const __m512i zy = _mm512_set1_epi32(ep->zy), rz = _mm512_set1_epi32(ep->res_zp);
+    const __m512 rs = _mm512_set1_ps(ep->res_scale);
     const size_t out_size = ep->output == QGEMM_OUT_F32 || ep->output == QGEMM_OUT_I32 ? 4 : 1;
 
     for (int64_t r = 0; r < rows; r++) {
@@ -60,6 +61,9 @@ AVX512 void qgemm_epilogue_avx512(const qgemm_epilogue_t *ep, const int32_t *c, 
         const __m512 rm = _mm512_set1_ps(
             ep->output == QGEMM_OUT_I32 || col_mult ? 0.0f : ep->mult[ep->mult_one ? 0 : m]);
         char *y = (char *)out + (size_t)(m * ldo + n0) * out_size;
+        const int8_t *res = ep->output == QGEMM_OUT_F32 && ep->res
+                                ? (const int8_t *)ep->res + m * ep->res_ld + n0
+                                : NULL;
 
         for (int64_t j = 0; j < cols; j += QEPI_LANES) {
             const __mmask16 k = lanes(cols - j);
@@ -87,6 +91,13 @@ AVX512 void qgemm_epilogue_avx512(const qgemm_epilogue_t *ep, const int32_t *c, 
                 f = _mm512_max_ps(f, zero);
             else if (ep->act == QGEMM_ACT_GELU)
                 f = vmath_gelu16_avx512(f);
+            if (res) {
+                const __m128i b = _mm_maskz_loadu_epi8(k, res + j);
+                const __m512i v =
+                    ep->res_signed ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
+                f = _mm512_add_ps(f,
+                                  _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, rz)), rs));
+            }
             if (ep->output == QGEMM_OUT_F32)
                 _mm512_mask_storeu_ps(y + 4 * j, k, f);
             else

@@ -241,8 +241,8 @@ cleanup:
 
 /*
  * The AVX-512 epilogue against the plain C one, bit for bit, over every
- * output, activation, multiplier layout and output type, with sums that
- * wrap and tiles cut at every width (masked tails). Both do the same
+ * output, activation, multiplier layout, output type and residual, with
+ * sums that wrap and tiles cut at every width (masked tails). Both do the same
  * int32 and float32 operations in the same order, so any difference is a
  * bug (the references above check the plain C one's arithmetic).
  */
@@ -253,6 +253,8 @@ static void test_epilogue_variants(void)
     static float mult[EP_N0 + EP_COLS], fbias[EP_N0 + EP_COLS];
     /* out holds rows m0.. and columns n0.. of a matrix of row stride EP_LDO, 4-byte elements. */
     static uint8_t want[(EP_M0 + EP_ROWS) * EP_LDO * 4], got[(EP_M0 + EP_ROWS) * EP_LDO * 4];
+    /* The residual: 8-bit, of the output's layout (row stride EP_LDO). */
+    static uint8_t res[(EP_M0 + EP_ROWS) * EP_LDO];
 
     if (cpu_isa() < CPU_ISA_AVX512) {
         fprintf(stderr, "qgemm_epilogue_avx512 not compared: the ISA is capped below AVX-512\n");
@@ -260,6 +262,8 @@ static void test_epilogue_variants(void)
     }
     for (int i = 0; i < EP_ROWS * EP_COLS; i++)
         c[i] = (int32_t)((uint32_t)rand() << 16 ^ (uint32_t)rand()) >> (rand() % 24);
+    for (int i = 0; i < (EP_M0 + EP_ROWS) * EP_LDO; i++)
+        res[i] = (uint8_t)rand();
     for (int i = 0; i < EP_M0 + EP_ROWS; i++) {
         row_off[i] = rand() % 200001 - 100000;
         row_f[i] = rand() % 70001 - 35000;
@@ -296,6 +300,14 @@ static void test_epilogue_variants(void)
                     ep.row_f = layout == 2 ? row_f : NULL;
                     ep.col_f = layout == 2 ? col_f : NULL;
                     ep.fbias = variant < 3 ? fbias : NULL;
+                    /* A residual (F32 only) on every other combination, of both signednesses. */
+                    if ((act + layout + variant) % 2) {
+                        ep.res = res;
+                        ep.res_signed = layout == 1;
+                        ep.res_ld = EP_LDO;
+                        ep.res_scale = 0.021f;
+                        ep.res_zp = layout == 1 ? -7 : 131;
+                    }
                     memset(want, 0x5a, sizeof want);
                     memset(got, 0x5a, sizeof got);
                     qgemm_epilogue_apply(&ep, c, EP_COLS, EP_M0, rows, EP_N0, cols, want, EP_LDO);

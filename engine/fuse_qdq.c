@@ -26,8 +26,9 @@
  *   DequantizeLinear -> MatMul -> Add(bias) -> Add(DequantizeLinear(r))
  *
  * writes the sum itself, so neither the Add nor (once nothing else reads
- * it) the DequantizeLinear of r makes a pass of its own. The kernel takes
- * r of the output's shape only, which a residual connection has.
+ * it: a Shape of it reads r instead) the DequantizeLinear of r makes a
+ * pass of its own. The kernel takes r of the output's shape only, which a
+ * residual connection has.
  *
  * Conditions, else the nodes stay as they are and run in float (correct,
  * slower: counted in g->qdq_float_layers, a fallback the model reports): x's scale and zero point
@@ -397,9 +398,31 @@ static status_t match_max_pool(graph_t *g, const int *consumers, graph_node_t *n
     return fuse_rewrite(g, q, node->schema, node->params, 1, inputs, err);
 }
 
+/*
+ * Shape reads only its input's shape, which DequantizeLinear keeps: it
+ * reads the 8-bit tensor instead, so a DequantizeLinear that fed only
+ * Shapes and fused MatMuls (BERT's attention input) is dead and makes no
+ * pass.
+ */
+static status_t match_shape(graph_t *g, const int *consumers, graph_node_t *node, error_t *err)
+{
+    graph_node_t *dq = node->n_inputs == 1 && node->inputs[0] >= 0
+                           ? fuse_producer(g, node->inputs[0], "DequantizeLinear")
+                           : NULL;
+
+    (void)consumers;
+    (void)err;
+    if (dq)
+        node->inputs[0] = dq->inputs[0];
+    return STATUS_OK;
+}
+
 status_t fuse_qdq(graph_t *g, error_t *err)
 {
-    status_t st = fuse_each(g, "Conv", match_conv, err);
+    status_t st = fuse_each(g, "Shape", match_shape, err);
+
+    if (!st)
+        st = fuse_each(g, "Conv", match_conv, err);
 
     if (!st)
         st = fuse_each(g, "Add", match_add, err);

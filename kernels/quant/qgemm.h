@@ -22,7 +22,9 @@
  *   avx2          bytes widened to int16 and multiplied by vpmaddwd: exact,
  *                 where vpmaddubsw would saturate its int16 pair sums
  *   generic       plain C over the same packed layout
- * (an AVX-512 CPU without VNNI takes the AVX2 kernel).
+ * (an AVX-512 CPU without VNNI takes the AVX2 kernel). Each kernel names
+ * its epilogue: the VNNI one the AVX-512 loop (qgemm_epilogue_avx512.c),
+ * the others the plain C one, with the same results bit for bit.
  */
 #ifndef INFERD_QGEMM_H
 #define INFERD_QGEMM_H

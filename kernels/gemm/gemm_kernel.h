@@ -119,6 +119,7 @@ void gemm_kernel_avx512(const gemm_tile_t *t);
 typedef struct gemm_micro {
     gemm_kernel_fn fn;
     int mr, short_mr;
+    bool even; /* cut a block into tiles of near-equal rows instead (see gemm.c's tile_rows) */
     int panels;
     int kc_max, mc_max;
     cpu_isa_t isa; /* what fn needs */

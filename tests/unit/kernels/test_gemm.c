@@ -238,6 +238,41 @@ static void test_epilogues(void)
                 }
 }
 
+/*
+ * A whose rows are 4 KiB apart (lda a multiple of 1024 floats, or a
+ * gathered K block of 1024 floats): where that is a multiple of the L1's
+ * way and the AVX-512 tile has more rows than the L1 has ways (a Zen 4:
+ * 32 KB, 8 ways), gemm_run cuts even tiles of at most that many rows
+ * (gemm.c's fit_l1), 49 rows as 7 x 7, 13 as 7 + 6; elsewhere it runs its
+ * usual tiles. Either way the products are the reference's.
+ */
+static void test_l1_aliasing(void)
+{
+    static const int64_t shapes[][4] = {/* m, n, k, lda_pad */
+                                        {49, 40, 1024, 0},
+                                        {196, 33, 1000, 24},
+                                        {13, 530, 1024, 0},
+                                        {108, 17, 2048, 0}};
+
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int variant = 0; variant < 4; variant++) {
+            gemm_case_t tc = {
+                .m = shapes[s][0],
+                .n = shapes[s][1],
+                .k = shapes[s][2],
+                .transposed = variant & 1,
+                .lda_pad = shapes[s][3],
+                .ldr_pad = 3,
+                .gather = variant == 2 && shapes[s][3] == 0,
+                .bias = true,
+                .residual = variant & 1 ? 1 : 2,
+                .act = GEMM_ACT_RELU,
+                .threads = 1 + (variant >> 1),
+            };
+            run_case(&tc);
+        }
+}
+
 static void test_no_epilogue_and_empty(void)
 {
     float a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {1, 0, 0, 1, 1, 1}, c[4] = {0};
@@ -748,6 +783,7 @@ int main(void)
 {
     test_shapes();
     test_epilogues();
+    test_l1_aliasing();
     test_no_epilogue_and_empty();
     test_kernels();
     test_fused_matmul();

@@ -692,6 +692,8 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = pack_weights(g, err);
     }
     if (!st)
+        st = graph_conv_bf16_outputs(g, err);
+    if (!st)
         release_dead_constants(g);
     if (!st)
         st = compile_subgraphs(g, err);

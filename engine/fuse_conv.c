@@ -18,6 +18,13 @@
  *
  * which oneDNN runs as post-ops (kernels/quant/quant_dnnl.c), so a is never
  * written and read back.
+ *
+ * graph_conv_bf16_outputs (bf16 precision mode, after packing) lets a bf16
+ * convolution write bf16 where only bf16 convolutions read its output as
+ * their X (a bottleneck's 1x1 -> 3x3 -> 1x1): they would narrow a float X
+ * to bf16 themselves first, so the results are the same and the tensor and
+ * the narrowing pass are halved and gone. oneDNN rounds the destination to
+ * nearest even after the fused activation, as the narrowing does.
  */
 #include <assert.h>
 #include <float.h>
@@ -237,4 +244,56 @@ cleanup:
     free(fp.consumer);
     free(fp.is_output);
     return st;
+}
+
+/* True if node is a ConvNHWC whose packed weights run on oneDNN's bf16 convolution. */
+static bool bf16_conv(const graph_node_t *node)
+{
+    return !node->removed && node->schema == &conv_nhwc_schema &&
+           conv_nhwc_packed_bf16(node->state);
+}
+
+/* True if v is read only as X of bf16 convolutions, and not a graph output. */
+static bool only_bf16_conv_inputs(const graph_t *g, int v)
+{
+    int uses = 0;
+
+    for (int k = 0; k < g->n_outputs; k++)
+        if (g->outputs[k] == v)
+            return false;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node_t *node = &g->nodes[i];
+        if (node->removed)
+            continue;
+        for (int k = 0; k < node->n_inputs; k++) {
+            if (node->inputs[k] != v)
+                continue;
+            if (k != 0 || !bf16_conv(node))
+                return false;
+            uses++;
+        }
+    }
+    /* Every consumer the liveness pass counted is one of those seen. */
+    return uses > 0 && uses == g->values[v].consumers;
+}
+
+status_t graph_conv_bf16_outputs(graph_t *g, error_t *err)
+{
+    if (!g->bf16)
+        return STATUS_OK;
+    for (int i = 0; i < g->n_nodes; i++) {
+        graph_node_t *node = &g->nodes[i];
+        conv_nhwc_params_t *p;
+        if (!bf16_conv(node) || ((const conv_nhwc_params_t *)node->params)->sum ||
+            !only_bf16_conv_inputs(g, node->outputs[0]))
+            continue;
+        /* A copy: the params may be shared with the node it was cloned from. */
+        p = arena_alloc(&g->arena, sizeof *p);
+        if (!p)
+            return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory marking bf16 outputs");
+        *p = *(const conv_nhwc_params_t *)node->params;
+        p->bf16_out = true;
+        node->params = p;
+    }
+    return STATUS_OK;
 }

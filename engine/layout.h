@@ -1,6 +1,7 @@
 /*
  * layout.h - the channels-last compile pass (layout.c) and the conv fusion
- * pass (fuse_conv.c), both run by graph_compile after constant folding.
+ * pass (fuse_conv.c), both run by graph_compile after constant folding, and
+ * the bf16 activations pass (fuse_conv.c) it runs after packing.
  */
 #ifndef INFERD_ENGINE_LAYOUT_H
 #define INFERD_ENGINE_LAYOUT_H
@@ -20,5 +21,14 @@ status_t graph_layout_channels_last(graph_t *g, error_t *err);
  * consumer counts; fused nodes are marked removed.
  */
 status_t graph_fuse_conv(graph_t *g, error_t *err);
+
+/*
+ * In the bf16 precision mode, after packing: a ConvNHWC running in bf16
+ * whose output only bf16 ConvNHWCs read, as their X, writes it in bf16
+ * (conv_nhwc_params_t.bf16_out), which those would round X to anyway. The
+ * residual path and every other tensor stay float32. Needs current
+ * consumer counts.
+ */
+status_t graph_conv_bf16_outputs(graph_t *g, error_t *err);
 
 #endif

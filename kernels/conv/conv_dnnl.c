@@ -22,8 +22,12 @@
  * convolution (bf16 source and weights, float32 accumulation, bias and
  * destination) and packs the weights in bf16 when an implementation other
  * than reference code takes it; run then narrows the float activations to
- * bf16 in the workspace first. A real shape that only reference code would
- * take in bf16 runs in float32 on a float copy of the bf16 weights.
+ * bf16 in the workspace first, unless X is bf16 already (written so by a
+ * bf16 convolution with params.bf16_out, which the primitive then does as
+ * its destination type, after the fused activation). A real shape that
+ * only reference code would take in bf16 runs in float32 on a float copy of
+ * the bf16 weights, unless X or Y is bf16: then the reference bf16
+ * primitive runs it, and describe reports it as reference code.
  */
 #include "conv_nhwc.h"
 
@@ -75,7 +79,8 @@ typedef struct conv_prepared {
     dnnl_memory_desc_t src_md, bias_md, dst_md, scratch_md;
     char impl[OP_IMPL_MAX];
     bool reference; /* oneDNN's reference code: the only implementation for this shape */
-    bool bf16;      /* src_md is bf16: run narrows the input at workspace + src_offset */
+    bool bf16;      /* a bf16 primitive: src_md is bf16 */
+    bool narrow;    /* bf16 with a float X: run narrows it at workspace + src_offset */
     size_t src_offset;
 } conv_prepared_t;
 
@@ -154,7 +159,8 @@ static void conv_shapes(const conv_geom_t *g, conv_shapes_t *s)
 
 /*
  * Creates the primitive descriptor of a convolution with the given weight
- * descriptor (format any, or a packed one) and the params' fused epilogue.
+ * descriptor (format any, or a packed one) and the params' fused epilogue;
+ * bf16: a bf16 source, and a bf16 destination with params.bf16_out.
  */
 static status_t create_pd(const op_call_t *call, const conv_geom_t *g, bool has_bias,
                           const dnnl_memory_desc_t *weights_md, bool user_scratchpad, bool bf16,
@@ -172,10 +178,12 @@ static status_t create_pd(const op_call_t *call, const conv_geom_t *g, bool has_
 
     if (st)
         return st;
+    assert(bf16 || !p->bf16_out);
     conv_shapes(g, &s);
     ds = dnnl_memory_desc_init_by_tag(&src_md, 4, s.src, bf16 ? dnnl_bf16 : dnnl_f32, dnnl_nhwc);
     if (ds == dnnl_success)
-        ds = dnnl_memory_desc_init_by_tag(&dst_md, 4, s.dst, dnnl_f32, dnnl_nhwc);
+        ds = dnnl_memory_desc_init_by_tag(&dst_md, 4, s.dst, p->bf16_out ? dnnl_bf16 : dnnl_f32,
+                                          dnnl_nhwc);
     if (ds == dnnl_success && has_bias)
         ds = dnnl_memory_desc_init_by_tag(&bias_md, 1, s.bias, dnnl_f32, dnnl_x);
     if (ds == dnnl_success)
@@ -392,6 +400,13 @@ status_t conv_dnnl_pack(const op_call_t *call, void **state, error_t *err)
     return conv_dnnl_pack_as(call, dnnl_format_tag_any, state, err);
 }
 
+bool conv_dnnl_packed_bf16(const void *state)
+{
+    const conv_pack_t *pack = state;
+
+    return pack && pack->bf16;
+}
+
 void conv_dnnl_release(void *state)
 {
     conv_pack_t *pack = state;
@@ -475,7 +490,10 @@ static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_pre
                                  error_t *err)
 {
     conv_pack_t *pack = call->state;
+    const conv_nhwc_params_t *p = call->params;
     bool has_bias = call->n_inputs > 2 && call->inputs[2];
+    /* bf16 tensors leave no float32 primitive to fall back to. */
+    const bool bf16_tensors = call->inputs[0]->dtype == DTYPE_BFLOAT16 || p->bf16_out;
     dnnl_primitive_desc_t pd = NULL;
     dnnl_memory_desc_t any_md;
     conv_prepared_t *prep = NULL;
@@ -492,9 +510,15 @@ static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_pre
         return st;
     if (!pack)
         return op_fail(err, STATUS_INTERNAL, call->op_type, call->node, "weights are not packed");
+    if (bf16_tensors && !pack->bf16)
+        return op_fail(err, STATUS_INTERNAL, call->op_type, call->node,
+                       "bf16 tensors on a layer not packed in bf16");
     omp_set_num_threads(call->threads);
     conv_shapes(&g, &s);
-    /* bf16 weights: a bf16 primitive, unless only reference code takes these shapes. */
+    /*
+     * bf16 weights: a bf16 primitive, unless only reference code takes these
+     * shapes and X and Y are float32.
+     */
     if (pack->bf16) {
         if (dnnl_memory_desc_init_by_tag(&any_md, s.weights_ndims, s.weights, dnnl_bf16,
                                          dnnl_format_tag_any) != dnnl_success)
@@ -502,13 +526,16 @@ static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_pre
                            "cannot describe the weights");
         if (create_pd(call, &g, has_bias, &any_md, user_scratchpad, true, &pd, &ignored) ==
                 STATUS_OK &&
-            !impl_is_reference(impl_name(pd)))
+            (bf16_tensors || !impl_is_reference(impl_name(pd))))
             bf16 = true;
         else if (pd) {
             dnnl_primitive_desc_destroy(pd);
             pd = NULL;
         }
     }
+    if (bf16_tensors && !bf16)
+        return op_fail(err, STATUS_UNSUPPORTED, call->op_type, call->node,
+                       "oneDNN has no bf16 convolution for these shapes");
     if (!bf16) {
         if (dnnl_memory_desc_init_by_tag(&any_md, s.weights_ndims, s.weights, dnnl_f32,
                                          dnnl_format_tag_any) != dnnl_success)
@@ -529,6 +556,7 @@ static status_t create_primitive(op_call_t *call, bool user_scratchpad, conv_pre
         goto cleanup;
     prep->pack = pack;
     prep->bf16 = bf16;
+    prep->narrow = bf16 && call->inputs[0]->dtype == DTYPE_FLOAT;
     snprintf(prep->impl, sizeof prep->impl, "onednn %s%s", bf16 ? "bf16 " : "", impl_name(pd));
     prep->reference = impl_is_reference(impl_name(pd));
     prep->src_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
@@ -558,7 +586,7 @@ status_t conv_dnnl_prepare(op_call_t *call, void **prepared, error_t *err)
     if (st)
         return st;
     scratch = dnnl_memory_desc_get_size(&prep->scratch_md);
-    if (prep->bf16) {
+    if (prep->narrow) {
         /* The narrowed input follows the scratchpad, both 64-byte aligned. */
         prep->src_offset = (scratch + CONV_DNNL_ALIGN - 1) & ~(size_t)(CONV_DNNL_ALIGN - 1);
         scratch = prep->src_offset + dnnl_memory_desc_get_size(&prep->src_md);
@@ -609,8 +637,8 @@ bool conv_dnnl_describe(const op_call_t *call, char *impl, size_t size)
 #define CONV_DNNL_MAX_ARGS 5
 
 /*
- * Runs prep on the call's buffers; a bf16 primitive reads the input
- * narrowed into src16 (dnnl_memory_desc_get_size(&prep->src_md) bytes).
+ * Runs prep on the call's buffers; a bf16 primitive on a float input reads
+ * it narrowed into src16 (dnnl_memory_desc_get_size(&prep->src_md) bytes).
  */
 static status_t execute(const op_call_t *call, const conv_prepared_t *prep, void *src16,
                         error_t *err)
@@ -626,12 +654,12 @@ static status_t execute(const op_call_t *call, const conv_prepared_t *prep, void
 
     if (st)
         return st;
-    if (prep->bf16)
+    if (prep->narrow)
         bf16_from_float_n(call->inputs[0]->data, src16, tensor_numel(call->inputs[0]),
                           call->threads);
     args[n].arg = DNNL_ARG_SRC;
     ds = dnnl_memory_create(&mem[n++], &prep->src_md, engine,
-                            prep->bf16 ? src16 : call->inputs[0]->data);
+                            prep->narrow ? src16 : call->inputs[0]->data);
     args[n].arg = DNNL_ARG_WEIGHTS;
     if (ds == dnnl_success)
         ds = dnnl_memory_create(&mem[n++], &prep->weights->md, engine, prep->weights->data);
@@ -682,11 +710,11 @@ status_t conv_dnnl_run(op_call_t *call, error_t *err)
         if ((st = create_primitive(call, false, &own, err)))
             return st;
         prep = own;
-        if (prep->bf16 && !(src16 = malloc(dnnl_memory_desc_get_size(&prep->src_md)))) {
+        if (prep->narrow && !(src16 = malloc(dnnl_memory_desc_get_size(&prep->src_md)))) {
             st = error_set(err, STATUS_OUT_OF_MEMORY, "out of memory running a convolution");
             goto cleanup;
         }
-    } else if (prep->bf16) {
+    } else if (prep->narrow) {
         src16 = (char *)call->workspace + prep->src_offset;
     }
     st = execute(call, prep, src16, err);

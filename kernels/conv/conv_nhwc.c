@@ -10,6 +10,7 @@
  */
 #include "conv_nhwc.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -215,6 +216,13 @@ void conv_nhwc_release(void *state)
     free(s);
 }
 
+bool conv_nhwc_packed_bf16(const void *state)
+{
+    const conv_nhwc_state_t *s = state;
+
+    return s && s->path == CONV_PATH_DNNL && conv_dnnl_packed_bf16(s->impl);
+}
+
 /*
  * The path a call runs on, given its NHWC output's batch and image: a layer
  * packed for Winograd runs on the GEMM, from the same packed weights, where
@@ -295,6 +303,9 @@ status_t conv_nhwc_run(op_call_t *call, error_t *err)
     op_call_t c = impl_call(call);
     const int64_t *y = call->outputs[0].dims; /* [N, OH, OW, M], as infer made it */
 
+    /* bf16 tensors only meet layers packed in bf16 (graph_conv_bf16_outputs). */
+    assert(path_of(call) == CONV_PATH_DNNL ||
+           (call->inputs[0]->dtype == DTYPE_FLOAT && call->outputs[0].dtype == DTYPE_FLOAT));
     switch (run_path(call, y[0], y[1], y[2])) {
     case CONV_PATH_WINOGRAD:
         return conv_winograd_run(&c, err);

@@ -5,10 +5,12 @@
  * region and engine/fuse_conv.c folds a following residual Add and
  * Relu/Clip into it.
  *
- * Inputs: 0 X [N, H, W, C] (NHWC), 1 W [M, C/group, kH, kW] (ONNX OIHW,
+ * Inputs: 0 X [N, H, W, C] (NHWC; float32, or bf16 on a layer packed in
+ * bf16, see conv_nhwc_packed_bf16), 1 W [M, C/group, kH, kW] (ONNX OIHW,
  * constant), 2 B [M] (optional), 3 R [N, OH, OW, M] (the residual added
  * before the activation; present only when params.sum is set).
- * Output: Y [N, OH, OW, M] = act(conv(X, W) + B (+ R)).
+ * Output: Y [N, OH, OW, M] = act(conv(X, W) + B (+ R)), float32 (bf16 with
+ * params.bf16_out).
  */
 #ifndef INFERD_CONV_NHWC_H
 #define INFERD_CONV_NHWC_H
@@ -31,6 +33,12 @@ typedef struct conv_nhwc_params {
     bool sum;           /* input 3 is added after the bias */
     conv_activation_t activation;
     float clip_min, clip_max;
+    /*
+     * Y is bf16, not float32: set by the engine in the bf16 precision mode
+     * (graph_conv_bf16_outputs) where every reader of Y is a bf16
+     * convolution's X, which would round it to bf16 anyway. Never with sum.
+     */
+    bool bf16_out;
 } conv_nhwc_params_t;
 
 extern const op_kernel_t conv_nhwc_kernel;
@@ -50,6 +58,11 @@ status_t conv_nhwc_resolve(const op_call_t *call, conv_geom_t *g, tensor_t *out,
  */
 status_t conv_nhwc_pack(const op_call_t *call, void **state, error_t *err);
 void conv_nhwc_release(void *state);
+/*
+ * True when state (conv_nhwc_pack's) runs on oneDNN's bf16 convolution:
+ * the layer takes a bf16 X and can write a bf16 Y (params.bf16_out).
+ */
+bool conv_nhwc_packed_bf16(const void *state);
 /* Raises call->workspace_size to the scratch run needs on call->threads. */
 void conv_nhwc_workspace(op_call_t *call, const conv_geom_t *g);
 status_t conv_nhwc_prepare(op_call_t *call, void **prepared, error_t *err);
@@ -68,6 +81,8 @@ status_t conv_dnnl_pack(const op_call_t *call, void **state, error_t *err);
  * from a format the real shapes' best implementation does not take.
  */
 status_t conv_dnnl_pack_as(const op_call_t *call, int format_tag, void **state, error_t *err);
+/* True when state (conv_dnnl_pack's) holds bf16 weights for a bf16 convolution. */
+bool conv_dnnl_packed_bf16(const void *state);
 /*
  * How many copies of the weights (one per format) state holds now, and how
  * many reorders made copies since it was packed.

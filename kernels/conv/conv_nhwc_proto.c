@@ -10,7 +10,9 @@ static const op_info_t conv_nhwc_info = {
     .max_inputs = 4,
     .min_outputs = 1,
     .max_outputs = 1,
-    .input_dtypes = {DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT, DTYPES_FLOAT},
+    /* X is bf16 only where the producing convolution writes bf16 for a bf16 one (bf16_out). */
+    .input_dtypes = {DTYPES_FLOAT | DTYPE_BIT(DTYPE_BFLOAT16), DTYPES_FLOAT, DTYPES_FLOAT,
+                     DTYPES_FLOAT},
     .layout = "NHWC",
 };
 
@@ -53,11 +55,15 @@ status_t conv_nhwc_resolve(const op_call_t *call, conv_geom_t *g, tensor_t *out,
 static status_t conv_nhwc_infer(op_call_t *call, error_t *err)
 {
     conv_geom_t g;
+    const conv_nhwc_params_t *p = call->params;
     status_t st = conv_nhwc_resolve(call, &g, &call->outputs[0], err);
 
-    if (!st)
-        conv_nhwc_workspace(call, &g);
-    return st;
+    if (st)
+        return st;
+    /* conv_resolve's float32 output type; the bf16 one for a layer writing bf16. */
+    call->outputs[0].dtype = p->bf16_out ? DTYPE_BFLOAT16 : DTYPE_FLOAT;
+    conv_nhwc_workspace(call, &g);
+    return STATUS_OK;
 }
 
 const op_kernel_t conv_nhwc_kernel = {

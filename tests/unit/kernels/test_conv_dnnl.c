@@ -12,13 +12,21 @@
  * (checked first, through oneDNN's own API), and prepare must recover: a
  * non-reference implementation, a repacked copy shared by later plans, and
  * outputs equal to a naive loop.
+ *
+ * The bf16 precision mode's tensors (where the CPU has AVX512_BF16): a layer
+ * packed in bf16 that writes a bf16 Y (params.bf16_out) must write exactly
+ * its float32 Y rounded to bf16, and one reading a bf16 X exactly what it
+ * computes from the float X it would narrow itself.
  */
 #include <dnnl.h>
 
+#include "bf16.h"
 #include "conv_harness.h"
 
 /* Largest |y - ref| allowed, relative to the largest |ref| before the activation. */
 #define TOLERANCE 1e-5
+/* The same for bf16 layers: X and W rounded to 8 significant bits, float32 sums. */
+#define BF16_TOLERANCE 2e-2
 
 /* oneDNN's implementation for case t with its weights forced to format tag (bias, no post-ops). */
 static const char *forced_impl(const conv_case_t *t, dnnl_format_tag_t tag)
@@ -198,6 +206,106 @@ static const conv_case_t cases[] = {
 
 #define N_CASES (sizeof cases / sizeof cases[0])
 
+/* Prepares call (fast code wanted), runs it once on a fresh workspace; returns the plan. */
+static void *run_bf16(op_call_t *call, int threads)
+{
+    void *prepared = NULL;
+    char impl[64];
+    error_t err = {0};
+
+    call->threads = threads;
+    call->workspace_size = 0;
+    call->prepared = NULL;
+    CHECK(conv_dnnl_prepare(call, &prepared, &err) == STATUS_OK);
+    if (!prepared) {
+        fprintf(stderr, "prepare: %s\n", err.message);
+        return NULL;
+    }
+    call->prepared = prepared;
+    CHECK(!conv_dnnl_describe(call, impl, sizeof impl));
+    CHECK(strstr(impl, "bf16") != NULL);
+    call->workspace = harness_workspace(call->workspace_size);
+    CHECK(conv_dnnl_run(call, &err) == STATUS_OK);
+    free(call->workspace);
+    call->workspace = NULL;
+    return prepared;
+}
+
+/*
+ * Case t packed in bf16: float X and Y against the reference, then a bf16 Y
+ * equal to the float one narrowed, and a bf16 X giving the float run's Y.
+ */
+static void check_bf16_tensors(const conv_case_t *t, enum epilogue e, int threads, unsigned seed)
+{
+    conv_data_t d;
+    const tensor_t *in[4];
+    op_call_t call;
+    error_t err = {0};
+    void *prepared;
+    tensor_t x16, y16;
+    uint16_t *want;
+    float *y32;
+    size_t y_floats;
+
+    assert(!has_sum(e)); /* bf16_out is never set with a sum: the residual path is float32 */
+    data_init(&d, t, e, seed);
+    call = data_call(&d, e, in, threads);
+    call.bf16 = true;
+    CHECK(conv_dnnl_pack(&call, &call.state, &err) == STATUS_OK);
+    if (!conv_dnnl_packed_bf16(call.state)) {
+        printf("no bf16 convolution here (AVX512_BF16 absent or capped): bf16 tensors skipped\n");
+        conv_dnnl_release(call.state);
+        data_free(&d);
+        return;
+    }
+    /* float32 X and Y: the narrowing run, within bf16's error of the reference */
+    prepared = run_bf16(&call, threads);
+    check_output(&d, BF16_TOLERANCE, "bf16 layer", t, e, threads);
+    conv_dnnl_unprepare(prepared);
+    y_floats = (size_t)tensor_numel(&d.y);
+    y32 = malloc(y_floats * sizeof *y32);
+    assert(y32);
+    memcpy(y32, d.y.data, y_floats * sizeof *y32);
+
+    /* a bf16 Y: the float one rounded to nearest even */
+    want = malloc(y_floats * sizeof *want);
+    y16 = d.y;
+    y16.dtype = DTYPE_BFLOAT16;
+    y16.data = malloc(y_floats * sizeof *want);
+    assert(want && y16.data);
+    bf16_from_float_n(y32, want, (int64_t)y_floats, 1);
+    d.params.bf16_out = true;
+    call.outputs = &y16;
+    prepared = run_bf16(&call, threads);
+    CHECK(memcmp(y16.data, want, y_floats * sizeof *want) == 0);
+    conv_dnnl_unprepare(prepared);
+
+    /* a bf16 X: no narrowing pass, the same Y, bf16 or float32 */
+    x16 = d.x;
+    x16.dtype = DTYPE_BFLOAT16;
+    x16.data = malloc((size_t)tensor_numel(&d.x) * sizeof(uint16_t));
+    assert(x16.data);
+    bf16_from_float_n(d.x.data, x16.data, tensor_numel(&d.x), 1);
+    in[0] = &x16;
+    memset(y16.data, 0xff, y_floats * sizeof *want);
+    prepared = run_bf16(&call, threads);
+    CHECK(memcmp(y16.data, want, y_floats * sizeof *want) == 0);
+    conv_dnnl_unprepare(prepared);
+    d.params.bf16_out = false;
+    call.outputs = &d.y;
+    memset(d.y.data, 0xff, y_floats * sizeof *y32);
+    prepared = run_bf16(&call, threads);
+    CHECK(memcmp(d.y.data, y32, y_floats * sizeof *y32) == 0);
+    conv_dnnl_unprepare(prepared);
+
+    conv_dnnl_release(call.state);
+    free(y32);
+    free(want);
+    free(x16.data);
+    free(y16.data);
+    data_free(&d);
+}
+
 int main(void)
 {
     unsigned seed = 1;
@@ -208,5 +316,8 @@ int main(void)
         check_default_pack(&cases[i], (enum epilogue)((i + 3) % EPI_COUNT), seed += 7);
     }
     check_shapes_at_once(seed += 7);
+    /* bf16 tensors: ResNet-50's bottleneck 1x1 and a 3x3, the activations fused or not */
+    for (size_t i = 0; i < N_CASES; i++)
+        check_bf16_tensors(&cases[i], (enum epilogue)(i % 3), 1 + i % 2, seed += 7);
     CHECK_DONE();
 }

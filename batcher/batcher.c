@@ -122,10 +122,24 @@ static int64_t effective_timeout(const batcher_config_t *cfg, const request_t *r
     return t;
 }
 
+/*
+ * Whether req, just queued, may let the waiting leader do something before
+ * it would look again anyway: waking it for every arrival of a forming
+ * batch cost a futex wake and a context switch per request. Called with
+ * b->lock held.
+ */
+static bool wakes_leader(const batcher_t *b, const request_t *req)
+{
+    if (b->wake_rows == 0 || b->queue.rows >= b->wake_rows)
+        return true;
+    return req->deadline_us > 0 && req->deadline_us < b->wake_us;
+}
+
 status_t batcher_submit(batcher_t *b, request_t *req, error_t *err)
 {
     int priority;
     int64_t timeout;
+    bool wake = false;
     status_t st = batcher_request_check(b->model, &b->cfg, req, err);
 
     if (st)
@@ -150,11 +164,16 @@ status_t batcher_submit(batcher_t *b, request_t *req, error_t *err)
         req->error.code = STATUS_OK;
         req->error.message[0] = '\0';
         req->n_outputs = 0;
-        st = batcher_queue_push(&b->queue, req, priority, err);
-        if (!st)
-            pthread_cond_signal(&b->arrived);
+        st = batcher_queue_push(&b->queue, req, priority, batcher_request_rows(&b->cfg, req), err);
+        wake = !st && wakes_leader(b, req);
     }
     pthread_mutex_unlock(&b->lock);
+    /*
+     * Signalled after the unlock, so that the leader does not wake only to
+     * block on the lock this thread still holds. req may be answered by now.
+     */
+    if (wake)
+        pthread_cond_signal(&b->arrived);
 cleanup:
     if (st)
         batcher_counters_refused(&b->counters, st);

@@ -2,11 +2,11 @@
  * batcher_impl.h - the batcher_t behind batcher.h, shared by the public
  * entry points (batcher.c) and the worker threads (worker.c).
  *
- * Locking: `lock` guards the queue, `draining`, `hurrying` and `leader_busy`. At most
- * one idle worker, the leader, forms the next batch, waiting on `arrived`
- * for requests or for its batch's delay; the other idle workers wait on
- * `turn` to lead next. Completion callbacks and the engine run with no lock
- * held.
+ * Locking: `lock` guards the queue, `draining`, `hurrying`, `leader_busy`
+ * and the leader's wake conditions. At most one idle worker, the leader,
+ * forms the next batch, waiting on `arrived` for requests or for its
+ * batch's delay; the other idle workers wait on `turn` to lead next.
+ * Completion callbacks and the engine run with no lock held.
  */
 #ifndef INFERD_BATCHER_IMPL_H
 #define INFERD_BATCHER_IMPL_H
@@ -39,6 +39,13 @@ struct batcher {
     bool draining;
     bool hurrying; /* batches run as soon as they form, without waiting for company */
     bool leader_busy;
+    /*
+     * While the leader waits on `arrived`: an arrival wakes it once the
+     * queue holds wake_rows rows, or when its deadline comes before wake_us
+     * (INT64_MAX: none). 0 when no leader waits: every arrival signals.
+     */
+    int64_t wake_rows;
+    int64_t wake_us;
 
     pthread_mutex_t drain_lock; /* one drain at a time joins the workers, once */
     bool joined;

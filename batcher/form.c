@@ -30,8 +30,7 @@ static bool expired(const request_t *req, int64_t now_us)
     return (req->deadline_us > 0 && now_us >= req->deadline_us) || atomic_load(&req->cancelled);
 }
 
-/* Rows req adds to a batch; without a batch dim every request counts as one. */
-static int64_t rows_of(const batcher_config_t *cfg, const request_t *req)
+int64_t batcher_request_rows(const batcher_config_t *cfg, const request_t *req)
 {
     return cfg->max_batch_size > 0 ? request_batch_rows(req) : 1;
 }
@@ -58,7 +57,7 @@ static bool compatible(const request_t *a, const request_t *b)
 static int64_t row_limit(const batcher_config_t *cfg, const request_t *lead)
 {
     int64_t limit = cfg->max_batch_size > 0 ? cfg->max_batch_size : 1;
-    int64_t rows = rows_of(cfg, lead);
+    int64_t rows = batcher_request_rows(cfg, lead);
 
     if (cfg->max_batch_size == 0 || !cfg->combine_requests)
         return rows;
@@ -78,8 +77,26 @@ static bool preferred(const batcher_config_t *cfg, int64_t rows)
     return false;
 }
 
+/*
+ * Rows that must join a forming batch of rows (at most limit) before it can
+ * run early: up to the next preferred size, or to its limit, whichever
+ * comes first (a request that overflows the limit fills it too).
+ */
+static int64_t rows_to_due(const batcher_config_t *cfg, int64_t rows, int64_t limit)
+{
+    int64_t need = limit - rows;
+
+    for (int i = 0; i < cfg->n_preferred; i++) {
+        int64_t p = cfg->preferred_batch_sizes[i];
+        if (p > rows && p - rows < need)
+            need = p - rows;
+    }
+    return need;
+}
+
 batcher_form_result_t batcher_form(batcher_queue_t *q, const batcher_config_t *cfg, bool flush,
-                                   int64_t now_us, batcher_batch_t *batch, int64_t *wake_us)
+                                   int64_t now_us, batcher_batch_t *batch, int64_t *wake_us,
+                                   int64_t *wake_rows)
 {
     batcher_node_t *node = batcher_queue_next(q, NULL);
     const request_t *lead = NULL;
@@ -101,12 +118,12 @@ batcher_form_result_t batcher_form(batcher_queue_t *q, const batcher_config_t *c
                 limit = row_limit(cfg, lead);
                 oldest = req->enqueue_us;
             }
-            if (rows + rows_of(cfg, req) > limit) {
+            if (rows + batcher_request_rows(cfg, req) > limit) {
                 /* Joining out of order would starve it; the batch is as big as it gets. */
                 full = true;
                 break;
             }
-            rows += rows_of(cfg, req);
+            rows += batcher_request_rows(cfg, req);
             batch->candidates[n++] = node;
             if (req->enqueue_us < oldest)
                 oldest = req->enqueue_us;
@@ -131,12 +148,19 @@ batcher_form_result_t batcher_form(batcher_queue_t *q, const batcher_config_t *c
             *wake_us = oldest + cfg->max_queue_delay_us;
             if (first_deadline < *wake_us)
                 *wake_us = first_deadline;
+            /*
+             * With one priority level the lead stays until the batch runs, so
+             * only requests that join it can make it run early, each adding
+             * its rows to the queue's. With more, an arrival may lead a new
+             * batch that older requests join: any arrival may matter.
+             */
+            *wake_rows = q->rows + (q->levels == 1 ? rows_to_due(cfg, rows, limit) : 1);
             return BATCHER_FORM_WAIT;
         }
     }
     for (int i = 0; i < take; i++) {
         batch->reqs[i] = batcher_queue_remove(q, batch->candidates[i]);
-        batch->rows += rows_of(cfg, batch->reqs[i]);
+        batch->rows += batcher_request_rows(cfg, batch->reqs[i]);
     }
     batch->n = take;
     return BATCHER_FORM_BATCH;

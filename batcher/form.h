@@ -37,10 +37,14 @@ typedef struct batcher_batch {
 typedef enum batcher_form_result {
     BATCHER_FORM_EMPTY,   /* nothing is queued */
     BATCHER_FORM_WAIT,    /* a batch is forming: look again at *wake_us (its delay's end or a
-                             member's deadline) or on a new request */
+                             member's deadline), or once the queue holds *wake_rows rows
+                             (before then no arrival can make it run early) */
     BATCHER_FORM_BATCH,   /* batch->reqs hold a batch, now out of the queue */
     BATCHER_FORM_EXPIRED, /* batch->expired hold requests past their deadline, out of the queue */
 } batcher_form_result_t;
+
+/* Rows req adds to a batch; without a batch dim every request counts as one. */
+int64_t batcher_request_rows(const batcher_config_t *cfg, const request_t *req);
 
 /* Allocates the batch's arrays for cfg; fails only when out of memory. */
 status_t batcher_batch_init(batcher_batch_t *batch, const batcher_config_t *cfg, error_t *err);
@@ -54,6 +58,7 @@ void batcher_batch_free(batcher_batch_t *batch);
  * requests moved into batch belong to the caller, who must answer them.
  */
 batcher_form_result_t batcher_form(batcher_queue_t *q, const batcher_config_t *cfg, bool flush,
-                                   int64_t now_us, batcher_batch_t *batch, int64_t *wake_us);
+                                   int64_t now_us, batcher_batch_t *batch, int64_t *wake_us,
+                                   int64_t *wake_rows);
 
 #endif

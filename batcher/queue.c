@@ -10,9 +10,11 @@ void batcher_queue_init(batcher_queue_t *q, int levels)
     }
     q->levels = levels;
     q->pending = 0;
+    q->rows = 0;
 }
 
-status_t batcher_queue_push(batcher_queue_t *q, request_t *req, int priority, error_t *err)
+status_t batcher_queue_push(batcher_queue_t *q, request_t *req, int priority, int64_t rows,
+                            error_t *err)
 {
     batcher_node_t *n = malloc(sizeof *n);
     int level = priority - 1;
@@ -21,6 +23,7 @@ status_t batcher_queue_push(batcher_queue_t *q, request_t *req, int priority, er
         return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory queueing a request");
     n->req = req;
     n->level = level;
+    n->rows = rows;
     n->prev = q->tail[level];
     n->next = NULL;
     if (q->tail[level])
@@ -29,6 +32,7 @@ status_t batcher_queue_push(batcher_queue_t *q, request_t *req, int priority, er
         q->head[level] = n;
     q->tail[level] = n;
     q->pending++;
+    q->rows += rows;
     return STATUS_OK;
 }
 
@@ -60,6 +64,7 @@ request_t *batcher_queue_remove(batcher_queue_t *q, batcher_node_t *n)
     else
         q->tail[n->level] = n->prev;
     q->pending--;
+    q->rows -= n->rows;
     free(n);
     return req;
 }

@@ -14,7 +14,8 @@ typedef struct batcher_node batcher_node_t;
 
 struct batcher_node {
     request_t *req;
-    int level; /* 0-based: priority - 1 */
+    int level;    /* 0-based: priority - 1 */
+    int64_t rows; /* the rows it adds to a batch */
     batcher_node_t *prev;
     batcher_node_t *next;
 };
@@ -24,17 +25,19 @@ typedef struct batcher_queue {
     batcher_node_t *tail[BATCHER_MAX_PRIORITY_LEVELS];
     int levels;
     int pending;
+    int64_t rows; /* the rows of every pending request */
 } batcher_queue_t;
 
 /* An empty queue with levels priority levels (1 .. BATCHER_MAX_PRIORITY_LEVELS). */
 void batcher_queue_init(batcher_queue_t *q, int levels);
 
 /*
- * Appends req at priority (1 .. levels). The queue keeps the pointer, not
- * the request: the batcher owns req while it is queued. Fails only when
- * out of memory.
+ * Appends req at priority (1 .. levels), adding rows to q->rows. The queue
+ * keeps the pointer, not the request: the batcher owns req while it is
+ * queued. Fails only when out of memory.
  */
-status_t batcher_queue_push(batcher_queue_t *q, request_t *req, int priority, error_t *err);
+status_t batcher_queue_push(batcher_queue_t *q, request_t *req, int priority, int64_t rows,
+                            error_t *err);
 
 /* The node after n in serving order, or the first one when n is NULL; NULL at the end. */
 batcher_node_t *batcher_queue_next(const batcher_queue_t *q, const batcher_node_t *n);

@@ -1,6 +1,7 @@
 #include "request.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 request_t *request_create(void)
@@ -17,6 +18,13 @@ void request_free(request_t *req)
         return;
     arena_release(&req->arena);
     free(req);
+}
+
+void request_reset(request_t *req)
+{
+    arena_release(&req->arena);
+    memset(req, 0, sizeof *req);
+    arena_init(&req->arena);
 }
 
 int64_t request_batch_rows(const request_t *req)

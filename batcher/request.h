@@ -69,6 +69,9 @@ request_t *request_create(void);
 /* Frees the request and its arena; NULL is a no-op. */
 void request_free(request_t *req);
 
+/* Frees the request's arena and makes it as request_create does, to be used again. */
+void request_reset(request_t *req);
+
 /* Rows of the batch dimension this request carries (dim 0 of its first input). */
 int64_t request_batch_rows(const request_t *req);
 

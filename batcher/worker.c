@@ -24,11 +24,11 @@ static struct timespec monotonic_at(int64_t us)
 static lead_result_t lead(batcher_t *b, batcher_batch_t *batch, int64_t *taken_us)
 {
     for (;;) {
-        int64_t now = request_now_us(), wake_us = 0;
+        int64_t now = request_now_us(), wake_us = 0, wake_rows = 0;
         struct timespec until;
 
-        switch (
-            batcher_form(&b->queue, &b->cfg, b->draining || b->hurrying, now, batch, &wake_us)) {
+        switch (batcher_form(&b->queue, &b->cfg, b->draining || b->hurrying, now, batch, &wake_us,
+                             &wake_rows)) {
         case BATCHER_FORM_BATCH:
             *taken_us = now;
             return LEAD_BATCH;
@@ -38,13 +38,18 @@ static lead_result_t lead(batcher_t *b, batcher_batch_t *batch, int64_t *taken_u
         case BATCHER_FORM_EMPTY:
             if (b->draining)
                 return LEAD_EXIT;
+            b->wake_rows = 1;
+            b->wake_us = INT64_MAX;
             pthread_cond_wait(&b->arrived, &b->lock);
             break;
         case BATCHER_FORM_WAIT:
             until = monotonic_at(wake_us);
+            b->wake_rows = wake_rows;
+            b->wake_us = wake_us;
             pthread_cond_timedwait(&b->arrived, &b->lock, &until);
             break;
         }
+        b->wake_rows = 0;
     }
 }
 
@@ -102,10 +107,13 @@ void *batcher_worker_main(void *arg)
         b->leader_busy = true;
         result = lead(b, &w->batch, &taken_us);
         b->leader_busy = false;
-        pthread_cond_signal(&b->turn);
-        if (result == LEAD_EXIT)
+        if (result == LEAD_EXIT) {
+            pthread_cond_signal(&b->turn);
             break;
+        }
         pthread_mutex_unlock(&b->lock);
+        /* After the unlock: the next leader would only block on the lock held here. */
+        pthread_cond_signal(&b->turn);
         if (result == LEAD_EXPIRED) {
             expire(b, &w->batch, taken_us);
         } else {

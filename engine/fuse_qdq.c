@@ -20,6 +20,15 @@
  *
  * is one op whose 8-bit output the next MatMul reads, as ONNX Runtime
  * runs it (the float value quantized by QuantizeLinear's division).
+ * Without an activation or a QuantizeLinear, a residual Add of a
+ * DequantizeLinear (per tensor, of a computed tensor) is taken in too:
+ *
+ *   DequantizeLinear -> MatMul -> Add(bias) -> Add(DequantizeLinear(r))
+ *
+ * writes the sum itself, so neither the Add nor (once nothing else reads
+ * it: a Shape of it reads r instead) the DequantizeLinear of r makes a
+ * pass of its own. The kernel takes r of the output's shape only, which a
+ * residual connection has.
  *
  * Conditions, else the nodes stay as they are and run in float (correct,
  * slower: counted in g->qdq_float_layers, a fallback the model reports): x's scale and zero point
@@ -59,8 +68,10 @@
 /* Relative tolerance between a bias's scale and x_scale * w_scale. */
 #define QDQ_BIAS_SCALE_TOLERANCE 1e-5f
 
-/* Indices of the fused ops' inputs (quant_fused.c). */
+/* Indices of the fused ops' inputs (quant_fused.c); a MatMul's residual follows (quant.h). */
 enum { IN_X, IN_XS, IN_XZ, IN_W, IN_WS, IN_WZ, IN_YS, IN_YZ, IN_B, IN_COUNT };
+_Static_assert((int)IN_COUNT == (int)QUANT_MATMUL_RESIDUAL,
+               "a MatMul's residual inputs follow the fused ops' own");
 
 static const tensor_t *constant(const graph_t *g, int v)
 {
@@ -160,17 +171,40 @@ static bool float_vector(const graph_t *g, int v, int64_t n)
     return t && t->dtype == DTYPE_FLOAT && t->rank == 1 && t->dims[0] == n;
 }
 
+/*
+ * The residual Add that is v's sole consumer, when its other addend is the
+ * per-tensor DequantizeLinear of a computed (not constant) 8-bit tensor:
+ * the output projection of a transformer layer adding the layer's input
+ * back. NULL when there is none.
+ */
+static graph_node_t *residual_add(graph_t *g, const int *consumers, int v)
+{
+    graph_node_t *add = fuse_sole_consumer(g, consumers, v, "Add");
+    graph_node_t *r_dq;
+    int other;
+
+    if (!add || add->n_inputs != 2 || add->n_outputs != 1)
+        return NULL;
+    other = fuse_other_input(add, v);
+    if (other < 0 || other == v)
+        return NULL;
+    r_dq = fuse_producer(g, other, "DequantizeLinear");
+    if (!r_dq || !per_tensor(g, r_dq) || constant(g, r_dq->inputs[0]))
+        return NULL;
+    return add;
+}
+
 static status_t fuse_node(graph_t *g, const int *consumers, graph_node_t *node, bool conv,
                           error_t *err)
 {
     graph_node_t *x_dq = fuse_producer(g, node->inputs[0], "DequantizeLinear");
     graph_node_t *w_dq =
         node->n_inputs > 1 ? fuse_producer(g, node->inputs[1], "DequantizeLinear") : NULL;
-    graph_node_t *b_dq = NULL, *act, *q, *add = NULL, *last = node;
+    graph_node_t *b_dq = NULL, *act, *q, *add = NULL, *res = NULL, *last = node;
     const tensor_t *w;
     bool gemm = strcmp(node->op_type, "Gemm") == 0, trans_b = false;
     int64_t n;
-    int axis, inputs[IN_COUNT], out;
+    int axis, inputs[QUANT_MATMUL_INPUTS_MAX], n_inputs = IN_COUNT, out;
     quant_params_t *p;
 
     if (!x_dq || !w_dq || !per_tensor(g, x_dq) || !(w = constant(g, w_dq->inputs[0])))
@@ -199,7 +233,7 @@ static status_t fuse_node(graph_t *g, const int *consumers, graph_node_t *node, 
         if (!b_dq || !bias_dq(g, b_dq, x_dq, w_dq, n))
             return STATUS_OK;
     }
-    for (int k = 0; k < IN_COUNT; k++)
+    for (int k = 0; k < QUANT_MATMUL_INPUTS_MAX; k++)
         inputs[k] = -1;
     inputs[IN_X] = x_dq->inputs[0];
     inputs[IN_XS] = x_dq->inputs[1];
@@ -245,6 +279,13 @@ static status_t fuse_node(graph_t *g, const int *consumers, graph_node_t *node, 
         inputs[IN_YS] = q->inputs[1];
         inputs[IN_YZ] = q->inputs[2];
         last = q;
+    } else if (!conv && !act && (res = residual_add(g, consumers, out))) {
+        const graph_node_t *r_dq = fuse_producer(g, fuse_other_input(res, out), "DequantizeLinear");
+        inputs[QUANT_MATMUL_RESIDUAL] = r_dq->inputs[0];
+        inputs[QUANT_MATMUL_RESIDUAL_SCALE] = r_dq->inputs[1];
+        inputs[QUANT_MATMUL_RESIDUAL_ZERO_POINT] = r_dq->n_inputs > 2 ? r_dq->inputs[2] : -1;
+        n_inputs = QUANT_MATMUL_INPUTS_MAX;
+        last = res;
     }
     if (last != node)
         node->removed = true;
@@ -253,7 +294,7 @@ static status_t fuse_node(graph_t *g, const int *consumers, graph_node_t *node, 
     if (add && last != add)
         add->removed = true;
     return fuse_rewrite(g, last, conv ? &quant_fused_conv_schema : &quant_fused_matmul_schema, p,
-                        IN_COUNT, inputs, err);
+                        n_inputs, inputs, err);
 }
 
 /* x dequantized and the weights a DequantizeLinear of a constant: a quantized layer. */
@@ -357,9 +398,31 @@ static status_t match_max_pool(graph_t *g, const int *consumers, graph_node_t *n
     return fuse_rewrite(g, q, node->schema, node->params, 1, inputs, err);
 }
 
+/*
+ * Shape reads only its input's shape, which DequantizeLinear keeps: it
+ * reads the 8-bit tensor instead, so a DequantizeLinear that fed only
+ * Shapes and fused MatMuls (BERT's attention input) is dead and makes no
+ * pass.
+ */
+static status_t match_shape(graph_t *g, const int *consumers, graph_node_t *node, error_t *err)
+{
+    graph_node_t *dq = node->n_inputs == 1 && node->inputs[0] >= 0
+                           ? fuse_producer(g, node->inputs[0], "DequantizeLinear")
+                           : NULL;
+
+    (void)consumers;
+    (void)err;
+    if (dq)
+        node->inputs[0] = dq->inputs[0];
+    return STATUS_OK;
+}
+
 status_t fuse_qdq(graph_t *g, error_t *err)
 {
-    status_t st = fuse_each(g, "Conv", match_conv, err);
+    status_t st = fuse_each(g, "Shape", match_shape, err);
+
+    if (!st)
+        st = fuse_each(g, "Conv", match_conv, err);
 
     if (!st)
         st = fuse_each(g, "Add", match_add, err);

@@ -44,7 +44,7 @@ void grpc_handle_model_infer(grpc_unary_t *u)
     int64_t version = -1;
     status_t st;
 
-    u->req = request_create();
+    u->req = grpc_request_create(fe);
     if (!u->req) {
         grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
         return;

@@ -37,6 +37,19 @@ typedef struct grpc_tag {
 } grpc_tag_t;
 
 /*
+ * A unary call's batches complete on fe->call_cq, a callback queue: the
+ * core runs the functor on the thread that completed the batch, at the end
+ * of the API call that completed it, with no lock of the core held (or on
+ * the core's executor when that thread cannot run it). The answer's send
+ * is started by a batcher worker and usually completes there, so its
+ * completion and the call's release no longer wake the polling thread.
+ */
+typedef grpc_completion_queue_functor grpc_callback_t;
+
+/* ModelInfer requests kept zeroed for the next calls (11 KB each). */
+#define GRPC_SPARE_REQUESTS 64
+
+/*
  * A call state's place in the front end's books: from its arrival to its
  * release it is on fe->held (the drain compares those calls with the
  * core's connections), and an accepted call that owes an answer counts in
@@ -62,7 +75,10 @@ struct grpc_frontend {
     tls_store_t *tls;                /* NULL: plain text */
     atomic_uint_fast64_t tls_served; /* the generation the core last took */
     grpc_server *server;
-    grpc_completion_queue *cq;
+    grpc_completion_queue *cq;      /* arrivals, and every batch of the other calls: polled */
+    grpc_completion_queue *call_cq; /* the batches of unary calls: callbacks */
+    grpc_callback_t call_cq_shutdown;
+    bool call_cq_done; /* call_cq's shutdown callback ran (under lock) */
     void *registered[KSERVE_GRPC_METHOD_COUNT];
     pthread_t threads[GRPC_FRONTEND_MAX_THREADS];
     int n_threads;
@@ -72,6 +88,16 @@ struct grpc_frontend {
     intptr_t channelz_id;  /* the server in channelz (grpc_connections.c); 0 when not found */
     atomic_bool holding;   /* answers are parked instead of sent (changed under lock) */
     atomic_int live_calls; /* call states allocated and not yet freed */
+    /*
+     * Requests of freed ModelInfer calls, reset where the call was freed
+     * (mostly a batcher worker, after the answer's send) and taken by the
+     * next arrival on the polling thread, which then neither allocates nor
+     * zeroes one: the polling thread handles every arrival and is the
+     * front end's narrowest point. Owned; guarded by spare_lock.
+     */
+    pthread_mutex_t spare_lock;
+    request_t *spare[GRPC_SPARE_REQUESTS];
+    int n_spare;
 
     pthread_mutex_t lock; /* guards the fields below */
     pthread_cond_t changed;
@@ -118,14 +144,15 @@ struct grpc_unary {
     bool accepted;      /* run, counted in state->in_flight (and owed, through entry) */
     int64_t arrived_us; /* request_now_us() when the core handed the call over */
     atomic_int refs;
-    grpc_tag_t arrived, closed, sent;
-    arena_t arena;               /* the messages of calls other than ModelInfer */
-    request_t *req;              /* ModelInfer: the request, owned */
-    served_model_t *model;       /* ModelInfer, Predict: the version it runs on, a reference */
-    kserve_output_prefs_t prefs; /* ModelInfer: which outputs go back classified */
-    shm_request_t shm;           /* ModelInfer: the regions its outputs go to */
-    batch_plan_t *plan;          /* Predict: its batches, owned (malloc'd) */
-    uint64_t plan_outputs;       /* Predict: the outputs it answers with */
+    grpc_tag_t arrived;           /* on fe->cq */
+    grpc_callback_t closed, sent; /* on fe->call_cq */
+    arena_t arena;                /* the messages of calls other than ModelInfer */
+    request_t *req;               /* ModelInfer: the request, owned */
+    served_model_t *model;        /* ModelInfer, Predict: the version it runs on, a reference */
+    kserve_output_prefs_t prefs;  /* ModelInfer: which outputs go back classified */
+    shm_request_t shm;            /* ModelInfer: the regions its outputs go to */
+    batch_plan_t *plan;           /* Predict: its batches, owned (malloc'd) */
+    uint64_t plan_outputs;        /* Predict: the outputs it answers with */
     /*
      * ModelInfer and Predict: the close watch and the handler run on different threads.
      * The handler publishes the request before queueing it and then reads
@@ -226,11 +253,15 @@ ProtobufCMessage *grpc_unary_message(grpc_unary_t *u, const ProtobufCMessageDesc
 
 /*
  * Answers OK with msg (packed now: msg may be freed afterwards). The call
- * may complete and be freed on another thread before this returns: the
- * caller must not touch u (or its arena) afterwards. The same holds for
- * grpc_unary_fail and grpc_unary_message's failure.
+ * may complete and be freed before this returns, on another thread or on
+ * this one (the send's completion callback runs inline): the caller must
+ * not touch u (or its arena) afterwards. The same holds for
+ * grpc_unary_fail, grpc_unary_message's failure and grpc_unary_start_send.
  */
 void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg);
+
+/* A zeroed request for a ModelInfer call, owned (a spare one if any); NULL when out of memory. */
+request_t *grpc_request_create(grpc_frontend_t *fe);
 
 /* Answers with the gRPC status the table gives st, and message. */
 void grpc_unary_fail(grpc_unary_t *u, status_t st, const char *message);

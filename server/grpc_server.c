@@ -5,6 +5,9 @@
  * watch started and handler run, or only the close watch if the drain
  * refuses it) -> answer sent (or parked while the drain holds answers) ->
  * released when both the answer and the close notification are back.
+ * Arrivals come through the polled completion queue; the batches of an
+ * arrived unary call complete on the callback queue (grpc_internal.h), on
+ * the thread that completed them.
  */
 #include <assert.h>
 #include <errno.h>
@@ -158,6 +161,35 @@ ProtobufCMessage *grpc_unpack_message(grpc_byte_buffer *bb, const ProtobufCMessa
 
 /* ---- unary calls ---- */
 
+request_t *grpc_request_create(grpc_frontend_t *fe)
+{
+    request_t *req = NULL;
+
+    pthread_mutex_lock(&fe->spare_lock);
+    if (fe->n_spare > 0)
+        req = fe->spare[--fe->n_spare];
+    pthread_mutex_unlock(&fe->spare_lock);
+    return req ? req : request_create();
+}
+
+/* Resets req and keeps it for a later call, or frees it when enough are kept. */
+static void request_spare(grpc_frontend_t *fe, request_t *req)
+{
+    bool kept = false;
+
+    if (!req)
+        return;
+    request_reset(req);
+    pthread_mutex_lock(&fe->spare_lock);
+    if (fe->n_spare < GRPC_SPARE_REQUESTS) {
+        fe->spare[fe->n_spare++] = req;
+        kept = true;
+    }
+    pthread_mutex_unlock(&fe->spare_lock);
+    if (!kept)
+        request_free(req);
+}
+
 static void unary_free(grpc_unary_t *u)
 {
     grpc_frontend_t *fe = u->fe;
@@ -171,7 +203,7 @@ static void unary_free(grpc_unary_t *u)
     if (u->response)
         grpc_byte_buffer_destroy(u->response);
     grpc_slice_unref(u->status_details);
-    request_free(u->req);
+    request_spare(fe, u->req);
     shm_request_release(&u->shm);
     /* The plan's requests point at the model's config: they go first. */
     if (u->plan) {
@@ -191,7 +223,7 @@ static void unary_release(grpc_unary_t *u)
 }
 
 /* The client's side is closed: a cancellation stops the request if it is still queued. */
-static void unary_closed(grpc_tag_t *tag, bool ok)
+static void unary_closed(grpc_callback_t *tag, int ok)
 {
     grpc_unary_t *u = (grpc_unary_t *)((char *)tag - offsetof(grpc_unary_t, closed));
 
@@ -232,7 +264,7 @@ status_t grpc_unary_deadline(const grpc_unary_t *u, request_t *req, error_t *err
     return STATUS_OK;
 }
 
-static void unary_sent(grpc_tag_t *tag, bool ok)
+static void unary_sent(grpc_callback_t *tag, int ok)
 {
     grpc_unary_t *u = (grpc_unary_t *)((char *)tag - offsetof(grpc_unary_t, sent));
     unary_release(u);
@@ -243,6 +275,8 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method);
 static void unary_arrived(grpc_tag_t *tag, bool ok)
 {
     grpc_unary_t *u = (grpc_unary_t *)((char *)tag - offsetof(grpc_unary_t, arrived));
+    grpc_frontend_t *fe = u->fe;
+    grpc_method_id_t method = u->method;
     grpc_op op = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER};
     char message[GRPC_DENIED_MESSAGE_MAX];
     bool accepted;
@@ -253,31 +287,35 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
         unary_free(u);
         return;
     }
-    accepted = grpc_frontend_call_arrived(u->fe, &u->entry, true);
+    accepted = grpc_frontend_call_arrived(fe, &u->entry, true);
     if (accepted) {
         u->accepted = true;
         u->arrived_us = request_now_us();
-        atomic_fetch_add(&u->fe->state->in_flight, 1);
+        atomic_fetch_add(&fe->state->in_flight, 1);
     }
-    /* Every arrival is replaced, so that no call waits in the core's pending list. */
-    if (!arm_unary(u->fe, u->method))
-        log_warn("grpc: cannot request the next %s call", kserve_grpc_methods[u->method].path);
     /* A refused call holds only the close watch's reference: the cut ends it. */
     atomic_init(&u->refs, accepted ? 2 : 1);
+    /*
+     * The handler runs before the close watch starts and the arrival is
+     * replaced, which would otherwise delay a ModelInfer's queueing (and so
+     * its answer, at one client) by their time. Until the close watch
+     * starts, its reference keeps u whatever the handler's answer did.
+     */
+    if (accepted) {
+        if (!grpc_frontend_allowed(fe, method, &u->request_md, message, sizeof message))
+            grpc_unary_fail(u, STATUS_PERMISSION_DENIED, message);
+        else
+            handlers[method](u);
+    }
     op.data.recv_close_on_server.cancelled = &u->cancelled;
     rc = grpc_call_start_batch(u->entry.call, &op, 1, &u->closed, NULL);
     if (rc != GRPC_CALL_OK) {
-        log_warn("grpc: %s: cannot watch for the close (%d)", kserve_grpc_methods[u->method].path,
-                 rc);
+        log_warn("grpc: %s: cannot watch for the close (%d)", kserve_grpc_methods[method].path, rc);
         unary_release(u);
     }
-    if (!accepted)
-        return;
-    if (!grpc_frontend_allowed(u->fe, u->method, &u->request_md, message, sizeof message)) {
-        grpc_unary_fail(u, STATUS_PERMISSION_DENIED, message);
-        return;
-    }
-    handlers[u->method](u);
+    /* Every arrival is replaced, so that no call waits in the core's pending list. */
+    if (!arm_unary(fe, method))
+        log_warn("grpc: cannot request the next %s call", kserve_grpc_methods[method].path);
 }
 
 static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
@@ -290,8 +328,14 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
     u->fe = fe;
     u->method = method;
     u->arrived.complete = unary_arrived;
-    u->closed.complete = unary_closed;
-    u->sent.complete = unary_sent;
+    /*
+     * Both only mark a queued request cancelled and count references down,
+     * freeing the state at the last: safe to run inline, on any thread.
+     */
+    u->closed.functor_run = unary_closed;
+    u->closed.inlineable = 1;
+    u->sent.functor_run = unary_sent;
+    u->sent.inlineable = 1;
     u->status_details = grpc_empty_slice();
     atomic_init(&u->queued, NULL);
     atomic_init(&u->queued_plan, NULL);
@@ -300,7 +344,7 @@ static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
     grpc_metadata_array_init(&u->request_md);
     grpc_frontend_call_requested(fe);
     rc = grpc_server_request_registered_call(fe->server, fe->registered[method], &u->entry.call,
-                                             &u->deadline, &u->request_md, &u->payload, fe->cq,
+                                             &u->deadline, &u->request_md, &u->payload, fe->call_cq,
                                              fe->cq, &u->arrived);
     if (rc != GRPC_CALL_OK) {
         u->entry.call = NULL;
@@ -507,6 +551,17 @@ static void *poll_main(void *arg)
     return NULL;
 }
 
+static void call_cq_shut_down(grpc_callback_t *functor, int ok)
+{
+    grpc_frontend_t *fe =
+        (grpc_frontend_t *)((char *)functor - offsetof(grpc_frontend_t, call_cq_shutdown));
+
+    pthread_mutex_lock(&fe->lock);
+    fe->call_cq_done = true;
+    pthread_cond_broadcast(&fe->changed);
+    pthread_mutex_unlock(&fe->lock);
+}
+
 static void shutdown_complete(grpc_tag_t *tag, bool ok)
 {
     grpc_frontend_t *fe =
@@ -685,7 +740,10 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     fe->shutdown_tag.complete = shutdown_complete;
     pthread_mutex_init(&fe->lock, NULL);
     pthread_cond_init(&fe->changed, NULL);
+    pthread_mutex_init(&fe->spare_lock, NULL);
     fe->cq = grpc_completion_queue_create_for_next(NULL);
+    fe->call_cq_shutdown.functor_run = call_cq_shut_down;
+    fe->call_cq = grpc_completion_queue_create_for_callback(&fe->call_cq_shutdown, NULL);
     /* Polling starts first, so every later failure can shut down through the threads. */
     for (; fe->n_threads < threads; fe->n_threads++)
         if (pthread_create(&fe->threads[fe->n_threads], NULL, poll_main, fe) != 0) {
@@ -731,6 +789,16 @@ void grpc_frontend_stop(grpc_frontend_t *fe)
     for (int i = 0; i < fe->n_threads; i++)
         pthread_join(fe->threads[i], NULL);
     grpc_completion_queue_destroy(fe->cq);
+    /* Every call state is freed: nothing is pending, and the shutdown callback comes soon. */
+    grpc_completion_queue_shutdown(fe->call_cq);
+    pthread_mutex_lock(&fe->lock);
+    while (!fe->call_cq_done)
+        pthread_cond_wait(&fe->changed, &fe->lock);
+    pthread_mutex_unlock(&fe->lock);
+    grpc_completion_queue_destroy(fe->call_cq);
+    for (int i = 0; i < fe->n_spare; i++)
+        request_free(fe->spare[i]);
+    pthread_mutex_destroy(&fe->spare_lock);
     pthread_cond_destroy(&fe->changed);
     pthread_mutex_destroy(&fe->lock);
     free(fe);

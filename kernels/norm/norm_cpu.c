@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu_isa.h"
 #include "parallel.h"
 
 void batchnorm_fold(const float *scale, const float *bias, const float *mean, const float *var,
@@ -111,7 +112,8 @@ status_t batchnorm_run(op_call_t *call, error_t *err)
  * with a big mean do not lose the variance to cancellation; the lanes are
  * combined in double.
  */
-static void row_moments(const float *x, int64_t n, double *mean, double *var)
+static inline __attribute__((always_inline)) void row_moments(const float *x, int64_t n,
+                                                              double *mean, double *var)
 {
     float lane[NORM_LANES] = {0};
     double sum = 0.0, sq = 0.0;
@@ -215,27 +217,64 @@ status_t groupnorm_run(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+/*
+ * One LayerNormalization row: its moments, then y = (x - mean) * inv *
+ * scale [+ bias]. Inlined into each ISA variant below; every variant does
+ * the same float operations per element and per lane (the vectoriser keeps
+ * each lane's order, and without FMA in the target nothing contracts), so
+ * they agree bit for bit.
+ */
+static inline __attribute__((always_inline)) void
+layernorm_row(const float *xr, float *yr, const float *scale, const float *bias, int64_t inner,
+              float epsilon, float *mean, float *inv_std_dev)
+{
+    double mu, var;
+    row_moments(xr, inner, &mu, &var);
+    float inv = (float)(1.0 / sqrt(var + epsilon));
+    float m = (float)mu;
+    if (bias) {
+        for (int64_t j = 0; j < inner; j++)
+            yr[j] = (xr[j] - m) * inv * scale[j] + bias[j];
+    } else {
+        for (int64_t j = 0; j < inner; j++)
+            yr[j] = (xr[j] - m) * inv * scale[j];
+    }
+    *mean = m;
+    *inv_std_dev = inv;
+}
+
+typedef void (*layernorm_row_fn)(const float *xr, float *yr, const float *scale, const float *bias,
+                                 int64_t inner, float epsilon, float *mean, float *inv_std_dev);
+
+/*
+ * The AVX2 build of the row (8-lane loops where the baseline's are 4-lane
+ * SSE2): LayerNormalization was 1.3% of the int8 BERT-base encoder's run.
+ */
+__attribute__((target("avx2"))) static void
+layernorm_row_avx2(const float *xr, float *yr, const float *scale, const float *bias, int64_t inner,
+                   float epsilon, float *mean, float *inv_std_dev)
+{
+    layernorm_row(xr, yr, scale, bias, inner, epsilon, mean, inv_std_dev);
+}
+
+static void layernorm_row_plain(const float *xr, float *yr, const float *scale, const float *bias,
+                                int64_t inner, float epsilon, float *mean, float *inv_std_dev)
+{
+    layernorm_row(xr, yr, scale, bias, inner, epsilon, mean, inv_std_dev);
+}
+
 void layernorm_f32(const float *x, float *y, const float *scale, const float *bias, int64_t outer,
                    int64_t inner, float epsilon, float *mean, float *inv_std_dev, int threads)
 {
     /* Rows are independent; three passes over each (moments, then normalise). */
     const int team = parallel_team(outer * inner * 3, threads);
+    const layernorm_row_fn row =
+        cpu_isa() >= CPU_ISA_AVX2 ? layernorm_row_avx2 : layernorm_row_plain;
 
 #pragma omp parallel for num_threads(team) schedule(static) if (team > 1 && outer > 1)
     for (int64_t r = 0; r < outer; r++) {
-        const float *xr = x + r * inner;
-        float *yr = y + r * inner;
-        double mu, var;
-        row_moments(xr, inner, &mu, &var);
-        float inv = (float)(1.0 / sqrt(var + epsilon));
-        float m = (float)mu;
-        if (bias) {
-            for (int64_t j = 0; j < inner; j++)
-                yr[j] = (xr[j] - m) * inv * scale[j] + bias[j];
-        } else {
-            for (int64_t j = 0; j < inner; j++)
-                yr[j] = (xr[j] - m) * inv * scale[j];
-        }
+        float m, inv;
+        row(x + r * inner, y + r * inner, scale, bias, inner, epsilon, &m, &inv);
         if (mean)
             mean[r] = m;
         if (inv_std_dev)

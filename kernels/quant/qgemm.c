@@ -19,9 +19,10 @@
 #define QGEMM_ROW_BLOCK 48
 
 static const qgemm_kernel_t kernels[] = {
-    [QGEMM_GENERIC] = {QGEMM_GENERIC, "generic", 4, 1, qgemm_tile_generic},
-    [QGEMM_AVX2] = {QGEMM_AVX2, "avx2", 3, 1, qgemm_tile_avx2},
-    [QGEMM_AVX512_VNNI] = {QGEMM_AVX512_VNNI, "avx512-vnni", 6, 4, qgemm_tile_avx512_vnni},
+    [QGEMM_GENERIC] = {QGEMM_GENERIC, "generic", 4, 1, qgemm_tile_generic, qgemm_epilogue_apply},
+    [QGEMM_AVX2] = {QGEMM_AVX2, "avx2", 3, 1, qgemm_tile_avx2, qgemm_epilogue_apply},
+    [QGEMM_AVX512_VNNI] = {QGEMM_AVX512_VNNI, "avx512-vnni", 6, 4, qgemm_tile_avx512_vnni,
+                           qgemm_epilogue_avx512},
 };
 
 bool qgemm_has_vnni(void)
@@ -185,6 +186,13 @@ void qgemm_epilogue_apply(const qgemm_epilogue_t *ep, const int32_t *c, int64_t 
             }
             if (ep->act == QGEMM_ACT_GELU)
                 vmath_gelu_f32(y, y, cols);
+            if (ep->output == QGEMM_OUT_F32 && ep->res) {
+                const uint8_t *res = ep->res + m * ep->res_ld + n0;
+                for (int64_t j = 0; j < cols; j++) {
+                    const int32_t v = ep->res_signed ? (int8_t)res[j] : res[j];
+                    y[j] += (float)(v - ep->res_zp) * ep->res_scale;
+                }
+            }
             if (ep->output == QGEMM_OUT_F32_Q8) {
                 const quant_vec_out_t q = {ep->zy, ep->lo, ep->hi, ep->out_dtype == DTYPE_INT8};
                 quant_vec_quantize(fv, cols, ep->y_scale, &q, (uint8_t *)out + m * ldo + n0);
@@ -208,7 +216,7 @@ static void run_task(const qgemm_kernel_t *kern, int64_t m0, int64_t m1, int64_t
         const int mr = (int)(m1 - m < kern->mr ? m1 - m : kern->mr);
         kern->tile(mr, np, kg, rows + m * ld, ld, packed_v + p0 * pstride, pstride, rows_signed, c,
                    ldc);
-        qgemm_epilogue_apply(ep, c, ldc, m, mr, n0, n1 - n0, out, ldo);
+        kern->epilogue(ep, c, ldc, m, mr, n0, n1 - n0, out, ldo);
     }
 }
 

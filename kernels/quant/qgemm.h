@@ -22,7 +22,9 @@
  *   avx2          bytes widened to int16 and multiplied by vpmaddwd: exact,
  *                 where vpmaddubsw would saturate its int16 pair sums
  *   generic       plain C over the same packed layout
- * (an AVX-512 CPU without VNNI takes the AVX2 kernel).
+ * (an AVX-512 CPU without VNNI takes the AVX2 kernel). Each kernel names
+ * its epilogue: the VNNI one the AVX-512 loop (qgemm_epilogue_avx512.c),
+ * the others the plain C one, with the same results bit for bit.
  */
 #ifndef INFERD_QGEMM_H
 #define INFERD_QGEMM_H
@@ -65,12 +67,71 @@ typedef void (*qgemm_tile_fn)(int mr, int np, int64_t kg, const uint8_t *rows, i
                               const uint8_t *panels, int64_t pstride, bool rows_signed, int32_t *c,
                               int64_t ldc);
 
+/* What is done with each int32 sum. */
+typedef enum qgemm_output {
+    QGEMM_OUT_I32 = 0, /* stored as is */
+    QGEMM_OUT_Q8,      /* requantized to int8/uint8 */
+    QGEMM_OUT_F32,     /* dequantized to float */
+    QGEMM_OUT_F32_Q8,  /* dequantized to float, then quantized as QuantizeLinear does */
+} qgemm_output_t;
+
+/* The activation of the float outputs. */
+typedef enum qgemm_act {
+    QGEMM_ACT_NONE = 0,
+    QGEMM_ACT_RELU, /* max(v, 0) */
+    QGEMM_ACT_GELU, /* v / 2 * (1 + erf(v / sqrt 2)), vmath_gelu_f32 */
+} qgemm_act_t;
+
+/*
+ * The epilogue: with S the raw sum of stored bytes,
+ *   acc = S + row_off[m] + col_off[n] + row_f[m] * col_f[n]   (int32, wrapping)
+ * (each array may be NULL: 0), which the caller sets up from the zero
+ * points and sums (see qgemm.c), an int32 bias included. Then
+ *   I32:    out = acc
+ *   Q8:     out = clamp(round_half_even(float(acc) * mult) + zy, lo, hi)
+ *   F32:    out = act(float(acc) * mult + fbias) [+ float(res - res_zp) * res_scale]
+ *   F32_Q8: out = clamp(round_half_even(F32's value / y_scale) + zy, lo, hi)
+ * with mult per row (mult_per_row) or per column (mult_n values; 1: one
+ * for all), and fbias per column (may be NULL). lo/hi are the dtype's
+ * range, for Q8 raised to zy for a fused Relu (F32_Q8 applies act in
+ * float). F32_Q8 is the unfused graph's arithmetic: a float MatMul's
+ * result, its bias and activation, then QuantizeLinear's division. The
+ * residual (res, may be NULL; F32 only) is the unfused graph's
+ * DequantizeLinear of an 8-bit tensor and the Add of it, in that order.
+ */
+typedef struct qgemm_epilogue {
+    qgemm_output_t output;
+    dtype_t out_dtype; /* Q8 and F32_Q8: DTYPE_INT8 or DTYPE_UINT8 */
+    const int32_t *row_off, *col_off, *row_f, *col_f;
+    const float *mult;
+    bool mult_per_row;
+    bool mult_one; /* one multiplier for every element */
+    const float *fbias;
+    float y_scale; /* F32_Q8 */
+    int32_t zy, lo, hi;
+    qgemm_act_t act;    /* F32 and F32_Q8 */
+    const uint8_t *res; /* element (m, n) at res[m * res_ld + n], int8 (res_signed) or uint8 */
+    bool res_signed;
+    int64_t res_ld;
+    float res_scale;
+    int32_t res_zp;
+} qgemm_epilogue_t;
+
+/*
+ * The epilogue on one tile of raw sums c (row stride ldc): rows m0..,
+ * columns n0.. of out (row stride ldo, of the epilogue's type).
+ */
+typedef void (*qgemm_epilogue_fn)(const qgemm_epilogue_t *ep, const int32_t *c, int64_t ldc,
+                                  int64_t m0, int64_t rows, int64_t n0, int64_t cols, void *out,
+                                  int64_t ldo);
+
 typedef struct qgemm_kernel {
     qgemm_variant_t variant;
     const char *name;
     int mr; /* rows per tile */
     int np; /* panels per tile */
     qgemm_tile_fn tile;
+    qgemm_epilogue_fn epilogue; /* the one at the same ISA level */
 } qgemm_kernel_t;
 
 /* The best kernel at or below cpu_isa(). */
@@ -118,49 +179,6 @@ void qgemm_pack_v(const void *src, dtype_t src_type, int64_t k, int64_t n, int64
 void qgemm_pack_r(const void *src, dtype_t src_type, int64_t m, int64_t k, int64_t lds,
                   bool want_signed, uint8_t *dst, int32_t *row_sums);
 
-/* What is done with each int32 sum. */
-typedef enum qgemm_output {
-    QGEMM_OUT_I32 = 0, /* stored as is */
-    QGEMM_OUT_Q8,      /* requantized to int8/uint8 */
-    QGEMM_OUT_F32,     /* dequantized to float */
-    QGEMM_OUT_F32_Q8,  /* dequantized to float, then quantized as QuantizeLinear does */
-} qgemm_output_t;
-
-/* The activation of the float outputs. */
-typedef enum qgemm_act {
-    QGEMM_ACT_NONE = 0,
-    QGEMM_ACT_RELU, /* max(v, 0) */
-    QGEMM_ACT_GELU, /* v / 2 * (1 + erf(v / sqrt 2)), vmath_gelu_f32 */
-} qgemm_act_t;
-
-/*
- * The epilogue: with S the raw sum of stored bytes,
- *   acc = S + row_off[m] + col_off[n] + row_f[m] * col_f[n]   (int32, wrapping)
- * (each array may be NULL: 0), which the caller sets up from the zero
- * points and sums (see qgemm.c), an int32 bias included. Then
- *   I32:    out = acc
- *   Q8:     out = clamp(round_half_even(float(acc) * mult) + zy, lo, hi)
- *   F32:    out = act(float(acc) * mult + fbias)
- *   F32_Q8: out = clamp(round_half_even(F32's value / y_scale) + zy, lo, hi)
- * with mult per row (mult_per_row) or per column (mult_n values; 1: one
- * for all), and fbias per column (may be NULL). lo/hi are the dtype's
- * range, for Q8 raised to zy for a fused Relu (F32_Q8 applies act in
- * float). F32_Q8 is the unfused graph's arithmetic: a float MatMul's
- * result, its bias and activation, then QuantizeLinear's division.
- */
-typedef struct qgemm_epilogue {
-    qgemm_output_t output;
-    dtype_t out_dtype; /* Q8 and F32_Q8: DTYPE_INT8 or DTYPE_UINT8 */
-    const int32_t *row_off, *col_off, *row_f, *col_f;
-    const float *mult;
-    bool mult_per_row;
-    bool mult_one; /* one multiplier for every element */
-    const float *fbias;
-    float y_scale; /* F32_Q8 */
-    int32_t zy, lo, hi;
-    qgemm_act_t act; /* F32 and F32_Q8 */
-} qgemm_epilogue_t;
-
 /*
  * out (element (m, n) at m * ldo + n, of the epilogue's type) for R of m
  * rows (packed by qgemm_pack_r or any rows of ld >= k padded bytes) and V
@@ -171,9 +189,14 @@ void qgemm_run(const qgemm_kernel_t *kern, int64_t m, int64_t n, int64_t k, cons
                int64_t ld, const uint8_t *packed_v, bool rows_signed, const qgemm_epilogue_t *ep,
                void *out, int64_t ldo, int threads);
 
-/* The epilogue on one tile of raw sums c (row stride ldc): rows m0.., columns n0.. */
+/*
+ * The epilogue (a qgemm_epilogue_fn): plain C, and on AVX-512 (F, BW, DQ,
+ * VL) with the same results bit for bit.
+ */
 void qgemm_epilogue_apply(const qgemm_epilogue_t *ep, const int32_t *c, int64_t ldc, int64_t m0,
                           int64_t rows, int64_t n0, int64_t cols, void *out, int64_t ldo);
+void qgemm_epilogue_avx512(const qgemm_epilogue_t *ep, const int32_t *c, int64_t ldc, int64_t m0,
+                           int64_t rows, int64_t n0, int64_t cols, void *out, int64_t ldo);
 
 /* True when the CPU (capped) takes the VNNI kernel. */
 bool qgemm_has_vnni(void);

@@ -52,6 +52,18 @@ extern const op_kernel_t qlinear_conv_kernel;
 /* The fused QDQ ops (quant_fused.c), made only by engine/fuse_qdq.c. */
 extern const op_schema_t quant_fused_conv_schema;
 extern const op_schema_t quant_fused_matmul_schema;
+/*
+ * inferd.QLinearMatMul with a float output may end in a residual Add
+ * (engine/fuse_qdq.c): inputs QUANT_MATMUL_RESIDUAL.. are an 8-bit tensor
+ * of the output's shape, its scale and zero point (per tensor), and the op
+ * writes its float result plus their DequantizeLinear.
+ */
+enum {
+    QUANT_MATMUL_RESIDUAL = 9, /* after x, x_s, x_zp, w, w_s, w_zp, y_s, y_zp, bias */
+    QUANT_MATMUL_RESIDUAL_SCALE,
+    QUANT_MATMUL_RESIDUAL_ZERO_POINT,
+    QUANT_MATMUL_INPUTS_MAX
+};
 /* inferd.QLinearAdd (quant_add.c): DQ(a), DQ(b) -> Add [-> Relu] -> Q, equal shapes. */
 extern const op_schema_t quant_fused_add_schema;
 /* Its inputs: each addend with its scale and zero point, then the sum's. */

@@ -45,6 +45,7 @@ typedef struct qop {
     bool conv;
     qgemm_output_t output;
     const tensor_t *x, *x_scale, *x_zp, *w, *w_scale, *w_zp, *y_scale, *y_zp, *bias;
+    const tensor_t *res, *res_scale, *res_zp; /* a MatMul's residual (quant.h), or NULL */
     qgemm_act_t act;
     bool trans_b;
 } qop_t;
@@ -83,6 +84,11 @@ static qop_t qop_of(const op_call_t *call)
     q.y_scale = input_at(call, 6);
     q.y_zp = input_at(call, 7);
     q.bias = input_at(call, 8);
+    if (!q.conv) {
+        q.res = input_at(call, QUANT_MATMUL_RESIDUAL);
+        q.res_scale = input_at(call, QUANT_MATMUL_RESIDUAL_SCALE);
+        q.res_zp = input_at(call, QUANT_MATMUL_RESIDUAL_ZERO_POINT);
+    }
     q.act = p && p->gelu ? QGEMM_ACT_GELU : p && p->relu ? QGEMM_ACT_RELU : QGEMM_ACT_NONE;
     /*
      * An 8-bit output requantizes the integer sum unless a float bias or the
@@ -424,6 +430,13 @@ static void run_matmul(op_call_t *call, const qop_t *q, const quant_weights_t *p
     epilogue_output(q, n, &ep, s->mult);
     if (q->bias && q->bias->dtype == DTYPE_FLOAT)
         ep.fbias = q->bias->data;
+    if (q->res) {
+        ep.res = q->res->data;
+        ep.res_signed = q->res->dtype == DTYPE_INT8;
+        ep.res_ld = n;
+        ep.res_scale = scale_at(q->res_scale, 0);
+        ep.res_zp = zp_at(q->res_zp, 0);
+    }
     qgemm_run(kern, m, n, k, rows, ld, packed, false, &ep, call->outputs[0].data, n, call->threads);
 }
 

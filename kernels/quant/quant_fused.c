@@ -11,7 +11,8 @@
  * are absent and the output is the float the Conv or MatMul produced. The
  * bias is the int32 of a DequantizeLinear whose scale is x_scale * w_scale
  * (added to the accumulator, as QLinearConv does) or, for MatMul with a
- * float output, a float [N] added after dequantization.
+ * float output, a float [N] added after dequantization. A MatMul with a
+ * float output may then add a residual (QUANT_MATMUL_RESIDUAL.., quant.h).
  */
 #include "quant.h"
 
@@ -25,7 +26,7 @@
  */
 static const op_info_t fused_info = {
     .min_inputs = 5, /* x, its scale and zero point, w, its scale: the rest may be absent */
-    .max_inputs = 9,
+    .max_inputs = QUANT_MATMUL_INPUTS_MAX, /* a MatMul's residual after the bias */
     .min_outputs = 1,
     .max_outputs = 1,
     .input_dtypes = {QUANT_DTYPES_8, DTYPES_FLOAT, QUANT_DTYPES_8, QUANT_DTYPES_8, DTYPES_FLOAT,
@@ -82,6 +83,23 @@ static status_t fused_matmul_infer(op_call_t *call, error_t *err)
                             (long long)x->dims[x->rank - 1], (long long)k);
     *y = *x;
     y->dims[y->rank - 1] = n;
+    if (call->n_inputs > QUANT_MATMUL_RESIDUAL && call->inputs[QUANT_MATMUL_RESIDUAL]) {
+        const tensor_t *r = call->inputs[QUANT_MATMUL_RESIDUAL];
+        const tensor_t *rs = call->inputs[QUANT_MATMUL_RESIDUAL_SCALE];
+        const tensor_t *rz = call->n_inputs > QUANT_MATMUL_RESIDUAL_ZERO_POINT
+                                 ? call->inputs[QUANT_MATMUL_RESIDUAL_ZERO_POINT]
+                                 : NULL;
+        bool same = r->rank == y->rank;
+        for (int d = 0; same && d < r->rank; d++)
+            same = r->dims[d] == y->dims[d];
+        /* The fusion's only case: a residual connection, of the output's shape. */
+        if (!same || call->inputs[7] || !dtype_in(r->dtype, QUANT_DTYPES_8) || !rs ||
+            rs->dtype != DTYPE_FLOAT || tensor_numel(rs) != 1 ||
+            (rz && (rz->dtype != r->dtype || tensor_numel(rz) != 1)))
+            return op_call_fail(call, err,
+                                "the residual is not an 8-bit tensor of the float output's shape "
+                                "with a per-tensor scale and zero point");
+    }
     return finish_infer(call, err);
 }
 

@@ -321,7 +321,9 @@ class LoadClient(threading.Thread):
     each new call; with `every_s`, it instead starts a call every `every_s`
     seconds whatever the answers (an open-loop load, like many independent
     callers sharing the connection). The outcome of each request is
-    recorded; in_flight is true while one is outstanding.
+    recorded; in_flight is true while one is outstanding, and it is set
+    before a request is sent, so a reader never sees false while one is on
+    its way. started counts the requests sent so far.
     """
 
     def __init__(self, proto, port, reference, outcomes, seed, think_s=0.0, depth=1, every_s=0.0):
@@ -330,6 +332,7 @@ class LoadClient(threading.Thread):
         self.seed, self.think_s, self.depth, self.every_s = seed, think_s, depth, every_s
         self.stopping = threading.Event()
         self.in_flight = False
+        self.started = 0
 
     def stop(self):
         self.stopping.set()
@@ -355,6 +358,7 @@ class LoadClient(threading.Thread):
             body = json.dumps({"inputs": [{"name": MLP_IN, "shape": [1, MLP_WIDTH], "datatype": "FP32",
                                            "data": x.ravel().tolist()}]})
             self.in_flight = True
+            self.started += 1
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=CALL_TIMEOUT_S)
@@ -384,6 +388,8 @@ class LoadClient(threading.Thread):
 
     def _grpc_call(self, stub, n):
         """Starts call n: (its input, its future)."""
+        self.in_flight = True
+        self.started += 1
         x = request_rows(self.seed * 1000003 + n)
         req = pb.ModelInferRequest(model_name="mlp")
         t = req.inputs.add(name=MLP_IN, datatype="FP32", shape=[1, MLP_WIDTH])
@@ -418,7 +424,6 @@ class LoadClient(threading.Thread):
                     time.sleep(think.uniform(0, self.think_s))
                 n += 1
                 pending.append(self._grpc_call(stub, n))
-            self.in_flight = True
             self._grpc_outcome(*pending.popleft())
             self.in_flight = bool(pending)
         while pending:

@@ -69,12 +69,15 @@ def main():
             for c in clients:
                 c.outcomes = killed
             dc.wait_answers(killed, ANSWERS_PER_STEP // 2)
+            # Requests outstanding now, plus those sent before the replica is gone for certain.
             in_flight = sum(c.in_flight for c in clients)
+            started = sum(c.started for c in clients)
             replicas[0].signal(signal.SIGKILL)
             replicas[0].wait()
+            in_flight += sum(c.started for c in clients) - started
             dc.wait_answers(killed, ANSWERS_PER_STEP)
             ok_k, wrong_k, failed_k = killed.snapshot()
-            print("SIGKILL of %s with %d client requests in flight (on any replica):\n%s"
+            print("SIGKILL of %s with %d client requests in flight or sent until it died (on any replica):\n%s"
                   % (replicas[0].name, in_flight, killed.report()), flush=True)
             if wrong_k or failed_k > in_flight:
                 problems.append("after SIGKILL: %d wrong outputs, %d failed requests with %d in flight"

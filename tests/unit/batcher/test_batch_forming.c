@@ -1,7 +1,8 @@
 /*
  * How batches form: requests whose non-batch dims differ never share a
- * run; a reachable preferred size runs at once, the largest one first; and
- * a request waits for company at most max_queue_delay_us.
+ * run; a reachable preferred size runs at once, the largest one first; a
+ * request waits for company at most max_queue_delay_us; and a waiting
+ * leader is woken by every arrival that lets its batch run early.
  */
 #include "batcher_fixture.h"
 
@@ -158,6 +159,134 @@ static void test_hurry(backend_model_t *model)
         request_free(jobs[i].req);
 }
 
+/* Requests completed so far. */
+static int completed_now(void)
+{
+    int n;
+
+    pthread_mutex_lock(&fixture_lock);
+    n = fixture_completed;
+    pthread_mutex_unlock(&fixture_lock);
+    return n;
+}
+
+/* One priority level: the waiting leader is woken only by arrivals that can matter. */
+static batcher_config_t one_level_config(int max_batch, int64_t delay_us)
+{
+    batcher_config_t cfg = fixture_config(max_batch, delay_us);
+
+    cfg.priority_levels = 1;
+    cfg.default_priority = 1;
+    return cfg;
+}
+
+/*
+ * Preferred {4}, 2 s delay, the leader waiting on a 1-row request: a 2-row
+ * arrival (3 rows) leaves it waiting, and a 1-row one reaching 4 rows runs
+ * the batch of three at once.
+ */
+static void test_waiting_leader_woken_at_preferred(backend_model_t *model)
+{
+    batcher_config_t cfg = one_level_config(8, 2000000);
+    const int64_t rows[3] = {1, 2, 1};
+    batcher_t *b = NULL;
+    job_t jobs[3] = {0};
+    int64_t last = 0;
+    error_t err;
+
+    cfg.preferred_batch_sizes[cfg.n_preferred++] = 4;
+    fixture_reset();
+    CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
+    for (int i = 0; i < 3; i++) {
+        /* Each arrival finds the leader waiting for the delay. */
+        fixture_sleep_us(20000);
+        last = request_now_us();
+        CHECK(batcher_submit(b, fixture_request(&jobs[i], rows[i], 3, (float)(10 * i)), &err) ==
+              STATUS_OK);
+        if (i == 1)
+            CHECK(completed_now() == 0);
+    }
+    fixture_wait_completed(3);
+    for (int i = 0; i < 3; i++) {
+        CHECK(fixture_output_right(jobs[i].req, (float)(10 * i), false));
+        CHECK(jobs[i].req->batch_size == 4);
+        CHECK(jobs[i].done_us - last < FIXTURE_SLACK_US);
+    }
+    batcher_free(b);
+    for (int i = 0; i < 3; i++)
+        request_free(jobs[i].req);
+}
+
+/*
+ * At most 4 rows, no preferred size, 2 s delay: 1 + 2 rows wait, and a
+ * 2-row arrival that does not fit fills the batch, which runs at once; the
+ * newcomer waits for its delay (cut short by hurrying).
+ */
+static void test_waiting_leader_woken_when_full(backend_model_t *model)
+{
+    batcher_config_t cfg = one_level_config(4, 2000000);
+    const int64_t rows[3] = {1, 2, 2};
+    batcher_t *b = NULL;
+    job_t jobs[3] = {0};
+    int64_t last = 0;
+    error_t err;
+
+    fixture_reset();
+    CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
+    for (int i = 0; i < 3; i++) {
+        fixture_sleep_us(20000);
+        last = request_now_us();
+        CHECK(batcher_submit(b, fixture_request(&jobs[i], rows[i], 3, (float)(10 * i)), &err) ==
+              STATUS_OK);
+    }
+    fixture_wait_completed(2);
+    CHECK(completed_now() == 2);
+    batcher_hurry(b);
+    fixture_wait_completed(3);
+    for (int i = 0; i < 3; i++) {
+        CHECK(fixture_output_right(jobs[i].req, (float)(10 * i), false));
+        CHECK(jobs[i].req->batch_size == (i < 2 ? 3 : 2));
+    }
+    for (int i = 0; i < 2; i++)
+        CHECK(jobs[i].done_us - last < FIXTURE_SLACK_US);
+    batcher_free(b);
+    for (int i = 0; i < 3; i++)
+        request_free(jobs[i].req);
+}
+
+/*
+ * Preferred {8}, 2 s delay, the leader waiting on a request without a
+ * deadline: a request with a 50 ms timeout must wake it, or it would expire
+ * unanswered until the delay ends.
+ */
+static void test_waiting_leader_woken_for_deadline(backend_model_t *model)
+{
+    batcher_config_t cfg = one_level_config(8, 2000000);
+    batcher_t *b = NULL;
+    job_t jobs[2] = {0};
+    int64_t submitted;
+    error_t err;
+
+    cfg.preferred_batch_sizes[cfg.n_preferred++] = 8;
+    fixture_reset();
+    CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
+    CHECK(batcher_submit(b, fixture_request(&jobs[0], 1, 3, 0), &err) == STATUS_OK);
+    fixture_sleep_us(20000);
+    fixture_request(&jobs[1], 1, 3, 10)->timeout_us = 50000;
+    submitted = request_now_us();
+    CHECK(batcher_submit(b, jobs[1].req, &err) == STATUS_OK);
+    fixture_wait_completed(1);
+    CHECK(completed_now() == 1);
+    CHECK(jobs[1].req->status == STATUS_DEADLINE_EXCEEDED);
+    CHECK(jobs[1].done_us - submitted < FIXTURE_SLACK_US);
+    batcher_hurry(b);
+    fixture_wait_completed(2);
+    CHECK(fixture_output_right(jobs[0].req, 0, false));
+    batcher_free(b);
+    for (int i = 0; i < 2; i++)
+        request_free(jobs[i].req);
+}
+
 #define TRICKLE 40
 
 /*
@@ -200,6 +329,9 @@ int main(void)
     test_lone_request_waits_delay(fixed);
     test_trickle_bounded(fixed);
     test_hurry(fixed);
+    test_waiting_leader_woken_at_preferred(fixed);
+    test_waiting_leader_woken_when_full(fixed);
+    test_waiting_leader_woken_for_deadline(fixed);
     backend_model_free(fixed);
     backend_model_free(cols);
     fixture_cleanup();

@@ -231,6 +231,91 @@ cleanup:
     free(rows);
 }
 
+/* Tile geometry of the epilogue comparison: the widest tile, then partial ones. */
+#define EP_ROWS 6
+#define EP_COLS 64
+/* Where the tile sits in its output and in the row and column arrays. */
+#define EP_M0  3
+#define EP_N0  5
+#define EP_LDO (EP_N0 + EP_COLS + 2)
+
+/*
+ * The AVX-512 epilogue against the plain C one, bit for bit, over every
+ * output, activation, multiplier layout, output type and residual, with
+ * sums that wrap and tiles cut at every width (masked tails). Both do the same
+ * int32 and float32 operations in the same order, so any difference is a
+ * bug (the references above check the plain C one's arithmetic).
+ */
+static void test_epilogue_variants(void)
+{
+    static int32_t c[EP_ROWS * EP_COLS], row_off[EP_M0 + EP_ROWS], row_f[EP_M0 + EP_ROWS];
+    static int32_t col_off[EP_N0 + EP_COLS], col_f[EP_N0 + EP_COLS];
+    static float mult[EP_N0 + EP_COLS], fbias[EP_N0 + EP_COLS];
+    /* out holds rows m0.. and columns n0.. of a matrix of row stride EP_LDO, 4-byte elements. */
+    static uint8_t want[(EP_M0 + EP_ROWS) * EP_LDO * 4], got[(EP_M0 + EP_ROWS) * EP_LDO * 4];
+    /* The residual: 8-bit, of the output's layout (row stride EP_LDO). */
+    static uint8_t res[(EP_M0 + EP_ROWS) * EP_LDO];
+
+    if (cpu_isa() < CPU_ISA_AVX512) {
+        fprintf(stderr, "qgemm_epilogue_avx512 not compared: the ISA is capped below AVX-512\n");
+        return;
+    }
+    for (int i = 0; i < EP_ROWS * EP_COLS; i++)
+        c[i] = (int32_t)((uint32_t)rand() << 16 ^ (uint32_t)rand()) >> (rand() % 24);
+    for (int i = 0; i < (EP_M0 + EP_ROWS) * EP_LDO; i++)
+        res[i] = (uint8_t)rand();
+    for (int i = 0; i < EP_M0 + EP_ROWS; i++) {
+        row_off[i] = rand() % 200001 - 100000;
+        row_f[i] = rand() % 70001 - 35000;
+    }
+    for (int i = 0; i < EP_N0 + EP_COLS; i++) {
+        col_off[i] = (int32_t)((uint32_t)rand() << 12);
+        col_f[i] = rand() % 301 - 150;
+        fbias[i] = (float)(rand() % 2001 - 1000) * 0.003f;
+    }
+    for (int i = 0; i < EP_N0 + EP_COLS; i++)
+        mult[i] = (float)(rand() % 1000 + 1) * 2e-7f;
+    for (int output = QGEMM_OUT_I32; output <= QGEMM_OUT_F32_Q8; output++)
+        for (int act = QGEMM_ACT_NONE; act <= QGEMM_ACT_GELU; act++)
+            for (int layout = 0; layout < 3; layout++)
+                for (int variant = 0; variant < 4; variant++) {
+                    const int64_t rows = variant % 2 ? EP_ROWS : 1 + rand() % EP_ROWS;
+                    const int64_t cols = variant < 2 ? EP_COLS : 1 + rand() % (EP_COLS - 1);
+                    qgemm_epilogue_t ep = {0};
+
+                    ep.output = (qgemm_output_t)output;
+                    ep.act = (qgemm_act_t)act;
+                    ep.out_dtype = variant % 2 ? DTYPE_INT8 : DTYPE_UINT8;
+                    ep.zy = variant % 2 ? -3 : 117;
+                    ep.lo = variant % 2 ? -128 : 0;
+                    ep.hi = variant % 2 ? 127 : 255;
+                    if (output == QGEMM_OUT_Q8 && act == QGEMM_ACT_RELU)
+                        ep.lo = ep.zy;
+                    ep.y_scale = 0.037f;
+                    ep.mult = mult;
+                    ep.mult_one = layout == 0;
+                    ep.mult_per_row = layout == 1;
+                    ep.col_off = variant == 3 ? NULL : col_off;
+                    ep.row_off = variant % 2 ? row_off : NULL;
+                    ep.row_f = layout == 2 ? row_f : NULL;
+                    ep.col_f = layout == 2 ? col_f : NULL;
+                    ep.fbias = variant < 3 ? fbias : NULL;
+                    /* A residual (F32 only) on every other combination, of both signednesses. */
+                    if ((act + layout + variant) % 2) {
+                        ep.res = res;
+                        ep.res_signed = layout == 1;
+                        ep.res_ld = EP_LDO;
+                        ep.res_scale = 0.021f;
+                        ep.res_zp = layout == 1 ? -7 : 131;
+                    }
+                    memset(want, 0x5a, sizeof want);
+                    memset(got, 0x5a, sizeof got);
+                    qgemm_epilogue_apply(&ep, c, EP_COLS, EP_M0, rows, EP_N0, cols, want, EP_LDO);
+                    qgemm_epilogue_avx512(&ep, c, EP_COLS, EP_M0, rows, EP_N0, cols, got, EP_LDO);
+                    CHECK(memcmp(want, got, sizeof want) == 0);
+                }
+}
+
 int main(void)
 {
     srand(7);
@@ -243,5 +328,6 @@ int main(void)
         test_gemm_float_epilogue(QGEMM_ACT_RELU, q);
         test_gemm_float_epilogue(QGEMM_ACT_GELU, q);
     }
+    test_epilogue_variants();
     CHECK_DONE();
 }

@@ -5,6 +5,7 @@
 #include "batcher_impl.h"
 
 #include <inttypes.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 /* What a leader's watch over the queue ended with. */
@@ -90,12 +91,22 @@ static void expire(batcher_t *b, batcher_batch_t *batch, int64_t taken_us)
     answer(b, batch->expired, batch->n_expired, taken_us, false, 0);
 }
 
+/*
+ * Timer slack of the worker threads, in ns. A leader waits out the
+ * batching delay in a timed wait, which the kernel may end late by the
+ * thread's slack: with Linux's default of 50 us a 500 us delay held
+ * requests 580-600 us, 15 % more latency at low load than configured.
+ */
+#define BATCHER_TIMER_SLACK_NS 1000
+
 void *batcher_worker_main(void *arg)
 {
     batcher_worker_t *w = arg;
     batcher_t *b = w->b;
     bool batched = b->cfg.max_batch_size > 0;
 
+    /* Best effort: a kernel without it keeps the default slack. */
+    (void)prctl(PR_SET_TIMERSLACK, BATCHER_TIMER_SLACK_NS, 0, 0, 0);
     pthread_mutex_lock(&b->lock);
     for (;;) {
         int64_t taken_us = 0;

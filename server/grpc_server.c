@@ -551,15 +551,21 @@ static void *poll_main(void *arg)
     return NULL;
 }
 
+/* Sets one of fe's shutdown flags and tells whoever waits on fe->changed. */
+static void mark_done(grpc_frontend_t *fe, bool *flag)
+{
+    pthread_mutex_lock(&fe->lock);
+    *flag = true;
+    pthread_cond_broadcast(&fe->changed);
+    pthread_mutex_unlock(&fe->lock);
+}
+
 static void call_cq_shut_down(grpc_callback_t *functor, int ok)
 {
     grpc_frontend_t *fe =
         (grpc_frontend_t *)((char *)functor - offsetof(grpc_frontend_t, call_cq_shutdown));
 
-    pthread_mutex_lock(&fe->lock);
-    fe->call_cq_done = true;
-    pthread_cond_broadcast(&fe->changed);
-    pthread_mutex_unlock(&fe->lock);
+    mark_done(fe, &fe->call_cq_done);
 }
 
 static void shutdown_complete(grpc_tag_t *tag, bool ok)
@@ -567,10 +573,7 @@ static void shutdown_complete(grpc_tag_t *tag, bool ok)
     grpc_frontend_t *fe =
         (grpc_frontend_t *)((char *)tag - offsetof(grpc_frontend_t, shutdown_tag));
 
-    pthread_mutex_lock(&fe->lock);
-    fe->shutdown_done = true;
-    pthread_cond_broadcast(&fe->changed);
-    pthread_mutex_unlock(&fe->lock);
+    mark_done(fe, &fe->shutdown_done);
 }
 
 /* "host:port", with IPv6 addresses in brackets. */

@@ -90,13 +90,13 @@ struct grpc_frontend {
     atomic_int live_calls; /* call states allocated and not yet freed */
     /*
      * States of freed unary calls, each with its ModelInfer request if it
-     * had one, reset where the call was freed (mostly a batcher worker,
-     * after the answer's send) and taken by the next call requested on the
-     * polling thread, which then neither allocates nor zeroes them: the
-     * polling thread handles every arrival and is the front end's narrowest
-     * point, and the worker frees no block the poller allocated (glibc
-     * serves neither size from its thread caches). Owned; guarded by
-     * spare_lock.
+     * had one, kept where the call was freed (mostly a batcher worker,
+     * after the answer's send) and taken, zeroed and reset by the next call
+     * requested on the polling thread, which then allocates neither: the
+     * worker frees no block the poller allocated (glibc serves neither size
+     * from its thread caches). Their resources are released, and their
+     * requests' arenas hold one small chunk at most; the rest is cleaned
+     * when taken. Owned; guarded by spare_lock.
      */
     pthread_mutex_t spare_lock;
     struct grpc_unary *spare[GRPC_SPARE_CALLS];

@@ -174,21 +174,38 @@ ProtobufCMessage *grpc_unpack_message(grpc_byte_buffer *bb, const ProtobufCMessa
 
 /* ---- unary calls ---- */
 
-/* A zeroed call state (a spare one if any, with its request); NULL when out of memory. */
+/*
+ * A zeroed call state: a spare one if any, zeroed here but for its request,
+ * which is reset (arm_unary runs after the handler of the call that
+ * arrived, so this is off a request's way to the batcher); NULL when out of
+ * memory.
+ */
 static grpc_unary_t *unary_take(grpc_frontend_t *fe)
 {
     grpc_unary_t *u = NULL;
+    request_t *req;
 
     pthread_mutex_lock(&fe->spare_lock);
     if (fe->n_spare > 0)
         u = fe->spare[--fe->n_spare];
     pthread_mutex_unlock(&fe->spare_lock);
-    return u ? u : calloc(1, sizeof *u);
+    if (!u)
+        return calloc(1, sizeof *u);
+    req = u->req;
+    if (req)
+        request_reset(req);
+    memset(u, 0, sizeof *u);
+    u->req = req;
+    return u;
 }
 
 /*
- * Keeps u, whose resources are released, for a later call: zeroed but for
- * its request, which is reset. Frees both when enough are kept.
+ * Keeps u, whose resources are released, for a later call. Its request's
+ * arena gives back all but its first chunk now (a large request's tensors
+ * must not wait for the state's next use); the zeroing is unary_take's,
+ * not done here, on the worker that sent the answer, where it would delay
+ * the client's next request when both share a core. Frees u and its
+ * request when enough are kept.
  */
 static void unary_spare(grpc_frontend_t *fe, grpc_unary_t *u)
 {
@@ -196,9 +213,7 @@ static void unary_spare(grpc_frontend_t *fe, grpc_unary_t *u)
     bool kept = false;
 
     if (req)
-        request_reset(req);
-    memset(u, 0, sizeof *u);
-    u->req = req;
+        arena_reset(&req->arena);
     pthread_mutex_lock(&fe->spare_lock);
     if (fe->n_spare < GRPC_SPARE_CALLS) {
         fe->spare[fe->n_spare++] = u;

@@ -307,12 +307,17 @@ static int64_t slot_floats(int points, int64_t chunk, int64_t ic, int64_t oc)
     return (points * chunk * (ic + oc) + line - 1) / line * line;
 }
 
+/* Whether every tile's V fits WINO_PANEL_V_BYTES (the one condition of by_panel on a shared chunk).
+ */
+static bool by_panel_fits(const wino_variant_t *v, const wino_run_t *r)
+{
+    return v->points * r->tiles * r->ic * (int64_t)sizeof(float) <= WINO_PANEL_V_BYTES;
+}
+
 static bool by_panel_wanted(const wino_variant_t *v, const wino_run_t *r)
 {
-    int64_t floats = sizeof(float);
-
-    return v->points * r->ic * r->oc * floats >= WINO_PANEL_U_BYTES &&
-           v->points * r->tiles * r->ic * floats <= WINO_PANEL_V_BYTES;
+    return v->points * r->ic * r->oc * (int64_t)sizeof(float) >= WINO_PANEL_U_BYTES &&
+           by_panel_fits(v, r);
 }
 
 static void run_geometry(const op_call_t *call, const conv_geom_t *g, conv_winograd_tile_t tile,
@@ -346,7 +351,7 @@ static void run_geometry(const op_call_t *call, const conv_geom_t *g, conv_winog
     }
     if (r->by_point)
         r->chunk = chunk_tiles(v->points, r->tiles, r->ic, r->block, 1);
-    if (by_panel_wanted(v, r)) {
+    if (by_panel_wanted(v, r) || (r->by_point && by_panel_fits(v, r))) {
         r->by_panel = true;
         r->by_point = false;
         r->chunk = r->tiles;
@@ -420,7 +425,7 @@ size_t conv_winograd_workspace_tile(const op_call_t *call, const conv_geom_t *g,
     if (r.by_panel)
         return WINO_ALIGN + wide_panel_bytes(&r) * threads + panel_transform_bytes(&r) * threads +
                aligned_size((size_t)max64(r.ic, r.oc) * sizeof(float)) +
-               (size_t)(r.v->points * r.tiles * (r.ic + threads * GEMM_B_PANEL)) * sizeof(float);
+               (size_t)(r.v->points * r.tiles * threads * (r.ic + GEMM_B_PANEL)) * sizeof(float);
     return WINO_ALIGN + wide_panel_bytes(&r) * threads +
            transform_bytes(r.v->points, r.ic, r.oc, r.block) +
            (size_t)((r.by_point ? 1 : threads) * slot_floats(r.v->points, r.chunk, r.ic, r.block)) *
@@ -631,14 +636,20 @@ static void run_panel(const wino_run_t *r, int64_t p, const float *v, char *u_me
 
 /*
  * A by_panel run on threads threads: mem (aligned) holds each thread's
- * U_xi panel, then the zeros (already set), then V, then each thread's M.
+ * U_xi panel, then the zeros (already set), then each thread's V, then each
+ * thread's M. Every thread transforms every tile into its own V rather than
+ * a share of a common one: the input transforms cost a few percent of the
+ * GEMMs, and a shared V is written half by the other core, which the
+ * panels' GEMMs then read across cores, slow when the two (virtual) cores
+ * are far apart (WINO_PANEL_U_BYTES).
  */
 static void run_by_panel(const wino_run_t *r, char *mem, int threads)
 {
     size_t u_bytes = panel_transform_bytes(r);
     float *v = (float *)(mem + threads * u_bytes +
                          aligned_size((size_t)max64(r->ic, r->oc) * sizeof(float)));
-    float *m = v + r->v->points * r->tiles * r->ic;
+    int64_t v_floats = r->v->points * r->tiles * r->ic;
+    float *m = v + threads * v_floats;
     int64_t m_floats = r->v->points * r->tiles * GEMM_B_PANEL;
     int64_t panels = (r->oc + GEMM_B_PANEL - 1) / GEMM_B_PANEL;
 
@@ -651,15 +662,13 @@ static void run_by_panel(const wino_run_t *r, char *mem, int threads)
 #pragma omp parallel num_threads(threads)
     {
         int me = omp_get_thread_num();
-        /* Every panel reads every tile of V: this loop's barrier keeps it whole. */
-#pragma omp for schedule(static)
-        for (int k = 0; k < threads; k++) {
-            int64_t lo = r->tiles * k / threads, hi = r->tiles * (k + 1) / threads;
-            input_transform(r, lo, hi - lo, v + lo * r->ic);
-        }
-#pragma omp for schedule(dynamic)
+        float *mine = v + me * v_floats;
+
+        input_transform(r, 0, r->tiles, mine);
+        /* Dynamic: a thread that starts late (descheduled) takes fewer panels. */
+#pragma omp for schedule(dynamic) nowait
         for (int64_t p = 0; p < panels; p++)
-            run_panel(r, p, v, mem + me * u_bytes, m + me * m_floats, me);
+            run_panel(r, p, mine, mem + me * u_bytes, m + me * m_floats, me);
     }
 }
 

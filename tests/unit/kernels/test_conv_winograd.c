@@ -245,7 +245,9 @@ static const int64_t channels[][2] = {{1, 1}, {3, 5}, {8, 8}, {17, 9}, {5, 17}, 
  * runs panel by panel (a last short panel of 12 channels), the second on
  * F(2x2, 3x3) has too many tiles for that and runs in two blocks of output
  * channels (128 and a last short one); and images large enough for the
- * automatic choice to take F(4x4, 3x3), their edges not multiples of 4.
+ * automatic choice to take F(4x4, 3x3), their edges not multiples of 4;
+ * and one whose V is too large to run panel by panel and whose 49 tiles
+ * split unevenly in chunks, which 2 threads share point by point.
  */
 static const conv_case_t layers[] = {
     {2, 512, 140, 6, 5, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
@@ -257,6 +259,7 @@ static const conv_case_t layers[] = {
     {2, 32, 48, 9, 11, 3, 3, {1, 1}, {1, 1}, {1, 0, 0, 1}},
     {3, 16, 16, 13, 7, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
     {2, 40, 72, 31, 29, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
+    {1, 640, 24, 27, 27, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
 };
 
 #define N_SIZES    (sizeof sizes / sizeof sizes[0])

@@ -116,6 +116,9 @@
  * (bench_conv 1 2 resnet, best of 3): ResNet-50's 14x14x256 layer 0.74-0.80
  * ms shared against 0.94-1.38 in chunks, its 7x7x512 one 1.3-2.3 against
  * 1.9-4.1; the 28x28x128 one (196 tiles, 102 + 94) runs no faster shared.
+ * Runs whose V fits WINO_PANEL_V_BYTES go panel by panel instead, which
+ * shares no data between the threads (WINO_PANEL_U_BYTES); this mode
+ * remains for the larger ones.
  */
 #define WINO_IMBALANCE_PERCENT 15
 
@@ -136,6 +139,17 @@
  * 3.25 -> 0.88; but 56x56x64 0.55 -> 0.90 and 28x28x128 0.56 -> 0.62 on
  * F(2x2), whose U_xi (1 MiB) are under the cap. On 1 thread the two large
  * layers run about as fast either way (7x7x512 F(4x4) 1.97 -> 1.79).
+ *
+ * With several threads, runs that would share chunks point by point
+ * (WINO_IMBALANCE_PERCENT) go panel by panel too when their V fits, each
+ * thread transforming every tile into its own V: no data then crosses
+ * between the cores inside the layer. Sharing V, U_xi and M point by point
+ * is as fast on neighbouring cores (ResNet-50's 28x28x128 layers at batch 1,
+ * 2 threads: 0.36-0.37 ms either way, per-node minimum over 40 runs), but on
+ * this project's 2-vCPU VM some processes run with their two vCPUs far
+ * apart (the host's placement: per-node minima stay higher for the whole
+ * process), and there the point-by-point layers took 0.73-0.89 ms, slower
+ * than on one thread (0.69-0.72), and the layers sharing V 1.3x their time.
  */
 #define WINO_PANEL_U_BYTES ((int64_t)4 << 20)
 #define WINO_PANEL_V_BYTES ((int64_t)4 << 20)

@@ -154,6 +154,18 @@
 #define WINO_PANEL_U_BYTES ((int64_t)4 << 20)
 #define WINO_PANEL_V_BYTES ((int64_t)4 << 20)
 
+/*
+ * Most bytes of U_xi (every point's, one block of all output channels) for
+ * which each thread of a chunked run derives its own copy (wino_run_t.
+ * private_u) rather than a share of common ones: the copies cost the weight
+ * transforms again on each thread (about 1% of a layer's time), and spare
+ * each thread's GEMMs reading the other thread's half from its core, and
+ * the barrier between the transforms and the chunks. One core's L2. Measured
+ * on ResNet-18's 56x56x64 layers at batch 1 on 2 threads (590 KiB on
+ * F(4x4, 3x3); per-node minimum over 60 runs): see the commit's figures.
+ */
+#define WINO_PRIVATE_U_BYTES ((int64_t)1 << 20)
+
 /* Alignment of the workspace's parts (one cache line; packed B wants it). */
 #define WINO_ALIGN 64
 
@@ -291,9 +303,11 @@ typedef struct wino_run {
     int64_t h, w, oh, ow; /* input and output images */
     int64_t ph, pw;       /* leading pads */
     int64_t tiles_y, tiles_x, tiles;
-    int64_t chunk; /* tiles per chunk */
-    bool by_point; /* the threads share each chunk (WINO_IMBALANCE_PERCENT) */
-    bool by_panel; /* one chunk of every tile, output panel by panel (WINO_PANEL_U_BYTES) */
+    int64_t chunk;  /* tiles per chunk */
+    bool by_point;  /* the threads share each chunk (WINO_IMBALANCE_PERCENT) */
+    bool by_panel;  /* one chunk of every tile, output panel by panel (WINO_PANEL_U_BYTES) */
+    bool private_u; /* chunked on several threads, each deriving its own U_xi (WINO_PRIVATE_U_BYTES)
+                     */
 } wino_run_t;
 
 static int64_t chunk_tiles(int points, int64_t tiles, int64_t ic, int64_t oc, int threads)
@@ -334,6 +348,17 @@ static bool by_panel_wanted(const wino_variant_t *v, const wino_run_t *r)
            by_panel_fits(v, r);
 }
 
+static size_t aligned_size(size_t bytes)
+{
+    return (bytes + WINO_ALIGN - 1) / WINO_ALIGN * WINO_ALIGN;
+}
+
+/* Bytes of one block's U_xi, every point's. */
+static size_t all_u_bytes(const wino_run_t *r)
+{
+    return r->v->points * aligned_size(gemm_b_pack_size(r->ic, r->block));
+}
+
 static void run_geometry(const op_call_t *call, const conv_geom_t *g, conv_winograd_tile_t tile,
                          wino_run_t *r)
 {
@@ -371,11 +396,9 @@ static void run_geometry(const op_call_t *call, const conv_geom_t *g, conv_winog
         r->chunk = r->tiles;
         r->block = r->oc;
     }
-}
-
-static size_t aligned_size(size_t bytes)
-{
-    return (bytes + WINO_ALIGN - 1) / WINO_ALIGN * WINO_ALIGN;
+    r->private_u =
+        threads > 1 && !r->by_point && !r->by_panel && r->block == r->oc &&
+        (int64_t)(v->points * aligned_size(gemm_b_pack_size(r->ic, r->oc))) <= WINO_PRIVATE_U_BYTES;
 }
 
 /* Bytes of the workspace before the threads' scratch: one block's U_xi, then the zeros. */
@@ -440,10 +463,12 @@ size_t conv_winograd_workspace_tile(const op_call_t *call, const conv_geom_t *g,
         return WINO_ALIGN + wide_panel_bytes(&r) * threads + panel_transform_bytes(&r) * threads +
                aligned_size((size_t)max64(r.ic, r.oc) * sizeof(float)) +
                (size_t)(r.v->points * r.tiles * threads * (r.ic + GEMM_B_PANEL)) * sizeof(float);
+    /* Private U_xi: the other threads' copies follow the scratch. */
     return WINO_ALIGN + wide_panel_bytes(&r) * threads +
            transform_bytes(r.v->points, r.ic, r.oc, r.block) +
            (size_t)((r.by_point ? 1 : threads) * slot_floats(r.v->points, r.chunk, r.ic, r.block)) *
-               sizeof(float);
+               sizeof(float) +
+           (r.private_u ? (size_t)(threads - 1) * all_u_bytes(&r) : 0);
 }
 
 size_t conv_winograd_workspace(const op_call_t *call, const conv_geom_t *g)
@@ -709,6 +734,32 @@ static void run_blocks_parallel(wino_run_t *r, int64_t blocks, int64_t chunks, f
     }
 }
 
+/*
+ * A chunked run of one block with private U_xi on threads threads: each
+ * thread derives every U_xi into its own copy (thread 0's where r has them,
+ * the others' from extra on), then runs its chunks.
+ */
+static void run_private_u(const wino_run_t *r, int64_t chunks, float *scratch, int64_t slot,
+                          char *extra, int threads)
+{
+#pragma omp parallel num_threads(threads)
+    {
+        int me = omp_get_thread_num();
+        wino_run_t mine = *r;
+        wino_block_t b = block_at(&mine, 0);
+
+        if (me > 0)
+            mine.u_mem = extra + (size_t)(me - 1) * all_u_bytes(r);
+        layout_block(&mine, b);
+        for (int64_t p = 0; p < block_panels(b); p++)
+            transform_panel(&mine, b, p, me);
+            /* Dynamic: a thread that starts late (descheduled) takes fewer chunks. */
+#pragma omp for schedule(dynamic) nowait
+        for (int64_t i = 0; i < chunks; i++)
+            run_chunk(&mine, b, i, scratch + me * slot);
+    }
+}
+
 status_t conv_winograd_run_tile(op_call_t *call, conv_winograd_tile_t tile, error_t *err)
 {
     const conv_nhwc_params_t *p = call->params;
@@ -757,6 +808,10 @@ status_t conv_winograd_run_tile(op_call_t *call, conv_winograd_tile_t tile, erro
     slot = slot_floats(r.v->points, r.chunk, r.ic, r.block);
     if (r.by_panel) {
         run_by_panel(&r, base, threads);
+        return STATUS_OK;
+    }
+    if (r.private_u && chunks > 1) {
+        run_private_u(&r, chunks, scratch, slot, (char *)(scratch + threads * slot), threads);
         return STATUS_OK;
     }
     if (threads == 1 || (chunks == 1 && !r.by_point)) {

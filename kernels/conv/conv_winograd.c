@@ -144,12 +144,14 @@
  * (WINO_IMBALANCE_PERCENT) go panel by panel too when their V fits, each
  * thread transforming every tile into its own V: no data then crosses
  * between the cores inside the layer. Sharing V, U_xi and M point by point
- * is as fast on neighbouring cores (ResNet-50's 28x28x128 layers at batch 1,
+ * is as fast on a quiet host (ResNet-50's 28x28x128 layers at batch 1,
  * 2 threads: 0.36-0.37 ms either way, per-node minimum over 40 runs), but on
- * this project's 2-vCPU VM some processes run with their two vCPUs far
- * apart (the host's placement: per-node minima stay higher for the whole
- * process), and there the point-by-point layers took 0.73-0.89 ms, slower
- * than on one thread (0.69-0.72), and the layers sharing V 1.3x their time.
+ * this project's 2-vCPU VM, while the host is busy with other tenants'
+ * work (per-node minima then stay higher for minutes, most on the layers
+ * whose threads share data), the point-by-point layers took 0.73-0.89 ms,
+ * slower than on one thread (0.69-0.72), and the layers sharing V 1.3x
+ * their time. Paired with main in that state, ResNet-18 at batch 1 ran in
+ * 0.90 of main's time on 2 threads.
  */
 #define WINO_PANEL_U_BYTES ((int64_t)4 << 20)
 #define WINO_PANEL_V_BYTES ((int64_t)4 << 20)
@@ -308,8 +310,7 @@ typedef struct wino_run {
     int64_t chunk;  /* tiles per chunk */
     bool by_point;  /* the threads share each chunk (WINO_IMBALANCE_PERCENT) */
     bool by_panel;  /* one chunk of every tile, output panel by panel (WINO_PANEL_U_BYTES) */
-    bool private_u; /* chunked on several threads, each deriving its own U_xi (WINO_PRIVATE_U_BYTES)
-                     */
+    bool private_u; /* each thread derives its own U_xi (WINO_PRIVATE_U_BYTES) */
 } wino_run_t;
 
 static int64_t chunk_tiles(int points, int64_t tiles, int64_t ic, int64_t oc, int threads)

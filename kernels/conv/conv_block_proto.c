@@ -141,6 +141,23 @@ static status_t conv_block_infer(op_call_t *call, error_t *err)
     return STATUS_OK;
 }
 
+/* Nothing per plan but scratch for the plan's threads, which infer may not have known. */
+static status_t conv_block_prepare(op_call_t *call, void **prepared, error_t *err)
+{
+    conv_block_geom_t g;
+    tensor_t y;
+    size_t bytes;
+    status_t st = conv_block_resolve(call, &g, &y, err);
+
+    *prepared = NULL;
+    if (st)
+        return st;
+    bytes = conv_block_workspace(&g, call->threads);
+    if (bytes > call->workspace_size)
+        call->workspace_size = bytes;
+    return STATUS_OK;
+}
+
 const op_kernel_t conv_block_kernel = {
     .name = CONV_BLOCK_OP,
     .info = &conv_block_info,
@@ -159,6 +176,7 @@ const op_kernel_t conv_block_kernel = {
      * written.
      */
     .batch_inputs = 1u << CONV_BLOCK_X | 1u << CONV_BLOCK_RESIDUAL,
+    .prepare = conv_block_prepare,
     .describe = conv_block_describe,
 };
 

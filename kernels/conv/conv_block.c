@@ -31,6 +31,12 @@
  */
 #define CONV_BLOCK_STRIP_BYTES (96 * 1024)
 
+/* Rows an expansion GEMM call is given at least, where the ring has room (ring_slots). */
+#define CONV_BLOCK_EXPAND_M 96
+
+/* Bytes a thread's ring of expanded rows may take. */
+#define CONV_BLOCK_RING_BYTES (256 * 1024)
+
 /* Floats a per-thread buffer is rounded up to, keeping every one 64-byte aligned. */
 #define CONV_BLOCK_ALIGN_FLOATS 16
 
@@ -133,10 +139,26 @@ static int64_t round_floats(int64_t n)
     return (n + CONV_BLOCK_ALIGN_FLOATS - 1) / CONV_BLOCK_ALIGN_FLOATS * CONV_BLOCK_ALIGN_FLOATS;
 }
 
+/*
+ * Rows of a thread's ring: the window's three, and as many more as make
+ * each expansion GEMM call CONV_BLOCK_EXPAND_M rows long (a narrow image's
+ * row alone is a few tiles, each reading all of B), within
+ * CONV_BLOCK_RING_BYTES.
+ */
+static int64_t ring_slots(const conv_block_geom_t *g)
+{
+    int64_t row_bytes = g->w * g->e * (int64_t)sizeof(float);
+    int64_t more = g->w > 0 ? (CONV_BLOCK_EXPAND_M + g->w - 1) / g->w : 1;
+    int64_t cap = row_bytes > 0 ? CONV_BLOCK_RING_BYTES / row_bytes : more;
+
+    more = more < cap - (CONV_DW_ROW_K - 1) ? more : cap - (CONV_DW_ROW_K - 1);
+    return (CONV_DW_ROW_K - 1) + (more > 1 ? more : 1);
+}
+
 /* Floats of one thread's scratch: the ring of expanded rows, then the strip. */
 static int64_t thread_floats(const conv_block_geom_t *g, bool expand)
 {
-    int64_t ring = expand ? round_floats(CONV_DW_ROW_K * g->w * g->e) : 0;
+    int64_t ring = expand ? round_floats(ring_slots(g) * g->w * g->e) : 0;
 
     return ring + round_floats(strip_rows(g) * g->ow * g->e);
 }
@@ -195,39 +217,72 @@ typedef struct block_run {
     int64_t floats; /* of each thread's scratch */
 } block_run_t;
 
-/* One thread's ring: which image its rows are of and the last row made. */
+/*
+ * One thread's ring of expanded rows: row ih of image n in slot ih % slots,
+ * rows up to last made. Requests only move down an image, so a new row
+ * overwrites one that no window needs any more.
+ */
 typedef struct ring {
-    float *rows; /* [3][W][E]: row ih in slot ih % 3 */
-    int64_t n, last;
+    float *rows; /* [slots][W][E] */
+    int64_t slots, n, last;
 } ring_t;
 
-/* Expanded row ih (inside the image) of image n: made in the ring unless it is there already. */
-static const float *expanded_row(const block_run_t *b, ring_t *ring, int64_t n, int64_t ih)
+/* Expands rows [from, to) of image n into their slots, which do not wrap. */
+static void expand_rows(const block_run_t *b, ring_t *ring, int64_t n, int64_t from, int64_t to)
 {
     const conv_block_geom_t *g = b->g;
-    const float *x = b->x + (n * g->h + ih) * g->w * g->c;
-    float *row;
-    gemm_a_t a = {.data = x, .lda = g->c};
+    gemm_a_t a = {.data = b->x + (n * g->h + from) * g->w * g->c, .lda = g->c};
+
+    gemm_run(&a, (to - from) * g->w, b->s->expand, ring->rows + from % ring->slots * g->w * g->e,
+             g->e, &b->expand_ep, NULL, 1);
+}
+
+/*
+ * Makes sure expanded rows [lo, hi] (inside the image) of image n are in
+ * the ring, expanding as many rows past the last one made as the ring has
+ * room for beside rows from lo on, so each GEMM call gets several rows
+ * where the image is narrow.
+ */
+static void ring_fill(const block_run_t *b, ring_t *ring, int64_t n, int64_t lo, int64_t hi)
+{
+    int64_t from, to;
+
+    if (ring->n != n || lo > ring->last + 1) {
+        ring->n = n;
+        ring->last = lo - 1;
+    }
+    if (hi <= ring->last)
+        return;
+    from = ring->last + 1;
+    to = lo + ring->slots < b->g->h ? lo + ring->slots : b->g->h;
+    assert(to > hi && from >= lo);
+    /* At most two runs: up to the ring's end, then from its start. */
+    while (from < to) {
+        int64_t end = from + (ring->slots - from % ring->slots);
+        end = end < to ? end : to;
+        expand_rows(b, ring, n, from, end);
+        from = end;
+    }
+    ring->last = to - 1;
+}
+
+/* Expanded row ih of image n: the ring's slot, or X's row without an expansion. */
+static const float *expanded_row(const block_run_t *b, const ring_t *ring, int64_t n, int64_t ih)
+{
+    const conv_block_geom_t *g = b->g;
 
     if (!b->s->expand)
-        return x;
-    row = ring->rows + ih % CONV_DW_ROW_K * g->w * g->e;
-    /* Rows are asked for in increasing order within an image: a row below last is in the ring. */
-    if (ring->n == n && ih <= ring->last)
-        return row;
-    assert(ring->n != n || ih > ring->last);
-    gemm_run(&a, g->w, b->s->expand, row, g->e, &b->expand_ep, NULL, 1);
-    ring->n = n;
-    ring->last = ih;
-    return row;
+        return b->x + (n * g->h + ih) * g->w * g->c;
+    assert(ring->n == n && ih <= ring->last && ih > ring->last - ring->slots);
+    return ring->rows + ih % ring->slots * g->w * g->e;
 }
 
 /* Output rows [r0, r1) of the batch, counted across images, on the calling thread. */
 static void run_rows(const block_run_t *b, int64_t r0, int64_t r1, float *scratch)
 {
     const conv_block_geom_t *g = b->g;
-    ring_t ring = {.rows = scratch, .n = -1, .last = -1};
-    float *strip = scratch + (b->s->expand ? round_floats(CONV_DW_ROW_K * g->w * g->e) : 0);
+    ring_t ring = {.rows = scratch, .slots = ring_slots(g), .n = -1, .last = -1};
+    float *strip = scratch + (b->s->expand ? round_floats(ring.slots * g->w * g->e) : 0);
     conv_dw_row_t dw = b->dw;
 
     for (int64_t row = r0; row < r1;) {
@@ -239,6 +294,10 @@ static void run_rows(const block_run_t *b, int64_t r0, int64_t r1, float *scratc
         rows = rows < r1 - row ? rows : r1 - row;
         for (int64_t i = 0; i < rows; i++) {
             int64_t ih0 = (oh0 + i) * g->stride - g->pad_top;
+            int64_t lo = ih0 > 0 ? ih0 : 0, hi = ih0 + CONV_DW_ROW_K - 1;
+            hi = hi < g->h ? hi : g->h - 1;
+            if (b->s->expand && lo <= hi)
+                ring_fill(b, &ring, n, lo, hi);
             for (int kh = 0; kh < CONV_DW_ROW_K; kh++) {
                 int64_t ih = ih0 + kh;
                 dw.rows[kh] = ih >= 0 && ih < g->h ? expanded_row(b, &ring, n, ih) : NULL;

@@ -71,9 +71,9 @@ static status_t match(graph_t *g, const int *consumers, graph_node_t *project, e
     if (!dw || !constant_weights(g, project) || !constant_weights(g, dw))
         return STATUS_OK;
     expand = sole_conv_producer(g, consumers, dw->inputs[0]);
-    if (expand && (!constant_weights(g, expand) ||
-                   !conv_block_supports(expand->params, dw->params,
-                                        g->values[dw->inputs[1]].constant, pp)))
+    if (expand &&
+        (!constant_weights(g, expand) ||
+         !conv_block_supports(expand->params, dw->params, g->values[dw->inputs[1]].constant, pp)))
         expand = NULL;
     if (!conv_block_supports(expand ? expand->params : NULL, dw->params,
                              g->values[dw->inputs[1]].constant, pp) ||

@@ -74,9 +74,8 @@ status_t conv_block_resolve(const op_call_t *call, conv_block_geom_t *g, tensor_
     const tensor_t *r =
         call->n_inputs > CONV_BLOCK_RESIDUAL ? call->inputs[CONV_BLOCK_RESIDUAL] : NULL;
     tensor_t xe, y;
-    const tensor_t *dw_inputs[3] = {&xe, wd,
-                                    call->n_inputs > CONV_BLOCK_DW_B ? call->inputs[CONV_BLOCK_DW_B]
-                                                                     : NULL};
+    const tensor_t *dw_inputs[3] = {
+        &xe, wd, call->n_inputs > CONV_BLOCK_DW_B ? call->inputs[CONV_BLOCK_DW_B] : NULL};
     op_call_t dw = *call;
     conv_geom_t cg;
     char shape[SHAPE_TEXT_MAX];
@@ -123,8 +122,7 @@ status_t conv_block_resolve(const op_call_t *call, conv_block_geom_t *g, tensor_
         if (b && (b->rank != 1 || b->dims[0] != want))
             return op_call_fail(call, err, "bias input %d must be [%lld]", k, (long long)want);
     }
-    if (p->project.sum &&
-        (!r || !shape_equal(r->rank, r->dims, out->rank, out->dims)))
+    if (p->project.sum && (!r || !shape_equal(r->rank, r->dims, out->rank, out->dims)))
         return op_call_fail(call, err, "residual input must have the output's shape %s",
                             shape_format(out->rank, out->dims, shape, sizeof shape));
     return STATUS_OK;

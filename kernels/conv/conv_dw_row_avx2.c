@@ -22,8 +22,8 @@ AVX2 static inline __m256i lane_mask(int64_t left)
 }
 
 /* The output at ox on the masked channels from c0; check: the window may leave the row. */
-AVX2 static inline __m256 pixel(const conv_dw_row_t *r, const __m256 *taps, __m256 bias,
-                                __m256i k, int64_t c0, int64_t ox, int check)
+AVX2 static inline __m256 pixel(const conv_dw_row_t *r, const __m256 *taps, __m256 bias, __m256i k,
+                                int64_t c0, int64_t ox, int check)
 {
     const int64_t x0 = ox * r->stride - r->pad;
     __m256 acc = bias;
@@ -50,9 +50,8 @@ AVX2 void conv_dw_row_avx2(const conv_dw_row_t *r)
     const __m256 lo = _mm256_set1_ps(r->lo), hi = _mm256_set1_ps(r->hi);
     /* Outputs [in0, in1) read columns inside [0, w) only. */
     int64_t in0 = (r->pad + r->stride - 1) / r->stride;
-    int64_t in1 = r->w - CONV_DW_ROW_K + r->pad >= 0
-                      ? (r->w - CONV_DW_ROW_K + r->pad) / r->stride + 1
-                      : 0;
+    int64_t in1 =
+        r->w - CONV_DW_ROW_K + r->pad >= 0 ? (r->w - CONV_DW_ROW_K + r->pad) / r->stride + 1 : 0;
 
     in1 = in1 < r->ow ? in1 : r->ow;
     in0 = in0 < in1 ? in0 : in1;
@@ -63,7 +62,8 @@ AVX2 void conv_dw_row_avx2(const conv_dw_row_t *r)
             taps[t] = _mm256_maskload_ps(r->taps + t * r->c + c0, k);
         for (int64_t ox = 0; ox < r->ow; ox++) {
             int check = ox < in0 || ox >= in1;
-            __m256 v = check ? pixel(r, taps, bias, k, c0, ox, 1) : pixel(r, taps, bias, k, c0, ox, 0);
+            __m256 v =
+                check ? pixel(r, taps, bias, k, c0, ox, 1) : pixel(r, taps, bias, k, c0, ox, 0);
             v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
             _mm256_maskstore_ps(r->out + ox * r->c + c0, k, v);
         }

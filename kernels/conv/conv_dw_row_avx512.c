@@ -46,9 +46,8 @@ AVX512 static inline __m512 pixel(const conv_dw_row_t *r, const __m512 *taps, __
  * row), and each input column under the four windows is loaded once for
  * every output it feeds.
  */
-AVX512 static inline void block4(const conv_dw_row_t *r, const __m512 *taps, __m512 bias,
-                                 __m512 lo, __m512 hi, __mmask16 k, int64_t c0, int64_t ox,
-                                 const int S)
+AVX512 static inline void block4(const conv_dw_row_t *r, const __m512 *taps, __m512 bias, __m512 lo,
+                                 __m512 hi, __mmask16 k, int64_t c0, int64_t ox, const int S)
 {
     const int64_t c = r->c;
     __m512 acc[BLOCK];
@@ -81,9 +80,8 @@ AVX512 void conv_dw_row_avx512(const conv_dw_row_t *r)
     const __m512 lo = _mm512_set1_ps(r->lo), hi = _mm512_set1_ps(r->hi);
     /* Outputs [in0, in1) read columns inside [0, w) only. */
     int64_t in0 = (r->pad + r->stride - 1) / r->stride;
-    int64_t in1 = r->w - CONV_DW_ROW_K + r->pad >= 0
-                      ? (r->w - CONV_DW_ROW_K + r->pad) / r->stride + 1
-                      : 0;
+    int64_t in1 =
+        r->w - CONV_DW_ROW_K + r->pad >= 0 ? (r->w - CONV_DW_ROW_K + r->pad) / r->stride + 1 : 0;
 
     in1 = in1 < r->ow ? in1 : r->ow;
     in0 = in0 < in1 ? in0 : in1;

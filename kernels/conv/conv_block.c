@@ -177,8 +177,9 @@ static int team_size(const conv_block_geom_t *g, int threads)
  * on two threads) that costs up to half the expansion again and leaves the
  * threads unevenly loaded, and the whole expanded image fits the L2 cache
  * anyway. Such calls run layer by layer: the expansion, the depthwise rows
- * and the projection each split between the threads, through a workspace
- * holding one expanded image and its depthwise output.
+ * and the projection each split evenly between the threads (in one
+ * parallel region, a barrier between layers), through a workspace holding
+ * one expanded image and its depthwise output.
  */
 typedef enum block_mode {
     BLOCK_STRIPS,
@@ -346,37 +347,64 @@ static void run_rows(const block_run_t *b, int64_t r0, int64_t r1, float *scratc
     }
 }
 
-/* The batch layer by layer (BLOCK_LAYERS), image by image, on team threads. */
-static void run_layers(const block_run_t *b, int team, float *scratch)
+/*
+ * Thread me of got's share [*lo, *hi) of n items, cut at multiples of
+ * unit where there are enough of them (whole GEMM tiles).
+ */
+static void share(int64_t n, int64_t unit, int me, int got, int64_t *lo, int64_t *hi)
+{
+    int64_t units = n / unit >= got ? unit : 1;
+
+    *lo = n / units * me / got * units;
+    *hi = me + 1 == got ? n : n / units * (me + 1) / got * units;
+}
+
+/* Rows a GEMM share is cut at: a multiple of every micro-kernel's tile height. */
+#define CONV_BLOCK_SHARE_ROWS 12
+
+/*
+ * Image n layer by layer (BLOCK_LAYERS) as thread me of got, inside the
+ * caller's parallel region: the expansion, the depthwise rows and the
+ * projection, each split evenly, with a barrier after each.
+ */
+static void run_layers(const block_run_t *b, int64_t n, int me, int got, float *scratch)
 {
     const conv_block_geom_t *g = b->g;
     float *expanded = scratch, *dw_out = scratch + round_floats(g->h * g->w * g->e);
+    const float *x = b->x + n * g->h * g->w * g->c, *xe = b->s->expand ? expanded : x;
+    gemm_epilogue_t ep = b->project_ep;
+    int64_t lo, hi;
+    gemm_a_t a;
 
-    for (int64_t n = 0; n < g->n; n++) {
-        const float *x = b->x + n * g->h * g->w * g->c, *xe = x;
-        gemm_a_t a = {.data = x, .lda = g->c};
-        gemm_epilogue_t ep = b->project_ep;
-        if (b->s->expand) {
-            gemm_run(&a, g->h * g->w, b->s->expand, expanded, g->e, &b->expand_ep, NULL, team);
-            xe = expanded;
-        }
-#pragma omp parallel for num_threads(team) schedule(static)
-        for (int64_t oh = 0; oh < g->oh; oh++) {
-            conv_dw_row_t dw = b->dw;
-            int64_t ih0 = oh * g->stride - g->pad_top;
-            for (int kh = 0; kh < CONV_DW_ROW_K; kh++) {
-                int64_t ih = ih0 + kh;
-                dw.rows[kh] = ih >= 0 && ih < g->h ? xe + ih * g->w * g->e : NULL;
-            }
-            dw.out = dw_out + oh * g->ow * g->e;
-            b->dw_row(&dw);
-        }
-        a = (gemm_a_t){.data = dw_out, .lda = g->e};
-        if (ep.residual)
-            ep.residual += n * g->oh * g->ow * g->m;
-        gemm_run(&a, g->oh * g->ow, b->s->project, b->y + n * g->oh * g->ow * g->m, g->m, &ep, NULL,
-                 team);
+    if (b->s->expand) {
+        share(g->h * g->w, CONV_BLOCK_SHARE_ROWS, me, got, &lo, &hi);
+        a = (gemm_a_t){.data = x + lo * g->c, .lda = g->c};
+        if (hi > lo)
+            gemm_run(&a, hi - lo, b->s->expand, expanded + lo * g->e, g->e, &b->expand_ep, NULL, 1);
+#pragma omp barrier
     }
+    share(g->oh, 1, me, got, &lo, &hi);
+    for (int64_t oh = lo; oh < hi; oh++) {
+        conv_dw_row_t dw = b->dw;
+        int64_t ih0 = oh * g->stride - g->pad_top;
+        for (int kh = 0; kh < CONV_DW_ROW_K; kh++) {
+            int64_t ih = ih0 + kh;
+            dw.rows[kh] = ih >= 0 && ih < g->h ? xe + ih * g->w * g->e : NULL;
+        }
+        dw.out = dw_out + oh * g->ow * g->e;
+        b->dw_row(&dw);
+    }
+#pragma omp barrier
+    share(g->oh * g->ow, CONV_BLOCK_SHARE_ROWS, me, got, &lo, &hi);
+    a = (gemm_a_t){.data = dw_out + lo * g->e, .lda = g->e};
+    lo += n * g->oh * g->ow;
+    hi += n * g->oh * g->ow;
+    if (ep.residual)
+        ep.residual += lo * g->m;
+    if (hi > lo)
+        gemm_run(&a, hi - lo, b->s->project, b->y + lo * g->m, g->m, &ep, NULL, 1);
+        /* The next image reuses the workspace. */
+#pragma omp barrier
 }
 
 status_t conv_block_run(op_call_t *call, error_t *err)
@@ -425,7 +453,9 @@ status_t conv_block_run(op_call_t *call, error_t *err)
         return STATUS_OK;
     }
     if (block_mode(&g, call->threads) == BLOCK_LAYERS) {
-        run_layers(&b, team, call->workspace);
+#pragma omp parallel num_threads(team)
+        for (int64_t n = 0; n < g.n; n++)
+            run_layers(&b, n, omp_get_thread_num(), omp_get_num_threads(), call->workspace);
         return STATUS_OK;
     }
 #pragma omp parallel num_threads(team)

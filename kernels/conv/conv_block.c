@@ -5,11 +5,17 @@
  * Each thread takes a contiguous range of the batch's output rows (whole
  * images where the batch has enough of them) and walks it strip by strip:
  * per output row, the (up to) three expanded rows under the depthwise
- * window are made in a ring of three rows by the expansion GEMM, the
- * depthwise row is written into the strip, and once the strip is full the
- * projection GEMM turns it into output rows, adding bias and residual.
- * The reduction order of each GEMM is that of the unfused layer run on the
- * same GEMM (K is not split differently by a smaller M).
+ * window are made, if the thread's ring of expanded rows does not hold
+ * them yet, by the expansion GEMM (several rows per call on narrow images,
+ * ring_slots), the depthwise row is written into the strip, and once the
+ * strip is full the projection GEMM turns it into output rows, adding bias
+ * and residual. Images with few rows per thread run layer by layer instead
+ * (block_mode).
+ *
+ * Each GEMM reduces K in the order the unfused layer would on the same
+ * GEMM (its K blocks depend on K only); where the unfused layers ran on
+ * oneDNN, the sums are the same ones in another order, so the outputs
+ * agree to fp32 rounding.
  */
 #include "conv_block.h"
 
@@ -243,7 +249,7 @@ static gemm_epilogue_t epilogue_of(const conv_nhwc_params_t *p, const float *bia
 typedef struct block_run {
     const conv_block_geom_t *g;
     const conv_block_state_t *s;
-    const float *x, *residual;
+    const float *x;
     float *y;
     gemm_epilogue_t expand_ep, project_ep;
     conv_dw_row_t dw; /* the depthwise step's constant fields */

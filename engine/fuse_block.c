@@ -26,12 +26,14 @@
 /*
  * True where the fused block beats the three layers it replaces: on
  * AVX-512, every block MobileNetV2 has. Measured on a Zen 4 (one thread,
- * per-block minima of 5 alternating runs of 20, ms unfused -> fused): at
- * batch 1 the 112x112 and 56x56 blocks 0.30 -> 0.22, 0.80 -> 0.75, 0.63
- * -> 0.59, the 28x28 to 7x7 ones 1-6% each, none slower; at batch 8 2.69 ->
- * 1.96, 6.78 -> 6.04, 5.05 -> 4.77 and 0-7% on the others. Below AVX-512
- * the layers run on oneDNN's AVX2 1x1 and depthwise kernels, which beat
- * the GEMM there (conv_nhwc.c), and the fused block is slower (8.9 against
+ * per-block minima of 5 (batch 1) or 3 (batch 8) alternating runs of 20,
+ * load average 2, ms unfused -> fused): at batch 1 the 112x112 and 56x56
+ * blocks 0.30 -> 0.22, 0.80 -> 0.75, 0.63 -> 0.59, 0.34 -> 0.34, the 28x28
+ * to 7x7 ones 0-6% faster each; at batch 8 2.69 -> 1.96, 6.78 -> 6.04,
+ * 5.05 -> 4.77, 2.69 -> 2.74 and the others 0-7% faster. Whole network:
+ * 6.78 -> 6.45 at batch 1, 53.1 -> 50.3 at batch 8. Below AVX-512 the
+ * layers run on oneDNN's AVX2 1x1 and depthwise kernels, which beat the
+ * GEMM there (conv_nhwc.c), and the fused blocks are slower (8.9 against
  * 7.0 ms for the whole network at batch 1).
  */
 static bool block_worth(void)

@@ -154,10 +154,13 @@ static int64_t ring_slots(const conv_block_geom_t *g)
 {
     int64_t row_bytes = g->w * g->e * (int64_t)sizeof(float);
     int64_t more = g->w > 0 ? (CONV_BLOCK_EXPAND_M + g->w - 1) / g->w : 1;
-    int64_t cap = row_bytes > 0 ? CONV_BLOCK_RING_BYTES / row_bytes : more;
+    int64_t cap = row_bytes > 0 ? CONV_BLOCK_RING_BYTES / row_bytes : more, slots;
 
     more = more < cap - (CONV_DW_ROW_K - 1) ? more : cap - (CONV_DW_ROW_K - 1);
-    return (CONV_DW_ROW_K - 1) + (more > 1 ? more : 1);
+    slots = (CONV_DW_ROW_K - 1) + (more > 1 ? more : 1);
+    /* No more than the image has rows, nor fewer than the window's. */
+    slots = slots < g->h ? slots : g->h;
+    return slots > CONV_DW_ROW_K ? slots : CONV_DW_ROW_K;
 }
 
 /* Floats of one thread's scratch: the ring of expanded rows, then the strip. */

@@ -24,7 +24,7 @@ typedef struct conv_dw_row {
     int64_t w;                        /* input columns */
     int64_t ow;                       /* output columns */
     int64_t c;                        /* channels */
-    int64_t stride;                   /* column stride */
+    int64_t stride;                   /* column stride: 1 or 2 */
     int64_t pad;                      /* leading column pad */
     const float *taps;                /* [CONV_DW_ROW_TAPS][c], tap-major */
     const float *bias;                /* [c] */

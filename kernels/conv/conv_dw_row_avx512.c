@@ -1,10 +1,11 @@
 /*
  * conv_dw_row_avx512.c - the 3x3 depthwise row (conv_dw_row.h) on
  * AVX-512: 16 channels per vector, their 9 taps and bias held in registers
- * while the row's outputs stream past; the last channels short of a vector
- * run under a lane mask. Outputs whose window lies inside the row skip the
- * column checks.
+ * while the row's outputs stream past, four at a time where their windows
+ * lie inside the row (block4), one at a time with column checks at its
+ * ends; the last channels short of a vector run under a lane mask.
  */
+#include <assert.h>
 #include <immintrin.h>
 
 #include "conv_dw_row.h"
@@ -83,6 +84,7 @@ AVX512 void conv_dw_row_avx512(const conv_dw_row_t *r)
     int64_t in1 =
         r->w - CONV_DW_ROW_K + r->pad >= 0 ? (r->w - CONV_DW_ROW_K + r->pad) / r->stride + 1 : 0;
 
+    assert(r->stride == 1 || r->stride == 2);
     in1 = in1 < r->ow ? in1 : r->ow;
     in0 = in0 < in1 ? in0 : in1;
     for (int64_t c0 = 0; c0 < r->c; c0 += LANES) {

@@ -44,8 +44,8 @@
  * (all per tensor, a and b not constants), becomes inferd.QLinearAdd
  * (kernels/quant/quant_add.c) on the 8-bit tensors; it runs after the Conv
  * fusion, which has by then made the Q producing a and b part of the
- * convolutions. Its kernel takes equal shapes only, which a residual
- * connection has.
+ * convolutions. Shapes are unknown here, so its kernel broadcasts as Add
+ * does; a residual connection's equal shapes are its fast case.
  *
  * And DequantizeLinear -> MaxPool -> QuantizeLinear with the same per-tensor
  * scale and zero point on both sides is the MaxPool on the 8-bit tensor

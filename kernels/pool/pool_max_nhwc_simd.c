@@ -1,6 +1,8 @@
 /*
  * pool_max_nhwc_simd.c - one output row of the channels-last float max pool
- * (pool_nhwc.h's pool_max_nhwc_row_*) on AVX2 and AVX-512.
+ * (pool_nhwc.h's pool_max_nhwc_row_*) on AVX2 and AVX-512, and of the
+ * 8-bit one (pool_max_nhwc_row_8_*: one vector of channels at a time, 64 or
+ * 32 bytes, the AVX-512 tail under a byte mask, the AVX2 one in C).
  *
  * Each output position keeps a block of channels in registers (four
  * vectors: 64 channels on AVX-512, 32 on AVX2) while it reads the window's
@@ -15,8 +17,9 @@
 
 #include "pool_nhwc.h"
 
-#define AVX512 __attribute__((target("avx512f")))
-#define AVX2   __attribute__((target("avx2")))
+#define AVX512   __attribute__((target("avx512f")))
+#define AVX512BW __attribute__((target("avx512f,avx512bw")))
+#define AVX2     __attribute__((target("avx2")))
 
 /* Channels of one AVX-512 and one AVX2 vector, and vectors per block. */
 #define LANES512 16
@@ -114,4 +117,101 @@ AVX2 void pool_max_nhwc_row_avx2(const pool_window_t *w, const pool_span_t *sh,
             yo[k] = m;
         }
     }
+}
+
+/* Bytes of one AVX-512 and one AVX2 vector. */
+#define BYTES512 64
+#define BYTES256 32
+
+/* The first channel of tap (kh, kw), on bytes. */
+static inline const uint8_t *tap_at8(const pool_window_t *w, const uint8_t *xn, int64_t c,
+                                     const pool_span_t *sh, const pool_span_t *sw, int64_t kh,
+                                     int64_t kw)
+{
+    const int64_t ih = sh->start + kh * w->dilation[1];
+
+    return xn + (ih * w->in[2] + sw->start + kw * w->dilation[2]) * c;
+}
+
+AVX512BW static inline __attribute__((always_inline)) __m512i max8_512(__m512i a, __m512i b,
+                                                                       bool is_signed)
+{
+    return is_signed ? _mm512_max_epi8(a, b) : _mm512_max_epu8(a, b);
+}
+
+AVX512BW static inline __attribute__((always_inline)) void
+row8_avx512(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0, int64_t c,
+            const bool is_signed, const uint8_t *xn, uint8_t *yr)
+{
+    const __m512i lowest = _mm512_set1_epi8(is_signed ? (char)0x80 : 0);
+
+    for (int64_t ow = 0; ow < w->out[2]; ow++) {
+        const pool_span_t *sw = &sw0[ow];
+        uint8_t *yo = yr + ow * c;
+        for (int64_t k = 0; k < c; k += BYTES512) {
+            const __mmask64 bytes =
+                c - k >= BYTES512 ? ~(__mmask64)0 : (((__mmask64)1 << (c - k)) - 1);
+            __m512i m = lowest;
+            for (int64_t kh = sh->first; kh < sh->end; kh++)
+                for (int64_t kw = sw->first; kw < sw->end; kw++)
+                    m = max8_512(
+                        _mm512_maskz_loadu_epi8(bytes, tap_at8(w, xn, c, sh, sw, kh, kw) + k), m,
+                        is_signed);
+            _mm512_mask_storeu_epi8(yo + k, bytes, m);
+        }
+    }
+}
+
+AVX512BW void pool_max_nhwc_row_8_avx512(const pool_window_t *w, const pool_span_t *sh,
+                                         const pool_span_t *sw0, int64_t c, bool is_signed,
+                                         const uint8_t *xn, uint8_t *yr)
+{
+    if (is_signed)
+        row8_avx512(w, sh, sw0, c, true, xn, yr);
+    else
+        row8_avx512(w, sh, sw0, c, false, xn, yr);
+}
+
+AVX2 static inline __attribute__((always_inline)) void
+row8_avx2(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0, int64_t c,
+          const bool is_signed, const uint8_t *xn, uint8_t *yr)
+{
+    const int64_t vectors = c / BYTES256 * BYTES256;
+    const __m256i lowest = _mm256_set1_epi8(is_signed ? (char)0x80 : 0);
+
+    for (int64_t ow = 0; ow < w->out[2]; ow++) {
+        const pool_span_t *sw = &sw0[ow];
+        uint8_t *yo = yr + ow * c;
+        int64_t k = 0;
+        for (; k < vectors; k += BYTES256) {
+            __m256i m = lowest;
+            for (int64_t kh = sh->first; kh < sh->end; kh++)
+                for (int64_t kw = sw->first; kw < sw->end; kw++) {
+                    const __m256i v = _mm256_loadu_si256(
+                        (const __m256i *)(tap_at8(w, xn, c, sh, sw, kh, kw) + k));
+                    m = is_signed ? _mm256_max_epi8(v, m) : _mm256_max_epu8(v, m);
+                }
+            _mm256_storeu_si256((__m256i *)(yo + k), m);
+        }
+        for (; k < c; k++) {
+            int32_t m = is_signed ? -128 : 0;
+            for (int64_t kh = sh->first; kh < sh->end; kh++)
+                for (int64_t kw = sw->first; kw < sw->end; kw++) {
+                    const uint8_t b = tap_at8(w, xn, c, sh, sw, kh, kw)[k];
+                    const int32_t v = is_signed ? (int8_t)b : b;
+                    m = v > m ? v : m;
+                }
+            yo[k] = (uint8_t)m;
+        }
+    }
+}
+
+AVX2 void pool_max_nhwc_row_8_avx2(const pool_window_t *w, const pool_span_t *sh,
+                                   const pool_span_t *sw0, int64_t c, bool is_signed,
+                                   const uint8_t *xn, uint8_t *yr)
+{
+    if (is_signed)
+        row8_avx2(w, sh, sw0, c, true, xn, yr);
+    else
+        row8_avx2(w, sh, sw0, c, false, xn, yr);
 }

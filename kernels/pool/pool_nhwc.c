@@ -53,50 +53,60 @@ void pool_max_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t
 /*
  * The 8-bit max pools: the same loop on bytes (QDQ models' MaxPool between
  * quantized convolutions, engine/fuse_qdq.c). Padding never wins a max, as
- * in the float loop: only the window's in-image taps are read.
+ * in the float loop: only the window's in-image taps are read. The plain C
+ * row reads and writes its output at every tap; the AVX2 and AVX-512 rows
+ * keep it in a register (int8 ResNet-50's pool: 0.09 -> 0.02 ms per image).
  */
-/* clang-format off: it cannot lay out the _Pragma inside the macro */
-#define POOL_MAX_NHWC_8(name, type, lowest)                                                        \
-    static void name(const pool_window_t *w, const pool_span_t *spans, int64_t batch, int64_t c,   \
-                     const type *x, type *y, int threads)                                          \
-    {                                                                                              \
-        const pool_span_t *sh0 = spans + w->out[0], *sw0 = sh0 + w->out[1];                        \
-        const int64_t oh_n = w->out[1], ow_n = w->out[2];                                          \
-        const int team =                                                                           \
-            parallel_team(batch * oh_n * ow_n * c * w->kernel[1] * w->kernel[2] / 4, threads);     \
-        _Pragma(                                                                                   \
-            "omp parallel for num_threads(team) schedule(static) if (team > 1)") for (int64_t      \
-                                                                                          row = 0; \
-                                                                                      row <        \
-                                                                                      batch *      \
-                                                                                          oh_n;    \
-                                                                                      row++)       \
-        {                                                                                          \
-            const pool_span_t *sh = &sh0[row % oh_n];                                              \
-            const type *xn = x + row / oh_n * w->in[1] * w->in[2] * c;                             \
-            type *yr = y + row * ow_n * c;                                                         \
-            for (int64_t ow = 0; ow < ow_n; ow++) {                                                \
-                const pool_span_t *sw = &sw0[ow];                                                  \
-                type *yo = yr + ow * c;                                                            \
-                for (int64_t k = 0; k < c; k++)                                                    \
-                    yo[k] = lowest;                                                                \
-                for (int64_t kh = sh->first; kh < sh->end; kh++) {                                 \
-                    const int64_t ih = sh->start + kh * w->dilation[1];                            \
-                    for (int64_t kw = sw->first; kw < sw->end; kw++) {                             \
-                        const type *xi =                                                           \
-                            xn + (ih * w->in[2] + sw->start + kw * w->dilation[2]) * c;            \
-                        for (int64_t k = 0; k < c; k++)                                            \
-                            yo[k] = xi[k] > yo[k] ? xi[k] : yo[k];                                 \
-                    }                                                                              \
-                }                                                                                  \
-            }                                                                                      \
-        }                                                                                          \
+static inline __attribute__((always_inline)) void
+max_row_8(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0, int64_t c,
+          const bool is_signed, const uint8_t *xn, uint8_t *yr)
+{
+    for (int64_t ow = 0; ow < w->out[2]; ow++) {
+        const pool_span_t *sw = &sw0[ow];
+        uint8_t *yo = yr + ow * c;
+        for (int64_t k = 0; k < c; k++)
+            yo[k] = is_signed ? 0x80 : 0;
+        for (int64_t kh = sh->first; kh < sh->end; kh++) {
+            const int64_t ih = sh->start + kh * w->dilation[1];
+            for (int64_t kw = sw->first; kw < sw->end; kw++) {
+                const uint8_t *xi = xn + (ih * w->in[2] + sw->start + kw * w->dilation[2]) * c;
+                for (int64_t k = 0; k < c; k++) {
+                    const bool more = is_signed ? (int8_t)xi[k] > (int8_t)yo[k] : xi[k] > yo[k];
+                    yo[k] = more ? xi[k] : yo[k];
+                }
+            }
+        }
     }
+}
 
-/* clang-format on */
+static void max_row_8_c(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0,
+                        int64_t c, bool is_signed, const uint8_t *xn, uint8_t *yr)
+{
+    if (is_signed)
+        max_row_8(w, sh, sw0, c, true, xn, yr);
+    else
+        max_row_8(w, sh, sw0, c, false, xn, yr);
+}
 
-POOL_MAX_NHWC_8(pool_max_nhwc_u8, uint8_t, 0)
-POOL_MAX_NHWC_8(pool_max_nhwc_s8, int8_t, -128)
+typedef void (*max_row_8_fn)(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0,
+                             int64_t c, bool is_signed, const uint8_t *xn, uint8_t *yr);
+
+void pool_max_nhwc_8(const pool_window_t *w, const pool_span_t *spans, int64_t batch, int64_t c,
+                     bool is_signed, const uint8_t *x, uint8_t *y, int threads)
+{
+    const pool_span_t *sh0 = spans + w->out[0], *sw0 = sh0 + w->out[1];
+    const int64_t oh_n = w->out[1], ow_n = w->out[2];
+    const int team =
+        parallel_team(batch * oh_n * ow_n * c * w->kernel[1] * w->kernel[2] / 4, threads);
+    const max_row_8_fn row_fn = cpu_isa() >= CPU_ISA_AVX512 ? pool_max_nhwc_row_8_avx512
+                                : cpu_isa() >= CPU_ISA_AVX2 ? pool_max_nhwc_row_8_avx2
+                                                            : max_row_8_c;
+
+#pragma omp parallel for num_threads(team) schedule(static) if (team > 1)
+    for (int64_t row = 0; row < batch * oh_n; row++)
+        row_fn(w, &sh0[row % oh_n], sw0, c, is_signed, x + row / oh_n * w->in[1] * w->in[2] * c,
+               y + row * ow_n * c);
+}
 
 void pool_average_nhwc_f32(const pool_window_t *w, const pool_span_t *spans, int64_t batch,
                            int64_t c, bool count_include_pad, const float *x, float *y, int threads)
@@ -167,12 +177,9 @@ status_t max_pool_nhwc_run(op_call_t *call, error_t *err)
 
     if (!spans)
         return err->code;
-    if (x->dtype == DTYPE_UINT8)
-        pool_max_nhwc_u8(&w, spans, x->dims[0], x->dims[3], x->data, call->outputs[0].data,
-                         call->threads);
-    else if (x->dtype == DTYPE_INT8)
-        pool_max_nhwc_s8(&w, spans, x->dims[0], x->dims[3], x->data, call->outputs[0].data,
-                         call->threads);
+    if (x->dtype == DTYPE_UINT8 || x->dtype == DTYPE_INT8)
+        pool_max_nhwc_8(&w, spans, x->dims[0], x->dims[3], x->dtype == DTYPE_INT8, x->data,
+                        call->outputs[0].data, call->threads);
     else
         pool_max_nhwc_f32(&w, spans, x->dims[0], x->dims[3], x->data, call->outputs[0].data,
                           call->threads);

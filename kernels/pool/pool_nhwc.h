@@ -1,9 +1,9 @@
 /*
  * pool_nhwc.h - MaxPool, AveragePool and GlobalAveragePool on channels-last
- * [N, H, W, C] float tensors. Not ONNX ops: engine/layout.c gives a pooling
- * node inside a channels-last region these schemas. Params and window
- * geometry are the ONNX ops' (pool.h); only the memory order differs, so
- * every output position reduces whole channel vectors.
+ * [N, H, W, C] float tensors (MaxPool on 8-bit ones too). Not ONNX ops: engine/layout.c gives a
+ * pooling node inside a channels-last region these schemas. Params and window geometry are the ONNX
+ * ops' (pool.h); only the memory order differs, so every output position reduces whole channel
+ * vectors.
  */
 #ifndef INFERD_POOL_NHWC_H
 #define INFERD_POOL_NHWC_H
@@ -46,6 +46,18 @@ void pool_max_nhwc_row_avx512(const pool_window_t *w, const pool_span_t *sh, con
                               int64_t c, const float *xn, float *yr);
 void pool_max_nhwc_row_avx2(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0,
                             int64_t c, const float *xn, float *yr);
+
+/*
+ * The 8-bit max pool (int8 with is_signed, else uint8), and its rows on
+ * AVX2 and AVX-512 (BW), as the float ones.
+ */
+void pool_max_nhwc_8(const pool_window_t *w, const pool_span_t *spans, int64_t batch, int64_t c,
+                     bool is_signed, const uint8_t *x, uint8_t *y, int threads);
+void pool_max_nhwc_row_8_avx512(const pool_window_t *w, const pool_span_t *sh,
+                                const pool_span_t *sw0, int64_t c, bool is_signed,
+                                const uint8_t *xn, uint8_t *yr);
+void pool_max_nhwc_row_8_avx2(const pool_window_t *w, const pool_span_t *sh, const pool_span_t *sw0,
+                              int64_t c, bool is_signed, const uint8_t *xn, uint8_t *yr);
 
 /* CPU implementations (pool_nhwc.c). */
 status_t max_pool_nhwc_run(op_call_t *call, error_t *err);

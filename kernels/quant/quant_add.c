@@ -7,8 +7,12 @@
  * so that a ResNet's shortcut stays 8-bit instead of going through float
  * tensors. Inputs: a, a_scale, a_zero_point, b, b_scale, b_zero_point,
  * y_scale, y_zero_point, all scales and zero points per tensor. a and b
- * have the same shape (the fusion's only case, checked by infer), so the
- * op is elementwise and runs the same on NCHW or NHWC twins.
+ * broadcast as Add's inputs do. A residual connection has equal shapes, the
+ * case the parallel loop runs; the fusion cannot tell it from a broadcasting
+ * Add when the model declares no intermediate shapes, so the other shapes
+ * take the broadcast walk. Both inputs are NCHW or both NHWC twins of the
+ * same rank (engine/layout.c), and permuting both alike keeps the broadcast,
+ * so the op runs the same on either.
  *
  *   y = saturate(round_half_even((sa (a - za) + sb (b - zb)) / sy) + zy)
  *
@@ -21,7 +25,9 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "broadcast.h"
 #include "parallel.h"
 #include "quant_vec.h"
 
@@ -29,6 +35,8 @@
 #define QADD_CHUNK 16384
 /* The work of one element in parallel_team's simple operations (two widenings, a division...). */
 #define QADD_OPS 4
+/* Elements of a repeated operand spread out per quant_vec_add call in the broadcast walk. */
+#define QADD_SPREAD 256
 
 static const op_info_t qadd_info = {
     .min_inputs = QUANT_ADD_COUNT,
@@ -53,17 +61,67 @@ static bool same_shape(const tensor_t *a, const tensor_t *b)
 static status_t qadd_infer(op_call_t *call, error_t *err)
 {
     const tensor_t *a = call->inputs[QUANT_ADD_A], *b = call->inputs[QUANT_ADD_B];
+    const tensor_t *pair[2] = {a, b};
+    status_t st;
 
-    if (!same_shape(a, b))
-        return op_call_fail(call, err, "a and b differ in shape (the fusion takes equal shapes)");
     for (int k = QUANT_ADD_AS; k < QUANT_ADD_COUNT; k++)
         if (k != QUANT_ADD_B && tensor_numel(call->inputs[k]) != 1)
             return op_call_fail(call, err, "input %d is not a single value", k);
     call->outputs[0] = *a;
     call->outputs[0].data = NULL;
     call->outputs[0].dtype = call->inputs[QUANT_ADD_YZ]->dtype;
+    st = bcast_infer(call, 2, pair, &call->outputs[0], err);
+    if (st != STATUS_OK)
+        return st;
     call->workspace_size = 0;
     return STATUS_OK;
+}
+
+/* What a broadcast row needs besides its pointers. */
+typedef struct qadd_row_ctx {
+    quant_vec_in_t a, b;
+    float sy;
+    quant_vec_out_t out;
+    bool a_repeats, b_repeats;
+} qadd_row_ctx_t;
+
+/*
+ * One row of the broadcast walk. A repeated operand is spread into a
+ * buffer, so that every element goes through quant_vec_add and rounds as
+ * the equal-shape loop does.
+ */
+static void qadd_row(void *y, const void *const *in, int64_t n, const void *ctx)
+{
+    const qadd_row_ctx_t *c = ctx;
+    uint8_t spread_a[QADD_SPREAD], spread_b[QADD_SPREAD];
+    quant_vec_in_t a = c->a, b = c->b;
+
+    if (c->a_repeats)
+        memset(spread_a, *(const uint8_t *)in[0], sizeof spread_a);
+    if (c->b_repeats)
+        memset(spread_b, *(const uint8_t *)in[1], sizeof spread_b);
+    for (int64_t i0 = 0; i0 < n; i0 += QADD_SPREAD) {
+        const int64_t m = n - i0 < QADD_SPREAD ? n - i0 : QADD_SPREAD;
+        a.x = c->a_repeats ? spread_a : (const uint8_t *)in[0] + i0;
+        b.x = c->b_repeats ? spread_b : (const uint8_t *)in[1] + i0;
+        quant_vec_add(&a, &b, c->sy, &c->out, m, (uint8_t *)y + i0);
+    }
+}
+
+/* a + b for shapes that broadcast to y's but differ. */
+static void qadd_broadcast(const tensor_t *a, const tensor_t *b, qadd_row_ctx_t *ctx, tensor_t *y)
+{
+    const tensor_t *pair[2] = {a, b};
+    const void *data[2] = {a->data, b->data};
+    const size_t sizes[2] = {1, 1};
+    bcast_plan_t plan;
+    int kind;
+
+    bcast_plan_init(&plan, 2, pair, y);
+    kind = bcast_kind(&plan);
+    ctx->a_repeats = kind == BCAST_SS || kind == BCAST_SV;
+    ctx->b_repeats = kind == BCAST_SS || kind == BCAST_VS;
+    bcast_walk(&plan, qadd_row, ctx, y->data, 1, data, sizes);
 }
 
 void quant_add_8bit(const tensor_t *a, const tensor_t *a_scale, const tensor_t *a_zero_point,
@@ -82,9 +140,13 @@ void quant_add_8bit(const tensor_t *a, const tensor_t *a_scale, const tensor_t *
     const quant_vec_in_t in_b = {b->data, b->dtype == DTYPE_INT8, sb, zb};
     quant_vec_out_t out = quant_vec_out(zy, y->dtype == DTYPE_INT8);
 
-    assert(tensor_numel(a) == n && tensor_numel(b) == n);
     if (relu && out.lo < zy)
         out.lo = zy;
+    if (!same_shape(a, b) || !same_shape(a, y)) {
+        qadd_row_ctx_t ctx = {in_a, in_b, sy, out, false, false};
+        qadd_broadcast(a, b, &ctx, y);
+        return;
+    }
 #pragma omp parallel for num_threads(parallel_team(n *QADD_OPS, threads)) schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
         const int64_t i0 = c * QADD_CHUNK, i1 = i0 + QADD_CHUNK < n ? i0 + QADD_CHUNK : n;

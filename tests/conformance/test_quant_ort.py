@@ -268,8 +268,32 @@ def qdq_case(name, kind, relu=False, q_out=True, per_channel=True, bias=True, xt
     return QCase(f"QDQ {name}", opset, nodes, {"X": x}, outputs, consts, requantized=q_out)
 
 
+def qdq_add_case(name, a_shape, b_shape, relu=False, t=np.uint8):
+    """DQ(A) + DQ(B) [-> Relu] -> Q on computed tensors: inferd.QLinearAdd, broadcasting or not."""
+    zero = (lambda v: scalar(v, t))
+    consts = {"as": scalar(0.05, np.float32), "az": zero(100 if t == np.uint8 else -4),
+              "bs": scalar(0.02, np.float32), "bz": zero(130 if t == np.uint8 else 9),
+              "ys": scalar(0.07, np.float32), "yz": zero(90 if t == np.uint8 else 2)}
+    nodes = [helper.make_node("DequantizeLinear", ["A", "as", "az"], ["af"]),
+             helper.make_node("DequantizeLinear", ["B", "bs", "bz"], ["bf"]),
+             helper.make_node("Add", ["af", "bf"], ["s"])]
+    last = "s"
+    if relu:
+        nodes.append(helper.make_node("Relu", ["s"], ["r"]))
+        last = "r"
+    nodes.append(helper.make_node("QuantizeLinear", [last, "ys", "yz"], ["Y"]))
+    return QCase(f"QDQ Add {name}", 13, nodes, {"A": q8(t, *a_shape), "B": q8(t, *b_shape)},
+                 [("Y", t)], consts, requantized=True)
+
+
 def qdq_cases():
     return [
+        qdq_add_case("equal shapes", (2, 16, 9, 9), (2, 16, 9, 9)),
+        qdq_add_case("equal shapes Relu int8", (1, 8, 40, 41), (1, 8, 40, 41), relu=True,
+                     t=np.int8),
+        qdq_add_case("per-channel broadcast", (2, 16, 9, 9), (1, 16, 1, 1)),
+        qdq_add_case("lower-rank broadcast Relu", (3, 700), (700,), relu=True),
+        qdq_add_case("both broadcast int8", (4, 1, 300), (1, 5, 1), t=np.int8),
         qdq_case("Conv per-channel bias Q", "Conv"),
         qdq_case("Conv Relu Q", "Conv", relu=True),
         qdq_case("Conv int8 per-tensor no bias", "Conv", xt=np.int8, per_channel=False,

@@ -297,6 +297,79 @@ static void test_max_pool_nhwc(void)
             }
 }
 
+/*
+ * The channels-last 8-bit max pool (pool_max_nhwc_8, AVX2 and AVX-512 rows
+ * in pool_max_nhwc_simd.c), uint8 and int8, against the window's max
+ * written out here over the in-image taps, exactly; channel counts around
+ * the 32- and 64-byte vectors, and the same windows as the float test.
+ */
+static void test_max_pool_nhwc_8(void)
+{
+    static const int64_t channels[] = {1, 5, 31, 32, 33, 63, 64, 65, 100, 131};
+    static const ref_pool_t windows[] = {
+        {0, {11, 13}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, {6, 7}},
+        {0, {7, 9}, {2, 3}, {1, 2}, {2, 1}, {0, 1}, {1, 0}, {6, 4}},
+        {0, {5, 6}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {5, 6}},
+        {0, {4, 4}, {5, 5}, {1, 1}, {1, 1}, {2, 2}, {2, 2}, {4, 4}},
+    };
+
+    for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++)
+        for (size_t ci = 0; ci < sizeof channels / sizeof channels[0]; ci++)
+            for (int sgn = 0; sgn < 2; sgn++)
+                for (int threads = 1; threads <= 2; threads++) {
+                    const ref_pool_t r = windows[wi];
+                    const int64_t c = channels[ci], batch = 2;
+                    const int64_t in = r.in[0] * r.in[1], out = r.out[0] * r.out[1];
+                    pool_window_t w = {.in = {1, r.in[0], r.in[1]},
+                                       .out = {1, r.out[0], r.out[1]},
+                                       .kernel = {1, r.k[0], r.k[1]},
+                                       .stride = {1, r.s[0], r.s[1]},
+                                       .dilation = {1, r.d[0], r.d[1]},
+                                       .pad_begin = {0, r.pb[0], r.pb[1]},
+                                       .pad_end = {0, r.pe[0], r.pe[1]}};
+                    pool_span_t *spans = malloc((size_t)pool_spans_count(&w) * sizeof *spans);
+                    uint8_t *x = malloc((size_t)(batch * in * c));
+                    uint8_t *y = malloc((size_t)(batch * out * c));
+                    int64_t wrong = 0;
+
+                    srand((unsigned)(wi * 131 + ci * 7 + (size_t)sgn));
+                    for (int64_t i = 0; i < batch * in * c; i++)
+                        x[i] = (uint8_t)rand();
+                    pool_spans(&w, spans);
+                    pool_max_nhwc_8(&w, spans, batch, c, sgn, x, y, threads);
+                    for (int64_t n = 0; n < batch; n++)
+                        for (int64_t oh = 0; oh < r.out[0]; oh++)
+                            for (int64_t ow = 0; ow < r.out[1]; ow++)
+                                for (int64_t k = 0; k < c; k++) {
+                                    int32_t want = sgn ? -128 : 0, got;
+                                    for (int64_t kh = 0; kh < r.k[0]; kh++)
+                                        for (int64_t kw = 0; kw < r.k[1]; kw++) {
+                                            const int64_t ih = oh * r.s[0] - r.pb[0] + kh * r.d[0];
+                                            const int64_t iw = ow * r.s[1] - r.pb[1] + kw * r.d[1];
+                                            uint8_t b;
+                                            int32_t v;
+                                            if (ih < 0 || ih >= r.in[0] || iw < 0 || iw >= r.in[1])
+                                                continue;
+                                            b = x[((n * r.in[0] + ih) * r.in[1] + iw) * c + k];
+                                            v = sgn ? (int8_t)b : b;
+                                            want = v > want ? v : want;
+                                        }
+                                    got = y[((n * r.out[0] + oh) * r.out[1] + ow) * c + k];
+                                    if (sgn)
+                                        got = (int8_t)got;
+                                    wrong += got != want;
+                                }
+                    if (wrong)
+                        fprintf(stderr,
+                                "  8-bit max pool window %zu, %lld channels, %s: %lld wrong\n", wi,
+                                (long long)c, sgn ? "int8" : "uint8", (long long)wrong);
+                    CHECK(wrong == 0);
+                    free(spans);
+                    free(x);
+                    free(y);
+                }
+}
+
 int main(void)
 {
     test_max_pool_indices();
@@ -304,6 +377,7 @@ int main(void)
     test_max_pool_int8_same_upper();
     test_global_pools();
     test_max_pool_nhwc();
+    test_max_pool_nhwc_8();
     test_failures();
     CHECK_DONE();
 }

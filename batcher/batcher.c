@@ -126,7 +126,7 @@ static int64_t effective_timeout(const batcher_config_t *cfg, const request_t *r
  * Whether req, just queued, may let the waiting leader do something before
  * it would look again anyway: waking it for every arrival of a forming
  * batch cost a futex wake and a context switch per request. Called with
- * b->lock held.
+ * b->lock held, while a leader waits.
  */
 static bool wakes_leader(const batcher_t *b, const request_t *req)
 {
@@ -139,7 +139,8 @@ status_t batcher_submit(batcher_t *b, request_t *req, error_t *err)
 {
     int priority;
     int64_t timeout;
-    bool wake = false;
+    /* Whom req wakes: the waiting leader, or an idle worker to lead when none leads. */
+    pthread_cond_t *wake = NULL;
     status_t st = batcher_request_check(b->model, &b->cfg, req, err);
 
     if (st)
@@ -165,15 +166,21 @@ status_t batcher_submit(batcher_t *b, request_t *req, error_t *err)
         req->error.message[0] = '\0';
         req->n_outputs = 0;
         st = batcher_queue_push(&b->queue, req, priority, batcher_request_rows(&b->cfg, req), err);
-        wake = !st && wakes_leader(b, req);
+        /*
+         * A leader holding the lock is impossible here: leader_busy means one
+         * waits on `arrived`. Without one, every worker is running a batch
+         * (and leads next when it is done) or waits on `turn`.
+         */
+        if (!st)
+            wake = !b->leader_busy ? &b->turn : wakes_leader(b, req) ? &b->arrived : NULL;
     }
     pthread_mutex_unlock(&b->lock);
     /*
-     * Signalled after the unlock, so that the leader does not wake only to
+     * Signalled after the unlock, so that the woken worker does not only
      * block on the lock this thread still holds. req may be answered by now.
      */
     if (wake)
-        pthread_cond_signal(&b->arrived);
+        pthread_cond_signal(wake);
 cleanup:
     if (st)
         batcher_counters_refused(&b->counters, st);

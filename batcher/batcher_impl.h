@@ -5,7 +5,9 @@
  * Locking: `lock` guards the queue, `draining`, `hurrying`, `leader_busy`
  * and the leader's wake conditions. At most one idle worker, the leader,
  * forms the next batch, waiting on `arrived` for requests or for its
- * batch's delay; the other idle workers wait on `turn` to lead next.
+ * batch's delay; the other idle workers wait on `turn` to lead next. A
+ * leader that takes a batch wakes one of them only when requests are left
+ * in the queue; otherwise the next arrival does, when no worker leads.
  * Completion callbacks and the engine run with no lock held.
  */
 #ifndef INFERD_BATCHER_IMPL_H

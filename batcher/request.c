@@ -22,9 +22,11 @@ void request_free(request_t *req)
 
 void request_reset(request_t *req)
 {
-    arena_release(&req->arena);
+    arena_t arena = req->arena;
+
+    arena_reset(&arena);
     memset(req, 0, sizeof *req);
-    arena_init(&req->arena);
+    req->arena = arena;
 }
 
 int64_t request_batch_rows(const request_t *req)

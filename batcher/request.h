@@ -69,7 +69,11 @@ request_t *request_create(void);
 /* Frees the request and its arena; NULL is a no-op. */
 void request_free(request_t *req);
 
-/* Frees the request's arena and makes it as request_create does, to be used again. */
+/*
+ * Empties the request's arena and makes it as request_create does, to be
+ * used again. The arena keeps a small chunk (arena_reset), so a request
+ * used again for small inputs allocates nothing.
+ */
 void request_reset(request_t *req);
 
 /* Rows of the batch dimension this request carries (dim 0 of its first input). */

@@ -111,7 +111,7 @@ void *batcher_worker_main(void *arg)
     for (;;) {
         int64_t taken_us = 0;
         lead_result_t result;
-        bool ran;
+        bool ran, hand_over;
 
         while (b->leader_busy)
             pthread_cond_wait(&b->turn, &b->lock);
@@ -122,9 +122,19 @@ void *batcher_worker_main(void *arg)
             pthread_cond_signal(&b->turn);
             break;
         }
+        /*
+         * The lead passes to an idle worker only when requests are left for
+         * it to watch. With none, waking one cost a futex wake and a context
+         * switch per batch (at one client, in front of the answer on the
+         * same core) only for it to wait again: the next arrival wakes an
+         * idle worker instead (batcher_submit), or this one leads again once
+         * it has answered.
+         */
+        hand_over = b->queue.pending > 0;
         pthread_mutex_unlock(&b->lock);
         /* After the unlock: the next leader would only block on the lock held here. */
-        pthread_cond_signal(&b->turn);
+        if (hand_over)
+            pthread_cond_signal(&b->turn);
         if (result == LEAD_EXPIRED) {
             expire(b, &w->batch, taken_us);
         } else {

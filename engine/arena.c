@@ -47,6 +47,30 @@ void arena_release(arena_t *a)
     arena_init(a);
 }
 
+void arena_reset(arena_t *a)
+{
+    arena_chunk_t *c = a->chunks, *kept = NULL;
+
+    /* The oldest such chunk is kept: an arena's first allocations come from it again. */
+    while (c) {
+        arena_chunk_t *next = c->next;
+        if (!c->adopted && !c->single && c->size == ARENA_FIRST_CHUNK_SIZE) {
+            free(kept);
+            kept = c;
+        } else {
+            free(c->adopted);
+            free(c);
+        }
+        c = next;
+    }
+    arena_init(a);
+    if (kept) {
+        kept->next = NULL;
+        kept->used = 0;
+        a->chunks = kept;
+    }
+}
+
 static arena_chunk_t *chunk_new(size_t size)
 {
     arena_chunk_t *c = aligned_alloc(ARENA_ALIGN, (sizeof *c + size + ARENA_ALIGN - 1) &

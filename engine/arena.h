@@ -30,6 +30,13 @@ void arena_init(arena_t *a);
 void arena_release(arena_t *a);
 
 /*
+ * As arena_release, but keeps one first-size shared chunk (ARENA_FIRST_CHUNK_SIZE),
+ * emptied, for the next allocations: an arena used again and again for
+ * small requests then allocates nothing after its first one.
+ */
+void arena_reset(arena_t *a);
+
+/*
  * size bytes, zero-filled, ARENA_ALIGN-aligned (ARENA_SMALL_ALIGN when
  * size < ARENA_ALIGN); NULL when out of memory.
  */

@@ -44,7 +44,9 @@ void grpc_handle_model_infer(grpc_unary_t *u)
     int64_t version = -1;
     status_t st;
 
-    u->req = grpc_request_create(fe);
+    /* A spare call state brings its last call's request, reset. */
+    if (!u->req)
+        u->req = request_create();
     if (!u->req) {
         grpc_unary_fail(u, STATUS_OUT_OF_MEMORY, "out of memory");
         return;

@@ -46,8 +46,8 @@ typedef struct grpc_tag {
  */
 typedef grpc_completion_queue_functor grpc_callback_t;
 
-/* ModelInfer requests kept zeroed for the next calls (11 KB each). */
-#define GRPC_SPARE_REQUESTS 64
+/* Freed unary call states kept for the next calls (4 KB each, and a ModelInfer's 11 KB request). */
+#define GRPC_SPARE_CALLS 64
 
 /*
  * A call state's place in the front end's books: from its arrival to its
@@ -89,14 +89,17 @@ struct grpc_frontend {
     atomic_bool holding;   /* answers are parked instead of sent (changed under lock) */
     atomic_int live_calls; /* call states allocated and not yet freed */
     /*
-     * Requests of freed ModelInfer calls, reset where the call was freed
-     * (mostly a batcher worker, after the answer's send) and taken by the
-     * next arrival on the polling thread, which then neither allocates nor
-     * zeroes one: the polling thread handles every arrival and is the
-     * front end's narrowest point. Owned; guarded by spare_lock.
+     * States of freed unary calls, each with its ModelInfer request if it
+     * had one, kept where the call was freed (mostly a batcher worker,
+     * after the answer's send) and taken, zeroed and reset by the next call
+     * requested on the polling thread, which then allocates neither: the
+     * worker frees no block the poller allocated (glibc serves neither size
+     * from its thread caches). Their resources are released, and their
+     * requests' arenas hold one small chunk at most; the rest is cleaned
+     * when taken. Owned; guarded by spare_lock.
      */
     pthread_mutex_t spare_lock;
-    request_t *spare[GRPC_SPARE_REQUESTS];
+    struct grpc_unary *spare[GRPC_SPARE_CALLS];
     int n_spare;
 
     pthread_mutex_t lock; /* guards the fields below */
@@ -147,12 +150,12 @@ struct grpc_unary {
     grpc_tag_t arrived;           /* on fe->cq */
     grpc_callback_t closed, sent; /* on fe->call_cq */
     arena_t arena;                /* the messages of calls other than ModelInfer */
-    request_t *req;               /* ModelInfer: the request, owned */
-    served_model_t *model;        /* ModelInfer, Predict: the version it runs on, a reference */
-    kserve_output_prefs_t prefs;  /* ModelInfer: which outputs go back classified */
-    shm_request_t shm;            /* ModelInfer: the regions its outputs go to */
-    batch_plan_t *plan;           /* Predict: its batches, owned (malloc'd) */
-    uint64_t plan_outputs;        /* Predict: the outputs it answers with */
+    request_t *req;        /* ModelInfer: the request, owned (kept, reset, with a spare state) */
+    served_model_t *model; /* ModelInfer, Predict: the version it runs on, a reference */
+    kserve_output_prefs_t prefs; /* ModelInfer: which outputs go back classified */
+    shm_request_t shm;           /* ModelInfer: the regions its outputs go to */
+    batch_plan_t *plan;          /* Predict: its batches, owned (malloc'd) */
+    uint64_t plan_outputs;       /* Predict: the outputs it answers with */
     /*
      * ModelInfer and Predict: the close watch and the handler run on different threads.
      * The handler publishes the request before queueing it and then reads
@@ -259,9 +262,6 @@ ProtobufCMessage *grpc_unary_message(grpc_unary_t *u, const ProtobufCMessageDesc
  * grpc_unary_fail, grpc_unary_message's failure and grpc_unary_start_send.
  */
 void grpc_unary_reply(grpc_unary_t *u, const ProtobufCMessage *msg);
-
-/* A zeroed request for a ModelInfer call, owned (a spare one if any); NULL when out of memory. */
-request_t *grpc_request_create(grpc_frontend_t *fe);
 
 /* Answers with the gRPC status the table gives st, and message. */
 void grpc_unary_fail(grpc_unary_t *u, status_t st, const char *message);

@@ -146,11 +146,24 @@ ProtobufCMessage *grpc_unpack_message(grpc_byte_buffer *bb, const ProtobufCMessa
     grpc_byte_buffer_reader reader;
     ProtobufCAllocator allocator;
     ProtobufCMessage *msg;
-    grpc_slice slice;
+    grpc_slice slice, more;
 
     if (!bb || !grpc_byte_buffer_reader_init(&reader, bb))
         return NULL;
-    slice = grpc_byte_buffer_reader_readall(&reader);
+    /*
+     * A message mostly arrives in one slice: it is read in place, where
+     * readall would allocate and copy. Several slices are joined.
+     */
+    if (!grpc_byte_buffer_reader_next(&reader, &slice)) {
+        slice = grpc_empty_slice();
+    } else if (grpc_byte_buffer_reader_next(&reader, &more)) {
+        grpc_slice_unref(more);
+        grpc_slice_unref(slice);
+        grpc_byte_buffer_reader_destroy(&reader);
+        if (!grpc_byte_buffer_reader_init(&reader, bb))
+            return NULL;
+        slice = grpc_byte_buffer_reader_readall(&reader);
+    }
     grpc_byte_buffer_reader_destroy(&reader);
     kserve_grpc_allocator(arena, &allocator);
     msg = protobuf_c_message_unpack(desc, &allocator, GRPC_SLICE_LENGTH(slice),
@@ -161,33 +174,56 @@ ProtobufCMessage *grpc_unpack_message(grpc_byte_buffer *bb, const ProtobufCMessa
 
 /* ---- unary calls ---- */
 
-request_t *grpc_request_create(grpc_frontend_t *fe)
+/*
+ * A zeroed call state: a spare one if any, zeroed here but for its request,
+ * which is reset (arm_unary runs after the handler of the call that
+ * arrived, so this is off a request's way to the batcher); NULL when out of
+ * memory.
+ */
+static grpc_unary_t *unary_take(grpc_frontend_t *fe)
 {
-    request_t *req = NULL;
+    grpc_unary_t *u = NULL;
+    request_t *req;
 
     pthread_mutex_lock(&fe->spare_lock);
     if (fe->n_spare > 0)
-        req = fe->spare[--fe->n_spare];
+        u = fe->spare[--fe->n_spare];
     pthread_mutex_unlock(&fe->spare_lock);
-    return req ? req : request_create();
+    if (!u)
+        return calloc(1, sizeof *u);
+    req = u->req;
+    if (req)
+        request_reset(req);
+    memset(u, 0, sizeof *u);
+    u->req = req;
+    return u;
 }
 
-/* Resets req and keeps it for a later call, or frees it when enough are kept. */
-static void request_spare(grpc_frontend_t *fe, request_t *req)
+/*
+ * Keeps u, whose resources are released, for a later call. Its request's
+ * arena gives back all but its first chunk now (a large request's tensors
+ * must not wait for the state's next use); the zeroing is unary_take's,
+ * not done here, on the worker that sent the answer, where it would delay
+ * the client's next request when both share a core. Frees u and its
+ * request when enough are kept.
+ */
+static void unary_spare(grpc_frontend_t *fe, grpc_unary_t *u)
 {
+    request_t *req = u->req;
     bool kept = false;
 
-    if (!req)
-        return;
-    request_reset(req);
+    if (req)
+        arena_reset(&req->arena);
     pthread_mutex_lock(&fe->spare_lock);
-    if (fe->n_spare < GRPC_SPARE_REQUESTS) {
-        fe->spare[fe->n_spare++] = req;
+    if (fe->n_spare < GRPC_SPARE_CALLS) {
+        fe->spare[fe->n_spare++] = u;
         kept = true;
     }
     pthread_mutex_unlock(&fe->spare_lock);
-    if (!kept)
+    if (!kept) {
         request_free(req);
+        free(u);
+    }
 }
 
 static void unary_free(grpc_unary_t *u)
@@ -203,7 +239,6 @@ static void unary_free(grpc_unary_t *u)
     if (u->response)
         grpc_byte_buffer_destroy(u->response);
     grpc_slice_unref(u->status_details);
-    request_spare(fe, u->req);
     shm_request_release(&u->shm);
     /* The plan's requests point at the model's config: they go first. */
     if (u->plan) {
@@ -212,7 +247,7 @@ static void unary_free(grpc_unary_t *u)
     }
     repository_release(fe->repo, u->model);
     arena_release(&u->arena);
-    free(u);
+    unary_spare(fe, u);
     grpc_frontend_call_gone(fe);
 }
 
@@ -320,7 +355,7 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
 
 static bool arm_unary(grpc_frontend_t *fe, grpc_method_id_t method)
 {
-    grpc_unary_t *u = calloc(1, sizeof *u);
+    grpc_unary_t *u = unary_take(fe);
     grpc_call_error rc;
 
     if (!u)
@@ -799,8 +834,10 @@ void grpc_frontend_stop(grpc_frontend_t *fe)
         pthread_cond_wait(&fe->changed, &fe->lock);
     pthread_mutex_unlock(&fe->lock);
     grpc_completion_queue_destroy(fe->call_cq);
-    for (int i = 0; i < fe->n_spare; i++)
-        request_free(fe->spare[i]);
+    for (int i = 0; i < fe->n_spare; i++) {
+        request_free(fe->spare[i]->req);
+        free(fe->spare[i]);
+    }
     pthread_mutex_destroy(&fe->spare_lock);
     pthread_cond_destroy(&fe->changed);
     pthread_mutex_destroy(&fe->lock);

@@ -127,8 +127,10 @@ status_t shm_request_write(shm_request_t *held, const model_config_t *cfg,
 
 void shm_request_release(shm_request_t *held)
 {
-    for (int k = 0; k < REQUEST_MAX_TENSORS; k++) {
-        shm_region_release(held->outputs[k]);
-        held->outputs[k] = NULL;
-    }
+    /* Called for every request, which mostly holds no region: no call for those. */
+    for (int k = 0; k < REQUEST_MAX_TENSORS; k++)
+        if (held->outputs[k]) {
+            shm_region_release(held->outputs[k]);
+            held->outputs[k] = NULL;
+        }
 }

@@ -358,6 +358,10 @@ def test_infer_outputs(s):
     # The first row alone gives the first row of the batch (the batch is split exactly).
     one = s.stub.ModelInfer(infer_request("mlp", values[:MLP_WIDTH], 1), timeout=CALL_TIMEOUT_S)
     check(unfloats(one.raw_output_contents[0]) == got_raw[:MLP_CLASSES], "row 0 alone")
+    # A 200 KB message reaches the server in several slices, which are joined before unpacking.
+    long_id = "".join(chr(ord("a") + i % 26) for i in range(200000))
+    big = s.stub.ModelInfer(infer_request("mlp", values, batch, rid=long_id), timeout=CALL_TIMEOUT_S)
+    check(big.id == long_id and unfloats(big.raw_output_contents[0]) == got_raw, "a message of several slices")
     # Priority and timeout parameters are accepted; version "1" names the version.
     q = infer_request("mlp", values, batch, params={"priority": 1, "timeout": 5000000})
     q.model_version = "1"

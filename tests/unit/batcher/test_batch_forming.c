@@ -1,8 +1,9 @@
 /*
  * How batches form: requests whose non-batch dims differ never share a
  * run; a reachable preferred size runs at once, the largest one first; a
- * request waits for company at most max_queue_delay_us; and a waiting
- * leader is woken by every arrival that lets its batch run early.
+ * request waits for company at most max_queue_delay_us; a waiting
+ * leader is woken by every arrival that lets its batch run early; and with
+ * no leader, an arrival wakes an idle worker.
  */
 #include "batcher_fixture.h"
 
@@ -287,6 +288,38 @@ static void test_waiting_leader_woken_for_deadline(backend_model_t *model)
         request_free(jobs[i].req);
 }
 
+/*
+ * Two workers, no delay: a worker holds a batch that emptied the queue (it
+ * handed the lead to nobody) and stays in its callback. A request arriving
+ * then must wake the idle worker, which runs it while the first is still
+ * held; then, with both idle again, one more request runs too.
+ */
+static void test_idle_worker_woken_without_leader(backend_model_t *model)
+{
+    batcher_config_t cfg = fixture_config(4, 0);
+    batcher_t *b = NULL;
+    job_t blocker = {0}, jobs[2] = {0};
+    error_t err;
+
+    cfg.instance_count = 2;
+    fixture_reset();
+    CHECK(batcher_create(model, &cfg, &b, &err) == STATUS_OK);
+    fixture_block_worker(b, &blocker, 1, 3);
+    CHECK(batcher_submit(b, fixture_request(&jobs[0], 1, 3, 5), &err) == STATUS_OK);
+    fixture_wait_completed(2);
+    CHECK(fixture_output_right(jobs[0].req, 5, false));
+    CHECK(!pthread_equal(jobs[0].thread, blocker.thread));
+    fixture_open_gate();
+    fixture_sleep_us(20000);
+    CHECK(batcher_submit(b, fixture_request(&jobs[1], 1, 3, 7), &err) == STATUS_OK);
+    fixture_wait_completed(3);
+    CHECK(fixture_output_right(jobs[1].req, 7, false));
+    batcher_free(b);
+    request_free(blocker.req);
+    for (int i = 0; i < 2; i++)
+        request_free(jobs[i].req);
+}
+
 #define TRICKLE 40
 
 /*
@@ -332,6 +365,7 @@ int main(void)
     test_waiting_leader_woken_at_preferred(fixed);
     test_waiting_leader_woken_when_full(fixed);
     test_waiting_leader_woken_for_deadline(fixed);
+    test_idle_worker_woken_without_leader(fixed);
     backend_model_free(fixed);
     backend_model_free(cols);
     fixture_cleanup();

@@ -38,6 +38,38 @@ static void test_discard_prefix(void)
     arena_release(&a);
 }
 
+/*
+ * arena_reset: what was allocated is gone (adopted pointers freed, large
+ * blocks too) and the first small chunk serves the next allocations,
+ * zero-filled like any others.
+ */
+static void test_reset_keeps_first_chunk(void)
+{
+    arena_t a;
+    unsigned char *first, *again;
+
+    arena_init(&a);
+    first = arena_alloc(&a, 200);
+    CHECK(first && arena_alloc(&a, 1 << 20) && arena_adopt(&a, malloc(64)) == 0);
+    memset(first, 0xab, 200);
+    arena_reset(&a);
+    CHECK(a.bytes == 0 && a.chunks != NULL);
+    again = arena_alloc(&a, 200);
+    CHECK(again == first);
+    for (int i = 0; i < 200; i++)
+        CHECK(again[i] == 0);
+    /* An arena that grew past its first chunk keeps that one (the others are freed). */
+    for (int i = 0; i < 64; i++)
+        CHECK(arena_alloc(&a, 1000) != NULL);
+    arena_reset(&a);
+    CHECK(arena_alloc(&a, 16) == first);
+    arena_release(&a);
+    CHECK(a.chunks == NULL);
+    /* An empty arena stays empty. */
+    arena_reset(&a);
+    CHECK(a.chunks == NULL);
+}
+
 int main(void)
 {
     arena_t a;
@@ -68,5 +100,6 @@ int main(void)
     CHECK(arena_alloc(&a, 1 << 20) != NULL);
     arena_release(&a);
     test_discard_prefix();
+    test_reset_keeps_first_chunk();
     CHECK_DONE();
 }

@@ -689,6 +689,12 @@ status_t graph_compile(graph_t *g, error_t *err)
         st = mark_liveness(g, err);
     if (!st) {
         compact_nodes(g);
+        st = graph_fuse_block(g, err);
+    }
+    if (!st)
+        st = mark_liveness(g, err);
+    if (!st) {
+        compact_nodes(g);
         st = pack_weights(g, err);
     }
     if (!st)

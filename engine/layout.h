@@ -23,6 +23,14 @@ status_t graph_layout_channels_last(graph_t *g, error_t *err);
 status_t graph_fuse_conv(graph_t *g, error_t *err);
 
 /*
+ * Fuses MobileNetV2's inverted-residual blocks (ConvNHWC 1x1 -> depthwise
+ * 3x3 -> 1x1, epilogues already fused) into inferd.ConvBlockNHWC where that
+ * gains (fuse_block.c). Needs current consumer counts and producers; fused
+ * nodes are marked removed.
+ */
+status_t graph_fuse_block(graph_t *g, error_t *err);
+
+/*
  * In the bf16 precision mode, after packing: a ConvNHWC running in bf16
  * whose output only bf16 ConvNHWCs read, as their X, writes it in bf16
  * (conv_nhwc_params_t.bf16_out), which those would round X to anyway. The

@@ -7,10 +7,16 @@ compared with the same computation in torch.nn.functional:
 - Conv -> BatchNormalization, with and without a Conv bias (folded);
 - the same weights feeding a second Conv with no BatchNormalization (the
   fold must copy them, not scale them in place);
-- a Conv whose output is also a graph output (must not fold).
+- a Conv whose output is also a graph output (must not fold);
+- MobileNetV2's inverted-residual block (1x1 Conv, Clip, 3x3 depthwise
+  Conv, Clip, 1x1 Conv [+ residual Add]), with and without the expansion,
+  at stride 1 and 2, and with the expansion's output also a graph output
+  (only the depthwise and projection layers may fuse then), which on
+  AVX-512 runs as one inferd.ConvBlockNHWC step (checked in the profile).
 
 usage: test_fusions.py INFERD
 """
+import json
 import os
 import subprocess
 import sys
@@ -50,6 +56,18 @@ def run_inferd(inferd, graph, x):
                 t.ParseFromString(f.read())
             results.append(numpy_helper.to_array(t))
         return results
+
+
+def profile(inferd, graph, shape):
+    """The op types `inferd bench --profile` ran graph's steps as, and the ISA it ran at."""
+    with tempfile.TemporaryDirectory() as tmp:
+        model = os.path.join(tmp, "model.onnx")
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), model)
+        run = subprocess.run([inferd, "bench", "--model", model, "--iterations", "1", "--warmup", "0", "--profile",
+                              "--shape", "x=" + ",".join(map(str, shape))],
+                             check=True, capture_output=True, text=True)
+    ops = [line.split()[0] for line in run.stderr.splitlines()[1:] if line.strip()]
+    return ops, json.loads(run.stdout)["isa"]
 
 
 def close(name, got, want):
@@ -103,7 +121,65 @@ def main():
     y, c = run_inferd(inferd, graph, x)
     ok &= close("BatchNormalization after a Conv that is a graph output", y, bn(conv(tb)))
     ok &= close("that Conv's own output", c, conv(tb).numpy())
+    ok &= block_cases(inferd)
     return 0 if ok else 1
+
+
+def block_cases(inferd):
+    """Inverted-residual blocks against torch, and whether they ran fused."""
+    ok = True
+    clip = [const("lo", np.array(0.0)), const("hi", np.array(6.0))]
+    for stride, expand, residual, expanded_out in ((1, True, True, False), (2, True, False, False),
+                                                   (1, False, True, False), (2, False, False, False),
+                                                   (1, True, True, True)):
+        c = 8
+        e = 24 if expand else c
+        m = c if residual else 12
+        x = rng.standard_normal((2, c, 15, 13)).astype(np.float32)
+        we, be = rng.standard_normal((e, c, 1, 1)) * 0.5, rng.standard_normal(e)
+        wd, bd = rng.standard_normal((e, 1, 3, 3)) * 0.5, rng.standard_normal(e)
+        wp, bp = rng.standard_normal((m, e, 1, 1)) * 0.3, rng.standard_normal(m)
+        nodes = []
+        src = "x"
+        if expand:
+            nodes += [helper.make_node("Conv", ["x", "we", "be"], ["ec"]),
+                      helper.make_node("Clip", ["ec", "lo", "hi"], ["ex"])]
+            src = "ex"
+        nodes += [helper.make_node("Conv", [src, "wd", "bd"], ["dc"], group=e, pads=[1, 1, 1, 1],
+                                   strides=[stride, stride]),
+                  helper.make_node("Clip", ["dc", "lo", "hi"], ["dx"]),
+                  helper.make_node("Conv", ["dx", "wp", "bp"], ["pc" if residual else "y"])]
+        if residual:
+            nodes.append(helper.make_node("Add", ["pc", "x"], ["y"]))
+        outputs = [tensor_info("y", None)] + ([tensor_info("ex", None)] if expanded_out else [])
+        weights = [const("wd", wd), const("bd", bd), const("wp", wp), const("bp", bp)] + clip
+        if expand:
+            weights += [const("we", we), const("be", be)]
+        graph = helper.make_graph(nodes, "block", [tensor_info("x", list(x.shape))], outputs, weights)
+        got = run_inferd(inferd, graph, x)
+
+        def f(a):
+            return torch.from_numpy(np.asarray(a, dtype=np.float32))
+        t = f(x)
+        if expand:
+            t = torch.clamp(torch.nn.functional.conv2d(t, f(we), f(be)), 0, 6)
+        ex = t.numpy()
+        t = torch.clamp(torch.nn.functional.conv2d(t, f(wd), f(bd), stride=stride, padding=1, groups=e), 0, 6)
+        t = torch.nn.functional.conv2d(t, f(wp), f(bp))
+        if residual:
+            t = t + f(x)
+        name = (f"inverted-residual block, stride {stride}{', expansion' if expand else ''}"
+                f"{', residual' if residual else ''}{', expansion also an output' if expanded_out else ''}")
+        ok &= close(name, got[0], t.numpy())
+        if expanded_out:
+            ok &= close(name + ": the expansion", got[1], ex)
+        ops, isa = profile(inferd, graph, x.shape)
+        fused = ops.count("inferd.ConvBlockNHWC")
+        want = (1 if isa == "avx512" else 0)
+        if fused != want or (isa == "avx512" and expanded_out and "ConvNHWC" not in ops):
+            print(f"{name}: ran as {ops} at {isa}, expected {want} fused block(s) FAILED")
+            ok = False
+    return ok
 
 
 if __name__ == "__main__":

@@ -234,20 +234,6 @@ static void clamp_of(const conv_nhwc_params_t *p, float *lo, float *hi)
     }
 }
 
-static gemm_epilogue_t epilogue_of(const conv_nhwc_params_t *p, const float *bias)
-{
-    gemm_epilogue_t ep = {.bias = bias};
-
-    if (p->activation == CONV_ACTIVATION_RELU)
-        ep.act = GEMM_ACT_RELU;
-    if (p->activation == CONV_ACTIVATION_CLIP) {
-        ep.act = GEMM_ACT_CLIP;
-        ep.clip_min = p->clip_min;
-        ep.clip_max = p->clip_max;
-    }
-    return ep;
-}
-
 /* What every thread of a run shares. */
 typedef struct block_run {
     const conv_block_geom_t *g;
@@ -410,9 +396,10 @@ static void run_layers(const block_run_t *b, int64_t n, int me, int got, float *
     hi += n * g->oh * g->ow;
     if (ep.residual)
         ep.residual += lo * g->m;
-    if (hi > lo)
+    if (hi > lo) {
         gemm_run(&a, hi - lo, b->s->project, b->y + lo * g->m, g->m, &ep, NULL, 1);
-        /* The next image reuses the workspace. */
+    }
+    /* The next image reuses the workspace. */
 #pragma omp barrier
 }
 
@@ -439,8 +426,8 @@ status_t conv_block_run(op_call_t *call, error_t *err)
         .s = s,
         .x = call->inputs[CONV_BLOCK_X]->data,
         .y = call->outputs[0].data,
-        .expand_ep = epilogue_of(&p->expand_conv, s->expand_bias),
-        .project_ep = epilogue_of(&p->project, s->project_bias),
+        .expand_ep = conv_gemm_epilogue(&p->expand_conv, s->expand_bias),
+        .project_ep = conv_gemm_epilogue(&p->project, s->project_bias),
         .dw = {.w = g.w,
                .ow = g.ow,
                .c = g.e,

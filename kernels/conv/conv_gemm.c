@@ -265,11 +265,25 @@ size_t conv_gemm_workspace(const op_call_t *call, const conv_geom_t *g)
     return gemm_workspace_bytes(&a, m, call->state, call->threads);
 }
 
+gemm_epilogue_t conv_gemm_epilogue(const conv_nhwc_params_t *p, const float *bias)
+{
+    gemm_epilogue_t ep = {.bias = bias};
+
+    if (p->activation == CONV_ACTIVATION_RELU)
+        ep.act = GEMM_ACT_RELU;
+    if (p->activation == CONV_ACTIVATION_CLIP) {
+        ep.act = GEMM_ACT_CLIP;
+        ep.clip_min = p->clip_min;
+        ep.clip_max = p->clip_max;
+    }
+    return ep;
+}
+
 status_t conv_gemm_run(op_call_t *call, error_t *err)
 {
     const conv_nhwc_params_t *p = call->params;
     const tensor_t *bias = call->n_inputs > 2 ? call->inputs[2] : NULL;
-    gemm_epilogue_t ep = {.bias = bias ? bias->data : NULL};
+    gemm_epilogue_t ep = conv_gemm_epilogue(p, bias ? bias->data : NULL);
     conv_geom_t g;
     conv_gather_t gc;
     gemm_a_t a;
@@ -288,13 +302,6 @@ status_t conv_gemm_run(op_call_t *call, error_t *err)
     if (p->sum) {
         ep.residual = call->inputs[CONV_NHWC_RESIDUAL]->data;
         ep.ld_residual = g.out_channels;
-    }
-    if (p->activation == CONV_ACTIVATION_RELU)
-        ep.act = GEMM_ACT_RELU;
-    if (p->activation == CONV_ACTIVATION_CLIP) {
-        ep.act = GEMM_ACT_CLIP;
-        ep.clip_min = p->clip_min;
-        ep.clip_max = p->clip_max;
     }
     gemm_run(&a, m, call->state, call->outputs[0].data, g.out_channels, &ep, call->workspace,
              call->threads);

@@ -16,6 +16,7 @@
 #define INFERD_CONV_NHWC_H
 
 #include "conv.h"
+#include "gemm/gemm.h"
 
 #define CONV_NHWC_OP "ConvNHWC"
 
@@ -108,6 +109,8 @@ void conv_gemm_release(void *state);
 /* Scratch bytes conv_gemm_run needs on call->threads threads. */
 size_t conv_gemm_workspace(const op_call_t *call, const conv_geom_t *g);
 status_t conv_gemm_run(op_call_t *call, error_t *err);
+/* The GEMM epilogue of p's bias and activation (no residual: the caller sets it). */
+gemm_epilogue_t conv_gemm_epilogue(const conv_nhwc_params_t *p, const float *bias);
 
 /*
  * Winograd F(2x2, 3x3) and F(4x4, 3x3) implementation (conv_winograd.c),

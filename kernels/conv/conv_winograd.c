@@ -338,8 +338,7 @@ static int64_t slot_floats(int points, int64_t chunk, int64_t ic, int64_t oc)
     return (points * chunk * (ic + oc) + line - 1) / line * line;
 }
 
-/* Whether every tile's V fits WINO_PANEL_V_BYTES (the one condition of by_panel on a shared chunk).
- */
+/* Whether every tile's V fits WINO_PANEL_V_BYTES (by_panel's condition on a shared chunk). */
 static bool by_panel_fits(const wino_variant_t *v, const wino_run_t *r)
 {
     return v->points * r->tiles * r->ic * (int64_t)sizeof(float) <= WINO_PANEL_V_BYTES;
@@ -399,9 +398,8 @@ static void run_geometry(const op_call_t *call, const conv_geom_t *g, conv_winog
         r->chunk = r->tiles;
         r->block = r->oc;
     }
-    r->private_u =
-        threads > 1 && !r->by_point && !r->by_panel && r->block == r->oc &&
-        (int64_t)(v->points * aligned_size(gemm_b_pack_size(r->ic, r->oc))) <= WINO_PRIVATE_U_BYTES;
+    r->private_u = threads > 1 && !r->by_point && !r->by_panel && r->block == r->oc &&
+                   (int64_t)all_u_bytes(r) <= WINO_PRIVATE_U_BYTES;
 }
 
 /* Bytes of the workspace before the threads' scratch: one block's U_xi, then the zeros. */
@@ -754,9 +752,10 @@ static void run_private_u(const wino_run_t *r, int64_t chunks, float *scratch, i
         if (me > 0)
             mine.u_mem = extra + (size_t)(me - 1) * all_u_bytes(r);
         layout_block(&mine, b);
-        for (int64_t p = 0; p < block_panels(b); p++)
+        for (int64_t p = 0; p < block_panels(b); p++) {
             transform_panel(&mine, b, p, me);
-            /* Dynamic: a thread that starts late (descheduled) takes fewer chunks. */
+        }
+        /* Dynamic: a thread that starts late (descheduled) takes fewer chunks. */
 #pragma omp for schedule(dynamic) nowait
         for (int64_t i = 0; i < chunks; i++)
             run_chunk(&mine, b, i, scratch + me * slot);

@@ -10,9 +10,11 @@
  *
  * It runs on oneDNN's int8 convolution: u8/s8 source in nhwc, s8 weights in
  * the format oneDNN picks (reordered once per plan in prepare), the int32
- * bias, per-channel output scales sx * sw[c] / sy (what ONNX Runtime
- * multiplies by), a Relu post-op when fused, and the source and
- * destination zero points as runtime values. oneDNN 2.x computes
+ * bias (handed over as float, float_bias), per-channel output scales
+ * sx * sw[c] / sy (what ONNX Runtime multiplies by), a Relu post-op when
+ * fused and the saturation does not already do its work (relu_saturates),
+ * and the source and destination zero points as runtime values. oneDNN 2.x
+ * computes
  *   dst = sat(round_half_even(scale[c] * (conv(src - zx, w) + bias)) [relu] + zy)
  * which is QLinearConv's arithmetic.
  *
@@ -79,6 +81,7 @@ typedef struct qdnnl_prepared {
     dnnl_memory_desc_t src_md, w_md, bias_md, dst_md, zp_md, scratch_md;
     bool residual;  /* the output starts as the residual, a sum post-op adds to it */
     void *weights;  /* in w_md's format */
+    float *bias;    /* the int32 bias as float (bias_md), or NULL without one */
     int32_t zx, zy; /* zy: the sum's zero point with a residual */
     char impl[OP_IMPL_MAX];
 } qdnnl_prepared_t;
@@ -266,6 +269,18 @@ static dnnl_data_type_t dnnl_type(dtype_t t)
 }
 
 /*
+ * A Relu right before a saturation to an 8-bit type whose zero point is
+ * that type's minimum (uint8 at 0, int8 at -128) changes nothing: every
+ * negative value lands on the minimum either way (Relu's -0.0 too). Such a
+ * Relu is left out of oneDNN's chain, one vector operation fewer per output
+ * vector (3-4% of a 1x1 layer with 64 input channels).
+ */
+static bool relu_saturates(dtype_t t, int32_t zero_point)
+{
+    return zero_point == (t == DTYPE_INT8 ? -128 : 0);
+}
+
+/*
  * The post-ops after the output scale: [Relu] and, with a residual, the
  * rounding and clamp to a - za, the scale sa / ss, the sum post-op adding
  * (r - zr) sr / ss and [the sum's Relu] (the file's comment). The sum's
@@ -277,14 +292,21 @@ static dnnl_status_t append_post_ops(const op_call_t *call, qdnnl_prepared_t *pr
     const quant_params_t *p = call->params;
     const tensor_t *const *in = call->inputs;
     const bool a_signed = in[IN_YZ]->dtype == DTYPE_INT8;
+    const int32_t za_int = quant_load(in[IN_YZ]->dtype, in[IN_YZ]->data, 0);
     float za, sa, sr, zr, ss;
     dnnl_status_t ds = dnnl_success;
 
-    if (p->relu)
+    /*
+     * Without a residual the output's saturation may stand in for the Relu
+     * (relu_saturates); with one, the clip to a - za below does when its
+     * lower bound is 0, and the saturation to the sum's type for the
+     * residual's Relu.
+     */
+    if (p->relu && !relu_saturates(in[IN_YZ]->dtype, za_int))
         ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
     if (ds != dnnl_success || !has_residual(call))
         return ds;
-    za = (float)quant_load(in[IN_YZ]->dtype, in[IN_YZ]->data, 0);
+    za = (float)za_int;
     sa = scale_at(in[IN_YS], 0);
     sr = scale_at(in[IN_RS], 0);
     zr = (float)quant_load(in[IN_RZ]->dtype, in[IN_RZ]->data, 0);
@@ -299,7 +321,7 @@ static dnnl_status_t append_post_ops(const op_call_t *call, qdnnl_prepared_t *pr
         ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_linear, sa / ss, 0.0f);
     if (ds == dnnl_success)
         ds = dnnl_post_ops_append_sum_v3(ops, sr / ss, (int32_t)zr, dnnl_type(in[IN_R]->dtype));
-    if (ds == dnnl_success && p->residual_relu)
+    if (ds == dnnl_success && p->residual_relu && !relu_saturates(in[IN_SZ]->dtype, prep->zy))
         ds = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
     return ds;
 }
@@ -310,6 +332,7 @@ static void qdnnl_free(qdnnl_prepared_t *prep)
         return;
     dnnl_primitive_destroy(prep->primitive);
     free(prep->weights);
+    free(prep->bias);
     free(prep);
 }
 
@@ -321,6 +344,25 @@ static dnnl_status_t reorder_weights(const tensor_t *w, const dnnl_memory_desc_t
     if (!prep->weights)
         return dnnl_out_of_memory;
     return onednn_reorder_once(cpu_engine, plain, w->data, &prep->w_md, prep->weights);
+}
+
+/*
+ * The constant int32 bias as float. oneDNN adds an int32 bias by converting
+ * it to float next to the accumulator's conversion, once per output vector;
+ * a float one is added as it is. float() rounds as that conversion does (to
+ * nearest even), so the sums are the same bits, one operation fewer per
+ * output vector.
+ */
+static dnnl_status_t float_bias(const tensor_t *bias, qdnnl_prepared_t *prep)
+{
+    const int64_t n = tensor_numel(bias);
+
+    prep->bias = malloc((size_t)n * sizeof *prep->bias);
+    if (!prep->bias)
+        return dnnl_out_of_memory;
+    for (int64_t c = 0; c < n; c++)
+        prep->bias[c] = (float)((const int32_t *)bias->data)[c];
+    return dnnl_success;
 }
 
 /*
@@ -396,8 +438,11 @@ static void create_primitive(const op_call_t *call, qdnnl_prepared_t *prep)
     ds = dnnl_memory_desc_init_by_tag(&prep->src_md, 4, src_d, dnnl_type(x->dtype), dnnl_nhwc);
     if (ds == dnnl_success)
         ds = dnnl_memory_desc_init_by_tag(&prep->dst_md, 4, dst_d, dnnl_type(y_dtype), dnnl_nhwc);
+    if (ds == dnnl_success && bias && bias->data)
+        ds = float_bias(bias, prep);
     if (ds == dnnl_success)
-        ds = dnnl_memory_desc_init_by_tag(&prep->bias_md, 1, b_d, dnnl_s32, dnnl_x);
+        ds = dnnl_memory_desc_init_by_tag(&prep->bias_md, 1, b_d, prep->bias ? dnnl_f32 : dnnl_s32,
+                                          dnnl_x);
     if (ds == dnnl_success)
         ds = dnnl_memory_desc_init_by_tag(&prep->zp_md, 1, one, dnnl_s32, dnnl_x);
     if (ds == dnnl_success)
@@ -504,7 +549,8 @@ static status_t execute(op_call_t *call, qdnnl_prepared_t *prep, error_t *err)
         ds = dnnl_memory_create(&mem[n++], &prep->dst_md, cpu_engine, call->outputs[0].data);
     if (ds == dnnl_success && bias) {
         args[n].arg = DNNL_ARG_BIAS;
-        ds = dnnl_memory_create(&mem[n++], &prep->bias_md, cpu_engine, bias->data);
+        ds = dnnl_memory_create(&mem[n++], &prep->bias_md, cpu_engine,
+                                prep->bias ? (void *)prep->bias : bias->data);
     }
     if (ds == dnnl_success && prep->zx != 0) {
         args[n].arg = DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC;

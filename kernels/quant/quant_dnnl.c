@@ -41,10 +41,9 @@
  * reports it, so the engine counts and names the layer
  * (engine_model_fallback_layers).
  *
- * Ownership: the prepared state (primitive, weights in its format, the float
- * bias)
- * belongs to the plan and is freed by unprepare; pack's state is quant_pack's
- * (the qgemm rows the fallback uses).
+ * Ownership: the prepared state (primitive, weights in its format, the
+ * float bias) belongs to the plan and is freed by unprepare; pack's state is
+ * quant_pack's (the qgemm rows the fallback uses).
  */
 #include "quant.h"
 

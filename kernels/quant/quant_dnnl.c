@@ -459,11 +459,12 @@ refuse:
  * weights: inside the image they are whatever follows (one copy of K bytes,
  * in 16- and 8-byte moves: ~0.04 ms for the stem's 615 KB).
  */
-static void tap_rows(const tap_rows_t *t, const uint8_t *x, uint8_t fill, uint8_t *out)
+static void tap_rows(const tap_rows_t *t, const uint8_t *x, uint8_t fill, uint8_t *out, int threads)
 {
     const int64_t c = t->c, k = t->k, kw = t->kw, w = t->w, ow_count = t->ow;
     const int64_t row_bytes = w * c;
 
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int64_t hp = 0; hp < t->hp; hp++) {
         const int64_t h = hp - t->pad_t;
         uint8_t *o = out + hp * ow_count * k;
@@ -774,7 +775,8 @@ static status_t qnhwc_run(op_call_t *call, error_t *err)
         status_t st = STATUS_OK;
 
         for (int64_t n = 0; n < call->inputs[IN_X]->dims[0] && st == STATUS_OK; n++) {
-            tap_rows(&prep->tap, x + (size_t)n * prep->tap.in_bytes, (uint8_t)prep->zx, rows);
+            tap_rows(&prep->tap, x + (size_t)n * prep->tap.in_bytes, (uint8_t)prep->zx, rows,
+                     call->threads);
             st = execute(call, prep, rows, y + (size_t)n * prep->tap.out_bytes, err);
         }
         return st;

@@ -103,10 +103,11 @@ static tensor_t tensor(dtype_t t, int rank, const int64_t *dims, void *data)
 }
 
 /*
- * One case: a convolution of shape sh with Relu, zero points z, against the
- * naive loop; want_rows: the tap-rows route is expected where oneDNN runs.
+ * One case: a convolution of shape sh with Relu, zero points z, on threads
+ * threads, against the naive loop; want_rows: the tap-rows route is expected
+ * where oneDNN runs.
  */
-static void run_case(const shape_t *sh, const zero_points_t *z, bool want_rows)
+static void run_case(const shape_t *sh, const zero_points_t *z, bool want_rows, int threads)
 {
     const int k = sh->k, oh = (sh->h + 2 * sh->pad - k) / sh->stride + 1;
     const int ow_count = (sh->w + 2 * sh->pad - k) / sh->stride + 1;
@@ -132,7 +133,7 @@ static void run_case(const shape_t *sh, const zero_points_t *z, bool want_rows)
                       .inputs = in,
                       .n_outputs = 1,
                       .outputs = &y,
-                      .threads = 1};
+                      .threads = threads};
     const op_kernel_t *kernel = quant_nhwc_conv_schema.kernel;
     char impl[OP_IMPL_MAX];
     void *state = NULL, *prepared = NULL;
@@ -251,8 +252,8 @@ static void run_case(const shape_t *sh, const zero_points_t *z, bool want_rows)
                 worst = d;
         }
     }
-    fprintf(stderr, "  %dx%d/%d %s x, zx %d, %s zy %d%s: %s, worst %d step(s)\n", k, k, sh->stride,
-            z->x_type == DTYPE_INT8 ? "s8" : "u8", (int)z->zx,
+    fprintf(stderr, "  %dx%d/%d, %d thread(s), %s x, zx %d, %s zy %d%s: %s, worst %d step(s)\n", k,
+            k, sh->stride, threads, z->x_type == DTYPE_INT8 ? "s8" : "u8", (int)z->zx,
             z->y_type == DTYPE_INT8 ? "s8" : "u8", (int)z->zy,
             z->residual ? (z->s_type == DTYPE_INT8 ? " + residual s8" : " + residual u8") : "",
             impl, worst);
@@ -294,11 +295,13 @@ int main(void)
     srand(11);
     fprintf(stderr, "isa %s, vnni %d\n", cpu_isa_name(cpu_isa()), (int)qgemm_has_vnni());
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        run_case(&SHAPE_1X1, &cases[i], false);
-        run_case(&SHAPE_3X3, &cases[i], false);
+        run_case(&SHAPE_1X1, &cases[i], false, 1);
+        run_case(&SHAPE_3X3, &cases[i], false, 1);
     }
-    for (size_t i = 0; i < sizeof stem_cases / sizeof stem_cases[0]; i++)
-        run_case(&SHAPE_STEM, &stem_cases[i], true);
-    run_case(&SHAPE_STEM, &stem_big_bias, false);
+    /* Two threads regroup the rows between them (and split oneDNN's work). */
+    for (int threads = 1; threads <= 2; threads++)
+        for (size_t i = 0; i < sizeof stem_cases / sizeof stem_cases[0]; i++)
+            run_case(&SHAPE_STEM, &stem_cases[i], true, threads);
+    run_case(&SHAPE_STEM, &stem_big_bias, false, 1);
     CHECK_DONE();
 }

@@ -41,6 +41,8 @@ static const shape_t SHAPE_1X1 = {2, 5, 7, 24, 32, 1, 1, 0};
 static const shape_t SHAPE_3X3 = {2, 5, 7, 24, 32, 3, 1, 1};
 /* The stem's window on odd images: tap rows where oneDNN has VNNI. */
 static const shape_t SHAPE_STEM = {2, 13, 11, 3, 16, 7, 2, 3};
+/* One channel under a 3x3 window: 8-byte tap rows (3 taps used). */
+static const shape_t SHAPE_GRAY = {2, 9, 10, 1, 16, 3, 1, 1};
 
 /* Largest |got - want| in quantization steps: 0 on oneDNN's plain path, 1 where sums may round
  * apart. */
@@ -302,6 +304,7 @@ int main(void)
     for (int threads = 1; threads <= 2; threads++)
         for (size_t i = 0; i < sizeof stem_cases / sizeof stem_cases[0]; i++)
             run_case(&SHAPE_STEM, &stem_cases[i], true, threads);
+    run_case(&SHAPE_GRAY, &stem_cases[1], true, 1);
     run_case(&SHAPE_STEM, &stem_big_bias, false, 1);
     CHECK_DONE();
 }

@@ -151,6 +151,7 @@ struct grpc_unary {
     grpc_callback_t closed, sent; /* on fe->call_cq */
     arena_t arena;                /* the messages of calls other than ModelInfer */
     request_t *req;        /* ModelInfer: the request, owned (kept, reset, with a spare state) */
+    int req_inputs;        /* of a spare state: the inputs req's last use may have written */
     served_model_t *model; /* ModelInfer, Predict: the version it runs on, a reference */
     kserve_output_prefs_t prefs; /* ModelInfer: which outputs go back classified */
     shm_request_t shm;           /* ModelInfer: the regions its outputs go to */
@@ -268,6 +269,16 @@ void grpc_unary_fail(grpc_unary_t *u, status_t st, const char *message);
 
 /* Sends u's answer (u->response if any, u->code and its details) now, parked or not. */
 void grpc_unary_start_send(grpc_unary_t *u);
+
+/*
+ * Whether a received message bb (NULL: none) is within --max-body-bytes;
+ * when not, message (size bytes) says so. The core's message size filter
+ * is left out (grpc_server.c); a compressed message arrives decompressed.
+ */
+bool grpc_message_fits(const grpc_frontend_t *fe, grpc_byte_buffer *bb, char *message, size_t size);
+
+/* Room for grpc_message_fits's message. */
+#define GRPC_TOO_LARGE_MESSAGE_MAX 128
 
 /* msg packed into a new byte buffer (the caller destroys it); NULL when out of memory. */
 grpc_byte_buffer *grpc_pack_message(const ProtobufCMessage *msg);

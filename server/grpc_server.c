@@ -140,6 +140,17 @@ grpc_byte_buffer *grpc_pack_message(const ProtobufCMessage *msg)
     return bb;
 }
 
+bool grpc_message_fits(const grpc_frontend_t *fe, grpc_byte_buffer *bb, char *message, size_t size)
+{
+    size_t bytes = bb ? grpc_byte_buffer_length(bb) : 0;
+
+    if (bytes <= fe->cfg->max_body_bytes)
+        return true;
+    snprintf(message, size, "the request message is %zu bytes, more than --max-body-bytes (%zu)",
+             bytes, fe->cfg->max_body_bytes);
+    return false;
+}
+
 ProtobufCMessage *grpc_unpack_message(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor *desc,
                                       arena_t *arena)
 {
@@ -193,7 +204,7 @@ static grpc_unary_t *unary_take(grpc_frontend_t *fe)
         return calloc(1, sizeof *u);
     req = u->req;
     if (req)
-        request_reset(req);
+        request_reset(req, u->req_inputs);
     memset(u, 0, sizeof *u);
     u->req = req;
     return u;
@@ -245,6 +256,8 @@ static void unary_free(grpc_unary_t *u)
         batch_plan_free(u->plan);
         free(u->plan);
     }
+    /* Parsing writes only the model's inputs, and only once it has the model. */
+    u->req_inputs = u->model ? u->model->config.n_inputs : 0;
     repository_release(fe->repo, u->model);
     arena_release(&u->arena);
     unary_spare(fe, u);
@@ -339,6 +352,8 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
     if (accepted) {
         if (!grpc_frontend_allowed(fe, method, &u->request_md, message, sizeof message))
             grpc_unary_fail(u, STATUS_PERMISSION_DENIED, message);
+        else if (!grpc_message_fits(fe, u->payload, message, sizeof message))
+            grpc_unary_fail(u, STATUS_TOO_LARGE, message);
         else
             handlers[method](u);
     }
@@ -698,6 +713,22 @@ static status_t create_server(grpc_frontend_t *fe, error_t *err)
 {
     size_t limit = fe->cfg->max_body_bytes;
     grpc_arg args[] = {
+        /*
+         * The core's optional filters are left out, but for compression:
+         * the deadline filter (inferd applies the client's deadline to the
+         * queued request, grpc_unary_deadline, and clients end their calls
+         * at theirs) and the message size filter (inferd checks the size,
+         * grpc_message_fits). Measured under callgrind at 16 h2load clients:
+         * 2.4 % fewer instructions per ModelInfer in the server.
+         */
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MINIMAL_STACK, .value.integer = 1},
+        {.type = GRPC_ARG_INTEGER,
+         .key = GRPC_ARG_ENABLE_PER_MESSAGE_COMPRESSION,
+         .value.integer = 1},
+        {.type = GRPC_ARG_INTEGER,
+         .key = GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION,
+         .value.integer = 1},
+        /* The decompression filter's limit on a decompressed message. */
         {.type = GRPC_ARG_INTEGER,
          .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
          .value.integer = limit > INT_MAX ? INT_MAX : (int)limit},

@@ -266,6 +266,7 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
     error_t err = {0};
     int64_t version = -1, left;
     status_t st = STATUS_OK;
+    char too_large[GRPC_TOO_LARGE_MESSAGE_MAX];
 
     if (it) {
         it->s = s;
@@ -273,6 +274,8 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
     }
     if (!it || !it->req)
         st = error_set(&err, STATUS_OUT_OF_MEMORY, "out of memory");
+    if (!st && !grpc_message_fits(fe, message, too_large, sizeof too_large))
+        st = error_set(&err, STATUS_TOO_LARGE, "%s", too_large);
     if (!st) {
         q = (Inference__ModelInferRequest *)grpc_unpack_message(
             message, &inference__model_infer_request__descriptor, &it->req->arena);

@@ -48,6 +48,10 @@ typedef grpc_completion_queue_functor grpc_callback_t;
 
 /* Freed unary call states kept for the next calls (4 KB each, and a ModelInfer's 11 KB request). */
 #define GRPC_SPARE_CALLS 64
+/* Calls of freed unary states whose unreference may wait for a polling thread. */
+#define GRPC_DEAD_CALLS_MAX 64
+/* The longest a polling thread waits for an event before it unreferences those calls. */
+#define GRPC_DEAD_CALL_MAX_MS 100
 
 /*
  * A call state's place in the front end's books: from its arrival to its
@@ -101,6 +105,18 @@ struct grpc_frontend {
     pthread_mutex_t spare_lock;
     struct grpc_unary *spare[GRPC_SPARE_CALLS];
     int n_spare;
+    /*
+     * The calls of freed unary states, still to be unreferenced (the
+     * core's call and stream are destroyed then): the worker that sent an
+     * answer leaves that to a polling thread, which does it after its next
+     * event (at most GRPC_DEAD_CALL_MAX_MS later), off the client's way.
+     * The answer's send woke the client onto the worker's core, where it
+     * waited for the worker to finish. From the drain on, calls are
+     * unreferenced at once (defer_unref false). Guarded by spare_lock.
+     */
+    grpc_call *dead[GRPC_DEAD_CALLS_MAX];
+    int n_dead;
+    bool defer_unref;
 
     pthread_mutex_t lock; /* guards the fields below */
     pthread_cond_t changed;
@@ -193,6 +209,13 @@ void grpc_frontend_call_release(grpc_frontend_t *fe, grpc_call_entry_t *entry);
 
 /* A call state is freed: counted out. Last thing in its destructor. */
 void grpc_frontend_call_gone(grpc_frontend_t *fe);
+
+/*
+ * Unreferences the calls left on fe->dead; with stop, every later call is
+ * unreferenced at once instead (the drain: the core closes a connection
+ * only once its calls are gone). Any thread, no lock held.
+ */
+void grpc_frontend_unref_dead(grpc_frontend_t *fe, bool stop);
 
 /*
  * Whether u's answer is to wait: true while the drain holds answers back

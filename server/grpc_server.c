@@ -237,11 +237,47 @@ static void unary_spare(grpc_frontend_t *fe, grpc_unary_t *u)
     }
 }
 
+void grpc_frontend_unref_dead(grpc_frontend_t *fe, bool stop)
+{
+    grpc_call *dead[GRPC_DEAD_CALLS_MAX];
+    int n;
+
+    pthread_mutex_lock(&fe->spare_lock);
+    if (stop)
+        fe->defer_unref = false;
+    n = fe->n_dead;
+    memcpy(dead, fe->dead, (size_t)n * sizeof dead[0]);
+    fe->n_dead = 0;
+    pthread_mutex_unlock(&fe->spare_lock);
+    for (int i = 0; i < n; i++)
+        grpc_call_unref(dead[i]);
+}
+
+/* Unreferences call, or leaves it on fe->dead for a polling thread. */
+static void unref_later(grpc_frontend_t *fe, grpc_call *call)
+{
+    bool left = false;
+
+    pthread_mutex_lock(&fe->spare_lock);
+    if (fe->defer_unref && fe->n_dead < GRPC_DEAD_CALLS_MAX) {
+        fe->dead[fe->n_dead++] = call;
+        left = true;
+    }
+    pthread_mutex_unlock(&fe->spare_lock);
+    if (!left)
+        grpc_call_unref(call);
+}
+
 static void unary_free(grpc_unary_t *u)
 {
     grpc_frontend_t *fe = u->fe;
+    grpc_call *call = u->entry.call;
 
+    /* The books only: the call itself goes to unref_later. */
+    u->entry.call = NULL;
     grpc_frontend_call_release(fe, &u->entry);
+    if (call)
+        unref_later(fe, call);
     if (u->accepted)
         atomic_fetch_sub(&fe->state->in_flight, 1);
     grpc_metadata_array_destroy(&u->request_md);
@@ -591,12 +627,17 @@ static void *poll_main(void *arg)
     grpc_frontend_t *fe = arg;
 
     for (;;) {
-        grpc_event ev =
-            grpc_completion_queue_next(fe->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        gpr_timespec until =
+            gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                         gpr_time_from_millis(GRPC_DEAD_CALL_MAX_MS, GPR_TIMESPAN));
+        grpc_event ev = grpc_completion_queue_next(fe->cq, until, NULL);
+
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
         if (ev.type == GRPC_OP_COMPLETE)
             ((grpc_tag_t *)ev.tag)->complete(ev.tag, ev.success != 0);
+        /* After the event: an arrival's request is queued by now. */
+        grpc_frontend_unref_dead(fe, false);
     }
     return NULL;
 }
@@ -810,6 +851,7 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     pthread_mutex_init(&fe->lock, NULL);
     pthread_cond_init(&fe->changed, NULL);
     pthread_mutex_init(&fe->spare_lock, NULL);
+    fe->defer_unref = true;
     fe->cq = grpc_completion_queue_create_for_next(NULL);
     fe->call_cq_shutdown.functor_run = call_cq_shut_down;
     fe->call_cq = grpc_completion_queue_create_for_callback(&fe->call_cq_shutdown, NULL);

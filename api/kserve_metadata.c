@@ -91,7 +91,8 @@ char *kserve_model_metadata_json(const model_config_t *cfg, const int64_t *versi
     }
     ok = ok && set_new(root, "name", kserve_json_string(cfg->name)) &&
          set_new(root, "versions", json_incref(list)) &&
-         set_new(root, "platform", kserve_json_string(model_config_triton_platform(cfg->platform))) &&
+         set_new(root, "platform",
+                 kserve_json_string(model_config_triton_platform(cfg->platform))) &&
          set_new(root, "inputs", tensors_metadata(cfg->inputs, cfg->n_inputs, batched)) &&
          set_new(root, "outputs", tensors_metadata(cfg->outputs, cfg->n_outputs, batched));
     json_decref(list);

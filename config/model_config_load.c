@@ -696,7 +696,8 @@ static status_t parse_backend(const parser_t *p, const json_t *root, model_confi
         st = member_string(p, root, "", "backend", cfg->backend, sizeof cfg->backend);
     if (st != STATUS_OK)
         return st;
-    /* Triton's names, which the server writes ("onnxruntime_onnx", "onnxruntime"), read as inferd's. */
+    /* Triton's names, which the server writes ("onnxruntime_onnx", "onnxruntime"), read as
+     * inferd's. */
     set_name(cfg->platform, sizeof cfg->platform, model_config_platform_from_triton(cfg->platform));
     set_name(cfg->backend, sizeof cfg->backend, model_config_backend_from_triton(cfg->backend));
     list = backend_list(&n);

@@ -34,14 +34,14 @@ typedef enum attr_type {
 typedef struct attr {
     const char *name;
     attr_type_t type;
-    int64_t i;           /* ATTR_INT */
-    float f;             /* ATTR_FLOAT */
-    const char *s;       /* ATTR_STRING, NUL-terminated */
-    size_t count;        /* ATTR_INTS, ATTR_FLOATS, ATTR_STRINGS */
-    const int64_t *ints; /* ATTR_INTS */
-    const float *floats; /* ATTR_FLOATS */
+    int64_t i;                  /* ATTR_INT */
+    float f;                    /* ATTR_FLOAT */
+    const char *s;              /* ATTR_STRING, NUL-terminated */
+    size_t count;               /* ATTR_INTS, ATTR_FLOATS, ATTR_STRINGS */
+    const int64_t *ints;        /* ATTR_INTS */
+    const float *floats;        /* ATTR_FLOATS */
     const char *const *strings; /* ATTR_STRINGS, each NUL-terminated */
-    const tensor_t *t;   /* ATTR_TENSOR, with its data */
+    const tensor_t *t;          /* ATTR_TENSOR, with its data */
     /*
      * ATTR_GRAPH: the subgraph's index among the node's subgraphs (what
      * op_call_t.run_subgraph takes) and its formal input and output counts

@@ -20,15 +20,14 @@ same test against an ASan+UBSan inferd).
 The broken models are the reproducers in tests/fuzz/regressions/model and
 variants of the example models made here.
 
-Environment (tests/CMakeLists.txt): INFERD_BINARY, INFERD_EXAMPLE_REPOSITORY.
+Environment (tests/CMakeLists.txt): INFERD_BINARY, INFERD_EXAMPLE_REPOSITORY,
+INFERD_PROTO_DIR (inferd_server.py, which starts the server, generates gRPC stubs).
 """
 import http.client
 import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,8 +36,8 @@ import time
 import onnx
 from onnx import TensorProto, helper
 
-START_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 30
+from inferd_server import Server
+
 # Each broken model must show up in the index within this (poll period 1 s; loads under ASan).
 APPEAR_TIMEOUT_S = 30
 # Requests each client must have answered by the end, so the load was real.
@@ -56,55 +55,6 @@ def check(cond, what):
         failures += 1
         print("FAIL:", what, flush=True)
     return cond
-
-
-class Server:
-    """`inferd serve` on ephemeral loopback ports, polling repo; stderr kept by a thread."""
-
-    def __init__(self, repo):
-        args = [os.environ["INFERD_BINARY"], "serve", "--model-repository", repo,
-                "--model-control-mode", "poll", "--repository-poll-secs", "1",
-                "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0",
-                "--bind-address", "127.0.0.1", "--exit-timeout-secs", "10"]
-        self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                     text=True, errors="replace")
-        self.log = []
-        self.cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self.wait_log("ready: http on ", START_TIMEOUT_S):
-            self.stop()
-            raise RuntimeError("server did not start:\n" + "\n".join(self.log))
-        line = next(l for l in self.log if "ready: http on " in l)
-        self.port = int(re.search(r"http on 127\.0\.0\.1:(\d+)", line).group(1))
-
-    def _read(self):
-        for line in self.proc.stderr:
-            with self.cond:
-                self.log.append(line.rstrip("\n"))
-                self.cond.notify_all()
-
-    def wait_log(self, needle, timeout_s):
-        deadline = time.monotonic() + timeout_s
-        with self.cond:
-            while not any(needle in l for l in self.log):
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    return any(needle in l for l in self.log)
-                self.cond.wait(min(left, 0.1))
-            return True
-
-    def text(self):
-        with self.cond:
-            return "\n".join(self.log)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
 
 
 def request(port, method, path, body=None):
@@ -258,16 +208,17 @@ def main():
         staging = os.path.join(tmp, "staging")
         os.makedirs(staging)
         shutil.copytree(example, repo)
-        server = Server(repo)
-        clients = [Client(server.port, "mlp", mlp_body(), mlp_answer_ok),
-                   Client(server.port, "cnn", cnn_body(), cnn_answer_ok)]
+        server = Server(repo, "--model-control-mode", "poll", "--repository-poll-secs", "1",
+                        "--exit-timeout-secs", "10")
+        clients = [Client(server.http_port, "mlp", mlp_body(), mlp_answer_ok),
+                   Client(server.http_port, "cnn", cnn_body(), cnn_answer_ok)]
         try:
             for c in clients:
                 c.start()
             broken = broken_models(example)
             for name, (files, reason) in broken.items():
                 drop(repo, staging, name, files)
-                entry = wait_state(server.port, name, ("UNAVAILABLE", "READY"))
+                entry = wait_state(server.http_port, name, ("UNAVAILABLE", "READY"))
                 check(entry is not None and entry["state"] == "UNAVAILABLE",
                       "%s: UNAVAILABLE in the index, got %r" % (name, entry))
                 text = (entry or {}).get("reason", "")
@@ -275,17 +226,17 @@ def main():
                                      else "1/model.onnx")
                 check(reason in text and where in text,
                       "%s: the reason names %r and %r: %r" % (name, where, reason, text))
-                status, _ = request(server.port, "GET", "/v2/models/%s/ready" % name)
+                status, _ = request(server.http_port, "GET", "/v2/models/%s/ready" % name)
                 check(status == 503, "%s: ready endpoint 503, got %d" % (name, status))
                 check(server.proc.poll() is None, "%s: the server is still up" % name)
 
             # Zero elements and no data is valid: it loads and answers.
             drop(repo, staging, "zero_elements",
                  {"1/model.onnx": read(os.path.join(REGRESSIONS, "zero-elements-no-data.onnx"))})
-            entry = wait_state(server.port, "zero_elements", ("READY", "UNAVAILABLE"))
+            entry = wait_state(server.http_port, "zero_elements", ("READY", "UNAVAILABLE"))
             check(entry is not None and entry["state"] == "READY",
                   "zero_elements: READY, got %r" % (entry,))
-            status, answer = request(server.port, "POST", "/v2/models/zero_elements/infer",
+            status, answer = request(server.http_port, "POST", "/v2/models/zero_elements/infer",
                                      {"inputs": [{"name": "x", "shape": [1, 3],
                                                   "datatype": "FP32", "data": [1, 2, 3]}]})
             check(status == 200 and answer["outputs"][0]["data"] == [1, 2, 3],
@@ -300,7 +251,7 @@ def main():
             check(server.wait_log("model mlp version 1 failed to load: " + mlp_path, 20),
                   "the broken replacement of mlp is logged with its path")
             time.sleep(2)
-            entry = index_entry(server.port, "mlp")
+            entry = index_entry(server.http_port, "mlp")
             check(entry is not None and entry["state"] == "READY",
                   "mlp keeps serving its loaded version: %r" % (entry,))
             with open(mlp_path + ".tmp", "wb") as f:

@@ -6,19 +6,18 @@ one-line reason on stderr against a closed port, a listener that never
 answers (within its --timeout-secs, never a hang), a draining server (503)
 and a bad option.
 
-Environment (tests/CMakeLists.txt): INFERD_BINARY, INFERD_EXAMPLE_REPOSITORY.
+Environment (tests/CMakeLists.txt): INFERD_BINARY, INFERD_EXAMPLE_REPOSITORY,
+INFERD_PROTO_DIR (inferd_server.py, which starts the server, generates gRPC stubs).
 """
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
-START_TIMEOUT_S = 30
-STOP_TIMEOUT_S = 30
+from inferd_server import Server
+
 # Longest any `inferd health` may run here: its own limit is 1-3 s.
 HEALTH_LIMIT_S = 10
 
@@ -52,57 +51,6 @@ def expect_failure(what, needle, *args, env=None):
           "%s: one line naming %r on stderr, got %r" % (what, needle, err))
 
 
-class Server:
-    """`inferd serve` on ephemeral loopback ports; its stderr collected by a thread."""
-
-    def __init__(self, *extra):
-        args = [os.environ["INFERD_BINARY"], "serve",
-                "--model-repository", os.environ["INFERD_EXAMPLE_REPOSITORY"],
-                "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0",
-                "--bind-address", "127.0.0.1", "--exit-timeout-secs", "5"] + list(extra)
-        self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                     text=True, errors="replace")
-        self.log = []
-        self.cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self.wait_log("ready: http on ", START_TIMEOUT_S):
-            self.stop()
-            raise RuntimeError("server did not start:\n" + "\n".join(self.log))
-        line = next(l for l in self.log if "ready: http on " in l)
-        self.port = int(re.search(r"http on 127\.0\.0\.1:(\d+)", line).group(1))
-
-    def _read(self):
-        for line in self.proc.stderr:
-            with self.cond:
-                self.log.append(line.rstrip("\n"))
-                self.cond.notify_all()
-
-    def wait_log(self, needle, timeout_s):
-        deadline = time.monotonic() + timeout_s
-        with self.cond:
-            while not any(needle in l for l in self.log):
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    return any(needle in l for l in self.log)
-                self.cond.wait(min(left, 0.1))
-            return True
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
-        log = "\n".join(self.log)
-        if any(m in log for m in ("AddressSanitizer", "runtime error", "LeakSanitizer")):
-            code = code or 1
-        if code != 0 or failures:
-            print(log, "\nserver exit code %d" % code, flush=True)
-        return code
-
-
 def free_port():
     """A loopback port nothing listens on (bound, then released)."""
     with socket.socket() as s:
@@ -111,7 +59,7 @@ def free_port():
 
 
 def test_ready(s):
-    port = str(s.port)
+    port = str(s.http_port)
     code, err, _ = health("--http-port", port)
     check(code == 0 and err == "", "ready server, --http-port: exit %d %r" % (code, err))
     code, err, _ = health(env={"INFERD_HTTP_PORT": port})
@@ -158,19 +106,19 @@ def test_bad_options():
 
 def test_draining():
     # Long enough for the probe to start inside the window on busy cores.
-    s = Server("--drain-delay-secs", "8")
+    s = Server(os.environ["INFERD_EXAMPLE_REPOSITORY"], "--drain-delay-secs", "8")
     try:
-        check(health("--http-port", str(s.port))[0] == 0, "ready before SIGTERM")
-        s.proc.send_signal(signal.SIGTERM)
+        check(health("--http-port", str(s.http_port))[0] == 0, "ready before SIGTERM")
+        s.signal(signal.SIGTERM)
         if check(s.wait_log("not ready", 10), "the server logged its drain"):
-            expect_failure("draining server", "503", "--http-port", str(s.port))
+            expect_failure("draining server", "503", "--http-port", str(s.http_port))
     finally:
         check(s.stop() == 0, "drained server exits 0")
-    expect_failure("stopped server", "refused", "--http-port", str(s.port))
+    expect_failure("stopped server", "refused", "--http-port", str(s.http_port))
 
 
 def main():
-    s = Server("--drain-delay-secs", "0")
+    s = Server(os.environ["INFERD_EXAMPLE_REPOSITORY"], "--drain-delay-secs", "0")
     try:
         test_ready(s)
     finally:

@@ -9,9 +9,9 @@
 #include "engine.h"
 #include "model_builder.h"
 
-#define WORKERS 4
+#define WORKERS         4
 #define RUNS_PER_WORKER 300
-#define MAX_BATCH 8
+#define MAX_BATCH       8
 
 typedef struct worker {
     engine_model_t *model;

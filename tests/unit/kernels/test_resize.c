@@ -394,7 +394,8 @@ static void test_failures(void)
     {
         const tensor_t *in[] = {&txi, NULL, NULL, &tsz};
         CHECK(fail_case(13, &linear, 1, 4, in, &err) == STATUS_UNSUPPORTED);
-        CHECK(strstr(err.message, "mode linear is implemented for float and double only, not int64") != NULL);
+        CHECK(strstr(err.message,
+                     "mode linear is implemented for float and double only, not int64") != NULL);
     }
 }
 

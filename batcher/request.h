@@ -72,9 +72,13 @@ void request_free(request_t *req);
 /*
  * Empties the request's arena and makes it as request_create does, to be
  * used again. The arena keeps a small chunk (arena_reset), so a request
- * used again for small inputs allocates nothing.
+ * used again for small inputs allocates nothing. inputs_written bounds the
+ * inputs its last use may have written (the model's input count:
+ * parsing fills inputs[k] before it sets n_inputs, and may stop half-way),
+ * REQUEST_MAX_TENSORS when unknown; outputs are written only below
+ * n_outputs (the batcher sets it first).
  */
-void request_reset(request_t *req);
+void request_reset(request_t *req, int inputs_written);
 
 /* Rows of the batch dimension this request carries (dim 0 of its first input). */
 int64_t request_batch_rows(const request_t *req);

@@ -249,6 +249,7 @@ void grpc_frontend_quiesce(grpc_frontend_t *fe)
     fe->last_arrival_ms = start;
     atomic_store(&fe->holding, true);
     pthread_mutex_unlock(&fe->lock);
+    grpc_frontend_unref_dead(fe, true);
     while (!hold_settled(fe) && monotonic_ms() - start < GRPC_HOLD_MAX_MS)
         sleep_ms(GRPC_DRAIN_POLL_MS);
     pthread_mutex_lock(&fe->lock);
@@ -352,6 +353,7 @@ void grpc_drain_end(grpc_frontend_t *fe)
     pthread_mutex_lock(&fe->lock);
     fe->closing = fe->sealed = true;
     pthread_mutex_unlock(&fe->lock);
+    grpc_frontend_unref_dead(fe, true);
     release_parked(fe);
     cut(fe);
     pthread_mutex_lock(&fe->lock);

@@ -140,6 +140,17 @@ grpc_byte_buffer *grpc_pack_message(const ProtobufCMessage *msg)
     return bb;
 }
 
+bool grpc_message_fits(const grpc_frontend_t *fe, grpc_byte_buffer *bb, char *message, size_t size)
+{
+    size_t bytes = bb ? grpc_byte_buffer_length(bb) : 0;
+
+    if (bytes <= fe->cfg->max_body_bytes)
+        return true;
+    snprintf(message, size, "the request message is %zu bytes, more than --max-body-bytes (%zu)",
+             bytes, fe->cfg->max_body_bytes);
+    return false;
+}
+
 ProtobufCMessage *grpc_unpack_message(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor *desc,
                                       arena_t *arena)
 {
@@ -193,7 +204,7 @@ static grpc_unary_t *unary_take(grpc_frontend_t *fe)
         return calloc(1, sizeof *u);
     req = u->req;
     if (req)
-        request_reset(req);
+        request_reset(req, u->req_inputs);
     memset(u, 0, sizeof *u);
     u->req = req;
     return u;
@@ -226,11 +237,47 @@ static void unary_spare(grpc_frontend_t *fe, grpc_unary_t *u)
     }
 }
 
+void grpc_frontend_unref_dead(grpc_frontend_t *fe, bool stop)
+{
+    grpc_call *dead[GRPC_DEAD_CALLS_MAX];
+    int n;
+
+    pthread_mutex_lock(&fe->spare_lock);
+    if (stop)
+        fe->defer_unref = false;
+    n = fe->n_dead;
+    memcpy(dead, fe->dead, (size_t)n * sizeof dead[0]);
+    fe->n_dead = 0;
+    pthread_mutex_unlock(&fe->spare_lock);
+    for (int i = 0; i < n; i++)
+        grpc_call_unref(dead[i]);
+}
+
+/* Unreferences call, or leaves it on fe->dead for a polling thread. */
+static void unref_later(grpc_frontend_t *fe, grpc_call *call)
+{
+    bool left = false;
+
+    pthread_mutex_lock(&fe->spare_lock);
+    if (fe->defer_unref && fe->n_dead < GRPC_DEAD_CALLS_MAX) {
+        fe->dead[fe->n_dead++] = call;
+        left = true;
+    }
+    pthread_mutex_unlock(&fe->spare_lock);
+    if (!left)
+        grpc_call_unref(call);
+}
+
 static void unary_free(grpc_unary_t *u)
 {
     grpc_frontend_t *fe = u->fe;
+    grpc_call *call = u->entry.call;
 
+    /* The books only: the call itself goes to unref_later. */
+    u->entry.call = NULL;
     grpc_frontend_call_release(fe, &u->entry);
+    if (call)
+        unref_later(fe, call);
     if (u->accepted)
         atomic_fetch_sub(&fe->state->in_flight, 1);
     grpc_metadata_array_destroy(&u->request_md);
@@ -245,6 +292,8 @@ static void unary_free(grpc_unary_t *u)
         batch_plan_free(u->plan);
         free(u->plan);
     }
+    /* Parsing writes only the model's inputs, and only once it has the model. */
+    u->req_inputs = u->model ? u->model->config.n_inputs : 0;
     repository_release(fe->repo, u->model);
     arena_release(&u->arena);
     unary_spare(fe, u);
@@ -339,6 +388,8 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
     if (accepted) {
         if (!grpc_frontend_allowed(fe, method, &u->request_md, message, sizeof message))
             grpc_unary_fail(u, STATUS_PERMISSION_DENIED, message);
+        else if (!grpc_message_fits(fe, u->payload, message, sizeof message))
+            grpc_unary_fail(u, STATUS_TOO_LARGE, message);
         else
             handlers[method](u);
     }
@@ -576,12 +627,17 @@ static void *poll_main(void *arg)
     grpc_frontend_t *fe = arg;
 
     for (;;) {
-        grpc_event ev =
-            grpc_completion_queue_next(fe->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        gpr_timespec until =
+            gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                         gpr_time_from_millis(GRPC_DEAD_CALL_MAX_MS, GPR_TIMESPAN));
+        grpc_event ev = grpc_completion_queue_next(fe->cq, until, NULL);
+
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
         if (ev.type == GRPC_OP_COMPLETE)
             ((grpc_tag_t *)ev.tag)->complete(ev.tag, ev.success != 0);
+        /* After the event: an arrival's request is queued by now. */
+        grpc_frontend_unref_dead(fe, false);
     }
     return NULL;
 }
@@ -698,6 +754,22 @@ static status_t create_server(grpc_frontend_t *fe, error_t *err)
 {
     size_t limit = fe->cfg->max_body_bytes;
     grpc_arg args[] = {
+        /*
+         * The core's optional filters are left out, but for compression:
+         * the deadline filter (inferd applies the client's deadline to the
+         * queued request, grpc_unary_deadline, and clients end their calls
+         * at theirs) and the message size filter (inferd checks the size,
+         * grpc_message_fits). Measured under callgrind at 16 h2load clients:
+         * 2.4 % fewer instructions per ModelInfer in the server.
+         */
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MINIMAL_STACK, .value.integer = 1},
+        {.type = GRPC_ARG_INTEGER,
+         .key = GRPC_ARG_ENABLE_PER_MESSAGE_COMPRESSION,
+         .value.integer = 1},
+        {.type = GRPC_ARG_INTEGER,
+         .key = GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION,
+         .value.integer = 1},
+        /* The decompression filter's limit on a decompressed message. */
         {.type = GRPC_ARG_INTEGER,
          .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
          .value.integer = limit > INT_MAX ? INT_MAX : (int)limit},
@@ -779,6 +851,7 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     pthread_mutex_init(&fe->lock, NULL);
     pthread_cond_init(&fe->changed, NULL);
     pthread_mutex_init(&fe->spare_lock, NULL);
+    fe->defer_unref = true;
     fe->cq = grpc_completion_queue_create_for_next(NULL);
     fe->call_cq_shutdown.functor_run = call_cq_shut_down;
     fe->call_cq = grpc_completion_queue_create_for_callback(&fe->call_cq_shutdown, NULL);
@@ -826,6 +899,8 @@ void grpc_frontend_stop(grpc_frontend_t *fe)
     grpc_completion_queue_shutdown(fe->cq);
     for (int i = 0; i < fe->n_threads; i++)
         pthread_join(fe->threads[i], NULL);
+    /* grpc_drain_end stopped leaving calls on fe->dead, and unreferenced those left. */
+    assert(fe->n_dead == 0);
     grpc_completion_queue_destroy(fe->cq);
     /* Every call state is freed: nothing is pending, and the shutdown callback comes soon. */
     grpc_completion_queue_shutdown(fe->call_cq);

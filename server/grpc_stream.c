@@ -1,9 +1,10 @@
 /*
  * grpc_stream.c - ModelStreamInfer: a bidirectional stream where every
  * request message is one inference and every answer one response message,
- * sent in completion order. Failures of one inference go back in that
- * response's error_message; the stream itself ends with OK once the client
- * has closed its side and every answer is written.
+ * sent in completion order. Failures of one inference (a message over
+ * --max-body-bytes among them) go back in that response's error_message;
+ * the stream itself ends with OK once the client has closed its side and
+ * every answer is written.
  *
  * gRPC allows one outstanding read and one outstanding write per call, so
  * answers wait in a queue for the write before them. Reading pauses while
@@ -266,6 +267,7 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
     error_t err = {0};
     int64_t version = -1, left;
     status_t st = STATUS_OK;
+    char too_large[GRPC_TOO_LARGE_MESSAGE_MAX];
 
     if (it) {
         it->s = s;
@@ -273,6 +275,8 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
     }
     if (!it || !it->req)
         st = error_set(&err, STATUS_OUT_OF_MEMORY, "out of memory");
+    if (!st && !grpc_message_fits(fe, message, too_large, sizeof too_large))
+        st = error_set(&err, STATUS_TOO_LARGE, "%s", too_large);
     if (!st) {
         q = (Inference__ModelInferRequest *)grpc_unpack_message(
             message, &inference__model_infer_request__descriptor, &it->req->arena);

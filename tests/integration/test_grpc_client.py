@@ -417,7 +417,16 @@ def test_infer_errors(s):
     # Over the message limit (--max-body-bytes 1048576 for this server).
     q = infer_request("mlp", v, 1)
     q.raw_input_contents[0] = b"\0" * (2 << 20)
-    expect_error(lambda: call(q), grpc.StatusCode.RESOURCE_EXHAUSTED)
+    expect_error(lambda: call(q), grpc.StatusCode.RESOURCE_EXHAUSTED, "more than --max-body-bytes (1048576)")
+    # One byte over the limit is refused; at the limit exactly, the message is read (and found wrong).
+    for size, code, fragment in ((1048577, grpc.StatusCode.RESOURCE_EXHAUSTED, "is 1048577 bytes"),
+                                 (1048576, grpc.StatusCode.INVALID_ARGUMENT, "raw_input_contents[0] has")):
+        q = infer_request("mlp", v, 1)
+        q.raw_input_contents[0] = b"\0" * (size - q.ByteSize())
+        # The field's length prefix grew by a few bytes.
+        q.raw_input_contents[0] = b"\0" * (len(q.raw_input_contents[0]) - (q.ByteSize() - size))
+        check(q.ByteSize() == size, "a message of %d bytes: %d" % (size, q.ByteSize()))
+        expect_error(lambda: call(q), code, fragment)
     # The model's output cannot be split between requests: the server's fault.
     q = pb.ModelInferRequest(model_name="flatten")
     q.inputs.add(name="x", datatype="FP32", shape=[1, 4]).contents.fp32_contents.extend([1, 2, 3, 4])
@@ -461,17 +470,24 @@ def test_stream(s):
             yield infer_request("mlp", values, 2, raw=(i % 2 == 0), rid="s%d" % i)
         yield infer_request("nope", values, 2, rid="bad-model")
         yield bad_shape
+        # Over --max-body-bytes: answered with an error, unread (so without its id); the stream goes on.
+        too_big = infer_request("mlp", values, 2, rid="too-big")
+        too_big.raw_input_contents[0] = b"\0" * (2 << 20)
+        yield too_big
+        yield infer_request("mlp", values, 2, rid="after-too-big")
 
     answers = {}
     for resp in s.stub.ModelStreamInfer(requests(), timeout=CALL_TIMEOUT_S):
         answers[resp.infer_response.id] = resp
-    check(len(answers) == 22, "one answer per request: %s" % sorted(answers))
-    for i in range(20):
-        a = answers.get("s%d" % i)
-        if check(a is not None and a.error_message == "", "stream answer s%d" % i):
+    check(len(answers) == 24, "one answer per request: %s" % sorted(answers))
+    for rid in ["s%d" % i for i in range(20)] + ["after-too-big"]:
+        a = answers.get(rid)
+        if check(a is not None and a.error_message == "", "stream answer %s" % rid):
             check(a.infer_response.model_name == "mlp" and a.infer_response.model_version == "1",
                   "stream answer header")
-            check(close(unfloats(a.infer_response.raw_output_contents[0]), expected), "stream output s%d" % i)
+            check(close(unfloats(a.infer_response.raw_output_contents[0]), expected), "stream output %s" % rid)
+    check("more than --max-body-bytes (1048576)" in answers.get("", pb.ModelStreamInferResponse()).error_message,
+          "stream error for a message over the limit")
     check("unknown model 'nope'" in answers.get("bad-model", pb.ModelStreamInferResponse()).error_message,
           "stream error for an unknown model")
     check("shape[1] is 3" in answers.get("bad-shape", pb.ModelStreamInferResponse()).error_message,

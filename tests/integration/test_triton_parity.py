@@ -410,6 +410,12 @@ def test_compression(repo, reference):
         st = pbg.GRPCInferenceServiceStub(channel)
         r = st.ModelInfer(infer_message(x), timeout=CALL_TIMEOUT_S)
         check(matches(message_outputs(r), want), "gRPC with gzip message compression")
+        # The gRPC bomb: a message of 16 MiB of zeros, compressed on the wire far below the limit.
+        q = infer_message(x)
+        q.raw_input_contents[0] = b"\0" * BOMB_BYTES
+        expect_grpc_error(lambda: st.ModelInfer(q, timeout=CALL_TIMEOUT_S), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        r = st.ModelInfer(infer_message(x), timeout=CALL_TIMEOUT_S)
+        check(matches(message_outputs(r), want), "gRPC answers after the bomb")
     finally:
         channel.close()
         check(s.stop() == 0, "compression server exits 0")

@@ -22,6 +22,18 @@ void request_free(request_t *req)
     free(req);
 }
 
+/*
+ * request_reset zeroes the request in four spans: up to inputs, the written
+ * inputs, output_mask up to outputs, the filled outputs. That covers every
+ * field only while inputs runs straight into output_mask and outputs is last.
+ */
+_Static_assert(offsetof(request_t, output_mask) ==
+                   offsetof(request_t, inputs) + sizeof(((request_t *)0)->inputs),
+               "request_reset: output_mask must follow inputs");
+_Static_assert(sizeof(request_t) ==
+                   offsetof(request_t, outputs) + sizeof(((request_t *)0)->outputs),
+               "request_reset: outputs must be the last field");
+
 void request_reset(request_t *req, int inputs_written)
 {
     arena_t arena = req->arena;

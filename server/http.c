@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_accept.h"
 #include "http_encoding.h"
 #include "http_internal.h"
 #include "http_request.h"
@@ -302,7 +303,6 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
 {
     http_server_t *server;
     listen_address_t listen;
-    const union MHD_DaemonInfo *info;
     struct MHD_OptionItem tls_options[TLS_MHD_OPTIONS_MAX];
     unsigned tls_flags;
     status_t st = listen_address_parse(cfg->bind_address, cfg->http_port, &listen, err);
@@ -318,22 +318,32 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
     server->cfg = cfg;
     server->repo = repo;
     server->state = state;
+    st = http_acceptor_open(&listen, &server->acceptor, &server->port, err);
+    if (st) {
+        error_prefix(err, "cannot listen for HTTP on %s:%d", cfg->bind_address, cfg->http_port);
+        goto cleanup;
+    }
+    /* The pool accepts nothing itself: the acceptor hands it every connection (http_accept.h). */
     server->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
-            MHD_USE_ERROR_LOG | listen.mhd_flags | tls_flags,
-        (uint16_t)cfg->http_port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER,
-        on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, &listen.addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_secs,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_ARRAY, tls_options,
-        MHD_OPTION_END);
+            MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG | tls_flags,
+        0, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->idle_timeout_secs, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
     if (!server->daemon) {
-        free(server);
-        return error_set(err, STATUS_IO, "cannot listen for HTTP on %s:%d", cfg->bind_address,
-                         cfg->http_port);
+        st = error_set(err, STATUS_IO, "cannot start the HTTP server on %s:%d", cfg->bind_address,
+                       cfg->http_port);
+        goto cleanup;
     }
-    info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    server->port = info ? info->port : cfg->http_port;
+    st = http_acceptor_start(server->acceptor, server->daemon, err);
+
+cleanup:
+    if (st) {
+        http_server_stop(server);
+        return st;
+    }
     *out = server;
     return STATUS_OK;
 }
@@ -345,15 +355,17 @@ int http_server_port(const http_server_t *server)
 
 void http_server_quiesce(http_server_t *server)
 {
-    MHD_socket fd = MHD_quiesce_daemon(server->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    http_acceptor_close(server->acceptor);
+    server->acceptor = NULL;
 }
 
 void http_server_stop(http_server_t *server)
 {
     if (!server)
         return;
-    MHD_stop_daemon(server->daemon);
+    /* The acceptor first: it hands connections to the daemon. */
+    http_acceptor_close(server->acceptor);
+    if (server->daemon)
+        MHD_stop_daemon(server->daemon);
     free(server);
 }

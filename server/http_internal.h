@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "compat_route.h"
+#include "http_accept.h"
 #include "http.h"
 #include "kserve.h"
 #include "kserve_routes.h"
@@ -19,6 +20,7 @@ struct http_server {
     repository_t *repo;
     server_state_t *state;
     struct MHD_Daemon *daemon;
+    http_acceptor_t *acceptor; /* NULL once quiesced */
     int port;
 };
 

@@ -1,0 +1,187 @@
+#include "http_accept.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/*
+ * After accept fails for want of descriptors or memory, the acceptor waits
+ * this long before trying again: the pending connection stays in the
+ * backlog instead of spinning the thread.
+ */
+#define HTTP_ACCEPT_BACKOFF_MS 10
+/* At most one warning per this many ms about such failures. */
+#define HTTP_ACCEPT_WARN_EVERY_MS 1000
+
+struct http_acceptor {
+    int listen_fd;
+    int stop_fd; /* an eventfd: written once, by http_acceptor_close */
+    struct MHD_Daemon *daemon;
+    pthread_t thread;
+    bool started;
+    int64_t warned_ms; /* when the last failure was logged */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for the stop signal at most ms; true when it came. */
+static bool stopped_within(const http_acceptor_t *a, int ms)
+{
+    struct pollfd p = {.fd = a->stop_fd, .events = POLLIN};
+    return poll(&p, 1, ms) > 0;
+}
+
+/* Accepts every pending connection; false once accepting should pause (see the backoff). */
+static bool accept_pending(http_acceptor_t *a)
+{
+    for (;;) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int fd = accept(a->listen_fd, (struct sockaddr *)&addr, &len);
+
+        if (fd >= 0) {
+            /* MHD makes the socket non-blocking itself. */
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+            /* MHD closes the socket itself when it refuses it (its connection limit). */
+            if (MHD_add_connection(a->daemon, fd, (struct sockaddr *)&addr, len) != MHD_YES)
+                log_debug("http: a connection was refused: %s", strerror(errno));
+            continue;
+        }
+        switch (errno) {
+        case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+        case EWOULDBLOCK:
+#endif
+            return true;
+        case EINTR:
+        case ECONNABORTED: /* the client gave up while queued: the next one may be fine */
+        case EPROTO:
+            continue;
+        default:
+            /* EMFILE, ENFILE, ENOBUFS, ENOMEM: the process or system is short of something. */
+            if (now_ms() - a->warned_ms >= HTTP_ACCEPT_WARN_EVERY_MS) {
+                log_warn("http: cannot accept connections: %s", strerror(errno));
+                a->warned_ms = now_ms();
+            }
+            return false;
+        }
+    }
+}
+
+static void *accept_main(void *arg)
+{
+    http_acceptor_t *a = arg;
+    struct pollfd p[2] = {{.fd = a->listen_fd, .events = POLLIN},
+                          {.fd = a->stop_fd, .events = POLLIN}};
+
+    prctl(PR_SET_NAME, "http-accept");
+    for (;;) {
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("http: the acceptor cannot poll: %s", strerror(errno));
+            break;
+        }
+        if (p[1].revents)
+            break;
+        if (p[0].revents && !accept_pending(a) && stopped_within(a, HTTP_ACCEPT_BACKOFF_MS))
+            break;
+    }
+    return NULL;
+}
+
+status_t http_acceptor_open(const listen_address_t *addr, http_acceptor_t **out, int *port,
+                            error_t *err)
+{
+    http_acceptor_t *a = calloc(1, sizeof *a);
+    int family = addr->addr.ss_family;
+    socklen_t len = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    struct sockaddr_storage bound;
+    int on = 1;
+    status_t st = STATUS_OK;
+
+    *out = NULL;
+    if (!a)
+        return error_set(err, STATUS_OUT_OF_MEMORY, "out of memory");
+    a->stop_fd = -1;
+    a->listen_fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (a->listen_fd < 0) {
+        st = error_set(err, STATUS_IO, "socket: %s", strerror(errno));
+        goto cleanup;
+    }
+    /* As libmicrohttpd did: a restart may bind while old connections linger in TIME_WAIT. */
+    setsockopt(a->listen_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    /* An IPv6 address serves IPv6 only, as --bind-address says. */
+    if (family == AF_INET6)
+        setsockopt(a->listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    if (bind(a->listen_fd, (const struct sockaddr *)&addr->addr, len) != 0 ||
+        listen(a->listen_fd, SOMAXCONN) != 0) {
+        st = error_set(err, STATUS_IO, "%s", strerror(errno));
+        goto cleanup;
+    }
+    len = sizeof bound;
+    if (getsockname(a->listen_fd, (struct sockaddr *)&bound, &len) != 0) {
+        st = error_set(err, STATUS_IO, "getsockname: %s", strerror(errno));
+        goto cleanup;
+    }
+    *port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                     : ((struct sockaddr_in *)&bound)->sin_port);
+    a->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (a->stop_fd < 0)
+        st = error_set(err, STATUS_IO, "eventfd: %s", strerror(errno));
+
+cleanup:
+    if (st) {
+        http_acceptor_close(a);
+        return st;
+    }
+    *out = a;
+    return STATUS_OK;
+}
+
+status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon, error_t *err)
+{
+    assert(!a->started);
+    a->daemon = daemon;
+    if (pthread_create(&a->thread, NULL, accept_main, a) != 0)
+        return error_set(err, STATUS_INTERNAL, "cannot start the HTTP acceptor thread");
+    a->started = true;
+    return STATUS_OK;
+}
+
+void http_acceptor_close(http_acceptor_t *a)
+{
+    if (!a)
+        return;
+    if (a->started) {
+        uint64_t one = 1;
+        /* An eventfd write of 1 cannot fail short of overflowing its counter. */
+        if (write(a->stop_fd, &one, sizeof one) != (ssize_t)sizeof one)
+            log_error("http: cannot stop the acceptor: %s", strerror(errno));
+        pthread_join(a->thread, NULL);
+    }
+    if (a->listen_fd >= 0)
+        close(a->listen_fd);
+    if (a->stop_fd >= 0)
+        close(a->stop_fd);
+    free(a);
+}

@@ -289,6 +289,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&server->state->in_flight, 1);
 }
 
+/* Keeps the count of open connections the acceptor limits them by. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    http_server_t *server = cls;
+
+    (void)conn;
+    (void)socket_context;
+    atomic_fetch_add(&server->open_connections, code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
 /* MHD's own messages; its printf-style format is passed on. */
 __attribute__((format(printf, 2, 0))) static void on_mhd_error(void *cls, const char *fmt,
                                                                va_list ap)
@@ -318,6 +329,7 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
     server->cfg = cfg;
     server->repo = repo;
     server->state = state;
+    atomic_init(&server->open_connections, 0);
     st = http_acceptor_open(&listen, &server->acceptor, &server->port, err);
     if (st) {
         error_prefix(err, "cannot listen for HTTP on %s:%d", cfg->bind_address, cfg->http_port);
@@ -329,15 +341,17 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
             MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG | tls_flags,
         0, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        http_acceptor_daemon_limit(cfg->http_threads), MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->idle_timeout_secs, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
-        MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server, MHD_OPTION_ARRAY, tls_options,
+        MHD_OPTION_END);
     if (!server->daemon) {
         st = error_set(err, STATUS_IO, "cannot start the HTTP server on %s:%d", cfg->bind_address,
                        cfg->http_port);
         goto cleanup;
     }
-    st = http_acceptor_start(server->acceptor, server->daemon, err);
+    st = http_acceptor_start(server->acceptor, server->daemon, &server->open_connections,
+                             cfg->max_connections, err);
 
 cleanup:
     if (st) {

@@ -2,6 +2,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,16 +26,24 @@
  * backlog instead of spinning the thread.
  */
 #define HTTP_ACCEPT_BACKOFF_MS 10
-/* At most one warning per this many ms about such failures. */
+/* At most one warning per this many ms about such failures, and about the connection limit. */
 #define HTTP_ACCEPT_WARN_EVERY_MS 1000
+/*
+ * The daemon's limit per pool thread when the descriptor limit does not
+ * bound it: more connections than any process can have descriptors for.
+ */
+#define HTTP_ACCEPT_THREAD_CONNECTIONS_MAX (1u << 22)
 
 struct http_acceptor {
     int listen_fd;
     int stop_fd; /* an eventfd: written once, by http_acceptor_close */
     struct MHD_Daemon *daemon;
+    const atomic_int *open; /* the daemon's connections, as its owner counts them */
+    int max_connections;
     pthread_t thread;
     bool started;
-    int64_t warned_ms; /* when the last failure was logged */
+    int64_t warned_ms;       /* when the last accept failure was logged */
+    int64_t limit_warned_ms; /* when the connection limit was last logged */
 };
 
 static int64_t now_ms(void)
@@ -50,20 +60,45 @@ static bool stopped_within(const http_acceptor_t *a, int ms)
     return poll(&p, 1, ms) > 0;
 }
 
+/* Hands fd to the daemon, or closes it when the connection limit is reached. */
+static void hand_over(http_acceptor_t *a, int fd, const struct sockaddr_storage *addr,
+                      socklen_t len, int *handed)
+{
+    int open = atomic_load(a->open) + *handed;
+
+    if (open >= a->max_connections) {
+        close(fd);
+        if (now_ms() - a->limit_warned_ms >= HTTP_ACCEPT_WARN_EVERY_MS) {
+            log_warn("http: %d connections open, the limit (--max-connections): closing new ones",
+                     open);
+            a->limit_warned_ms = now_ms();
+        }
+        return;
+    }
+    /* MHD makes the socket non-blocking itself, and closes it when it cannot take it. */
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (MHD_add_connection(a->daemon, fd, (const struct sockaddr *)addr, len) == MHD_YES)
+        (*handed)++;
+    else
+        log_debug("http: a connection was refused: %s", strerror(errno));
+}
+
 /* Accepts every pending connection; false once accepting should pause (see the backoff). */
 static bool accept_pending(http_acceptor_t *a)
 {
+    /*
+     * Connections handed over in this burst, which the daemon may not have
+     * counted yet: the pool thread takes each from a queue.
+     */
+    int handed = 0;
+
     for (;;) {
         struct sockaddr_storage addr;
         socklen_t len = sizeof addr;
         int fd = accept(a->listen_fd, (struct sockaddr *)&addr, &len);
 
         if (fd >= 0) {
-            /* MHD makes the socket non-blocking itself. */
-            fcntl(fd, F_SETFD, FD_CLOEXEC);
-            /* MHD closes the socket itself when it refuses it (its connection limit). */
-            if (MHD_add_connection(a->daemon, fd, (struct sockaddr *)&addr, len) != MHD_YES)
-                log_debug("http: a connection was refused: %s", strerror(errno));
+            hand_over(a, fd, &addr, len, &handed);
             continue;
         }
         switch (errno) {
@@ -158,10 +193,25 @@ cleanup:
     return STATUS_OK;
 }
 
-status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon, error_t *err)
+unsigned http_acceptor_daemon_limit(int threads)
+{
+    struct rlimit nofile;
+    rlim_t per_thread = HTTP_ACCEPT_THREAD_CONNECTIONS_MAX;
+
+    /* A pool thread cannot hold more connections than the process has descriptors. */
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < per_thread)
+        per_thread = nofile.rlim_cur;
+    assert(threads > 0 && (rlim_t)threads * per_thread <= UINT_MAX);
+    return (unsigned)((rlim_t)threads * per_thread);
+}
+
+status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon, const atomic_int *open,
+                             int max_connections, error_t *err)
 {
     assert(!a->started);
     a->daemon = daemon;
+    a->open = open;
+    a->max_connections = max_connections;
     if (pthread_create(&a->thread, NULL, accept_main, a) != 0)
         return error_set(err, STATUS_INTERNAL, "cannot start the HTTP acceptor thread");
     a->started = true;

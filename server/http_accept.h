@@ -8,11 +8,18 @@
  * all landed on one of 4 threads, which then parsed every request while
  * the others slept. MHD_add_connection on the pool's daemon spreads them
  * by socket number instead.
+ *
+ * The acceptor also enforces --max-connections, closing a connection over
+ * it at once: libmicrohttpd 0.9.75 deadlocks a pool thread that reaches
+ * its own limit with connections added this way (seen here: a burst of 50
+ * connections against a limit of 4 hung the server's stop), so the pool's
+ * limit is set where no thread can reach it.
  */
 #ifndef INFERD_HTTP_ACCEPT_H
 #define INFERD_HTTP_ACCEPT_H
 
 #include <microhttpd.h>
+#include <stdatomic.h>
 
 #include "listen_address.h"
 #include "status.h"
@@ -30,8 +37,19 @@ status_t http_acceptor_open(const listen_address_t *addr, http_acceptor_t **out,
 /*
  * Starts accepting into daemon, which must have been started with
  * MHD_USE_NO_LISTEN_SOCKET and MHD_USE_ITC and must outlive the acceptor.
+ * *open counts the daemon's connections (its owner keeps it, from the
+ * daemon's connection notifications); while it is at max_connections, a
+ * new connection is closed. Connections handed over in one burst count
+ * toward the limit before the daemon reports them.
  */
-status_t http_acceptor_start(http_acceptor_t *acceptor, struct MHD_Daemon *daemon, error_t *err);
+status_t http_acceptor_start(http_acceptor_t *acceptor, struct MHD_Daemon *daemon,
+                             const atomic_int *open, int max_connections, error_t *err);
+
+/*
+ * The connection limit to start the daemon with: one no pool thread of
+ * `threads` can reach while the acceptor enforces its own (see above).
+ */
+unsigned http_acceptor_daemon_limit(int threads);
 
 /*
  * Stops accepting (a connection already handed over stays with the

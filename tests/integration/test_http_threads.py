@@ -10,6 +10,13 @@ thread's voluntary context switches, one per wake-up, are read from /proc
 before and after: every thread must have woken for its share of the calls,
 and the acceptor thread must exist.
 
+Then --max-connections: a burst of connections far over the limit against
+a server that allows 4. Each connection is answered or closed at once,
+never left waiting; once they are gone a new one is served; and the
+server stops cleanly. (libmicrohttpd 0.9.75 deadlocked a pool thread that
+reached its own limit with connections handed to it: the server then hung
+at its stop; see server/http_accept.h.)
+
 Environment (tests/CMakeLists.txt): INFERD_BINARY, INFERD_EXAMPLE_REPOSITORY,
 INFERD_PROTO_DIR (inferd_server.py).
 """
@@ -17,6 +24,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
 
@@ -29,6 +37,8 @@ ROUNDS = 40
 # A thread that holds a connection wakes at least once per call on it; one that holds none
 # wakes only for housekeeping. Half a connection's calls separates the two with room to spare.
 MIN_WAKES = ROUNDS // 2
+LIMIT = 4
+BURST = 60
 
 
 def http_threads(pid):
@@ -58,6 +68,42 @@ def thread_names(pid):
         except FileNotFoundError:
             pass
     return names
+
+
+def over_the_limit(check, repo):
+    """BURST connections at once against --max-connections LIMIT."""
+    server = Server(repo, "--http-threads", "2", "--max-connections", str(LIMIT))
+    try:
+        socks = [socket.create_connection(("127.0.0.1", server.http_port), timeout=20)
+                 for _ in range(BURST)]
+        answered = refused = 0
+        for s in socks:
+            try:
+                s.sendall(b"GET /v2/health/ready HTTP/1.1\r\nHost: inferd\r\n\r\n")
+                head = s.recv(64)
+            except ConnectionError:
+                head = b""
+            except socket.timeout:
+                check(False, "a connection over the limit was left waiting")
+                break
+            if head.startswith(b"HTTP/1.1 200"):
+                answered += 1
+            else:
+                check(head == b"", f"unexpected answer {head!r}")
+                refused += 1
+        print(f"{BURST} connections against a limit of {LIMIT}: {answered} answered, "
+              f"{refused} closed", flush=True)
+        check(answered >= 1 and refused >= BURST - 2 * LIMIT,
+              f"{answered} answered and {refused} closed")
+        for s in socks:
+            s.close()
+        c = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=20)
+        c.request("GET", "/v2/health/ready")
+        check(c.getresponse().status == 200, "a new connection after the burst is served")
+        c.close()
+    finally:
+        code = server.stop()
+    check(code == 0, f"server exit code {code} after the burst")
 
 
 def main():
@@ -102,8 +148,11 @@ def main():
             c.close()
     finally:
         code = server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
     check(code == 0, f"server exit code {code}")
+    try:
+        over_the_limit(check, repo)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     print("PASS" if not check.failures else f"{check.failures} check(s) failed", flush=True)
     return 1 if check.failures else 0
 

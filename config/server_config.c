@@ -196,7 +196,7 @@ static const setting_t settings[] = {
      .default_text = "1024",
      .min = 1,
      .max = CONNECTIONS_LIMIT,
-     .help = "most open client connections"},
+     .help = "most open HTTP connections; one more is closed at once"},
     {.name = "idle-timeout-secs",
      .kind = SETTING_INT,
      FIELD(idle_timeout_secs),

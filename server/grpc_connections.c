@@ -179,7 +179,7 @@ static bool names_port(const char *name, int port)
     return n > s && strcmp(name + n - s, suffix) == 0;
 }
 
-intptr_t grpc_conn_server_id(int port)
+intptr_t grpc_conn_server_id(int port, int requested_port)
 {
     intptr_t start = 0, found = 0;
 
@@ -196,7 +196,9 @@ intptr_t grpc_conn_server_id(int port)
 
             json_array_foreach(json_object_get(server, "listenSocket"), j, listen)
             {
-                if (names_port(json_string_value(json_object_get(listen, "name")), port))
+                const char *name = json_string_value(json_object_get(listen, "name"));
+
+                if (names_port(name, port) || names_port(name, requested_port))
                     found = id;
             }
             if (id >= start)

@@ -242,8 +242,12 @@ void grpc_drain_end(grpc_frontend_t *fe);
  */
 int grpc_conn_close_port(int port);
 
-/* The channelz id of the server listening on port, 0 when channelz has none. */
-intptr_t grpc_conn_server_id(int port);
+/*
+ * The channelz id of the server listening on port, 0 when channelz has
+ * none. channelz names a listening socket after the address it was asked
+ * for, so one asked for port 0 (any free port) is found by requested_port.
+ */
+intptr_t grpc_conn_server_id(int port, int requested_port);
 
 /*
  * True when, by the kernel's and the core's own accounting, nothing is on

@@ -865,7 +865,7 @@ status_t grpc_frontend_start(const server_config_t *cfg, repository_t *repo, ser
     if (st)
         goto cleanup;
     grpc_server_start(fe->server);
-    fe->channelz_id = grpc_conn_server_id(fe->port);
+    fe->channelz_id = grpc_conn_server_id(fe->port, fe->cfg->grpc_port);
     if (fe->channelz_id == 0)
         log_warn("grpc: channelz does not list the server: a drain cannot see its connections");
     st = arm_all(fe, err);

@@ -297,7 +297,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
     (void)conn;
     (void)socket_context;
-    atomic_fetch_add(&server->open_connections, code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        /* open first: the acceptor reads started first, so it never misses one in both. */
+        atomic_fetch_add(&server->connections.open, 1);
+        atomic_fetch_add(&server->connections.started, 1);
+    } else {
+        atomic_fetch_sub(&server->connections.open, 1);
+    }
 }
 
 /* MHD's own messages; its printf-style format is passed on. */
@@ -329,7 +335,8 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
     server->cfg = cfg;
     server->repo = repo;
     server->state = state;
-    atomic_init(&server->open_connections, 0);
+    atomic_init(&server->connections.open, 0);
+    atomic_init(&server->connections.started, 0);
     st = http_acceptor_open(&listen, &server->acceptor, &server->port, err);
     if (st) {
         error_prefix(err, "cannot listen for HTTP on %s:%d", cfg->bind_address, cfg->http_port);
@@ -350,7 +357,7 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
                        cfg->http_port);
         goto cleanup;
     }
-    st = http_acceptor_start(server->acceptor, server->daemon, &server->open_connections,
+    st = http_acceptor_start(server->acceptor, server->daemon, &server->connections,
                              cfg->max_connections, err);
 
 cleanup:

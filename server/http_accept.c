@@ -33,13 +33,22 @@
  * bound it: more connections than any process can have descriptors for.
  */
 #define HTTP_ACCEPT_THREAD_CONNECTIONS_MAX (1u << 22)
+/*
+ * A connection handed over and not started after this long was dropped by
+ * the daemon (it closes one it cannot set up, without a notification): it
+ * stops counting toward the limit. A pool thread takes one in microseconds.
+ */
+#define HTTP_ACCEPT_QUEUED_STALE_MS 1000
 
 struct http_acceptor {
     int listen_fd;
     int stop_fd; /* an eventfd: written once, by http_acceptor_close */
     struct MHD_Daemon *daemon;
-    const atomic_int *open; /* the daemon's connections, as its owner counts them */
+    const http_conn_count_t *count;
     int max_connections;
+    unsigned handed;       /* connections handed over, less those given up as dropped */
+    unsigned seen_started; /* count->started when last read */
+    int64_t progress_ms;   /* when a queued connection last started, or the queue last filled */
     pthread_t thread;
     bool started;
     int64_t warned_ms;       /* when the last accept failure was logged */
@@ -60,11 +69,33 @@ static bool stopped_within(const http_acceptor_t *a, int ms)
     return poll(&p, 1, ms) > 0;
 }
 
+/* Connections handed over that the daemon has not started yet. */
+static unsigned queued(http_acceptor_t *a)
+{
+    unsigned started = atomic_load(&a->count->started);
+    unsigned q;
+
+    if (started != a->seen_started) {
+        a->seen_started = started;
+        a->progress_ms = now_ms();
+    }
+    /* One given up as dropped may still start after all. */
+    if ((int)(a->handed - started) < 0)
+        a->handed = started;
+    q = a->handed - started;
+    if (q > 0 && now_ms() - a->progress_ms > HTTP_ACCEPT_QUEUED_STALE_MS) {
+        a->handed = started;
+        q = 0;
+    }
+    return q;
+}
+
 /* Hands fd to the daemon, or closes it when the connection limit is reached. */
 static void hand_over(http_acceptor_t *a, int fd, const struct sockaddr_storage *addr,
-                      socklen_t len, int *handed)
+                      socklen_t len)
 {
-    int open = atomic_load(a->open) + *handed;
+    unsigned waiting = queued(a);
+    int open = atomic_load(&a->count->open) + (int)waiting;
 
     if (open >= a->max_connections) {
         close(fd);
@@ -77,28 +108,25 @@ static void hand_over(http_acceptor_t *a, int fd, const struct sockaddr_storage 
     }
     /* MHD makes the socket non-blocking itself, and closes it when it cannot take it. */
     fcntl(fd, F_SETFD, FD_CLOEXEC);
-    if (MHD_add_connection(a->daemon, fd, (const struct sockaddr *)addr, len) == MHD_YES)
-        (*handed)++;
-    else
+    if (MHD_add_connection(a->daemon, fd, (const struct sockaddr *)addr, len) != MHD_YES) {
         log_debug("http: a connection was refused: %s", strerror(errno));
+        return;
+    }
+    if (waiting == 0)
+        a->progress_ms = now_ms();
+    a->handed++;
 }
 
 /* Accepts every pending connection; false once accepting should pause (see the backoff). */
 static bool accept_pending(http_acceptor_t *a)
 {
-    /*
-     * Connections handed over in this burst, which the daemon may not have
-     * counted yet: the pool thread takes each from a queue.
-     */
-    int handed = 0;
-
     for (;;) {
         struct sockaddr_storage addr;
         socklen_t len = sizeof addr;
         int fd = accept(a->listen_fd, (struct sockaddr *)&addr, &len);
 
         if (fd >= 0) {
-            hand_over(a, fd, &addr, len, &handed);
+            hand_over(a, fd, &addr, len);
             continue;
         }
         switch (errno) {
@@ -205,12 +233,14 @@ unsigned http_acceptor_daemon_limit(int threads)
     return (unsigned)((rlim_t)threads * per_thread);
 }
 
-status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon, const atomic_int *open,
-                             int max_connections, error_t *err)
+status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon,
+                             const http_conn_count_t *count, int max_connections, error_t *err)
 {
     assert(!a->started);
     a->daemon = daemon;
-    a->open = open;
+    a->count = count;
+    a->seen_started = atomic_load(&count->started);
+    a->handed = a->seen_started;
     a->max_connections = max_connections;
     if (pthread_create(&a->thread, NULL, accept_main, a) != 0)
         return error_set(err, STATUS_INTERNAL, "cannot start the HTTP acceptor thread");

@@ -26,6 +26,12 @@
 
 typedef struct http_acceptor http_acceptor_t;
 
+/* The daemon's connections, kept by its owner from the daemon's connection notifications. */
+typedef struct http_conn_count {
+    atomic_int open;     /* started and not yet closed */
+    atomic_uint started; /* ever started: the acceptor tells from it which are still queued */
+} http_conn_count_t;
+
 /*
  * Binds and listens on addr (port 0: any free one), reporting the bound
  * port in *port. Nothing is accepted before http_acceptor_start. The
@@ -37,13 +43,11 @@ status_t http_acceptor_open(const listen_address_t *addr, http_acceptor_t **out,
 /*
  * Starts accepting into daemon, which must have been started with
  * MHD_USE_NO_LISTEN_SOCKET and MHD_USE_ITC and must outlive the acceptor.
- * *open counts the daemon's connections (its owner keeps it, from the
- * daemon's connection notifications); while it is at max_connections, a
- * new connection is closed. Connections handed over in one burst count
- * toward the limit before the daemon reports them.
+ * When the daemon's open connections (*count) and those handed over but
+ * not yet started add up to max_connections, a new connection is closed.
  */
 status_t http_acceptor_start(http_acceptor_t *acceptor, struct MHD_Daemon *daemon,
-                             const atomic_int *open, int max_connections, error_t *err);
+                             const http_conn_count_t *count, int max_connections, error_t *err);
 
 /*
  * The connection limit to start the daemon with: one no pool thread of

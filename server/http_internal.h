@@ -20,8 +20,8 @@ struct http_server {
     repository_t *repo;
     server_state_t *state;
     struct MHD_Daemon *daemon;
-    http_acceptor_t *acceptor;   /* NULL once quiesced */
-    atomic_int open_connections; /* counted from the daemon's connection notifications */
+    http_acceptor_t *acceptor;     /* NULL once quiesced */
+    http_conn_count_t connections; /* counted from the daemon's connection notifications */
     int port;
 };
 

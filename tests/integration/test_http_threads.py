@@ -27,6 +27,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 
 from inferd_server import (Checks, Server, infer_json, json_outputs, matches, mlp_repository,
                            mlp_rows)
@@ -39,6 +40,8 @@ ROUNDS = 40
 MIN_WAKES = ROUNDS // 2
 LIMIT = 4
 BURST = 60
+# How long the server may take to see the burst's connections closed.
+SETTLE_S = 10
 
 
 def http_threads(pid):
@@ -93,14 +96,23 @@ def over_the_limit(check, repo):
                 refused += 1
         print(f"{BURST} connections against a limit of {LIMIT}: {answered} answered, "
               f"{refused} closed", flush=True)
-        check(answered >= 1 and refused >= BURST - 2 * LIMIT,
-              f"{answered} answered and {refused} closed")
+        check(1 <= answered <= LIMIT, f"{answered} answered with a limit of {LIMIT}")
         for s in socks:
             s.close()
-        c = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=20)
-        c.request("GET", "/v2/health/ready")
-        check(c.getresponse().status == 200, "a new connection after the burst is served")
-        c.close()
+        # The server frees the slots once it has seen the closes: a new connection is served
+        # within moments (until then it is closed at once, as over the limit).
+        served = False
+        give_up = time.monotonic() + SETTLE_S
+        while not served and time.monotonic() < give_up:
+            c = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=20)
+            try:
+                c.request("GET", "/v2/health/ready")
+                served = c.getresponse().status == 200
+            except ConnectionError:
+                time.sleep(0.1)
+            finally:
+                c.close()
+        check(served, f"no new connection served within {SETTLE_S} s of the burst's end")
     finally:
         code = server.stop()
     check(code == 0, f"server exit code {code} after the burst")

@@ -2,8 +2,8 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -50,7 +50,7 @@ struct http_acceptor {
     unsigned seen_started; /* count->started when last read */
     int64_t progress_ms;   /* when a queued connection last started, or the queue last filled */
     pthread_t thread;
-    bool started;
+    bool running;            /* the thread was started */
     int64_t warned_ms;       /* when the last accept failure was logged */
     int64_t limit_warned_ms; /* when the connection limit was last logged */
 };
@@ -139,13 +139,16 @@ static bool accept_pending(http_acceptor_t *a)
         case ECONNABORTED: /* the client gave up while queued: the next one may be fine */
         case EPROTO:
             continue;
-        default:
+        default: {
             /* EMFILE, ENFILE, ENOBUFS, ENOMEM: the process or system is short of something. */
+            int cause = errno;
+
             if (now_ms() - a->warned_ms >= HTTP_ACCEPT_WARN_EVERY_MS) {
-                log_warn("http: cannot accept connections: %s", strerror(errno));
+                log_warn("http: cannot accept connections: %s", strerror(cause));
                 a->warned_ms = now_ms();
             }
             return false;
+        }
         }
     }
 }
@@ -236,7 +239,7 @@ unsigned http_acceptor_daemon_limit(int threads)
 status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon,
                              const http_conn_count_t *count, int max_connections, error_t *err)
 {
-    assert(!a->started);
+    assert(!a->running);
     a->daemon = daemon;
     a->count = count;
     a->seen_started = atomic_load(&count->started);
@@ -244,7 +247,7 @@ status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon,
     a->max_connections = max_connections;
     if (pthread_create(&a->thread, NULL, accept_main, a) != 0)
         return error_set(err, STATUS_INTERNAL, "cannot start the HTTP acceptor thread");
-    a->started = true;
+    a->running = true;
     return STATUS_OK;
 }
 
@@ -252,7 +255,7 @@ void http_acceptor_close(http_acceptor_t *a)
 {
     if (!a)
         return;
-    if (a->started) {
+    if (a->running) {
         uint64_t one = 1;
         /* An eventfd write of 1 cannot fail short of overflowing its counter. */
         if (write(a->stop_fd, &one, sizeof one) != (ssize_t)sizeof one)

@@ -53,6 +53,7 @@
 
 #include "grpc_internal.h"
 #include "log.h"
+#include "monotonic.h"
 
 /* Connections told apart while closing; calls on further ones are refused. */
 #define GRPC_CLOSING_PEERS_MAX 4096
@@ -65,14 +66,6 @@
 #define GRPC_SETTLE_MAX_MS 1000
 /* Step 6's longest wait for the core to close the connections. */
 #define GRPC_CUT_CLOSE_MAX_MS 1000
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The CLOCK_REALTIME time ms milliseconds from now (pthread_cond_timedwait's clock). */
 static struct timespec realtime_after_ms(long ms)

@@ -15,10 +15,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "monotonic.h"
 
 /*
  * After accept fails for want of descriptors or memory, the acceptor waits
@@ -55,11 +55,15 @@ struct http_acceptor {
     int64_t limit_warned_ms; /* when the connection limit was last logged */
 };
 
-static int64_t now_ms(void)
+/* True at most once per HTTP_ACCEPT_WARN_EVERY_MS for each *last_ms: time to log again. */
+static bool warning_due(int64_t *last_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t now = monotonic_ms();
+
+    if (now - *last_ms < HTTP_ACCEPT_WARN_EVERY_MS)
+        return false;
+    *last_ms = now;
+    return true;
 }
 
 /* Waits for the stop signal at most ms; true when it came. */
@@ -77,13 +81,13 @@ static unsigned queued(http_acceptor_t *a)
 
     if (started != a->seen_started) {
         a->seen_started = started;
-        a->progress_ms = now_ms();
+        a->progress_ms = monotonic_ms();
     }
     /* One given up as dropped may still start after all. */
     if ((int)(a->handed - started) < 0)
         a->handed = started;
     q = a->handed - started;
-    if (q > 0 && now_ms() - a->progress_ms > HTTP_ACCEPT_QUEUED_STALE_MS) {
+    if (q > 0 && monotonic_ms() - a->progress_ms > HTTP_ACCEPT_QUEUED_STALE_MS) {
         a->handed = started;
         q = 0;
     }
@@ -99,11 +103,9 @@ static void hand_over(http_acceptor_t *a, int fd, const struct sockaddr_storage 
 
     if (open >= a->max_connections) {
         close(fd);
-        if (now_ms() - a->limit_warned_ms >= HTTP_ACCEPT_WARN_EVERY_MS) {
+        if (warning_due(&a->limit_warned_ms))
             log_warn("http: %d connections open, the limit (--max-connections): closing new ones",
                      open);
-            a->limit_warned_ms = now_ms();
-        }
         return;
     }
     /* MHD makes the socket non-blocking itself, and closes it when it cannot take it. */
@@ -113,7 +115,7 @@ static void hand_over(http_acceptor_t *a, int fd, const struct sockaddr_storage 
         return;
     }
     if (waiting == 0)
-        a->progress_ms = now_ms();
+        a->progress_ms = monotonic_ms();
     a->handed++;
 }
 
@@ -124,12 +126,13 @@ static bool accept_pending(http_acceptor_t *a)
         struct sockaddr_storage addr;
         socklen_t len = sizeof addr;
         int fd = accept(a->listen_fd, (struct sockaddr *)&addr, &len);
+        int cause = errno; /* before anything else can change it */
 
         if (fd >= 0) {
             hand_over(a, fd, &addr, len);
             continue;
         }
-        switch (errno) {
+        switch (cause) {
         case EAGAIN:
 #if EWOULDBLOCK != EAGAIN
         case EWOULDBLOCK:
@@ -139,16 +142,11 @@ static bool accept_pending(http_acceptor_t *a)
         case ECONNABORTED: /* the client gave up while queued: the next one may be fine */
         case EPROTO:
             continue;
-        default: {
+        default:
             /* EMFILE, ENFILE, ENOBUFS, ENOMEM: the process or system is short of something. */
-            int cause = errno;
-
-            if (now_ms() - a->warned_ms >= HTTP_ACCEPT_WARN_EVERY_MS) {
+            if (warning_due(&a->warned_ms))
                 log_warn("http: cannot accept connections: %s", strerror(cause));
-                a->warned_ms = now_ms();
-            }
             return false;
-        }
         }
     }
 }

@@ -30,6 +30,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotonic.h"
 #include "repository.h"
 #include "server_config.h"
 #include "server_state.h"
@@ -54,13 +55,6 @@ static void sleep_ms(long ms)
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
     while (nanosleep(&ts, &ts) != 0)
         ;
-}
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Milliseconds left until deadline_ms (monotonic), 0 once it has passed. */

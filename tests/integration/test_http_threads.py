@@ -44,33 +44,25 @@ BURST = 60
 SETTLE_S = 10
 
 
-def http_threads(pid):
-    """{tid: voluntary context switches} of the process's HTTP pool threads."""
+def threads(pid):
+    """{tid: (name, voluntary context switches)} of the process's threads."""
     out = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
                 name = f.read().strip()
-            if name != "MHD-worker":
-                continue
             with open(f"/proc/{pid}/task/{tid}/status") as f:
-                for line in f:
-                    if line.startswith("voluntary_ctxt_switches:"):
-                        out[tid] = int(line.split()[1])
-        except FileNotFoundError:
-            pass
+                switches = next(int(line.split()[1]) for line in f
+                                if line.startswith("voluntary_ctxt_switches:"))
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        out[tid] = (name, switches)
     return out
 
 
-def thread_names(pid):
-    names = []
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                names.append(f.read().strip())
-        except FileNotFoundError:
-            pass
-    return names
+def http_threads(pid):
+    """{tid: voluntary context switches} of the process's HTTP pool threads."""
+    return {tid: n for tid, (name, n) in threads(pid).items() if name == "MHD-worker"}
 
 
 def over_the_limit(check, repo):
@@ -125,7 +117,8 @@ def main():
     server = Server(repo, "--http-threads", str(THREADS))
     try:
         pid = server.proc.pid
-        check("http-accept" in thread_names(pid), "no http-accept thread")
+        names = [name for name, _ in threads(pid).values()]
+        check("http-accept" in names, "no http-accept thread")
         # All connected at once, as a client's pool does at its start: the burst that one
         # thread used to take whole.
         conns = [http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=20)

@@ -354,9 +354,13 @@ static void test_unreachable(const char *url)
     char *closed_url = harness_format("http://127.0.0.1:%d", closed_port);
     char *closed_grpc = harness_format("127.0.0.1:%d", closed_port);
     char *silent_url = harness_format("http://127.0.0.1:%d", silent_port);
+    char *silent_grpc = harness_format("127.0.0.1:%d", silent_port);
     const char *down[] = {"--url", closed_url, "--model", "mlp", NULL};
     const char *down_grpc[] = {"--grpc", closed_grpc, "--model", "mlp", NULL};
     const char *silent[] = {"--url", silent_url, "--model", "mlp", "--timeout-ms", "500", NULL};
+    /* perf's gRPC stack has no deadline filter: perf itself must end the metadata call. */
+    const char *silent_rpc[] = {"--grpc",       silent_grpc, "--model", "mlp",
+                                "--timeout-ms", "500",       NULL};
     const char *unknown[] = {"--url", url, "--model", "nope", NULL};
     perf_run_t r;
 
@@ -378,6 +382,12 @@ static void test_unreachable(const char *url)
     CHECK(r.ms < 3000);
     perf_run_free(&r);
 
+    r = perf_run(silent_rpc, PERF_GRACE_MS);
+    CHECK(r.exit_code == 1);
+    CHECK(strstr(r.err, "DEADLINE_EXCEEDED") != NULL);
+    CHECK(r.ms < 3000);
+    perf_run_free(&r);
+
     r = perf_run(unknown, PERF_GRACE_MS);
     CHECK(r.exit_code == 1);
     CHECK(strstr(r.err, "404") != NULL);
@@ -387,6 +397,7 @@ static void test_unreachable(const char *url)
     free(closed_url);
     free(closed_grpc);
     free(silent_url);
+    free(silent_grpc);
 }
 
 /* The server dies under load: perf counts the failures and ends on time. */

@@ -102,14 +102,14 @@ typedef struct perf_completion {
 } perf_completion_t;
 
 /*
- * One protocol. A session holds what every worker shares (the address,
+ * One protocol. A session holds what every loop shares (the address,
  * the prepared request); a client is one connection. Functions that can
  * fail write a message naming the target into err.
  *
- * A blocking transport has infer: one thread per client, each waiting for
- * its answer. An asynchronous one has the loop functions instead (infer
- * NULL): a few threads each drive many clients through a loop, so a
- * request costs the client no thread switch of its own.
+ * Transports are asynchronous: a few threads each drive many clients
+ * through a loop, so a request costs the client no thread switch of its
+ * own. Every request a loop starts ends through its wait, by its deadline
+ * (--timeout-ms) at the latest.
  */
 typedef struct perf_transport {
     const char *name; /* "http-json", "http-binary", "grpc" */
@@ -119,15 +119,10 @@ typedef struct perf_transport {
     bool (*metadata)(void *session, perf_model_t *model, char *err, size_t size);
     /* Serialises the request every worker sends; model must be resolved. */
     bool (*prepare)(void *session, const perf_model_t *model, char *err, size_t size);
-    /*
-     * A client, owned by the caller (client_free); NULL on failure. loop is
-     * the loop it belongs to (asynchronous transports), else NULL.
-     */
+    /* A client of loop, owned by the caller (client_free, before loop_free); NULL on failure. */
     void *(*client_create)(void *session, void *loop, char *err, size_t size);
-    /* Blocking: sends one request and waits for its answer; on failure names the kind. */
-    perf_outcome_t (*infer)(void *client, char *kind, size_t size);
     void (*client_free)(void *client); /* NULL: no-op */
-    /* Asynchronous: a loop, owned by the caller (loop_free, after its clients); NULL on failure. */
+    /* A loop, owned by the caller (loop_free, after its clients); NULL on failure. */
     void *(*loop_create)(void *session, char *err, size_t size);
     /*
      * Starts one request on client, which has none in flight; its end comes

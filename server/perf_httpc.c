@@ -6,6 +6,7 @@
  * socket and the same waits.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -276,36 +277,6 @@ static ssize_t recv_some(perf_httpc_t *c, unsigned char *buf, size_t size, short
     return -1;
 }
 
-static int send_all(perf_httpc_t *c, const unsigned char *data, size_t size, int64_t deadline_ns)
-{
-    size_t sent = 0;
-
-    while (sent < size) {
-        short events;
-        ssize_t n = send_some(c, data + sent, size - sent, &events);
-        if (n > 0) {
-            sent += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int ready = wait_fd(c->fd, events, deadline_ns);
-            if (ready > 0)
-                continue;
-            if (ready == 0) {
-                snprintf(c->error, sizeof c->error, "send: timed out after %d ms", c->timeout_ms);
-                return PERF_HTTPC_TIMEOUT;
-            }
-        }
-        if (errno != EPROTO)
-            snprintf(c->error, sizeof c->error, "send: %s", strerror(errno));
-        return errno == EPIPE || errno == ECONNRESET ? PERF_HTTPC_NOT_ANSWERED
-                                                     : PERF_HTTPC_IO_ERROR;
-    }
-    return PERF_HTTPC_OK;
-}
-
 static bool reserve(perf_httpc_t *c, size_t need)
 {
     size_t cap = c->cap ? c->cap : PERF_HTTPC_INITIAL_BUFFER;
@@ -323,44 +294,6 @@ static bool reserve(perf_httpc_t *c, size_t need)
     c->buf = grown;
     c->cap = cap;
     return true;
-}
-
-/* Reads more bytes into buf; *eof when the peer closed. */
-static int receive(perf_httpc_t *c, int64_t deadline_ns, bool *eof)
-{
-    *eof = false;
-    if (!reserve(c, c->len + PERF_HTTPC_INITIAL_BUFFER / 4))
-        return PERF_HTTPC_IO_ERROR;
-    for (;;) {
-        short events;
-        ssize_t n = recv_some(c, c->buf + c->len, c->cap - c->len, &events);
-        int ready;
-        if (n > 0) {
-            c->len += (size_t)n;
-            return PERF_HTTPC_OK;
-        }
-        if (n == 0) {
-            *eof = true;
-            return PERF_HTTPC_OK;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            if (errno != EPROTO)
-                snprintf(c->error, sizeof c->error, "receive: %s", strerror(errno));
-            return c->len == 0 && errno == ECONNRESET ? PERF_HTTPC_NOT_ANSWERED
-                                                      : PERF_HTTPC_IO_ERROR;
-        }
-        ready = wait_fd(c->fd, events, deadline_ns);
-        if (ready == 0) {
-            snprintf(c->error, sizeof c->error, "no answer within %d ms", c->timeout_ms);
-            return PERF_HTTPC_TIMEOUT;
-        }
-        if (ready < 0) {
-            snprintf(c->error, sizeof c->error, "poll: %s", strerror(errno));
-            return PERF_HTTPC_IO_ERROR;
-        }
-    }
 }
 
 /* The head's end (after the blank line), or 0 while incomplete. */
@@ -423,79 +356,182 @@ static int parse_head(perf_httpc_t *c, size_t end, long long *content_length, bo
     return PERF_HTTPC_OK;
 }
 
-static int read_response(perf_httpc_t *c, int64_t deadline_ns)
+/*
+ * Whether the response in buf is whole: 1 yes, 0 not yet, or a failure.
+ * Parses the head once it is in.
+ */
+static int response_complete(perf_httpc_t *c)
 {
-    size_t end = 0;
-    long long content_length;
-    bool close_after, eof = false;
     int r;
 
-    c->len = 0;
-    while (!(end = head_end(c))) {
-        if (c->len >= PERF_HTTPC_MAX_HEAD_BYTES) {
+    if (!c->head_bytes) {
+        size_t end = head_end(c);
+        if (!end) {
+            if (c->len < PERF_HTTPC_MAX_HEAD_BYTES)
+                return 0;
             snprintf(c->error, sizeof c->error, "response head over %d bytes",
                      PERF_HTTPC_MAX_HEAD_BYTES);
             return PERF_HTTPC_BAD_RESPONSE;
         }
-        r = receive(c, deadline_ns, &eof);
+        r = parse_head(c, end, &c->content_length, &c->close_after);
         if (r != PERF_HTTPC_OK)
             return r;
-        if (eof) {
-            snprintf(c->error, sizeof c->error, "the server closed the connection %s",
-                     c->len ? "inside the response head" : "without answering");
-            return c->len ? PERF_HTTPC_IO_ERROR : PERF_HTTPC_NOT_ANSWERED;
-        }
-    }
-    r = parse_head(c, end, &content_length, &close_after);
-    if (r != PERF_HTTPC_OK)
-        return r;
-    if (content_length >= 0 && !reserve(c, end + (size_t)content_length))
-        return PERF_HTTPC_IO_ERROR;
-    while (content_length < 0 ? !eof : c->len < end + (size_t)content_length) {
-        if (content_length < 0 && c->len - end > PERF_HTTPC_MAX_BODY_BYTES) {
-            snprintf(c->error, sizeof c->error, "body over %zu bytes", PERF_HTTPC_MAX_BODY_BYTES);
-            return PERF_HTTPC_BAD_RESPONSE;
-        }
-        r = receive(c, deadline_ns, &eof);
-        if (r != PERF_HTTPC_OK)
-            return r;
-        if (eof && content_length >= 0) {
-            snprintf(c->error, sizeof c->error, "the server closed the connection inside the body");
+        if (c->content_length >= 0 && !reserve(c, end + (size_t)c->content_length))
             return PERF_HTTPC_IO_ERROR;
-        }
+        c->head_bytes = end;
     }
-    c->body = c->buf + end;
-    c->body_size = content_length < 0 ? c->len - end : (size_t)content_length;
-    if (close_after || content_length < 0)
+    if (c->content_length < 0) {
+        if (c->len - c->head_bytes <= PERF_HTTPC_MAX_BODY_BYTES)
+            return 0;
+        snprintf(c->error, sizeof c->error, "body over %zu bytes", PERF_HTTPC_MAX_BODY_BYTES);
+        return PERF_HTTPC_BAD_RESPONSE;
+    }
+    return c->len >= c->head_bytes + (size_t)c->content_length;
+}
+
+/* The response in buf is whole (or ended by the peer): where its body is. */
+static int response_done(perf_httpc_t *c)
+{
+    c->body = c->buf + c->head_bytes;
+    c->body_size = c->content_length < 0 ? c->len - c->head_bytes : (size_t)c->content_length;
+    if (c->close_after || c->content_length < 0)
         close_fd(c);
+    c->request = NULL;
     return PERF_HTTPC_OK;
 }
 
-perf_httpc_result_t perf_httpc_exchange(perf_httpc_t *c, const void *request, size_t size)
+/*
+ * Sends what is left of the request, then reads what the socket has:
+ * PERF_HTTPC_OK with the whole response, PERF_HTTPC_PENDING with the
+ * events to wait for, or a failure (PERF_HTTPC_NOT_ANSWERED when the
+ * connection ended before any byte of the answer).
+ */
+static int step(perf_httpc_t *c, short *events)
 {
-    int64_t deadline_ns = perf_now_ns() + (int64_t)c->timeout_ms * NS_PER_MS;
+    while (c->sent < c->request_size) {
+        ssize_t n = send_some(c, c->request + c->sent, c->request_size - c->sent, events);
+        if (n > 0) {
+            c->sent += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return PERF_HTTPC_PENDING;
+        if (errno != EPROTO)
+            snprintf(c->error, sizeof c->error, "send: %s", strerror(errno));
+        return errno == EPIPE || errno == ECONNRESET ? PERF_HTTPC_NOT_ANSWERED
+                                                     : PERF_HTTPC_IO_ERROR;
+    }
+    for (;;) {
+        int done = response_complete(c);
+        ssize_t n;
+        if (done)
+            return done > 0 ? response_done(c) : done;
+        if (!reserve(c, c->len + PERF_HTTPC_INITIAL_BUFFER / 4))
+            return PERF_HTTPC_IO_ERROR;
+        n = recv_some(c, c->buf + c->len, c->cap - c->len, events);
+        if (n > 0) {
+            c->len += (size_t)n;
+            continue;
+        }
+        if (n == 0) {
+            if (c->head_bytes && c->content_length < 0)
+                return response_done(c);
+            snprintf(c->error, sizeof c->error, "the server closed the connection %s",
+                     c->head_bytes ? "inside the body"
+                     : c->len      ? "inside the response head"
+                                   : "without answering");
+            return c->len ? PERF_HTTPC_IO_ERROR : PERF_HTTPC_NOT_ANSWERED;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return PERF_HTTPC_PENDING;
+        if (errno != EPROTO)
+            snprintf(c->error, sizeof c->error, "receive: %s", strerror(errno));
+        return c->len == 0 && errno == ECONNRESET ? PERF_HTTPC_NOT_ANSWERED : PERF_HTTPC_IO_ERROR;
+    }
+}
+
+/* Starts sending the exchange's request, on a new connection when c has none. */
+static int start_attempt(perf_httpc_t *c)
+{
+    c->reused = c->fd >= 0;
+    if (!c->reused) {
+        int r = open_connection(c, c->deadline_ns);
+        if (r != PERF_HTTPC_OK)
+            return r;
+    }
+    c->sent = 0;
+    c->len = 0;
+    c->head_bytes = 0;
+    return PERF_HTTPC_PENDING;
+}
+
+perf_httpc_result_t perf_httpc_begin(perf_httpc_t *c, const void *request, size_t size)
+{
     int r;
 
     c->status = 0;
     c->body = NULL;
     c->body_size = 0;
     c->error[0] = '\0';
-    for (int attempt = 0;; attempt++) {
-        bool reused = c->fd >= 0;
-        if (!reused) {
-            r = open_connection(c, deadline_ns);
-            if (r != PERF_HTTPC_OK)
-                return (perf_httpc_result_t)r;
-        }
-        r = send_all(c, request, size, deadline_ns);
-        if (r == PERF_HTTPC_OK)
-            r = read_response(c, deadline_ns);
-        if (r == PERF_HTTPC_OK)
-            return PERF_HTTPC_OK;
+    c->request = request;
+    c->request_size = size;
+    c->deadline_ns = perf_now_ns() + (int64_t)c->timeout_ms * NS_PER_MS;
+    c->retried = false;
+    r = start_attempt(c);
+    if (r != PERF_HTTPC_PENDING)
+        c->request = NULL;
+    return (perf_httpc_result_t)r;
+}
+
+perf_httpc_result_t perf_httpc_advance(perf_httpc_t *c, short *events)
+{
+    assert(c->request);
+    for (;;) {
+        int r = step(c, events);
+        if (r == PERF_HTTPC_OK || r == PERF_HTTPC_PENDING)
+            return (perf_httpc_result_t)r;
         close_fd(c);
         /* An idle keep-alive connection the server dropped: it never saw the request. */
-        if (r == PERF_HTTPC_NOT_ANSWERED && reused && attempt == 0)
-            continue;
+        if (r == PERF_HTTPC_NOT_ANSWERED && c->reused && !c->retried) {
+            c->retried = true;
+            r = start_attempt(c);
+            if (r == PERF_HTTPC_PENDING)
+                continue;
+        }
+        c->request = NULL;
         return r == PERF_HTTPC_NOT_ANSWERED ? PERF_HTTPC_IO_ERROR : (perf_httpc_result_t)r;
     }
+}
+
+void perf_httpc_abort(perf_httpc_t *c)
+{
+    snprintf(c->error, sizeof c->error, "%s within %d ms",
+             c->sent < c->request_size ? "request not sent" : "no answer", c->timeout_ms);
+    close_fd(c);
+    c->request = NULL;
+}
+
+perf_httpc_result_t perf_httpc_exchange(perf_httpc_t *c, const void *request, size_t size)
+{
+    perf_httpc_result_t r = perf_httpc_begin(c, request, size);
+    short events;
+
+    while (r == PERF_HTTPC_PENDING && (r = perf_httpc_advance(c, &events)) == PERF_HTTPC_PENDING) {
+        int ready = wait_fd(c->fd, events, c->deadline_ns);
+        if (ready == 0) {
+            perf_httpc_abort(c);
+            return PERF_HTTPC_TIMEOUT;
+        }
+        if (ready < 0) {
+            snprintf(c->error, sizeof c->error, "poll: %s", strerror(errno));
+            close_fd(c);
+            c->request = NULL;
+            return PERF_HTTPC_IO_ERROR;
+        }
+    }
+    return r;
 }

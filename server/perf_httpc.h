@@ -4,12 +4,19 @@
  * (GnuTLS), one exchange at a time. It sends prepared request bytes and
  * reads the status line, the headers and a Content-Length body; every wait
  * (the TLS handshake included) is bounded by the timeout.
+ *
+ * An exchange either blocks (perf_httpc_exchange) or is driven by the
+ * caller's event loop: perf_httpc_begin, then perf_httpc_advance each time
+ * the socket is ready for the events it asked for, and perf_httpc_abort
+ * when its deadline passes first. Connecting (and the TLS handshake) blocks
+ * in both, bounded by the timeout: it happens once per kept-alive connection.
  */
 #ifndef INFERD_PERF_HTTPC_H
 #define INFERD_PERF_HTTPC_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include <gnutls/gnutls.h>
@@ -31,6 +38,7 @@ typedef enum perf_httpc_result {
     PERF_HTTPC_TIMEOUT,
     PERF_HTTPC_IO_ERROR,     /* reset, closed early, out of memory */
     PERF_HTTPC_BAD_RESPONSE, /* not HTTP/1.x, or too large */
+    PERF_HTTPC_PENDING,      /* under way: wait for the events perf_httpc_advance names */
 } perf_httpc_result_t;
 
 /*
@@ -58,6 +66,16 @@ typedef struct perf_httpc {
     const unsigned char *body;
     size_t body_size;
     char error[PERF_ERROR_MAX]; /* why the last exchange failed */
+    /* The exchange under way: its request (the caller's), NULL when none is. */
+    const unsigned char *request;
+    size_t request_size;
+    size_t sent;
+    int64_t deadline_ns;      /* perf_now_ns's clock */
+    bool reused;              /* this attempt went out on a kept-alive connection */
+    bool retried;             /* the request was sent again on a new one */
+    size_t head_bytes;        /* the response head's length once read, else 0 */
+    long long content_length; /* -1: the body runs to the end of the connection */
+    bool close_after;
 } perf_httpc_t;
 
 /* Resolves host and port (TCP); false with a message in err. */
@@ -79,6 +97,23 @@ void perf_httpc_use_tls(perf_httpc_t *c, const perf_httpc_tls_t *tls);
  * and after "Connection: close".
  */
 perf_httpc_result_t perf_httpc_exchange(perf_httpc_t *c, const void *request, size_t size);
+
+/*
+ * Starts an exchange as perf_httpc_exchange does, without waiting past a
+ * connect: PERF_HTTPC_PENDING, or why it could not start. request stays the
+ * caller's until the exchange ends. c->deadline_ns is its deadline.
+ */
+perf_httpc_result_t perf_httpc_begin(perf_httpc_t *c, const void *request, size_t size);
+
+/*
+ * Moves the exchange on without blocking: PERF_HTTPC_PENDING with the
+ * poll events to wait for in *events (c->fd may have changed: a dropped
+ * kept-alive connection is reopened once), or its end.
+ */
+perf_httpc_result_t perf_httpc_advance(perf_httpc_t *c, short *events);
+
+/* Ends the exchange under way at its deadline: closes the connection, says so in c->error. */
+void perf_httpc_abort(perf_httpc_t *c);
 
 /* Closes the connection and frees the buffer; c may be half set up. */
 void perf_httpc_close(perf_httpc_t *c);

@@ -1,8 +1,7 @@
 /*
  * perf_load.c - the clients of `inferd perf`, created before the clock
- * starts so set-up is not measured. A blocking transport gets one thread
- * per client (a worker); an asynchronous one gets --threads loops, each
- * driving its share of the clients, so that a request costs the load
+ * starts so set-up is not measured. --threads loops each drive their share
+ * of the clients through the transport, so that a request costs the load
  * generator no thread switch of its own and the server stays the
  * bottleneck.
  */
@@ -28,20 +27,13 @@ typedef struct load {
     void *session;
     perf_stats_t *stats;
     perf_window_t w;
-    atomic_bool stop; /* set when the workers could not all start */
+    atomic_bool stop; /* set when the loops could not all start */
     bool open_loop;
     pthread_mutex_t lock;     /* the open loop's schedule: */
     uint64_t slots;           /* slots taken so far */
     double poisson_offset_ns; /* the next Poisson slot, after w.start_ns */
     uint64_t rng;
 } load_t;
-
-typedef struct worker {
-    load_t *load;
-    void *client;
-    pthread_t thread;
-    bool started;
-} worker_t;
 
 /* One client of a loop: its connection and its request in flight, if any. */
 typedef struct loop_client {
@@ -97,53 +89,6 @@ static int64_t take_slot(load_t *l)
     }
     l->slots++;
     return l->w.start_ns + llround(offset_ns);
-}
-
-/* The next send time; false when the run is over. */
-static bool next_send(load_t *l, int64_t *send_ns)
-{
-    bool more;
-
-    if (atomic_load(&l->stop))
-        return false;
-    if (!l->open_loop) {
-        *send_ns = perf_now_ns();
-        return *send_ns < l->w.end_ns;
-    }
-    pthread_mutex_lock(&l->lock);
-    *send_ns = take_slot(l);
-    more = *send_ns < l->w.end_ns;
-    /* A slot still due when the run has ended stays unsent (counted by perf_load_run). */
-    if (more && perf_now_ns() >= l->w.end_ns) {
-        atomic_fetch_add(&l->stats->unsent, 1);
-        more = false;
-    }
-    pthread_mutex_unlock(&l->lock);
-    if (more) {
-        sleep_until(*send_ns);
-        perf_stats_send_lag(l->stats, (perf_now_ns() - *send_ns) / 1000);
-    }
-    return more;
-}
-
-static void *worker_main(void *arg)
-{
-    worker_t *wk = arg;
-    load_t *l = wk->load;
-    int64_t send_ns;
-
-    while (next_send(l, &send_ns)) {
-        char kind[PERF_KIND_MAX] = "";
-        perf_outcome_t outcome = l->t->infer(wk->client, kind, sizeof kind);
-        int64_t done_ns = perf_now_ns();
-
-        perf_stats_record(l->stats, send_ns >= l->w.warmup_ns, outcome == PERF_OK,
-                          (done_ns - send_ns) / 1000, done_ns, kind);
-        /* A server that is down refuses at once: do not spin on it. */
-        if (outcome == PERF_UNREACHABLE)
-            sleep_until(done_ns + (int64_t)PERF_RECONNECT_BACKOFF_MS * NS_PER_MS);
-    }
-    return NULL;
 }
 
 /*
@@ -266,7 +211,7 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-/* Counts the open loop's slots due before the end that no worker took. */
+/* Counts the open loop's slots due before the end that no loop took. */
 static void count_unsent(load_t *l)
 {
     pthread_mutex_lock(&l->lock);
@@ -293,45 +238,7 @@ static void show_progress(load_t *l)
     }
 }
 
-/* The blocking transport's workers: one thread and one client each. */
-static bool run_workers(load_t *l, int n, char *err, size_t size)
-{
-    worker_t *workers = calloc((size_t)n, sizeof *workers);
-    bool ok = false;
-
-    if (!workers) {
-        snprintf(err, size, "out of memory for %d workers", n);
-        return false;
-    }
-    for (int i = 0; i < n; i++) {
-        workers[i].load = l;
-        workers[i].client = l->t->client_create(l->session, NULL, err, size);
-        if (!workers[i].client)
-            goto cleanup;
-    }
-    start_clock(l);
-    for (int i = 0; i < n; i++) {
-        int rc = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
-        if (rc != 0) {
-            snprintf(err, size, "cannot start worker %d of %d: %s", i + 1, n, strerror(rc));
-            atomic_store(&l->stop, true);
-            goto cleanup;
-        }
-        workers[i].started = true;
-    }
-    show_progress(l);
-    ok = true;
-cleanup:
-    for (int i = 0; i < n; i++)
-        if (workers[i].started)
-            pthread_join(workers[i].thread, NULL);
-    for (int i = 0; i < n; i++)
-        l->t->client_free(workers[i].client);
-    free(workers);
-    return ok;
-}
-
-/* The asynchronous transport's loops: --threads of them, n clients dealt out among them. */
+/* The loops: --threads of them, n clients dealt out among them. */
 static bool run_loops(load_t *l, int n, char *err, size_t size)
 {
     int n_loops = l->o->threads < n ? l->o->threads : n;
@@ -402,7 +309,7 @@ bool perf_load_run(const perf_options_t *o, const perf_transport_t *transport, v
 
     atomic_init(&l.stop, false);
     pthread_mutex_init(&l.lock, NULL);
-    ok = transport->infer ? run_workers(&l, n, err, size) : run_loops(&l, n, err, size);
+    ok = run_loops(&l, n, err, size);
     if (ok && l.open_loop)
         count_unsent(&l);
     pthread_mutex_destroy(&l.lock);

@@ -13,6 +13,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ typedef struct http_session {
     size_t request_size;
 } http_session_t;
 
+#define PERF_HTTP_NS_PER_MS 1000000
 /* Events one epoll_wait takes at most. */
 #define PERF_HTTP_EVENTS_MAX 64
 
@@ -578,19 +580,31 @@ static int64_t end_overdue(http_loop_t *lp, int64_t now_ns, perf_completion_t *o
     return earliest;
 }
 
-/* epoll_pwait2's timeout for a wait until deadline_ns; NULL: none. */
-static struct timespec *timeout_until(int64_t deadline_ns, struct timespec *ts)
+/*
+ * epoll_wait until deadline_ns (INT64_MAX: none). epoll_pwait2 keeps an
+ * open loop's send times to the microsecond; kernels before 5.11 lack it,
+ * and get epoll_wait's whole milliseconds, rounded up.
+ */
+static int wait_events(int epfd, struct epoll_event *events, int max, int64_t deadline_ns)
 {
-    int64_t left;
+    static atomic_bool no_pwait2;
+    int64_t left = deadline_ns == INT64_MAX ? -1 : deadline_ns - perf_now_ns();
+    struct timespec ts;
+    int ready;
 
-    if (deadline_ns == INT64_MAX)
-        return NULL;
-    left = deadline_ns - perf_now_ns();
-    if (left < 0)
+    if (deadline_ns != INT64_MAX && left < 0)
         left = 0;
-    ts->tv_sec = left / 1000000000;
-    ts->tv_nsec = left % 1000000000;
-    return ts;
+    if (!atomic_load(&no_pwait2)) {
+        ts.tv_sec = left / 1000000000;
+        ts.tv_nsec = left % 1000000000;
+        ready = epoll_pwait2(epfd, events, max, left < 0 ? NULL : &ts, NULL);
+        if (ready >= 0 || errno != ENOSYS)
+            return ready;
+        atomic_store(&no_pwait2, true);
+    }
+    return epoll_wait(epfd, events, max,
+                      left < 0 ? -1
+                               : (int)((left + PERF_HTTP_NS_PER_MS - 1) / PERF_HTTP_NS_PER_MS));
 }
 
 static int loop_wait(void *loop, int64_t deadline_ns, perf_completion_t *out, int max)
@@ -604,13 +618,11 @@ static int loop_wait(void *loop, int64_t deadline_ns, perf_completion_t *out, in
     while (n == 0) {
         int64_t now = perf_now_ns(), due = end_overdue(lp, now, out, max, &n);
         int64_t until = due < deadline_ns ? due : deadline_ns;
-        struct timespec ts;
         int ready;
         if (n > 0 || now >= deadline_ns)
             break;
-        ready =
-            epoll_pwait2(lp->epfd, events, max < PERF_HTTP_EVENTS_MAX ? max : PERF_HTTP_EVENTS_MAX,
-                         timeout_until(until, &ts), NULL);
+        ready = wait_events(lp->epfd, events,
+                            max < PERF_HTTP_EVENTS_MAX ? max : PERF_HTTP_EVENTS_MAX, until);
         if (ready < 0 && errno != EINTR)
             break;
         for (int i = 0; i < ready; i++) {

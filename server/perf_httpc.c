@@ -408,10 +408,13 @@ static int response_done(perf_httpc_t *c)
  */
 static int step(perf_httpc_t *c, short *events)
 {
+    bool wrote = false;
+
     while (c->sent < c->request_size) {
         ssize_t n = send_some(c, c->request + c->sent, c->request_size - c->sent, events);
         if (n > 0) {
             c->sent += (size_t)n;
+            wrote = true;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -422,6 +425,11 @@ static int step(perf_httpc_t *c, short *events)
             snprintf(c->error, sizeof c->error, "send: %s", strerror(errno));
         return errno == EPIPE || errno == ECONNRESET ? PERF_HTTPC_NOT_ANSWERED
                                                      : PERF_HTTPC_IO_ERROR;
+    }
+    /* The answer cannot be in yet: a recv now would only say EAGAIN (TLS may hold records). */
+    if (wrote && !c->session) {
+        *events = POLLIN;
+        return PERF_HTTPC_PENDING;
     }
     for (;;) {
         int done = response_complete(c);

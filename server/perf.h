@@ -108,8 +108,8 @@ typedef struct perf_completion {
  *
  * Transports are asynchronous: a few threads each drive many clients
  * through a loop, so a request costs the client no thread switch of its
- * own. Every request a loop starts ends through its wait, by its deadline
- * (--timeout-ms) at the latest.
+ * own. Every request a loop starts ends through its wait; one past its
+ * deadline (--timeout-ms) is ended with cancel.
  */
 typedef struct perf_transport {
     const char *name; /* "http-json", "http-binary", "grpc" */
@@ -135,6 +135,11 @@ typedef struct perf_transport {
      * and returns how many, 0 when the deadline came first.
      */
     int (*wait)(void *loop, int64_t deadline_ns, perf_completion_t *out, int max);
+    /*
+     * Ends client's request in flight, past its deadline (--timeout-ms,
+     * kept by the loop): its end, a failure, comes back from a later wait.
+     */
+    void (*cancel)(void *client);
     void (*loop_free)(void *loop);
     void (*close)(void *session); /* NULL: no-op */
 } perf_transport_t;

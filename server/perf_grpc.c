@@ -13,9 +13,9 @@
  *
  * The channels run the core's minimal filter stack, without channelz:
  * about a tenth less client CPU per call. That stack has no deadline
- * filter, so perf ends overdue calls itself (cancelled with
- * DEADLINE_EXCEEDED); the deadline still travels to the server as
- * grpc-timeout.
+ * filter, so perf ends overdue calls itself (the load's loop cancels
+ * them with DEADLINE_EXCEEDED); the deadline still travels to the server
+ * as grpc-timeout.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -54,13 +54,9 @@ typedef struct grpc_session {
     bool prepared;
 } grpc_session_t;
 
-struct grpc_client;
-
-/* A loop: the completion queue its clients' calls end on, and those clients. */
+/* A loop: the completion queue its clients' calls end on. */
 typedef struct grpc_loop {
     grpc_completion_queue *cq;
-    struct grpc_client **clients; /* not owned: each removes itself when freed */
-    int n_clients, cap_clients;
 } grpc_loop_t;
 
 /* One ModelInfer call in flight: what its batch writes into. */
@@ -72,8 +68,6 @@ typedef struct grpc_inflight {
     grpc_metadata_array initial, trailing;
     grpc_status_code status;
     grpc_slice details;
-    int64_t deadline_ns; /* perf_now_ns's clock */
-    bool cancelled;      /* ended by perf at its deadline */
 } grpc_inflight_t;
 
 typedef struct grpc_client {
@@ -81,7 +75,6 @@ typedef struct grpc_client {
     grpc_channel *channel;
     grpc_completion_queue *cq; /* the loop's (not owned), or a plucked one of its own */
     bool own_cq;
-    grpc_loop_t *loop; /* NULL for a plucked queue of its own */
     /* Registered once, so a call does not look its method up again. */
     void *metadata_method;
     void *infer_method;
@@ -151,12 +144,6 @@ static void client_free(void *client)
     if (!c)
         return;
     assert(!c->inflight.call);
-    if (c->loop)
-        for (int i = 0; i < c->loop->n_clients; i++)
-            if (c->loop->clients[i] == c) {
-                c->loop->clients[i] = c->loop->clients[--c->loop->n_clients];
-                break;
-            }
     if (c->channel)
         grpc_channel_destroy(c->channel);
     if (c->own_cq && c->cq)
@@ -202,29 +189,22 @@ static void *client_create(void *session, void *loop, char *err, size_t size)
         goto fail;
     }
     grpc_channel_credentials_release(creds);
-    if (lp) {
-        if (lp->n_clients == lp->cap_clients) {
-            int cap = lp->cap_clients ? 2 * lp->cap_clients : 16;
-            grpc_client_t **grown = realloc(lp->clients, (size_t)cap * sizeof *grown);
-            if (!grown) {
-                snprintf(err, size, "out of memory");
-                client_free(c);
-                return NULL;
-            }
-            lp->clients = grown;
-            lp->cap_clients = cap;
-        }
-        lp->clients[lp->n_clients++] = c;
-        c->loop = lp;
-        /* Connecting starts now, before the clock, rather than with the first call. */
+    /* Connecting starts now, before the clock, rather than with the first call. */
+    if (lp)
         grpc_channel_check_connectivity_state(c->channel, 1);
-    }
     return c;
 fail:
     if (creds)
         grpc_channel_credentials_release(creds);
     client_free(c);
     return NULL;
+}
+
+/* Ends call with DEADLINE_EXCEEDED, as the deadline filter the minimal stack lacks would. */
+static void end_at_deadline(grpc_call *call)
+{
+    grpc_call_cancel_with_status(call, GRPC_STATUS_DEADLINE_EXCEEDED, PERF_GRPC_DEADLINE_DETAILS,
+                                 NULL);
 }
 
 /*
@@ -269,8 +249,7 @@ static void unary(grpc_client_t *c, void *method, grpc_slice request, int timeou
     /* The minimal stack does not end the call at its deadline: perf does. */
     ev = grpc_completion_queue_pluck(c->cq, call, deadline, NULL);
     if (ev.type == GRPC_QUEUE_TIMEOUT) {
-        grpc_call_cancel_with_status(call, GRPC_STATUS_DEADLINE_EXCEEDED,
-                                     PERF_GRPC_DEADLINE_DETAILS, NULL);
+        end_at_deadline(call);
         ev = grpc_completion_queue_pluck(c->cq, call, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
     }
     r->completed = ev.type == GRPC_OP_COMPLETE && ev.success;
@@ -438,9 +417,7 @@ static void loop_free(void *loop)
 
     if (!lp)
         return;
-    assert(lp->n_clients == 0);
     queue_destroy(lp->cq, false);
-    free(lp->clients);
     free(lp);
 }
 
@@ -472,7 +449,6 @@ static bool call_start(void *client, void *tag, char *kind, size_t size)
     assert(!f->call);
     memset(ops, 0, sizeof ops);
     f->tag = tag;
-    f->deadline_ns = perf_now_ns() + (int64_t)c->session->o->timeout_ms * 1000000;
     f->details = grpc_empty_slice();
     grpc_metadata_array_init(&f->initial);
     grpc_metadata_array_init(&f->trailing);
@@ -509,35 +485,10 @@ static gpr_timespec queue_deadline(int64_t deadline_ns)
                         gpr_time_from_nanos(deadline_ns - perf_now_ns(), GPR_TIMESPAN));
 }
 
-/*
- * Cancels the loop's calls that are past their deadline as of now_ns (their
- * batches then end with DEADLINE_EXCEEDED) and returns the earliest
- * deadline of those still running, or INT64_MAX.
- */
-static int64_t end_overdue(grpc_loop_t *lp, int64_t now_ns)
-{
-    int64_t earliest = INT64_MAX;
-
-    for (int i = 0; i < lp->n_clients; i++) {
-        grpc_inflight_t *f = &lp->clients[i]->inflight;
-        if (!f->call || f->cancelled)
-            continue;
-        if (f->deadline_ns <= now_ns) {
-            grpc_call_cancel_with_status(f->call, GRPC_STATUS_DEADLINE_EXCEEDED,
-                                         PERF_GRPC_DEADLINE_DETAILS, NULL);
-            f->cancelled = true;
-        } else if (f->deadline_ns < earliest) {
-            earliest = f->deadline_ns;
-        }
-    }
-    return earliest;
-}
-
 static int loop_wait(void *loop, int64_t deadline_ns, perf_completion_t *out, int max)
 {
     grpc_loop_t *lp = loop;
-    int64_t due = end_overdue(lp, perf_now_ns());
-    gpr_timespec until = queue_deadline(due < deadline_ns ? due : deadline_ns);
+    gpr_timespec until = queue_deadline(deadline_ns);
     int n = 0;
 
     /* The first end is waited for; those already queued behind it are taken too. */
@@ -546,15 +497,6 @@ static int loop_wait(void *loop, int64_t deadline_ns, perf_completion_t *out, in
         grpc_client_t *c;
         grpc_inflight_t *f;
 
-        if (ev.type == GRPC_QUEUE_TIMEOUT && n == 0 && due < deadline_ns) {
-            /* A call's deadline came first: end it, and wait on for what remains. */
-            int64_t now = perf_now_ns();
-            if (now >= deadline_ns)
-                break;
-            due = end_overdue(lp, now);
-            until = queue_deadline(due < deadline_ns ? due : deadline_ns);
-            continue;
-        }
         if (ev.type != GRPC_OP_COMPLETE)
             break;
         c = ev.tag;
@@ -571,6 +513,14 @@ static int loop_wait(void *loop, int64_t deadline_ns, perf_completion_t *out, in
     return n;
 }
 
+/* The load's loop ends an overdue call here: the minimal stack keeps no deadline. */
+static void call_cancel(void *client)
+{
+    grpc_client_t *c = client;
+
+    end_at_deadline(c->inflight.call);
+}
+
 const perf_transport_t perf_grpc_transport = {
     .name = "grpc",
     .open = session_open,
@@ -581,6 +531,7 @@ const perf_transport_t perf_grpc_transport = {
     .loop_create = loop_create,
     .start = call_start,
     .wait = loop_wait,
+    .cancel = call_cancel,
     .loop_free = loop_free,
     .close = session_close,
 };

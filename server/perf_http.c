@@ -57,13 +57,10 @@ typedef struct http_session {
 struct http_client;
 
 /* A loop: its epoll set and its clients (to find exchanges past their deadline). */
+/* A loop: its epoll set, and the exchanges that ended outside a wait, for the next one. */
 typedef struct http_loop {
     int epfd;
-    struct http_client **clients; /* not owned: each removes itself when freed */
-    int n_clients, cap_clients;
-    /* Exchanges that ended before they could wait (a failed connect), for the next wait. */
-    perf_completion_t *ended;
-    int n_ended;
+    struct http_client *ended; /* linked by next_ended */
 } http_loop_t;
 
 typedef struct http_client {
@@ -72,6 +69,9 @@ typedef struct http_client {
     http_loop_t *loop;
     void *tag;      /* the exchange's, while one is under way */
     int watched_fd; /* the descriptor in the loop's epoll set, or -1 */
+    /* An exchange that ended outside a wait (a failed connect, a cancel): how. */
+    perf_httpc_result_t end;
+    struct http_client *next_ended;
 } http_client_t;
 
 /* Appends name to out percent-encoded (RFC 3986 unreserved characters stay). */
@@ -376,12 +376,6 @@ static void client_free(void *client)
     if (!c)
         return;
     assert(!c->conn.request);
-    if (c->loop)
-        for (int i = 0; i < c->loop->n_clients; i++)
-            if (c->loop->clients[i] == c) {
-                c->loop->clients[i] = c->loop->clients[--c->loop->n_clients];
-                break;
-            }
     perf_httpc_close(&c->conn);
     free(c);
 }
@@ -400,22 +394,6 @@ static void *client_create(void *session, void *loop, char *err, size_t size)
     c->session = s;
     c->watched_fd = -1;
     perf_httpc_init(&c->conn, &s->addr, s->addr_len, s->o->timeout_ms);
-    if (lp->n_clients == lp->cap_clients) {
-        int cap = lp->cap_clients ? 2 * lp->cap_clients : 16;
-        http_client_t **grown = realloc(lp->clients, (size_t)cap * sizeof *grown);
-        perf_completion_t *ended = realloc(lp->ended, (size_t)cap * sizeof *ended);
-        if (grown)
-            lp->clients = grown;
-        if (ended)
-            lp->ended = ended;
-        if (!grown || !ended) {
-            snprintf(err, size, "out of memory");
-            client_free(c);
-            return NULL;
-        }
-        lp->cap_clients = cap;
-    }
-    lp->clients[lp->n_clients++] = c;
     c->loop = lp;
     return c;
 }
@@ -447,7 +425,7 @@ static perf_outcome_t outcome_of(const http_client_t *c, perf_httpc_result_t r, 
     return PERF_FAILED;
 }
 
-/* Records the end of c's exchange for the loop's next wait, or into out. */
+/* Writes the end of c's exchange into out. */
 static void finish(http_client_t *c, perf_httpc_result_t r, perf_completion_t *out)
 {
     out->tag = c->tag;
@@ -483,48 +461,60 @@ static bool watch(http_client_t *c, short events)
 }
 
 /*
- * Moves c's exchange on: true while it waits for its socket, false once it
- * ended (into out).
+ * Moves c's exchange on: PERF_HTTPC_PENDING while it waits for its socket
+ * (watched), else how it ended.
  */
-static bool drive(http_client_t *c, perf_completion_t *out)
+static perf_httpc_result_t drive(http_client_t *c)
 {
     short events;
     perf_httpc_result_t r = perf_httpc_advance(&c->conn, &events);
 
     if (r == PERF_HTTPC_PENDING) {
         if (watch(c, events))
-            return true;
+            return r;
         snprintf(c->conn.error, sizeof c->conn.error, "epoll: %s", strerror(errno));
         perf_httpc_abort(&c->conn);
         r = PERF_HTTPC_IO_ERROR;
     }
     if (c->conn.fd != c->watched_fd)
         c->watched_fd = -1;
-    finish(c, r, out);
-    return false;
+    return r;
 }
 
+/* c's exchange ended outside a wait, as r: the loop's next wait reports it. */
+static void ended(http_client_t *c, perf_httpc_result_t r)
+{
+    c->end = r;
+    c->next_ended = c->loop->ended;
+    c->loop->ended = c;
+}
+
+/* Nothing fails to start: a failed connect or send ends the exchange, which wait reports. */
 static bool call_start(void *client, void *tag, char *kind, size_t size)
 {
     http_client_t *c = client;
-    http_loop_t *lp = c->loop;
     perf_httpc_result_t r;
 
     assert(!c->conn.request);
-    c->tag = tag;
-    r = perf_httpc_begin(&c->conn, c->session->request, c->session->request_size);
-    if (r != PERF_HTTPC_PENDING) {
-        /* A failed connect ends the exchange at once: the next wait reports it. */
-        finish(c, r, &lp->ended[lp->n_ended++]);
-        return true;
-    }
-    if (drive(c, &lp->ended[lp->n_ended]))
-        return true;
-    /* Ended already (a send that failed): reported the same way. Nothing fails to start. */
-    lp->n_ended++;
     (void)kind;
     (void)size;
+    c->tag = tag;
+    r = perf_httpc_begin(&c->conn, c->session->request, c->session->request_size);
+    if (r == PERF_HTTPC_PENDING)
+        r = drive(c);
+    if (r != PERF_HTTPC_PENDING)
+        ended(c, r);
     return true;
+}
+
+/* Ends c's exchange at its deadline: the connection closes, and wait reports a timeout. */
+static void call_cancel(void *client)
+{
+    http_client_t *c = client;
+
+    perf_httpc_abort(&c->conn);
+    c->watched_fd = -1;
+    ended(c, PERF_HTTPC_TIMEOUT);
 }
 
 static void *loop_create(void *session, char *err, size_t size)
@@ -549,35 +539,9 @@ static void loop_free(void *loop)
 
     if (!lp)
         return;
-    assert(lp->n_clients == 0);
+    assert(!lp->ended);
     close(lp->epfd);
-    free(lp->clients);
-    free(lp->ended);
     free(lp);
-}
-
-/*
- * Ends the exchanges past their deadline as of now_ns into out (up to max,
- * counted in *n); returns the earliest deadline of those still under way,
- * or INT64_MAX.
- */
-static int64_t end_overdue(http_loop_t *lp, int64_t now_ns, perf_completion_t *out, int max, int *n)
-{
-    int64_t earliest = INT64_MAX;
-
-    for (int i = 0; i < lp->n_clients; i++) {
-        http_client_t *c = lp->clients[i];
-        if (!c->conn.request)
-            continue;
-        if (c->conn.deadline_ns <= now_ns && *n < max) {
-            perf_httpc_abort(&c->conn);
-            c->watched_fd = -1;
-            finish(c, PERF_HTTPC_TIMEOUT, &out[(*n)++]);
-        } else if (c->conn.deadline_ns < earliest) {
-            earliest = c->conn.deadline_ns;
-        }
-    }
-    return earliest;
 }
 
 /*
@@ -613,22 +577,18 @@ static int loop_wait(void *loop, int64_t deadline_ns, perf_completion_t *out, in
     struct epoll_event events[PERF_HTTP_EVENTS_MAX];
     int n = 0;
 
-    while (n < max && lp->n_ended > 0)
-        out[n++] = lp->ended[--lp->n_ended];
-    while (n == 0) {
-        int64_t now = perf_now_ns(), due = end_overdue(lp, now, out, max, &n);
-        int64_t until = due < deadline_ns ? due : deadline_ns;
-        int ready;
-        if (n > 0 || now >= deadline_ns)
-            break;
-        ready = wait_events(lp->epfd, events,
-                            max < PERF_HTTP_EVENTS_MAX ? max : PERF_HTTP_EVENTS_MAX, until);
+    for (; n < max && lp->ended; lp->ended = lp->ended->next_ended)
+        finish(lp->ended, lp->ended->end, &out[n++]);
+    while (n == 0 && perf_now_ns() < deadline_ns) {
+        int ready = wait_events(
+            lp->epfd, events, max < PERF_HTTP_EVENTS_MAX ? max : PERF_HTTP_EVENTS_MAX, deadline_ns);
         if (ready < 0 && errno != EINTR)
             break;
         for (int i = 0; i < ready; i++) {
             http_client_t *c = events[i].data.ptr;
-            if (c->conn.request && !drive(c, &out[n]))
-                n++;
+            perf_httpc_result_t r = c->conn.request ? drive(c) : PERF_HTTPC_PENDING;
+            if (r != PERF_HTTPC_PENDING)
+                finish(c, r, &out[n++]);
         }
     }
     return n;
@@ -644,6 +604,7 @@ const perf_transport_t perf_http_json_transport = {
     .loop_create = loop_create,
     .start = call_start,
     .wait = loop_wait,
+    .cancel = call_cancel,
     .loop_free = loop_free,
     .close = session_close,
 };
@@ -658,6 +619,7 @@ const perf_transport_t perf_http_binary_transport = {
     .loop_create = loop_create,
     .start = call_start,
     .wait = loop_wait,
+    .cancel = call_cancel,
     .loop_free = loop_free,
     .close = session_close,
 };

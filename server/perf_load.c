@@ -40,6 +40,9 @@ typedef struct loop_client {
     void *client;
     int64_t send_ns;   /* when its request was sent, or due to be (open loop) */
     int64_t resume_ns; /* while resting after PERF_UNREACHABLE: when it may send again */
+    /* Its request's deadline (--timeout-ms from its start) while one is in flight, else 0. */
+    int64_t deadline_ns;
+    bool cancelled; /* its request is past its deadline and was ended */
     struct loop_client *next_idle;
 } loop_client_t;
 
@@ -100,6 +103,8 @@ static void loop_finish(loop_t *lp, loop_client_t *c, perf_outcome_t outcome, co
 {
     load_t *l = lp->load;
 
+    c->deadline_ns = 0;
+    c->cancelled = false;
     perf_stats_record(l->stats, c->send_ns >= l->w.warmup_ns, outcome == PERF_OK,
                       (done_ns - c->send_ns) / 1000, done_ns, kind);
     /* A server that is down refuses at once: do not spin on it. */
@@ -120,6 +125,7 @@ static void loop_send(loop_t *lp, int64_t send_ns)
 
     lp->idle = c->next_idle;
     c->send_ns = send_ns;
+    c->deadline_ns = perf_now_ns() + (int64_t)lp->load->o->timeout_ms * NS_PER_MS;
     if (lp->load->t->start(c->client, c, kind, sizeof kind))
         lp->busy++;
     else
@@ -180,6 +186,29 @@ static int64_t loop_send_due(loop_t *lp, int64_t now)
     return next < l->w.end_ns ? next : l->w.end_ns;
 }
 
+/*
+ * Ends the requests in flight past their deadline as of now (their ends
+ * come back from a later wait); returns the earliest deadline left, or
+ * INT64_MAX.
+ */
+static int64_t loop_end_overdue(loop_t *lp, int64_t now)
+{
+    int64_t earliest = INT64_MAX;
+
+    for (int i = 0; lp->busy && i < lp->n_clients; i++) {
+        loop_client_t *c = &lp->clients[i];
+        if (!c->deadline_ns || c->cancelled)
+            continue;
+        if (c->deadline_ns <= now) {
+            lp->load->t->cancel(c->client);
+            c->cancelled = true;
+        } else if (c->deadline_ns < earliest) {
+            earliest = c->deadline_ns;
+        }
+    }
+    return earliest;
+}
+
 static void *loop_main(void *arg)
 {
     loop_t *lp = arg;
@@ -189,15 +218,19 @@ static void *loop_main(void *arg)
     while (sending || lp->busy) {
         int64_t now = perf_now_ns();
         int64_t until = sending ? loop_send_due(lp, now) : -1;
+        int64_t due;
         int n;
 
         if (until < 0) {
             sending = false;
-            /* Every request in flight ends by its own timeout. */
             until = INT64_MAX;
             if (!lp->busy)
                 break;
         }
+        /* Every request in flight ends by its deadline at the latest. */
+        due = loop_end_overdue(lp, now);
+        if (due < until)
+            until = due;
         n = l->t->wait(lp->handle, until, lp->done, PERF_LOOP_BATCH);
         now = perf_now_ns();
         for (int i = 0; i < n; i++) {

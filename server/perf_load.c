@@ -162,13 +162,20 @@ static int64_t loop_send_due(loop_t *lp, int64_t now)
     load_t *l = lp->load;
     int64_t next = loop_wake_resting(lp, now);
 
-    if (atomic_load(&l->stop) || now >= l->w.end_ns)
+    if (atomic_load(&l->stop))
         return -1;
     if (!l->open_loop) {
+        if (now >= l->w.end_ns)
+            return -1;
         while (lp->idle)
             loop_send(lp, now);
         return next < l->w.end_ns ? next : l->w.end_ns;
     }
+    /*
+     * Every slot due before the end goes out while a client is free, even
+     * from a loop that wakes after the end (late, and its lag counted): the
+     * backlog left unsent is then the one every client in flight made.
+     */
     while (lp->idle) {
         if (lp->slot_ns < 0) {
             pthread_mutex_lock(&l->lock);
@@ -183,6 +190,8 @@ static int64_t loop_send_due(loop_t *lp, int64_t now)
         loop_send(lp, lp->slot_ns);
         lp->slot_ns = -1;
     }
+    if (now >= l->w.end_ns)
+        return -1;
     return next < l->w.end_ns ? next : l->w.end_ns;
 }
 

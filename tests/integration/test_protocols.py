@@ -111,13 +111,16 @@ def check_perf(check, server):
                   "%s: the server answered OK at least the %d requests perf counted, got %s"
                   % (what, report["requests"], counted))
     if report:
-        # A slot goes unsent only when 4 calls are in flight: by Little's law the mean
-        # latency then reached 4 / 200 per s = 20 ms (a loaded or sanitized server).
+        # Unsent slots are the schedule's backlog when the window closes, with all 4
+        # calls in flight. A lasting one means by Little's law that the mean latency
+        # reached 4 / 200 per s = 20 ms (a loaded or sanitized server). A stall of
+        # perf's own near the end (a busy CI host) can leave a slot or two while
+        # answers wait unread.
         slots = report["requests"] + report["unsent_requests"]
         capped = report["latency_ms"]["mean"] >= 1000.0 * 4 / 200 * 0.9
         check(report["concurrency"] == 4 and abs(slots - 200 * float(PERF_SECONDS)) <= 2 and
-              (report["unsent_requests"] == 0 or capped),
-              "perf gRPC open loop: a slot every 5 ms, unsent only at 4 in flight: %s" % report)
+              (report["unsent_requests"] <= 2 or capped),
+              "perf gRPC open loop: a slot every 5 ms, a backlog only at 4 in flight: %s" % report)
     url = "http://127.0.0.1:%d" % server.http_port
     for protocol in ("json", "binary"):
         perf(check, server, "perf HTTP " + protocol, "--url", url, "--protocol", protocol,

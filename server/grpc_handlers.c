@@ -16,8 +16,6 @@
 #define GRPC_MAX_VERSIONS 64
 /* Models listed by the statistics and index RPCs. */
 #define GRPC_MAX_MODELS 1024
-/* Room for a version number as text. */
-#define GRPC_VERSION_TEXT 24
 
 /* The service names Health/Check answers for: the server as a whole, and each service. */
 static const char *const health_services[] = {"", "inference.GRPCInferenceService",
@@ -173,14 +171,12 @@ void grpc_handle_model_statistics(grpc_unary_t *u)
     n = repository_snapshot(repo, models, GRPC_MAX_MODELS);
     for (int i = 0; i < n; i++) {
         served_model_t *m = models[i];
-        char text[GRPC_VERSION_TEXT];
 
         if ((q->name[0] && strcmp(m->name, q->name) != 0) ||
             (version >= 0 && m->version != version))
             continue;
-        snprintf(text, sizeof text, "%lld", (long long)m->version);
         stats[kept].name = m->name;
-        stats[kept].version = arena_strdup(&u->arena, text);
+        stats[kept].version = arena_strdup(&u->arena, m->version_text);
         batcher_stats(m->batcher, &stats[kept].stats);
         stats[kept].last_inference_ms = atomic_load(&m->last_inference_ms);
         stats[kept].max_batch_size = m->config.max_batch_size;

@@ -4,9 +4,6 @@
  * model's batcher like an HTTP request, and answered from the batcher's
  * completion on the worker thread.
  */
-#include <inttypes.h>
-#include <stdio.h>
-
 #include "grpc_internal.h"
 
 /* The batcher's completion, on a worker thread: answer with the outputs or the failure. */
@@ -15,7 +12,6 @@ static void infer_done(request_t *req)
     grpc_unary_t *u = req->user;
     served_model_t *m = u->model;
     Inference__ModelInferResponse *resp = NULL;
-    char version[24];
     error_t err = {0};
 
     if (req->status) {
@@ -26,9 +22,8 @@ static void infer_done(request_t *req)
         grpc_unary_fail(u, err.code, err.message);
         return;
     }
-    snprintf(version, sizeof version, "%" PRId64, m->version);
-    if (kserve_grpc_infer_response(req, &m->config, &u->prefs, m->name, version, &req->arena, &resp,
-                                   &err)) {
+    if (kserve_grpc_infer_response(req, &m->config, &u->prefs, m->name, m->version_text,
+                                   &req->arena, &resp, &err)) {
         grpc_unary_fail(u, err.code, err.message);
         return;
     }

@@ -15,7 +15,6 @@
  * outstanding batch (read, write, status, close watch) and each queued
  * inference holds a reference; the last one frees the stream.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,15 +217,13 @@ static void item_done(request_t *req)
     Inference__ModelStreamInferResponse r = INFERENCE__MODEL_STREAM_INFER_RESPONSE__INIT;
     Inference__ModelInferResponse *resp = NULL;
     grpc_byte_buffer *bb;
-    char version[24];
     error_t err = {0};
 
-    snprintf(version, sizeof version, "%" PRId64, m->version);
     if (req->status) {
         r.error_message = kserve_grpc_text(&req->arena, req->error.message);
     } else if (shm_request_write(&it->shm, &m->config, &it->prefs, req, &err)) {
         r.error_message = kserve_grpc_text(&req->arena, err.message);
-    } else if (kserve_grpc_infer_response(req, &m->config, &it->prefs, m->name, version,
+    } else if (kserve_grpc_infer_response(req, &m->config, &it->prefs, m->name, m->version_text,
                                           &req->arena, &resp, &err)) {
         r.error_message = kserve_grpc_text(&req->arena, err.message);
     } else {

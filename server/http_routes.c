@@ -88,7 +88,7 @@ static enum MHD_Result model_ready(http_call_t *call, const model_path_t *p)
 {
     served_model_t *m = NULL;
     error_t err = {0};
-    char *json, version[24];
+    char *json;
     status_t st = repository_acquire(call->server->repo, p->name, p->version, &m, &err);
 
     if (st == STATUS_NOT_FOUND || st == STATUS_UNAVAILABLE)
@@ -96,8 +96,7 @@ static enum MHD_Result model_ready(http_call_t *call, const model_path_t *p)
                                    kserve_model_ready_json(p->name, NULL, false, err.message));
     if (st)
         return respond_status_error(call, &err);
-    snprintf(version, sizeof version, "%lld", (long long)m->version);
-    json = kserve_model_ready_json(m->name, version, true, NULL);
+    json = kserve_model_ready_json(m->name, m->version_text, true, NULL);
     repository_release(call->server->repo, m);
     return http_respond_json(call, MHD_HTTP_OK, json);
 }
@@ -141,26 +140,24 @@ static enum MHD_Result model_stats(http_call_t *call, const char *name, int64_t 
 {
     served_model_t **models = calloc(ROUTE_MAX_MODELS, sizeof *models);
     kserve_model_stats_t *stats = calloc(ROUTE_MAX_MODELS, sizeof *stats);
-    char(*versions)[SERVER_INFO_VERSION_TEXT] = calloc(ROUTE_MAX_MODELS, sizeof *versions);
     int n = 0, kept = 0;
     char *json = NULL;
     enum MHD_Result rc;
 
-    if (models && stats && versions)
+    if (models && stats)
         n = repository_snapshot(call->server->repo, models, ROUTE_MAX_MODELS);
     for (int i = 0; i < n; i++) {
         served_model_t *m = models[i];
         if ((name && strcmp(m->name, name) != 0) || (version >= 0 && m->version != version))
             continue;
-        snprintf(versions[kept], sizeof versions[kept], "%lld", (long long)m->version);
         stats[kept].name = m->name;
-        stats[kept].version = versions[kept];
+        stats[kept].version = m->version_text;
         batcher_stats(m->batcher, &stats[kept].stats);
         stats[kept].last_inference_ms = atomic_load(&m->last_inference_ms);
         stats[kept].max_batch_size = m->config.max_batch_size;
         kept++;
     }
-    if (name && kept == 0 && models && stats && versions) {
+    if (name && kept == 0 && models && stats) {
         char message[MODEL_NAME_MAX + 64];
         snprintf(message, sizeof message, "unknown model '%s' or version", name);
         rc = http_respond_error(call, STATUS_NOT_FOUND, message);
@@ -172,7 +169,6 @@ static enum MHD_Result model_stats(http_call_t *call, const char *name, int64_t 
         repository_release(call->server->repo, models[i]);
     free(models);
     free(stats);
-    free(versions);
     return rc;
 }
 
@@ -236,7 +232,7 @@ static enum MHD_Result infer(http_call_t *call, const model_path_t *p)
 enum MHD_Result http_finish_infer(http_call_t *call)
 {
     request_t *req = call->req;
-    char version[24], *body = NULL;
+    char *body = NULL;
     size_t size = 0, header_len = 0;
     struct MHD_Response *resp;
     enum MHD_Result rc;
@@ -249,9 +245,9 @@ enum MHD_Result http_finish_infer(http_call_t *call)
         return http_respond_error(call, req->status, req->error.message);
     if (shm_request_write(&call->shm, &call->model->config, &call->prefs, req, &err))
         return respond_status_error(call, &err);
-    snprintf(version, sizeof version, "%lld", (long long)call->model->version);
-    if (kserve_write_infer_response(req, &call->model->config, call->model->name, version,
-                                    &call->prefs, &body, &size, &header_len, &err))
+    if (kserve_write_infer_response(req, &call->model->config, call->model->name,
+                                    call->model->version_text, &call->prefs, &body, &size,
+                                    &header_len, &err))
         return respond_status_error(call, &err);
     atomic_store(&call->model->last_inference_ms, http_wall_ms());
     coding = http_accept_coding(

@@ -44,9 +44,13 @@ typedef enum model_state {
 } model_state_t;
 
 /* One loaded model version: immutable once ready, shared by its requests. */
+/* A version in decimal with its terminator: 20 characters for INT64_MIN. */
+#define MODEL_VERSION_TEXT_MAX 24
+
 typedef struct served_model {
     char name[MODEL_NAME_MAX];
     int64_t version;
+    char version_text[MODEL_VERSION_TEXT_MAX]; /* version in decimal, as answers carry it */
     model_config_t config;
     model_labels_t *labels; /* its outputs' class labels; NULL: none */
     backend_model_t *backend;

@@ -289,20 +289,31 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&server->state->in_flight, 1);
 }
 
-/* Keeps the count of open connections the acceptor limits them by. */
+/*
+ * Keeps the count of open connections the acceptor limits them by, and the
+ * sockets it sweeps for gone clients (the daemon notifies a close before it
+ * closes the socket).
+ */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
     http_server_t *server = cls;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = info ? info->connect_fd : -1;
 
-    (void)conn;
     (void)socket_context;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         /* open first: the acceptor reads started first, so it never misses one in both. */
         atomic_fetch_add(&server->connections.open, 1);
         atomic_fetch_add(&server->connections.started, 1);
+        if (fd >= 0 && !http_eof_watch_add(server->eof, fd))
+            log_warn("http: out of memory watching a connection: a client that goes may hold "
+                     "it until --idle-timeout-secs");
     } else {
         atomic_fetch_sub(&server->connections.open, 1);
+        if (fd >= 0)
+            http_eof_watch_remove(server->eof, fd);
     }
 }
 
@@ -337,6 +348,9 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
     server->state = state;
     atomic_init(&server->connections.open, 0);
     atomic_init(&server->connections.started, 0);
+    st = http_eof_watch_create(&server->eof, err);
+    if (st)
+        goto cleanup;
     st = http_acceptor_open(&listen, &server->acceptor, &server->port, err);
     if (st) {
         error_prefix(err, "cannot listen for HTTP on %s:%d", cfg->bind_address, cfg->http_port);
@@ -357,7 +371,7 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
                        cfg->http_port);
         goto cleanup;
     }
-    st = http_acceptor_start(server->acceptor, server->daemon, &server->connections,
+    st = http_acceptor_start(server->acceptor, server->daemon, &server->connections, server->eof,
                              cfg->max_connections, err);
 
 cleanup:
@@ -388,5 +402,7 @@ void http_server_stop(http_server_t *server)
     http_acceptor_close(server->acceptor);
     if (server->daemon)
         MHD_stop_daemon(server->daemon);
+    /* After the daemon: it notifies closes into the watch until it stops. */
+    http_eof_watch_free(server->eof);
     free(server);
 }

@@ -45,6 +45,7 @@ struct http_acceptor {
     int stop_fd; /* an eventfd: written once, by http_acceptor_close */
     struct MHD_Daemon *daemon;
     const http_conn_count_t *count;
+    http_eof_watch_t *eof;
     int max_connections;
     unsigned handed;       /* connections handed over, less those given up as dropped */
     unsigned seen_started; /* count->started when last read */
@@ -156,10 +157,18 @@ static void *accept_main(void *arg)
     http_acceptor_t *a = arg;
     struct pollfd p[2] = {{.fd = a->listen_fd, .events = POLLIN},
                           {.fd = a->stop_fd, .events = POLLIN}};
+    int64_t swept_ms = monotonic_ms();
 
     prctl(PR_SET_NAME, "http-accept");
     for (;;) {
-        if (poll(p, 2, -1) < 0) {
+        int64_t now = monotonic_ms(), wait_ms = swept_ms + HTTP_EOF_SWEEP_MS - now;
+
+        if (wait_ms <= 0) {
+            http_eof_watch_sweep(a->eof);
+            swept_ms = now;
+            wait_ms = HTTP_EOF_SWEEP_MS;
+        }
+        if (poll(p, 2, (int)wait_ms) < 0) {
             if (errno == EINTR)
                 continue;
             log_error("http: the acceptor cannot poll: %s", strerror(errno));
@@ -235,11 +244,13 @@ unsigned http_acceptor_daemon_limit(int threads)
 }
 
 status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon,
-                             const http_conn_count_t *count, int max_connections, error_t *err)
+                             const http_conn_count_t *count, http_eof_watch_t *eof,
+                             int max_connections, error_t *err)
 {
     assert(!a->running);
     a->daemon = daemon;
     a->count = count;
+    a->eof = eof;
     a->seen_started = atomic_load(&count->started);
     a->handed = a->seen_started;
     a->max_connections = max_connections;

@@ -10,6 +10,7 @@
 
 #include "compat_route.h"
 #include "http_accept.h"
+#include "http_eof.h"
 #include "http.h"
 #include "kserve.h"
 #include "kserve_routes.h"
@@ -22,6 +23,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     http_acceptor_t *acceptor;     /* NULL once quiesced */
     http_conn_count_t connections; /* counted from the daemon's connection notifications */
+    http_eof_watch_t *eof;         /* their sockets, swept by the acceptor (http_eof.h) */
     int port;
 };
 

@@ -10,7 +10,8 @@ mid-request locked everyone else out for a minute.
   headers; the headers; the headers and part of the body) and close at once:
   within a few seconds no connection of the HTTP port may be left in
   CLOSE-WAIT (/proc/net/tcp; before the fix nearly all of them were, for a
-  minute), and a new client is served (answer checked against numpy).
+  minute), and a new client is served (answer checked against numpy). The
+  same for the metrics port, with a scrape served after them.
 - A client that sends a whole request and shuts only its sending side still
   gets its answer. The model's batching delay holds the request 1.5 s, over
   several of the server's sweeps for gone clients, so a sweep that shut such
@@ -105,6 +106,26 @@ def check_gone_clients_release(check, server, ref):
     check(served(server.http_port, x, ref(x)), "a new client is served after them")
 
 
+def check_gone_scrapers_release(check, server):
+    for _ in range(GONE):
+        give_up(server.metrics_port, b"GET /metrics HTTP/1.1\r\nHost: inferd\r\n")
+    deadline = time.monotonic() + SETTLE_S
+    left = close_wait(server.metrics_port)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = close_wait(server.metrics_port)
+    check(left == 0, "%d scrapers that gave up mid-request: %d metrics connection(s) still in "
+          "CLOSE-WAIT after %d s" % (GONE, left, SETTLE_S))
+    conn = http.client.HTTPConnection("127.0.0.1", server.metrics_port, timeout=CALL_TIMEOUT_S)
+    try:
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        text = r.read().decode()
+        check(r.status == 200 and "inferd_" in text, "a scrape is served after them")
+    finally:
+        conn.close()
+
+
 def check_half_closed_client_answered(check, server, ref):
     x = mlp_rows(1, 2)
     body = json.dumps(infer_json(x)).encode()
@@ -147,6 +168,7 @@ def main():
         hold_requests(repo)
         server = Server(repo, "--http-threads", "2")
         check_gone_clients_release(check, server, ref)
+        check_gone_scrapers_release(check, server)
         check_half_closed_client_answered(check, server, ref)
     finally:
         if server and server.stop() != 0:

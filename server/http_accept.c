@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ struct http_acceptor {
     unsigned seen_started; /* count->started when last read */
     int64_t progress_ms;   /* when a queued connection last started, or the queue last filled */
     pthread_t thread;
+    sem_t named;             /* posted once the thread has its name */
     bool running;            /* the thread was started */
     int64_t warned_ms;       /* when the last accept failure was logged */
     int64_t limit_warned_ms; /* when the connection limit was last logged */
@@ -160,6 +162,7 @@ static void *accept_main(void *arg)
     int64_t swept_ms = monotonic_ms();
 
     prctl(PR_SET_NAME, "http-accept");
+    sem_post(&a->named);
     for (;;) {
         int64_t now = monotonic_ms(), wait_ms = swept_ms + HTTP_EOF_SWEEP_MS - now;
 
@@ -254,9 +257,16 @@ status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon,
     a->seen_started = atomic_load(&count->started);
     a->handed = a->seen_started;
     a->max_connections = max_connections;
-    if (pthread_create(&a->thread, NULL, accept_main, a) != 0)
+    if (sem_init(&a->named, 0, 0) != 0)
         return error_set(err, STATUS_INTERNAL, "cannot start the HTTP acceptor thread");
+    if (pthread_create(&a->thread, NULL, accept_main, a) != 0) {
+        sem_destroy(&a->named);
+        return error_set(err, STATUS_INTERNAL, "cannot start the HTTP acceptor thread");
+    }
     a->running = true;
+    /* Named before the server says it is ready: tools (and tests) find it by name at once. */
+    while (sem_wait(&a->named) != 0 && errno == EINTR)
+        ;
     return STATUS_OK;
 }
 
@@ -270,6 +280,7 @@ void http_acceptor_close(http_acceptor_t *a)
         if (write(a->stop_fd, &one, sizeof one) != (ssize_t)sizeof one)
             log_error("http: cannot stop the acceptor: %s", strerror(errno));
         pthread_join(a->thread, NULL);
+        sem_destroy(&a->named);
     }
     if (a->listen_fd >= 0)
         close(a->listen_fd);

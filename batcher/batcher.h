@@ -25,6 +25,8 @@
 /* An hour: longer delays are configuration mistakes, and the bound keeps time sums in range. */
 #define BATCHER_MAX_QUEUE_DELAY_US       (INT64_C(3600) * 1000000)
 #define BATCHER_MAX_THREADS_PER_INSTANCE 256
+/* Linux's limit on a thread's name, its terminating NUL included. */
+#define BATCHER_THREAD_NAME_MAX 16
 /* Batch-size histogram buckets: 1, 2, 4, ..., 2^(N-2), and larger. */
 #define BATCHER_HISTOGRAM_BUCKETS 12
 
@@ -52,6 +54,12 @@ typedef struct batcher_config {
      * devices ignores it.
      */
     int instance_devices[BATCHER_MAX_INSTANCES];
+    /*
+     * What the workers' thread names start with (the model's name, cut to
+     * fit), followed by "/" and the worker's index, so that `top -H` and
+     * perf tell one model's workers from another's; "" names them "batch".
+     */
+    char thread_name[BATCHER_THREAD_NAME_MAX];
 } batcher_config_t;
 
 /*

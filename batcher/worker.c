@@ -4,7 +4,9 @@
  */
 #include "batcher_impl.h"
 
+#include <assert.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <time.h>
 
@@ -99,12 +101,25 @@ static void expire(batcher_t *b, batcher_batch_t *batch, int64_t taken_us)
  */
 #define BATCHER_TIMER_SLACK_NS 1000
 
+/* Names the calling worker thread "<prefix>/<index>", the prefix cut so that the index fits. */
+static void name_thread(const batcher_t *b, int index)
+{
+    char name[BATCHER_THREAD_NAME_MAX], digits[8];
+    const char *prefix = b->cfg.thread_name[0] ? b->cfg.thread_name : "batch";
+    int room = (int)sizeof name - 1 - snprintf(digits, sizeof digits, "/%d", index);
+
+    assert(room > 0);
+    snprintf(name, sizeof name, "%.*s%s", room, prefix, digits);
+    (void)prctl(PR_SET_NAME, name);
+}
+
 void *batcher_worker_main(void *arg)
 {
     batcher_worker_t *w = arg;
     batcher_t *b = w->b;
     bool batched = b->cfg.max_batch_size > 0;
 
+    name_thread(b, (int)(w - b->workers));
     /* Best effort: a kernel without it keeps the default slack. */
     (void)prctl(PR_SET_TIMERSLACK, BATCHER_TIMER_SLACK_NS, 0, 0, 0);
     pthread_mutex_lock(&b->lock);

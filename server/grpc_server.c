@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -626,6 +627,7 @@ static void *poll_main(void *arg)
 {
     grpc_frontend_t *fe = arg;
 
+    prctl(PR_SET_NAME, "grpc-poll");
     for (;;) {
         gpr_timespec until =
             gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -224,6 +225,9 @@ static status_t load_version(repository_t *repo, const char *name, int64_t versi
     /* Once here: glibc's snprintf of an int64 was ~1 % of a worker's CPU per answer. */
     snprintf(m->version_text, sizeof m->version_text, "%lld", (long long)version);
     m->config = *base;
+    /* The workers' thread names: as much of the model's name as fits. */
+    snprintf(m->config.batching.thread_name, sizeof m->config.batching.thread_name, "%.*s",
+             (int)sizeof m->config.batching.thread_name - 1, name);
     atomic_init(&m->refs, 1);
     m->model_mtime_ns = mtime_ns(model_st);
     m->model_size = (int64_t)model_st->st_size;
@@ -720,6 +724,8 @@ static void *repository_thread(void *arg)
 {
     repository_t *repo = arg;
     int64_t next_poll = request_now_us() + (int64_t)repo->cfg->repository_poll_secs * 1000000;
+
+    prctl(PR_SET_NAME, "repository");
 
     pthread_mutex_lock(&repo->lock);
     while (!repo->stopping) {

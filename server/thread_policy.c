@@ -23,16 +23,38 @@
 #include "thread_policy.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 /* Spin rounds before a waiting kernel thread sleeps (tens of microseconds here). */
 #define THREAD_POLICY_SPIN_COUNT "20000"
 
+/*
+ * The kernel names a process after the file it executes, so the re-executed
+ * server would be "exe" to ps, top and pgrep (and so would every thread it
+ * starts, since threads inherit the name): give it back its own.
+ */
+static void keep_program_name(const char *argv0)
+{
+    const char *slash = strrchr(argv0, '/');
+
+    (void)prctl(PR_SET_NAME, slash ? slash + 1 : argv0);
+}
+
 void thread_policy_apply(char **argv)
 {
-    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT")) {
+        keep_program_name(argv[0]);
         return;
+    }
     if (setenv("GOMP_SPINCOUNT", THREAD_POLICY_SPIN_COUNT, 1) != 0)
         return;
+    /*
+     * inferd calls OpenBLAS on one thread only (kernels/conv/conv_f32.c); its
+     * pthread pool, started when the library loads, would otherwise park
+     * one idle thread per core but one. A user's own setting stays.
+     */
+    (void)setenv("OPENBLAS_NUM_THREADS", "1", 0);
     execv("/proc/self/exe", argv);
 }

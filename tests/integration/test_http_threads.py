@@ -10,6 +10,11 @@ thread's voluntary context switches, one per wake-up, are read from /proc
 before and after: every thread must have woken for its share of the calls,
 and the acceptor thread must exist.
 
+The process and its threads carry names that say what they are: the
+binary's own name (the server re-executes itself through /proc/self/exe,
+which would name it "exe"), "http-accept", "grpc-poll", "repository" and
+"<model>/<index>" for each batcher worker.
+
 Then --max-connections: a burst of connections far over the limit against
 a server that allows 4. Each connection is answered or closed at once,
 never left waiting; once they are gone a new one is served; and the
@@ -117,8 +122,21 @@ def main():
     server = Server(repo, "--http-threads", str(THREADS))
     try:
         pid = server.proc.pid
-        names = [name for name, _ in threads(pid).values()]
-        check("http-accept" in names, "no http-accept thread")
+        with open(f"/proc/{pid}/comm") as f:
+            process_name = f.read().strip()
+        program = os.path.basename(os.environ["INFERD_BINARY"])[:15]
+        check(process_name == program, f"the server is named {process_name!r}, not {program!r}")
+        # A thread names itself when it first runs, which on a loaded machine may come a
+        # little after the server says it is ready (the acceptor waits for its name).
+        wanted = {"http-accept", "grpc-poll", "repository", "mlp/0"}
+        give_up = time.monotonic() + SETTLE_S
+        while True:
+            names = {name for name, _ in threads(pid).values()}
+            if wanted <= names or time.monotonic() > give_up:
+                break
+            time.sleep(0.05)
+        check(wanted <= names, f"no {sorted(wanted - names)} thread among {sorted(names)}")
+        check("exe" not in names, f"threads named 'exe': {sorted(names)}")
         # All connected at once, as a client's pool does at its start: the burst that one
         # thread used to take whole.
         conns = [http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=20)

@@ -46,6 +46,7 @@ typedef struct server_config {
     int64_t max_tensor_elements;
     int max_connections;
     int idle_timeout_secs;
+    int request_timeout_secs; /* most time one HTTP request may take to arrive; 0 = no limit */
     log_level_t log_level;
     log_format_t log_format;
     model_control_mode_t model_control_mode;

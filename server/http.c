@@ -177,6 +177,7 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
                                const char *method)
 {
     http_call_t *call = calloc(1, sizeof *call);
+    const union MHD_ConnectionInfo *info;
     const char *length;
 
     if (!call)
@@ -184,6 +185,8 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
     call->server = server;
     call->conn = conn;
     call->arrived_us = request_now_us();
+    info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    call->watch = info ? info->socket_context : NULL;
     atomic_init(&call->phase, HTTP_INFER_QUEUED);
     atomic_fetch_add(&server->state->in_flight, 1);
     length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -247,6 +250,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return respond_closing(call);
         if (!call->too_large && !call->denied)
             return MHD_YES;
+    } else if (!*upload_size) {
+        /* The upload has ended: answering is the server's time, not the request's. */
+        http_watch_request_received(call->watch);
     }
     if (call->req)
         return http_finish_infer(call);
@@ -279,6 +285,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
     if (!call)
         return;
+    http_watch_request_done(call->watch);
     request_free(call->req);
     shm_request_release(&call->shm);
     http_compat_free(call->plan);
@@ -291,8 +298,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /*
  * Keeps the count of open connections the acceptor limits them by, and the
- * sockets it sweeps for gone clients (the daemon notifies a close before it
- * closes the socket).
+ * records of the sockets it sweeps (the daemon notifies a close before it
+ * closes the socket); a connection's record is its socket context.
  */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
@@ -302,18 +309,18 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     int fd = info ? info->connect_fd : -1;
 
-    (void)socket_context;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         /* open first: the acceptor reads started first, so it never misses one in both. */
         atomic_fetch_add(&server->connections.open, 1);
         atomic_fetch_add(&server->connections.started, 1);
-        if (fd >= 0 && !http_eof_watch_add(server->eof, fd))
-            log_warn("http: out of memory watching a connection: a client that goes may hold "
-                     "it until --idle-timeout-secs");
+        *socket_context = fd >= 0 ? http_watch_add(server->watch, fd) : NULL;
+        if (!*socket_context)
+            log_warn("http: cannot watch a connection: a client that goes, or sends its request "
+                     "slowly, may hold it until --idle-timeout-secs");
     } else {
         atomic_fetch_sub(&server->connections.open, 1);
-        if (fd >= 0)
-            http_eof_watch_remove(server->eof, fd);
+        http_watch_remove(server->watch, *socket_context);
+        *socket_context = NULL;
     }
 }
 
@@ -348,7 +355,8 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
     server->state = state;
     atomic_init(&server->connections.open, 0);
     atomic_init(&server->connections.started, 0);
-    st = http_eof_watch_create(&server->eof, err);
+    st = http_watch_create((int64_t)cfg->request_timeout_secs * 1000, &state->http_closed,
+                           &server->watch, err);
     if (st)
         goto cleanup;
     st = http_acceptor_open(&listen, &server->acceptor, &server->port, err);
@@ -371,7 +379,7 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
                        cfg->http_port);
         goto cleanup;
     }
-    st = http_acceptor_start(server->acceptor, server->daemon, &server->connections, server->eof,
+    st = http_acceptor_start(server->acceptor, server->daemon, &server->connections, server->watch,
                              cfg->max_connections, err);
 
 cleanup:
@@ -403,6 +411,6 @@ void http_server_stop(http_server_t *server)
     if (server->daemon)
         MHD_stop_daemon(server->daemon);
     /* After the daemon: it notifies closes into the watch until it stops. */
-    http_eof_watch_free(server->eof);
+    http_watch_free(server->watch);
     free(server);
 }

@@ -46,7 +46,7 @@ struct http_acceptor {
     int stop_fd; /* an eventfd: written once, by http_acceptor_close */
     struct MHD_Daemon *daemon;
     const http_conn_count_t *count;
-    http_eof_watch_t *eof;
+    http_watch_t *watch;
     int max_connections;
     unsigned handed;       /* connections handed over, less those given up as dropped */
     unsigned seen_started; /* count->started when last read */
@@ -164,12 +164,12 @@ static void *accept_main(void *arg)
     prctl(PR_SET_NAME, "http-accept");
     sem_post(&a->named);
     for (;;) {
-        int64_t now = monotonic_ms(), wait_ms = swept_ms + HTTP_EOF_SWEEP_MS - now;
+        int64_t now = monotonic_ms(), wait_ms = swept_ms + HTTP_WATCH_SWEEP_MS - now;
 
         if (wait_ms <= 0) {
-            http_eof_watch_sweep(a->eof);
+            http_watch_sweep(a->watch, now);
             swept_ms = now;
-            wait_ms = HTTP_EOF_SWEEP_MS;
+            wait_ms = HTTP_WATCH_SWEEP_MS;
         }
         if (poll(p, 2, (int)wait_ms) < 0) {
             if (errno == EINTR)
@@ -247,13 +247,13 @@ unsigned http_acceptor_daemon_limit(int threads)
 }
 
 status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon,
-                             const http_conn_count_t *count, http_eof_watch_t *eof,
+                             const http_conn_count_t *count, http_watch_t *watch,
                              int max_connections, error_t *err)
 {
     assert(!a->running);
     a->daemon = daemon;
     a->count = count;
-    a->eof = eof;
+    a->watch = watch;
     a->seen_started = atomic_load(&count->started);
     a->handed = a->seen_started;
     a->max_connections = max_connections;

@@ -21,7 +21,7 @@
 #include <microhttpd.h>
 #include <stdatomic.h>
 
-#include "http_eof.h"
+#include "http_watch.h"
 #include "listen_address.h"
 #include "status.h"
 
@@ -46,11 +46,11 @@ status_t http_acceptor_open(const listen_address_t *addr, http_acceptor_t **out,
  * MHD_USE_NO_LISTEN_SOCKET and MHD_USE_ITC and must outlive the acceptor.
  * When the daemon's open connections (*count) and those handed over but
  * not yet started add up to max_connections, a new connection is closed.
- * Every HTTP_EOF_SWEEP_MS the thread also sweeps eof (http_eof.h), which
- * must outlive the acceptor too.
+ * Every HTTP_WATCH_SWEEP_MS the thread also sweeps watch (http_watch.h),
+ * which must outlive the acceptor too.
  */
 status_t http_acceptor_start(http_acceptor_t *acceptor, struct MHD_Daemon *daemon,
-                             const http_conn_count_t *count, http_eof_watch_t *eof,
+                             const http_conn_count_t *count, http_watch_t *watch,
                              int max_connections, error_t *err);
 
 /*

@@ -10,7 +10,7 @@
 
 #include "compat_route.h"
 #include "http_accept.h"
-#include "http_eof.h"
+#include "http_watch.h"
 #include "http.h"
 #include "kserve.h"
 #include "kserve_routes.h"
@@ -23,7 +23,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     http_acceptor_t *acceptor;     /* NULL once quiesced */
     http_conn_count_t connections; /* counted from the daemon's connection notifications */
-    http_eof_watch_t *eof;         /* their sockets, swept by the acceptor (http_eof.h) */
+    http_watch_t *watch;           /* their sockets, swept by the acceptor (http_watch.h) */
     int port;
 };
 
@@ -56,9 +56,10 @@ typedef struct http_call {
     served_model_t *model;      /* the version an infer request holds */
     request_t *req;             /* an infer request in the batcher */
     kserve_output_prefs_t prefs;
-    shm_request_t shm;  /* the regions req's outputs go to */
-    atomic_int phase;   /* http_infer_phase_t of req */
-    int64_t arrived_us; /* request_now_us() when the headers were read */
+    shm_request_t shm;        /* the regions req's outputs go to */
+    atomic_int phase;         /* http_infer_phase_t of req */
+    int64_t arrived_us;       /* request_now_us() when the headers were read */
+    http_watch_conn_t *watch; /* the connection's record in the watch; NULL: unwatched */
 } http_call_t;
 
 /* Queues resp with status on call's connection, counting the status. */

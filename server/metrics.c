@@ -298,6 +298,16 @@ static void response_metrics(text_t *t, server_state_t *state)
         else
             text_printf(t, "inferd_http_responses_total{code=\"other\"} %llu\n", n);
     }
+    text_printf(t,
+                "# HELP inferd_http_connections_closed_total HTTP connections the server closed: "
+                "the client had gone, or its request took over --request-timeout-secs to arrive.\n"
+                "# TYPE inferd_http_connections_closed_total counter\n"
+                "inferd_http_connections_closed_total{reason=\"client_gone\"} %llu\n"
+                "inferd_http_connections_closed_total{reason=\"request_timeout\"} %llu\n",
+                (unsigned long long)atomic_load_explicit(&state->http_closed.client_gone,
+                                                         memory_order_relaxed),
+                (unsigned long long)atomic_load_explicit(&state->http_closed.request_timeout,
+                                                         memory_order_relaxed));
     text_printf(t, "# HELP inferd_grpc_responses_total gRPC calls answered, by status code.\n"
                    "# TYPE inferd_grpc_responses_total counter\n");
     for (int i = 0; i <= RESPONSE_GRPC_CODES; i++)
@@ -404,7 +414,7 @@ status_t metrics_server_start(const server_config_t *cfg, repository_t *repo, se
     server->state = state;
     /*
      * poll, not epoll: libmicrohttpd 0.9.75's epoll mode misses a client's
-     * close that comes with its request's bytes (server/http_eof.h), and a
+     * close that comes with its request's bytes (server/http_watch.h), and a
      * scrape port has too few connections for poll's cost to matter.
      */
     server->daemon = MHD_start_daemon(

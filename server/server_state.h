@@ -10,16 +10,18 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "http_watch.h"
 #include "response_stats.h"
 #include "shm_registry.h"
 
 typedef struct server_state {
-    atomic_bool ready;           /* startup finished and not draining */
-    atomic_bool draining;        /* a stop signal arrived */
-    atomic_bool closing;         /* past the drain delay: new requests are refused */
-    atomic_int in_flight;        /* requests accepted and not yet answered */
-    response_counts_t responses; /* answers by HTTP status and gRPC code */
-    shm_registry_t *shm;         /* system shared memory regions, owned by the lifecycle */
+    atomic_bool ready;               /* startup finished and not draining */
+    atomic_bool draining;            /* a stop signal arrived */
+    atomic_bool closing;             /* past the drain delay: new requests are refused */
+    atomic_int in_flight;            /* requests accepted and not yet answered */
+    response_counts_t responses;     /* answers by HTTP status and gRPC code */
+    http_watch_counts_t http_closed; /* HTTP connections the server closed, by reason */
+    shm_registry_t *shm;             /* system shared memory regions, owned by the lifecycle */
 } server_state_t;
 
 #endif

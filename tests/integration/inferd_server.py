@@ -6,6 +6,7 @@ its ONNX file, so that answers are checked against an independent reference.
 Environment (tests/CMakeLists.txt): INFERD_BINARY, INFERD_EXAMPLE_REPOSITORY,
 INFERD_PROTO_DIR.
 """
+import json
 import os
 import re
 import shutil
@@ -123,6 +124,17 @@ def mlp_repository(tmp):
     shutil.copytree(os.path.join(os.environ["INFERD_EXAMPLE_REPOSITORY"], "mlp"),
                     os.path.join(dst, "mlp"))
     return dst, MlpReference(os.path.join(dst, "mlp", "1", "model.onnx"))
+
+
+def hold_mlp_requests(repo, us):
+    """Makes repo's mlp hold a lone request us microseconds (its batching delay) before running
+    it, so that a test can act while a request is in the server."""
+    path = os.path.join(repo, "mlp", "config.json")
+    with open(path) as f:
+        cfg = json.load(f)
+    cfg["dynamic_batching"]["max_queue_delay_microseconds"] = us
+    with open(path, "w") as f:
+        json.dump(cfg, f)
 
 
 def mlp_rows(batch, seed):

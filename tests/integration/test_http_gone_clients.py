@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A client that sends part of an HTTP request and closes does not keep its connection.
 
-libmicrohttpd 0.9.75 could miss such a close (server/http_eof.h): the
+libmicrohttpd 0.9.75 could miss such a close (server/http_watch.h): the
 connection stayed in CLOSE-WAIT until --idle-timeout-secs (60 s), counting
 toward --max-connections all along, so a handful of clients that gave up
 mid-request locked everyone else out for a minute.
@@ -29,8 +29,8 @@ import sys
 import tempfile
 import time
 
-from inferd_server import (Checks, Server, infer_json, json_outputs, matches, mlp_repository,
-                           mlp_rows)
+from inferd_server import (Checks, Server, hold_mlp_requests, infer_json, json_outputs, matches,
+                           mlp_repository, mlp_rows)
 
 GONE = 60
 # How long the server may take to close a gone client's connection (it sweeps every 0.5 s).
@@ -46,16 +46,6 @@ PARTIAL = [
     b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: inferd\r\nContent-Length: 100\r\n\r\n"
     b"{\"inputs\":",
 ]
-
-
-def hold_requests(repo):
-    """Makes the mlp hold a lone request HOLD_US before running it."""
-    path = os.path.join(repo, "mlp", "config.json")
-    with open(path) as f:
-        cfg = json.load(f)
-    cfg["dynamic_batching"]["max_queue_delay_microseconds"] = HOLD_US
-    with open(path, "w") as f:
-        json.dump(cfg, f)
 
 
 def give_up(port, partial):
@@ -167,7 +157,7 @@ def main():
     server = None
     try:
         repo, ref = mlp_repository(tmp)
-        hold_requests(repo)
+        hold_mlp_requests(repo, HOLD_US)
         server = Server(repo, "--http-threads", "2")
         check_gone_clients_release(check, server, ref)
         check_gone_scrapers_release(check, server)

@@ -104,6 +104,7 @@ static void test_defaults(void)
     CHECK(c.max_tensor_elements == INT64_C(1) << 28);
     CHECK(c.max_tensor_elements <= TENSOR_MAX_ELEMENTS);
     CHECK(c.max_connections == 1024 && c.idle_timeout_secs == 60);
+    CHECK(c.request_timeout_secs == 60);
     CHECK(c.log_level == LOG_INFO && c.log_format == LOG_FORMAT_TEXT);
     CHECK(c.model_control_mode == MODEL_CONTROL_NONE);
     CHECK(c.repository_poll_secs == 15 && c.drain_delay_secs == 5 && c.exit_timeout_secs == 30);

@@ -181,6 +181,15 @@ static const setting_t settings[] = {
      .min = 1,
      .max = BODY_BYTES_LIMIT,
      .help = "largest request body accepted, in bytes"},
+    {.name = "body-memory-limit",
+     .kind = SETTING_SIZE,
+     FIELD(body_memory_limit),
+     .metavar = "N",
+     .default_text = "0",
+     .min = 0,
+     .max = INT64_MAX,
+     .help = "bytes all request bodies may hold at once (at least --max-body-bytes); a body over "
+             "it is refused 503 / UNAVAILABLE; 0: a quarter of the memory the server may use"},
     {.name = "max-tensor-elements",
      .kind = SETTING_INT64,
      FIELD(max_tensor_elements),
@@ -740,6 +749,11 @@ status_t server_config_parse(int argc, char **argv, server_config_t *out, bool *
                          "--%s is required (flag, environment variable %s or config file)",
                          settings[i].name, env);
     }
+    if (out->body_memory_limit > 0 && out->body_memory_limit < out->max_body_bytes)
+        return error_set(err, STATUS_INVALID_ARGUMENT,
+                         "--body-memory-limit %zu is less than --max-body-bytes %zu: the largest "
+                         "request could never be served",
+                         out->body_memory_limit, out->max_body_bytes);
     return check_tls(out, err);
 }
 

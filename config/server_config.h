@@ -43,6 +43,7 @@ typedef struct server_config {
     int metrics_port; /* 0 picks a free port; -1 disables metrics */
     int http_threads; /* threads serving HTTP connections */
     size_t max_body_bytes;
+    size_t body_memory_limit; /* all request bodies together; 0 = body_budget_default_limit */
     int64_t max_tensor_elements;
     int max_connections;
     int idle_timeout_secs;

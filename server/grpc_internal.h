@@ -163,6 +163,7 @@ struct grpc_unary {
     struct grpc_unary *next_parked;
     int cancelled;      /* RECV_CLOSE_ON_SERVER: the client went away or timed out */
     bool accepted;      /* run, counted in state->in_flight (and owed, through entry) */
+    size_t held;        /* bytes of the body budget its request message holds */
     int64_t arrived_us; /* request_now_us() when the core handed the call over */
     atomic_int refs;
     grpc_tag_t arrived;           /* on fe->cq */
@@ -305,6 +306,14 @@ void grpc_unary_start_send(grpc_unary_t *u);
  * is left out (grpc_server.c); a compressed message arrives decompressed.
  */
 bool grpc_message_fits(const grpc_frontend_t *fe, grpc_byte_buffer *bb, char *message, size_t size);
+
+/*
+ * Takes a received message's bytes (bb; NULL: none) from the body budget
+ * into *held, which the caller gives back (body_budget_give) once the
+ * request is answered; false when they do not fit, and message says so.
+ */
+bool grpc_message_hold(grpc_frontend_t *fe, grpc_byte_buffer *bb, size_t *held, char *message,
+                       size_t size);
 
 /* Room for grpc_message_fits's message. */
 #define GRPC_TOO_LARGE_MESSAGE_MAX 128

@@ -152,6 +152,23 @@ bool grpc_message_fits(const grpc_frontend_t *fe, grpc_byte_buffer *bb, char *me
     return false;
 }
 
+bool grpc_message_hold(grpc_frontend_t *fe, grpc_byte_buffer *bb, size_t *held, char *message,
+                       size_t size)
+{
+    size_t bytes = bb ? grpc_byte_buffer_length(bb) : 0;
+
+    *held = 0;
+    if (body_budget_take(&fe->state->bodies, bytes)) {
+        *held = bytes;
+        return true;
+    }
+    snprintf(message, size,
+             "the server holds as many request messages as --body-memory-limit (%llu bytes) "
+             "allows: retry later",
+             (unsigned long long)fe->state->bodies.limit);
+    return false;
+}
+
 ProtobufCMessage *grpc_unpack_message(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor *desc,
                                       arena_t *arena)
 {
@@ -281,6 +298,7 @@ static void unary_free(grpc_unary_t *u)
         unref_later(fe, call);
     if (u->accepted)
         atomic_fetch_sub(&fe->state->in_flight, 1);
+    body_budget_give(&fe->state->bodies, u->held);
     grpc_metadata_array_destroy(&u->request_md);
     if (u->payload)
         grpc_byte_buffer_destroy(u->payload);
@@ -391,6 +409,8 @@ static void unary_arrived(grpc_tag_t *tag, bool ok)
             grpc_unary_fail(u, STATUS_PERMISSION_DENIED, message);
         else if (!grpc_message_fits(fe, u->payload, message, sizeof message))
             grpc_unary_fail(u, STATUS_TOO_LARGE, message);
+        else if (!grpc_message_hold(fe, u->payload, &u->held, message, sizeof message))
+            grpc_unary_fail(u, STATUS_UNAVAILABLE, message);
         else
             handlers[method](u);
     }

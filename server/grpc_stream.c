@@ -34,6 +34,7 @@ typedef struct stream_item {
     served_model_t *model;
     kserve_output_prefs_t prefs; /* which outputs go back classified */
     shm_request_t shm;           /* the regions its outputs go to */
+    size_t held;                 /* bytes of the body budget its message holds */
     struct stream_item *prev, *next;
 } stream_item_t;
 
@@ -199,11 +200,12 @@ static grpc_byte_buffer *error_answer(const Inference__ModelInferRequest *q, con
     return bb;
 }
 
-static void item_free(stream_item_t *it, repository_t *repo)
+static void item_free(stream_item_t *it, grpc_frontend_t *fe)
 {
+    body_budget_give(&fe->state->bodies, it->held);
     request_free(it->req);
     shm_request_release(&it->shm);
-    repository_release(repo, it->model);
+    repository_release(fe->repo, it->model);
     free(it);
 }
 
@@ -247,7 +249,7 @@ static void item_done(request_t *req)
     }
     finish_if_done_locked(s);
     release_unlock(s);
-    item_free(it, fe->repo);
+    item_free(it, fe);
     atomic_fetch_sub(&fe->state->in_flight, 1);
 }
 
@@ -264,7 +266,7 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
     error_t err = {0};
     int64_t version = -1, left;
     status_t st = STATUS_OK;
-    char too_large[GRPC_TOO_LARGE_MESSAGE_MAX];
+    char refused[GRPC_TOO_LARGE_MESSAGE_MAX];
 
     if (it) {
         it->s = s;
@@ -272,8 +274,10 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
     }
     if (!it || !it->req)
         st = error_set(&err, STATUS_OUT_OF_MEMORY, "out of memory");
-    if (!st && !grpc_message_fits(fe, message, too_large, sizeof too_large))
-        st = error_set(&err, STATUS_TOO_LARGE, "%s", too_large);
+    if (!st && !grpc_message_fits(fe, message, refused, sizeof refused))
+        st = error_set(&err, STATUS_TOO_LARGE, "%s", refused);
+    if (!st && !grpc_message_hold(fe, message, &it->held, refused, sizeof refused))
+        st = error_set(&err, STATUS_UNAVAILABLE, "%s", refused);
     if (!st) {
         q = (Inference__ModelInferRequest *)grpc_unpack_message(
             message, &inference__model_infer_request__descriptor, &it->req->arena);
@@ -336,7 +340,7 @@ static void handle_message(grpc_stream_t *s, grpc_byte_buffer *message)
     }
     bb = error_answer(q, err.message);
     if (it)
-        item_free(it, fe->repo);
+        item_free(it, fe);
     pthread_mutex_lock(&s->lock);
     answer_locked(s, bb);
     pthread_mutex_unlock(&s->lock);

@@ -2,6 +2,7 @@
  * http.c - the libmicrohttpd daemon: connection life cycle, request bodies
  * (bounded by max_body_bytes), response helpers.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 
 /* First allocation for a request body; it doubles from there. */
 #define HTTP_BODY_INITIAL 4096
+/* Room for over_budget_message's text. */
+#define HTTP_BUDGET_MESSAGE_MAX 160
 
 /* Queues json (taken) with status; Retry-After and Connection: close when asked. */
 static enum MHD_Result respond(http_call_t *call, unsigned status, char *json, bool retry_after,
@@ -96,12 +99,47 @@ static enum MHD_Result respond_closing(http_call_t *call)
                    kserve_error_json("server is shutting down"), true, true);
 }
 
-/* Appends an upload chunk, or notes that the body is over the limit. */
+/* Why a body that does not fit the body budget is refused, into buf. */
+static void over_budget_message(const http_call_t *call, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "the server holds as many request bodies as --body-memory-limit (%llu bytes) allows: "
+             "retry later",
+             (unsigned long long)call->server->state->bodies.limit);
+}
+
+/*
+ * Grows the body buffer to cap bytes, taking the growth from the body
+ * budget first: false (the buffer unchanged) when the budget or memory is
+ * short, noted in over_budget or too_large.
+ */
+static bool grow_body(http_call_t *call, size_t cap)
+{
+    body_budget_t *budget = &call->server->state->bodies;
+    char *grown;
+
+    assert(cap > call->cap && call->held == call->cap);
+    if (!body_budget_take(budget, cap - call->cap)) {
+        call->over_budget = true;
+        return false;
+    }
+    grown = realloc(call->body, cap);
+    if (!grown) {
+        body_budget_give(budget, cap - call->cap);
+        call->too_large = true;
+        return false;
+    }
+    call->body = grown;
+    call->held = call->cap = cap;
+    return true;
+}
+
+/* Appends an upload chunk, or notes that the body is over the limit or the budget. */
 static void append_body(http_call_t *call, const char *data, size_t len)
 {
     size_t limit = call->server->cfg->max_body_bytes;
 
-    if (call->denied)
+    if (call->denied || call->over_budget)
         return;
     if (call->too_large || call->size + len > limit) {
         call->too_large = true;
@@ -109,16 +147,10 @@ static void append_body(http_call_t *call, const char *data, size_t len)
     }
     if (call->size + len + 1 > call->cap) {
         size_t cap = call->cap ? call->cap : HTTP_BODY_INITIAL;
-        char *grown;
         while (cap < call->size + len + 1)
             cap *= 2;
-        grown = realloc(call->body, cap);
-        if (!grown) {
-            call->too_large = true;
+        if (!grow_body(call, cap))
             return;
-        }
-        call->body = grown;
-        call->cap = cap;
     }
     memcpy(call->body + call->size, data, len);
     call->size += len;
@@ -179,6 +211,7 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
     http_call_t *call = calloc(1, sizeof *call);
     const union MHD_ConnectionInfo *info;
     const char *length;
+    size_t announced;
 
     if (!call)
         return NULL;
@@ -196,6 +229,10 @@ static http_call_t *start_call(http_server_t *server, struct MHD_Connection *con
     if (call->route.route == KSERVE_ROUTE_COUNT)
         compat_route_find(url, method, &call->compat);
     call->denied = !allowed(call);
+    /* An announced body is held in one buffer of its size, taken from the budget now. */
+    if (!call->too_large && !call->denied &&
+        http_header_length(length, server->cfg->max_body_bytes, &announced) && announced > 0)
+        grow_body(call, announced + 1);
     return call;
 }
 
@@ -224,10 +261,17 @@ static status_t decode_body(http_call_t *call, error_t *err)
                           call->server->cfg->max_body_bytes, &plain, &len, err);
     if (st)
         return st;
+    if (!body_budget_take(&call->server->state->bodies, len + 1)) {
+        char message[HTTP_BUDGET_MESSAGE_MAX];
+        free(plain);
+        over_budget_message(call, message, sizeof message);
+        return error_set(err, STATUS_UNAVAILABLE, "%s", message);
+    }
     free(call->body);
+    body_budget_give(&call->server->state->bodies, call->held);
     call->body = plain;
     call->size = len;
-    call->cap = len + 1;
+    call->held = call->cap = len + 1;
     return STATUS_OK;
 }
 
@@ -237,7 +281,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     http_server_t *server = cls;
     http_call_t *call = *con_cls;
-    char message[128];
+    char message[HTTP_BUDGET_MESSAGE_MAX];
     error_t err = {0};
 
     if (!call) {
@@ -248,6 +292,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* Keep-alive connections outlive the listening socket: close them as they ask. */
         if (atomic_load(&server->state->closing))
             return respond_closing(call);
+        /* A body over the budget is read and dropped, so that the client reads the 503. */
         if (!call->too_large && !call->denied)
             return MHD_YES;
     } else if (!*upload_size) {
@@ -271,6 +316,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  server->cfg->max_body_bytes);
         return http_respond_error(call, STATUS_TOO_LARGE, message);
     }
+    if (call->over_budget) {
+        over_budget_message(call, message, sizeof message);
+        return http_respond_error(call, STATUS_UNAVAILABLE, message);
+    }
     if (decode_body(call, &err))
         return http_respond_error(call, err.code, err.message);
     return http_route(call, url, method);
@@ -291,6 +340,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     http_compat_free(call->plan);
     repository_release(server->repo, call->model);
     free(call->body);
+    body_budget_give(&server->state->bodies, call->held);
     free(call);
     *con_cls = NULL;
     atomic_fetch_sub(&server->state->in_flight, 1);

@@ -49,6 +49,8 @@ typedef struct http_call {
     size_t size;
     size_t cap;
     bool too_large;             /* the body passed max_body_bytes: answered 413 */
+    bool over_budget;           /* the body did not fit the body budget: answered 503 */
+    size_t held;                /* bytes the body holds of state->bodies (its buffer's) */
     bool denied;                /* a restricted route without its header: answered 403 */
     kserve_route_match_t route; /* found when the headers arrived */
     compat_route_t compat;      /* a TF Serving or MindSpore path, when route is none */

@@ -299,6 +299,17 @@ static void response_metrics(text_t *t, server_state_t *state)
             text_printf(t, "inferd_http_responses_total{code=\"other\"} %llu\n", n);
     }
     text_printf(t,
+                "# HELP inferd_request_body_bytes Bytes of request bodies (HTTP) and messages "
+                "(gRPC) the server holds now.\n"
+                "# TYPE inferd_request_body_bytes gauge\n"
+                "inferd_request_body_bytes %llu\n"
+                "# HELP inferd_request_body_bytes_limit What they may hold at once "
+                "(--body-memory-limit); a request over it is refused 503 / UNAVAILABLE.\n"
+                "# TYPE inferd_request_body_bytes_limit gauge\n"
+                "inferd_request_body_bytes_limit %llu\n",
+                (unsigned long long)atomic_load_explicit(&state->bodies.held, memory_order_relaxed),
+                (unsigned long long)state->bodies.limit);
+    text_printf(t,
                 "# HELP inferd_http_connections_closed_total HTTP connections the server closed: "
                 "the client had gone, or its request took over --request-timeout-secs to arrive.\n"
                 "# TYPE inferd_http_connections_closed_total counter\n"

@@ -215,6 +215,11 @@ int cli_serve(int argc, char **argv)
     atomic_init(&state.draining, false);
     atomic_init(&state.closing, false);
     atomic_init(&state.in_flight, 0);
+    body_budget_init(&state.bodies, cfg.body_memory_limit
+                                        ? cfg.body_memory_limit
+                                        : body_budget_default_limit(cfg.max_body_bytes));
+    log_info("request bodies: at most %llu bytes held at once (--body-memory-limit)",
+             (unsigned long long)state.bodies.limit);
     /*
      * A handler, not sigwait: threads that libraries start before main
      * (OpenBLAS) do not block the signals, and the default action taken on

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "body_budget.h"
 #include "http_watch.h"
 #include "response_stats.h"
 #include "shm_registry.h"
@@ -21,6 +22,7 @@ typedef struct server_state {
     atomic_int in_flight;            /* requests accepted and not yet answered */
     response_counts_t responses;     /* answers by HTTP status and gRPC code */
     http_watch_counts_t http_closed; /* HTTP connections the server closed, by reason */
+    body_budget_t bodies;            /* the request bodies held (body_budget.h) */
     shm_registry_t *shm;             /* system shared memory regions, owned by the lifecycle */
 } server_state_t;
 

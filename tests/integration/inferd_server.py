@@ -137,6 +137,16 @@ def hold_mlp_requests(repo, us):
         json.dump(cfg, f)
 
 
+def settled(measure, seconds, until=lambda v: not v, every_s=0.05):
+    """measure() once until(value) holds (by default, once it is 0), or after seconds."""
+    deadline = time.monotonic() + seconds
+    value = measure()
+    while not until(value) and time.monotonic() < deadline:
+        time.sleep(every_s)
+        value = measure()
+    return value
+
+
 def mlp_rows(batch, seed):
     """batch input rows of the mlp, different for each seed."""
     rng = np.random.default_rng(seed)

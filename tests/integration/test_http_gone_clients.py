@@ -30,7 +30,7 @@ import tempfile
 import time
 
 from inferd_server import (Checks, Server, hold_mlp_requests, infer_json, json_outputs, matches,
-                           mlp_repository, mlp_rows)
+                           mlp_repository, mlp_rows, settled)
 
 GONE = 60
 # How long the server may take to close a gone client's connection (it sweeps every 0.5 s).
@@ -82,20 +82,10 @@ def close_wait(port):
     return n
 
 
-def close_wait_after_settling(port):
-    """close_wait(port) once it reaches 0, or after SETTLE_S."""
-    deadline = time.monotonic() + SETTLE_S
-    left = close_wait(port)
-    while left and time.monotonic() < deadline:
-        time.sleep(0.1)
-        left = close_wait(port)
-    return left
-
-
 def check_gone_clients_release(check, server, ref):
     for i in range(GONE):
         give_up(server.http_port, PARTIAL[i % len(PARTIAL)])
-    left = close_wait_after_settling(server.http_port)
+    left = settled(lambda: close_wait(server.http_port), SETTLE_S)
     check(left == 0, "%d clients that gave up mid-request: %d connection(s) still in CLOSE-WAIT "
           "after %d s" % (GONE, left, SETTLE_S))
     x = mlp_rows(1, 1)
@@ -105,7 +95,7 @@ def check_gone_clients_release(check, server, ref):
 def check_gone_scrapers_release(check, server):
     for _ in range(GONE):
         give_up(server.metrics_port, b"GET /metrics HTTP/1.1\r\nHost: inferd\r\n")
-    left = close_wait_after_settling(server.metrics_port)
+    left = settled(lambda: close_wait(server.metrics_port), SETTLE_S)
     check(left == 0, "%d scrapers that gave up mid-request: %d metrics connection(s) still in "
           "CLOSE-WAIT after %d s" % (GONE, left, SETTLE_S))
     conn = http.client.HTTPConnection("127.0.0.1", server.metrics_port, timeout=CALL_TIMEOUT_S)

@@ -35,7 +35,7 @@ import tempfile
 import time
 
 from inferd_server import (Checks, Server, infer_json, json_outputs, matches, mlp_repository,
-                           mlp_rows)
+                           mlp_rows, settled)
 
 THREADS = 4
 CONNECTIONS = 2 * THREADS
@@ -129,12 +129,8 @@ def main():
         # A thread names itself when it first runs, which on a loaded machine may come a
         # little after the server says it is ready (the acceptor waits for its name).
         wanted = {"http-accept", "grpc-poll", "repository", "mlp/0"}
-        give_up = time.monotonic() + SETTLE_S
-        while True:
-            names = {name for name, _ in threads(pid).values()}
-            if wanted <= names or time.monotonic() > give_up:
-                break
-            time.sleep(0.05)
+        names = settled(lambda: {name for name, _ in threads(pid).values()}, SETTLE_S,
+                        lambda names: wanted <= names)
         check(wanted <= names, f"no {sorted(wanted - names)} thread among {sorted(names)}")
         check("exe" not in names, f"threads named 'exe': {sorted(names)}")
         # All connected at once, as a client's pool does at its start: the burst that one

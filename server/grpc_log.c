@@ -12,6 +12,9 @@
 #include "grpc_internal.h"
 #include "log.h"
 
+/* The core logs some failures once per connection (a failed TLS handshake, say). */
+static log_limit_t core_log_limit = LOG_LIMIT_INIT("grpc core");
+
 /* Set once a drain has shut the port's listening socket down beneath the core. */
 static atomic_bool port_closed;
 
@@ -34,7 +37,8 @@ static void route(gpr_log_func_args *args)
     /* tcp_server_posix.cc's accept fails on the socket the drain shut down: expected. */
     if (atomic_load(&port_closed) && strncmp(args->message, "Failed accept4", 14) == 0)
         level = LOG_DEBUG;
-    log_write(level, "grpc core: %s:%d %s", base_name(args->file), args->line, args->message);
+    log_write_limited(&core_log_limit, level, "grpc core: %s:%d %s", base_name(args->file),
+                      args->line, args->message);
 }
 
 void grpc_log_route_core(void)

@@ -374,13 +374,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
+/* Most of these are about one client's connection (it closed mid-request, it sent garbage). */
+static log_limit_t mhd_log_limit = LOG_LIMIT_INIT("http");
+
 /* MHD's own messages; its printf-style format is passed on. */
 __attribute__((format(printf, 2, 0))) static void on_mhd_error(void *cls, const char *fmt,
                                                                va_list ap)
 {
     char message[512];
     vsnprintf(message, sizeof message, fmt, ap);
-    log_warn("http: %s", message);
+    log_write_limited(&mhd_log_limit, LOG_WARN, "http: %s", message);
 }
 
 status_t http_server_start(const server_config_t *cfg, repository_t *repo, server_state_t *state,

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "monotonic.h"
+
 /* Longest message kept; longer ones are cut. */
 #define LOG_LINE_MAX 2048
 
@@ -38,18 +40,14 @@ static size_t json_escape(const char *message, char *out, size_t size)
     return used;
 }
 
-void log_write(log_level_t level, const char *fmt, ...)
+__attribute__((format(printf, 2, 0))) static void log_vwrite(log_level_t level, const char *fmt,
+                                                             va_list ap)
 {
     char message[LOG_LINE_MAX], escaped[LOG_LINE_MAX * 2], stamp[40];
     struct timespec ts;
     struct tm tm;
-    va_list ap;
 
-    if (level > log_threshold)
-        return;
-    va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -61,5 +59,48 @@ void log_write(log_level_t level, const char *fmt, ...)
     } else {
         fprintf(stderr, "%s.%03ldZ %s %s\n", stamp, ts.tv_nsec / 1000000, level_tags[level],
                 message);
+    }
+}
+
+void log_write(log_level_t level, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (level > log_threshold)
+        return;
+    va_start(ap, fmt);
+    log_vwrite(level, fmt, ap);
+    va_end(ap);
+}
+
+void log_write_limited(log_limit_t *limit, log_level_t level, const char *fmt, ...)
+{
+    int64_t second = monotonic_ms() / 1000;
+    unsigned long left_out = 0;
+    bool write;
+    va_list ap;
+
+    if (level > log_threshold)
+        return;
+    pthread_mutex_lock(&limit->lock);
+    if (second != limit->second) {
+        left_out = limit->left_out;
+        limit->left_out = 0;
+        limit->second = second;
+        limit->written = 0;
+    }
+    write = limit->written < LOG_LIMIT_PER_SECOND;
+    if (write)
+        limit->written++;
+    else
+        limit->left_out++;
+    pthread_mutex_unlock(&limit->lock);
+    if (left_out > 0)
+        log_write(level, "%s: %lu more line(s) like the next left out (at most %d a second)",
+                  limit->source, left_out, LOG_LIMIT_PER_SECOND);
+    if (write) {
+        va_start(ap, fmt);
+        log_vwrite(level, fmt, ap);
+        va_end(ap);
     }
 }

@@ -241,6 +241,11 @@ class Server:
         with self.cond:
             return "\n".join(self.log)
 
+    def text_since(self, start):
+        """The log from line index start on."""
+        with self.cond:
+            return "\n".join(self.log[start:])
+
     def wait_log(self, needle, timeout_s, start=0):
         """True once a log line from index start on holds needle."""
         deadline = time.monotonic() + timeout_s

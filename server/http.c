@@ -1,6 +1,7 @@
 /*
  * http.c - the libmicrohttpd daemon: connection life cycle, request bodies
- * (bounded by max_body_bytes), response helpers.
+ * (bounded by max_body_bytes, and together by the body budget), response
+ * helpers.
  */
 #include <assert.h>
 #include <stdarg.h>
@@ -19,7 +20,7 @@
 #include "mindspore.h"
 #include "status_map.h"
 
-/* First allocation for a request body; it doubles from there. */
+/* First allocation for a body of unannounced length (chunked); it doubles from there. */
 #define HTTP_BODY_INITIAL 4096
 /* Room for over_budget_message's text. */
 #define HTTP_BUDGET_MESSAGE_MAX 160

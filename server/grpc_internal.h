@@ -278,6 +278,9 @@ void grpc_log_route_core(void);
  */
 void grpc_log_port_closed(void);
 
+/* Writes the count of the core's lines the log limit left out, once their second has passed. */
+void grpc_log_flush(void);
+
 /*
  * Unpacks u's request message of type desc into arena. On failure answers
  * INVALID_ARGUMENT (RESOURCE_EXHAUSTED when out of memory) and returns NULL.

@@ -46,6 +46,11 @@ void grpc_log_route_core(void)
     gpr_set_log_function(route);
 }
 
+void grpc_log_flush(void)
+{
+    log_limit_flush(&core_log_limit);
+}
+
 void grpc_log_port_closed(void)
 {
     atomic_store(&port_closed, true);

@@ -660,6 +660,7 @@ static void *poll_main(void *arg)
             ((grpc_tag_t *)ev.tag)->complete(ev.tag, ev.success != 0);
         /* After the event: an arrival's request is queued by now. */
         grpc_frontend_unref_dead(fe, false);
+        grpc_log_flush();
     }
     return NULL;
 }

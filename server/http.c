@@ -434,7 +434,7 @@ status_t http_server_start(const server_config_t *cfg, repository_t *repo, serve
         goto cleanup;
     }
     st = http_acceptor_start(server->acceptor, server->daemon, &server->connections, server->watch,
-                             cfg->max_connections, err);
+                             &mhd_log_limit, cfg->max_connections, err);
 
 cleanup:
     if (st) {

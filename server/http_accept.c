@@ -47,6 +47,7 @@ struct http_acceptor {
     struct MHD_Daemon *daemon;
     const http_conn_count_t *count;
     http_watch_t *watch;
+    log_limit_t *daemon_log;
     int max_connections;
     unsigned handed;       /* connections handed over, less those given up as dropped */
     unsigned seen_started; /* count->started when last read */
@@ -168,6 +169,7 @@ static void *accept_main(void *arg)
 
         if (wait_ms <= 0) {
             http_watch_sweep(a->watch, now);
+            log_limit_flush(a->daemon_log);
             swept_ms = now;
             wait_ms = HTTP_WATCH_SWEEP_MS;
         }
@@ -248,12 +250,13 @@ unsigned http_acceptor_daemon_limit(int threads)
 
 status_t http_acceptor_start(http_acceptor_t *a, struct MHD_Daemon *daemon,
                              const http_conn_count_t *count, http_watch_t *watch,
-                             int max_connections, error_t *err)
+                             log_limit_t *daemon_log, int max_connections, error_t *err)
 {
     assert(!a->running);
     a->daemon = daemon;
     a->count = count;
     a->watch = watch;
+    a->daemon_log = daemon_log;
     a->seen_started = atomic_load(&count->started);
     a->handed = a->seen_started;
     a->max_connections = max_connections;

@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 
 #include "http_watch.h"
+#include "log.h"
 #include "listen_address.h"
 #include "status.h"
 
@@ -46,12 +47,13 @@ status_t http_acceptor_open(const listen_address_t *addr, http_acceptor_t **out,
  * MHD_USE_NO_LISTEN_SOCKET and MHD_USE_ITC and must outlive the acceptor.
  * When the daemon's open connections (*count) and those handed over but
  * not yet started add up to max_connections, a new connection is closed.
- * Every HTTP_WATCH_SWEEP_MS the thread also sweeps watch (http_watch.h),
- * which must outlive the acceptor too.
+ * Every HTTP_WATCH_SWEEP_MS the thread also sweeps watch (http_watch.h)
+ * and flushes daemon_log (the daemon's limited log lines, log.h); both
+ * must outlive the acceptor too.
  */
 status_t http_acceptor_start(http_acceptor_t *acceptor, struct MHD_Daemon *daemon,
                              const http_conn_count_t *count, http_watch_t *watch,
-                             int max_connections, error_t *err);
+                             log_limit_t *daemon_log, int max_connections, error_t *err);
 
 /*
  * The connection limit to start the daemon with: one no pool thread of

@@ -73,34 +73,68 @@ void log_write(log_level_t level, const char *fmt, ...)
     va_end(ap);
 }
 
-void log_write_limited(log_limit_t *limit, log_level_t level, const char *fmt, ...)
+/*
+ * Starts limit's count afresh if the second changed; returns what was left
+ * out before (0 if nothing or the second is still on). Called with the
+ * lock held.
+ */
+static unsigned long roll_second(log_limit_t *limit, int64_t second)
 {
-    int64_t second = monotonic_ms() / 1000;
     unsigned long left_out = 0;
-    bool write;
-    va_list ap;
 
-    if (level > log_threshold)
-        return;
-    pthread_mutex_lock(&limit->lock);
     if (second != limit->second) {
         left_out = limit->left_out;
         limit->left_out = 0;
         limit->second = second;
         limit->written = 0;
     }
+    return left_out;
+}
+
+static void write_left_out(const log_limit_t *limit, log_level_t level, unsigned long left_out)
+{
+    log_write(level, "%s: %lu more line(s) left out (at most %d a second)", limit->source, left_out,
+              LOG_LIMIT_PER_SECOND);
+}
+
+void log_write_limited(log_limit_t *limit, log_level_t level, const char *fmt, ...)
+{
+    unsigned long left_out;
+    log_level_t left_level;
+    bool write;
+    va_list ap;
+
+    if (level > log_threshold)
+        return;
+    pthread_mutex_lock(&limit->lock);
+    left_level = limit->left_level;
+    left_out = roll_second(limit, monotonic_ms() / 1000);
     write = limit->written < LOG_LIMIT_PER_SECOND;
-    if (write)
+    if (write) {
         limit->written++;
-    else
+    } else {
         limit->left_out++;
+        limit->left_level = level;
+    }
     pthread_mutex_unlock(&limit->lock);
     if (left_out > 0)
-        log_write(level, "%s: %lu more line(s) like the next left out (at most %d a second)",
-                  limit->source, left_out, LOG_LIMIT_PER_SECOND);
+        write_left_out(limit, left_level, left_out);
     if (write) {
         va_start(ap, fmt);
         log_vwrite(level, fmt, ap);
         va_end(ap);
     }
+}
+
+void log_limit_flush(log_limit_t *limit)
+{
+    unsigned long left_out;
+    log_level_t left_level;
+
+    pthread_mutex_lock(&limit->lock);
+    left_level = limit->left_level;
+    left_out = limit->left_out > 0 ? roll_second(limit, monotonic_ms() / 1000) : 0;
+    pthread_mutex_unlock(&limit->lock);
+    if (left_out > 0)
+        write_left_out(limit, left_level, left_out);
 }

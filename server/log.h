@@ -28,8 +28,10 @@ void log_write(log_level_t level, const char *fmt, ...) __attribute__((format(pr
  * A source of lines that clients can cause one per connection (a client
  * that closes mid-request, a failed TLS handshake), so that a flood of such
  * clients would flood the log: at most LOG_LIMIT_PER_SECOND of its lines a
- * second are written, and how many were left out is written before its
- * next line after that second. Define one per source with LOG_LIMIT_INIT.
+ * second are written. How many were left out is written once their second
+ * has passed: before the source's next line, or by log_limit_flush, which a
+ * thread that wakes regularly calls. Define one per source with
+ * LOG_LIMIT_INIT.
  */
 typedef struct log_limit {
     const char *source; /* names the source in the line that counts what was left out */
@@ -37,6 +39,7 @@ typedef struct log_limit {
     int64_t second; /* the monotonic second `written` counts */
     int written;
     unsigned long left_out; /* since the last count was written */
+    log_level_t left_level; /* the level of the last line left out */
 } log_limit_t;
 
 #define LOG_LIMIT_INIT(name)                                                                       \
@@ -47,5 +50,8 @@ typedef struct log_limit {
 /* log_write through limit. */
 void log_write_limited(log_limit_t *limit, log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Writes the count of limit's lines left out, if any, once their second has passed. */
+void log_limit_flush(log_limit_t *limit);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * A limited log source: a burst writes LOG_LIMIT_PER_SECOND lines and
  * leaves the rest out; its next line in a later second is preceded by the
- * count of what was left out; a level below the threshold is neither
+ * count of what was left out, or a flush writes the count alone, once, and
+ * only after the burst's second; a level below the threshold is neither
  * written nor counted; two sources are limited apart. The log goes to a
  * file (stderr reopened), read back line by line.
  */
@@ -75,10 +76,23 @@ int main(void)
 
     next_second();
     log_write_limited(&a, LOG_WARN, "after the burst");
-    CHECK(count_lines("source-a: 90 more line(s) like the next left out") == 1);
+    CHECK(count_lines("source-a: 90 more line(s) left out") == 1);
     CHECK(count_lines("after the burst") == 1);
     log_write_limited(&b, LOG_WARN, "other source again");
     CHECK(count_lines("source-b:") == 0);
+
+    for (int i = 0; i < BURST; i++)
+        log_write_limited(&b, LOG_WARN, "second burst %d", i);
+    log_limit_flush(&b);
+    CHECK(count_lines("source-b:") == 0); /* the burst's second is still on */
+    next_second();
+    log_limit_flush(&b);
+    log_limit_flush(&b);
+    /* "other source again" was the second's first line: 9 more of the burst were written. */
+    CHECK(count_lines("source-b: 91 more line(s) left out") == 1);
+    CHECK(count_lines("source-b:") == 1);
+    log_limit_flush(&a);
+    CHECK(count_lines("source-a:") == 1);
     unlink(log_path);
     CHECK_DONE();
 }

@@ -69,3 +69,11 @@ void body_budget_give(body_budget_t *b, uint64_t n)
     assert(was >= n);
     (void)was;
 }
+
+void body_budget_refusal(const body_budget_t *b, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "the server holds as many request bodies as --body-memory-limit (%llu bytes) allows: "
+             "retry later",
+             (unsigned long long)b->limit);
+}

@@ -17,6 +17,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct body_budget {
@@ -39,5 +40,8 @@ bool body_budget_take(body_budget_t *b, uint64_t n);
 
 /* Gives back n bytes taken earlier. */
 void body_budget_give(body_budget_t *b, uint64_t n);
+
+/* Why a request whose body does not fit b is refused, into buf (size bytes). */
+void body_budget_refusal(const body_budget_t *b, char *buf, size_t size);
 
 #endif

@@ -162,10 +162,7 @@ bool grpc_message_hold(grpc_frontend_t *fe, grpc_byte_buffer *bb, size_t *held, 
         *held = bytes;
         return true;
     }
-    snprintf(message, size,
-             "the server holds as many request messages as --body-memory-limit (%llu bytes) "
-             "allows: retry later",
-             (unsigned long long)fe->state->bodies.limit);
+    body_budget_refusal(&fe->state->bodies, message, size);
     return false;
 }
 

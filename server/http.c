@@ -22,7 +22,7 @@
 
 /* First allocation for a body of unannounced length (chunked); it doubles from there. */
 #define HTTP_BODY_INITIAL 4096
-/* Room for over_budget_message's text. */
+/* Room for body_budget_refusal's text. */
 #define HTTP_BUDGET_MESSAGE_MAX 160
 
 /* Queues json (taken) with status; Retry-After and Connection: close when asked. */
@@ -98,15 +98,6 @@ static enum MHD_Result respond_closing(http_call_t *call)
 {
     return respond(call, (unsigned)api_http_status(STATUS_UNAVAILABLE),
                    kserve_error_json("server is shutting down"), true, true);
-}
-
-/* Why a body that does not fit the body budget is refused, into buf. */
-static void over_budget_message(const http_call_t *call, char *buf, size_t size)
-{
-    snprintf(buf, size,
-             "the server holds as many request bodies as --body-memory-limit (%llu bytes) allows: "
-             "retry later",
-             (unsigned long long)call->server->state->bodies.limit);
 }
 
 /*
@@ -265,7 +256,7 @@ static status_t decode_body(http_call_t *call, error_t *err)
     if (!body_budget_take(&call->server->state->bodies, len + 1)) {
         char message[HTTP_BUDGET_MESSAGE_MAX];
         free(plain);
-        over_budget_message(call, message, sizeof message);
+        body_budget_refusal(&call->server->state->bodies, message, sizeof message);
         return error_set(err, STATUS_UNAVAILABLE, "%s", message);
     }
     free(call->body);
@@ -318,7 +309,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return http_respond_error(call, STATUS_TOO_LARGE, message);
     }
     if (call->over_budget) {
-        over_budget_message(call, message, sizeof message);
+        body_budget_refusal(&server->state->bodies, message, sizeof message);
         return http_respond_error(call, STATUS_UNAVAILABLE, message);
     }
     if (decode_body(call, &err))
